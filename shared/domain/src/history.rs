@@ -1,0 +1,93 @@
+//! The history of a case: every change, comment and system event, with who and when.
+//! Events are separate items in the case's partition, never a list on the case item.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ids::{EntityId, UserId};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryEvent {
+    pub id: EntityId,
+    pub at: Timestamp,
+    pub actor: UserId,
+    /// The case version this event produced (or saw, for events that leave the case as is).
+    pub case_version: u64,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum EventKind {
+    Created { state: String },
+    Updated { changes: Vec<FieldChange> },
+    Archived,
+    Commented { comment_id: EntityId, internal: bool },
+}
+
+/// One field's change, with the values before and after (`null` when unset).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldChange {
+    pub field: String,
+    pub from: Value,
+    pub to: Value,
+}
+
+/// A comment on a case: staff notes (`internal`) or text meant for the customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Comment {
+    pub id: EntityId,
+    pub body: String,
+    pub internal: bool,
+    pub author: UserId,
+    pub at: Timestamp,
+}
+
+/// `POST /cases/{id}/comments`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewComment {
+    pub body: String,
+    /// Staff-only note; defaults to true so nothing reaches a customer by accident.
+    #[serde(default = "yes")]
+    pub internal: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+pub const COMMENT_MAX: usize = 20_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_serialise_with_a_type_tag() {
+        let event = HistoryEvent {
+            id: EntityId::from_ulid(ulid::Ulid(1)),
+            at: "2026-11-22T10:00:00Z".parse().unwrap(),
+            actor: UserId::parse("ana").unwrap(),
+            case_version: 2,
+            kind: EventKind::Updated {
+                changes: vec![FieldChange { field: "priority".into(), from: "normal".into(), to: "high".into() }],
+            },
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["type"], "updated");
+        assert_eq!(json["caseVersion"], 2);
+        assert_eq!(json["changes"][0]["to"], "high");
+        assert_eq!(serde_json::from_value::<HistoryEvent>(json).unwrap(), event);
+    }
+}

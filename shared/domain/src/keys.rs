@@ -1,0 +1,257 @@
+//! Every key string of the single table is built here, and only here.
+//!
+//! Every tenant-owned key starts with `T#{tenant}#`, so a tenant's data is addressable (and
+//! IAM-restrictable with `dynamodb:LeadingKeys`) by prefix. Items read together share a
+//! partition: a case's `#META` item, its `EVT#` history and its `CMT#` comments.
+//!
+//! | item | PK | SK | GSI1 (listing) | GSI2 | GSI3 |
+//! |---|---|---|---|---|---|
+//! | tenant | `T#{t}#TENANT` | `#META` | | | |
+//! | account | `T#{t}#ACCOUNT#{id}` | `#META` | `T#{t}#ACCOUNTS` / `{name}#{id}` | | |
+//! | contact | `T#{t}#CONTACT#{id}` | `#META` | `T#{t}#CONTACTS` / `{last first}#{id}` | `T#{t}#ACCOUNT#{acc}#CONTACTS` / `{id}` | |
+//! | contact e-mail (unique) | `T#{t}#UNIQUE#CONTACT_EMAIL#{email}` | `#UNIQUE` | | | |
+//! | case | `T#{t}#CASE#{id}` | `#META` | `T#{t}#CASES` or `T#{t}#CASES#ARCHIVED` / `{id}` | `T#{t}#OWNER#{user}#CASES` / `{id}` | `T#{t}#ACCOUNT#{acc}#CASES` / `{id}` |
+//! | case history event | `T#{t}#CASE#{id}` | `EVT#{eventId}` | | | |
+//! | case comment | `T#{t}#CASE#{id}` | `CMT#{commentId}` | | | |
+//! | case type (current) | `T#{t}#CASETYPE#{key}` | `#CURRENT` | `T#{t}#CASETYPES` / `{key}` | | |
+//! | case type version | `T#{t}#CASETYPE#{key}` | `V#{version:06}` | | | |
+//!
+//! Ids are ULIDs, so sorting by id sorts by creation time; names in sort keys are folded
+//! (lower case, accents removed) so that a prefix query finds "José" when asked for "jose".
+
+use crate::ids::{CaseTypeKey, EntityId, TenantId, UserId};
+use crate::ports::Key;
+
+pub const META: &str = "#META";
+pub const CURRENT: &str = "#CURRENT";
+pub const UNIQUE: &str = "#UNIQUE";
+pub const CASE_EVENT_PREFIX: &str = "EVT#";
+pub const CASE_COMMENT_PREFIX: &str = "CMT#";
+pub const CASE_TYPE_VERSION_PREFIX: &str = "V#";
+
+/// Longest folded name kept in a sort key; the id that follows keeps keys unique.
+const NAME_KEY_CHARS: usize = 100;
+
+pub fn tenant_prefix(tenant: &TenantId) -> String {
+    format!("T#{tenant}#")
+}
+
+pub fn tenant(tenant: &TenantId) -> Key {
+    Key::new(format!("T#{tenant}#TENANT"), META)
+}
+
+pub fn account(tenant: &TenantId, id: EntityId) -> Key {
+    Key::new(format!("T#{tenant}#ACCOUNT#{id}"), META)
+}
+
+/// GSI1: accounts sorted by folded name.
+pub fn accounts_by_name(tenant: &TenantId, name: &str, id: EntityId) -> Key {
+    Key::new(accounts_listing(tenant), format!("{}#{id}", fold_name(name)))
+}
+
+pub fn accounts_listing(tenant: &TenantId) -> String {
+    format!("T#{tenant}#ACCOUNTS")
+}
+
+pub fn contact(tenant: &TenantId, id: EntityId) -> Key {
+    Key::new(format!("T#{tenant}#CONTACT#{id}"), META)
+}
+
+/// GSI1: contacts sorted by folded "last first" name.
+pub fn contacts_by_name(tenant: &TenantId, last_name: &str, first_name: &str, id: EntityId) -> Key {
+    Key::new(contacts_listing(tenant), format!("{}#{id}", fold_name(&format!("{last_name} {first_name}"))))
+}
+
+pub fn contacts_listing(tenant: &TenantId) -> String {
+    format!("T#{tenant}#CONTACTS")
+}
+
+/// GSI2: the contacts of one account.
+pub fn contacts_of_account(tenant: &TenantId, account: EntityId, id: EntityId) -> Key {
+    Key::new(contacts_of_account_partition(tenant, account), id.to_string())
+}
+
+pub fn contacts_of_account_partition(tenant: &TenantId, account: EntityId) -> String {
+    format!("T#{tenant}#ACCOUNT#{account}#CONTACTS")
+}
+
+/// Uniqueness item: at most one contact per normalised e-mail within a tenant.
+pub fn contact_email(tenant: &TenantId, email: &str) -> Key {
+    Key::new(format!("T#{tenant}#UNIQUE#CONTACT_EMAIL#{email}"), UNIQUE)
+}
+
+pub fn case(tenant: &TenantId, id: EntityId) -> Key {
+    Key::new(case_partition(tenant, id), META)
+}
+
+pub fn case_partition(tenant: &TenantId, id: EntityId) -> String {
+    format!("T#{tenant}#CASE#{id}")
+}
+
+pub fn case_event(tenant: &TenantId, case: EntityId, event: EntityId) -> Key {
+    Key::new(case_partition(tenant, case), format!("{CASE_EVENT_PREFIX}{event}"))
+}
+
+pub fn case_comment(tenant: &TenantId, case: EntityId, comment: EntityId) -> Key {
+    Key::new(case_partition(tenant, case), format!("{CASE_COMMENT_PREFIX}{comment}"))
+}
+
+/// GSI1: the tenant's cases, newest last; archived cases live in their own partition.
+pub fn cases_listing(tenant: &TenantId, archived: bool, id: EntityId) -> Key {
+    Key::new(cases_listing_partition(tenant, archived), id.to_string())
+}
+
+pub fn cases_listing_partition(tenant: &TenantId, archived: bool) -> String {
+    if archived { format!("T#{tenant}#CASES#ARCHIVED") } else { format!("T#{tenant}#CASES") }
+}
+
+/// GSI2: the active cases one user owns.
+pub fn cases_of_owner(tenant: &TenantId, owner: &UserId, id: EntityId) -> Key {
+    Key::new(cases_of_owner_partition(tenant, owner), id.to_string())
+}
+
+pub fn cases_of_owner_partition(tenant: &TenantId, owner: &UserId) -> String {
+    format!("T#{tenant}#OWNER#{owner}#CASES")
+}
+
+/// GSI3: the active cases of one account.
+pub fn cases_of_account(tenant: &TenantId, account: EntityId, id: EntityId) -> Key {
+    Key::new(cases_of_account_partition(tenant, account), id.to_string())
+}
+
+pub fn cases_of_account_partition(tenant: &TenantId, account: EntityId) -> String {
+    format!("T#{tenant}#ACCOUNT#{account}#CASES")
+}
+
+pub fn case_type(tenant: &TenantId, key: &CaseTypeKey) -> Key {
+    Key::new(case_type_partition(tenant, key), CURRENT)
+}
+
+pub fn case_type_version(tenant: &TenantId, key: &CaseTypeKey, version: u32) -> Key {
+    Key::new(case_type_partition(tenant, key), format!("{CASE_TYPE_VERSION_PREFIX}{version:06}"))
+}
+
+fn case_type_partition(tenant: &TenantId, key: &CaseTypeKey) -> String {
+    format!("T#{tenant}#CASETYPE#{key}")
+}
+
+/// GSI1: the tenant's case types by key.
+pub fn case_types_listing(tenant: &TenantId, key: &CaseTypeKey) -> Key {
+    Key::new(case_types_listing_partition(tenant), key.to_string())
+}
+
+pub fn case_types_listing_partition(tenant: &TenantId) -> String {
+    format!("T#{tenant}#CASETYPES")
+}
+
+/// Lower case, accents and other marks removed, spaces collapsed, bounded length:
+/// the form names take in sort keys and prefix searches.
+pub fn fold_name(name: &str) -> String {
+    let ascii = deunicode::deunicode(name).to_lowercase();
+    let words: Vec<&str> = ascii.split_whitespace().collect();
+    words.join(" ").chars().take(NAME_KEY_CHARS).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t() -> TenantId {
+        TenantId::parse("acme").unwrap()
+    }
+    fn id(n: u128) -> EntityId {
+        EntityId::from_ulid(ulid::Ulid(n))
+    }
+
+    #[test]
+    fn tenant_and_account_keys() {
+        assert_eq!(tenant_prefix(&t()), "T#acme#");
+        assert_eq!(tenant(&t()), Key::new("T#acme#TENANT", "#META"));
+        assert_eq!(account(&t(), id(1)), Key::new("T#acme#ACCOUNT#00000000000000000000000001", "#META"));
+        assert_eq!(
+            accounts_by_name(&t(), "  Café  Ñandú S.A. ", id(2)),
+            Key::new("T#acme#ACCOUNTS", "cafe nandu s.a.#00000000000000000000000002")
+        );
+    }
+
+    #[test]
+    fn contact_keys() {
+        assert_eq!(contact(&t(), id(3)), Key::new("T#acme#CONTACT#00000000000000000000000003", "#META"));
+        assert_eq!(
+            contacts_by_name(&t(), "Gómez", "Rubis", id(3)),
+            Key::new("T#acme#CONTACTS", "gomez rubis#00000000000000000000000003")
+        );
+        assert_eq!(
+            contacts_of_account(&t(), id(1), id(3)),
+            Key::new("T#acme#ACCOUNT#00000000000000000000000001#CONTACTS", "00000000000000000000000003")
+        );
+        assert_eq!(
+            contact_email(&t(), "ana@example.com"),
+            Key::new("T#acme#UNIQUE#CONTACT_EMAIL#ana@example.com", "#UNIQUE")
+        );
+    }
+
+    #[test]
+    fn case_keys() {
+        let case_pk = "T#acme#CASE#00000000000000000000000004";
+        assert_eq!(case(&t(), id(4)), Key::new(case_pk, "#META"));
+        assert_eq!(case_event(&t(), id(4), id(5)), Key::new(case_pk, "EVT#00000000000000000000000005"));
+        assert_eq!(case_comment(&t(), id(4), id(6)), Key::new(case_pk, "CMT#00000000000000000000000006"));
+        assert_eq!(cases_listing(&t(), false, id(4)), Key::new("T#acme#CASES", "00000000000000000000000004"));
+        assert_eq!(
+            cases_listing(&t(), true, id(4)),
+            Key::new("T#acme#CASES#ARCHIVED", "00000000000000000000000004")
+        );
+        let ana = UserId::parse("ana").unwrap();
+        assert_eq!(
+            cases_of_owner(&t(), &ana, id(4)),
+            Key::new("T#acme#OWNER#ana#CASES", "00000000000000000000000004")
+        );
+        assert_eq!(
+            cases_of_account(&t(), id(1), id(4)),
+            Key::new("T#acme#ACCOUNT#00000000000000000000000001#CASES", "00000000000000000000000004")
+        );
+    }
+
+    #[test]
+    fn case_type_keys() {
+        let key = CaseTypeKey::parse("solicitud_credito").unwrap();
+        assert_eq!(case_type(&t(), &key), Key::new("T#acme#CASETYPE#solicitud_credito", "#CURRENT"));
+        assert_eq!(case_type_version(&t(), &key, 7), Key::new("T#acme#CASETYPE#solicitud_credito", "V#000007"));
+        assert_eq!(case_types_listing(&t(), &key), Key::new("T#acme#CASETYPES", "solicitud_credito"));
+    }
+
+    #[test]
+    fn every_tenant_key_has_the_tenant_prefix() {
+        let prefix = tenant_prefix(&t());
+        let ana = UserId::parse("ana").unwrap();
+        let key = CaseTypeKey::parse("k").unwrap();
+        let keys = [
+            tenant(&t()),
+            account(&t(), id(1)),
+            accounts_by_name(&t(), "x", id(1)),
+            contact(&t(), id(1)),
+            contacts_by_name(&t(), "x", "y", id(1)),
+            contacts_of_account(&t(), id(1), id(2)),
+            contact_email(&t(), "a@b.co"),
+            case(&t(), id(1)),
+            case_event(&t(), id(1), id(2)),
+            case_comment(&t(), id(1), id(2)),
+            cases_listing(&t(), true, id(1)),
+            cases_of_owner(&t(), &ana, id(1)),
+            cases_of_account(&t(), id(1), id(2)),
+            case_type(&t(), &key),
+            case_type_version(&t(), &key, 1),
+            case_types_listing(&t(), &key),
+        ];
+        for key in keys {
+            assert!(key.pk.starts_with(&prefix), "{key:?}");
+        }
+    }
+
+    #[test]
+    fn names_fold_for_prefix_search() {
+        assert_eq!(fold_name("José  Pérez"), "jose perez");
+        assert_eq!(fold_name(&"Ü".repeat(300)).len(), 100);
+    }
+}

@@ -1,0 +1,50 @@
+//! Money: integer minor units plus an ISO 4217 currency code. Never floating point.
+
+use serde::{Deserialize, Serialize};
+
+use crate::validation::ValidationErrors;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Money {
+    /// Amount in the currency's minor unit (cents, céntimos): `125000` CRC is ₡1 250,00.
+    pub amount_minor: i64,
+    /// ISO 4217 alphabetic code, upper case.
+    pub currency: String,
+}
+
+/// Amounts above this are refused: far beyond any case amount, and safe in every JSON parser.
+pub const MAX_AMOUNT_MINOR: i64 = 9_007_199_254_740_991;
+
+impl Money {
+    /// Validates the currency code and bounds, reporting under `field`.
+    pub fn validate(&self, field: &str, errors: &mut ValidationErrors) -> bool {
+        let mut ok = true;
+        if iso_currency::Currency::from_code(&self.currency).is_none() {
+            errors.add(format!("{field}.currency"), "must be an ISO 4217 currency code such as CRC, USD or EUR");
+            ok = false;
+        }
+        if !(0..=MAX_AMOUNT_MINOR).contains(&self.amount_minor) {
+            errors.add(format!("{field}.amountMinor"), format!("must be between 0 and {MAX_AMOUNT_MINOR}"));
+            ok = false;
+        }
+        ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currency_codes_are_iso_4217() {
+        let mut errors = ValidationErrors::new();
+        assert!(Money { amount_minor: 125_000, currency: "CRC".into() }.validate("amount", &mut errors));
+        assert!(!Money { amount_minor: 1, currency: "crc".into() }.validate("amount", &mut errors));
+        assert!(!Money { amount_minor: 1, currency: "XYZ".into() }.validate("amount", &mut errors));
+        assert!(!Money { amount_minor: -1, currency: "USD".into() }.validate("amount", &mut errors));
+        let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["amount.currency", "amount.currency", "amount.amountMinor"]);
+    }
+}

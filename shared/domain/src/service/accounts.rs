@@ -1,0 +1,172 @@
+//! Account use cases.
+
+use super::{ListError, PageRequest, Services, list_page};
+use crate::account::{Account, AccountFields, AccountPatch, NewAccount};
+use crate::actor::{Actor, Forbidden, Role};
+use crate::ids::EntityId;
+use crate::keys;
+use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
+use crate::validation::ValidationErrors;
+use crate::{Page, Versioned};
+
+pub const ENTITY: &str = "Account";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateAccountError {
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GetAccountError {
+    #[error("no such account")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateAccountError {
+    #[error("no such account")]
+    NotFound,
+    #[error("the account changed since version {expected}")]
+    Stale { expected: u64 },
+    #[error("the account is archived")]
+    Archived,
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveAccountError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error("no such account")]
+    NotFound,
+    #[error("the account changed since version {expected}")]
+    Stale { expected: u64 },
+    #[error("the account is already archived")]
+    AlreadyArchived,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// `GET /accounts` filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountFilter {
+    /// Name prefix, matched without case or accents.
+    pub name_prefix: Option<String>,
+    pub include_archived: bool,
+}
+
+fn account_item(actor: &Actor, account: &Account, version: u64) -> Result<Item, StoreError> {
+    Ok(Item::new(keys::account(&actor.tenant, account.id), ENTITY, version, Item::body_of(account)?)
+        .with_index(Index::Gsi1, keys::accounts_by_name(&actor.tenant, &account.name, account.id)))
+}
+
+impl Services {
+    pub async fn create_account(&self, actor: &Actor, input: NewAccount) -> Result<Versioned<Account>, CreateAccountError> {
+        let fields = AccountFields::validate(&input)?;
+        let now = self.clock.now();
+        let mut account = Account {
+            id: self.new_id(),
+            name: String::new(),
+            tax_id: None,
+            email: None,
+            phone: None,
+            website: None,
+            industry: None,
+            branch: None,
+            owner: None,
+            archived: false,
+            created_at: now,
+            created_by: actor.user.clone(),
+            updated_at: now,
+            updated_by: actor.user.clone(),
+        };
+        account.apply(fields);
+        self.store.put_new(account_item(actor, &account, 1)?).await?;
+        Ok(Versioned { value: account, version: 1 })
+    }
+
+    pub async fn get_account(&self, actor: &Actor, id: EntityId) -> Result<Versioned<Account>, GetAccountError> {
+        self.load(&keys::account(&actor.tenant, id)).await?.ok_or(GetAccountError::NotFound)
+    }
+
+    pub async fn update_account(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+        expected: u64,
+        patch: AccountPatch,
+    ) -> Result<Versioned<Account>, UpdateAccountError> {
+        let current: Versioned<Account> =
+            self.load(&keys::account(&actor.tenant, id)).await?.ok_or(UpdateAccountError::NotFound)?;
+        if current.version != expected {
+            return Err(UpdateAccountError::Stale { expected });
+        }
+        if current.value.archived {
+            return Err(UpdateAccountError::Archived);
+        }
+        let fields = AccountFields::of(&current.value).patched(&patch)?;
+        if fields == AccountFields::of(&current.value) {
+            return Ok(current);
+        }
+        let mut account = current.value;
+        account.apply(fields);
+        account.updated_at = self.clock.now();
+        account.updated_by = actor.user.clone();
+        let item = account_item(actor, &account, expected + 1)?;
+        match self.store.write(vec![WriteOp::Put { item, condition: Condition::VersionIs(expected) }]).await {
+            Ok(()) => Ok(Versioned { value: account, version: expected + 1 }),
+            Err(StoreError::ConditionFailed { .. }) => {
+                Err(UpdateAccountError::Stale { expected })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Archives an account (admin only). Archived accounts leave the default list and cannot
+    /// be linked to new contacts or cases; nothing is deleted.
+    pub async fn archive_account(&self, actor: &Actor, id: EntityId, expected: u64) -> Result<(), ArchiveAccountError> {
+        actor.require(Role::Admin)?;
+        let current: Versioned<Account> =
+            self.load(&keys::account(&actor.tenant, id)).await?.ok_or(ArchiveAccountError::NotFound)?;
+        if current.version != expected {
+            return Err(ArchiveAccountError::Stale { expected });
+        }
+        if current.value.archived {
+            return Err(ArchiveAccountError::AlreadyArchived);
+        }
+        let mut account = current.value;
+        account.archived = true;
+        account.updated_at = self.clock.now();
+        account.updated_by = actor.user.clone();
+        let item = account_item(actor, &account, expected + 1)?;
+        match self.store.write(vec![WriteOp::Put { item, condition: Condition::VersionIs(expected) }]).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::ConditionFailed { .. }) => {
+                Err(ArchiveAccountError::Stale { expected })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn list_accounts(
+        &self,
+        actor: &Actor,
+        filter: &AccountFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Versioned<Account>>, ListError> {
+        let mut query = Query::index(Index::Gsi1, keys::accounts_listing(&actor.tenant));
+        if let Some(prefix) = filter.name_prefix.as_deref().map(keys::fold_name).filter(|p| !p.is_empty()) {
+            query = query.range(SortKeyRange::BeginsWith(prefix));
+        }
+        let include_archived = filter.include_archived;
+        list_page(self.store.as_ref(), query, page, |a: &Account| include_archived || !a.archived).await
+    }
+}

@@ -1,0 +1,376 @@
+//! Case use cases: open, read, update, archive, list, history and comments. Every change to a
+//! case writes the case and its history event in one atomic write.
+
+use super::contacts::CheckRefError;
+use super::{ListError, PageRequest, Services, list_page};
+use crate::actor::{Actor, Forbidden, Role};
+use crate::case::{Case, CaseFields, CasePatch, NewCase};
+use crate::case_type::CaseType;
+use crate::contact::Contact;
+use crate::history::{COMMENT_MAX, Comment, EventKind, HistoryEvent, NewComment};
+use crate::ids::{CaseTypeKey, EntityId, UserId};
+use crate::keys;
+use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
+use crate::validation::ValidationErrors;
+use crate::{Page, Versioned};
+
+pub const ENTITY: &str = "Case";
+pub const EVENT_ENTITY: &str = "CaseEvent";
+pub const COMMENT_ENTITY: &str = "CaseComment";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateCaseError {
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GetCaseError {
+    #[error("no such case")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateCaseError {
+    #[error("no such case")]
+    NotFound,
+    #[error("the case changed since version {expected}")]
+    Stale { expected: u64 },
+    #[error("the case is archived")]
+    Archived,
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveCaseError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error("no such case")]
+    NotFound,
+    #[error("the case changed since version {expected}")]
+    Stale { expected: u64 },
+    #[error("the case is already archived")]
+    AlreadyArchived,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaseHistoryError {
+    #[error("no such case")]
+    NotFound,
+    #[error(transparent)]
+    List(#[from] ListError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AddCommentError {
+    #[error("no such case")]
+    NotFound,
+    #[error("the case is archived")]
+    Archived,
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// `GET /cases` filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseFilter {
+    pub state: Option<String>,
+    pub owner: Option<UserId>,
+    pub case_type: Option<CaseTypeKey>,
+    pub account_id: Option<EntityId>,
+    /// Lists the archived cases instead of the active ones.
+    pub archived: bool,
+}
+
+impl CaseFilter {
+    fn matches(&self, case: &Case) -> bool {
+        case.archived == self.archived
+            && self.state.as_ref().is_none_or(|s| &case.state == s)
+            && self.owner.as_ref().is_none_or(|o| case.owner.as_ref() == Some(o))
+            && self.case_type.as_ref().is_none_or(|t| &case.case_type == t)
+            && self.account_id.is_none_or(|a| case.account_id == Some(a))
+    }
+}
+
+/// The case item with its index entries: every case is in the (active or archived) listing;
+/// active cases are also listed under their owner and their account.
+fn case_item(actor: &Actor, case: &Case, version: u64) -> Result<Item, StoreError> {
+    let tenant = &actor.tenant;
+    let mut item = Item::new(keys::case(tenant, case.id), ENTITY, version, Item::body_of(case)?)
+        .with_index(Index::Gsi1, keys::cases_listing(tenant, case.archived, case.id));
+    if !case.archived {
+        if let Some(owner) = &case.owner {
+            item = item.with_index(Index::Gsi2, keys::cases_of_owner(tenant, owner, case.id));
+        }
+        if let Some(account) = case.account_id {
+            item = item.with_index(Index::Gsi3, keys::cases_of_account(tenant, account, case.id));
+        }
+    }
+    Ok(item)
+}
+
+impl Services {
+    fn event_op(&self, actor: &Actor, case: EntityId, case_version: u64, kind: EventKind) -> Result<WriteOp, StoreError> {
+        let event = HistoryEvent { id: self.new_id(), at: self.clock.now(), actor: actor.user.clone(), case_version, kind };
+        let key = keys::case_event(&actor.tenant, case, event.id);
+        let item = Item::new(key, EVENT_ENTITY, 1, Item::body_of(&event)?);
+        Ok(WriteOp::Put { item, condition: Condition::NotExists })
+    }
+
+    /// Checks the account and contact a case refers to, and that they agree with each other.
+    async fn check_case_refs(&self, actor: &Actor, fields: &CaseFields) -> Result<(), CheckRefError> {
+        if let Some(account) = fields.account_id {
+            self.check_account_ref(actor, account, "accountId").await?;
+        }
+        if let Some(contact_id) = fields.contact_id {
+            let contact = self.load::<Contact>(&keys::contact(&actor.tenant, contact_id)).await?;
+            match contact {
+                None => return Err(ValidationErrors::single("contactId", "no such contact").into()),
+                Some(c) if c.value.archived => {
+                    return Err(ValidationErrors::single("contactId", "the contact is archived").into());
+                }
+                Some(c) => {
+                    if let (Some(account), Some(contact_account)) = (fields.account_id, c.value.account_id)
+                        && account != contact_account
+                    {
+                        return Err(ValidationErrors::single("contactId", "the contact belongs to another account").into());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn create_case(&self, actor: &Actor, input: NewCase) -> Result<Versioned<Case>, CreateCaseError> {
+        let mut errors = ValidationErrors::new();
+        let case_type = match CaseTypeKey::parse(&input.case_type) {
+            Ok(key) => self.load::<CaseType>(&keys::case_type(&actor.tenant, &key)).await?.map(|v| v.value),
+            Err(reason) => {
+                errors.add("type", reason.to_string());
+                None
+            }
+        };
+        if case_type.is_none() && errors.is_empty() {
+            errors.add("type", format!("no case type '{}'; GET /case-types lists them", input.case_type));
+        }
+        let fields = match CaseFields::validate(&input, &actor.user) {
+            Ok(fields) => Some(fields),
+            Err(more) => {
+                errors.0.extend(more.0);
+                None
+            }
+        };
+        let (Some(case_type), Some(fields)) = (case_type, fields) else { return Err(errors.into()) };
+        self.check_case_refs(actor, &fields).await.map_err(|e| match e {
+            CheckRefError::Invalid(v) => CreateCaseError::Invalid(v),
+            CheckRefError::Store(s) => CreateCaseError::Store(s),
+        })?;
+        let initial = case_type
+            .state(&case_type.initial_state)
+            .ok_or_else(|| StoreError::Corrupt {
+                pk: keys::case_type(&actor.tenant, &case_type.key).pk,
+                sk: keys::CURRENT.into(),
+                reason: "initial state missing".into(),
+            })?
+            .clone();
+        let now = self.clock.now();
+        let mut case = Case {
+            id: self.new_id(),
+            case_type: case_type.key.clone(),
+            type_version: case_type.version,
+            subject: String::new(),
+            description: None,
+            state: initial.key.clone(),
+            state_class: initial.class,
+            account_id: None,
+            contact_id: None,
+            owner: None,
+            branch: None,
+            channel: Default::default(),
+            priority: Default::default(),
+            amount: None,
+            custom_fields: Default::default(),
+            archived: false,
+            created_at: now,
+            created_by: actor.user.clone(),
+            updated_at: now,
+            updated_by: actor.user.clone(),
+            closed_at: None,
+        };
+        case.apply(fields);
+        let ops = vec![
+            WriteOp::Put { item: case_item(actor, &case, 1)?, condition: Condition::NotExists },
+            self.event_op(actor, case.id, 1, EventKind::Created { state: case.state.clone() })?,
+        ];
+        self.store.write(ops).await?;
+        Ok(Versioned { value: case, version: 1 })
+    }
+
+    pub async fn get_case(&self, actor: &Actor, id: EntityId) -> Result<Versioned<Case>, GetCaseError> {
+        self.load(&keys::case(&actor.tenant, id)).await?.ok_or(GetCaseError::NotFound)
+    }
+
+    pub async fn update_case(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+        expected: u64,
+        patch: CasePatch,
+    ) -> Result<Versioned<Case>, UpdateCaseError> {
+        let current: Versioned<Case> =
+            self.load(&keys::case(&actor.tenant, id)).await?.ok_or(UpdateCaseError::NotFound)?;
+        if current.version != expected {
+            return Err(UpdateCaseError::Stale { expected });
+        }
+        if current.value.archived {
+            return Err(UpdateCaseError::Archived);
+        }
+        let before = CaseFields::of(&current.value);
+        let after = before.patched(&patch)?;
+        let changes = before.changes_to(&after);
+        if changes.is_empty() {
+            return Ok(current);
+        }
+        if after.account_id != before.account_id || after.contact_id != before.contact_id {
+            self.check_case_refs(actor, &after).await.map_err(|e| match e {
+                CheckRefError::Invalid(v) => UpdateCaseError::Invalid(v),
+                CheckRefError::Store(s) => UpdateCaseError::Store(s),
+            })?;
+        }
+        let mut case = current.value;
+        case.apply(after);
+        case.updated_at = self.clock.now();
+        case.updated_by = actor.user.clone();
+        let version = expected + 1;
+        let ops = vec![
+            WriteOp::Put { item: case_item(actor, &case, version)?, condition: Condition::VersionIs(expected) },
+            self.event_op(actor, case.id, version, EventKind::Updated { changes })?,
+        ];
+        match self.store.write(ops).await {
+            Ok(()) => Ok(Versioned { value: case, version }),
+            Err(StoreError::ConditionFailed { index: 0 }) => Err(UpdateCaseError::Stale { expected }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Archives a case (supervisors and admins). It leaves the default list, its owner's and
+    /// its account's lists; its history stays.
+    pub async fn archive_case(&self, actor: &Actor, id: EntityId, expected: u64) -> Result<(), ArchiveCaseError> {
+        actor.require(Role::Supervisor)?;
+        let current: Versioned<Case> =
+            self.load(&keys::case(&actor.tenant, id)).await?.ok_or(ArchiveCaseError::NotFound)?;
+        if current.version != expected {
+            return Err(ArchiveCaseError::Stale { expected });
+        }
+        if current.value.archived {
+            return Err(ArchiveCaseError::AlreadyArchived);
+        }
+        let mut case = current.value;
+        case.archived = true;
+        case.updated_at = self.clock.now();
+        case.updated_by = actor.user.clone();
+        let version = expected + 1;
+        let ops = vec![
+            WriteOp::Put { item: case_item(actor, &case, version)?, condition: Condition::VersionIs(expected) },
+            self.event_op(actor, case.id, version, EventKind::Archived)?,
+        ];
+        match self.store.write(ops).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::ConditionFailed { index: 0 }) => Err(ArchiveCaseError::Stale { expected }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Lists cases newest first. The most selective index available serves the query (owner,
+    /// then account, then the tenant listing); the remaining filters apply to what it returns.
+    pub async fn list_cases(
+        &self,
+        actor: &Actor,
+        filter: &CaseFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Versioned<Case>>, ListError> {
+        let tenant = &actor.tenant;
+        let query = match (&filter.owner, filter.account_id, filter.archived) {
+            (Some(owner), _, false) => Query::index(Index::Gsi2, keys::cases_of_owner_partition(tenant, owner)),
+            (None, Some(account), false) => Query::index(Index::Gsi3, keys::cases_of_account_partition(tenant, account)),
+            _ => Query::index(Index::Gsi1, keys::cases_listing_partition(tenant, filter.archived)),
+        };
+        list_page(self.store.as_ref(), query.backward(), page, |c: &Case| filter.matches(c)).await
+    }
+
+    /// The case's history, oldest first.
+    pub async fn case_history(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+        page: &PageRequest,
+    ) -> Result<Page<Versioned<HistoryEvent>>, CaseHistoryError> {
+        self.get_case(actor, id).await.map_err(|e| match e {
+            GetCaseError::NotFound => CaseHistoryError::NotFound,
+            GetCaseError::Store(s) => CaseHistoryError::List(s.into()),
+        })?;
+        let query = Query::partition(keys::case_partition(&actor.tenant, id))
+            .range(SortKeyRange::BeginsWith(keys::CASE_EVENT_PREFIX.into()));
+        Ok(list_page(self.store.as_ref(), query, page, |_: &HistoryEvent| true).await?)
+    }
+
+    pub async fn add_comment(&self, actor: &Actor, case_id: EntityId, input: NewComment) -> Result<Comment, AddCommentError> {
+        let mut errors = ValidationErrors::new();
+        let body = errors.text("body", &input.body, COMMENT_MAX, true);
+        errors.finish()?;
+        let case: Versioned<Case> =
+            self.load(&keys::case(&actor.tenant, case_id)).await?.ok_or(AddCommentError::NotFound)?;
+        if case.value.archived {
+            return Err(AddCommentError::Archived);
+        }
+        let comment = Comment {
+            id: self.new_id(),
+            body: body.unwrap_or_default(),
+            internal: input.internal,
+            author: actor.user.clone(),
+            at: self.clock.now(),
+        };
+        let item = Item::new(
+            keys::case_comment(&actor.tenant, case_id, comment.id),
+            COMMENT_ENTITY,
+            1,
+            Item::body_of(&comment)?,
+        );
+        let kind = EventKind::Commented { comment_id: comment.id, internal: comment.internal };
+        let ops = vec![
+            WriteOp::Put { item, condition: Condition::NotExists },
+            self.event_op(actor, case_id, case.version, kind)?,
+            // Guards against a comment outliving a case removed meanwhile.
+            WriteOp::Check { key: keys::case(&actor.tenant, case_id), condition: Condition::Exists },
+        ];
+        self.store.write(ops).await?;
+        Ok(comment)
+    }
+
+    /// The case's comments, oldest first.
+    pub async fn list_comments(
+        &self,
+        actor: &Actor,
+        case_id: EntityId,
+        page: &PageRequest,
+    ) -> Result<Page<Versioned<Comment>>, CaseHistoryError> {
+        self.get_case(actor, case_id).await.map_err(|e| match e {
+            GetCaseError::NotFound => CaseHistoryError::NotFound,
+            GetCaseError::Store(s) => CaseHistoryError::List(s.into()),
+        })?;
+        let query = Query::partition(keys::case_partition(&actor.tenant, case_id))
+            .range(SortKeyRange::BeginsWith(keys::CASE_COMMENT_PREFIX.into()));
+        Ok(list_page(self.store.as_ref(), query, page, |_: &Comment| true).await?)
+    }
+}

@@ -1,0 +1,295 @@
+//! Contact use cases. A normalised e-mail address belongs to at most one contact per tenant,
+//! enforced by a uniqueness item written in the same transaction as the contact.
+
+use serde::{Deserialize, Serialize};
+
+use super::{ListError, PageRequest, Services, list_page};
+use crate::account::Account;
+use crate::actor::{Actor, Forbidden, Role};
+use crate::contact::{Contact, ContactFields, ContactPatch, NewContact};
+use crate::ids::EntityId;
+use crate::keys;
+use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
+use crate::validation::ValidationErrors;
+use crate::{Page, Versioned};
+
+pub const ENTITY: &str = "Contact";
+pub const EMAIL_CLAIM_ENTITY: &str = "ContactEmail";
+
+/// The body of a contact e-mail uniqueness item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EmailClaim {
+    contact_id: EntityId,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateContactError {
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error("another contact already has this e-mail address")]
+    EmailTaken { existing: Option<EntityId> },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GetContactError {
+    #[error("no such contact")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateContactError {
+    #[error("no such contact")]
+    NotFound,
+    #[error("the contact changed since version {expected}")]
+    Stale { expected: u64 },
+    #[error("the contact is archived")]
+    Archived,
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error("another contact already has this e-mail address")]
+    EmailTaken { existing: Option<EntityId> },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveContactError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error("no such contact")]
+    NotFound,
+    #[error("the contact changed since version {expected}")]
+    Stale { expected: u64 },
+    #[error("the contact is already archived")]
+    AlreadyArchived,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// `GET /contacts` filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactFilter {
+    pub account_id: Option<EntityId>,
+    /// Exact e-mail (normalised before lookup).
+    pub email: Option<String>,
+    /// Prefix of "last first" name, matched without case or accents.
+    pub name_prefix: Option<String>,
+    pub include_archived: bool,
+}
+
+fn contact_item(actor: &Actor, contact: &Contact, version: u64) -> Result<Item, StoreError> {
+    let tenant = &actor.tenant;
+    let last = contact.last_name.as_deref().unwrap_or_default();
+    let mut item = Item::new(keys::contact(tenant, contact.id), ENTITY, version, Item::body_of(contact)?)
+        .with_index(Index::Gsi1, keys::contacts_by_name(tenant, last, &contact.first_name, contact.id));
+    if let Some(account) = contact.account_id {
+        item = item.with_index(Index::Gsi2, keys::contacts_of_account(tenant, account, contact.id));
+    }
+    Ok(item)
+}
+
+fn email_claim(actor: &Actor, email: &str, contact: EntityId) -> Result<Item, StoreError> {
+    let body = Item::body_of(&EmailClaim { contact_id: contact })?;
+    Ok(Item::new(keys::contact_email(&actor.tenant, email), EMAIL_CLAIM_ENTITY, 1, body))
+}
+
+impl Services {
+    /// Checks that a referenced account exists in the caller's tenant and is not archived.
+    pub(super) async fn check_account_ref(&self, actor: &Actor, id: EntityId, field: &str) -> Result<(), CheckRefError> {
+        match self.load::<Account>(&keys::account(&actor.tenant, id)).await? {
+            Some(a) if !a.value.archived => Ok(()),
+            Some(_) => Err(ValidationErrors::single(field, "the account is archived").into()),
+            None => Err(ValidationErrors::single(field, "no such account").into()),
+        }
+    }
+
+    async fn email_owner(&self, actor: &Actor, email: &str) -> Result<Option<EntityId>, StoreError> {
+        let claim = self.store.get(&keys::contact_email(&actor.tenant, email)).await?;
+        claim.map(|item| item.parse_body::<EmailClaim>().map(|c| c.contact_id)).transpose()
+    }
+
+    pub async fn create_contact(&self, actor: &Actor, input: NewContact) -> Result<Versioned<Contact>, CreateContactError> {
+        let fields = ContactFields::validate(&input)?;
+        if let Some(account) = fields.account_id {
+            self.check_account_ref(actor, account, "accountId").await.map_err(|e| match e {
+                CheckRefError::Invalid(v) => CreateContactError::Invalid(v),
+                CheckRefError::Store(s) => CreateContactError::Store(s),
+            })?;
+        }
+        let now = self.clock.now();
+        let mut contact = Contact {
+            id: self.new_id(),
+            first_name: String::new(),
+            last_name: None,
+            email: None,
+            phone: None,
+            title: None,
+            account_id: None,
+            locale: None,
+            archived: false,
+            created_at: now,
+            created_by: actor.user.clone(),
+            updated_at: now,
+            updated_by: actor.user.clone(),
+        };
+        contact.apply(fields);
+        let mut ops = vec![WriteOp::Put { item: contact_item(actor, &contact, 1)?, condition: Condition::NotExists }];
+        if let Some(email) = &contact.email {
+            ops.push(WriteOp::Put { item: email_claim(actor, email, contact.id)?, condition: Condition::NotExists });
+        }
+        match self.store.write(ops).await {
+            Ok(()) => Ok(Versioned { value: contact, version: 1 }),
+            Err(StoreError::ConditionFailed { index: 1 }) => {
+                let email = contact.email.as_deref().unwrap_or_default();
+                Err(CreateContactError::EmailTaken { existing: self.email_owner(actor, email).await? })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn get_contact(&self, actor: &Actor, id: EntityId) -> Result<Versioned<Contact>, GetContactError> {
+        self.load(&keys::contact(&actor.tenant, id)).await?.ok_or(GetContactError::NotFound)
+    }
+
+    pub async fn update_contact(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+        expected: u64,
+        patch: ContactPatch,
+    ) -> Result<Versioned<Contact>, UpdateContactError> {
+        let current: Versioned<Contact> =
+            self.load(&keys::contact(&actor.tenant, id)).await?.ok_or(UpdateContactError::NotFound)?;
+        if current.version != expected {
+            return Err(UpdateContactError::Stale { expected });
+        }
+        if current.value.archived {
+            return Err(UpdateContactError::Archived);
+        }
+        let before = ContactFields::of(&current.value);
+        let fields = before.patched(&patch)?;
+        if fields == before {
+            return Ok(current);
+        }
+        if let Some(account) = fields.account_id.filter(|a| Some(*a) != before.account_id) {
+            self.check_account_ref(actor, account, "accountId").await.map_err(|e| match e {
+                CheckRefError::Invalid(v) => UpdateContactError::Invalid(v),
+                CheckRefError::Store(s) => UpdateContactError::Store(s),
+            })?;
+        }
+        let mut contact = current.value;
+        contact.apply(fields);
+        contact.updated_at = self.clock.now();
+        contact.updated_by = actor.user.clone();
+        let mut ops = vec![WriteOp::Put {
+            item: contact_item(actor, &contact, expected + 1)?,
+            condition: Condition::VersionIs(expected),
+        }];
+        let email_changed = contact.email != before.email;
+        let claim_index = ops.len();
+        if email_changed {
+            if let Some(email) = &contact.email {
+                ops.push(WriteOp::Put { item: email_claim(actor, email, contact.id)?, condition: Condition::NotExists });
+            }
+            if let Some(old) = &before.email {
+                ops.push(WriteOp::Delete { key: keys::contact_email(&actor.tenant, old), condition: Condition::Always });
+            }
+        }
+        match self.store.write(ops).await {
+            Ok(()) => Ok(Versioned { value: contact, version: expected + 1 }),
+            Err(StoreError::ConditionFailed { index: 0 }) => Err(UpdateContactError::Stale { expected }),
+            Err(StoreError::ConditionFailed { index }) if index == claim_index => {
+                let email = contact.email.as_deref().unwrap_or_default();
+                Err(UpdateContactError::EmailTaken { existing: self.email_owner(actor, email).await? })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Archives a contact (admin only) and frees its e-mail address for a new contact.
+    pub async fn archive_contact(&self, actor: &Actor, id: EntityId, expected: u64) -> Result<(), ArchiveContactError> {
+        actor.require(Role::Admin)?;
+        let current: Versioned<Contact> =
+            self.load(&keys::contact(&actor.tenant, id)).await?.ok_or(ArchiveContactError::NotFound)?;
+        if current.version != expected {
+            return Err(ArchiveContactError::Stale { expected });
+        }
+        if current.value.archived {
+            return Err(ArchiveContactError::AlreadyArchived);
+        }
+        let mut contact = current.value;
+        contact.archived = true;
+        contact.updated_at = self.clock.now();
+        contact.updated_by = actor.user.clone();
+        let mut ops = vec![WriteOp::Put {
+            item: contact_item(actor, &contact, expected + 1)?,
+            condition: Condition::VersionIs(expected),
+        }];
+        if let Some(email) = &contact.email {
+            ops.push(WriteOp::Delete { key: keys::contact_email(&actor.tenant, email), condition: Condition::Always });
+        }
+        match self.store.write(ops).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::ConditionFailed { .. }) => Err(ArchiveContactError::Stale { expected }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn list_contacts(
+        &self,
+        actor: &Actor,
+        filter: &ContactFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Versioned<Contact>>, ListError> {
+        let include_archived = filter.include_archived;
+        if let Some(email) = &filter.email {
+            // An exact e-mail names at most one contact: read its uniqueness item.
+            let mut errors = ValidationErrors::new();
+            let Some(email) = errors.email("email", email) else { return Err(errors.into()) };
+            let found = match self.email_owner(actor, &email).await? {
+                Some(id) => self.load::<Contact>(&keys::contact(&actor.tenant, id)).await?,
+                None => None,
+            };
+            let items = found
+                .into_iter()
+                .filter(|c| filter.account_id.is_none() || c.value.account_id == filter.account_id)
+                .collect();
+            return Ok(Page { items, next_cursor: None });
+        }
+        let prefix = filter.name_prefix.as_deref().map(keys::fold_name).filter(|p| !p.is_empty());
+        let query = match filter.account_id {
+            Some(account) => Query::index(Index::Gsi2, keys::contacts_of_account_partition(&actor.tenant, account)),
+            None => {
+                let q = Query::index(Index::Gsi1, keys::contacts_listing(&actor.tenant));
+                match &prefix {
+                    Some(p) => q.range(SortKeyRange::BeginsWith(p.clone())),
+                    None => q,
+                }
+            }
+        };
+        let by_account = filter.account_id.is_some();
+        list_page(self.store.as_ref(), query, page, |c: &Contact| {
+            let name_ok = !by_account
+                || prefix.as_deref().is_none_or(|p| {
+                    keys::fold_name(&format!("{} {}", c.last_name.as_deref().unwrap_or_default(), c.first_name))
+                        .starts_with(p)
+                });
+            (include_archived || !c.archived) && name_ok
+        })
+        .await
+    }
+}
+
+/// A referenced record is missing or unusable (reported as a field error) or the store failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CheckRefError {
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

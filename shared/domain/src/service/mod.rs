@@ -1,0 +1,137 @@
+//! The use cases: what the HTTP functions and the local runner call. Each operation takes the
+//! caller's [`Actor`](crate::Actor), works on the store port only, and returns its own error
+//! enum.
+
+pub mod accounts;
+pub mod case_types;
+pub mod cases;
+pub mod contacts;
+pub mod seed;
+pub mod tenants;
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+
+use crate::ids::EntityId;
+use crate::ports::{Clock, CursorPosition, IdGenerator, Index, Key, Query, Store, StoreError};
+use crate::validation::ValidationErrors;
+use crate::{Page, Versioned};
+
+/// Largest page a client may ask for.
+pub const MAX_PAGE_SIZE: u32 = 100;
+pub const DEFAULT_PAGE_SIZE: u32 = 25;
+/// Items a filtered list may read to fill one page before it returns what it has with a cursor.
+const FILTER_READ_BUDGET: usize = 1_000;
+
+/// The use cases, with the adapters they run on.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+}
+
+impl Services {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
+        Self { store, clock, ids }
+    }
+
+    fn new_id(&self) -> EntityId {
+        EntityId::from_ulid(self.ids.next_id())
+    }
+
+    async fn load<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<Versioned<T>>, StoreError> {
+        match self.store.get(key).await? {
+            Some(item) => Ok(Some(Versioned { version: item.version, value: item.parse_body()? })),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A validated page request: `limit` in 1 ..= [`MAX_PAGE_SIZE`], an opaque cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self { limit: DEFAULT_PAGE_SIZE, cursor: None }
+    }
+}
+
+impl PageRequest {
+    pub fn new(limit: Option<u32>, cursor: Option<String>) -> Result<Self, ValidationErrors> {
+        let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+            return Err(ValidationErrors::single("limit", format!("must be between 1 and {MAX_PAGE_SIZE}")));
+        }
+        if cursor.as_ref().is_some_and(|c| c.is_empty() || c.len() > 2048) {
+            return Err(ValidationErrors::single("cursor", "is not a cursor this API issued"));
+        }
+        Ok(Self { limit, cursor })
+    }
+}
+
+/// Errors of list operations.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ListError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::InvalidCursor => Self::Invalid(ValidationErrors::single("cursor", "is not a cursor this API issued")),
+            other => Self::Store(other),
+        }
+    }
+}
+
+/// Reads one page of `query`, keeping the items `keep` accepts. With a filter, reads further
+/// pages until the page is full or the read budget is spent, and returns a cursor positioned
+/// after the last item read, so the next page resumes exactly there.
+async fn list_page<T, F>(
+    store: &dyn Store,
+    query: Query,
+    page: &PageRequest,
+    keep: F,
+) -> Result<Page<Versioned<T>>, ListError>
+where
+    T: DeserializeOwned,
+    F: Fn(&T) -> bool,
+{
+    let index: Option<Index> = query.index;
+    let mut query = query.limit(page.limit).after(page.cursor.clone());
+    let mut items = Vec::new();
+    let mut read = 0usize;
+    loop {
+        let result = store.query(&query).await?;
+        let count = result.items.len();
+        for (position, item) in result.items.into_iter().enumerate() {
+            read += 1;
+            let value: T = item.parse_body()?;
+            if keep(&value) {
+                items.push(Versioned { version: item.version, value });
+            }
+            let exhausted = position + 1 == count && result.next_cursor.is_none();
+            if exhausted {
+                return Ok(Page { items, next_cursor: None });
+            }
+            if items.len() == page.limit as usize || read >= FILTER_READ_BUDGET {
+                // Stop here, mid-page if need be: the cursor resumes right after this item.
+                let cursor = CursorPosition::of(&item, index).encode();
+                return Ok(Page { items, next_cursor: Some(cursor) });
+            }
+        }
+        match result.next_cursor {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => return Ok(Page { items, next_cursor: None }),
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! The demo tenant: the brochures' case types with example accounts, contacts and cases, so a
+//! new user of the local runner has something to look at.
+
+use serde_json::json;
+
+use super::Services;
+use super::tenants::Tenant;
+use crate::account::NewAccount;
+use crate::actor::{Actor, Role};
+use crate::case::{Channel, NewCase, Priority};
+use crate::case_type::{CaseType, StateClass, StateDef};
+use crate::contact::NewContact;
+use crate::ids::{CaseTypeKey, TenantId, UserId};
+use crate::money::Money;
+
+/// The demo users and their roles (any token for these names works in the local runner).
+pub const DEMO_USERS: &[(&str, Role)] =
+    &[("admin", Role::Admin), ("sofia", Role::Supervisor), ("ana", Role::Agent), ("carlos", Role::Agent)];
+
+#[derive(Debug, thiserror::Error)]
+#[error("seeding the demo tenant failed: {0}")]
+pub struct SeedError(String);
+
+fn fail(e: impl std::fmt::Display) -> SeedError {
+    SeedError(e.to_string())
+}
+
+fn state(key: &str, name: &str, class: StateClass) -> StateDef {
+    StateDef { key: key.into(), name: name.into(), class }
+}
+
+/// The case types described in the brochures, with their Spanish names.
+pub fn demo_case_types() -> Vec<CaseType> {
+    use StateClass::*;
+    let case_type = |key: &str, name: &str, description: &str, states: Vec<StateDef>| CaseType {
+        key: CaseTypeKey::parse(key).expect("seed keys are valid"),
+        name: name.into(),
+        version: 1,
+        description: Some(description.into()),
+        initial_state: states[0].key.clone(),
+        states,
+    };
+    vec![
+        case_type(
+            "solicitud_credito",
+            "Solicitud de Crédito",
+            "Solicitud de crédito de consumo: estudio, aprobación y desembolso (EasyCRM).",
+            vec![
+                state("creado", "Creado", Open),
+                state("pre_estudios", "Pre Estudios", Open),
+                state("en_estudio", "En Estudio", Open),
+                state("condicionado", "Condicionado", Waiting),
+                state("aprobado", "Aprobado", Open),
+                state("rechazado", "Rechazado", ClosedFailure),
+                state("desembolsado", "Desembolsado", ClosedSuccess),
+            ],
+        ),
+        case_type(
+            "queja_calidad",
+            "Queja de calidad",
+            "Queja por calidad de producto (PQRS, MaxGP).",
+            vec![
+                state("registrada", "Registrada", Open),
+                state("en_analisis", "En análisis", Open),
+                state("esperando_cliente", "Esperando al cliente", Waiting),
+                state("en_solucion", "En solución", Open),
+                state("resuelta", "Resuelta", ClosedSuccess),
+                state("no_procede", "No procede", ClosedFailure),
+            ],
+        ),
+        case_type(
+            "devolucion",
+            "Devolución",
+            "Garantías y devoluciones de producto (PQRS, MaxGP).",
+            vec![
+                state("solicitada", "Solicitada", Open),
+                state("en_revision", "En revisión", Open),
+                state("esperando_producto", "Esperando el producto", Waiting),
+                state("aprobada", "Aprobada", Open),
+                state("nota_credito_emitida", "Nota de crédito emitida", ClosedSuccess),
+                state("rechazada", "Rechazada", ClosedFailure),
+            ],
+        ),
+        case_type(
+            "boleta_gestion",
+            "Boleta de Gestión",
+            "Boleta de gestión entre áreas con control de tiempos y cargas (EasyCRM).",
+            vec![
+                state("creado", "Creado", Open),
+                state("remitido_ingresos", "Remitido a Ingresos", Open),
+                state("remitido_recaudacion", "Remitido a Recaudación", Open),
+                state("revision_respuesta", "Revisión de Respuesta", Open),
+                state("devuelto_ejecutivo", "Devuelto a Ejecutivo", Open),
+                state("informar_afiliado", "Informar al afiliado", Waiting),
+                state("atendida", "Atendida", ClosedSuccess),
+                state("anulada", "Anulada", ClosedFailure),
+            ],
+        ),
+        case_type(
+            "recepcion_vehiculos",
+            "Recepción de Vehículos",
+            "Recepción, diagnóstico y reparación de vehículos en taller (Organizer).",
+            vec![
+                state("recibido", "Recibido", Open),
+                state("diagnostico", "Diagnóstico", Open),
+                state("presupuesto_enviado", "Presupuesto enviado", Waiting),
+                state("en_reparacion", "En reparación", Open),
+                state("listo_entrega", "Listo para entrega", Open),
+                state("entregado", "Entregado", ClosedSuccess),
+                state("presupuesto_rechazado", "Presupuesto rechazado", ClosedFailure),
+            ],
+        ),
+    ]
+}
+
+impl Services {
+    /// Creates the demo tenant with example data unless it exists. Returns whether it seeded.
+    /// The tenant record is written last, so an interrupted seed runs again on the next start.
+    pub async fn seed_demo(&self, tenant: &TenantId) -> Result<bool, SeedError> {
+        if self.tenant(tenant).await.map_err(fail)?.is_some() {
+            return Ok(false);
+        }
+        let admin = Actor {
+            tenant: tenant.clone(),
+            user: UserId::parse("admin").map_err(fail)?,
+            email: Some("admin@demo.gestiona.local".into()),
+            role: Role::Admin,
+        };
+        for case_type in demo_case_types() {
+            if self.get_case_type(&admin, &case_type.key).await.is_err() {
+                self.save_case_type(tenant, case_type).await.map_err(fail)?;
+            }
+        }
+        let account = |name: &str, tax_id: &str, industry: &str, branch: &str| NewAccount {
+            name: name.into(),
+            tax_id: Some(tax_id.into()),
+            industry: Some(industry.into()),
+            branch: Some(branch.into()),
+            ..Default::default()
+        };
+        let coop = self
+            .create_account(&admin, account("Cooperativa Médica del Norte", "3-004-045117", "Salud", "Santiago"))
+            .await
+            .map_err(fail)?;
+        let taller = self
+            .create_account(&admin, account("Transportes Rápidos S.A.", "3-101-123456", "Transporte", "San José"))
+            .await
+            .map_err(fail)?;
+        let cafe = self
+            .create_account(&admin, account("Café Ñandú Ltda.", "3-102-654321", "Alimentos", "Heredia"))
+            .await
+            .map_err(fail)?;
+        let contact = |first: &str, last: &str, email: &str, account| NewContact {
+            first_name: first.into(),
+            last_name: Some(last.into()),
+            email: Some(email.into()),
+            account_id: Some(account),
+            locale: Some("es".into()),
+            ..Default::default()
+        };
+        let rubis = self
+            .create_contact(&admin, contact("Rubis Francisco", "Gómez", "rubis.gomez@coopmedica.example", coop.value.id))
+            .await
+            .map_err(fail)?;
+        let maria = self
+            .create_contact(&admin, contact("María José", "Araya", "maria.araya@rapidos.example", taller.value.id))
+            .await
+            .map_err(fail)?;
+        self.create_contact(&admin, contact("Íñigo", "Núñez", "inigo.nunez@nandu.example", cafe.value.id))
+            .await
+            .map_err(fail)?;
+        let user = |name: &str| UserId::parse(name).expect("demo user ids are valid");
+        let cases = [
+            NewCase {
+                case_type: "solicitud_credito".into(),
+                subject: "Crédito de consumo para equipo médico".into(),
+                description: Some("Solicita ₡12.500.000 a 48 meses.".into()),
+                account_id: Some(coop.value.id),
+                contact_id: Some(rubis.value.id),
+                owner: Some(user("ana")),
+                branch: Some("Santiago".into()),
+                channel: Some(Channel::WalkIn),
+                priority: Some(Priority::High),
+                amount: Some(Money { amount_minor: 1_250_000_000, currency: "CRC".into() }),
+                custom_fields: Some(json!({"plazoMeses": 48, "garantia": "solidaria"}).as_object().cloned().unwrap_or_default()),
+            },
+            NewCase {
+                case_type: "recepcion_vehiculos".into(),
+                subject: "Camión placa CL-284571: ruido en la caja de cambios".into(),
+                description: None,
+                account_id: Some(taller.value.id),
+                contact_id: Some(maria.value.id),
+                owner: Some(user("carlos")),
+                branch: Some("San José".into()),
+                channel: Some(Channel::Phone),
+                priority: Some(Priority::Normal),
+                amount: None,
+                custom_fields: Some(json!({"placa": "CL-284571", "kilometraje": 184_320}).as_object().cloned().unwrap_or_default()),
+            },
+            NewCase {
+                case_type: "queja_calidad".into(),
+                subject: "Lote de café 2026-41 con humedad".into(),
+                description: Some("El cliente reporta sacos húmedos en la última entrega.".into()),
+                account_id: Some(cafe.value.id),
+                contact_id: None,
+                owner: Some(user("ana")),
+                branch: Some("Heredia".into()),
+                channel: Some(Channel::Email),
+                priority: Some(Priority::Urgent),
+                amount: Some(Money { amount_minor: 45_000_00, currency: "USD".into() }),
+                custom_fields: None,
+            },
+        ];
+        for case in cases {
+            self.create_case(&admin, case).await.map_err(fail)?;
+        }
+        let record = Tenant {
+            id: tenant.clone(),
+            name: "Demo Gestiona".into(),
+            locale: "es".into(),
+            currency: "CRC".into(),
+            time_zone: "America/Costa_Rica".into(),
+        };
+        self.create_tenant(&record).await.map_err(fail)?;
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_demo_case_type_is_valid() {
+        let types = demo_case_types();
+        assert_eq!(types.len(), 5);
+        for t in types {
+            t.validate().unwrap_or_else(|e| panic!("{}: {e}", t.key));
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Tenants [empresas]: one customer company of Gestiona and its defaults.
+
+use serde::{Deserialize, Serialize};
+
+use super::Services;
+use crate::ids::TenantId;
+use crate::keys;
+use crate::ports::{Item, StoreError};
+
+pub const ENTITY: &str = "Tenant";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+    /// Default language of e-mails and documents (`es` or `en`).
+    pub locale: String,
+    /// Default ISO 4217 currency.
+    pub currency: String,
+    /// IANA time zone of the tenant's business calendar.
+    pub time_zone: String,
+}
+
+impl Services {
+    pub async fn tenant(&self, id: &TenantId) -> Result<Option<Tenant>, StoreError> {
+        Ok(self.load::<Tenant>(&keys::tenant(id)).await?.map(|v| v.value))
+    }
+
+    /// Creates the tenant record; `false` if it already existed (nothing changed).
+    pub async fn create_tenant(&self, tenant: &Tenant) -> Result<bool, StoreError> {
+        let item = Item::new(keys::tenant(&tenant.id), ENTITY, 1, Item::body_of(tenant)?);
+        match self.store.put_new(item).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::ConditionFailed { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}

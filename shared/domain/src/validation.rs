@@ -1,0 +1,162 @@
+//! Field-level validation errors, collected so a client sees every problem at once.
+
+use serde::Serialize;
+
+/// One invalid field: a JSON-pointer-like path in the API's camelCase names, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+/// Every problem found in one input.
+#[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
+#[error("invalid input: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; "))]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+impl ValidationErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn single(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        let mut errors = Self::new();
+        errors.add(field, reason);
+        errors
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, reason: impl Into<String>) {
+        self.0.push(FieldError { field: field.into(), reason: reason.into() });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when nothing was found, so validators can end with `errors.finish()?`.
+    pub fn finish(self) -> Result<(), Self> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+
+    /// Checks a required text: trimmed, non-empty, at most `max` characters, no control
+    /// characters except newlines and tabs where `multiline`. Returns the trimmed text.
+    pub fn text(&mut self, field: &str, value: &str, max: usize, multiline: bool) -> Option<String> {
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            self.add(field, "must not be empty");
+            return None;
+        }
+        self.check_text(field, trimmed, max, multiline).then(|| trimmed.to_owned())
+    }
+
+    /// Like [`Self::text`] for an optional field: blank means absent.
+    pub fn optional_text(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max: usize,
+        multiline: bool,
+    ) -> Option<String> {
+        let trimmed = value.map(str::trim).filter(|v| !v.is_empty())?;
+        self.check_text(field, trimmed, max, multiline).then(|| trimmed.to_owned())
+    }
+
+    fn check_text(&mut self, field: &str, value: &str, max: usize, multiline: bool) -> bool {
+        let count = value.chars().count();
+        if count > max {
+            self.add(field, format!("must be at most {max} characters (got {count})"));
+            return false;
+        }
+        let allowed = |c: char| !c.is_control() || (multiline && (c == '\n' || c == '\t' || c == '\r'));
+        if !value.chars().all(allowed) {
+            self.add(field, "must not contain control characters");
+            return false;
+        }
+        true
+    }
+
+    /// Checks and normalises an e-mail address (lower-cased; the domain must have a dot).
+    pub fn email(&mut self, field: &str, value: &str) -> Option<String> {
+        let email = value.trim().to_lowercase();
+        if email.chars().count() > 254 {
+            self.add(field, "must be at most 254 characters");
+            return None;
+        }
+        if !is_plausible_email(&email) {
+            self.add(field, "must be an e-mail address like name@example.com");
+            return None;
+        }
+        Some(email)
+    }
+}
+
+/// Syntax check only; delivery proves the rest. Rejects what breaks headers or keys.
+fn is_plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.rsplit_once('@') else { return false };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    local_ok && domain_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        let mut e = ValidationErrors::new();
+        assert_eq!(e.text("name", "  Acme  ", 10, false), Some("Acme".into()));
+        assert_eq!(e.text("name", "   ", 10, false), None);
+        assert_eq!(e.text("name", "ñandú ñandú", 5, false), None);
+        assert_eq!(e.text("name", "a\u{0}b", 5, false), None);
+        assert_eq!(e.text("note", "a\nb", 5, true), Some("a\nb".into()));
+        let fields: Vec<_> = e.0.iter().map(|f| f.reason.as_str()).collect();
+        assert_eq!(fields.len(), 3);
+        assert!(fields[1].contains("at most 5"));
+    }
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        let mut e = ValidationErrors::new();
+        assert_eq!(e.email("email", " Ana.Perez@Example.COM "), Some("ana.perez@example.com".into()));
+        assert_eq!(e.email("email", "josé@correo.es"), None, "non-ascii local part");
+        assert_eq!(e.email("email", "ana@correo-ñ.es"), Some("ana@correo-ñ.es".into()));
+        for bad in ["", "ana", "ana@", "@x.com", "ana@localhost", "a..b@x.com", "ana@x..com", "a b@x.com", "ana@x.com\r\nBcc: y@z.com"] {
+            assert_eq!(e.email("email", bad), None, "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn finish_reports_every_error() {
+        let mut e = ValidationErrors::new();
+        e.add("a", "x");
+        e.add("b", "y");
+        let err = e.finish().unwrap_err();
+        assert_eq!(err.0.len(), 2);
+        assert_eq!(err.to_string(), "invalid input: a: x; b: y");
+    }
+}
+
+/// Deserialises a JSON Merge Patch field: absent → `None`, `null` → `Some(None)` (clear),
+/// a value → `Some(Some(v))`. Use with `#[serde(default, deserialize_with = "nullable")]`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,284 @@
+//! The embedded single-table store: the same item model as DynamoDB, kept in one
+//! [redb](https://docs.rs/redb) file. redb is an ACID, copy-on-write B-tree store: every
+//! committed write survives a crash or a power cut, and a half-done write never shows.
+//!
+//! Layout: one table `items` keyed by `(PK, SK)` holding the item as JSON, and one table per
+//! global secondary index keyed by `(GSIxPK, GSIxSK, PK, SK)`, kept in the same write
+//! transaction as the item. Conditions, batch limits and cursor semantics match the DynamoDB
+//! adapter; the conformance suite in `tests/` runs against both.
+
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use gestiona_domain::ports::{
+    Condition, CursorPosition, INDEX_COUNT, Index, Item, Key, MAX_QUERY_LIMIT, Query, QueryPage, SortKeyRange, Store,
+    StoreError, StoredItem, WriteOp, check_batch,
+};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+const ITEMS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("items");
+type IndexKey<'a> = (&'a str, &'a str, &'a str, &'a str);
+const INDEXES: [TableDefinition<IndexKey, ()>; INDEX_COUNT] =
+    [TableDefinition::new("gsi1"), TableDefinition::new("gsi2"), TableDefinition::new("gsi3")];
+
+/// A file-backed store. Cheap to clone; clones share the database.
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    db: Arc<Database>,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+impl EmbeddedStore {
+    /// Opens the database file, creating it (and its tables) if absent.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let db = Database::create(path.as_ref()).map_err(unavailable)?;
+        let txn = db.begin_write().map_err(unavailable)?;
+        {
+            txn.open_table(ITEMS).map_err(unavailable)?;
+            for index in INDEXES {
+                txn.open_table(index).map_err(unavailable)?;
+            }
+        }
+        txn.commit().map_err(unavailable)?;
+        Ok(Self { db: Arc::new(db) })
+    }
+
+    /// Runs blocking database work off the async executor.
+    async fn blocking<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || work(&db)).await.map_err(unavailable)?
+    }
+}
+
+fn decode(key: &Key, bytes: &[u8]) -> Result<Item, StoreError> {
+    let stored: StoredItem = serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        pk: key.pk.clone(),
+        sk: key.sk.clone(),
+        reason: e.to_string(),
+    })?;
+    Ok(stored.into_item(key.clone()))
+}
+
+fn holds(condition: Condition, existing: Option<&Item>) -> bool {
+    match condition {
+        Condition::Always => true,
+        Condition::NotExists => existing.is_none(),
+        Condition::Exists => existing.is_some(),
+        Condition::VersionIs(v) => existing.is_some_and(|item| item.version == v),
+    }
+}
+
+fn write_batch(db: &Database, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+    let txn = db.begin_write().map_err(unavailable)?;
+    {
+        let mut items = txn.open_table(ITEMS).map_err(unavailable)?;
+        let mut indexes = INDEXES.map(|d| txn.open_table(d));
+        for (position, op) in ops.into_iter().enumerate() {
+            let key = op.key().clone();
+            let existing = match items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)? {
+                Some(bytes) => Some(decode(&key, bytes.value())?),
+                None => None,
+            };
+            if !holds(op.condition(), existing.as_ref()) {
+                // Dropping the transaction uncommitted discards every earlier write of the batch.
+                return Err(StoreError::ConditionFailed { index: position });
+            }
+            let replaced = match op {
+                WriteOp::Check { .. } => continue,
+                WriteOp::Delete { .. } => {
+                    items.remove((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)?;
+                    existing
+                }
+                WriteOp::Put { item, .. } => {
+                    let bytes = serde_json::to_vec(&StoredItem::from_item(&item)).map_err(unavailable)?;
+                    items.insert((key.pk.as_str(), key.sk.as_str()), bytes.as_slice()).map_err(unavailable)?;
+                    for index in Index::ALL {
+                        if let Some(ik) = item.index(index) {
+                            let table = indexes[index.position()].as_mut().map_err(unavailable)?;
+                            table.insert((ik.pk.as_str(), ik.sk.as_str(), key.pk.as_str(), key.sk.as_str()), ()).map_err(unavailable)?;
+                        }
+                    }
+                    // Old index entries that the new item no longer has (or has under another key).
+                    existing.filter(|old| old.indexes != item.indexes).map(|mut old| {
+                        for index in Index::ALL {
+                            if old.index(index) == item.index(index) {
+                                old.indexes[index.position()] = None;
+                            }
+                        }
+                        old
+                    })
+                }
+            };
+            if let Some(old) = replaced {
+                for index in Index::ALL {
+                    if let Some(ik) = old.index(index) {
+                        let table = indexes[index.position()].as_mut().map_err(unavailable)?;
+                        table.remove((ik.pk.as_str(), ik.sk.as_str(), key.pk.as_str(), key.sk.as_str())).map_err(unavailable)?;
+                    }
+                }
+            }
+        }
+    }
+    txn.commit().map_err(unavailable)
+}
+
+/// The sort-key bounds of a range within one partition (`None` upper = the partition's end).
+fn sort_bounds(range: &SortKeyRange) -> (String, Bound<String>) {
+    match range {
+        SortKeyRange::All => (String::new(), Bound::Unbounded),
+        SortKeyRange::BeginsWith(prefix) => {
+            (prefix.clone(), successor_of_prefix(prefix).map_or(Bound::Unbounded, Bound::Excluded))
+        }
+        SortKeyRange::Between(low, high) => (low.clone(), Bound::Included(high.clone())),
+    }
+}
+
+/// The least string greater than every string that starts with `prefix`, if any.
+fn successor_of_prefix(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        if let Some(next) = char::from_u32(last as u32 + 1).or_else(|| char::from_u32(0xE000).filter(|_| last as u32 == 0xD7FF)) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// The least string sorting after `s`: as the first element of a key tuple, it bounds every
+/// tuple whose first element is `s`.
+fn after(s: &str) -> String {
+    format!("{s}\0")
+}
+
+fn query_page(db: &Database, query: &Query) -> Result<QueryPage, StoreError> {
+    if query.limit == 0 || query.limit > MAX_QUERY_LIMIT {
+        return Err(StoreError::InvalidRequest(format!("limit must be 1 to {MAX_QUERY_LIMIT}")));
+    }
+    let cursor = query.cursor.as_deref().map(|c| CursorPosition::decode_for(c, query)).transpose()?;
+    if let Some(position) = &cursor
+        && !query.range.contains(position.sort_key())
+    {
+        return Err(StoreError::InvalidCursor);
+    }
+    let txn = db.begin_read().map_err(unavailable)?;
+    let items = txn.open_table(ITEMS).map_err(unavailable)?;
+    let (low, high) = sort_bounds(&query.range);
+    let limit = query.limit as usize;
+    // Keys in order, one more than the page to learn whether another page follows.
+    let mut keys: Vec<Key> = Vec::with_capacity(limit + 1);
+    match query.index {
+        None => {
+            let pk = query.pk.as_str();
+            let partition_end = after(pk);
+            let mut start = Bound::Included((pk, low.as_str()));
+            let mut end = match &high {
+                Bound::Included(h) => Bound::Included((pk, h.as_str())),
+                Bound::Excluded(h) => Bound::Excluded((pk, h.as_str())),
+                Bound::Unbounded => Bound::Excluded((partition_end.as_str(), "")),
+            };
+            if let Some(position) = &cursor {
+                let at = (pk, position.key.sk.as_str());
+                if query.forward { start = Bound::Excluded(at) } else { end = Bound::Excluded(at) }
+            }
+            let range = items.range::<(&str, &str)>((start, end)).map_err(unavailable)?;
+            let mut push = |entry: Result<(redb::AccessGuard<(&str, &str)>, redb::AccessGuard<&[u8]>), redb::StorageError>| {
+                let (k, _) = entry.map_err(unavailable)?;
+                let (p, s) = k.value();
+                keys.push(Key::new(p, s));
+                Ok::<_, StoreError>(keys.len() > limit)
+            };
+            if query.forward {
+                for entry in range { if push(entry)? { break } }
+            } else {
+                for entry in range.rev() { if push(entry)? { break } }
+            }
+        }
+        Some(index) => {
+            let table = txn.open_table(INDEXES[index.position()]).map_err(unavailable)?;
+            let ipk = query.pk.as_str();
+            let partition_end = after(ipk);
+            let high_after = match &high { Bound::Included(h) => after(h), _ => String::new() };
+            let mut start = Bound::Included((ipk, low.as_str(), "", ""));
+            let mut end = match &high {
+                Bound::Included(_) => Bound::Excluded((ipk, high_after.as_str(), "", "")),
+                Bound::Excluded(h) => Bound::Excluded((ipk, h.as_str(), "", "")),
+                Bound::Unbounded => Bound::Excluded((partition_end.as_str(), "", "", "")),
+            };
+            if let Some(position) = &cursor {
+                let at = (ipk, position.sort_key(), position.key.pk.as_str(), position.key.sk.as_str());
+                if query.forward { start = Bound::Excluded(at) } else { end = Bound::Excluded(at) }
+            }
+            let range = table.range::<IndexKey>((start, end)).map_err(unavailable)?;
+            let mut push = |entry: Result<(redb::AccessGuard<IndexKey>, redb::AccessGuard<()>), redb::StorageError>| {
+                let (k, _) = entry.map_err(unavailable)?;
+                let (_, _, p, s) = k.value();
+                keys.push(Key::new(p, s));
+                Ok::<_, StoreError>(keys.len() > limit)
+            };
+            if query.forward {
+                for entry in range { if push(entry)? { break } }
+            } else {
+                for entry in range.rev() { if push(entry)? { break } }
+            }
+        }
+    }
+    let more = keys.len() > limit;
+    keys.truncate(limit);
+    let mut page = Vec::with_capacity(keys.len());
+    for key in keys {
+        let bytes = items
+            .get((key.pk.as_str(), key.sk.as_str()))
+            .map_err(unavailable)?
+            .ok_or_else(|| StoreError::Corrupt { pk: key.pk.clone(), sk: key.sk.clone(), reason: "index entry without item".into() })?;
+        page.push(decode(&key, bytes.value())?);
+    }
+    let next_cursor = if more { page.last().map(|item| CursorPosition::of(item, query.index).encode()) } else { None };
+    Ok(QueryPage { items: page, next_cursor })
+}
+
+#[async_trait]
+impl Store for EmbeddedStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let key = key.clone();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(unavailable)?;
+            let items = txn.open_table(ITEMS).map_err(unavailable)?;
+            let found = items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)?;
+            found.map(|bytes| decode(&key, bytes.value())).transpose()
+        })
+        .await
+    }
+
+    async fn write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        check_batch(&ops)?;
+        self.blocking(move |db| write_batch(db, ops)).await
+    }
+
+    async fn query(&self, query: &Query) -> Result<QueryPage, StoreError> {
+        let query = query.clone();
+        self.blocking(move |db| query_page(db, &query)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_successors() {
+        assert_eq!(successor_of_prefix("EVT#").as_deref(), Some("EVT$"));
+        assert_eq!(successor_of_prefix("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(successor_of_prefix("\u{10FFFF}"), None);
+        assert_eq!(successor_of_prefix("\u{D7FF}").as_deref(), Some("\u{E000}"));
+    }
+}

@@ -1,0 +1,37 @@
+//! The AWS emulator the test command starts. No test talks to anything but 127.0.0.1.
+
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+
+pub const ENDPOINT_VARIABLE: &str = "GESTIONA_TEST_AWS_ENDPOINT";
+
+/// The emulator's URL. Panics with instructions when the test command did not start it, so a
+/// missing emulator is a failure, never a skip.
+pub fn endpoint() -> String {
+    match std::env::var(ENDPOINT_VARIABLE) {
+        Ok(url) if url.starts_with("http://127.0.0.1:") => url,
+        Ok(url) => panic!("{ENDPOINT_VARIABLE}={url} is not a loopback URL; tests talk only to 127.0.0.1"),
+        Err(_) => panic!(
+            "{ENDPOINT_VARIABLE} is not set: these tests need the AWS emulator (moto). \
+             Run the test command `tests/run`, which installs and starts it."
+        ),
+    }
+}
+
+/// A DynamoDB client for the emulator with fixed test credentials.
+pub fn dynamodb() -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint())
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "gestiona-tests"))
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// A fresh table (unique name) created as the template declares it.
+pub async fn fresh_table() -> gestiona_store_dynamo::DynamoStore {
+    let client = dynamodb();
+    let name = format!("gestiona-test-{}", ulid::Ulid::generate().to_string().to_lowercase());
+    gestiona_store_dynamo::create_table(&client, &name).await.expect("create the test table in moto");
+    gestiona_store_dynamo::DynamoStore::new(client, name)
+}

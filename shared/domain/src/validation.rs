@@ -1,9 +1,9 @@
 //! Field-level validation errors, collected so a client sees every problem at once.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One invalid field: a JSON-pointer-like path in the API's camelCase names, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,

@@ -1,0 +1,115 @@
+//! `/accounts` handlers.
+
+use gestiona_domain::account::{Account, AccountPatch, NewAccount};
+use gestiona_domain::service::accounts::{
+    AccountFilter, ArchiveAccountError, CreateAccountError, GetAccountError, UpdateAccountError,
+};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use crate::Api;
+use crate::edge::{self, ListResponse, QueryParams};
+use crate::problem::{Problem, ProblemSchema};
+
+impl From<CreateAccountError> for Problem {
+    fn from(e: CreateAccountError) -> Self {
+        match e {
+            CreateAccountError::Invalid(v) => v.into(),
+            CreateAccountError::Store(s) => Problem::store(s),
+        }
+    }
+}
+
+impl From<GetAccountError> for Problem {
+    fn from(e: GetAccountError) -> Self {
+        match e {
+            GetAccountError::NotFound => Problem::not_found(),
+            GetAccountError::Store(s) => Problem::store(s),
+        }
+    }
+}
+
+impl From<UpdateAccountError> for Problem {
+    fn from(e: UpdateAccountError) -> Self {
+        match e {
+            UpdateAccountError::NotFound => Problem::not_found(),
+            UpdateAccountError::Stale { expected } => Problem::stale(expected),
+            UpdateAccountError::Archived => Problem::conflict("archived", "The account is archived"),
+            UpdateAccountError::Invalid(v) => v.into(),
+            UpdateAccountError::Store(s) => Problem::store(s),
+        }
+    }
+}
+
+impl From<ArchiveAccountError> for Problem {
+    fn from(e: ArchiveAccountError) -> Self {
+        match e {
+            ArchiveAccountError::Forbidden(f) => f.into(),
+            ArchiveAccountError::NotFound => Problem::not_found(),
+            ArchiveAccountError::Stale { expected } => Problem::stale(expected),
+            ArchiveAccountError::AlreadyArchived => Problem::conflict("already-archived", "The account is already archived"),
+            ArchiveAccountError::Store(s) => Problem::store(s),
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/accounts", tag = "accounts", request_body = NewAccount,
+    responses((status = 201, description = "Created; `Location` and `ETag` set", body = Account),
+              (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let input: NewAccount = edge::json_body(request)?;
+    let account = api.services.create_account(&actor, input).await?;
+    Ok(edge::created(format!("/accounts/{}", account.value.id), &account))
+}
+
+#[utoipa::path(get, path = "/accounts/{id}", tag = "accounts", params(("id" = String, Path)),
+    responses((status = 200, description = "`ETag` is the version", body = Account),
+              (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let id = edge::path_id(request, "id")?;
+    let account = api.services.get_account(&actor, id).await?;
+    Ok(edge::versioned(StatusCode::OK, &account))
+}
+
+#[utoipa::path(patch, path = "/accounts/{id}", tag = "accounts", params(("id" = String, Path), ("If-Match" = String, Header)),
+    request_body(content = AccountPatch, content_type = "application/merge-patch+json"),
+    responses((status = 200, body = Account), (status = 412, body = ProblemSchema, content_type = "application/problem+json"),
+              (status = 428, body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn update(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let id = edge::path_id(request, "id")?;
+    let expected = edge::if_match(request)?;
+    let patch: AccountPatch = edge::json_body(request)?;
+    let account = api.services.update_account(&actor, id, expected, patch).await?;
+    Ok(edge::versioned(StatusCode::OK, &account))
+}
+
+#[utoipa::path(delete, path = "/accounts/{id}", tag = "accounts", description = "Archives the account (admin only).",
+    params(("id" = String, Path), ("If-Match" = String, Header)),
+    responses((status = 204), (status = 403, body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let id = edge::path_id(request, "id")?;
+    let expected = edge::if_match(request)?;
+    api.services.archive_account(&actor, id, expected).await?;
+    Ok(edge::no_content())
+}
+
+#[utoipa::path(get, path = "/accounts", tag = "accounts",
+    params(("q" = Option<String>, Query, description = "Name prefix, without case or accents"),
+           ("includeArchived" = Option<bool>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = ListResponse<Account>)),
+    security(("bearer" = [])))]
+pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let query = QueryParams::of(request);
+    let filter = AccountFilter { name_prefix: query.text("q"), include_archived: query.flag("includeArchived")? };
+    let page = api.services.list_accounts(&actor, &filter, &query.page()?).await?;
+    Ok(edge::page(&page))
+}

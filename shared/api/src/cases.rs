@@ -1,0 +1,179 @@
+//! `/cases` handlers.
+
+use gestiona_domain::case::{Case, CasePatch, NewCase};
+use gestiona_domain::history::{Comment, HistoryEvent, NewComment};
+use gestiona_domain::service::cases::{
+    AddCommentError, ArchiveCaseError, CaseFilter, CaseHistoryError, CreateCaseError, GetCaseError, UpdateCaseError,
+};
+use gestiona_domain::{CaseTypeKey, EntityId, UserId, ValidationErrors, Versioned};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use crate::Api;
+use crate::edge::{self, ListResponse, QueryParams};
+use crate::problem::{Problem, ProblemSchema};
+
+impl From<CreateCaseError> for Problem {
+    fn from(e: CreateCaseError) -> Self {
+        match e {
+            CreateCaseError::Invalid(v) => v.into(),
+            CreateCaseError::Store(s) => Problem::store(s),
+        }
+    }
+}
+
+impl From<GetCaseError> for Problem {
+    fn from(e: GetCaseError) -> Self {
+        match e {
+            GetCaseError::NotFound => Problem::not_found(),
+            GetCaseError::Store(s) => Problem::store(s),
+        }
+    }
+}
+
+impl From<UpdateCaseError> for Problem {
+    fn from(e: UpdateCaseError) -> Self {
+        match e {
+            UpdateCaseError::NotFound => Problem::not_found(),
+            UpdateCaseError::Stale { expected } => Problem::stale(expected),
+            UpdateCaseError::Archived => Problem::conflict("archived", "The case is archived"),
+            UpdateCaseError::Invalid(v) => v.into(),
+            UpdateCaseError::Store(s) => Problem::store(s),
+        }
+    }
+}
+
+impl From<ArchiveCaseError> for Problem {
+    fn from(e: ArchiveCaseError) -> Self {
+        match e {
+            ArchiveCaseError::Forbidden(f) => f.into(),
+            ArchiveCaseError::NotFound => Problem::not_found(),
+            ArchiveCaseError::Stale { expected } => Problem::stale(expected),
+            ArchiveCaseError::AlreadyArchived => Problem::conflict("already-archived", "The case is already archived"),
+            ArchiveCaseError::Store(s) => Problem::store(s),
+        }
+    }
+}
+
+impl From<CaseHistoryError> for Problem {
+    fn from(e: CaseHistoryError) -> Self {
+        match e {
+            CaseHistoryError::NotFound => Problem::not_found(),
+            CaseHistoryError::List(l) => l.into(),
+        }
+    }
+}
+
+impl From<AddCommentError> for Problem {
+    fn from(e: AddCommentError) -> Self {
+        match e {
+            AddCommentError::NotFound => Problem::not_found(),
+            AddCommentError::Archived => Problem::conflict("archived", "The case is archived"),
+            AddCommentError::Invalid(v) => v.into(),
+            AddCommentError::Store(s) => Problem::store(s),
+        }
+    }
+}
+
+fn invalid(field: &str, reason: impl ToString) -> Problem {
+    ValidationErrors::single(field, reason.to_string()).into()
+}
+
+#[utoipa::path(post, path = "/cases", tag = "cases", request_body = NewCase,
+    responses((status = 201, description = "Opened in the type's initial state; `Location` and `ETag` set", body = Case),
+              (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let input: NewCase = edge::json_body(request)?;
+    let case = api.services.create_case(&actor, input).await?;
+    Ok(edge::created(format!("/cases/{}", case.value.id), &case))
+}
+
+#[utoipa::path(get, path = "/cases/{id}", tag = "cases", params(("id" = String, Path)),
+    responses((status = 200, description = "`ETag` is the version", body = Case),
+              (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let id = edge::path_id(request, "id")?;
+    Ok(edge::versioned(StatusCode::OK, &api.services.get_case(&actor, id).await?))
+}
+
+#[utoipa::path(patch, path = "/cases/{id}", tag = "cases", params(("id" = String, Path), ("If-Match" = String, Header)),
+    request_body(content = CasePatch, content_type = "application/merge-patch+json"),
+    responses((status = 200, body = Case),
+              (status = 409, description = "Archived", body = ProblemSchema, content_type = "application/problem+json"),
+              (status = 412, description = "Stale If-Match", body = ProblemSchema, content_type = "application/problem+json"),
+              (status = 428, description = "No If-Match", body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn update(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let id = edge::path_id(request, "id")?;
+    let expected = edge::if_match(request)?;
+    let patch: CasePatch = edge::json_body(request)?;
+    Ok(edge::versioned(StatusCode::OK, &api.services.update_case(&actor, id, expected, patch).await?))
+}
+
+#[utoipa::path(delete, path = "/cases/{id}", tag = "cases", description = "Archives the case (supervisors and admins).",
+    params(("id" = String, Path), ("If-Match" = String, Header)),
+    responses((status = 204), (status = 403, body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let id = edge::path_id(request, "id")?;
+    let expected = edge::if_match(request)?;
+    api.services.archive_case(&actor, id, expected).await?;
+    Ok(edge::no_content())
+}
+
+#[utoipa::path(get, path = "/cases", tag = "cases", description = "Newest first.",
+    params(("state" = Option<String>, Query), ("owner" = Option<String>, Query), ("type" = Option<String>, Query),
+           ("accountId" = Option<String>, Query), ("archived" = Option<bool>, Query, description = "List archived cases instead"),
+           ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = ListResponse<Case>)),
+    security(("bearer" = [])))]
+pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let query = QueryParams::of(request);
+    let owner = query.text("owner").map(|o| UserId::parse(&o).map_err(|e| invalid("owner", e))).transpose()?;
+    let case_type = query.text("type").map(|t| CaseTypeKey::parse(&t).map_err(|e| invalid("type", e))).transpose()?;
+    let account_id =
+        query.text("accountId").map(|a| EntityId::parse(&a).map_err(|e| invalid("accountId", e))).transpose()?;
+    let filter = CaseFilter { state: query.text("state"), owner, case_type, account_id, archived: query.flag("archived")? };
+    Ok(edge::page(&api.services.list_cases(&actor, &filter, &query.page()?).await?))
+}
+
+#[utoipa::path(get, path = "/cases/{id}/history", tag = "cases", description = "Every change, comment and system event, oldest first.",
+    params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = ListResponse<HistoryEvent>)),
+    security(("bearer" = [])))]
+pub async fn history(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let id = edge::path_id(request, "id")?;
+    let page = QueryParams::of(request).page()?;
+    Ok(edge::page(&api.services.case_history(&actor, id, &page).await?))
+}
+
+#[utoipa::path(post, path = "/cases/{id}/comments", tag = "cases", params(("id" = String, Path)), request_body = NewComment,
+    responses((status = 201, body = Comment), (status = 409, body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn add_comment(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let id = edge::path_id(request, "id")?;
+    let input: NewComment = edge::json_body(request)?;
+    let comment = api.services.add_comment(&actor, id, input).await?;
+    let location = format!("/cases/{id}/comments#{}", comment.id);
+    Ok(edge::created(location, &Versioned { value: comment, version: 1 }))
+}
+
+#[utoipa::path(get, path = "/cases/{id}/comments", tag = "cases",
+    params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = ListResponse<Comment>)),
+    security(("bearer" = [])))]
+pub async fn list_comments(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let id = edge::path_id(request, "id")?;
+    let page = QueryParams::of(request).page()?;
+    Ok(edge::page(&api.services.list_comments(&actor, id, &page).await?))
+}

@@ -1,0 +1,221 @@
+//! Request parsing and response building shared by every handler.
+
+use std::str::FromStr;
+
+use gestiona_domain::EntityId;
+use gestiona_domain::service::PageRequest;
+use gestiona_domain::{Page, Versioned};
+use http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::problem::Problem;
+
+/// Largest request body accepted. API Gateway allows 10 MB; no Gestiona request needs more than
+/// this, and a larger body is refused before it is parsed.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Parses a JSON body: content type, size, syntax, then shape, naming the offending field.
+pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Problem> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+    let is_json = content_type.as_deref().is_some_and(|t| t == "application/json" || t.ends_with("+json"));
+    if !is_json {
+        return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Send JSON")
+            .detail("The body must be JSON with Content-Type: application/json.")
+            .field("Content-Type", format!("got {}", content_type.as_deref().unwrap_or("nothing"))));
+    }
+    let bytes = request.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "The body is too large")
+            .field("body", format!("must be at most {MAX_BODY_BYTES} bytes (got {})", bytes.len())));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(malformed("the body is empty; send a JSON object"));
+    }
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return malformed(&strip_position(&inner.to_string()));
+        }
+        let reason = strip_position(&inner.to_string());
+        let field = field_of(&path, &reason);
+        Problem::validation(vec![gestiona_domain::FieldError { field, reason }])
+    })?;
+    // Trailing content after the JSON value is refused by serde_json itself (a syntax error).
+    Ok(value)
+}
+
+fn malformed(reason: &str) -> Problem {
+    Problem::new(StatusCode::BAD_REQUEST, "malformed-body", "The body is not valid JSON").field("body", reason)
+}
+
+/// serde_json appends " at line L column C"; the field path says more to an API client.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The field a deserialisation error is about: unknown and missing fields name themselves;
+/// otherwise the path serde walked to the bad value.
+fn field_of(path: &str, reason: &str) -> String {
+    for marker in ["unknown field `", "missing field `"] {
+        if let Some(rest) = reason.strip_prefix(marker)
+            && let Some(name) = rest.split('`').next()
+        {
+            return if path == "." { name.to_owned() } else { format!("{path}.{name}") };
+        }
+    }
+    if path == "." { "body".to_owned() } else { path.to_owned() }
+}
+
+/// The version a client read, from `If-Match` (`"3"` or `W/"3"`): 428 when missing.
+pub fn if_match(request: &Request) -> Result<u64, Problem> {
+    let Some(value) = request.headers().get(header::IF_MATCH) else {
+        return Err(Problem::new(StatusCode::PRECONDITION_REQUIRED, "precondition-required", "If-Match is required")
+            .detail("Send the ETag you read in If-Match, so a concurrent change is never overwritten."));
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    let tag = text.strip_prefix("W/").unwrap_or(text);
+    tag.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(|t| t.parse::<u64>().ok())
+        .ok_or_else(|| {
+            Problem::new(StatusCode::PRECONDITION_REQUIRED, "precondition-required", "If-Match must name one version")
+                .field("If-Match", format!("expected an ETag such as \"3\", got {text:?}"))
+        })
+}
+
+pub fn etag(version: u64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header value")
+}
+
+/// An id from the path. Anything that is not an id is "not found", like an id of another tenant.
+pub fn path_id(request: &Request, name: &str) -> Result<EntityId, Problem> {
+    request
+        .path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .and_then(|id| EntityId::parse(id).ok())
+        .ok_or_else(Problem::not_found)
+}
+
+pub fn path_param(request: &Request, name: &str) -> Option<String> {
+    request.path_parameters_ref().and_then(|p| p.first(name)).map(str::to_owned)
+}
+
+/// Query-string access with typed, field-named errors.
+pub struct QueryParams<'a>(&'a Request);
+
+impl<'a> QueryParams<'a> {
+    pub fn of(request: &'a Request) -> Self {
+        Self(request)
+    }
+
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.0
+            .query_string_parameters_ref()
+            .and_then(|q| q.first(name))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    }
+
+    pub fn parse<T: FromStr>(&self, name: &str, expected: &str) -> Result<Option<T>, Problem> {
+        match self.text(name) {
+            None => Ok(None),
+            Some(raw) => raw
+                .parse()
+                .map(Some)
+                .map_err(|_| Problem::validation(vec![gestiona_domain::FieldError {
+                    field: name.into(),
+                    reason: format!("must be {expected}"),
+                }])),
+        }
+    }
+
+    pub fn flag(&self, name: &str) -> Result<bool, Problem> {
+        Ok(self.parse::<bool>(name, "true or false")?.unwrap_or(false))
+    }
+
+    pub fn page(&self) -> Result<PageRequest, Problem> {
+        let limit = self.parse::<u32>("limit", "a whole number from 1 to 100")?;
+        PageRequest::new(limit, self.text("cursor")).map_err(Problem::from)
+    }
+}
+
+/// An entity with its version, as the API returns it.
+#[derive(Serialize)]
+pub struct WithVersion<'a, T: Serialize> {
+    #[serde(flatten)]
+    value: &'a T,
+    version: u64,
+}
+
+/// A page of a list, as the API returns it.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ListResponse<T: utoipa::ToSchema> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
+    let body = serde_json::to_string(value).expect("API values serialise");
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::Text(body))
+        .expect("a valid response")
+}
+
+pub fn versioned<T: Serialize>(status: StatusCode, entity: &Versioned<T>) -> Response<Body> {
+    let mut response = json(status, &WithVersion { value: &entity.value, version: entity.version });
+    response.headers_mut().insert(header::ETAG, etag(entity.version));
+    response
+}
+
+pub fn created<T: Serialize>(location: String, entity: &Versioned<T>) -> Response<Body> {
+    let mut response = versioned(StatusCode::CREATED, entity);
+    let location = HeaderValue::from_str(&location).expect("locations are ASCII paths");
+    response.headers_mut().insert(header::LOCATION, location);
+    response
+}
+
+pub fn page<T: Serialize>(page: &Page<Versioned<T>>) -> Response<Body> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Listing<'a, T: Serialize> {
+        items: Vec<WithVersion<'a, T>>,
+        next_cursor: &'a Option<String>,
+    }
+    let items = page.items.iter().map(|v| WithVersion { value: &v.value, version: v.version }).collect();
+    json(StatusCode::OK, &Listing { items, next_cursor: &page.next_cursor })
+}
+
+pub fn no_content() -> Response<Body> {
+    Response::builder().status(StatusCode::NO_CONTENT).body(Body::Empty).expect("a valid response")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_named_from_serde_errors() {
+        assert_eq!(field_of(".", "unknown field `nmae`, expected one of `name`"), "nmae");
+        assert_eq!(field_of(".", "missing field `subject`"), "subject");
+        assert_eq!(field_of("amount", "missing field `currency`"), "amount.currency");
+        assert_eq!(field_of("priority", "unknown variant `top`"), "priority");
+        assert_eq!(field_of(".", "invalid type: integer `1`, expected struct"), "body");
+        assert_eq!(strip_position("expected value at line 1 column 2"), "expected value");
+    }
+}

@@ -1,0 +1,193 @@
+//! Gestiona's staff HTTP API at the Lambda edge.
+//!
+//! Every function is an API Gateway HTTP API (payload v2) handler. API Gateway matches the
+//! route and verifies the JWT; the handler dispatches on the request's `routeKey`, reads the
+//! caller from the authorizer claims, calls one use case and maps its error enum to a
+//! problem+json response. The local runner builds the same v2 events and calls the same
+//! handlers, so both paths run this code.
+
+pub mod auth;
+pub mod edge;
+pub mod openapi;
+pub mod problem;
+
+mod accounts;
+mod case_types;
+mod cases;
+mod contacts;
+
+use std::time::Instant;
+
+use gestiona_domain::Actor;
+use gestiona_domain::service::Services;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+
+pub use auth::ClaimNames;
+use problem::Problem;
+
+/// The Lambda functions that serve the HTTP API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Function {
+    /// Accounts and contacts.
+    AccountsApi,
+    /// Cases, their history and comments, case types, and the OpenAPI document.
+    CasesApi,
+}
+
+impl Function {
+    pub const ALL: [Function; 2] = [Function::AccountsApi, Function::CasesApi];
+
+    /// The function's name in the SAM template and its binary name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::AccountsApi => "accounts-api",
+            Function::CasesApi => "cases-api",
+        }
+    }
+}
+
+/// One route of the HTTP API, as declared in the SAM template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub function: Function,
+    pub method: &'static str,
+    /// API Gateway path template (`{id}` parameters).
+    pub path: &'static str,
+    /// Served without the JWT authorizer.
+    pub public: bool,
+}
+
+impl Route {
+    /// The API Gateway route key, e.g. `GET /cases/{id}`.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+const fn route(function: Function, method: &'static str, path: &'static str) -> Route {
+    Route { function, method, path, public: false }
+}
+
+use Function::{AccountsApi, CasesApi};
+
+/// Every HTTP route and the function that serves it.
+pub const ROUTES: &[Route] = &[
+    route(AccountsApi, "POST", "/accounts"),
+    route(AccountsApi, "GET", "/accounts"),
+    route(AccountsApi, "GET", "/accounts/{id}"),
+    route(AccountsApi, "PATCH", "/accounts/{id}"),
+    route(AccountsApi, "DELETE", "/accounts/{id}"),
+    route(AccountsApi, "POST", "/contacts"),
+    route(AccountsApi, "GET", "/contacts"),
+    route(AccountsApi, "GET", "/contacts/{id}"),
+    route(AccountsApi, "PATCH", "/contacts/{id}"),
+    route(AccountsApi, "DELETE", "/contacts/{id}"),
+    route(CasesApi, "POST", "/cases"),
+    route(CasesApi, "GET", "/cases"),
+    route(CasesApi, "GET", "/cases/{id}"),
+    route(CasesApi, "PATCH", "/cases/{id}"),
+    route(CasesApi, "DELETE", "/cases/{id}"),
+    route(CasesApi, "GET", "/cases/{id}/history"),
+    route(CasesApi, "POST", "/cases/{id}/comments"),
+    route(CasesApi, "GET", "/cases/{id}/comments"),
+    route(CasesApi, "GET", "/case-types"),
+    route(CasesApi, "GET", "/case-types/{key}"),
+    Route { function: CasesApi, method: "GET", path: "/openapi.json", public: true },
+];
+
+/// The API: the use cases plus the edge's configuration.
+#[derive(Clone)]
+pub struct Api {
+    pub services: Services,
+    pub claims: ClaimNames,
+}
+
+impl Api {
+    pub fn new(services: Services, claims: ClaimNames) -> Self {
+        Self { services, claims }
+    }
+
+    /// Handles one API Gateway v2 request for `function`. Never fails: every error is a
+    /// problem+json response.
+    pub async fn handle(&self, function: Function, request: Request) -> Response<Body> {
+        let started = Instant::now();
+        let route_key = match request.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(context)) => context.route_key.clone().unwrap_or_default(),
+            _ => String::new(),
+        };
+        let served = ROUTES.iter().any(|r| r.function == function && r.key() == route_key);
+        let response = if served {
+            self.dispatch(&route_key, &request).await.unwrap_or_else(Problem::into_response)
+        } else {
+            Problem::not_found().detail(format!("no route {route_key:?} in {}", function.name())).into_response()
+        };
+        tracing::info!(
+            route = %route_key,
+            status = response.status().as_u16(),
+            micros = started.elapsed().as_micros() as u64,
+            "request"
+        );
+        response
+    }
+
+    fn actor(&self, request: &Request) -> Result<Actor, Problem> {
+        auth::actor(request, &self.claims)
+    }
+
+    async fn dispatch(&self, route_key: &str, request: &Request) -> Result<Response<Body>, Problem> {
+        match route_key {
+            "POST /accounts" => accounts::create(self, request).await,
+            "GET /accounts" => accounts::list(self, request).await,
+            "GET /accounts/{id}" => accounts::get(self, request).await,
+            "PATCH /accounts/{id}" => accounts::update(self, request).await,
+            "DELETE /accounts/{id}" => accounts::archive(self, request).await,
+            "POST /contacts" => contacts::create(self, request).await,
+            "GET /contacts" => contacts::list(self, request).await,
+            "GET /contacts/{id}" => contacts::get(self, request).await,
+            "PATCH /contacts/{id}" => contacts::update(self, request).await,
+            "DELETE /contacts/{id}" => contacts::archive(self, request).await,
+            "POST /cases" => cases::create(self, request).await,
+            "GET /cases" => cases::list(self, request).await,
+            "GET /cases/{id}" => cases::get(self, request).await,
+            "PATCH /cases/{id}" => cases::update(self, request).await,
+            "DELETE /cases/{id}" => cases::archive(self, request).await,
+            "GET /cases/{id}/history" => cases::history(self, request).await,
+            "POST /cases/{id}/comments" => cases::add_comment(self, request).await,
+            "GET /cases/{id}/comments" => cases::list_comments(self, request).await,
+            "GET /case-types" => case_types::list(self, request).await,
+            "GET /case-types/{key}" => case_types::get(self, request).await,
+            "GET /openapi.json" => Ok(openapi::serve()),
+            _ => Err(Problem::not_found()),
+        }
+    }
+}
+
+/// Logs as JSON lines for CloudWatch; `RUST_LOG` (or `AWS_LAMBDA_LOG_LEVEL`) sets the level.
+pub fn init_tracing() {
+    let level = std::env::var("RUST_LOG")
+        .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL").map(|l| l.to_lowercase()))
+        .unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(level))
+        .with_target(false)
+        .without_time() // CloudWatch stamps every line.
+        .with_current_span(false)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_dispatched_and_unique() {
+        let keys: std::collections::HashSet<_> = ROUTES.iter().map(Route::key).collect();
+        assert_eq!(keys.len(), ROUTES.len(), "route keys are unique");
+        let source = include_str!("lib.rs");
+        for route in ROUTES {
+            assert!(source.contains(&format!("\"{}\" =>", route.key())), "{} is not dispatched", route.key());
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the domain types.
+
+use std::sync::OnceLock;
+
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use crate::{accounts, case_types, cases, contacts};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Gestiona API", description = "Accounts, contacts and cases of configurable types. \
+        Errors are RFC 9457 problem+json; lists are cursor-paginated; updates need If-Match."),
+    paths(
+        accounts::create, accounts::get, accounts::update, accounts::archive, accounts::list,
+        contacts::create, contacts::get, contacts::update, contacts::archive, contacts::list,
+        cases::create, cases::get, cases::update, cases::archive, cases::list, cases::history,
+        cases::add_comment, cases::list_comments,
+        case_types::list, case_types::get,
+    ),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The document as JSON, built once per container.
+pub fn document() -> &'static str {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    DOCUMENT.get_or_init(|| ApiDoc::openapi().to_json().expect("the OpenAPI document serialises"))
+}
+
+pub fn serve() -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .header(http::header::CACHE_CONTROL, "public, max-age=300")
+        .body(Body::Text(document().to_owned()))
+        .expect("a valid response")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_is_openapi_3_1_and_covers_every_route() {
+        let doc: serde_json::Value = serde_json::from_str(document()).unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        for route in crate::ROUTES.iter().filter(|r| r.path != "/openapi.json") {
+            let operation = &doc["paths"][route.path][route.method.to_lowercase()];
+            assert!(operation.is_object(), "{} is not documented", route.key());
+        }
+        assert!(doc["components"]["schemas"]["Case"].is_object());
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    }
+}

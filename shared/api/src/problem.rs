@@ -1,0 +1,149 @@
+//! RFC 9457 problem details: every error the API returns, with a stable `type`.
+
+use gestiona_domain::FieldError;
+use gestiona_domain::ports::StoreError;
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Prefix of every problem `type`; the suffix is the stable code clients switch on.
+pub const TYPE_PREFIX: &str = "urn:gestiona:problem:";
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub errors: Vec<FieldError>,
+    /// Problem-specific members (e.g. `existingId` on a duplicate).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The problem document as OpenAPI describes it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ProblemSchema {
+    /// `urn:gestiona:problem:{code}`, e.g. `urn:gestiona:problem:validation-failed`.
+    #[schema(rename = "type")]
+    kind: String,
+    title: String,
+    status: u16,
+    detail: Option<String>,
+    errors: Option<Vec<FieldError>>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, title: &str) -> Self {
+        Self {
+            kind: format!("{TYPE_PREFIX}{code}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail: None,
+            errors: Vec::new(),
+            extra: Map::new(),
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn field(mut self, field: impl Into<String>, reason: impl Into<String>) -> Self {
+        self.errors.push(FieldError { field: field.into(), reason: reason.into() });
+        self
+    }
+
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found")
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let mut problem = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", "The request is not valid")
+            .detail("See `errors` for each field and why.");
+        problem.errors = errors;
+        problem
+    }
+
+    pub fn stale(expected: u64) -> Self {
+        Self::new(StatusCode::PRECONDITION_FAILED, "stale-version", "The resource changed since you read it")
+            .detail(format!("If-Match named version {expected}; read the resource again and retry."))
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed").detail(detail)
+    }
+
+    pub fn conflict(code: &str, title: &str) -> Self {
+        Self::new(StatusCode::CONFLICT, code, title)
+    }
+
+    /// A store failure: logged in full, answered without internal details.
+    pub fn store(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(reason) => {
+                tracing::error!(%reason, "store unavailable");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable")
+                    .detail("Nothing was changed. Retry in a moment.")
+            }
+            StoreError::InvalidCursor => Self::validation(vec![FieldError {
+                field: "cursor".into(),
+                reason: "is not a cursor this API issued".into(),
+            }]),
+            StoreError::ConditionFailed { index } => {
+                tracing::warn!(index, "unexpected condition failure");
+                Self::conflict("conflict", "The request conflicts with a concurrent change").detail("Retry the request.")
+            }
+            other => {
+                tracing::error!(error = %other, "store error");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error")
+            }
+        }
+    }
+
+    pub fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let body = serde_json::to_string(&self).unwrap_or_else(|_| String::from("{}"));
+        Response::builder()
+            .status(self.status_code())
+            .header(http::header::CONTENT_TYPE, "application/problem+json")
+            .body(Body::Text(body))
+            .expect("a valid response")
+    }
+}
+
+impl From<gestiona_domain::ValidationErrors> for Problem {
+    fn from(errors: gestiona_domain::ValidationErrors) -> Self {
+        Self::validation(errors.0)
+    }
+}
+
+impl From<gestiona_domain::actor::Forbidden> for Problem {
+    fn from(e: gestiona_domain::actor::Forbidden) -> Self {
+        Self::forbidden(e.to_string())
+    }
+}
+
+impl From<gestiona_domain::service::ListError> for Problem {
+    fn from(e: gestiona_domain::service::ListError) -> Self {
+        match e {
+            gestiona_domain::service::ListError::Invalid(v) => v.into(),
+            gestiona_domain::service::ListError::Store(s) => Problem::store(s),
+        }
+    }
+}

@@ -39,6 +39,9 @@ pub struct StateDef {
 pub struct CaseType {
     pub key: CaseTypeKey,
     pub name: String,
+    /// The definition version. Not stored in the body: it is the version of the `#CURRENT`
+    /// item, which advances exactly once per saved definition.
+    #[serde(skip)]
     pub version: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,

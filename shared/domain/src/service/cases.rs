@@ -1,6 +1,7 @@
 //! Case use cases: open, read, update, archive, list, history and comments. Every change to a
 //! case writes the case and its history event in one atomic write.
 
+use super::case_types::with_definition_version;
 use super::contacts::CheckRefError;
 use super::{ListError, PageRequest, Services, list_page};
 use crate::actor::{Actor, Forbidden, Role};
@@ -155,7 +156,7 @@ impl Services {
     pub async fn create_case(&self, actor: &Actor, input: NewCase) -> Result<Versioned<Case>, CreateCaseError> {
         let mut errors = ValidationErrors::new();
         let case_type = match CaseTypeKey::parse(&input.case_type) {
-            Ok(key) => self.load::<CaseType>(&keys::case_type(&actor.tenant, &key)).await?.map(|v| v.value),
+            Ok(key) => self.load::<CaseType>(&keys::case_type(&actor.tenant, &key)).await?.map(with_definition_version),
             Err(reason) => {
                 errors.add("type", reason.to_string());
                 None

@@ -1,0 +1,158 @@
+//! `gestiona-local`: the whole of Gestiona on one machine, with no cloud and no set-up.
+//!
+//! `serve` runs every HTTP route of every function on 127.0.0.1 over the embedded store (data
+//! in a local folder), seeding a demo tenant on first start. `token` mints a development JWT
+//! that `serve` accepts.
+
+mod server;
+mod token;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use gestiona_api::{Api, ClaimNames};
+use gestiona_domain::ports::{SystemClock, UlidGenerator};
+use gestiona_domain::service::Services;
+use gestiona_domain::service::seed::DEMO_USERS;
+use gestiona_domain::{Role, TenantId, UserId};
+use gestiona_store_embedded::EmbeddedStore;
+
+const DEMO_TENANT: &str = "demo";
+
+#[derive(Parser)]
+#[command(name = "gestiona-local", version, about = "Run Gestiona locally on the embedded store")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the whole API on 127.0.0.1.
+    Serve {
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// Where the data, the signing secret, PDFs and e-mails live.
+        #[arg(long, default_value = ".gestiona")]
+        data_dir: PathBuf,
+        /// Do not create the demo tenant on first start.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Print a development token (JWT) for a user of a tenant.
+    Token {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long, default_value_t = 12)]
+        ttl_hours: u64,
+        #[arg(long, default_value = ".gestiona")]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Agent,
+    Supervisor,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Agent => Role::Agent,
+            RoleArg::Supervisor => Role::Supervisor,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main]
+async fn main() -> Result<(), Failure> {
+    match Cli::parse().command {
+        Command::Token { tenant, user, role, ttl_hours, data_dir } => {
+            let tenant = TenantId::parse(&tenant).map_err(|e| format!("--tenant: {e}"))?;
+            let user = UserId::parse(&user).map_err(|e| format!("--user: {e}"))?;
+            let tokens = token::DevTokens::load(&data_dir, ClaimNames::default())?;
+            println!("{}", tokens.mint(&tenant, &user, role.into(), ttl_hours)?);
+            Ok(())
+        }
+        Command::Serve { port, data_dir, no_demo } => serve(port, data_dir, no_demo).await,
+    }
+}
+
+async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failure> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_target(false)
+        .init();
+    std::fs::create_dir_all(&data_dir)?;
+    let store = EmbeddedStore::open(data_dir.join("gestiona.redb"))?;
+    let services = Services::new(Arc::new(store), Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
+    let demo = TenantId::parse(DEMO_TENANT)?;
+    let seeded = !no_demo && services.seed_demo(&demo).await?;
+    let tokens = token::DevTokens::load(&data_dir, ClaimNames::default())?;
+    let banner_tokens: Vec<(String, Role, String)> = DEMO_USERS
+        .iter()
+        .filter(|_| !no_demo)
+        .map(|(user, role)| Ok((user.to_string(), *role, tokens.mint(&demo, &UserId::parse(user)?, *role, 12)?)))
+        .collect::<Result<_, Failure>>()?;
+    let runner = Arc::new(server::Runner::new(Api::new(services, ClaimNames::default()), tokens));
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
+    let address = listener.local_addr()?;
+    print_banner(address, &data_dir, seeded, &banner_tokens);
+    axum::serve(listener, runner.router()).with_graceful_shutdown(shutdown_signal()).await?;
+    // Every write was committed durably when it was acknowledged; nothing is pending here.
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_banner(address: SocketAddr, data_dir: &std::path::Path, seeded: bool, tokens: &[(String, Role, String)]) {
+    let base = format!("http://{address}");
+    println!("Gestiona is running on {base}  (data in {})", data_dir.display());
+    println!("OpenAPI document: {base}/openapi.json");
+    if tokens.is_empty() {
+        println!("Mint a token: gestiona-local token --tenant <tenant> --user <user> --role agent|supervisor|admin");
+    } else {
+        let state = if seeded { "created" } else { "ready" };
+        println!("\nDemo tenant '{DEMO_TENANT}' {state}. Tokens valid for 12 hours:");
+        for (user, role, token) in tokens {
+            println!("  export TOKEN_{}={token}   # {user}, {}", user.to_uppercase(), role.as_str());
+        }
+        println!("\nTry:");
+        println!("  curl -s -H \"Authorization: Bearer $TOKEN_ANA\" {base}/cases");
+        println!("  curl -s -H \"Authorization: Bearer $TOKEN_ANA\" {base}/case-types");
+    }
+    println!("\nCtrl-C stops it; the data stays in {}.", data_dir.display());
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("stopping: finishing requests in flight");
+}

@@ -1,0 +1,175 @@
+//! The local HTTP server: plays API Gateway. It matches the route, verifies the development
+//! token, builds the same payload-v2 event API Gateway would send, and calls the function's
+//! handler, so requests run through exactly the code that runs in Lambda.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use base64::Engine;
+use gestiona_api::problem::Problem;
+use gestiona_api::{Api, ROUTES, Route};
+use http::{HeaderMap, Method, StatusCode, Uri, header};
+use serde_json::{Value, json};
+
+use crate::token::DevTokens;
+
+/// API Gateway refuses larger payloads; so does the runner.
+const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+pub struct Runner {
+    api: Api,
+    tokens: DevTokens,
+    /// Path template → the routes on it, by method.
+    routes: matchit::Router<HashMap<&'static str, &'static Route>>,
+}
+
+impl Runner {
+    pub fn new(api: Api, tokens: DevTokens) -> Self {
+        let mut by_path: HashMap<&'static str, HashMap<&'static str, &'static Route>> = HashMap::new();
+        for route in ROUTES {
+            by_path.entry(route.path).or_default().insert(route.method, route);
+        }
+        let mut routes = matchit::Router::new();
+        for (path, methods) in by_path {
+            routes.insert(path, methods).expect("route templates do not overlap");
+        }
+        Self { api, tokens, routes }
+    }
+
+    pub fn router(self: Arc<Self>) -> axum::Router {
+        axum::Router::new().fallback(serve).with_state(self)
+    }
+}
+
+async fn serve(State(runner): State<Arc<Runner>>, request: axum::extract::Request) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_PAYLOAD_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let problem = Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "The body is too large")
+                .field("body", format!("must be at most {MAX_PAYLOAD_BYTES} bytes"));
+            return to_axum(problem.into_response());
+        }
+    };
+    to_axum(runner.handle(&parts.method, &parts.uri, &parts.headers, body).await)
+}
+
+impl Runner {
+    pub async fn handle(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: Bytes) -> lambda_http::Response<lambda_http::Body> {
+        let matched = match self.routes.at(uri.path()) {
+            Ok(matched) => matched,
+            Err(_) => return Problem::not_found().detail(format!("no route for {}", uri.path())).into_response(),
+        };
+        let Some(route) = matched.value.get(method.as_str()).copied() else {
+            let mut allowed: Vec<&str> = matched.value.keys().copied().collect();
+            allowed.sort_unstable();
+            let mut response = Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed")
+                .detail(format!("{} allows {}", uri.path(), allowed.join(", ")))
+                .into_response();
+            response.headers_mut().insert(header::ALLOW, allowed.join(", ").parse().expect("methods are tokens"));
+            return response;
+        };
+        let claims = if route.public {
+            None
+        } else {
+            match self.verify(headers) {
+                Ok(claims) => Some(claims),
+                Err(problem) => return problem.into_response(),
+            }
+        };
+        let params: HashMap<String, String> = matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        let event = api_gateway_event(route, &params, method, uri, headers, &body, claims.as_ref());
+        match lambda_http::request::from_str(&event.to_string()) {
+            Ok(request) => self.api.handle(route.function, request).await,
+            Err(e) => {
+                tracing::error!(error = %e, "could not build the API Gateway event");
+                Problem::new(StatusCode::BAD_REQUEST, "bad-request", "The request could not be read").into_response()
+            }
+        }
+    }
+
+    /// Plays the JWT authorizer: 401 unless a valid bearer token is present.
+    fn verify(&self, headers: &HeaderMap) -> Result<HashMap<String, String>, Problem> {
+        let unauthorized = |detail: &str| {
+            Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required").detail(detail.to_owned())
+        };
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .ok_or_else(|| unauthorized("Send Authorization: Bearer <token>; `gestiona-local token` mints one."))?;
+        self.tokens.verify(token.trim()).map_err(|e| unauthorized(&e.to_string()))
+    }
+}
+
+/// The API Gateway HTTP API payload-v2 event for one request.
+fn api_gateway_event(
+    route: &Route,
+    path_parameters: &HashMap<String, String>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    claims: Option<&HashMap<String, String>>,
+) -> Value {
+    let mut header_map: HashMap<String, String> = HashMap::new();
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        header_map.entry(name.as_str().to_owned()).and_modify(|v| { v.push(','); v.push_str(&value) }).or_insert(value);
+    }
+    let raw_query = uri.query().unwrap_or_default();
+    let mut query: HashMap<String, String> = HashMap::new();
+    for (name, value) in form_urlencoded::parse(raw_query.as_bytes()) {
+        query.entry(name.into_owned()).and_modify(|v| { v.push(','); v.push_str(&value) }).or_insert(value.into_owned());
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let (body, is_base64) = match std::str::from_utf8(body) {
+        _ if body.is_empty() => (Value::Null, false),
+        Ok(text) => (Value::from(text), false),
+        Err(_) => (Value::from(base64::engine::general_purpose::STANDARD.encode(body)), true),
+    };
+    let authorizer = claims.map(|claims| json!({"jwt": {"claims": claims, "scopes": null}}));
+    json!({
+        "version": "2.0",
+        "routeKey": route.key(),
+        "rawPath": uri.path(),
+        "rawQueryString": raw_query,
+        "headers": header_map,
+        "queryStringParameters": if query.is_empty() { Value::Null } else { json!(query) },
+        "pathParameters": if path_parameters.is_empty() { Value::Null } else { json!(path_parameters) },
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": "127.0.0.1",
+            "domainPrefix": "local",
+            "http": {
+                "method": method.as_str(),
+                "path": uri.path(),
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default(),
+            },
+            "requestId": format!("local-{}", now.as_nanos()),
+            "routeKey": route.key(),
+            "stage": "$default",
+            "time": "",
+            "timeEpoch": now.as_millis() as u64,
+            "authorizer": authorizer,
+        },
+        "body": body,
+        "isBase64Encoded": is_base64,
+    })
+}
+
+fn to_axum(response: lambda_http::Response<lambda_http::Body>) -> axum::response::Response {
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        lambda_http::Body::Empty => Bytes::new(),
+        lambda_http::Body::Text(text) => Bytes::from(text),
+        lambda_http::Body::Binary(data) => Bytes::from(data),
+        _ => Bytes::new(),
+    };
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}

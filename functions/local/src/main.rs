@@ -32,6 +32,7 @@ struct Cli {
 enum Command {
     /// Serve the whole API on 127.0.0.1.
     Serve {
+        /// 0 picks a free port (printed on the first line).
         #[arg(long, default_value_t = 3000)]
         port: u16,
         /// Where the data, the signing secret, PDFs and e-mails live.
@@ -117,22 +118,27 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
 }
 
 fn print_banner(address: SocketAddr, data_dir: &std::path::Path, seeded: bool, tokens: &[(String, Role, String)]) {
+    use std::fmt::Write as _;
     let base = format!("http://{address}");
-    println!("Gestiona is running on {base}  (data in {})", data_dir.display());
-    println!("OpenAPI document: {base}/openapi.json");
+    let mut text = String::new();
+    let _ = writeln!(text, "Gestiona is running on {base}  (data in {})", data_dir.display());
+    let _ = writeln!(text, "OpenAPI document: {base}/openapi.json");
     if tokens.is_empty() {
-        println!("Mint a token: gestiona-local token --tenant <tenant> --user <user> --role agent|supervisor|admin");
+        let _ = writeln!(text, "Mint a token: gestiona-local token --tenant <tenant> --user <user> --role agent|supervisor|admin");
     } else {
         let state = if seeded { "created" } else { "ready" };
-        println!("\nDemo tenant '{DEMO_TENANT}' {state}. Tokens valid for 12 hours:");
+        let _ = writeln!(text, "\nDemo tenant '{DEMO_TENANT}' {state}. Tokens valid for 12 hours:");
         for (user, role, token) in tokens {
-            println!("  export TOKEN_{}={token}   # {user}, {}", user.to_uppercase(), role.as_str());
+            let _ = writeln!(text, "  export TOKEN_{}={token}   # {user}, {}", user.to_uppercase(), role.as_str());
         }
-        println!("\nTry:");
-        println!("  curl -s -H \"Authorization: Bearer $TOKEN_ANA\" {base}/cases");
-        println!("  curl -s -H \"Authorization: Bearer $TOKEN_ANA\" {base}/case-types");
+        let _ = writeln!(text, "\nTry:");
+        let _ = writeln!(text, "  curl -s -H \"Authorization: Bearer $TOKEN_ANA\" {base}/cases");
+        let _ = writeln!(text, "  curl -s -H \"Authorization: Bearer $TOKEN_ANA\" {base}/case-types");
     }
-    println!("\nCtrl-C stops it; the data stays in {}.", data_dir.display());
+    let _ = writeln!(text, "\nCtrl-C stops it; the data stays in {}.", data_dir.display());
+    // A closed stdout (a supervisor that stopped reading) must not stop the server.
+    let mut stdout = std::io::stdout().lock();
+    let _ = std::io::Write::write_all(&mut stdout, text.as_bytes()).and_then(|()| std::io::Write::flush(&mut stdout));
 }
 
 async fn shutdown_signal() {

@@ -34,8 +34,19 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Problem> {
         return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "The body is too large")
             .field("body", format!("must be at most {MAX_BODY_BYTES} bytes (got {})", bytes.len())));
     }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(malformed("the body is empty; send a JSON object"));
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Err(malformed("the body is empty; send a JSON object")),
+        // serde would read an array into a struct field by field; requests are objects.
+        Some(b'{') => {}
+        Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() => {
+            return Err(malformed("the body is not valid JSON"));
+        }
+        Some(_) => {
+            return Err(Problem::validation(vec![gestiona_domain::FieldError {
+                field: "body".into(),
+                reason: "must be a JSON object".into(),
+            }]));
+        }
     }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(deserializer).map_err(|e| {
@@ -64,17 +75,16 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// The field a deserialisation error is about: unknown and missing fields name themselves;
-/// otherwise the path serde walked to the bad value.
+/// The field a deserialisation error is about. serde's path already ends at an unknown
+/// field, but stops at the parent of a missing one.
 fn field_of(path: &str, reason: &str) -> String {
-    for marker in ["unknown field `", "missing field `"] {
-        if let Some(rest) = reason.strip_prefix(marker)
-            && let Some(name) = rest.split('`').next()
-        {
-            return if path == "." { name.to_owned() } else { format!("{path}.{name}") };
-        }
+    let named = |marker: &str| reason.strip_prefix(marker).and_then(|rest| rest.split('`').next());
+    match (path, named("missing field `"), named("unknown field `")) {
+        (".", Some(name), _) | (".", _, Some(name)) => name.to_owned(),
+        (_, Some(name), _) => format!("{path}.{name}"),
+        (".", None, None) => "body".to_owned(),
+        _ => path.to_owned(),
     }
-    if path == "." { "body".to_owned() } else { path.to_owned() }
 }
 
 /// The version a client read, from `If-Match` (`"3"` or `W/"3"`): 428 when missing.
@@ -212,6 +222,8 @@ mod tests {
     #[test]
     fn fields_are_named_from_serde_errors() {
         assert_eq!(field_of(".", "unknown field `nmae`, expected one of `name`"), "nmae");
+        assert_eq!(field_of("nmae", "unknown field `nmae`, expected one of `name`"), "nmae");
+        assert_eq!(field_of("amount.cur", "unknown field `cur`, expected `currency`"), "amount.cur");
         assert_eq!(field_of(".", "missing field `subject`"), "subject");
         assert_eq!(field_of("amount", "missing field `currency`"), "amount.currency");
         assert_eq!(field_of("priority", "unknown variant `top`"), "priority");

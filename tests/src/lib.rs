@@ -4,6 +4,8 @@
 //! `GESTIONA_TEST_AWS_ENDPOINT`. Tests that need it fail loudly without it; none are skipped.
 
 pub mod conformance;
+pub mod fixtures;
+pub mod handlers;
 pub mod moto;
 
 /// Runs every conformance check as its own `#[tokio::test]`, each against a fresh store made by

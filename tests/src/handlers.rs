@@ -1,0 +1,100 @@
+//! One handler scenario, driven by the `events/` fixtures, that runs on any store: the same
+//! function code on the embedded store and on DynamoDB.
+
+use std::sync::Arc;
+
+use gestiona_api::{Api, ClaimNames, Function};
+use gestiona_domain::TenantId;
+use gestiona_domain::ports::{Store, SystemClock, UlidGenerator};
+use gestiona_domain::service::Services;
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use serde_json::Value;
+
+use crate::fixtures::{event, request, with_claim, with_header, with_id};
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: Value,
+}
+
+fn reply(response: Response<Body>) -> Reply {
+    let (parts, body) = response.into_parts();
+    let body = match body {
+        Body::Text(text) => serde_json::from_str(&text).expect("JSON"),
+        Body::Binary(bytes) => serde_json::from_slice(&bytes).expect("JSON"),
+        _ => Value::Null,
+    };
+    Reply { status: parts.status, headers: parts.headers, body }
+}
+
+/// The API on `store`, with the demo tenant seeded.
+pub async fn api_on(store: Arc<dyn Store>) -> Api {
+    let services = Services::new(store, Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
+    services.seed_demo(&TenantId::parse("demo").unwrap()).await.expect("seed the demo tenant");
+    Api::new(services, ClaimNames::default())
+}
+
+pub async fn call(api: &Api, function: Function, event: &Value) -> Reply {
+    reply(api.handle(function, request(event)).await)
+}
+
+pub async fn scenario(api: Api) {
+    use Function::{AccountsApi, CasesApi};
+
+    let created = call(&api, CasesApi, &event("apigw/create-case.json")).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["subject"], "Sacos húmedos en la entrega 2026-41");
+    assert_eq!(created.body["state"], "registrada");
+    assert_eq!(created.body["amount"]["amountMinor"], 4_500_000);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.headers["location"], format!("/cases/{id}").as_str());
+    assert_eq!(created.headers["etag"], "\"1\"");
+
+    let read = call(&api, CasesApi, &with_id(event("apigw/get-case.json"), &id)).await;
+    assert_eq!((read.status, &read.body["id"]), (StatusCode::OK, &Value::from(id.clone())));
+
+    // Two updates against version 1, concurrently: one wins, one is told it is stale.
+    let patch = with_id(event("apigw/patch-case.json"), &id);
+    let other = with_header(patch.clone(), "if-match", "\"1\"");
+    let (a, b) = futures::join!(call(&api, CasesApi, &patch), call(&api, CasesApi, &other));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::PRECONDITION_FAILED]);
+    let history = call(&api, CasesApi, &with_id(event("apigw/case-history.json"), &id)).await;
+    let kinds: Vec<_> = history.body["items"].as_array().unwrap().iter().map(|e| e["type"].clone()).collect();
+    assert_eq!(kinds, ["created", "updated"]);
+
+    let listed = call(&api, CasesApi, &event("apigw/list-cases.json")).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let items = listed.body["items"].as_array().unwrap();
+    assert!(items.len() <= 2 && !items.is_empty());
+    assert!(items.iter().all(|c| c["state"] == "registrada"));
+
+    let account = call(&api, AccountsApi, &event("apigw/create-account.json")).await;
+    assert_eq!(account.status, StatusCode::CREATED, "{}", account.body);
+    assert_eq!(account.body["name"], "Cooperativa Médica del Sur");
+
+    // Another tenant: its own contacts work; the demo's case is not found.
+    let contact = call(&api, AccountsApi, &event("apigw/create-contact-other-tenant.json")).await;
+    assert_eq!(contact.status, StatusCode::CREATED, "{}", contact.body);
+    let foreign = with_claim(with_id(event("apigw/get-case.json"), &id), "custom:tenant", "otra-empresa");
+    assert_eq!(call(&api, CasesApi, &foreign).await.status, StatusCode::NOT_FOUND);
+
+    // Routes belong to their function; an agent cannot archive; no authorizer is 401.
+    assert_eq!(call(&api, AccountsApi, &event("apigw/get-case.json")).await.status, StatusCode::NOT_FOUND);
+    let mut archive = with_header(with_id(event("apigw/get-case.json"), &id), "if-match", "\"2\"");
+    archive["routeKey"] = Value::from("DELETE /cases/{id}");
+    archive["requestContext"]["routeKey"] = Value::from("DELETE /cases/{id}");
+    archive["requestContext"]["http"]["method"] = Value::from("DELETE");
+    let denied = call(&api, CasesApi, &archive).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let supervisor = with_claim(archive, "cognito:groups", "[agent supervisor]");
+    assert_eq!(call(&api, CasesApi, &supervisor).await.status, StatusCode::NO_CONTENT);
+    let anonymous = call(&api, CasesApi, &event("apigw/list-cases-no-authorizer.json")).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let openapi = call(&api, CasesApi, &event("apigw/openapi.json")).await;
+    assert_eq!(openapi.status, StatusCode::OK);
+    assert!(openapi.body["openapi"].as_str().unwrap().starts_with("3.1"));
+}

@@ -79,12 +79,16 @@ pub async fn items_round_trip(store: Arc<dyn Store>) {
 pub async fn conditional_writes_check_versions(store: Arc<dyn Store>) {
     let pk = partition("versions");
     store.put_new(item(&pk, "A", 1, json!({"v": "one"}))).await.unwrap();
-    store.write(vec![put(item(&pk, "A", 2, json!({"v": "two"})), Condition::VersionIs(1))]).await.expect("current version");
+    store
+        .write(vec![put(item(&pk, "A", 2, json!({"v": "two"})), Condition::VersionIs(1))])
+        .await
+        .expect("current version");
     let stale = store.write(vec![put(item(&pk, "A", 2, json!({"v": "stale"})), Condition::VersionIs(1))]).await;
     assert_eq!(stale, Err(StoreError::ConditionFailed { index: 0 }));
     let stored = store.get(&Key::new(&pk, "A")).await.unwrap().unwrap();
     assert_eq!((stored.version, stored.body["v"].clone()), (2, json!("two")), "a stale write changes nothing");
-    let delete_stale = store.write(vec![WriteOp::Delete { key: stored.key.clone(), condition: Condition::VersionIs(1) }]).await;
+    let delete_stale =
+        store.write(vec![WriteOp::Delete { key: stored.key.clone(), condition: Condition::VersionIs(1) }]).await;
     assert_eq!(delete_stale, Err(StoreError::ConditionFailed { index: 0 }));
     store.write(vec![WriteOp::Delete { key: stored.key.clone(), condition: Condition::VersionIs(2) }]).await.unwrap();
     assert_eq!(store.get(&stored.key).await.unwrap(), None);
@@ -144,11 +148,16 @@ pub async fn batches_are_all_or_nothing(store: Arc<dyn Store>) {
 
 pub async fn batch_limits_are_enforced(store: Arc<dyn Store>) {
     let pk = partition("limits");
-    let too_many: Vec<_> = (0..101).map(|n| put(item(&pk, &format!("{n:03}"), 1, json!({})), Condition::Always)).collect();
+    let too_many: Vec<_> =
+        (0..101).map(|n| put(item(&pk, &format!("{n:03}"), 1, json!({})), Condition::Always)).collect();
     assert!(matches!(store.write(too_many).await, Err(StoreError::InvalidRequest(_))));
-    let duplicate = vec![put(item(&pk, "A", 1, json!({})), Condition::Always), put(item(&pk, "A", 1, json!({})), Condition::Always)];
+    let duplicate = vec![
+        put(item(&pk, "A", 1, json!({})), Condition::Always),
+        put(item(&pk, "A", 1, json!({})), Condition::Always),
+    ];
     assert!(matches!(store.write(duplicate).await, Err(StoreError::InvalidRequest(_))));
-    let hundred: Vec<_> = (0..100).map(|n| put(item(&pk, &format!("{n:03}"), 1, json!({})), Condition::NotExists)).collect();
+    let hundred: Vec<_> =
+        (0..100).map(|n| put(item(&pk, &format!("{n:03}"), 1, json!({})), Condition::NotExists)).collect();
     store.write(hundred).await.expect("100 writes fit in one batch");
     assert_eq!(all_pages(store.as_ref(), Query::partition(&pk).limit(1000)).await.len(), 100);
 }
@@ -166,10 +175,8 @@ pub async fn partition_queries_filter_and_order(store: Arc<dyn Store>) {
     assert_eq!(all.next_cursor, None);
     let events = store.query(&Query::partition(&pk).range(SortKeyRange::BeginsWith("EVT#".into()))).await.unwrap();
     assert_eq!(sort_keys(&events.items), ["EVT#01", "EVT#02", "EVT#03"]);
-    let backward = store
-        .query(&Query::partition(&pk).range(SortKeyRange::BeginsWith("EVT#".into())).backward())
-        .await
-        .unwrap();
+    let backward =
+        store.query(&Query::partition(&pk).range(SortKeyRange::BeginsWith("EVT#".into())).backward()).await.unwrap();
     assert_eq!(sort_keys(&backward.items), ["EVT#03", "EVT#02", "EVT#01"]);
     let between = store
         .query(&Query::partition(&pk).range(SortKeyRange::Between("CMT#01".into(), "EVT#02".into())))
@@ -182,7 +189,8 @@ pub async fn partition_queries_filter_and_order(store: Arc<dyn Store>) {
 
 pub async fn pagination_visits_every_item_once(store: Arc<dyn Store>) {
     let pk = partition("pages");
-    let ops: Vec<_> = (0..23).map(|n| put(item(&pk, &format!("EVT#{n:02}"), 1, json!({"n": n})), Condition::NotExists)).collect();
+    let ops: Vec<_> =
+        (0..23).map(|n| put(item(&pk, &format!("EVT#{n:02}"), 1, json!({"n": n})), Condition::NotExists)).collect();
     store.write(ops).await.unwrap();
     let expected: Vec<String> = (0..23).map(|n| format!("EVT#{n:02}")).collect();
     for limit in [1, 5, 22, 23, 24] {
@@ -253,7 +261,8 @@ pub async fn sparse_indexes_follow_their_items(store: Arc<dyn Store>) {
     assert_eq!(numbers(&other_index.items), [3]);
     let paged = all_pages(store.as_ref(), Query::index(Index::Gsi1, &listing).limit(1).backward()).await;
     assert_eq!(numbers(&paged), [3, 1, 2]);
-    let prefixed = store.query(&Query::index(Index::Gsi1, &listing).range(SortKeyRange::BeginsWith("b".into()))).await.unwrap();
+    let prefixed =
+        store.query(&Query::index(Index::Gsi1, &listing).range(SortKeyRange::BeginsWith("b".into()))).await.unwrap();
     assert_eq!(numbers(&prefixed.items), [1]);
 
     // Re-keying and dropping index entries on update.
@@ -263,16 +272,19 @@ pub async fn sparse_indexes_follow_their_items(store: Arc<dyn Store>) {
     let mut two = listed(2, "a");
     two.version = 2;
     two.indexes[Index::Gsi1.position()] = None;
-    store
-        .write(vec![put(one, Condition::VersionIs(1)), put(two, Condition::VersionIs(1))])
-        .await
-        .unwrap();
+    store.write(vec![put(one, Condition::VersionIs(1)), put(two, Condition::VersionIs(1))]).await.unwrap();
     let page = store.query(&Query::index(Index::Gsi1, &listing)).await.unwrap();
     assert_eq!(numbers(&page.items), [3]);
     let page = store.query(&Query::index(Index::Gsi1, &moved)).await.unwrap();
     assert_eq!(numbers(&page.items), [1]);
-    store.write(vec![WriteOp::Delete { key: Key::new(format!("{base}#3"), "#META"), condition: Condition::Always }]).await.unwrap();
-    assert!(store.query(&Query::index(Index::Gsi1, &listing)).await.unwrap().items.is_empty(), "deletes leave the index");
+    store
+        .write(vec![WriteOp::Delete { key: Key::new(format!("{base}#3"), "#META"), condition: Condition::Always }])
+        .await
+        .unwrap();
+    assert!(
+        store.query(&Query::index(Index::Gsi1, &listing)).await.unwrap().items.is_empty(),
+        "deletes leave the index"
+    );
     assert!(store.query(&Query::index(Index::Gsi3, &listing)).await.unwrap().items.is_empty());
 }
 

@@ -108,7 +108,8 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
         .collect::<Result<_, Failure>>()?;
     let runner = Arc::new(server::Runner::new(Api::new(services, ClaimNames::default()), tokens));
     let address = SocketAddr::from(([127, 0, 0, 1], port));
-    let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
     let address = listener.local_addr()?;
     print_banner(address, &data_dir, seeded, &banner_tokens);
     axum::serve(listener, runner.router()).with_graceful_shutdown(shutdown_signal()).await?;
@@ -124,7 +125,10 @@ fn print_banner(address: SocketAddr, data_dir: &std::path::Path, seeded: bool, t
     let _ = writeln!(text, "Gestiona is running on {base}  (data in {})", data_dir.display());
     let _ = writeln!(text, "OpenAPI document: {base}/openapi.json");
     if tokens.is_empty() {
-        let _ = writeln!(text, "Mint a token: gestiona-local token --tenant <tenant> --user <user> --role agent|supervisor|admin");
+        let _ = writeln!(
+            text,
+            "Mint a token: gestiona-local token --tenant <tenant> --user <user> --role agent|supervisor|admin"
+        );
     } else {
         let state = if seeded { "created" } else { "ready" };
         let _ = writeln!(text, "\nDemo tenant '{DEMO_TENANT}' {state}. Tokens valid for 12 hours:");

@@ -57,7 +57,13 @@ async fn serve(State(runner): State<Arc<Runner>>, request: axum::extract::Reques
 }
 
 impl Runner {
-    pub async fn handle(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: Bytes) -> lambda_http::Response<lambda_http::Body> {
+    pub async fn handle(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> lambda_http::Response<lambda_http::Body> {
         let matched = match self.routes.at(uri.path()) {
             Ok(matched) => matched,
             Err(_) => return Problem::not_found().detail(format!("no route for {}", uri.path())).into_response(),
@@ -79,7 +85,8 @@ impl Runner {
                 Err(problem) => return problem.into_response(),
             }
         };
-        let params: HashMap<String, String> = matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        let params: HashMap<String, String> =
+            matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
         let event = api_gateway_event(route, &params, method, uri, headers, &body, claims.as_ref());
         match lambda_http::request::from_str(&event.to_string()) {
             Ok(request) => self.api.handle(route.function, request).await,
@@ -93,7 +100,8 @@ impl Runner {
     /// Plays the JWT authorizer: 401 unless a valid bearer token is present.
     fn verify(&self, headers: &HeaderMap) -> Result<HashMap<String, String>, Problem> {
         let unauthorized = |detail: &str| {
-            Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required").detail(detail.to_owned())
+            Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required")
+                .detail(detail.to_owned())
         };
         let token = headers
             .get(header::AUTHORIZATION)
@@ -117,12 +125,24 @@ fn api_gateway_event(
     let mut header_map: HashMap<String, String> = HashMap::new();
     for (name, value) in headers {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        header_map.entry(name.as_str().to_owned()).and_modify(|v| { v.push(','); v.push_str(&value) }).or_insert(value);
+        header_map
+            .entry(name.as_str().to_owned())
+            .and_modify(|v| {
+                v.push(',');
+                v.push_str(&value)
+            })
+            .or_insert(value);
     }
     let raw_query = uri.query().unwrap_or_default();
     let mut query: HashMap<String, String> = HashMap::new();
     for (name, value) in form_urlencoded::parse(raw_query.as_bytes()) {
-        query.entry(name.into_owned()).and_modify(|v| { v.push(','); v.push_str(&value) }).or_insert(value.into_owned());
+        query
+            .entry(name.into_owned())
+            .and_modify(|v| {
+                v.push(',');
+                v.push_str(&value)
+            })
+            .or_insert(value.into_owned());
     }
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let (body, is_base64) = match std::str::from_utf8(body) {

@@ -52,7 +52,9 @@ impl DevTokens {
                         encoded
                     }
                     // Another process created it first: use theirs.
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read_to_string(&path)?.trim().to_owned(),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        std::fs::read_to_string(&path)?.trim().to_owned()
+                    }
                     Err(e) => return Err(e.into()),
                 }
             }
@@ -87,7 +89,11 @@ impl DevTokens {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.leeway = 30;
-        let data = jsonwebtoken::decode::<HashMap<String, Value>>(token, &DecodingKey::from_secret(&self.secret), &validation)?;
+        let data = jsonwebtoken::decode::<HashMap<String, Value>>(
+            token,
+            &DecodingKey::from_secret(&self.secret),
+            &validation,
+        )?;
         Ok(data.claims.into_iter().map(|(name, value)| (name, flatten_claim(value))).collect())
     }
 }

@@ -120,7 +120,11 @@ impl<'a> Caller<'a> {
     }
 
     async fn raw(&self, method: Method, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
-        let mut request = self.http.request(method, format!("{}{path}", self.server.base)).header("content-type", content_type).body(body);
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.server.base))
+            .header("content-type", content_type)
+            .body(body);
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
@@ -132,7 +136,11 @@ impl<'a> Caller<'a> {
         let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await.unwrap();
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}")) };
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+        };
         if status.is_client_error() || status.is_server_error() {
             let content_type = headers.get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
             assert_eq!(content_type, "application/problem+json", "errors are problem+json: {body}");
@@ -183,7 +191,10 @@ async fn a_case_from_account_to_history() {
     let account_id = account.body["id"].as_str().unwrap().to_owned();
     assert_eq!(account.headers["location"], format!("/accounts/{account_id}").as_str());
     let contact = ana
-        .post("/contacts", json!({"firstName": "José", "lastName": "Núñez", "email": "Jose@ElClavo.example", "accountId": account_id}))
+        .post(
+            "/contacts",
+            json!({"firstName": "José", "lastName": "Núñez", "email": "Jose@ElClavo.example", "accountId": account_id}),
+        )
         .await;
     assert_eq!(contact.status, StatusCode::CREATED, "{}", contact.body);
     assert_eq!(contact.body["email"], "jose@elclavo.example");
@@ -195,7 +206,8 @@ async fn a_case_from_account_to_history() {
 
     let demo = Caller::new(&server, Some(server.token("demo", "ana", "agent")));
     let types = demo.get("/case-types").await;
-    let keys: Vec<_> = types.body["items"].as_array().unwrap().iter().map(|t| t["key"].as_str().unwrap().to_owned()).collect();
+    let keys: Vec<_> =
+        types.body["items"].as_array().unwrap().iter().map(|t| t["key"].as_str().unwrap().to_owned()).collect();
     assert_eq!(keys, ["boleta_gestion", "devolucion", "queja_calidad", "recepcion_vehiculos", "solicitud_credito"]);
     let created = demo
         .post(
@@ -218,7 +230,10 @@ async fn a_case_from_account_to_history() {
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
     assert_eq!((updated.etag(), updated.body["priority"].clone()), ("\"2\"".to_owned(), json!("urgent")));
     let stale = demo.patch(&location, json!({"priority": "low"}), "\"1\"").await;
-    assert_eq!((stale.status, stale.problem_type()), (StatusCode::PRECONDITION_FAILED, "urn:gestiona:problem:stale-version"));
+    assert_eq!(
+        (stale.status, stale.problem_type()),
+        (StatusCode::PRECONDITION_FAILED, "urn:gestiona:problem:stale-version")
+    );
     let missing = demo.send(Method::PATCH, &location, Some(&json!({"priority": "low"})), None).await;
     assert_eq!(missing.status, StatusCode::PRECONDITION_REQUIRED);
     let state = demo.patch(&location, json!({"state": "resuelta"}), "\"2\"").await;
@@ -234,7 +249,8 @@ async fn a_case_from_account_to_history() {
     let kinds: Vec<_> = history.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["created", "updated", "commented"]);
     assert!(history.iter().all(|e| e["actor"] == "ana" && e["at"].as_str().is_some()));
-    let changes: Vec<_> = history[1]["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    let changes: Vec<_> =
+        history[1]["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
     assert_eq!(changes, ["description", "priority"]);
     assert_eq!(history[1]["changes"][1], json!({"field": "priority", "from": "high", "to": "urgent"}));
 
@@ -249,7 +265,10 @@ async fn a_case_from_account_to_history() {
     let sofia = Caller::new(&server, Some(server.token("demo", "sofia", "supervisor")));
     let archived = sofia.send(Method::DELETE, &location, None, Some("\"2\"")).await;
     assert_eq!(archived.status, StatusCode::NO_CONTENT);
-    assert!(!all_items(&demo, "/cases").await.iter().any(|c| c["id"] == id.as_str()), "archived cases leave the default list");
+    assert!(
+        !all_items(&demo, "/cases").await.iter().any(|c| c["id"] == id.as_str()),
+        "archived cases leave the default list"
+    );
     assert!(all_items(&demo, "/cases?archived=true").await.iter().any(|c| c["id"] == id.as_str()));
     assert_eq!(demo.get(&location).await.body["archived"], true);
 }
@@ -259,7 +278,8 @@ async fn concurrent_patches_with_one_if_match_have_one_winner() {
     let server = Server::start();
     let demo = Caller::new(&server, Some(server.token("demo", "carlos", "agent")));
     for round in 0..10 {
-        let created = demo.post("/cases", json!({"type": "devolucion", "subject": format!("Devolución {round}")})).await;
+        let created =
+            demo.post("/cases", json!({"type": "devolucion", "subject": format!("Devolución {round}")})).await;
         let path = created.headers["location"].to_str().unwrap().to_owned();
         let (a, b) = tokio::join!(
             demo.patch(&path, json!({"priority": "high"}), "\"1\""),
@@ -299,7 +319,8 @@ async fn tenants_cannot_see_each_other() {
     }
     assert!(all_items(&other, "/cases").await.is_empty());
     assert!(all_items(&other, "/accounts").await.is_empty());
-    let linked = other.post("/cases", json!({"type": "devolucion", "subject": "x", "accountId": account.body["id"]})).await;
+    let linked =
+        other.post("/cases", json!({"type": "devolucion", "subject": "x", "accountId": account.body["id"]})).await;
     assert_eq!(linked.status, StatusCode::UNPROCESSABLE_ENTITY, "another tenant's account is no account");
     // A cursor from one tenant's list cannot page through another's.
     let page = demo.get("/cases?limit=1").await;
@@ -340,23 +361,97 @@ async fn garbage_is_refused_with_the_field_named_and_nothing_written() {
     let before = all_items(&demo, "/cases").await.len();
     let huge = "x".repeat(1_000_000);
     let cases: Vec<(Reply, StatusCode, &str)> = vec![
-        (demo.raw(Method::POST, "/cases", "application/json", b"{\"type\": ".to_vec()).await, StatusCode::BAD_REQUEST, "body"),
-        (demo.raw(Method::POST, "/cases", "application/json", b"[1,2,3]".to_vec()).await, StatusCode::UNPROCESSABLE_ENTITY, "body"),
-        (demo.raw(Method::POST, "/cases", "application/json", vec![0xff, 0xfe, 0x00]).await, StatusCode::BAD_REQUEST, "body"),
+        (
+            demo.raw(Method::POST, "/cases", "application/json", b"{\"type\": ".to_vec()).await,
+            StatusCode::BAD_REQUEST,
+            "body",
+        ),
+        (
+            demo.raw(Method::POST, "/cases", "application/json", b"[1,2,3]".to_vec()).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "body",
+        ),
+        (
+            demo.raw(Method::POST, "/cases", "application/json", vec![0xff, 0xfe, 0x00]).await,
+            StatusCode::BAD_REQUEST,
+            "body",
+        ),
         (demo.raw(Method::POST, "/cases", "application/json", Vec::new()).await, StatusCode::BAD_REQUEST, "body"),
-        (demo.raw(Method::POST, "/cases", "text/plain", b"hola".to_vec()).await, StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type"),
+        (
+            demo.raw(Method::POST, "/cases", "text/plain", b"hola".to_vec()).await,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type",
+        ),
         (demo.post("/cases", json!({"type": "devolucion"})).await, StatusCode::UNPROCESSABLE_ENTITY, "subject"),
-        (demo.post("/cases", json!({"type": "devolucion", "subject": 42})).await, StatusCode::UNPROCESSABLE_ENTITY, "subject"),
-        (demo.post("/cases", json!({"type": "devolucion", "subject": "x", "priority": "top"})).await, StatusCode::UNPROCESSABLE_ENTITY, "priority"),
-        (demo.post("/cases", json!({"type": "devolucion", "subject": "x", "sbject": "y"})).await, StatusCode::UNPROCESSABLE_ENTITY, "sbject"),
-        (demo.post("/cases", json!({"type": "devolucion", "subject": huge})).await, StatusCode::UNPROCESSABLE_ENTITY, "subject"),
-        (demo.post("/cases", json!({"type": "devolucion", "subject": "x", "amount": {"amountMinor": "1", "currency": "CRC"}})).await, StatusCode::UNPROCESSABLE_ENTITY, "amount.amountMinor"),
-        (demo.post("/cases", json!({"type": "devolucion", "subject": "x", "amount": {"amountMinor": 1, "currency": "XXX1"}})).await, StatusCode::UNPROCESSABLE_ENTITY, "amount.currency"),
-        (demo.post("/cases", json!({"type": "devolucion", "subject": "x", "accountId": "nope"})).await, StatusCode::UNPROCESSABLE_ENTITY, "accountId"),
-        (demo.post("/cases", json!({"type": "../etc", "subject": "x"})).await, StatusCode::UNPROCESSABLE_ENTITY, "type"),
-        (demo.post("/cases", json!({"type": "devolucion", "subject": "x", "customFields": {"a": {"b": 1}}})).await, StatusCode::UNPROCESSABLE_ENTITY, "customFields.a"),
-        (demo.raw(Method::POST, "/cases", "application/json", format!("{{\"type\":\"devolucion\",\"subject\":\"{}\"}}", "y".repeat(1_100_000)).into_bytes()).await, StatusCode::PAYLOAD_TOO_LARGE, "body"),
-        (demo.post("/contacts", json!({"firstName": "A", "email": "no-at-sign"})).await, StatusCode::UNPROCESSABLE_ENTITY, "email"),
+        (
+            demo.post("/cases", json!({"type": "devolucion", "subject": 42})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "subject",
+        ),
+        (
+            demo.post("/cases", json!({"type": "devolucion", "subject": "x", "priority": "top"})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "priority",
+        ),
+        (
+            demo.post("/cases", json!({"type": "devolucion", "subject": "x", "sbject": "y"})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "sbject",
+        ),
+        (
+            demo.post("/cases", json!({"type": "devolucion", "subject": huge})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "subject",
+        ),
+        (
+            demo.post(
+                "/cases",
+                json!({"type": "devolucion", "subject": "x", "amount": {"amountMinor": "1", "currency": "CRC"}}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "amount.amountMinor",
+        ),
+        (
+            demo.post(
+                "/cases",
+                json!({"type": "devolucion", "subject": "x", "amount": {"amountMinor": 1, "currency": "XXX1"}}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "amount.currency",
+        ),
+        (
+            demo.post("/cases", json!({"type": "devolucion", "subject": "x", "accountId": "nope"})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "accountId",
+        ),
+        (
+            demo.post("/cases", json!({"type": "../etc", "subject": "x"})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "type",
+        ),
+        (
+            demo.post("/cases", json!({"type": "devolucion", "subject": "x", "customFields": {"a": {"b": 1}}})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "customFields.a",
+        ),
+        (
+            demo.raw(
+                Method::POST,
+                "/cases",
+                "application/json",
+                format!("{{\"type\":\"devolucion\",\"subject\":\"{}\"}}", "y".repeat(1_100_000)).into_bytes(),
+            )
+            .await,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body",
+        ),
+        (
+            demo.post("/contacts", json!({"firstName": "A", "email": "no-at-sign"})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "email",
+        ),
         (demo.get("/cases?limit=1000").await, StatusCode::UNPROCESSABLE_ENTITY, "limit"),
         (demo.get("/cases?limit=abc").await, StatusCode::UNPROCESSABLE_ENTITY, "limit"),
         (demo.get("/cases?cursor=garbage").await, StatusCode::UNPROCESSABLE_ENTITY, "cursor"),
@@ -376,11 +471,15 @@ async fn contact_emails_are_unique_even_under_concurrency() {
     let first = demo.post("/contacts", json!({"firstName": "Lucía", "email": "lucia@example.com"})).await;
     assert_eq!(first.status, StatusCode::CREATED);
     let duplicate = demo.post("/contacts", json!({"firstName": "Otra", "email": "LUCIA@example.com"})).await;
-    assert_eq!((duplicate.status, duplicate.problem_type()), (StatusCode::CONFLICT, "urn:gestiona:problem:duplicate-email"));
+    assert_eq!(
+        (duplicate.status, duplicate.problem_type()),
+        (StatusCode::CONFLICT, "urn:gestiona:problem:duplicate-email")
+    );
     assert_eq!(duplicate.body["existingId"], first.body["id"]);
 
-    let attempts: Vec<_> =
-        (0..10).map(|n| demo.post("/contacts", json!({"firstName": format!("P{n}"), "email": "pedro@example.com"}))).collect();
+    let attempts: Vec<_> = (0..10)
+        .map(|n| demo.post("/contacts", json!({"firstName": format!("P{n}"), "email": "pedro@example.com"})))
+        .collect();
     let replies = futures::future::join_all(attempts).await;
     let created = replies.iter().filter(|r| r.status == StatusCode::CREATED).count();
     let conflicts = replies.iter().filter(|r| r.status == StatusCode::CONFLICT).count();

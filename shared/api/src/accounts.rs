@@ -47,7 +47,9 @@ impl From<ArchiveAccountError> for Problem {
             ArchiveAccountError::Forbidden(f) => f.into(),
             ArchiveAccountError::NotFound => Problem::not_found(),
             ArchiveAccountError::Stale { expected } => Problem::stale(expected),
-            ArchiveAccountError::AlreadyArchived => Problem::conflict("already-archived", "The account is already archived"),
+            ArchiveAccountError::AlreadyArchived => {
+                Problem::conflict("already-archived", "The account is already archived")
+            }
             ArchiveAccountError::Store(s) => Problem::store(s),
         }
     }

@@ -34,7 +34,8 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     security(("bearer" = [])))]
 pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
-    let key = edge::path_param(request, "key").and_then(|k| CaseTypeKey::parse(&k).ok()).ok_or_else(Problem::not_found)?;
+    let key =
+        edge::path_param(request, "key").and_then(|k| CaseTypeKey::parse(&k).ok()).ok_or_else(Problem::not_found)?;
     let case_type = api.services.get_case_type(&actor, &key).await?;
     let version = u64::from(case_type.version);
     Ok(edge::versioned(StatusCode::OK, &gestiona_domain::Versioned { value: case_type, version }))

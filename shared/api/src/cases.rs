@@ -140,7 +140,8 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     let case_type = query.text("type").map(|t| CaseTypeKey::parse(&t).map_err(|e| invalid("type", e))).transpose()?;
     let account_id =
         query.text("accountId").map(|a| EntityId::parse(&a).map_err(|e| invalid("accountId", e))).transpose()?;
-    let filter = CaseFilter { state: query.text("state"), owner, case_type, account_id, archived: query.flag("archived")? };
+    let filter =
+        CaseFilter { state: query.text("state"), owner, case_type, account_id, archived: query.flag("archived")? };
     Ok(edge::page(&api.services.list_cases(&actor, &filter, &query.page()?).await?))
 }
 

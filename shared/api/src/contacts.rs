@@ -60,7 +60,9 @@ impl From<ArchiveContactError> for Problem {
             ArchiveContactError::Forbidden(f) => f.into(),
             ArchiveContactError::NotFound => Problem::not_found(),
             ArchiveContactError::Stale { expected } => Problem::stale(expected),
-            ArchiveContactError::AlreadyArchived => Problem::conflict("already-archived", "The contact is already archived"),
+            ArchiveContactError::AlreadyArchived => {
+                Problem::conflict("already-archived", "The contact is already archived")
+            }
             ArchiveContactError::Store(s) => Problem::store(s),
         }
     }
@@ -120,7 +122,9 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     let actor = api.actor(request)?;
     let query = QueryParams::of(request);
     let account_id = match query.text("accountId") {
-        Some(raw) => Some(EntityId::parse(&raw).map_err(|e| Problem::from(ValidationErrors::single("accountId", e.to_string())))?),
+        Some(raw) => Some(
+            EntityId::parse(&raw).map_err(|e| Problem::from(ValidationErrors::single("accountId", e.to_string())))?,
+        ),
         None => None,
     };
     let filter = ContactFilter {

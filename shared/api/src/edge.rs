@@ -95,13 +95,10 @@ pub fn if_match(request: &Request) -> Result<u64, Problem> {
     };
     let text = value.to_str().unwrap_or_default().trim();
     let tag = text.strip_prefix("W/").unwrap_or(text);
-    tag.strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .and_then(|t| t.parse::<u64>().ok())
-        .ok_or_else(|| {
-            Problem::new(StatusCode::PRECONDITION_REQUIRED, "precondition-required", "If-Match must name one version")
-                .field("If-Match", format!("expected an ETag such as \"3\", got {text:?}"))
-        })
+    tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).and_then(|t| t.parse::<u64>().ok()).ok_or_else(|| {
+        Problem::new(StatusCode::PRECONDITION_REQUIRED, "precondition-required", "If-Match must name one version")
+            .field("If-Match", format!("expected an ETag such as \"3\", got {text:?}"))
+    })
 }
 
 pub fn etag(version: u64) -> HeaderValue {
@@ -141,13 +138,12 @@ impl<'a> QueryParams<'a> {
     pub fn parse<T: FromStr>(&self, name: &str, expected: &str) -> Result<Option<T>, Problem> {
         match self.text(name) {
             None => Ok(None),
-            Some(raw) => raw
-                .parse()
-                .map(Some)
-                .map_err(|_| Problem::validation(vec![gestiona_domain::FieldError {
+            Some(raw) => raw.parse().map(Some).map_err(|_| {
+                Problem::validation(vec![gestiona_domain::FieldError {
                     field: name.into(),
                     reason: format!("must be {expected}"),
-                }])),
+                }])
+            }),
         }
     }
 

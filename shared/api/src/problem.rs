@@ -10,9 +10,13 @@ use serde_json::{Map, Value};
 /// Prefix of every problem `type`; the suffix is the stable code clients switch on.
 pub const TYPE_PREFIX: &str = "urn:gestiona:problem:";
 
+/// An error response. Boxed, so the `Result`s that carry it stay small on the success path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem(Box<ProblemDocument>);
+
+/// The RFC 9457 document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Problem {
+pub struct ProblemDocument {
     #[serde(rename = "type")]
     pub kind: String,
     pub title: String,
@@ -41,28 +45,32 @@ pub struct ProblemSchema {
 
 impl Problem {
     pub fn new(status: StatusCode, code: &str, title: &str) -> Self {
-        Self {
+        Self(Box::new(ProblemDocument {
             kind: format!("{TYPE_PREFIX}{code}"),
             title: title.into(),
             status: status.as_u16(),
             detail: None,
             errors: Vec::new(),
             extra: Map::new(),
-        }
+        }))
+    }
+
+    pub fn document(&self) -> &ProblemDocument {
+        &self.0
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.0.detail = Some(detail.into());
         self
     }
 
     pub fn field(mut self, field: impl Into<String>, reason: impl Into<String>) -> Self {
-        self.errors.push(FieldError { field: field.into(), reason: reason.into() });
+        self.0.errors.push(FieldError { field: field.into(), reason: reason.into() });
         self
     }
 
     pub fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.extra.insert(name.into(), value.into());
+        self.0.extra.insert(name.into(), value.into());
         self
     }
 
@@ -73,7 +81,7 @@ impl Problem {
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let mut problem = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", "The request is not valid")
             .detail("See `errors` for each field and why.");
-        problem.errors = errors;
+        problem.0.errors = errors;
         problem
     }
 
@@ -104,7 +112,8 @@ impl Problem {
             }]),
             StoreError::ConditionFailed { index } => {
                 tracing::warn!(index, "unexpected condition failure");
-                Self::conflict("conflict", "The request conflicts with a concurrent change").detail("Retry the request.")
+                Self::conflict("conflict", "The request conflicts with a concurrent change")
+                    .detail("Retry the request.")
             }
             other => {
                 tracing::error!(error = %other, "store error");
@@ -114,11 +123,11 @@ impl Problem {
     }
 
     pub fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     pub fn into_response(self) -> Response<Body> {
-        let body = serde_json::to_string(&self).unwrap_or_else(|_| String::from("{}"));
+        let body = serde_json::to_string(&self.0).unwrap_or_else(|_| String::from("{}"));
         Response::builder()
             .status(self.status_code())
             .header(http::header::CONTENT_TYPE, "application/problem+json")

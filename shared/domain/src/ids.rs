@@ -15,8 +15,7 @@ fn is_slug(s: &str, max: usize, extra: &[char]) -> bool {
     !s.is_empty()
         && s.len() <= max
         && s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || extra.contains(&c))
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || extra.contains(&c))
 }
 
 macro_rules! string_id {

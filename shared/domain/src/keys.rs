@@ -198,15 +198,9 @@ mod tests {
         assert_eq!(case_event(&t(), id(4), id(5)), Key::new(case_pk, "EVT#00000000000000000000000005"));
         assert_eq!(case_comment(&t(), id(4), id(6)), Key::new(case_pk, "CMT#00000000000000000000000006"));
         assert_eq!(cases_listing(&t(), false, id(4)), Key::new("T#acme#CASES", "00000000000000000000000004"));
-        assert_eq!(
-            cases_listing(&t(), true, id(4)),
-            Key::new("T#acme#CASES#ARCHIVED", "00000000000000000000000004")
-        );
+        assert_eq!(cases_listing(&t(), true, id(4)), Key::new("T#acme#CASES#ARCHIVED", "00000000000000000000000004"));
         let ana = UserId::parse("ana").unwrap();
-        assert_eq!(
-            cases_of_owner(&t(), &ana, id(4)),
-            Key::new("T#acme#OWNER#ana#CASES", "00000000000000000000000004")
-        );
+        assert_eq!(cases_of_owner(&t(), &ana, id(4)), Key::new("T#acme#OWNER#ana#CASES", "00000000000000000000000004"));
         assert_eq!(
             cases_of_account(&t(), id(1), id(4)),
             Key::new("T#acme#ACCOUNT#00000000000000000000000001#CASES", "00000000000000000000000004")

@@ -128,12 +128,22 @@ pub enum Condition {
 
 /// One write of an atomic batch.
 #[derive(Debug, Clone, PartialEq)]
+#[expect(clippy::large_enum_variant, reason = "batches are short-lived and hold at most 100 writes, mostly puts")]
 pub enum WriteOp {
     /// Stores the item as given (replacing any item with its key).
-    Put { item: Item, condition: Condition },
-    Delete { key: Key, condition: Condition },
+    Put {
+        item: Item,
+        condition: Condition,
+    },
+    Delete {
+        key: Key,
+        condition: Condition,
+    },
     /// Writes nothing; the batch fails unless the condition holds.
-    Check { key: Key, condition: Condition },
+    Check {
+        key: Key,
+        condition: Condition,
+    },
 }
 
 impl WriteOp {
@@ -310,9 +320,8 @@ impl CursorPosition {
     /// Decodes a cursor and checks that it belongs to `query`'s partition, so a cursor can
     /// never move a query into another partition (or tenant).
     pub fn decode_for(cursor: &str, query: &Query) -> Result<Self, StoreError> {
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(cursor)
-            .map_err(|_| StoreError::InvalidCursor)?;
+        let bytes =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| StoreError::InvalidCursor)?;
         let position: Self = serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
         let partition = match (query.index, &position.index_key) {
             (None, None) => &position.key.pk,

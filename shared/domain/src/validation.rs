@@ -51,13 +51,7 @@ impl ValidationErrors {
     }
 
     /// Like [`Self::text`] for an optional field: blank means absent.
-    pub fn optional_text(
-        &mut self,
-        field: &str,
-        value: Option<&str>,
-        max: usize,
-        multiline: bool,
-    ) -> Option<String> {
+    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize, multiline: bool) -> Option<String> {
         let trimmed = value.map(str::trim).filter(|v| !v.is_empty())?;
         self.check_text(field, trimmed, max, multiline).then(|| trimmed.to_owned())
     }
@@ -112,6 +106,16 @@ fn is_plausible_email(email: &str) -> bool {
     local_ok && domain_ok
 }
 
+/// Deserialises a JSON Merge Patch field: absent → `None`, `null` → `Some(None)` (clear),
+/// a value → `Some(Some(v))`. Use with `#[serde(default, deserialize_with = "nullable")]`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,7 +139,17 @@ mod tests {
         assert_eq!(e.email("email", " Ana.Perez@Example.COM "), Some("ana.perez@example.com".into()));
         assert_eq!(e.email("email", "josé@correo.es"), None, "non-ascii local part");
         assert_eq!(e.email("email", "ana@correo-ñ.es"), Some("ana@correo-ñ.es".into()));
-        for bad in ["", "ana", "ana@", "@x.com", "ana@localhost", "a..b@x.com", "ana@x..com", "a b@x.com", "ana@x.com\r\nBcc: y@z.com"] {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@x.com",
+            "ana@localhost",
+            "a..b@x.com",
+            "ana@x..com",
+            "a b@x.com",
+            "ana@x.com\r\nBcc: y@z.com",
+        ] {
             assert_eq!(e.email("email", bad), None, "{bad:?} accepted");
         }
     }
@@ -149,14 +163,4 @@ mod tests {
         assert_eq!(err.0.len(), 2);
         assert_eq!(err.to_string(), "invalid input: a: x; b: y");
     }
-}
-
-/// Deserialises a JSON Merge Patch field: absent → `None`, `null` → `Some(None)` (clear),
-/// a value → `Some(Some(v))`. Use with `#[serde(default, deserialize_with = "nullable")]`.
-pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }

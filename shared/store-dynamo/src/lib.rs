@@ -164,8 +164,12 @@ impl DynamoStore {
                     .table_name(&self.table)
                     .set_key(Some(key_attributes(key)))
                     // A check always has a condition; `Always` checks that nothing is required.
-                    .condition_expression(expression.unwrap_or_else(|| "attribute_exists(#pk) OR attribute_not_exists(#pk)".into()))
-                    .set_expression_attribute_names(names.or_else(|| Some(HashMap::from([("#pk".into(), "PK".into())]))))
+                    .condition_expression(
+                        expression.unwrap_or_else(|| "attribute_exists(#pk) OR attribute_not_exists(#pk)".into()),
+                    )
+                    .set_expression_attribute_names(
+                        names.or_else(|| Some(HashMap::from([("#pk".into(), "PK".into())]))),
+                    )
                     .set_expression_attribute_values(values)
                     .build()
                     .map_err(build_error)?,

@@ -104,7 +104,9 @@ fn write_batch(db: &Database, ops: Vec<WriteOp>) -> Result<(), StoreError> {
                     for index in Index::ALL {
                         if let Some(ik) = item.index(index) {
                             let table = indexes[index.position()].as_mut().map_err(unavailable)?;
-                            table.insert((ik.pk.as_str(), ik.sk.as_str(), key.pk.as_str(), key.sk.as_str()), ()).map_err(unavailable)?;
+                            table
+                                .insert((ik.pk.as_str(), ik.sk.as_str(), key.pk.as_str(), key.sk.as_str()), ())
+                                .map_err(unavailable)?;
                         }
                     }
                     // Old index entries that the new item no longer has (or has under another key).
@@ -122,7 +124,9 @@ fn write_batch(db: &Database, ops: Vec<WriteOp>) -> Result<(), StoreError> {
                 for index in Index::ALL {
                     if let Some(ik) = old.index(index) {
                         let table = indexes[index.position()].as_mut().map_err(unavailable)?;
-                        table.remove((ik.pk.as_str(), ik.sk.as_str(), key.pk.as_str(), key.sk.as_str())).map_err(unavailable)?;
+                        table
+                            .remove((ik.pk.as_str(), ik.sk.as_str(), key.pk.as_str(), key.sk.as_str()))
+                            .map_err(unavailable)?;
                     }
                 }
             }
@@ -146,7 +150,9 @@ fn sort_bounds(range: &SortKeyRange) -> (String, Bound<String>) {
 fn successor_of_prefix(prefix: &str) -> Option<String> {
     let mut chars: Vec<char> = prefix.chars().collect();
     while let Some(last) = chars.pop() {
-        if let Some(next) = char::from_u32(last as u32 + 1).or_else(|| char::from_u32(0xE000).filter(|_| last as u32 == 0xD7FF)) {
+        if let Some(next) =
+            char::from_u32(last as u32 + 1).or_else(|| char::from_u32(0xE000).filter(|_| last as u32 == 0xD7FF))
+        {
             chars.push(next);
             return Some(chars.into_iter().collect());
         }
@@ -158,6 +164,18 @@ fn successor_of_prefix(prefix: &str) -> Option<String> {
 /// tuple whose first element is `s`.
 fn after(s: &str) -> String {
     format!("{s}\0")
+}
+
+/// The table keys of the first `limit + 1` entries of a range, in query order: one more than
+/// the page, to learn whether another page follows.
+fn first_keys<K: redb::Key + 'static, V: redb::Value + 'static>(
+    range: redb::Range<'static, K, V>,
+    forward: bool,
+    limit: usize,
+    key_of: impl Fn(K::SelfType<'_>) -> Key,
+) -> Result<Vec<Key>, StoreError> {
+    let entries: Box<dyn Iterator<Item = _>> = if forward { Box::new(range) } else { Box::new(range.rev()) };
+    entries.take(limit + 1).map(|entry| entry.map(|(k, _)| key_of(k.value())).map_err(unavailable)).collect()
 }
 
 fn query_page(db: &Database, query: &Query) -> Result<QueryPage, StoreError> {
@@ -174,9 +192,7 @@ fn query_page(db: &Database, query: &Query) -> Result<QueryPage, StoreError> {
     let items = txn.open_table(ITEMS).map_err(unavailable)?;
     let (low, high) = sort_bounds(&query.range);
     let limit = query.limit as usize;
-    // Keys in order, one more than the page to learn whether another page follows.
-    let mut keys: Vec<Key> = Vec::with_capacity(limit + 1);
-    match query.index {
+    let mut keys = match query.index {
         None => {
             let pk = query.pk.as_str();
             let partition_end = after(pk);
@@ -191,23 +207,16 @@ fn query_page(db: &Database, query: &Query) -> Result<QueryPage, StoreError> {
                 if query.forward { start = Bound::Excluded(at) } else { end = Bound::Excluded(at) }
             }
             let range = items.range::<(&str, &str)>((start, end)).map_err(unavailable)?;
-            let mut push = |entry: Result<(redb::AccessGuard<(&str, &str)>, redb::AccessGuard<&[u8]>), redb::StorageError>| {
-                let (k, _) = entry.map_err(unavailable)?;
-                let (p, s) = k.value();
-                keys.push(Key::new(p, s));
-                Ok::<_, StoreError>(keys.len() > limit)
-            };
-            if query.forward {
-                for entry in range { if push(entry)? { break } }
-            } else {
-                for entry in range.rev() { if push(entry)? { break } }
-            }
+            first_keys(range, query.forward, limit, |(p, s)| Key::new(p, s))?
         }
         Some(index) => {
             let table = txn.open_table(INDEXES[index.position()]).map_err(unavailable)?;
             let ipk = query.pk.as_str();
             let partition_end = after(ipk);
-            let high_after = match &high { Bound::Included(h) => after(h), _ => String::new() };
+            let high_after = match &high {
+                Bound::Included(h) => after(h),
+                _ => String::new(),
+            };
             let mut start = Bound::Included((ipk, low.as_str(), "", ""));
             let mut end = match &high {
                 Bound::Included(_) => Bound::Excluded((ipk, high_after.as_str(), "", "")),
@@ -219,27 +228,16 @@ fn query_page(db: &Database, query: &Query) -> Result<QueryPage, StoreError> {
                 if query.forward { start = Bound::Excluded(at) } else { end = Bound::Excluded(at) }
             }
             let range = table.range::<IndexKey>((start, end)).map_err(unavailable)?;
-            let mut push = |entry: Result<(redb::AccessGuard<IndexKey>, redb::AccessGuard<()>), redb::StorageError>| {
-                let (k, _) = entry.map_err(unavailable)?;
-                let (_, _, p, s) = k.value();
-                keys.push(Key::new(p, s));
-                Ok::<_, StoreError>(keys.len() > limit)
-            };
-            if query.forward {
-                for entry in range { if push(entry)? { break } }
-            } else {
-                for entry in range.rev() { if push(entry)? { break } }
-            }
+            first_keys(range, query.forward, limit, |(_, _, p, s)| Key::new(p, s))?
         }
-    }
+    };
     let more = keys.len() > limit;
     keys.truncate(limit);
     let mut page = Vec::with_capacity(keys.len());
     for key in keys {
-        let bytes = items
-            .get((key.pk.as_str(), key.sk.as_str()))
-            .map_err(unavailable)?
-            .ok_or_else(|| StoreError::Corrupt { pk: key.pk.clone(), sk: key.sk.clone(), reason: "index entry without item".into() })?;
+        let bytes = items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)?.ok_or_else(|| {
+            StoreError::Corrupt { pk: key.pk.clone(), sk: key.sk.clone(), reason: "index entry without item".into() }
+        })?;
         page.push(decode(&key, bytes.value())?);
     }
     let next_cursor = if more { page.last().map(|item| CursorPosition::of(item, query.index).encode()) } else { None };

@@ -69,7 +69,11 @@ fn account_item(actor: &Actor, account: &Account, version: u64) -> Result<Item, 
 }
 
 impl Services {
-    pub async fn create_account(&self, actor: &Actor, input: NewAccount) -> Result<Versioned<Account>, CreateAccountError> {
+    pub async fn create_account(
+        &self,
+        actor: &Actor,
+        input: NewAccount,
+    ) -> Result<Versioned<Account>, CreateAccountError> {
         let fields = AccountFields::validate(&input)?;
         let now = self.clock.now();
         let mut account = Account {
@@ -123,9 +127,7 @@ impl Services {
         let item = account_item(actor, &account, expected + 1)?;
         match self.store.write(vec![WriteOp::Put { item, condition: Condition::VersionIs(expected) }]).await {
             Ok(()) => Ok(Versioned { value: account, version: expected + 1 }),
-            Err(StoreError::ConditionFailed { .. }) => {
-                Err(UpdateAccountError::Stale { expected })
-            }
+            Err(StoreError::ConditionFailed { .. }) => Err(UpdateAccountError::Stale { expected }),
             Err(e) => Err(e.into()),
         }
     }
@@ -149,9 +151,7 @@ impl Services {
         let item = account_item(actor, &account, expected + 1)?;
         match self.store.write(vec![WriteOp::Put { item, condition: Condition::VersionIs(expected) }]).await {
             Ok(()) => Ok(()),
-            Err(StoreError::ConditionFailed { .. }) => {
-                Err(ArchiveAccountError::Stale { expected })
-            }
+            Err(StoreError::ConditionFailed { .. }) => Err(ArchiveAccountError::Stale { expected }),
             Err(e) => Err(e.into()),
         }
     }

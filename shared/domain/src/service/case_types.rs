@@ -34,14 +34,19 @@ pub enum GetCaseTypeError {
 impl Services {
     /// Saves a definition as the next version of its key (version 1 if new). The version in
     /// `definition` is ignored and replaced.
-    pub async fn save_case_type(&self, tenant: &TenantId, mut definition: CaseType) -> Result<CaseType, SaveCaseTypeError> {
+    pub async fn save_case_type(
+        &self,
+        tenant: &TenantId,
+        mut definition: CaseType,
+    ) -> Result<CaseType, SaveCaseTypeError> {
         let current: Option<Versioned<CaseType>> = self.load(&keys::case_type(tenant, &definition.key)).await?;
         let next = current.as_ref().map_or(1, |c| c.version + 1);
         definition.version = u32::try_from(next).map_err(|_| StoreError::InvalidRequest("too many versions".into()))?;
         definition.validate()?;
         let body = Item::body_of(&definition)?;
-        let head = Item::new(keys::case_type(tenant, &definition.key), ENTITY, u64::from(definition.version), body.clone())
-            .with_index(Index::Gsi1, keys::case_types_listing(tenant, &definition.key));
+        let head =
+            Item::new(keys::case_type(tenant, &definition.key), ENTITY, u64::from(definition.version), body.clone())
+                .with_index(Index::Gsi1, keys::case_types_listing(tenant, &definition.key));
         let snapshot =
             Item::new(keys::case_type_version(tenant, &definition.key, definition.version), VERSION_ENTITY, 1, body);
         let head_condition = current.as_ref().map_or(Condition::NotExists, |c| Condition::VersionIs(c.version));
@@ -63,7 +68,11 @@ impl Services {
     }
 
     /// The tenant's case types by key, each in its current version.
-    pub async fn list_case_types(&self, actor: &Actor, page: &PageRequest) -> Result<Page<Versioned<CaseType>>, ListError> {
+    pub async fn list_case_types(
+        &self,
+        actor: &Actor,
+        page: &PageRequest,
+    ) -> Result<Page<Versioned<CaseType>>, ListError> {
         let query = Query::index(Index::Gsi1, keys::case_types_listing_partition(&actor.tenant));
         let mut page = list_page(self.store.as_ref(), query, page, |_: &CaseType| true).await?;
         for entry in &mut page.items {

@@ -122,8 +122,15 @@ fn case_item(actor: &Actor, case: &Case, version: u64) -> Result<Item, StoreErro
 }
 
 impl Services {
-    fn event_op(&self, actor: &Actor, case: EntityId, case_version: u64, kind: EventKind) -> Result<WriteOp, StoreError> {
-        let event = HistoryEvent { id: self.new_id(), at: self.clock.now(), actor: actor.user.clone(), case_version, kind };
+    fn event_op(
+        &self,
+        actor: &Actor,
+        case: EntityId,
+        case_version: u64,
+        kind: EventKind,
+    ) -> Result<WriteOp, StoreError> {
+        let event =
+            HistoryEvent { id: self.new_id(), at: self.clock.now(), actor: actor.user.clone(), case_version, kind };
         let key = keys::case_event(&actor.tenant, case, event.id);
         let item = Item::new(key, EVENT_ENTITY, 1, Item::body_of(&event)?);
         Ok(WriteOp::Put { item, condition: Condition::NotExists })
@@ -145,7 +152,9 @@ impl Services {
                     if let (Some(account), Some(contact_account)) = (fields.account_id, c.value.account_id)
                         && account != contact_account
                     {
-                        return Err(ValidationErrors::single("contactId", "the contact belongs to another account").into());
+                        return Err(
+                            ValidationErrors::single("contactId", "the contact belongs to another account").into()
+                        );
                     }
                 }
             }
@@ -304,7 +313,9 @@ impl Services {
         let tenant = &actor.tenant;
         let query = match (&filter.owner, filter.account_id, filter.archived) {
             (Some(owner), _, false) => Query::index(Index::Gsi2, keys::cases_of_owner_partition(tenant, owner)),
-            (None, Some(account), false) => Query::index(Index::Gsi3, keys::cases_of_account_partition(tenant, account)),
+            (None, Some(account), false) => {
+                Query::index(Index::Gsi3, keys::cases_of_account_partition(tenant, account))
+            }
             _ => Query::index(Index::Gsi1, keys::cases_listing_partition(tenant, filter.archived)),
         };
         list_page(self.store.as_ref(), query.backward(), page, |c: &Case| filter.matches(c)).await
@@ -326,7 +337,12 @@ impl Services {
         Ok(list_page(self.store.as_ref(), query, page, |_: &HistoryEvent| true).await?)
     }
 
-    pub async fn add_comment(&self, actor: &Actor, case_id: EntityId, input: NewComment) -> Result<Comment, AddCommentError> {
+    pub async fn add_comment(
+        &self,
+        actor: &Actor,
+        case_id: EntityId,
+        input: NewComment,
+    ) -> Result<Comment, AddCommentError> {
         let mut errors = ValidationErrors::new();
         let body = errors.text("body", &input.body, COMMENT_MAX, true);
         errors.finish()?;

@@ -100,7 +100,12 @@ fn email_claim(actor: &Actor, email: &str, contact: EntityId) -> Result<Item, St
 
 impl Services {
     /// Checks that a referenced account exists in the caller's tenant and is not archived.
-    pub(super) async fn check_account_ref(&self, actor: &Actor, id: EntityId, field: &str) -> Result<(), CheckRefError> {
+    pub(super) async fn check_account_ref(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+        field: &str,
+    ) -> Result<(), CheckRefError> {
         match self.load::<Account>(&keys::account(&actor.tenant, id)).await? {
             Some(a) if !a.value.archived => Ok(()),
             Some(_) => Err(ValidationErrors::single(field, "the account is archived").into()),
@@ -113,7 +118,11 @@ impl Services {
         claim.map(|item| item.parse_body::<EmailClaim>().map(|c| c.contact_id)).transpose()
     }
 
-    pub async fn create_contact(&self, actor: &Actor, input: NewContact) -> Result<Versioned<Contact>, CreateContactError> {
+    pub async fn create_contact(
+        &self,
+        actor: &Actor,
+        input: NewContact,
+    ) -> Result<Versioned<Contact>, CreateContactError> {
         let fields = ContactFields::validate(&input)?;
         if let Some(account) = fields.account_id {
             self.check_account_ref(actor, account, "accountId").await.map_err(|e| match e {
@@ -194,10 +203,16 @@ impl Services {
         let claim_index = ops.len();
         if email_changed {
             if let Some(email) = &contact.email {
-                ops.push(WriteOp::Put { item: email_claim(actor, email, contact.id)?, condition: Condition::NotExists });
+                ops.push(WriteOp::Put {
+                    item: email_claim(actor, email, contact.id)?,
+                    condition: Condition::NotExists,
+                });
             }
             if let Some(old) = &before.email {
-                ops.push(WriteOp::Delete { key: keys::contact_email(&actor.tenant, old), condition: Condition::Always });
+                ops.push(WriteOp::Delete {
+                    key: keys::contact_email(&actor.tenant, old),
+                    condition: Condition::Always,
+                });
             }
         }
         match self.store.write(ops).await {

@@ -87,7 +87,9 @@ pub enum ListError {
 impl From<StoreError> for ListError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::InvalidCursor => Self::Invalid(ValidationErrors::single("cursor", "is not a cursor this API issued")),
+            StoreError::InvalidCursor => {
+                Self::Invalid(ValidationErrors::single("cursor", "is not a cursor this API issued"))
+            }
             other => Self::Store(other),
         }
     }

@@ -159,7 +159,10 @@ impl Services {
             ..Default::default()
         };
         let rubis = self
-            .create_contact(&admin, contact("Rubis Francisco", "Gómez", "rubis.gomez@coopmedica.example", coop.value.id))
+            .create_contact(
+                &admin,
+                contact("Rubis Francisco", "Gómez", "rubis.gomez@coopmedica.example", coop.value.id),
+            )
             .await
             .map_err(fail)?;
         let maria = self
@@ -182,7 +185,9 @@ impl Services {
                 channel: Some(Channel::WalkIn),
                 priority: Some(Priority::High),
                 amount: Some(Money { amount_minor: 1_250_000_000, currency: "CRC".into() }),
-                custom_fields: Some(json!({"plazoMeses": 48, "garantia": "solidaria"}).as_object().cloned().unwrap_or_default()),
+                custom_fields: Some(
+                    json!({"plazoMeses": 48, "garantia": "solidaria"}).as_object().cloned().unwrap_or_default(),
+                ),
             },
             NewCase {
                 case_type: "recepcion_vehiculos".into(),
@@ -195,7 +200,9 @@ impl Services {
                 channel: Some(Channel::Phone),
                 priority: Some(Priority::Normal),
                 amount: None,
-                custom_fields: Some(json!({"placa": "CL-284571", "kilometraje": 184_320}).as_object().cloned().unwrap_or_default()),
+                custom_fields: Some(
+                    json!({"placa": "CL-284571", "kilometraje": 184_320}).as_object().cloned().unwrap_or_default(),
+                ),
             },
             NewCase {
                 case_type: "queja_calidad".into(),
@@ -207,7 +214,7 @@ impl Services {
                 branch: Some("Heredia".into()),
                 channel: Some(Channel::Email),
                 priority: Some(Priority::Urgent),
-                amount: Some(Money { amount_minor: 45_000_00, currency: "USD".into() }),
+                amount: Some(Money { amount_minor: 4_500_000, currency: "USD".into() }),
                 custom_fields: None,
             },
         ];

@@ -317,3 +317,23 @@ pub async fn concurrent_versioned_writes_have_one_winner(store: Arc<dyn Store>) 
     let events = store.query(&Query::partition(&pk).range(SortKeyRange::BeginsWith("EVT#".into()))).await.unwrap();
     assert_eq!(events.items.len(), 1, "losers leave no trace");
 }
+
+pub async fn counters_increment_atomically(store: Arc<dyn Store>) {
+    let key = Key::new(partition("counter"), "#COUNTER");
+    assert_eq!(store.increment(&key, 1).await.unwrap(), 1, "a missing counter starts at 0");
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let store = Arc::clone(&store);
+        let key = key.clone();
+        tasks.push(tokio::spawn(async move { store.increment(&key, 1).await.unwrap() }));
+    }
+    let mut values = Vec::new();
+    for task in tasks {
+        values.push(task.await.unwrap());
+    }
+    values.sort_unstable();
+    assert_eq!(values, (2..=21).collect::<Vec<_>>(), "no two increments see the same value");
+    assert_eq!(store.increment(&key, -21).await.unwrap(), 0);
+    let stored = store.get(&key).await.unwrap().expect("the counter is an item");
+    assert_eq!(stored.body["count"], 0);
+}

@@ -31,7 +31,8 @@ fn reply(response: Response<Body>) -> Reply {
 
 /// The API on `store`, with the demo tenant seeded.
 pub async fn api_on(store: Arc<dyn Store>) -> Api {
-    let services = Services::new(store, Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
+    let queue = Arc::new(crate::queue::RecordingQueue::default());
+    let services = Services::new(store, queue, Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
     services.seed_demo(&TenantId::parse("demo").unwrap()).await.expect("seed the demo tenant");
     Api::new(services, ClaimNames::default())
 }
@@ -64,7 +65,7 @@ pub async fn scenario(api: Api) {
     assert_eq!(statuses, [StatusCode::OK, StatusCode::PRECONDITION_FAILED]);
     let history = call(&api, CasesApi, &with_id(event("apigw/case-history.json"), &id)).await;
     let kinds: Vec<_> = history.body["items"].as_array().unwrap().iter().map(|e| e["type"].clone()).collect();
-    assert_eq!(kinds, ["created", "updated"]);
+    assert_eq!(kinds, ["created", "assigned", "effectEnqueued", "updated"], "the initial state's pool assigned it");
 
     let listed = call(&api, CasesApi, &event("apigw/list-cases.json")).await;
     assert_eq!(listed.status, StatusCode::OK);

@@ -7,6 +7,7 @@ pub mod conformance;
 pub mod fixtures;
 pub mod handlers;
 pub mod moto;
+pub mod queue;
 
 /// Runs every conformance check as its own `#[tokio::test]`, each against a fresh store made by
 /// `$make` (an async expression returning something that implements `Store`).
@@ -24,7 +25,8 @@ macro_rules! conformance_tests {
             pagination_visits_every_item_once,
             cursors_cannot_cross_partitions,
             sparse_indexes_follow_their_items,
-            concurrent_versioned_writes_have_one_winner
+            concurrent_versioned_writes_have_one_winner,
+            counters_increment_atomically
         );
     };
     (@each $make:expr; $($check:ident),+) => {

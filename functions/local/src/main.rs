@@ -4,6 +4,7 @@
 //! in a local folder), seeding a demo tenant on first start. `token` mints a development JWT
 //! that `serve` accepts.
 
+mod queue;
 mod server;
 mod token;
 
@@ -97,7 +98,8 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
         .init();
     std::fs::create_dir_all(&data_dir)?;
     let store = EmbeddedStore::open(data_dir.join("gestiona.redb"))?;
-    let services = Services::new(Arc::new(store), Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
+    let queue = Arc::new(queue::FolderQueue::new(&data_dir));
+    let services = Services::new(Arc::new(store), queue, Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
     let demo = TenantId::parse(DEMO_TENANT)?;
     let seeded = !no_demo && services.seed_demo(&demo).await?;
     let tokens = token::DevTokens::load(&data_dir, ClaimNames::default())?;

@@ -212,13 +212,13 @@ async fn a_case_from_account_to_history() {
     let created = demo
         .post(
             "/cases",
-            json!({"type": "queja_calidad", "subject": "Producto vencido", "priority": "high",
+            json!({"type": "queja_calidad", "subject": "Producto vencido", "priority": "high", "owner": "ana",
                    "amount": {"amountMinor": 1250000, "currency": "CRC"}, "customFields": {"lote": "L-77"}}),
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert_eq!(created.body["state"], "registrada", "the type's initial state");
-    assert_eq!(created.body["owner"], "ana", "the creator owns it by default");
+    assert_eq!(created.body["owner"], "ana", "a named owner is kept (no pool assignment)");
     assert_eq!(created.etag(), "\"1\"");
     let id = created.body["id"].as_str().unwrap().to_owned();
     let location = created.headers["location"].to_str().unwrap().to_owned();

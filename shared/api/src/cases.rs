@@ -34,6 +34,7 @@ impl From<GetCaseError> for Problem {
 impl From<UpdateCaseError> for Problem {
     fn from(e: UpdateCaseError) -> Self {
         match e {
+            UpdateCaseError::Forbidden(f) => f.into(),
             UpdateCaseError::NotFound => Problem::not_found(),
             UpdateCaseError::Stale { expected } => Problem::stale(expected),
             UpdateCaseError::Archived => Problem::conflict("archived", "The case is archived"),

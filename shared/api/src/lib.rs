@@ -15,6 +15,7 @@ mod accounts;
 mod case_types;
 mod cases;
 mod contacts;
+mod transitions;
 
 use std::time::Instant;
 
@@ -33,16 +34,19 @@ pub enum Function {
     AccountsApi,
     /// Cases, their history and comments, case types, and the OpenAPI document.
     CasesApi,
+    /// Workflow transitions of cases.
+    TransitionsApi,
 }
 
 impl Function {
-    pub const ALL: [Function; 2] = [Function::AccountsApi, Function::CasesApi];
+    pub const ALL: [Function; 3] = [Function::AccountsApi, Function::CasesApi, Function::TransitionsApi];
 
     /// The function's name in the SAM template and its binary name.
     pub fn name(self) -> &'static str {
         match self {
             Function::AccountsApi => "accounts-api",
             Function::CasesApi => "cases-api",
+            Function::TransitionsApi => "transitions-api",
         }
     }
 }
@@ -69,7 +73,7 @@ const fn route(function: Function, method: &'static str, path: &'static str) -> 
     Route { function, method, path, public: false }
 }
 
-use Function::{AccountsApi, CasesApi};
+use Function::{AccountsApi, CasesApi, TransitionsApi};
 
 /// Every HTTP route and the function that serves it.
 pub const ROUTES: &[Route] = &[
@@ -92,7 +96,11 @@ pub const ROUTES: &[Route] = &[
     route(CasesApi, "POST", "/cases/{id}/comments"),
     route(CasesApi, "GET", "/cases/{id}/comments"),
     route(CasesApi, "GET", "/case-types"),
+    route(CasesApi, "POST", "/case-types"),
     route(CasesApi, "GET", "/case-types/{key}"),
+    route(CasesApi, "PUT", "/case-types/{key}"),
+    route(TransitionsApi, "POST", "/cases/{id}/transitions"),
+    route(TransitionsApi, "GET", "/cases/{id}/transitions"),
     Route { function: CasesApi, method: "GET", path: "/openapi.json", public: true },
 ];
 
@@ -156,7 +164,11 @@ impl Api {
             "POST /cases/{id}/comments" => cases::add_comment(self, request).await,
             "GET /cases/{id}/comments" => cases::list_comments(self, request).await,
             "GET /case-types" => case_types::list(self, request).await,
+            "POST /case-types" => case_types::create(self, request).await,
             "GET /case-types/{key}" => case_types::get(self, request).await,
+            "PUT /case-types/{key}" => case_types::update(self, request).await,
+            "POST /cases/{id}/transitions" => transitions::transition(self, request).await,
+            "GET /cases/{id}/transitions" => transitions::offered(self, request).await,
             "GET /openapi.json" => Ok(openapi::serve()),
             _ => Err(Problem::not_found()),
         }

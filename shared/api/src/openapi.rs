@@ -7,7 +7,7 @@ use lambda_http::{Body, Response};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::{accounts, case_types, cases, contacts};
+use crate::{accounts, case_types, cases, contacts, transitions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,7 +18,8 @@ use crate::{accounts, case_types, cases, contacts};
         contacts::create, contacts::get, contacts::update, contacts::archive, contacts::list,
         cases::create, cases::get, cases::update, cases::archive, cases::list, cases::history,
         cases::add_comment, cases::list_comments,
-        case_types::list, case_types::get,
+        case_types::list, case_types::get, case_types::create, case_types::update,
+        transitions::transition, transitions::offered,
     ),
     modifiers(&BearerAuth)
 )]

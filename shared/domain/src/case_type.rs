@@ -1,10 +1,27 @@
-//! Case types [tipos de gestión, tipos de asunto]: data, not code. A case keeps the
-//! definition version it was opened with.
+//! Case types [tipos de gestión, tipos de asunto]: data, not code. A definition holds the
+//! states (each with a class), the transition table of action → result → next state with its
+//! guards and effects (EasyCRM's "Acción → Resultado → Estado / Cambia Estado / Alerta
+//! Cliente"), per-state time limits, supervisors and agent pools, and the custom-field schema.
+//! Definitions are validated as a whole on save and versioned; a case keeps the version it was
+//! opened with.
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-use crate::ids::CaseTypeKey;
+use crate::actor::Role;
+use crate::ids::{CaseTypeKey, UserId};
+use crate::templates;
 use crate::validation::ValidationErrors;
+
+pub const MAX_STATES: usize = 50;
+pub const MAX_ACTIONS: usize = 100;
+pub const MAX_RESULTS: usize = 30;
+pub const MAX_EFFECTS: usize = 10;
+pub const MAX_CUSTOM_FIELDS: usize = 100;
+pub const MAX_POOL_AGENTS: usize = 200;
+const NAME_MAX: usize = 200;
 
 /// How a state behaves for clocks and reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -24,6 +41,28 @@ impl StateClass {
     }
 }
 
+/// How a pool hands out cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Distribution {
+    /// In turn, fair under concurrency (an atomic counter per pool).
+    RoundRobin,
+    /// To the agent with the fewest open cases (ties in pool order).
+    LeastOpen,
+    /// Nobody automatically: a supervisor assigns.
+    Manual,
+}
+
+/// Agents who take cases in a state [gestores por estado], and how they are chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgentPool {
+    pub agents: Vec<UserId>,
+    pub strategy: Distribution,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -31,6 +70,130 @@ pub struct StateDef {
     pub key: String,
     pub name: String,
     pub class: StateClass,
+    /// Business minutes a case may stay in this state [control de tiempos por estado].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit_minutes: Option<u32>,
+    /// Supervisors of cases in this state, besides the type's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supervisors: Vec<UserId>,
+    /// Entering this state assigns the case from this pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<AgentPool>,
+}
+
+/// Who a notification goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Recipient {
+    Owner,
+    Supervisor,
+    Customer,
+}
+
+/// Where a reassignment goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssignTarget {
+    /// A named user…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserId>,
+    /// …or a pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<AgentPool>,
+}
+
+/// What a result sets off. Effects are enqueued with deterministic ids, never performed inline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Effect {
+    /// An e-mail from the template catalogue.
+    Notify { to: Recipient, template: String },
+    /// A document from the template catalogue, filed on the case.
+    Document {
+        template: String,
+        #[serde(default)]
+        send_to_customer: bool,
+    },
+    /// Reassigns the case.
+    Assign { to: AssignTarget },
+    /// Opens a follow-up case of another type [servicios lanzados automáticamente].
+    FollowUp { case_type: CaseTypeKey, subject: String },
+    /// Sets custom fields.
+    SetFields {
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        fields: Map<String, Value>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResultDef {
+    pub key: String,
+    pub name: String,
+    /// The next state; absent keeps the case where it is ("Cambia Estado: N").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// Fields that must have a value before this result applies: built-in (`amount`,
+    /// `accountId`, …) or `customFields.{key}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_fields: Vec<String>,
+    #[serde(default)]
+    pub requires_note: bool,
+    /// "Alerta Cliente": tell the customer (the `customer_alert` e-mail).
+    #[serde(default)]
+    pub alert_customer: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub effects: Vec<Effect>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActionDef {
+    pub key: String,
+    pub name: String,
+    /// States in which the action is offered; empty means every state that is not closed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub from: Vec<String>,
+    /// Roles allowed to take it (a higher role may too); empty means everyone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
+    #[serde(default)]
+    pub requires_note: bool,
+    pub results: Vec<ResultDef>,
+}
+
+/// The type of a custom field [datos variables].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum FieldKind {
+    Text,
+    Number,
+    /// Integer minor units (the case's currency).
+    Money,
+    /// A calendar day, `YYYY-MM-DD`.
+    Date,
+    Boolean,
+    Choice,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CustomFieldDef {
+    pub key: String,
+    pub label: String,
+    pub kind: FieldKind,
+    #[serde(default)]
+    pub required: bool,
+    /// The allowed values of a `choice` field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,60 +210,337 @@ pub struct CaseType {
     pub description: Option<String>,
     pub initial_state: String,
     pub states: Vec<StateDef>,
+    #[serde(default)]
+    pub actions: Vec<ActionDef>,
+    #[serde(default)]
+    pub custom_fields: Vec<CustomFieldDef>,
+    /// Supervisors of every case of this type.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supervisors: Vec<UserId>,
 }
+
+/// Built-in case fields a result may require.
+pub const BUILT_IN_FIELDS: &[&str] = &["description", "accountId", "contactId", "owner", "branch", "amount"];
 
 impl CaseType {
     pub fn state(&self, key: &str) -> Option<&StateDef> {
         self.states.iter().find(|s| s.key == key)
     }
 
-    /// Structural checks: unique non-empty state keys and an existing initial state.
+    pub fn action(&self, key: &str) -> Option<&ActionDef> {
+        self.actions.iter().find(|a| a.key == key)
+    }
+
+    pub fn custom_field(&self, key: &str) -> Option<&CustomFieldDef> {
+        self.custom_fields.iter().find(|f| f.key == key)
+    }
+
+    /// The actions offered in `state`, in definition order.
+    pub fn actions_in<'a>(&'a self, state: &'a str) -> impl Iterator<Item = &'a ActionDef> + 'a {
+        let closed = self.state(state).is_some_and(|s| s.class.is_closed());
+        self.actions.iter().filter(move |a| if a.from.is_empty() { !closed } else { a.from.iter().any(|f| f == state) })
+    }
+
+    /// The case types a definition's follow-up effects name (checked against the store on save).
+    pub fn follow_up_types(&self) -> BTreeSet<&CaseTypeKey> {
+        self.actions
+            .iter()
+            .flat_map(|a| &a.results)
+            .flat_map(|r| &r.effects)
+            .filter_map(|e| match e {
+                Effect::FollowUp { case_type, .. } => Some(case_type),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Checks the whole definition and reports every problem, located by its JSON path.
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
-        e.text("name", &self.name, 200, false);
+        e.text("name", &self.name, NAME_MAX, false);
+        if let Some(description) = &self.description {
+            e.optional_text("description", Some(description), 2_000, true);
+        }
+        self.validate_custom_fields(&mut e);
+        self.validate_states(&mut e);
+        self.validate_actions(&mut e);
+        if e.is_empty() {
+            self.validate_graph(&mut e);
+        }
+        e.finish()
+    }
+
+    fn validate_states(&self, e: &mut ValidationErrors) {
         if self.states.is_empty() {
             e.add("states", "a case type needs at least one state");
         }
+        if self.states.len() > MAX_STATES {
+            e.add("states", format!("at most {MAX_STATES} states"));
+        }
+        if !self.states.iter().any(|s| s.class.is_closed()) && !self.states.is_empty() {
+            e.add("states", "a case type needs at least one closed state (closed_success or closed_failure)");
+        }
+        let mut seen = HashSet::new();
         for (i, state) in self.states.iter().enumerate() {
+            let path = format!("states[{i}]");
             if CaseTypeKey::parse(&state.key).is_err() {
-                e.add(format!("states[{i}].key"), "1 to 64 lowercase letters, digits, '-' or '_'");
+                e.add(format!("{path}.key"), "1 to 64 lowercase letters, digits, '-' or '_'");
+            } else if !seen.insert(state.key.as_str()) {
+                e.add(format!("{path}.key"), format!("duplicate state '{}'", state.key));
             }
-            if self.states[..i].iter().any(|s| s.key == state.key) {
-                e.add(format!("states[{i}].key"), format!("duplicate state '{}'", state.key));
+            e.text(&format!("{path}.name"), &state.name, NAME_MAX, false);
+            if state.time_limit_minutes == Some(0) {
+                e.add(format!("{path}.timeLimitMinutes"), "must be at least 1 minute");
             }
-            e.text(&format!("states[{i}].name"), &state.name, 200, false);
+            if let Some(pool) = &state.pool {
+                validate_pool(pool, &format!("{path}.pool"), e);
+            }
         }
         match self.state(&self.initial_state) {
             None => e.add("initialState", format!("'{}' is not one of the states", self.initial_state)),
             Some(s) if s.class.is_closed() => e.add("initialState", "the initial state must not be closed"),
             Some(_) => {}
         }
-        e.finish()
+    }
+
+    fn validate_actions(&self, e: &mut ValidationErrors) {
+        if self.actions.len() > MAX_ACTIONS {
+            e.add("actions", format!("at most {MAX_ACTIONS} actions"));
+        }
+        let mut seen = HashSet::new();
+        for (i, action) in self.actions.iter().enumerate() {
+            let path = format!("actions[{i}]");
+            if CaseTypeKey::parse(&action.key).is_err() {
+                e.add(format!("{path}.key"), "1 to 64 lowercase letters, digits, '-' or '_'");
+            } else if !seen.insert(action.key.as_str()) {
+                e.add(format!("{path}.key"), format!("duplicate action '{}'", action.key));
+            }
+            e.text(&format!("{path}.name"), &action.name, NAME_MAX, false);
+            for (j, from) in action.from.iter().enumerate() {
+                if self.state(from).is_none() {
+                    e.add(format!("{path}.from[{j}]"), format!("unknown state '{from}'"));
+                }
+            }
+            if action.results.is_empty() {
+                e.add(format!("{path}.results"), "an action needs at least one result");
+            }
+            if action.results.len() > MAX_RESULTS {
+                e.add(format!("{path}.results"), format!("at most {MAX_RESULTS} results"));
+            }
+            let mut results = HashSet::new();
+            for (j, result) in action.results.iter().enumerate() {
+                let rpath = format!("{path}.results[{j}]");
+                if CaseTypeKey::parse(&result.key).is_err() {
+                    e.add(format!("{rpath}.key"), "1 to 64 lowercase letters, digits, '-' or '_'");
+                } else if !results.insert(result.key.as_str()) {
+                    e.add(format!("{rpath}.key"), format!("duplicate result '{}'", result.key));
+                }
+                e.text(&format!("{rpath}.name"), &result.name, NAME_MAX, false);
+                if let Some(next) = &result.next
+                    && self.state(next).is_none()
+                {
+                    e.add(format!("{rpath}.next"), format!("unknown state '{next}'"));
+                }
+                for (k, field) in result.required_fields.iter().enumerate() {
+                    if !self.is_known_field(field) {
+                        e.add(format!("{rpath}.requiredFields[{k}]"), format!("unknown field '{field}'"));
+                    }
+                }
+                if result.effects.len() > MAX_EFFECTS {
+                    e.add(format!("{rpath}.effects"), format!("at most {MAX_EFFECTS} effects"));
+                }
+                for (k, effect) in result.effects.iter().enumerate() {
+                    self.validate_effect(effect, &format!("{rpath}.effects[{k}]"), e);
+                }
+            }
+        }
+    }
+
+    fn validate_effect(&self, effect: &Effect, path: &str, e: &mut ValidationErrors) {
+        match effect {
+            Effect::Notify { template, .. } if !templates::is_email_template(template) => {
+                e.add(format!("{path}.template"), format!("no e-mail template '{template}'"))
+            }
+            Effect::Document { template, .. } if !templates::is_document_template(template) => {
+                e.add(format!("{path}.template"), format!("no document template '{template}'"))
+            }
+            Effect::Assign { to } => match (&to.user, &to.pool) {
+                (Some(_), None) => {}
+                (None, Some(pool)) => validate_pool(pool, &format!("{path}.to.pool"), e),
+                _ => e.add(format!("{path}.to"), "name exactly one of `user` or `pool`"),
+            },
+            Effect::FollowUp { subject, .. } => {
+                e.text(&format!("{path}.subject"), subject, crate::case::SUBJECT_MAX, false);
+            }
+            Effect::SetFields { fields } => {
+                for (key, value) in fields {
+                    match self.custom_field(key) {
+                        None => e.add(format!("{path}.fields.{key}"), format!("no custom field '{key}'")),
+                        Some(def) => {
+                            if let Err(reason) = def.check(value) {
+                                e.add(format!("{path}.fields.{key}"), reason);
+                            }
+                        }
+                    }
+                }
+            }
+            Effect::Notify { .. } | Effect::Document { .. } => {}
+        }
+    }
+
+    fn validate_custom_fields(&self, e: &mut ValidationErrors) {
+        if self.custom_fields.len() > MAX_CUSTOM_FIELDS {
+            e.add("customFields", format!("at most {MAX_CUSTOM_FIELDS} fields"));
+        }
+        let mut seen = HashSet::new();
+        for (i, field) in self.custom_fields.iter().enumerate() {
+            let path = format!("customFields[{i}]");
+            let key_ok = !field.key.is_empty()
+                && field.key.len() <= crate::case::CUSTOM_FIELD_KEY_MAX
+                && field.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !key_ok {
+                e.add(format!("{path}.key"), "1 to 64 letters, digits or '_'");
+            } else if !seen.insert(field.key.as_str()) {
+                e.add(format!("{path}.key"), format!("duplicate field '{}'", field.key));
+            }
+            e.text(&format!("{path}.label"), &field.label, NAME_MAX, false);
+            match field.kind {
+                FieldKind::Choice if field.options.is_empty() => {
+                    e.add(format!("{path}.options"), "a choice field needs options")
+                }
+                FieldKind::Choice => {
+                    let unique: HashSet<_> = field.options.iter().collect();
+                    if unique.len() != field.options.len() {
+                        e.add(format!("{path}.options"), "options must be unique");
+                    }
+                }
+                _ if !field.options.is_empty() => e.add(format!("{path}.options"), "only choice fields have options"),
+                _ => {}
+            }
+        }
+    }
+
+    /// Reachability: every state is reachable from the initial state, and a closed state is
+    /// reachable from every state that is not closed.
+    fn validate_graph(&self, e: &mut ValidationErrors) {
+        let mut edges: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+        for state in &self.states {
+            let targets = edges.entry(state.key.as_str()).or_default();
+            for action in self.actions_in(&state.key) {
+                for result in &action.results {
+                    targets.insert(result.next.as_deref().unwrap_or(state.key.as_str()));
+                }
+            }
+        }
+        let reachable = reach(&edges, [self.initial_state.as_str()]);
+        let mut reverse: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+        for (from, targets) in &edges {
+            for to in targets {
+                reverse.entry(to).or_default().insert(from);
+            }
+        }
+        let closed = self.states.iter().filter(|s| s.class.is_closed()).map(|s| s.key.as_str());
+        let can_close = reach(&reverse, closed);
+        for (i, state) in self.states.iter().enumerate() {
+            if !reachable.contains(state.key.as_str()) {
+                e.add(
+                    format!("states[{i}]"),
+                    format!("'{}' cannot be reached from '{}'", state.key, self.initial_state),
+                );
+            }
+            if !state.class.is_closed() && !can_close.contains(state.key.as_str()) {
+                e.add(format!("states[{i}]"), format!("no closed state can be reached from '{}'", state.key));
+            }
+        }
+    }
+
+    fn is_known_field(&self, field: &str) -> bool {
+        match field.strip_prefix("customFields.") {
+            Some(key) => self.custom_field(key).is_some(),
+            None => BUILT_IN_FIELDS.contains(&field),
+        }
+    }
+
+    /// Validates a case's custom fields against the schema: types, choices, required fields.
+    pub fn check_custom_fields(&self, fields: &Map<String, Value>, errors: &mut ValidationErrors) {
+        for (key, value) in fields {
+            match self.custom_field(key) {
+                None => errors.add(format!("customFields.{key}"), format!("'{}' has no field '{key}'", self.key)),
+                Some(def) => {
+                    if let Err(reason) = def.check(value) {
+                        errors.add(format!("customFields.{key}"), reason);
+                    }
+                }
+            }
+        }
+        for def in self.custom_fields.iter().filter(|d| d.required) {
+            if !fields.contains_key(&def.key) {
+                errors.add(format!("customFields.{}", def.key), "is required");
+            }
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn state(key: &str, class: StateClass) -> StateDef {
-        StateDef { key: key.into(), name: key.into(), class }
+fn validate_pool(pool: &AgentPool, path: &str, e: &mut ValidationErrors) {
+    if pool.agents.is_empty() {
+        e.add(format!("{path}.agents"), "a pool needs at least one agent");
     }
+    if pool.agents.len() > MAX_POOL_AGENTS {
+        e.add(format!("{path}.agents"), format!("at most {MAX_POOL_AGENTS} agents"));
+    }
+    let unique: HashSet<_> = pool.agents.iter().collect();
+    if unique.len() != pool.agents.len() {
+        e.add(format!("{path}.agents"), "agents must be unique");
+    }
+}
 
-    #[test]
-    fn validation_finds_structural_problems() {
-        let mut t = CaseType {
-            key: CaseTypeKey::parse("queja").unwrap(),
-            name: "Queja".into(),
-            version: 1,
-            description: None,
-            initial_state: "nuevo".into(),
-            states: vec![state("nuevo", StateClass::Open), state("cerrado", StateClass::ClosedSuccess)],
+fn reach<'a>(
+    edges: &HashMap<&'a str, BTreeSet<&'a str>>,
+    start: impl IntoIterator<Item = &'a str>,
+) -> HashSet<&'a str> {
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut queue: VecDeque<&str> = start.into_iter().collect();
+    while let Some(state) = queue.pop_front() {
+        if seen.insert(state) {
+            queue.extend(edges.get(state).into_iter().flatten().copied());
+        }
+    }
+    seen
+}
+
+impl CustomFieldDef {
+    /// Checks one value against the field's type.
+    pub fn check(&self, value: &Value) -> Result<(), String> {
+        let ok = match (self.kind, value) {
+            (FieldKind::Text, Value::String(s)) => {
+                if s.chars().count() > crate::case::CUSTOM_FIELD_TEXT_MAX {
+                    return Err(format!("must be at most {} characters", crate::case::CUSTOM_FIELD_TEXT_MAX));
+                }
+                true
+            }
+            (FieldKind::Number, Value::Number(_)) => true,
+            (FieldKind::Money, Value::Number(n)) => n.as_i64().is_some_and(|v| v >= 0),
+            (FieldKind::Date, Value::String(s)) => s.parse::<jiff::civil::Date>().is_ok() && s.len() == 10,
+            (FieldKind::Boolean, Value::Bool(_)) => true,
+            (FieldKind::Choice, Value::String(s)) => {
+                if !self.options.contains(s) {
+                    return Err(format!("must be one of: {}", self.options.join(", ")));
+                }
+                true
+            }
+            _ => false,
         };
-        assert!(t.validate().is_ok());
-        t.states.push(state("nuevo", StateClass::Open));
-        t.initial_state = "cerrado".into();
-        let fields: Vec<_> = t.validate().unwrap_err().0.into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["states[2].key", "initialState"]);
+        if ok {
+            Ok(())
+        } else {
+            Err(match self.kind {
+                FieldKind::Text => "must be text".into(),
+                FieldKind::Number => "must be a number".into(),
+                FieldKind::Money => "must be a whole, non-negative amount in minor units".into(),
+                FieldKind::Date => "must be a date like 2026-11-22".into(),
+                FieldKind::Boolean => "must be true or false".into(),
+                FieldKind::Choice => format!("must be one of: {}", self.options.join(", ")),
+            })
+        }
     }
 }

@@ -24,10 +24,45 @@ pub struct HistoryEvent {
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EventKind {
-    Created { state: String },
-    Updated { changes: Vec<FieldChange> },
+    Created {
+        state: String,
+    },
+    Updated {
+        changes: Vec<FieldChange>,
+    },
     Archived,
-    Commented { comment_id: EntityId, internal: bool },
+    Commented {
+        comment_id: EntityId,
+        internal: bool,
+    },
+    /// A workflow step [seguimiento]: action → result, from one state to the next.
+    Transitioned {
+        action: String,
+        result: String,
+        from: String,
+        to: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// The owner changed; `pool` names the distribution that chose them, if any.
+    Assigned {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<UserId>,
+        to: UserId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool: Option<String>,
+    },
+    /// A follow-up case was opened by a result's effect (on the parent) or from a parent (on the child).
+    FollowUpOpened {
+        case_id: EntityId,
+        case_type: String,
+    },
+    /// An effect was enqueued for a worker.
+    EffectEnqueued {
+        effect_id: String,
+        queue: String,
+        kind: String,
+    },
 }
 
 /// One field's change, with the values before and after (`null` when unset).

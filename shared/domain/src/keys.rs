@@ -16,6 +16,13 @@
 //! | case type (current) | `T#{t}#CASETYPE#{key}` | `#CURRENT` | `T#{t}#CASETYPES` / `{key}` | | |
 //! | case type version | `T#{t}#CASETYPE#{key}` | `V#{version:06}` | | | |
 //!
+//! | case outbox entry | `T#{t}#CASE#{id}` | `OUTBOX#{effectId}` | `OUTBOX#{shard}` / `{at}#{effectId}` | | |
+//! | pool counter | `T#{t}#POOL#{poolId}` | `#COUNTER` | | | |
+//!
+//! The outbox listing (`OUTBOX#{shard}`) is the one system-wide index partition: the relay
+//! drains every tenant's pending effects from a fixed number of shards, never by Scan. The
+//! items themselves keep their tenant prefix.
+//!
 //! Ids are ULIDs, so sorting by id sorts by creation time; names in sort keys are folded
 //! (lower case, accents removed) so that a prefix query finds "José" when asked for "jose".
 
@@ -144,6 +151,28 @@ pub fn case_types_listing_partition(tenant: &TenantId) -> String {
     format!("T#{tenant}#CASETYPES")
 }
 
+pub const CASE_OUTBOX_PREFIX: &str = "OUTBOX#";
+/// Shards of the outbox listing: enough to spread writes, few enough to drain in a handful of queries.
+pub const OUTBOX_SHARDS: u32 = 4;
+
+pub fn case_outbox(tenant: &TenantId, case: EntityId, effect_id: &str) -> Key {
+    Key::new(case_partition(tenant, case), format!("{CASE_OUTBOX_PREFIX}{effect_id}"))
+}
+
+/// GSI1: pending effects of every tenant, oldest first within a shard.
+pub fn outbox_listing(shard: u32, at: &str, effect_id: &str) -> Key {
+    Key::new(outbox_listing_partition(shard), format!("{at}#{effect_id}"))
+}
+
+pub fn outbox_listing_partition(shard: u32) -> String {
+    format!("OUTBOX#{shard}")
+}
+
+/// The round-robin counter of one agent pool.
+pub fn pool_counter(tenant: &TenantId, pool_id: &str) -> Key {
+    Key::new(format!("T#{tenant}#POOL#{pool_id}"), "#COUNTER")
+}
+
 /// Lower case, accents and other marks removed, spaces collapsed, bounded length:
 /// the form names take in sort keys and prefix searches.
 pub fn fold_name(name: &str) -> String {
@@ -216,6 +245,16 @@ mod tests {
     }
 
     #[test]
+    fn outbox_and_pool_keys() {
+        assert_eq!(case_outbox(&t(), id(4), "ab12"), Key::new("T#acme#CASE#00000000000000000000000004", "OUTBOX#ab12"));
+        assert_eq!(
+            outbox_listing(3, "2026-11-22T10:00:00Z", "ab12"),
+            Key::new("OUTBOX#3", "2026-11-22T10:00:00Z#ab12")
+        );
+        assert_eq!(pool_counter(&t(), "queja#registrada"), Key::new("T#acme#POOL#queja#registrada", "#COUNTER"));
+    }
+
+    #[test]
     fn every_tenant_key_has_the_tenant_prefix() {
         let prefix = tenant_prefix(&t());
         let ana = UserId::parse("ana").unwrap();
@@ -237,6 +276,8 @@ mod tests {
             case_type(&t(), &key),
             case_type_version(&t(), &key, 1),
             case_types_listing(&t(), &key),
+            case_outbox(&t(), id(1), "e"),
+            pool_counter(&t(), "p"),
         ];
         for key in keys {
             assert!(key.pk.starts_with(&prefix), "{key:?}");

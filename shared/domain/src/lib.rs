@@ -19,7 +19,9 @@ pub mod keys;
 pub mod money;
 pub mod ports;
 pub mod service;
+pub mod templates;
 pub mod validation;
+pub mod workflow;
 
 pub use actor::{Actor, Role};
 pub use ids::{CaseTypeKey, EntityId, TenantId, UserId};

@@ -80,6 +80,10 @@ pub struct Item {
 pub const RESERVED_ATTRIBUTES: &[&str] =
     &["PK", "SK", "entity", "version", "ttl", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"];
 
+/// The entity of counter items and the body attribute holding their value.
+pub const COUNTER_ENTITY: &str = "Counter";
+pub const COUNTER_ATTRIBUTE: &str = "count";
+
 impl Item {
     pub fn new(key: Key, entity: impl Into<String>, version: u64, body: Map<String, Value>) -> Self {
         Self { key, entity: entity.into(), version, indexes: Default::default(), ttl: None, body }
@@ -259,6 +263,10 @@ pub trait Store: Send + Sync {
 
     /// Reads one page of a partition of the table or of an index.
     async fn query(&self, query: &Query) -> Result<QueryPage, StoreError>;
+
+    /// Atomically adds `by` to the counter item at `key` (created at 0 if absent) and returns
+    /// the new value. Concurrent increments never return the same value.
+    async fn increment(&self, key: &Key, by: i64) -> Result<i64, StoreError>;
 
     /// Stores a new item; fails with `ConditionFailed` if the key exists.
     async fn put_new(&self, item: Item) -> Result<(), StoreError> {
@@ -457,4 +465,44 @@ mod tests {
         assert_eq!(Index::Gsi3.pk_attribute(), "GSI3PK");
         assert_eq!(Index::Gsi1.sk_attribute(), "GSI1SK");
     }
+}
+
+/// The queues effects travel on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum QueueName {
+    Notifications,
+    Documents,
+}
+
+impl QueueName {
+    pub const ALL: [QueueName; 2] = [QueueName::Notifications, QueueName::Documents];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueName::Notifications => "notifications",
+            QueueName::Documents => "documents",
+        }
+    }
+}
+
+/// One effect on its way to a worker. `effect_id` is deterministic (tenant, subject, rule,
+/// occurrence), so a worker that sees it twice acts once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EffectMessage {
+    pub effect_id: String,
+    pub queue: QueueName,
+    pub body: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("queue unavailable: {0}")]
+pub struct QueueError(pub String);
+
+/// Where effects are published (SQS in AWS, a folder in the local runner).
+#[async_trait]
+pub trait EffectQueue: Send + Sync {
+    /// Publishes every message or reports failure; publishing one twice is harmless.
+    async fn publish(&self, messages: &[EffectMessage]) -> Result<(), QueueError>;
 }

@@ -2,11 +2,13 @@
 //! environment (names declared in `infra/template.yaml`, listed in the README) and build its
 //! AWS clients, which later requests borrow.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use gestiona_api::{Api, ClaimNames};
-use gestiona_domain::ports::{SystemClock, UlidGenerator};
+use gestiona_domain::ports::{EffectQueue, QueueName, SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
+use gestiona_queue_sqs::{OutboxOnly, SqsQueue};
 use gestiona_store_dynamo::DynamoStore;
 
 /// The DynamoDB table name.
@@ -15,6 +17,10 @@ pub const TABLE_VARIABLE: &str = "GESTIONA_TABLE";
 pub const TENANT_CLAIM_VARIABLE: &str = "GESTIONA_TENANT_CLAIM";
 /// The JWT claim that lists the user's groups (default `cognito:groups`).
 pub const ROLES_CLAIM_VARIABLE: &str = "GESTIONA_ROLES_CLAIM";
+/// The notifications queue URL (functions that publish effects).
+pub const NOTIFICATIONS_QUEUE_VARIABLE: &str = "GESTIONA_NOTIFICATIONS_QUEUE_URL";
+/// The documents queue URL (functions that publish effects).
+pub const DOCUMENTS_QUEUE_VARIABLE: &str = "GESTIONA_DOCUMENTS_QUEUE_URL";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -27,6 +33,8 @@ pub enum ConfigError {
 pub struct HttpConfig {
     pub table: String,
     pub claims: ClaimNames,
+    /// Queue URLs; without them effects wait in the outbox for the relay.
+    pub queues: HashMap<QueueName, String>,
 }
 
 impl HttpConfig {
@@ -36,7 +44,15 @@ impl HttpConfig {
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let defaults = ClaimNames::default();
+        let queues = [
+            (QueueName::Notifications, NOTIFICATIONS_QUEUE_VARIABLE),
+            (QueueName::Documents, DOCUMENTS_QUEUE_VARIABLE),
+        ]
+        .into_iter()
+        .filter_map(|(queue, variable)| lookup(variable).filter(|u| !u.is_empty()).map(|url| (queue, url)))
+        .collect();
         Ok(Self {
+            queues,
             table: lookup(TABLE_VARIABLE).filter(|t| !t.is_empty()).ok_or(ConfigError::Missing(TABLE_VARIABLE))?,
             claims: ClaimNames {
                 tenant: lookup(TENANT_CLAIM_VARIABLE).unwrap_or(defaults.tenant),
@@ -50,7 +66,12 @@ impl HttpConfig {
 pub async fn http_api(config: HttpConfig) -> Api {
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table);
-    let services = Services::new(Arc::new(store), Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
+    let queue: Arc<dyn EffectQueue> = if config.queues.is_empty() {
+        Arc::new(OutboxOnly)
+    } else {
+        Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(&aws), config.queues))
+    };
+    let services = Services::new(Arc::new(store), queue, Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
     Api::new(services, config.claims)
 }
 
@@ -63,6 +84,16 @@ mod tests {
         let missing = HttpConfig::from_lookup(|_| None);
         assert!(matches!(missing, Err(ConfigError::Missing(TABLE_VARIABLE))));
         let config = HttpConfig::from_lookup(|name| (name == TABLE_VARIABLE).then(|| "gestiona".to_owned())).unwrap();
-        assert_eq!(config, HttpConfig { table: "gestiona".into(), claims: ClaimNames::default() });
+        assert_eq!(
+            config,
+            HttpConfig { table: "gestiona".into(), claims: ClaimNames::default(), queues: HashMap::new() }
+        );
+        let with_queue = HttpConfig::from_lookup(|name| match name {
+            TABLE_VARIABLE => Some("t".into()),
+            DOCUMENTS_QUEUE_VARIABLE => Some("https://sqs/docs".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(with_queue.queues, HashMap::from([(QueueName::Documents, "https://sqs/docs".to_owned())]));
     }
 }

@@ -16,8 +16,8 @@ use aws_sdk_dynamodb::types::{
     KeyType, Projection, ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
 };
 use gestiona_domain::ports::{
-    Condition, CursorPosition, INDEX_COUNT, Index, Item, Key, MAX_QUERY_LIMIT, Query, QueryPage, RESERVED_ATTRIBUTES,
-    SortKeyRange, Store, StoreError, WriteOp, check_batch,
+    COUNTER_ATTRIBUTE, COUNTER_ENTITY, Condition, CursorPosition, INDEX_COUNT, Index, Item, Key, MAX_QUERY_LIMIT,
+    Query, QueryPage, RESERVED_ATTRIBUTES, SortKeyRange, Store, StoreError, WriteOp, check_batch,
 };
 use serde_json::{Map, Value};
 
@@ -334,6 +334,36 @@ impl Store for DynamoStore {
             None => None,
         };
         Ok(QueryPage { items, next_cursor })
+    }
+
+    async fn increment(&self, key: &Key, by: i64) -> Result<i64, StoreError> {
+        self.add(key, by).await
+    }
+}
+
+impl DynamoStore {
+    /// `UpdateItem … ADD`: atomic on the server, no read, no retry.
+    async fn add(&self, key: &Key, by: i64) -> Result<i64, StoreError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(key)))
+            .update_expression("SET #entity = if_not_exists(#entity, :entity) ADD #count :by, #version :one")
+            .expression_attribute_names("#entity", "entity")
+            .expression_attribute_names("#count", COUNTER_ATTRIBUTE)
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":entity", s(COUNTER_ENTITY))
+            .expression_attribute_values(":by", AttributeValue::N(by.to_string()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| unavailable("UpdateItem", e))?;
+        match output.attributes.as_ref().and_then(|a| a.get(COUNTER_ATTRIBUTE)) {
+            Some(AttributeValue::N(n)) => n.parse().map_err(|_| unavailable("UpdateItem", "non-integer counter")),
+            _ => Err(unavailable("UpdateItem", "no counter value returned")),
+        }
     }
 }
 

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use gestiona_domain::ports::{
-    Condition, CursorPosition, INDEX_COUNT, Index, Item, Key, MAX_QUERY_LIMIT, Query, QueryPage, SortKeyRange, Store,
-    StoreError, StoredItem, WriteOp, check_batch,
+    COUNTER_ATTRIBUTE, COUNTER_ENTITY, Condition, CursorPosition, INDEX_COUNT, Index, Item, Key, MAX_QUERY_LIMIT,
+    Query, QueryPage, SortKeyRange, Store, StoreError, StoredItem, WriteOp, check_batch,
 };
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -265,6 +265,37 @@ impl Store for EmbeddedStore {
     async fn query(&self, query: &Query) -> Result<QueryPage, StoreError> {
         let query = query.clone();
         self.blocking(move |db| query_page(db, &query)).await
+    }
+
+    async fn increment(&self, key: &Key, by: i64) -> Result<i64, StoreError> {
+        let key = key.clone();
+        self.blocking(move |db| {
+            // redb runs one write transaction at a time: read, add and write cannot interleave.
+            let txn = db.begin_write().map_err(unavailable)?;
+            let value = {
+                let mut items = txn.open_table(ITEMS).map_err(unavailable)?;
+                let current = match items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)? {
+                    Some(bytes) => Some(decode(&key, bytes.value())?),
+                    None => None,
+                };
+                let (count, version) = match &current {
+                    Some(item) => {
+                        (item.body.get(COUNTER_ATTRIBUTE).and_then(|v| v.as_i64()).unwrap_or(0), item.version)
+                    }
+                    None => (0, 0),
+                };
+                let value = count + by;
+                let mut body = serde_json::Map::new();
+                body.insert(COUNTER_ATTRIBUTE.into(), value.into());
+                let item = Item::new(key.clone(), COUNTER_ENTITY, version + 1, body);
+                let bytes = serde_json::to_vec(&StoredItem::from_item(&item)).map_err(unavailable)?;
+                items.insert((key.pk.as_str(), key.sk.as_str()), bytes.as_slice()).map_err(unavailable)?;
+                value
+            };
+            txn.commit().map_err(unavailable)?;
+            Ok(value)
+        })
+        .await
     }
 }
 

@@ -2,8 +2,9 @@
 //! `V#{version}` item and moves the `#CURRENT` item, atomically.
 
 use super::{ListError, PageRequest, Services, list_page};
-use crate::actor::Actor;
+use crate::actor::{Actor, Forbidden, Role};
 use crate::case_type::CaseType;
+use crate::case_type::Effect;
 use crate::ids::{CaseTypeKey, TenantId};
 use crate::keys;
 use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
@@ -24,6 +25,22 @@ pub enum SaveCaseTypeError {
 }
 
 #[derive(Debug, thiserror::Error)]
+pub enum DefineCaseTypeError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error("a case type with this key exists")]
+    Exists,
+    #[error("no such case type")]
+    NotFound,
+    #[error("the case type changed since version {expected}")]
+    Stale { expected: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
 pub enum GetCaseTypeError {
     #[error("no such case type")]
     NotFound,
@@ -32,24 +49,24 @@ pub enum GetCaseTypeError {
 }
 
 impl Services {
-    /// Saves a definition as the next version of its key (version 1 if new). The version in
-    /// `definition` is ignored and replaced.
+    /// Saves a definition as the next version after `expected` (`None`: a new type at version
+    /// 1). The version in `definition` is ignored and replaced. A concurrent save loses with
+    /// `Conflict`.
     pub async fn save_case_type(
         &self,
         tenant: &TenantId,
         mut definition: CaseType,
+        expected: Option<u64>,
     ) -> Result<CaseType, SaveCaseTypeError> {
-        let current: Option<Versioned<CaseType>> = self.load(&keys::case_type(tenant, &definition.key)).await?;
-        let next = current.as_ref().map_or(1, |c| c.version + 1);
+        let next = expected.map_or(1, |v| v + 1);
         definition.version = u32::try_from(next).map_err(|_| StoreError::InvalidRequest("too many versions".into()))?;
         definition.validate()?;
         let body = Item::body_of(&definition)?;
-        let head =
-            Item::new(keys::case_type(tenant, &definition.key), ENTITY, u64::from(definition.version), body.clone())
-                .with_index(Index::Gsi1, keys::case_types_listing(tenant, &definition.key));
+        let head = Item::new(keys::case_type(tenant, &definition.key), ENTITY, next, body.clone())
+            .with_index(Index::Gsi1, keys::case_types_listing(tenant, &definition.key));
         let snapshot =
             Item::new(keys::case_type_version(tenant, &definition.key, definition.version), VERSION_ENTITY, 1, body);
-        let head_condition = current.as_ref().map_or(Condition::NotExists, |c| Condition::VersionIs(c.version));
+        let head_condition = expected.map_or(Condition::NotExists, Condition::VersionIs);
         let ops = vec![
             WriteOp::Put { item: head, condition: head_condition },
             WriteOp::Put { item: snapshot, condition: Condition::NotExists },
@@ -59,6 +76,65 @@ impl Services {
             Err(StoreError::ConditionFailed { .. }) => Err(SaveCaseTypeError::Conflict),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Checks what a definition cannot check alone: that its follow-ups name existing types.
+    async fn check_references(&self, tenant: &TenantId, definition: &CaseType) -> Result<(), DefineCaseTypeError> {
+        let mut errors = ValidationErrors::new();
+        for (i, action) in definition.actions.iter().enumerate() {
+            for (j, result) in action.results.iter().enumerate() {
+                for (k, effect) in result.effects.iter().enumerate() {
+                    if let Effect::FollowUp { case_type, .. } = effect
+                        && case_type != &definition.key
+                        && self.store.get(&keys::case_type(tenant, case_type)).await?.is_none()
+                    {
+                        errors.add(
+                            format!("actions[{i}].results[{j}].effects[{k}].caseType"),
+                            format!("no case type '{case_type}'"),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(errors.finish()?)
+    }
+
+    /// `POST /case-types` (admins): a new case type at version 1.
+    pub async fn create_case_type(&self, actor: &Actor, definition: CaseType) -> Result<CaseType, DefineCaseTypeError> {
+        actor.require(Role::Admin)?;
+        definition.validate()?;
+        self.check_references(&actor.tenant, &definition).await?;
+        self.save_case_type(&actor.tenant, definition, None).await.map_err(|e| match e {
+            SaveCaseTypeError::Invalid(v) => DefineCaseTypeError::Invalid(v),
+            SaveCaseTypeError::Conflict => DefineCaseTypeError::Exists,
+            SaveCaseTypeError::Store(s) => DefineCaseTypeError::Store(s),
+        })
+    }
+
+    /// `PUT /case-types/{key}` (admins): the next version. Open cases keep theirs.
+    pub async fn update_case_type(
+        &self,
+        actor: &Actor,
+        key: &CaseTypeKey,
+        expected: u64,
+        definition: CaseType,
+    ) -> Result<CaseType, DefineCaseTypeError> {
+        actor.require(Role::Admin)?;
+        if &definition.key != key {
+            return Err(ValidationErrors::single("key", format!("must be '{key}', the key in the path")).into());
+        }
+        definition.validate()?;
+        self.check_references(&actor.tenant, &definition).await?;
+        let current =
+            self.store.get(&keys::case_type(&actor.tenant, key)).await?.ok_or(DefineCaseTypeError::NotFound)?;
+        if current.version != expected {
+            return Err(DefineCaseTypeError::Stale { expected });
+        }
+        self.save_case_type(&actor.tenant, definition, Some(expected)).await.map_err(|e| match e {
+            SaveCaseTypeError::Invalid(v) => DefineCaseTypeError::Invalid(v),
+            SaveCaseTypeError::Conflict => DefineCaseTypeError::Stale { expected },
+            SaveCaseTypeError::Store(s) => DefineCaseTypeError::Store(s),
+        })
     }
 
     /// The current definition of a case type.

@@ -3,6 +3,7 @@
 
 use super::case_types::with_definition_version;
 use super::contacts::CheckRefError;
+use super::transitions::ChangeSet;
 use super::{ListError, PageRequest, Services, list_page};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::case::{Case, CaseFields, CasePatch, NewCase};
@@ -37,6 +38,8 @@ pub enum GetCaseError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateCaseError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     #[error("no such case")]
     NotFound,
     #[error("the case changed since version {expected}")]
@@ -106,7 +109,7 @@ impl CaseFilter {
 
 /// The case item with its index entries: every case is in the (active or archived) listing;
 /// active cases are also listed under their owner and their account.
-fn case_item(actor: &Actor, case: &Case, version: u64) -> Result<Item, StoreError> {
+pub(crate) fn case_item(actor: &Actor, case: &Case, version: u64) -> Result<Item, StoreError> {
     let tenant = &actor.tenant;
     let mut item = Item::new(keys::case(tenant, case.id), ENTITY, version, Item::body_of(case)?)
         .with_index(Index::Gsi1, keys::cases_listing(tenant, case.archived, case.id));
@@ -122,20 +125,6 @@ fn case_item(actor: &Actor, case: &Case, version: u64) -> Result<Item, StoreErro
 }
 
 impl Services {
-    fn event_op(
-        &self,
-        actor: &Actor,
-        case: EntityId,
-        case_version: u64,
-        kind: EventKind,
-    ) -> Result<WriteOp, StoreError> {
-        let event =
-            HistoryEvent { id: self.new_id(), at: self.clock.now(), actor: actor.user.clone(), case_version, kind };
-        let key = keys::case_event(&actor.tenant, case, event.id);
-        let item = Item::new(key, EVENT_ENTITY, 1, Item::body_of(&event)?);
-        Ok(WriteOp::Put { item, condition: Condition::NotExists })
-    }
-
     /// Checks the account and contact a case refers to, and that they agree with each other.
     async fn check_case_refs(&self, actor: &Actor, fields: &CaseFields) -> Result<(), CheckRefError> {
         if let Some(account) = fields.account_id {
@@ -181,6 +170,12 @@ impl Services {
                 None
             }
         };
+        if let (Some(case_type), Some(fields)) = (&case_type, &fields) {
+            case_type.check_custom_fields(&fields.custom_fields, &mut errors);
+        }
+        if !errors.is_empty() {
+            return Err(errors.into());
+        }
         let (Some(case_type), Some(fields)) = (case_type, fields) else { return Err(errors.into()) };
         self.check_case_refs(actor, &fields).await.map_err(|e| match e {
             CheckRefError::Invalid(v) => CreateCaseError::Invalid(v),
@@ -219,11 +214,33 @@ impl Services {
             closed_at: None,
         };
         case.apply(fields);
-        let ops = vec![
-            WriteOp::Put { item: case_item(actor, &case, 1)?, condition: Condition::NotExists },
-            self.event_op(actor, case.id, 1, EventKind::Created { state: case.state.clone() })?,
-        ];
-        self.store.write(ops).await?;
+        // Entering the initial state assigns from its pool unless the creator named an owner.
+        let pooled = match (&input.owner, &initial.pool) {
+            (None, Some(pool)) => {
+                let pool_id = format!("{}#{}", case_type.key, initial.key);
+                let agent = self.pick_agent(&actor.tenant, pool, &pool_id).await?;
+                agent.map(|agent| (agent, pool_id))
+            }
+            _ => None,
+        };
+        let created_id = self.new_id();
+        let mut change = ChangeSet { ops: Vec::new(), messages: Vec::new(), occurrence: created_id.to_string() };
+        if let Some((agent, _)) = &pooled {
+            case.owner = Some(agent.clone());
+        }
+        change.ops.push(WriteOp::Put { item: case_item(actor, &case, 1)?, condition: Condition::NotExists });
+        change.ops.push(self.history_op(
+            actor,
+            case.id,
+            1,
+            created_id,
+            EventKind::Created { state: case.state.clone() },
+        )?);
+        if let Some((_, pool_id)) = pooled {
+            self.assign_ops(actor, &case, 1, None, Some(pool_id), &mut change)?;
+        }
+        self.store.write(change.ops).await?;
+        self.publish_committed(&actor.tenant, case.id, &change.messages).await;
         Ok(Versioned { value: case, version: 1 })
     }
 
@@ -252,6 +269,18 @@ impl Services {
         if changes.is_empty() {
             return Ok(current);
         }
+        let reassigned = after.owner != before.owner;
+        if reassigned {
+            // Reassignment is a supervisor's decision [reasignación manual].
+            actor.require(Role::Supervisor)?;
+        }
+        if after.custom_fields != before.custom_fields {
+            let definition =
+                self.definition_of(&actor.tenant, &current.value.case_type, current.value.type_version).await?;
+            let mut errors = ValidationErrors::new();
+            definition.check_custom_fields(&after.custom_fields, &mut errors);
+            errors.finish()?;
+        }
         if after.account_id != before.account_id || after.contact_id != before.contact_id {
             self.check_case_refs(actor, &after).await.map_err(|e| match e {
                 CheckRefError::Invalid(v) => UpdateCaseError::Invalid(v),
@@ -263,15 +292,22 @@ impl Services {
         case.updated_at = self.clock.now();
         case.updated_by = actor.user.clone();
         let version = expected + 1;
-        let ops = vec![
-            WriteOp::Put { item: case_item(actor, &case, version)?, condition: Condition::VersionIs(expected) },
-            self.event_op(actor, case.id, version, EventKind::Updated { changes })?,
-        ];
-        match self.store.write(ops).await {
-            Ok(()) => Ok(Versioned { value: case, version }),
-            Err(StoreError::ConditionFailed { index: 0 }) => Err(UpdateCaseError::Stale { expected }),
-            Err(e) => Err(e.into()),
+        let updated_id = self.new_id();
+        let mut change = ChangeSet { ops: Vec::new(), messages: Vec::new(), occurrence: updated_id.to_string() };
+        change
+            .ops
+            .push(WriteOp::Put { item: case_item(actor, &case, version)?, condition: Condition::VersionIs(expected) });
+        change.ops.push(self.history_op(actor, case.id, version, updated_id, EventKind::Updated { changes })?);
+        if reassigned {
+            self.assign_ops(actor, &case, version, before.owner.clone(), None, &mut change)?;
         }
+        match self.store.write(change.ops).await {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed { index: 0 }) => return Err(UpdateCaseError::Stale { expected }),
+            Err(e) => return Err(e.into()),
+        }
+        self.publish_committed(&actor.tenant, case.id, &change.messages).await;
+        Ok(Versioned { value: case, version })
     }
 
     /// Archives a case (supervisors and admins). It leaves the default list, its owner's and
@@ -293,7 +329,7 @@ impl Services {
         let version = expected + 1;
         let ops = vec![
             WriteOp::Put { item: case_item(actor, &case, version)?, condition: Condition::VersionIs(expected) },
-            self.event_op(actor, case.id, version, EventKind::Archived)?,
+            self.history_op(actor, case.id, version, self.new_id(), EventKind::Archived)?,
         ];
         match self.store.write(ops).await {
             Ok(()) => Ok(()),
@@ -367,7 +403,7 @@ impl Services {
         let kind = EventKind::Commented { comment_id: comment.id, internal: comment.internal };
         let ops = vec![
             WriteOp::Put { item, condition: Condition::NotExists },
-            self.event_op(actor, case_id, case.version, kind)?,
+            self.history_op(actor, case_id, case.version, self.new_id(), kind)?,
             // Guards against a comment outliving a case removed meanwhile.
             WriteOp::Check { key: keys::case(&actor.tenant, case_id), condition: Condition::Exists },
         ];

@@ -6,15 +6,17 @@ pub mod accounts;
 pub mod case_types;
 pub mod cases;
 pub mod contacts;
+pub mod outbox;
 pub mod seed;
 pub mod tenants;
+pub mod transitions;
 
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
 use crate::ids::EntityId;
-use crate::ports::{Clock, CursorPosition, IdGenerator, Index, Key, Query, Store, StoreError};
+use crate::ports::{Clock, CursorPosition, EffectQueue, IdGenerator, Index, Key, Query, Store, StoreError};
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
@@ -28,13 +30,19 @@ const FILTER_READ_BUDGET: usize = 1_000;
 #[derive(Clone)]
 pub struct Services {
     pub store: Arc<dyn Store>,
+    pub queue: Arc<dyn EffectQueue>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
 }
 
 impl Services {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
-        Self { store, clock, ids }
+    pub fn new(
+        store: Arc<dyn Store>,
+        queue: Arc<dyn EffectQueue>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self {
+        Self { store, queue, clock, ids }
     }
 
     fn new_id(&self) -> EntityId {

@@ -8,9 +8,9 @@ use super::tenants::Tenant;
 use crate::account::NewAccount;
 use crate::actor::{Actor, Role};
 use crate::case::{Channel, NewCase, Priority};
-use crate::case_type::{CaseType, StateClass, StateDef};
+use crate::case_type::CaseType;
 use crate::contact::NewContact;
-use crate::ids::{CaseTypeKey, TenantId, UserId};
+use crate::ids::{TenantId, UserId};
 use crate::money::Money;
 
 /// The demo users and their roles (any token for these names works in the local runner).
@@ -25,92 +25,10 @@ fn fail(e: impl std::fmt::Display) -> SeedError {
     SeedError(e.to_string())
 }
 
-fn state(key: &str, name: &str, class: StateClass) -> StateDef {
-    StateDef { key: key.into(), name: name.into(), class }
-}
-
-/// The case types described in the brochures, with their Spanish names.
+/// The case types described in the brochures, with their Spanish names: the definitions in
+/// `seed/case_types.json`, which must pass validation (a test checks).
 pub fn demo_case_types() -> Vec<CaseType> {
-    use StateClass::*;
-    let case_type = |key: &str, name: &str, description: &str, states: Vec<StateDef>| CaseType {
-        key: CaseTypeKey::parse(key).expect("seed keys are valid"),
-        name: name.into(),
-        version: 1,
-        description: Some(description.into()),
-        initial_state: states[0].key.clone(),
-        states,
-    };
-    vec![
-        case_type(
-            "solicitud_credito",
-            "Solicitud de Crédito",
-            "Solicitud de crédito de consumo: estudio, aprobación y desembolso (EasyCRM).",
-            vec![
-                state("creado", "Creado", Open),
-                state("pre_estudios", "Pre Estudios", Open),
-                state("en_estudio", "En Estudio", Open),
-                state("condicionado", "Condicionado", Waiting),
-                state("aprobado", "Aprobado", Open),
-                state("rechazado", "Rechazado", ClosedFailure),
-                state("desembolsado", "Desembolsado", ClosedSuccess),
-            ],
-        ),
-        case_type(
-            "queja_calidad",
-            "Queja de calidad",
-            "Queja por calidad de producto (PQRS, MaxGP).",
-            vec![
-                state("registrada", "Registrada", Open),
-                state("en_analisis", "En análisis", Open),
-                state("esperando_cliente", "Esperando al cliente", Waiting),
-                state("en_solucion", "En solución", Open),
-                state("resuelta", "Resuelta", ClosedSuccess),
-                state("no_procede", "No procede", ClosedFailure),
-            ],
-        ),
-        case_type(
-            "devolucion",
-            "Devolución",
-            "Garantías y devoluciones de producto (PQRS, MaxGP).",
-            vec![
-                state("solicitada", "Solicitada", Open),
-                state("en_revision", "En revisión", Open),
-                state("esperando_producto", "Esperando el producto", Waiting),
-                state("aprobada", "Aprobada", Open),
-                state("nota_credito_emitida", "Nota de crédito emitida", ClosedSuccess),
-                state("rechazada", "Rechazada", ClosedFailure),
-            ],
-        ),
-        case_type(
-            "boleta_gestion",
-            "Boleta de Gestión",
-            "Boleta de gestión entre áreas con control de tiempos y cargas (EasyCRM).",
-            vec![
-                state("creado", "Creado", Open),
-                state("remitido_ingresos", "Remitido a Ingresos", Open),
-                state("remitido_recaudacion", "Remitido a Recaudación", Open),
-                state("revision_respuesta", "Revisión de Respuesta", Open),
-                state("devuelto_ejecutivo", "Devuelto a Ejecutivo", Open),
-                state("informar_afiliado", "Informar al afiliado", Waiting),
-                state("atendida", "Atendida", ClosedSuccess),
-                state("anulada", "Anulada", ClosedFailure),
-            ],
-        ),
-        case_type(
-            "recepcion_vehiculos",
-            "Recepción de Vehículos",
-            "Recepción, diagnóstico y reparación de vehículos en taller (Organizer).",
-            vec![
-                state("recibido", "Recibido", Open),
-                state("diagnostico", "Diagnóstico", Open),
-                state("presupuesto_enviado", "Presupuesto enviado", Waiting),
-                state("en_reparacion", "En reparación", Open),
-                state("listo_entrega", "Listo para entrega", Open),
-                state("entregado", "Entregado", ClosedSuccess),
-                state("presupuesto_rechazado", "Presupuesto rechazado", ClosedFailure),
-            ],
-        ),
-    ]
+    serde_json::from_str(include_str!("../../seed/case_types.json")).expect("the seeded case types parse")
 }
 
 impl Services {
@@ -126,9 +44,12 @@ impl Services {
             email: Some("admin@demo.gestiona.local".into()),
             role: Role::Admin,
         };
-        for case_type in demo_case_types() {
+        // Follow-ups name other types: save those without follow-ups first.
+        let mut types = demo_case_types();
+        types.sort_by_key(|t| !t.follow_up_types().is_empty());
+        for case_type in types {
             if self.get_case_type(&admin, &case_type.key).await.is_err() {
-                self.save_case_type(tenant, case_type).await.map_err(fail)?;
+                self.save_case_type(tenant, case_type, None).await.map_err(fail)?;
             }
         }
         let account = |name: &str, tax_id: &str, industry: &str, branch: &str| NewAccount {

@@ -1,0 +1,124 @@
+//! `/cases/{id}/transitions` handlers: the workflow.
+
+use gestiona_domain::Versioned;
+use gestiona_domain::case::Case;
+use gestiona_domain::service::transitions::{OfferedTransitionsError, TransitionCaseError};
+use gestiona_domain::workflow::{OfferedAction, TransitionError, TransitionRequest};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use crate::Api;
+use crate::edge;
+use crate::problem::{Problem, ProblemSchema};
+
+impl From<TransitionError> for Problem {
+    fn from(e: TransitionError) -> Self {
+        let not_allowed = |detail: String| {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "transition-not-allowed",
+                "The case type does not allow this transition",
+            )
+            .detail(detail)
+        };
+        match e {
+            TransitionError::ActionNotAvailable { action, state, allowed } => not_allowed(format!(
+                "'{action}' is not available in state '{state}'. Allowed actions: {}.",
+                list(&allowed)
+            ))
+            .field("action", format!("must be one of: {}", list(&allowed)))
+            .with("allowedActions", allowed),
+            TransitionError::UnknownResult { action, result, allowed } => {
+                not_allowed(format!("'{action}' has no result '{result}'. Its results: {}.", list(&allowed)))
+                    .field("result", format!("must be one of: {}", list(&allowed)))
+                    .with("allowedResults", allowed)
+            }
+            TransitionError::RoleRequired { action, roles } => {
+                let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+                Problem::forbidden(format!("'{action}' needs the role {} (or higher)", names.join(" or ")))
+                    .with("requiredRoles", names)
+            }
+            TransitionError::MissingFields { fields } => {
+                let mut problem = Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "missing-fields",
+                    "Fields are required before this result",
+                )
+                .detail("Set them on the case, or send custom fields in `fields` with the transition.");
+                for field in fields {
+                    problem = problem.field(field, "is required before this result");
+                }
+                problem
+            }
+            TransitionError::NoteRequired => Problem::validation(vec![gestiona_domain::FieldError {
+                field: "note".into(),
+                reason: "this transition needs a note".into(),
+            }]),
+            TransitionError::Invalid(v) => v.into(),
+        }
+    }
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() { "none".into() } else { items.join(", ") }
+}
+
+impl From<TransitionCaseError> for Problem {
+    fn from(e: TransitionCaseError) -> Self {
+        match e {
+            TransitionCaseError::NotFound => Problem::not_found(),
+            TransitionCaseError::Stale { expected } => Problem::stale(expected),
+            TransitionCaseError::Archived => Problem::conflict("archived", "The case is archived"),
+            TransitionCaseError::Rejected(t) => t.into(),
+            TransitionCaseError::Store(s) => Problem::store(s),
+        }
+    }
+}
+
+impl From<OfferedTransitionsError> for Problem {
+    fn from(e: OfferedTransitionsError) -> Self {
+        match e {
+            OfferedTransitionsError::NotFound => Problem::not_found(),
+            OfferedTransitionsError::Store(s) => Problem::store(s),
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/cases/{id}/transitions", tag = "workflow",
+    description = "Takes an action with one of its results, as the case type's table allows. Moves the case, records the step in the history and enqueues the result's effects, atomically.",
+    params(("id" = String, Path), ("If-Match" = String, Header)), request_body = TransitionRequest,
+    responses((status = 200, description = "The case after the transition; `ETag` is its new version", body = Case),
+              (status = 403, description = "The action needs another role", body = ProblemSchema, content_type = "application/problem+json"),
+              (status = 412, body = ProblemSchema, content_type = "application/problem+json"),
+              (status = 422, description = "Not allowed here (names the allowed actions), or fields/note missing", body = ProblemSchema, content_type = "application/problem+json"),
+              (status = 428, body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn transition(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let id = edge::path_id(request, "id")?;
+    let expected = edge::if_match(request)?;
+    let input: TransitionRequest = edge::json_body(request)?;
+    let outcome = api.services.transition_case(&actor, id, expected, input).await?;
+    let mut response = edge::versioned(StatusCode::OK, &outcome.case);
+    if let Some(child) = outcome.follow_up {
+        let link = http::HeaderValue::from_str(&format!("</cases/{child}>; rel=\"follow-up\"")).expect("ASCII");
+        response.headers_mut().insert(http::header::LINK, link);
+    }
+    Ok(response)
+}
+
+#[utoipa::path(get, path = "/cases/{id}/transitions", tag = "workflow",
+    description = "What the caller may do with the case now: the actions of its state that the caller's role allows, with their results, next states and missing fields.",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Vec<OfferedAction>)),
+    security(("bearer" = [])))]
+pub async fn offered(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let id = edge::path_id(request, "id")?;
+    let (case, actions): (Versioned<Case>, Vec<OfferedAction>) = api.services.offered_transitions(&actor, id).await?;
+    let body =
+        serde_json::json!({ "state": case.value.state, "stateClass": case.value.state_class, "actions": actions });
+    let mut response = edge::json(StatusCode::OK, &body);
+    response.headers_mut().insert(http::header::ETAG, edge::etag(case.version));
+    Ok(response)
+}

@@ -1,0 +1,372 @@
+//! Transitions, assignment and the effects they set off. A transition writes the case, its
+//! history events, its outbox entries and any follow-up case in one atomic write; the effects
+//! are published after the write commits.
+
+use serde_json::json;
+
+use super::Services;
+use super::case_types::with_definition_version;
+use super::cases::case_item;
+use super::outbox::{case_effect_body, effect_id, queue_of};
+use crate::actor::Actor;
+use crate::case::Case;
+use crate::case_type::{AgentPool, CaseType, Distribution, Effect, Recipient};
+use crate::history::{EventKind, HistoryEvent};
+use crate::ids::{CaseTypeKey, EntityId, TenantId, UserId};
+use crate::keys;
+use crate::ports::{Condition, EffectMessage, Index, Item, Query, StoreError, WriteOp};
+use crate::workflow::{self, Assignment, OfferedAction, TransitionError, TransitionRequest};
+use crate::{Versioned, case::Priority};
+
+/// The e-mail an assignee receives.
+pub const ASSIGNED_TEMPLATE: &str = "case_assigned";
+/// How many of an agent's cases least-open distribution reads at most.
+const LEAST_OPEN_READ_LIMIT: usize = 1_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionCaseError {
+    #[error("no such case")]
+    NotFound,
+    #[error("the case changed since version {expected}")]
+    Stale { expected: u64 },
+    #[error("the case is archived")]
+    Archived,
+    #[error(transparent)]
+    Rejected(#[from] TransitionError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OfferedTransitionsError {
+    #[error("no such case")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a transition did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransitionOutcome {
+    pub case: Versioned<Case>,
+    pub effects: Vec<EffectMessage>,
+    pub follow_up: Option<EntityId>,
+}
+
+/// Writes and effects gathered for one atomic change of a case.
+pub(crate) struct ChangeSet {
+    pub ops: Vec<WriteOp>,
+    pub messages: Vec<EffectMessage>,
+    /// The history event the effects belong to: their occurrence.
+    pub occurrence: String,
+}
+
+impl Services {
+    /// The definition version a case was opened with.
+    pub(crate) async fn definition_of(
+        &self,
+        tenant: &TenantId,
+        key: &CaseTypeKey,
+        version: u32,
+    ) -> Result<CaseType, StoreError> {
+        let snapshot = keys::case_type_version(tenant, key, version);
+        let item = self.store.get(&snapshot).await?.ok_or_else(|| StoreError::Corrupt {
+            pk: snapshot.pk.clone(),
+            sk: snapshot.sk.clone(),
+            reason: "the case's definition version is missing".into(),
+        })?;
+        let mut definition: CaseType = item.parse_body()?;
+        definition.version = version;
+        Ok(definition)
+    }
+
+    pub(crate) fn history_op(
+        &self,
+        actor: &Actor,
+        case: EntityId,
+        case_version: u64,
+        id: EntityId,
+        kind: EventKind,
+    ) -> Result<WriteOp, StoreError> {
+        let event = HistoryEvent { id, at: self.clock.now(), actor: actor.user.clone(), case_version, kind };
+        let item =
+            Item::new(keys::case_event(&actor.tenant, case, id), super::cases::EVENT_ENTITY, 1, Item::body_of(&event)?);
+        Ok(WriteOp::Put { item, condition: Condition::NotExists })
+    }
+
+    /// Chooses an agent from a pool (round robin: an atomic counter, so concurrent cases never
+    /// share a turn). `None` for manual pools.
+    pub(crate) async fn pick_agent(
+        &self,
+        tenant: &TenantId,
+        pool: &AgentPool,
+        pool_id: &str,
+    ) -> Result<Option<UserId>, StoreError> {
+        if pool.agents.is_empty() {
+            return Ok(None);
+        }
+        match pool.strategy {
+            Distribution::Manual => Ok(None),
+            Distribution::RoundRobin => {
+                let turn = self.store.increment(&keys::pool_counter(tenant, pool_id), 1).await?;
+                let slot = (turn - 1).rem_euclid(pool.agents.len() as i64) as usize;
+                Ok(Some(pool.agents[slot].clone()))
+            }
+            Distribution::LeastOpen => {
+                let mut best: Option<(usize, &UserId)> = None;
+                for agent in &pool.agents {
+                    let open = self.count_open_cases(tenant, agent).await?;
+                    if best.is_none_or(|(fewest, _)| open < fewest) {
+                        best = Some((open, agent));
+                    }
+                }
+                Ok(best.map(|(_, agent)| agent.clone()))
+            }
+        }
+    }
+
+    async fn count_open_cases(&self, tenant: &TenantId, agent: &UserId) -> Result<usize, StoreError> {
+        let mut query = Query::index(Index::Gsi2, keys::cases_of_owner_partition(tenant, agent)).limit(200);
+        let (mut open, mut read) = (0, 0);
+        loop {
+            let page = self.store.query(&query).await?;
+            for item in &page.items {
+                let case: Case = item.parse_body()?;
+                read += 1;
+                open += usize::from(!case.state_class.is_closed());
+            }
+            match page.next_cursor {
+                Some(cursor) if read < LEAST_OPEN_READ_LIMIT => query.cursor = Some(cursor),
+                _ => return Ok(open),
+            }
+        }
+    }
+
+    /// Adds an assignment to a change: the `assigned` event and the assignee's e-mail.
+    pub(crate) fn assign_ops(
+        &self,
+        actor: &Actor,
+        case: &Case,
+        version: u64,
+        previous: Option<UserId>,
+        pool: Option<String>,
+        change: &mut ChangeSet,
+    ) -> Result<(), StoreError> {
+        let Some(assignee) = case.owner.clone() else { return Ok(()) };
+        let kind = EventKind::Assigned { from: previous, to: assignee.clone(), pool };
+        change.ops.push(self.history_op(actor, case.id, version, self.new_id(), kind)?);
+        let notify = Effect::Notify { to: Recipient::Owner, template: ASSIGNED_TEMPLATE.into() };
+        self.effect_ops(actor, case, version, None, "assigned", &notify, change)
+    }
+
+    /// Adds one notification or document effect: its outbox entry and an `effectEnqueued` event.
+    pub(crate) fn effect_ops(
+        &self,
+        actor: &Actor,
+        case: &Case,
+        version: u64,
+        definition: Option<&CaseType>,
+        rule: &str,
+        effect: &Effect,
+        change: &mut ChangeSet,
+    ) -> Result<(), StoreError> {
+        let tenant = &actor.tenant;
+        let (kind, template, details) = match effect {
+            Effect::Notify { to, template } => {
+                let users: Vec<&UserId> = match to {
+                    Recipient::Owner => case.owner.iter().collect(),
+                    Recipient::Supervisor => definition
+                        .map(|d| {
+                            let state = d.state(&case.state).map(|s| s.supervisors.iter()).into_iter().flatten();
+                            let mut all: Vec<&UserId> = state.chain(d.supervisors.iter()).collect();
+                            all.dedup();
+                            all
+                        })
+                        .unwrap_or_default(),
+                    Recipient::Customer => Vec::new(),
+                };
+                let details = json!({
+                    "template": template,
+                    "to": to,
+                    "users": users,
+                    "contactId": case.contact_id,
+                    "accountId": case.account_id,
+                });
+                ("notify", template, details)
+            }
+            Effect::Document { template, send_to_customer } => {
+                ("document", template, json!({ "template": template, "sendToCustomer": send_to_customer }))
+            }
+            Effect::Assign { .. } | Effect::FollowUp { .. } | Effect::SetFields { .. } => return Ok(()),
+        };
+        let id =
+            effect_id(tenant, &format!("case:{}", case.id), &change.occurrence, &format!("{rule}:{kind}:{template}"));
+        let mut body = case_effect_body(kind, tenant, case.id, details);
+        body["caseVersion"] = json!(version);
+        body["occurrence"] = json!(change.occurrence);
+        let message = EffectMessage { effect_id: id.clone(), queue: queue_of(kind), body };
+        change.ops.push(self.outbox_op(tenant, case.id, &message)?);
+        let event = EventKind::EffectEnqueued {
+            effect_id: id,
+            queue: message.queue.as_str().into(),
+            kind: format!("{kind}:{template}"),
+        };
+        change.ops.push(self.history_op(actor, case.id, version, self.new_id(), event)?);
+        change.messages.push(message);
+        Ok(())
+    }
+
+    /// Moves a case by `action` → `result`, as its definition allows.
+    pub async fn transition_case(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+        expected: u64,
+        request: TransitionRequest,
+    ) -> Result<TransitionOutcome, TransitionCaseError> {
+        let tenant = &actor.tenant;
+        let current: Versioned<Case> =
+            self.load(&keys::case(tenant, id)).await?.ok_or(TransitionCaseError::NotFound)?;
+        if current.version != expected {
+            return Err(TransitionCaseError::Stale { expected });
+        }
+        if current.value.archived {
+            return Err(TransitionCaseError::Archived);
+        }
+        let definition = self.definition_of(tenant, &current.value.case_type, current.value.type_version).await?;
+        let plan = workflow::plan(&definition, &current.value, actor, &request)?;
+
+        let version = expected + 1;
+        let now = self.clock.now();
+        let previous_owner = current.value.owner.clone();
+        let mut case = current.value;
+        case.state = plan.to.clone();
+        case.state_class = plan.to_class;
+        case.custom_fields = plan.custom_fields.clone();
+        case.closed_at = if plan.to_class.is_closed() { case.closed_at.or(Some(now)) } else { None };
+        case.updated_at = now;
+        case.updated_by = actor.user.clone();
+        let (assignee, pool) = match &plan.assignment {
+            Some(Assignment::User(user)) => (Some(user.clone()), None),
+            Some(Assignment::Pool { pool, pool_id }) => {
+                (self.pick_agent(tenant, pool, pool_id).await?, Some(pool_id.clone()))
+            }
+            None => (None, None),
+        };
+        let reassigned = assignee.as_ref().is_some_and(|a| Some(a) != previous_owner.as_ref());
+        if reassigned {
+            case.owner = assignee;
+        }
+
+        let transition_id = self.new_id();
+        let mut change = ChangeSet { ops: Vec::new(), messages: Vec::new(), occurrence: transition_id.to_string() };
+        change
+            .ops
+            .push(WriteOp::Put { item: case_item(actor, &case, version)?, condition: Condition::VersionIs(expected) });
+        let transitioned = EventKind::Transitioned {
+            action: plan.action.clone(),
+            result: plan.result.clone(),
+            from: plan.from.clone(),
+            to: plan.to.clone(),
+            note: plan.note.clone(),
+        };
+        change.ops.push(self.history_op(actor, id, version, transition_id, transitioned)?);
+        if reassigned {
+            self.assign_ops(actor, &case, version, previous_owner, pool, &mut change)?;
+        }
+        let mut follow_up = None;
+        for (index, effect) in plan.effects.iter().enumerate() {
+            match effect {
+                Effect::FollowUp { case_type, subject } => {
+                    follow_up = Some(self.follow_up_ops(actor, &case, version, case_type, subject, &mut change).await?);
+                }
+                other => {
+                    let rule = format!("{}.{}#{index}", plan.action, plan.result);
+                    self.effect_ops(actor, &case, version, Some(&definition), &rule, other, &mut change)?;
+                }
+            }
+        }
+        match self.store.write(change.ops).await {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed { index: 0 }) => return Err(TransitionCaseError::Stale { expected }),
+            Err(e) => return Err(e.into()),
+        }
+        self.publish_committed(tenant, id, &change.messages).await;
+        Ok(TransitionOutcome { case: Versioned { value: case, version }, effects: change.messages, follow_up })
+    }
+
+    /// Opens a follow-up case of another type, in the same write as the parent's transition.
+    async fn follow_up_ops(
+        &self,
+        actor: &Actor,
+        parent: &Case,
+        parent_version: u64,
+        case_type: &CaseTypeKey,
+        subject: &str,
+        change: &mut ChangeSet,
+    ) -> Result<EntityId, StoreError> {
+        let tenant = &actor.tenant;
+        let loaded: Versioned<CaseType> =
+            self.load(&keys::case_type(tenant, case_type)).await?.ok_or_else(|| StoreError::Corrupt {
+                pk: keys::case_type(tenant, case_type).pk,
+                sk: keys::CURRENT.into(),
+                reason: "follow-up type missing".into(),
+            })?;
+        let definition = with_definition_version(loaded);
+        let initial = definition.state(&definition.initial_state).cloned().ok_or_else(|| StoreError::Corrupt {
+            pk: keys::case_type(tenant, case_type).pk,
+            sk: keys::CURRENT.into(),
+            reason: "initial state missing".into(),
+        })?;
+        let now = self.clock.now();
+        let child = Case {
+            id: self.new_id(),
+            case_type: definition.key.clone(),
+            type_version: definition.version,
+            subject: subject.to_owned(),
+            description: Some(format!("Seguimiento de {} ({})", parent.subject, parent.id)),
+            state: initial.key.clone(),
+            state_class: initial.class,
+            account_id: parent.account_id,
+            contact_id: parent.contact_id,
+            owner: parent.owner.clone(),
+            branch: parent.branch.clone(),
+            channel: parent.channel,
+            priority: Priority::Normal,
+            amount: None,
+            custom_fields: Default::default(),
+            archived: false,
+            created_at: now,
+            created_by: actor.user.clone(),
+            updated_at: now,
+            updated_by: actor.user.clone(),
+            closed_at: None,
+        };
+        change.ops.push(WriteOp::Put { item: case_item(actor, &child, 1)?, condition: Condition::NotExists });
+        change.ops.push(self.history_op(
+            actor,
+            child.id,
+            1,
+            self.new_id(),
+            EventKind::Created { state: child.state.clone() },
+        )?);
+        let to_parent = EventKind::FollowUpOpened { case_id: parent.id, case_type: parent.case_type.to_string() };
+        change.ops.push(self.history_op(actor, child.id, 1, self.new_id(), to_parent)?);
+        let to_child = EventKind::FollowUpOpened { case_id: child.id, case_type: child.case_type.to_string() };
+        change.ops.push(self.history_op(actor, parent.id, parent_version, self.new_id(), to_child)?);
+        Ok(child.id)
+    }
+
+    /// The actions the caller may take on the case now, with their results.
+    pub async fn offered_transitions(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+    ) -> Result<(Versioned<Case>, Vec<OfferedAction>), OfferedTransitionsError> {
+        let case: Versioned<Case> =
+            self.load(&keys::case(&actor.tenant, id)).await?.ok_or(OfferedTransitionsError::NotFound)?;
+        let definition = self.definition_of(&actor.tenant, &case.value.case_type, case.value.type_version).await?;
+        let offered = workflow::offered(&definition, &case.value, actor);
+        Ok((case, offered))
+    }
+}

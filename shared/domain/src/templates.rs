@@ -1,0 +1,28 @@
+//! The catalogue of templates the product ships. Case-type effects may name only these; the
+//! notifications and documents workers render them from `templates/`.
+
+/// E-mail templates (handlebars, `templates/email/{name}.{locale}.*`).
+pub const EMAIL_TEMPLATES: &[&str] = &[
+    "case_created",
+    "case_assigned",
+    "case_transitioned",
+    "customer_alert",
+    "sla_warning",
+    "sla_breach",
+    "sla_escalation",
+    "lead_new_assignee",
+    "lead_welcome",
+    "invoice_reminder",
+    "document_ready",
+];
+
+/// Document templates (typst, `templates/documents/{name}.typ`).
+pub const DOCUMENT_TEMPLATES: &[&str] = &["quote", "invoice", "collection_letter", "case_letter", "contract"];
+
+pub fn is_email_template(name: &str) -> bool {
+    EMAIL_TEMPLATES.contains(&name)
+}
+
+pub fn is_document_template(name: &str) -> bool {
+    DOCUMENT_TEMPLATES.contains(&name)
+}

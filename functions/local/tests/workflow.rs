@@ -1,0 +1,394 @@
+//! Black-box tests of case types as data and the workflow, over HTTP against gestiona-local.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use common::{Caller, Server, all_items};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// A step of a walk: action, result and the result's definition.
+type Step = (String, String, Value);
+
+/// The shortest walk from the initial state to `target`, following the definition's table.
+fn walk(definition: &Value, target: &str) -> Option<Vec<Step>> {
+    let states: HashMap<&str, &str> = definition["states"]
+        .as_array()?
+        .iter()
+        .map(|s| (s["key"].as_str().unwrap(), s["class"].as_str().unwrap()))
+        .collect();
+    let start = definition["initialState"].as_str()?;
+    let mut previous: HashMap<String, (String, Step)> = HashMap::new();
+    let mut queue = VecDeque::from([start.to_owned()]);
+    let mut seen = vec![start.to_owned()];
+    while let Some(state) = queue.pop_front() {
+        if state == target {
+            let mut steps = Vec::new();
+            let mut at = state;
+            while let Some((from, step)) = previous.get(&at) {
+                steps.push(step.clone());
+                at = from.clone();
+            }
+            steps.reverse();
+            return Some(steps);
+        }
+        let closed = states[state.as_str()].starts_with("closed");
+        for action in definition["actions"].as_array()? {
+            let from: Vec<&str> =
+                action["from"].as_array().map(|f| f.iter().map(|s| s.as_str().unwrap()).collect()).unwrap_or_default();
+            let offered = if from.is_empty() { !closed } else { from.contains(&state.as_str()) };
+            if !offered {
+                continue;
+            }
+            for result in action["results"].as_array()? {
+                let next = result["next"].as_str().unwrap_or(&state).to_owned();
+                if !seen.contains(&next) {
+                    seen.push(next.clone());
+                    let step = (action["key"].as_str()?.to_owned(), result["key"].as_str()?.to_owned(), result.clone());
+                    previous.insert(next.clone(), (state.clone(), step));
+                    queue.push_back(next);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// A valid value for a custom field of the definition.
+fn sample(definition: &Value, key: &str) -> Value {
+    let field =
+        definition["customFields"].as_array().unwrap().iter().find(|f| f["key"] == key).expect("declared field");
+    match field["kind"].as_str().unwrap() {
+        "text" => json!(format!("{key}-001")),
+        "number" => json!(12),
+        "money" => json!(125_000),
+        "date" => json!("2026-11-30"),
+        "boolean" => json!(true),
+        "choice" => field["options"][0].clone(),
+        other => panic!("unknown kind {other}"),
+    }
+}
+
+#[tokio::test]
+async fn every_seeded_type_walks_to_each_closed_state_with_full_history() {
+    let server = Server::start();
+    let sofia = Caller::new(&server, Some(server.token("demo", "sofia", "supervisor")));
+    let account = sofia.post("/accounts", json!({"name": "Cliente de pruebas"})).await;
+    let account_id = account.body["id"].as_str().unwrap().to_owned();
+    let contact = sofia
+        .post("/contacts", json!({"firstName": "Rosa", "email": "rosa@pruebas.example", "accountId": account_id}))
+        .await;
+    let contact_id = contact.body["id"].as_str().unwrap().to_owned();
+
+    let types = all_items(&sofia, "/case-types").await;
+    assert_eq!(types.len(), 5);
+    let mut walked = BTreeMap::new();
+    for definition in &types {
+        let key = definition["key"].as_str().unwrap();
+        let closed: Vec<&str> = definition["states"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["class"].as_str().unwrap().starts_with("closed"))
+            .map(|s| s["key"].as_str().unwrap())
+            .collect();
+        for target in closed {
+            let steps = walk(definition, target).unwrap_or_else(|| panic!("{key}: no walk to {target}"));
+            let required: serde_json::Map<String, Value> = definition["customFields"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|f| f["required"] == true)
+                .map(|f| (f["key"].as_str().unwrap().to_owned(), sample(definition, f["key"].as_str().unwrap())))
+                .collect();
+            let created = sofia
+                .post(
+                    "/cases",
+                    json!({"type": key, "subject": format!("{key} → {target}"), "description": "Prueba de recorrido",
+                           "accountId": account_id, "contactId": contact_id, "branch": "Central",
+                           "amount": {"amountMinor": 500_000, "currency": "CRC"}, "customFields": required}),
+                )
+                .await;
+            assert_eq!(created.status, StatusCode::CREATED, "{key}: {}", created.body);
+            let path = created.headers["location"].to_str().unwrap().to_owned();
+            let mut etag = created.etag();
+            for (n, (action, result, definition_of_result)) in steps.iter().enumerate() {
+                let fields: serde_json::Map<String, Value> = definition_of_result["requiredFields"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f.as_str().unwrap().strip_prefix("customFields."))
+                    .map(|k| (k.to_owned(), sample(definition, k)))
+                    .collect();
+                let body = json!({"action": action, "result": result, "note": format!("Paso {n}"), "fields": fields});
+                let moved = sofia.send(Method::POST, &format!("{path}/transitions"), Some(&body), Some(&etag)).await;
+                assert_eq!(moved.status, StatusCode::OK, "{key} step {n} {action}/{result}: {}", moved.body);
+                let expected_state = definition_of_result["next"].as_str().map(str::to_owned);
+                if let Some(next) = expected_state {
+                    assert_eq!(moved.body["state"], next.as_str());
+                }
+                etag = moved.etag();
+            }
+            let case = sofia.get(&path).await;
+            assert_eq!(case.body["state"], target, "{key}");
+            assert!(case.body["stateClass"].as_str().unwrap().starts_with("closed"));
+            assert!(case.body["closedAt"].is_string(), "closing stamps closedAt");
+            let history = all_items(&sofia, &format!("{path}/history")).await;
+            let transitions: Vec<&Value> = history.iter().filter(|e| e["type"] == "transitioned").collect();
+            assert_eq!(transitions.len(), steps.len(), "{key} → {target}: one history event per step");
+            for (n, (event, (action, result, _))) in transitions.iter().zip(&steps).enumerate() {
+                assert_eq!(event["actor"], "sofia");
+                assert_eq!(
+                    (event["action"].as_str().unwrap(), event["result"].as_str().unwrap()),
+                    (action.as_str(), result.as_str())
+                );
+                assert_eq!(event["note"], format!("Paso {n}"));
+                assert!(event["at"].is_string() && event["from"].is_string() && event["to"].is_string());
+            }
+            let offered = sofia.get(&format!("{path}/transitions")).await;
+            assert!(offered.body["actions"].as_array().unwrap().iter().all(|a| !a["key"].as_str().unwrap().is_empty()));
+            walked.insert(format!("{key} → {target}"), steps.len());
+        }
+    }
+    assert_eq!(walked.len(), 10, "both closed states of each of the five seeded types: {walked:?}");
+}
+
+#[tokio::test]
+async fn refused_transitions_say_why_and_leave_no_trace() {
+    let server = Server::start();
+    let ana = Caller::new(&server, Some(server.token("demo", "ana", "agent")));
+    let created = ana.post("/cases", json!({"type": "devolucion", "subject": "Caja abollada", "owner": "ana"})).await;
+    let path = created.headers["location"].to_str().unwrap().to_owned();
+    let post = |body: Value, tag: &str| {
+        let path = format!("{path}/transitions");
+        let tag = tag.to_owned();
+        let ana = &ana;
+        async move { ana.send(Method::POST, &path, Some(&body), Some(&tag)).await }
+    };
+
+    let offered = ana.get(&format!("{path}/transitions")).await;
+    assert_eq!(offered.body["state"], "solicitada");
+    let keys: Vec<_> = offered.body["actions"].as_array().unwrap().iter().map(|a| a["key"].clone()).collect();
+    assert_eq!(keys, ["revisar"]);
+
+    let not_here = post(json!({"action": "emitir_nota", "result": "emitida"}), "\"1\"").await;
+    assert_eq!(
+        (not_here.status, not_here.problem_type()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "urn:gestiona:problem:transition-not-allowed")
+    );
+    assert_eq!(not_here.body["allowedActions"], json!(["revisar"]));
+    assert_eq!(not_here.fields(), ["action"]);
+    let bad_result = post(json!({"action": "revisar", "result": "aprobada"}), "\"1\"").await;
+    assert_eq!(
+        (bad_result.status, bad_result.body["allowedResults"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!(["en_revision"]))
+    );
+    let missing_if_match =
+        ana.post(&format!("{path}/transitions"), json!({"action": "revisar", "result": "en_revision"})).await;
+    assert_eq!(missing_if_match.status, StatusCode::PRECONDITION_REQUIRED);
+
+    // Two racing transitions on version 1: one wins, the other leaves no trace.
+    let (a, b) = tokio::join!(
+        post(json!({"action": "revisar", "result": "en_revision", "note": "A"}), "\"1\""),
+        post(json!({"action": "revisar", "result": "en_revision", "note": "B"}), "\"1\"")
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::PRECONDITION_FAILED]);
+    let history = all_items(&ana, &format!("{path}/history")).await;
+    assert_eq!(history.iter().filter(|e| e["type"] == "transitioned").count(), 1);
+    let case = ana.get(&path).await;
+    let version = case.etag();
+
+    // A guard on the role names the role; nothing changes.
+    let role = post(json!({"action": "dictaminar", "result": "aprobada"}), &version).await;
+    assert_eq!((role.status, role.body["requiredRoles"].clone()), (StatusCode::FORBIDDEN, json!(["supervisor"])));
+    let sofia = Caller::new(&server, Some(server.token("demo", "sofia", "supervisor")));
+    let note = sofia
+        .send(
+            Method::POST,
+            &format!("{path}/transitions"),
+            Some(&json!({"action": "dictaminar", "result": "rechazada"})),
+            Some(&version),
+        )
+        .await;
+    assert_eq!((note.status, note.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["note".to_owned()]));
+    let approved = sofia
+        .send(
+            Method::POST,
+            &format!("{path}/transitions"),
+            Some(&json!({"action": "dictaminar", "result": "aprobada"})),
+            Some(&version),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    // A guard on a field names the field; sending it with the transition satisfies it.
+    let tag = approved.etag();
+    let missing = post(json!({"action": "emitir_nota", "result": "emitida"}), &tag).await;
+    assert_eq!(
+        (missing.status, missing.problem_type()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "urn:gestiona:problem:missing-fields")
+    );
+    assert_eq!(missing.fields(), ["customFields.notaCredito"]);
+    let wrong_type =
+        post(json!({"action": "emitir_nota", "result": "emitida", "fields": {"notaCredito": 5}}), &tag).await;
+    assert_eq!(wrong_type.fields(), ["fields.notaCredito"]);
+    let done =
+        post(json!({"action": "emitir_nota", "result": "emitida", "fields": {"notaCredito": "NC-0042"}}), &tag).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(
+        (done.body["state"].clone(), done.body["customFields"]["notaCredito"].clone()),
+        (json!("nota_credito_emitida"), json!("NC-0042"))
+    );
+    let after = ana.get(&format!("{path}/transitions")).await;
+    assert_eq!(after.body["actions"], json!([]), "nothing is offered in a closed state");
+}
+
+#[tokio::test]
+async fn round_robin_is_fair_under_fifty_concurrent_creations() {
+    let server = Server::start();
+    let admin = Caller::new(&server, Some(server.token("demo", "admin", "admin")));
+    let agents = ["a1", "a2", "a3", "a4", "a5"];
+    let definition = json!({
+        "key": "mesa_ayuda", "name": "Mesa de ayuda", "initialState": "nuevo",
+        "states": [
+            {"key": "nuevo", "name": "Nuevo", "class": "open", "pool": {"agents": agents, "strategy": "round_robin"}},
+            {"key": "cerrado", "name": "Cerrado", "class": "closed_success"}
+        ],
+        "actions": [{"key": "cerrar", "name": "Cerrar", "results": [{"key": "ok", "name": "Resuelto", "next": "cerrado"}]}]
+    });
+    let created = admin.post("/case-types", definition).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let ana = Caller::new(&server, Some(server.token("demo", "ana", "agent")));
+    let posts: Vec<_> =
+        (0..50).map(|n| ana.post("/cases", json!({"type": "mesa_ayuda", "subject": format!("Ticket {n}")}))).collect();
+    let replies = futures::future::join_all(posts).await;
+    let mut per_agent: BTreeMap<String, usize> = BTreeMap::new();
+    for reply in &replies {
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        *per_agent.entry(reply.body["owner"].as_str().unwrap().to_owned()).or_default() += 1;
+    }
+    assert_eq!(per_agent, agents.iter().map(|a| (a.to_string(), 10)).collect::<BTreeMap<_, _>>());
+    // Every assignment is in the history and alerts the assignee.
+    let path = replies[0].headers["location"].to_str().unwrap();
+    let history = all_items(&ana, &format!("{path}/history")).await;
+    let assigned = history.iter().find(|e| e["type"] == "assigned").expect("an assigned event");
+    assert_eq!(assigned["to"], replies[0].body["owner"]);
+    assert_eq!(assigned["pool"], "mesa_ayuda#nuevo");
+    assert!(history.iter().any(|e| e["type"] == "effectEnqueued" && e["kind"] == "notify:case_assigned"));
+}
+
+#[tokio::test]
+async fn case_type_definitions_are_validated_versioned_and_admin_only() {
+    let server = Server::start();
+    let admin = Caller::new(&server, Some(server.token("demo", "admin", "admin")));
+    let agent = Caller::new(&server, Some(server.token("demo", "ana", "agent")));
+    let good = json!({
+        "key": "visita", "name": "Visita técnica", "initialState": "agendada",
+        "states": [
+            {"key": "agendada", "name": "Agendada", "class": "open"},
+            {"key": "realizada", "name": "Realizada", "class": "closed_success"}
+        ],
+        "actions": [{"key": "visitar", "name": "Visitar", "results": [{"key": "hecha", "name": "Hecha", "next": "realizada"}]}]
+    });
+    assert_eq!(agent.post("/case-types", good.clone()).await.status, StatusCode::FORBIDDEN);
+    let mut bad = good.clone();
+    bad["actions"][0]["results"][0]["next"] = json!("inexistente");
+    bad["states"].as_array_mut().unwrap().push(json!({"key": "huerfana", "name": "Huérfana", "class": "open"}));
+    bad["actions"][0]["results"][0]["effects"] = json!([{"type": "notify", "to": "owner", "template": "no_hay"}]);
+    let refused = admin.post("/case-types", bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(refused.fields(), ["actions[0].results[0].next", "actions[0].results[0].effects[0].template"]);
+    assert_eq!(admin.get("/case-types/visita").await.status, StatusCode::NOT_FOUND, "a bad definition is never stored");
+
+    let created = admin.post("/case-types", good.clone()).await;
+    assert_eq!((created.status, created.etag()), (StatusCode::CREATED, "\"1\"".to_owned()));
+    assert_eq!(admin.post("/case-types", good.clone()).await.status, StatusCode::CONFLICT);
+    let old_case = agent.post("/cases", json!({"type": "visita", "subject": "Antes"})).await;
+    assert_eq!(old_case.body["typeVersion"], 1);
+
+    let mut v2 = good.clone();
+    v2["states"]
+        .as_array_mut()
+        .unwrap()
+        .insert(1, json!({"key": "cancelada", "name": "Cancelada", "class": "closed_failure"}));
+    v2["actions"].as_array_mut().unwrap().push(json!({"key": "cancelar", "name": "Cancelar", "results": [{"key": "cancelada", "name": "Cancelada", "next": "cancelada"}]}));
+    let stale = admin.send(Method::PUT, "/case-types/visita", Some(&v2), Some("\"7\"")).await;
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+    let saved = admin.send(Method::PUT, "/case-types/visita", Some(&v2), Some("\"1\"")).await;
+    assert_eq!((saved.status, saved.etag()), (StatusCode::OK, "\"2\"".to_owned()), "{}", saved.body);
+    let new_case = agent.post("/cases", json!({"type": "visita", "subject": "Después"})).await;
+    assert_eq!(new_case.body["typeVersion"], 2);
+
+    // The old case keeps its definition: "cancelar" does not exist for it.
+    let old_path = old_case.headers["location"].to_str().unwrap();
+    let old_offer = agent.get(&format!("{old_path}/transitions")).await;
+    let keys: Vec<_> = old_offer.body["actions"].as_array().unwrap().iter().map(|a| a["key"].clone()).collect();
+    assert_eq!(keys, ["visitar"]);
+    let new_path = new_case.headers["location"].to_str().unwrap();
+    let cancelled = agent
+        .send(
+            Method::POST,
+            &format!("{new_path}/transitions"),
+            Some(&json!({"action": "cancelar", "result": "cancelada"})),
+            Some("\"1\""),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+
+    // A custom-field schema is enforced on create and update.
+    let mut v3 = v2.clone();
+    v3["customFields"] = json!([{"key": "direccion", "label": "Dirección", "kind": "text", "required": true}]);
+    assert_eq!(admin.send(Method::PUT, "/case-types/visita", Some(&v3), Some("\"2\"")).await.status, StatusCode::OK);
+    let missing = agent.post("/cases", json!({"type": "visita", "subject": "Sin dirección"})).await;
+    assert_eq!(
+        (missing.status, missing.fields()),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["customFields.direccion".to_owned()])
+    );
+    let unknown = agent
+        .post(
+            "/cases",
+            json!({"type": "visita", "subject": "x", "customFields": {"direccion": "San José", "color": "rojo"}}),
+        )
+        .await;
+    assert_eq!(unknown.fields(), ["customFields.color"]);
+}
+
+#[tokio::test]
+async fn effects_reach_the_local_queue_exactly_as_recorded() {
+    let server = Server::start();
+    let sofia = Caller::new(&server, Some(server.token("demo", "sofia", "supervisor")));
+    let created =
+        sofia.post("/cases", json!({"type": "devolucion", "subject": "Devolución con aviso", "owner": "ana"})).await;
+    let path = created.headers["location"].to_str().unwrap().to_owned();
+    let steps = [("revisar", "en_revision"), ("pedir_producto", "pedido")];
+    let mut tag = created.etag();
+    for (action, result) in steps {
+        let moved = sofia
+            .send(
+                Method::POST,
+                &format!("{path}/transitions"),
+                Some(&json!({"action": action, "result": result})),
+                Some(&tag),
+            )
+            .await;
+        assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+        tag = moved.etag();
+    }
+    let history = all_items(&sofia, &format!("{path}/history")).await;
+    let enqueued: Vec<&Value> = history.iter().filter(|e| e["type"] == "effectEnqueued").collect();
+    // "pedir_producto" alerts the customer ("Alerta Cliente"); entering "en_revision" assigned from its pool.
+    let kinds: Vec<&str> = enqueued.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"notify:customer_alert"), "{kinds:?}");
+    for event in enqueued {
+        let id = event["effectId"].as_str().unwrap();
+        let file = server.data_dir.join("queues").join(event["queue"].as_str().unwrap()).join(format!("{id}.json"));
+        let message: Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())))
+                .unwrap();
+        assert_eq!(message["effectId"], id);
+        assert_eq!(message["body"]["subject"]["id"], created.body["id"]);
+        assert_eq!(message["body"]["tenant"], "demo");
+    }
+}

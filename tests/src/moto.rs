@@ -35,3 +35,21 @@ pub async fn fresh_table() -> gestiona_store_dynamo::DynamoStore {
     gestiona_store_dynamo::create_table(&client, &name).await.expect("create the test table in moto");
     gestiona_store_dynamo::DynamoStore::new(client, name)
 }
+
+/// An SQS client for the emulator.
+pub fn sqs() -> aws_sdk_sqs::Client {
+    let config = aws_sdk_sqs::Config::builder()
+        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint())
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new("testing", "testing", None, None, "gestiona-tests"))
+        .build();
+    aws_sdk_sqs::Client::from_conf(config)
+}
+
+/// A fresh queue (unique name); returns its URL.
+pub async fn fresh_queue(client: &aws_sdk_sqs::Client, purpose: &str) -> String {
+    let name = format!("gestiona-{purpose}-{}", ulid::Ulid::generate().to_string().to_lowercase());
+    let created = client.create_queue().queue_name(name).send().await.expect("create a queue in moto");
+    created.queue_url().expect("a queue URL").to_owned()
+}

@@ -108,6 +108,7 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
         .filter(|_| !no_demo)
         .map(|(user, role)| Ok((user.to_string(), *role, tokens.mint(&demo, &UserId::parse(user)?, *role, 12)?)))
         .collect::<Result<_, Failure>>()?;
+    let relay = tokio::spawn(relay_outbox(services.clone()));
     let runner = Arc::new(server::Runner::new(Api::new(services, ClaimNames::default()), tokens));
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let listener =
@@ -115,9 +116,24 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
     let address = listener.local_addr()?;
     print_banner(address, &data_dir, seeded, &banner_tokens);
     axum::serve(listener, runner.router()).with_graceful_shutdown(shutdown_signal()).await?;
+    relay.abort();
     // Every write was committed durably when it was acknowledged; nothing is pending here.
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Plays the scheduled outbox relay: every couple of seconds, publishes effects a request could
+/// not publish itself.
+async fn relay_outbox(services: Services) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        match services.relay_outbox().await {
+            Ok(report) if report.published > 0 => tracing::info!(published = report.published, "outbox relayed"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "outbox relay failed; retrying"),
+        }
+    }
 }
 
 fn print_banner(address: SocketAddr, data_dir: &std::path::Path, seeded: bool, tokens: &[(String, Role, String)]) {

@@ -62,17 +62,22 @@ impl HttpConfig {
     }
 }
 
-/// Builds the API on DynamoDB. `AWS_ENDPOINT_URL` redirects the SDK (moto, LocalStack).
-pub async fn http_api(config: HttpConfig) -> Api {
+/// Builds the use cases on DynamoDB and SQS. `AWS_ENDPOINT_URL` redirects the SDK (moto,
+/// LocalStack). Without queue URLs, effects wait in the outbox for the relay.
+pub async fn services(table: String, queues: HashMap<QueueName, String>) -> Services {
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table);
-    let queue: Arc<dyn EffectQueue> = if config.queues.is_empty() {
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
+    let queue: Arc<dyn EffectQueue> = if queues.is_empty() {
         Arc::new(OutboxOnly)
     } else {
-        Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(&aws), config.queues))
+        Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(&aws), queues))
     };
-    let services = Services::new(Arc::new(store), queue, Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
-    Api::new(services, config.claims)
+    Services::new(Arc::new(store), queue, Arc::new(SystemClock), Arc::new(UlidGenerator::default()))
+}
+
+/// Builds the HTTP API on DynamoDB and SQS.
+pub async fn http_api(config: HttpConfig) -> Api {
+    Api::new(services(config.table, config.queues).await, config.claims)
 }
 
 #[cfg(test)]

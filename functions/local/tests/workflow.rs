@@ -392,3 +392,91 @@ async fn effects_reach_the_local_queue_exactly_as_recorded() {
         assert_eq!(message["body"]["tenant"], "demo");
     }
 }
+
+#[tokio::test]
+async fn reports_count_states_amounts_and_rejection_reasons() {
+    let server = Server::start();
+    let sofia = Caller::new(&server, Some(server.token("demo", "sofia", "supervisor")));
+    let reject = |reason: &'static str| {
+        let sofia = &sofia;
+        async move {
+            let created = sofia
+                .post("/cases", json!({"type": "solicitud_credito", "subject": "Crédito", "owner": "ana",
+                                       "amount": {"amountMinor": 100_000, "currency": "CRC"}, "customFields": {"plazoMeses": 12}}))
+                .await;
+            let path = created.headers["location"].to_str().unwrap().to_owned();
+            let first = sofia
+                .send(
+                    Method::POST,
+                    &format!("{path}/transitions"),
+                    Some(&json!({"action": "iniciar_estudio", "result": "documentos_completos"})),
+                    Some("\"1\""),
+                )
+                .await;
+            assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+            let rejected = sofia
+                .send(
+                    Method::POST,
+                    &format!("{path}/transitions"),
+                    Some(&json!({"action": "rechazar", "result": reason, "note": "Análisis"})),
+                    Some(&first.etag()),
+                )
+                .await;
+            assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.body);
+        }
+    };
+    reject("baja_capacidad").await;
+    reject("baja_capacidad").await;
+    reject("historial_crediticio").await;
+
+    let pivot = sofia.get("/reports/rejections?type=solicitud_credito").await;
+    assert_eq!(pivot.status, StatusCode::OK, "{}", pivot.body);
+    assert_eq!(pivot.body["states"], json!(["rechazado"]));
+    assert_eq!(pivot.body["total"], 3);
+    let rows: Vec<(String, u64)> = pivot.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["resultName"].as_str().unwrap().to_owned(), r["counts"]["rechazado"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(rows, [("Baja Capacidad".to_owned(), 2), ("Historial Crediticio".to_owned(), 1)]);
+
+    let by_state = sofia.get("/reports/cases-by-state?type=solicitud_credito").await;
+    let items = by_state.body["items"].as_array().unwrap();
+    let rejected = items.iter().find(|r| r["state"] == "rechazado").expect("a rechazado row");
+    // The seeded credit application (₡12 500 000, still "creado") plus the three rejected ones.
+    assert_eq!((rejected["count"].clone(), rejected["percentage"].clone()), (json!(3), json!(75.0)));
+    assert_eq!(rejected["amounts"], json!([{"amountMinor": 300_000, "currency": "CRC"}]));
+    assert_eq!(rejected["stateName"], "Rechazado");
+    let total: u64 = items.iter().map(|r| r["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, 4);
+
+    let csv = reqwest::Client::new()
+        .get(format!("{}/reports/cases-by-state?type=solicitud_credito&format=csv", server.base))
+        .bearer_auth(server.token("demo", "sofia", "supervisor"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "type,typeName,state,stateName,stateClass,count,percentage,currency,amount");
+    assert!(
+        lines
+            .contains(&"solicitud_credito,Solicitud de Crédito,rechazado,Rechazado,closed_failure,3,75.00,CRC,3000.00"),
+        "{text}"
+    );
+    let pivot_csv = reqwest::Client::new()
+        .get(format!("{}/reports/rejections", server.base))
+        .header("accept", "text/csv")
+        .bearer_auth(server.token("demo", "sofia", "supervisor"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(pivot_csv.lines().last().unwrap(), "total,Total general,3,3");
+    let other = Caller::new(&server, Some(server.token("otra", "x", "admin")));
+    assert_eq!(other.get("/reports/rejections").await.body["total"], 0, "reports are tenant-scoped");
+}

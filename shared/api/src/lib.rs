@@ -15,6 +15,7 @@ mod accounts;
 mod case_types;
 mod cases;
 mod contacts;
+mod reports;
 mod transitions;
 
 use std::time::Instant;
@@ -36,10 +37,13 @@ pub enum Function {
     CasesApi,
     /// Workflow transitions of cases.
     TransitionsApi,
+    /// Reports over a tenant's cases (JSON or CSV).
+    ReportsApi,
 }
 
 impl Function {
-    pub const ALL: [Function; 3] = [Function::AccountsApi, Function::CasesApi, Function::TransitionsApi];
+    pub const ALL: [Function; 4] =
+        [Function::AccountsApi, Function::CasesApi, Function::TransitionsApi, Function::ReportsApi];
 
     /// The function's name in the SAM template and its binary name.
     pub fn name(self) -> &'static str {
@@ -47,6 +51,7 @@ impl Function {
             Function::AccountsApi => "accounts-api",
             Function::CasesApi => "cases-api",
             Function::TransitionsApi => "transitions-api",
+            Function::ReportsApi => "reports-api",
         }
     }
 }
@@ -73,7 +78,7 @@ const fn route(function: Function, method: &'static str, path: &'static str) -> 
     Route { function, method, path, public: false }
 }
 
-use Function::{AccountsApi, CasesApi, TransitionsApi};
+use Function::{AccountsApi, CasesApi, ReportsApi, TransitionsApi};
 
 /// Every HTTP route and the function that serves it.
 pub const ROUTES: &[Route] = &[
@@ -101,6 +106,8 @@ pub const ROUTES: &[Route] = &[
     route(CasesApi, "PUT", "/case-types/{key}"),
     route(TransitionsApi, "POST", "/cases/{id}/transitions"),
     route(TransitionsApi, "GET", "/cases/{id}/transitions"),
+    route(ReportsApi, "GET", "/reports/cases-by-state"),
+    route(ReportsApi, "GET", "/reports/rejections"),
     Route { function: CasesApi, method: "GET", path: "/openapi.json", public: true },
 ];
 
@@ -169,6 +176,8 @@ impl Api {
             "PUT /case-types/{key}" => case_types::update(self, request).await,
             "POST /cases/{id}/transitions" => transitions::transition(self, request).await,
             "GET /cases/{id}/transitions" => transitions::offered(self, request).await,
+            "GET /reports/cases-by-state" => reports::cases_by_state(self, request).await,
+            "GET /reports/rejections" => reports::rejections(self, request).await,
             "GET /openapi.json" => Ok(openapi::serve()),
             _ => Err(Problem::not_found()),
         }

@@ -7,7 +7,7 @@ use lambda_http::{Body, Response};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::{accounts, case_types, cases, contacts, transitions};
+use crate::{accounts, case_types, cases, contacts, reports, transitions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,6 +20,7 @@ use crate::{accounts, case_types, cases, contacts, transitions};
         cases::add_comment, cases::list_comments,
         case_types::list, case_types::get, case_types::create, case_types::update,
         transitions::transition, transitions::offered,
+        reports::cases_by_state, reports::rejections,
     ),
     modifiers(&BearerAuth)
 )]

@@ -83,6 +83,19 @@ pub struct Case {
     pub updated_by: UserId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<Timestamp>,
+    /// The last workflow step taken (reports pivot on its result).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_step: Option<LastStep>,
+}
+
+/// The last action → result taken on a case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LastStep {
+    pub action: String,
+    pub result: String,
+    pub at: Timestamp,
 }
 
 /// `POST /cases`.

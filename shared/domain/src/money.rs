@@ -33,8 +33,33 @@ impl Money {
     }
 }
 
+impl Money {
+    /// The amount in major units with the currency's decimals (`125000` CRC → `1250.00`,
+    /// `500` JPY → `500`), plain, for CSV and spreadsheets.
+    pub fn decimal_string(&self) -> String {
+        let exponent = iso_currency::Currency::from_code(&self.currency).and_then(|c| c.exponent()).unwrap_or(2) as u32;
+        if exponent == 0 {
+            return self.amount_minor.to_string();
+        }
+        let scale = 10i64.pow(exponent);
+        let sign = if self.amount_minor < 0 { "-" } else { "" };
+        let whole = (self.amount_minor / scale).abs();
+        let fraction = (self.amount_minor % scale).abs();
+        format!("{sign}{whole}.{fraction:0width$}", width = exponent as usize)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn decimal_strings_follow_the_currency() {
+        let money = |amount_minor, currency: &str| Money { amount_minor, currency: currency.into() };
+        assert_eq!(money(125_000, "CRC").decimal_string(), "1250.00");
+        assert_eq!(money(5, "USD").decimal_string(), "0.05");
+        assert_eq!(money(500, "JPY").decimal_string(), "500");
+        assert_eq!(money(1_234_567, "BHD").decimal_string(), "1234.567");
+    }
+
     use super::*;
 
     #[test]

@@ -212,6 +212,7 @@ impl Services {
             updated_at: now,
             updated_by: actor.user.clone(),
             closed_at: None,
+            last_step: None,
         };
         case.apply(fields);
         // Entering the initial state assigns from its pool unless the creator named an owner.

@@ -7,6 +7,7 @@ pub mod case_types;
 pub mod cases;
 pub mod contacts;
 pub mod outbox;
+pub mod reports;
 pub mod seed;
 pub mod tenants;
 pub mod transitions;

@@ -244,6 +244,8 @@ impl Services {
         case.state_class = plan.to_class;
         case.custom_fields = plan.custom_fields.clone();
         case.closed_at = if plan.to_class.is_closed() { case.closed_at.or(Some(now)) } else { None };
+        case.last_step =
+            Some(crate::case::LastStep { action: plan.action.clone(), result: plan.result.clone(), at: now });
         case.updated_at = now;
         case.updated_by = actor.user.clone();
         let (assignee, pool) = match &plan.assignment {
@@ -341,6 +343,7 @@ impl Services {
             updated_at: now,
             updated_by: actor.user.clone(),
             closed_at: None,
+            last_step: None,
         };
         change.ops.push(WriteOp::Put { item: case_item(actor, &child, 1)?, condition: Condition::NotExists });
         change.ops.push(self.history_op(

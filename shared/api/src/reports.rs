@@ -1,0 +1,116 @@
+//! `/reports/*` handlers: JSON by default, CSV with `?format=csv` (or `Accept: text/csv`).
+
+use gestiona_domain::CaseTypeKey;
+use gestiona_domain::ValidationErrors;
+use gestiona_domain::service::reports::{RejectionPivot, StateRow};
+use http::{StatusCode, header};
+use lambda_http::{Body, Request, Response};
+
+use crate::Api;
+use crate::edge::{self, QueryParams};
+use crate::problem::Problem;
+
+fn wants_csv(request: &Request) -> Result<bool, Problem> {
+    match QueryParams::of(request).text("format").as_deref() {
+        Some("csv") => Ok(true),
+        Some("json") => Ok(false),
+        Some(_) => Err(ValidationErrors::single("format", "must be json or csv").into()),
+        None => Ok(request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/csv"))),
+    }
+}
+
+fn case_type_filter(request: &Request) -> Result<Option<CaseTypeKey>, Problem> {
+    QueryParams::of(request)
+        .text("type")
+        .map(|t| CaseTypeKey::parse(&t).map_err(|e| ValidationErrors::single("type", e.to_string()).into()))
+        .transpose()
+}
+
+fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response<Body>, Problem> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer
+            .write_record(&row)
+            .map_err(|e| Problem::store(gestiona_domain::ports::StoreError::InvalidRequest(e.to_string())))?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| Problem::store(gestiona_domain::ports::StoreError::InvalidRequest(e.to_string())))?;
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
+        .header(header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\""))
+        .body(Body::Text(String::from_utf8_lossy(&bytes).into_owned()))
+        .expect("a valid response"))
+}
+
+#[utoipa::path(get, path = "/reports/cases-by-state", tag = "reports",
+    description = "Active cases by type and state: count, share and summed amounts per currency [Gestiones por Estados].",
+    params(("type" = Option<String>, Query), ("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses((status = 200, body = Vec<StateRow>)),
+    security(("bearer" = [])))]
+pub async fn cases_by_state(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let csv = wants_csv(request)?;
+    let rows = api.services.cases_by_state(&actor, case_type_filter(request)?.as_ref()).await?;
+    if !csv {
+        return Ok(edge::json(StatusCode::OK, &serde_json::json!({ "items": rows })));
+    }
+    let mut table = vec![
+        ["type", "typeName", "state", "stateName", "stateClass", "count", "percentage", "currency", "amount"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for row in rows {
+        let class =
+            serde_json::to_value(row.state_class).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let amounts = if row.amounts.is_empty() { vec![None] } else { row.amounts.iter().map(Some).collect() };
+        for amount in amounts {
+            table.push(vec![
+                row.case_type.clone(),
+                row.case_type_name.clone(),
+                row.state.clone(),
+                row.state_name.clone(),
+                class.clone(),
+                row.count.to_string(),
+                format!("{:.2}", row.percentage),
+                amount.map(|a| a.currency.clone()).unwrap_or_default(),
+                amount.map(|a| a.decimal_string()).unwrap_or_default(),
+            ]);
+        }
+    }
+    csv_response("cases-by-state", table)
+}
+
+#[utoipa::path(get, path = "/reports/rejections", tag = "reports",
+    description = "Cases closed as failures: their last result (rows) by state (columns) [Solicitudes Rechazadas y Motivos].",
+    params(("type" = Option<String>, Query), ("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses((status = 200, body = RejectionPivot)),
+    security(("bearer" = [])))]
+pub async fn rejections(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let csv = wants_csv(request)?;
+    let pivot = api.services.rejections(&actor, case_type_filter(request)?.as_ref()).await?;
+    if !csv {
+        return Ok(edge::json(StatusCode::OK, &pivot));
+    }
+    let mut header = vec!["result".to_owned(), "resultName".to_owned()];
+    header.extend(pivot.states.iter().cloned());
+    header.push("total".into());
+    let mut table = vec![header];
+    for row in &pivot.rows {
+        let mut line = vec![row.result.clone(), row.result_name.clone()];
+        line.extend(pivot.states.iter().map(|s| row.counts.get(s).copied().unwrap_or(0).to_string()));
+        line.push(row.total.to_string());
+        table.push(line);
+    }
+    let mut totals = vec!["total".to_owned(), "Total general".to_owned()];
+    totals.extend(pivot.states.iter().map(|s| pivot.totals.get(s).copied().unwrap_or(0).to_string()));
+    totals.push(pivot.total.to_string());
+    table.push(totals);
+    csv_response("rejections", table)
+}

@@ -225,7 +225,8 @@ impl Services {
             _ => None,
         };
         let created_id = self.new_id();
-        let mut change = ChangeSet { ops: Vec::new(), messages: Vec::new(), occurrence: created_id.to_string() };
+        let mut change =
+            ChangeSet { ops: Vec::new(), messages: Vec::new(), occurrence: created_id.to_string(), version: 1 };
         if let Some((agent, _)) = &pooled {
             case.owner = Some(agent.clone());
         }
@@ -238,7 +239,7 @@ impl Services {
             EventKind::Created { state: case.state.clone() },
         )?);
         if let Some((_, pool_id)) = pooled {
-            self.assign_ops(actor, &case, 1, None, Some(pool_id), &mut change)?;
+            self.assign_ops(actor, &case, None, Some(pool_id), &mut change)?;
         }
         self.store.write(change.ops).await?;
         self.publish_committed(&actor.tenant, case.id, &change.messages).await;
@@ -294,13 +295,14 @@ impl Services {
         case.updated_by = actor.user.clone();
         let version = expected + 1;
         let updated_id = self.new_id();
-        let mut change = ChangeSet { ops: Vec::new(), messages: Vec::new(), occurrence: updated_id.to_string() };
+        let mut change =
+            ChangeSet { ops: Vec::new(), messages: Vec::new(), occurrence: updated_id.to_string(), version };
         change
             .ops
             .push(WriteOp::Put { item: case_item(actor, &case, version)?, condition: Condition::VersionIs(expected) });
         change.ops.push(self.history_op(actor, case.id, version, updated_id, EventKind::Updated { changes })?);
         if reassigned {
-            self.assign_ops(actor, &case, version, before.owner.clone(), None, &mut change)?;
+            self.assign_ops(actor, &case, before.owner.clone(), None, &mut change)?;
         }
         match self.store.write(change.ops).await {
             Ok(()) => {}

@@ -99,22 +99,27 @@ impl Services {
         case_type: Option<&CaseTypeKey>,
     ) -> Result<Vec<StateRow>, ListError> {
         let (cases, definitions) = self.active_cases(actor, case_type).await?;
-        let mut groups: BTreeMap<(String, String), (StateClass, u64, BTreeMap<String, i64>)> = BTreeMap::new();
+        struct Group {
+            class: StateClass,
+            count: u64,
+            amounts: BTreeMap<String, i64>,
+        }
+        let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
         for case in &cases {
-            let entry = groups.entry((case.case_type.to_string(), case.state.clone())).or_insert((
-                case.state_class,
-                0,
-                BTreeMap::new(),
-            ));
-            entry.1 += 1;
+            let group = groups.entry((case.case_type.to_string(), case.state.clone())).or_insert(Group {
+                class: case.state_class,
+                count: 0,
+                amounts: BTreeMap::new(),
+            });
+            group.count += 1;
             if let Some(amount) = &case.amount {
-                *entry.2.entry(amount.currency.clone()).or_default() += amount.amount_minor;
+                *group.amounts.entry(amount.currency.clone()).or_default() += amount.amount_minor;
             }
         }
         let total = cases.len() as f64;
         let rows = groups
             .into_iter()
-            .map(|((type_key, state), (class, count, amounts))| {
+            .map(|((type_key, state), Group { class, count, amounts })| {
                 let definition = CaseTypeKey::parse(&type_key).ok().and_then(|k| definitions.get(&k));
                 StateRow {
                     case_type_name: definition.map_or_else(|| type_key.clone(), |d| d.name.clone()),

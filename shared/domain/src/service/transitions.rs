@@ -59,6 +59,8 @@ pub(crate) struct ChangeSet {
     pub messages: Vec<EffectMessage>,
     /// The history event the effects belong to: their occurrence.
     pub occurrence: String,
+    /// The case version the change produces.
+    pub version: u64,
 }
 
 impl Services {
@@ -147,16 +149,15 @@ impl Services {
         &self,
         actor: &Actor,
         case: &Case,
-        version: u64,
         previous: Option<UserId>,
         pool: Option<String>,
         change: &mut ChangeSet,
     ) -> Result<(), StoreError> {
         let Some(assignee) = case.owner.clone() else { return Ok(()) };
         let kind = EventKind::Assigned { from: previous, to: assignee.clone(), pool };
-        change.ops.push(self.history_op(actor, case.id, version, self.new_id(), kind)?);
+        change.ops.push(self.history_op(actor, case.id, change.version, self.new_id(), kind)?);
         let notify = Effect::Notify { to: Recipient::Owner, template: ASSIGNED_TEMPLATE.into() };
-        self.effect_ops(actor, case, version, None, "assigned", &notify, change)
+        self.effect_ops(actor, case, None, "assigned", &notify, change)
     }
 
     /// Adds one notification or document effect: its outbox entry and an `effectEnqueued` event.
@@ -164,7 +165,6 @@ impl Services {
         &self,
         actor: &Actor,
         case: &Case,
-        version: u64,
         definition: Option<&CaseType>,
         rule: &str,
         effect: &Effect,
@@ -202,7 +202,7 @@ impl Services {
         let id =
             effect_id(tenant, &format!("case:{}", case.id), &change.occurrence, &format!("{rule}:{kind}:{template}"));
         let mut body = case_effect_body(kind, tenant, case.id, details);
-        body["caseVersion"] = json!(version);
+        body["caseVersion"] = json!(change.version);
         body["occurrence"] = json!(change.occurrence);
         let message = EffectMessage { effect_id: id.clone(), queue: queue_of(kind), body };
         change.ops.push(self.outbox_op(tenant, case.id, &message)?);
@@ -211,7 +211,7 @@ impl Services {
             queue: message.queue.as_str().into(),
             kind: format!("{kind}:{template}"),
         };
-        change.ops.push(self.history_op(actor, case.id, version, self.new_id(), event)?);
+        change.ops.push(self.history_op(actor, case.id, change.version, self.new_id(), event)?);
         change.messages.push(message);
         Ok(())
     }
@@ -261,7 +261,8 @@ impl Services {
         }
 
         let transition_id = self.new_id();
-        let mut change = ChangeSet { ops: Vec::new(), messages: Vec::new(), occurrence: transition_id.to_string() };
+        let mut change =
+            ChangeSet { ops: Vec::new(), messages: Vec::new(), occurrence: transition_id.to_string(), version };
         change
             .ops
             .push(WriteOp::Put { item: case_item(actor, &case, version)?, condition: Condition::VersionIs(expected) });
@@ -274,7 +275,7 @@ impl Services {
         };
         change.ops.push(self.history_op(actor, id, version, transition_id, transitioned)?);
         if reassigned {
-            self.assign_ops(actor, &case, version, previous_owner, pool, &mut change)?;
+            self.assign_ops(actor, &case, previous_owner, pool, &mut change)?;
         }
         let mut follow_up = None;
         for (index, effect) in plan.effects.iter().enumerate() {
@@ -284,7 +285,7 @@ impl Services {
                 }
                 other => {
                     let rule = format!("{}.{}#{index}", plan.action, plan.result);
-                    self.effect_ops(actor, &case, version, Some(&definition), &rule, other, &mut change)?;
+                    self.effect_ops(actor, &case, Some(&definition), &rule, other, &mut change)?;
                 }
             }
         }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use gestiona_api::{Api, ClaimNames};
+use gestiona_api::{Api, ClaimNames, Function};
 use gestiona_domain::ports::{EffectQueue, QueueName, SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
 use gestiona_queue_sqs::{OutboxOnly, SqsQueue};
@@ -78,6 +78,18 @@ pub async fn services(table: String, queues: HashMap<QueueName, String>) -> Serv
 /// Builds the HTTP API on DynamoDB and SQS.
 pub async fn http_api(config: HttpConfig) -> Api {
     Api::new(services(config.table, config.queues).await, config.claims)
+}
+
+/// The whole life of an HTTP function: configuration and clients once, then every request of
+/// the container through the same `Api`, answering for `function`'s routes.
+pub async fn serve_http(function: Function) -> Result<(), lambda_http::Error> {
+    gestiona_api::init_tracing();
+    let api = Arc::new(http_api(HttpConfig::from_env()?).await);
+    lambda_http::run(lambda_http::service_fn(move |request| {
+        let api = Arc::clone(&api);
+        async move { Ok::<_, std::convert::Infallible>(api.handle(function, request).await) }
+    }))
+    .await
 }
 
 #[cfg(test)]

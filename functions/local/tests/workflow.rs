@@ -480,3 +480,59 @@ async fn reports_count_states_amounts_and_rejection_reasons() {
     let other = Caller::new(&server, Some(server.token("otra", "x", "admin")));
     assert_eq!(other.get("/reports/rejections").await.body["total"], 0, "reports are tenant-scoped");
 }
+
+#[tokio::test]
+async fn follow_ups_open_linked_cases_and_least_open_balances_load() {
+    let server = Server::start();
+    let admin = Caller::new(&server, Some(server.token("demo", "admin", "admin")));
+    let definition = json!({
+        "key": "instalacion", "name": "Instalación", "initialState": "pendiente",
+        "states": [
+            {"key": "pendiente", "name": "Pendiente", "class": "open", "pool": {"agents": ["t1", "t2", "t3"], "strategy": "least_open"}},
+            {"key": "instalada", "name": "Instalada", "class": "closed_success"}
+        ],
+        "actions": [{"key": "instalar", "name": "Instalar", "results": [{"key": "ok", "name": "Instalada", "next": "instalada",
+            "effects": [{"type": "followUp", "caseType": "boleta_gestion", "subject": "Encuesta de satisfacción"}]}]}]
+    });
+    assert_eq!(admin.post("/case-types", definition).await.status, StatusCode::CREATED);
+    // t1 already carries two open cases, t2 one: the next cases go to t3, then t2 or t3…
+    for (owner, n) in [("t1", 2), ("t2", 1)] {
+        for _ in 0..n {
+            let made = admin.post("/cases", json!({"type": "instalacion", "subject": "Previa", "owner": owner})).await;
+            assert_eq!(made.body["owner"], owner);
+        }
+    }
+    let mut owners = Vec::new();
+    for n in 0..3 {
+        let made = admin.post("/cases", json!({"type": "instalacion", "subject": format!("Nueva {n}")})).await;
+        owners.push(made.body["owner"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(owners, ["t3", "t2", "t3"], "always the agent with the fewest open cases, ties in pool order");
+
+    let made = admin.post("/cases", json!({"type": "instalacion", "subject": "Con seguimiento", "owner": "t1"})).await;
+    let path = made.headers["location"].to_str().unwrap().to_owned();
+    let done = admin
+        .send(
+            Method::POST,
+            &format!("{path}/transitions"),
+            Some(&json!({"action": "instalar", "result": "ok"})),
+            Some("\"1\""),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let link = done.headers["link"].to_str().unwrap().to_owned();
+    let child_path = link.trim_start_matches('<').split('>').next().unwrap().to_owned();
+    let child = admin.get(&child_path).await;
+    assert_eq!((child.body["type"].clone(), child.body["state"].clone()), (json!("boleta_gestion"), json!("creado")));
+    assert_eq!(child.body["subject"], "Encuesta de satisfacción");
+    assert_eq!(child.body["owner"], "t1", "the follow-up stays with the parent's owner");
+    let parent_history = all_items(&admin, &format!("{path}/history")).await;
+    let opened = parent_history.iter().find(|e| e["type"] == "followUpOpened").expect("recorded on the parent");
+    assert_eq!(format!("/cases/{}", opened["caseId"].as_str().unwrap()), child_path);
+    let child_history = all_items(&admin, &format!("{child_path}/history")).await;
+    assert!(
+        child_history
+            .iter()
+            .any(|e| e["type"] == "followUpOpened" && format!("/cases/{}", e["caseId"].as_str().unwrap()) == path)
+    );
+}

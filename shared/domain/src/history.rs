@@ -63,6 +63,25 @@ pub enum EventKind {
         queue: String,
         kind: String,
     },
+    /// An e-mail went out: its effect, template, recipients and the provider's message id.
+    Notified {
+        effect_id: String,
+        template: String,
+        to: Vec<String>,
+        message_id: String,
+    },
+    /// An e-mail could not be sent and will not be retried (e.g. an invalid address).
+    NotificationFailed {
+        effect_id: String,
+        template: String,
+        reason: String,
+    },
+    /// An e-mail was not sent on purpose (no recipient, opted out of marketing).
+    NotificationSkipped {
+        effect_id: String,
+        template: String,
+        reason: String,
+    },
 }
 
 /// One field's change, with the values before and after (`null` when unset).

@@ -18,6 +18,9 @@
 //!
 //! | case outbox entry | `T#{t}#CASE#{id}` | `OUTBOX#{effectId}` | `OUTBOX#{shard}` / `{at}#{effectId}` | | |
 //! | pool counter | `T#{t}#POOL#{poolId}` | `#COUNTER` | | | |
+//! | staff user | `T#{t}#USER#{user}` | `#META` | | | |
+//! | marketing opt-out | `T#{t}#OPTOUT#{email}` | `#META` | | | |
+//! | effect claim (idempotency, TTL) | `T#{t}#EFFECT#{effectId}` | `#CLAIM` | | | |
 //!
 //! The outbox listing (`OUTBOX#{shard}`) is the one system-wide index partition: the relay
 //! drains every tenant's pending effects from a fixed number of shards, never by Scan. The
@@ -173,6 +176,21 @@ pub fn pool_counter(tenant: &TenantId, pool_id: &str) -> Key {
     Key::new(format!("T#{tenant}#POOL#{pool_id}"), "#COUNTER")
 }
 
+/// A staff user of the tenant (name, e-mail, locale).
+pub fn user(tenant: &TenantId, user: &UserId) -> Key {
+    Key::new(format!("T#{tenant}#USER#{user}"), META)
+}
+
+/// A marketing opt-out of one e-mail address.
+pub fn opt_out(tenant: &TenantId, email: &str) -> Key {
+    Key::new(format!("T#{tenant}#OPTOUT#{email}"), META)
+}
+
+/// The idempotency record of one effect: claimed before acting, completed after.
+pub fn effect_claim(tenant: &TenantId, effect_id: &str) -> Key {
+    Key::new(format!("T#{tenant}#EFFECT#{effect_id}"), "#CLAIM")
+}
+
 /// Lower case, accents and other marks removed, spaces collapsed, bounded length:
 /// the form names take in sort keys and prefix searches.
 pub fn fold_name(name: &str) -> String {
@@ -255,6 +273,14 @@ mod tests {
     }
 
     #[test]
+    fn user_opt_out_and_claim_keys() {
+        let ana = UserId::parse("ana").unwrap();
+        assert_eq!(user(&t(), &ana), Key::new("T#acme#USER#ana", "#META"));
+        assert_eq!(opt_out(&t(), "a@b.co"), Key::new("T#acme#OPTOUT#a@b.co", "#META"));
+        assert_eq!(effect_claim(&t(), "9f2c"), Key::new("T#acme#EFFECT#9f2c", "#CLAIM"));
+    }
+
+    #[test]
     fn every_tenant_key_has_the_tenant_prefix() {
         let prefix = tenant_prefix(&t());
         let ana = UserId::parse("ana").unwrap();
@@ -278,6 +304,9 @@ mod tests {
             case_types_listing(&t(), &key),
             case_outbox(&t(), id(1), "e"),
             pool_counter(&t(), "p"),
+            user(&t(), &ana),
+            opt_out(&t(), "a@b.co"),
+            effect_claim(&t(), "e"),
         ];
         for key in keys {
             assert!(key.pk.starts_with(&prefix), "{key:?}");

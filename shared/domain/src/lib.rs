@@ -20,6 +20,7 @@ pub mod money;
 pub mod ports;
 pub mod service;
 pub mod templates;
+pub mod user;
 pub mod validation;
 pub mod workflow;
 

@@ -506,3 +506,34 @@ pub trait EffectQueue: Send + Sync {
     /// Publishes every message or reports failure; publishing one twice is harmless.
     async fn publish(&self, messages: &[EffectMessage]) -> Result<(), QueueError>;
 }
+
+/// One e-mail ready to send: the whole MIME message and its envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    pub from: String,
+    pub to: Vec<String>,
+    /// RFC 5322 message, headers and body.
+    pub mime: Vec<u8>,
+    /// Names the message for logs and the local outbox.
+    pub effect_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailError {
+    /// The provider's rate limit: try again shortly.
+    #[error("throttled: {0}")]
+    Throttled(String),
+    /// The message can never be sent as it is (invalid address, rejected content).
+    #[error("rejected: {0}")]
+    Permanent(String),
+    /// Anything else; a retry may succeed.
+    #[error("mail provider unavailable: {0}")]
+    Transient(String),
+}
+
+/// Sends e-mail (SES v2 in AWS, `.eml` files in the local runner).
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Sends the message and returns the provider's message id.
+    async fn send(&self, email: &OutgoingEmail) -> Result<String, MailError>;
+}

@@ -26,3 +26,10 @@ pub fn is_email_template(name: &str) -> bool {
 pub fn is_document_template(name: &str) -> bool {
     DOCUMENT_TEMPLATES.contains(&name)
 }
+
+/// Marketing e-mails: they carry an unsubscribe link and are not sent to opted-out addresses.
+pub const MARKETING_TEMPLATES: &[&str] = &["lead_welcome"];
+
+pub fn is_marketing(name: &str) -> bool {
+    MARKETING_TEMPLATES.contains(&name)
+}

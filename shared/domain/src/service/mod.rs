@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod case_types;
 pub mod cases;
 pub mod contacts;
+pub mod directory;
 pub mod outbox;
 pub mod reports;
 pub mod seed;

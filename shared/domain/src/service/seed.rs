@@ -12,6 +12,7 @@ use crate::case_type::CaseType;
 use crate::contact::NewContact;
 use crate::ids::{TenantId, UserId};
 use crate::money::Money;
+use crate::user::User;
 
 /// The demo users and their roles (any token for these names works in the local runner).
 pub const DEMO_USERS: &[(&str, Role)] =
@@ -142,12 +143,30 @@ impl Services {
         for case in cases {
             self.create_case(&admin, case).await.map_err(fail)?;
         }
+        for (id, name, locale) in [
+            ("admin", "Administración", "es"),
+            ("sofia", "Sofía Jiménez", "es"),
+            ("ana", "Ana Rodríguez", "es"),
+            ("carlos", "Carlos Smith", "en"),
+        ] {
+            let user = User {
+                id: UserId::parse(id).map_err(fail)?,
+                name: name.into(),
+                email: format!("{id}@demo.gestiona.example"),
+                locale: locale.into(),
+            };
+            self.put_user(tenant, &user).await.map_err(fail)?;
+        }
         let record = Tenant {
             id: tenant.clone(),
             name: "Demo Gestiona".into(),
             locale: "es".into(),
             currency: "CRC".into(),
             time_zone: "America/Costa_Rica".into(),
+            sender: Some("Demo Gestiona <avisos@demo.gestiona.example>".into()),
+            address: Some("Avenida Central 100, San José, Costa Rica".into()),
+            logo_url: None,
+            app_url: Some("http://127.0.0.1:3000".into()),
         };
         self.create_tenant(&record).await.map_err(fail)?;
         Ok(true)

@@ -20,6 +20,17 @@ pub struct Tenant {
     pub currency: String,
     /// IANA time zone of the tenant's business calendar.
     pub time_zone: String,
+    /// The verified sender identity of the tenant's e-mails (`Name <address>` or an address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    /// Postal address for e-mail footers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+    /// Where links in e-mails point (the staff web app).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_url: Option<String>,
 }
 
 impl Services {

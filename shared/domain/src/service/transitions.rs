@@ -65,7 +65,7 @@ pub(crate) struct ChangeSet {
 
 impl Services {
     /// The definition version a case was opened with.
-    pub(crate) async fn definition_of(
+    pub async fn definition_of(
         &self,
         tenant: &TenantId,
         key: &CaseTypeKey,
@@ -82,7 +82,7 @@ impl Services {
         Ok(definition)
     }
 
-    pub(crate) fn history_op(
+    pub fn history_op(
         &self,
         actor: &Actor,
         case: EntityId,

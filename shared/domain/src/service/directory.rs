@@ -1,0 +1,125 @@
+//! The tenant's staff directory, marketing opt-outs, and effect claims — what a worker needs to
+//! deliver an effect once, to the right person, in their language.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::Services;
+use crate::ids::{TenantId, UserId};
+use crate::keys;
+use crate::ports::{Condition, Item, StoreError, WriteOp};
+use crate::user::User;
+
+pub const USER_ENTITY: &str = "User";
+pub const OPT_OUT_ENTITY: &str = "OptOut";
+pub const CLAIM_ENTITY: &str = "EffectClaim";
+/// Claims outlive any redelivery (SQS keeps messages 14 days at most).
+const CLAIM_RETENTION_SECONDS: i64 = 30 * 24 * 3600;
+
+/// The state of an effect's claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This worker holds the effect until the lease ends; complete it with this version.
+    Acquired { version: u64 },
+    /// Done before: acknowledge without acting.
+    Completed,
+    /// Another worker holds an unexpired lease: try again later.
+    Busy,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClaimRecord {
+    status: String,
+    /// Epoch seconds when an in-progress lease lapses.
+    lease_until: i64,
+    #[serde(default)]
+    outcome: Value,
+}
+
+impl Services {
+    pub async fn user(&self, tenant: &TenantId, id: &UserId) -> Result<Option<User>, StoreError> {
+        Ok(self.load::<User>(&keys::user(tenant, id)).await?.map(|v| v.value))
+    }
+
+    /// Creates or replaces a directory entry.
+    pub async fn put_user(&self, tenant: &TenantId, user: &User) -> Result<(), StoreError> {
+        let item = Item::new(keys::user(tenant, &user.id), USER_ENTITY, 1, Item::body_of(user)?);
+        self.store.write(vec![WriteOp::Put { item, condition: Condition::Always }]).await
+    }
+
+    pub async fn opt_out(&self, tenant: &TenantId, email: &str) -> Result<(), StoreError> {
+        let body = Item::body_of(&serde_json::json!({ "email": email, "at": self.clock.now() }))?;
+        let item = Item::new(keys::opt_out(tenant, &email.to_lowercase()), OPT_OUT_ENTITY, 1, body);
+        self.store.write(vec![WriteOp::Put { item, condition: Condition::Always }]).await
+    }
+
+    pub async fn is_opted_out(&self, tenant: &TenantId, email: &str) -> Result<bool, StoreError> {
+        Ok(self.store.get(&keys::opt_out(tenant, &email.to_lowercase())).await?.is_some())
+    }
+
+    /// Claims an effect for `lease_seconds` (a conditional write), so that of two deliveries
+    /// of one message only one acts, and a worker that died mid-way is taken over when its
+    /// lease lapses.
+    pub async fn claim_effect(
+        &self,
+        tenant: &TenantId,
+        effect_id: &str,
+        lease_seconds: i64,
+    ) -> Result<Claim, StoreError> {
+        let key = keys::effect_claim(tenant, effect_id);
+        let now = self.clock.now().as_second();
+        let record = |version| -> Result<Item, StoreError> {
+            let body =
+                ClaimRecord { status: "in_progress".into(), lease_until: now + lease_seconds, outcome: Value::Null };
+            let mut item = Item::new(key.clone(), CLAIM_ENTITY, version, Item::body_of(&body)?);
+            item.ttl = Some(now + CLAIM_RETENTION_SECONDS);
+            Ok(item)
+        };
+        match self.store.put_new(record(1)?).await {
+            Ok(()) => return Ok(Claim::Acquired { version: 1 }),
+            Err(StoreError::ConditionFailed { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        let Some(existing) = self.store.get(&key).await? else { return Ok(Claim::Busy) };
+        let current: ClaimRecord = existing.parse_body()?;
+        if current.status == "completed" {
+            return Ok(Claim::Completed);
+        }
+        if current.lease_until > now {
+            return Ok(Claim::Busy);
+        }
+        let version = existing.version + 1;
+        match self
+            .store
+            .write(vec![WriteOp::Put { item: record(version)?, condition: Condition::VersionIs(existing.version) }])
+            .await
+        {
+            Ok(()) => Ok(Claim::Acquired { version }),
+            Err(StoreError::ConditionFailed { .. }) => Ok(Claim::Busy),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Marks a claimed effect done, with what it did.
+    pub async fn complete_effect(
+        &self,
+        tenant: &TenantId,
+        effect_id: &str,
+        version: u64,
+        outcome: Value,
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now().as_second();
+        let body = ClaimRecord { status: "completed".into(), lease_until: now, outcome };
+        let mut item =
+            Item::new(keys::effect_claim(tenant, effect_id), CLAIM_ENTITY, version + 1, Item::body_of(&body)?);
+        item.ttl = Some(now + CLAIM_RETENTION_SECONDS);
+        self.store.write(vec![WriteOp::Put { item, condition: Condition::VersionIs(version) }]).await
+    }
+
+    /// Gives a claim back after a failure worth retrying, so the next delivery can act at once.
+    pub async fn release_effect(&self, tenant: &TenantId, effect_id: &str, version: u64) -> Result<(), StoreError> {
+        let key = keys::effect_claim(tenant, effect_id);
+        self.store.write(vec![WriteOp::Delete { key, condition: Condition::VersionIs(version) }]).await
+    }
+}

@@ -1,0 +1,361 @@
+//! The notifier's use case: deliver one notification effect, exactly once per recipient.
+//!
+//! Each recipient is its own unit of work, claimed under `{effectId}/{address}` before sending
+//! and completed after: a redelivered message skips the recipients already served, a worker that
+//! died after claiming is taken over when its lease lapses, and a failure worth retrying gives
+//! the claim back. Throttling is retried here with back-off; a permanent refusal (an invalid
+//! address) is recorded on the case and not retried.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gestiona_domain::case::Case;
+use gestiona_domain::history::EventKind;
+use gestiona_domain::ports::{EffectMessage, MailError, Mailer, OutgoingEmail, StoreError};
+use gestiona_domain::service::Services;
+use gestiona_domain::service::directory::Claim;
+use gestiona_domain::{Actor, EntityId, Role, TenantId, UserId, keys};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::mime::{Envelope, build};
+use crate::templates::{DEFAULT_LOCALE, Templates};
+
+/// How long a claimed recipient is reserved for the worker that claimed it.
+const LEASE_SECONDS: i64 = 120;
+/// Back-off steps when the provider throttles (doubling from this).
+const THROTTLE_RETRIES: u32 = 4;
+const THROTTLE_FIRST_WAIT: Duration = Duration::from_millis(200);
+
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    /// The message can never be processed (a poison message): it goes to the dead-letter queue.
+    #[error("malformed notification: {0}")]
+    Malformed(String),
+    /// Another worker holds a recipient's claim; deliver again later.
+    #[error("another worker is delivering this effect")]
+    Busy,
+    /// A transient failure (throttled beyond back-off, provider or store unavailable).
+    #[error("retry later: {0}")]
+    Retry(String),
+}
+
+impl From<StoreError> for NotifyError {
+    fn from(e: StoreError) -> Self {
+        Self::Retry(e.to_string())
+    }
+}
+
+/// What happened to one notification.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub sent: usize,
+    /// Recipients served by an earlier delivery of the same effect.
+    pub already: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Request {
+    kind: String,
+    tenant: TenantId,
+    subject: Subject,
+    template: String,
+    to: String,
+    #[serde(default)]
+    users: Vec<UserId>,
+    #[serde(default)]
+    occurrence: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Subject {
+    #[serde(rename = "type")]
+    kind: String,
+    id: EntityId,
+}
+
+struct Recipient {
+    name: String,
+    email: String,
+    locale: String,
+    staff: bool,
+}
+
+pub struct Notifier {
+    services: Services,
+    mailer: Arc<dyn Mailer>,
+    templates: &'static Templates,
+    /// Sender for tenants that have not set their own identity.
+    default_sender: String,
+}
+
+impl Notifier {
+    pub fn new(
+        services: Services,
+        mailer: Arc<dyn Mailer>,
+        templates: &'static Templates,
+        default_sender: String,
+    ) -> Self {
+        Self { services, mailer, templates, default_sender }
+    }
+
+    pub async fn deliver(&self, message: &EffectMessage) -> Result<Delivery, NotifyError> {
+        let request: Request =
+            serde_json::from_value(message.body.clone()).map_err(|e| NotifyError::Malformed(e.to_string()))?;
+        if request.kind != "notify" || request.subject.kind != "case" {
+            return Err(NotifyError::Malformed(format!(
+                "cannot notify about a {} of kind {}",
+                request.subject.kind, request.kind
+            )));
+        }
+        let tenant = request.tenant.clone();
+        let system = Actor {
+            tenant: tenant.clone(),
+            user: UserId::parse("system").expect("valid"),
+            email: None,
+            role: Role::Admin,
+        };
+        let case = match self.services.get_case(&system, request.subject.id).await {
+            Ok(case) => case,
+            Err(gestiona_domain::service::cases::GetCaseError::NotFound) => {
+                return Err(NotifyError::Malformed(format!("no case {} in {tenant}", request.subject.id)));
+            }
+            Err(gestiona_domain::service::cases::GetCaseError::Store(e)) => return Err(e.into()),
+        };
+        let (context, recipients) = self.case_context(&system, &case.value, &request).await?;
+        let tenant_record = self.services.tenant(&tenant).await?;
+        let from = tenant_record.and_then(|t| t.sender).unwrap_or_else(|| self.default_sender.clone());
+        let mut delivery = Delivery::default();
+        if recipients.is_empty() {
+            self.record(
+                &system,
+                &case.value,
+                case.version,
+                EventKind::NotificationSkipped {
+                    effect_id: message.effect_id.clone(),
+                    template: request.template.clone(),
+                    reason: "no recipient with an e-mail address".into(),
+                },
+            )
+            .await?;
+            delivery.skipped += 1;
+            return Ok(delivery);
+        }
+        for recipient in recipients {
+            let unit = format!("{}/{}", message.effect_id, recipient.email);
+            let version = match self.services.claim_effect(&tenant, &unit, LEASE_SECONDS).await? {
+                Claim::Completed => {
+                    delivery.already += 1;
+                    continue;
+                }
+                Claim::Busy => return Err(NotifyError::Busy),
+                Claim::Acquired { version } => version,
+            };
+            let marketing = gestiona_domain::templates::is_marketing(&request.template);
+            if marketing && self.services.is_opted_out(&tenant, &recipient.email).await? {
+                self.record(
+                    &system,
+                    &case.value,
+                    case.version,
+                    EventKind::NotificationSkipped {
+                        effect_id: message.effect_id.clone(),
+                        template: request.template.clone(),
+                        reason: format!("{} opted out of marketing e-mail", recipient.email),
+                    },
+                )
+                .await?;
+                self.services.complete_effect(&tenant, &unit, version, json!({"skipped": "opted out"})).await?;
+                delivery.skipped += 1;
+                continue;
+            }
+            let mut data = context.clone();
+            data["recipient"] = json!({ "name": recipient.name });
+            if !recipient.staff {
+                data["link"] = Value::Null;
+            }
+            let outcome = self.send_one(&from, &recipient, &request.template, &data, &unit).await;
+            match outcome {
+                Ok(message_id) => {
+                    self.record(
+                        &system,
+                        &case.value,
+                        case.version,
+                        EventKind::Notified {
+                            effect_id: message.effect_id.clone(),
+                            template: request.template.clone(),
+                            to: vec![recipient.email.clone()],
+                            message_id: message_id.clone(),
+                        },
+                    )
+                    .await?;
+                    self.services.complete_effect(&tenant, &unit, version, json!({"messageId": message_id})).await?;
+                    delivery.sent += 1;
+                }
+                Err(SendFailure::Permanent(reason)) => {
+                    self.record(
+                        &system,
+                        &case.value,
+                        case.version,
+                        EventKind::NotificationFailed {
+                            effect_id: message.effect_id.clone(),
+                            template: request.template.clone(),
+                            reason: reason.clone(),
+                        },
+                    )
+                    .await?;
+                    self.services.complete_effect(&tenant, &unit, version, json!({"failed": reason})).await?;
+                    delivery.failed += 1;
+                }
+                Err(SendFailure::Retry(reason)) => {
+                    self.services.release_effect(&tenant, &unit, version).await?;
+                    return Err(NotifyError::Retry(reason));
+                }
+            }
+        }
+        Ok(delivery)
+    }
+
+    async fn send_one(
+        &self,
+        from: &str,
+        recipient: &Recipient,
+        template: &str,
+        data: &Value,
+        unit: &str,
+    ) -> Result<String, SendFailure> {
+        let rendered = self
+            .templates
+            .render(template, &recipient.locale, data)
+            .map_err(|e| SendFailure::Permanent(format!("rendering failed: {e}")))?;
+        let message_id = format!("<{}@gestiona>", short_hash(unit));
+        let envelope = Envelope {
+            from,
+            to_name: &recipient.name,
+            to_address: &recipient.email,
+            message_id,
+            unsubscribe_url: data["unsubscribeUrl"].as_str(),
+        };
+        let mime = build(&envelope, &rendered, None).map_err(|e| SendFailure::Permanent(e.to_string()))?;
+        let email = OutgoingEmail {
+            from: from.to_owned(),
+            to: vec![recipient.email.clone()],
+            mime,
+            effect_id: unit.to_owned(),
+        };
+        let mut wait = THROTTLE_FIRST_WAIT;
+        for attempt in 0..=THROTTLE_RETRIES {
+            match self.mailer.send(&email).await {
+                Ok(id) => return Ok(id),
+                Err(MailError::Throttled(reason)) if attempt < THROTTLE_RETRIES => {
+                    tracing::warn!(%reason, attempt, "throttled; backing off");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+                Err(MailError::Throttled(reason)) | Err(MailError::Transient(reason)) => {
+                    return Err(SendFailure::Retry(reason));
+                }
+                Err(MailError::Permanent(reason)) => return Err(SendFailure::Permanent(reason)),
+            }
+        }
+        Err(SendFailure::Retry("throttled".into()))
+    }
+
+    async fn record(&self, actor: &Actor, case: &Case, version: u64, kind: EventKind) -> Result<(), StoreError> {
+        let op = self.services.history_op(
+            actor,
+            case.id,
+            version,
+            EntityId::from_ulid(self.services.ids.next_id()),
+            kind,
+        )?;
+        self.services.store.write(vec![op]).await
+    }
+
+    /// The template data and the recipients of a case notification.
+    async fn case_context(
+        &self,
+        system: &Actor,
+        case: &Case,
+        request: &Request,
+    ) -> Result<(Value, Vec<Recipient>), NotifyError> {
+        let tenant = &system.tenant;
+        let definition = self.services.definition_of(tenant, &case.case_type, case.type_version).await?;
+        let state_name = |key: &str| definition.state(key).map_or_else(|| key.to_owned(), |s| s.name.clone());
+        let tenant_record = self.services.tenant(tenant).await?;
+        let (tenant_name, address, logo, app_url) = match &tenant_record {
+            Some(t) => (t.name.clone(), t.address.clone(), t.logo_url.clone(), t.app_url.clone()),
+            None => (tenant.to_string(), None, None, None),
+        };
+        let mut step = json!({"actionName": "", "resultName": "", "fromName": "", "toName": state_name(&case.state), "note": null});
+        let mut actor_name = String::new();
+        if let Some(occurrence) = request.occurrence.as_deref().and_then(|o| EntityId::parse(o).ok())
+            && let Some(item) = self.services.store.get(&keys::case_event(tenant, case.id, occurrence)).await?
+        {
+            let event: gestiona_domain::history::HistoryEvent = item.parse_body()?;
+            actor_name =
+                self.services.user(tenant, &event.actor).await?.map_or_else(|| event.actor.to_string(), |u| u.name);
+            if let EventKind::Transitioned { action, result, from, to, note } = event.kind {
+                let action_def = definition.action(&action);
+                let result_name = action_def
+                    .and_then(|a| a.results.iter().find(|r| r.key == result))
+                    .map_or_else(|| result.clone(), |r| r.name.clone());
+                step = json!({
+                    "actionName": action_def.map_or_else(|| action.clone(), |a| a.name.clone()),
+                    "resultName": result_name,
+                    "fromName": state_name(&from),
+                    "toName": state_name(&to),
+                    "note": note,
+                });
+            }
+        }
+        let context = json!({
+            "tenant": {"name": tenant_name, "address": address, "logoUrl": logo},
+            "recipient": {"name": ""},
+            "link": app_url.map(|u| format!("{}/cases/{}", u.trim_end_matches('/'), case.id)),
+            "unsubscribeUrl": null,
+            "case": {"id": case.id.to_string(), "subject": case.subject, "typeName": definition.name, "stateName": state_name(&case.state)},
+            "actor": {"name": actor_name},
+            "step": step,
+        });
+        let mut recipients = Vec::new();
+        if request.to == "customer" {
+            if let Some(contact_id) = case.contact_id
+                && let Ok(contact) = self.services.get_contact(system, contact_id).await
+                && let Some(email) = contact.value.email.clone()
+            {
+                let name =
+                    format!("{} {}", contact.value.first_name, contact.value.last_name.clone().unwrap_or_default());
+                let locale = contact.value.locale.clone().or_else(|| tenant_record.as_ref().map(|t| t.locale.clone()));
+                recipients.push(Recipient {
+                    name: name.trim().to_owned(),
+                    email,
+                    locale: locale.unwrap_or_else(|| DEFAULT_LOCALE.into()),
+                    staff: false,
+                });
+            }
+        } else {
+            let users =
+                if request.users.is_empty() { case.owner.iter().cloned().collect() } else { request.users.clone() };
+            for id in users {
+                if let Some(user) = self.services.user(tenant, &id).await? {
+                    recipients.push(Recipient { name: user.name, email: user.email, locale: user.locale, staff: true });
+                }
+            }
+        }
+        Ok((context, recipients))
+    }
+}
+
+enum SendFailure {
+    Permanent(String),
+    Retry(String),
+}
+
+/// A stable Message-ID local part for one effect and recipient.
+fn short_hash(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(text.as_bytes())[..16])
+}

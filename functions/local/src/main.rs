@@ -4,6 +4,7 @@
 //! in a local folder), seeding a demo tenant on first start. `token` mints a development JWT
 //! that `serve` accepts.
 
+mod mail;
 mod queue;
 mod server;
 mod token;
@@ -21,6 +22,8 @@ use gestiona_domain::{Role, TenantId, UserId};
 use gestiona_store_embedded::EmbeddedStore;
 
 const DEMO_TENANT: &str = "demo";
+/// Sender of tenants without their own identity, in the local outbox.
+const LOCAL_SENDER: &str = "Gestiona <no-reply@gestiona.local>";
 
 #[derive(Parser)]
 #[command(name = "gestiona-local", version, about = "Run Gestiona locally on the embedded store")]
@@ -42,6 +45,11 @@ enum Command {
         /// Do not create the demo tenant on first start.
         #[arg(long)]
         no_demo: bool,
+    },
+    /// List the e-mails the local runner has written to its outbox.
+    Outbox {
+        #[arg(long, default_value = ".gestiona")]
+        data_dir: PathBuf,
     },
     /// Print a development token (JWT) for a user of a tenant.
     Token {
@@ -88,6 +96,16 @@ async fn main() -> Result<(), Failure> {
             Ok(())
         }
         Command::Serve { port, data_dir, no_demo } => serve(port, data_dir, no_demo).await,
+        Command::Outbox { data_dir } => {
+            let lines = mail::list(&data_dir)?;
+            if lines.is_empty() {
+                println!("No e-mails in {}/outbox yet.", data_dir.display());
+            }
+            for line in lines {
+                println!("{line}");
+            }
+            Ok(())
+        }
     }
 }
 
@@ -109,6 +127,14 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
         .map(|(user, role)| Ok((user.to_string(), *role, tokens.mint(&demo, &UserId::parse(user)?, *role, 12)?)))
         .collect::<Result<_, Failure>>()?;
     let relay = tokio::spawn(relay_outbox(services.clone()));
+    let mailer = Arc::new(mail::OutboxMailer::new(&data_dir));
+    let notifier = gestiona_notify::Notifier::new(
+        services.clone(),
+        mailer,
+        gestiona_notify::Templates::shared(),
+        LOCAL_SENDER.into(),
+    );
+    let notifications = tokio::spawn(mail::drain(Arc::new(notifier), data_dir.clone()));
     let runner = Arc::new(server::Runner::new(Api::new(services, ClaimNames::default()), tokens));
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let listener =
@@ -117,6 +143,7 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
     print_banner(address, &data_dir, seeded, &banner_tokens);
     axum::serve(listener, runner.router()).with_graceful_shutdown(shutdown_signal()).await?;
     relay.abort();
+    notifications.abort();
     // Every write was committed durably when it was acknowledged; nothing is pending here.
     tracing::info!("stopped");
     Ok(())
@@ -157,7 +184,9 @@ fn print_banner(address: SocketAddr, data_dir: &std::path::Path, seeded: bool, t
         let _ = writeln!(text, "  curl -s -H \"Authorization: Bearer $TOKEN_ANA\" {base}/cases");
         let _ = writeln!(text, "  curl -s -H \"Authorization: Bearer $TOKEN_ANA\" {base}/case-types");
     }
-    let _ = writeln!(text, "\nCtrl-C stops it; the data stays in {}.", data_dir.display());
+    let _ =
+        writeln!(text, "\nE-mails are written to {}/outbox/ (list them: gestiona-local outbox).", data_dir.display());
+    let _ = writeln!(text, "Ctrl-C stops it; the data stays in {}.", data_dir.display());
     // A closed stdout (a supervisor that stopped reading) must not stop the server.
     let mut stdout = std::io::stdout().lock();
     let _ = std::io::Write::write_all(&mut stdout, text.as_bytes()).and_then(|()| std::io::Write::flush(&mut stdout));

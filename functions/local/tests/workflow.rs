@@ -536,3 +536,90 @@ async fn follow_ups_open_linked_cases_and_least_open_balances_load() {
             .any(|e| e["type"] == "followUpOpened" && format!("/cases/{}", e["caseId"].as_str().unwrap()) == path)
     );
 }
+
+#[tokio::test]
+async fn emails_land_in_the_local_outbox_once_even_when_redelivered() {
+    let server = Server::start();
+    let sofia = Caller::new(&server, Some(server.token("demo", "sofia", "supervisor")));
+    let contact = sofia
+        .post(
+            "/contacts",
+            json!({"firstName": "José", "lastName": "Núñez", "email": "jose@cliente.example", "locale": "es"}),
+        )
+        .await;
+    let created = sofia.post("/cases", json!({"type": "devolucion", "subject": "Cafetera dañada", "owner": "ana", "contactId": contact.body["id"]})).await;
+    let path = created.headers["location"].to_str().unwrap().to_owned();
+    let first = sofia
+        .send(
+            Method::POST,
+            &format!("{path}/transitions"),
+            Some(&json!({"action": "revisar", "result": "en_revision"})),
+            Some("\"1\""),
+        )
+        .await;
+    let second = sofia
+        .send(
+            Method::POST,
+            &format!("{path}/transitions"),
+            Some(&json!({"action": "pedir_producto", "result": "pedido"})),
+            Some(&first.etag()),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+
+    let outbox = server.data_dir.join("outbox");
+    let emails = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        found = emails(&outbox).into_iter().filter(|p| p.to_string_lossy().contains("jose_cliente.example")).collect();
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found.len(), 1, "the customer alert was written to the outbox");
+    let raw = std::fs::read(&found[0]).unwrap();
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(parsed.subject(), Some("Actualización de su solicitud: Cafetera dañada"));
+    assert!(parsed.body_text(0).unwrap().contains("Estado actual: Esperando el producto"));
+
+    // The history says who got it, with the outbox's message id.
+    let history = all_items(&sofia, &format!("{path}/history")).await;
+    let notified =
+        history.iter().find(|e| e["type"] == "notified" && e["to"][0] == "jose@cliente.example").expect("recorded");
+    let effect_id = notified["effectId"].as_str().unwrap().to_owned();
+
+    // Redeliver the same message: no second e-mail.
+    let message = json!({"effectId": effect_id, "queue": "notifications", "body": {
+        "kind": "notify", "tenant": "demo", "subject": {"type": "case", "id": created.body["id"]},
+        "template": "customer_alert", "to": "customer", "users": [], "occurrence": null}});
+    let queue = server.data_dir.join("queues").join("notifications");
+    std::fs::write(queue.join(format!("{effect_id}.json")), message.to_string()).unwrap();
+    for _ in 0..50 {
+        if !queue.join(format!("{effect_id}.json")).exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!queue.join(format!("{effect_id}.json")).exists(), "the redelivered message was handled");
+    let again: Vec<_> =
+        emails(&outbox).into_iter().filter(|p| p.to_string_lossy().contains("jose_cliente.example")).collect();
+    assert_eq!(again.len(), 1, "a redelivered effect sends nothing new");
+
+    let listing = std::process::Command::new(env!("CARGO_BIN_EXE_gestiona-local"))
+        .args(["outbox", "--data-dir"])
+        .arg(&server.data_dir)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8(listing.stdout).unwrap();
+    assert!(listing.contains("jose@cliente.example  Actualización de su solicitud: Cafetera dañada"), "{listing}");
+}

@@ -5,9 +5,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use gestiona_api::{Api, ClaimNames, Function};
-use gestiona_domain::ports::{EffectQueue, QueueName, SystemClock, UlidGenerator};
+use gestiona_domain::ports::{EffectMessage, EffectQueue, QueueName, SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
+use gestiona_mail_ses::SesMailer;
+use gestiona_notify::{Notifier, Templates};
 use gestiona_queue_sqs::{OutboxOnly, SqsQueue};
 use gestiona_store_dynamo::DynamoStore;
 
@@ -90,6 +93,56 @@ pub async fn serve_http(function: Function) -> Result<(), lambda_http::Error> {
         async move { Ok::<_, std::convert::Infallible>(api.handle(function, request).await) }
     }))
     .await
+}
+
+/// The sender for tenants without their own identity (the notifier).
+pub const SENDER_VARIABLE: &str = "GESTIONA_SENDER";
+/// The SES configuration set (bounce and complaint events), optional.
+pub const SES_CONFIGURATION_SET_VARIABLE: &str = "GESTIONA_SES_CONFIGURATION_SET";
+
+/// Builds the notifier on DynamoDB and SES v2.
+pub async fn notifier() -> Result<Notifier, ConfigError> {
+    let config = HttpConfig::from_env()?;
+    let sender =
+        std::env::var(SENDER_VARIABLE).ok().filter(|s| !s.is_empty()).ok_or(ConfigError::Missing(SENDER_VARIABLE))?;
+    let configuration_set = std::env::var(SES_CONFIGURATION_SET_VARIABLE).ok().filter(|s| !s.is_empty());
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let services = services(config.table, config.queues).await;
+    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&aws), configuration_set);
+    Ok(Notifier::new(services, Arc::new(mailer), Templates::shared(), sender))
+}
+
+/// Delivers one SQS batch of notification effects and reports the messages to retry
+/// (`ReportBatchItemFailures`): unreadable or malformed ones too, so SQS moves them to the
+/// dead-letter queue after the queue's maximum receives instead of losing them.
+pub async fn notifier_batch(notifier: &Notifier, event: SqsEvent) -> SqsBatchResponse {
+    let mut failures = Vec::new();
+    for record in event.records {
+        let id = record.message_id.clone().unwrap_or_default();
+        let message: Result<EffectMessage, String> = record
+            .body
+            .as_deref()
+            .ok_or_else(|| "no body".to_owned())
+            .and_then(|body| serde_json::from_str(body).map_err(|e| e.to_string()));
+        let outcome = match message {
+            Ok(message) => notifier.deliver(&message).await.map_err(|e| e.to_string()),
+            Err(reason) => Err(format!("unreadable message: {reason}")),
+        };
+        match outcome {
+            Ok(delivery) => {
+                tracing::info!(message = %id, sent = delivery.sent, already = delivery.already, failed = delivery.failed, "delivered")
+            }
+            Err(reason) => {
+                tracing::warn!(message = %id, %reason, "not delivered; SQS will retry");
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = id;
+                failures.push(failure);
+            }
+        }
+    }
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failures;
+    response
 }
 
 #[cfg(test)]

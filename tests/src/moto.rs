@@ -53,3 +53,44 @@ pub async fn fresh_queue(client: &aws_sdk_sqs::Client, purpose: &str) -> String 
     let created = client.create_queue().queue_name(name).send().await.expect("create a queue in moto");
     created.queue_url().expect("a queue URL").to_owned()
 }
+
+/// An SES v2 client for the emulator.
+pub fn sesv2() -> aws_sdk_sesv2::Client {
+    let config = aws_sdk_sesv2::Config::builder()
+        .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
+        .region(aws_sdk_sesv2::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint())
+        .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "gestiona-tests",
+        ))
+        .build();
+    aws_sdk_sesv2::Client::from_conf(config)
+}
+
+/// Every raw e-mail moto's SES has accepted: (destinations, raw MIME).
+pub async fn sent_raw_emails() -> Vec<(Vec<String>, String)> {
+    let data: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", endpoint()))
+        .await
+        .expect("moto's API answers")
+        .json()
+        .await
+        .expect("moto's model data is JSON");
+    data["ses"]["RawMessage"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let to = m["destinations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d.as_str().map(str::to_owned))
+                .collect();
+            (to, m["raw_data"].as_str().unwrap_or_default().to_owned())
+        })
+        .collect()
+}

@@ -3,6 +3,7 @@
 //! The test command (`tests/run`) starts moto on a free loopback port and exports its URL as
 //! `GESTIONA_TEST_AWS_ENDPOINT`. Tests that need it fail loudly without it; none are skipped.
 
+pub mod clock;
 pub mod conformance;
 pub mod fixtures;
 pub mod handlers;

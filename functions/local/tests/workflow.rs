@@ -623,3 +623,32 @@ async fn emails_land_in_the_local_outbox_once_even_when_redelivered() {
     let listing = String::from_utf8(listing.stdout).unwrap();
     assert!(listing.contains("jose@cliente.example  Actualización de su solicitud: Cafetera dañada"), "{listing}");
 }
+
+#[tokio::test]
+async fn the_directory_and_opt_outs_are_managed_over_http() {
+    let server = Server::start();
+    let admin = Caller::new(&server, Some(server.token("demo", "admin", "admin")));
+    let agent = Caller::new(&server, Some(server.token("demo", "ana", "agent")));
+    let users = all_items(&agent, "/users").await;
+    let ids: Vec<_> = users.iter().map(|u| u["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids, ["admin", "ana", "carlos", "sofia"]);
+    let denied = agent
+        .send(Method::PUT, "/users/pedro", Some(&json!({"name": "Pedro", "email": "pedro@demo.example"})), None)
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let bad =
+        admin.send(Method::PUT, "/users/pedro", Some(&json!({"name": "", "email": "x", "locale": "de"})), None).await;
+    assert_eq!(bad.fields(), ["name", "email", "locale"]);
+    let saved = admin
+        .send(
+            Method::PUT,
+            "/users/pedro",
+            Some(&json!({"name": "Pedro Sánchez", "email": "Pedro@Demo.example", "locale": "en"})),
+            None,
+        )
+        .await;
+    assert_eq!((saved.status, saved.body["email"].clone()), (StatusCode::OK, json!("pedro@demo.example")));
+    assert_eq!(all_items(&agent, "/users").await.len(), 5);
+    assert_eq!(agent.post("/opt-outs", json!({"email": "no-spam@example.com"})).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(agent.post("/opt-outs", json!({"email": "not an address"})).await.fields(), ["email"]);
+}

@@ -15,6 +15,7 @@ mod accounts;
 mod case_types;
 mod cases;
 mod contacts;
+mod directory;
 mod reports;
 mod transitions;
 
@@ -92,6 +93,9 @@ pub const ROUTES: &[Route] = &[
     route(AccountsApi, "GET", "/contacts/{id}"),
     route(AccountsApi, "PATCH", "/contacts/{id}"),
     route(AccountsApi, "DELETE", "/contacts/{id}"),
+    route(AccountsApi, "GET", "/users"),
+    route(AccountsApi, "PUT", "/users/{id}"),
+    route(AccountsApi, "POST", "/opt-outs"),
     route(CasesApi, "POST", "/cases"),
     route(CasesApi, "GET", "/cases"),
     route(CasesApi, "GET", "/cases/{id}"),
@@ -162,6 +166,9 @@ impl Api {
             "GET /contacts/{id}" => contacts::get(self, request).await,
             "PATCH /contacts/{id}" => contacts::update(self, request).await,
             "DELETE /contacts/{id}" => contacts::archive(self, request).await,
+            "GET /users" => directory::list(self, request).await,
+            "PUT /users/{id}" => directory::save(self, request).await,
+            "POST /opt-outs" => directory::opt_out(self, request).await,
             "POST /cases" => cases::create(self, request).await,
             "GET /cases" => cases::list(self, request).await,
             "GET /cases/{id}" => cases::get(self, request).await,

@@ -7,7 +7,7 @@ use lambda_http::{Body, Response};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::{accounts, case_types, cases, contacts, reports, transitions};
+use crate::{accounts, case_types, cases, contacts, directory, reports, transitions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,6 +21,7 @@ use crate::{accounts, case_types, cases, contacts, reports, transitions};
         case_types::list, case_types::get, case_types::create, case_types::update,
         transitions::transition, transitions::offered,
         reports::cases_by_state, reports::rejections,
+        directory::list, directory::save, directory::opt_out,
     ),
     modifiers(&BearerAuth)
 )]

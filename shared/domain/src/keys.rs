@@ -18,7 +18,7 @@
 //!
 //! | case outbox entry | `T#{t}#CASE#{id}` | `OUTBOX#{effectId}` | `OUTBOX#{shard}` / `{at}#{effectId}` | | |
 //! | pool counter | `T#{t}#POOL#{poolId}` | `#COUNTER` | | | |
-//! | staff user | `T#{t}#USER#{user}` | `#META` | | | |
+//! | staff user | `T#{t}#USER#{user}` | `#META` | `T#{t}#USERS` / `{user}` | | |
 //! | marketing opt-out | `T#{t}#OPTOUT#{email}` | `#META` | | | |
 //! | effect claim (idempotency, TTL) | `T#{t}#EFFECT#{effectId}` | `#CLAIM` | | | |
 //!
@@ -181,6 +181,15 @@ pub fn user(tenant: &TenantId, user: &UserId) -> Key {
     Key::new(format!("T#{tenant}#USER#{user}"), META)
 }
 
+/// GSI1: the tenant's staff directory by user id.
+pub fn users_listing(tenant: &TenantId, user: &UserId) -> Key {
+    Key::new(users_listing_partition(tenant), user.to_string())
+}
+
+pub fn users_listing_partition(tenant: &TenantId) -> String {
+    format!("T#{tenant}#USERS")
+}
+
 /// A marketing opt-out of one e-mail address.
 pub fn opt_out(tenant: &TenantId, email: &str) -> Key {
     Key::new(format!("T#{tenant}#OPTOUT#{email}"), META)
@@ -276,6 +285,7 @@ mod tests {
     fn user_opt_out_and_claim_keys() {
         let ana = UserId::parse("ana").unwrap();
         assert_eq!(user(&t(), &ana), Key::new("T#acme#USER#ana", "#META"));
+        assert_eq!(users_listing(&t(), &ana), Key::new("T#acme#USERS", "ana"));
         assert_eq!(opt_out(&t(), "a@b.co"), Key::new("T#acme#OPTOUT#a@b.co", "#META"));
         assert_eq!(effect_claim(&t(), "9f2c"), Key::new("T#acme#EFFECT#9f2c", "#CLAIM"));
     }

@@ -4,11 +4,24 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::Services;
+use super::{ListError, PageRequest, Services, list_page};
+use crate::actor::{Actor, Forbidden, Role};
 use crate::ids::{TenantId, UserId};
 use crate::keys;
-use crate::ports::{Condition, Item, StoreError, WriteOp};
-use crate::user::User;
+use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
+use crate::user::{User, UserEntry};
+use crate::validation::ValidationErrors;
+use crate::{Page, Versioned};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveUserError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 pub const USER_ENTITY: &str = "User";
 pub const OPT_OUT_ENTITY: &str = "OptOut";
@@ -44,8 +57,32 @@ impl Services {
 
     /// Creates or replaces a directory entry.
     pub async fn put_user(&self, tenant: &TenantId, user: &User) -> Result<(), StoreError> {
-        let item = Item::new(keys::user(tenant, &user.id), USER_ENTITY, 1, Item::body_of(user)?);
+        let item = Item::new(keys::user(tenant, &user.id), USER_ENTITY, 1, Item::body_of(user)?)
+            .with_index(Index::Gsi1, keys::users_listing(tenant, &user.id));
         self.store.write(vec![WriteOp::Put { item, condition: Condition::Always }]).await
+    }
+
+    /// `PUT /users/{id}` (admins): a staff member's name, e-mail and language for notifications.
+    pub async fn save_user(&self, actor: &Actor, id: UserId, entry: UserEntry) -> Result<User, SaveUserError> {
+        actor.require(Role::Admin)?;
+        let user = entry.validate(id)?;
+        self.put_user(&actor.tenant, &user).await?;
+        Ok(user)
+    }
+
+    /// The tenant's staff directory, by user id.
+    pub async fn list_users(&self, actor: &Actor, page: &PageRequest) -> Result<Page<Versioned<User>>, ListError> {
+        let query = Query::index(Index::Gsi1, keys::users_listing_partition(&actor.tenant));
+        list_page(self.store.as_ref(), query, page, |_: &User| true).await
+    }
+
+    /// `POST /opt-outs`: stop marketing e-mail to an address (any staff member, on request).
+    pub async fn record_opt_out(&self, actor: &Actor, email: &str) -> Result<(), SaveUserError> {
+        let mut errors = ValidationErrors::new();
+        let email = errors.email("email", email);
+        errors.finish()?;
+        self.opt_out(&actor.tenant, &email.unwrap_or_default()).await?;
+        Ok(())
     }
 
     pub async fn opt_out(&self, tenant: &TenantId, email: &str) -> Result<(), StoreError> {

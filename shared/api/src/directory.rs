@@ -1,0 +1,60 @@
+//! `/users` (the staff directory notifications use) and `/opt-outs` (marketing e-mail).
+
+use gestiona_domain::UserId;
+use gestiona_domain::service::directory::SaveUserError;
+use gestiona_domain::user::{User, UserEntry};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+
+use crate::Api;
+use crate::edge::{self, ListResponse, QueryParams};
+use crate::problem::{Problem, ProblemSchema};
+
+impl From<SaveUserError> for Problem {
+    fn from(e: SaveUserError) -> Self {
+        match e {
+            SaveUserError::Forbidden(f) => f.into(),
+            SaveUserError::Invalid(v) => v.into(),
+            SaveUserError::Store(s) => Problem::store(s),
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/users", tag = "directory", params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = ListResponse<User>)), security(("bearer" = [])))]
+pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let page = QueryParams::of(request).page()?;
+    Ok(edge::page(&api.services.list_users(&actor, &page).await?))
+}
+
+#[utoipa::path(put, path = "/users/{id}", tag = "directory", description = "Sets a staff member's name, e-mail and language for notifications (admins).",
+    params(("id" = String, Path, description = "The user's `sub`")), request_body = UserEntry,
+    responses((status = 200, body = User), (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
+              (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn save(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let id = edge::path_param(request, "id").and_then(|i| UserId::parse(&i).ok()).ok_or_else(Problem::not_found)?;
+    let entry: UserEntry = edge::json_body(request)?;
+    let user = api.services.save_user(&actor, id, entry).await?;
+    Ok(edge::json(StatusCode::OK, &user))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptOutRequest {
+    email: String,
+}
+
+#[utoipa::path(post, path = "/opt-outs", tag = "directory", description = "Stops marketing e-mail to an address.",
+    request_body = OptOutRequest,
+    responses((status = 204), (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn opt_out(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let input: OptOutRequest = edge::json_body(request)?;
+    api.services.record_opt_out(&actor, &input.email).await?;
+    Ok(edge::no_content())
+}

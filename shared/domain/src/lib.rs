@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod actor;
+pub mod calendar;
 pub mod case;
 pub mod case_type;
 pub mod contact;

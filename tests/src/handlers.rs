@@ -65,7 +65,11 @@ pub async fn scenario(api: Api) {
     assert_eq!(statuses, [StatusCode::OK, StatusCode::PRECONDITION_FAILED]);
     let history = call(&api, CasesApi, &with_id(event("apigw/case-history.json"), &id)).await;
     let kinds: Vec<_> = history.body["items"].as_array().unwrap().iter().map(|e| e["type"].clone()).collect();
-    assert_eq!(kinds, ["created", "assigned", "effectEnqueued", "updated"], "the initial state's pool assigned it");
+    assert_eq!(
+        kinds,
+        ["created", "assigned", "effectEnqueued", "slaStarted", "slaStarted", "slaStarted", "updated"],
+        "the initial state's pool assigned it; the demo SLA policy started its clocks"
+    );
 
     let listed = call(&api, CasesApi, &event("apigw/list-cases.json")).await;
     assert_eq!(listed.status, StatusCode::OK);

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use gestiona_api::{Api, ClaimNames};
-use gestiona_domain::ports::{SystemClock, UlidGenerator};
+use gestiona_domain::ports::UlidGenerator;
 use gestiona_domain::service::Services;
 use gestiona_domain::service::seed::DEMO_USERS;
 use gestiona_domain::{Role, TenantId, UserId};
@@ -117,7 +117,8 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
     std::fs::create_dir_all(&data_dir)?;
     let store = EmbeddedStore::open(data_dir.join("gestiona.redb"))?;
     let queue = Arc::new(queue::FolderQueue::new(&data_dir));
-    let services = Services::new(Arc::new(store), queue, Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
+    let clock = Arc::new(server::OffsetClock::default());
+    let services = Services::new(Arc::new(store), queue, clock.clone(), Arc::new(UlidGenerator::default()));
     let demo = TenantId::parse(DEMO_TENANT)?;
     let seeded = !no_demo && services.seed_demo(&demo).await?;
     let tokens = token::DevTokens::load(&data_dir, ClaimNames::default())?;
@@ -127,6 +128,7 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
         .map(|(user, role)| Ok((user.to_string(), *role, tokens.mint(&demo, &UserId::parse(user)?, *role, 12)?)))
         .collect::<Result<_, Failure>>()?;
     let relay = tokio::spawn(relay_outbox(services.clone()));
+    let sweeps = tokio::spawn(sweep_sla(services.clone()));
     let mailer = Arc::new(mail::OutboxMailer::new(&data_dir));
     let notifier = gestiona_notify::Notifier::new(
         services.clone(),
@@ -135,7 +137,7 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
         LOCAL_SENDER.into(),
     );
     let notifications = tokio::spawn(mail::drain(Arc::new(notifier), data_dir.clone()));
-    let runner = Arc::new(server::Runner::new(Api::new(services, ClaimNames::default()), tokens));
+    let runner = Arc::new(server::Runner::new(Api::new(services, ClaimNames::default()), tokens, clock));
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let listener =
         tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
@@ -143,6 +145,7 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
     print_banner(address, &data_dir, seeded, &banner_tokens);
     axum::serve(listener, runner.router()).with_graceful_shutdown(shutdown_signal()).await?;
     relay.abort();
+    sweeps.abort();
     notifications.abort();
     // Every write was committed durably when it was acknowledged; nothing is pending here.
     tracing::info!("stopped");
@@ -159,6 +162,20 @@ async fn relay_outbox(services: Services) {
             Ok(report) if report.published > 0 => tracing::info!(published = report.published, "outbox relayed"),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "outbox relay failed; retrying"),
+        }
+    }
+}
+
+/// Plays the SLA sweep's schedule: every two seconds (of the runner's clock, which an admin can
+/// advance with `POST /_local/clock`).
+async fn sweep_sla(services: Services) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        match services.sweep_sla().await {
+            Ok(report) if report.applied > 0 => tracing::info!(applied = report.applied, "SLA sweep"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "SLA sweep failed; retrying"),
         }
     }
 }

@@ -18,15 +18,38 @@ use crate::token::DevTokens;
 /// API Gateway refuses larger payloads; so does the runner.
 const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
 
+/// The runner's clock: the system's, plus an offset an admin can advance (demos, tests of
+/// deadlines) — never back, so instants stay ordered.
+#[derive(Default)]
+pub struct OffsetClock {
+    offset_seconds: std::sync::atomic::AtomicI64,
+}
+
+impl OffsetClock {
+    pub fn advance(&self, seconds: i64) {
+        self.offset_seconds.fetch_add(seconds.max(0), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl gestiona_domain::ports::Clock for OffsetClock {
+    fn now(&self) -> jiff::Timestamp {
+        let offset = self.offset_seconds.load(std::sync::atomic::Ordering::SeqCst);
+        jiff::Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_secs(offset))
+            .unwrap_or_else(|_| jiff::Timestamp::now())
+    }
+}
+
 pub struct Runner {
     api: Api,
     tokens: DevTokens,
+    clock: Arc<OffsetClock>,
     /// Path template → the routes on it, by method.
     routes: matchit::Router<HashMap<&'static str, &'static Route>>,
 }
 
 impl Runner {
-    pub fn new(api: Api, tokens: DevTokens) -> Self {
+    pub fn new(api: Api, tokens: DevTokens, clock: Arc<OffsetClock>) -> Self {
         let mut by_path: HashMap<&'static str, HashMap<&'static str, &'static Route>> = HashMap::new();
         for route in ROUTES {
             by_path.entry(route.path).or_default().insert(route.method, route);
@@ -35,7 +58,7 @@ impl Runner {
         for (path, methods) in by_path {
             routes.insert(path, methods).expect("route templates do not overlap");
         }
-        Self { api, tokens, routes }
+        Self { api, tokens, clock, routes }
     }
 
     pub fn router(self: Arc<Self>) -> axum::Router {
@@ -64,6 +87,9 @@ impl Runner {
         headers: &HeaderMap,
         body: Bytes,
     ) -> lambda_http::Response<lambda_http::Body> {
+        if uri.path() == "/_local/clock" {
+            return self.clock_control(method, headers, &body);
+        }
         let matched = match self.routes.at(uri.path()) {
             Ok(matched) => matched,
             Err(_) => return Problem::not_found().detail(format!("no route for {}", uri.path())).into_response(),
@@ -95,6 +121,45 @@ impl Runner {
                 Problem::new(StatusCode::BAD_REQUEST, "bad-request", "The request could not be read").into_response()
             }
         }
+    }
+
+    /// `GET /_local/clock` tells the runner's time; `POST {"advanceMinutes": n}` (admins) moves it
+    /// forward, so deadlines can be reached in a demo. Local runner only.
+    fn clock_control(
+        &self,
+        method: &Method,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> lambda_http::Response<lambda_http::Body> {
+        let claims = match self.verify(headers) {
+            Ok(claims) => claims,
+            Err(problem) => return problem.into_response(),
+        };
+        if *method == Method::POST {
+            let is_admin = claims.values().any(|v| v.contains("admin"));
+            if !is_admin {
+                return Problem::forbidden("advancing the clock needs the admin role").into_response();
+            }
+            let minutes = serde_json::from_slice::<Value>(body)
+                .ok()
+                .and_then(|v| v["advanceMinutes"].as_i64())
+                .filter(|m| (1..=525_600).contains(m));
+            let Some(minutes) = minutes else {
+                return Problem::validation(vec![gestiona_domain::FieldError {
+                    field: "advanceMinutes".into(),
+                    reason: "a whole number of minutes from 1 to 525600".into(),
+                }])
+                .into_response();
+            };
+            self.clock.advance(minutes * 60);
+        }
+        let now = gestiona_domain::ports::Clock::now(self.clock.as_ref());
+        let body = json!({ "now": now.to_string() }).to_string();
+        lambda_http::Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(lambda_http::Body::Text(body))
+            .expect("a valid response")
     }
 
     /// Plays the JWT authorizer: 401 unless a valid bearer token is present.

@@ -17,6 +17,7 @@ mod cases;
 mod contacts;
 mod directory;
 mod reports;
+mod sla;
 mod transitions;
 
 use std::time::Instant;
@@ -108,6 +109,12 @@ pub const ROUTES: &[Route] = &[
     route(CasesApi, "POST", "/case-types"),
     route(CasesApi, "GET", "/case-types/{key}"),
     route(CasesApi, "PUT", "/case-types/{key}"),
+    route(CasesApi, "GET", "/cases/{id}/sla"),
+    route(CasesApi, "GET", "/calendars"),
+    route(CasesApi, "GET", "/calendars/{key}"),
+    route(CasesApi, "PUT", "/calendars/{key}"),
+    route(CasesApi, "GET", "/sla-policies/{caseType}"),
+    route(CasesApi, "PUT", "/sla-policies/{caseType}"),
     route(TransitionsApi, "POST", "/cases/{id}/transitions"),
     route(TransitionsApi, "GET", "/cases/{id}/transitions"),
     route(ReportsApi, "GET", "/reports/cases-by-state"),
@@ -181,6 +188,12 @@ impl Api {
             "POST /case-types" => case_types::create(self, request).await,
             "GET /case-types/{key}" => case_types::get(self, request).await,
             "PUT /case-types/{key}" => case_types::update(self, request).await,
+            "GET /cases/{id}/sla" => sla::case_sla(self, request).await,
+            "GET /calendars" => sla::list_calendars(self, request).await,
+            "GET /calendars/{key}" => sla::get_calendar(self, request).await,
+            "PUT /calendars/{key}" => sla::put_calendar(self, request).await,
+            "GET /sla-policies/{caseType}" => sla::get_policy(self, request).await,
+            "PUT /sla-policies/{caseType}" => sla::put_policy(self, request).await,
             "POST /cases/{id}/transitions" => transitions::transition(self, request).await,
             "GET /cases/{id}/transitions" => transitions::offered(self, request).await,
             "GET /reports/cases-by-state" => reports::cases_by_state(self, request).await,

@@ -7,7 +7,7 @@ use lambda_http::{Body, Response};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::{accounts, case_types, cases, contacts, directory, reports, transitions};
+use crate::{accounts, case_types, cases, contacts, directory, reports, sla, transitions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +22,7 @@ use crate::{accounts, case_types, cases, contacts, directory, reports, transitio
         transitions::transition, transitions::offered,
         reports::cases_by_state, reports::rejections,
         directory::list, directory::save, directory::opt_out,
+        sla::case_sla, sla::list_calendars, sla::get_calendar, sla::put_calendar, sla::get_policy, sla::put_policy,
     ),
     modifiers(&BearerAuth)
 )]

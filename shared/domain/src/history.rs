@@ -82,6 +82,36 @@ pub enum EventKind {
         template: String,
         reason: String,
     },
+    /// SLA clocks: every start, pause, resumption, warning, breach, escalation and stop is
+    /// recorded, so each deadline can be explained.
+    SlaStarted {
+        clock: String,
+        due_at: Timestamp,
+    },
+    SlaPaused {
+        clock: String,
+    },
+    SlaResumed {
+        clock: String,
+        due_at: Timestamp,
+    },
+    SlaWarned {
+        clock: String,
+        due_at: Timestamp,
+    },
+    SlaBreached {
+        clock: String,
+        due_at: Timestamp,
+    },
+    SlaEscalated {
+        clock: String,
+        level: u32,
+        action: String,
+    },
+    SlaMet {
+        clock: String,
+        late: bool,
+    },
 }
 
 /// One field's change, with the values before and after (`null` when unset).

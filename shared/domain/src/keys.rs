@@ -22,8 +22,15 @@
 //! | marketing opt-out | `T#{t}#OPTOUT#{email}` | `#META` | | | |
 //! | effect claim (idempotency, TTL) | `T#{t}#EFFECT#{effectId}` | `#CLAIM` | | | |
 //!
-//! The outbox listing (`OUTBOX#{shard}`) is the one system-wide index partition: the relay
-//! drains every tenant's pending effects from a fixed number of shards, never by Scan. The
+//! | calendar | `T#{t}#CALENDAR#{key}` | `#CURRENT` | `T#{t}#CALENDARS` / `{key}` | | |
+//! | SLA policy | `T#{t}#SLAPOLICY#{caseType}` | `#CURRENT` | | | |
+//! | armed SLA clock | `T#{t}#CASE#{id}` | `SLA#{clock}` | `DUE#SLA#{hour}#{shard}` / `{at}#{t}#{id}#{clock}` | | |
+//! | SLA sweep watermark | `SYS#SLA_SWEEP` | `#WATERMARK` | | | |
+//!
+//! The outbox listing (`OUTBOX#{shard}`) and the due index (`DUE#SLA#{hour}#{shard}`) are the
+//! system-wide index partitions: the relay
+//! drains every tenant's pending effects, and the sweep every tenant's due clocks, from a fixed
+//! number of shards, never by Scan. The
 //! items themselves keep their tenant prefix.
 //!
 //! Ids are ULIDs, so sorting by id sorts by creation time; names in sort keys are folded
@@ -190,6 +197,44 @@ pub fn users_listing_partition(tenant: &TenantId) -> String {
     format!("T#{tenant}#USERS")
 }
 
+pub fn calendar(tenant: &TenantId, key: &str) -> Key {
+    Key::new(format!("T#{tenant}#CALENDAR#{key}"), CURRENT)
+}
+
+pub fn calendars_listing(tenant: &TenantId, key: &str) -> Key {
+    Key::new(format!("T#{tenant}#CALENDARS"), key)
+}
+
+pub fn calendars_listing_partition(tenant: &TenantId) -> String {
+    format!("T#{tenant}#CALENDARS")
+}
+
+pub fn sla_policy(tenant: &TenantId, case_type: &CaseTypeKey) -> Key {
+    Key::new(format!("T#{tenant}#SLAPOLICY#{case_type}"), CURRENT)
+}
+
+/// A case's armed SLA clock (one per clock kind), in the case's partition.
+pub fn sla_entry(tenant: &TenantId, case: EntityId, clock: &str) -> Key {
+    Key::new(case_partition(tenant, case), format!("SLA#{clock}"))
+}
+
+/// GSI1: SLA stages due in one hour bucket (`2026-11-22T10`) and shard, by instant.
+pub fn sla_due(bucket: &str, shard: u32, at: &str, tenant: &TenantId, case: EntityId, clock: &str) -> Key {
+    Key::new(sla_due_partition(bucket, shard), format!("{at}#{tenant}#{case}#{clock}"))
+}
+
+pub fn sla_due_partition(bucket: &str, shard: u32) -> String {
+    format!("DUE#SLA#{bucket}#{shard}")
+}
+
+/// Shards of the SLA due index.
+pub const SLA_SHARDS: u32 = 4;
+
+/// The SLA sweep's watermark: the last hour bucket it swept completely. A system item.
+pub fn sla_watermark() -> Key {
+    Key::new("SYS#SLA_SWEEP", "#WATERMARK")
+}
+
 /// A marketing opt-out of one e-mail address.
 pub fn opt_out(tenant: &TenantId, email: &str) -> Key {
     Key::new(format!("T#{tenant}#OPTOUT#{email}"), META)
@@ -286,6 +331,17 @@ mod tests {
         let ana = UserId::parse("ana").unwrap();
         assert_eq!(user(&t(), &ana), Key::new("T#acme#USER#ana", "#META"));
         assert_eq!(users_listing(&t(), &ana), Key::new("T#acme#USERS", "ana"));
+        let qc = CaseTypeKey::parse("queja").unwrap();
+        assert_eq!(calendar(&t(), "oficina"), Key::new("T#acme#CALENDAR#oficina", "#CURRENT"));
+        assert_eq!(sla_policy(&t(), &qc), Key::new("T#acme#SLAPOLICY#queja", "#CURRENT"));
+        assert_eq!(
+            sla_entry(&t(), id(4), "resolution"),
+            Key::new("T#acme#CASE#00000000000000000000000004", "SLA#resolution")
+        );
+        assert_eq!(
+            sla_due("2026-11-22T10", 2, "2026-11-22T10:15:00Z", &t(), id(4), "resolution"),
+            Key::new("DUE#SLA#2026-11-22T10#2", "2026-11-22T10:15:00Z#acme#00000000000000000000000004#resolution")
+        );
         assert_eq!(opt_out(&t(), "a@b.co"), Key::new("T#acme#OPTOUT#a@b.co", "#META"));
         assert_eq!(effect_claim(&t(), "9f2c"), Key::new("T#acme#EFFECT#9f2c", "#CLAIM"));
     }

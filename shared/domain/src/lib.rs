@@ -20,6 +20,7 @@ pub mod keys;
 pub mod money;
 pub mod ports;
 pub mod service;
+pub mod sla;
 pub mod templates;
 pub mod user;
 pub mod validation;

@@ -68,6 +68,9 @@ struct Request {
     users: Vec<UserId>,
     #[serde(default)]
     occurrence: Option<String>,
+    /// Extra template data the producer adds (e.g. `sla`).
+    #[serde(default)]
+    context: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -172,6 +175,11 @@ impl Notifier {
                 continue;
             }
             let mut data = context.clone();
+            if let (Some(extra), Some(target)) =
+                (request.context.as_ref().and_then(Value::as_object), data.as_object_mut())
+            {
+                target.extend(extra.clone());
+            }
             data["recipient"] = json!({ "name": recipient.name });
             if !recipient.staff {
                 data["link"] = Value::Null;

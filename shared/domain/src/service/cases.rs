@@ -3,7 +3,7 @@
 
 use super::case_types::with_definition_version;
 use super::contacts::CheckRefError;
-use super::transitions::ChangeSet;
+use super::transitions::{ChangeSet, history_put};
 use super::{ListError, PageRequest, Services, list_page};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::case::{Case, CaseFields, CasePatch, NewCase};
@@ -225,22 +225,29 @@ impl Services {
             _ => None,
         };
         let created_id = self.new_id();
-        let mut change =
-            ChangeSet { ops: Vec::new(), messages: Vec::new(), occurrence: created_id.to_string(), version: 1 };
+        let mut change = ChangeSet {
+            ops: Vec::new(),
+            messages: Vec::new(),
+            occurrence: created_id.to_string(),
+            version: 1,
+            context: serde_json::Value::Null,
+        };
         if let Some((agent, _)) = &pooled {
             case.owner = Some(agent.clone());
         }
         change.ops.push(WriteOp::Put { item: case_item(actor, &case, 1)?, condition: Condition::NotExists });
-        change.ops.push(self.history_op(
-            actor,
-            case.id,
-            1,
-            created_id,
-            EventKind::Created { state: case.state.clone() },
-        )?);
+        let created = HistoryEvent {
+            id: created_id,
+            at: now,
+            actor: actor.user.clone(),
+            case_version: 1,
+            kind: EventKind::Created { state: case.state.clone() },
+        };
+        change.ops.push(history_put(&actor.tenant, case.id, &created)?);
         if let Some((_, pool_id)) = pooled {
             self.assign_ops(actor, &case, None, Some(pool_id), &mut change)?;
         }
+        self.arm_sla(actor, &case, None, std::slice::from_ref(&created), &mut change).await?;
         self.store.write(change.ops).await?;
         self.publish_committed(&actor.tenant, case.id, &change.messages).await;
         Ok(Versioned { value: case, version: 1 })
@@ -289,20 +296,30 @@ impl Services {
                 CheckRefError::Store(s) => UpdateCaseError::Store(s),
             })?;
         }
+        let after_priority = after.priority;
         let mut case = current.value;
         case.apply(after);
         case.updated_at = self.clock.now();
         case.updated_by = actor.user.clone();
         let version = expected + 1;
         let updated_id = self.new_id();
-        let mut change =
-            ChangeSet { ops: Vec::new(), messages: Vec::new(), occurrence: updated_id.to_string(), version };
+        let mut change = ChangeSet {
+            ops: Vec::new(),
+            messages: Vec::new(),
+            occurrence: updated_id.to_string(),
+            version,
+            context: serde_json::Value::Null,
+        };
         change
             .ops
             .push(WriteOp::Put { item: case_item(actor, &case, version)?, condition: Condition::VersionIs(expected) });
         change.ops.push(self.history_op(actor, case.id, version, updated_id, EventKind::Updated { changes })?);
         if reassigned {
             self.assign_ops(actor, &case, before.owner.clone(), None, &mut change)?;
+        }
+        if after_priority != before.priority || reassigned {
+            // New targets (priority) or new recipients (owner): re-arm the clocks.
+            self.arm_sla(actor, &case, Some(before.priority), &[], &mut change).await?;
         }
         match self.store.write(change.ops).await {
             Ok(()) => {}
@@ -403,14 +420,31 @@ impl Services {
             1,
             Item::body_of(&comment)?,
         );
-        let kind = EventKind::Commented { comment_id: comment.id, internal: comment.internal };
-        let ops = vec![
-            WriteOp::Put { item, condition: Condition::NotExists },
-            self.history_op(actor, case_id, case.version, self.new_id(), kind)?,
-            // Guards against a comment outliving a case removed meanwhile.
-            WriteOp::Check { key: keys::case(&actor.tenant, case_id), condition: Condition::Exists },
-        ];
-        self.store.write(ops).await?;
+        let commented = HistoryEvent {
+            id: self.new_id(),
+            at: comment.at,
+            actor: actor.user.clone(),
+            case_version: case.version,
+            kind: EventKind::Commented { comment_id: comment.id, internal: comment.internal },
+        };
+        let mut change = ChangeSet {
+            ops: vec![
+                WriteOp::Put { item, condition: Condition::NotExists },
+                history_put(&actor.tenant, case_id, &commented)?,
+                // The case must not change meanwhile: the SLA entries below were computed from it.
+                WriteOp::Check {
+                    key: keys::case(&actor.tenant, case_id),
+                    condition: Condition::VersionIs(case.version),
+                },
+            ],
+            messages: Vec::new(),
+            occurrence: commented.id.to_string(),
+            version: case.version,
+            context: serde_json::Value::Null,
+        };
+        // A first comment answers the case: the first-response clock stops.
+        self.arm_sla(actor, &case.value, None, std::slice::from_ref(&commented), &mut change).await?;
+        self.store.write(change.ops).await?;
         Ok(comment)
     }
 

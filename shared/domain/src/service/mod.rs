@@ -10,6 +10,7 @@ pub mod directory;
 pub mod outbox;
 pub mod reports;
 pub mod seed;
+pub mod sla;
 pub mod tenants;
 pub mod transitions;
 

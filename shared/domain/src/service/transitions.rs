@@ -61,6 +61,8 @@ pub(crate) struct ChangeSet {
     pub occurrence: String,
     /// The case version the change produces.
     pub version: u64,
+    /// Extra template data for the change's e-mails (e.g. the SLA clock), or null.
+    pub context: serde_json::Value,
 }
 
 impl Services {
@@ -204,6 +206,9 @@ impl Services {
         let mut body = case_effect_body(kind, tenant, case.id, details);
         body["caseVersion"] = json!(change.version);
         body["occurrence"] = json!(change.occurrence);
+        if !change.context.is_null() {
+            body["context"] = change.context.clone();
+        }
         let message = EffectMessage { effect_id: id.clone(), queue: queue_of(kind), body };
         change.ops.push(self.outbox_op(tenant, case.id, &message)?);
         let event = EventKind::EffectEnqueued {
@@ -261,19 +266,31 @@ impl Services {
         }
 
         let transition_id = self.new_id();
-        let mut change =
-            ChangeSet { ops: Vec::new(), messages: Vec::new(), occurrence: transition_id.to_string(), version };
+        let mut change = ChangeSet {
+            ops: Vec::new(),
+            messages: Vec::new(),
+            occurrence: transition_id.to_string(),
+            version,
+            context: serde_json::Value::Null,
+        };
         change
             .ops
             .push(WriteOp::Put { item: case_item(actor, &case, version)?, condition: Condition::VersionIs(expected) });
-        let transitioned = EventKind::Transitioned {
-            action: plan.action.clone(),
-            result: plan.result.clone(),
-            from: plan.from.clone(),
-            to: plan.to.clone(),
-            note: plan.note.clone(),
+        let transitioned = HistoryEvent {
+            id: transition_id,
+            at: now,
+            actor: actor.user.clone(),
+            case_version: version,
+            kind: EventKind::Transitioned {
+                action: plan.action.clone(),
+                result: plan.result.clone(),
+                from: plan.from.clone(),
+                to: plan.to.clone(),
+                note: plan.note.clone(),
+            },
         };
-        change.ops.push(self.history_op(actor, id, version, transition_id, transitioned)?);
+        change.ops.push(history_put(tenant, id, &transitioned)?);
+        self.arm_sla(actor, &case, None, std::slice::from_ref(&transitioned), &mut change).await?;
         if reassigned {
             self.assign_ops(actor, &case, previous_owner, pool, &mut change)?;
         }
@@ -373,4 +390,11 @@ impl Services {
         let offered = workflow::offered(&definition, &case.value, actor);
         Ok((case, offered))
     }
+}
+
+/// The write of one history event.
+pub(crate) fn history_put(tenant: &TenantId, case: EntityId, event: &HistoryEvent) -> Result<WriteOp, StoreError> {
+    let item =
+        Item::new(keys::case_event(tenant, case, event.id), super::cases::EVENT_ENTITY, 1, Item::body_of(event)?);
+    Ok(WriteOp::Put { item, condition: Condition::NotExists })
 }

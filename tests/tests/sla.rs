@@ -216,6 +216,10 @@ async fn deadlines_pauses_and_each_warning_exactly_once() {
     w.set("2026-11-26T10:00");
     w.sweep_all().await;
     assert_eq!(w.sla_events(id).await, closed, "a stopped clock never fires again");
+    let period = gestiona_domain::service::reports::Period { from: cr("2026-11-23T00:00"), to: cr("2026-11-27T00:00") };
+    let compliance = w.services.sla_compliance(&w.actor, period).await.unwrap();
+    let by_type = compliance.iter().find(|r| r.dimension == "type" && r.key == "devolucion").expect("a row");
+    assert_eq!((by_type.met, by_type.breached, by_type.compliance), (0, 1, 0.0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

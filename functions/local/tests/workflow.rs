@@ -652,3 +652,70 @@ async fn the_directory_and_opt_outs_are_managed_over_http() {
     assert_eq!(agent.post("/opt-outs", json!({"email": "no-spam@example.com"})).await.status, StatusCode::NO_CONTENT);
     assert_eq!(agent.post("/opt-outs", json!({"email": "not an address"})).await.fields(), ["email"]);
 }
+
+#[tokio::test]
+async fn sla_deadlines_fire_in_the_local_runner_when_its_clock_moves() {
+    let server = Server::start();
+    let admin = Caller::new(&server, Some(server.token("demo", "admin", "admin")));
+    let ana = Caller::new(&server, Some(server.token("demo", "ana", "agent")));
+    let created = ana
+        .post(
+            "/cases",
+            json!({"type": "queja_calidad", "subject": "Olor extraño", "priority": "urgent", "owner": "ana"}),
+        )
+        .await;
+    let path = created.headers["location"].to_str().unwrap().to_owned();
+    let sla = ana.get(&format!("{path}/sla")).await;
+    let clocks: Vec<&str> =
+        sla.body["clocks"].as_array().unwrap().iter().map(|c| c["clock"].as_str().unwrap()).collect();
+    assert_eq!(clocks, ["firstResponse", "resolution", "state"]);
+    let first = &sla.body["clocks"][0];
+    assert_eq!((first["targetMinutes"].clone(), first["status"].clone()), (json!(60), json!("running")));
+    assert!(first["dueAt"].is_string() && first["warnAt"].is_string());
+
+    // Agents cannot move the clock; admins can, in the local runner only.
+    let refused = ana.send(Method::POST, "/_local/clock", Some(&json!({"advanceMinutes": 10})), None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let moved = admin.send(Method::POST, "/_local/clock", Some(&json!({"advanceMinutes": 4 * 24 * 60})), None).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+
+    // The runner's sweep (every 2 s) applies the warning, then the breach, of the first response.
+    let mut kinds = Vec::new();
+    for _ in 0..60 {
+        let history = all_items(&ana, &format!("{path}/history")).await;
+        kinds = history
+            .iter()
+            .filter(|e| e["clock"] == "firstResponse")
+            .map(|e| e["type"].as_str().unwrap().to_owned())
+            .collect();
+        if kinds.iter().filter(|k| *k == "slaEscalated").count() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(kinds, ["slaStarted", "slaWarned", "slaBreached", "slaEscalated", "slaEscalated"], "each stage once");
+    let now = ana.get(&format!("{path}/sla")).await;
+    assert_eq!(now.body["clocks"][0]["status"], "breached");
+    // The second escalation reassigned the case to the type's supervisor.
+    assert_eq!(ana.get(&path).await.body["owner"], "sofia");
+
+    let workload = ana.get("/reports/workload").await;
+    let row = workload.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == "queja_calidad/registrada")
+        .expect("a row")
+        .clone();
+    assert!(row["late"].as_u64().unwrap() >= 1, "{row}");
+    let csv = reqwest::Client::new()
+        .get(format!("{}/reports/workload?format=csv", server.base))
+        .bearer_auth(server.token("demo", "ana", "agent"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("dimension,key,name,active,onTime,late,attended"), "{csv}");
+}

@@ -119,6 +119,8 @@ pub const ROUTES: &[Route] = &[
     route(TransitionsApi, "GET", "/cases/{id}/transitions"),
     route(ReportsApi, "GET", "/reports/cases-by-state"),
     route(ReportsApi, "GET", "/reports/rejections"),
+    route(ReportsApi, "GET", "/reports/workload"),
+    route(ReportsApi, "GET", "/reports/sla"),
     Route { function: CasesApi, method: "GET", path: "/openapi.json", public: true },
 ];
 
@@ -198,6 +200,8 @@ impl Api {
             "GET /cases/{id}/transitions" => transitions::offered(self, request).await,
             "GET /reports/cases-by-state" => reports::cases_by_state(self, request).await,
             "GET /reports/rejections" => reports::rejections(self, request).await,
+            "GET /reports/workload" => reports::workload(self, request).await,
+            "GET /reports/sla" => reports::sla(self, request).await,
             "GET /openapi.json" => Ok(openapi::serve()),
             _ => Err(Problem::not_found()),
         }

@@ -20,7 +20,7 @@ use crate::{accounts, case_types, cases, contacts, directory, reports, sla, tran
         cases::add_comment, cases::list_comments,
         case_types::list, case_types::get, case_types::create, case_types::update,
         transitions::transition, transitions::offered,
-        reports::cases_by_state, reports::rejections,
+        reports::cases_by_state, reports::rejections, reports::workload, reports::sla,
         directory::list, directory::save, directory::opt_out,
         sla::case_sla, sla::list_calendars, sla::get_calendar, sla::put_calendar, sla::get_policy, sla::put_policy,
     ),

@@ -2,7 +2,7 @@
 
 use gestiona_domain::CaseTypeKey;
 use gestiona_domain::ValidationErrors;
-use gestiona_domain::service::reports::{RejectionPivot, StateRow};
+use gestiona_domain::service::reports::{Period, RejectionPivot, SlaRow, StateRow, WorkloadRow};
 use http::{StatusCode, header};
 use lambda_http::{Body, Request, Response};
 
@@ -113,4 +113,72 @@ pub async fn rejections(api: &Api, request: &Request) -> Result<Response<Body>, 
     totals.push(pivot.total.to_string());
     table.push(totals);
     csv_response("rejections", table)
+}
+
+/// `from` and `to` (RFC 3339 instants); the last 30 days by default.
+fn period(api: &Api, request: &Request) -> Result<Period, Problem> {
+    let query = QueryParams::of(request);
+    let now = api.services.clock.now();
+    let to = query.parse::<jiff::Timestamp>("to", "an RFC 3339 instant such as 2026-11-30T00:00:00Z")?.unwrap_or(now);
+    let from = match query.parse::<jiff::Timestamp>("from", "an RFC 3339 instant such as 2026-11-01T00:00:00Z")? {
+        Some(from) => from,
+        None => to.checked_sub(jiff::SignedDuration::from_hours(24 * 30)).unwrap_or(to),
+    };
+    if from >= to {
+        return Err(ValidationErrors::single("from", "must come before `to`").into());
+    }
+    Ok(Period { from, to })
+}
+
+#[utoipa::path(get, path = "/reports/workload", tag = "reports",
+    description = "Workload by type and state, by agent and by branch: active, on time, late (an SLA deadline passed) and attended (closed) in the period [Control de Tiempos y Cargas de Trabajo].",
+    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses((status = 200, body = Vec<WorkloadRow>)),
+    security(("bearer" = [])))]
+pub async fn workload(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let csv = wants_csv(request)?;
+    let rows = api.services.workload(&actor, period(api, request)?).await?;
+    if !csv {
+        return Ok(edge::json(StatusCode::OK, &serde_json::json!({ "items": rows })));
+    }
+    let mut table =
+        vec![["dimension", "key", "name", "active", "onTime", "late", "attended"].map(String::from).to_vec()];
+    for row in rows {
+        table.push(vec![
+            row.dimension,
+            row.key,
+            row.name,
+            row.active.to_string(),
+            row.on_time.to_string(),
+            row.late.to_string(),
+            row.attended.to_string(),
+        ]);
+    }
+    csv_response("workload", table)
+}
+
+#[utoipa::path(get, path = "/reports/sla", tag = "reports",
+    description = "Resolution SLA compliance of the cases closed in the period, by type and by agent.",
+    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses((status = 200, body = Vec<SlaRow>)),
+    security(("bearer" = [])))]
+pub async fn sla(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let csv = wants_csv(request)?;
+    let rows = api.services.sla_compliance(&actor, period(api, request)?).await?;
+    if !csv {
+        return Ok(edge::json(StatusCode::OK, &serde_json::json!({ "items": rows })));
+    }
+    let mut table = vec![["dimension", "key", "met", "breached", "compliance"].map(String::from).to_vec()];
+    for row in rows {
+        table.push(vec![
+            row.dimension,
+            row.key,
+            row.met.to_string(),
+            row.breached.to_string(),
+            format!("{:.2}", row.compliance),
+        ]);
+    }
+    csv_response("sla", table)
 }

@@ -172,3 +172,144 @@ impl Services {
         Ok(pivot)
     }
 }
+
+/// One row of `GET /reports/workload`: one group (type and state, agent, or branch).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkloadRow {
+    /// `typeState`, `agent` or `branch`.
+    pub dimension: String,
+    pub key: String,
+    pub name: String,
+    /// Cases not closed.
+    pub active: u64,
+    /// Active, with no SLA deadline passed.
+    pub on_time: u64,
+    /// Active, past an SLA deadline.
+    pub late: u64,
+    /// Closed within the period.
+    pub attended: u64,
+}
+
+/// One row of `GET /reports/sla`: resolution compliance of cases closed in the period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SlaRow {
+    /// `type` or `agent`.
+    pub dimension: String,
+    pub key: String,
+    pub met: u64,
+    pub breached: u64,
+    /// `met / (met + breached)` in percent, two decimals.
+    pub compliance: f64,
+}
+
+/// The period a report counts closures in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: jiff::Timestamp,
+    pub to: jiff::Timestamp,
+}
+
+impl Period {
+    fn contains(&self, at: Option<jiff::Timestamp>) -> bool {
+        at.is_some_and(|t| self.from <= t && t < self.to)
+    }
+}
+
+impl Services {
+    /// Whether any of a case's armed SLA clocks is past its deadline now.
+    async fn is_late(&self, actor: &Actor, case: &Case, now: jiff::Timestamp) -> Result<bool, ListError> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Armed {
+            due_at: jiff::Timestamp,
+            /// Empty while the clock is paused.
+            stages: Vec<serde_json::Value>,
+        }
+        let query = Query::partition(keys::case_partition(&actor.tenant, case.id))
+            .range(crate::ports::SortKeyRange::BeginsWith("SLA#".into()));
+        let entries = self.store.query(&query).await?;
+        for item in &entries.items {
+            let armed: Armed = item.parse_body()?;
+            if !armed.stages.is_empty() && armed.due_at <= now {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    pub async fn workload(&self, actor: &Actor, period: Period) -> Result<Vec<WorkloadRow>, ListError> {
+        let (cases, definitions) = self.active_cases(actor, None).await?;
+        let now = self.clock.now();
+        let mut rows: BTreeMap<(String, String), WorkloadRow> = BTreeMap::new();
+        for case in &cases {
+            let open = !case.state_class.is_closed();
+            let late = open && self.is_late(actor, case, now).await?;
+            let attended = period.contains(case.closed_at);
+            let definition = definitions.get(&case.case_type);
+            let type_state = format!("{}/{}", case.case_type, case.state);
+            let type_state_name = format!(
+                "{}, {}",
+                definition.map_or_else(|| case.case_type.to_string(), |d| d.name.clone()),
+                definition.and_then(|d| d.state(&case.state)).map_or_else(|| case.state.clone(), |s| s.name.clone())
+            );
+            let agent = case.owner.as_ref().map_or_else(|| "(unassigned)".to_owned(), ToString::to_string);
+            let branch = case.branch.clone().unwrap_or_else(|| "(none)".into());
+            for (dimension, key, name) in [
+                ("typeState", type_state, type_state_name),
+                ("agent", agent.clone(), agent),
+                ("branch", branch.clone(), branch),
+            ] {
+                let row = rows.entry((dimension.to_owned(), key.clone())).or_insert_with(|| WorkloadRow {
+                    dimension: dimension.into(),
+                    key,
+                    name,
+                    active: 0,
+                    on_time: 0,
+                    late: 0,
+                    attended: 0,
+                });
+                row.active += u64::from(open);
+                row.late += u64::from(late);
+                row.on_time += u64::from(open && !late);
+                row.attended += u64::from(attended);
+            }
+        }
+        Ok(rows.into_values().collect())
+    }
+
+    pub async fn sla_compliance(&self, actor: &Actor, period: Period) -> Result<Vec<SlaRow>, ListError> {
+        let (cases, _) = self.active_cases(actor, None).await?;
+        let mut tally: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
+        for case in cases.iter().filter(|c| period.contains(c.closed_at)) {
+            let events = self.case_events(&actor.tenant, case.id).await?;
+            let late = events.iter().rev().find_map(|e| match &e.kind {
+                crate::history::EventKind::SlaMet { clock, late } if clock == "resolution" => Some(*late),
+                _ => None,
+            });
+            let Some(late) = late else { continue };
+            let agent = case.owner.as_ref().map_or_else(|| "(unassigned)".to_owned(), ToString::to_string);
+            for key in [("type".to_owned(), case.case_type.to_string()), ("agent".to_owned(), agent)] {
+                let entry = tally.entry(key).or_default();
+                if late { entry.1 += 1 } else { entry.0 += 1 }
+            }
+        }
+        Ok(tally
+            .into_iter()
+            .map(|((dimension, key), (met, breached))| SlaRow {
+                dimension,
+                key,
+                met,
+                breached,
+                compliance: if met + breached == 0 {
+                    0.0
+                } else {
+                    (met as f64 * 10_000.0 / (met + breached) as f64).round() / 100.0
+                },
+            })
+            .collect())
+    }
+}

@@ -183,6 +183,13 @@ pub async fn partition_queries_filter_and_order(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(sort_keys(&between.items), ["CMT#01", "EVT#01", "EVT#02"], "inclusive on both ends");
+    for empty in [SortKeyRange::BeginsWith(String::new()), SortKeyRange::Between(String::new(), "Z".into())] {
+        let refused = store.query(&Query::partition(&pk).range(empty)).await;
+        assert!(
+            matches!(refused, Err(StoreError::InvalidRequest(_))),
+            "empty key values are refused, as DynamoDB does"
+        );
+    }
     let none = store.query(&Query::partition(partition("empty"))).await.unwrap();
     assert!(none.items.is_empty() && none.next_cursor.is_none());
 }

@@ -5,10 +5,12 @@
 
 pub mod clock;
 pub mod conformance;
+pub mod counting;
 pub mod fixtures;
 pub mod handlers;
 pub mod moto;
 pub mod queue;
+pub mod sweep_bench;
 
 /// Runs every conformance check as its own `#[tokio::test]`, each against a fresh store made by
 /// `$make` (an async expression returning something that implements `Store`).

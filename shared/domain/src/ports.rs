@@ -348,6 +348,23 @@ impl CursorPosition {
     }
 }
 
+/// Checks a query the way DynamoDB would, so both adapters refuse the same queries: a limit in
+/// range and no empty key values.
+pub fn check_query(query: &Query) -> Result<(), StoreError> {
+    if query.limit == 0 || query.limit > MAX_QUERY_LIMIT {
+        return Err(StoreError::InvalidRequest(format!("limit must be 1 to {MAX_QUERY_LIMIT}")));
+    }
+    let empty = match &query.range {
+        SortKeyRange::All => false,
+        SortKeyRange::BeginsWith(prefix) => prefix.is_empty(),
+        SortKeyRange::Between(low, high) => low.is_empty() || high.is_empty(),
+    };
+    if query.pk.is_empty() || empty {
+        return Err(StoreError::InvalidRequest("key values in a query must not be empty".into()));
+    }
+    Ok(())
+}
+
 /// Checks the limits both adapters share before a batch is written.
 pub fn check_batch(ops: &[WriteOp]) -> Result<(), StoreError> {
     if ops.is_empty() {

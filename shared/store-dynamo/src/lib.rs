@@ -16,8 +16,8 @@ use aws_sdk_dynamodb::types::{
     KeyType, Projection, ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
 };
 use gestiona_domain::ports::{
-    COUNTER_ATTRIBUTE, COUNTER_ENTITY, Condition, CursorPosition, INDEX_COUNT, Index, Item, Key, MAX_QUERY_LIMIT,
-    Query, QueryPage, RESERVED_ATTRIBUTES, SortKeyRange, Store, StoreError, WriteOp, check_batch,
+    COUNTER_ATTRIBUTE, COUNTER_ENTITY, Condition, CursorPosition, INDEX_COUNT, Index, Item, Key, Query, QueryPage,
+    RESERVED_ATTRIBUTES, SortKeyRange, Store, StoreError, WriteOp, check_batch, check_query,
 };
 use serde_json::{Map, Value};
 
@@ -274,9 +274,7 @@ impl Store for DynamoStore {
     }
 
     async fn query(&self, query: &Query) -> Result<QueryPage, StoreError> {
-        if query.limit == 0 || query.limit > MAX_QUERY_LIMIT {
-            return Err(StoreError::InvalidRequest(format!("limit must be 1 to {MAX_QUERY_LIMIT}")));
-        }
+        check_query(query)?;
         let (pk_name, sk_name) = match query.index {
             Some(index) => (index.pk_attribute(), index.sk_attribute()),
             None => ("PK", "SK"),

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use gestiona_domain::ports::{
-    COUNTER_ATTRIBUTE, COUNTER_ENTITY, Condition, CursorPosition, INDEX_COUNT, Index, Item, Key, MAX_QUERY_LIMIT,
-    Query, QueryPage, SortKeyRange, Store, StoreError, StoredItem, WriteOp, check_batch,
+    COUNTER_ATTRIBUTE, COUNTER_ENTITY, Condition, CursorPosition, INDEX_COUNT, Index, Item, Key, Query, QueryPage,
+    SortKeyRange, Store, StoreError, StoredItem, WriteOp, check_batch, check_query,
 };
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -179,9 +179,7 @@ fn first_keys<K: redb::Key + 'static, V: redb::Value + 'static>(
 }
 
 fn query_page(db: &Database, query: &Query) -> Result<QueryPage, StoreError> {
-    if query.limit == 0 || query.limit > MAX_QUERY_LIMIT {
-        return Err(StoreError::InvalidRequest(format!("limit must be 1 to {MAX_QUERY_LIMIT}")));
-    }
+    check_query(query)?;
     let cursor = query.cursor.as_deref().map(|c| CursorPosition::decode_for(c, query)).transpose()?;
     if let Some(position) = &cursor
         && !query.range.contains(position.sort_key())

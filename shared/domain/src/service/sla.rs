@@ -424,7 +424,8 @@ impl Services {
             report.buckets += 1;
             for shard in 0..keys::SLA_SHARDS {
                 let mut query = Query::index(Index::Gsi1, keys::sla_due_partition(&bucket(hour), shard))
-                    .range(SortKeyRange::Between(String::new(), upper.clone()))
+                    // "0" sorts before every instant ("2…"); DynamoDB refuses empty key values.
+                    .range(SortKeyRange::Between("0".into(), upper.clone()))
                     .limit(100);
                 loop {
                     report.queries += 1;

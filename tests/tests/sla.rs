@@ -121,7 +121,12 @@ async fn deadlines_pauses_and_each_warning_exactly_once() {
         .await
         .unwrap();
     let id = case.value.id;
-    let clocks = w.services.case_sla(&w.actor, id).await.unwrap();
+    let explained = w.services.case_sla(&w.actor, id).await.unwrap();
+    assert_eq!(
+        (explained.policy_version, explained.calendar.as_deref(), explained.calendar_version),
+        (Some(2), Some("oficina"), Some(1))
+    );
+    let clocks = explained.clocks;
     let first = clocks.iter().find(|c| c.clock == ClockKind::FirstResponse).unwrap();
     assert_eq!((first.due_at, first.warn_at), (Some(cr("2026-11-23T09:00")), Some(cr("2026-11-23T08:45"))));
     let resolution = clocks.iter().find(|c| c.clock == ClockKind::Resolution).unwrap();
@@ -151,14 +156,14 @@ async fn deadlines_pauses_and_each_warning_exactly_once() {
     let before_sweep = w.sla_events(id).await;
     w.sweep_all().await;
     assert_eq!(w.sla_events(id).await, before_sweep, "a paused clock is never due");
-    let paused = w.services.case_sla(&w.actor, id).await.unwrap();
+    let paused = w.services.case_sla(&w.actor, id).await.unwrap().clocks;
     let resolution = paused.iter().find(|c| c.clock == ClockKind::Resolution).unwrap();
     assert_eq!((resolution.status, resolution.used_minutes), (ClockStatus::Paused, 60));
     assert_eq!(resolution.paused, [(cr("2026-11-23T09:00"), None)]);
 
     // Back at 10:00 the next day: 180 minutes left → 10:00–12:00 and 13:00–14:00.
     let v = w.step(id, v, "recibir_producto", "recibido").await;
-    let resumed = w.services.case_sla(&w.actor, id).await.unwrap();
+    let resumed = w.services.case_sla(&w.actor, id).await.unwrap().clocks;
     let resolution = resumed.iter().find(|c| c.clock == ClockKind::Resolution).unwrap();
     assert_eq!((resolution.status, resolution.due_at), (ClockStatus::Running, Some(cr("2026-11-24T14:00"))));
     assert_eq!(resolution.paused, [(cr("2026-11-23T09:00"), Some(cr("2026-11-24T10:00")))]);
@@ -196,6 +201,7 @@ async fn deadlines_pauses_and_each_warning_exactly_once() {
         .case_sla(&w.actor, id)
         .await
         .unwrap()
+        .clocks
         .into_iter()
         .find(|c| c.clock == ClockKind::Resolution)
         .unwrap();

@@ -14,7 +14,9 @@ fn logical_id(function: Function) -> String {
 fn every_route_is_in_the_template_on_its_function() {
     let template = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml")).unwrap();
     for function in Function::ALL {
-        let start = template.find(&format!("\n  {}:\n", logical_id(function))).unwrap_or_else(|| panic!("{} missing", logical_id(function)));
+        let start = template
+            .find(&format!("\n  {}:\n", logical_id(function)))
+            .unwrap_or_else(|| panic!("{} missing", logical_id(function)));
         let rest = &template[start + 1..];
         let end = rest.find("\n  ").map(|i| {
             // The block ends at the next top-level resource (two-space indent, not deeper).

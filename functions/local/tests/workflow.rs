@@ -669,6 +669,7 @@ async fn sla_deadlines_fire_in_the_local_runner_when_its_clock_moves() {
     let clocks: Vec<&str> =
         sla.body["clocks"].as_array().unwrap().iter().map(|c| c["clock"].as_str().unwrap()).collect();
     assert_eq!(clocks, ["firstResponse", "resolution", "state"]);
+    assert_eq!((sla.body["policyVersion"].clone(), sla.body["calendar"].clone()), (json!(1), json!("oficina")));
     let first = &sla.body["clocks"][0];
     assert_eq!((first["targetMinutes"].clone(), first["status"].clone()), (json!(60), json!("running")));
     assert!(first["dueAt"].is_string() && first["warnAt"].is_string());

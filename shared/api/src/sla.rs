@@ -1,8 +1,8 @@
 //! `/calendars`, `/sla-policies/{caseType}` and `/cases/{id}/sla`.
 
 use gestiona_domain::calendar::CalendarDef;
-use gestiona_domain::service::sla::{CaseSlaError, DefineSlaError};
-use gestiona_domain::sla::{ClockReport, SlaPolicy};
+use gestiona_domain::service::sla::{CaseSla, CaseSlaError, DefineSlaError};
+use gestiona_domain::sla::SlaPolicy;
 use gestiona_domain::{CaseTypeKey, ValidationErrors, Versioned};
 use http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -45,12 +45,12 @@ fn optional_if_match(request: &Request) -> Result<Option<u64>, Problem> {
 
 #[utoipa::path(get, path = "/cases/{id}/sla", tag = "sla",
     description = "Each SLA clock of the case: target, business minutes used, paused intervals, due instant and status — recomputed from the history.",
-    params(("id" = String, Path)), responses((status = 200, body = Vec<ClockReport>)), security(("bearer" = [])))]
+    params(("id" = String, Path)), responses((status = 200, body = CaseSla)), security(("bearer" = [])))]
 pub async fn case_sla(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let id = edge::path_id(request, "id")?;
-    let clocks = api.services.case_sla(&actor, id).await?;
-    Ok(edge::json(StatusCode::OK, &serde_json::json!({ "clocks": clocks })))
+    let sla = api.services.case_sla(&actor, id).await?;
+    Ok(edge::json(StatusCode::OK, &sla))
 }
 
 #[utoipa::path(get, path = "/calendars", tag = "sla", params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),

@@ -55,6 +55,18 @@ pub enum CaseSlaError {
     Store(#[from] StoreError),
 }
 
+/// A case's clocks and what they were computed from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseSla {
+    /// Absent when the case type has no SLA policy.
+    pub policy_version: Option<u32>,
+    pub calendar: Option<String>,
+    pub calendar_version: Option<u32>,
+    pub clocks: Vec<ClockReport>,
+}
+
 /// What a clock does next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -254,15 +266,23 @@ impl Services {
     }
 
     /// `GET /cases/{id}/sla`: each clock with its target, business time used, pauses, due
-    /// instant and status, recomputed from the history.
-    pub async fn case_sla(&self, actor: &Actor, id: EntityId) -> Result<Vec<ClockReport>, CaseSlaError> {
+    /// instant and status, recomputed from the history — and the policy and calendar versions
+    /// they come from.
+    pub async fn case_sla(&self, actor: &Actor, id: EntityId) -> Result<CaseSla, CaseSlaError> {
         let case: Versioned<Case> = self.load(&keys::case(&actor.tenant, id)).await?.ok_or(CaseSlaError::NotFound)?;
         let Some((policy, calendar, _, definition)) = self.sla_context(&actor.tenant, &case.value).await? else {
-            return Ok(Vec::new());
+            return Ok(CaseSla { policy_version: None, calendar: None, calendar_version: None, clocks: Vec::new() });
         };
+        let calendar_def = self.calendar_def(&actor.tenant, &policy.calendar).await?;
         let events = self.case_events(&actor.tenant, id).await?;
         let timeline = Timeline::from_history(&case.value, &definition, &events);
-        Ok(clocks(&timeline, &policy, &definition, case.value.priority, &calendar, self.clock.now())?)
+        let clocks = clocks(&timeline, &policy, &definition, case.value.priority, &calendar, self.clock.now())?;
+        Ok(CaseSla {
+            policy_version: Some(policy.version),
+            calendar: Some(policy.calendar.clone()),
+            calendar_version: calendar_def.map(|c| c.version),
+            clocks,
+        })
     }
 
     /// Re-arms a case's clocks for a change being written: SLA history events for clocks that

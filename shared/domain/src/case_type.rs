@@ -231,6 +231,17 @@ impl CaseType {
         self.actions.iter().find(|a| a.key == key)
     }
 
+    /// Supervisors of a case in `state`: the state's, then the type's, without repeats.
+    pub fn supervisors_of(&self, state: &str) -> Vec<UserId> {
+        let mut all: Vec<UserId> = self.state(state).map(|s| s.supervisors.clone()).unwrap_or_default();
+        for supervisor in &self.supervisors {
+            if !all.contains(supervisor) {
+                all.push(supervisor.clone());
+            }
+        }
+        all
+    }
+
     pub fn custom_field(&self, key: &str) -> Option<&CustomFieldDef> {
         self.custom_fields.iter().find(|f| f.key == key)
     }

@@ -95,6 +95,24 @@ pub async fn serve_http(function: Function) -> Result<(), lambda_http::Error> {
     .await
 }
 
+/// The whole life of a scheduled function (EventBridge): configuration and clients once, then
+/// `job` on every invocation, its error failing the invocation (metrics, alarms, retries).
+pub async fn serve_scheduled<F, Fut>(job: F) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(Services) -> Fut,
+    Fut: std::future::Future<Output = Result<serde_json::Value, lambda_runtime::Error>>,
+{
+    gestiona_api::init_tracing();
+    let config = HttpConfig::from_env()?;
+    let services = services(config.table, config.queues).await;
+    let job = &job;
+    let services = &services;
+    lambda_runtime::run(lambda_runtime::service_fn(move |_: lambda_runtime::LambdaEvent<serde_json::Value>| {
+        job(services.clone())
+    }))
+    .await
+}
+
 /// The sender for tenants without their own identity (the notifier).
 pub const SENDER_VARIABLE: &str = "GESTIONA_SENDER";
 /// The SES configuration set (bounce and complaint events), optional.

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::cases::case_item;
-use super::transitions::ChangeSet;
+use super::transitions::{ChangeSet, EffectSubject};
 use super::{ListError, PageRequest, Services, list_page};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::calendar::{Calendar, CalendarDef, CalendarError};
@@ -365,12 +365,7 @@ impl Services {
                 &Query::partition(keys::case_partition(tenant, case.id)).range(SortKeyRange::BeginsWith("SLA#".into())),
             )
             .await?;
-        let supervisors: Vec<UserId> = {
-            let mut all: Vec<UserId> = definition.state(&case.state).map(|s| s.supervisors.clone()).unwrap_or_default();
-            all.extend(definition.supervisors.iter().cloned());
-            all.dedup();
-            all
-        };
+        let supervisors = definition.supervisors_of(&case.state);
         for kind in [ClockKind::FirstResponse, ClockKind::Resolution, ClockKind::State] {
             let key = keys::sla_entry(tenant, case.id, kind.as_str());
             let current = existing.items.iter().find(|i| i.key == key);
@@ -510,40 +505,33 @@ impl Services {
             "level": stage.level,
         }});
         // Escalations that change the case read it (rare); warnings and breaches need only the entry.
-        let mut case: Case = match stage.action {
-            Some(EscalationAction::ReassignToSupervisor | EscalationAction::RaisePriority) => {
-                report.items_read += 1;
-                let Some(current) = self.store.get(&case_key).await? else { return Ok(false) };
-                change.version = current.version + 1;
-                let mut case: Case = current.parse_body()?;
-                let previous = case.owner.clone();
-                match stage.action {
-                    Some(EscalationAction::RaisePriority) => {
-                        case.priority = match case.priority {
-                            Priority::Low => Priority::Normal,
-                            Priority::Normal => Priority::High,
-                            Priority::High | Priority::Urgent => Priority::Urgent,
-                        }
-                    }
-                    _ => {
-                        if let Some(supervisor) = entry.supervisors.first() {
-                            case.owner = Some(supervisor.clone());
-                        }
-                    }
-                }
-                case.updated_at = now;
-                change.ops.push(WriteOp::Put {
-                    item: case_item(&actor, &case, change.version)?,
-                    condition: Condition::VersionIs(current.version),
-                });
-                if case.owner != previous {
-                    self.assign_ops(&actor, &case, previous, Some("sla-escalation".into()), &mut change)?;
-                }
-                case
+        let mut owner = entry.owner.clone();
+        if let Some(action @ (EscalationAction::ReassignToSupervisor | EscalationAction::RaisePriority)) = stage.action
+        {
+            report.items_read += 1;
+            let Some(current) = self.store.get(&case_key).await? else { return Ok(false) };
+            change.version = current.version + 1;
+            let mut case: Case = current.parse_body()?;
+            let previous = case.owner.clone();
+            if action == EscalationAction::RaisePriority {
+                case.priority = match case.priority {
+                    Priority::Low => Priority::Normal,
+                    Priority::Normal => Priority::High,
+                    Priority::High | Priority::Urgent => Priority::Urgent,
+                };
+            } else if let Some(supervisor) = entry.supervisors.first() {
+                case.owner = Some(supervisor.clone());
             }
-            _ => placeholder_case(&entry, now),
-        };
-        case.owner = case.owner.clone().or(entry.owner.clone());
+            case.updated_at = now;
+            change.ops.push(WriteOp::Put {
+                item: case_item(&actor, &case, change.version)?,
+                condition: Condition::VersionIs(current.version),
+            });
+            if case.owner != previous {
+                self.assign_ops(&actor, &case, previous, Some("sla-escalation".into()), &mut change)?;
+            }
+            owner = case.owner.clone();
+        }
         let (event, template, recipients) = match stage.kind {
             StageKind::Warn => (
                 EventKind::SlaWarned { clock: clock.clone(), due_at: entry.due_at },
@@ -570,7 +558,13 @@ impl Services {
         };
         // Version 0: recorded by the sweep without reading the case (unless it changed it).
         change.ops.push(self.history_op(&actor, entry.case_id, change.version, self.new_id(), event)?);
-        let definition = supervisors_only(entry.supervisors.clone());
+        let subject = EffectSubject {
+            id: entry.case_id,
+            owner: owner.as_ref(),
+            supervisors: entry.supervisors.clone(),
+            contact_id: None,
+            account_id: None,
+        };
         for to in recipients {
             let effect = Effect::Notify { to, template: template.into() };
             // One effect per recipient kind: owner and supervisor e-mails are distinct effects.
@@ -579,7 +573,7 @@ impl Services {
                 stage.level,
                 serde_json::to_value(to).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
             );
-            self.effect_ops(&actor, &case, Some(&definition), &rule, &effect, &mut change)?;
+            self.effect_ops(&actor, &subject, &rule, &effect, &mut change)?;
         }
         match self.store.write(change.ops).await {
             Ok(()) => {
@@ -613,47 +607,4 @@ fn entry_item(entry: &SlaEntry, version: u64, now: Timestamp) -> Result<Item, St
         item = item.with_index(Index::Gsi1, due);
     }
     Ok(item)
-}
-
-/// The parts of a case a warning or breach e-mail needs, from the entry alone.
-fn placeholder_case(entry: &SlaEntry, now: Timestamp) -> Case {
-    Case {
-        id: entry.case_id,
-        case_type: CaseTypeKey::parse("sla").expect("valid"),
-        type_version: 0,
-        subject: String::new(),
-        description: None,
-        state: entry.state.clone().unwrap_or_default(),
-        state_class: crate::case_type::StateClass::Open,
-        account_id: None,
-        contact_id: None,
-        owner: entry.owner.clone(),
-        branch: None,
-        channel: Default::default(),
-        priority: Default::default(),
-        amount: None,
-        custom_fields: Default::default(),
-        archived: false,
-        created_at: now,
-        created_by: UserId::parse("system").expect("valid"),
-        updated_at: now,
-        updated_by: UserId::parse("system").expect("valid"),
-        closed_at: None,
-        last_step: None,
-    }
-}
-
-/// A definition that names only supervisors, for resolving the recipients of SLA e-mails.
-fn supervisors_only(supervisors: Vec<UserId>) -> CaseType {
-    CaseType {
-        key: CaseTypeKey::parse("sla").expect("valid"),
-        name: String::new(),
-        version: 0,
-        description: None,
-        initial_state: String::new(),
-        states: Vec::new(),
-        actions: Vec::new(),
-        custom_fields: Vec::new(),
-        supervisors,
-    }
 }

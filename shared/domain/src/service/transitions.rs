@@ -53,6 +53,27 @@ pub struct TransitionOutcome {
     pub follow_up: Option<EntityId>,
 }
 
+/// What an effect is about: the parts of a case its message names.
+pub(crate) struct EffectSubject<'a> {
+    pub id: EntityId,
+    pub owner: Option<&'a UserId>,
+    pub supervisors: Vec<UserId>,
+    pub contact_id: Option<EntityId>,
+    pub account_id: Option<EntityId>,
+}
+
+impl<'a> EffectSubject<'a> {
+    pub fn of(case: &'a Case, supervisors: Vec<UserId>) -> Self {
+        Self {
+            id: case.id,
+            owner: case.owner.as_ref(),
+            supervisors,
+            contact_id: case.contact_id,
+            account_id: case.account_id,
+        }
+    }
+}
+
 /// Writes and effects gathered for one atomic change of a case.
 pub(crate) struct ChangeSet {
     pub ops: Vec<WriteOp>,
@@ -159,15 +180,14 @@ impl Services {
         let kind = EventKind::Assigned { from: previous, to: assignee.clone(), pool };
         change.ops.push(self.history_op(actor, case.id, change.version, self.new_id(), kind)?);
         let notify = Effect::Notify { to: Recipient::Owner, template: ASSIGNED_TEMPLATE.into() };
-        self.effect_ops(actor, case, None, "assigned", &notify, change)
+        self.effect_ops(actor, &EffectSubject::of(case, Vec::new()), "assigned", &notify, change)
     }
 
     /// Adds one notification or document effect: its outbox entry and an `effectEnqueued` event.
     pub(crate) fn effect_ops(
         &self,
         actor: &Actor,
-        case: &Case,
-        definition: Option<&CaseType>,
+        case: &EffectSubject<'_>,
         rule: &str,
         effect: &Effect,
         change: &mut ChangeSet,
@@ -176,15 +196,8 @@ impl Services {
         let (kind, template, details) = match effect {
             Effect::Notify { to, template } => {
                 let users: Vec<&UserId> = match to {
-                    Recipient::Owner => case.owner.iter().collect(),
-                    Recipient::Supervisor => definition
-                        .map(|d| {
-                            let state = d.state(&case.state).map(|s| s.supervisors.iter()).into_iter().flatten();
-                            let mut all: Vec<&UserId> = state.chain(d.supervisors.iter()).collect();
-                            all.dedup();
-                            all
-                        })
-                        .unwrap_or_default(),
+                    Recipient::Owner => case.owner.iter().copied().collect(),
+                    Recipient::Supervisor => case.supervisors.iter().collect(),
                     Recipient::Customer => Vec::new(),
                 };
                 let details = json!({
@@ -302,7 +315,8 @@ impl Services {
                 }
                 other => {
                     let rule = format!("{}.{}#{index}", plan.action, plan.result);
-                    self.effect_ops(actor, &case, Some(&definition), &rule, other, &mut change)?;
+                    let subject = EffectSubject::of(&case, definition.supervisors_of(&case.state));
+                    self.effect_ops(actor, &subject, &rule, other, &mut change)?;
                 }
             }
         }

@@ -289,3 +289,26 @@ async fn a_missed_run_catches_up_and_reads_only_what_is_due() {
         assert!(events.contains(&"warned firstResponse".to_owned()), "{events:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn archiving_a_case_stops_its_clocks() {
+    let w = world(embedded()).await;
+    w.set("2026-11-23T08:00");
+    let case = w
+        .services
+        .create_case(
+            &w.actor,
+            serde_json::from_value(serde_json::json!({"type": "devolucion", "subject": "Duplicado", "owner": "ana"}))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    w.services.archive_case(&w.actor, case.value.id, case.version).await.unwrap();
+    w.set("2026-11-30T08:00");
+    w.sweep_all().await;
+    assert_eq!(
+        w.sla_events(case.value.id).await,
+        ["started firstResponse", "started resolution"],
+        "no warning for an archived case"
+    );
+}

@@ -347,13 +347,29 @@ impl Services {
         case.updated_at = self.clock.now();
         case.updated_by = actor.user.clone();
         let version = expected + 1;
-        let ops = vec![
+        let mut ops = vec![
             WriteOp::Put { item: case_item(actor, &case, version)?, condition: Condition::VersionIs(expected) },
             self.history_op(actor, case.id, version, self.new_id(), EventKind::Archived)?,
         ];
+        // An archived case's clocks stop: its SLA entries leave the due index with it.
+        let armed = self
+            .store
+            .query(
+                &Query::partition(keys::case_partition(&actor.tenant, id))
+                    .range(SortKeyRange::BeginsWith("SLA#".into())),
+            )
+            .await?;
+        ops.extend(
+            armed
+                .items
+                .into_iter()
+                .map(|item| WriteOp::Delete { key: item.key, condition: Condition::VersionIs(item.version) }),
+        );
         match self.store.write(ops).await {
             Ok(()) => Ok(()),
             Err(StoreError::ConditionFailed { index: 0 }) => Err(ArchiveCaseError::Stale { expected }),
+            // The sweep advanced a clock meanwhile: the case itself is unchanged, try again.
+            Err(StoreError::ConditionFailed { .. }) => Err(ArchiveCaseError::Stale { expected }),
             Err(e) => Err(e.into()),
         }
     }

@@ -1,0 +1,20 @@
+//! The SAM template passes cfn-lint (installed by the test command; missing is a failure).
+
+use std::process::Command;
+
+#[test]
+fn the_sam_template_lints_clean() {
+    let venv = std::env::var("GESTIONA_TEST_VENV")
+        .expect("GESTIONA_TEST_VENV is not set: run the test command `tests/run`, which installs cfn-lint");
+    let template = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml");
+    let output = Command::new(format!("{venv}/bin/cfn-lint"))
+        .arg(template)
+        .output()
+        .expect("cfn-lint runs (installed by tests/run)");
+    assert!(
+        output.status.success(),
+        "cfn-lint found problems:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

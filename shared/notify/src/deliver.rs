@@ -14,7 +14,8 @@ use gestiona_domain::history::EventKind;
 use gestiona_domain::ports::{EffectMessage, MailError, Mailer, OutgoingEmail, StoreError};
 use gestiona_domain::service::Services;
 use gestiona_domain::service::directory::Claim;
-use gestiona_domain::{Actor, EntityId, Role, TenantId, UserId, keys};
+use gestiona_domain::service::tenants::Tenant;
+use gestiona_domain::{Actor, EntityId, Role, TenantId, UserId, Versioned, keys};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -128,22 +129,17 @@ impl Notifier {
             }
             Err(gestiona_domain::service::cases::GetCaseError::Store(e)) => return Err(e.into()),
         };
-        let (context, recipients) = self.case_context(&system, &case.value, &request).await?;
         let tenant_record = self.services.tenant(&tenant).await?;
+        let (context, recipients) = self.case_context(&system, tenant_record.as_ref(), &case.value, &request).await?;
         let from = tenant_record.and_then(|t| t.sender).unwrap_or_else(|| self.default_sender.clone());
         let mut delivery = Delivery::default();
         if recipients.is_empty() {
-            self.record(
-                &system,
-                &case.value,
-                case.version,
-                EventKind::NotificationSkipped {
-                    effect_id: message.effect_id.clone(),
-                    template: request.template.clone(),
-                    reason: "no recipient with an e-mail address".into(),
-                },
-            )
-            .await?;
+            let kind = EventKind::NotificationSkipped {
+                effect_id: message.effect_id.clone(),
+                template: request.template.clone(),
+                reason: "no recipient with an e-mail address".into(),
+            };
+            self.settle(&system, &case, kind, None).await?;
             delivery.skipped += 1;
             return Ok(delivery);
         }
@@ -159,18 +155,12 @@ impl Notifier {
             };
             let marketing = gestiona_domain::templates::is_marketing(&request.template);
             if marketing && self.services.is_opted_out(&tenant, &recipient.email).await? {
-                self.record(
-                    &system,
-                    &case.value,
-                    case.version,
-                    EventKind::NotificationSkipped {
-                        effect_id: message.effect_id.clone(),
-                        template: request.template.clone(),
-                        reason: format!("{} opted out of marketing e-mail", recipient.email),
-                    },
-                )
-                .await?;
-                self.services.complete_effect(&tenant, &unit, version, json!({"skipped": "opted out"})).await?;
+                let kind = EventKind::NotificationSkipped {
+                    effect_id: message.effect_id.clone(),
+                    template: request.template.clone(),
+                    reason: format!("{} opted out of marketing e-mail", recipient.email),
+                };
+                self.settle(&system, &case, kind, Some((&unit, version, json!({"skipped": "opted out"})))).await?;
                 delivery.skipped += 1;
                 continue;
             }
@@ -187,34 +177,24 @@ impl Notifier {
             let outcome = self.send_one(&from, &recipient, &request.template, &data, &unit).await;
             match outcome {
                 Ok(message_id) => {
-                    self.record(
-                        &system,
-                        &case.value,
-                        case.version,
-                        EventKind::Notified {
-                            effect_id: message.effect_id.clone(),
-                            template: request.template.clone(),
-                            to: vec![recipient.email.clone()],
-                            message_id: message_id.clone(),
-                        },
-                    )
-                    .await?;
-                    self.services.complete_effect(&tenant, &unit, version, json!({"messageId": message_id})).await?;
+                    let outcome = json!({"messageId": message_id});
+                    let kind = EventKind::Notified {
+                        effect_id: message.effect_id.clone(),
+                        template: request.template.clone(),
+                        to: vec![recipient.email.clone()],
+                        message_id,
+                    };
+                    self.settle(&system, &case, kind, Some((&unit, version, outcome))).await?;
                     delivery.sent += 1;
                 }
                 Err(SendFailure::Permanent(reason)) => {
-                    self.record(
-                        &system,
-                        &case.value,
-                        case.version,
-                        EventKind::NotificationFailed {
-                            effect_id: message.effect_id.clone(),
-                            template: request.template.clone(),
-                            reason: reason.clone(),
-                        },
-                    )
-                    .await?;
-                    self.services.complete_effect(&tenant, &unit, version, json!({"failed": reason})).await?;
+                    let outcome = json!({"failed": reason});
+                    let kind = EventKind::NotificationFailed {
+                        effect_id: message.effect_id.clone(),
+                        template: request.template.clone(),
+                        reason,
+                    };
+                    self.settle(&system, &case, kind, Some((&unit, version, outcome))).await?;
                     delivery.failed += 1;
                 }
                 Err(SendFailure::Retry(reason)) => {
@@ -271,29 +251,36 @@ impl Notifier {
         Err(SendFailure::Retry("throttled".into()))
     }
 
-    async fn record(&self, actor: &Actor, case: &Case, version: u64, kind: EventKind) -> Result<(), StoreError> {
-        let op = self.services.history_op(
-            actor,
-            case.id,
-            version,
-            EntityId::from_ulid(self.services.ids.next_id()),
-            kind,
-        )?;
-        self.services.store.write(vec![op]).await
+    /// Records what happened on the case's history, then completes the recipient's claim (if
+    /// one was taken) with the outcome.
+    async fn settle(
+        &self,
+        actor: &Actor,
+        case: &Versioned<Case>,
+        kind: EventKind,
+        claim: Option<(&str, u64, Value)>,
+    ) -> Result<(), StoreError> {
+        let id = EntityId::from_ulid(self.services.ids.next_id());
+        let op = self.services.history_op(actor, case.value.id, case.version, id, kind)?;
+        self.services.store.write(vec![op]).await?;
+        if let Some((unit, version, outcome)) = claim {
+            self.services.complete_effect(&actor.tenant, unit, version, outcome).await?;
+        }
+        Ok(())
     }
 
     /// The template data and the recipients of a case notification.
     async fn case_context(
         &self,
         system: &Actor,
+        tenant_record: Option<&Tenant>,
         case: &Case,
         request: &Request,
     ) -> Result<(Value, Vec<Recipient>), NotifyError> {
         let tenant = &system.tenant;
         let definition = self.services.definition_of(tenant, &case.case_type, case.type_version).await?;
         let state_name = |key: &str| definition.state(key).map_or_else(|| key.to_owned(), |s| s.name.clone());
-        let tenant_record = self.services.tenant(tenant).await?;
-        let (tenant_name, address, logo, app_url) = match &tenant_record {
+        let (tenant_name, address, logo, app_url) = match tenant_record {
             Some(t) => (t.name.clone(), t.address.clone(), t.logo_url.clone(), t.app_url.clone()),
             None => (tenant.to_string(), None, None, None),
         };
@@ -336,7 +323,7 @@ impl Notifier {
             {
                 let name =
                     format!("{} {}", contact.value.first_name, contact.value.last_name.clone().unwrap_or_default());
-                let locale = contact.value.locale.clone().or_else(|| tenant_record.as_ref().map(|t| t.locale.clone()));
+                let locale = contact.value.locale.clone().or_else(|| tenant_record.map(|t| t.locale.clone()));
                 recipients.push(Recipient {
                     name: name.trim().to_owned(),
                     email,

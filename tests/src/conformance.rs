@@ -327,12 +327,12 @@ pub async fn concurrent_versioned_writes_have_one_winner(store: Arc<dyn Store>) 
 
 pub async fn counters_increment_atomically(store: Arc<dyn Store>) {
     let key = Key::new(partition("counter"), "#COUNTER");
-    assert_eq!(store.increment(&key, 1).await.unwrap(), 1, "a missing counter starts at 0");
+    assert_eq!(store.increment(&key, 1, None).await.unwrap(), 1, "a missing counter starts at 0");
     let mut tasks = Vec::new();
     for _ in 0..20 {
         let store = Arc::clone(&store);
         let key = key.clone();
-        tasks.push(tokio::spawn(async move { store.increment(&key, 1).await.unwrap() }));
+        tasks.push(tokio::spawn(async move { store.increment(&key, 1, None).await.unwrap() }));
     }
     let mut values = Vec::new();
     for task in tasks {
@@ -340,7 +340,8 @@ pub async fn counters_increment_atomically(store: Arc<dyn Store>) {
     }
     values.sort_unstable();
     assert_eq!(values, (2..=21).collect::<Vec<_>>(), "no two increments see the same value");
-    assert_eq!(store.increment(&key, -21).await.unwrap(), 0);
+    assert_eq!(store.increment(&key, -21, Some(1_900_000_000)).await.unwrap(), 0);
     let stored = store.get(&key).await.unwrap().expect("the counter is an item");
     assert_eq!(stored.body["count"], 0);
+    assert_eq!(stored.ttl, Some(1_900_000_000), "a window counter expires");
 }

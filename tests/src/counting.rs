@@ -56,7 +56,7 @@ impl Store for CountingStore {
         self.counts.items_from_queries.fetch_add(page.items.len(), Ordering::SeqCst);
         Ok(page)
     }
-    async fn increment(&self, key: &Key, by: i64) -> Result<i64, StoreError> {
-        self.inner.increment(key, by).await
+    async fn increment(&self, key: &Key, by: i64, ttl: Option<i64>) -> Result<i64, StoreError> {
+        self.inner.increment(key, by, ttl).await
     }
 }

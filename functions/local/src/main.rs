@@ -143,7 +143,7 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
         tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
     let address = listener.local_addr()?;
     print_banner(address, &data_dir, seeded, &banner_tokens);
-    axum::serve(listener, runner.router()).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, runner.router().into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await?;
     relay.abort();
     sweeps.abort();
     notifications.abort();
@@ -200,6 +200,7 @@ fn print_banner(address: SocketAddr, data_dir: &std::path::Path, seeded: bool, t
         let _ = writeln!(text, "\nTry:");
         let _ = writeln!(text, "  curl -s -H \"Authorization: Bearer $TOKEN_ANA\" {base}/cases");
         let _ = writeln!(text, "  curl -s -H \"Authorization: Bearer $TOKEN_ANA\" {base}/case-types");
+        let _ = writeln!(text, "  open {base}/f/{DEMO_TENANT}/contacto   # the demo web form; its leads: {base}/leads");
     }
     let _ =
         writeln!(text, "\nE-mails are written to {}/outbox/ (list them: gestiona-local outbox).", data_dir.display());

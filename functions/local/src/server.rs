@@ -3,10 +3,11 @@
 //! handler, so requests run through exactly the code that runs in Lambda.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use base64::Engine;
 use gestiona_api::problem::Problem;
 use gestiona_api::{Api, ROUTES, Route};
@@ -66,7 +67,11 @@ impl Runner {
     }
 }
 
-async fn serve(State(runner): State<Arc<Runner>>, request: axum::extract::Request) -> axum::response::Response {
+async fn serve(
+    State(runner): State<Arc<Runner>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
     let (parts, body) = request.into_parts();
     let body = match axum::body::to_bytes(body, MAX_PAYLOAD_BYTES).await {
         Ok(bytes) => bytes,
@@ -76,7 +81,7 @@ async fn serve(State(runner): State<Arc<Runner>>, request: axum::extract::Reques
             return to_axum(problem.into_response());
         }
     };
-    to_axum(runner.handle(&parts.method, &parts.uri, &parts.headers, body).await)
+    to_axum(runner.handle(&parts.method, &parts.uri, &parts.headers, body, peer.ip()).await)
 }
 
 impl Runner {
@@ -86,6 +91,7 @@ impl Runner {
         uri: &Uri,
         headers: &HeaderMap,
         body: Bytes,
+        source_ip: IpAddr,
     ) -> lambda_http::Response<lambda_http::Body> {
         if uri.path() == "/_local/clock" {
             return self.clock_control(method, headers, &body);
@@ -94,6 +100,17 @@ impl Runner {
             Ok(matched) => matched,
             Err(_) => return Problem::not_found().detail(format!("no route for {}", uri.path())).into_response(),
         };
+        if *method == Method::OPTIONS {
+            // API Gateway answers CORS preflights itself (the API's CorsConfiguration).
+            return lambda_http::Response::builder()
+                .status(StatusCode::NO_CONTENT)
+                .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+                .header(header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+                .header(header::ACCESS_CONTROL_ALLOW_HEADERS, "authorization, content-type, if-match, idempotency-key")
+                .header(header::ACCESS_CONTROL_MAX_AGE, "600")
+                .body(lambda_http::Body::Empty)
+                .expect("a valid response");
+        }
         let Some(route) = matched.value.get(method.as_str()).copied() else {
             let mut allowed: Vec<&str> = matched.value.keys().copied().collect();
             allowed.sort_unstable();
@@ -113,7 +130,7 @@ impl Runner {
         };
         let params: HashMap<String, String> =
             matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-        let event = api_gateway_event(route, &params, method, uri, headers, &body, claims.as_ref());
+        let event = api_gateway_event(route, &params, method, uri, headers, &body, claims.as_ref(), source_ip);
         match lambda_http::request::from_str(&event.to_string()) {
             Ok(request) => self.api.handle(route.function, request).await,
             Err(e) => {
@@ -178,6 +195,7 @@ impl Runner {
 }
 
 /// The API Gateway HTTP API payload-v2 event for one request.
+#[expect(clippy::too_many_arguments, reason = "one event field per argument, called once")]
 fn api_gateway_event(
     route: &Route,
     path_parameters: &HashMap<String, String>,
@@ -186,6 +204,7 @@ fn api_gateway_event(
     headers: &HeaderMap,
     body: &[u8],
     claims: Option<&HashMap<String, String>>,
+    source_ip: IpAddr,
 ) -> Value {
     let mut header_map: HashMap<String, String> = HashMap::new();
     for (name, value) in headers {
@@ -233,7 +252,7 @@ fn api_gateway_event(
                 "method": method.as_str(),
                 "path": uri.path(),
                 "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
+                "sourceIp": source_ip.to_string(),
                 "userAgent": headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default(),
             },
             "requestId": format!("local-{}", now.as_nanos()),

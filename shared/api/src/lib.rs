@@ -12,10 +12,12 @@ pub mod openapi;
 pub mod problem;
 
 mod accounts;
+mod capture;
 mod case_types;
 mod cases;
 mod contacts;
 mod directory;
+mod leads;
 mod reports;
 mod sla;
 mod transitions;
@@ -41,11 +43,21 @@ pub enum Function {
     TransitionsApi,
     /// Reports over a tenant's cases (JSON or CSV).
     ReportsApi,
+    /// Leads, forms, quarantined submissions, conversion and opportunities (staff).
+    LeadsApi,
+    /// The public form endpoint `/f/{tenant}/{form}`: no token, the smallest role.
+    LeadCapture,
 }
 
 impl Function {
-    pub const ALL: [Function; 4] =
-        [Function::AccountsApi, Function::CasesApi, Function::TransitionsApi, Function::ReportsApi];
+    pub const ALL: [Function; 6] = [
+        Function::AccountsApi,
+        Function::CasesApi,
+        Function::TransitionsApi,
+        Function::ReportsApi,
+        Function::LeadsApi,
+        Function::LeadCapture,
+    ];
 
     /// The function's name in the SAM template and its binary name.
     pub fn name(self) -> &'static str {
@@ -54,6 +66,8 @@ impl Function {
             Function::CasesApi => "cases-api",
             Function::TransitionsApi => "transitions-api",
             Function::ReportsApi => "reports-api",
+            Function::LeadsApi => "leads-api",
+            Function::LeadCapture => "lead-capture",
         }
     }
 }
@@ -80,7 +94,11 @@ const fn route(function: Function, method: &'static str, path: &'static str) -> 
     Route { function, method, path, public: false }
 }
 
-use Function::{AccountsApi, CasesApi, ReportsApi, TransitionsApi};
+const fn public(function: Function, method: &'static str, path: &'static str) -> Route {
+    Route { function, method, path, public: true }
+}
+
+use Function::{AccountsApi, CasesApi, LeadCapture, LeadsApi, ReportsApi, TransitionsApi};
 
 /// Every HTTP route and the function that serves it.
 pub const ROUTES: &[Route] = &[
@@ -121,7 +139,24 @@ pub const ROUTES: &[Route] = &[
     route(ReportsApi, "GET", "/reports/rejections"),
     route(ReportsApi, "GET", "/reports/workload"),
     route(ReportsApi, "GET", "/reports/sla"),
-    Route { function: CasesApi, method: "GET", path: "/openapi.json", public: true },
+    route(LeadsApi, "POST", "/leads"),
+    route(LeadsApi, "GET", "/leads"),
+    route(LeadsApi, "GET", "/leads/{id}"),
+    route(LeadsApi, "PATCH", "/leads/{id}"),
+    route(LeadsApi, "GET", "/leads/{id}/history"),
+    route(LeadsApi, "POST", "/leads/{id}/convert"),
+    route(LeadsApi, "GET", "/opportunities/{id}"),
+    route(LeadsApi, "GET", "/contacts/{id}/activities"),
+    route(LeadsApi, "GET", "/forms"),
+    route(LeadsApi, "GET", "/forms/{id}"),
+    route(LeadsApi, "PUT", "/forms/{id}"),
+    route(LeadsApi, "GET", "/lead-submissions"),
+    route(LeadsApi, "GET", "/lead-submissions/{id}"),
+    route(LeadsApi, "POST", "/lead-submissions/{id}/release"),
+    route(LeadsApi, "POST", "/lead-submissions/{id}/discard"),
+    public(LeadCapture, "GET", "/f/{tenant}/{form}"),
+    public(LeadCapture, "POST", "/f/{tenant}/{form}"),
+    public(CasesApi, "GET", "/openapi.json"),
 ];
 
 /// The API: the use cases plus the edge's configuration.
@@ -202,6 +237,23 @@ impl Api {
             "GET /reports/rejections" => reports::rejections(self, request).await,
             "GET /reports/workload" => reports::workload(self, request).await,
             "GET /reports/sla" => reports::sla(self, request).await,
+            "POST /leads" => leads::create(self, request).await,
+            "GET /leads" => leads::list(self, request).await,
+            "GET /leads/{id}" => leads::get(self, request).await,
+            "PATCH /leads/{id}" => leads::update(self, request).await,
+            "GET /leads/{id}/history" => leads::history(self, request).await,
+            "POST /leads/{id}/convert" => leads::convert(self, request).await,
+            "GET /opportunities/{id}" => leads::get_opportunity(self, request).await,
+            "GET /contacts/{id}/activities" => leads::contact_activities(self, request).await,
+            "GET /forms" => leads::list_forms(self, request).await,
+            "GET /forms/{id}" => leads::get_form(self, request).await,
+            "PUT /forms/{id}" => leads::put_form(self, request).await,
+            "GET /lead-submissions" => leads::list_submissions(self, request).await,
+            "GET /lead-submissions/{id}" => leads::get_submission(self, request).await,
+            "POST /lead-submissions/{id}/release" => leads::release_submission(self, request).await,
+            "POST /lead-submissions/{id}/discard" => leads::discard_submission(self, request).await,
+            "GET /f/{tenant}/{form}" => capture::page(self, request).await,
+            "POST /f/{tenant}/{form}" => capture::submit(self, request).await,
             "GET /openapi.json" => Ok(openapi::serve()),
             _ => Err(Problem::not_found()),
         }

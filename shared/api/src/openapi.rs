@@ -7,7 +7,7 @@ use lambda_http::{Body, Response};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::{accounts, case_types, cases, contacts, directory, reports, sla, transitions};
+use crate::{accounts, capture, case_types, cases, contacts, directory, leads, reports, sla, transitions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,10 @@ use crate::{accounts, case_types, cases, contacts, directory, reports, sla, tran
         reports::cases_by_state, reports::rejections, reports::workload, reports::sla,
         directory::list, directory::save, directory::opt_out,
         sla::case_sla, sla::list_calendars, sla::get_calendar, sla::put_calendar, sla::get_policy, sla::put_policy,
+        leads::create, leads::get, leads::update, leads::list, leads::history, leads::convert, leads::get_opportunity,
+        leads::contact_activities, leads::list_forms, leads::get_form, leads::put_form, leads::list_submissions,
+        leads::get_submission, leads::release_submission, leads::discard_submission,
+        capture::page, capture::submit,
     ),
     modifiers(&BearerAuth)
 )]

@@ -5,7 +5,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ids::{EntityId, UserId};
+use crate::ids::{EntityId, FormId, UserId};
+use crate::lead::{Attribution, LeadFields, LeadStatus};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -14,7 +15,7 @@ pub struct HistoryEvent {
     pub id: EntityId,
     pub at: Timestamp,
     pub actor: UserId,
-    /// The case version this event produced (or saw, for events that leave the case as is).
+    /// The case (or lead) version this event produced (or saw, for events that leave it as is).
     pub case_version: u64,
     #[serde(flatten)]
     pub kind: EventKind,
@@ -112,6 +113,28 @@ pub enum EventKind {
         clock: String,
         late: bool,
     },
+    /// Leads and contacts: a web-form post, as it arrived (after normalisation).
+    Submitted {
+        submission_id: EntityId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        form_id: Option<FormId>,
+        fields: Box<LeadFields>,
+        attribution: Box<Attribution>,
+    },
+    /// Leads: the status changed (a reason when disqualified).
+    StatusChanged {
+        from: LeadStatus,
+        to: LeadStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Leads: converted into these records.
+    Converted {
+        account_id: EntityId,
+        contact_id: EntityId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        opportunity_id: Option<EntityId>,
+    },
 }
 
 /// One field's change, with the values before and after (`null` when unset).
@@ -122,6 +145,29 @@ pub struct FieldChange {
     pub field: String,
     pub from: Value,
     pub to: Value,
+}
+
+impl FieldChange {
+    /// The top-level fields that differ between two serialisations of one record.
+    pub fn between<T: Serialize>(before: &T, after: &T) -> Vec<FieldChange> {
+        let as_map = |v: &T| match serde_json::to_value(v) {
+            Ok(Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        let (before, after) = (as_map(before), as_map(after));
+        let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
+            .filter(|n| before.get(*n) != after.get(*n))
+            .map(|n| FieldChange {
+                field: n.clone(),
+                from: before.get(n).cloned().unwrap_or(Value::Null),
+                to: after.get(n).cloned().unwrap_or(Value::Null),
+            })
+            .collect()
+    }
 }
 
 /// A comment on a case: staff notes (`internal`) or text meant for the customer.

@@ -84,6 +84,13 @@ string_id!(
 );
 
 string_id!(
+    /// The id of a public lead-capture form, unique per tenant; it appears in the form's URL.
+    FormId,
+    |s| is_slug(s, 40, &['_']),
+    "1 to 40 lowercase letters, digits, '-' or '_', starting with a letter or digit"
+);
+
+string_id!(
     /// A staff user, as the identity provider names it (the token's `sub`).
     UserId,
     |s| !s.is_empty() && s.len() <= 128 && !s.contains('#') && !s.chars().any(char::is_control),

@@ -22,6 +22,17 @@
 //! | marketing opt-out | `T#{t}#OPTOUT#{email}` | `#META` | | | |
 //! | effect claim (idempotency, TTL) | `T#{t}#EFFECT#{effectId}` | `#CLAIM` | | | |
 //!
+//! | lead | `T#{t}#LEAD#{id}` | `#META` | `T#{t}#LEADS` / `{id}` | `T#{t}#OWNER#{user}#LEADS` / `{id}` | |
+//! | lead activity | `T#{t}#LEAD#{id}` | `EVT#{eventId}` | | | |
+//! | lead outbox entry | `T#{t}#LEAD#{id}` | `OUTBOX#{effectId}` | `OUTBOX#{shard}` / `{at}#{effectId}` | | |
+//! | lead e-mail / phone (unique) | `T#{t}#UNIQUE#LEAD_EMAIL#{email}`, `…#LEAD_PHONE#{e164}` | `#UNIQUE` | | | |
+//! | form | `T#{t}#FORM#{form}` | `#CURRENT` | `T#{t}#FORMS` / `{form}` | | |
+//! | form counter (honeypot, quarantined, accepted) | `T#{t}#FORM#{form}` | `#COUNTER#{name}` | | | |
+//! | form post idempotency record (TTL) | `T#{t}#FORMPOST#{form}#{keyHash}` | `#IDEMPOTENCY` | | | |
+//! | rate-limit window (TTL) | `T#{t}#RATE#IP#{ip}#{minute}`, `T#{t}#RATE#FORM#{form}#{minute}` | `#COUNTER` | | | |
+//! | quarantined submission | `T#{t}#SUBMISSION#{id}` | `#META` | `T#{t}#SUBMISSIONS#{status}` / `{id}` | | |
+//! | opportunity | `T#{t}#OPPORTUNITY#{id}` | `#META` | | | `T#{t}#ACCOUNT#{acc}#OPPORTUNITIES` / `{id}` |
+//!
 //! | calendar | `T#{t}#CALENDAR#{key}` | `#CURRENT` | `T#{t}#CALENDARS` / `{key}` | | |
 //! | SLA policy | `T#{t}#SLAPOLICY#{caseType}` | `#CURRENT` | | | |
 //! | armed SLA clock | `T#{t}#CASE#{id}` | `SLA#{clock}` | `DUE#SLA#{hour}#{shard}` / `{at}#{t}#{id}#{clock}` | | |
@@ -36,7 +47,7 @@
 //! Ids are ULIDs, so sorting by id sorts by creation time; names in sort keys are folded
 //! (lower case, accents removed) so that a prefix query finds "José" when asked for "jose".
 
-use crate::ids::{CaseTypeKey, EntityId, TenantId, UserId};
+use crate::ids::{CaseTypeKey, EntityId, FormId, TenantId, UserId};
 use crate::ports::Key;
 
 pub const META: &str = "#META";
@@ -245,6 +256,103 @@ pub fn effect_claim(tenant: &TenantId, effect_id: &str) -> Key {
     Key::new(format!("T#{tenant}#EFFECT#{effect_id}"), "#CLAIM")
 }
 
+pub fn lead(tenant: &TenantId, id: EntityId) -> Key {
+    Key::new(lead_partition(tenant, id), META)
+}
+
+pub fn lead_partition(tenant: &TenantId, id: EntityId) -> String {
+    format!("T#{tenant}#LEAD#{id}")
+}
+
+pub fn lead_event(tenant: &TenantId, lead: EntityId, event: EntityId) -> Key {
+    Key::new(lead_partition(tenant, lead), format!("{CASE_EVENT_PREFIX}{event}"))
+}
+
+pub fn lead_outbox(tenant: &TenantId, lead: EntityId, effect_id: &str) -> Key {
+    Key::new(lead_partition(tenant, lead), format!("{CASE_OUTBOX_PREFIX}{effect_id}"))
+}
+
+/// GSI1: the tenant's leads, oldest first (ids are ULIDs, so a creation-time range is an id range).
+pub fn leads_listing(tenant: &TenantId, id: EntityId) -> Key {
+    Key::new(leads_listing_partition(tenant), id.to_string())
+}
+
+pub fn leads_listing_partition(tenant: &TenantId) -> String {
+    format!("T#{tenant}#LEADS")
+}
+
+/// GSI2: the leads one user owns.
+pub fn leads_of_owner(tenant: &TenantId, owner: &UserId, id: EntityId) -> Key {
+    Key::new(leads_of_owner_partition(tenant, owner), id.to_string())
+}
+
+pub fn leads_of_owner_partition(tenant: &TenantId, owner: &UserId) -> String {
+    format!("T#{tenant}#OWNER#{owner}#LEADS")
+}
+
+/// Uniqueness items: at most one lead per normalised e-mail, and per E.164 phone, in a tenant.
+pub fn lead_email(tenant: &TenantId, email: &str) -> Key {
+    Key::new(format!("T#{tenant}#UNIQUE#LEAD_EMAIL#{email}"), UNIQUE)
+}
+
+pub fn lead_phone(tenant: &TenantId, phone: &str) -> Key {
+    Key::new(format!("T#{tenant}#UNIQUE#LEAD_PHONE#{phone}"), UNIQUE)
+}
+
+pub fn form(tenant: &TenantId, form: &FormId) -> Key {
+    Key::new(format!("T#{tenant}#FORM#{form}"), CURRENT)
+}
+
+pub fn forms_listing(tenant: &TenantId, form: &FormId) -> Key {
+    Key::new(forms_listing_partition(tenant), form.to_string())
+}
+
+pub fn forms_listing_partition(tenant: &TenantId) -> String {
+    format!("T#{tenant}#FORMS")
+}
+
+/// A counter of a form's posts: `honeypot`, `quarantined`, `accepted`.
+pub fn form_counter(tenant: &TenantId, form: &FormId, name: &str) -> Key {
+    Key::new(format!("T#{tenant}#FORM#{form}"), format!("#COUNTER#{name}"))
+}
+
+/// The first outcome of a post with this idempotency key (a hash of the client's key).
+pub fn form_post(tenant: &TenantId, form: &FormId, key_hash: &str) -> Key {
+    Key::new(format!("T#{tenant}#FORMPOST#{form}#{key_hash}"), "#IDEMPOTENCY")
+}
+
+/// Posts from one IP address in one minute (`2026-11-22T10:15`), across the tenant's forms.
+pub fn rate_ip(tenant: &TenantId, ip: &str, minute: &str) -> Key {
+    Key::new(format!("T#{tenant}#RATE#IP#{ip}#{minute}"), "#COUNTER")
+}
+
+/// Posts to one form in one minute.
+pub fn rate_form(tenant: &TenantId, form: &FormId, minute: &str) -> Key {
+    Key::new(format!("T#{tenant}#RATE#FORM#{form}#{minute}"), "#COUNTER")
+}
+
+pub fn submission(tenant: &TenantId, id: EntityId) -> Key {
+    Key::new(format!("T#{tenant}#SUBMISSION#{id}"), META)
+}
+
+/// GSI1: submissions by status (`quarantined`, `released`, `discarded`), oldest first.
+pub fn submissions_listing(tenant: &TenantId, status: &str, id: EntityId) -> Key {
+    Key::new(submissions_listing_partition(tenant, status), id.to_string())
+}
+
+pub fn submissions_listing_partition(tenant: &TenantId, status: &str) -> String {
+    format!("T#{tenant}#SUBMISSIONS#{status}")
+}
+
+pub fn opportunity(tenant: &TenantId, id: EntityId) -> Key {
+    Key::new(format!("T#{tenant}#OPPORTUNITY#{id}"), META)
+}
+
+/// GSI3: the opportunities of one account.
+pub fn opportunities_of_account(tenant: &TenantId, account: EntityId, id: EntityId) -> Key {
+    Key::new(format!("T#{tenant}#ACCOUNT#{account}#OPPORTUNITIES"), id.to_string())
+}
+
 /// Lower case, accents and other marks removed, spaces collapsed, bounded length:
 /// the form names take in sort keys and prefix searches.
 pub fn fold_name(name: &str) -> String {
@@ -289,6 +397,42 @@ mod tests {
         assert_eq!(
             contact_email(&t(), "ana@example.com"),
             Key::new("T#acme#UNIQUE#CONTACT_EMAIL#ana@example.com", "#UNIQUE")
+        );
+    }
+
+    #[test]
+    fn lead_and_form_keys() {
+        let lead_pk = "T#acme#LEAD#00000000000000000000000007";
+        assert_eq!(lead(&t(), id(7)), Key::new(lead_pk, "#META"));
+        assert_eq!(lead_event(&t(), id(7), id(8)), Key::new(lead_pk, "EVT#00000000000000000000000008"));
+        assert_eq!(lead_outbox(&t(), id(7), "ab12"), Key::new(lead_pk, "OUTBOX#ab12"));
+        assert_eq!(leads_listing(&t(), id(7)), Key::new("T#acme#LEADS", "00000000000000000000000007"));
+        let ana = UserId::parse("ana").unwrap();
+        assert_eq!(leads_of_owner(&t(), &ana, id(7)), Key::new("T#acme#OWNER#ana#LEADS", "00000000000000000000000007"));
+        assert_eq!(lead_email(&t(), "a@b.es"), Key::new("T#acme#UNIQUE#LEAD_EMAIL#a@b.es", "#UNIQUE"));
+        assert_eq!(lead_phone(&t(), "+34600123456"), Key::new("T#acme#UNIQUE#LEAD_PHONE#+34600123456", "#UNIQUE"));
+        let f = FormId::parse("contacto").unwrap();
+        assert_eq!(form(&t(), &f), Key::new("T#acme#FORM#contacto", "#CURRENT"));
+        assert_eq!(forms_listing(&t(), &f), Key::new("T#acme#FORMS", "contacto"));
+        assert_eq!(form_counter(&t(), &f, "honeypot"), Key::new("T#acme#FORM#contacto", "#COUNTER#honeypot"));
+        assert_eq!(form_post(&t(), &f, "ff00"), Key::new("T#acme#FORMPOST#contacto#ff00", "#IDEMPOTENCY"));
+        assert_eq!(
+            rate_ip(&t(), "2001:db8::1", "2026-11-22T10:15"),
+            Key::new("T#acme#RATE#IP#2001:db8::1#2026-11-22T10:15", "#COUNTER")
+        );
+        assert_eq!(
+            rate_form(&t(), &f, "2026-11-22T10:15"),
+            Key::new("T#acme#RATE#FORM#contacto#2026-11-22T10:15", "#COUNTER")
+        );
+        assert_eq!(submission(&t(), id(9)), Key::new("T#acme#SUBMISSION#00000000000000000000000009", "#META"));
+        assert_eq!(
+            submissions_listing(&t(), "quarantined", id(9)),
+            Key::new("T#acme#SUBMISSIONS#quarantined", "00000000000000000000000009")
+        );
+        assert_eq!(opportunity(&t(), id(10)), Key::new("T#acme#OPPORTUNITY#0000000000000000000000000A", "#META"));
+        assert_eq!(
+            opportunities_of_account(&t(), id(1), id(10)),
+            Key::new("T#acme#ACCOUNT#00000000000000000000000001#OPPORTUNITIES", "0000000000000000000000000A")
         );
     }
 

@@ -14,9 +14,11 @@ pub mod calendar;
 pub mod case;
 pub mod case_type;
 pub mod contact;
+pub mod form;
 pub mod history;
 pub mod ids;
 pub mod keys;
+pub mod lead;
 pub mod money;
 pub mod ports;
 pub mod service;
@@ -27,7 +29,7 @@ pub mod validation;
 pub mod workflow;
 
 pub use actor::{Actor, Role};
-pub use ids::{CaseTypeKey, EntityId, TenantId, UserId};
+pub use ids::{CaseTypeKey, EntityId, FormId, TenantId, UserId};
 pub use validation::{FieldError, ValidationErrors};
 
 /// A stored entity with the version used for optimistic locking (`ETag` / `If-Match`).

@@ -265,8 +265,9 @@ pub trait Store: Send + Sync {
     async fn query(&self, query: &Query) -> Result<QueryPage, StoreError>;
 
     /// Atomically adds `by` to the counter item at `key` (created at 0 if absent) and returns
-    /// the new value. Concurrent increments never return the same value.
-    async fn increment(&self, key: &Key, by: i64) -> Result<i64, StoreError>;
+    /// the new value. Concurrent increments never return the same value. `ttl` (epoch seconds)
+    /// sets the item's expiry, for counters of a time window.
+    async fn increment(&self, key: &Key, by: i64, ttl: Option<i64>) -> Result<i64, StoreError>;
 
     /// Stores a new item; fails with `ConditionFailed` if the key exists.
     async fn put_new(&self, item: Item) -> Result<(), StoreError> {

@@ -19,6 +19,10 @@ pub const EMAIL_TEMPLATES: &[&str] = &[
 /// Document templates (typst, `templates/documents/{name}.typ`).
 pub const DOCUMENT_TEMPLATES: &[&str] = &["quote", "invoice", "collection_letter", "case_letter", "contract"];
 
+/// The new-lead alert to the assigned agent, and the prospect's acknowledgement.
+pub const LEAD_ASSIGNED: &str = "lead_new_assignee";
+pub const LEAD_WELCOME: &str = "lead_welcome";
+
 pub fn is_email_template(name: &str) -> bool {
     EMAIL_TEMPLATES.contains(&name)
 }

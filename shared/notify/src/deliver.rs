@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gestiona_domain::case::Case;
+use gestiona_domain::lead::Lead;
 use gestiona_domain::history::EventKind;
 use gestiona_domain::ports::{EffectMessage, MailError, Mailer, OutgoingEmail, StoreError};
 use gestiona_domain::service::Services;
@@ -109,11 +110,8 @@ impl Notifier {
     pub async fn deliver(&self, message: &EffectMessage) -> Result<Delivery, NotifyError> {
         let request: Request =
             serde_json::from_value(message.body.clone()).map_err(|e| NotifyError::Malformed(e.to_string()))?;
-        if request.kind != "notify" || request.subject.kind != "case" {
-            return Err(NotifyError::Malformed(format!(
-                "cannot notify about a {} of kind {}",
-                request.subject.kind, request.kind
-            )));
+        if request.kind != "notify" {
+            return Err(NotifyError::Malformed(format!("cannot deliver an effect of kind {}", request.kind)));
         }
         let tenant = request.tenant.clone();
         let system = Actor {
@@ -122,15 +120,25 @@ impl Notifier {
             email: None,
             role: Role::Admin,
         };
-        let case = match self.services.get_case(&system, request.subject.id).await {
-            Ok(case) => case,
-            Err(gestiona_domain::service::cases::GetCaseError::NotFound) => {
-                return Err(NotifyError::Malformed(format!("no case {} in {tenant}", request.subject.id)));
-            }
-            Err(gestiona_domain::service::cases::GetCaseError::Store(e)) => return Err(e.into()),
+        let missing = || NotifyError::Malformed(format!("no {} {} in {tenant}", request.subject.kind, request.subject.id));
+        let case = match request.subject.kind.as_str() {
+            "case" => match self.services.get_case(&system, request.subject.id).await {
+                Ok(case) => Target::Case(case),
+                Err(gestiona_domain::service::cases::GetCaseError::NotFound) => return Err(missing()),
+                Err(gestiona_domain::service::cases::GetCaseError::Store(e)) => return Err(e.into()),
+            },
+            "lead" => match self.services.get_lead(&system, request.subject.id).await {
+                Ok(lead) => Target::Lead(lead),
+                Err(gestiona_domain::service::leads::GetLeadError::NotFound) => return Err(missing()),
+                Err(gestiona_domain::service::leads::GetLeadError::Store(e)) => return Err(e.into()),
+            },
+            other => return Err(NotifyError::Malformed(format!("cannot notify about a {other}"))),
         };
         let tenant_record = self.services.tenant(&tenant).await?;
-        let (context, recipients) = self.case_context(&system, tenant_record.as_ref(), &case.value, &request).await?;
+        let (context, recipients) = match &case {
+            Target::Case(c) => self.case_context(&system, tenant_record.as_ref(), &c.value, &request).await?,
+            Target::Lead(l) => self.lead_context(&system, tenant_record.as_ref(), &l.value, &request).await?,
+        };
         let from = tenant_record.and_then(|t| t.sender).unwrap_or_else(|| self.default_sender.clone());
         let mut delivery = Delivery::default();
         if recipients.is_empty() {
@@ -251,22 +259,71 @@ impl Notifier {
         Err(SendFailure::Retry("throttled".into()))
     }
 
-    /// Records what happened on the case's history, then completes the recipient's claim (if
-    /// one was taken) with the outcome.
+    /// Records what happened on the case's (or lead's) history, then completes the recipient's
+    /// claim (if one was taken) with the outcome.
     async fn settle(
         &self,
         actor: &Actor,
-        case: &Versioned<Case>,
+        target: &Target,
         kind: EventKind,
         claim: Option<(&str, u64, Value)>,
     ) -> Result<(), StoreError> {
-        let id = EntityId::from_ulid(self.services.ids.next_id());
-        let op = self.services.history_op(actor, case.value.id, case.version, id, kind)?;
+        let op = match target {
+            Target::Case(case) => {
+                let id = EntityId::from_ulid(self.services.ids.next_id());
+                self.services.history_op(actor, case.value.id, case.version, id, kind)?
+            }
+            Target::Lead(lead) => self.services.lead_history_op(actor, lead.value.id, lead.version, kind)?,
+        };
         self.services.store.write(vec![op]).await?;
         if let Some((unit, version, outcome)) = claim {
             self.services.complete_effect(&actor.tenant, unit, version, outcome).await?;
         }
         Ok(())
+    }
+
+    /// The template data and the recipients of a lead notification: the assigned agent, or the
+    /// prospect (in the tenant's language; marketing e-mails carry an unsubscribe link).
+    async fn lead_context(
+        &self,
+        system: &Actor,
+        tenant_record: Option<&Tenant>,
+        lead: &Lead,
+        request: &Request,
+    ) -> Result<(Value, Vec<Recipient>), NotifyError> {
+        let tenant = &system.tenant;
+        let (tenant_name, address, logo, app_url, locale) = match tenant_record {
+            Some(t) => (t.name.clone(), t.address.clone(), t.logo_url.clone(), t.app_url.clone(), t.locale.clone()),
+            None => (tenant.to_string(), None, None, None, DEFAULT_LOCALE.to_owned()),
+        };
+        let unsubscribe = match (&app_url, &lead.fields.email) {
+            (Some(url), Some(email)) if gestiona_domain::templates::is_marketing(&request.template) => {
+                let email: String = form_urlencoded::byte_serialize(email.as_bytes()).collect();
+                Some(format!("{}/unsubscribe?t={tenant}&e={email}", url.trim_end_matches('/')))
+            }
+            _ => None,
+        };
+        let context = json!({
+            "tenant": {"name": tenant_name, "address": address, "logoUrl": logo},
+            "recipient": {"name": ""},
+            "link": app_url.map(|u| format!("{}/leads/{}", u.trim_end_matches('/'), lead.id)),
+            "unsubscribeUrl": unsubscribe,
+            "lead": {"name": lead.fields.name, "email": lead.fields.email, "company": lead.fields.company, "message": lead.fields.message},
+        });
+        let mut recipients = Vec::new();
+        if request.to == "customer" {
+            if let Some(email) = &lead.fields.email {
+                recipients.push(Recipient { name: lead.fields.name.clone(), email: email.clone(), locale, staff: false });
+            }
+        } else {
+            let users = if request.users.is_empty() { lead.owner.iter().cloned().collect() } else { request.users.clone() };
+            for id in users {
+                if let Some(user) = self.services.user(tenant, &id).await? {
+                    recipients.push(Recipient { name: user.name, email: user.email, locale: user.locale, staff: true });
+                }
+            }
+        }
+        Ok((context, recipients))
     }
 
     /// The template data and the recipients of a case notification.
@@ -342,6 +399,12 @@ impl Notifier {
         }
         Ok((context, recipients))
     }
+}
+
+/// What a notification is about.
+enum Target {
+    Case(Versioned<Case>),
+    Lead(Versioned<Lead>),
 }
 
 enum SendFailure {

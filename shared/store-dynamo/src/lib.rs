@@ -334,20 +334,29 @@ impl Store for DynamoStore {
         Ok(QueryPage { items, next_cursor })
     }
 
-    async fn increment(&self, key: &Key, by: i64) -> Result<i64, StoreError> {
-        self.add(key, by).await
+    async fn increment(&self, key: &Key, by: i64, ttl: Option<i64>) -> Result<i64, StoreError> {
+        self.add(key, by, ttl).await
     }
 }
 
 impl DynamoStore {
     /// `UpdateItem … ADD`: atomic on the server, no read, no retry.
-    async fn add(&self, key: &Key, by: i64) -> Result<i64, StoreError> {
-        let output = self
-            .client
-            .update_item()
+    async fn add(&self, key: &Key, by: i64, ttl: Option<i64>) -> Result<i64, StoreError> {
+        let mut request = self.client.update_item();
+        request = match ttl {
+            Some(ttl) => request
+                .update_expression(
+                    "SET #entity = if_not_exists(#entity, :entity), #ttl = :ttl ADD #count :by, #version :one",
+                )
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":ttl", AttributeValue::N(ttl.to_string())),
+            None => {
+                request.update_expression("SET #entity = if_not_exists(#entity, :entity) ADD #count :by, #version :one")
+            }
+        };
+        let output = request
             .table_name(&self.table)
             .set_key(Some(key_attributes(key)))
-            .update_expression("SET #entity = if_not_exists(#entity, :entity) ADD #count :by, #version :one")
             .expression_attribute_names("#entity", "entity")
             .expression_attribute_names("#count", COUNTER_ATTRIBUTE)
             .expression_attribute_names("#version", "version")

@@ -265,7 +265,7 @@ impl Store for EmbeddedStore {
         self.blocking(move |db| query_page(db, &query)).await
     }
 
-    async fn increment(&self, key: &Key, by: i64) -> Result<i64, StoreError> {
+    async fn increment(&self, key: &Key, by: i64, ttl: Option<i64>) -> Result<i64, StoreError> {
         let key = key.clone();
         self.blocking(move |db| {
             // redb runs one write transaction at a time: read, add and write cannot interleave.
@@ -285,7 +285,8 @@ impl Store for EmbeddedStore {
                 let value = count + by;
                 let mut body = serde_json::Map::new();
                 body.insert(COUNTER_ATTRIBUTE.into(), value.into());
-                let item = Item::new(key.clone(), COUNTER_ENTITY, version + 1, body);
+                let mut item = Item::new(key.clone(), COUNTER_ENTITY, version + 1, body);
+                item.ttl = ttl.or(current.as_ref().and_then(|c| c.ttl));
                 let bytes = serde_json::to_vec(&StoredItem::from_item(&item)).map_err(unavailable)?;
                 items.insert((key.pk.as_str(), key.sk.as_str()), bytes.as_slice()).map_err(unavailable)?;
                 value

@@ -63,7 +63,7 @@ pub struct AccountFilter {
     pub include_archived: bool,
 }
 
-fn account_item(actor: &Actor, account: &Account, version: u64) -> Result<Item, StoreError> {
+pub(super) fn account_item(actor: &Actor, account: &Account, version: u64) -> Result<Item, StoreError> {
     Ok(Item::new(keys::account(&actor.tenant, account.id), ENTITY, version, Item::body_of(account)?)
         .with_index(Index::Gsi1, keys::accounts_by_name(&actor.tenant, &account.name, account.id)))
 }

@@ -219,7 +219,7 @@ impl Services {
         let pooled = match (&input.owner, &initial.pool) {
             (None, Some(pool)) => {
                 let pool_id = format!("{}#{}", case_type.key, initial.key);
-                let agent = self.pick_agent(&actor.tenant, pool, &pool_id).await?;
+                let agent = self.pick_agent(&actor.tenant, pool, &pool_id, super::transitions::Workload::Cases).await?;
                 agent.map(|agent| (agent, pool_id))
             }
             _ => None,
@@ -249,7 +249,7 @@ impl Services {
         }
         self.arm_sla(actor, &case, None, std::slice::from_ref(&created), &mut change).await?;
         self.store.write(change.ops).await?;
-        self.publish_committed(&actor.tenant, case.id, &change.messages).await;
+        self.publish_committed(&actor.tenant, super::outbox::OutboxOwner::Case(case.id), &change.messages).await;
         Ok(Versioned { value: case, version: 1 })
     }
 
@@ -326,7 +326,7 @@ impl Services {
             Err(StoreError::ConditionFailed { index: 0 }) => return Err(UpdateCaseError::Stale { expected }),
             Err(e) => return Err(e.into()),
         }
-        self.publish_committed(&actor.tenant, case.id, &change.messages).await;
+        self.publish_committed(&actor.tenant, super::outbox::OutboxOwner::Case(case.id), &change.messages).await;
         Ok(Versioned { value: case, version })
     }
 

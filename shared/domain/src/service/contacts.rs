@@ -82,7 +82,7 @@ pub struct ContactFilter {
     pub include_archived: bool,
 }
 
-fn contact_item(actor: &Actor, contact: &Contact, version: u64) -> Result<Item, StoreError> {
+pub(super) fn contact_item(actor: &Actor, contact: &Contact, version: u64) -> Result<Item, StoreError> {
     let tenant = &actor.tenant;
     let last = contact.last_name.as_deref().unwrap_or_default();
     let mut item = Item::new(keys::contact(tenant, contact.id), ENTITY, version, Item::body_of(contact)?)
@@ -91,6 +91,11 @@ fn contact_item(actor: &Actor, contact: &Contact, version: u64) -> Result<Item, 
         item = item.with_index(Index::Gsi2, keys::contacts_of_account(tenant, account, contact.id));
     }
     Ok(item)
+}
+
+/// The e-mail uniqueness claim of a contact, as a conditional put.
+pub(super) fn email_claim_op(actor: &Actor, email: &str, contact: EntityId) -> Result<WriteOp, StoreError> {
+    Ok(WriteOp::Put { item: email_claim(actor, email, contact)?, condition: Condition::NotExists })
 }
 
 fn email_claim(actor: &Actor, email: &str, contact: EntityId) -> Result<Item, StoreError> {

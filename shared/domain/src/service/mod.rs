@@ -7,6 +7,8 @@ pub mod case_types;
 pub mod cases;
 pub mod contacts;
 pub mod directory;
+pub mod forms;
+pub mod leads;
 pub mod outbox;
 pub mod reports;
 pub mod seed;

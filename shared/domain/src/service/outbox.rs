@@ -39,22 +39,39 @@ pub struct RelayReport {
     pub failed: usize,
 }
 
+/// The record an outbox entry lives beside (in its partition), so the entry is written in the
+/// same transaction as the change that caused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OutboxOwner {
+    Case(EntityId),
+    Lead(EntityId),
+}
+
+impl OutboxOwner {
+    fn entry(self, tenant: &TenantId, effect_id: &str) -> crate::ports::Key {
+        match self {
+            Self::Case(id) => keys::case_outbox(tenant, id, effect_id),
+            Self::Lead(id) => keys::lead_outbox(tenant, id, effect_id),
+        }
+    }
+}
+
 impl Services {
-    /// The outbox entry of one effect on a case, to write with the change that caused it.
+    /// The outbox entry of one effect on a case or lead, to write with the change that caused it.
     pub(crate) fn outbox_op(
         &self,
         tenant: &TenantId,
-        case: EntityId,
+        owner: OutboxOwner,
         message: &EffectMessage,
     ) -> Result<WriteOp, StoreError> {
         let at = self.clock.now().to_string();
-        let item = Item::new(keys::case_outbox(tenant, case, &message.effect_id), ENTITY, 1, Item::body_of(message)?)
+        let item = Item::new(owner.entry(tenant, &message.effect_id), ENTITY, 1, Item::body_of(message)?)
             .with_index(Index::Gsi1, keys::outbox_listing(shard_of(&message.effect_id), &at, &message.effect_id));
         Ok(WriteOp::Put { item, condition: Condition::NotExists })
     }
 
     /// Publishes committed effects now and clears their entries. Failures are left to the relay.
-    pub(crate) async fn publish_committed(&self, tenant: &TenantId, case: EntityId, messages: &[EffectMessage]) {
+    pub(crate) async fn publish_committed(&self, tenant: &TenantId, owner: OutboxOwner, messages: &[EffectMessage]) {
         if messages.is_empty() {
             return;
         }
@@ -65,7 +82,7 @@ impl Services {
         let deletes: Vec<WriteOp> = messages
             .iter()
             .map(|m| WriteOp::Delete {
-                key: keys::case_outbox(tenant, case, &m.effect_id),
+                key: owner.entry(tenant, &m.effect_id),
                 condition: Condition::Always,
             })
             .collect();

@@ -28,6 +28,31 @@ fn fail(e: impl std::fmt::Display) -> SeedError {
 
 /// The case types described in the brochures, with their Spanish names: the definitions in
 /// `seed/case_types.json`, which must pass validation (a test checks).
+/// The demo tenant's web form, served as a page at `/f/demo/contacto`.
+pub const DEMO_FORM: &str = "contacto";
+
+/// The demo form: name, e-mail, phone, company, message, a campaign and a honeypot; leads go
+/// round robin to Ana and Carlos.
+pub fn demo_form() -> crate::form::FormDefinition {
+    serde_json::from_value(json!({
+        "name": "Contáctenos",
+        "fields": [
+            {"name": "nombre", "maps": "name", "required": true, "label": "Nombre completo"},
+            {"name": "email", "maps": "email", "required": true, "label": "Correo electrónico"},
+            {"name": "telefono", "maps": "phone", "label": "Teléfono"},
+            {"name": "empresa", "maps": "company", "label": "Empresa"},
+            {"name": "mensaje", "maps": "message", "label": "Mensaje", "maxLength": 2000},
+            {"name": "campana", "maps": "campaign", "hiddenValue": "sitio-web"}
+        ],
+        "honeypot": "website",
+        "defaultCountry": "CR",
+        "minFillSeconds": 3,
+        "assignment": {"agents": ["ana", "carlos"], "strategy": "round_robin"},
+        "locale": "es"
+    }))
+    .expect("the demo form is valid JSON for a form")
+}
+
 pub fn demo_case_types() -> Vec<CaseType> {
     serde_json::from_str(include_str!("../../seed/case_types.json")).expect("the seeded case types parse")
 }
@@ -82,6 +107,10 @@ impl Services {
             if self.sla_policy(tenant, &policy.case_type).await.map_err(fail)?.is_none() {
                 self.save_sla_policy(&admin, policy, None).await.map_err(fail)?;
             }
+        }
+        let form_id = crate::ids::FormId::parse(DEMO_FORM).map_err(fail)?;
+        if self.get_form(&admin, &form_id).await.is_err() {
+            self.put_form(&admin, form_id, None, demo_form()).await.map_err(fail)?;
         }
         let account = |name: &str, tax_id: &str, industry: &str, branch: &str| NewAccount {
             name: name.into(),
@@ -206,6 +235,11 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_form_is_valid() {
+        assert_eq!(demo_form().validate(), Ok(()));
+    }
 
     #[test]
     fn every_demo_case_type_is_valid() {

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::Services;
 use super::case_types::with_definition_version;
 use super::cases::case_item;
-use super::outbox::{case_effect_body, effect_id, queue_of};
+use super::outbox::{OutboxOwner, case_effect_body, effect_id, queue_of};
 use crate::actor::Actor;
 use crate::case::Case;
 use crate::case_type::{AgentPool, CaseType, Distribution, Effect, Recipient};
@@ -51,6 +51,13 @@ pub struct TransitionOutcome {
     pub case: Versioned<Case>,
     pub effects: Vec<EffectMessage>,
     pub follow_up: Option<EntityId>,
+}
+
+/// What least-open distribution counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Workload {
+    Cases,
+    Leads,
 }
 
 /// What an effect is about: the parts of a case its message names.
@@ -120,12 +127,14 @@ impl Services {
     }
 
     /// Chooses an agent from a pool (round robin: an atomic counter, so concurrent cases never
-    /// share a turn). `None` for manual pools.
+    /// share a turn; least open: by the open cases or leads, as `workload` says). `None` for
+    /// manual pools.
     pub(crate) async fn pick_agent(
         &self,
         tenant: &TenantId,
         pool: &AgentPool,
         pool_id: &str,
+        workload: Workload,
     ) -> Result<Option<UserId>, StoreError> {
         if pool.agents.is_empty() {
             return Ok(None);
@@ -133,14 +142,17 @@ impl Services {
         match pool.strategy {
             Distribution::Manual => Ok(None),
             Distribution::RoundRobin => {
-                let turn = self.store.increment(&keys::pool_counter(tenant, pool_id), 1).await?;
+                let turn = self.store.increment(&keys::pool_counter(tenant, pool_id), 1, None).await?;
                 let slot = (turn - 1).rem_euclid(pool.agents.len() as i64) as usize;
                 Ok(Some(pool.agents[slot].clone()))
             }
             Distribution::LeastOpen => {
                 let mut best: Option<(usize, &UserId)> = None;
                 for agent in &pool.agents {
-                    let open = self.count_open_cases(tenant, agent).await?;
+                    let open = match workload {
+                        Workload::Cases => self.count_open_cases(tenant, agent).await?,
+                        Workload::Leads => self.count_open_leads(tenant, agent).await?,
+                    };
                     if best.is_none_or(|(fewest, _)| open < fewest) {
                         best = Some((open, agent));
                     }
@@ -223,7 +235,7 @@ impl Services {
             body["context"] = change.context.clone();
         }
         let message = EffectMessage { effect_id: id.clone(), queue: queue_of(kind), body };
-        change.ops.push(self.outbox_op(tenant, case.id, &message)?);
+        change.ops.push(self.outbox_op(tenant, OutboxOwner::Case(case.id), &message)?);
         let event = EventKind::EffectEnqueued {
             effect_id: id,
             queue: message.queue.as_str().into(),
@@ -269,7 +281,7 @@ impl Services {
         let (assignee, pool) = match &plan.assignment {
             Some(Assignment::User(user)) => (Some(user.clone()), None),
             Some(Assignment::Pool { pool, pool_id }) => {
-                (self.pick_agent(tenant, pool, pool_id).await?, Some(pool_id.clone()))
+                (self.pick_agent(tenant, pool, pool_id, Workload::Cases).await?, Some(pool_id.clone()))
             }
             None => (None, None),
         };
@@ -325,7 +337,7 @@ impl Services {
             Err(StoreError::ConditionFailed { index: 0 }) => return Err(TransitionCaseError::Stale { expected }),
             Err(e) => return Err(e.into()),
         }
-        self.publish_committed(tenant, id, &change.messages).await;
+        self.publish_committed(tenant, OutboxOwner::Case(id), &change.messages).await;
         Ok(TransitionOutcome { case: Versioned { value: case, version }, effects: change.messages, follow_up })
     }
 

@@ -1,0 +1,481 @@
+//! Form administration and the public form post: validation, spam checks, quarantine and the
+//! idempotent hand-over to lead intake ([`super::leads`]).
+//!
+//! Order of a post: the form must exist and allow the page's origin; a filled honeypot is
+//! counted and dropped; the fields are mapped and validated (422 naming the form's own field);
+//! a repeated idempotency key replays the first outcome; then the rate-limit windows are
+//! counted and the signed timestamp checked, and a suspicious post is kept in quarantine
+//! rather than dropped. Everything else becomes a lead or an activity on an existing one.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::leads::{AcceptError, Intake};
+use super::{ListError, PageRequest, Services, list_page};
+use crate::actor::{Actor, Forbidden, Role};
+use crate::form::{Form, FormDefinition, FormStats, MappedSubmission, PostMeta, StoredForm, Suspicion, TOKEN_FIELD, TokenSigner};
+use crate::ids::{EntityId, FormId, TenantId, UserId};
+use crate::keys;
+use crate::lead::form_body::Fields;
+use crate::lead::{Attribution, LeadFields};
+use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
+use crate::validation::ValidationErrors;
+use crate::{Page, Versioned};
+
+pub const FORM_ENTITY: &str = "Form";
+pub const SUBMISSION_ENTITY: &str = "LeadSubmission";
+pub const POST_ENTITY: &str = "FormPost";
+/// How long a post's idempotency record is kept.
+const IDEMPOTENCY_SECONDS: i64 = 24 * 3600;
+
+/// A post to the public endpoint, as the edge parsed it.
+#[derive(Debug, Clone)]
+pub struct IncomingPost {
+    pub tenant: TenantId,
+    pub form: FormId,
+    pub fields: Fields,
+    pub meta: PostMeta,
+    /// The `Idempotency-Key` header; without one, the form's signed timestamp serves.
+    pub idempotency_key: Option<String>,
+}
+
+/// What became of a post. Stored as the idempotency record, so a retry gets the same answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum PostOutcome {
+    /// A new lead.
+    Created { lead_id: EntityId, submission_id: EntityId },
+    /// An activity on the lead that already had this e-mail or phone.
+    AttachedToLead { lead_id: EntityId, submission_id: EntityId },
+    /// An activity on the contact that already had this e-mail.
+    AttachedToContact { contact_id: EntityId, submission_id: EntityId },
+    /// Kept for staff to review.
+    Quarantined { submission_id: EntityId },
+    /// The honeypot was filled: nothing stored.
+    Dropped,
+}
+
+/// The answer to a post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostReceipt {
+    pub outcome: PostOutcome,
+    /// Where a browser goes next, if the form says.
+    pub redirect: Option<String>,
+    /// True when this is the stored answer to an earlier post with the same idempotency key.
+    pub replayed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PostRecord {
+    outcome: PostOutcome,
+    #[serde(default)]
+    redirect: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitFormError {
+    #[error("no such form")]
+    FormNotFound,
+    #[error("the form does not accept posts from this origin")]
+    OriginNotAllowed,
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PutFormError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error("the form changed since version {expected}")]
+    Stale { expected: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GetFormError {
+    #[error("no such form")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A post kept in quarantine (or released or discarded from it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Submission {
+    pub id: EntityId,
+    pub form_id: FormId,
+    /// `quarantined`, `released` or `discarded`.
+    pub status: String,
+    pub reasons: Vec<Suspicion>,
+    pub fields: LeadFields,
+    pub attribution: Attribution,
+    pub ip: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    pub received_at: Timestamp,
+    /// What release produced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub outcome: Option<PostOutcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed_by: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed_at: Option<Timestamp>,
+}
+
+pub const QUARANTINED: &str = "quarantined";
+pub const RELEASED: &str = "released";
+pub const DISCARDED: &str = "discarded";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewSubmissionError {
+    #[error("no such submission")]
+    NotFound,
+    #[error("the submission changed since version {expected}")]
+    Stale { expected: u64 },
+    #[error("the submission was already {0}")]
+    AlreadyReviewed(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn submission_item(actor_tenant: &TenantId, submission: &Submission, version: u64) -> Result<Item, StoreError> {
+    Ok(Item::new(keys::submission(actor_tenant, submission.id), SUBMISSION_ENTITY, version, Item::body_of(submission)?)
+        .with_index(Index::Gsi1, keys::submissions_listing(actor_tenant, &submission.status, submission.id)))
+}
+
+/// The actor of a public post: the form itself, with the least role.
+pub fn form_actor(tenant: &TenantId, form: &FormId) -> Actor {
+    Actor {
+        tenant: tenant.clone(),
+        user: UserId::parse(&format!("form:{form}")).expect("form ids make valid user ids"),
+        email: None,
+        role: Role::Agent,
+    }
+}
+
+/// The one-minute window an instant falls in, and when its counter may expire.
+fn minute_window(now: Timestamp) -> (String, i64) {
+    let start = now.as_second() - now.as_second().rem_euclid(60);
+    let label = Timestamp::from_second(start).map(|t| t.to_string()).unwrap_or_default();
+    (label.trim_end_matches(":00Z").to_owned(), start + 60 + 300)
+}
+
+impl Services {
+    async fn stored_form(&self, tenant: &TenantId, id: &FormId) -> Result<Option<Versioned<StoredForm>>, StoreError> {
+        self.load(&keys::form(tenant, id)).await
+    }
+
+    /// `PUT /forms/{id}`: creates the form (`expected` = None) or replaces its definition at
+    /// version `expected`. The signing key is made once and kept.
+    pub async fn put_form(
+        &self,
+        actor: &Actor,
+        id: FormId,
+        expected: Option<u64>,
+        definition: FormDefinition,
+    ) -> Result<Versioned<Form>, PutFormError> {
+        actor.require(Role::Admin)?;
+        definition.validate()?;
+        let tenant = &actor.tenant;
+        let current = self.stored_form(tenant, &id).await?;
+        let (signing_key, version, condition) = match (&current, expected) {
+            (None, None) => (self.new_signing_key(), 1, Condition::NotExists),
+            (Some(c), Some(v)) if c.version == v => (c.value.signing_key.clone(), v + 1, Condition::VersionIs(v)),
+            (Some(c), None) => return Err(PutFormError::Stale { expected: c.version }),
+            (_, Some(v)) => return Err(PutFormError::Stale { expected: v }),
+        };
+        let stored = StoredForm { id: id.clone(), definition, signing_key, updated_at: self.clock.now() };
+        let item = Item::new(keys::form(tenant, &id), FORM_ENTITY, version, Item::body_of(&stored)?)
+            .with_index(Index::Gsi1, keys::forms_listing(tenant, &id));
+        match self.store.write(vec![WriteOp::Put { item, condition }]).await {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed { .. }) => {
+                return Err(PutFormError::Stale { expected: expected.unwrap_or(0) });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let stats = self.form_stats(tenant, &id).await?;
+        Ok(Versioned { value: Form { id, definition: stored.definition, updated_at: stored.updated_at, stats }, version })
+    }
+
+    fn new_signing_key(&self) -> String {
+        let mut hash = Sha256::new();
+        for _ in 0..2 {
+            hash.update(self.ids.next_id().to_bytes());
+        }
+        hex::encode(hash.finalize())
+    }
+
+    async fn form_stats(&self, tenant: &TenantId, id: &FormId) -> Result<FormStats, StoreError> {
+        let mut stats = FormStats::default();
+        for (name, slot) in
+            [("honeypot", &mut stats.honeypot), ("quarantined", &mut stats.quarantined), ("accepted", &mut stats.accepted)]
+        {
+            if let Some(item) = self.store.get(&keys::form_counter(tenant, id, name)).await? {
+                *slot = item.body.get(crate::ports::COUNTER_ATTRIBUTE).and_then(|v| v.as_i64()).unwrap_or(0);
+            }
+        }
+        Ok(stats)
+    }
+
+    pub async fn get_form(&self, actor: &Actor, id: &FormId) -> Result<Versioned<Form>, GetFormError> {
+        let stored = self.stored_form(&actor.tenant, id).await?.ok_or(GetFormError::NotFound)?;
+        let stats = self.form_stats(&actor.tenant, id).await?;
+        let StoredForm { id, definition, updated_at, .. } = stored.value;
+        Ok(Versioned { value: Form { id, definition, updated_at, stats }, version: stored.version })
+    }
+
+    pub async fn list_forms(&self, actor: &Actor, page: &PageRequest) -> Result<Page<Versioned<Form>>, ListError> {
+        let query = Query::index(Index::Gsi1, keys::forms_listing_partition(&actor.tenant));
+        let stored: Page<Versioned<StoredForm>> = list_page(self.store.as_ref(), query, page, |_| true).await?;
+        let items = stored
+            .items
+            .into_iter()
+            .map(|f| {
+                let StoredForm { id, definition, updated_at, .. } = f.value;
+                Versioned { value: Form { id, definition, updated_at, stats: FormStats::default() }, version: f.version }
+            })
+            .collect();
+        Ok(Page { items, next_cursor: stored.next_cursor })
+    }
+
+    /// What a page needs to show the form: its definition and a freshly signed timestamp.
+    pub async fn form_for_page(
+        &self,
+        tenant: &TenantId,
+        id: &FormId,
+    ) -> Result<(FormDefinition, String), GetFormError> {
+        let stored = self.stored_form(tenant, id).await?.ok_or(GetFormError::NotFound)?.value;
+        let signer = TokenSigner { key: &stored.signing_key, tenant: tenant.as_str(), form: id.as_str() };
+        let token = signer.issue(self.clock.now(), &self.new_id().to_string());
+        Ok((stored.definition, token))
+    }
+
+    /// The public post. Never loses a legitimate post: suspicious ones are quarantined.
+    pub async fn submit_form(&self, post: IncomingPost) -> Result<PostReceipt, SubmitFormError> {
+        let tenant = &post.tenant;
+        let form = self.stored_form(tenant, &post.form).await?.ok_or(SubmitFormError::FormNotFound)?.value;
+        let definition = &form.definition;
+        if !definition.allows_origin(post.meta.origin.as_deref()) {
+            return Err(SubmitFormError::OriginNotAllowed);
+        }
+        let value_of = |name: &str| post.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        if let Some(honeypot) = &definition.honeypot
+            && value_of(honeypot).is_some_and(|v| !v.trim().is_empty())
+        {
+            self.store.increment(&keys::form_counter(tenant, &post.form, "honeypot"), 1, None).await?;
+            tracing::info!(form = %post.form, "honeypot filled: post dropped");
+            let redirect = definition.redirect_url.clone();
+            return Ok(PostReceipt { outcome: PostOutcome::Dropped, redirect, replayed: false });
+        }
+        let mut mapped = definition.map(&post.fields, &post.meta)?;
+        mapped.attribution.form_id = Some(post.form.clone());
+        let redirect = definition.redirect_for(&mapped.fields);
+
+        let token = value_of(TOKEN_FIELD);
+        let idempotency = post.idempotency_key.as_deref().or(token).map(|key| {
+            let hash = hex::encode(&Sha256::digest(key.as_bytes())[..16]);
+            keys::form_post(tenant, &post.form, &hash)
+        });
+        if let Some(key) = &idempotency
+            && let Some(record) = self.store.get(key).await?
+        {
+            let record: PostRecord = record.parse_body()?;
+            return Ok(PostReceipt { outcome: record.outcome, redirect: record.redirect, replayed: true });
+        }
+
+        let now = self.clock.now();
+        let mut reasons = Vec::new();
+        let (minute, expires) = minute_window(now);
+        let from_ip = self.store.increment(&keys::rate_ip(tenant, &post.meta.ip, &minute), 1, Some(expires)).await?;
+        if from_ip > i64::from(definition.rate_limits.per_ip_per_minute) {
+            reasons.push(Suspicion::IpRateLimit);
+        }
+        let to_form = self.store.increment(&keys::rate_form(tenant, &post.form, &minute), 1, Some(expires)).await?;
+        if to_form > i64::from(definition.rate_limits.per_form_per_minute) {
+            reasons.push(Suspicion::FormRateLimit);
+        }
+        if definition.min_fill_seconds > 0 {
+            let signer = TokenSigner { key: &form.signing_key, tenant: tenant.as_str(), form: post.form.as_str() };
+            if let Err(suspicion) = signer.check(token, now, definition.min_fill_seconds) {
+                reasons.push(suspicion);
+            }
+        }
+
+        let submission_id = self.new_id();
+        let record_op = |outcome: &PostOutcome| -> Result<Option<WriteOp>, StoreError> {
+            let Some(key) = &idempotency else { return Ok(None) };
+            let body = Item::body_of(&PostRecord { outcome: outcome.clone(), redirect: redirect.clone() })?;
+            let mut item = Item::new(key.clone(), POST_ENTITY, 1, body);
+            item.ttl = Some(now.as_second() + IDEMPOTENCY_SECONDS);
+            Ok(Some(WriteOp::Put { item, condition: Condition::NotExists }))
+        };
+        let outcome = if reasons.is_empty() {
+            let intake = Intake {
+                actor: form_actor(tenant, &post.form),
+                form: Some((&post.form, definition)),
+                submission_id,
+                mapped: &mapped,
+            };
+            // The record of the outcome depends on the outcome: the intake builds it.
+            match self.accept_submission(&intake, &|outcome| record_op(outcome).map(|o| o.into_iter().collect())).await {
+                Ok(outcome) => outcome,
+                Err(AcceptError::Extra { .. }) => return self.replay(idempotency.as_ref()).await,
+                Err(AcceptError::Store(e)) => return Err(e.into()),
+            }
+        } else {
+            let outcome = PostOutcome::Quarantined { submission_id };
+            let submission = Submission {
+                id: submission_id,
+                form_id: post.form.clone(),
+                status: QUARANTINED.into(),
+                reasons: reasons.clone(),
+                fields: mapped.fields.clone(),
+                attribution: mapped.attribution.clone(),
+                ip: post.meta.ip.clone(),
+                user_agent: post.meta.user_agent.clone(),
+                received_at: now,
+                outcome: None,
+                reviewed_by: None,
+                reviewed_at: None,
+            };
+            let mut ops = Vec::new();
+            ops.extend(record_op(&outcome)?);
+            ops.push(WriteOp::Put { item: submission_item(tenant, &submission, 1)?, condition: Condition::NotExists });
+            match self.store.write(ops).await {
+                Ok(()) => {}
+                Err(StoreError::ConditionFailed { index: 0 }) if idempotency.is_some() => {
+                    return self.replay(idempotency.as_ref()).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+            tracing::warn!(form = %post.form, ?reasons, %submission_id, "post quarantined");
+            outcome
+        };
+        let counter = if matches!(outcome, PostOutcome::Quarantined { .. }) { "quarantined" } else { "accepted" };
+        if let Err(error) = self.store.increment(&keys::form_counter(tenant, &post.form, counter), 1, None).await {
+            tracing::warn!(%error, "form counter not updated");
+        }
+        Ok(PostReceipt { outcome, redirect, replayed: false })
+    }
+
+    /// A concurrent post with the same idempotency key won: answer what it answered.
+    async fn replay(&self, key: Option<&crate::ports::Key>) -> Result<PostReceipt, SubmitFormError> {
+        let key = key.ok_or_else(|| StoreError::Unavailable("lost an idempotency race without a key".into()))?;
+        let item = self.store.get(key).await?.ok_or_else(|| StoreError::Unavailable("idempotency record vanished".into()))?;
+        let record: PostRecord = item.parse_body()?;
+        Ok(PostReceipt { outcome: record.outcome, redirect: record.redirect, replayed: true })
+    }
+
+    pub async fn list_submissions(
+        &self,
+        actor: &Actor,
+        status: &str,
+        page: &PageRequest,
+    ) -> Result<Page<Versioned<Submission>>, ListError> {
+        if ![QUARANTINED, RELEASED, DISCARDED].contains(&status) {
+            return Err(ValidationErrors::single("status", "must be quarantined, released or discarded").into());
+        }
+        let query = Query::index(Index::Gsi1, keys::submissions_listing_partition(&actor.tenant, status));
+        list_page(self.store.as_ref(), query, page, |_| true).await
+    }
+
+    pub async fn get_submission(&self, actor: &Actor, id: EntityId) -> Result<Versioned<Submission>, ReviewSubmissionError> {
+        self.load(&keys::submission(&actor.tenant, id)).await?.ok_or(ReviewSubmissionError::NotFound)
+    }
+
+    /// Releases a quarantined post: it becomes a lead (or an activity) exactly as a clean post
+    /// would, in the same write that marks it released.
+    pub async fn release_submission(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+        expected: u64,
+    ) -> Result<Versioned<Submission>, ReviewSubmissionError> {
+        let current = self.reviewable(actor, id, expected).await?;
+        let tenant = &actor.tenant;
+        let form = self.stored_form(tenant, &current.value.form_id).await?;
+        let mapped = MappedSubmission { fields: current.value.fields.clone(), attribution: current.value.attribution.clone() };
+        let intake = Intake {
+            actor: actor.clone(),
+            form: form.as_ref().map(|f| (&current.value.form_id, &f.value.definition)),
+            submission_id: id,
+            mapped: &mapped,
+        };
+        let reviewed = |status: &str, outcome: Option<PostOutcome>| {
+            let mut s = current.value.clone();
+            s.status = status.into();
+            s.outcome = outcome;
+            s.reviewed_by = Some(actor.user.clone());
+            s.reviewed_at = Some(self.clock.now());
+            s
+        };
+        let mark = |outcome: &PostOutcome| -> Result<Vec<WriteOp>, StoreError> {
+            let released = reviewed(RELEASED, Some(outcome.clone()));
+            Ok(vec![WriteOp::Put { item: submission_item(tenant, &released, expected + 1)?, condition: Condition::VersionIs(expected) }])
+        };
+        match self.accept_submission(&intake, &mark).await {
+            Ok(outcome) => Ok(Versioned { value: reviewed(RELEASED, Some(outcome)), version: expected + 1 }),
+            Err(AcceptError::Extra { .. }) => Err(ReviewSubmissionError::Stale { expected }),
+            Err(AcceptError::Store(e)) => Err(e.into()),
+        }
+    }
+
+    /// Discards a quarantined post (kept, marked discarded, for the record).
+    pub async fn discard_submission(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+        expected: u64,
+    ) -> Result<Versioned<Submission>, ReviewSubmissionError> {
+        let current = self.reviewable(actor, id, expected).await?;
+        let mut discarded = current.value;
+        discarded.status = DISCARDED.into();
+        discarded.reviewed_by = Some(actor.user.clone());
+        discarded.reviewed_at = Some(self.clock.now());
+        let item = submission_item(&actor.tenant, &discarded, expected + 1)?;
+        match self.store.write(vec![WriteOp::Put { item, condition: Condition::VersionIs(expected) }]).await {
+            Ok(()) => Ok(Versioned { value: discarded, version: expected + 1 }),
+            Err(StoreError::ConditionFailed { .. }) => Err(ReviewSubmissionError::Stale { expected }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn reviewable(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+        expected: u64,
+    ) -> Result<Versioned<Submission>, ReviewSubmissionError> {
+        let current = self.get_submission(actor, id).await?;
+        if current.version != expected {
+            return Err(ReviewSubmissionError::Stale { expected });
+        }
+        if current.value.status != QUARANTINED {
+            return Err(ReviewSubmissionError::AlreadyReviewed(current.value.status));
+        }
+        Ok(current)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minute_windows_label_and_expire() {
+        let (label, expires) = minute_window("2026-11-22T10:15:42Z".parse().unwrap());
+        assert_eq!(label, "2026-11-22T10:15");
+        assert_eq!(expires, "2026-11-22T10:16:00Z".parse::<Timestamp>().unwrap().as_second() + 300);
+    }
+}

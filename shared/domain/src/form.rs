@@ -358,9 +358,10 @@ impl FormDefinition {
         {
             e.add("assignment.agents", "must have at most 100 agents");
         }
-        for (field, template) in
-            [("notifications.assignee", &self.notifications.assignee), ("notifications.prospect", &self.notifications.prospect)]
-        {
+        for (field, template) in [
+            ("notifications.assignee", &self.notifications.assignee),
+            ("notifications.prospect", &self.notifications.prospect),
+        ] {
             if let Some(t) = template
                 && !crate::templates::is_email_template(t)
             {
@@ -439,7 +440,8 @@ impl FormDefinition {
             message: get(&FieldTarget::Message),
         };
         let fields = LeadFields::normalise(&raw, custom, &self.default_country, &field_name, &mut e);
-        let campaign = get(&FieldTarget::Campaign).and_then(|c| e.optional_text(&field_name("campaign"), Some(c), CUSTOM_VALUE_MAX, false));
+        let campaign = get(&FieldTarget::Campaign)
+            .and_then(|c| e.optional_text(&field_name("campaign"), Some(c), CUSTOM_VALUE_MAX, false));
         let attribution = Attribution {
             channel: "webForm".into(),
             form_id: None,
@@ -462,7 +464,8 @@ impl FormDefinition {
                 .replace("{name}", &fields.name)
                 .replace("{company}", fields.company.as_deref().unwrap_or_default())
                 .replace("{message}", fields.message.as_deref().unwrap_or_default());
-            let encoded: String = percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC).collect();
+            let encoded: String =
+                percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC).collect();
             return Some(format!("https://wa.me/{}?text={encoded}", w.number.trim_start_matches('+')));
         }
         self.redirect_url.clone()
@@ -656,7 +659,8 @@ mod tests {
     #[test]
     fn whatsapp_redirects_carry_the_prefilled_text() {
         let mut form = contact_form();
-        form.whatsapp = Some(WhatsAppRedirect { number: "+50688881234".into(), text: "Hola, soy {name} de {company}".into() });
+        form.whatsapp =
+            Some(WhatsAppRedirect { number: "+50688881234".into(), text: "Hola, soy {name} de {company}".into() });
         assert_eq!(form.validate(), Ok(()));
         let fields = LeadFields { name: "Ana Pérez".into(), company: Some("Café & Co".into()), ..Default::default() };
         assert_eq!(

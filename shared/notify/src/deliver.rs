@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gestiona_domain::case::Case;
-use gestiona_domain::lead::Lead;
 use gestiona_domain::history::EventKind;
+use gestiona_domain::lead::Lead;
 use gestiona_domain::ports::{EffectMessage, MailError, Mailer, OutgoingEmail, StoreError};
 use gestiona_domain::service::Services;
 use gestiona_domain::service::directory::Claim;
@@ -120,7 +120,8 @@ impl Notifier {
             email: None,
             role: Role::Admin,
         };
-        let missing = || NotifyError::Malformed(format!("no {} {} in {tenant}", request.subject.kind, request.subject.id));
+        let missing =
+            || NotifyError::Malformed(format!("no {} {} in {tenant}", request.subject.kind, request.subject.id));
         let case = match request.subject.kind.as_str() {
             "case" => match self.services.get_case(&system, request.subject.id).await {
                 Ok(case) => Target::Case(case),
@@ -313,10 +314,16 @@ impl Notifier {
         let mut recipients = Vec::new();
         if request.to == "customer" {
             if let Some(email) = &lead.fields.email {
-                recipients.push(Recipient { name: lead.fields.name.clone(), email: email.clone(), locale, staff: false });
+                recipients.push(Recipient {
+                    name: lead.fields.name.clone(),
+                    email: email.clone(),
+                    locale,
+                    staff: false,
+                });
             }
         } else {
-            let users = if request.users.is_empty() { lead.owner.iter().cloned().collect() } else { request.users.clone() };
+            let users =
+                if request.users.is_empty() { lead.owner.iter().cloned().collect() } else { request.users.clone() };
             for id in users {
                 if let Some(user) = self.services.user(tenant, &id).await? {
                     recipients.push(Recipient { name: user.name, email: user.email, locale: user.locale, staff: true });

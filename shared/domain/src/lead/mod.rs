@@ -312,14 +312,12 @@ impl LeadFields {
                 None
             }
         };
-        let email = raw
-            .email
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .and_then(|v| errors.email(&field_name("email"), v));
-        let phone = raw.phone.map(str::trim).filter(|v| !v.is_empty()).and_then(|v| {
-            normalise_phone(v, country).map_err(|reason| errors.add(field_name("phone"), reason)).ok()
-        });
+        let email =
+            raw.email.map(str::trim).filter(|v| !v.is_empty()).and_then(|v| errors.email(&field_name("email"), v));
+        let phone =
+            raw.phone.map(str::trim).filter(|v| !v.is_empty()).and_then(|v| {
+                normalise_phone(v, country).map_err(|reason| errors.add(field_name("phone"), reason)).ok()
+            });
         if raw.email.is_none_or(|e| e.trim().is_empty()) && raw.phone.is_none_or(|p| p.trim().is_empty()) {
             errors.add(field_name("email"), "an e-mail address or a phone number is required");
         }

@@ -14,7 +14,9 @@ use sha2::{Digest, Sha256};
 use super::leads::{AcceptError, Intake};
 use super::{ListError, PageRequest, Services, list_page};
 use crate::actor::{Actor, Forbidden, Role};
-use crate::form::{Form, FormDefinition, FormStats, MappedSubmission, PostMeta, StoredForm, Suspicion, TOKEN_FIELD, TokenSigner};
+use crate::form::{
+    Form, FormDefinition, FormStats, MappedSubmission, PostMeta, StoredForm, Suspicion, TOKEN_FIELD, TokenSigner,
+};
 use crate::ids::{EntityId, FormId, TenantId, UserId};
 use crate::keys;
 use crate::lead::form_body::Fields;
@@ -205,7 +207,10 @@ impl Services {
             Err(e) => return Err(e.into()),
         }
         let stats = self.form_stats(tenant, &id).await?;
-        Ok(Versioned { value: Form { id, definition: stored.definition, updated_at: stored.updated_at, stats }, version })
+        Ok(Versioned {
+            value: Form { id, definition: stored.definition, updated_at: stored.updated_at, stats },
+            version,
+        })
     }
 
     fn new_signing_key(&self) -> String {
@@ -218,9 +223,11 @@ impl Services {
 
     async fn form_stats(&self, tenant: &TenantId, id: &FormId) -> Result<FormStats, StoreError> {
         let mut stats = FormStats::default();
-        for (name, slot) in
-            [("honeypot", &mut stats.honeypot), ("quarantined", &mut stats.quarantined), ("accepted", &mut stats.accepted)]
-        {
+        for (name, slot) in [
+            ("honeypot", &mut stats.honeypot),
+            ("quarantined", &mut stats.quarantined),
+            ("accepted", &mut stats.accepted),
+        ] {
             if let Some(item) = self.store.get(&keys::form_counter(tenant, id, name)).await? {
                 *slot = item.body.get(crate::ports::COUNTER_ATTRIBUTE).and_then(|v| v.as_i64()).unwrap_or(0);
             }
@@ -243,7 +250,10 @@ impl Services {
             .into_iter()
             .map(|f| {
                 let StoredForm { id, definition, updated_at, .. } = f.value;
-                Versioned { value: Form { id, definition, updated_at, stats: FormStats::default() }, version: f.version }
+                Versioned {
+                    value: Form { id, definition, updated_at, stats: FormStats::default() },
+                    version: f.version,
+                }
             })
             .collect();
         Ok(Page { items, next_cursor: stored.next_cursor })
@@ -328,7 +338,8 @@ impl Services {
                 mapped: &mapped,
             };
             // The record of the outcome depends on the outcome: the intake builds it.
-            match self.accept_submission(&intake, &|outcome| record_op(outcome).map(|o| o.into_iter().collect())).await {
+            match self.accept_submission(&intake, &|outcome| record_op(outcome).map(|o| o.into_iter().collect())).await
+            {
                 Ok(outcome) => outcome,
                 Err(AcceptError::Extra { .. }) => return self.replay(idempotency.as_ref()).await,
                 Err(AcceptError::Store(e)) => return Err(e.into()),
@@ -372,7 +383,8 @@ impl Services {
     /// A concurrent post with the same idempotency key won: answer what it answered.
     async fn replay(&self, key: Option<&crate::ports::Key>) -> Result<PostReceipt, SubmitFormError> {
         let key = key.ok_or_else(|| StoreError::Unavailable("lost an idempotency race without a key".into()))?;
-        let item = self.store.get(key).await?.ok_or_else(|| StoreError::Unavailable("idempotency record vanished".into()))?;
+        let item =
+            self.store.get(key).await?.ok_or_else(|| StoreError::Unavailable("idempotency record vanished".into()))?;
         let record: PostRecord = item.parse_body()?;
         Ok(PostReceipt { outcome: record.outcome, redirect: record.redirect, replayed: true })
     }
@@ -390,7 +402,11 @@ impl Services {
         list_page(self.store.as_ref(), query, page, |_| true).await
     }
 
-    pub async fn get_submission(&self, actor: &Actor, id: EntityId) -> Result<Versioned<Submission>, ReviewSubmissionError> {
+    pub async fn get_submission(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+    ) -> Result<Versioned<Submission>, ReviewSubmissionError> {
         self.load(&keys::submission(&actor.tenant, id)).await?.ok_or(ReviewSubmissionError::NotFound)
     }
 
@@ -405,7 +421,8 @@ impl Services {
         let current = self.reviewable(actor, id, expected).await?;
         let tenant = &actor.tenant;
         let form = self.stored_form(tenant, &current.value.form_id).await?;
-        let mapped = MappedSubmission { fields: current.value.fields.clone(), attribution: current.value.attribution.clone() };
+        let mapped =
+            MappedSubmission { fields: current.value.fields.clone(), attribution: current.value.attribution.clone() };
         let intake = Intake {
             actor: actor.clone(),
             form: form.as_ref().map(|f| (&current.value.form_id, &f.value.definition)),
@@ -422,7 +439,10 @@ impl Services {
         };
         let mark = |outcome: &PostOutcome| -> Result<Vec<WriteOp>, StoreError> {
             let released = reviewed(RELEASED, Some(outcome.clone()));
-            Ok(vec![WriteOp::Put { item: submission_item(tenant, &released, expected + 1)?, condition: Condition::VersionIs(expected) }])
+            Ok(vec![WriteOp::Put {
+                item: submission_item(tenant, &released, expected + 1)?,
+                condition: Condition::VersionIs(expected),
+            }])
         };
         match self.accept_submission(&intake, &mark).await {
             Ok(outcome) => Ok(Versioned { value: reviewed(RELEASED, Some(outcome)), version: expected + 1 }),

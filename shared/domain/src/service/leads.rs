@@ -186,7 +186,8 @@ impl Services {
     ) -> Result<WriteOp, StoreError> {
         let id = self.new_id();
         let event = HistoryEvent { id, at: self.clock.now(), actor: actor.user.clone(), case_version: version, kind };
-        let item = Item::new(keys::lead_event(&actor.tenant, lead, id), super::cases::EVENT_ENTITY, 1, Item::body_of(&event)?);
+        let item =
+            Item::new(keys::lead_event(&actor.tenant, lead, id), super::cases::EVENT_ENTITY, 1, Item::body_of(&event)?);
         Ok(WriteOp::Put { item, condition: Condition::NotExists })
     }
 
@@ -194,11 +195,18 @@ impl Services {
         let id = self.new_id();
         let event = HistoryEvent { id, at: self.clock.now(), actor: actor.user.clone(), case_version: 0, kind };
         let key = Key::new(keys::contact(&actor.tenant, contact).pk, format!("{}{id}", keys::CASE_EVENT_PREFIX));
-        Ok(WriteOp::Put { item: Item::new(key, super::cases::EVENT_ENTITY, 1, Item::body_of(&event)?), condition: Condition::NotExists })
+        Ok(WriteOp::Put {
+            item: Item::new(key, super::cases::EVENT_ENTITY, 1, Item::body_of(&event)?),
+            condition: Condition::NotExists,
+        })
     }
 
     /// Who already owns this e-mail or phone: a lead, or a contact.
-    async fn existing_owner(&self, tenant: &TenantId, fields: &LeadFields) -> Result<Option<(ClaimOwner, Key)>, StoreError> {
+    async fn existing_owner(
+        &self,
+        tenant: &TenantId,
+        fields: &LeadFields,
+    ) -> Result<Option<(ClaimOwner, Key)>, StoreError> {
         let mut candidates = Vec::new();
         if let Some(email) = &fields.email {
             candidates.push(keys::lead_email(tenant, email));
@@ -238,7 +246,8 @@ impl Services {
             attribution: Box::new(intake.mapped.attribution.clone()),
         };
         for _ in 0..INTAKE_ATTEMPTS {
-            let (outcome, mut ops, messages, lead_id) = match self.existing_owner(tenant, &intake.mapped.fields).await? {
+            let (outcome, mut ops, messages, lead_id) = match self.existing_owner(tenant, &intake.mapped.fields).await?
+            {
                 Some((owner, claim)) => {
                     let (outcome, activity) = match owner {
                         ClaimOwner::Lead(lead_id) => (
@@ -390,7 +399,12 @@ impl Services {
         ops.extend(self.claim_ops(&actor.tenant, &lead)?);
         ops.push(self.lead_history_op(actor, lead.id, 1, EventKind::Created { state: "new".into() })?);
         if let Some(owner) = &lead.owner {
-            ops.push(self.lead_history_op(actor, lead.id, 1, EventKind::Assigned { from: None, to: owner.clone(), pool: None })?);
+            ops.push(self.lead_history_op(
+                actor,
+                lead.id,
+                1,
+                EventKind::Assigned { from: None, to: owner.clone(), pool: None },
+            )?);
         }
         match self.store.write(ops).await {
             Ok(()) => Ok(Versioned { value: lead, version: 1 }),
@@ -446,20 +460,24 @@ impl Services {
         };
         // Ids are ULIDs: a creation-time window is a key range.
         let low = filter.created_from.map_or_else(|| "0".to_owned(), id_floor);
-        let high = filter.created_to.map_or_else(|| "~".to_owned(), |to| {
-            let floor = id_floor(to);
-            // Exclusive upper bound: the last id before `to`'s first id.
-            let ulid = ulid::Ulid::from_string(&floor).unwrap_or_default();
-            ulid::Ulid(ulid.0.saturating_sub(1)).to_string()
-        });
+        let high = filter.created_to.map_or_else(
+            || "~".to_owned(),
+            |to| {
+                let floor = id_floor(to);
+                // Exclusive upper bound: the last id before `to`'s first id.
+                let ulid = ulid::Ulid::from_string(&floor).unwrap_or_default();
+                ulid::Ulid(ulid.0.saturating_sub(1)).to_string()
+            },
+        );
         let query = partition.range(SortKeyRange::Between(low, high)).backward();
         list_page(self.store.as_ref(), query, page, |lead: &Lead| {
             filter.status.is_none_or(|s| lead.status == s)
                 && filter.channel.as_deref().is_none_or(|c| lead.source.channel == c)
                 && filter.form_id.as_ref().is_none_or(|f| lead.source.form_id.as_ref() == Some(f))
-                && filter.campaign.as_deref().is_none_or(|c| {
-                    lead.source.campaign.as_deref().is_some_and(|lc| lc.eq_ignore_ascii_case(c))
-                })
+                && filter
+                    .campaign
+                    .as_deref()
+                    .is_none_or(|c| lead.source.campaign.as_deref().is_some_and(|lc| lc.eq_ignore_ascii_case(c)))
         })
         .await
     }
@@ -501,7 +519,8 @@ impl Services {
             message: before.fields.message.as_deref(),
             ..Default::default()
         };
-        let fields = LeadFields::normalise(&raw, before.fields.custom_fields.clone(), &country, &|f| f.to_owned(), &mut e);
+        let fields =
+            LeadFields::normalise(&raw, before.fields.custom_fields.clone(), &country, &|f| f.to_owned(), &mut e);
         let status = patch.status.unwrap_or(before.status);
         if status == LeadStatus::Converted && before.status != LeadStatus::Converted {
             e.add("status", "use POST /leads/{id}/convert to convert a lead");
@@ -530,7 +549,11 @@ impl Services {
         let mut ops =
             vec![WriteOp::Put { item: lead_item(tenant, &lead, version)?, condition: Condition::VersionIs(expected) }];
         let moves = [
-            (before.fields.email.as_deref(), lead.fields.email.as_deref(), keys::lead_email as fn(&TenantId, &str) -> Key),
+            (
+                before.fields.email.as_deref(),
+                lead.fields.email.as_deref(),
+                keys::lead_email as fn(&TenantId, &str) -> Key,
+            ),
             (before.fields.phone.as_deref(), lead.fields.phone.as_deref(), keys::lead_phone),
         ];
         let first_claim = ops.len();
@@ -539,20 +562,32 @@ impl Services {
                 continue;
             }
             if let Some(new) = new {
-                ops.push(WriteOp::Put { item: claim_item(key_of(tenant, new), ClaimOwner::Lead(id))?, condition: Condition::NotExists });
+                ops.push(WriteOp::Put {
+                    item: claim_item(key_of(tenant, new), ClaimOwner::Lead(id))?,
+                    condition: Condition::NotExists,
+                });
             }
             if let Some(old) = old {
                 ops.push(WriteOp::Delete { key: key_of(tenant, old), condition: Condition::Always });
             }
         }
         if lead.status != before.status {
-            let kind = EventKind::StatusChanged { from: before.status, to: lead.status, reason: lead.disqualified_reason.clone() };
+            let kind = EventKind::StatusChanged {
+                from: before.status,
+                to: lead.status,
+                reason: lead.disqualified_reason.clone(),
+            };
             ops.push(self.lead_history_op(actor, id, version, kind)?);
         }
         if lead.owner != before.owner
             && let Some(to) = &lead.owner
         {
-            ops.push(self.lead_history_op(actor, id, version, EventKind::Assigned { from: before.owner.clone(), to: to.clone(), pool: None })?);
+            ops.push(self.lead_history_op(
+                actor,
+                id,
+                version,
+                EventKind::Assigned { from: before.owner.clone(), to: to.clone(), pool: None },
+            )?);
         }
         let changes = crate::history::FieldChange::between(&before.fields, &lead.fields);
         if !changes.is_empty() {
@@ -607,11 +642,18 @@ impl Services {
                     Some(_) => return Err(ValidationErrors::single("accountId", "the account is archived").into()),
                     None => return Err(ValidationErrors::single("accountId", "no such account").into()),
                 };
-                ops.push(WriteOp::Check { key: keys::account(tenant, account_id), condition: Condition::VersionIs(existing.version) });
+                ops.push(WriteOp::Check {
+                    key: keys::account(tenant, account_id),
+                    condition: Condition::VersionIs(existing.version),
+                });
                 existing
             }
             None => {
-                let name = request.account_name.clone().or_else(|| lead.fields.company.clone()).unwrap_or_else(|| lead.fields.name.clone());
+                let name = request
+                    .account_name
+                    .clone()
+                    .or_else(|| lead.fields.company.clone())
+                    .unwrap_or_else(|| lead.fields.name.clone());
                 let input = NewAccount {
                     name,
                     email: lead.fields.email.clone(),
@@ -620,7 +662,9 @@ impl Services {
                     ..Default::default()
                 };
                 let fields = AccountFields::validate(&input).map_err(|v| {
-                    let errors = v.0.into_iter().map(|f| crate::FieldError { field: format!("account.{}", f.field), reason: f.reason });
+                    let errors =
+                        v.0.into_iter()
+                            .map(|f| crate::FieldError { field: format!("account.{}", f.field), reason: f.reason });
                     ValidationErrors(errors.collect())
                 })?;
                 let mut account = Account {
@@ -640,7 +684,10 @@ impl Services {
                     updated_by: actor.user.clone(),
                 };
                 account.apply(fields);
-                ops.push(WriteOp::Put { item: super::accounts::account_item(actor, &account, 1)?, condition: Condition::NotExists });
+                ops.push(WriteOp::Put {
+                    item: super::accounts::account_item(actor, &account, 1)?,
+                    condition: Condition::NotExists,
+                });
                 Versioned { value: account, version: 1 }
             }
         };
@@ -672,7 +719,11 @@ impl Services {
                     condition: Condition::VersionIs(existing.version),
                 });
                 if contact_claim_index.is_some() {
-                    ops.push(super::contacts::email_claim_op(actor, merged.email.as_deref().unwrap_or_default(), merged.id)?);
+                    ops.push(super::contacts::email_claim_op(
+                        actor,
+                        merged.email.as_deref().unwrap_or_default(),
+                        merged.id,
+                    )?);
                 }
                 Versioned { value: merged, version }
             }
@@ -692,7 +743,10 @@ impl Services {
                     updated_at: now,
                     updated_by: actor.user.clone(),
                 };
-                ops.push(WriteOp::Put { item: super::contacts::contact_item(actor, &contact, 1)?, condition: Condition::NotExists });
+                ops.push(WriteOp::Put {
+                    item: super::contacts::contact_item(actor, &contact, 1)?,
+                    condition: Condition::NotExists,
+                });
                 contact_claim_index = contact.email.as_ref().map(|_| ops.len());
                 if let Some(email) = &contact.email {
                     ops.push(super::contacts::email_claim_op(actor, email, contact.id)?);
@@ -717,8 +771,13 @@ impl Services {
                     created_at: now,
                     created_by: actor.user.clone(),
                 };
-                let item = Item::new(keys::opportunity(tenant, opportunity.id), OPPORTUNITY_ENTITY, 1, Item::body_of(&opportunity)?)
-                    .with_index(Index::Gsi3, keys::opportunities_of_account(tenant, account.value.id, opportunity.id));
+                let item = Item::new(
+                    keys::opportunity(tenant, opportunity.id),
+                    OPPORTUNITY_ENTITY,
+                    1,
+                    Item::body_of(&opportunity)?,
+                )
+                .with_index(Index::Gsi3, keys::opportunities_of_account(tenant, account.value.id, opportunity.id));
                 ops.push(WriteOp::Put { item, condition: Condition::NotExists });
                 Some(opportunity)
             }
@@ -739,7 +798,10 @@ impl Services {
         converted.updated_at = now;
         converted.updated_by = actor.user.clone();
         let lead_index = ops.len();
-        ops.push(WriteOp::Put { item: lead_item(tenant, &converted, version)?, condition: Condition::VersionIs(expected) });
+        ops.push(WriteOp::Put {
+            item: lead_item(tenant, &converted, version)?,
+            condition: Condition::VersionIs(expected),
+        });
         // Later posts with the lead's e-mail or phone now land on the contact.
         for key in [
             lead.fields.email.as_deref().map(|m| keys::lead_email(tenant, m)),
@@ -748,7 +810,10 @@ impl Services {
         .into_iter()
         .flatten()
         {
-            ops.push(WriteOp::Put { item: claim_item(key, ClaimOwner::Contact(contact.value.id))?, condition: Condition::Exists });
+            ops.push(WriteOp::Put {
+                item: claim_item(key, ClaimOwner::Contact(contact.value.id))?,
+                condition: Condition::Exists,
+            });
         }
         let kind = EventKind::Converted {
             account_id: account.value.id,
@@ -759,18 +824,18 @@ impl Services {
         let status = EventKind::StatusChanged { from: lead.status, to: LeadStatus::Converted, reason: None };
         ops.push(self.lead_history_op(actor, id, version, status)?);
         match self.store.write(ops).await {
-            Ok(()) => Ok(ConvertedLead {
-                lead: Versioned { value: converted, version },
-                account,
-                contact,
-                opportunity,
-            }),
-            Err(StoreError::ConditionFailed { index }) if index == lead_index => Err(ConvertLeadError::Stale { expected }),
+            Ok(()) => {
+                Ok(ConvertedLead { lead: Versioned { value: converted, version }, account, contact, opportunity })
+            }
+            Err(StoreError::ConditionFailed { index }) if index == lead_index => {
+                Err(ConvertLeadError::Stale { expected })
+            }
             Err(StoreError::ConditionFailed { index }) if Some(index) == contact_claim_index => {
                 let email = lead.fields.email.as_deref().unwrap_or_default();
                 let existing = self.store.get(&keys::contact_email(tenant, email)).await?;
-                let existing = existing
-                    .and_then(|i| i.body.get("contactId").and_then(|v| v.as_str()).and_then(|s| EntityId::parse(s).ok()));
+                let existing = existing.and_then(|i| {
+                    i.body.get("contactId").and_then(|v| v.as_str()).and_then(|s| EntityId::parse(s).ok())
+                });
                 Err(ConvertLeadError::ContactEmailTaken { existing })
             }
             Err(StoreError::ConditionFailed { .. }) => Err(ConvertLeadError::Conflict),
@@ -778,7 +843,11 @@ impl Services {
         }
     }
 
-    pub async fn get_opportunity(&self, actor: &Actor, id: EntityId) -> Result<Versioned<Opportunity>, GetOpportunityError> {
+    pub async fn get_opportunity(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+    ) -> Result<Versioned<Opportunity>, GetOpportunityError> {
         self.load(&keys::opportunity(&actor.tenant, id)).await?.ok_or(GetOpportunityError::NotFound)
     }
 
@@ -824,7 +893,11 @@ fn lead_effect(
 }
 
 fn duplicate(owner: ClaimOwner, key: &Key, tenant: &TenantId, fields: &LeadFields) -> CreateLeadError {
-    let field = if fields.email.as_deref().is_some_and(|m| key == &keys::lead_email(tenant, m) || key == &keys::contact_email(tenant, m)) {
+    let field = if fields
+        .email
+        .as_deref()
+        .is_some_and(|m| key == &keys::lead_email(tenant, m) || key == &keys::contact_email(tenant, m))
+    {
         "email"
     } else {
         "phone"
@@ -886,7 +959,8 @@ mod tests {
         let floor = id_floor(at);
         let id = ulid::Ulid::from_parts(u64::try_from(at.as_millisecond()).unwrap(), 12345).to_string();
         assert!(floor <= id);
-        let before = ulid::Ulid::from_parts(u64::try_from(at.as_millisecond()).unwrap() - 1, u128::MAX >> 48).to_string();
+        let before =
+            ulid::Ulid::from_parts(u64::try_from(at.as_millisecond()).unwrap() - 1, u128::MAX >> 48).to_string();
         assert!(before < floor);
     }
 }

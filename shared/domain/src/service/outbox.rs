@@ -81,10 +81,7 @@ impl Services {
         }
         let deletes: Vec<WriteOp> = messages
             .iter()
-            .map(|m| WriteOp::Delete {
-                key: owner.entry(tenant, &m.effect_id),
-                condition: Condition::Always,
-            })
+            .map(|m| WriteOp::Delete { key: owner.entry(tenant, &m.effect_id), condition: Condition::Always })
             .collect();
         if let Err(error) = self.store.write(deletes).await {
             // Harmless: the relay publishes them again and the workers skip repeats.

@@ -577,7 +577,8 @@ impl Services {
         }
         match self.store.write(change.ops).await {
             Ok(()) => {
-                self.publish_committed(&tenant, super::outbox::OutboxOwner::Case(entry.case_id), &change.messages).await;
+                self.publish_committed(&tenant, super::outbox::OutboxOwner::Case(entry.case_id), &change.messages)
+                    .await;
                 Ok(true)
             }
             Err(StoreError::ConditionFailed { .. }) => Ok(false),

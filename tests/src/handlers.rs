@@ -103,3 +103,37 @@ pub async fn scenario(api: Api) {
     assert_eq!(openapi.status, StatusCode::OK);
     assert!(openapi.body["openapi"].as_str().unwrap().starts_with("3.1"));
 }
+
+/// A browser's form post as API Gateway delivers it (urlencoded, base64), through the public
+/// function, then staff review the quarantined post through the leads function.
+pub async fn lead_form_scenario(api: Api) {
+    use Function::{LeadCapture, LeadsApi};
+
+    let posted = call(&api, LeadCapture, &event("apigw/post-lead-form.json")).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    assert_eq!(posted.headers["location"], "/f/demo/contacto?sent=1");
+    // The fixture carries no signed timestamp: the post is held for review, not lost.
+    let mut review = event("apigw/list-cases.json");
+    for pointer in ["/routeKey", "/requestContext/routeKey"] {
+        *review.pointer_mut(pointer).unwrap() = Value::from("GET /lead-submissions");
+    }
+    review["rawPath"] = Value::from("/lead-submissions");
+    review["queryStringParameters"] = Value::Null;
+    review["rawQueryString"] = Value::from("");
+    let held = call(&api, LeadsApi, &review).await;
+    assert_eq!(held.status, StatusCode::OK, "{}", held.body);
+    let items = held.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", held.body);
+    assert_eq!(items[0]["reasons"], serde_json::json!(["tokenMissing"]));
+    assert_eq!(items[0]["ip"], "203.0.113.10", "the address API Gateway saw");
+    assert_eq!(items[0]["fields"]["name"], "Lucía Ramírez");
+    assert_eq!(items[0]["fields"]["phone"], "+50688887777");
+    assert_eq!(items[0]["attribution"]["utm"], serde_json::json!({"source": "google", "medium": "cpc"}));
+    assert_eq!(items[0]["attribution"]["campaign"], "sitio-web");
+    // The same post again (a retry without a key or token) is held again: it was never lost.
+    let again =
+        call(&api, LeadCapture, &with_header(event("apigw/post-lead-form.json"), "accept", "application/json")).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    let held = call(&api, LeadsApi, &review).await;
+    assert_eq!(held.body["items"].as_array().map(Vec::len), Some(2));
+}

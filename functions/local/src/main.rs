@@ -143,7 +143,9 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
         tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
     let address = listener.local_addr()?;
     print_banner(address, &data_dir, seeded, &banner_tokens);
-    axum::serve(listener, runner.router().into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, runner.router().into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     relay.abort();
     sweeps.abort();
     notifications.abort();

@@ -107,9 +107,11 @@ fn page_socket(port: &str, url: &str) -> WebSocket<TcpStream> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let targets = devtools_targets(port);
-        let found = targets.as_array().into_iter().flatten().find(|t| {
-            t["type"] == "page" && t["url"].as_str().is_some_and(|u| u.starts_with(url))
-        });
+        let found = targets
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|t| t["type"] == "page" && t["url"].as_str().is_some_and(|u| u.starts_with(url)));
         if let Some(ws) = found.and_then(|t| t["webSocketDebuggerUrl"].as_str()) {
             let stream = TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect to DevTools");
             let (socket, _) = tungstenite::client(ws, stream).expect("DevTools handshake");
@@ -123,7 +125,8 @@ fn page_socket(port: &str, url: &str) -> WebSocket<TcpStream> {
 /// Evaluates JavaScript in the page and returns its value.
 fn evaluate(socket: &mut WebSocket<TcpStream>, id: &mut u64, expression: &str) -> Value {
     *id += 1;
-    let call = json!({"id": *id, "method": "Runtime.evaluate", "params": {"expression": expression, "returnByValue": true}});
+    let call =
+        json!({"id": *id, "method": "Runtime.evaluate", "params": {"expression": expression, "returnByValue": true}});
     socket.send(Message::text(call.to_string())).expect("send to DevTools");
     loop {
         let message = socket.read().expect("read from DevTools");
@@ -158,7 +161,12 @@ async fn a_browser_submits_the_demo_form_and_lands_one_lead() {
         move || {
             let mut socket = page_socket(&port, &page);
             let mut id = 0;
-            wait_for(&mut socket, &mut id, "document.readyState === 'complete' && !!document.querySelector('form')", "the form");
+            wait_for(
+                &mut socket,
+                &mut id,
+                "document.readyState === 'complete' && !!document.querySelector('form')",
+                "the form",
+            );
             let token = evaluate(&mut socket, &mut id, "document.querySelector('input[name=_ts]').value");
             assert!(token.as_str().is_some_and(|t| t.contains('.')), "the page embeds a signed timestamp: {token}");
             // A person types; the honeypot stays empty because nobody sees it.

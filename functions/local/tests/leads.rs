@@ -94,7 +94,8 @@ async fn concurrent_posts_of_one_email_make_one_lead_with_every_activity() {
     let history = all_items(&admin, &format!("/leads/{pedro}/history")).await;
     assert_eq!(kinds(&history).iter().filter(|k| *k == "submitted").count(), 1);
     // The same phone written another way is the same person.
-    let third = post_json(&server, "/f/acme/web", &json!({"nombre": "P. Ruiz", "telefono": "+34 600-123-456"}), None).await;
+    let third =
+        post_json(&server, "/f/acme/web", &json!({"nombre": "P. Ruiz", "telefono": "+34 600-123-456"}), None).await;
     assert_eq!((third.0, third.1["leadId"].as_str()), (StatusCode::ACCEPTED, Some(pedro)));
 }
 
@@ -154,7 +155,14 @@ async fn honeypot_posts_are_answered_as_success_and_store_nothing() {
     let (status, reply, _) = post_json(&server, "/f/acme/web", &body, None).await;
     assert_eq!((status, reply), (StatusCode::ACCEPTED, json!({"status": "received"})));
     let form = Caller::new(&server, None);
-    let bot = form.raw(Method::POST, "/f/acme/web", "application/x-www-form-urlencoded", b"nombre=Bot&email=b%40x.es&website=x".to_vec()).await;
+    let bot = form
+        .raw(
+            Method::POST,
+            "/f/acme/web",
+            "application/x-www-form-urlencoded",
+            b"nombre=Bot&email=b%40x.es&website=x".to_vec(),
+        )
+        .await;
     assert_eq!(bot.status, StatusCode::SEE_OTHER);
     assert!(all_items(&admin, "/leads").await.is_empty());
     assert!(all_items(&admin, "/lead-submissions").await.is_empty());
@@ -173,7 +181,8 @@ async fn malformed_posts_get_4xx_naming_the_field() {
 
     let bad_encoding = public.raw(Method::POST, "/f/acme/web", form, b"nombre=Jos%E9&email=j%40x.es".to_vec()).await;
     assert_eq!((bad_encoding.status, bad_encoding.fields()), (StatusCode::BAD_REQUEST, vec!["nombre".to_owned()]));
-    let raw_latin1 = public.raw(Method::POST, "/f/acme/web", "application/json", b"{\"nombre\":\"Jos\xe9\"}".to_vec()).await;
+    let raw_latin1 =
+        public.raw(Method::POST, "/f/acme/web", "application/json", b"{\"nombre\":\"Jos\xe9\"}".to_vec()).await;
     assert_eq!((raw_latin1.status, raw_latin1.fields()), (StatusCode::BAD_REQUEST, vec!["body".to_owned()]));
 
     let huge = format!("nombre=Ana&email=a%40x.es&mensaje={}", "x".repeat(1024 * 1024));
@@ -190,7 +199,10 @@ async fn malformed_posts_get_4xx_naming_the_field() {
     assert_eq!(nobody.fields(), ["nombre"]);
 
     let wrong_type = public.raw(Method::POST, "/f/acme/web", "text/plain", b"nombre=Ana".to_vec()).await;
-    assert_eq!((wrong_type.status, wrong_type.fields()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, vec!["Content-Type".to_owned()]));
+    assert_eq!(
+        (wrong_type.status, wrong_type.fields()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, vec!["Content-Type".to_owned()])
+    );
     let array = public.raw(Method::POST, "/f/acme/web", "application/json", b"[1,2]".to_vec()).await;
     assert_eq!((array.status, array.fields()), (StatusCode::BAD_REQUEST, vec!["body".to_owned()]));
 
@@ -233,7 +245,8 @@ async fn the_demo_form_checks_its_signed_timestamp_and_redirects_browsers() {
 
     // Posted at once: a person cannot fill a form in no time. Held for review.
     let quick = format!("nombre=Rápido&email=rapido%40ejemplo.cr&_ts={token}");
-    let held = public.raw(Method::POST, "/f/demo/contacto", "application/x-www-form-urlencoded", quick.into_bytes()).await;
+    let held =
+        public.raw(Method::POST, "/f/demo/contacto", "application/x-www-form-urlencoded", quick.into_bytes()).await;
     assert_eq!(held.status, StatusCode::SEE_OTHER, "answered like success");
     let review = all_items(&admin, "/lead-submissions").await;
     assert_eq!(review.len(), 1);
@@ -250,12 +263,16 @@ async fn the_demo_form_checks_its_signed_timestamp_and_redirects_browsers() {
     let body = format!(
         "nombre=Mar%C3%ADa+Jos%C3%A9+N%C3%BA%C3%B1ez&email=mj%40ejemplo.cr&telefono=8888-1234&empresa=Caf%C3%A9+%C3%91and%C3%BA&mensaje=Hola&campana=sitio-web&_ts={fresh}"
     );
-    let sent = public.raw(Method::POST, "/f/demo/contacto", "application/x-www-form-urlencoded", body.into_bytes()).await;
+    let sent =
+        public.raw(Method::POST, "/f/demo/contacto", "application/x-www-form-urlencoded", body.into_bytes()).await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER);
     assert_eq!(sent.headers["location"], "/f/demo/contacto?sent=1");
     let leads = all_items(&admin, "/leads?campaign=sitio-web").await;
     assert_eq!(leads.len(), 1, "{leads:?}");
-    assert_eq!((leads[0]["name"].as_str(), leads[0]["phone"].as_str()), (Some("María José Núñez"), Some("+50688881234")));
+    assert_eq!(
+        (leads[0]["name"].as_str(), leads[0]["phone"].as_str()),
+        (Some("María José Núñez"), Some("+50688881234"))
+    );
     assert_eq!(leads[0]["source"]["formId"], "contacto");
     let quarantined = all_items(&admin, "/lead-submissions").await;
     let mut reasons: Vec<_> = quarantined.iter().map(|s| s["reasons"][0].as_str().unwrap().to_owned()).collect();
@@ -288,11 +305,19 @@ async fn conversion_creates_account_contact_and_opportunity_atomically() {
         .await;
     assert_eq!(lead.status, StatusCode::CREATED, "{}", lead.body);
     let duplicate = ana.post("/leads", json!({"name": "Otro", "email": "INIGO@cafe.example"})).await;
-    assert_eq!((duplicate.status, duplicate.problem_type()), (StatusCode::CONFLICT, "urn:gestiona:problem:duplicate-lead"));
+    assert_eq!(
+        (duplicate.status, duplicate.problem_type()),
+        (StatusCode::CONFLICT, "urn:gestiona:problem:duplicate-lead")
+    );
     assert_eq!(duplicate.body["existingLeadId"], lead.body["id"]);
     let id = lead.body["id"].as_str().unwrap();
     let bad = ana
-        .send(Method::POST, &format!("/leads/{id}/convert"), Some(&json!({"opportunity": {"name": "", "amount": {"amountMinor": -1, "currency": "XXX"}}})), Some("\"1\""))
+        .send(
+            Method::POST,
+            &format!("/leads/{id}/convert"),
+            Some(&json!({"opportunity": {"name": "", "amount": {"amountMinor": -1, "currency": "XXX"}}})),
+            Some("\"1\""),
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.fields().iter().all(|f| f.starts_with("opportunity.")), "{:?}", bad.fields());
@@ -310,9 +335,13 @@ async fn conversion_creates_account_contact_and_opportunity_atomically() {
     assert_eq!(account.body["name"], "Café Ñandú");
     let contact_id = converted.body["contactId"].as_str().unwrap();
     let contact = ana.get(&format!("/contacts/{contact_id}")).await;
-    assert_eq!((contact.body["firstName"].as_str(), contact.body["lastName"].as_str()), (Some("Íñigo"), Some("Peña Soto")));
+    assert_eq!(
+        (contact.body["firstName"].as_str(), contact.body["lastName"].as_str()),
+        (Some("Íñigo"), Some("Peña Soto"))
+    );
     assert_eq!(contact.body["accountId"], converted.body["accountId"]);
-    let opportunity = ana.get(&format!("/opportunities/{}", converted.body["opportunity"]["id"].as_str().unwrap())).await;
+    let opportunity =
+        ana.get(&format!("/opportunities/{}", converted.body["opportunity"]["id"].as_str().unwrap())).await;
     assert_eq!(opportunity.body["amount"], json!({"amountMinor": 125000000, "currency": "CRC"}));
     let twice = ana.send(Method::POST, &format!("/leads/{id}/convert"), Some(&json!({})), Some("\"2\"")).await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
@@ -320,7 +349,13 @@ async fn conversion_creates_account_contact_and_opportunity_atomically() {
     // The person writes again through a form: the post lands on the contact, not a new lead.
     let admin = Caller::new(&server, Some(server.token("acme", "admin", "admin")));
     create_form(&admin, "web", web_form(1000)).await;
-    let (status, body, _) = post_json(&server, "/f/acme/web", &json!({"nombre": "Íñigo", "telefono": "+506 8888 0000", "email": "inigo@cafe.example"}), None).await;
+    let (status, body, _) = post_json(
+        &server,
+        "/f/acme/web",
+        &json!({"nombre": "Íñigo", "telefono": "+506 8888 0000", "email": "inigo@cafe.example"}),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     assert_eq!(all_items(&ana, "/leads").await.len(), 1);
     let activities = all_items(&ana, &format!("/contacts/{contact_id}/activities")).await;
@@ -331,7 +366,8 @@ async fn conversion_creates_account_contact_and_opportunity_atomically() {
 async fn staff_filter_update_and_disqualify_leads() {
     let server = Server::start();
     let ana = Caller::new(&server, Some(server.token("acme", "ana", "agent")));
-    let first = ana.post("/leads", json!({"name": "Uno", "email": "uno@x.es", "campaign": "feria", "owner": "ana"})).await;
+    let first =
+        ana.post("/leads", json!({"name": "Uno", "email": "uno@x.es", "campaign": "feria", "owner": "ana"})).await;
     ana.post("/leads", json!({"name": "Dos", "email": "dos@x.es"})).await;
     let mine = all_items(&ana, "/leads?owner=ana").await;
     assert_eq!(mine.len(), 1);
@@ -343,12 +379,21 @@ async fn staff_filter_update_and_disqualify_leads() {
     let id = first.body["id"].as_str().unwrap();
     let taken = ana.patch(&format!("/leads/{id}"), json!({"email": "dos@x.es"}), "\"1\"").await;
     assert_eq!(taken.status, StatusCode::CONFLICT);
-    let moved = ana.patch(&format!("/leads/{id}"), json!({"email": "uno.nuevo@x.es", "status": "disqualified", "disqualifiedReason": "Sin presupuesto"}), "\"1\"").await;
+    let moved = ana
+        .patch(
+            &format!("/leads/{id}"),
+            json!({"email": "uno.nuevo@x.es", "status": "disqualified", "disqualifiedReason": "Sin presupuesto"}),
+            "\"1\"",
+        )
+        .await;
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
     assert_eq!(moved.body["status"], "disqualified");
     // The old address is free again, the new one taken.
     assert_eq!(ana.post("/leads", json!({"name": "Tres", "email": "uno@x.es"})).await.status, StatusCode::CREATED);
-    assert_eq!(ana.post("/leads", json!({"name": "Cuatro", "email": "uno.nuevo@x.es"})).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        ana.post("/leads", json!({"name": "Cuatro", "email": "uno.nuevo@x.es"})).await.status,
+        StatusCode::CONFLICT
+    );
     let history = all_items(&ana, &format!("/leads/{id}/history")).await;
     assert_eq!(kinds(&history), ["created", "assigned", "statusChanged", "updated"]);
     let other = Caller::new(&server, Some(server.token("otra", "ana", "agent")));

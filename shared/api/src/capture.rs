@@ -39,7 +39,13 @@ fn pages() -> &'static Handlebars<'static> {
 }
 
 fn header_text(request: &Request, name: header::HeaderName) -> Option<String> {
-    request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+    request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
 }
 
 /// The form named by the path; an unknown tenant or form is simply not found.
@@ -72,7 +78,8 @@ fn with_cors(mut response: Response<Body>, origin: Option<&str>) -> Response<Bod
 }
 
 fn origin_refused() -> Problem {
-    Problem::forbidden("This form does not accept posts from this site.").field("Origin", "is not among the form's allowed origins")
+    Problem::forbidden("This form does not accept posts from this site.")
+        .field("Origin", "is not among the form's allowed origins")
 }
 
 fn form_problem(e: GetFormError) -> Problem {
@@ -207,9 +214,13 @@ fn read_fields(request: &Request) -> Result<(Fields, bool), Problem> {
         Some("application/x-www-form-urlencoded") => true,
         Some("application/json") => false,
         other => {
-            return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Send a form or JSON")
-                .detail("Post application/x-www-form-urlencoded (an HTML form) or application/json.")
-                .field("Content-Type", format!("got {}", other.unwrap_or("nothing"))));
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Send a form or JSON",
+            )
+            .detail("Post application/x-www-form-urlencoded (an HTML form) or application/json.")
+            .field("Content-Type", format!("got {}", other.unwrap_or("nothing"))));
         }
     };
     let bytes = request.body().as_ref();

@@ -66,7 +66,9 @@ impl From<ConvertLeadError> for Problem {
         match e {
             ConvertLeadError::NotFound => Problem::not_found(),
             ConvertLeadError::Stale { expected } => Problem::stale(expected),
-            ConvertLeadError::AlreadyConverted => Problem::conflict("already-converted", "The lead is already converted"),
+            ConvertLeadError::AlreadyConverted => {
+                Problem::conflict("already-converted", "The lead is already converted")
+            }
             ConvertLeadError::Invalid(v) => v.into(),
             ConvertLeadError::ContactEmailTaken { existing } => {
                 let problem = Problem::conflict("duplicate-email", "A contact already has the lead's e-mail")
@@ -77,8 +79,10 @@ impl From<ConvertLeadError> for Problem {
                     None => problem,
                 }
             }
-            ConvertLeadError::Conflict => Problem::conflict("conflict", "A record the conversion uses changed meanwhile")
-                .detail("Nothing was written. Read the records again and retry."),
+            ConvertLeadError::Conflict => {
+                Problem::conflict("conflict", "A record the conversion uses changed meanwhile")
+                    .detail("Nothing was written. Read the records again and retry.")
+            }
             ConvertLeadError::Store(s) => Problem::store(s),
         }
     }
@@ -119,7 +123,8 @@ impl From<ReviewSubmissionError> for Problem {
             ReviewSubmissionError::NotFound => Problem::not_found(),
             ReviewSubmissionError::Stale { expected } => Problem::stale(expected),
             ReviewSubmissionError::AlreadyReviewed(status) => {
-                Problem::conflict("already-reviewed", "The submission was already reviewed").with("submissionStatus", status)
+                Problem::conflict("already-reviewed", "The submission was already reviewed")
+                    .with("submissionStatus", status)
             }
             ReviewSubmissionError::Store(s) => Problem::store(s),
         }
@@ -179,8 +184,10 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
             None
         })
     });
-    let owner = query.text("owner").and_then(|o| UserId::parse(&o).map_err(|e| errors.add("owner", e.to_string())).ok());
-    let form_id = query.text("formId").and_then(|f| FormId::parse(&f).map_err(|e| errors.add("formId", e.to_string())).ok());
+    let owner =
+        query.text("owner").and_then(|o| UserId::parse(&o).map_err(|e| errors.add("owner", e.to_string())).ok());
+    let form_id =
+        query.text("formId").and_then(|f| FormId::parse(&f).map_err(|e| errors.add("formId", e.to_string())).ok());
     let mut created_from = query.parse::<jiff::Timestamp>("createdFrom", "an RFC 3339 instant")?;
     let mut created_to = query.parse::<jiff::Timestamp>("createdTo", "an RFC 3339 instant")?;
     if let Some(period) = query.text("period") {

@@ -145,6 +145,28 @@ impl AccountFields {
 }
 
 impl Account {
+    /// A new account made of validated fields.
+    pub fn create(id: EntityId, fields: AccountFields, by: &UserId, now: Timestamp) -> Self {
+        let mut account = Self {
+            id,
+            name: String::new(),
+            tax_id: None,
+            email: None,
+            phone: None,
+            website: None,
+            industry: None,
+            branch: None,
+            owner: None,
+            archived: false,
+            created_at: now,
+            created_by: by.clone(),
+            updated_at: now,
+            updated_by: by.clone(),
+        };
+        account.apply(fields);
+        account
+    }
+
     pub fn apply(&mut self, fields: AccountFields) {
         let AccountFields { name, tax_id, email, phone, website, industry, branch, owner } = fields;
         self.name = name;

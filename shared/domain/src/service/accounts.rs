@@ -76,23 +76,7 @@ impl Services {
     ) -> Result<Versioned<Account>, CreateAccountError> {
         let fields = AccountFields::validate(&input)?;
         let now = self.clock.now();
-        let mut account = Account {
-            id: self.new_id(),
-            name: String::new(),
-            tax_id: None,
-            email: None,
-            phone: None,
-            website: None,
-            industry: None,
-            branch: None,
-            owner: None,
-            archived: false,
-            created_at: now,
-            created_by: actor.user.clone(),
-            updated_at: now,
-            updated_by: actor.user.clone(),
-        };
-        account.apply(fields);
+        let account = Account::create(self.new_id(), fields, &actor.user, now);
         self.store.put_new(account_item(actor, &account, 1)?).await?;
         Ok(Versioned { value: account, version: 1 })
     }

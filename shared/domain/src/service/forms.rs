@@ -134,6 +134,17 @@ pub struct Submission {
     pub reviewed_at: Option<Timestamp>,
 }
 
+impl Submission {
+    /// The submission as a reviewer left it.
+    fn reviewed(mut self, status: &str, outcome: Option<PostOutcome>, by: &UserId, at: Timestamp) -> Self {
+        self.status = status.into();
+        self.outcome = outcome;
+        self.reviewed_by = Some(by.clone());
+        self.reviewed_at = Some(at);
+        self
+    }
+}
+
 pub const QUARANTINED: &str = "quarantined";
 pub const RELEASED: &str = "released";
 pub const DISCARDED: &str = "discarded";
@@ -429,23 +440,17 @@ impl Services {
             submission_id: id,
             mapped: &mapped,
         };
-        let reviewed = |status: &str, outcome: Option<PostOutcome>| {
-            let mut s = current.value.clone();
-            s.status = status.into();
-            s.outcome = outcome;
-            s.reviewed_by = Some(actor.user.clone());
-            s.reviewed_at = Some(self.clock.now());
-            s
-        };
+        let now = self.clock.now();
+        let reviewed = |outcome: PostOutcome| current.value.clone().reviewed(RELEASED, Some(outcome), &actor.user, now);
         let mark = |outcome: &PostOutcome| -> Result<Vec<WriteOp>, StoreError> {
-            let released = reviewed(RELEASED, Some(outcome.clone()));
+            let released = reviewed(outcome.clone());
             Ok(vec![WriteOp::Put {
                 item: submission_item(tenant, &released, expected + 1)?,
                 condition: Condition::VersionIs(expected),
             }])
         };
         match self.accept_submission(&intake, &mark).await {
-            Ok(outcome) => Ok(Versioned { value: reviewed(RELEASED, Some(outcome)), version: expected + 1 }),
+            Ok(outcome) => Ok(Versioned { value: reviewed(outcome), version: expected + 1 }),
             Err(AcceptError::Extra { .. }) => Err(ReviewSubmissionError::Stale { expected }),
             Err(AcceptError::Store(e)) => Err(e.into()),
         }
@@ -459,10 +464,7 @@ impl Services {
         expected: u64,
     ) -> Result<Versioned<Submission>, ReviewSubmissionError> {
         let current = self.reviewable(actor, id, expected).await?;
-        let mut discarded = current.value;
-        discarded.status = DISCARDED.into();
-        discarded.reviewed_by = Some(actor.user.clone());
-        discarded.reviewed_at = Some(self.clock.now());
+        let discarded = current.value.reviewed(DISCARDED, None, &actor.user, self.clock.now());
         let item = submission_item(&actor.tenant, &discarded, expected + 1)?;
         match self.store.write(vec![WriteOp::Put { item, condition: Condition::VersionIs(expected) }]).await {
             Ok(()) => Ok(Versioned { value: discarded, version: expected + 1 }),

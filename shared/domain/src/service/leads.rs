@@ -667,23 +667,7 @@ impl Services {
                             .map(|f| crate::FieldError { field: format!("account.{}", f.field), reason: f.reason });
                     ValidationErrors(errors.collect())
                 })?;
-                let mut account = Account {
-                    id: self.new_id(),
-                    name: String::new(),
-                    tax_id: None,
-                    email: None,
-                    phone: None,
-                    website: None,
-                    industry: None,
-                    branch: None,
-                    owner: None,
-                    archived: false,
-                    created_at: now,
-                    created_by: actor.user.clone(),
-                    updated_at: now,
-                    updated_by: actor.user.clone(),
-                };
-                account.apply(fields);
+                let account = Account::create(self.new_id(), fields, &actor.user, now);
                 ops.push(WriteOp::Put {
                     item: super::accounts::account_item(actor, &account, 1)?,
                     condition: Condition::NotExists,

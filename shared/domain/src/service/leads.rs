@@ -421,15 +421,13 @@ impl Services {
     }
 
     /// The lead's activities: submissions, assignment, status changes, e-mails, conversion.
+    /// (An unknown lead has none; the edge answers 404 for it from `get_lead`.)
     pub async fn lead_history(
         &self,
         actor: &Actor,
         id: EntityId,
         page: &PageRequest,
     ) -> Result<Page<Versioned<HistoryEvent>>, ListError> {
-        if self.store.get(&keys::lead(&actor.tenant, id)).await?.is_none() {
-            return Ok(Page { items: Vec::new(), next_cursor: None });
-        }
         let query = Query::partition(keys::lead_partition(&actor.tenant, id))
             .range(SortKeyRange::BeginsWith(keys::CASE_EVENT_PREFIX.into()));
         list_page(self.store.as_ref(), query, page, |_| true).await
@@ -833,24 +831,6 @@ impl Services {
         id: EntityId,
     ) -> Result<Versioned<Opportunity>, GetOpportunityError> {
         self.load(&keys::opportunity(&actor.tenant, id)).await?.ok_or(GetOpportunityError::NotFound)
-    }
-
-    /// Open leads one agent owns (for least-open distribution), reading at most a bounded number.
-    pub(crate) async fn count_open_leads(&self, tenant: &TenantId, agent: &UserId) -> Result<usize, StoreError> {
-        let mut query = Query::index(Index::Gsi2, keys::leads_of_owner_partition(tenant, agent)).limit(200);
-        let (mut open, mut read) = (0, 0);
-        loop {
-            let page = self.store.query(&query).await?;
-            for item in &page.items {
-                let lead: Lead = item.parse_body()?;
-                read += 1;
-                open += usize::from(lead.status.is_open());
-            }
-            match page.next_cursor {
-                Some(cursor) if read < 1_000 => query.cursor = Some(cursor),
-                _ => return Ok(open),
-            }
-        }
     }
 }
 

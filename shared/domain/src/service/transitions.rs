@@ -149,10 +149,7 @@ impl Services {
             Distribution::LeastOpen => {
                 let mut best: Option<(usize, &UserId)> = None;
                 for agent in &pool.agents {
-                    let open = match workload {
-                        Workload::Cases => self.count_open_cases(tenant, agent).await?,
-                        Workload::Leads => self.count_open_leads(tenant, agent).await?,
-                    };
+                    let open = self.count_open(tenant, agent, workload).await?;
                     if best.is_none_or(|(fewest, _)| open < fewest) {
                         best = Some((open, agent));
                     }
@@ -162,15 +159,25 @@ impl Services {
         }
     }
 
-    async fn count_open_cases(&self, tenant: &TenantId, agent: &UserId) -> Result<usize, StoreError> {
-        let mut query = Query::index(Index::Gsi2, keys::cases_of_owner_partition(tenant, agent)).limit(200);
+    /// The open cases or leads an agent owns, reading at most [`LEAST_OPEN_READ_LIMIT`].
+    async fn count_open(&self, tenant: &TenantId, agent: &UserId, workload: Workload) -> Result<usize, StoreError> {
+        let partition = match workload {
+            Workload::Cases => keys::cases_of_owner_partition(tenant, agent),
+            Workload::Leads => keys::leads_of_owner_partition(tenant, agent),
+        };
+        let is_open = |item: &crate::ports::Item| -> Result<bool, StoreError> {
+            Ok(match workload {
+                Workload::Cases => !item.parse_body::<Case>()?.state_class.is_closed(),
+                Workload::Leads => item.parse_body::<crate::lead::Lead>()?.status.is_open(),
+            })
+        };
+        let mut query = Query::index(Index::Gsi2, partition).limit(200);
         let (mut open, mut read) = (0, 0);
         loop {
             let page = self.store.query(&query).await?;
             for item in &page.items {
-                let case: Case = item.parse_body()?;
                 read += 1;
-                open += usize::from(!case.state_class.is_closed());
+                open += usize::from(is_open(item)?);
             }
             match page.next_cursor {
                 Some(cursor) if read < LEAST_OPEN_READ_LIMIT => query.cursor = Some(cursor),

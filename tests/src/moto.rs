@@ -71,6 +71,25 @@ pub fn sesv2() -> aws_sdk_sesv2::Client {
     aws_sdk_sesv2::Client::from_conf(config)
 }
 
+/// An S3 client for the emulator (path-style, as the functions configure it).
+pub fn s3() -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint())
+        .force_path_style(true)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "gestiona-tests"))
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// A fresh bucket (unique name).
+pub async fn fresh_bucket(client: &aws_sdk_s3::Client) -> String {
+    let name = format!("gestiona-docs-{}", ulid::Ulid::generate().to_string().to_lowercase());
+    client.create_bucket().bucket(&name).send().await.expect("create a bucket in moto");
+    name
+}
+
 /// Every raw e-mail moto's SES has accepted: (destinations, raw MIME).
 pub async fn sent_raw_emails() -> Vec<(Vec<String>, String)> {
     let data: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", endpoint()))

@@ -4,11 +4,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
-use gestiona_domain::ports::{EffectMessage, MailError, Mailer, OutgoingEmail};
+use gestiona_domain::ports::{MailError, Mailer, OutgoingEmail, QueueName};
 use gestiona_notify::{Notifier, NotifyError};
+
+use crate::queue::Consumed;
 
 pub struct OutboxMailer {
     dir: PathBuf,
@@ -48,45 +49,19 @@ fn sortable_stamp() -> String {
     format!("{millis:015}")
 }
 
-/// Plays the notifier's SQS trigger: delivers every queued notification, deletes what was
-/// handled, sets aside what can never be (the dead-letter folder) and leaves the rest for the
-/// next round.
+/// Plays the notifier's SQS trigger over the notifications folder queue.
 pub async fn drain(notifier: Arc<Notifier>, data_dir: PathBuf) {
-    let queue = data_dir.join("queues").join("notifications");
-    let dead = queue.join("dead");
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        tick.tick().await;
-        let Ok(mut entries) = tokio::fs::read_dir(&queue).await else { continue };
-        while let Ok(Some(entry)) = entries.next_entry().await {
-            let path = entry.path();
-            if path.extension().is_none_or(|e| e != "json") {
-                continue;
-            }
-            let Ok(bytes) = tokio::fs::read(&path).await else { continue };
-            let outcome = match serde_json::from_slice::<EffectMessage>(&bytes) {
-                Ok(message) => notifier.deliver(&message).await,
-                Err(e) => Err(NotifyError::Malformed(e.to_string())),
-            };
-            match outcome {
-                Ok(delivery) => {
-                    tracing::info!(
-                        sent = delivery.sent,
-                        already = delivery.already,
-                        failed = delivery.failed,
-                        "notification delivered"
-                    );
-                    let _ = tokio::fs::remove_file(&path).await;
-                }
-                Err(NotifyError::Malformed(reason)) => {
-                    tracing::warn!(%reason, file = %path.display(), "notification set aside as dead");
-                    let _ = tokio::fs::create_dir_all(&dead).await;
-                    let _ = tokio::fs::rename(&path, dead.join(entry.file_name())).await;
-                }
-                Err(other) => tracing::warn!(error = %other, "notification kept for a retry"),
+    crate::queue::consume(data_dir, QueueName::Notifications, move |message| {
+        let notifier = Arc::clone(&notifier);
+        async move {
+            match notifier.deliver(&message).await {
+                Ok(delivery) => Ok(format!("{delivery:?}")),
+                Err(NotifyError::Malformed(reason)) => Err(Consumed::Dead(reason)),
+                Err(other) => Err(Consumed::Retry(other.to_string())),
             }
         }
-    }
+    })
+    .await
 }
 
 /// `gestiona-local outbox`: the e-mails written so far, oldest first.

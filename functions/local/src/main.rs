@@ -4,6 +4,7 @@
 //! in a local folder), seeding a demo tenant on first start. `token` mints a development JWT
 //! that `serve` accepts.
 
+mod blobs;
 mod mail;
 mod queue;
 mod server;
@@ -15,7 +16,8 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use gestiona_api::{Api, ClaimNames};
-use gestiona_domain::ports::UlidGenerator;
+use gestiona_documents::{DocumentError, DocumentWorker, Renderer};
+use gestiona_domain::ports::{QueueName, UlidGenerator};
 use gestiona_domain::service::Services;
 use gestiona_domain::service::seed::DEMO_USERS;
 use gestiona_domain::{Role, TenantId, UserId};
@@ -137,11 +139,15 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
         LOCAL_SENDER.into(),
     );
     let notifications = tokio::spawn(mail::drain(Arc::new(notifier), data_dir.clone()));
-    let runner = Arc::new(server::Runner::new(Api::new(services, ClaimNames::default()), tokens, clock));
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let listener =
         tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
     let address = listener.local_addr()?;
+    let blobs = Arc::new(blobs::FolderBlobs::new(&data_dir, format!("http://{address}")));
+    let worker = DocumentWorker::new(services.clone(), blobs.clone(), Renderer::shared());
+    let documents = tokio::spawn(render_documents(Arc::new(worker), data_dir.clone()));
+    let api = Api::new(services, ClaimNames::default()).with_blobs(blobs.clone());
+    let runner = Arc::new(server::Runner::new(api, tokens, clock, blobs));
     print_banner(address, &data_dir, seeded, &banner_tokens);
     axum::serve(listener, runner.router().into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
@@ -149,9 +155,25 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
     relay.abort();
     sweeps.abort();
     notifications.abort();
+    documents.abort();
     // Every write was committed durably when it was acknowledged; nothing is pending here.
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Plays the documents function's SQS trigger: renders queued documents into `{data}/documents/`.
+async fn render_documents(worker: Arc<DocumentWorker>, data_dir: PathBuf) {
+    queue::consume(data_dir, QueueName::Documents, move |message| {
+        let worker = Arc::clone(&worker);
+        async move {
+            match worker.deliver(&message).await {
+                Ok(outcome) => Ok(format!("{outcome:?}")),
+                Err(DocumentError::Malformed(reason)) => Err(queue::Consumed::Dead(reason)),
+                Err(other) => Err(queue::Consumed::Retry(other.to_string())),
+            }
+        }
+    })
+    .await
 }
 
 /// Plays the scheduled outbox relay: every couple of seconds, publishes effects a request could

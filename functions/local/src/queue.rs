@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use gestiona_domain::ports::{EffectMessage, EffectQueue, QueueError};
+use gestiona_domain::ports::{EffectMessage, EffectQueue, QueueError, QueueName};
 
 pub struct FolderQueue {
     root: PathBuf,
@@ -34,5 +34,54 @@ impl EffectQueue for FolderQueue {
             write.await.map_err(|e| QueueError(format!("{}: {e}", path.display())))?;
         }
         Ok(())
+    }
+}
+
+/// Why a message was not consumed.
+pub enum Consumed {
+    /// It can never be processed: set aside in the queue's `dead/` folder (the dead-letter queue).
+    Dead(String),
+    /// Try again on the next round.
+    Retry(String),
+}
+
+/// Plays a worker's SQS trigger: every second, hands each message of `queue` to `handle`,
+/// deletes what was handled, sets aside what never can be and leaves the rest for next time.
+pub async fn consume<F, Fut>(data_dir: PathBuf, queue: QueueName, handle: F)
+where
+    F: Fn(EffectMessage) -> Fut,
+    Fut: std::future::Future<Output = Result<String, Consumed>>,
+{
+    let dir = data_dir.join("queues").join(queue.as_str());
+    let dead = dir.join("dead");
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let Ok(mut entries) = tokio::fs::read_dir(&dir).await else { continue };
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let Ok(bytes) = tokio::fs::read(&path).await else { continue };
+            let outcome = match serde_json::from_slice::<EffectMessage>(&bytes) {
+                Ok(message) => handle(message).await,
+                Err(e) => Err(Consumed::Dead(e.to_string())),
+            };
+            match outcome {
+                Ok(outcome) => {
+                    tracing::info!(queue = queue.as_str(), %outcome, "effect handled");
+                    let _ = tokio::fs::remove_file(&path).await;
+                }
+                Err(Consumed::Dead(reason)) => {
+                    tracing::warn!(queue = queue.as_str(), %reason, file = %path.display(), "effect set aside as dead");
+                    let _ = tokio::fs::create_dir_all(&dead).await;
+                    let _ = tokio::fs::rename(&path, dead.join(entry.file_name())).await;
+                }
+                Err(Consumed::Retry(reason)) => {
+                    tracing::warn!(queue = queue.as_str(), %reason, "effect kept for a retry")
+                }
+            }
+        }
     }
 }

@@ -14,6 +14,7 @@ use gestiona_api::{Api, ROUTES, Route};
 use http::{HeaderMap, Method, StatusCode, Uri, header};
 use serde_json::{Value, json};
 
+use crate::blobs::FolderBlobs;
 use crate::token::DevTokens;
 
 /// API Gateway refuses larger payloads; so does the runner.
@@ -45,12 +46,14 @@ pub struct Runner {
     api: Api,
     tokens: DevTokens,
     clock: Arc<OffsetClock>,
+    /// Plays S3 for presigned download and upload URLs.
+    blobs: Arc<FolderBlobs>,
     /// Path template → the routes on it, by method.
     routes: matchit::Router<HashMap<&'static str, &'static Route>>,
 }
 
 impl Runner {
-    pub fn new(api: Api, tokens: DevTokens, clock: Arc<OffsetClock>) -> Self {
+    pub fn new(api: Api, tokens: DevTokens, clock: Arc<OffsetClock>, blobs: Arc<FolderBlobs>) -> Self {
         let mut by_path: HashMap<&'static str, HashMap<&'static str, &'static Route>> = HashMap::new();
         for route in ROUTES {
             by_path.entry(route.path).or_default().insert(route.method, route);
@@ -59,7 +62,7 @@ impl Runner {
         for (path, methods) in by_path {
             routes.insert(path, methods).expect("route templates do not overlap");
         }
-        Self { api, tokens, clock, routes }
+        Self { api, tokens, clock, blobs, routes }
     }
 
     pub fn router(self: Arc<Self>) -> axum::Router {
@@ -95,6 +98,9 @@ impl Runner {
     ) -> lambda_http::Response<lambda_http::Body> {
         if uri.path() == "/_local/clock" {
             return self.clock_control(method, headers, &body);
+        }
+        if uri.path().starts_with(crate::blobs::ROUTE_PREFIX) {
+            return self.blobs.serve(method, uri, headers, &body).await;
         }
         let matched = match self.routes.at(uri.path()) {
             Ok(matched) => matched,

@@ -17,14 +17,17 @@ mod case_types;
 mod cases;
 mod contacts;
 mod directory;
+mod documents;
 mod leads;
 mod reports;
 mod sla;
 mod transitions;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use gestiona_domain::Actor;
+use gestiona_domain::ports::BlobStore;
 use gestiona_domain::service::Services;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -133,6 +136,12 @@ pub const ROUTES: &[Route] = &[
     route(CasesApi, "PUT", "/calendars/{key}"),
     route(CasesApi, "GET", "/sla-policies/{caseType}"),
     route(CasesApi, "PUT", "/sla-policies/{caseType}"),
+    route(CasesApi, "GET", "/document-templates"),
+    route(CasesApi, "POST", "/cases/{id}/documents"),
+    route(CasesApi, "GET", "/cases/{id}/documents"),
+    route(CasesApi, "GET", "/cases/{id}/documents/{docId}"),
+    route(CasesApi, "POST", "/cases/{id}/uploads"),
+    route(CasesApi, "POST", "/cases/{id}/documents/{docId}/complete"),
     route(TransitionsApi, "POST", "/cases/{id}/transitions"),
     route(TransitionsApi, "GET", "/cases/{id}/transitions"),
     route(ReportsApi, "GET", "/reports/cases-by-state"),
@@ -164,11 +173,18 @@ pub const ROUTES: &[Route] = &[
 pub struct Api {
     pub services: Services,
     pub claims: ClaimNames,
+    /// The documents bucket, for the functions that hand out download and upload URLs.
+    pub blobs: Option<Arc<dyn BlobStore>>,
 }
 
 impl Api {
     pub fn new(services: Services, claims: ClaimNames) -> Self {
-        Self { services, claims }
+        Self { services, claims, blobs: None }
+    }
+
+    pub fn with_blobs(mut self, blobs: Arc<dyn BlobStore>) -> Self {
+        self.blobs = Some(blobs);
+        self
     }
 
     /// Handles one API Gateway v2 request for `function`. Never fails: every error is a
@@ -231,6 +247,12 @@ impl Api {
             "PUT /calendars/{key}" => sla::put_calendar(self, request).await,
             "GET /sla-policies/{caseType}" => sla::get_policy(self, request).await,
             "PUT /sla-policies/{caseType}" => sla::put_policy(self, request).await,
+            "GET /document-templates" => documents::templates(self, request).await,
+            "POST /cases/{id}/documents" => documents::request(self, request).await,
+            "GET /cases/{id}/documents" => documents::list(self, request).await,
+            "GET /cases/{id}/documents/{docId}" => documents::download(self, request).await,
+            "POST /cases/{id}/uploads" => documents::begin_upload(self, request).await,
+            "POST /cases/{id}/documents/{docId}/complete" => documents::complete_upload(self, request).await,
             "POST /cases/{id}/transitions" => transitions::transition(self, request).await,
             "GET /cases/{id}/transitions" => transitions::offered(self, request).await,
             "GET /reports/cases-by-state" => reports::cases_by_state(self, request).await,

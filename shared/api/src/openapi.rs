@@ -7,7 +7,7 @@ use lambda_http::{Body, Response};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::{accounts, capture, case_types, cases, contacts, directory, leads, reports, sla, transitions};
+use crate::{accounts, capture, case_types, cases, contacts, directory, documents, leads, reports, sla, transitions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,8 @@ use crate::{accounts, capture, case_types, cases, contacts, directory, leads, re
         leads::contact_activities, leads::list_forms, leads::get_form, leads::put_form, leads::list_submissions,
         leads::get_submission, leads::release_submission, leads::discard_submission,
         capture::page, capture::submit,
+        documents::templates, documents::request, documents::list, documents::download, documents::begin_upload,
+        documents::complete_upload,
     ),
     modifiers(&BearerAuth)
 )]

@@ -42,6 +42,11 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The actor of sweeps and workers: the tenant's `system` user.
+    pub fn system(tenant: &TenantId) -> Actor {
+        Actor { tenant: tenant.clone(), user: UserId::parse("system").expect("valid"), email: None, role: Role::Admin }
+    }
+
     pub fn may(&self, needed: Role) -> bool {
         self.role >= needed
     }

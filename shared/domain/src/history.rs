@@ -83,6 +83,27 @@ pub enum EventKind {
         template: String,
         reason: String,
     },
+    /// A document was asked for (by staff or a workflow result) and queued for rendering.
+    DocumentRequested {
+        document_id: EntityId,
+        template: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effect_id: Option<String>,
+    },
+    /// A document was stored: rendered from a template, or uploaded by staff.
+    DocumentFiled {
+        document_id: EntityId,
+        file_name: String,
+        size: u64,
+        sha256: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        template: Option<String>,
+    },
+    /// A document could not be rendered or an upload did not match what was announced.
+    DocumentFailed {
+        document_id: EntityId,
+        reason: String,
+    },
     /// SLA clocks: every start, pause, resumption, warning, breach, escalation and stop is
     /// recorded, so each deadline can be explained.
     SlaStarted {

@@ -13,6 +13,7 @@
 //! | case | `T#{t}#CASE#{id}` | `#META` | `T#{t}#CASES` or `T#{t}#CASES#ARCHIVED` / `{id}` | `T#{t}#OWNER#{user}#CASES` / `{id}` | `T#{t}#ACCOUNT#{acc}#CASES` / `{id}` |
 //! | case history event | `T#{t}#CASE#{id}` | `EVT#{eventId}` | | | |
 //! | case comment | `T#{t}#CASE#{id}` | `CMT#{commentId}` | | | |
+//! | case document | `T#{t}#CASE#{id}` | `DOC#{docId}` | | | |
 //! | case type (current) | `T#{t}#CASETYPE#{key}` | `#CURRENT` | `T#{t}#CASETYPES` / `{key}` | | |
 //! | case type version | `T#{t}#CASETYPE#{key}` | `V#{version:06}` | | | |
 //!
@@ -118,6 +119,24 @@ pub fn case_partition(tenant: &TenantId, id: EntityId) -> String {
 
 pub fn case_event(tenant: &TenantId, case: EntityId, event: EntityId) -> Key {
     Key::new(case_partition(tenant, case), format!("{CASE_EVENT_PREFIX}{event}"))
+}
+
+pub const CASE_DOCUMENT_PREFIX: &str = "DOC#";
+
+pub fn case_document(tenant: &TenantId, case: EntityId, document: EntityId) -> Key {
+    Key::new(case_partition(tenant, case), format!("{CASE_DOCUMENT_PREFIX}{document}"))
+}
+
+/// The blob store key of a document's file: tenant, subject, template and its version, and the
+/// effect that produced it (or the upload's document id), so a redelivered effect overwrites the
+/// same object with the same bytes. Tenant first, so a bucket policy can scope by prefix.
+pub fn document_object(tenant: &TenantId, case: EntityId, template: &str, version: &str, effect: &str) -> String {
+    format!("{tenant}/cases/{case}/{template}/{version}/{effect}.pdf")
+}
+
+/// The blob store key of a file staff uploaded to a case.
+pub fn uploaded_object(tenant: &TenantId, case: EntityId, document: EntityId, file_name: &str) -> String {
+    format!("{tenant}/cases/{case}/uploads/{document}/{file_name}")
 }
 
 pub fn case_comment(tenant: &TenantId, case: EntityId, comment: EntityId) -> Key {

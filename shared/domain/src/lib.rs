@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod case;
 pub mod case_type;
 pub mod contact;
+pub mod document;
 pub mod form;
 pub mod history;
 pub mod ids;

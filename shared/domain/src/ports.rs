@@ -555,3 +555,34 @@ pub trait Mailer: Send + Sync {
     /// Sends the message and returns the provider's message id.
     async fn send(&self, email: &OutgoingEmail) -> Result<String, MailError>;
 }
+
+/// What the blob store knows of a stored object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobInfo {
+    pub size: u64,
+    pub content_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BlobError {
+    /// The backend failed or could not be reached; a retry may succeed.
+    #[error("blob store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Where document files live (S3 in AWS, a folder in the local runner). Keys are the
+/// deterministic paths built in [`crate::keys::document_object`], so writing one twice is harmless.
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// Stores `bytes` under `key` with its content type and SHA-256 (hex) as metadata.
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str, sha256: &str) -> Result<(), BlobError>;
+    /// Size and type of the object, or `None` if nothing is stored under `key`.
+    async fn head(&self, key: &str) -> Result<Option<BlobInfo>, BlobError>;
+    /// The object's bytes, or `None`.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError>;
+    /// A URL that downloads the object for `expires_in` seconds, saved as `file_name`.
+    async fn presign_get(&self, key: &str, file_name: &str, expires_in: u64) -> Result<String, BlobError>;
+    /// A URL that accepts one `PUT` of exactly `size` bytes of `content_type` for `expires_in` seconds.
+    async fn presign_put(&self, key: &str, content_type: &str, size: u64, expires_in: u64)
+    -> Result<String, BlobError>;
+}

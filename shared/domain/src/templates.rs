@@ -17,7 +17,12 @@ pub const EMAIL_TEMPLATES: &[&str] = &[
 ];
 
 /// Document templates (typst, `templates/documents/{name}.typ`).
+/// Document templates (typst, `templates/documents/{name}.typ`); the same list as
+/// [`crate::document::DocumentTemplate::ALL`].
 pub const DOCUMENT_TEMPLATES: &[&str] = &["quote", "invoice", "collection_letter", "case_letter", "contract"];
+
+/// The staff e-mail that a document was filed.
+pub const DOCUMENT_READY: &str = "document_ready";
 
 /// The new-lead alert to the assigned agent, and the prospect's acknowledgement.
 pub const LEAD_ASSIGNED: &str = "lead_new_assignee";

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use gestiona_api::{Api, ClaimNames, Function};
-use gestiona_domain::ports::{EffectMessage, EffectQueue, QueueName, SystemClock, UlidGenerator};
+use gestiona_blob_s3::S3BlobStore;
+use gestiona_domain::ports::{BlobStore, EffectMessage, EffectQueue, QueueName, SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
 use gestiona_mail_ses::SesMailer;
 use gestiona_notify::{Notifier, Templates};
@@ -78,9 +79,25 @@ pub async fn services(table: String, queues: HashMap<QueueName, String>) -> Serv
     Services::new(Arc::new(store), queue, Arc::new(SystemClock), Arc::new(UlidGenerator::default()))
 }
 
-/// Builds the HTTP API on DynamoDB and SQS.
+/// The documents bucket (the documents function, and the cases API for download and upload URLs).
+pub const DOCUMENTS_BUCKET_VARIABLE: &str = "GESTIONA_DOCUMENTS_BUCKET";
+
+/// The documents bucket named by [`DOCUMENTS_BUCKET_VARIABLE`], if the function has one.
+pub async fn blob_store() -> Option<Arc<dyn BlobStore>> {
+    let bucket = std::env::var(DOCUMENTS_BUCKET_VARIABLE).ok().filter(|b| !b.is_empty())?;
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    // Path-style addressing works with every endpoint (S3, moto, LocalStack) and bucket name.
+    let s3 = aws_sdk_s3::config::Builder::from(&aws).force_path_style(true).build();
+    Some(Arc::new(S3BlobStore::new(aws_sdk_s3::Client::from_conf(s3), bucket)))
+}
+
+/// Builds the HTTP API on DynamoDB and SQS (and S3 when a documents bucket is configured).
 pub async fn http_api(config: HttpConfig) -> Api {
-    Api::new(services(config.table, config.queues).await, config.claims)
+    let api = Api::new(services(config.table, config.queues).await, config.claims);
+    match blob_store().await {
+        Some(blobs) => api.with_blobs(blobs),
+        None => api,
+    }
 }
 
 /// The whole life of an HTTP function: configuration and clients once, then every request of
@@ -130,10 +147,22 @@ pub async fn notifier() -> Result<Notifier, ConfigError> {
     Ok(Notifier::new(services, Arc::new(mailer), Templates::shared(), sender))
 }
 
-/// Delivers one SQS batch of notification effects and reports the messages to retry
+/// Delivers one SQS batch of notification effects and reports the messages to retry.
+pub async fn notifier_batch(notifier: &Notifier, event: SqsEvent) -> SqsBatchResponse {
+    effect_batch(event, |message| async move {
+        notifier.deliver(&message).await.map(|d| format!("{d:?}")).map_err(|e| e.to_string())
+    })
+    .await
+}
+
+/// Runs `handle` on each effect of one SQS batch and reports the messages to retry
 /// (`ReportBatchItemFailures`): unreadable or malformed ones too, so SQS moves them to the
 /// dead-letter queue after the queue's maximum receives instead of losing them.
-pub async fn notifier_batch(notifier: &Notifier, event: SqsEvent) -> SqsBatchResponse {
+pub async fn effect_batch<F, Fut>(event: SqsEvent, handle: F) -> SqsBatchResponse
+where
+    F: Fn(EffectMessage) -> Fut,
+    Fut: std::future::Future<Output = Result<String, String>>,
+{
     let mut failures = Vec::new();
     for record in event.records {
         let id = record.message_id.clone().unwrap_or_default();
@@ -143,13 +172,11 @@ pub async fn notifier_batch(notifier: &Notifier, event: SqsEvent) -> SqsBatchRes
             .ok_or_else(|| "no body".to_owned())
             .and_then(|body| serde_json::from_str(body).map_err(|e| e.to_string()));
         let outcome = match message {
-            Ok(message) => notifier.deliver(&message).await.map_err(|e| e.to_string()),
+            Ok(message) => handle(message).await,
             Err(reason) => Err(format!("unreadable message: {reason}")),
         };
         match outcome {
-            Ok(delivery) => {
-                tracing::info!(message = %id, sent = delivery.sent, already = delivery.already, failed = delivery.failed, "delivered")
-            }
+            Ok(outcome) => tracing::info!(message = %id, %outcome, "done"),
             Err(reason) => {
                 tracing::warn!(message = %id, %reason, "not delivered; SQS will retry");
                 let mut failure = BatchItemFailure::default();

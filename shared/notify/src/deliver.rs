@@ -16,7 +16,7 @@ use gestiona_domain::ports::{EffectMessage, MailError, Mailer, OutgoingEmail, St
 use gestiona_domain::service::Services;
 use gestiona_domain::service::directory::Claim;
 use gestiona_domain::service::tenants::Tenant;
-use gestiona_domain::{Actor, EntityId, Role, TenantId, UserId, Versioned, keys};
+use gestiona_domain::{Actor, EntityId, TenantId, UserId, Versioned, keys};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -114,12 +114,7 @@ impl Notifier {
             return Err(NotifyError::Malformed(format!("cannot deliver an effect of kind {}", request.kind)));
         }
         let tenant = request.tenant.clone();
-        let system = Actor {
-            tenant: tenant.clone(),
-            user: UserId::parse("system").expect("valid"),
-            email: None,
-            role: Role::Admin,
-        };
+        let system = Actor::system(&tenant);
         let missing =
             || NotifyError::Malformed(format!("no {} {} in {tenant}", request.subject.kind, request.subject.id));
         let case = match request.subject.kind.as_str() {

@@ -7,6 +7,7 @@ pub mod case_types;
 pub mod cases;
 pub mod contacts;
 pub mod directory;
+pub mod documents;
 pub mod forms;
 pub mod leads;
 pub mod outbox;

@@ -146,10 +146,6 @@ fn local_time(at: Timestamp, zone: &str) -> String {
     }
 }
 
-fn system_actor(tenant: &TenantId) -> Actor {
-    Actor { tenant: tenant.clone(), user: UserId::parse("system").expect("valid"), email: None, role: Role::Admin }
-}
-
 impl Services {
     pub async fn save_calendar(
         &self,
@@ -476,7 +472,7 @@ impl Services {
             return Ok(false);
         }
         let tenant = entry.tenant.clone();
-        let actor = system_actor(&tenant);
+        let actor = Actor::system(&tenant);
         let case_key = keys::case(&tenant, entry.case_id);
         let occurrence = format!(
             "sla:{}:{}:{}:{}",

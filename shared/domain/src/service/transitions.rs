@@ -235,6 +235,16 @@ impl Services {
         };
         let id =
             effect_id(tenant, &format!("case:{}", case.id), &change.occurrence, &format!("{rule}:{kind}:{template}"));
+        let mut details = details;
+        if let Effect::Document { template, .. } = effect {
+            // Validated with the case type; a template removed since is reported by the worker.
+            if let Some(template) = crate::document::DocumentTemplate::parse(template) {
+                let (document_id, op) = self.queued_document(actor, case.id, template, &id)?;
+                change.ops.push(op);
+                details["documentId"] = json!(document_id);
+                details["notify"] = json!(case.owner.is_some());
+            }
+        }
         let mut body = case_effect_body(kind, tenant, case.id, details);
         body["caseVersion"] = json!(change.version);
         body["occurrence"] = json!(change.occurrence);

@@ -1,0 +1,556 @@
+//! Documents on a case: asking for a generated one, uploading a file, listing and reading them,
+//! and what the documents worker records when it has rendered one.
+//!
+//! A requested document is a `queued` record, its `documentRequested` event and its outbox entry,
+//! written together; the worker turns the record `ready` (or `failed`) with a write conditioned on
+//! the version it read, together with the `documentFiled` event and the "document ready" e-mail,
+//! so a redelivered effect files nothing twice.
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::Services;
+use super::outbox::{OutboxOwner, case_effect_body, effect_id};
+use crate::Versioned;
+use crate::account::Account;
+use crate::actor::Actor;
+use crate::case::Case;
+use crate::contact::Contact;
+use crate::document::{
+    CaseRef, Document, DocumentContext, DocumentData, DocumentSource, DocumentStatus, DocumentTemplate, Locale,
+    MAX_UPLOAD_BYTES, Party, UPLOAD_CONTENT_TYPES, sanitise_file_name,
+};
+use crate::history::EventKind;
+use crate::ids::{EntityId, TenantId};
+use crate::keys;
+use crate::ports::{
+    BlobError, BlobStore, Condition, EffectMessage, Item, Query, QueueName, SortKeyRange, StoreError, WriteOp,
+};
+use crate::templates::DOCUMENT_READY;
+use crate::validation::ValidationErrors;
+
+pub const ENTITY: &str = "CaseDocument";
+
+/// `POST /cases/{id}/documents`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DocumentRequest {
+    /// A template of the catalogue (`quote`, `invoice`, `collection_letter`, `case_letter`, `contract`).
+    pub template: String,
+    /// `es` or `en`; the contact's language, else the tenant's, if absent.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// The template's own fields (see `GET /document-templates`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub fields: Map<String, Value>,
+    /// E-mail the case's owner when the document is ready.
+    #[serde(default)]
+    pub notify: bool,
+}
+
+/// `POST /cases/{id}/uploads`: what staff announce before uploading a file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadRequest {
+    pub file_name: String,
+    pub content_type: String,
+    /// Bytes; the presigned URL accepts exactly this many.
+    pub size: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RequestDocumentError {
+    #[error("no such case")]
+    NotFound,
+    #[error("the case is archived")]
+    Archived,
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GetDocumentError {
+    #[error("no such case or document")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BeginUploadError {
+    #[error("no such case")]
+    NotFound,
+    #[error("the case is archived")]
+    Archived,
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CompleteUploadError {
+    #[error("no such case or document")]
+    NotFound,
+    /// The document is not an upload waiting for its file.
+    #[error("the document is {0:?}, not awaiting an upload")]
+    NotAwaiting(DocumentStatus),
+    /// Nothing has been uploaded yet.
+    #[error("the file has not been uploaded")]
+    Missing,
+    /// The stored object is not what was announced; the document is marked failed.
+    #[error("{0}")]
+    Mismatch(String),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A rendered file, as the worker stored it.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    pub object_key: String,
+    pub file_name: String,
+    pub size: u64,
+    pub sha256: String,
+    pub template_version: String,
+}
+
+/// What a document effect asks for, as the worker reads it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentEffect {
+    pub tenant: TenantId,
+    pub subject: EffectCase,
+    pub template: String,
+    pub document_id: EntityId,
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// Staff-sent fields; workflow effects read the case's custom fields instead.
+    #[serde(default)]
+    pub fields: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub notify: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EffectCase {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: EntityId,
+}
+
+fn document_item(tenant: &TenantId, document: &Document, version: u64) -> Result<Item, StoreError> {
+    Ok(Item::new(keys::case_document(tenant, document.case_id, document.id), ENTITY, version, Item::body_of(document)?))
+}
+
+impl Services {
+    /// Issuer, customer and case for a document, read from the store. The language is the
+    /// request's, else the case contact's, else the tenant's.
+    pub async fn document_context(
+        &self,
+        tenant: &TenantId,
+        case: &Case,
+        document_id: EntityId,
+        locale: Option<&str>,
+        issued_at: jiff::Timestamp,
+    ) -> Result<DocumentContext, StoreError> {
+        let record = self.tenant(tenant).await?;
+        let account: Option<Account> = match case.account_id {
+            Some(id) => self.load::<Account>(&keys::account(tenant, id)).await?.map(|v| v.value),
+            None => None,
+        };
+        let contact: Option<Contact> = match case.contact_id {
+            Some(id) => self.load::<Contact>(&keys::contact(tenant, id)).await?.map(|v| v.value),
+            None => None,
+        };
+        let contact_name = contact
+            .as_ref()
+            .map(|c| format!("{} {}", c.first_name, c.last_name.as_deref().unwrap_or("")).trim().to_owned());
+        let customer = match (&account, &contact) {
+            (Some(account), _) => Some(Party {
+                name: account.name.clone(),
+                tax_id: account.tax_id.clone(),
+                address: None,
+                email: account.email.clone().or_else(|| contact.as_ref().and_then(|c| c.email.clone())),
+                phone: account.phone.clone(),
+                attention: contact_name,
+            }),
+            (None, Some(contact)) => Some(Party {
+                name: contact_name.unwrap_or_default(),
+                tax_id: None,
+                address: None,
+                email: contact.email.clone(),
+                phone: contact.phone.clone(),
+                attention: None,
+            }),
+            (None, None) => None,
+        };
+        let locale = locale
+            .or_else(|| contact.as_ref().and_then(|c| c.locale.as_deref()))
+            .or(record.as_ref().map(|t| t.locale.as_str()))
+            .map_or(Locale::Es, Locale::from_tag);
+        let time_zone = record.as_ref().and_then(|t| jiff::tz::TimeZone::get(&t.time_zone).ok());
+        let issued_on = issued_at.to_zoned(time_zone.unwrap_or(jiff::tz::TimeZone::UTC)).date();
+        Ok(DocumentContext {
+            locale,
+            issued_on,
+            default_currency: record.as_ref().map_or_else(|| "USD".to_owned(), |t| t.currency.clone()),
+            issuer: Party {
+                name: record.as_ref().map_or_else(|| tenant.to_string(), |t| t.name.clone()),
+                tax_id: None,
+                address: record.as_ref().and_then(|t| t.address.clone()),
+                email: None,
+                phone: None,
+                attention: None,
+            },
+            customer,
+            case: CaseRef { id: case.id, subject: case.subject.clone(), case_type: case.case_type.to_string() },
+            document_id,
+        })
+    }
+
+    /// Queues a document for rendering after checking its data now, so a request that could
+    /// never render is refused with its fields named instead of failing later.
+    pub async fn request_document(
+        &self,
+        actor: &Actor,
+        case_id: EntityId,
+        request: DocumentRequest,
+    ) -> Result<Document, RequestDocumentError> {
+        let tenant = &actor.tenant;
+        let case: Versioned<Case> =
+            self.load(&keys::case(tenant, case_id)).await?.ok_or(RequestDocumentError::NotFound)?;
+        if case.value.archived {
+            return Err(RequestDocumentError::Archived);
+        }
+        let template = DocumentTemplate::parse(&request.template).ok_or_else(|| {
+            let names: Vec<&str> = DocumentTemplate::ALL.iter().map(|t| t.key()).collect();
+            ValidationErrors::single("template", format!("must be one of {}", names.join(", ")))
+        })?;
+        if let Some(locale) = &request.locale
+            && !matches!(locale.as_str(), "es" | "en")
+        {
+            return Err(ValidationErrors::single("locale", "must be es or en").into());
+        }
+        let document_id = self.new_id();
+        let now = self.clock.now();
+        let context = self.document_context(tenant, &case.value, document_id, request.locale.as_deref(), now).await?;
+        let data = DocumentData::assemble(template, context, &request.fields)?;
+
+        let occurrence = format!("document:{document_id}");
+        let effect =
+            effect_id(tenant, &format!("case:{case_id}"), &occurrence, &format!("document:{}", template.key()));
+        let document = Document::queued(document_id, case_id, template, data.file_name(), &effect, now, actor);
+        let mut body = case_effect_body(
+            "document",
+            tenant,
+            case_id,
+            json!({
+                "template": template.key(),
+                "documentId": document_id,
+                "locale": request.locale,
+                "fields": request.fields,
+                "notify": request.notify,
+            }),
+        );
+        body["occurrence"] = json!(occurrence);
+        let message = EffectMessage { effect_id: effect.clone(), queue: QueueName::Documents, body };
+        let requested =
+            EventKind::DocumentRequested { document_id, template: template.key().into(), effect_id: Some(effect) };
+        let ops = vec![
+            WriteOp::Put { item: document_item(tenant, &document, 1)?, condition: Condition::NotExists },
+            self.history_op(actor, case_id, case.version, self.new_id(), requested)?,
+            self.outbox_op(tenant, OutboxOwner::Case(case_id), &message)?,
+            // The case must still exist and not be archived by a concurrent request.
+            WriteOp::Check { key: keys::case(tenant, case_id), condition: Condition::VersionIs(case.version) },
+        ];
+        self.store.write(ops).await?;
+        self.publish_committed(tenant, OutboxOwner::Case(case_id), std::slice::from_ref(&message)).await;
+        Ok(document)
+    }
+
+    /// A case's documents, oldest first.
+    pub async fn list_documents(&self, actor: &Actor, case_id: EntityId) -> Result<Vec<Document>, GetDocumentError> {
+        let tenant = &actor.tenant;
+        if self.store.get(&keys::case(tenant, case_id)).await?.is_none() {
+            return Err(GetDocumentError::NotFound);
+        }
+        let mut documents = Vec::new();
+        let mut cursor = None;
+        loop {
+            let query = Query::partition(keys::case_partition(tenant, case_id))
+                .range(SortKeyRange::BeginsWith(keys::CASE_DOCUMENT_PREFIX.into()))
+                .after(cursor);
+            let page = self.store.query(&query).await?;
+            for item in &page.items {
+                documents.push(item.parse_body::<Document>()?);
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(documents),
+            }
+        }
+    }
+
+    pub async fn get_document(
+        &self,
+        actor: &Actor,
+        case_id: EntityId,
+        document_id: EntityId,
+    ) -> Result<Versioned<Document>, GetDocumentError> {
+        self.load_document(&actor.tenant, case_id, document_id).await?.ok_or(GetDocumentError::NotFound)
+    }
+
+    pub async fn load_document(
+        &self,
+        tenant: &TenantId,
+        case_id: EntityId,
+        document_id: EntityId,
+    ) -> Result<Option<Versioned<Document>>, StoreError> {
+        self.load(&keys::case_document(tenant, case_id, document_id)).await
+    }
+
+    /// Records an upload staff are about to make; the edge then hands out a presigned URL for
+    /// exactly the announced type and size.
+    pub async fn begin_upload(
+        &self,
+        actor: &Actor,
+        case_id: EntityId,
+        request: UploadRequest,
+    ) -> Result<Document, BeginUploadError> {
+        let tenant = &actor.tenant;
+        let case: Versioned<Case> = self.load(&keys::case(tenant, case_id)).await?.ok_or(BeginUploadError::NotFound)?;
+        if case.value.archived {
+            return Err(BeginUploadError::Archived);
+        }
+        let mut errors = ValidationErrors::new();
+        let file_name = errors.text("fileName", &request.file_name, 200, false).map(|n| sanitise_file_name(&n));
+        let content_type = request.content_type.trim().to_ascii_lowercase();
+        if !UPLOAD_CONTENT_TYPES.contains(&content_type.as_str()) {
+            errors.add("contentType", format!("must be one of {}", UPLOAD_CONTENT_TYPES.join(", ")));
+        }
+        if !(1..=MAX_UPLOAD_BYTES).contains(&request.size) {
+            errors.add("size", format!("must be from 1 to {MAX_UPLOAD_BYTES} bytes"));
+        }
+        errors.finish()?;
+        let file_name = file_name.unwrap_or_default();
+        let id = self.new_id();
+        let document = Document {
+            id,
+            case_id,
+            source: DocumentSource::Uploaded,
+            status: DocumentStatus::AwaitingUpload,
+            object_key: Some(keys::uploaded_object(tenant, case_id, id, &file_name)),
+            file_name,
+            content_type,
+            template: None,
+            template_version: None,
+            effect_id: None,
+            size: Some(request.size),
+            sha256: None,
+            errors: Vec::new(),
+            requested_at: self.clock.now(),
+            requested_by: actor.user.clone(),
+            ready_at: None,
+        };
+        self.store
+            .write(vec![
+                WriteOp::Put { item: document_item(tenant, &document, 1)?, condition: Condition::NotExists },
+                WriteOp::Check { key: keys::case(tenant, case_id), condition: Condition::Exists },
+            ])
+            .await?;
+        Ok(document)
+    }
+
+    /// Checks the uploaded object against what was announced and files it on the case.
+    pub async fn complete_upload(
+        &self,
+        actor: &Actor,
+        case_id: EntityId,
+        document_id: EntityId,
+        blobs: &dyn BlobStore,
+    ) -> Result<Document, CompleteUploadError> {
+        let tenant = &actor.tenant;
+        let current = self.load_document(tenant, case_id, document_id).await?.ok_or(CompleteUploadError::NotFound)?;
+        let mut document = current.value;
+        if document.status != DocumentStatus::AwaitingUpload {
+            return Err(CompleteUploadError::NotAwaiting(document.status));
+        }
+        let key = document.object_key.clone().unwrap_or_default();
+        let info = blobs.head(&key).await?.ok_or(CompleteUploadError::Missing)?;
+        let case_version = self.load::<Case>(&keys::case(tenant, case_id)).await?.map_or(0, |c| c.version);
+        let announced = document.size.unwrap_or_default();
+        let mismatch = if info.size != announced {
+            Some(format!("{} bytes arrived, {announced} were announced", info.size))
+        } else if !info.content_type.eq_ignore_ascii_case(&document.content_type) {
+            Some(format!("the file is {}, {} was announced", info.content_type, document.content_type))
+        } else {
+            None
+        };
+        let event = if let Some(reason) = &mismatch {
+            document.status = DocumentStatus::Failed;
+            document.errors = vec![crate::FieldError { field: "file".into(), reason: reason.clone() }];
+            EventKind::DocumentFailed { document_id, reason: reason.clone() }
+        } else {
+            let bytes = blobs.get(&key).await?.ok_or(CompleteUploadError::Missing)?;
+            let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+            document.status = DocumentStatus::Ready;
+            document.sha256 = Some(sha256.clone());
+            document.ready_at = Some(self.clock.now());
+            EventKind::DocumentFiled {
+                document_id,
+                file_name: document.file_name.clone(),
+                size: info.size,
+                sha256,
+                template: None,
+            }
+        };
+        self.store
+            .write(vec![
+                WriteOp::Put {
+                    item: document_item(tenant, &document, current.version + 1)?,
+                    condition: Condition::VersionIs(current.version),
+                },
+                self.history_op(actor, case_id, case_version, self.new_id(), event)?,
+            ])
+            .await
+            .map_err(|e| match e {
+                StoreError::ConditionFailed { .. } => CompleteUploadError::NotAwaiting(DocumentStatus::Ready),
+                other => CompleteUploadError::Store(other),
+            })?;
+        match mismatch {
+            Some(reason) => Err(CompleteUploadError::Mismatch(reason)),
+            None => Ok(document),
+        }
+    }
+
+    /// The fields a document effect renders with: the staff's, or for a workflow effect the
+    /// case's custom fields that the template's contract names.
+    pub fn effect_fields(effect: &DocumentEffect, template: DocumentTemplate, case: &Case) -> Map<String, Value> {
+        match &effect.fields {
+            Some(fields) => fields.clone(),
+            None => template
+                .contract()
+                .iter()
+                .filter_map(|(name, _, _)| case.custom_fields.get(*name).map(|v| ((*name).to_owned(), v.clone())))
+                .collect(),
+        }
+    }
+
+    /// Files a rendered document: the record turns `ready` only if it is still the version the
+    /// worker read, with its `documentFiled` event and, when asked, the owner's "document
+    /// ready" e-mail. `Ok(false)` when another delivery filed it first.
+    pub async fn file_rendered(
+        &self,
+        effect: &DocumentEffect,
+        current: Versioned<Document>,
+        case: &Versioned<Case>,
+        file: StoredFile,
+    ) -> Result<bool, StoreError> {
+        let tenant = &effect.tenant;
+        let actor = Actor::system(tenant);
+        let mut document = current.value;
+        document.status = DocumentStatus::Ready;
+        document.file_name = file.file_name.clone();
+        document.object_key = Some(file.object_key);
+        document.size = Some(file.size);
+        document.sha256 = Some(file.sha256.clone());
+        document.template_version = Some(file.template_version);
+        document.ready_at = Some(self.clock.now());
+        let filed = EventKind::DocumentFiled {
+            document_id: document.id,
+            file_name: file.file_name.clone(),
+            size: file.size,
+            sha256: file.sha256,
+            template: Some(effect.template.clone()),
+        };
+        let mut ops = vec![
+            WriteOp::Put {
+                item: document_item(tenant, &document, current.version + 1)?,
+                condition: Condition::VersionIs(current.version),
+            },
+            self.history_op(&actor, case.value.id, case.version, self.new_id(), filed)?,
+        ];
+        let mut messages = Vec::new();
+        if effect.notify && case.value.owner.is_some() {
+            let occurrence = format!("document:{}", document.id);
+            let id = effect_id(tenant, &format!("case:{}", case.value.id), &occurrence, DOCUMENT_READY);
+            let mut body = case_effect_body(
+                "notify",
+                tenant,
+                case.value.id,
+                json!({
+                    "template": DOCUMENT_READY,
+                    "to": "owner",
+                    "users": [case.value.owner],
+                    "contactId": case.value.contact_id,
+                    "accountId": case.value.account_id,
+                    "context": {"document": {"name": file.file_name, "id": document.id}},
+                }),
+            );
+            body["occurrence"] = json!(occurrence);
+            let message = EffectMessage { effect_id: id, queue: QueueName::Notifications, body };
+            ops.push(self.outbox_op(tenant, OutboxOwner::Case(case.value.id), &message)?);
+            messages.push(message);
+        }
+        match self.store.write(ops).await {
+            Ok(()) => {
+                self.publish_committed(tenant, OutboxOwner::Case(case.value.id), &messages).await;
+                Ok(true)
+            }
+            Err(StoreError::ConditionFailed { index: 0 }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Marks a queued document failed with the reasons it cannot be rendered (its data no
+    /// longer meets the template's contract, or typst refused it). Never retried.
+    pub async fn fail_document(
+        &self,
+        tenant: &TenantId,
+        current: Versioned<Document>,
+        case: &Versioned<Case>,
+        errors: ValidationErrors,
+    ) -> Result<bool, StoreError> {
+        let actor = Actor::system(tenant);
+        let mut document = current.value;
+        document.status = DocumentStatus::Failed;
+        let reason = errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ");
+        document.errors = errors.0;
+        let failed = EventKind::DocumentFailed { document_id: document.id, reason };
+        let ops = vec![
+            WriteOp::Put {
+                item: document_item(tenant, &document, current.version + 1)?,
+                condition: Condition::VersionIs(current.version),
+            },
+            self.history_op(&actor, case.value.id, case.version, self.new_id(), failed)?,
+        ];
+        match self.store.write(ops).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::ConditionFailed { index: 0 }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The queued document record a workflow result's document effect renders into.
+    pub(crate) fn queued_document(
+        &self,
+        actor: &Actor,
+        case_id: EntityId,
+        template: DocumentTemplate,
+        effect: &str,
+    ) -> Result<(EntityId, WriteOp), StoreError> {
+        let id = self.new_id();
+        // The worker names the file once it knows the document's language and number.
+        let file_name = format!("{}.pdf", template.title(Locale::Es));
+        let document = Document::queued(id, case_id, template, file_name, effect, self.clock.now(), actor);
+        Ok((id, WriteOp::Put { item: document_item(&actor.tenant, &document, 1)?, condition: Condition::NotExists }))
+    }
+}

@@ -1,0 +1,105 @@
+//! The documents worker against moto (DynamoDB and S3): one document effect delivered twice in
+//! a batch, again later, and twice at once yields one S3 object with its content type and
+//! SHA-256 metadata, and one `documentFiled` event. The presigned URL downloads the same bytes.
+
+use std::sync::Arc;
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use gestiona_blob_s3::S3BlobStore;
+use gestiona_documents::{DocumentWorker, Outcome, Renderer};
+use gestiona_domain::document::DocumentStatus;
+use gestiona_domain::ports::{BlobStore, SystemClock, UlidGenerator};
+use gestiona_domain::service::Services;
+use gestiona_domain::{Actor, Role, TenantId, UserId};
+use gestiona_tests::{fixtures, moto, queue::RecordingQueue};
+use serde_json::json;
+use sha2::Digest;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivered_document_effect_files_one_object_and_one_event() {
+    let store = Arc::new(moto::fresh_table().await);
+    let queue = Arc::new(RecordingQueue::default());
+    let services = Services::new(store, queue.clone(), Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
+    let tenant = TenantId::parse("demo").unwrap();
+    services.seed_demo(&tenant).await.unwrap();
+    let actor = Actor { tenant: tenant.clone(), user: UserId::parse("ana").unwrap(), email: None, role: Role::Agent };
+    let account = services
+        .create_account(
+            &actor,
+            serde_json::from_value(json!({"name": "Lácteos Ñuble Ltda.", "taxId": "76.123.456-7"})).unwrap(),
+        )
+        .await
+        .unwrap();
+    let case = services
+        .create_case(&actor, serde_json::from_value(json!({"type": "devolucion", "subject": "Saldo pendiente", "owner": "ana", "accountId": account.value.id})).unwrap())
+        .await
+        .unwrap();
+    let request = serde_json::from_value(json!({
+        "template": "collection_letter",
+        "fields": {"reference": "F-2026-0042", "amountDueMinor": 125_000_000, "dueDate": "2099-12-01"}
+    }))
+    .unwrap();
+    let document = services.request_document(&actor, case.value.id, request).await.unwrap();
+    let effect = queue.published().into_iter().find(|m| m.body["kind"] == "document").expect("a document effect");
+    assert_eq!(effect.body["documentId"], json!(document.id));
+
+    let s3 = moto::s3();
+    let bucket = moto::fresh_bucket(&s3).await;
+    let blobs = Arc::new(S3BlobStore::new(s3.clone(), bucket.clone()));
+    let worker = DocumentWorker::new(services.clone(), blobs.clone(), Renderer::shared());
+
+    // One SQS batch holding the effect twice, as a redelivery would, then the batch again.
+    let mut event = fixtures::event("sqs/document.json");
+    event["Records"][0]["body"] = json!(serde_json::to_string(&effect).unwrap());
+    let mut second = event["Records"][0].clone();
+    second["messageId"] = json!("second-delivery");
+    event["Records"].as_array_mut().unwrap().push(second);
+    let event: SqsEvent = serde_json::from_value(event).unwrap();
+    let deliver = |message: gestiona_domain::ports::EffectMessage| {
+        let worker = &worker;
+        async move { worker.deliver(&message).await.map(|o| format!("{o:?}")).map_err(|e| e.to_string()) }
+    };
+    let response = gestiona_lambda::effect_batch(event.clone(), deliver).await;
+    assert!(response.batch_item_failures.is_empty(), "{:?}", response.batch_item_failures);
+    let again = gestiona_lambda::effect_batch(event, deliver).await;
+    assert!(again.batch_item_failures.is_empty());
+    let (first, second) = tokio::join!(worker.deliver(&effect), worker.deliver(&effect));
+    assert_eq!((first.unwrap(), second.unwrap()), (Outcome::Already, Outcome::Already));
+
+    let objects = s3.list_objects_v2().bucket(&bucket).send().await.unwrap();
+    let keys: Vec<&str> = objects.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys.len(), 1, "one object: {keys:?}");
+    let key = keys[0];
+    let template_version =
+        Renderer::shared().template_version(gestiona_domain::document::DocumentTemplate::CollectionLetter);
+    assert_eq!(
+        key,
+        format!("demo/cases/{}/collection_letter/{template_version}/{}.pdf", case.value.id, effect.effect_id),
+        "tenant, subject, template, template version, effect id"
+    );
+    let head = s3.head_object().bucket(&bucket).key(key).send().await.unwrap();
+    assert_eq!(head.content_type(), Some("application/pdf"));
+    let pdf = blobs.get(key).await.unwrap().unwrap();
+    let sha256 = hex::encode(sha2::Sha256::digest(&pdf));
+    assert_eq!(head.metadata().and_then(|m| m.get("sha256")), Some(&sha256));
+
+    let filed = services.get_document(&actor, case.value.id, document.id).await.unwrap().value;
+    assert_eq!(filed.status, DocumentStatus::Ready);
+    assert_eq!(filed.sha256.as_deref(), Some(sha256.as_str()));
+    let history = services
+        .case_history(&actor, case.value.id, &gestiona_domain::service::PageRequest::new(Some(100), None).unwrap())
+        .await
+        .unwrap();
+    let filed_events = history
+        .items
+        .iter()
+        .filter(|e| matches!(e.value.kind, gestiona_domain::history::EventKind::DocumentFiled { .. }))
+        .count();
+    assert_eq!(filed_events, 1, "one history entry");
+
+    let url = blobs.presign_get(key, &filed.file_name, 300).await.unwrap();
+    assert!(url.starts_with(&moto::endpoint()) && url.contains("X-Amz-Signature"), "{url}");
+    let downloaded = reqwest::get(&url).await.unwrap();
+    assert_eq!(downloaded.status(), reqwest::StatusCode::OK);
+    assert_eq!(downloaded.bytes().await.unwrap().to_vec(), pdf);
+}

@@ -94,7 +94,7 @@ impl DocumentWorker {
             let errors = ValidationErrors::single("template", format!("no document template '{}'", effect.template));
             return self.fail(tenant, current, &case, errors).await;
         };
-        let fields = Services::effect_fields(&effect, template, &case.value);
+        let fields = effect.fields(template, &case.value);
         let context = self
             .services
             .document_context(
@@ -145,11 +145,9 @@ impl DocumentWorker {
         case: &gestiona_domain::Versioned<gestiona_domain::case::Case>,
         errors: ValidationErrors,
     ) -> Result<Outcome, DocumentError> {
-        let reason = errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ");
-        if self.services.fail_document(tenant, current, case, errors).await? {
-            Ok(Outcome::Failed(reason))
-        } else {
-            Ok(Outcome::Already)
-        }
+        Ok(match self.services.fail_document(tenant, current, case, errors).await? {
+            Some(reason) => Outcome::Failed(reason),
+            None => Outcome::Already,
+        })
     }
 }

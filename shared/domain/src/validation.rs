@@ -12,7 +12,7 @@ pub struct FieldError {
 
 /// Every problem found in one input.
 #[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
-#[error("invalid input: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; "))]
+#[error("invalid input: {}", self.summary())]
 pub struct ValidationErrors(pub Vec<FieldError>);
 
 impl ValidationErrors {
@@ -28,6 +28,11 @@ impl ValidationErrors {
 
     pub fn add(&mut self, field: impl Into<String>, reason: impl Into<String>) {
         self.0.push(FieldError { field: field.into(), reason: reason.into() });
+    }
+
+    /// Every problem on one line: `field: reason; field: reason`.
+    pub fn summary(&self) -> String {
+        self.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ")
     }
 
     pub fn is_empty(&self) -> bool {

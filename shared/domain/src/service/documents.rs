@@ -139,6 +139,21 @@ pub struct DocumentEffect {
     pub notify: bool,
 }
 
+impl DocumentEffect {
+    /// The fields to render with: the staff's, or for a workflow effect the case's custom
+    /// fields that the template's contract names.
+    pub fn fields(&self, template: DocumentTemplate, case: &Case) -> Map<String, Value> {
+        match &self.fields {
+            Some(fields) => fields.clone(),
+            None => template
+                .contract()
+                .iter()
+                .filter_map(|(name, _, _)| case.custom_fields.get(*name).map(|v| ((*name).to_owned(), v.clone())))
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct EffectCase {
     #[serde(rename = "type")]
@@ -282,21 +297,9 @@ impl Services {
         if self.store.get(&keys::case(tenant, case_id)).await?.is_none() {
             return Err(GetDocumentError::NotFound);
         }
-        let mut documents = Vec::new();
-        let mut cursor = None;
-        loop {
-            let query = Query::partition(keys::case_partition(tenant, case_id))
-                .range(SortKeyRange::BeginsWith(keys::CASE_DOCUMENT_PREFIX.into()))
-                .after(cursor);
-            let page = self.store.query(&query).await?;
-            for item in &page.items {
-                documents.push(item.parse_body::<Document>()?);
-            }
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => return Ok(documents),
-            }
-        }
+        let query = Query::partition(keys::case_partition(tenant, case_id))
+            .range(SortKeyRange::BeginsWith(keys::CASE_DOCUMENT_PREFIX.into()));
+        Ok(self.read_all(query).await?)
     }
 
     pub async fn get_document(
@@ -431,19 +434,6 @@ impl Services {
         }
     }
 
-    /// The fields a document effect renders with: the staff's, or for a workflow effect the
-    /// case's custom fields that the template's contract names.
-    pub fn effect_fields(effect: &DocumentEffect, template: DocumentTemplate, case: &Case) -> Map<String, Value> {
-        match &effect.fields {
-            Some(fields) => fields.clone(),
-            None => template
-                .contract()
-                .iter()
-                .filter_map(|(name, _, _)| case.custom_fields.get(*name).map(|v| ((*name).to_owned(), v.clone())))
-                .collect(),
-        }
-    }
-
     /// Files a rendered document: the record turns `ready` only if it is still the version the
     /// worker read, with its `documentFiled` event and, when asked, the owner's "document
     /// ready" e-mail. `Ok(false)` when another delivery filed it first.
@@ -511,20 +501,21 @@ impl Services {
     }
 
     /// Marks a queued document failed with the reasons it cannot be rendered (its data no
-    /// longer meets the template's contract, or typst refused it). Never retried.
+    /// longer meets the template's contract, or typst refused it). Never retried. The reasons
+    /// on one line, or `None` when another delivery settled the document first.
     pub async fn fail_document(
         &self,
         tenant: &TenantId,
         current: Versioned<Document>,
         case: &Versioned<Case>,
         errors: ValidationErrors,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<String>, StoreError> {
         let actor = Actor::system(tenant);
         let mut document = current.value;
         document.status = DocumentStatus::Failed;
-        let reason = errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ");
+        let reason = errors.summary();
         document.errors = errors.0;
-        let failed = EventKind::DocumentFailed { document_id: document.id, reason };
+        let failed = EventKind::DocumentFailed { document_id: document.id, reason: reason.clone() };
         let ops = vec![
             WriteOp::Put {
                 item: document_item(tenant, &document, current.version + 1)?,
@@ -533,8 +524,8 @@ impl Services {
             self.history_op(&actor, case.value.id, case.version, self.new_id(), failed)?,
         ];
         match self.store.write(ops).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::ConditionFailed { index: 0 }) => Ok(false),
+            Ok(()) => Ok(Some(reason)),
+            Err(StoreError::ConditionFailed { index: 0 }) => Ok(None),
             Err(other) => Err(other),
         }
     }

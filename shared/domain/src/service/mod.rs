@@ -51,6 +51,22 @@ impl Services {
         Self { store, queue, clock, ids }
     }
 
+    /// Every item `query` matches, page after page, read as `T` (small partitions: a case's
+    /// history or documents, a tenant's active cases).
+    async fn read_all<T: DeserializeOwned>(&self, mut query: Query) -> Result<Vec<T>, StoreError> {
+        let mut values = Vec::new();
+        loop {
+            let page = self.store.query(&query).await?;
+            for item in &page.items {
+                values.push(item.parse_body()?);
+            }
+            match page.next_cursor {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => return Ok(values),
+            }
+        }
+    }
+
     fn new_id(&self) -> EntityId {
         EntityId::from_ulid(self.ids.next_id())
     }

@@ -65,21 +65,9 @@ impl Services {
         actor: &Actor,
         case_type: Option<&CaseTypeKey>,
     ) -> Result<(Vec<Case>, BTreeMap<CaseTypeKey, CaseType>), ListError> {
-        let mut query = Query::index(Index::Gsi1, keys::cases_listing_partition(&actor.tenant, false)).limit(1000);
-        let mut cases = Vec::new();
-        loop {
-            let page = self.store.query(&query).await?;
-            for item in &page.items {
-                let case: Case = item.parse_body()?;
-                if case_type.is_none_or(|t| &case.case_type == t) {
-                    cases.push(case);
-                }
-            }
-            match page.next_cursor {
-                Some(cursor) => query.cursor = Some(cursor),
-                None => break,
-            }
-        }
+        let query = Query::index(Index::Gsi1, keys::cases_listing_partition(&actor.tenant, false)).limit(1000);
+        let mut cases: Vec<Case> = self.read_all(query).await?;
+        cases.retain(|case| case_type.is_none_or(|t| &case.case_type == t));
         let mut definitions = BTreeMap::new();
         for case in &cases {
             if !definitions.contains_key(&case.case_type) {

@@ -245,20 +245,10 @@ impl Services {
 
     /// Every history event of a case, oldest first.
     pub(crate) async fn case_events(&self, tenant: &TenantId, case: EntityId) -> Result<Vec<HistoryEvent>, StoreError> {
-        let mut query = Query::partition(keys::case_partition(tenant, case))
+        let query = Query::partition(keys::case_partition(tenant, case))
             .range(SortKeyRange::BeginsWith(keys::CASE_EVENT_PREFIX.into()))
             .limit(1000);
-        let mut events = Vec::new();
-        loop {
-            let page = self.store.query(&query).await?;
-            for item in &page.items {
-                events.push(item.parse_body()?);
-            }
-            match page.next_cursor {
-                Some(cursor) => query.cursor = Some(cursor),
-                None => return Ok(events),
-            }
-        }
+        self.read_all(query).await
     }
 
     /// `GET /cases/{id}/sla`: each clock with its target, business time used, pauses, due

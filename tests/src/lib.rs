@@ -8,6 +8,7 @@ pub mod conformance;
 pub mod counting;
 pub mod fixtures;
 pub mod handlers;
+pub mod invoice_sweep_bench;
 pub mod moto;
 pub mod queue;
 pub mod sweep_bench;

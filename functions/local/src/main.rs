@@ -130,7 +130,7 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
         .map(|(user, role)| Ok((user.to_string(), *role, tokens.mint(&demo, &UserId::parse(user)?, *role, 12)?)))
         .collect::<Result<_, Failure>>()?;
     let relay = tokio::spawn(relay_outbox(services.clone()));
-    let sweeps = tokio::spawn(sweep_sla(services.clone()));
+    let sweeps = tokio::spawn(run_sweeps(services.clone()));
     let mailer = Arc::new(mail::OutboxMailer::new(&data_dir));
     let notifier = gestiona_notify::Notifier::new(
         services.clone(),
@@ -190,9 +190,10 @@ async fn relay_outbox(services: Services) {
     }
 }
 
-/// Plays the SLA sweep's schedule: every two seconds (of the runner's clock, which an admin can
-/// advance with `POST /_local/clock`).
-async fn sweep_sla(services: Services) {
+/// Plays the sweeps' schedules: the SLA sweep and the invoice-due sweep every two seconds (of
+/// the runner's clock, which an admin can advance with `POST /_local/clock`). Both read only
+/// what is due, so running them this often costs little.
+async fn run_sweeps(services: Services) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
     loop {
         tick.tick().await;
@@ -200,6 +201,13 @@ async fn sweep_sla(services: Services) {
             Ok(report) if report.applied > 0 => tracing::info!(applied = report.applied, "SLA sweep"),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "SLA sweep failed; retrying"),
+        }
+        match services.sweep_invoices().await {
+            Ok(report) if report.sent + report.skipped_steps > 0 => {
+                tracing::info!(sent = report.sent, skipped = report.skipped_steps, "invoice sweep")
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "invoice sweep failed; retrying"),
         }
     }
 }

@@ -34,7 +34,10 @@ async fn a_case_from_account_to_history() {
     let types = demo.get("/case-types").await;
     let keys: Vec<_> =
         types.body["items"].as_array().unwrap().iter().map(|t| t["key"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(keys, ["boleta_gestion", "devolucion", "queja_calidad", "recepcion_vehiculos", "solicitud_credito"]);
+    assert_eq!(
+        keys,
+        ["boleta_gestion", "devolucion", "gestion_cobro", "queja_calidad", "recepcion_vehiculos", "solicitud_credito"]
+    );
     let created = demo
         .post(
             "/cases",
@@ -345,5 +348,5 @@ async fn pagination_and_restart_keep_every_record() {
     let after = all_items(&demo, "/accounts?q=cuenta").await;
     assert_eq!(after.len(), 12, "a restart keeps everything");
     let seeded = all_items(&demo, "/case-types").await;
-    assert_eq!(seeded.len(), 5, "the demo is seeded once, not again on restart");
+    assert_eq!(seeded.len(), 6, "the demo is seeded once, not again on restart");
 }

@@ -82,7 +82,7 @@ async fn every_seeded_type_walks_to_each_closed_state_with_full_history() {
     let contact_id = contact.body["id"].as_str().unwrap().to_owned();
 
     let types = all_items(&sofia, "/case-types").await;
-    assert_eq!(types.len(), 5);
+    assert_eq!(types.len(), 6);
     let mut walked = BTreeMap::new();
     for definition in &types {
         let key = definition["key"].as_str().unwrap();
@@ -151,7 +151,7 @@ async fn every_seeded_type_walks_to_each_closed_state_with_full_history() {
             walked.insert(format!("{key} → {target}"), steps.len());
         }
     }
-    assert_eq!(walked.len(), 10, "both closed states of each of the five seeded types: {walked:?}");
+    assert_eq!(walked.len(), 12, "both closed states of each of the six seeded types: {walked:?}");
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@ mod contacts;
 mod directory;
 mod documents;
 mod leads;
+mod receivables;
 mod reports;
 mod sla;
 mod transitions;
@@ -50,16 +51,19 @@ pub enum Function {
     LeadsApi,
     /// The public form endpoint `/f/{tenant}/{form}`: no token, the smallest role.
     LeadCapture,
+    /// Invoices, payments, credit notes, aging and the dunning ladder [cartera].
+    ReceivablesApi,
 }
 
 impl Function {
-    pub const ALL: [Function; 6] = [
+    pub const ALL: [Function; 7] = [
         Function::AccountsApi,
         Function::CasesApi,
         Function::TransitionsApi,
         Function::ReportsApi,
         Function::LeadsApi,
         Function::LeadCapture,
+        Function::ReceivablesApi,
     ];
 
     /// The function's name in the SAM template and its binary name.
@@ -71,6 +75,7 @@ impl Function {
             Function::ReportsApi => "reports-api",
             Function::LeadsApi => "leads-api",
             Function::LeadCapture => "lead-capture",
+            Function::ReceivablesApi => "receivables-api",
         }
     }
 }
@@ -101,7 +106,7 @@ const fn public(function: Function, method: &'static str, path: &'static str) ->
     Route { function, method, path, public: true }
 }
 
-use Function::{AccountsApi, CasesApi, LeadCapture, LeadsApi, ReportsApi, TransitionsApi};
+use Function::{AccountsApi, CasesApi, LeadCapture, LeadsApi, ReceivablesApi, ReportsApi, TransitionsApi};
 
 /// Every HTTP route and the function that serves it.
 pub const ROUTES: &[Route] = &[
@@ -163,6 +168,22 @@ pub const ROUTES: &[Route] = &[
     route(LeadsApi, "GET", "/lead-submissions/{id}"),
     route(LeadsApi, "POST", "/lead-submissions/{id}/release"),
     route(LeadsApi, "POST", "/lead-submissions/{id}/discard"),
+    route(ReportsApi, "GET", "/reports/aging"),
+    route(ReceivablesApi, "PUT", "/invoices/{number}"),
+    route(ReceivablesApi, "GET", "/invoices/{number}"),
+    route(ReceivablesApi, "PATCH", "/invoices/{number}"),
+    route(ReceivablesApi, "GET", "/invoices"),
+    route(ReceivablesApi, "POST", "/invoice-batches"),
+    route(ReceivablesApi, "GET", "/invoices/{number}/history"),
+    route(ReceivablesApi, "GET", "/invoices/{number}/payments"),
+    route(ReceivablesApi, "PUT", "/invoices/{number}/payments/{paymentId}"),
+    route(ReceivablesApi, "PUT", "/invoices/{number}/credit-notes/{noteNumber}"),
+    route(ReceivablesApi, "POST", "/invoices/{number}/write-off"),
+    route(ReceivablesApi, "GET", "/dunning-ladder"),
+    route(ReceivablesApi, "PUT", "/dunning-ladder"),
+    route(ReceivablesApi, "GET", "/accounts/{id}/collections"),
+    route(ReceivablesApi, "PUT", "/accounts/{id}/collections"),
+    route(ReceivablesApi, "GET", "/accounts/{id}/aging"),
     public(LeadCapture, "GET", "/f/{tenant}/{form}"),
     public(LeadCapture, "POST", "/f/{tenant}/{form}"),
     public(CasesApi, "GET", "/openapi.json"),
@@ -274,6 +295,22 @@ impl Api {
             "GET /lead-submissions/{id}" => leads::get_submission(self, request).await,
             "POST /lead-submissions/{id}/release" => leads::release_submission(self, request).await,
             "POST /lead-submissions/{id}/discard" => leads::discard_submission(self, request).await,
+            "GET /reports/aging" => receivables::aging_report(self, request).await,
+            "PUT /invoices/{number}" => receivables::put_invoice(self, request).await,
+            "GET /invoices/{number}" => receivables::get_invoice(self, request).await,
+            "PATCH /invoices/{number}" => receivables::patch_invoice(self, request).await,
+            "GET /invoices" => receivables::list_invoices(self, request).await,
+            "POST /invoice-batches" => receivables::batch(self, request).await,
+            "GET /invoices/{number}/history" => receivables::history(self, request).await,
+            "GET /invoices/{number}/payments" => receivables::movements(self, request).await,
+            "PUT /invoices/{number}/payments/{paymentId}" => receivables::put_payment(self, request).await,
+            "PUT /invoices/{number}/credit-notes/{noteNumber}" => receivables::put_credit_note(self, request).await,
+            "POST /invoices/{number}/write-off" => receivables::write_off(self, request).await,
+            "GET /dunning-ladder" => receivables::get_ladder(self, request).await,
+            "PUT /dunning-ladder" => receivables::put_ladder(self, request).await,
+            "GET /accounts/{id}/collections" => receivables::get_profile(self, request).await,
+            "PUT /accounts/{id}/collections" => receivables::put_profile(self, request).await,
+            "GET /accounts/{id}/aging" => receivables::account_aging(self, request).await,
             "GET /f/{tenant}/{form}" => capture::page(self, request).await,
             "POST /f/{tenant}/{form}" => capture::submit(self, request).await,
             "GET /openapi.json" => Ok(openapi::serve()),

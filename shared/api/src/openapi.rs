@@ -7,7 +7,9 @@ use lambda_http::{Body, Response};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::{accounts, capture, case_types, cases, contacts, directory, documents, leads, reports, sla, transitions};
+use crate::{
+    accounts, capture, case_types, cases, contacts, directory, documents, leads, receivables, reports, sla, transitions,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,6 +31,10 @@ use crate::{accounts, capture, case_types, cases, contacts, directory, documents
         capture::page, capture::submit,
         documents::templates, documents::request, documents::list, documents::download, documents::begin_upload,
         documents::complete_upload,
+        receivables::put_invoice, receivables::batch, receivables::get_invoice, receivables::list_invoices,
+        receivables::patch_invoice, receivables::history, receivables::movements, receivables::put_payment,
+        receivables::put_credit_note, receivables::write_off, receivables::get_ladder, receivables::put_ladder,
+        receivables::get_profile, receivables::put_profile, receivables::account_aging, receivables::aging_report,
     ),
     modifiers(&BearerAuth)
 )]

@@ -10,7 +10,7 @@ use crate::Api;
 use crate::edge::{self, QueryParams};
 use crate::problem::Problem;
 
-fn wants_csv(request: &Request) -> Result<bool, Problem> {
+pub(crate) fn wants_csv(request: &Request) -> Result<bool, Problem> {
     match QueryParams::of(request).text("format").as_deref() {
         Some("csv") => Ok(true),
         Some("json") => Ok(false),
@@ -30,7 +30,7 @@ fn case_type_filter(request: &Request) -> Result<Option<CaseTypeKey>, Problem> {
         .transpose()
 }
 
-fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response<Body>, Problem> {
+pub(crate) fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response<Body>, Problem> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
         writer

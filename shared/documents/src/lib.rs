@@ -5,7 +5,7 @@
 
 #[doc(hidden)]
 pub mod fixtures;
-pub mod format;
+pub use gestiona_domain::format;
 pub mod render;
 pub mod view;
 pub mod worker;

@@ -149,6 +149,41 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// Invoices: first recorded (from the ERP or staff).
+    InvoiceRecorded {
+        total_minor: i64,
+        currency: String,
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+        due_on: jiff::civil::Date,
+    },
+    /// Invoices: a payment [abono, pago] and the balance it left.
+    PaymentRecorded {
+        payment_id: String,
+        amount_minor: i64,
+        balance_minor: i64,
+    },
+    /// Invoices: a credit note [nota de crédito] and the balance it left.
+    CreditNoteIssued {
+        note_number: String,
+        amount_minor: i64,
+        balance_minor: i64,
+    },
+    /// Invoices: the balance was written off [castigo de cartera].
+    WrittenOff {
+        amount_minor: i64,
+        reason: String,
+    },
+    /// Invoices: a dunning step was taken; its e-mail is the effect.
+    ReminderQueued {
+        step: String,
+        effect_id: String,
+        days_past_due: i64,
+    },
+    /// Invoices: a dunning step was passed over (missed days made it stale or superseded).
+    ReminderSkipped {
+        step: String,
+        reason: String,
+    },
     /// Leads: converted into these records.
     Converted {
         account_id: EntityId,

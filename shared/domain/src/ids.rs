@@ -91,6 +91,17 @@ string_id!(
 );
 
 string_id!(
+    /// A number another system assigned: an invoice, a payment reference, a credit note.
+    /// It appears in URLs and keys, so no '/', '#' or spaces.
+    DocumentNumber,
+    |s| !s.is_empty()
+        && s.len() <= 40
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')),
+    "1 to 40 letters, digits, '-', '_' or '.', starting with a letter or digit"
+);
+
+string_id!(
     /// A staff user, as the identity provider names it (the token's `sub`).
     UserId,
     |s| !s.is_empty() && s.len() <= 128 && !s.contains('#') && !s.chars().any(char::is_control),

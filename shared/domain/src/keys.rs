@@ -39,6 +39,15 @@
 //! | armed SLA clock | `T#{t}#CASE#{id}` | `SLA#{clock}` | `DUE#SLA#{hour}#{shard}` / `{at}#{t}#{id}#{clock}` | | |
 //! | SLA sweep watermark | `SYS#SLA_SWEEP` | `#WATERMARK` | | | |
 //!
+//! | invoice | `T#{t}#INVOICE#{number}` | `#META` | `T#{t}#INVOICES` / `{dueOn}#{number}` | `T#{t}#ACCOUNT#{acc}#INVOICES` / `{dueOn}#{number}` | `T#{t}#INVOICES#OPEN` / `{dueOn}#{number}` (while open) |
+//! | invoice history event | `T#{t}#INVOICE#{number}` | `EVT#{eventId}` | | | |
+//! | payment / credit note | `T#{t}#INVOICE#{number}` | `PAY#{paymentId}` / `CN#{noteNumber}` | | | |
+//! | invoice outbox entry | `T#{t}#INVOICE#{number}` | `OUTBOX#{effectId}` | `OUTBOX#{shard}` / `{at}#{effectId}` | | |
+//! | dunning state (progress; armed while a step is pending) | `T#{t}#INVOICE#{number}` | `#DUNNING` | `DUE#INVOICE#{day}#{shard}` / `{at}#{t}#{number}` | | |
+//! | dunning ladder | `T#{t}#DUNNING_LADDER` | `#CURRENT` | | | |
+//! | account collections profile | `T#{t}#ACCOUNT#{id}` | `#COLLECTIONS` | | | |
+//! | invoice sweep watermark | `SYS#INVOICE_SWEEP` | `#WATERMARK` | | | |
+//!
 //! The outbox listing (`OUTBOX#{shard}`) and the due index (`DUE#SLA#{hour}#{shard}`) are the
 //! system-wide index partitions: the relay
 //! drains every tenant's pending effects, and the sweep every tenant's due clocks, from a fixed
@@ -48,7 +57,7 @@
 //! Ids are ULIDs, so sorting by id sorts by creation time; names in sort keys are folded
 //! (lower case, accents removed) so that a prefix query finds "José" when asked for "jose".
 
-use crate::ids::{CaseTypeKey, EntityId, FormId, TenantId, UserId};
+use crate::ids::{CaseTypeKey, DocumentNumber, EntityId, FormId, TenantId, UserId};
 use crate::ports::Key;
 
 pub const META: &str = "#META";
@@ -263,6 +272,89 @@ pub const SLA_SHARDS: u32 = 4;
 /// The SLA sweep's watermark: the last hour bucket it swept completely. A system item.
 pub fn sla_watermark() -> Key {
     Key::new("SYS#SLA_SWEEP", "#WATERMARK")
+}
+
+pub fn invoice(tenant: &TenantId, number: &DocumentNumber) -> Key {
+    Key::new(invoice_partition(tenant, number), META)
+}
+
+pub fn invoice_partition(tenant: &TenantId, number: &DocumentNumber) -> String {
+    format!("T#{tenant}#INVOICE#{number}")
+}
+
+/// GSI1 (all invoices), GSI2 (an account's) and GSI3 (open ones only): by due date, so a due
+/// range is a key range.
+pub fn invoices_listing(tenant: &TenantId, due_on: &str, number: &DocumentNumber) -> Key {
+    Key::new(invoices_listing_partition(tenant), format!("{due_on}#{number}"))
+}
+
+pub fn invoices_listing_partition(tenant: &TenantId) -> String {
+    format!("T#{tenant}#INVOICES")
+}
+
+pub fn invoices_of_account(tenant: &TenantId, account: EntityId, due_on: &str, number: &DocumentNumber) -> Key {
+    Key::new(invoices_of_account_partition(tenant, account), format!("{due_on}#{number}"))
+}
+
+pub fn invoices_of_account_partition(tenant: &TenantId, account: EntityId) -> String {
+    format!("T#{tenant}#ACCOUNT#{account}#INVOICES")
+}
+
+pub fn open_invoices(tenant: &TenantId, due_on: &str, number: &DocumentNumber) -> Key {
+    Key::new(open_invoices_partition(tenant), format!("{due_on}#{number}"))
+}
+
+pub fn open_invoices_partition(tenant: &TenantId) -> String {
+    format!("T#{tenant}#INVOICES#OPEN")
+}
+
+pub fn invoice_event(tenant: &TenantId, number: &DocumentNumber, event: EntityId) -> Key {
+    Key::new(invoice_partition(tenant, number), format!("{CASE_EVENT_PREFIX}{event}"))
+}
+
+pub const PAYMENT_PREFIX: &str = "PAY#";
+pub const CREDIT_NOTE_PREFIX: &str = "CN#";
+
+pub fn payment(tenant: &TenantId, number: &DocumentNumber, payment: &DocumentNumber) -> Key {
+    Key::new(invoice_partition(tenant, number), format!("{PAYMENT_PREFIX}{payment}"))
+}
+
+pub fn credit_note(tenant: &TenantId, number: &DocumentNumber, note: &DocumentNumber) -> Key {
+    Key::new(invoice_partition(tenant, number), format!("{CREDIT_NOTE_PREFIX}{note}"))
+}
+
+pub fn invoice_outbox(tenant: &TenantId, number: &DocumentNumber, effect_id: &str) -> Key {
+    Key::new(invoice_partition(tenant, number), format!("{CASE_OUTBOX_PREFIX}{effect_id}"))
+}
+
+/// An invoice's dunning progress; in the due index while a step is pending.
+pub fn dunning_state(tenant: &TenantId, number: &DocumentNumber) -> Key {
+    Key::new(invoice_partition(tenant, number), "#DUNNING")
+}
+
+/// GSI1: dunning steps due on one UTC day (`2026-11-22`) and shard, by instant.
+pub fn dunning_due(day: &str, shard: u32, at: &str, tenant: &TenantId, number: &DocumentNumber) -> Key {
+    Key::new(dunning_due_partition(day, shard), format!("{at}#{tenant}#{number}"))
+}
+
+pub fn dunning_due_partition(day: &str, shard: u32) -> String {
+    format!("DUE#INVOICE#{day}#{shard}")
+}
+
+/// Shards of the dunning due index.
+pub const DUNNING_SHARDS: u32 = 4;
+
+/// The invoice sweep's watermark: the last day it swept completely. A system item.
+pub fn invoice_sweep_watermark() -> Key {
+    Key::new("SYS#INVOICE_SWEEP", "#WATERMARK")
+}
+
+pub fn dunning_ladder(tenant: &TenantId) -> Key {
+    Key::new(format!("T#{tenant}#DUNNING_LADDER"), CURRENT)
+}
+
+pub fn collections_profile(tenant: &TenantId, account: EntityId) -> Key {
+    Key::new(format!("T#{tenant}#ACCOUNT#{account}"), "#COLLECTIONS")
 }
 
 /// A marketing opt-out of one e-mail address.
@@ -510,10 +602,36 @@ mod tests {
     }
 
     #[test]
+    fn invoice_keys() {
+        let t = TenantId::parse("demo").unwrap();
+        let n = DocumentNumber::parse("F-2026.0042").unwrap();
+        let acc = EntityId::parse("01JD8X3Q9V7M2K4T6W8Y0Z1A2B").unwrap();
+        assert_eq!(invoice(&t, &n), Key::new("T#demo#INVOICE#F-2026.0042", "#META"));
+        assert_eq!(invoices_listing(&t, "2026-12-01", &n), Key::new("T#demo#INVOICES", "2026-12-01#F-2026.0042"));
+        assert_eq!(
+            invoices_of_account(&t, acc, "2026-12-01", &n),
+            Key::new("T#demo#ACCOUNT#01JD8X3Q9V7M2K4T6W8Y0Z1A2B#INVOICES", "2026-12-01#F-2026.0042")
+        );
+        assert_eq!(open_invoices(&t, "2026-12-01", &n).pk, "T#demo#INVOICES#OPEN");
+        let p = DocumentNumber::parse("TRX-77").unwrap();
+        assert_eq!(payment(&t, &n, &p), Key::new("T#demo#INVOICE#F-2026.0042", "PAY#TRX-77"));
+        assert_eq!(credit_note(&t, &n, &p).sk, "CN#TRX-77");
+        assert_eq!(dunning_state(&t, &n), Key::new("T#demo#INVOICE#F-2026.0042", "#DUNNING"));
+        assert_eq!(
+            dunning_due("2026-11-27", 3, "2026-11-27T14:00:00Z", &t, &n),
+            Key::new("DUE#INVOICE#2026-11-27#3", "2026-11-27T14:00:00Z#demo#F-2026.0042")
+        );
+        assert_eq!(dunning_ladder(&t), Key::new("T#demo#DUNNING_LADDER", "#CURRENT"));
+        assert_eq!(collections_profile(&t, acc).sk, "#COLLECTIONS");
+        assert_eq!(invoice_sweep_watermark().pk, "SYS#INVOICE_SWEEP");
+    }
+
+    #[test]
     fn every_tenant_key_has_the_tenant_prefix() {
         let prefix = tenant_prefix(&t());
         let ana = UserId::parse("ana").unwrap();
         let key = CaseTypeKey::parse("k").unwrap();
+        let number = DocumentNumber::parse("F-1").unwrap();
         let keys = [
             tenant(&t()),
             account(&t(), id(1)),
@@ -536,6 +654,17 @@ mod tests {
             user(&t(), &ana),
             opt_out(&t(), "a@b.co"),
             effect_claim(&t(), "e"),
+            invoice(&t(), &number),
+            invoices_listing(&t(), "2026-01-01", &number),
+            invoices_of_account(&t(), id(1), "2026-01-01", &number),
+            open_invoices(&t(), "2026-01-01", &number),
+            invoice_event(&t(), &number, id(1)),
+            payment(&t(), &number, &number),
+            credit_note(&t(), &number, &number),
+            invoice_outbox(&t(), &number, "e"),
+            dunning_state(&t(), &number),
+            dunning_ladder(&t()),
+            collections_profile(&t(), id(1)),
         ];
         for key in keys {
             assert!(key.pk.starts_with(&prefix), "{key:?}");

@@ -16,12 +16,14 @@ pub mod case_type;
 pub mod contact;
 pub mod document;
 pub mod form;
+pub mod format;
 pub mod history;
 pub mod ids;
 pub mod keys;
 pub mod lead;
 pub mod money;
 pub mod ports;
+pub mod receivables;
 pub mod service;
 pub mod sla;
 pub mod templates;
@@ -30,7 +32,7 @@ pub mod validation;
 pub mod workflow;
 
 pub use actor::{Actor, Role};
-pub use ids::{CaseTypeKey, EntityId, FormId, TenantId, UserId};
+pub use ids::{CaseTypeKey, DocumentNumber, EntityId, FormId, TenantId, UserId};
 pub use validation::{FieldError, ValidationErrors};
 
 /// A stored entity with the version used for optimistic locking (`ETag` / `If-Match`).

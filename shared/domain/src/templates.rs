@@ -13,6 +13,7 @@ pub const EMAIL_TEMPLATES: &[&str] = &[
     "lead_new_assignee",
     "lead_welcome",
     "invoice_reminder",
+    "invoice_final_notice",
     "document_ready",
 ];
 

@@ -12,7 +12,7 @@
 //! | `customer_alert` | `case.*`, `step.{resultName, toName}` |
 //! | `sla_warning`, `sla_breach`, `sla_escalation` | `case.*`, `sla.{clockName, dueAt, usedPercent, level}` |
 //! | `lead_new_assignee`, `lead_welcome` | `lead.{name, email, company, message}` |
-//! | `invoice_reminder` | `invoice.{number, amount, dueDate, stepLabel}`, `account.name` |
+//! | `invoice_reminder`, `invoice_final_notice` | `invoice.{number, amount (the balance), total, dueDate, daysPastDue, stepLabel}`, `account.name` |
 //! | `document_ready` | `document.name`, `case.*` |
 
 use serde_json::{Value, json};
@@ -31,7 +31,7 @@ pub fn fixture(template: &str) -> Value {
                  "toName": "Aprobado", "note": "Aprobado por el comité del martes"},
         "sla": {"clockName": "resolución", "dueAt": "2026-11-24 17:00 (America/Costa_Rica)", "usedPercent": 75, "level": 1},
         "lead": {"name": "Íñigo Peña", "email": "inigo@example.com", "company": "Café Ñandú", "message": "¿Tienen planes para pymes?"},
-        "invoice": {"number": "F-2026-0042", "amount": "₡1.250.000,00", "dueDate": "2026-12-01", "stepLabel": "vence en 5 días"},
+        "invoice": {"number": "F-2026-0042", "amount": "₡1.250.000,00", "total": "₡1.500.000,00", "dueDate": "1 de diciembre de 2026", "daysPastDue": -5, "stepLabel": "vence en 5 días"},
         "account": {"name": "Transportes Rápidos S.A."},
         "document": {"name": "Carta de Cobro Aviso Preventivo"}
     });

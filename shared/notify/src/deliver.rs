@@ -10,13 +10,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gestiona_domain::case::Case;
+use gestiona_domain::document::Locale;
+use gestiona_domain::format;
 use gestiona_domain::history::EventKind;
 use gestiona_domain::lead::Lead;
+use gestiona_domain::money::Money;
 use gestiona_domain::ports::{EffectMessage, MailError, Mailer, OutgoingEmail, StoreError};
+use gestiona_domain::receivables::{Invoice, step_label};
 use gestiona_domain::service::Services;
 use gestiona_domain::service::directory::Claim;
+use gestiona_domain::service::receivables::GetInvoiceError;
 use gestiona_domain::service::tenants::Tenant;
-use gestiona_domain::{Actor, EntityId, TenantId, UserId, Versioned, keys};
+use gestiona_domain::{Actor, DocumentNumber, EntityId, TenantId, UserId, Versioned, keys};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -79,7 +84,8 @@ struct Request {
 struct Subject {
     #[serde(rename = "type")]
     kind: String,
-    id: EntityId,
+    /// A case or lead id, or an invoice number.
+    id: String,
 }
 
 struct Recipient {
@@ -117,26 +123,49 @@ impl Notifier {
         let system = Actor::system(&tenant);
         let missing =
             || NotifyError::Malformed(format!("no {} {} in {tenant}", request.subject.kind, request.subject.id));
+        let entity_id = || EntityId::parse(&request.subject.id).map_err(|_| missing());
         let case = match request.subject.kind.as_str() {
-            "case" => match self.services.get_case(&system, request.subject.id).await {
+            "case" => match self.services.get_case(&system, entity_id()?).await {
                 Ok(case) => Target::Case(case),
                 Err(gestiona_domain::service::cases::GetCaseError::NotFound) => return Err(missing()),
                 Err(gestiona_domain::service::cases::GetCaseError::Store(e)) => return Err(e.into()),
             },
-            "lead" => match self.services.get_lead(&system, request.subject.id).await {
+            "lead" => match self.services.get_lead(&system, entity_id()?).await {
                 Ok(lead) => Target::Lead(lead),
                 Err(gestiona_domain::service::leads::GetLeadError::NotFound) => return Err(missing()),
                 Err(gestiona_domain::service::leads::GetLeadError::Store(e)) => return Err(e.into()),
             },
+            "invoice" => {
+                let number = DocumentNumber::parse(&request.subject.id).map_err(|_| missing())?;
+                match self.services.get_invoice(&system, &number).await {
+                    Ok(invoice) => Target::Invoice(invoice),
+                    Err(GetInvoiceError::NotFound) => return Err(missing()),
+                    Err(GetInvoiceError::Store(e)) => return Err(e.into()),
+                }
+            }
             other => return Err(NotifyError::Malformed(format!("cannot notify about a {other}"))),
         };
         let tenant_record = self.services.tenant(&tenant).await?;
+        let mut delivery = Delivery::default();
         let (context, recipients) = match &case {
             Target::Case(c) => self.case_context(&system, tenant_record.as_ref(), &c.value, &request).await?,
             Target::Lead(l) => self.lead_context(&system, tenant_record.as_ref(), &l.value, &request).await?,
+            Target::Invoice(i) => self.invoice_context(&system, tenant_record.as_ref(), &i.value).await?,
         };
+        if let Target::Invoice(invoice) = &case
+            && let Some(reason) = reminder_void(&invoice.value)
+        {
+            // Paid (or stopped) between the sweep and now: a reminder would be wrong.
+            let kind = EventKind::NotificationSkipped {
+                effect_id: message.effect_id.clone(),
+                template: request.template.clone(),
+                reason: reason.into(),
+            };
+            self.settle(&system, &case, kind, None).await?;
+            delivery.skipped += 1;
+            return Ok(delivery);
+        }
         let from = tenant_record.and_then(|t| t.sender).unwrap_or_else(|| self.default_sender.clone());
-        let mut delivery = Delivery::default();
         if recipients.is_empty() {
             let kind = EventKind::NotificationSkipped {
                 effect_id: message.effect_id.clone(),
@@ -270,6 +299,9 @@ impl Notifier {
                 self.services.history_op(actor, case.value.id, case.version, id, kind)?
             }
             Target::Lead(lead) => self.services.lead_history_op(actor, lead.value.id, lead.version, kind)?,
+            Target::Invoice(invoice) => {
+                self.services.invoice_history_op(actor, &invoice.value.number, invoice.version, kind)?
+            }
         };
         self.services.store.write(vec![op]).await?;
         if let Some((unit, version, outcome)) = claim {
@@ -326,6 +358,66 @@ impl Notifier {
             }
         }
         Ok((context, recipients))
+    }
+
+    /// The template data and the recipient of an invoice reminder: the invoice's contact, else
+    /// the account's billing e-mail, in the contact's (or the tenant's) language. Amounts and
+    /// dates are formatted for that language; the label says what is true today.
+    async fn invoice_context(
+        &self,
+        system: &Actor,
+        tenant_record: Option<&Tenant>,
+        invoice: &Invoice,
+    ) -> Result<(Value, Vec<Recipient>), NotifyError> {
+        let tenant = &system.tenant;
+        let tenant_locale = tenant_record.map_or_else(|| DEFAULT_LOCALE.to_owned(), |t| t.locale.clone());
+        let account = self.services.store.get(&keys::account(tenant, invoice.account_id)).await?;
+        let account_name = account
+            .as_ref()
+            .and_then(|a| a.body.get("name").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_default();
+        let mut recipient = None;
+        if let Some(contact_id) = invoice.contact_id
+            && let Ok(contact) = self.services.get_contact(system, contact_id).await
+            && let Some(email) = contact.value.email.clone()
+        {
+            let name = format!("{} {}", contact.value.first_name, contact.value.last_name.clone().unwrap_or_default());
+            let locale = contact.value.locale.clone().unwrap_or_else(|| tenant_locale.clone());
+            recipient = Some(Recipient { name: name.trim().to_owned(), email, locale, staff: false });
+        }
+        if recipient.is_none()
+            && let Some(email) = account.as_ref().and_then(|a| a.body.get("email").and_then(Value::as_str))
+        {
+            recipient = Some(Recipient {
+                name: account_name.clone(),
+                email: email.to_owned(),
+                locale: tenant_locale.clone(),
+                staff: false,
+            });
+        }
+        let locale = recipient.as_ref().map_or(tenant_locale, |r| r.locale.clone());
+        let locale = Locale::from_tag(&locale);
+        let today = self.services.tenant_today(tenant).await?;
+        let (tenant_name, address, logo) = match tenant_record {
+            Some(t) => (t.name.clone(), t.address.clone(), t.logo_url.clone()),
+            None => (tenant.to_string(), None, None),
+        };
+        let context = json!({
+            "tenant": {"name": tenant_name, "address": address, "logoUrl": logo},
+            "recipient": {"name": ""},
+            "link": null,
+            "unsubscribeUrl": null,
+            "invoice": {
+                "number": invoice.number.as_str(),
+                "amount": format::money(&invoice.balance(), locale),
+                "total": format::money(&Money { amount_minor: invoice.total_minor, currency: invoice.currency.clone() }, locale),
+                "dueDate": format::date(invoice.due_on, locale),
+                "daysPastDue": invoice.days_past_due(today),
+                "stepLabel": step_label(invoice.days_past_due(today), locale),
+            },
+            "account": {"name": account_name},
+        });
+        Ok((context, recipient.into_iter().collect()))
     }
 
     /// The template data and the recipients of a case notification.
@@ -407,6 +499,20 @@ impl Notifier {
 enum Target {
     Case(Versioned<Case>),
     Lead(Versioned<Lead>),
+    Invoice(Versioned<Invoice>),
+}
+
+/// Why a reminder about this invoice must not go out now, if it must not.
+fn reminder_void(invoice: &Invoice) -> Option<&'static str> {
+    if invoice.written_off.is_some() {
+        Some("the invoice was written off")
+    } else if invoice.balance_minor() <= 0 {
+        Some("the invoice is paid")
+    } else if invoice.stop_dunning {
+        Some("reminders are stopped for this invoice")
+    } else {
+        None
+    }
 }
 
 enum SendFailure {

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod forms;
 pub mod leads;
 pub mod outbox;
+pub mod receivables;
 pub mod reports;
 pub mod seed;
 pub mod sla;
@@ -77,6 +78,16 @@ impl Services {
             None => Ok(None),
         }
     }
+}
+
+/// Fixed-width UTC, so index sort keys order by time.
+pub(crate) fn utc_stamp(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// A stable shard in `0..shards` for a due-index entry, from its subject's id.
+pub(crate) fn shard_of(subject: &str, shards: u32) -> u32 {
+    subject.bytes().fold(0u32, |acc, b| acc.wrapping_mul(31).wrapping_add(u32::from(b))) % shards
 }
 
 /// A validated page request: `limit` in 1 ..= [`MAX_PAGE_SIZE`], an opaque cursor.

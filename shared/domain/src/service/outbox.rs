@@ -8,7 +8,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::Services;
-use crate::ids::{EntityId, TenantId};
+use crate::ids::{DocumentNumber, EntityId, TenantId};
 use crate::keys;
 use crate::ports::{Condition, EffectMessage, Index, Item, Query, QueueName, StoreError, WriteOp};
 
@@ -41,17 +41,19 @@ pub struct RelayReport {
 
 /// The record an outbox entry lives beside (in its partition), so the entry is written in the
 /// same transaction as the change that caused it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum OutboxOwner {
     Case(EntityId),
     Lead(EntityId),
+    Invoice(DocumentNumber),
 }
 
 impl OutboxOwner {
-    fn entry(self, tenant: &TenantId, effect_id: &str) -> crate::ports::Key {
+    fn entry(&self, tenant: &TenantId, effect_id: &str) -> crate::ports::Key {
         match self {
-            Self::Case(id) => keys::case_outbox(tenant, id, effect_id),
-            Self::Lead(id) => keys::lead_outbox(tenant, id, effect_id),
+            Self::Case(id) => keys::case_outbox(tenant, *id, effect_id),
+            Self::Lead(id) => keys::lead_outbox(tenant, *id, effect_id),
+            Self::Invoice(number) => keys::invoice_outbox(tenant, number, effect_id),
         }
     }
 }

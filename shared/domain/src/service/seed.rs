@@ -244,7 +244,7 @@ mod tests {
     #[test]
     fn every_demo_case_type_is_valid() {
         let types = demo_case_types();
-        assert_eq!(types.len(), 5);
+        assert_eq!(types.len(), 6);
         for t in types {
             t.validate().unwrap_or_else(|e| panic!("{}: {e}", t.key));
         }

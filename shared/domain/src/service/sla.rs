@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::cases::case_item;
 use super::transitions::{ChangeSet, EffectSubject};
-use super::{ListError, PageRequest, Services, list_page};
+use super::{ListError, PageRequest, Services, list_page, utc_stamp as stamp};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::calendar::{Calendar, CalendarDef, CalendarError};
 use crate::case::{Case, Priority};
@@ -118,17 +118,12 @@ pub struct SweepReport {
     pub skipped: usize,
 }
 
-/// Fixed-width UTC, so index sort keys order by time.
-fn stamp(at: Timestamp) -> String {
-    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
 fn bucket(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H").to_string()
 }
 
 fn shard(case: EntityId) -> u32 {
-    case.to_string().bytes().fold(0u32, |acc, b| acc.wrapping_mul(31).wrapping_add(u32::from(b))) % keys::SLA_SHARDS
+    super::shard_of(&case.to_string(), keys::SLA_SHARDS)
 }
 
 fn clock_name(kind: ClockKind, state: Option<&str>) -> String {

@@ -368,12 +368,38 @@ impl Services {
         subject: &str,
         change: &mut ChangeSet,
     ) -> Result<EntityId, StoreError> {
+        let seed = CaseSeed {
+            subject: subject.to_owned(),
+            description: Some(format!("Seguimiento de {} ({})", parent.subject, parent.id)),
+            account_id: parent.account_id,
+            contact_id: parent.contact_id,
+            owner: parent.owner.clone(),
+            branch: parent.branch.clone(),
+            channel: parent.channel,
+        };
+        let child = self.opened_case_ops(actor, case_type, seed, change).await?;
+        let to_parent = EventKind::FollowUpOpened { case_id: parent.id, case_type: parent.case_type.to_string() };
+        change.ops.push(self.history_op(actor, child.id, 1, self.new_id(), to_parent)?);
+        let to_child = EventKind::FollowUpOpened { case_id: child.id, case_type: child.case_type.to_string() };
+        change.ops.push(self.history_op(actor, parent.id, parent_version, self.new_id(), to_child)?);
+        Ok(child.id)
+    }
+
+    /// A new case of `case_type` in its initial state, and its `created` event, added to
+    /// `change`: for cases other operations open (follow-ups, collections tasks).
+    pub(crate) async fn opened_case_ops(
+        &self,
+        actor: &Actor,
+        case_type: &CaseTypeKey,
+        seed: CaseSeed,
+        change: &mut ChangeSet,
+    ) -> Result<Case, StoreError> {
         let tenant = &actor.tenant;
         let loaded: Versioned<CaseType> =
             self.load(&keys::case_type(tenant, case_type)).await?.ok_or_else(|| StoreError::Corrupt {
                 pk: keys::case_type(tenant, case_type).pk,
                 sk: keys::CURRENT.into(),
-                reason: "follow-up type missing".into(),
+                reason: "case type missing".into(),
             })?;
         let definition = with_definition_version(loaded);
         let initial = definition.state(&definition.initial_state).cloned().ok_or_else(|| StoreError::Corrupt {
@@ -382,19 +408,19 @@ impl Services {
             reason: "initial state missing".into(),
         })?;
         let now = self.clock.now();
-        let child = Case {
+        let case = Case {
             id: self.new_id(),
             case_type: definition.key.clone(),
             type_version: definition.version,
-            subject: subject.to_owned(),
-            description: Some(format!("Seguimiento de {} ({})", parent.subject, parent.id)),
+            subject: seed.subject,
+            description: seed.description,
             state: initial.key.clone(),
             state_class: initial.class,
-            account_id: parent.account_id,
-            contact_id: parent.contact_id,
-            owner: parent.owner.clone(),
-            branch: parent.branch.clone(),
-            channel: parent.channel,
+            account_id: seed.account_id,
+            contact_id: seed.contact_id,
+            owner: seed.owner,
+            branch: seed.branch,
+            channel: seed.channel,
             priority: Priority::Normal,
             amount: None,
             custom_fields: Default::default(),
@@ -406,19 +432,15 @@ impl Services {
             closed_at: None,
             last_step: None,
         };
-        change.ops.push(WriteOp::Put { item: case_item(actor, &child, 1)?, condition: Condition::NotExists });
+        change.ops.push(WriteOp::Put { item: case_item(actor, &case, 1)?, condition: Condition::NotExists });
         change.ops.push(self.history_op(
             actor,
-            child.id,
+            case.id,
             1,
             self.new_id(),
-            EventKind::Created { state: child.state.clone() },
+            EventKind::Created { state: case.state.clone() },
         )?);
-        let to_parent = EventKind::FollowUpOpened { case_id: parent.id, case_type: parent.case_type.to_string() };
-        change.ops.push(self.history_op(actor, child.id, 1, self.new_id(), to_parent)?);
-        let to_child = EventKind::FollowUpOpened { case_id: child.id, case_type: child.case_type.to_string() };
-        change.ops.push(self.history_op(actor, parent.id, parent_version, self.new_id(), to_child)?);
-        Ok(child.id)
+        Ok(case)
     }
 
     /// The actions the caller may take on the case now, with their results.
@@ -433,6 +455,17 @@ impl Services {
         let offered = workflow::offered(&definition, &case.value, actor);
         Ok((case, offered))
     }
+}
+
+/// What a case opened by another operation starts with.
+pub(crate) struct CaseSeed {
+    pub subject: String,
+    pub description: Option<String>,
+    pub account_id: Option<EntityId>,
+    pub contact_id: Option<EntityId>,
+    pub owner: Option<UserId>,
+    pub branch: Option<String>,
+    pub channel: crate::case::Channel,
 }
 
 /// The write of one history event.

@@ -1,5 +1,5 @@
 //! Amounts, dates, percentages and numbers in words, per document language. Done here, in
-//! Rust, so templates only print strings and every figure is tested.
+//! Rust, so templates (typst documents and e-mails) only print strings and every figure is tested.
 //!
 //! Spanish follows the usage of Spain and most of Latin America for documents: `.` groups
 //! thousands and `,` marks decimals (`₡1.250.000,00`); English uses `,` and `.`
@@ -7,8 +7,8 @@
 //! `$` is also the peso); the euro is written after the amount in Spanish (`1.250,00 €`).
 //! No crate spells Spanish numbers, so [`words_es`] does, with the table tests below.
 
-use gestiona_domain::document::Locale;
-use gestiona_domain::money::Money;
+use crate::document::Locale;
+use crate::money::Money;
 use jiff::civil::Date;
 
 /// The symbol printed for a currency: regional conventions first, else ISO's symbol, else the code.

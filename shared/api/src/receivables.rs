@@ -91,10 +91,10 @@ fn optional_if_match(request: &Request) -> Result<Option<u64>, Problem> {
 }
 
 fn with_view(
-    api_today: jiff::civil::Date,
+    today: jiff::civil::Date,
     invoice: &Versioned<gestiona_domain::receivables::Invoice>,
 ) -> Versioned<InvoiceView> {
-    Versioned { value: invoice.value.view(api_today), version: invoice.version }
+    Versioned { value: invoice.value.view(today), version: invoice.version }
 }
 
 #[utoipa::path(put, path = "/invoices/{number}", tag = "receivables",
@@ -170,13 +170,7 @@ pub async fn list_invoices(api: &Api, request: &Request) -> Result<Response<Body
         due_to: params.parse("dueTo", "a date (YYYY-MM-DD)")?,
     };
     let page = params.page()?;
-    let listed = api.services.list_invoices(&actor, &filter, &page).await?;
-    let today = api.services.tenant_today(&actor.tenant).await.map_err(Problem::store)?;
-    let views = gestiona_domain::Page {
-        items: listed.items.iter().map(|i| with_view(today, i)).collect(),
-        next_cursor: listed.next_cursor,
-    };
-    Ok(edge::page(&views))
+    Ok(edge::page(&api.services.list_invoices(&actor, &filter, &page).await?))
 }
 
 #[utoipa::path(patch, path = "/invoices/{number}", tag = "receivables",

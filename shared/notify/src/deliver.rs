@@ -18,8 +18,9 @@ use gestiona_domain::money::Money;
 use gestiona_domain::ports::{EffectMessage, MailError, Mailer, OutgoingEmail, StoreError};
 use gestiona_domain::receivables::{Invoice, step_label};
 use gestiona_domain::service::Services;
+use gestiona_domain::service::accounts::GetAccountError;
 use gestiona_domain::service::directory::Claim;
-use gestiona_domain::service::receivables::GetInvoiceError;
+use gestiona_domain::service::receivables::{GetInvoiceError, local_day};
 use gestiona_domain::service::tenants::Tenant;
 use gestiona_domain::{Actor, DocumentNumber, EntityId, TenantId, UserId, Versioned, keys};
 use serde::Deserialize;
@@ -371,11 +372,12 @@ impl Notifier {
     ) -> Result<(Value, Vec<Recipient>), NotifyError> {
         let tenant = &system.tenant;
         let tenant_locale = tenant_record.map_or_else(|| DEFAULT_LOCALE.to_owned(), |t| t.locale.clone());
-        let account = self.services.store.get(&keys::account(tenant, invoice.account_id)).await?;
-        let account_name = account
-            .as_ref()
-            .and_then(|a| a.body.get("name").and_then(Value::as_str).map(str::to_owned))
-            .unwrap_or_default();
+        let account = match self.services.get_account(system, invoice.account_id).await {
+            Ok(account) => Some(account.value),
+            Err(GetAccountError::NotFound) => None,
+            Err(GetAccountError::Store(e)) => return Err(e.into()),
+        };
+        let account_name = account.as_ref().map(|a| a.name.clone()).unwrap_or_default();
         let mut recipient = None;
         if let Some(contact_id) = invoice.contact_id
             && let Ok(contact) = self.services.get_contact(system, contact_id).await
@@ -386,18 +388,18 @@ impl Notifier {
             recipient = Some(Recipient { name: name.trim().to_owned(), email, locale, staff: false });
         }
         if recipient.is_none()
-            && let Some(email) = account.as_ref().and_then(|a| a.body.get("email").and_then(Value::as_str))
+            && let Some(email) = account.as_ref().and_then(|a| a.email.clone())
         {
-            recipient = Some(Recipient {
-                name: account_name.clone(),
-                email: email.to_owned(),
-                locale: tenant_locale.clone(),
-                staff: false,
-            });
+            recipient =
+                Some(Recipient { name: account_name.clone(), email, locale: tenant_locale.clone(), staff: false });
         }
         let locale = recipient.as_ref().map_or(tenant_locale, |r| r.locale.clone());
         let locale = Locale::from_tag(&locale);
-        let today = self.services.tenant_today(tenant).await?;
+        // The tenant record is in hand: its zone gives today without reading it again.
+        let today = match tenant_record {
+            Some(t) => local_day(self.services.clock.now(), &t.time_zone),
+            None => self.services.tenant_today(tenant).await?,
+        };
         let (tenant_name, address, logo) = match tenant_record {
             Some(t) => (t.name.clone(), t.address.clone(), t.logo_url.clone()),
             None => (tenant.to_string(), None, None),

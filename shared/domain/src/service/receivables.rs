@@ -378,7 +378,7 @@ fn state_item(state: &DunningState, version: u64, now: Timestamp) -> Result<Item
     Ok(item)
 }
 
-/// The invoice, its dunning state, and the account's collections profile, as read before a change.
+/// The invoice and its dunning state (with its version), as read before a change.
 struct InvoiceContext {
     invoice: Option<Versioned<Invoice>>,
     state: Option<(DunningState, u64)>,
@@ -501,18 +501,23 @@ impl Services {
         let query = Query::index(Index::Gsi2, keys::invoices_of_account_partition(tenant, account)).limit(100);
         let invoices: Vec<Invoice> = self.read_all(query).await?;
         for invoice in invoices.into_iter().filter(Invoice::is_open) {
-            self.rearm(actor, &invoice.number).await?;
+            self.rearm(actor, &invoice.number, &profile).await?;
         }
         Ok(Versioned { value: profile, version: next })
     }
 
     /// Rewrites one invoice's dunning state from what is stored now (after a profile change).
-    async fn rearm(&self, actor: &Actor, number: &DocumentNumber) -> Result<(), StoreError> {
+    async fn rearm(
+        &self,
+        actor: &Actor,
+        number: &DocumentNumber,
+        profile: &CollectionsProfile,
+    ) -> Result<(), StoreError> {
         for _ in 0..ATTEMPTS {
             let context = self.invoice_context(&actor.tenant, number).await?;
             let Some(invoice) = context.invoice else { return Ok(()) };
             let mut ops = Vec::new();
-            self.arm_ops(actor, &invoice.value, context.state, &mut ops).await?;
+            self.arm_ops(actor, &invoice.value, context.state, profile, &mut ops).await?;
             ops.push(WriteOp::Check {
                 key: keys::invoice(&actor.tenant, number),
                 condition: Condition::VersionIs(invoice.version),
@@ -536,17 +541,18 @@ impl Services {
     }
 
     /// Adds the write of `invoice`'s dunning state, armed at its next pending step (or out of
-    /// the due index when it is settled, written off, stopped or paused).
+    /// the due index when it is settled, written off, stopped or paused). `profile` is the
+    /// collections profile of the invoice's account, which the caller has read already.
     async fn arm_ops(
         &self,
         actor: &Actor,
         invoice: &Invoice,
         previous: Option<(DunningState, u64)>,
+        profile: &CollectionsProfile,
         ops: &mut Vec<WriteOp>,
     ) -> Result<(), StoreError> {
         let tenant = &actor.tenant;
         let now = self.clock.now();
-        let profile = self.collections_profile(tenant, invoice.account_id).await?.value;
         let time_zone = self.tenant_zone(tenant).await?;
         let (condition, version) = match &previous {
             Some((_, v)) => (Condition::VersionIs(*v), v + 1),
@@ -620,18 +626,16 @@ impl Services {
         };
         if let Some(contact) = fields.contact_id {
             let belongs = self
-                .store
-                .get(&keys::contact(tenant, contact))
+                .load::<crate::contact::Contact>(&keys::contact(tenant, contact))
                 .await?
-                .and_then(|item| item.body.get("accountId").and_then(Value::as_str).map(str::to_owned))
-                .is_some_and(|acc| acc == fields.account_id.to_string());
+                .is_some_and(|c| c.value.account_id == Some(fields.account_id));
             if !belongs {
                 return Err(ValidationErrors::single("contactId", "no such contact of this account").into());
             }
         }
         for _ in 0..ATTEMPTS {
             let context = self.invoice_context(tenant, number).await?;
-            match self.try_upsert(actor, number, &fields, context).await {
+            match self.try_upsert(actor, number, &fields, &profile, context).await {
                 Err(SaveInvoiceError::Busy) => continue,
                 other => return other,
             }
@@ -644,6 +648,7 @@ impl Services {
         actor: &Actor,
         number: &DocumentNumber,
         fields: &InvoiceFields,
+        profile: &CollectionsProfile,
         context: InvoiceContext,
     ) -> Result<(Versioned<Invoice>, Upserted), SaveInvoiceError> {
         let tenant = &actor.tenant;
@@ -713,7 +718,7 @@ impl Services {
             WriteOp::Put { item: invoice_item(tenant, &invoice, version)?, condition },
             self.invoice_history_op(actor, number, version, event)?,
         ];
-        self.arm_ops(actor, &invoice, context.state, &mut ops).await?;
+        self.arm_ops(actor, &invoice, context.state, profile, &mut ops).await?;
         match self.store.write(ops).await {
             Ok(()) => Ok((Versioned { value: invoice, version }, outcome)),
             Err(StoreError::ConditionFailed { .. }) => Err(SaveInvoiceError::Busy),
@@ -770,7 +775,7 @@ impl Services {
         actor: &Actor,
         filter: &InvoiceFilter,
         page: &PageRequest,
-    ) -> Result<Page<Versioned<Invoice>>, ListError> {
+    ) -> Result<Page<Versioned<InvoiceView>>, ListError> {
         let tenant = &actor.tenant;
         let today = self.tenant_today(tenant).await?;
         let mut query = match (filter.account_id, filter.status) {
@@ -786,10 +791,12 @@ impl Services {
             query = query.range(SortKeyRange::Between(from, to));
         }
         let status = filter.status;
-        list_page(self.store.as_ref(), query, page, |invoice: &Invoice| {
+        let page = list_page(self.store.as_ref(), query, page, |invoice: &Invoice| {
             status.is_none_or(|s| invoice.status(today) == s)
         })
-        .await
+        .await?;
+        let items = page.items.into_iter().map(|i| Versioned { value: i.value.view(today), version: i.version });
+        Ok(Page { items: items.collect(), next_cursor: page.next_cursor })
     }
 
     pub async fn invoice_history(
@@ -895,7 +902,8 @@ impl Services {
                 },
                 self.invoice_history_op(actor, number, version, event)?,
             ];
-            self.arm_ops(actor, &invoice, context.state, &mut ops).await?;
+            let profile = self.collections_profile(tenant, invoice.account_id).await?.value;
+            self.arm_ops(actor, &invoice, context.state, &profile, &mut ops).await?;
             match self.store.write(ops).await {
                 Ok(()) => return Ok((Versioned { value: invoice, version }, true)),
                 Err(StoreError::ConditionFailed { .. }) => continue,
@@ -939,7 +947,8 @@ impl Services {
             WriteOp::Put { item: invoice_item(tenant, &invoice, version)?, condition: Condition::VersionIs(expected) },
             self.invoice_history_op(actor, number, version, EventKind::WrittenOff { amount_minor, reason })?,
         ];
-        self.arm_ops(actor, &invoice, context.state, &mut ops).await?;
+        let profile = self.collections_profile(tenant, invoice.account_id).await?.value;
+        self.arm_ops(actor, &invoice, context.state, &profile, &mut ops).await?;
         match self.store.write(ops).await {
             Ok(()) => Ok(Versioned { value: invoice, version }),
             Err(StoreError::ConditionFailed { .. }) => Err(InvoiceChangeError::Stale(expected)),
@@ -983,7 +992,8 @@ impl Services {
             WriteOp::Put { item: invoice_item(tenant, &invoice, version)?, condition: Condition::VersionIs(expected) },
             self.invoice_history_op(actor, number, version, EventKind::Updated { changes })?,
         ];
-        self.arm_ops(actor, &invoice, context.state, &mut ops).await?;
+        let profile = self.collections_profile(tenant, invoice.account_id).await?.value;
+        self.arm_ops(actor, &invoice, context.state, &profile, &mut ops).await?;
         match self.store.write(ops).await {
             Ok(()) => Ok(Versioned { value: invoice, version }),
             Err(StoreError::ConditionFailed { .. }) => Err(InvoiceChangeError::Stale(expected)),
@@ -1041,12 +1051,8 @@ impl Services {
         for invoice in invoices.iter().filter(|i| i.is_open()) {
             if let std::collections::hash_map::Entry::Vacant(slot) = profiles.entry(invoice.account_id) {
                 slot.insert(self.collections_profile(tenant, invoice.account_id).await?.value);
-                let name = self
-                    .store
-                    .get(&keys::account(tenant, invoice.account_id))
-                    .await?
-                    .and_then(|item| item.body.get("name").and_then(Value::as_str).map(str::to_owned))
-                    .unwrap_or_default();
+                let account = self.load::<crate::account::Account>(&keys::account(tenant, invoice.account_id)).await?;
+                let name = account.map(|a| a.value.name).unwrap_or_default();
                 names.insert(invoice.account_id, name);
             }
             let owner =

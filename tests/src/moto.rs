@@ -3,26 +3,43 @@
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 
 pub const ENDPOINT_VARIABLE: &str = "GESTIONA_TEST_AWS_ENDPOINT";
+/// A second emulator, for the stack deployed from the template (tests/tests/stack/): its
+/// Lambda functions would break the first one's model dump, which the SES tests read.
+pub const STACK_ENDPOINT_VARIABLE: &str = "GESTIONA_TEST_STACK_AWS_ENDPOINT";
 
-/// The emulator's URL. Panics with instructions when the test command did not start it, so a
-/// missing emulator is a failure, never a skip.
-pub fn endpoint() -> String {
-    match std::env::var(ENDPOINT_VARIABLE) {
+fn loopback(variable: &str) -> String {
+    match std::env::var(variable) {
         Ok(url) if url.starts_with("http://127.0.0.1:") => url,
-        Ok(url) => panic!("{ENDPOINT_VARIABLE}={url} is not a loopback URL; tests talk only to 127.0.0.1"),
+        Ok(url) => panic!("{variable}={url} is not a loopback URL; tests talk only to 127.0.0.1"),
         Err(_) => panic!(
-            "{ENDPOINT_VARIABLE} is not set: these tests need the AWS emulator (moto). \
+            "{variable} is not set: these tests need the AWS emulator (moto). \
              Run the test command `tests/run`, which installs and starts it."
         ),
     }
 }
 
+/// The emulator's URL. Panics with instructions when the test command did not start it, so a
+/// missing emulator is a failure, never a skip.
+pub fn endpoint() -> String {
+    loopback(ENDPOINT_VARIABLE)
+}
+
+/// The URL of the emulator the template is deployed into.
+pub fn stack_endpoint() -> String {
+    loopback(STACK_ENDPOINT_VARIABLE)
+}
+
 /// A DynamoDB client for the emulator with fixed test credentials.
 pub fn dynamodb() -> aws_sdk_dynamodb::Client {
+    dynamodb_at(&endpoint())
+}
+
+/// A DynamoDB client for the emulator at `endpoint`.
+pub fn dynamodb_at(endpoint: &str) -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint())
+        .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("testing", "testing", None, None, "gestiona-tests"))
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
@@ -38,10 +55,15 @@ pub async fn fresh_table() -> gestiona_store_dynamo::DynamoStore {
 
 /// An SQS client for the emulator.
 pub fn sqs() -> aws_sdk_sqs::Client {
+    sqs_at(&endpoint())
+}
+
+/// An SQS client for the emulator at `endpoint`.
+pub fn sqs_at(endpoint: &str) -> aws_sdk_sqs::Client {
     let config = aws_sdk_sqs::Config::builder()
         .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
         .region(aws_sdk_sqs::config::Region::new("us-east-1"))
-        .endpoint_url(endpoint())
+        .endpoint_url(endpoint)
         .credentials_provider(aws_sdk_sqs::config::Credentials::new("testing", "testing", None, None, "gestiona-tests"))
         .build();
     aws_sdk_sqs::Client::from_conf(config)
@@ -56,10 +78,15 @@ pub async fn fresh_queue(client: &aws_sdk_sqs::Client, purpose: &str) -> String 
 
 /// An SES v2 client for the emulator.
 pub fn sesv2() -> aws_sdk_sesv2::Client {
+    sesv2_at(&endpoint())
+}
+
+/// An SES v2 client for the emulator at `endpoint`.
+pub fn sesv2_at(endpoint: &str) -> aws_sdk_sesv2::Client {
     let config = aws_sdk_sesv2::Config::builder()
         .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
         .region(aws_sdk_sesv2::config::Region::new("us-east-1"))
-        .endpoint_url(endpoint())
+        .endpoint_url(endpoint)
         .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
             "testing",
             "testing",

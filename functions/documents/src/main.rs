@@ -4,6 +4,7 @@
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use gestiona_documents::{DocumentWorker, Renderer};
+use gestiona_lambda::permissions::Lambda;
 use gestiona_lambda::{ConfigError, DOCUMENTS_BUCKET_VARIABLE, HttpConfig};
 use lambda_runtime::{LambdaEvent, service_fn};
 
@@ -11,8 +12,9 @@ use lambda_runtime::{LambdaEvent, service_fn};
 async fn main() -> Result<(), lambda_runtime::Error> {
     gestiona_api::init_tracing();
     let config = HttpConfig::from_env()?;
-    let blobs = gestiona_lambda::blob_store().await.ok_or(ConfigError::Missing(DOCUMENTS_BUCKET_VARIABLE))?;
-    let services = gestiona_lambda::services(config.table, config.queues).await;
+    let blobs =
+        gestiona_lambda::blob_store(Lambda::Documents).await.ok_or(ConfigError::Missing(DOCUMENTS_BUCKET_VARIABLE))?;
+    let services = gestiona_lambda::services(Lambda::Documents, config.table, config.queues).await;
     // Fonts and templates are parsed during init, not on the first message.
     let worker = DocumentWorker::new(services, blobs, Renderer::shared());
     let worker = &worker;

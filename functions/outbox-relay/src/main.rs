@@ -6,7 +6,7 @@ use serde_json::json;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    gestiona_lambda::serve_scheduled(|services| async move {
+    gestiona_lambda::serve_scheduled(gestiona_lambda::permissions::Lambda::OutboxRelay, |services| async move {
         let report = services.relay_outbox().await?;
         tracing::info!(published = report.published, failed = report.failed, "outbox relayed");
         if report.failed > 0 {

@@ -5,7 +5,7 @@ use serde_json::json;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    gestiona_lambda::serve_scheduled(|services| async move {
+    gestiona_lambda::serve_scheduled(gestiona_lambda::permissions::Lambda::SlaSweep, |services| async move {
         let report = services.sweep_sla().await?;
         tracing::info!(
             buckets = report.buckets,

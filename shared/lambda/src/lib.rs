@@ -15,6 +15,12 @@ use gestiona_notify::{Notifier, Templates};
 use gestiona_queue_sqs::{OutboxOnly, SqsQueue};
 use gestiona_store_dynamo::DynamoStore;
 
+pub mod guard;
+pub mod permissions;
+
+use guard::CallGuard;
+use permissions::Lambda;
+
 /// The DynamoDB table name.
 pub const TABLE_VARIABLE: &str = "GESTIONA_TABLE";
 /// The JWT claim that names the tenant (default `custom:tenant`).
@@ -25,6 +31,14 @@ pub const ROLES_CLAIM_VARIABLE: &str = "GESTIONA_ROLES_CLAIM";
 pub const NOTIFICATIONS_QUEUE_VARIABLE: &str = "GESTIONA_NOTIFICATIONS_QUEUE_URL";
 /// The documents queue URL (functions that publish effects).
 pub const DOCUMENTS_QUEUE_VARIABLE: &str = "GESTIONA_DOCUMENTS_QUEUE_URL";
+
+/// The variable that holds `queue`'s URL.
+pub fn queue_variable(queue: QueueName) -> &'static str {
+    match queue {
+        QueueName::Notifications => NOTIFICATIONS_QUEUE_VARIABLE,
+        QueueName::Documents => DOCUMENTS_QUEUE_VARIABLE,
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -48,13 +62,10 @@ impl HttpConfig {
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let defaults = ClaimNames::default();
-        let queues = [
-            (QueueName::Notifications, NOTIFICATIONS_QUEUE_VARIABLE),
-            (QueueName::Documents, DOCUMENTS_QUEUE_VARIABLE),
-        ]
-        .into_iter()
-        .filter_map(|(queue, variable)| lookup(variable).filter(|u| !u.is_empty()).map(|url| (queue, url)))
-        .collect();
+        let queues = QueueName::ALL
+            .into_iter()
+            .filter_map(|queue| lookup(queue_variable(queue)).filter(|u| !u.is_empty()).map(|url| (queue, url)))
+            .collect();
         Ok(Self {
             queues,
             table: lookup(TABLE_VARIABLE).filter(|t| !t.is_empty()).ok_or(ConfigError::Missing(TABLE_VARIABLE))?,
@@ -66,15 +77,19 @@ impl HttpConfig {
     }
 }
 
-/// Builds the use cases on DynamoDB and SQS. `AWS_ENDPOINT_URL` redirects the SDK (moto,
-/// LocalStack). Without queue URLs, effects wait in the outbox for the relay.
-pub async fn services(table: String, queues: HashMap<QueueName, String>) -> Services {
+/// Builds `lambda`'s use cases on DynamoDB and SQS, its clients guarded by its declared
+/// permissions. `AWS_ENDPOINT_URL` redirects the SDK (moto, LocalStack). Without queue URLs,
+/// effects wait in the outbox for the relay.
+pub async fn services(lambda: Lambda, table: String, queues: HashMap<QueueName, String>) -> Services {
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
+    let guard = CallGuard::new(lambda, &queues);
+    let dynamodb = aws_sdk_dynamodb::config::Builder::from(&aws).interceptor(guard.clone()).build();
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(dynamodb), table);
     let queue: Arc<dyn EffectQueue> = if queues.is_empty() {
         Arc::new(OutboxOnly)
     } else {
-        Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(&aws), queues))
+        let sqs = aws_sdk_sqs::config::Builder::from(&aws).interceptor(guard).build();
+        Arc::new(SqsQueue::new(aws_sdk_sqs::Client::from_conf(sqs), queues))
     };
     Services::new(Arc::new(store), queue, Arc::new(SystemClock), Arc::new(UlidGenerator::default()))
 }
@@ -82,19 +97,23 @@ pub async fn services(table: String, queues: HashMap<QueueName, String>) -> Serv
 /// The documents bucket (the documents function, and the cases API for download and upload URLs).
 pub const DOCUMENTS_BUCKET_VARIABLE: &str = "GESTIONA_DOCUMENTS_BUCKET";
 
-/// The documents bucket named by [`DOCUMENTS_BUCKET_VARIABLE`], if the function has one.
-pub async fn blob_store() -> Option<Arc<dyn BlobStore>> {
+/// The documents bucket named by [`DOCUMENTS_BUCKET_VARIABLE`], if `lambda` has one.
+pub async fn blob_store(lambda: Lambda) -> Option<Arc<dyn BlobStore>> {
     let bucket = std::env::var(DOCUMENTS_BUCKET_VARIABLE).ok().filter(|b| !b.is_empty())?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     // Path-style addressing works with every endpoint (S3, moto, LocalStack) and bucket name.
-    let s3 = aws_sdk_s3::config::Builder::from(&aws).force_path_style(true).build();
+    let s3 = aws_sdk_s3::config::Builder::from(&aws)
+        .force_path_style(true)
+        .interceptor(CallGuard::new(lambda, &HashMap::new()))
+        .build();
     Some(Arc::new(S3BlobStore::new(aws_sdk_s3::Client::from_conf(s3), bucket)))
 }
 
-/// Builds the HTTP API on DynamoDB and SQS (and S3 when a documents bucket is configured).
-pub async fn http_api(config: HttpConfig) -> Api {
-    let api = Api::new(services(config.table, config.queues).await, config.claims);
-    match blob_store().await {
+/// Builds `function`'s HTTP API on DynamoDB and SQS (and S3 when a documents bucket is
+/// configured).
+pub async fn http_api(function: Function, config: HttpConfig) -> Api {
+    let api = Api::new(services(function.into(), config.table, config.queues).await, config.claims);
+    match blob_store(function.into()).await {
         Some(blobs) => api.with_blobs(blobs),
         None => api,
     }
@@ -104,7 +123,7 @@ pub async fn http_api(config: HttpConfig) -> Api {
 /// the container through the same `Api`, answering for `function`'s routes.
 pub async fn serve_http(function: Function) -> Result<(), lambda_http::Error> {
     gestiona_api::init_tracing();
-    let api = Arc::new(http_api(HttpConfig::from_env()?).await);
+    let api = Arc::new(http_api(function, HttpConfig::from_env()?).await);
     lambda_http::run(lambda_http::service_fn(move |request| {
         let api = Arc::clone(&api);
         async move { Ok::<_, std::convert::Infallible>(api.handle(function, request).await) }
@@ -114,14 +133,14 @@ pub async fn serve_http(function: Function) -> Result<(), lambda_http::Error> {
 
 /// The whole life of a scheduled function (EventBridge): configuration and clients once, then
 /// `job` on every invocation, its error failing the invocation (metrics, alarms, retries).
-pub async fn serve_scheduled<F, Fut>(job: F) -> Result<(), lambda_runtime::Error>
+pub async fn serve_scheduled<F, Fut>(lambda: Lambda, job: F) -> Result<(), lambda_runtime::Error>
 where
     F: Fn(Services) -> Fut,
     Fut: std::future::Future<Output = Result<serde_json::Value, lambda_runtime::Error>>,
 {
     gestiona_api::init_tracing();
     let config = HttpConfig::from_env()?;
-    let services = services(config.table, config.queues).await;
+    let services = services(lambda, config.table, config.queues).await;
     let job = &job;
     let services = &services;
     lambda_runtime::run(lambda_runtime::service_fn(move |_: lambda_runtime::LambdaEvent<serde_json::Value>| {
@@ -142,8 +161,11 @@ pub async fn notifier() -> Result<Notifier, ConfigError> {
         std::env::var(SENDER_VARIABLE).ok().filter(|s| !s.is_empty()).ok_or(ConfigError::Missing(SENDER_VARIABLE))?;
     let configuration_set = std::env::var(SES_CONFIGURATION_SET_VARIABLE).ok().filter(|s| !s.is_empty());
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let services = services(config.table, config.queues).await;
-    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&aws), configuration_set);
+    let services = services(Lambda::Notifier, config.table, config.queues).await;
+    let ses = aws_sdk_sesv2::config::Builder::from(&aws)
+        .interceptor(CallGuard::new(Lambda::Notifier, &HashMap::new()))
+        .build();
+    let mailer = SesMailer::new(aws_sdk_sesv2::Client::from_conf(ses), configuration_set);
     Ok(Notifier::new(services, Arc::new(mailer), Templates::shared(), sender))
 }
 

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::operation::query::QueryInput;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput;
 use aws_sdk_sesv2::operation::send_email::SendEmailInput;
@@ -142,13 +142,17 @@ impl Intercept for CallGuard {
         "gestiona::CallGuard"
     }
 
-    fn read_before_execution(
+    // Not `read_before_execution`: a client's interceptors see that before the operation's
+    // configuration (its name among it) is in the bag.
+    fn read_before_serialization(
         &self,
         context: &BeforeSerializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        // Every SDK operation names itself; a request without a name is refused, not let through.
         let Some(metadata) = cfg.load::<Metadata>() else {
-            return Ok(());
+            return Err("gestiona::CallGuard: an AWS request without operation metadata".into());
         };
         let needs = self.needs(metadata.service(), metadata.name(), context.input());
         self.check(&needs).map_err(|undeclared| {

@@ -82,13 +82,23 @@ impl HttpConfig {
 /// effects wait in the outbox for the relay.
 pub async fn services(lambda: Lambda, table: String, queues: HashMap<QueueName, String>) -> Services {
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    services_on(&aws, lambda, table, queues)
+}
+
+/// [`services`] on a given AWS configuration.
+pub fn services_on(
+    aws: &aws_config::SdkConfig,
+    lambda: Lambda,
+    table: String,
+    queues: HashMap<QueueName, String>,
+) -> Services {
     let guard = CallGuard::new(lambda, &queues);
-    let dynamodb = aws_sdk_dynamodb::config::Builder::from(&aws).interceptor(guard.clone()).build();
+    let dynamodb = aws_sdk_dynamodb::config::Builder::from(aws).interceptor(guard.clone()).build();
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(dynamodb), table);
     let queue: Arc<dyn EffectQueue> = if queues.is_empty() {
         Arc::new(OutboxOnly)
     } else {
-        let sqs = aws_sdk_sqs::config::Builder::from(&aws).interceptor(guard).build();
+        let sqs = aws_sdk_sqs::config::Builder::from(aws).interceptor(guard).build();
         Arc::new(SqsQueue::new(aws_sdk_sqs::Client::from_conf(sqs), queues))
     };
     Services::new(Arc::new(store), queue, Arc::new(SystemClock), Arc::new(UlidGenerator::default()))

@@ -11,6 +11,7 @@ pub mod handlers;
 pub mod invoice_sweep_bench;
 pub mod moto;
 pub mod queue;
+pub mod scenes;
 pub mod sweep_bench;
 
 /// Runs every conformance check as its own `#[tokio::test]`, each against a fresh store made by

@@ -6,11 +6,10 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::SqsEvent;
 use gestiona_domain::ports::{SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
-use gestiona_domain::workflow::TransitionRequest;
 use gestiona_domain::{Actor, Role, TenantId, UserId};
 use gestiona_mail_ses::SesMailer;
 use gestiona_notify::{Notifier, Templates};
-use gestiona_tests::{fixtures, moto, queue::RecordingQueue};
+use gestiona_tests::{fixtures, moto, queue::RecordingQueue, scenes};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redelivered_notification_is_sent_once_through_ses() {
@@ -20,28 +19,8 @@ async fn a_redelivered_notification_is_sent_once_through_ses() {
     let tenant = TenantId::parse("demo").unwrap();
     services.seed_demo(&tenant).await.unwrap();
     let actor = Actor { tenant, user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor };
-    let unique = ulid::Ulid::generate().to_string().to_lowercase();
-    let customer = format!("cliente-{unique}@example.com");
-    let contact = services
-        .create_contact(&actor, serde_json::from_value(serde_json::json!({"firstName": "María José", "lastName": "Peña Núñez", "email": customer, "locale": "es"})).unwrap())
-        .await
-        .unwrap();
-    let case = services
-        .create_case(&actor, serde_json::from_value(serde_json::json!({"type": "devolucion", "subject": "Licuadora con daño en el envío", "owner": "ana", "contactId": contact.value.id})).unwrap())
-        .await
-        .unwrap();
-    let step = |action: &str, result: &str| TransitionRequest {
-        action: action.into(),
-        result: result.into(),
-        ..Default::default()
-    };
-    let moved = services.transition_case(&actor, case.value.id, 1, step("revisar", "en_revision")).await.unwrap();
-    services
-        .transition_case(&actor, case.value.id, moved.case.version, step("pedir_producto", "pedido"))
-        .await
-        .unwrap();
-    let alert =
-        queue.published().into_iter().find(|m| m.body["template"] == "customer_alert").expect("a customer alert");
+    let scenes::CustomerAlert { message: alert, customer, .. } =
+        scenes::customer_alert(&services, &queue, &actor).await;
 
     let ses = moto::sesv2();
     ses.create_email_identity()
@@ -57,13 +36,7 @@ async fn a_redelivered_notification_is_sent_once_through_ses() {
     );
 
     // One SQS batch holding the same message twice, as a redelivery would.
-    let mut event = fixtures::event("sqs/notification.json");
-    event["Records"][0]["body"] = serde_json::Value::from(serde_json::to_string(&alert).unwrap());
-    event["Records"][0]["messageAttributes"]["effectId"]["stringValue"] =
-        serde_json::Value::from(alert.effect_id.clone());
-    let mut second = event["Records"][0].clone();
-    second["messageId"] = serde_json::Value::from("second-delivery");
-    event["Records"].as_array_mut().unwrap().push(second);
+    let event = scenes::redelivered_batch(&alert);
     let event: SqsEvent = serde_json::from_value(event).expect("an SQS event");
     let response = gestiona_lambda::notifier_batch(&notifier, event.clone()).await;
     assert!(response.batch_item_failures.is_empty(), "{:?}", response.batch_item_failures);

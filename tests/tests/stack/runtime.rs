@@ -15,11 +15,10 @@ use gestiona_api::Function;
 use gestiona_domain::history::EventKind;
 use gestiona_domain::ports::{SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
-use gestiona_domain::workflow::TransitionRequest;
 use gestiona_domain::{Actor, Role, TenantId, UserId};
 use gestiona_lambda::permissions::Lambda;
 use gestiona_tests::fixtures::{PLACEHOLDER_ID, event, with_id};
-use gestiona_tests::{moto, queue::RecordingQueue};
+use gestiona_tests::{moto, queue::RecordingQueue, scenes};
 use serde_json::{Value, json};
 
 use crate::deploy::{Stack, stack, venv};
@@ -206,43 +205,12 @@ async fn the_deployed_binaries_answer_the_fixtures_under_the_lambda_runtime_emul
     // The notifier, an SQS consumer: a customer alert delivered twice in one batch, and the
     // batch again, is one e-mail through SES.
     let actor = Actor { tenant, user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor };
-    let customer = format!("cliente-{}@example.com", ulid::Ulid::generate().to_string().to_lowercase());
-    let contact = services
-        .create_contact(
-            &actor,
-            serde_json::from_value(
-                json!({"firstName": "María José", "lastName": "Peña", "email": customer, "locale": "es"}),
-            )
-            .unwrap(),
-        )
-        .await
-        .unwrap();
-    let case = services
-        .create_case(&actor, serde_json::from_value(json!({"type": "devolucion", "subject": "Licuadora dañada", "owner": "ana", "contactId": contact.value.id})).unwrap())
-        .await
-        .unwrap();
-    let step = |action: &str, result: &str| TransitionRequest {
-        action: action.into(),
-        result: result.into(),
-        ..Default::default()
-    };
-    let moved = services.transition_case(&actor, case.value.id, 1, step("revisar", "en_revision")).await.unwrap();
-    services
-        .transition_case(&actor, case.value.id, moved.case.version, step("pedir_producto", "pedido"))
-        .await
-        .unwrap();
-    let alert =
-        queue.published().into_iter().find(|m| m.body["template"] == "customer_alert").expect("a customer alert");
+    let alert = scenes::customer_alert(&services, &queue, &actor).await;
     let ses = moto::sesv2_at(&moto::stack_endpoint());
     for identity in ["demo.gestiona.example", "example.com"] {
         ses.create_email_identity().email_identity(identity).send().await.expect("verify a sender in moto");
     }
-    let mut batch = event("sqs/notification.json");
-    batch["Records"][0]["body"] = Value::from(serde_json::to_string(&alert).unwrap());
-    batch["Records"][0]["messageAttributes"]["effectId"]["stringValue"] = Value::from(alert.effect_id.clone());
-    let mut second = batch["Records"][0].clone();
-    second["messageId"] = Value::from("second-delivery");
-    batch["Records"].as_array_mut().unwrap().push(second);
+    let batch = scenes::redelivered_batch(&alert.message);
 
     let mut notifier = Emulated::start(stack, Lambda::Notifier);
     let answer = notifier.invoke(&batch);
@@ -252,18 +220,18 @@ async fn the_deployed_binaries_answer_the_fixtures_under_the_lambda_runtime_emul
     drop(notifier);
     // SES accepted it (the notifier reports a refused send as a batch failure), and the case
     // records one sending, with SES's message id.
-    let history = services.case_history(&actor, case.value.id, &Default::default()).await.unwrap();
+    let history = services.case_history(&actor, alert.case_id, &Default::default()).await.unwrap();
     let sent: Vec<(String, Vec<String>, String)> = history
         .items
         .into_iter()
         .filter_map(|event| match event.value.kind {
-            EventKind::Notified { effect_id, to, message_id, .. } if effect_id == alert.effect_id => {
+            EventKind::Notified { effect_id, to, message_id, .. } if effect_id == alert.message.effect_id => {
                 Some((effect_id, to, message_id))
             }
             _ => None,
         })
         .collect();
     assert_eq!(sent.len(), 1, "one e-mail for an alert delivered four times: {sent:?}");
-    assert_eq!(sent[0].1, vec![customer.clone()]);
+    assert_eq!(sent[0].1, vec![alert.customer.clone()]);
     assert!(!sent[0].2.is_empty(), "SES's message id");
 }

@@ -176,3 +176,22 @@ fn every_function_of_the_code_is_deployed_with_the_configuration_it_reads() {
         stack.function(Lambda::Documents).1["environment"][DOCUMENTS_BUCKET_VARIABLE]
     );
 }
+
+#[test]
+fn every_scheduled_function_has_a_schedule_sending_its_fixture() {
+    let stack = stack();
+    let resources = stack.report["template"]["Resources"].as_object().unwrap();
+    for lambda in [Lambda::SlaSweep, Lambda::InvoiceSweep, Lambda::OutboxRelay] {
+        let (logical, _) = stack.function(lambda);
+        let schedule = resources
+            .values()
+            .find(|r| {
+                r["Type"] == "AWS::Scheduler::Schedule" && r["Properties"]["Target"]["Arn"]["Fn::GetAtt"][0] == logical
+            })
+            .unwrap_or_else(|| panic!("{logical} has no schedule"));
+        let input: Value =
+            serde_json::from_str(schedule["Properties"]["Target"]["Input"].as_str().expect("an input")).unwrap();
+        assert_eq!(input, gestiona_tests::fixtures::event(&format!("scheduler/{}.json", lambda.binary())), "{logical}");
+        assert_eq!(schedule["Properties"]["FlexibleTimeWindow"]["Mode"], "OFF", "{logical} runs on time");
+    }
+}

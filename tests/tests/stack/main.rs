@@ -6,6 +6,7 @@
 //! One stack per run of this binary (the template names its queues and bucket per stage, as a
 //! real account would), deployed by the first test that needs it.
 
+mod api;
 mod deploy;
 mod drift;
 mod iam;

@@ -202,6 +202,15 @@ async fn the_deployed_binaries_answer_the_fixtures_under_the_lambda_runtime_emul
     assert_eq!(items[0]["reasons"], json!(["tokenMissing"]));
     drop(leads);
 
+    // The scheduled functions, on what EventBridge Scheduler sends them.
+    for (lambda, key) in
+        [(Lambda::SlaSweep, "applied"), (Lambda::InvoiceSweep, "sent"), (Lambda::OutboxRelay, "published")]
+    {
+        let mut scheduled = Emulated::start(stack, lambda);
+        let answer = scheduled.invoke(&event(&format!("scheduler/{}.json", lambda.binary())));
+        assert!(answer[key].is_u64(), "{}: {answer}", lambda.binary());
+    }
+
     // The notifier, an SQS consumer: a customer alert delivered twice in one batch, and the
     // batch again, is one e-mail through SES.
     let actor = Actor { tenant, user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor };

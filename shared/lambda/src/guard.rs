@@ -107,7 +107,8 @@ impl CallGuard {
                         })
                         .collect()
                 })
-                .unwrap_or_default(),
+                // An input the guard cannot read is refused, never waved through.
+                .unwrap_or_else(|| one("dynamodb:TransactWriteItems", None)),
             ("DynamoDB", operation) => one(&format!("dynamodb:{operation}"), Some(Resource::Table)),
             ("SQS", "SendMessage" | "SendMessageBatch") => {
                 let url = input

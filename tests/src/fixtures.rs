@@ -37,3 +37,17 @@ pub fn with_claim(mut event: Value, name: &str, value: &str) -> Value {
 pub fn request(event: &Value) -> lambda_http::Request {
     lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event")
 }
+
+/// Staff listing the form posts held for review (`GET /lead-submissions`): the JWT-authorized
+/// `list-cases.json` fixture pointed at that route.
+pub fn lead_submissions() -> Value {
+    let mut review = event("apigw/list-cases.json");
+    for pointer in ["/routeKey", "/requestContext/routeKey"] {
+        *review.pointer_mut(pointer).unwrap() = Value::from("GET /lead-submissions");
+    }
+    review["rawPath"] = Value::from("/lead-submissions");
+    review["requestContext"]["http"]["path"] = Value::from("/lead-submissions");
+    review["queryStringParameters"] = Value::Null;
+    review["rawQueryString"] = Value::from("");
+    review
+}

@@ -113,13 +113,7 @@ pub async fn lead_form_scenario(api: Api) {
     assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
     assert_eq!(posted.headers["location"], "/f/demo/contacto?sent=1");
     // The fixture carries no signed timestamp: the post is held for review, not lost.
-    let mut review = event("apigw/list-cases.json");
-    for pointer in ["/routeKey", "/requestContext/routeKey"] {
-        *review.pointer_mut(pointer).unwrap() = Value::from("GET /lead-submissions");
-    }
-    review["rawPath"] = Value::from("/lead-submissions");
-    review["queryStringParameters"] = Value::Null;
-    review["rawQueryString"] = Value::from("");
+    let review = crate::fixtures::lead_submissions();
     let held = call(&api, LeadsApi, &review).await;
     assert_eq!(held.status, StatusCode::OK, "{}", held.body);
     let items = held.body["items"].as_array().unwrap();

@@ -29,9 +29,8 @@ async fn a_function_cannot_make_a_call_its_permissions_do_not_declare() {
     let tenant = TenantId::parse("demo").unwrap();
     let actor =
         Actor { tenant: tenant.clone(), user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor };
-    let on = |function: Function| {
-        gestiona_lambda::services_on(&aws(), Lambda::from(function), table.clone(), HashMap::new())
-    };
+    let on =
+        |function: Function| gestiona_lambda::services(&aws(), Lambda::from(function), table.clone(), HashMap::new());
 
     // The cases API may write and read.
     let cases = on(Function::CasesApi);

@@ -12,9 +12,10 @@ use lambda_runtime::{LambdaEvent, service_fn};
 async fn main() -> Result<(), lambda_runtime::Error> {
     gestiona_api::init_tracing();
     let config = HttpConfig::from_env()?;
+    let aws = gestiona_lambda::aws().await;
     let blobs =
-        gestiona_lambda::blob_store(Lambda::Documents).await.ok_or(ConfigError::Missing(DOCUMENTS_BUCKET_VARIABLE))?;
-    let services = gestiona_lambda::services(Lambda::Documents, config.table, config.queues).await;
+        gestiona_lambda::blob_store(&aws, Lambda::Documents).ok_or(ConfigError::Missing(DOCUMENTS_BUCKET_VARIABLE))?;
+    let services = gestiona_lambda::services(&aws, Lambda::Documents, config.table, config.queues);
     // Fonts and templates are parsed during init, not on the first message.
     let worker = DocumentWorker::new(services, blobs, Renderer::shared());
     let worker = &worker;

@@ -77,16 +77,15 @@ impl HttpConfig {
     }
 }
 
-/// Builds `lambda`'s use cases on DynamoDB and SQS, its clients guarded by its declared
-/// permissions. `AWS_ENDPOINT_URL` redirects the SDK (moto, LocalStack). Without queue URLs,
-/// effects wait in the outbox for the relay.
-pub async fn services(lambda: Lambda, table: String, queues: HashMap<QueueName, String>) -> Services {
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    services_on(&aws, lambda, table, queues)
+/// The AWS configuration (region, credentials, `AWS_ENDPOINT_URL` for moto or LocalStack), loaded
+/// once per cold start and shared by every client the function builds.
+pub async fn aws() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
 }
 
-/// [`services`] on a given AWS configuration.
-pub fn services_on(
+/// Builds `lambda`'s use cases on DynamoDB and SQS, its clients guarded by its declared
+/// permissions. Without queue URLs, effects wait in the outbox for the relay.
+pub fn services(
     aws: &aws_config::SdkConfig,
     lambda: Lambda,
     table: String,
@@ -108,11 +107,10 @@ pub fn services_on(
 pub const DOCUMENTS_BUCKET_VARIABLE: &str = "GESTIONA_DOCUMENTS_BUCKET";
 
 /// The documents bucket named by [`DOCUMENTS_BUCKET_VARIABLE`], if `lambda` has one.
-pub async fn blob_store(lambda: Lambda) -> Option<Arc<dyn BlobStore>> {
+pub fn blob_store(aws: &aws_config::SdkConfig, lambda: Lambda) -> Option<Arc<dyn BlobStore>> {
     let bucket = std::env::var(DOCUMENTS_BUCKET_VARIABLE).ok().filter(|b| !b.is_empty())?;
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     // Path-style addressing works with every endpoint (S3, moto, LocalStack) and bucket name.
-    let s3 = aws_sdk_s3::config::Builder::from(&aws)
+    let s3 = aws_sdk_s3::config::Builder::from(aws)
         .force_path_style(true)
         .interceptor(CallGuard::new(lambda, &HashMap::new()))
         .build();
@@ -122,8 +120,9 @@ pub async fn blob_store(lambda: Lambda) -> Option<Arc<dyn BlobStore>> {
 /// Builds `function`'s HTTP API on DynamoDB and SQS (and S3 when a documents bucket is
 /// configured).
 pub async fn http_api(function: Function, config: HttpConfig) -> Api {
-    let api = Api::new(services(function.into(), config.table, config.queues).await, config.claims);
-    match blob_store(function.into()).await {
+    let aws = aws().await;
+    let api = Api::new(services(&aws, function.into(), config.table, config.queues), config.claims);
+    match blob_store(&aws, function.into()) {
         Some(blobs) => api.with_blobs(blobs),
         None => api,
     }
@@ -150,7 +149,7 @@ where
 {
     gestiona_api::init_tracing();
     let config = HttpConfig::from_env()?;
-    let services = services(lambda, config.table, config.queues).await;
+    let services = services(&aws().await, lambda, config.table, config.queues);
     let job = &job;
     let services = &services;
     lambda_runtime::run(lambda_runtime::service_fn(move |_: lambda_runtime::LambdaEvent<serde_json::Value>| {
@@ -170,8 +169,8 @@ pub async fn notifier() -> Result<Notifier, ConfigError> {
     let sender =
         std::env::var(SENDER_VARIABLE).ok().filter(|s| !s.is_empty()).ok_or(ConfigError::Missing(SENDER_VARIABLE))?;
     let configuration_set = std::env::var(SES_CONFIGURATION_SET_VARIABLE).ok().filter(|s| !s.is_empty());
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let services = services(Lambda::Notifier, config.table, config.queues).await;
+    let aws = aws().await;
+    let services = services(&aws, Lambda::Notifier, config.table, config.queues);
     let ses = aws_sdk_sesv2::config::Builder::from(&aws)
         .interceptor(CallGuard::new(Lambda::Notifier, &HashMap::new()))
         .build();

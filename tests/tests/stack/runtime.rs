@@ -186,14 +186,7 @@ async fn the_deployed_binaries_answer_the_fixtures_under_the_lambda_runtime_emul
     assert_eq!(answer["headers"]["location"], "/f/demo/contacto?sent=1");
     drop(capture);
     let mut leads = Emulated::start(stack, Function::LeadsApi.into());
-    let mut review = event("apigw/list-cases.json");
-    for pointer in ["/routeKey", "/requestContext/routeKey"] {
-        *review.pointer_mut(pointer).unwrap() = Value::from("GET /lead-submissions");
-    }
-    review["rawPath"] = Value::from("/lead-submissions");
-    review["requestContext"]["http"]["path"] = Value::from("/lead-submissions");
-    review["queryStringParameters"] = Value::Null;
-    review["rawQueryString"] = Value::from("");
+    let review = gestiona_tests::fixtures::lead_submissions();
     let (status, held) = leads.request(&review);
     assert_eq!(status, 200, "{held}");
     let items = held["items"].as_array().unwrap();

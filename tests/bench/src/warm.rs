@@ -1,0 +1,481 @@
+//! Warm handler latency and memory, in process on the embedded store: each operation through
+//! the same `Api::handle` a Lambda function calls, on API Gateway v2 events built from the
+//! `events/` fixtures; and the e-mail and PDF renders the workers do. One request at a time,
+//! after a warm-up, so the allocation counts belong to the request.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gestiona_api::{Api, ClaimNames, Function};
+use gestiona_documents::Renderer;
+use gestiona_domain::TenantId;
+use gestiona_domain::document::{DocumentTemplate, Locale};
+use gestiona_domain::ports::{Store, SystemClock, UlidGenerator};
+use gestiona_domain::service::Services;
+use gestiona_store_embedded::EmbeddedStore;
+use gestiona_tests::fixtures::{event, request};
+use gestiona_tests::queue::RecordingQueue;
+use lambda_http::Body;
+use serde_json::{Value, json};
+
+use crate::metered::{Metered, MeteredStore};
+use crate::stats::{Summary, summarize};
+
+/// One operation's figures.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub name: &'static str,
+    /// Part of the warm-request budget (p50 ≤ 1 ms, p99 ≤ 5 ms).
+    pub budgeted: bool,
+    pub latency: Summary,
+    pub allocations: f64,
+    pub allocated_bytes: f64,
+    /// Process peak RSS after this operation's runs, KiB.
+    pub peak_rss_kib: u64,
+    /// DynamoDB calls and request units per operation (API operations only).
+    pub store: Option<Metered>,
+    /// Messages the operation published to SQS (effects).
+    pub messages: f64,
+    /// p50 of the calibration workload timed between this operation's runs, ms.
+    pub calibration_ms: f64,
+}
+
+/// What the warm phase measured.
+pub struct Warm {
+    pub operations: Vec<Operation>,
+}
+
+struct Bench {
+    api: Api,
+    metered_api: Api,
+    metered: Arc<MeteredStore>,
+    queue: Arc<RecordingQueue>,
+}
+
+struct Reply {
+    status: u16,
+    etag: Option<String>,
+    body: Value,
+}
+
+async fn call(api: &Api, function: Function, event: &Value) -> Reply {
+    let response = api.handle(function, request(event)).await;
+    let (parts, body) = response.into_parts();
+    let body = match body {
+        Body::Text(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        Body::Binary(bytes) => serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    let etag = parts.headers.get("etag").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    Reply { status: parts.status.as_u16(), etag, body }
+}
+
+/// A staff request (the create-case fixture's authorizer claims) for another route.
+fn staff(method: &str, route: &str, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Value {
+    let mut e = event("apigw/create-case.json");
+    let key = format!("{method} {route}");
+    e["routeKey"] = json!(key);
+    e["requestContext"]["routeKey"] = json!(key);
+    e["requestContext"]["http"]["method"] = json!(method);
+    e["requestContext"]["http"]["path"] = json!(path);
+    e["rawPath"] = json!(path);
+    e["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"] = json!("[agent supervisor admin]");
+    let parameters: serde_json::Map<String, Value> = route
+        .split('/')
+        .zip(path.split('/'))
+        .filter(|(r, _)| r.starts_with('{'))
+        .map(|(r, p)| (r.trim_matches(['{', '}']).to_owned(), json!(p)))
+        .collect();
+    e["pathParameters"] = if parameters.is_empty() { Value::Null } else { Value::Object(parameters) };
+    e["queryStringParameters"] = if query.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(query.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect())
+    };
+    e["rawQueryString"] = json!(query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"));
+    match body {
+        Some(body) => e["body"] = json!(body.to_string()),
+        None => {
+            e["body"] = Value::Null;
+            e["headers"].as_object_mut().unwrap().remove("content-type");
+        }
+    }
+    e
+}
+
+fn with_header(mut e: Value, name: &str, value: &str) -> Value {
+    e["headers"][name] = json!(value);
+    e
+}
+
+/// The benchmark's own form: the demo form's fields, server-to-server (no timestamp check) and
+/// rate limits above the bench's rate, so every post takes the intake path.
+pub fn bench_form() -> Value {
+    json!({
+        "name": "Bench",
+        "fields": [
+            {"name": "nombre", "maps": "name", "required": true},
+            {"name": "email", "maps": "email", "required": true},
+            {"name": "telefono", "maps": "phone"},
+            {"name": "mensaje", "maps": "message", "maxLength": 2000}
+        ],
+        "defaultCountry": "CR",
+        "honeypot": "website",
+        "minFillSeconds": 0,
+        "rateLimits": {"perIpPerMinute": 1_000_000, "perFormPerMinute": 1_000_000},
+        "assignment": {"agents": ["ana", "carlos"], "strategy": "round_robin"},
+        "notifications": {"assignee": "lead_new_assignee", "prospect": "lead_welcome"},
+        "locale": "es"
+    })
+}
+
+fn lead_post(n: usize) -> Value {
+    let mut e = event("apigw/post-lead-form.json");
+    let body = json!({
+        "nombre": format!("Cliente Bench {n}"),
+        "email": format!("cliente{n}@bench.example"),
+        "telefono": format!("88{:06}", n % 1_000_000),
+        "mensaje": "Quisiera una cotización"
+    });
+    e["pathParameters"]["form"] = json!("bench");
+    for pointer in ["/rawPath", "/requestContext/http/path"] {
+        *e.pointer_mut(pointer).unwrap() = json!("/f/demo/bench");
+    }
+    e["body"] = json!(body.to_string());
+    e["isBase64Encoded"] = json!(false);
+    e["headers"]["content-type"] = json!("application/json");
+    e["headers"]["accept"] = json!("application/json");
+    e["headers"]["content-length"] = json!(body.to_string().len().to_string());
+    e["headers"]["idempotency-key"] = json!(format!("bench-{n}"));
+    e["requestContext"]["http"]["sourceIp"] = json!(format!("198.51.{}.{}", (n / 250) % 250, n % 250 + 1));
+    e
+}
+
+impl Bench {
+    async fn open(dir: &std::path::Path) -> Result<Self, String> {
+        let store: Arc<dyn Store> =
+            Arc::new(EmbeddedStore::open(dir.join("bench.redb")).map_err(|e| format!("open the store: {e}"))?);
+        let queue = Arc::new(RecordingQueue::default());
+        let services = |store: Arc<dyn Store>| {
+            Services::new(store, queue.clone(), Arc::new(SystemClock), Arc::new(UlidGenerator::default()))
+        };
+        let metered = Arc::new(MeteredStore::new(store.clone()));
+        let plain = services(store);
+        plain.seed_demo(&TenantId::parse("demo").unwrap()).await.map_err(|e| format!("seed: {e}"))?;
+        let api = Api::new(plain, ClaimNames::default());
+        let metered_api = Api::new(services(metered.clone()), ClaimNames::default());
+        let bench = Self { api, metered_api, metered, queue };
+        let put = staff("PUT", "/forms/{id}", "/forms/bench", &[], Some(bench_form()));
+        let form = bench.call(Function::LeadsApi, &put).await;
+        if form.status >= 300 {
+            return Err(format!("PUT /forms/bench: {} {}", form.status, form.body));
+        }
+        Ok(bench)
+    }
+
+    async fn call(&self, function: Function, event: &Value) -> Reply {
+        call(&self.api, function, event).await
+    }
+
+    async fn create_case(&self, api: &Api, n: usize) -> Result<(String, String), String> {
+        let mut e = event("apigw/create-case.json");
+        e["body"] = json!(
+            json!({"type": "queja_calidad", "subject": format!("Bench {n}"), "priority": "high", "channel": "email"})
+                .to_string()
+        );
+        let reply = call(api, Function::CasesApi, &e).await;
+        if reply.status != 201 {
+            return Err(format!("create case: {} {}", reply.status, reply.body));
+        }
+        let id = reply.body["id"].as_str().ok_or("no id")?.to_owned();
+        Ok((id, reply.etag.unwrap_or_default()))
+    }
+
+    /// The first action → result the workflow offers from a new case's state that succeeds.
+    async fn transition_for(&self) -> Result<(String, String), String> {
+        let (id, _) = self.create_case(&self.api, usize::MAX).await?;
+        let offered = self
+            .call(
+                Function::TransitionsApi,
+                &staff("GET", "/cases/{id}/transitions", &format!("/cases/{id}/transitions"), &[], None),
+            )
+            .await;
+        for action in offered.body["actions"].as_array().into_iter().flatten() {
+            for result in action["results"].as_array().into_iter().flatten() {
+                let pair = (
+                    action["key"].as_str().unwrap_or_default().to_owned(),
+                    result["key"].as_str().unwrap_or_default().to_owned(),
+                );
+                let (probe, etag) = self.create_case(&self.api, usize::MAX - 1).await?;
+                if self.transition(&self.api, &probe, &etag, &pair).await.is_ok() {
+                    return Ok(pair);
+                }
+            }
+        }
+        Err(format!("no transition succeeds from a new case: {}", offered.body))
+    }
+
+    async fn transition(
+        &self,
+        api: &Api,
+        id: &str,
+        etag: &str,
+        (action, result): &(String, String),
+    ) -> Result<(), String> {
+        let body = json!({"action": action, "result": result, "note": "Bench"});
+        let e = with_header(
+            staff("POST", "/cases/{id}/transitions", &format!("/cases/{id}/transitions"), &[], Some(body)),
+            "if-match",
+            etag,
+        );
+        let reply = call(api, Function::TransitionsApi, &e).await;
+        if reply.status >= 300 {
+            return Err(format!("transition: {} {}", reply.status, reply.body));
+        }
+        Ok(())
+    }
+}
+
+/// A timed block: the operation's latency, its allocations per run, and the calibration
+/// workload's p50 timed between its runs (the same load on the machine as the operation saw).
+struct Timed {
+    latency: Summary,
+    allocations: f64,
+    allocated_bytes: f64,
+    calibration_ms: f64,
+}
+
+/// Times `runs` calls of `op(n)` after `warmup` untimed ones, each followed by one timed
+/// calibration run; counts the allocations of the operation's runs only.
+async fn time<F, Fut>(runs: usize, warmup: usize, mut op: F) -> Result<Timed, String>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    for n in 0..warmup {
+        op(n).await?;
+    }
+    let body = event("apigw/create-case.json").to_string();
+    let mut samples = Vec::with_capacity(runs);
+    let mut calibrations = Vec::with_capacity(runs);
+    let (mut allocations, mut bytes) = (0, 0);
+    for n in warmup..warmup + runs {
+        let (allocations_before, bytes_before) = crate::alloc::snapshot();
+        let started = Instant::now();
+        op(n).await?;
+        samples.push(started.elapsed());
+        let (allocations_after, bytes_after) = crate::alloc::snapshot();
+        allocations += allocations_after - allocations_before;
+        bytes += bytes_after - bytes_before;
+        calibrations.push(calibration_run(&body));
+    }
+    Ok(Timed {
+        latency: summarize(samples),
+        allocations: allocations as f64 / runs as f64,
+        allocated_bytes: bytes as f64 / runs as f64,
+        calibration_ms: summarize(calibrations).p50_ms,
+    })
+}
+
+/// The calibration workload: a request body parsed, re-serialised and hashed, 20 times.
+fn calibration_run(body: &str) -> Duration {
+    use sha2::Digest;
+    let started = Instant::now();
+    for _ in 0..20 {
+        let value: Value = serde_json::from_str(body).unwrap();
+        let again = serde_json::to_vec(&value).unwrap();
+        std::hint::black_box(sha2::Sha256::digest(&again));
+    }
+    started.elapsed()
+}
+
+pub async fn measure(runs: usize) -> Result<Warm, String> {
+    let dir = std::env::temp_dir().join(format!("gestiona-bench-warm-{}", ulid::Ulid::generate()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let result = measure_in(&dir, runs).await;
+    std::fs::remove_dir_all(&dir).ok();
+    result
+}
+
+async fn measure_in(dir: &std::path::Path, runs: usize) -> Result<Warm, String> {
+    let warmup = (runs / 10).max(5);
+    let bench = &Bench::open(dir).await?;
+    let transition = bench.transition_for().await?;
+    let mut operations = Vec::new();
+    let mut record = |name, budgeted, timed: Timed| {
+        operations.push(Operation {
+            name,
+            budgeted,
+            latency: timed.latency,
+            allocations: timed.allocations,
+            allocated_bytes: timed.allocated_bytes,
+            peak_rss_kib: crate::alloc::peak_rss_kib("self").unwrap_or(0),
+            store: None,
+            messages: 0.0,
+            calibration_ms: timed.calibration_ms,
+        });
+    };
+
+    let created = std::sync::Mutex::new(Vec::new());
+    record(
+        "create case",
+        true,
+        time(runs, warmup, |n| {
+            let created = &created;
+            async move {
+                let case = bench.create_case(&bench.api, n).await?;
+                created.lock().unwrap().push(case);
+                Ok(())
+            }
+        })
+        .await?,
+    );
+    let cases = created.into_inner().unwrap();
+    let get = |id: &str| staff("GET", "/cases/{id}", &format!("/cases/{id}"), &[], None);
+    record(
+        "get case",
+        false,
+        time(runs, warmup, |n| {
+            let e = get(&cases[n % cases.len()].0);
+            async move { expect(bench.call(Function::CasesApi, &e).await, 200, "get case") }
+        })
+        .await?,
+    );
+    let list = staff("GET", "/cases", "/cases", &[("limit", "50")], None);
+    record(
+        "list 50 cases",
+        false,
+        time(runs, warmup, |_| async {
+            let reply = bench.call(Function::CasesApi, &list).await;
+            let items = reply.body["items"].as_array().map_or(0, Vec::len);
+            if items != 50 {
+                return Err(format!("list 50 cases: {} items, status {}", items, reply.status));
+            }
+            Ok(())
+        })
+        .await?,
+    );
+    record(
+        "transition",
+        true,
+        time(runs, warmup, |n| {
+            let (id, etag) = cases[n % cases.len()].clone();
+            let transition = transition.clone();
+            async move { bench.transition(&bench.api, &id, &etag, &transition).await }
+        })
+        .await?,
+    );
+    record(
+        "capture lead",
+        true,
+        time(runs, warmup, |n| {
+            let e = lead_post(n);
+            async move { expect(bench.call(Function::LeadCapture, &e).await, 201, "capture lead") }
+        })
+        .await?,
+    );
+    let templates = gestiona_notify::Templates::shared();
+    let data = gestiona_notify::data::fixture("case_assigned");
+    record(
+        "render e-mail",
+        false,
+        time(runs, warmup, |n| {
+            let result = render_email(templates, &data, n);
+            async move { result }
+        })
+        .await?,
+    );
+    let at: jiff::Timestamp = "2026-11-22T15:00:00Z".parse().unwrap();
+    record(
+        "render one-page PDF",
+        false,
+        time(runs.min(100), 5, |n| {
+            let quote =
+                gestiona_documents::fixtures::data(DocumentTemplate::Quote, Locale::Es, &format!("Cliente {n} S.A."));
+            let result = Renderer::shared().render(&quote, at).map(drop).map_err(|e| e.to_string());
+            async move { result }
+        })
+        .await?,
+    );
+
+    meter(bench, &cases, &transition, &mut operations).await?;
+    Ok(Warm { operations })
+}
+
+fn expect(reply: Reply, status: u16, what: &str) -> Result<(), String> {
+    if reply.status == status { Ok(()) } else { Err(format!("{what}: {} {}", reply.status, reply.body)) }
+}
+
+fn render_email(templates: &gestiona_notify::Templates, data: &Value, n: usize) -> Result<(), String> {
+    let rendered = templates.render("case_assigned", "es", data).map_err(|e| e.to_string())?;
+    let envelope = gestiona_notify::mime::Envelope {
+        from: "Gestiona <no-reply@bench.example>",
+        to_name: "Ana Quesada",
+        to_address: "ana@demo.example",
+        message_id: format!("<bench-{n}@bench.example>"),
+        unsubscribe_url: None,
+    };
+    gestiona_notify::mime::build(&envelope, &rendered, None).map(drop).map_err(|e| e.to_string())
+}
+
+/// The DynamoDB calls and units of each API operation, and its SQS messages, averaged over
+/// a few runs through the metered store (apart from the timed runs: metering allocates).
+async fn meter(
+    bench: &Bench,
+    cases: &[(String, String)],
+    transition: &(String, String),
+    operations: &mut [Operation],
+) -> Result<(), String> {
+    const RUNS: usize = 20;
+    let api = &bench.metered_api;
+    for operation in operations.iter_mut() {
+        bench.metered.take();
+        let published = bench.queue.published().len();
+        for (n, (case, _)) in cases.iter().enumerate().take(RUNS) {
+            let offset = 500_000 + n;
+            match operation.name {
+                "create case" => drop(bench.create_case(api, offset).await?),
+                "get case" => expect(
+                    call(api, Function::CasesApi, &staff("GET", "/cases/{id}", &format!("/cases/{case}"), &[], None))
+                        .await,
+                    200,
+                    "get case",
+                )?,
+                "list 50 cases" => expect(
+                    call(api, Function::CasesApi, &staff("GET", "/cases", "/cases", &[("limit", "50")], None)).await,
+                    200,
+                    "list",
+                )?,
+                "transition" => {
+                    let (id, etag) = bench.create_case(&bench.api, offset).await?;
+                    bench.metered.take();
+                    let before = bench.queue.published().len();
+                    bench.transition(api, &id, &etag, transition).await?;
+                    let metered = bench.metered.take();
+                    accumulate(operation, metered, (bench.queue.published().len() - before) as f64, RUNS);
+                    continue;
+                }
+                "capture lead" => {
+                    expect(call(api, Function::LeadCapture, &lead_post(offset)).await, 201, "capture lead")?
+                }
+                _ => break,
+            }
+            let metered = bench.metered.take();
+            accumulate(operation, metered, 0.0, RUNS);
+        }
+        if operation.name != "transition" && operation.store.is_some() {
+            operation.messages = (bench.queue.published().len() - published) as f64 / RUNS as f64;
+        }
+    }
+    Ok(())
+}
+
+fn accumulate(operation: &mut Operation, metered: Metered, messages: f64, runs: usize) {
+    let share = 1.0 / runs as f64;
+    let total = operation.store.get_or_insert_with(Metered::default);
+    total.calls += metered.calls * share;
+    total.writes += metered.writes * share;
+    total.read_units += metered.read_units * share;
+    total.write_units += metered.write_units * share;
+    operation.messages += messages * share;
+}

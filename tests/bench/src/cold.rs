@@ -90,7 +90,7 @@ fn start_once(subject: &Subject, listener: &TcpListener) -> Result<(Duration, u6
     let started = Instant::now();
     let mut child = command.spawn().map_err(|e| format!("{}: {e}", subject.path.display()))?;
     let outcome = wait_for_poll(&mut child, listener, started);
-    let rss = gestiona_peak(&child);
+    let rss = peak_rss(&child);
     // Only the child this bench started, by its handle.
     child.kill().ok();
     let status = child.wait().ok();
@@ -106,7 +106,7 @@ fn start_once(subject: &Subject, listener: &TcpListener) -> Result<(Duration, u6
     }
 }
 
-fn gestiona_peak(child: &Child) -> u64 {
+fn peak_rss(child: &Child) -> u64 {
     crate::alloc::peak_rss_kib(&child.id().to_string()).unwrap_or(0)
 }
 

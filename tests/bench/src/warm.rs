@@ -13,9 +13,9 @@ use gestiona_domain::document::{DocumentTemplate, Locale};
 use gestiona_domain::ports::{Store, SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
 use gestiona_store_embedded::EmbeddedStore;
-use gestiona_tests::fixtures::{event, request};
+use gestiona_tests::fixtures::{event, with_header};
+use gestiona_tests::handlers::{Reply, call};
 use gestiona_tests::queue::RecordingQueue;
-use lambda_http::Body;
 use serde_json::{Value, json};
 
 use crate::metered::{Metered, MeteredStore};
@@ -52,24 +52,6 @@ struct Bench {
     queue: Arc<RecordingQueue>,
 }
 
-struct Reply {
-    status: u16,
-    etag: Option<String>,
-    body: Value,
-}
-
-async fn call(api: &Api, function: Function, event: &Value) -> Reply {
-    let response = api.handle(function, request(event)).await;
-    let (parts, body) = response.into_parts();
-    let body = match body {
-        Body::Text(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        Body::Binary(bytes) => serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        _ => Value::Null,
-    };
-    let etag = parts.headers.get("etag").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    Reply { status: parts.status.as_u16(), etag, body }
-}
-
 /// A staff request (the create-case fixture's authorizer claims) for another route.
 fn staff(method: &str, route: &str, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Value {
     let mut e = event("apigw/create-case.json");
@@ -100,11 +82,6 @@ fn staff(method: &str, route: &str, path: &str, query: &[(&str, &str)], body: Op
             e["headers"].as_object_mut().unwrap().remove("content-type");
         }
     }
-    e
-}
-
-fn with_header(mut e: Value, name: &str, value: &str) -> Value {
-    e["headers"][name] = json!(value);
     e
 }
 
@@ -167,7 +144,7 @@ impl Bench {
         let bench = Self { api, metered_api, metered, queue };
         let put = staff("PUT", "/forms/{id}", "/forms/bench", &[], Some(bench_form()));
         let form = bench.call(Function::LeadsApi, &put).await;
-        if form.status >= 300 {
+        if !form.status.is_success() {
             return Err(format!("PUT /forms/bench: {} {}", form.status, form.body));
         }
         Ok(bench)
@@ -184,11 +161,12 @@ impl Bench {
                 .to_string()
         );
         let reply = call(api, Function::CasesApi, &e).await;
-        if reply.status != 201 {
+        if reply.status != http::StatusCode::CREATED {
             return Err(format!("create case: {} {}", reply.status, reply.body));
         }
         let id = reply.body["id"].as_str().ok_or("no id")?.to_owned();
-        Ok((id, reply.etag.unwrap_or_default()))
+        let etag = reply.headers.get("etag").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        Ok((id, etag.to_owned()))
     }
 
     /// The first action → result the workflow offers from a new case's state that succeeds.
@@ -229,7 +207,7 @@ impl Bench {
             etag,
         );
         let reply = call(api, Function::TransitionsApi, &e).await;
-        if reply.status >= 300 {
+        if !reply.status.is_success() {
             return Err(format!("transition: {} {}", reply.status, reply.body));
         }
         Ok(())
@@ -403,7 +381,7 @@ async fn measure_in(dir: &std::path::Path, runs: usize) -> Result<Warm, String> 
 }
 
 fn expect(reply: Reply, status: u16, what: &str) -> Result<(), String> {
-    if reply.status == status { Ok(()) } else { Err(format!("{what}: {} {}", reply.status, reply.body)) }
+    if reply.status.as_u16() == status { Ok(()) } else { Err(format!("{what}: {} {}", reply.status, reply.body)) }
 }
 
 fn render_email(templates: &gestiona_notify::Templates, data: &Value, n: usize) -> Result<(), String> {

@@ -1,9 +1,10 @@
 //! One handler scenario, driven by the `events/` fixtures, that runs on any store: the same
 //! function code on the embedded store and on DynamoDB.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
-use gestiona_api::{Api, ClaimNames, Function};
+use gestiona_api::{Api, ClaimNames, Function, Routes};
 use gestiona_domain::TenantId;
 use gestiona_domain::ports::{Store, SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
@@ -37,8 +38,15 @@ pub async fn api_on(store: Arc<dyn Store>) -> Api {
     Api::new(services, ClaimNames::default())
 }
 
+/// Calls `function` as Lambda would: through its own route table.
 pub async fn call(api: &Api, function: Function, event: &Value) -> Reply {
-    reply(api.handle(function, request(event)).await)
+    reply(api.handle(routes_of(function), request(event)).await)
+}
+
+/// Each function's routes, built once as a cold start builds them.
+fn routes_of(function: Function) -> &'static Routes {
+    static TABLES: OnceLock<HashMap<Function, Routes>> = OnceLock::new();
+    &TABLES.get_or_init(|| Function::ALL.into_iter().map(|f| (f, Routes::of(f.routes()))).collect())[&function]
 }
 
 pub async fn scenario(api: Api) {

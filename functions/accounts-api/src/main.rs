@@ -1,7 +1,7 @@
-//! Accounts and contacts: one Lambda behind API Gateway's HTTP API, serving the
-//! `gestiona_api::ROUTES` entries of `Function::AccountsApi`.
+//! Accounts and contacts: one Lambda behind API Gateway's HTTP API, serving
+//! the routes of `gestiona_api::routes::ACCOUNTS_API`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    gestiona_lambda::serve_http(gestiona_api::Function::AccountsApi).await
+    gestiona_lambda::serve_http(gestiona_api::routes::ACCOUNTS_API).await
 }

@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    gestiona_lambda::serve_http(gestiona_api::Function::LeadCapture).await
+    gestiona_lambda::serve_http(gestiona_api::routes::LEAD_CAPTURE).await
 }

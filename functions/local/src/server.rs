@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use base64::Engine;
 use gestiona_api::problem::Problem;
-use gestiona_api::{Api, ROUTES, Route};
+use gestiona_api::{Api, Routes};
 use http::{HeaderMap, Method, StatusCode, Uri, header};
 use serde_json::{Value, json};
 
@@ -49,20 +49,30 @@ pub struct Runner {
     /// Plays S3 for presigned download and upload URLs.
     blobs: Arc<FolderBlobs>,
     /// Path template → the routes on it, by method.
-    routes: matchit::Router<HashMap<&'static str, &'static Route>>,
+    routes: matchit::Router<HashMap<&'static str, Endpoint>>,
+    /// Every function's routes by route key, as each function dispatches its own.
+    dispatch: Routes,
+}
+
+/// A route as the runner serves it, with what it needs per request computed once.
+struct Endpoint {
+    public: bool,
+    /// The API Gateway route key the event carries.
+    key: String,
 }
 
 impl Runner {
     pub fn new(api: Api, tokens: DevTokens, clock: Arc<OffsetClock>, blobs: Arc<FolderBlobs>) -> Self {
-        let mut by_path: HashMap<&'static str, HashMap<&'static str, &'static Route>> = HashMap::new();
-        for route in ROUTES {
-            by_path.entry(route.path).or_default().insert(route.method, route);
+        let mut by_path: HashMap<String, HashMap<&'static str, Endpoint>> = HashMap::new();
+        for route in gestiona_api::routes::all() {
+            let endpoint = Endpoint { public: route.public(), key: route.key() };
+            by_path.entry(route.path()).or_default().insert(route.method(), endpoint);
         }
         let mut routes = matchit::Router::new();
         for (path, methods) in by_path {
             routes.insert(path, methods).expect("route templates do not overlap");
         }
-        Self { api, tokens, clock, blobs, routes }
+        Self { api, tokens, clock, blobs, routes, dispatch: Routes::all() }
     }
 
     pub fn router(self: Arc<Self>) -> axum::Router {
@@ -117,7 +127,7 @@ impl Runner {
                 .body(lambda_http::Body::Empty)
                 .expect("a valid response");
         }
-        let Some(route) = matched.value.get(method.as_str()).copied() else {
+        let Some(endpoint) = matched.value.get(method.as_str()) else {
             let mut allowed: Vec<&str> = matched.value.keys().copied().collect();
             allowed.sort_unstable();
             let mut response = Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed")
@@ -126,7 +136,7 @@ impl Runner {
             response.headers_mut().insert(header::ALLOW, allowed.join(", ").parse().expect("methods are tokens"));
             return response;
         };
-        let claims = if route.public {
+        let claims = if endpoint.public {
             None
         } else {
             match self.verify(headers) {
@@ -136,9 +146,9 @@ impl Runner {
         };
         let params: HashMap<String, String> =
             matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-        let event = api_gateway_event(route, &params, method, uri, headers, &body, claims.as_ref(), source_ip);
+        let event = api_gateway_event(&endpoint.key, &params, method, uri, headers, &body, claims.as_ref(), source_ip);
         match lambda_http::request::from_str(&event.to_string()) {
-            Ok(request) => self.api.handle(route.function, request).await,
+            Ok(request) => self.api.handle(&self.dispatch, request).await,
             Err(e) => {
                 tracing::error!(error = %e, "could not build the API Gateway event");
                 Problem::new(StatusCode::BAD_REQUEST, "bad-request", "The request could not be read").into_response()
@@ -203,7 +213,7 @@ impl Runner {
 /// The API Gateway HTTP API payload-v2 event for one request.
 #[expect(clippy::too_many_arguments, reason = "one event field per argument, called once")]
 fn api_gateway_event(
-    route: &Route,
+    route_key: &str,
     path_parameters: &HashMap<String, String>,
     method: &Method,
     uri: &Uri,
@@ -243,7 +253,7 @@ fn api_gateway_event(
     let authorizer = claims.map(|claims| json!({"jwt": {"claims": claims, "scopes": null}}));
     json!({
         "version": "2.0",
-        "routeKey": route.key(),
+        "routeKey": route_key,
         "rawPath": uri.path(),
         "rawQueryString": raw_query,
         "headers": header_map,
@@ -262,7 +272,7 @@ fn api_gateway_event(
                 "userAgent": headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default(),
             },
             "requestId": format!("local-{}", now.as_nanos()),
-            "routeKey": route.key(),
+            "routeKey": route_key,
             "stage": "$default",
             "time": "",
             "timeEpoch": now.as_millis() as u64,

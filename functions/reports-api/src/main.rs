@@ -1,7 +1,7 @@
-//! Reports over cases (JSON or CSV): one Lambda behind API Gateway's HTTP API, serving the
-//! `gestiona_api::ROUTES` entries of `Function::ReportsApi`.
+//! Reports over cases (JSON or CSV): one Lambda behind API Gateway's HTTP API, serving
+//! the routes of `gestiona_api::routes::REPORTS_API`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    gestiona_lambda::serve_http(gestiona_api::Function::ReportsApi).await
+    gestiona_lambda::serve_http(gestiona_api::routes::REPORTS_API).await
 }

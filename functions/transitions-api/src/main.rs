@@ -1,7 +1,7 @@
-//! Workflow transitions of cases: one Lambda behind API Gateway's HTTP API, serving the
-//! `gestiona_api::ROUTES` entries of `Function::TransitionsApi`.
+//! Workflow transitions of cases: one Lambda behind API Gateway's HTTP API, serving
+//! the routes of `gestiona_api::routes::TRANSITIONS_API`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    gestiona_lambda::serve_http(gestiona_api::Function::TransitionsApi).await
+    gestiona_lambda::serve_http(gestiona_api::routes::TRANSITIONS_API).await
 }

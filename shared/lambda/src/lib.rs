@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use gestiona_api::{Api, ClaimNames, Function};
+use gestiona_api::{Api, ClaimNames, Function, Route, Routes};
 use gestiona_blob_s3::S3BlobStore;
 use gestiona_domain::ports::{BlobStore, EffectMessage, EffectQueue, QueueName, SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
@@ -44,6 +44,8 @@ pub fn queue_variable(queue: QueueName) -> &'static str {
 pub enum ConfigError {
     #[error("environment variable {0} is not set")]
     Missing(&'static str),
+    #[error("the function serves no route")]
+    NoRoutes,
 }
 
 /// The configuration of an HTTP API function.
@@ -117,25 +119,43 @@ pub fn blob_store(aws: &aws_config::SdkConfig, lambda: Lambda) -> Option<Arc<dyn
     Some(Arc::new(S3BlobStore::new(aws_sdk_s3::Client::from_conf(s3), bucket)))
 }
 
-/// Builds `function`'s HTTP API on DynamoDB and SQS (and S3 when a documents bucket is
-/// configured).
-pub async fn http_api(function: Function, config: HttpConfig) -> Api {
-    let aws = aws().await;
-    let api = Api::new(services(&aws, function.into(), config.table, config.queues), config.claims);
-    match blob_store(&aws, function.into()) {
-        Some(blobs) => api.with_blobs(blobs),
-        None => api,
-    }
+/// Builds `function`'s HTTP API on DynamoDB and SQS.
+pub fn http_api(aws: &aws_config::SdkConfig, function: Function, config: HttpConfig) -> Api {
+    Api::new(services(aws, function.into(), config.table, config.queues), config.claims)
 }
 
 /// The whole life of an HTTP function: configuration and clients once, then every request of
-/// the container through the same `Api`, answering for `function`'s routes.
-pub async fn serve_http(function: Function) -> Result<(), lambda_http::Error> {
+/// the container through the same `Api`, answering for the routes of `table` (the function's
+/// own, so its binary links no other function's handlers).
+pub async fn serve_http(table: &'static [Route]) -> Result<(), lambda_http::Error> {
+    serve_routes(table, |_, api| Ok(api)).await
+}
+
+/// [`serve_http`] for a function that hands out download and upload URLs of the documents
+/// bucket, when one is configured (only this one links the S3 client).
+pub async fn serve_http_with_documents(table: &'static [Route]) -> Result<(), lambda_http::Error> {
+    serve_routes(table, |aws, api| {
+        let function = table.first().map(|route| route.function).ok_or(ConfigError::NoRoutes)?;
+        Ok(match blob_store(aws, function.into()) {
+            Some(blobs) => api.with_blobs(blobs),
+            None => api,
+        })
+    })
+    .await
+}
+
+async fn serve_routes(
+    table: &'static [Route],
+    wire: impl FnOnce(&aws_config::SdkConfig, Api) -> Result<Api, ConfigError>,
+) -> Result<(), lambda_http::Error> {
     gestiona_api::init_tracing();
-    let api = Arc::new(http_api(function, HttpConfig::from_env()?).await);
+    let function = table.first().map(|route| route.function).ok_or(ConfigError::NoRoutes)?;
+    let aws = aws().await;
+    let api = Arc::new(wire(&aws, http_api(&aws, function, HttpConfig::from_env()?))?);
+    let routes = Arc::new(Routes::of(table));
     lambda_http::run(lambda_http::service_fn(move |request| {
-        let api = Arc::clone(&api);
-        async move { Ok::<_, std::convert::Infallible>(api.handle(function, request).await) }
+        let (api, routes) = (Arc::clone(&api), Arc::clone(&routes));
+        async move { Ok::<_, std::convert::Infallible>(api.handle(&routes, request).await) }
     }))
     .await
 }

@@ -59,4 +59,7 @@ impl Store for CountingStore {
     async fn increment(&self, key: &Key, by: i64, ttl: Option<i64>) -> Result<i64, StoreError> {
         self.inner.increment(key, by, ttl).await
     }
+    async fn sync(&self) -> Result<(), StoreError> {
+        self.inner.sync().await
+    }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use gestiona_domain::ports::{MailError, Mailer, OutgoingEmail, QueueName};
+use gestiona_domain::service::Services;
 use gestiona_notify::{Notifier, NotifyError};
 
 use crate::queue::Consumed;
@@ -50,8 +51,8 @@ fn sortable_stamp() -> String {
 }
 
 /// Plays the notifier's SQS trigger over the notifications folder queue.
-pub async fn drain(notifier: Arc<Notifier>, data_dir: PathBuf) {
-    crate::queue::consume(data_dir, QueueName::Notifications, move |message| {
+pub async fn drain(services: Services, notifier: Arc<Notifier>, data_dir: PathBuf) {
+    crate::queue::consume(services, data_dir, QueueName::Notifications, move |message| {
         let notifier = Arc::clone(&notifier);
         async move {
             match notifier.deliver(&message).await {

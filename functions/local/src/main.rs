@@ -123,6 +123,7 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
     let services = Services::new(Arc::new(store), queue, clock.clone(), Arc::new(UlidGenerator::default()));
     let demo = TenantId::parse(DEMO_TENANT)?;
     let seeded = !no_demo && services.seed_demo(&demo).await?;
+    services.sync().await?;
     let tokens = token::DevTokens::load(&data_dir, ClaimNames::default())?;
     let banner_tokens: Vec<(String, Role, String)> = DEMO_USERS
         .iter()
@@ -138,14 +139,15 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
         gestiona_notify::Templates::shared(),
         LOCAL_SENDER.into(),
     );
-    let notifications = tokio::spawn(mail::drain(Arc::new(notifier), data_dir.clone()));
+    let notifications = tokio::spawn(mail::drain(services.clone(), Arc::new(notifier), data_dir.clone()));
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let listener =
         tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
     let address = listener.local_addr()?;
     let blobs = Arc::new(blobs::FolderBlobs::new(&data_dir, format!("http://{address}")));
     let worker = DocumentWorker::new(services.clone(), blobs.clone(), Renderer::shared());
-    let documents = tokio::spawn(render_documents(Arc::new(worker), data_dir.clone()));
+    let documents = tokio::spawn(render_documents(services.clone(), Arc::new(worker), data_dir.clone()));
+    let services_for_shutdown = services.clone();
     let api = Api::new(services, ClaimNames::default()).with_blobs(blobs.clone());
     let runner = Arc::new(server::Runner::new(api, tokens, clock, blobs));
     print_banner(address, &data_dir, seeded, &banner_tokens);
@@ -156,14 +158,15 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
     sweeps.abort();
     notifications.abort();
     documents.abort();
-    // Every write was committed durably when it was acknowledged; nothing is pending here.
+    // Every acknowledged write was synced before its answer; this syncs the workers' last ones.
+    synced(&services_for_shutdown).await;
     tracing::info!("stopped");
     Ok(())
 }
 
 /// Plays the documents function's SQS trigger: renders queued documents into `{data}/documents/`.
-async fn render_documents(worker: Arc<DocumentWorker>, data_dir: PathBuf) {
-    queue::consume(data_dir, QueueName::Documents, move |message| {
+async fn render_documents(services: Services, worker: Arc<DocumentWorker>, data_dir: PathBuf) {
+    queue::consume(services, data_dir, QueueName::Documents, move |message| {
         let worker = Arc::clone(&worker);
         async move {
             match worker.deliver(&message).await {
@@ -183,7 +186,10 @@ async fn relay_outbox(services: Services) {
     loop {
         tick.tick().await;
         match services.relay_outbox().await {
-            Ok(report) if report.published > 0 => tracing::info!(published = report.published, "outbox relayed"),
+            Ok(report) if report.published > 0 => {
+                tracing::info!(published = report.published, "outbox relayed");
+                synced(&services).await;
+            }
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "outbox relay failed; retrying"),
         }
@@ -197,18 +203,31 @@ async fn run_sweeps(services: Services) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
     loop {
         tick.tick().await;
+        // A run that found nothing due leaves at most its watermark unsynced: a crash then makes
+        // the next run read the same empty stretch again.
         match services.sweep_sla().await {
-            Ok(report) if report.applied > 0 => tracing::info!(applied = report.applied, "SLA sweep"),
+            Ok(report) if report.applied > 0 => {
+                tracing::info!(applied = report.applied, "SLA sweep");
+                synced(&services).await;
+            }
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "SLA sweep failed; retrying"),
         }
         match services.sweep_invoices().await {
             Ok(report) if report.sent + report.skipped_steps > 0 => {
-                tracing::info!(sent = report.sent, skipped = report.skipped_steps, "invoice sweep")
+                tracing::info!(sent = report.sent, skipped = report.skipped_steps, "invoice sweep");
+                synced(&services).await;
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "invoice sweep failed; retrying"),
         }
+    }
+}
+
+/// Makes a scheduled job's writes durable, as the edge does for a request.
+async fn synced(services: &Services) {
+    if let Err(error) = services.sync().await {
+        tracing::warn!(%error, "store not synced; the next run syncs again");
     }
 }
 

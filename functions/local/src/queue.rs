@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use gestiona_domain::ports::{EffectMessage, EffectQueue, QueueError, QueueName};
+use gestiona_domain::service::Services;
 
 pub struct FolderQueue {
     root: PathBuf,
@@ -47,7 +48,10 @@ pub enum Consumed {
 
 /// Plays a worker's SQS trigger: every second, hands each message of `queue` to `handle`,
 /// deletes what was handled, sets aside what never can be and leaves the rest for next time.
-pub async fn consume<F, Fut>(data_dir: PathBuf, queue: QueueName, handle: F)
+/// The store is synced before a message is handled (the writes of the request that published
+/// it are then durable, so no effect acts on a change a crash could still undo) and before the
+/// message is deleted (so is the worker's own claim).
+pub async fn consume<F, Fut>(services: Services, data_dir: PathBuf, queue: QueueName, handle: F)
 where
     F: Fn(EffectMessage) -> Fut,
     Fut: std::future::Future<Output = Result<String, Consumed>>,
@@ -64,10 +68,18 @@ where
                 continue;
             }
             let Ok(bytes) = tokio::fs::read(&path).await else { continue };
+            if let Err(error) = services.sync().await {
+                tracing::warn!(queue = queue.as_str(), %error, "store not synced; the message waits");
+                continue;
+            }
             let outcome = match serde_json::from_slice::<EffectMessage>(&bytes) {
                 Ok(message) => handle(message).await,
                 Err(e) => Err(Consumed::Dead(e.to_string())),
             };
+            if let Err(error) = services.sync().await {
+                tracing::warn!(queue = queue.as_str(), %error, "store not synced; the message is kept for a retry");
+                continue;
+            }
             match outcome {
                 Ok(outcome) => {
                     tracing::info!(queue = queue.as_str(), %outcome, "effect handled");

@@ -65,10 +65,18 @@ impl Api {
             Some(RequestContext::ApiGatewayV2(context)) => context.route_key.clone().unwrap_or_default(),
             _ => String::new(),
         };
-        let response = match routes.get(&route_key) {
+        let mut response = match routes.get(&route_key) {
             Some(route) => route.call(self, &request).await.unwrap_or_else(Problem::into_response),
             None => Problem::not_found().detail(format!("no route {route_key:?} in this function")).into_response(),
         };
+        // Nothing is answered before what it wrote, or read, is durable (one sync shared by
+        // concurrent requests on the embedded store; nothing to do on DynamoDB).
+        if let Err(error) = self.services.sync().await {
+            tracing::error!(%error, "the request's writes could not be made durable");
+            response = Problem::new(http::StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable")
+                .detail("The change may not have been saved. Read it back before retrying.")
+                .into_response();
+        }
         tracing::info!(
             route = %route_key,
             status = response.status().as_u16(),

@@ -269,6 +269,14 @@ pub trait Store: Send + Sync {
     /// sets the item's expiry, for counters of a time window.
     async fn increment(&self, key: &Key, by: i64, ttl: Option<i64>) -> Result<i64, StoreError>;
 
+    /// Makes every write that has returned so far durable. Writes are atomic and visible when
+    /// they return; a store that defers syncing them to disk (the embedded store, which syncs
+    /// many requests' writes at once) does it here, and the edge calls this once before it
+    /// acknowledges a request. DynamoDB's writes are durable when they return.
+    async fn sync(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Stores a new item; fails with `ConditionFailed` if the key exists.
     async fn put_new(&self, item: Item) -> Result<(), StoreError> {
         self.write(vec![WriteOp::Put { item, condition: Condition::NotExists }]).await

@@ -6,10 +6,17 @@
 //! global secondary index keyed by `(GSIxPK, GSIxSK, PK, SK)`, kept in the same write
 //! transaction as the item. Conditions, batch limits and cursor semantics match the DynamoDB
 //! adapter; the conformance suite in `tests/` runs against both.
+//!
+//! Durability is group-committed. Each write commits at once without syncing the file
+//! (`Durability::None`: visible, all-or-nothing, but not yet on disk), and [`Store::sync`] — which
+//! the edge calls once before it acknowledges a request — makes every commit so far durable with
+//! one synced commit. Concurrent requests share that sync: whoever syncs while others wait covers
+//! their writes too. A crash loses only writes that no request had acknowledged yet.
 
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use gestiona_domain::ports::{
@@ -27,6 +34,25 @@ const INDEXES: [TableDefinition<IndexKey, ()>; INDEX_COUNT] =
 #[derive(Clone)]
 pub struct EmbeddedStore {
     db: Arc<Database>,
+    commits: Arc<Commits>,
+}
+
+/// How far the commits have been made durable.
+#[derive(Default)]
+struct Commits {
+    /// Commits made so far (each counted once it has returned).
+    made: AtomicU64,
+    /// Commits known to be on disk.
+    durable: AtomicU64,
+    /// Held by the one caller that syncs; the others wait for it and are usually covered.
+    syncing: Mutex<()>,
+}
+
+/// A write transaction that commits without syncing the file; [`Store::sync`] makes it durable.
+fn begin_write(db: &Database) -> Result<redb::WriteTransaction, StoreError> {
+    let mut txn = db.begin_write().map_err(unavailable)?;
+    txn.set_durability(redb::Durability::None).map_err(unavailable)?;
+    Ok(txn)
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -45,7 +71,18 @@ impl EmbeddedStore {
             }
         }
         txn.commit().map_err(unavailable)?;
-        Ok(Self { db: Arc::new(db) })
+        Ok(Self { db: Arc::new(db), commits: Arc::default() })
+    }
+
+    /// Runs one write transaction's work off the async executor and counts its commit.
+    async fn committing<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
+    {
+        let value = self.blocking(work).await?;
+        self.commits.made.fetch_add(1, Ordering::SeqCst);
+        Ok(value)
     }
 
     /// Runs blocking database work off the async executor.
@@ -78,7 +115,7 @@ fn holds(condition: Condition, existing: Option<&Item>) -> bool {
 }
 
 fn write_batch(db: &Database, ops: Vec<WriteOp>) -> Result<(), StoreError> {
-    let txn = db.begin_write().map_err(unavailable)?;
+    let txn = begin_write(db)?;
     {
         let mut items = txn.open_table(ITEMS).map_err(unavailable)?;
         let mut indexes = INDEXES.map(|d| txn.open_table(d));
@@ -257,7 +294,7 @@ impl Store for EmbeddedStore {
 
     async fn write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         check_batch(&ops)?;
-        self.blocking(move |db| write_batch(db, ops)).await
+        self.committing(move |db| write_batch(db, ops)).await
     }
 
     async fn query(&self, query: &Query) -> Result<QueryPage, StoreError> {
@@ -267,9 +304,9 @@ impl Store for EmbeddedStore {
 
     async fn increment(&self, key: &Key, by: i64, ttl: Option<i64>) -> Result<i64, StoreError> {
         let key = key.clone();
-        self.blocking(move |db| {
+        self.committing(move |db| {
             // redb runs one write transaction at a time: read, add and write cannot interleave.
-            let txn = db.begin_write().map_err(unavailable)?;
+            let txn = begin_write(db)?;
             let value = {
                 let mut items = txn.open_table(ITEMS).map_err(unavailable)?;
                 let current = match items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)? {
@@ -293,6 +330,27 @@ impl Store for EmbeddedStore {
             };
             txn.commit().map_err(unavailable)?;
             Ok(value)
+        })
+        .await
+    }
+
+    async fn sync(&self) -> Result<(), StoreError> {
+        let target = self.commits.made.load(Ordering::SeqCst);
+        if self.commits.durable.load(Ordering::SeqCst) >= target {
+            return Ok(());
+        }
+        let commits = Arc::clone(&self.commits);
+        self.blocking(move |db| {
+            let _syncing = commits.syncing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if commits.durable.load(Ordering::SeqCst) >= target {
+                return Ok(()); // The sync we waited for covered this caller.
+            }
+            // Every commit counted by now has returned, so the synced commit below persists it.
+            let covered = commits.made.load(Ordering::SeqCst);
+            let txn = db.begin_write().map_err(unavailable)?;
+            txn.commit().map_err(unavailable)?;
+            commits.durable.fetch_max(covered, Ordering::SeqCst);
+            Ok(())
         })
         .await
     }

@@ -93,4 +93,7 @@ impl Store for MeteredStore {
         self.totals.lock().unwrap().writes += 1.0;
         Ok(value)
     }
+    async fn sync(&self) -> Result<(), StoreError> {
+        self.inner.sync().await
+    }
 }

@@ -64,6 +64,13 @@ impl Server {
         assert!(exit.success(), "a clean stop exits 0, got {exit:?}");
         std::mem::take(&mut self.data_dir)
     }
+
+    /// Kills the server with SIGKILL, as a crash or a power cut would, and waits for it.
+    pub fn kill(mut self) -> PathBuf {
+        self.child.kill().expect("SIGKILL the server");
+        self.child.wait().expect("wait");
+        std::mem::take(&mut self.data_dir)
+    }
 }
 
 impl Drop for Server {

@@ -52,6 +52,12 @@ impl Services {
         Self { store, queue, clock, ids }
     }
 
+    /// Makes every write so far durable; the edges call it once before they acknowledge a
+    /// request or a message (see [`Store::sync`]).
+    pub async fn sync(&self) -> Result<(), StoreError> {
+        self.store.sync().await
+    }
+
     /// Every item `query` matches, page after page, read as `T` (small partitions: a case's
     /// history or documents, a tenant's active cases).
     async fn read_all<T: DeserializeOwned>(&self, mut query: Query) -> Result<Vec<T>, StoreError> {

@@ -27,6 +27,7 @@ pub mod receivables;
 pub mod service;
 pub mod sla;
 pub mod templates;
+pub mod testing;
 pub mod user;
 pub mod validation;
 pub mod workflow;

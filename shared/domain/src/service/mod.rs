@@ -18,6 +18,9 @@ pub mod sla;
 pub mod tenants;
 pub mod transitions;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;

@@ -23,6 +23,7 @@ fn aws() -> SdkConfig {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the AWS emulator: tests/run provides it"]
 async fn a_function_cannot_make_a_call_its_permissions_do_not_declare() {
     let table = format!("gestiona-guard-{}", ulid::Ulid::generate().to_string().to_lowercase());
     gestiona_store_dynamo::create_table(&moto::dynamodb(), &table).await.unwrap();

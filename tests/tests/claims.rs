@@ -54,6 +54,7 @@ async fn claims_on_the_embedded_store() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the AWS emulator: tests/run provides it"]
 async fn claims_on_dynamodb() {
     leases_expire_and_completion_is_final(Arc::new(gestiona_tests::moto::fresh_table().await)).await;
 }

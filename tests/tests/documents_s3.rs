@@ -16,6 +16,7 @@ use serde_json::json;
 use sha2::Digest;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the AWS emulator: tests/run provides it"]
 async fn a_redelivered_document_effect_files_one_object_and_one_event() {
     let store = Arc::new(moto::fresh_table().await);
     let queue = Arc::new(RecordingQueue::default());

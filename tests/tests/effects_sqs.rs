@@ -13,6 +13,7 @@ use gestiona_queue_sqs::{EFFECT_ID_ATTRIBUTE, SqsQueue};
 use gestiona_tests::moto;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the AWS emulator: tests/run provides it"]
 async fn transition_effects_arrive_in_sqs_with_their_ids() {
     let store = Arc::new(moto::fresh_table().await);
     let sqs = moto::sqs();

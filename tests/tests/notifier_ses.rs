@@ -12,6 +12,7 @@ use gestiona_notify::{Notifier, Templates};
 use gestiona_tests::{fixtures, moto, queue::RecordingQueue, scenes};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the AWS emulator: tests/run provides it"]
 async fn a_redelivered_notification_is_sent_once_through_ses() {
     let store = Arc::new(moto::fresh_table().await);
     let queue = Arc::new(RecordingQueue::default());

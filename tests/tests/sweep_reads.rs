@@ -22,6 +22,7 @@ async fn sweep_reads_on_the_embedded_store() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the AWS emulator: tests/run provides it"]
 async fn sweep_reads_on_dynamodb() {
     let figures = run(Arc::new(gestiona_tests::moto::fresh_table().await), 300, 10).await;
     check(&figures);
@@ -43,6 +44,7 @@ async fn invoice_sweep_reads_on_the_embedded_store() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the AWS emulator: tests/run provides it"]
 async fn invoice_sweep_reads_on_dynamodb() {
     let store = Arc::new(gestiona_tests::moto::fresh_table().await);
     check_invoices(&gestiona_tests::invoice_sweep_bench::run(store, 300, 10).await);

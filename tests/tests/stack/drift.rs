@@ -18,6 +18,7 @@ fn keys(schema: &[aws_sdk_dynamodb::types::KeySchemaElement]) -> Vec<(String, Ke
 }
 
 #[tokio::test]
+#[ignore = "needs the template deployed into the AWS emulator: tests/run provides it"]
 async fn the_deployed_table_has_the_keys_and_indexes_the_code_queries() {
     let stack = stack();
     let client = gestiona_tests::moto::dynamodb_at(&gestiona_tests::moto::stack_endpoint());
@@ -74,6 +75,7 @@ async fn attributes(url: &str) -> BTreeMap<String, String> {
 }
 
 #[tokio::test]
+#[ignore = "needs the template deployed into the AWS emulator: tests/run provides it"]
 async fn every_queue_the_code_publishes_to_has_a_dead_letter_queue_and_a_consumer_that_reports_failures() {
     let stack = stack();
     let functions = stack.functions();
@@ -148,6 +150,7 @@ async fn every_queue_the_code_publishes_to_has_a_dead_letter_queue_and_a_consume
 }
 
 #[test]
+#[ignore = "needs the template deployed into the AWS emulator: tests/run provides it"]
 fn every_function_of_the_code_is_deployed_with_the_configuration_it_reads() {
     let stack = stack();
     let functions = stack.functions();
@@ -178,6 +181,7 @@ fn every_function_of_the_code_is_deployed_with_the_configuration_it_reads() {
 }
 
 #[test]
+#[ignore = "needs the template deployed into the AWS emulator: tests/run provides it"]
 fn every_scheduled_function_has_a_schedule_sending_its_fixture() {
     let stack = stack();
     let resources = stack.report["template"]["Resources"].as_object().unwrap();

@@ -151,6 +151,7 @@ fn services(stack: &Stack, queue: Arc<RecordingQueue>) -> Services {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the template deployed into the AWS emulator: tests/run provides it"]
 async fn the_deployed_binaries_answer_the_fixtures_under_the_lambda_runtime_emulator() {
     let stack = stack();
     let queue = Arc::new(RecordingQueue::default());

@@ -130,6 +130,19 @@ pub enum Condition {
     VersionIs(u64),
 }
 
+impl Condition {
+    /// Whether the condition holds of `existing`, the item stored under the write's key (for the
+    /// adapters that evaluate conditions themselves).
+    pub fn holds(self, existing: Option<&Item>) -> bool {
+        match self {
+            Condition::Always => true,
+            Condition::NotExists => existing.is_none(),
+            Condition::Exists => existing.is_some(),
+            Condition::VersionIs(v) => existing.is_some_and(|item| item.version == v),
+        }
+    }
+}
+
 /// One write of an atomic batch.
 #[derive(Debug, Clone, PartialEq)]
 #[expect(clippy::large_enum_variant, reason = "batches are short-lived and hold at most 100 writes, mostly puts")]

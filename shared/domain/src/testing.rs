@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use serde_json::Map;
 
 use crate::ports::{
-    COUNTER_ATTRIBUTE, COUNTER_ENTITY, Clock, Condition, CursorPosition, EffectMessage, EffectQueue, IdGenerator,
-    Index, Item, Key, Query, QueryPage, QueueError, Store, StoreError, WriteOp, check_batch, check_query,
+    COUNTER_ATTRIBUTE, COUNTER_ENTITY, Clock, CursorPosition, EffectMessage, EffectQueue, IdGenerator, Index, Item,
+    Key, Query, QueryPage, QueueError, Store, StoreError, WriteOp, check_batch, check_query,
 };
 
 /// Table key, then index key → table key, as ordered tuples.
@@ -75,15 +75,6 @@ impl MemoryStore {
     }
 }
 
-fn holds(condition: Condition, existing: Option<&Item>) -> bool {
-    match condition {
-        Condition::Always => true,
-        Condition::NotExists => existing.is_none(),
-        Condition::Exists => existing.is_some(),
-        Condition::VersionIs(v) => existing.is_some_and(|item| item.version == v),
-    }
-}
-
 /// Whether `sk` lies after the cursor position in the query's direction.
 fn after_cursor(query: &Query, position: Option<&CursorPosition>, sort_key: &str, key: &Key) -> bool {
     let Some(position) = position else { return true };
@@ -103,7 +94,7 @@ impl Store for MemoryStore {
         let mut tables = self.tables();
         // Keys within a batch are distinct, so checking every condition first is the same as
         // checking each before its own write.
-        if let Some(index) = ops.iter().position(|op| !holds(op.condition(), tables.get(op.key()))) {
+        if let Some(index) = ops.iter().position(|op| !op.condition().holds(tables.get(op.key()))) {
             return Err(StoreError::ConditionFailed { index });
         }
         for op in ops {

@@ -1,7 +1,7 @@
 //! The DynamoDB single-table store.
 //!
-//! Items map to attributes as DESIGN §4 says: `PK`, `SK`, `entity`, `version`, `ttl`,
-//! `GSI1PK`…`GSI3SK`, and the body's fields as top-level attributes (via `serde_dynamo`), so
+//! Items map to attributes as the single-table rules say (docs/architecture.md): `PK`, `SK`,
+//! `entity`, `version`, `ttl`, `GSI1PK`…`GSI3SK`, and the body's fields as top-level attributes (via `serde_dynamo`), so
 //! the table reads naturally in the console. A single write is a conditional `PutItem` or
 //! `DeleteItem`; a batch is one `TransactWriteItems`. Table queries are strongly consistent.
 

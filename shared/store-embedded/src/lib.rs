@@ -20,8 +20,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use gestiona_domain::ports::{
-    COUNTER_ATTRIBUTE, COUNTER_ENTITY, Condition, CursorPosition, INDEX_COUNT, Index, Item, Key, Query, QueryPage,
-    SortKeyRange, Store, StoreError, StoredItem, WriteOp, check_batch, check_query,
+    COUNTER_ATTRIBUTE, COUNTER_ENTITY, CursorPosition, INDEX_COUNT, Index, Item, Key, Query, QueryPage, SortKeyRange,
+    Store, StoreError, StoredItem, WriteOp, check_batch, check_query,
 };
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -105,15 +105,6 @@ fn decode(key: &Key, bytes: &[u8]) -> Result<Item, StoreError> {
     Ok(stored.into_item(key.clone()))
 }
 
-fn holds(condition: Condition, existing: Option<&Item>) -> bool {
-    match condition {
-        Condition::Always => true,
-        Condition::NotExists => existing.is_none(),
-        Condition::Exists => existing.is_some(),
-        Condition::VersionIs(v) => existing.is_some_and(|item| item.version == v),
-    }
-}
-
 fn write_batch(db: &Database, ops: Vec<WriteOp>) -> Result<(), StoreError> {
     let txn = begin_write(db)?;
     {
@@ -125,7 +116,7 @@ fn write_batch(db: &Database, ops: Vec<WriteOp>) -> Result<(), StoreError> {
                 Some(bytes) => Some(decode(&key, bytes.value())?),
                 None => None,
             };
-            if !holds(op.condition(), existing.as_ref()) {
+            if !op.condition().holds(existing.as_ref()) {
                 // Dropping the transaction uncommitted discards every earlier write of the batch.
                 return Err(StoreError::ConditionFailed { index: position });
             }

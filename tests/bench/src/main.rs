@@ -1,4 +1,4 @@
-//! `gestiona-bench`: the benchmark suite of DESIGN §10 (see docs/benchmarks.md).
+//! `gestiona-bench`: the benchmark suite of the budgets in docs/architecture.md (figures in docs/benchmarks.md).
 //!
 //! `tests/bench/run` builds the release binaries and runs the whole suite, writing
 //! docs/benchmarks.md; `tests/bench/run --quick` (CI) runs a shorter pass on the dev build and

@@ -1,4 +1,4 @@
-//! The suite's results: the markdown report (docs/benchmarks.md), the budgets of DESIGN §10,
+//! The suite's results: the markdown report (docs/benchmarks.md), the budgets of docs/architecture.md,
 //! and the ratios the CI check compares with a committed baseline.
 
 use std::collections::BTreeMap;
@@ -21,7 +21,7 @@ pub struct Results {
     pub cost: Option<CostModel>,
 }
 
-/// One budget of DESIGN §10 and whether this run met it.
+/// One budget of docs/architecture.md and whether this run met it.
 pub struct Budget {
     pub what: String,
     pub budget: String,
@@ -146,7 +146,7 @@ impl Results {
         let _ = writeln!(
             md,
             "Written by `tests/bench/run` ({} build, {} cores, {}). Every figure below is measured by \
-             `gestiona-bench` on this machine; the budgets are DESIGN §10's.\n",
+             `gestiona-bench` on this machine; the budgets are those of docs/architecture.md.\n",
             self.profile,
             std::thread::available_parallelism().map_or(0, |n| n.get()),
             std::env::consts::ARCH,

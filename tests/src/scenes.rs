@@ -35,7 +35,7 @@ pub async fn customer_alert(services: &Services, queue: &RecordingQueue, actor: 
     let moved = services.transition_case(actor, case.value.id, 1, step("revisar", "en_revision")).await.unwrap();
     services.transition_case(actor, case.value.id, moved.case.version, step("pedir_producto", "pedido")).await.unwrap();
     let message =
-        queue.published().into_iter().find(|m| m.body["template"] == "customer_alert").expect("a customer alert");
+        queue.published().into_iter().find(|m| m.body.template() == "customer_alert").expect("a customer alert");
     CustomerAlert { message, customer, case_id: case.value.id }
 }
 

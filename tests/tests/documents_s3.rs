@@ -8,6 +8,7 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use gestiona_blob_s3::S3BlobStore;
 use gestiona_documents::{DocumentWorker, Outcome, Renderer};
 use gestiona_domain::document::DocumentStatus;
+use gestiona_domain::effects::EffectBody;
 use gestiona_domain::ports::{BlobStore, SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
 use gestiona_domain::{Actor, Role, TenantId, UserId};
@@ -41,8 +42,11 @@ async fn a_redelivered_document_effect_files_one_object_and_one_event() {
     }))
     .unwrap();
     let document = services.request_document(&actor, case.value.id, request).await.unwrap();
-    let effect = queue.published().into_iter().find(|m| m.body["kind"] == "document").expect("a document effect");
-    assert_eq!(effect.body["documentId"], json!(document.id));
+    let effect = queue
+        .published()
+        .into_iter()
+        .find(|m| matches!(&m.body, EffectBody::Document(job) if job.document_id == Some(document.id)))
+        .expect("the document's effect");
 
     let s3 = moto::s3();
     let bucket = moto::fresh_bucket(&s3).await;

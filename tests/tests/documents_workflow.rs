@@ -8,6 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use gestiona_documents::{DocumentWorker, Outcome, Renderer};
 use gestiona_domain::document::DocumentStatus;
+use gestiona_domain::effects::EffectBody;
 use gestiona_domain::ports::{BlobError, BlobInfo, BlobStore, SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
 use gestiona_domain::workflow::TransitionRequest;
@@ -98,7 +99,8 @@ async fn a_workflow_document_renders_from_the_case_fields_or_fails_once_with_the
     // A collection letter from the case's fields.
     let case = open("Saldo vencido").await;
     services.transition_case(&admin, case.value.id, 1, step("carta")).await.unwrap();
-    let effect = queue.published().into_iter().find(|m| m.body["kind"] == "document").expect("a document effect");
+    let effect =
+        queue.published().into_iter().find(|m| matches!(m.body, EffectBody::Document(_))).expect("a document effect");
     let outcome = worker.deliver(&effect).await.unwrap();
     assert!(matches!(outcome, Outcome::Filed { .. }), "{outcome:?}");
     assert_eq!(worker.deliver(&effect).await.unwrap(), Outcome::Already);
@@ -114,7 +116,7 @@ async fn a_workflow_document_renders_from_the_case_fields_or_fails_once_with_the
     let effect = queue
         .published()
         .into_iter()
-        .find(|m| m.body["kind"] == "document" && m.body["template"] == "contract")
+        .find(|m| matches!(&m.body, EffectBody::Document(job) if job.template == "contract"))
         .expect("a contract effect");
     match worker.deliver(&effect).await.unwrap() {
         Outcome::Failed(reason) => assert!(reason.contains("customer.taxId"), "{reason}"),

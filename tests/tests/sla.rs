@@ -2,6 +2,7 @@
 //! business time, pauses in waiting states, warnings/breaches/escalations applied exactly once
 //! by repeated or concurrent sweeps, catch-up after missed runs, and reads bounded by due items.
 
+use gestiona_domain::effects::{EffectBody, Subject};
 use std::sync::Arc;
 
 use gestiona_domain::history::EventKind;
@@ -136,7 +137,10 @@ async fn deadlines_pauses_and_each_warning_exactly_once() {
         w.queue
             .published()
             .iter()
-            .filter(|m| m.body["template"] == template && m.body["subject"]["id"] == id.to_string())
+            .filter(|m| {
+                m.body.template() == template
+                    && matches!(&m.body, EffectBody::Notify(n) if n.subject == Subject::Case { id })
+            })
             .count()
     };
     // 08:46: the first-response warning is due — once, however often the sweep runs. (The

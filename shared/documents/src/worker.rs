@@ -11,11 +11,12 @@ use std::sync::Arc;
 
 use gestiona_domain::Actor;
 use gestiona_domain::document::{DocumentData, DocumentStatus, DocumentTemplate};
+use gestiona_domain::effects::{EffectBody, EffectMessage, Subject};
 use gestiona_domain::keys;
-use gestiona_domain::ports::{BlobStore, EffectMessage, StoreError};
+use gestiona_domain::ports::{BlobStore, StoreError};
 use gestiona_domain::service::Services;
 use gestiona_domain::service::cases::GetCaseError;
-use gestiona_domain::service::documents::{DocumentEffect, StoredFile};
+use gestiona_domain::service::documents::{StoredFile, fields_to_render};
 use gestiona_domain::validation::ValidationErrors;
 
 use crate::render::{RenderError, Renderer};
@@ -59,19 +60,17 @@ impl DocumentWorker {
     }
 
     pub async fn deliver(&self, message: &EffectMessage) -> Result<Outcome, DocumentError> {
-        if message.body.get("kind").and_then(|k| k.as_str()) != Some("document") {
-            return Err(DocumentError::Malformed("not a document effect".into()));
-        }
-        let effect: DocumentEffect =
-            serde_json::from_value(message.body.clone()).map_err(|e| DocumentError::Malformed(e.to_string()))?;
-        if effect.subject.kind != "case" {
-            return Err(DocumentError::Malformed(format!(
-                "documents are filed on cases, not a {}",
-                effect.subject.kind
-            )));
-        }
+        let effect = match &message.body {
+            EffectBody::Document(job) => job,
+            other => return Err(DocumentError::Malformed(format!("not a document effect: {}", other.label()))),
+        };
+        let Subject::Case { id: case_id } = effect.subject else {
+            return Err(DocumentError::Malformed(format!("documents are filed on cases, not on {}", effect.subject)));
+        };
+        let document_id = effect.document_id.ok_or_else(|| {
+            DocumentError::Malformed(format!("the effect names no document: no template '{}'", effect.template))
+        })?;
         let tenant = &effect.tenant;
-        let case_id = effect.subject.id;
         let case = match self.services.get_case(&Actor::system(tenant), case_id).await {
             Ok(case) => case,
             Err(GetCaseError::NotFound) => {
@@ -79,10 +78,11 @@ impl DocumentWorker {
             }
             Err(GetCaseError::Store(e)) => return Err(e.into()),
         };
-        let current =
-            self.services.load_document(tenant, case_id, effect.document_id).await?.ok_or_else(|| {
-                DocumentError::Malformed(format!("no document {} on case {case_id}", effect.document_id))
-            })?;
+        let current = self
+            .services
+            .load_document(tenant, case_id, document_id)
+            .await?
+            .ok_or_else(|| DocumentError::Malformed(format!("no document {document_id} on case {case_id}")))?;
         match current.value.status {
             DocumentStatus::Queued => {}
             DocumentStatus::Ready | DocumentStatus::Failed => return Ok(Outcome::Already),
@@ -94,7 +94,7 @@ impl DocumentWorker {
             let errors = ValidationErrors::single("template", format!("no document template '{}'", effect.template));
             return self.fail(tenant, current, &case, errors).await;
         };
-        let fields = effect.fields(template, &case.value);
+        let fields = fields_to_render(effect, template, &case.value);
         let context = self
             .services
             .document_context(
@@ -131,7 +131,7 @@ impl DocumentWorker {
             sha256: rendered.sha256,
             template_version: rendered.template_version,
         };
-        if self.services.file_rendered(&effect, current, &case, file).await? {
+        if self.services.file_rendered(effect, current, &case, file).await? {
             Ok(Outcome::Filed { object_key, size: rendered.pdf.len() })
         } else {
             Ok(Outcome::Already)

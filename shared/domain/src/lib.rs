@@ -15,6 +15,7 @@ pub mod case;
 pub mod case_type;
 pub mod contact;
 pub mod document;
+pub mod effects;
 pub mod form;
 pub mod format;
 pub mod history;

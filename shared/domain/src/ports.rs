@@ -506,34 +506,7 @@ mod tests {
     }
 }
 
-/// The queues effects travel on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum QueueName {
-    Notifications,
-    Documents,
-}
-
-impl QueueName {
-    pub const ALL: [QueueName; 2] = [QueueName::Notifications, QueueName::Documents];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QueueName::Notifications => "notifications",
-            QueueName::Documents => "documents",
-        }
-    }
-}
-
-/// One effect on its way to a worker. `effect_id` is deterministic (tenant, subject, rule,
-/// occurrence), so a worker that sees it twice acts once.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EffectMessage {
-    pub effect_id: String,
-    pub queue: QueueName,
-    pub body: Value,
-}
+pub use crate::effects::{EffectMessage, QueueName};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("queue unavailable: {0}")]

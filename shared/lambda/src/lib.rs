@@ -206,6 +206,12 @@ pub async fn notifier_batch(notifier: &Notifier, event: SqsEvent) -> SqsBatchRes
     .await
 }
 
+fn failure_of(message_id: String) -> BatchItemFailure {
+    let mut failure = BatchItemFailure::default();
+    failure.item_identifier = message_id;
+    failure
+}
+
 /// Runs `handle` on each effect of one SQS batch and reports the messages to retry
 /// (`ReportBatchItemFailures`): unreadable or malformed ones too, so SQS moves them to the
 /// dead-letter queue after the queue's maximum receives instead of losing them.
@@ -222,17 +228,21 @@ where
             .as_deref()
             .ok_or_else(|| "no body".to_owned())
             .and_then(|body| serde_json::from_str(body).map_err(|e| e.to_string()));
-        let outcome = match message {
-            Ok(message) => handle(message).await,
-            Err(reason) => Err(format!("unreadable message: {reason}")),
+        let message = match message {
+            Ok(message) => message,
+            Err(reason) => {
+                // An unknown kind or a malformed body never becomes readable: failing it each
+                // time lets SQS move it to the dead-letter queue after the queue's maximum receives.
+                tracing::error!(message = %id, %reason, "unreadable effect message; it goes to the dead-letter queue");
+                failures.push(failure_of(id));
+                continue;
+            }
         };
-        match outcome {
+        match handle(message).await {
             Ok(outcome) => tracing::info!(message = %id, %outcome, "done"),
             Err(reason) => {
                 tracing::warn!(message = %id, %reason, "not delivered; SQS will retry");
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = id;
-                failures.push(failure);
+                failures.push(failure_of(id));
             }
         }
     }

@@ -10,20 +10,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gestiona_domain::case::Case;
+use gestiona_domain::case_type::Recipient as Audience;
 use gestiona_domain::document::Locale;
+use gestiona_domain::effects::{EffectBody, EffectMessage, Notification, Subject};
 use gestiona_domain::format;
 use gestiona_domain::history::EventKind;
 use gestiona_domain::lead::Lead;
 use gestiona_domain::money::Money;
-use gestiona_domain::ports::{EffectMessage, MailError, Mailer, OutgoingEmail, StoreError};
+use gestiona_domain::ports::{MailError, Mailer, OutgoingEmail, StoreError};
 use gestiona_domain::receivables::{Invoice, step_label};
 use gestiona_domain::service::Services;
 use gestiona_domain::service::accounts::GetAccountError;
 use gestiona_domain::service::directory::Claim;
 use gestiona_domain::service::receivables::{GetInvoiceError, local_day};
 use gestiona_domain::service::tenants::Tenant;
-use gestiona_domain::{Actor, DocumentNumber, EntityId, TenantId, UserId, Versioned, keys};
-use serde::Deserialize;
+use gestiona_domain::{Actor, EntityId, Versioned, keys};
 use serde_json::{Value, json};
 
 use crate::mime::{Envelope, build};
@@ -64,31 +65,6 @@ pub struct Delivery {
     pub skipped: usize,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Request {
-    kind: String,
-    tenant: TenantId,
-    subject: Subject,
-    template: String,
-    to: String,
-    #[serde(default)]
-    users: Vec<UserId>,
-    #[serde(default)]
-    occurrence: Option<String>,
-    /// Extra template data the producer adds (e.g. `sla`).
-    #[serde(default)]
-    context: Option<Value>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Subject {
-    #[serde(rename = "type")]
-    kind: String,
-    /// A case or lead id, or an invoice number.
-    id: String,
-}
-
 struct Recipient {
     name: String,
     email: String,
@@ -115,42 +91,35 @@ impl Notifier {
     }
 
     pub async fn deliver(&self, message: &EffectMessage) -> Result<Delivery, NotifyError> {
-        let request: Request =
-            serde_json::from_value(message.body.clone()).map_err(|e| NotifyError::Malformed(e.to_string()))?;
-        if request.kind != "notify" {
-            return Err(NotifyError::Malformed(format!("cannot deliver an effect of kind {}", request.kind)));
-        }
+        let request = match &message.body {
+            EffectBody::Notify(notification) => notification,
+            other => return Err(NotifyError::Malformed(format!("cannot deliver {}", other.label()))),
+        };
         let tenant = request.tenant.clone();
         let system = Actor::system(&tenant);
-        let missing =
-            || NotifyError::Malformed(format!("no {} {} in {tenant}", request.subject.kind, request.subject.id));
-        let entity_id = || EntityId::parse(&request.subject.id).map_err(|_| missing());
-        let case = match request.subject.kind.as_str() {
-            "case" => match self.services.get_case(&system, entity_id()?).await {
+        let missing = || NotifyError::Malformed(format!("no {} in {tenant}", request.subject));
+        let case = match &request.subject {
+            Subject::Case { id } => match self.services.get_case(&system, *id).await {
                 Ok(case) => Target::Case(case),
                 Err(gestiona_domain::service::cases::GetCaseError::NotFound) => return Err(missing()),
                 Err(gestiona_domain::service::cases::GetCaseError::Store(e)) => return Err(e.into()),
             },
-            "lead" => match self.services.get_lead(&system, entity_id()?).await {
+            Subject::Lead { id } => match self.services.get_lead(&system, *id).await {
                 Ok(lead) => Target::Lead(lead),
                 Err(gestiona_domain::service::leads::GetLeadError::NotFound) => return Err(missing()),
                 Err(gestiona_domain::service::leads::GetLeadError::Store(e)) => return Err(e.into()),
             },
-            "invoice" => {
-                let number = DocumentNumber::parse(&request.subject.id).map_err(|_| missing())?;
-                match self.services.get_invoice(&system, &number).await {
-                    Ok(invoice) => Target::Invoice(invoice),
-                    Err(GetInvoiceError::NotFound) => return Err(missing()),
-                    Err(GetInvoiceError::Store(e)) => return Err(e.into()),
-                }
-            }
-            other => return Err(NotifyError::Malformed(format!("cannot notify about a {other}"))),
+            Subject::Invoice { id } => match self.services.get_invoice(&system, id).await {
+                Ok(invoice) => Target::Invoice(invoice),
+                Err(GetInvoiceError::NotFound) => return Err(missing()),
+                Err(GetInvoiceError::Store(e)) => return Err(e.into()),
+            },
         };
         let tenant_record = self.services.tenant(&tenant).await?;
         let mut delivery = Delivery::default();
         let (context, recipients) = match &case {
-            Target::Case(c) => self.case_context(&system, tenant_record.as_ref(), &c.value, &request).await?,
-            Target::Lead(l) => self.lead_context(&system, tenant_record.as_ref(), &l.value, &request).await?,
+            Target::Case(c) => self.case_context(&system, tenant_record.as_ref(), &c.value, request).await?,
+            Target::Lead(l) => self.lead_context(&system, tenant_record.as_ref(), &l.value, request).await?,
             Target::Invoice(i) => self.invoice_context(&system, tenant_record.as_ref(), &i.value).await?,
         };
         if let Target::Invoice(invoice) = &case
@@ -318,7 +287,7 @@ impl Notifier {
         system: &Actor,
         tenant_record: Option<&Tenant>,
         lead: &Lead,
-        request: &Request,
+        request: &Notification,
     ) -> Result<(Value, Vec<Recipient>), NotifyError> {
         let tenant = &system.tenant;
         let (tenant_name, address, logo, app_url, locale) = match tenant_record {
@@ -340,7 +309,7 @@ impl Notifier {
             "lead": {"name": lead.fields.name, "email": lead.fields.email, "company": lead.fields.company, "message": lead.fields.message},
         });
         let mut recipients = Vec::new();
-        if request.to == "customer" {
+        if request.to == Audience::Customer {
             if let Some(email) = &lead.fields.email {
                 recipients.push(Recipient {
                     name: lead.fields.name.clone(),
@@ -428,7 +397,7 @@ impl Notifier {
         system: &Actor,
         tenant_record: Option<&Tenant>,
         case: &Case,
-        request: &Request,
+        request: &Notification,
     ) -> Result<(Value, Vec<Recipient>), NotifyError> {
         let tenant = &system.tenant;
         let definition = self.services.definition_of(tenant, &case.case_type, case.type_version).await?;
@@ -469,7 +438,7 @@ impl Notifier {
             "step": step,
         });
         let mut recipients = Vec::new();
-        if request.to == "customer" {
+        if request.to == Audience::Customer {
             if let Some(contact_id) = case.contact_id
                 && let Ok(contact) = self.services.get_contact(system, contact_id).await
                 && let Some(email) = contact.value.email.clone()

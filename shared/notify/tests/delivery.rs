@@ -4,6 +4,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use gestiona_domain::case_type::Recipient;
+use gestiona_domain::effects::{DocumentJob, EffectBody, Notification, Subject};
 use gestiona_domain::history::EventKind;
 use gestiona_domain::ports::{
     EffectMessage, EffectQueue, MailError, Mailer, OutgoingEmail, QueueError, SystemClock, UlidGenerator,
@@ -100,7 +102,7 @@ async fn customer_alert(world: &World, email: &str) -> EffectMessage {
         .await
         .unwrap();
     let published = world.queue.0.lock().unwrap().clone();
-    published.into_iter().find(|m| m.body["template"] == "customer_alert").expect("a customer alert")
+    published.into_iter().find(|m| m.body.template() == "customer_alert").expect("a customer alert")
 }
 
 fn history_kinds(events: &[gestiona_domain::Versioned<gestiona_domain::history::HistoryEvent>]) -> Vec<&'static str> {
@@ -128,7 +130,7 @@ async fn a_redelivered_effect_sends_one_email_and_records_it() {
     assert_eq!(sent[0].from, "Demo Gestiona <avisos@demo.gestiona.example>", "the tenant's sender identity");
     let text = String::from_utf8_lossy(&sent[0].mime);
     assert!(text.contains("Content-Type: multipart/alternative"));
-    let case_id = alert.body["subject"]["id"].as_str().unwrap().parse().unwrap();
+    let case_id = case_of(&alert);
     let history = world.services.case_history(&world.actor, case_id, &Default::default()).await.unwrap();
     assert_eq!(history_kinds(&history.items), ["notified"]);
     let notified = history.items.iter().find_map(|e| match &e.value.kind {
@@ -170,7 +172,7 @@ async fn throttling_backs_off_and_permanent_errors_are_recorded_not_retried() {
     assert_eq!((outcome.sent, outcome.failed), (0, 1));
     let again = world.notifier.deliver(&refused).await.unwrap();
     assert_eq!((again.sent, again.already), (0, 1), "a permanent failure is not retried");
-    let case_id = refused.body["subject"]["id"].as_str().unwrap().parse().unwrap();
+    let case_id = case_of(&refused);
     let history = world.services.case_history(&world.actor, case_id, &Default::default()).await.unwrap();
     assert_eq!(history_kinds(&history.items), ["failed"]);
 }
@@ -208,7 +210,7 @@ async fn staff_notifications_use_the_directory_and_its_locale() {
             .lock()
             .unwrap()
             .iter()
-            .find(|m| m.body["template"] == "case_assigned")
+            .find(|m| m.body.template() == "case_assigned")
             .cloned()
             .expect("an assignment e-mail");
         world.mailer.sent.lock().unwrap().clear();
@@ -223,10 +225,23 @@ async fn staff_notifications_use_the_directory_and_its_locale() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_messages_are_poison() {
     let world = world().await;
-    let message = EffectMessage {
-        effect_id: "x".into(),
-        queue: gestiona_domain::ports::QueueName::Notifications,
-        body: serde_json::json!({"kind": "notify"}),
-    };
+    // A body without its fields is not an effect at all: the SQS edge sets it aside.
+    let unreadable = serde_json::json!({"effectId": "x", "queue": "notifications", "body": {"kind": "notify"}});
+    assert!(serde_json::from_value::<EffectMessage>(unreadable).is_err());
+    // A readable effect this worker cannot act on.
+    let tenant = world.actor.tenant.clone();
+    let nowhere = gestiona_domain::EntityId::parse("01KAW3Z8Q4V6B3M9X2R5T7Y1PN").unwrap();
+    let document = EffectMessage::new("x".into(), DocumentJob::new(&tenant, nowhere, "quote"));
+    assert!(matches!(world.notifier.deliver(&document).await, Err(NotifyError::Malformed(_))));
+    let about_nothing = Notification::new(&tenant, Subject::Case { id: nowhere }, "case_assigned", Recipient::Owner);
+    let message = EffectMessage::new("y".into(), about_nothing);
     assert!(matches!(world.notifier.deliver(&message).await, Err(NotifyError::Malformed(_))));
+}
+
+/// The case a notification effect is about.
+fn case_of(message: &EffectMessage) -> gestiona_domain::EntityId {
+    match &message.body {
+        EffectBody::Notify(Notification { subject: Subject::Case { id }, .. }) => *id,
+        other => panic!("not a case notification: {other:?}"),
+    }
 }

@@ -10,22 +10,22 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::Services;
-use super::outbox::{OutboxOwner, case_effect_body, effect_id};
+use super::outbox::{OutboxOwner, effect_id};
 use crate::Versioned;
 use crate::account::Account;
 use crate::actor::Actor;
 use crate::case::Case;
+use crate::case_type::Recipient;
 use crate::contact::Contact;
 use crate::document::{
     CaseRef, Document, DocumentContext, DocumentData, DocumentSource, DocumentStatus, DocumentTemplate, Locale,
     MAX_UPLOAD_BYTES, Party, UPLOAD_CONTENT_TYPES, sanitise_file_name,
 };
+use crate::effects::{DocumentJob, EffectMessage, Notification, Subject};
 use crate::history::EventKind;
 use crate::ids::{EntityId, TenantId};
 use crate::keys;
-use crate::ports::{
-    BlobError, BlobStore, Condition, EffectMessage, Item, Query, QueueName, SortKeyRange, StoreError, WriteOp,
-};
+use crate::ports::{BlobError, BlobStore, Condition, Item, Query, SortKeyRange, StoreError, WriteOp};
 use crate::templates::DOCUMENT_READY;
 use crate::validation::ValidationErrors;
 
@@ -122,43 +122,17 @@ pub struct StoredFile {
     pub template_version: String,
 }
 
-/// What a document effect asks for, as the worker reads it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DocumentEffect {
-    pub tenant: TenantId,
-    pub subject: EffectCase,
-    pub template: String,
-    pub document_id: EntityId,
-    #[serde(default)]
-    pub locale: Option<String>,
-    /// Staff-sent fields; workflow effects read the case's custom fields instead.
-    #[serde(default)]
-    pub fields: Option<Map<String, Value>>,
-    #[serde(default)]
-    pub notify: bool,
-}
-
-impl DocumentEffect {
-    /// The fields to render with: the staff's, or for a workflow effect the case's custom
-    /// fields that the template's contract names.
-    pub fn fields(&self, template: DocumentTemplate, case: &Case) -> Map<String, Value> {
-        match &self.fields {
-            Some(fields) => fields.clone(),
-            None => template
-                .contract()
-                .iter()
-                .filter_map(|(name, _, _)| case.custom_fields.get(*name).map(|v| ((*name).to_owned(), v.clone())))
-                .collect(),
-        }
+/// The fields to render `job` with: the staff's, or for a workflow effect the case's custom
+/// fields that the template's contract names.
+pub fn fields_to_render(job: &DocumentJob, template: DocumentTemplate, case: &Case) -> Map<String, Value> {
+    match &job.fields {
+        Some(fields) => fields.clone(),
+        None => template
+            .contract()
+            .iter()
+            .filter_map(|(name, _, _)| case.custom_fields.get(*name).map(|v| ((*name).to_owned(), v.clone())))
+            .collect(),
     }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct EffectCase {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub id: EntityId,
 }
 
 fn document_item(tenant: &TenantId, document: &Document, version: u64) -> Result<Item, StoreError> {
@@ -263,20 +237,13 @@ impl Services {
         let effect =
             effect_id(tenant, &format!("case:{case_id}"), &occurrence, &format!("document:{}", template.key()));
         let document = Document::queued(document_id, case_id, template, data.file_name(), &effect, now, actor);
-        let mut body = case_effect_body(
-            "document",
-            tenant,
-            case_id,
-            json!({
-                "template": template.key(),
-                "documentId": document_id,
-                "locale": request.locale,
-                "fields": request.fields,
-                "notify": request.notify,
-            }),
-        );
-        body["occurrence"] = json!(occurrence);
-        let message = EffectMessage { effect_id: effect.clone(), queue: QueueName::Documents, body };
+        let mut job = DocumentJob::new(tenant, case_id, template.key());
+        job.document_id = Some(document_id);
+        job.locale = request.locale.clone();
+        job.fields = Some(request.fields.clone());
+        job.notify = request.notify;
+        job.occurrence = Some(occurrence);
+        let message = EffectMessage::new(effect.clone(), job);
         let requested =
             EventKind::DocumentRequested { document_id, template: template.key().into(), effect_id: Some(effect) };
         let ops = vec![
@@ -439,7 +406,7 @@ impl Services {
     /// ready" e-mail. `Ok(false)` when another delivery filed it first.
     pub async fn file_rendered(
         &self,
-        effect: &DocumentEffect,
+        effect: &DocumentJob,
         current: Versioned<Document>,
         case: &Versioned<Case>,
         file: StoredFile,
@@ -472,21 +439,14 @@ impl Services {
         if effect.notify && case.value.owner.is_some() {
             let occurrence = format!("document:{}", document.id);
             let id = effect_id(tenant, &format!("case:{}", case.value.id), &occurrence, DOCUMENT_READY);
-            let mut body = case_effect_body(
-                "notify",
-                tenant,
-                case.value.id,
-                json!({
-                    "template": DOCUMENT_READY,
-                    "to": "owner",
-                    "users": [case.value.owner],
-                    "contactId": case.value.contact_id,
-                    "accountId": case.value.account_id,
-                    "context": {"document": {"name": file.file_name, "id": document.id}},
-                }),
-            );
-            body["occurrence"] = json!(occurrence);
-            let message = EffectMessage { effect_id: id, queue: QueueName::Notifications, body };
+            let mut notification =
+                Notification::new(tenant, Subject::Case { id: case.value.id }, DOCUMENT_READY, Recipient::Owner);
+            notification.users = case.value.owner.iter().cloned().collect();
+            notification.contact_id = case.value.contact_id;
+            notification.account_id = case.value.account_id;
+            notification.occurrence = Some(occurrence);
+            notification.context = Some(json!({"document": {"name": file.file_name, "id": document.id}}));
+            let message = EffectMessage::new(id, notification);
             ops.push(self.outbox_op(tenant, OutboxOwner::Case(case.value.id), &message)?);
             messages.push(message);
         }

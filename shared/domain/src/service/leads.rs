@@ -18,7 +18,9 @@ use super::transitions::Workload;
 use super::{ListError, PageRequest, Services, list_page};
 use crate::account::{Account, AccountFields, NewAccount};
 use crate::actor::Actor;
+use crate::case_type::Recipient;
 use crate::contact::Contact;
+use crate::effects::{EffectMessage, Notification, Subject};
 use crate::form::{FormDefinition, MappedSubmission};
 use crate::history::{EventKind, HistoryEvent};
 use crate::ids::{EntityId, FormId, TenantId, UserId};
@@ -27,7 +29,7 @@ use crate::lead::{
     Attribution, Conversion, ConvertLead, DEFAULT_COUNTRY, Lead, LeadFields, LeadPatch, LeadStatus, NewLead,
     Opportunity, RawLead, check_country,
 };
-use crate::ports::{Condition, EffectMessage, Index, Item, Key, Query, QueueName, SortKeyRange, StoreError, WriteOp};
+use crate::ports::{Condition, Index, Item, Key, Query, SortKeyRange, StoreError, WriteOp};
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
@@ -329,17 +331,17 @@ impl Services {
         let notifications = intake.form.map(|(_, f)| f.notifications.clone()).unwrap_or_default();
         let occurrence = intake.submission_id.to_string();
         if let (Some(template), Some(assignee)) = (&notifications.assignee, &lead.owner) {
-            messages.push(lead_effect(tenant, &lead, &occurrence, template, "owner", vec![assignee.clone()]));
+            messages.push(lead_effect(tenant, &lead, &occurrence, template, Recipient::Owner, vec![assignee.clone()]));
         }
         if let (Some(template), Some(_)) = (&notifications.prospect, &lead.fields.email) {
-            messages.push(lead_effect(tenant, &lead, &occurrence, template, "customer", Vec::new()));
+            messages.push(lead_effect(tenant, &lead, &occurrence, template, Recipient::Customer, Vec::new()));
         }
         for message in &messages {
             ops.push(self.outbox_op(tenant, OutboxOwner::Lead(lead.id), message)?);
             let kind = EventKind::EffectEnqueued {
                 effect_id: message.effect_id.clone(),
                 queue: message.queue.as_str().into(),
-                kind: format!("notify:{}", message.body["template"].as_str().unwrap_or_default()),
+                kind: message.body.label(),
             };
             ops.push(self.lead_history_op(&intake.actor, lead.id, 1, kind)?);
         }
@@ -840,20 +842,19 @@ fn lead_effect(
     lead: &Lead,
     occurrence: &str,
     template: &str,
-    to: &str,
+    to: Recipient,
     users: Vec<UserId>,
 ) -> EffectMessage {
-    let id = effect_id(tenant, &format!("lead:{}", lead.id), occurrence, &format!("{to}:notify:{template}"));
-    let body = json!({
-        "kind": "notify",
-        "tenant": tenant.as_str(),
-        "subject": { "type": "lead", "id": lead.id.to_string() },
-        "template": template,
-        "to": to,
-        "users": users,
-        "occurrence": occurrence,
-    });
-    EffectMessage { effect_id: id, queue: QueueName::Notifications, body }
+    let audience = match to {
+        Recipient::Owner => "owner",
+        Recipient::Supervisor => "supervisor",
+        Recipient::Customer => "customer",
+    };
+    let id = effect_id(tenant, &format!("lead:{}", lead.id), occurrence, &format!("{audience}:notify:{template}"));
+    let mut notification = Notification::new(tenant, Subject::Lead { id: lead.id }, template, to);
+    notification.users = users;
+    notification.occurrence = Some(occurrence.to_owned());
+    EffectMessage::new(id, notification)
 }
 
 fn duplicate(owner: ClaimOwner, key: &Key, tenant: &TenantId, fields: &LeadFields) -> CreateLeadError {

@@ -4,13 +4,12 @@
 //! committed effect is never lost. A message may be published twice; its deterministic effect
 //! id lets the worker act once.
 
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::Services;
 use crate::ids::{DocumentNumber, EntityId, TenantId};
 use crate::keys;
-use crate::ports::{Condition, EffectMessage, Index, Item, Query, QueueName, StoreError, WriteOp};
+use crate::ports::{Condition, EffectMessage, Index, Item, Query, StoreError, WriteOp};
 
 pub const ENTITY: &str = "OutboxEntry";
 /// Entries the relay moves per shard and run.
@@ -122,19 +121,6 @@ impl Services {
         }
         Ok(report)
     }
-}
-
-/// A message body for a notification or document effect about a case.
-pub(crate) fn case_effect_body(kind: &str, tenant: &TenantId, case: EntityId, details: Value) -> Value {
-    let mut body = serde_json::json!({ "kind": kind, "tenant": tenant.as_str(), "subject": { "type": "case", "id": case.to_string() } });
-    if let (Some(target), Value::Object(extra)) = (body.as_object_mut(), details) {
-        target.extend(extra);
-    }
-    body
-}
-
-pub(crate) fn queue_of(kind: &str) -> QueueName {
-    if kind == "document" { QueueName::Documents } else { QueueName::Notifications }
 }
 
 #[cfg(test)]

@@ -17,15 +17,17 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::outbox::{OutboxOwner, effect_id, queue_of};
+use super::outbox::{OutboxOwner, effect_id};
 use super::transitions::{CaseSeed, ChangeSet};
 use super::{ListError, PageRequest, Services, list_page, utc_stamp as stamp};
 use crate::actor::{Actor, Forbidden, Role};
+use crate::case_type::Recipient;
 use crate::document::DocumentTemplate;
+use crate::effects::{DocumentJob, EffectMessage, Notification, Subject};
 use crate::history::{EventKind, FieldChange, HistoryEvent};
 use crate::ids::{DocumentNumber, EntityId, TenantId, UserId};
 use crate::keys;
-use crate::ports::{Condition, EffectMessage, Index, Item, Query, QueueName, SortKeyRange, StoreError, WriteOp};
+use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
 use crate::receivables::{
     AgingBucket, AgingTotals, CollectionsProfile, CreditNote, CreditNoteInput, DunningLadder, Invoice, InvoiceFields,
     InvoiceInput, InvoicePatch, InvoiceStatus, InvoiceView, Payment, PaymentInput, WriteOff, age, days_between,
@@ -1199,16 +1201,15 @@ impl Services {
             let occurrence = format!("dunning:{due_on}:{}", step.key);
             let subject = format!("invoice:{number}");
             let notify_id = effect_id(&tenant, &subject, &occurrence, &format!("notify:{}", step.template));
-            let body = json!({
-                "kind": "notify",
-                "tenant": tenant.as_str(),
-                "subject": {"type": "invoice", "id": number.as_str()},
-                "template": step.template,
-                "to": "customer",
-                "occurrence": occurrence,
-                "context": {"dunning": {"step": step.key, "offsetDays": step.offset_days}},
-            });
-            let message = EffectMessage { effect_id: notify_id.clone(), queue: QueueName::Notifications, body };
+            let mut notification = Notification::new(
+                &tenant,
+                Subject::Invoice { id: number.clone() },
+                step.template.clone(),
+                Recipient::Customer,
+            );
+            notification.occurrence = Some(occurrence.clone());
+            notification.context = Some(json!({"dunning": {"step": step.key, "offsetDays": step.offset_days}}));
+            let message = EffectMessage::new(notify_id.clone(), notification);
             change.ops.push(self.outbox_op(&tenant, OutboxOwner::Invoice(number.clone()), &message)?);
             change.messages.push(message);
             change.ops.push(self.invoice_history_op(
@@ -1291,24 +1292,19 @@ impl Services {
         let effect = effect_id(tenant, &format!("invoice:{number}"), occurrence, "document:collection_letter");
         let (document_id, op) = self.queued_document(actor, case, template, &effect)?;
         change.ops.push(op);
-        let mut body = super::outbox::case_effect_body(
-            "document",
-            tenant,
-            case,
-            json!({
-                "template": template.key(),
-                "documentId": document_id,
-                "fields": {
-                    "reference": number.as_str(),
-                    "amountDueMinor": invoice.value.balance_minor(),
-                    "currency": invoice.value.currency,
-                    "dueDate": invoice.value.due_on.to_string(),
-                },
-                "notify": true,
-            }),
-        );
-        body["occurrence"] = json!(occurrence);
-        let message = EffectMessage { effect_id: effect.clone(), queue: queue_of("document"), body };
+        let mut job = DocumentJob::new(tenant, case, template.key());
+        job.document_id = Some(document_id);
+        job.fields = json!({
+            "reference": number.as_str(),
+            "amountDueMinor": invoice.value.balance_minor(),
+            "currency": invoice.value.currency,
+            "dueDate": invoice.value.due_on.to_string(),
+        })
+        .as_object()
+        .cloned();
+        job.notify = true;
+        job.occurrence = Some(occurrence.to_owned());
+        let message = EffectMessage::new(effect.clone(), job);
         change.ops.push(self.outbox_op(tenant, OutboxOwner::Case(case), &message)?);
         change.ops.push(self.history_op(
             actor,

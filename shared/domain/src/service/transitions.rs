@@ -2,19 +2,18 @@
 //! history events, its outbox entries and any follow-up case in one atomic write; the effects
 //! are published after the write commits.
 
-use serde_json::json;
-
 use super::Services;
 use super::case_types::with_definition_version;
 use super::cases::case_item;
-use super::outbox::{OutboxOwner, case_effect_body, effect_id, queue_of};
+use super::outbox::{OutboxOwner, effect_id};
 use crate::actor::Actor;
 use crate::case::Case;
 use crate::case_type::{AgentPool, CaseType, Distribution, Effect, Recipient};
+use crate::effects::{DocumentJob, EffectBody, EffectMessage, Notification, Subject};
 use crate::history::{EventKind, HistoryEvent};
 use crate::ids::{CaseTypeKey, EntityId, TenantId, UserId};
 use crate::keys;
-use crate::ports::{Condition, EffectMessage, Index, Item, Query, StoreError, WriteOp};
+use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
 use crate::workflow::{self, Assignment, OfferedAction, TransitionError, TransitionRequest};
 use crate::{Versioned, case::Priority};
 
@@ -212,46 +211,48 @@ impl Services {
         change: &mut ChangeSet,
     ) -> Result<(), StoreError> {
         let tenant = &actor.tenant;
-        let (kind, template, details) = match effect {
-            Effect::Notify { to, template } => {
-                let users: Vec<&UserId> = match to {
-                    Recipient::Owner => case.owner.iter().copied().collect(),
-                    Recipient::Supervisor => case.supervisors.iter().collect(),
-                    Recipient::Customer => Vec::new(),
-                };
-                let details = json!({
-                    "template": template,
-                    "to": to,
-                    "users": users,
-                    "contactId": case.contact_id,
-                    "accountId": case.account_id,
-                });
-                ("notify", template, details)
-            }
-            Effect::Document { template, send_to_customer } => {
-                ("document", template, json!({ "template": template, "sendToCustomer": send_to_customer }))
-            }
+        let (kind, template) = match effect {
+            Effect::Notify { template, .. } => ("notify", template),
+            Effect::Document { template, .. } => ("document", template),
             Effect::Assign { .. } | Effect::FollowUp { .. } | Effect::SetFields { .. } => return Ok(()),
         };
         let id =
             effect_id(tenant, &format!("case:{}", case.id), &change.occurrence, &format!("{rule}:{kind}:{template}"));
-        let mut details = details;
-        if let Effect::Document { template, .. } = effect {
-            // Validated with the case type; a template removed since is reported by the worker.
-            if let Some(template) = crate::document::DocumentTemplate::parse(template) {
-                let (document_id, op) = self.queued_document(actor, case.id, template, &id)?;
-                change.ops.push(op);
-                details["documentId"] = json!(document_id);
-                details["notify"] = json!(case.owner.is_some());
+        let context = (!change.context.is_null()).then(|| change.context.clone());
+        let body: EffectBody = match effect {
+            Effect::Notify { to, template } => {
+                let users: Vec<UserId> = match to {
+                    Recipient::Owner => case.owner.iter().map(|u| (*u).clone()).collect(),
+                    Recipient::Supervisor => case.supervisors.clone(),
+                    Recipient::Customer => Vec::new(),
+                };
+                let mut notification = Notification::new(tenant, Subject::Case { id: case.id }, template, *to);
+                notification.users = users;
+                notification.contact_id = case.contact_id;
+                notification.account_id = case.account_id;
+                notification.case_version = Some(change.version);
+                notification.occurrence = Some(change.occurrence.clone());
+                notification.context = context;
+                notification.into()
             }
-        }
-        let mut body = case_effect_body(kind, tenant, case.id, details);
-        body["caseVersion"] = json!(change.version);
-        body["occurrence"] = json!(change.occurrence);
-        if !change.context.is_null() {
-            body["context"] = change.context.clone();
-        }
-        let message = EffectMessage { effect_id: id.clone(), queue: queue_of(kind), body };
+            Effect::Document { template, send_to_customer } => {
+                let mut job = DocumentJob::new(tenant, case.id, template);
+                job.send_to_customer = *send_to_customer;
+                // Validated with the case type; a template removed since is reported by the worker.
+                if let Some(template) = crate::document::DocumentTemplate::parse(template) {
+                    let (document_id, op) = self.queued_document(actor, case.id, template, &id)?;
+                    change.ops.push(op);
+                    job.document_id = Some(document_id);
+                    job.notify = case.owner.is_some();
+                }
+                job.case_version = Some(change.version);
+                job.occurrence = Some(change.occurrence.clone());
+                job.context = context;
+                job.into()
+            }
+            Effect::Assign { .. } | Effect::FollowUp { .. } | Effect::SetFields { .. } => return Ok(()),
+        };
+        let message = EffectMessage::new(id.clone(), body);
         change.ops.push(self.outbox_op(tenant, OutboxOwner::Case(case.id), &message)?);
         let event = EventKind::EffectEnqueued {
             effect_id: id,

@@ -12,7 +12,8 @@ use std::sync::OnceLock;
 
 use gestiona_domain::form::{FieldTarget, FormDefinition, PostMeta, TOKEN_FIELD};
 use gestiona_domain::lead::form_body::{self, BodyError, Fields};
-use gestiona_domain::service::forms::{GetFormError, IncomingPost, PostOutcome, SubmitFormError};
+use gestiona_domain::service::forms::{GetFormError, IncomingPost, SubmitFormError};
+use gestiona_domain::service::leads::PostOutcome;
 use gestiona_domain::{FieldError, FormId, TenantId, ValidationErrors};
 use handlebars::Handlebars;
 use http::{HeaderValue, StatusCode, header};

@@ -6,10 +6,27 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::account::SHORT_TEXT_MAX;
-use crate::case_type::StateClass;
 use crate::ids::{CaseTypeKey, EntityId, UserId};
 use crate::money::Money;
 use crate::validation::{ValidationErrors, nullable};
+
+/// How a state behaves for clocks and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum StateClass {
+    Open,
+    /// Waiting on the customer or a third party: pauses SLA clocks.
+    Waiting,
+    ClosedSuccess,
+    ClosedFailure,
+}
+
+impl StateClass {
+    pub fn is_closed(self) -> bool {
+        matches!(self, Self::ClosedSuccess | Self::ClosedFailure)
+    }
+}
 
 pub const SUBJECT_MAX: usize = 300;
 pub const DESCRIPTION_MAX: usize = 20_000;

@@ -7,6 +7,8 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
+pub use crate::case::StateClass;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -22,24 +24,6 @@ pub const MAX_EFFECTS: usize = 10;
 pub const MAX_CUSTOM_FIELDS: usize = 100;
 pub const MAX_POOL_AGENTS: usize = 200;
 const NAME_MAX: usize = 200;
-
-/// How a state behaves for clocks and reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum StateClass {
-    Open,
-    /// Waiting on the customer or a third party: pauses SLA clocks.
-    Waiting,
-    ClosedSuccess,
-    ClosedFailure,
-}
-
-impl StateClass {
-    pub fn is_closed(self) -> bool {
-        matches!(self, Self::ClosedSuccess | Self::ClosedFailure)
-    }
-}
 
 /// How a pool hands out cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,9 +1,10 @@
 //! Case use cases: open, read, update, archive, list, history and comments. Every change to a
 //! case writes the case and its history event in one atomic write.
 
+use super::assignment::Workload;
 use super::case_types::with_definition_version;
+use super::change::{ChangeSet, history_put};
 use super::contacts::CheckRefError;
-use super::transitions::{ChangeSet, history_put};
 use super::{ListError, PageRequest, Services, list_page};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::case::{Case, CaseFields, CasePatch, NewCase};
@@ -17,7 +18,7 @@ use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
 pub const ENTITY: &str = "Case";
-pub const EVENT_ENTITY: &str = "CaseEvent";
+pub use super::change::EVENT_ENTITY;
 pub const COMMENT_ENTITY: &str = "CaseComment";
 
 #[derive(Debug, thiserror::Error)]
@@ -219,7 +220,7 @@ impl Services {
         let pooled = match (&input.owner, &initial.pool) {
             (None, Some(pool)) => {
                 let pool_id = format!("{}#{}", case_type.key, initial.key);
-                let agent = self.pick_agent(&actor.tenant, pool, &pool_id, super::transitions::Workload::Cases).await?;
+                let agent = self.pick_agent(&actor.tenant, pool, &pool_id, Workload::Cases).await?;
                 agent.map(|agent| (agent, pool_id))
             }
             _ => None,

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::leads::{AcceptError, Intake};
+use super::leads::{AcceptError, Intake, PostOutcome};
 use super::{ListError, PageRequest, Services, list_page};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::form::{
@@ -40,22 +40,6 @@ pub struct IncomingPost {
     pub meta: PostMeta,
     /// The `Idempotency-Key` header; without one, the form's signed timestamp serves.
     pub idempotency_key: Option<String>,
-}
-
-/// What became of a post. Stored as the idempotency record, so a retry gets the same answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum PostOutcome {
-    /// A new lead.
-    Created { lead_id: EntityId, submission_id: EntityId },
-    /// An activity on the lead that already had this e-mail or phone.
-    AttachedToLead { lead_id: EntityId, submission_id: EntityId },
-    /// An activity on the contact that already had this e-mail.
-    AttachedToContact { contact_id: EntityId, submission_id: EntityId },
-    /// Kept for staff to review.
-    Quarantined { submission_id: EntityId },
-    /// The honeypot was filled: nothing stored.
-    Dropped,
 }
 
 /// The answer to a post.

@@ -12,9 +12,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::forms::PostOutcome;
+use super::assignment::Workload;
 use super::outbox::{OutboxOwner, effect_id};
-use super::transitions::Workload;
 use super::{ListError, PageRequest, Services, list_page};
 use crate::account::{Account, AccountFields, NewAccount};
 use crate::actor::Actor;
@@ -54,6 +53,22 @@ pub(crate) struct Intake<'a> {
     pub form: Option<(&'a FormId, &'a FormDefinition)>,
     pub submission_id: EntityId,
     pub mapped: &'a MappedSubmission,
+}
+
+/// What became of a post. Stored as the idempotency record, so a retry gets the same answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum PostOutcome {
+    /// A new lead.
+    Created { lead_id: EntityId, submission_id: EntityId },
+    /// An activity on the lead that already had this e-mail or phone.
+    AttachedToLead { lead_id: EntityId, submission_id: EntityId },
+    /// An activity on the contact that already had this e-mail.
+    AttachedToContact { contact_id: EntityId, submission_id: EntityId },
+    /// Kept for staff to review.
+    Quarantined { submission_id: EntityId },
+    /// The honeypot was filled: nothing stored.
+    Dropped,
 }
 
 /// Writes that must go in the intake's transaction, given its outcome.

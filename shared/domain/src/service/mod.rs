@@ -3,8 +3,10 @@
 //! enum.
 
 pub mod accounts;
+pub mod assignment;
 pub mod case_types;
 pub mod cases;
+pub mod change;
 pub mod contacts;
 pub mod directory;
 pub mod documents;

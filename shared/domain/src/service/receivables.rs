@@ -17,8 +17,9 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::change::ChangeSet;
 use super::outbox::{OutboxOwner, effect_id};
-use super::transitions::{CaseSeed, ChangeSet};
+use super::transitions::CaseSeed;
 use super::{ListError, PageRequest, Services, list_page, utc_stamp as stamp};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::case_type::Recipient;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::cases::case_item;
-use super::transitions::{ChangeSet, EffectSubject};
+use super::change::{ChangeSet, EffectSubject};
 use super::{ListError, PageRequest, Services, list_page, utc_stamp as stamp};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::calendar::{Calendar, CalendarDef, CalendarError};

@@ -1,26 +1,24 @@
-//! Transitions, assignment and the effects they set off. A transition writes the case, its
-//! history events, its outbox entries and any follow-up case in one atomic write; the effects
-//! are published after the write commits.
+//! Transitions: a case moved by action → result as its definition allows, and the cases other
+//! operations open (follow-ups, collections tasks). A transition writes the case, its history
+//! events, its outbox entries and any follow-up case in one atomic write; the effects are
+//! published after the write commits.
 
 use super::Services;
+use super::assignment::Workload;
 use super::case_types::with_definition_version;
 use super::cases::case_item;
-use super::outbox::{OutboxOwner, effect_id};
+use super::change::{ChangeSet, EffectSubject, history_put};
+use super::outbox::OutboxOwner;
 use crate::actor::Actor;
 use crate::case::Case;
-use crate::case_type::{AgentPool, CaseType, Distribution, Effect, Recipient};
-use crate::effects::{DocumentJob, EffectBody, EffectMessage, Notification, Subject};
+use crate::case_type::{CaseType, Effect};
+use crate::effects::EffectMessage;
 use crate::history::{EventKind, HistoryEvent};
 use crate::ids::{CaseTypeKey, EntityId, TenantId, UserId};
 use crate::keys;
-use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
+use crate::ports::{Condition, StoreError, WriteOp};
 use crate::workflow::{self, Assignment, OfferedAction, TransitionError, TransitionRequest};
 use crate::{Versioned, case::Priority};
-
-/// The e-mail an assignee receives.
-pub const ASSIGNED_TEMPLATE: &str = "case_assigned";
-/// How many of an agent's cases least-open distribution reads at most.
-const LEAST_OPEN_READ_LIMIT: usize = 1_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransitionCaseError {
@@ -52,46 +50,6 @@ pub struct TransitionOutcome {
     pub follow_up: Option<EntityId>,
 }
 
-/// What least-open distribution counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Workload {
-    Cases,
-    Leads,
-}
-
-/// What an effect is about: the parts of a case its message names.
-pub(crate) struct EffectSubject<'a> {
-    pub id: EntityId,
-    pub owner: Option<&'a UserId>,
-    pub supervisors: Vec<UserId>,
-    pub contact_id: Option<EntityId>,
-    pub account_id: Option<EntityId>,
-}
-
-impl<'a> EffectSubject<'a> {
-    pub fn of(case: &'a Case, supervisors: Vec<UserId>) -> Self {
-        Self {
-            id: case.id,
-            owner: case.owner.as_ref(),
-            supervisors,
-            contact_id: case.contact_id,
-            account_id: case.account_id,
-        }
-    }
-}
-
-/// Writes and effects gathered for one atomic change of a case.
-pub(crate) struct ChangeSet {
-    pub ops: Vec<WriteOp>,
-    pub messages: Vec<EffectMessage>,
-    /// The history event the effects belong to: their occurrence.
-    pub occurrence: String,
-    /// The case version the change produces.
-    pub version: u64,
-    /// Extra template data for the change's e-mails (e.g. the SLA clock), or null.
-    pub context: serde_json::Value,
-}
-
 impl Services {
     /// The definition version a case was opened with.
     pub async fn definition_of(
@@ -109,159 +67,6 @@ impl Services {
         let mut definition: CaseType = item.parse_body()?;
         definition.version = version;
         Ok(definition)
-    }
-
-    pub fn history_op(
-        &self,
-        actor: &Actor,
-        case: EntityId,
-        case_version: u64,
-        id: EntityId,
-        kind: EventKind,
-    ) -> Result<WriteOp, StoreError> {
-        let event = HistoryEvent { id, at: self.clock.now(), actor: actor.user.clone(), case_version, kind };
-        let item =
-            Item::new(keys::case_event(&actor.tenant, case, id), super::cases::EVENT_ENTITY, 1, Item::body_of(&event)?);
-        Ok(WriteOp::Put { item, condition: Condition::NotExists })
-    }
-
-    /// Chooses an agent from a pool (round robin: an atomic counter, so concurrent cases never
-    /// share a turn; least open: by the open cases or leads, as `workload` says). `None` for
-    /// manual pools.
-    pub(crate) async fn pick_agent(
-        &self,
-        tenant: &TenantId,
-        pool: &AgentPool,
-        pool_id: &str,
-        workload: Workload,
-    ) -> Result<Option<UserId>, StoreError> {
-        if pool.agents.is_empty() {
-            return Ok(None);
-        }
-        match pool.strategy {
-            Distribution::Manual => Ok(None),
-            Distribution::RoundRobin => {
-                let turn = self.store.increment(&keys::pool_counter(tenant, pool_id), 1, None).await?;
-                let slot = (turn - 1).rem_euclid(pool.agents.len() as i64) as usize;
-                Ok(Some(pool.agents[slot].clone()))
-            }
-            Distribution::LeastOpen => {
-                let mut best: Option<(usize, &UserId)> = None;
-                for agent in &pool.agents {
-                    let open = self.count_open(tenant, agent, workload).await?;
-                    if best.is_none_or(|(fewest, _)| open < fewest) {
-                        best = Some((open, agent));
-                    }
-                }
-                Ok(best.map(|(_, agent)| agent.clone()))
-            }
-        }
-    }
-
-    /// The open cases or leads an agent owns, reading at most [`LEAST_OPEN_READ_LIMIT`].
-    async fn count_open(&self, tenant: &TenantId, agent: &UserId, workload: Workload) -> Result<usize, StoreError> {
-        let partition = match workload {
-            Workload::Cases => keys::cases_of_owner_partition(tenant, agent),
-            Workload::Leads => keys::leads_of_owner_partition(tenant, agent),
-        };
-        let is_open = |item: &crate::ports::Item| -> Result<bool, StoreError> {
-            Ok(match workload {
-                Workload::Cases => !item.parse_body::<Case>()?.state_class.is_closed(),
-                Workload::Leads => item.parse_body::<crate::lead::Lead>()?.status.is_open(),
-            })
-        };
-        let mut query = Query::index(Index::Gsi2, partition).limit(200);
-        let (mut open, mut read) = (0, 0);
-        loop {
-            let page = self.store.query(&query).await?;
-            for item in &page.items {
-                read += 1;
-                open += usize::from(is_open(item)?);
-            }
-            match page.next_cursor {
-                Some(cursor) if read < LEAST_OPEN_READ_LIMIT => query.cursor = Some(cursor),
-                _ => return Ok(open),
-            }
-        }
-    }
-
-    /// Adds an assignment to a change: the `assigned` event and the assignee's e-mail.
-    pub(crate) fn assign_ops(
-        &self,
-        actor: &Actor,
-        case: &Case,
-        previous: Option<UserId>,
-        pool: Option<String>,
-        change: &mut ChangeSet,
-    ) -> Result<(), StoreError> {
-        let Some(assignee) = case.owner.clone() else { return Ok(()) };
-        let kind = EventKind::Assigned { from: previous, to: assignee.clone(), pool };
-        change.ops.push(self.history_op(actor, case.id, change.version, self.new_id(), kind)?);
-        let notify = Effect::Notify { to: Recipient::Owner, template: ASSIGNED_TEMPLATE.into() };
-        self.effect_ops(actor, &EffectSubject::of(case, Vec::new()), "assigned", &notify, change)
-    }
-
-    /// Adds one notification or document effect: its outbox entry and an `effectEnqueued` event.
-    pub(crate) fn effect_ops(
-        &self,
-        actor: &Actor,
-        case: &EffectSubject<'_>,
-        rule: &str,
-        effect: &Effect,
-        change: &mut ChangeSet,
-    ) -> Result<(), StoreError> {
-        let tenant = &actor.tenant;
-        let (kind, template) = match effect {
-            Effect::Notify { template, .. } => ("notify", template),
-            Effect::Document { template, .. } => ("document", template),
-            Effect::Assign { .. } | Effect::FollowUp { .. } | Effect::SetFields { .. } => return Ok(()),
-        };
-        let id =
-            effect_id(tenant, &format!("case:{}", case.id), &change.occurrence, &format!("{rule}:{kind}:{template}"));
-        let context = (!change.context.is_null()).then(|| change.context.clone());
-        let body: EffectBody = match effect {
-            Effect::Notify { to, template } => {
-                let users: Vec<UserId> = match to {
-                    Recipient::Owner => case.owner.iter().map(|u| (*u).clone()).collect(),
-                    Recipient::Supervisor => case.supervisors.clone(),
-                    Recipient::Customer => Vec::new(),
-                };
-                let mut notification = Notification::new(tenant, Subject::Case { id: case.id }, template, *to);
-                notification.users = users;
-                notification.contact_id = case.contact_id;
-                notification.account_id = case.account_id;
-                notification.case_version = Some(change.version);
-                notification.occurrence = Some(change.occurrence.clone());
-                notification.context = context;
-                notification.into()
-            }
-            Effect::Document { template, send_to_customer } => {
-                let mut job = DocumentJob::new(tenant, case.id, template);
-                job.send_to_customer = *send_to_customer;
-                // Validated with the case type; a template removed since is reported by the worker.
-                if let Some(template) = crate::document::DocumentTemplate::parse(template) {
-                    let (document_id, op) = self.queued_document(actor, case.id, template, &id)?;
-                    change.ops.push(op);
-                    job.document_id = Some(document_id);
-                    job.notify = case.owner.is_some();
-                }
-                job.case_version = Some(change.version);
-                job.occurrence = Some(change.occurrence.clone());
-                job.context = context;
-                job.into()
-            }
-            Effect::Assign { .. } | Effect::FollowUp { .. } | Effect::SetFields { .. } => return Ok(()),
-        };
-        let message = EffectMessage::new(id.clone(), body);
-        change.ops.push(self.outbox_op(tenant, OutboxOwner::Case(case.id), &message)?);
-        let event = EventKind::EffectEnqueued {
-            effect_id: id,
-            queue: message.queue.as_str().into(),
-            kind: format!("{kind}:{template}"),
-        };
-        change.ops.push(self.history_op(actor, case.id, change.version, self.new_id(), event)?);
-        change.messages.push(message);
-        Ok(())
     }
 
     /// Moves a case by `action` → `result`, as its definition allows.
@@ -467,11 +272,4 @@ pub(crate) struct CaseSeed {
     pub owner: Option<UserId>,
     pub branch: Option<String>,
     pub channel: crate::case::Channel,
-}
-
-/// The write of one history event.
-pub(crate) fn history_put(tenant: &TenantId, case: EntityId, event: &HistoryEvent) -> Result<WriteOp, StoreError> {
-    let item =
-        Item::new(keys::case_event(tenant, case, event.id), super::cases::EVENT_ENTITY, 1, Item::body_of(event)?);
-    Ok(WriteOp::Put { item, condition: Condition::NotExists })
 }

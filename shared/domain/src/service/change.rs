@@ -1,0 +1,134 @@
+//! The write machinery every case change shares: the change set a use case gathers (writes and
+//! effects, committed in one atomic batch), history events, and the outbox entries and
+//! `effectEnqueued` events of the effects a change sets off.
+
+use super::Services;
+use super::outbox::{OutboxOwner, effect_id};
+use crate::actor::Actor;
+use crate::case::Case;
+use crate::case_type::{Effect, Recipient};
+use crate::effects::{DocumentJob, EffectBody, EffectMessage, Notification, Subject};
+use crate::history::{EventKind, HistoryEvent};
+use crate::ids::{EntityId, TenantId, UserId};
+use crate::keys;
+use crate::ports::{Condition, Item, StoreError, WriteOp};
+
+/// The entity of case (and lead) history events.
+pub const EVENT_ENTITY: &str = "CaseEvent";
+
+/// What an effect is about: the parts of a case its message names.
+pub(crate) struct EffectSubject<'a> {
+    pub id: EntityId,
+    pub owner: Option<&'a UserId>,
+    pub supervisors: Vec<UserId>,
+    pub contact_id: Option<EntityId>,
+    pub account_id: Option<EntityId>,
+}
+
+impl<'a> EffectSubject<'a> {
+    pub fn of(case: &'a Case, supervisors: Vec<UserId>) -> Self {
+        Self {
+            id: case.id,
+            owner: case.owner.as_ref(),
+            supervisors,
+            contact_id: case.contact_id,
+            account_id: case.account_id,
+        }
+    }
+}
+
+/// Writes and effects gathered for one atomic change of a case.
+pub(crate) struct ChangeSet {
+    pub ops: Vec<WriteOp>,
+    pub messages: Vec<EffectMessage>,
+    /// The history event the effects belong to: their occurrence.
+    pub occurrence: String,
+    /// The case version the change produces.
+    pub version: u64,
+    /// Extra template data for the change's e-mails (e.g. the SLA clock), or null.
+    pub context: serde_json::Value,
+}
+
+/// The write of one history event.
+pub(crate) fn history_put(tenant: &TenantId, case: EntityId, event: &HistoryEvent) -> Result<WriteOp, StoreError> {
+    let item = Item::new(keys::case_event(tenant, case, event.id), EVENT_ENTITY, 1, Item::body_of(event)?);
+    Ok(WriteOp::Put { item, condition: Condition::NotExists })
+}
+
+impl Services {
+    pub fn history_op(
+        &self,
+        actor: &Actor,
+        case: EntityId,
+        case_version: u64,
+        id: EntityId,
+        kind: EventKind,
+    ) -> Result<WriteOp, StoreError> {
+        let event = HistoryEvent { id, at: self.clock.now(), actor: actor.user.clone(), case_version, kind };
+        let item = Item::new(keys::case_event(&actor.tenant, case, id), EVENT_ENTITY, 1, Item::body_of(&event)?);
+        Ok(WriteOp::Put { item, condition: Condition::NotExists })
+    }
+
+    /// Adds one notification or document effect: its outbox entry and an `effectEnqueued` event.
+    pub(crate) fn effect_ops(
+        &self,
+        actor: &Actor,
+        case: &EffectSubject<'_>,
+        rule: &str,
+        effect: &Effect,
+        change: &mut ChangeSet,
+    ) -> Result<(), StoreError> {
+        let tenant = &actor.tenant;
+        let (kind, template) = match effect {
+            Effect::Notify { template, .. } => ("notify", template),
+            Effect::Document { template, .. } => ("document", template),
+            Effect::Assign { .. } | Effect::FollowUp { .. } | Effect::SetFields { .. } => return Ok(()),
+        };
+        let id =
+            effect_id(tenant, &format!("case:{}", case.id), &change.occurrence, &format!("{rule}:{kind}:{template}"));
+        let context = (!change.context.is_null()).then(|| change.context.clone());
+        let body: EffectBody = match effect {
+            Effect::Notify { to, template } => {
+                let users: Vec<UserId> = match to {
+                    Recipient::Owner => case.owner.iter().map(|u| (*u).clone()).collect(),
+                    Recipient::Supervisor => case.supervisors.clone(),
+                    Recipient::Customer => Vec::new(),
+                };
+                let mut notification = Notification::new(tenant, Subject::Case { id: case.id }, template, *to);
+                notification.users = users;
+                notification.contact_id = case.contact_id;
+                notification.account_id = case.account_id;
+                notification.case_version = Some(change.version);
+                notification.occurrence = Some(change.occurrence.clone());
+                notification.context = context;
+                notification.into()
+            }
+            Effect::Document { template, send_to_customer } => {
+                let mut job = DocumentJob::new(tenant, case.id, template);
+                job.send_to_customer = *send_to_customer;
+                // Validated with the case type; a template removed since is reported by the worker.
+                if let Some(template) = crate::document::DocumentTemplate::parse(template) {
+                    let (document_id, op) = self.queued_document(actor, case.id, template, &id)?;
+                    change.ops.push(op);
+                    job.document_id = Some(document_id);
+                    job.notify = case.owner.is_some();
+                }
+                job.case_version = Some(change.version);
+                job.occurrence = Some(change.occurrence.clone());
+                job.context = context;
+                job.into()
+            }
+            Effect::Assign { .. } | Effect::FollowUp { .. } | Effect::SetFields { .. } => return Ok(()),
+        };
+        let message = EffectMessage::new(id.clone(), body);
+        change.ops.push(self.outbox_op(tenant, OutboxOwner::Case(case.id), &message)?);
+        let event = EventKind::EffectEnqueued {
+            effect_id: id,
+            queue: message.queue.as_str().into(),
+            kind: format!("{kind}:{template}"),
+        };
+        change.ops.push(self.history_op(actor, case.id, change.version, self.new_id(), event)?);
+        change.messages.push(message);
+        Ok(())
+    }
+}

@@ -30,6 +30,11 @@ type IndexKey<'a> = (&'a str, &'a str, &'a str, &'a str);
 const INDEXES: [TableDefinition<IndexKey, ()>; INDEX_COUNT] =
     [TableDefinition::new("gsi1"), TableDefinition::new("gsi2"), TableDefinition::new("gsi3")];
 
+/// The page cache. redb's default (1 GiB) lets a long-running local runner grow with its data;
+/// 64 MiB holds the working set of a busy demo tenant (the hot index pages and recent items)
+/// and bounds the runner's memory whatever the file's size.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// A file-backed store. Cheap to clone; clones share the database.
 #[derive(Clone)]
 pub struct EmbeddedStore {
@@ -62,7 +67,7 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
 impl EmbeddedStore {
     /// Opens the database file, creating it (and its tables) if absent.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let db = Database::create(path.as_ref()).map_err(unavailable)?;
+        let db = redb::Builder::new().set_cache_size(CACHE_BYTES).create(path.as_ref()).map_err(unavailable)?;
         let txn = db.begin_write().map_err(unavailable)?;
         {
             txn.open_table(ITEMS).map_err(unavailable)?;

@@ -188,7 +188,7 @@ impl Results {
             let _ = writeln!(
                 md,
                 "\n## Warm handlers (in process, embedded store)\n\nThrough `Api::handle`, as in the functions, on API Gateway v2 events; \
-                 one request at a time; the embedded store commits each write durably (fsync). DynamoDB calls and units are metered \
+                 one request at a time; the embedded store commits each write at once and syncs the request's writes once before answering (group commit). DynamoDB calls and units are metered \
                  by item size in a separate pass.\n\n\
                  | operation | runs | p50 | p99 | allocations | bytes allocated | peak RSS | store calls (writes) | WRU | RRU | SQS messages |\n\
                  |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

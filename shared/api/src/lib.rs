@@ -3,8 +3,8 @@
 //! Every function is an API Gateway HTTP API (payload v2) handler. API Gateway matches the
 //! route and verifies the JWT; the handler looks the request's `routeKey` up in the function's
 //! route table ([`routes`]), reads the caller from the authorizer claims, calls one use case and
-//! maps its error enum to a problem+json response. The local runner builds the same v2 events and calls the same
-//! handlers, so both paths run this code.
+//! maps its error enum to a problem+json response. The local runner builds the same v2 events
+//! and calls the same handlers, so both paths run this code.
 
 pub mod auth;
 pub mod edge;

@@ -128,30 +128,27 @@ pub fn http_api(aws: &aws_config::SdkConfig, function: Function, config: HttpCon
 /// the container through the same `Api`, answering for the routes of `table` (the function's
 /// own, so its binary links no other function's handlers).
 pub async fn serve_http(table: &'static [Route]) -> Result<(), lambda_http::Error> {
-    serve_routes(table, |_, api| Ok(api)).await
+    serve_routes(table, |_, _, api| api).await
 }
 
 /// [`serve_http`] for a function that hands out download and upload URLs of the documents
 /// bucket, when one is configured (only this one links the S3 client).
 pub async fn serve_http_with_documents(table: &'static [Route]) -> Result<(), lambda_http::Error> {
-    serve_routes(table, |aws, api| {
-        let function = table.first().map(|route| route.function).ok_or(ConfigError::NoRoutes)?;
-        Ok(match blob_store(aws, function.into()) {
-            Some(blobs) => api.with_blobs(blobs),
-            None => api,
-        })
+    serve_routes(table, |aws, function, api| match blob_store(aws, function.into()) {
+        Some(blobs) => api.with_blobs(blobs),
+        None => api,
     })
     .await
 }
 
 async fn serve_routes(
     table: &'static [Route],
-    wire: impl FnOnce(&aws_config::SdkConfig, Api) -> Result<Api, ConfigError>,
+    wire: impl FnOnce(&aws_config::SdkConfig, Function, Api) -> Api,
 ) -> Result<(), lambda_http::Error> {
     gestiona_api::init_tracing();
     let function = table.first().map(|route| route.function).ok_or(ConfigError::NoRoutes)?;
     let aws = aws().await;
-    let api = Arc::new(wire(&aws, http_api(&aws, function, HttpConfig::from_env()?))?);
+    let api = Arc::new(wire(&aws, function, http_api(&aws, function, HttpConfig::from_env()?)));
     let routes = Arc::new(Routes::of(table));
     lambda_http::run(lambda_http::service_fn(move |request| {
         let (api, routes) = (Arc::clone(&api), Arc::clone(&routes));

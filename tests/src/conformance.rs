@@ -45,9 +45,9 @@ fn sort_keys(items: &[Item]) -> Vec<String> {
 
 pub async fn put_new_creates_only_once(store: Arc<dyn Store>) {
     let pk = partition("create");
-    store.put_new(item(&pk, "A", 1, json!({"n": 1}))).await.expect("first create");
-    let second = store.put_new(item(&pk, "A", 1, json!({"n": 2}))).await;
-    assert_eq!(second, Err(StoreError::ConditionFailed { index: 0 }));
+    store.put_new(item(&pk, "A", 1, json!({"n": 1})), "thing").await.expect("first create");
+    let second = store.put_new(item(&pk, "A", 1, json!({"n": 2})), "thing").await;
+    assert_eq!(second, Err(StoreError::ConditionFailed { name: "thing" }));
     let stored = store.get(&Key::new(&pk, "A")).await.unwrap().expect("stored");
     assert_eq!(stored.body["n"], 1, "a refused create leaves the first item as it was");
 }
@@ -71,75 +71,80 @@ pub async fn items_round_trip(store: Arc<dyn Store>) {
     )
     .with_index(Index::Gsi2, Key::new(format!("{pk}#IDX"), "2026-11-22#x"));
     original.ttl = Some(1_900_000_000);
-    store.put_new(original.clone()).await.unwrap();
+    store.put_new(original.clone(), "thing").await.unwrap();
     assert_eq!(store.get(&original.key).await.unwrap(), Some(original.clone()));
     assert_eq!(store.get(&Key::new(&pk, "missing")).await.unwrap(), None);
 }
 
 pub async fn conditional_writes_check_versions(store: Arc<dyn Store>) {
     let pk = partition("versions");
-    store.put_new(item(&pk, "A", 1, json!({"v": "one"}))).await.unwrap();
+    store.put_new(item(&pk, "A", 1, json!({"v": "one"})), "thing").await.unwrap();
     store
-        .write(vec![put(item(&pk, "A", 2, json!({"v": "two"})), Condition::VersionIs(1))])
+        .write(vec![put(item(&pk, "A", 2, json!({"v": "two"})), Condition::version_is("thing", 1))])
         .await
         .expect("current version");
-    let stale = store.write(vec![put(item(&pk, "A", 2, json!({"v": "stale"})), Condition::VersionIs(1))]).await;
-    assert_eq!(stale, Err(StoreError::ConditionFailed { index: 0 }));
+    let stale =
+        store.write(vec![put(item(&pk, "A", 2, json!({"v": "stale"})), Condition::version_is("thing", 1))]).await;
+    assert_eq!(stale, Err(StoreError::ConditionFailed { name: "thing" }));
     let stored = store.get(&Key::new(&pk, "A")).await.unwrap().unwrap();
     assert_eq!((stored.version, stored.body["v"].clone()), (2, json!("two")), "a stale write changes nothing");
-    let delete_stale =
-        store.write(vec![WriteOp::Delete { key: stored.key.clone(), condition: Condition::VersionIs(1) }]).await;
-    assert_eq!(delete_stale, Err(StoreError::ConditionFailed { index: 0 }));
-    store.write(vec![WriteOp::Delete { key: stored.key.clone(), condition: Condition::VersionIs(2) }]).await.unwrap();
+    let delete_stale = store
+        .write(vec![WriteOp::Delete { key: stored.key.clone(), condition: Condition::version_is("thing", 1) }])
+        .await;
+    assert_eq!(delete_stale, Err(StoreError::ConditionFailed { name: "thing" }));
+    store
+        .write(vec![WriteOp::Delete { key: stored.key.clone(), condition: Condition::version_is("thing", 2) }])
+        .await
+        .unwrap();
     assert_eq!(store.get(&stored.key).await.unwrap(), None);
 }
 
 pub async fn conditions_on_missing_items(store: Arc<dyn Store>) {
     let pk = partition("missing");
     let key = Key::new(&pk, "A");
-    let versioned = store.write(vec![put(item(&pk, "A", 2, json!({})), Condition::VersionIs(1))]).await;
-    assert_eq!(versioned, Err(StoreError::ConditionFailed { index: 0 }));
-    let exists = store.write(vec![put(item(&pk, "A", 1, json!({})), Condition::Exists)]).await;
-    assert_eq!(exists, Err(StoreError::ConditionFailed { index: 0 }));
-    let check = store.write(vec![WriteOp::Check { key: key.clone(), condition: Condition::Exists }]).await;
-    assert_eq!(check, Err(StoreError::ConditionFailed { index: 0 }));
+    let versioned = store.write(vec![put(item(&pk, "A", 2, json!({})), Condition::version_is("thing", 1))]).await;
+    assert_eq!(versioned, Err(StoreError::ConditionFailed { name: "thing" }));
+    let exists = store.write(vec![put(item(&pk, "A", 1, json!({})), Condition::exists("thing"))]).await;
+    assert_eq!(exists, Err(StoreError::ConditionFailed { name: "thing" }));
+    let check = store.write(vec![WriteOp::Check { key: key.clone(), condition: Condition::exists("thing") }]).await;
+    assert_eq!(check, Err(StoreError::ConditionFailed { name: "thing" }));
     assert_eq!(store.get(&key).await.unwrap(), None, "failed conditions write nothing");
-    store.write(vec![put(item(&pk, "A", 1, json!({"x": 1})), Condition::Always)]).await.unwrap();
-    store.write(vec![put(item(&pk, "A", 1, json!({"x": 2})), Condition::Always)]).await.unwrap();
+    store.write(vec![put(item(&pk, "A", 1, json!({"x": 1})), Condition::ALWAYS)]).await.unwrap();
+    store.write(vec![put(item(&pk, "A", 1, json!({"x": 2})), Condition::ALWAYS)]).await.unwrap();
     assert_eq!(store.get(&key).await.unwrap().unwrap().body["x"], 2, "unconditional puts replace");
 }
 
 pub async fn batches_are_all_or_nothing(store: Arc<dyn Store>) {
     let pk = partition("batch");
-    store.put_new(item(&pk, "existing", 1, json!({"keep": true}))).await.unwrap();
+    store.put_new(item(&pk, "existing", 1, json!({"keep": true})), "thing").await.unwrap();
     let failing = vec![
-        put(item(&pk, "new-1", 1, json!({})), Condition::NotExists),
-        put(item(&pk, "existing", 2, json!({"keep": false})), Condition::VersionIs(1)),
-        put(item(&pk, "existing-too", 1, json!({})), Condition::Exists),
+        put(item(&pk, "new-1", 1, json!({})), Condition::not_exists("new one")),
+        put(item(&pk, "existing", 2, json!({"keep": false})), Condition::version_is("existing version", 1)),
+        put(item(&pk, "existing-too", 1, json!({})), Condition::exists("second existing")),
     ];
-    assert_eq!(store.write(failing).await, Err(StoreError::ConditionFailed { index: 2 }));
+    assert_eq!(store.write(failing).await, Err(StoreError::ConditionFailed { name: "second existing" }));
     assert_eq!(store.get(&Key::new(&pk, "new-1")).await.unwrap(), None, "no write of a failed batch lands");
     let existing = store.get(&Key::new(&pk, "existing")).await.unwrap().unwrap();
     assert_eq!((existing.version, existing.body["keep"].clone()), (1, json!(true)));
 
     let failing_check = vec![
-        put(item(&pk, "new-2", 1, json!({})), Condition::NotExists),
-        WriteOp::Check { key: Key::new(&pk, "existing"), condition: Condition::VersionIs(9) },
+        WriteOp::Check { key: Key::new(&pk, "existing"), condition: Condition::version_is("stale check", 9) },
+        put(item(&pk, "new-2", 1, json!({})), Condition::not_exists("new two")),
     ];
-    assert_eq!(store.write(failing_check).await, Err(StoreError::ConditionFailed { index: 1 }));
+    assert_eq!(store.write(failing_check).await, Err(StoreError::ConditionFailed { name: "stale check" }));
     assert_eq!(store.get(&Key::new(&pk, "new-2")).await.unwrap(), None);
 
     let passing = vec![
-        put(item(&pk, "new-1", 1, json!({})), Condition::NotExists),
-        put(item(&pk, "existing", 2, json!({"keep": false})), Condition::VersionIs(1)),
-        WriteOp::Check { key: Key::new(&pk, "existing"), condition: Condition::Exists }.clone(),
+        put(item(&pk, "new-1", 1, json!({})), Condition::not_exists("thing")),
+        put(item(&pk, "existing", 2, json!({"keep": false})), Condition::version_is("thing", 1)),
+        WriteOp::Check { key: Key::new(&pk, "existing"), condition: Condition::exists("thing") }.clone(),
     ];
     // A check and a put on the same key are two writes to one key: refused before writing.
     assert!(matches!(store.write(passing).await, Err(StoreError::InvalidRequest(_))));
     let passing = vec![
-        put(item(&pk, "new-1", 1, json!({})), Condition::NotExists),
-        put(item(&pk, "existing", 2, json!({"keep": false})), Condition::VersionIs(1)),
-        WriteOp::Delete { key: Key::new(&pk, "nothing-here"), condition: Condition::Always },
+        put(item(&pk, "new-1", 1, json!({})), Condition::not_exists("thing")),
+        put(item(&pk, "existing", 2, json!({"keep": false})), Condition::version_is("thing", 1)),
+        WriteOp::Delete { key: Key::new(&pk, "nothing-here"), condition: Condition::ALWAYS },
     ];
     store.write(passing).await.expect("a batch whose conditions hold");
     assert!(store.get(&Key::new(&pk, "new-1")).await.unwrap().is_some());
@@ -149,15 +154,15 @@ pub async fn batches_are_all_or_nothing(store: Arc<dyn Store>) {
 pub async fn batch_limits_are_enforced(store: Arc<dyn Store>) {
     let pk = partition("limits");
     let too_many: Vec<_> =
-        (0..101).map(|n| put(item(&pk, &format!("{n:03}"), 1, json!({})), Condition::Always)).collect();
+        (0..101).map(|n| put(item(&pk, &format!("{n:03}"), 1, json!({})), Condition::ALWAYS)).collect();
     assert!(matches!(store.write(too_many).await, Err(StoreError::InvalidRequest(_))));
     let duplicate = vec![
-        put(item(&pk, "A", 1, json!({})), Condition::Always),
-        put(item(&pk, "A", 1, json!({})), Condition::Always),
+        put(item(&pk, "A", 1, json!({})), Condition::ALWAYS),
+        put(item(&pk, "A", 1, json!({})), Condition::ALWAYS),
     ];
     assert!(matches!(store.write(duplicate).await, Err(StoreError::InvalidRequest(_))));
     let hundred: Vec<_> =
-        (0..100).map(|n| put(item(&pk, &format!("{n:03}"), 1, json!({})), Condition::NotExists)).collect();
+        (0..100).map(|n| put(item(&pk, &format!("{n:03}"), 1, json!({})), Condition::not_exists("thing"))).collect();
     store.write(hundred).await.expect("100 writes fit in one batch");
     assert_eq!(all_pages(store.as_ref(), Query::partition(&pk).limit(1000)).await.len(), 100);
 }
@@ -166,9 +171,10 @@ pub async fn partition_queries_filter_and_order(store: Arc<dyn Store>) {
     let pk = partition("query");
     let other = partition("query-other");
     let sks = ["#META", "CMT#01", "EVT#01", "EVT#02", "EVT#03", "EVT$", "EVTX"];
-    let ops: Vec<_> = sks.iter().map(|sk| put(item(&pk, sk, 1, json!({"sk": sk})), Condition::NotExists)).collect();
+    let ops: Vec<_> =
+        sks.iter().map(|sk| put(item(&pk, sk, 1, json!({"sk": sk})), Condition::not_exists("thing"))).collect();
     store.write(ops).await.unwrap();
-    store.put_new(item(&other, "EVT#01", 1, json!({}))).await.unwrap();
+    store.put_new(item(&other, "EVT#01", 1, json!({})), "thing").await.unwrap();
 
     let all = store.query(&Query::partition(&pk)).await.unwrap();
     assert_eq!(sort_keys(&all.items), sks, "ascending byte order");
@@ -196,8 +202,9 @@ pub async fn partition_queries_filter_and_order(store: Arc<dyn Store>) {
 
 pub async fn pagination_visits_every_item_once(store: Arc<dyn Store>) {
     let pk = partition("pages");
-    let ops: Vec<_> =
-        (0..23).map(|n| put(item(&pk, &format!("EVT#{n:02}"), 1, json!({"n": n})), Condition::NotExists)).collect();
+    let ops: Vec<_> = (0..23)
+        .map(|n| put(item(&pk, &format!("EVT#{n:02}"), 1, json!({"n": n})), Condition::not_exists("thing")))
+        .collect();
     store.write(ops).await.unwrap();
     let expected: Vec<String> = (0..23).map(|n| format!("EVT#{n:02}")).collect();
     for limit in [1, 5, 22, 23, 24] {
@@ -225,7 +232,8 @@ pub async fn cursors_cannot_cross_partitions(store: Arc<dyn Store>) {
     let pk = partition("cursor");
     let other = partition("cursor-other");
     for p in [&pk, &other] {
-        let ops: Vec<_> = (0..3).map(|n| put(item(p, &format!("S#{n}"), 1, json!({})), Condition::NotExists)).collect();
+        let ops: Vec<_> =
+            (0..3).map(|n| put(item(p, &format!("S#{n}"), 1, json!({})), Condition::not_exists("thing"))).collect();
         store.write(ops).await.unwrap();
     }
     let first = store.query(&Query::partition(&pk).limit(1)).await.unwrap();
@@ -253,10 +261,10 @@ pub async fn sparse_indexes_follow_their_items(store: Arc<dyn Store>) {
     };
     store
         .write(vec![
-            put(listed(1, "b"), Condition::NotExists),
-            put(listed(2, "a"), Condition::NotExists),
-            put(listed(3, "c").with_index(Index::Gsi3, Key::new(&listing, "z")), Condition::NotExists),
-            put(item(&format!("{base}#4"), "#META", 1, json!({"n": 4})), Condition::NotExists),
+            put(listed(1, "b"), Condition::not_exists("thing")),
+            put(listed(2, "a"), Condition::not_exists("thing")),
+            put(listed(3, "c").with_index(Index::Gsi3, Key::new(&listing, "z")), Condition::not_exists("thing")),
+            put(item(&format!("{base}#4"), "#META", 1, json!({"n": 4})), Condition::not_exists("thing")),
         ])
         .await
         .unwrap();
@@ -279,13 +287,16 @@ pub async fn sparse_indexes_follow_their_items(store: Arc<dyn Store>) {
     let mut two = listed(2, "a");
     two.version = 2;
     two.indexes[Index::Gsi1.position()] = None;
-    store.write(vec![put(one, Condition::VersionIs(1)), put(two, Condition::VersionIs(1))]).await.unwrap();
+    store
+        .write(vec![put(one, Condition::version_is("thing", 1)), put(two, Condition::version_is("thing", 1))])
+        .await
+        .unwrap();
     let page = store.query(&Query::index(Index::Gsi1, &listing)).await.unwrap();
     assert_eq!(numbers(&page.items), [3]);
     let page = store.query(&Query::index(Index::Gsi1, &moved)).await.unwrap();
     assert_eq!(numbers(&page.items), [1]);
     store
-        .write(vec![WriteOp::Delete { key: Key::new(format!("{base}#3"), "#META"), condition: Condition::Always }])
+        .write(vec![WriteOp::Delete { key: Key::new(format!("{base}#3"), "#META"), condition: Condition::ALWAYS }])
         .await
         .unwrap();
     assert!(
@@ -297,15 +308,15 @@ pub async fn sparse_indexes_follow_their_items(store: Arc<dyn Store>) {
 
 pub async fn concurrent_versioned_writes_have_one_winner(store: Arc<dyn Store>) {
     let pk = partition("race");
-    store.put_new(item(&pk, "A", 1, json!({"winner": null}))).await.unwrap();
+    store.put_new(item(&pk, "A", 1, json!({"winner": null})), "thing").await.unwrap();
     let mut tasks = Vec::new();
     for n in 0..8 {
         let store = Arc::clone(&store);
         let pk = pk.clone();
         tasks.push(tokio::spawn(async move {
             let ops = vec![
-                put(item(&pk, "A", 2, json!({"winner": n})), Condition::VersionIs(1)),
-                put(item(&pk, &format!("EVT#{n}"), 1, json!({})), Condition::NotExists),
+                put(item(&pk, "A", 2, json!({"winner": n})), Condition::version_is("race version", 1)),
+                put(item(&pk, &format!("EVT#{n}"), 1, json!({})), Condition::not_exists("thing")),
             ];
             store.write(ops).await
         }));
@@ -314,7 +325,7 @@ pub async fn concurrent_versioned_writes_have_one_winner(store: Arc<dyn Store>) 
     for (n, task) in tasks.into_iter().enumerate() {
         match task.await.unwrap() {
             Ok(()) => winners.push(n),
-            Err(StoreError::ConditionFailed { index: 0 }) => {}
+            Err(StoreError::ConditionFailed { name: "race version" }) => {}
             Err(other) => panic!("unexpected {other:?}"),
         }
     }

@@ -58,8 +58,8 @@ pub async fn run(store: Arc<dyn Store>, stored: usize, due: usize) -> InvoiceSwe
         let shard = (n % keys::DUNNING_SHARDS as usize) as u32;
         let state = Item::new(keys::dunning_state(&tenant, &number), "DunningState", 1, body("state"))
             .with_index(Index::Gsi1, keys::dunning_due(far, shard, &at, &tenant, &number));
-        ops.push(WriteOp::Put { item: invoice, condition: Condition::Always });
-        ops.push(WriteOp::Put { item: state, condition: Condition::Always });
+        ops.push(WriteOp::Put { item: invoice, condition: Condition::ALWAYS });
+        ops.push(WriteOp::Put { item: state, condition: Condition::ALWAYS });
         if ops.len() == 100 {
             store.write(std::mem::take(&mut ops)).await.unwrap();
         }

@@ -61,8 +61,8 @@ pub async fn run(store: Arc<dyn Store>, stored: usize, due: usize) -> SweepFigur
             Index::Gsi1,
             keys::sla_due(far, (n % keys::SLA_SHARDS as usize) as u32, &at, &tenant, id, "resolution"),
         );
-        ops.push(WriteOp::Put { item: case, condition: Condition::Always });
-        ops.push(WriteOp::Put { item: entry, condition: Condition::Always });
+        ops.push(WriteOp::Put { item: case, condition: Condition::ALWAYS });
+        ops.push(WriteOp::Put { item: entry, condition: Condition::ALWAYS });
         if ops.len() == 100 {
             store.write(std::mem::take(&mut ops)).await.unwrap();
         }

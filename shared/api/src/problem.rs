@@ -110,8 +110,8 @@ impl Problem {
                 field: "cursor".into(),
                 reason: "is not a cursor this API issued".into(),
             }]),
-            StoreError::ConditionFailed { index } => {
-                tracing::warn!(index, "unexpected condition failure");
+            StoreError::ConditionFailed { name } => {
+                tracing::warn!(condition = name, "unexpected condition failure");
                 Self::conflict("conflict", "The request conflicts with a concurrent change")
                     .detail("Retry the request.")
             }

@@ -119,7 +119,7 @@ impl Item {
 
 /// What must hold of the existing item for a write to apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Condition {
+pub enum Requirement {
     /// Applies whatever is stored.
     Always,
     /// No item with this key exists.
@@ -130,16 +130,50 @@ pub enum Condition {
     VersionIs(u64),
 }
 
+/// The condition of one write, named after what it protects ("case version", "contact
+/// e-mail"), so a failed batch reports which rule was broken whatever the order of its writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Condition {
+    pub requirement: Requirement,
+    /// Reported by [`StoreError::ConditionFailed`]; empty only for [`Condition::ALWAYS`].
+    pub name: &'static str,
+}
+
 impl Condition {
+    /// Applies whatever is stored; cannot fail, so it needs no name.
+    pub const ALWAYS: Condition = Condition { requirement: Requirement::Always, name: "" };
+
+    pub const fn not_exists(name: &'static str) -> Self {
+        Self { requirement: Requirement::NotExists, name }
+    }
+    pub const fn exists(name: &'static str) -> Self {
+        Self { requirement: Requirement::Exists, name }
+    }
+    pub const fn version_is(name: &'static str, version: u64) -> Self {
+        Self { requirement: Requirement::VersionIs(version), name }
+    }
+    /// `version_is` when the caller read a version, `not_exists` when it creates the item.
+    pub const fn version_or_new(name: &'static str, version: Option<u64>) -> Self {
+        match version {
+            Some(v) => Self::version_is(name, v),
+            None => Self::not_exists(name),
+        }
+    }
+
     /// Whether the condition holds of `existing`, the item stored under the write's key (for the
     /// adapters that evaluate conditions themselves).
     pub fn holds(self, existing: Option<&Item>) -> bool {
-        match self {
-            Condition::Always => true,
-            Condition::NotExists => existing.is_none(),
-            Condition::Exists => existing.is_some(),
-            Condition::VersionIs(v) => existing.is_some_and(|item| item.version == v),
+        match self.requirement {
+            Requirement::Always => true,
+            Requirement::NotExists => existing.is_none(),
+            Requirement::Exists => existing.is_some(),
+            Requirement::VersionIs(v) => existing.is_some_and(|item| item.version == v),
         }
+    }
+
+    /// The error a batch fails with when this condition does not hold.
+    pub fn failed(self) -> StoreError {
+        StoreError::ConditionFailed { name: self.name }
     }
 }
 
@@ -247,9 +281,10 @@ pub struct QueryPage {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
-    /// The condition of write `index` (position in the batch) did not hold; nothing was written.
-    #[error("the condition of write {index} did not hold")]
-    ConditionFailed { index: usize },
+    /// The named condition of a write did not hold; nothing was written. When several fail, the
+    /// first in the batch is reported.
+    #[error("the condition \"{name}\" did not hold")]
+    ConditionFailed { name: &'static str },
     /// The cursor was not issued for this query, or was altered.
     #[error("invalid cursor")]
     InvalidCursor,
@@ -290,9 +325,9 @@ pub trait Store: Send + Sync {
         Ok(())
     }
 
-    /// Stores a new item; fails with `ConditionFailed` if the key exists.
-    async fn put_new(&self, item: Item) -> Result<(), StoreError> {
-        self.write(vec![WriteOp::Put { item, condition: Condition::NotExists }]).await
+    /// Stores a new item; fails with `ConditionFailed { name }` if the key exists.
+    async fn put_new(&self, item: Item, name: &'static str) -> Result<(), StoreError> {
+        self.write(vec![WriteOp::Put { item, condition: Condition::not_exists(name) }]).await
     }
 }
 
@@ -484,7 +519,7 @@ mod tests {
 
     #[test]
     fn batches_are_checked() {
-        let put = |i: Item| WriteOp::Put { item: i, condition: Condition::Always };
+        let put = |i: Item| WriteOp::Put { item: i, condition: Condition::ALWAYS };
         assert!(check_batch(&[]).is_err());
         assert!(check_batch(&[put(item("a", "b")), put(item("a", "b"))]).is_err());
         let many: Vec<_> = (0..101).map(|n| put(item("a", &n.to_string()))).collect();

@@ -94,8 +94,8 @@ impl Store for MemoryStore {
         let mut tables = self.tables();
         // Keys within a batch are distinct, so checking every condition first is the same as
         // checking each before its own write.
-        if let Some(index) = ops.iter().position(|op| !op.condition().holds(tables.get(op.key()))) {
-            return Err(StoreError::ConditionFailed { index });
+        if let Some(op) = ops.iter().find(|op| !op.condition().holds(tables.get(op.key()))) {
+            return Err(op.condition().failed());
         }
         for op in ops {
             match op {

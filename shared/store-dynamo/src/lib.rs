@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::types::{
 };
 use gestiona_domain::ports::{
     COUNTER_ATTRIBUTE, COUNTER_ENTITY, Condition, CursorPosition, INDEX_COUNT, Index, Item, Key, Query, QueryPage,
-    RESERVED_ATTRIBUTES, SortKeyRange, Store, StoreError, WriteOp, check_batch, check_query,
+    RESERVED_ATTRIBUTES, Requirement, SortKeyRange, Store, StoreError, WriteOp, check_batch, check_query,
 };
 use serde_json::{Map, Value};
 
@@ -114,11 +114,11 @@ struct ConditionExpression {
 }
 
 fn condition_expression(condition: Condition) -> Option<ConditionExpression> {
-    let (expression, names, values) = match condition {
-        Condition::Always => return None,
-        Condition::NotExists => ("attribute_not_exists(#pk)", vec![("#pk", "PK")], vec![]),
-        Condition::Exists => ("attribute_exists(#pk)", vec![("#pk", "PK")], vec![]),
-        Condition::VersionIs(v) => ("#version = :version", vec![("#version", "version")], vec![(":version", v)]),
+    let (expression, names, values) = match condition.requirement {
+        Requirement::Always => return None,
+        Requirement::NotExists => ("attribute_not_exists(#pk)", vec![("#pk", "PK")], vec![]),
+        Requirement::Exists => ("attribute_exists(#pk)", vec![("#pk", "PK")], vec![]),
+        Requirement::VersionIs(v) => ("#version = :version", vec![("#version", "version")], vec![(":version", v)]),
     };
     Some(ConditionExpression {
         expression: expression.into(),
@@ -196,7 +196,7 @@ impl DynamoStore {
                 .await
                 .map(|_| ())
                 .map_err(|e| match e.into_service_error() {
-                    e if e.is_conditional_check_failed_exception() => StoreError::ConditionFailed { index: 0 },
+                    e if e.is_conditional_check_failed_exception() => op.condition().failed(),
                     e => unavailable("PutItem", e),
                 }),
             WriteOp::Delete { key, .. } => self
@@ -211,7 +211,7 @@ impl DynamoStore {
                 .await
                 .map(|_| ())
                 .map_err(|e| match e.into_service_error() {
-                    e if e.is_conditional_check_failed_exception() => StoreError::ConditionFailed { index: 0 },
+                    e if e.is_conditional_check_failed_exception() => op.condition().failed(),
                     e => unavailable("DeleteItem", e),
                 }),
             // A lone check has no single-item form: it goes through a transaction.
@@ -236,7 +236,7 @@ impl DynamoStore {
                 _ => return Err(unavailable("TransactWriteItems", error.code().unwrap_or("unknown"))),
             };
             if let Some(index) = reasons.iter().position(|code| code.as_deref() == Some("ConditionalCheckFailed")) {
-                return Err(StoreError::ConditionFailed { index });
+                return Err(ops[index].condition().failed());
             }
             let conflict = reasons.iter().any(|code| code.as_deref() == Some("TransactionConflict"));
             if conflict && attempt < CONFLICT_RETRIES {
@@ -454,10 +454,13 @@ mod tests {
 
     #[test]
     fn conditions_become_expressions() {
-        assert!(condition_expression(Condition::Always).is_none());
-        let versioned = condition_expression(Condition::VersionIs(7)).unwrap();
+        assert!(condition_expression(Condition::ALWAYS).is_none());
+        let versioned = condition_expression(Condition::version_is("thing", 7)).unwrap();
         assert_eq!(versioned.expression, "#version = :version");
         assert_eq!(versioned.values[":version"], AttributeValue::N("7".into()));
-        assert_eq!(condition_expression(Condition::NotExists).unwrap().expression, "attribute_not_exists(#pk)");
+        assert_eq!(
+            condition_expression(Condition::not_exists("thing")).unwrap().expression,
+            "attribute_not_exists(#pk)"
+        );
     }
 }

@@ -115,7 +115,7 @@ fn write_batch(db: &Database, ops: Vec<WriteOp>) -> Result<(), StoreError> {
     {
         let mut items = txn.open_table(ITEMS).map_err(unavailable)?;
         let mut indexes = INDEXES.map(|d| txn.open_table(d));
-        for (position, op) in ops.into_iter().enumerate() {
+        for op in ops {
             let key = op.key().clone();
             let existing = match items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)? {
                 Some(bytes) => Some(decode(&key, bytes.value())?),
@@ -123,7 +123,7 @@ fn write_batch(db: &Database, ops: Vec<WriteOp>) -> Result<(), StoreError> {
             };
             if !op.condition().holds(existing.as_ref()) {
                 // Dropping the transaction uncommitted discards every earlier write of the batch.
-                return Err(StoreError::ConditionFailed { index: position });
+                return Err(op.condition().failed());
             }
             let replaced = match op {
                 WriteOp::Check { .. } => continue,

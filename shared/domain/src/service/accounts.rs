@@ -1,6 +1,6 @@
 //! Account use cases.
 
-use super::{ListError, PageRequest, Services, list_page};
+use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::account::{Account, AccountFields, AccountPatch, NewAccount};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::ids::EntityId;
@@ -77,7 +77,7 @@ impl Services {
         let fields = AccountFields::validate(&input)?;
         let now = self.clock.now();
         let account = Account::create(self.new_id(), fields, &actor.user, now);
-        self.store.put_new(account_item(actor, &account, 1)?).await?;
+        self.store.put_new(account_item(actor, &account, 1)?, conditions::ACCOUNT).await?;
         Ok(Versioned { value: account, version: 1 })
     }
 
@@ -109,7 +109,11 @@ impl Services {
         account.updated_at = self.clock.now();
         account.updated_by = actor.user.clone();
         let item = account_item(actor, &account, expected + 1)?;
-        match self.store.write(vec![WriteOp::Put { item, condition: Condition::VersionIs(expected) }]).await {
+        match self
+            .store
+            .write(vec![WriteOp::Put { item, condition: Condition::version_is(conditions::ACCOUNT, expected) }])
+            .await
+        {
             Ok(()) => Ok(Versioned { value: account, version: expected + 1 }),
             Err(StoreError::ConditionFailed { .. }) => Err(UpdateAccountError::Stale { expected }),
             Err(e) => Err(e.into()),
@@ -133,7 +137,11 @@ impl Services {
         account.updated_at = self.clock.now();
         account.updated_by = actor.user.clone();
         let item = account_item(actor, &account, expected + 1)?;
-        match self.store.write(vec![WriteOp::Put { item, condition: Condition::VersionIs(expected) }]).await {
+        match self
+            .store
+            .write(vec![WriteOp::Put { item, condition: Condition::version_is(conditions::ACCOUNT, expected) }])
+            .await
+        {
             Ok(()) => Ok(()),
             Err(StoreError::ConditionFailed { .. }) => Err(ArchiveAccountError::Stale { expected }),
             Err(e) => Err(e.into()),

@@ -1,7 +1,7 @@
 //! Case type use cases. Definitions are versioned: every save writes an immutable
 //! `V#{version}` item and moves the `#CURRENT` item, atomically.
 
-use super::{ListError, PageRequest, Services, list_page};
+use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::case_type::CaseType;
 use crate::case_type::Effect;
@@ -66,10 +66,10 @@ impl Services {
             .with_index(Index::Gsi1, keys::case_types_listing(tenant, &definition.key));
         let snapshot =
             Item::new(keys::case_type_version(tenant, &definition.key, definition.version), VERSION_ENTITY, 1, body);
-        let head_condition = expected.map_or(Condition::NotExists, Condition::VersionIs);
+        let head_condition = Condition::version_or_new(conditions::CASE_TYPE, expected);
         let ops = vec![
             WriteOp::Put { item: head, condition: head_condition },
-            WriteOp::Put { item: snapshot, condition: Condition::NotExists },
+            WriteOp::Put { item: snapshot, condition: Condition::not_exists(conditions::CASE_TYPE_SNAPSHOT) },
         ];
         match self.store.write(ops).await {
             Ok(()) => Ok(definition),

@@ -5,7 +5,7 @@ use super::assignment::Workload;
 use super::case_types::with_definition_version;
 use super::change::{ChangeSet, history_put};
 use super::contacts::CheckRefError;
-use super::{ListError, PageRequest, Services, list_page};
+use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::case::{Case, CaseFields, CasePatch, NewCase};
 use crate::case_type::CaseType;
@@ -236,7 +236,10 @@ impl Services {
         if let Some((agent, _)) = &pooled {
             case.owner = Some(agent.clone());
         }
-        change.ops.push(WriteOp::Put { item: case_item(actor, &case, 1)?, condition: Condition::NotExists });
+        change.ops.push(WriteOp::Put {
+            item: case_item(actor, &case, 1)?,
+            condition: Condition::not_exists(conditions::CASE),
+        });
         let created = HistoryEvent {
             id: created_id,
             at: now,
@@ -311,9 +314,10 @@ impl Services {
             version,
             context: serde_json::Value::Null,
         };
-        change
-            .ops
-            .push(WriteOp::Put { item: case_item(actor, &case, version)?, condition: Condition::VersionIs(expected) });
+        change.ops.push(WriteOp::Put {
+            item: case_item(actor, &case, version)?,
+            condition: Condition::version_is(conditions::CASE, expected),
+        });
         change.ops.push(self.history_op(actor, case.id, version, updated_id, EventKind::Updated { changes })?);
         if reassigned {
             self.assign_ops(actor, &case, before.owner.clone(), None, &mut change)?;
@@ -324,7 +328,9 @@ impl Services {
         }
         match self.store.write(change.ops).await {
             Ok(()) => {}
-            Err(StoreError::ConditionFailed { index: 0 }) => return Err(UpdateCaseError::Stale { expected }),
+            Err(StoreError::ConditionFailed { name: conditions::CASE }) => {
+                return Err(UpdateCaseError::Stale { expected });
+            }
             Err(e) => return Err(e.into()),
         }
         self.publish_committed(&actor.tenant, super::outbox::OutboxOwner::Case(case.id), &change.messages).await;
@@ -349,7 +355,10 @@ impl Services {
         case.updated_by = actor.user.clone();
         let version = expected + 1;
         let mut ops = vec![
-            WriteOp::Put { item: case_item(actor, &case, version)?, condition: Condition::VersionIs(expected) },
+            WriteOp::Put {
+                item: case_item(actor, &case, version)?,
+                condition: Condition::version_is(conditions::CASE, expected),
+            },
             self.history_op(actor, case.id, version, self.new_id(), EventKind::Archived)?,
         ];
         // An archived case's clocks stop: its SLA entries leave the due index with it.
@@ -360,17 +369,17 @@ impl Services {
                     .range(SortKeyRange::BeginsWith("SLA#".into())),
             )
             .await?;
-        ops.extend(
-            armed
-                .items
-                .into_iter()
-                .map(|item| WriteOp::Delete { key: item.key, condition: Condition::VersionIs(item.version) }),
-        );
+        ops.extend(armed.items.into_iter().map(|item| WriteOp::Delete {
+            key: item.key,
+            condition: Condition::version_is(conditions::SLA_CLOCK, item.version),
+        }));
         match self.store.write(ops).await {
             Ok(()) => Ok(()),
-            Err(StoreError::ConditionFailed { index: 0 }) => Err(ArchiveCaseError::Stale { expected }),
-            // The sweep advanced a clock meanwhile: the case itself is unchanged, try again.
-            Err(StoreError::ConditionFailed { .. }) => Err(ArchiveCaseError::Stale { expected }),
+            // Either the case changed or the sweep advanced one of its clocks meanwhile: both
+            // mean the archive was decided on a stale read; the client reloads and tries again.
+            Err(StoreError::ConditionFailed { name: conditions::CASE | conditions::SLA_CLOCK }) => {
+                Err(ArchiveCaseError::Stale { expected })
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -446,12 +455,12 @@ impl Services {
         };
         let mut change = ChangeSet {
             ops: vec![
-                WriteOp::Put { item, condition: Condition::NotExists },
+                WriteOp::Put { item, condition: Condition::not_exists(conditions::COMMENT) },
                 history_put(&actor.tenant, case_id, &commented)?,
                 // The case must not change meanwhile: the SLA entries below were computed from it.
                 WriteOp::Check {
                     key: keys::case(&actor.tenant, case_id),
-                    condition: Condition::VersionIs(case.version),
+                    condition: Condition::version_is(conditions::CASE, case.version),
                 },
             ],
             messages: Vec::new(),

@@ -2,8 +2,8 @@
 //! effects, committed in one atomic batch), history events, and the outbox entries and
 //! `effectEnqueued` events of the effects a change sets off.
 
-use super::Services;
 use super::outbox::{OutboxOwner, effect_id};
+use super::{Services, conditions};
 use crate::actor::Actor;
 use crate::case::Case;
 use crate::case_type::{Effect, Recipient};
@@ -52,7 +52,7 @@ pub(crate) struct ChangeSet {
 /// The write of one history event.
 pub(crate) fn history_put(tenant: &TenantId, case: EntityId, event: &HistoryEvent) -> Result<WriteOp, StoreError> {
     let item = Item::new(keys::case_event(tenant, case, event.id), EVENT_ENTITY, 1, Item::body_of(event)?);
-    Ok(WriteOp::Put { item, condition: Condition::NotExists })
+    Ok(WriteOp::Put { item, condition: Condition::not_exists(conditions::HISTORY_EVENT) })
 }
 
 impl Services {
@@ -66,7 +66,7 @@ impl Services {
     ) -> Result<WriteOp, StoreError> {
         let event = HistoryEvent { id, at: self.clock.now(), actor: actor.user.clone(), case_version, kind };
         let item = Item::new(keys::case_event(&actor.tenant, case, id), EVENT_ENTITY, 1, Item::body_of(&event)?);
-        Ok(WriteOp::Put { item, condition: Condition::NotExists })
+        Ok(WriteOp::Put { item, condition: Condition::not_exists(conditions::HISTORY_EVENT) })
     }
 
     /// Adds one notification or document effect: its outbox entry and an `effectEnqueued` event.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ListError, PageRequest, Services, list_page};
+use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::account::Account;
 use crate::actor::{Actor, Forbidden, Role};
 use crate::contact::{Contact, ContactFields, ContactPatch, NewContact};
@@ -95,7 +95,10 @@ pub(super) fn contact_item(actor: &Actor, contact: &Contact, version: u64) -> Re
 
 /// The e-mail uniqueness claim of a contact, as a conditional put.
 pub(super) fn email_claim_op(actor: &Actor, email: &str, contact: EntityId) -> Result<WriteOp, StoreError> {
-    Ok(WriteOp::Put { item: email_claim(actor, email, contact)?, condition: Condition::NotExists })
+    Ok(WriteOp::Put {
+        item: email_claim(actor, email, contact)?,
+        condition: Condition::not_exists(conditions::CONTACT_EMAIL),
+    })
 }
 
 fn email_claim(actor: &Actor, email: &str, contact: EntityId) -> Result<Item, StoreError> {
@@ -152,13 +155,16 @@ impl Services {
             updated_by: actor.user.clone(),
         };
         contact.apply(fields);
-        let mut ops = vec![WriteOp::Put { item: contact_item(actor, &contact, 1)?, condition: Condition::NotExists }];
+        let mut ops = vec![WriteOp::Put {
+            item: contact_item(actor, &contact, 1)?,
+            condition: Condition::not_exists(conditions::CONTACT),
+        }];
         if let Some(email) = &contact.email {
-            ops.push(WriteOp::Put { item: email_claim(actor, email, contact.id)?, condition: Condition::NotExists });
+            ops.push(email_claim_op(actor, email, contact.id)?);
         }
         match self.store.write(ops).await {
             Ok(()) => Ok(Versioned { value: contact, version: 1 }),
-            Err(StoreError::ConditionFailed { index: 1 }) => {
+            Err(StoreError::ConditionFailed { name: conditions::CONTACT_EMAIL }) => {
                 let email = contact.email.as_deref().unwrap_or_default();
                 Err(CreateContactError::EmailTaken { existing: self.email_owner(actor, email).await? })
             }
@@ -202,28 +208,26 @@ impl Services {
         contact.updated_by = actor.user.clone();
         let mut ops = vec![WriteOp::Put {
             item: contact_item(actor, &contact, expected + 1)?,
-            condition: Condition::VersionIs(expected),
+            condition: Condition::version_is(conditions::CONTACT, expected),
         }];
         let email_changed = contact.email != before.email;
-        let claim_index = ops.len();
         if email_changed {
             if let Some(email) = &contact.email {
-                ops.push(WriteOp::Put {
-                    item: email_claim(actor, email, contact.id)?,
-                    condition: Condition::NotExists,
-                });
+                ops.push(email_claim_op(actor, email, contact.id)?);
             }
             if let Some(old) = &before.email {
                 ops.push(WriteOp::Delete {
                     key: keys::contact_email(&actor.tenant, old),
-                    condition: Condition::Always,
+                    condition: Condition::ALWAYS,
                 });
             }
         }
         match self.store.write(ops).await {
             Ok(()) => Ok(Versioned { value: contact, version: expected + 1 }),
-            Err(StoreError::ConditionFailed { index: 0 }) => Err(UpdateContactError::Stale { expected }),
-            Err(StoreError::ConditionFailed { index }) if index == claim_index => {
+            Err(StoreError::ConditionFailed { name: conditions::CONTACT }) => {
+                Err(UpdateContactError::Stale { expected })
+            }
+            Err(StoreError::ConditionFailed { name: conditions::CONTACT_EMAIL }) => {
                 let email = contact.email.as_deref().unwrap_or_default();
                 Err(UpdateContactError::EmailTaken { existing: self.email_owner(actor, email).await? })
             }
@@ -248,14 +252,16 @@ impl Services {
         contact.updated_by = actor.user.clone();
         let mut ops = vec![WriteOp::Put {
             item: contact_item(actor, &contact, expected + 1)?,
-            condition: Condition::VersionIs(expected),
+            condition: Condition::version_is(conditions::CONTACT, expected),
         }];
         if let Some(email) = &contact.email {
-            ops.push(WriteOp::Delete { key: keys::contact_email(&actor.tenant, email), condition: Condition::Always });
+            ops.push(WriteOp::Delete { key: keys::contact_email(&actor.tenant, email), condition: Condition::ALWAYS });
         }
         match self.store.write(ops).await {
             Ok(()) => Ok(()),
-            Err(StoreError::ConditionFailed { .. }) => Err(ArchiveContactError::Stale { expected }),
+            Err(StoreError::ConditionFailed { name: conditions::CONTACT }) => {
+                Err(ArchiveContactError::Stale { expected })
+            }
             Err(e) => Err(e.into()),
         }
     }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{ListError, PageRequest, Services, list_page};
+use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::ids::{TenantId, UserId};
 use crate::keys;
@@ -59,7 +59,7 @@ impl Services {
     pub async fn put_user(&self, tenant: &TenantId, user: &User) -> Result<(), StoreError> {
         let item = Item::new(keys::user(tenant, &user.id), USER_ENTITY, 1, Item::body_of(user)?)
             .with_index(Index::Gsi1, keys::users_listing(tenant, &user.id));
-        self.store.write(vec![WriteOp::Put { item, condition: Condition::Always }]).await
+        self.store.write(vec![WriteOp::Put { item, condition: Condition::ALWAYS }]).await
     }
 
     /// `PUT /users/{id}` (admins): a staff member's name, e-mail and language for notifications.
@@ -88,7 +88,7 @@ impl Services {
     pub async fn opt_out(&self, tenant: &TenantId, email: &str) -> Result<(), StoreError> {
         let body = Item::body_of(&serde_json::json!({ "email": email, "at": self.clock.now() }))?;
         let item = Item::new(keys::opt_out(tenant, &email.to_lowercase()), OPT_OUT_ENTITY, 1, body);
-        self.store.write(vec![WriteOp::Put { item, condition: Condition::Always }]).await
+        self.store.write(vec![WriteOp::Put { item, condition: Condition::ALWAYS }]).await
     }
 
     pub async fn is_opted_out(&self, tenant: &TenantId, email: &str) -> Result<bool, StoreError> {
@@ -113,7 +113,7 @@ impl Services {
             item.ttl = Some(now + CLAIM_RETENTION_SECONDS);
             Ok(item)
         };
-        match self.store.put_new(record(1)?).await {
+        match self.store.put_new(record(1)?, conditions::EFFECT_CLAIM).await {
             Ok(()) => return Ok(Claim::Acquired { version: 1 }),
             Err(StoreError::ConditionFailed { .. }) => {}
             Err(e) => return Err(e),
@@ -129,7 +129,10 @@ impl Services {
         let version = existing.version + 1;
         match self
             .store
-            .write(vec![WriteOp::Put { item: record(version)?, condition: Condition::VersionIs(existing.version) }])
+            .write(vec![WriteOp::Put {
+                item: record(version)?,
+                condition: Condition::version_is(conditions::EFFECT_CLAIM, existing.version),
+            }])
             .await
         {
             Ok(()) => Ok(Claim::Acquired { version }),
@@ -151,12 +154,16 @@ impl Services {
         let mut item =
             Item::new(keys::effect_claim(tenant, effect_id), CLAIM_ENTITY, version + 1, Item::body_of(&body)?);
         item.ttl = Some(now + CLAIM_RETENTION_SECONDS);
-        self.store.write(vec![WriteOp::Put { item, condition: Condition::VersionIs(version) }]).await
+        self.store
+            .write(vec![WriteOp::Put { item, condition: Condition::version_is(conditions::EFFECT_CLAIM, version) }])
+            .await
     }
 
     /// Gives a claim back after a failure worth retrying, so the next delivery can act at once.
     pub async fn release_effect(&self, tenant: &TenantId, effect_id: &str, version: u64) -> Result<(), StoreError> {
         let key = keys::effect_claim(tenant, effect_id);
-        self.store.write(vec![WriteOp::Delete { key, condition: Condition::VersionIs(version) }]).await
+        self.store
+            .write(vec![WriteOp::Delete { key, condition: Condition::version_is(conditions::EFFECT_CLAIM, version) }])
+            .await
     }
 }

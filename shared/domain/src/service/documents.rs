@@ -9,8 +9,8 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::Services;
 use super::outbox::{OutboxOwner, effect_id};
+use super::{Services, conditions};
 use crate::Versioned;
 use crate::account::Account;
 use crate::actor::Actor;
@@ -247,11 +247,17 @@ impl Services {
         let requested =
             EventKind::DocumentRequested { document_id, template: template.key().into(), effect_id: Some(effect) };
         let ops = vec![
-            WriteOp::Put { item: document_item(tenant, &document, 1)?, condition: Condition::NotExists },
+            WriteOp::Put {
+                item: document_item(tenant, &document, 1)?,
+                condition: Condition::not_exists(conditions::DOCUMENT),
+            },
             self.history_op(actor, case_id, case.version, self.new_id(), requested)?,
             self.outbox_op(tenant, OutboxOwner::Case(case_id), &message)?,
             // The case must still exist and not be archived by a concurrent request.
-            WriteOp::Check { key: keys::case(tenant, case_id), condition: Condition::VersionIs(case.version) },
+            WriteOp::Check {
+                key: keys::case(tenant, case_id),
+                condition: Condition::version_is(conditions::CASE, case.version),
+            },
         ];
         self.store.write(ops).await?;
         self.publish_committed(tenant, OutboxOwner::Case(case_id), std::slice::from_ref(&message)).await;
@@ -332,8 +338,11 @@ impl Services {
         };
         self.store
             .write(vec![
-                WriteOp::Put { item: document_item(tenant, &document, 1)?, condition: Condition::NotExists },
-                WriteOp::Check { key: keys::case(tenant, case_id), condition: Condition::Exists },
+                WriteOp::Put {
+                    item: document_item(tenant, &document, 1)?,
+                    condition: Condition::not_exists(conditions::DOCUMENT),
+                },
+                WriteOp::Check { key: keys::case(tenant, case_id), condition: Condition::exists(conditions::CASE) },
             ])
             .await?;
         Ok(document)
@@ -386,13 +395,15 @@ impl Services {
             .write(vec![
                 WriteOp::Put {
                     item: document_item(tenant, &document, current.version + 1)?,
-                    condition: Condition::VersionIs(current.version),
+                    condition: Condition::version_is(conditions::DOCUMENT, current.version),
                 },
                 self.history_op(actor, case_id, case_version, self.new_id(), event)?,
             ])
             .await
             .map_err(|e| match e {
-                StoreError::ConditionFailed { .. } => CompleteUploadError::NotAwaiting(DocumentStatus::Ready),
+                StoreError::ConditionFailed { name: conditions::DOCUMENT } => {
+                    CompleteUploadError::NotAwaiting(DocumentStatus::Ready)
+                }
                 other => CompleteUploadError::Store(other),
             })?;
         match mismatch {
@@ -431,7 +442,7 @@ impl Services {
         let mut ops = vec![
             WriteOp::Put {
                 item: document_item(tenant, &document, current.version + 1)?,
-                condition: Condition::VersionIs(current.version),
+                condition: Condition::version_is(conditions::DOCUMENT, current.version),
             },
             self.history_op(&actor, case.value.id, case.version, self.new_id(), filed)?,
         ];
@@ -455,7 +466,7 @@ impl Services {
                 self.publish_committed(tenant, OutboxOwner::Case(case.value.id), &messages).await;
                 Ok(true)
             }
-            Err(StoreError::ConditionFailed { index: 0 }) => Ok(false),
+            Err(StoreError::ConditionFailed { name: conditions::DOCUMENT }) => Ok(false),
             Err(other) => Err(other),
         }
     }
@@ -479,13 +490,13 @@ impl Services {
         let ops = vec![
             WriteOp::Put {
                 item: document_item(tenant, &document, current.version + 1)?,
-                condition: Condition::VersionIs(current.version),
+                condition: Condition::version_is(conditions::DOCUMENT, current.version),
             },
             self.history_op(&actor, case.value.id, case.version, self.new_id(), failed)?,
         ];
         match self.store.write(ops).await {
             Ok(()) => Ok(Some(reason)),
-            Err(StoreError::ConditionFailed { index: 0 }) => Ok(None),
+            Err(StoreError::ConditionFailed { name: conditions::DOCUMENT }) => Ok(None),
             Err(other) => Err(other),
         }
     }
@@ -502,6 +513,7 @@ impl Services {
         // The worker names the file once it knows the document's language and number.
         let file_name = format!("{}.pdf", template.title(Locale::Es));
         let document = Document::queued(id, case_id, template, file_name, effect, self.clock.now(), actor);
-        Ok((id, WriteOp::Put { item: document_item(&actor.tenant, &document, 1)?, condition: Condition::NotExists }))
+        let condition = Condition::not_exists(conditions::DOCUMENT);
+        Ok((id, WriteOp::Put { item: document_item(&actor.tenant, &document, 1)?, condition }))
     }
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::leads::{AcceptError, Intake, PostOutcome};
-use super::{ListError, PageRequest, Services, list_page};
+use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::form::{
     Form, FormDefinition, FormStats, MappedSubmission, PostMeta, StoredForm, Suspicion, TOKEN_FIELD, TokenSigner,
@@ -186,8 +186,10 @@ impl Services {
         let tenant = &actor.tenant;
         let current = self.stored_form(tenant, &id).await?;
         let (signing_key, version, condition) = match (&current, expected) {
-            (None, None) => (self.new_signing_key(), 1, Condition::NotExists),
-            (Some(c), Some(v)) if c.version == v => (c.value.signing_key.clone(), v + 1, Condition::VersionIs(v)),
+            (None, None) => (self.new_signing_key(), 1, Condition::not_exists(conditions::FORM)),
+            (Some(c), Some(v)) if c.version == v => {
+                (c.value.signing_key.clone(), v + 1, Condition::version_is(conditions::FORM, v))
+            }
             (Some(c), None) => return Err(PutFormError::Stale { expected: c.version }),
             (_, Some(v)) => return Err(PutFormError::Stale { expected: v }),
         };
@@ -196,7 +198,7 @@ impl Services {
             .with_index(Index::Gsi1, keys::forms_listing(tenant, &id));
         match self.store.write(vec![WriteOp::Put { item, condition }]).await {
             Ok(()) => {}
-            Err(StoreError::ConditionFailed { .. }) => {
+            Err(StoreError::ConditionFailed { name: conditions::FORM }) => {
                 return Err(PutFormError::Stale { expected: expected.unwrap_or(0) });
             }
             Err(e) => return Err(e.into()),
@@ -323,7 +325,7 @@ impl Services {
             let body = Item::body_of(&PostRecord { outcome: outcome.clone(), redirect: redirect.clone() })?;
             let mut item = Item::new(key.clone(), POST_ENTITY, 1, body);
             item.ttl = Some(now.as_second() + IDEMPOTENCY_SECONDS);
-            Ok(Some(WriteOp::Put { item, condition: Condition::NotExists }))
+            Ok(Some(WriteOp::Put { item, condition: Condition::not_exists(conditions::FORM_POST) }))
         };
         let outcome = if reasons.is_empty() {
             let intake = Intake {
@@ -357,10 +359,13 @@ impl Services {
             };
             let mut ops = Vec::new();
             ops.extend(record_op(&outcome)?);
-            ops.push(WriteOp::Put { item: submission_item(tenant, &submission, 1)?, condition: Condition::NotExists });
+            ops.push(WriteOp::Put {
+                item: submission_item(tenant, &submission, 1)?,
+                condition: Condition::not_exists(conditions::SUBMISSION),
+            });
             match self.store.write(ops).await {
                 Ok(()) => {}
-                Err(StoreError::ConditionFailed { index: 0 }) if idempotency.is_some() => {
+                Err(StoreError::ConditionFailed { name: conditions::FORM_POST }) => {
                     return self.replay(idempotency.as_ref()).await;
                 }
                 Err(e) => return Err(e.into()),
@@ -430,7 +435,7 @@ impl Services {
             let released = reviewed(outcome.clone());
             Ok(vec![WriteOp::Put {
                 item: submission_item(tenant, &released, expected + 1)?,
-                condition: Condition::VersionIs(expected),
+                condition: Condition::version_is(conditions::SUBMISSION, expected),
             }])
         };
         match self.accept_submission(&intake, &mark).await {
@@ -450,9 +455,15 @@ impl Services {
         let current = self.reviewable(actor, id, expected).await?;
         let discarded = current.value.reviewed(DISCARDED, None, &actor.user, self.clock.now());
         let item = submission_item(&actor.tenant, &discarded, expected + 1)?;
-        match self.store.write(vec![WriteOp::Put { item, condition: Condition::VersionIs(expected) }]).await {
+        match self
+            .store
+            .write(vec![WriteOp::Put { item, condition: Condition::version_is(conditions::SUBMISSION, expected) }])
+            .await
+        {
             Ok(()) => Ok(Versioned { value: discarded, version: expected + 1 }),
-            Err(StoreError::ConditionFailed { .. }) => Err(ReviewSubmissionError::Stale { expected }),
+            Err(StoreError::ConditionFailed { name: conditions::SUBMISSION }) => {
+                Err(ReviewSubmissionError::Stale { expected })
+            }
             Err(e) => Err(e.into()),
         }
     }

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::assignment::Workload;
 use super::outbox::{OutboxOwner, effect_id};
-use super::{ListError, PageRequest, Services, list_page};
+use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::account::{Account, AccountFields, NewAccount};
 use crate::actor::Actor;
 use crate::case_type::Recipient;
@@ -77,8 +77,8 @@ pub(crate) type ExtraOps<'a> = dyn Fn(&PostOutcome) -> Result<Vec<WriteOp>, Stor
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum AcceptError {
     /// The condition of one of the caller's extra writes failed.
-    #[error("extra write {index} failed its condition")]
-    Extra { index: usize },
+    #[error("the caller's condition \"{name}\" failed")]
+    Extra { name: &'static str },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -205,7 +205,7 @@ impl Services {
         let event = HistoryEvent { id, at: self.clock.now(), actor: actor.user.clone(), case_version: version, kind };
         let item =
             Item::new(keys::lead_event(&actor.tenant, lead, id), super::cases::EVENT_ENTITY, 1, Item::body_of(&event)?);
-        Ok(WriteOp::Put { item, condition: Condition::NotExists })
+        Ok(WriteOp::Put { item, condition: Condition::not_exists(conditions::HISTORY_EVENT) })
     }
 
     fn contact_history_op(&self, actor: &Actor, contact: EntityId, kind: EventKind) -> Result<WriteOp, StoreError> {
@@ -214,7 +214,7 @@ impl Services {
         let key = Key::new(keys::contact(&actor.tenant, contact).pk, format!("{}{id}", keys::CASE_EVENT_PREFIX));
         Ok(WriteOp::Put {
             item: Item::new(key, super::cases::EVENT_ENTITY, 1, Item::body_of(&event)?),
-            condition: Condition::NotExists,
+            condition: Condition::not_exists(conditions::HISTORY_EVENT),
         })
     }
 
@@ -277,7 +277,10 @@ impl Services {
                         ),
                     };
                     // The claim must still be there when the activity lands.
-                    let ops = vec![WriteOp::Check { key: claim, condition: Condition::Exists }, activity];
+                    let ops = vec![
+                        WriteOp::Check { key: claim, condition: Condition::exists(conditions::CLAIM_HELD) },
+                        activity,
+                    ];
                     (outcome, ops, Vec::new(), None)
                 }
                 None => {
@@ -287,7 +290,7 @@ impl Services {
                 }
             };
             let extra_ops = extra(&outcome)?;
-            let extra_count = extra_ops.len();
+            let extra_names: Vec<&str> = extra_ops.iter().map(|op| op.condition().name).collect();
             let mut batch = extra_ops;
             batch.append(&mut ops);
             match self.store.write(batch).await {
@@ -297,8 +300,8 @@ impl Services {
                     }
                     return Ok(outcome);
                 }
-                Err(StoreError::ConditionFailed { index }) if index < extra_count => {
-                    return Err(AcceptError::Extra { index });
+                Err(StoreError::ConditionFailed { name }) if extra_names.contains(&name) => {
+                    return Err(AcceptError::Extra { name });
                 }
                 // A claim appeared or vanished meanwhile: look again.
                 Err(StoreError::ConditionFailed { .. }) => continue,
@@ -333,7 +336,10 @@ impl Services {
             updated_at: now,
             updated_by: intake.actor.user.clone(),
         };
-        let mut ops = vec![WriteOp::Put { item: lead_item(tenant, &lead, 1)?, condition: Condition::NotExists }];
+        let mut ops = vec![WriteOp::Put {
+            item: lead_item(tenant, &lead, 1)?,
+            condition: Condition::not_exists(conditions::LEAD),
+        }];
         ops.extend(self.claim_ops(tenant, &lead)?);
         ops.push(self.lead_history_op(&intake.actor, lead.id, 1, EventKind::Created { state: "new".into() })?);
         ops.push(self.lead_history_op(&intake.actor, lead.id, 1, submitted)?);
@@ -367,11 +373,11 @@ impl Services {
         let mut ops = Vec::new();
         if let Some(email) = &lead.fields.email {
             let item = claim_item(keys::lead_email(tenant, email), ClaimOwner::Lead(lead.id))?;
-            ops.push(WriteOp::Put { item, condition: Condition::NotExists });
+            ops.push(WriteOp::Put { item, condition: Condition::not_exists(conditions::LEAD_EMAIL) });
         }
         if let Some(phone) = &lead.fields.phone {
             let item = claim_item(keys::lead_phone(tenant, phone), ClaimOwner::Lead(lead.id))?;
-            ops.push(WriteOp::Put { item, condition: Condition::NotExists });
+            ops.push(WriteOp::Put { item, condition: Condition::not_exists(conditions::LEAD_PHONE) });
         }
         Ok(ops)
     }
@@ -412,7 +418,10 @@ impl Services {
             updated_at: now,
             updated_by: actor.user.clone(),
         };
-        let mut ops = vec![WriteOp::Put { item: lead_item(&actor.tenant, &lead, 1)?, condition: Condition::NotExists }];
+        let mut ops = vec![WriteOp::Put {
+            item: lead_item(&actor.tenant, &lead, 1)?,
+            condition: Condition::not_exists(conditions::LEAD),
+        }];
         ops.extend(self.claim_ops(&actor.tenant, &lead)?);
         ops.push(self.lead_history_op(actor, lead.id, 1, EventKind::Created { state: "new".into() })?);
         if let Some(owner) = &lead.owner {
@@ -425,10 +434,12 @@ impl Services {
         }
         match self.store.write(ops).await {
             Ok(()) => Ok(Versioned { value: lead, version: 1 }),
-            Err(StoreError::ConditionFailed { .. }) => match self.existing_owner(&actor.tenant, &lead.fields).await? {
-                Some((owner, key)) => Err(duplicate(owner, &key, &actor.tenant, &lead.fields)),
-                None => Err(StoreError::Unavailable("a concurrent change; try again".into()).into()),
-            },
+            Err(StoreError::ConditionFailed { name: conditions::LEAD_EMAIL | conditions::LEAD_PHONE }) => {
+                match self.existing_owner(&actor.tenant, &lead.fields).await? {
+                    Some((owner, key)) => Err(duplicate(owner, &key, &actor.tenant, &lead.fields)),
+                    None => Err(StoreError::Unavailable("a concurrent change; try again".into()).into()),
+                }
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -561,29 +572,31 @@ impl Services {
         lead.updated_at = self.clock.now();
         lead.updated_by = actor.user.clone();
         let version = expected + 1;
-        let mut ops =
-            vec![WriteOp::Put { item: lead_item(tenant, &lead, version)?, condition: Condition::VersionIs(expected) }];
+        let mut ops = vec![WriteOp::Put {
+            item: lead_item(tenant, &lead, version)?,
+            condition: Condition::version_is(conditions::LEAD, expected),
+        }];
         let moves = [
             (
                 before.fields.email.as_deref(),
                 lead.fields.email.as_deref(),
                 keys::lead_email as fn(&TenantId, &str) -> Key,
+                conditions::LEAD_EMAIL,
             ),
-            (before.fields.phone.as_deref(), lead.fields.phone.as_deref(), keys::lead_phone),
+            (before.fields.phone.as_deref(), lead.fields.phone.as_deref(), keys::lead_phone, conditions::LEAD_PHONE),
         ];
-        let first_claim = ops.len();
-        for (old, new, key_of) in moves {
+        for (old, new, key_of, claim) in moves {
             if old == new {
                 continue;
             }
             if let Some(new) = new {
                 ops.push(WriteOp::Put {
                     item: claim_item(key_of(tenant, new), ClaimOwner::Lead(id))?,
-                    condition: Condition::NotExists,
+                    condition: Condition::not_exists(claim),
                 });
             }
             if let Some(old) = old {
-                ops.push(WriteOp::Delete { key: key_of(tenant, old), condition: Condition::Always });
+                ops.push(WriteOp::Delete { key: key_of(tenant, old), condition: Condition::ALWAYS });
             }
         }
         if lead.status != before.status {
@@ -610,8 +623,8 @@ impl Services {
         }
         match self.store.write(ops).await {
             Ok(()) => Ok(Versioned { value: lead, version }),
-            Err(StoreError::ConditionFailed { index: 0 }) => Err(UpdateLeadError::Stale { expected }),
-            Err(StoreError::ConditionFailed { index }) if index >= first_claim => {
+            Err(StoreError::ConditionFailed { name: conditions::LEAD }) => Err(UpdateLeadError::Stale { expected }),
+            Err(StoreError::ConditionFailed { name: conditions::LEAD_EMAIL | conditions::LEAD_PHONE }) => {
                 match self.existing_owner(tenant, &lead.fields).await? {
                     Some((owner, key)) => Err(match duplicate(owner, &key, tenant, &lead.fields) {
                         CreateLeadError::Duplicate { field, lead_id, contact_id } => {
@@ -659,7 +672,7 @@ impl Services {
                 };
                 ops.push(WriteOp::Check {
                     key: keys::account(tenant, account_id),
-                    condition: Condition::VersionIs(existing.version),
+                    condition: Condition::version_is(conditions::ACCOUNT, existing.version),
                 });
                 existing
             }
@@ -685,7 +698,7 @@ impl Services {
                 let account = Account::create(self.new_id(), fields, &actor.user, now);
                 ops.push(WriteOp::Put {
                     item: super::accounts::account_item(actor, &account, 1)?,
-                    condition: Condition::NotExists,
+                    condition: Condition::not_exists(conditions::ACCOUNT),
                 });
                 Versioned { value: account, version: 1 }
             }
@@ -693,7 +706,6 @@ impl Services {
 
         // The contact: existing (its empty fields filled) or new (with its e-mail claim).
         let (first_name, last_name) = split_name(&lead.fields.name);
-        let contact_claim_index;
         let contact = match request.contact_id {
             Some(contact_id) => {
                 let existing = match self.load::<Contact>(&keys::contact(tenant, contact_id)).await? {
@@ -704,20 +716,18 @@ impl Services {
                 let mut merged = existing.value.clone();
                 merged.phone = merged.phone.or_else(|| lead.fields.phone.clone());
                 merged.account_id = merged.account_id.or(Some(account.value.id));
-                if merged.email.is_none() && lead.fields.email.is_some() {
+                let claims_email = merged.email.is_none() && lead.fields.email.is_some();
+                if claims_email {
                     merged.email = lead.fields.email.clone();
-                    contact_claim_index = Some(ops.len() + 1);
-                } else {
-                    contact_claim_index = None;
                 }
                 merged.updated_at = now;
                 merged.updated_by = actor.user.clone();
                 let version = existing.version + 1;
                 ops.push(WriteOp::Put {
                     item: super::contacts::contact_item(actor, &merged, version)?,
-                    condition: Condition::VersionIs(existing.version),
+                    condition: Condition::version_is(conditions::CONTACT, existing.version),
                 });
-                if contact_claim_index.is_some() {
+                if claims_email {
                     ops.push(super::contacts::email_claim_op(
                         actor,
                         merged.email.as_deref().unwrap_or_default(),
@@ -744,9 +754,8 @@ impl Services {
                 };
                 ops.push(WriteOp::Put {
                     item: super::contacts::contact_item(actor, &contact, 1)?,
-                    condition: Condition::NotExists,
+                    condition: Condition::not_exists(conditions::CONTACT),
                 });
-                contact_claim_index = contact.email.as_ref().map(|_| ops.len());
                 if let Some(email) = &contact.email {
                     ops.push(super::contacts::email_claim_op(actor, email, contact.id)?);
                 }
@@ -777,7 +786,7 @@ impl Services {
                     Item::body_of(&opportunity)?,
                 )
                 .with_index(Index::Gsi3, keys::opportunities_of_account(tenant, account.value.id, opportunity.id));
-                ops.push(WriteOp::Put { item, condition: Condition::NotExists });
+                ops.push(WriteOp::Put { item, condition: Condition::not_exists(conditions::OPPORTUNITY) });
                 Some(opportunity)
             }
             None => None,
@@ -796,22 +805,21 @@ impl Services {
         });
         converted.updated_at = now;
         converted.updated_by = actor.user.clone();
-        let lead_index = ops.len();
         ops.push(WriteOp::Put {
             item: lead_item(tenant, &converted, version)?,
-            condition: Condition::VersionIs(expected),
+            condition: Condition::version_is(conditions::LEAD, expected),
         });
         // Later posts with the lead's e-mail or phone now land on the contact.
-        for key in [
-            lead.fields.email.as_deref().map(|m| keys::lead_email(tenant, m)),
-            lead.fields.phone.as_deref().map(|p| keys::lead_phone(tenant, p)),
+        for (key, claim) in [
+            lead.fields.email.as_deref().map(|m| (keys::lead_email(tenant, m), conditions::LEAD_EMAIL)),
+            lead.fields.phone.as_deref().map(|p| (keys::lead_phone(tenant, p), conditions::LEAD_PHONE)),
         ]
         .into_iter()
         .flatten()
         {
             ops.push(WriteOp::Put {
                 item: claim_item(key, ClaimOwner::Contact(contact.value.id))?,
-                condition: Condition::Exists,
+                condition: Condition::exists(claim),
             });
         }
         let kind = EventKind::Converted {
@@ -826,10 +834,8 @@ impl Services {
             Ok(()) => {
                 Ok(ConvertedLead { lead: Versioned { value: converted, version }, account, contact, opportunity })
             }
-            Err(StoreError::ConditionFailed { index }) if index == lead_index => {
-                Err(ConvertLeadError::Stale { expected })
-            }
-            Err(StoreError::ConditionFailed { index }) if Some(index) == contact_claim_index => {
+            Err(StoreError::ConditionFailed { name: conditions::LEAD }) => Err(ConvertLeadError::Stale { expected }),
+            Err(StoreError::ConditionFailed { name: conditions::CONTACT_EMAIL }) => {
                 let email = lead.fields.email.as_deref().unwrap_or_default();
                 let existing = self.store.get(&keys::contact_email(tenant, email)).await?;
                 let existing = existing.and_then(|i| {

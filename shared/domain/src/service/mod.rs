@@ -7,6 +7,7 @@ pub mod assignment;
 pub mod case_types;
 pub mod cases;
 pub mod change;
+pub mod conditions;
 pub mod contacts;
 pub mod directory;
 pub mod documents;

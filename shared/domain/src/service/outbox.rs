@@ -6,7 +6,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::Services;
+use super::{Services, conditions};
 use crate::ids::{DocumentNumber, EntityId, TenantId};
 use crate::keys;
 use crate::ports::{Condition, EffectMessage, Index, Item, Query, StoreError, WriteOp};
@@ -68,7 +68,7 @@ impl Services {
         let at = self.clock.now().to_string();
         let item = Item::new(owner.entry(tenant, &message.effect_id), ENTITY, 1, Item::body_of(message)?)
             .with_index(Index::Gsi1, keys::outbox_listing(shard_of(&message.effect_id), &at, &message.effect_id));
-        Ok(WriteOp::Put { item, condition: Condition::NotExists })
+        Ok(WriteOp::Put { item, condition: Condition::not_exists(conditions::OUTBOX_ENTRY) })
     }
 
     /// Publishes committed effects now and clears their entries. Failures are left to the relay.
@@ -82,7 +82,7 @@ impl Services {
         }
         let deletes: Vec<WriteOp> = messages
             .iter()
-            .map(|m| WriteOp::Delete { key: owner.entry(tenant, &m.effect_id), condition: Condition::Always })
+            .map(|m| WriteOp::Delete { key: owner.entry(tenant, &m.effect_id), condition: Condition::ALWAYS })
             .collect();
         if let Err(error) = self.store.write(deletes).await {
             // Harmless: the relay publishes them again and the workers skip repeats.
@@ -108,7 +108,7 @@ impl Services {
                     let deletes: Vec<WriteOp> = page
                         .items
                         .iter()
-                        .map(|item| WriteOp::Delete { key: item.key.clone(), condition: Condition::Always })
+                        .map(|item| WriteOp::Delete { key: item.key.clone(), condition: Condition::ALWAYS })
                         .collect();
                     self.store.write(deletes).await?;
                     report.published += messages.len();

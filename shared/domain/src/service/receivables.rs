@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use super::change::ChangeSet;
 use super::outbox::{OutboxOwner, effect_id};
 use super::transitions::CaseSeed;
-use super::{ListError, PageRequest, Services, list_page, utc_stamp as stamp};
+use super::{ListError, PageRequest, Services, conditions, list_page, utc_stamp as stamp};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::case_type::Recipient;
 use crate::document::DocumentTemplate;
@@ -403,7 +403,7 @@ impl Services {
             1,
             Item::body_of(&event)?,
         );
-        Ok(WriteOp::Put { item, condition: Condition::NotExists })
+        Ok(WriteOp::Put { item, condition: Condition::not_exists(conditions::HISTORY_EVENT) })
     }
 
     async fn tenant_zone(&self, tenant: &TenantId) -> Result<String, StoreError> {
@@ -434,10 +434,12 @@ impl Services {
         self.check_task_types(&actor.tenant, &ladder, "").await?;
         let next = expected.map_or(1, |v| v + 1);
         let item = Item::new(keys::dunning_ladder(&actor.tenant), LADDER_ENTITY, next, Item::body_of(&ladder)?);
-        let condition = expected.map_or(Condition::NotExists, Condition::VersionIs);
+        let condition = Condition::version_or_new(conditions::DUNNING_LADDER, expected);
         match self.store.write(vec![WriteOp::Put { item, condition }]).await {
             Ok(()) => Ok(Versioned { value: ladder, version: next }),
-            Err(StoreError::ConditionFailed { .. }) => Err(CollectionsSettingsError::Stale { expected }),
+            Err(StoreError::ConditionFailed { name: conditions::DUNNING_LADDER }) => {
+                Err(CollectionsSettingsError::Stale { expected })
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -493,10 +495,12 @@ impl Services {
         let next = expected.map_or(1, |v| v + 1);
         let item =
             Item::new(keys::collections_profile(tenant, account), PROFILE_ENTITY, next, Item::body_of(&profile)?);
-        let condition = expected.map_or(Condition::NotExists, Condition::VersionIs);
+        let condition = Condition::version_or_new(conditions::COLLECTIONS_PROFILE, expected);
         match self.store.write(vec![WriteOp::Put { item, condition }]).await {
             Ok(()) => {}
-            Err(StoreError::ConditionFailed { .. }) => return Err(CollectionsSettingsError::Stale { expected }),
+            Err(StoreError::ConditionFailed { name: conditions::COLLECTIONS_PROFILE }) => {
+                return Err(CollectionsSettingsError::Stale { expected });
+            }
             Err(e) => return Err(e.into()),
         }
         // Re-arm what the account owes: a pause takes its invoices out of the due index, an
@@ -523,7 +527,7 @@ impl Services {
             self.arm_ops(actor, &invoice.value, context.state, profile, &mut ops).await?;
             ops.push(WriteOp::Check {
                 key: keys::invoice(&actor.tenant, number),
-                condition: Condition::VersionIs(invoice.version),
+                condition: Condition::version_is(conditions::INVOICE, invoice.version),
             });
             match self.store.write(ops).await {
                 Ok(()) => return Ok(()),
@@ -558,8 +562,8 @@ impl Services {
         let now = self.clock.now();
         let time_zone = self.tenant_zone(tenant).await?;
         let (condition, version) = match &previous {
-            Some((_, v)) => (Condition::VersionIs(*v), v + 1),
-            None => (Condition::NotExists, 1),
+            Some((_, v)) => (Condition::version_is(conditions::COLLECTIONS_STATE, *v), v + 1),
+            None => (Condition::not_exists(conditions::COLLECTIONS_STATE), 1),
         };
         let mut state = match previous {
             Some((state, _)) => state,
@@ -683,7 +687,7 @@ impl Services {
                     currency: invoice.currency.clone(),
                     due_on: invoice.due_on,
                 };
-                (invoice, 1, Condition::NotExists, Upserted::Created, event)
+                (invoice, 1, Condition::not_exists(conditions::INVOICE), Upserted::Created, event)
             }
             Some(current) => {
                 let before = &current.value;
@@ -713,7 +717,7 @@ impl Services {
                 errors.finish()?;
                 after.updated_at = now;
                 after.updated_by = actor.user.clone();
-                let condition = Condition::VersionIs(current.version);
+                let condition = Condition::version_is(conditions::INVOICE, current.version);
                 (after, current.version + 1, condition, Upserted::Updated, EventKind::Updated { changes })
             }
         };
@@ -898,10 +902,10 @@ impl Services {
             let event = movement.event(invoice.balance_minor());
             let version = current.version + 1;
             let mut ops = vec![
-                WriteOp::Put { item, condition: Condition::NotExists },
+                WriteOp::Put { item, condition: Condition::not_exists(conditions::MOVEMENT) },
                 WriteOp::Put {
                     item: invoice_item(tenant, &invoice, version)?,
-                    condition: Condition::VersionIs(current.version),
+                    condition: Condition::version_is(conditions::INVOICE, current.version),
                 },
                 self.invoice_history_op(actor, number, version, event)?,
             ];
@@ -947,14 +951,17 @@ impl Services {
         invoice.updated_by = actor.user.clone();
         let version = current.version + 1;
         let mut ops = vec![
-            WriteOp::Put { item: invoice_item(tenant, &invoice, version)?, condition: Condition::VersionIs(expected) },
+            WriteOp::Put {
+                item: invoice_item(tenant, &invoice, version)?,
+                condition: Condition::version_is(conditions::INVOICE, expected),
+            },
             self.invoice_history_op(actor, number, version, EventKind::WrittenOff { amount_minor, reason })?,
         ];
         let profile = self.collections_profile(tenant, invoice.account_id).await?.value;
         self.arm_ops(actor, &invoice, context.state, &profile, &mut ops).await?;
         match self.store.write(ops).await {
             Ok(()) => Ok(Versioned { value: invoice, version }),
-            Err(StoreError::ConditionFailed { .. }) => Err(InvoiceChangeError::Stale(expected)),
+            Err(StoreError::ConditionFailed { name: conditions::INVOICE }) => Err(InvoiceChangeError::Stale(expected)),
             Err(e) => Err(e.into()),
         }
     }
@@ -992,14 +999,17 @@ impl Services {
         invoice.updated_by = actor.user.clone();
         let version = current.version + 1;
         let mut ops = vec![
-            WriteOp::Put { item: invoice_item(tenant, &invoice, version)?, condition: Condition::VersionIs(expected) },
+            WriteOp::Put {
+                item: invoice_item(tenant, &invoice, version)?,
+                condition: Condition::version_is(conditions::INVOICE, expected),
+            },
             self.invoice_history_op(actor, number, version, EventKind::Updated { changes })?,
         ];
         let profile = self.collections_profile(tenant, invoice.account_id).await?.value;
         self.arm_ops(actor, &invoice, context.state, &profile, &mut ops).await?;
         match self.store.write(ops).await {
             Ok(()) => Ok(Versioned { value: invoice, version }),
-            Err(StoreError::ConditionFailed { .. }) => Err(InvoiceChangeError::Stale(expected)),
+            Err(StoreError::ConditionFailed { name: conditions::INVOICE }) => Err(InvoiceChangeError::Stale(expected)),
             Err(e) => Err(e.into()),
         }
     }
@@ -1132,7 +1142,7 @@ impl Services {
         }
         let body = Item::body_of(&json!({ "day": today.to_string(), "at": stamp(now) }))?;
         let item = Item::new(keys::invoice_sweep_watermark(), WATERMARK_ENTITY, 1, body);
-        self.store.write(vec![WriteOp::Put { item, condition: Condition::Always }]).await?;
+        self.store.write(vec![WriteOp::Put { item, condition: Condition::ALWAYS }]).await?;
         Ok(report)
     }
 
@@ -1254,7 +1264,7 @@ impl Services {
             .map(|day| send_instant(day, ladder.send_hour, &state.time_zone));
         change.ops.push(WriteOp::Put {
             item: state_item(&state, item.version + 1, now)?,
-            condition: Condition::VersionIs(item.version),
+            condition: Condition::version_is(conditions::COLLECTIONS_STATE, item.version),
         });
         match self.store.write(change.ops).await {
             Ok(()) => {

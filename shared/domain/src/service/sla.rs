@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::cases::case_item;
 use super::change::{ChangeSet, EffectSubject};
-use super::{ListError, PageRequest, Services, list_page, utc_stamp as stamp};
+use super::{ListError, PageRequest, Services, conditions, list_page, utc_stamp as stamp};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::calendar::{Calendar, CalendarDef, CalendarError};
 use crate::case::{Case, Priority};
@@ -154,7 +154,7 @@ impl Services {
         def.version = u32::try_from(next).unwrap_or(u32::MAX);
         let item = Item::new(keys::calendar(&actor.tenant, &def.key), CALENDAR_ENTITY, next, Item::body_of(&def)?)
             .with_index(Index::Gsi1, keys::calendars_listing(&actor.tenant, &def.key));
-        let condition = expected.map_or(Condition::NotExists, Condition::VersionIs);
+        let condition = Condition::version_or_new(conditions::SLA_CALENDAR, expected);
         match self.store.write(vec![WriteOp::Put { item, condition }]).await {
             Ok(()) => Ok(def),
             Err(StoreError::ConditionFailed { .. }) => Err(DefineSlaError::Stale { expected }),
@@ -202,7 +202,7 @@ impl Services {
         policy.version = u32::try_from(next).unwrap_or(u32::MAX);
         let item =
             Item::new(keys::sla_policy(&actor.tenant, &policy.case_type), POLICY_ENTITY, next, Item::body_of(&policy)?);
-        let condition = expected.map_or(Condition::NotExists, Condition::VersionIs);
+        let condition = Condition::version_or_new(conditions::SLA_POLICY, expected);
         match self.store.write(vec![WriteOp::Put { item, condition }]).await {
             Ok(()) => Ok(policy),
             Err(StoreError::ConditionFailed { .. }) => Err(DefineSlaError::Stale { expected }),
@@ -351,7 +351,7 @@ impl Services {
             let key = keys::sla_entry(tenant, case.id, kind.as_str());
             let current = existing.items.iter().find(|i| i.key == key);
             let previous: Option<SlaEntry> = current.map(Item::parse_body).transpose()?;
-            let condition = current.map_or(Condition::NotExists, |i| Condition::VersionIs(i.version));
+            let condition = Condition::version_or_new(conditions::SLA_CLOCK, current.map(|i| i.version));
             let version = current.map_or(1, |i| i.version + 1);
             let report = new.iter().find(|c| c.clock == kind);
             match report {
@@ -445,7 +445,7 @@ impl Services {
         }
         let body = Item::body_of(&json!({ "bucket": bucket(now), "at": stamp(now) }))?;
         let item = Item::new(keys::sla_watermark(), WATERMARK_ENTITY, 1, body);
-        self.store.write(vec![WriteOp::Put { item, condition: Condition::Always }]).await?;
+        self.store.write(vec![WriteOp::Put { item, condition: Condition::ALWAYS }]).await?;
         Ok(report)
     }
 
@@ -471,7 +471,7 @@ impl Services {
         entry.applied += 1;
         change.ops.push(WriteOp::Put {
             item: entry_item(&entry, item.version + 1, now)?,
-            condition: Condition::VersionIs(item.version),
+            condition: Condition::version_is(conditions::SLA_CLOCK, item.version),
         });
         let clock = match &entry.state {
             Some(state) => format!("{}:{state}", entry.clock.as_str()),
@@ -506,7 +506,7 @@ impl Services {
             case.updated_at = now;
             change.ops.push(WriteOp::Put {
                 item: case_item(&actor, &case, change.version)?,
-                condition: Condition::VersionIs(current.version),
+                condition: Condition::version_is(conditions::CASE, current.version),
             });
             if case.owner != previous {
                 self.assign_ops(&actor, &case, previous, Some("sla-escalation".into()), &mut change)?;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Services;
+use super::{Services, conditions};
 use crate::ids::TenantId;
 use crate::keys;
 use crate::ports::{Item, StoreError};
@@ -41,7 +41,7 @@ impl Services {
     /// Creates the tenant record; `false` if it already existed (nothing changed).
     pub async fn create_tenant(&self, tenant: &Tenant) -> Result<bool, StoreError> {
         let item = Item::new(keys::tenant(&tenant.id), ENTITY, 1, Item::body_of(tenant)?);
-        match self.store.put_new(item).await {
+        match self.store.put_new(item, conditions::TENANT).await {
             Ok(()) => Ok(true),
             Err(StoreError::ConditionFailed { .. }) => Ok(false),
             Err(e) => Err(e),

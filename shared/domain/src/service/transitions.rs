@@ -3,12 +3,12 @@
 //! events, its outbox entries and any follow-up case in one atomic write; the effects are
 //! published after the write commits.
 
-use super::Services;
 use super::assignment::Workload;
 use super::case_types::with_definition_version;
 use super::cases::case_item;
 use super::change::{ChangeSet, EffectSubject, history_put};
 use super::outbox::OutboxOwner;
+use super::{Services, conditions};
 use crate::actor::Actor;
 use crate::case::Case;
 use crate::case_type::{CaseType, Effect};
@@ -121,9 +121,10 @@ impl Services {
             version,
             context: serde_json::Value::Null,
         };
-        change
-            .ops
-            .push(WriteOp::Put { item: case_item(actor, &case, version)?, condition: Condition::VersionIs(expected) });
+        change.ops.push(WriteOp::Put {
+            item: case_item(actor, &case, version)?,
+            condition: Condition::version_is(conditions::CASE, expected),
+        });
         let transitioned = HistoryEvent {
             id: transition_id,
             at: now,
@@ -157,7 +158,9 @@ impl Services {
         }
         match self.store.write(change.ops).await {
             Ok(()) => {}
-            Err(StoreError::ConditionFailed { index: 0 }) => return Err(TransitionCaseError::Stale { expected }),
+            Err(StoreError::ConditionFailed { name: conditions::CASE }) => {
+                return Err(TransitionCaseError::Stale { expected });
+            }
             Err(e) => return Err(e.into()),
         }
         self.publish_committed(tenant, OutboxOwner::Case(id), &change.messages).await;
@@ -238,7 +241,10 @@ impl Services {
             closed_at: None,
             last_step: None,
         };
-        change.ops.push(WriteOp::Put { item: case_item(actor, &case, 1)?, condition: Condition::NotExists });
+        change.ops.push(WriteOp::Put {
+            item: case_item(actor, &case, 1)?,
+            condition: Condition::not_exists(conditions::FOLLOW_UP_CASE),
+        });
         change.ops.push(self.history_op(
             actor,
             case.id,

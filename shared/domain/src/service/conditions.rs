@@ -1,0 +1,57 @@
+//! The names of the write conditions. A use case that turns a failed condition into its own
+//! error ("stale version", "e-mail taken") matches on these names, never on a write's position
+//! in its batch, so reordering a batch cannot change which error the user gets.
+
+/// An account's version (update, archive).
+pub const ACCOUNT: &str = "account";
+/// A contact's version, or its absence when it is created.
+pub const CONTACT: &str = "contact";
+/// The claim that makes a contact's e-mail unique within the tenant.
+pub const CONTACT_EMAIL: &str = "contact e-mail";
+/// A case's version, or its absence when it is created.
+pub const CASE: &str = "case";
+/// The case a transition opens as its follow-up.
+pub const FOLLOW_UP_CASE: &str = "follow-up case";
+/// A case type's head version and its immutable snapshots.
+pub const CASE_TYPE: &str = "case type";
+pub const CASE_TYPE_SNAPSHOT: &str = "case type snapshot";
+/// A history event: new ids never collide, so it only fails on a corrupt id source.
+pub const HISTORY_EVENT: &str = "history event";
+/// An effect's outbox entry, written with the change that caused it.
+pub const OUTBOX_ENTRY: &str = "outbox entry";
+/// A lead's version, or its absence when it is created.
+pub const LEAD: &str = "lead";
+/// The claims that make a lead's e-mail and phone unique within the tenant.
+pub const LEAD_EMAIL: &str = "lead e-mail";
+pub const LEAD_PHONE: &str = "lead phone";
+/// The e-mail or phone claim a form post attaches to: it must still exist when the post lands.
+pub const CLAIM_HELD: &str = "claim held";
+/// The opportunity lead conversion creates.
+pub const OPPORTUNITY: &str = "opportunity";
+/// A form definition's version.
+pub const FORM: &str = "form";
+/// A form post's idempotency record.
+pub const FORM_POST: &str = "form post";
+/// A quarantined or reviewed submission.
+pub const SUBMISSION: &str = "submission";
+/// A document record and its version.
+pub const DOCUMENT: &str = "document";
+/// An SLA policy or calendar version, and a case's SLA clock.
+pub const SLA_POLICY: &str = "SLA policy";
+pub const SLA_CALENDAR: &str = "SLA calendar";
+pub const SLA_CLOCK: &str = "SLA clock";
+/// An invoice's version, or its absence when it is created.
+pub const INVOICE: &str = "invoice";
+/// A payment or credit note applied to an invoice; its key is the client's idempotency key.
+pub const MOVEMENT: &str = "movement";
+/// A tenant's dunning ladder and an account's collections profile.
+pub const DUNNING_LADDER: &str = "dunning ladder";
+pub const COLLECTIONS_PROFILE: &str = "collections profile";
+/// An invoice's collections state (the step it is on and its due step).
+pub const COLLECTIONS_STATE: &str = "collections state";
+/// The claim that lets one worker act on an effect delivered twice.
+pub const EFFECT_CLAIM: &str = "effect claim";
+/// A tenant record.
+pub const TENANT: &str = "tenant";
+/// A comment on a case.
+pub const COMMENT: &str = "comment";

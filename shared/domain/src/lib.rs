@@ -25,6 +25,7 @@ pub mod lead;
 pub mod money;
 pub mod ports;
 pub mod receivables;
+pub mod records;
 pub mod service;
 pub mod sla;
 pub mod templates;

@@ -107,7 +107,7 @@ impl Item {
         }
     }
 
-    /// Reads the body back as `T`.
+    /// Reads the body back as `T`, as it is (stored records are read with `records::read`).
     pub fn parse_body<T: for<'de> Deserialize<'de>>(&self) -> Result<T, StoreError> {
         serde_json::from_value(Value::Object(self.body.clone())).map_err(|e| StoreError::Corrupt {
             pk: self.key.pk.clone(),

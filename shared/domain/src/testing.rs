@@ -70,6 +70,11 @@ impl MemoryStore {
         Self::default()
     }
 
+    /// Every stored item, in key order (for tests that inspect what a scenario wrote).
+    pub fn items(&self) -> Vec<Item> {
+        self.tables().items.values().cloned().collect()
+    }
+
     fn tables(&self) -> std::sync::MutexGuard<'_, Tables> {
         self.tables.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }

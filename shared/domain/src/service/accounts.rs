@@ -6,6 +6,7 @@ use crate::actor::{Actor, Forbidden, Role};
 use crate::ids::EntityId;
 use crate::keys;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
+use crate::records;
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
@@ -64,7 +65,7 @@ pub struct AccountFilter {
 }
 
 pub(super) fn account_item(actor: &Actor, account: &Account, version: u64) -> Result<Item, StoreError> {
-    Ok(Item::new(keys::account(&actor.tenant, account.id), ENTITY, version, Item::body_of(account)?)
+    Ok(Item::new(keys::account(&actor.tenant, account.id), ENTITY, version, records::body(account)?)
         .with_index(Index::Gsi1, keys::accounts_by_name(&actor.tenant, &account.name, account.id)))
 }
 

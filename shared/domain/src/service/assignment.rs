@@ -10,6 +10,7 @@ use crate::history::EventKind;
 use crate::ids::{TenantId, UserId};
 use crate::keys;
 use crate::ports::{Index, Query, StoreError};
+use crate::records;
 
 /// The e-mail an assignee receives.
 pub const ASSIGNED_TEMPLATE: &str = "case_assigned";
@@ -65,8 +66,8 @@ impl Services {
         };
         let is_open = |item: &crate::ports::Item| -> Result<bool, StoreError> {
             Ok(match workload {
-                Workload::Cases => !item.parse_body::<Case>()?.state_class.is_closed(),
-                Workload::Leads => item.parse_body::<crate::lead::Lead>()?.status.is_open(),
+                Workload::Cases => !records::read::<Case>(item)?.state_class.is_closed(),
+                Workload::Leads => records::read::<crate::lead::Lead>(item)?.status.is_open(),
             })
         };
         let mut query = Query::index(Index::Gsi2, partition).limit(200);

@@ -8,6 +8,7 @@ use crate::case_type::Effect;
 use crate::ids::{CaseTypeKey, TenantId};
 use crate::keys;
 use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
+use crate::records;
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
@@ -61,7 +62,7 @@ impl Services {
         let next = expected.map_or(1, |v| v + 1);
         definition.version = u32::try_from(next).map_err(|_| StoreError::InvalidRequest("too many versions".into()))?;
         definition.validate()?;
-        let body = Item::body_of(&definition)?;
+        let body = records::body(&definition)?;
         let head = Item::new(keys::case_type(tenant, &definition.key), ENTITY, next, body.clone())
             .with_index(Index::Gsi1, keys::case_types_listing(tenant, &definition.key));
         let snapshot =

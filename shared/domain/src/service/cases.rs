@@ -14,6 +14,7 @@ use crate::history::{COMMENT_MAX, Comment, EventKind, HistoryEvent, NewComment};
 use crate::ids::{CaseTypeKey, EntityId, UserId};
 use crate::keys;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
+use crate::records;
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
@@ -112,7 +113,7 @@ impl CaseFilter {
 /// active cases are also listed under their owner and their account.
 pub(crate) fn case_item(actor: &Actor, case: &Case, version: u64) -> Result<Item, StoreError> {
     let tenant = &actor.tenant;
-    let mut item = Item::new(keys::case(tenant, case.id), ENTITY, version, Item::body_of(case)?)
+    let mut item = Item::new(keys::case(tenant, case.id), ENTITY, version, records::body(case)?)
         .with_index(Index::Gsi1, keys::cases_listing(tenant, case.archived, case.id));
     if !case.archived {
         if let Some(owner) = &case.owner {
@@ -444,7 +445,7 @@ impl Services {
             keys::case_comment(&actor.tenant, case_id, comment.id),
             COMMENT_ENTITY,
             1,
-            Item::body_of(&comment)?,
+            records::body(&comment)?,
         );
         let commented = HistoryEvent {
             id: self.new_id(),

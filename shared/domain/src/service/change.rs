@@ -12,6 +12,7 @@ use crate::history::{EventKind, HistoryEvent};
 use crate::ids::{EntityId, TenantId, UserId};
 use crate::keys;
 use crate::ports::{Condition, Item, StoreError, WriteOp};
+use crate::records;
 
 /// The entity of case (and lead) history events.
 pub const EVENT_ENTITY: &str = "CaseEvent";
@@ -51,7 +52,7 @@ pub(crate) struct ChangeSet {
 
 /// The write of one history event.
 pub(crate) fn history_put(tenant: &TenantId, case: EntityId, event: &HistoryEvent) -> Result<WriteOp, StoreError> {
-    let item = Item::new(keys::case_event(tenant, case, event.id), EVENT_ENTITY, 1, Item::body_of(event)?);
+    let item = Item::new(keys::case_event(tenant, case, event.id), EVENT_ENTITY, 1, records::body(event)?);
     Ok(WriteOp::Put { item, condition: Condition::not_exists(conditions::HISTORY_EVENT) })
 }
 
@@ -65,7 +66,7 @@ impl Services {
         kind: EventKind,
     ) -> Result<WriteOp, StoreError> {
         let event = HistoryEvent { id, at: self.clock.now(), actor: actor.user.clone(), case_version, kind };
-        let item = Item::new(keys::case_event(&actor.tenant, case, id), EVENT_ENTITY, 1, Item::body_of(&event)?);
+        let item = Item::new(keys::case_event(&actor.tenant, case, id), EVENT_ENTITY, 1, records::body(&event)?);
         Ok(WriteOp::Put { item, condition: Condition::not_exists(conditions::HISTORY_EVENT) })
     }
 

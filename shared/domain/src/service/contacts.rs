@@ -10,6 +10,7 @@ use crate::contact::{Contact, ContactFields, ContactPatch, NewContact};
 use crate::ids::EntityId;
 use crate::keys;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
+use crate::records;
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
@@ -19,8 +20,8 @@ pub const EMAIL_CLAIM_ENTITY: &str = "ContactEmail";
 /// The body of a contact e-mail uniqueness item.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct EmailClaim {
-    contact_id: EntityId,
+pub(crate) struct EmailClaim {
+    pub(crate) contact_id: EntityId,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +86,7 @@ pub struct ContactFilter {
 pub(super) fn contact_item(actor: &Actor, contact: &Contact, version: u64) -> Result<Item, StoreError> {
     let tenant = &actor.tenant;
     let last = contact.last_name.as_deref().unwrap_or_default();
-    let mut item = Item::new(keys::contact(tenant, contact.id), ENTITY, version, Item::body_of(contact)?)
+    let mut item = Item::new(keys::contact(tenant, contact.id), ENTITY, version, records::body(contact)?)
         .with_index(Index::Gsi1, keys::contacts_by_name(tenant, last, &contact.first_name, contact.id));
     if let Some(account) = contact.account_id {
         item = item.with_index(Index::Gsi2, keys::contacts_of_account(tenant, account, contact.id));
@@ -102,7 +103,7 @@ pub(super) fn email_claim_op(actor: &Actor, email: &str, contact: EntityId) -> R
 }
 
 fn email_claim(actor: &Actor, email: &str, contact: EntityId) -> Result<Item, StoreError> {
-    let body = Item::body_of(&EmailClaim { contact_id: contact })?;
+    let body = records::body(&EmailClaim { contact_id: contact })?;
     Ok(Item::new(keys::contact_email(&actor.tenant, email), EMAIL_CLAIM_ENTITY, 1, body))
 }
 
@@ -121,9 +122,9 @@ impl Services {
         }
     }
 
-    async fn email_owner(&self, actor: &Actor, email: &str) -> Result<Option<EntityId>, StoreError> {
+    pub(super) async fn email_owner(&self, actor: &Actor, email: &str) -> Result<Option<EntityId>, StoreError> {
         let claim = self.store.get(&keys::contact_email(&actor.tenant, email)).await?;
-        claim.map(|item| item.parse_body::<EmailClaim>().map(|c| c.contact_id)).transpose()
+        claim.map(|item| records::read::<EmailClaim>(&item).map(|c| c.contact_id)).transpose()
     }
 
     pub async fn create_contact(

@@ -9,6 +9,7 @@ use crate::actor::{Actor, Forbidden, Role};
 use crate::ids::{TenantId, UserId};
 use crate::keys;
 use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
+use crate::records;
 use crate::user::{User, UserEntry};
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
@@ -29,6 +30,13 @@ pub const CLAIM_ENTITY: &str = "EffectClaim";
 /// Claims outlive any redelivery (SQS keeps messages 14 days at most).
 const CLAIM_RETENTION_SECONDS: i64 = 30 * 24 * 3600;
 
+/// An address that asked for no more marketing e-mail.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct OptOut {
+    pub(crate) email: String,
+    pub(crate) at: jiff::Timestamp,
+}
+
 /// The state of an effect's claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
@@ -42,7 +50,7 @@ pub enum Claim {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ClaimRecord {
+pub(crate) struct ClaimRecord {
     status: String,
     /// Epoch seconds when an in-progress lease lapses.
     lease_until: i64,
@@ -57,7 +65,7 @@ impl Services {
 
     /// Creates or replaces a directory entry.
     pub async fn put_user(&self, tenant: &TenantId, user: &User) -> Result<(), StoreError> {
-        let item = Item::new(keys::user(tenant, &user.id), USER_ENTITY, 1, Item::body_of(user)?)
+        let item = Item::new(keys::user(tenant, &user.id), USER_ENTITY, 1, records::body(user)?)
             .with_index(Index::Gsi1, keys::users_listing(tenant, &user.id));
         self.store.write(vec![WriteOp::Put { item, condition: Condition::ALWAYS }]).await
     }
@@ -86,7 +94,7 @@ impl Services {
     }
 
     pub async fn opt_out(&self, tenant: &TenantId, email: &str) -> Result<(), StoreError> {
-        let body = Item::body_of(&serde_json::json!({ "email": email, "at": self.clock.now() }))?;
+        let body = records::body(&OptOut { email: email.to_owned(), at: self.clock.now() })?;
         let item = Item::new(keys::opt_out(tenant, &email.to_lowercase()), OPT_OUT_ENTITY, 1, body);
         self.store.write(vec![WriteOp::Put { item, condition: Condition::ALWAYS }]).await
     }
@@ -109,7 +117,7 @@ impl Services {
         let record = |version| -> Result<Item, StoreError> {
             let body =
                 ClaimRecord { status: "in_progress".into(), lease_until: now + lease_seconds, outcome: Value::Null };
-            let mut item = Item::new(key.clone(), CLAIM_ENTITY, version, Item::body_of(&body)?);
+            let mut item = Item::new(key.clone(), CLAIM_ENTITY, version, records::body(&body)?);
             item.ttl = Some(now + CLAIM_RETENTION_SECONDS);
             Ok(item)
         };
@@ -119,7 +127,7 @@ impl Services {
             Err(e) => return Err(e),
         }
         let Some(existing) = self.store.get(&key).await? else { return Ok(Claim::Busy) };
-        let current: ClaimRecord = existing.parse_body()?;
+        let current: ClaimRecord = records::read(&existing)?;
         if current.status == "completed" {
             return Ok(Claim::Completed);
         }
@@ -152,7 +160,7 @@ impl Services {
         let now = self.clock.now().as_second();
         let body = ClaimRecord { status: "completed".into(), lease_until: now, outcome };
         let mut item =
-            Item::new(keys::effect_claim(tenant, effect_id), CLAIM_ENTITY, version + 1, Item::body_of(&body)?);
+            Item::new(keys::effect_claim(tenant, effect_id), CLAIM_ENTITY, version + 1, records::body(&body)?);
         item.ttl = Some(now + CLAIM_RETENTION_SECONDS);
         self.store
             .write(vec![WriteOp::Put { item, condition: Condition::version_is(conditions::EFFECT_CLAIM, version) }])

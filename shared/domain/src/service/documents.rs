@@ -26,6 +26,7 @@ use crate::history::EventKind;
 use crate::ids::{EntityId, TenantId};
 use crate::keys;
 use crate::ports::{BlobError, BlobStore, Condition, Item, Query, SortKeyRange, StoreError, WriteOp};
+use crate::records;
 use crate::templates::DOCUMENT_READY;
 use crate::validation::ValidationErrors;
 
@@ -136,7 +137,7 @@ pub fn fields_to_render(job: &DocumentJob, template: DocumentTemplate, case: &Ca
 }
 
 fn document_item(tenant: &TenantId, document: &Document, version: u64) -> Result<Item, StoreError> {
-    Ok(Item::new(keys::case_document(tenant, document.case_id, document.id), ENTITY, version, Item::body_of(document)?))
+    Ok(Item::new(keys::case_document(tenant, document.case_id, document.id), ENTITY, version, records::body(document)?))
 }
 
 impl Services {

@@ -22,6 +22,7 @@ use crate::keys;
 use crate::lead::form_body::Fields;
 use crate::lead::{Attribution, LeadFields};
 use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
+use crate::records;
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
@@ -54,7 +55,7 @@ pub struct PostReceipt {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PostRecord {
+pub(crate) struct PostRecord {
     outcome: PostOutcome,
     #[serde(default)]
     redirect: Option<String>,
@@ -146,7 +147,7 @@ pub enum ReviewSubmissionError {
 }
 
 fn submission_item(actor_tenant: &TenantId, submission: &Submission, version: u64) -> Result<Item, StoreError> {
-    Ok(Item::new(keys::submission(actor_tenant, submission.id), SUBMISSION_ENTITY, version, Item::body_of(submission)?)
+    Ok(Item::new(keys::submission(actor_tenant, submission.id), SUBMISSION_ENTITY, version, records::body(submission)?)
         .with_index(Index::Gsi1, keys::submissions_listing(actor_tenant, &submission.status, submission.id)))
 }
 
@@ -194,7 +195,7 @@ impl Services {
             (_, Some(v)) => return Err(PutFormError::Stale { expected: v }),
         };
         let stored = StoredForm { id: id.clone(), definition, signing_key, updated_at: self.clock.now() };
-        let item = Item::new(keys::form(tenant, &id), FORM_ENTITY, version, Item::body_of(&stored)?)
+        let item = Item::new(keys::form(tenant, &id), FORM_ENTITY, version, records::body(&stored)?)
             .with_index(Index::Gsi1, keys::forms_listing(tenant, &id));
         match self.store.write(vec![WriteOp::Put { item, condition }]).await {
             Ok(()) => {}
@@ -297,7 +298,7 @@ impl Services {
         if let Some(key) = &idempotency
             && let Some(record) = self.store.get(key).await?
         {
-            let record: PostRecord = record.parse_body()?;
+            let record: PostRecord = records::read(&record)?;
             return Ok(PostReceipt { outcome: record.outcome, redirect: record.redirect, replayed: true });
         }
 
@@ -322,7 +323,7 @@ impl Services {
         let submission_id = self.new_id();
         let record_op = |outcome: &PostOutcome| -> Result<Option<WriteOp>, StoreError> {
             let Some(key) = &idempotency else { return Ok(None) };
-            let body = Item::body_of(&PostRecord { outcome: outcome.clone(), redirect: redirect.clone() })?;
+            let body = records::body(&PostRecord { outcome: outcome.clone(), redirect: redirect.clone() })?;
             let mut item = Item::new(key.clone(), POST_ENTITY, 1, body);
             item.ttl = Some(now.as_second() + IDEMPOTENCY_SECONDS);
             Ok(Some(WriteOp::Put { item, condition: Condition::not_exists(conditions::FORM_POST) }))
@@ -385,7 +386,7 @@ impl Services {
         let key = key.ok_or_else(|| StoreError::Unavailable("lost an idempotency race without a key".into()))?;
         let item =
             self.store.get(key).await?.ok_or_else(|| StoreError::Unavailable("idempotency record vanished".into()))?;
-        let record: PostRecord = item.parse_body()?;
+        let record: PostRecord = records::read(&item)?;
         Ok(PostReceipt { outcome: record.outcome, redirect: record.redirect, replayed: true })
     }
 

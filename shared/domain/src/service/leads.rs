@@ -10,7 +10,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::assignment::Workload;
 use super::outbox::{OutboxOwner, effect_id};
@@ -29,6 +28,7 @@ use crate::lead::{
     Opportunity, RawLead, check_country,
 };
 use crate::ports::{Condition, Index, Item, Key, Query, SortKeyRange, StoreError, WriteOp};
+use crate::records;
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
@@ -37,6 +37,12 @@ pub const CLAIM_ENTITY: &str = "LeadClaim";
 pub const OPPORTUNITY_ENTITY: &str = "Opportunity";
 /// How often intake retries after losing a race for a claim.
 const INTAKE_ATTEMPTS: usize = 4;
+
+/// The body of a lead e-mail or phone uniqueness item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct LeadClaim {
+    owner: ClaimOwner,
+}
 
 /// Who owns a lead e-mail or phone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,7 +173,7 @@ pub struct LeadFilter {
 }
 
 fn lead_item(tenant: &TenantId, lead: &Lead, version: u64) -> Result<Item, StoreError> {
-    let mut item = Item::new(keys::lead(tenant, lead.id), ENTITY, version, Item::body_of(lead)?)
+    let mut item = Item::new(keys::lead(tenant, lead.id), ENTITY, version, records::body(lead)?)
         .with_index(Index::Gsi1, keys::leads_listing(tenant, lead.id));
     if let Some(owner) = &lead.owner {
         item = item.with_index(Index::Gsi2, keys::leads_of_owner(tenant, owner, lead.id));
@@ -176,15 +182,11 @@ fn lead_item(tenant: &TenantId, lead: &Lead, version: u64) -> Result<Item, Store
 }
 
 fn claim_item(key: Key, owner: ClaimOwner) -> Result<Item, StoreError> {
-    Ok(Item::new(key, CLAIM_ENTITY, 1, Item::body_of(&json!({ "owner": owner }))?))
+    Ok(Item::new(key, CLAIM_ENTITY, 1, records::body(&LeadClaim { owner })?))
 }
 
 fn claim_owner(item: &Item) -> Result<ClaimOwner, StoreError> {
-    #[derive(Deserialize)]
-    struct Body {
-        owner: ClaimOwner,
-    }
-    item.parse_body::<Body>().map(|b| b.owner)
+    records::read::<LeadClaim>(item).map(|b| b.owner)
 }
 
 /// The smallest id of an instant (for creation-time ranges over ULID-sorted keys).
@@ -204,7 +206,7 @@ impl Services {
         let id = self.new_id();
         let event = HistoryEvent { id, at: self.clock.now(), actor: actor.user.clone(), case_version: version, kind };
         let item =
-            Item::new(keys::lead_event(&actor.tenant, lead, id), super::cases::EVENT_ENTITY, 1, Item::body_of(&event)?);
+            Item::new(keys::lead_event(&actor.tenant, lead, id), super::cases::EVENT_ENTITY, 1, records::body(&event)?);
         Ok(WriteOp::Put { item, condition: Condition::not_exists(conditions::HISTORY_EVENT) })
     }
 
@@ -213,7 +215,7 @@ impl Services {
         let event = HistoryEvent { id, at: self.clock.now(), actor: actor.user.clone(), case_version: 0, kind };
         let key = Key::new(keys::contact(&actor.tenant, contact).pk, format!("{}{id}", keys::CASE_EVENT_PREFIX));
         Ok(WriteOp::Put {
-            item: Item::new(key, super::cases::EVENT_ENTITY, 1, Item::body_of(&event)?),
+            item: Item::new(key, super::cases::EVENT_ENTITY, 1, records::body(&event)?),
             condition: Condition::not_exists(conditions::HISTORY_EVENT),
         })
     }
@@ -239,10 +241,8 @@ impl Services {
         if let Some(email) = &fields.email {
             let key = keys::contact_email(tenant, email);
             if let Some(item) = self.store.get(&key).await? {
-                let id = item.body.get("contactId").and_then(|v| v.as_str()).and_then(|s| EntityId::parse(s).ok());
-                if let Some(id) = id {
-                    return Ok(Some((ClaimOwner::Contact(id), key)));
-                }
+                let claim: super::contacts::EmailClaim = records::read(&item)?;
+                return Ok(Some((ClaimOwner::Contact(claim.contact_id), key)));
             }
         }
         Ok(None)
@@ -783,7 +783,7 @@ impl Services {
                     keys::opportunity(tenant, opportunity.id),
                     OPPORTUNITY_ENTITY,
                     1,
-                    Item::body_of(&opportunity)?,
+                    records::body(&opportunity)?,
                 )
                 .with_index(Index::Gsi3, keys::opportunities_of_account(tenant, account.value.id, opportunity.id));
                 ops.push(WriteOp::Put { item, condition: Condition::not_exists(conditions::OPPORTUNITY) });
@@ -837,11 +837,7 @@ impl Services {
             Err(StoreError::ConditionFailed { name: conditions::LEAD }) => Err(ConvertLeadError::Stale { expected }),
             Err(StoreError::ConditionFailed { name: conditions::CONTACT_EMAIL }) => {
                 let email = lead.fields.email.as_deref().unwrap_or_default();
-                let existing = self.store.get(&keys::contact_email(tenant, email)).await?;
-                let existing = existing.and_then(|i| {
-                    i.body.get("contactId").and_then(|v| v.as_str()).and_then(|s| EntityId::parse(s).ok())
-                });
-                Err(ConvertLeadError::ContactEmailTaken { existing })
+                Err(ConvertLeadError::ContactEmailTaken { existing: self.email_owner(actor, email).await? })
             }
             Err(StoreError::ConditionFailed { .. }) => Err(ConvertLeadError::Conflict),
             Err(e) => Err(e.into()),

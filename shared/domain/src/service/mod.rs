@@ -18,6 +18,7 @@ pub mod receivables;
 pub mod reports;
 pub mod seed;
 pub mod sla;
+pub mod stored;
 pub mod tenants;
 pub mod transitions;
 
@@ -26,10 +27,9 @@ mod tests;
 
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
-
 use crate::ids::EntityId;
 use crate::ports::{Clock, CursorPosition, EffectQueue, IdGenerator, Index, Key, Query, Store, StoreError};
+use crate::records::{self, Stored};
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
@@ -66,12 +66,12 @@ impl Services {
 
     /// Every item `query` matches, page after page, read as `T` (small partitions: a case's
     /// history or documents, a tenant's active cases).
-    async fn read_all<T: DeserializeOwned>(&self, mut query: Query) -> Result<Vec<T>, StoreError> {
+    async fn read_all<T: Stored>(&self, mut query: Query) -> Result<Vec<T>, StoreError> {
         let mut values = Vec::new();
         loop {
             let page = self.store.query(&query).await?;
             for item in &page.items {
-                values.push(item.parse_body()?);
+                values.push(records::read(item)?);
             }
             match page.next_cursor {
                 Some(cursor) => query.cursor = Some(cursor),
@@ -84,9 +84,9 @@ impl Services {
         EntityId::from_ulid(self.ids.next_id())
     }
 
-    async fn load<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<Versioned<T>>, StoreError> {
+    async fn load<T: Stored>(&self, key: &Key) -> Result<Option<Versioned<T>>, StoreError> {
         match self.store.get(key).await? {
-            Some(item) => Ok(Some(Versioned { version: item.version, value: item.parse_body()? })),
+            Some(item) => Ok(Some(Versioned { version: item.version, value: records::read(&item)? })),
             None => Ok(None),
         }
     }
@@ -158,7 +158,7 @@ async fn list_page<T, F>(
     keep: F,
 ) -> Result<Page<Versioned<T>>, ListError>
 where
-    T: DeserializeOwned,
+    T: Stored,
     F: Fn(&T) -> bool,
 {
     let index: Option<Index> = query.index;
@@ -170,7 +170,7 @@ where
         let count = result.items.len();
         for (position, item) in result.items.into_iter().enumerate() {
             read += 1;
-            let value: T = item.parse_body()?;
+            let value: T = records::read(&item)?;
             if keep(&value) {
                 items.push(Versioned { version: item.version, value });
             }

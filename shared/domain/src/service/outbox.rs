@@ -10,6 +10,7 @@ use super::{Services, conditions};
 use crate::ids::{DocumentNumber, EntityId, TenantId};
 use crate::keys;
 use crate::ports::{Condition, EffectMessage, Index, Item, Query, StoreError, WriteOp};
+use crate::records;
 
 pub const ENTITY: &str = "OutboxEntry";
 /// Entries the relay moves per shard and run.
@@ -66,7 +67,7 @@ impl Services {
         message: &EffectMessage,
     ) -> Result<WriteOp, StoreError> {
         let at = self.clock.now().to_string();
-        let item = Item::new(owner.entry(tenant, &message.effect_id), ENTITY, 1, Item::body_of(message)?)
+        let item = Item::new(owner.entry(tenant, &message.effect_id), ENTITY, 1, records::body(message)?)
             .with_index(Index::Gsi1, keys::outbox_listing(shard_of(&message.effect_id), &at, &message.effect_id));
         Ok(WriteOp::Put { item, condition: Condition::not_exists(conditions::OUTBOX_ENTRY) })
     }
@@ -102,7 +103,7 @@ impl Services {
             if page.items.is_empty() {
                 continue;
             }
-            let messages: Vec<EffectMessage> = page.items.iter().map(Item::parse_body).collect::<Result<_, _>>()?;
+            let messages: Vec<EffectMessage> = page.items.iter().map(records::read).collect::<Result<_, _>>()?;
             match self.queue.publish(&messages).await {
                 Ok(()) => {
                     let deletes: Vec<WriteOp> = page

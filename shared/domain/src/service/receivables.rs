@@ -33,6 +33,7 @@ use crate::receivables::{
     AgingBucket, AgingTotals, CollectionsProfile, CreditNote, CreditNoteInput, DunningLadder, Invoice, InvoiceFields,
     InvoiceInput, InvoicePatch, InvoiceStatus, InvoiceView, Payment, PaymentInput, WriteOff, age, days_between,
 };
+use crate::records;
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
@@ -42,7 +43,14 @@ pub const CREDIT_NOTE_ENTITY: &str = "CreditNote";
 pub const DUNNING_ENTITY: &str = "DunningState";
 pub const LADDER_ENTITY: &str = "DunningLadder";
 pub const PROFILE_ENTITY: &str = "CollectionsProfile";
-const WATERMARK_ENTITY: &str = "Watermark";
+pub(crate) const WATERMARK_ENTITY: &str = "Watermark";
+
+/// How far the invoice sweep got: the last day it finished.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct InvoiceWatermark {
+    pub(crate) day: Date,
+    pub(crate) at: String,
+}
 /// How many days back a first sweep (no watermark yet) looks.
 const FIRST_SWEEP_DAYS: i64 = 2;
 /// Attempts of an invoice change that lost a race with another change of the same invoice.
@@ -209,7 +217,7 @@ pub enum AgingGroup {
 /// An invoice's progress along the dunning ladder; in the due index while armed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct DunningState {
+pub(crate) struct DunningState {
     tenant: TenantId,
     number: DocumentNumber,
     account_id: EntityId,
@@ -280,8 +288,8 @@ impl Movement<'_> {
     /// Whether the stored movement is this one (a replay).
     fn same_as(&self, stored: &Item) -> Result<bool, StoreError> {
         Ok(match self {
-            Self::Payment(_, input) => &stored.parse_body::<Payment>()?.input == *input,
-            Self::CreditNote(_, input) => &stored.parse_body::<CreditNote>()?.input == *input,
+            Self::Payment(_, input) => &records::read::<Payment>(stored)?.input == *input,
+            Self::CreditNote(_, input) => &records::read::<CreditNote>(stored)?.input == *input,
         })
     }
 
@@ -301,7 +309,7 @@ impl Movement<'_> {
                 let input = (*input).clone();
                 let payment =
                     Payment { id: (*id).clone(), invoice: number, currency, input, recorded_at: now, recorded_by: by };
-                Ok(Item::new(key, PAYMENT_ENTITY, 1, Item::body_of(&payment)?))
+                Ok(Item::new(key, PAYMENT_ENTITY, 1, records::body(&payment)?))
             }
             Self::CreditNote(id, input) => {
                 invoice.credited_minor += input.amount_minor;
@@ -314,7 +322,7 @@ impl Movement<'_> {
                     recorded_at: now,
                     recorded_by: by,
                 };
-                Ok(Item::new(key, CREDIT_NOTE_ENTITY, 1, Item::body_of(&note)?))
+                Ok(Item::new(key, CREDIT_NOTE_ENTITY, 1, records::body(&note)?))
             }
         }
     }
@@ -360,7 +368,7 @@ fn send_instant(day: Date, hour: u8, name: &str) -> Timestamp {
 
 fn invoice_item(tenant: &TenantId, invoice: &Invoice, version: u64) -> Result<Item, StoreError> {
     let due = invoice.due_on.to_string();
-    let mut item = Item::new(keys::invoice(tenant, &invoice.number), INVOICE_ENTITY, version, Item::body_of(invoice)?)
+    let mut item = Item::new(keys::invoice(tenant, &invoice.number), INVOICE_ENTITY, version, records::body(invoice)?)
         .with_index(Index::Gsi1, keys::invoices_listing(tenant, &due, &invoice.number))
         .with_index(Index::Gsi2, keys::invoices_of_account(tenant, invoice.account_id, &due, &invoice.number));
     if invoice.is_open() {
@@ -371,7 +379,7 @@ fn invoice_item(tenant: &TenantId, invoice: &Invoice, version: u64) -> Result<It
 
 fn state_item(state: &DunningState, version: u64, now: Timestamp) -> Result<Item, StoreError> {
     let mut item =
-        Item::new(keys::dunning_state(&state.tenant, &state.number), DUNNING_ENTITY, version, Item::body_of(state)?);
+        Item::new(keys::dunning_state(&state.tenant, &state.number), DUNNING_ENTITY, version, records::body(state)?);
     if let Some(at) = state.next_at {
         // An instant already past goes into today's bucket, which the sweep has not closed.
         let day = utc_day(at.max(now));
@@ -401,7 +409,7 @@ impl Services {
             keys::invoice_event(&actor.tenant, number, id),
             super::cases::EVENT_ENTITY,
             1,
-            Item::body_of(&event)?,
+            records::body(&event)?,
         );
         Ok(WriteOp::Put { item, condition: Condition::not_exists(conditions::HISTORY_EVENT) })
     }
@@ -433,7 +441,7 @@ impl Services {
         ladder.validate()?;
         self.check_task_types(&actor.tenant, &ladder, "").await?;
         let next = expected.map_or(1, |v| v + 1);
-        let item = Item::new(keys::dunning_ladder(&actor.tenant), LADDER_ENTITY, next, Item::body_of(&ladder)?);
+        let item = Item::new(keys::dunning_ladder(&actor.tenant), LADDER_ENTITY, next, records::body(&ladder)?);
         let condition = Condition::version_or_new(conditions::DUNNING_LADDER, expected);
         match self.store.write(vec![WriteOp::Put { item, condition }]).await {
             Ok(()) => Ok(Versioned { value: ladder, version: next }),
@@ -494,7 +502,7 @@ impl Services {
         }
         let next = expected.map_or(1, |v| v + 1);
         let item =
-            Item::new(keys::collections_profile(tenant, account), PROFILE_ENTITY, next, Item::body_of(&profile)?);
+            Item::new(keys::collections_profile(tenant, account), PROFILE_ENTITY, next, records::body(&profile)?);
         let condition = Condition::version_or_new(conditions::COLLECTIONS_PROFILE, expected);
         match self.store.write(vec![WriteOp::Put { item, condition }]).await {
             Ok(()) => {}
@@ -541,7 +549,7 @@ impl Services {
     async fn invoice_context(&self, tenant: &TenantId, number: &DocumentNumber) -> Result<InvoiceContext, StoreError> {
         let invoice = self.load::<Invoice>(&keys::invoice(tenant, number)).await?;
         let state = match self.store.get(&keys::dunning_state(tenant, number)).await? {
-            Some(item) => Some((item.parse_body::<DunningState>()?, item.version)),
+            Some(item) => Some((records::read::<DunningState>(&item)?, item.version)),
             None => None,
         };
         Ok(InvoiceContext { invoice, state })
@@ -1113,7 +1121,9 @@ impl Services {
             .store
             .get(&keys::invoice_sweep_watermark())
             .await?
-            .and_then(|item| item.body.get("day").and_then(Value::as_str).and_then(|d| d.parse().ok()));
+            .map(|item| records::read::<InvoiceWatermark>(&item))
+            .transpose()?
+            .map(|w| w.day);
         let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
         let mut day = watermark.unwrap_or_else(|| crate::receivables::add_days(today, -FIRST_SWEEP_DAYS));
         let upper = format!("{}~", stamp(now));
@@ -1140,7 +1150,7 @@ impl Services {
             }
             day = crate::receivables::add_days(day, 1);
         }
-        let body = Item::body_of(&json!({ "day": today.to_string(), "at": stamp(now) }))?;
+        let body = records::body(&InvoiceWatermark { day: today, at: stamp(now) })?;
         let item = Item::new(keys::invoice_sweep_watermark(), WATERMARK_ENTITY, 1, body);
         self.store.write(vec![WriteOp::Put { item, condition: Condition::ALWAYS }]).await?;
         Ok(report)
@@ -1154,7 +1164,7 @@ impl Services {
         ladders: &mut HashMap<TenantId, DunningLadder>,
         report: &mut InvoiceSweepReport,
     ) -> Result<(), StoreError> {
-        let mut state: DunningState = item.parse_body()?;
+        let mut state: DunningState = records::read(&item)?;
         let (Some(at), Some(due_on)) = (state.next_at, state.due_on) else { return Ok(()) };
         if at > now {
             return Ok(());

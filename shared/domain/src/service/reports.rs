@@ -18,6 +18,7 @@ use crate::ids::CaseTypeKey;
 use crate::keys;
 use crate::money::Money;
 use crate::ports::{Index, Query};
+use crate::records;
 
 /// One row of `GET /reports/cases-by-state`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -210,19 +211,12 @@ impl Period {
 impl Services {
     /// Whether any of a case's armed SLA clocks is past its deadline now.
     async fn is_late(&self, actor: &Actor, case: &Case, now: jiff::Timestamp) -> Result<bool, ListError> {
-        #[derive(serde::Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Armed {
-            due_at: jiff::Timestamp,
-            /// Empty while the clock is paused.
-            stages: Vec<serde_json::Value>,
-        }
         let query = Query::partition(keys::case_partition(&actor.tenant, case.id))
             .range(crate::ports::SortKeyRange::BeginsWith("SLA#".into()));
         let entries = self.store.query(&query).await?;
         for item in &entries.items {
-            let armed: Armed = item.parse_body()?;
-            if !armed.stages.is_empty() && armed.due_at <= now {
+            let armed: super::sla::SlaEntry = records::read(item)?;
+            if armed.is_overdue(now) {
                 return Ok(true);
             }
         }

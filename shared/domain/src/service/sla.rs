@@ -22,6 +22,7 @@ use crate::history::{EventKind, HistoryEvent};
 use crate::ids::{CaseTypeKey, EntityId, TenantId, UserId};
 use crate::keys;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
+use crate::records;
 use crate::sla::{ClockKind, ClockReport, ClockStatus, EscalationAction, SlaPolicy, Timeline, clocks};
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
@@ -29,7 +30,14 @@ use crate::{Page, Versioned};
 pub const CALENDAR_ENTITY: &str = "Calendar";
 pub const POLICY_ENTITY: &str = "SlaPolicy";
 pub const ENTRY_ENTITY: &str = "SlaClock";
-const WATERMARK_ENTITY: &str = "Watermark";
+pub(crate) const WATERMARK_ENTITY: &str = "Watermark";
+
+/// How far the SLA sweep got: the last hour bucket it finished.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SlaWatermark {
+    pub(crate) bucket: String,
+    pub(crate) at: String,
+}
 /// How far back a first sweep (no watermark yet) looks.
 const FIRST_SWEEP_HOURS: i64 = 24;
 
@@ -89,7 +97,7 @@ struct Stage {
 /// An armed clock in the due index.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SlaEntry {
+pub(crate) struct SlaEntry {
     tenant: TenantId,
     case_id: EntityId,
     clock: ClockKind,
@@ -104,6 +112,13 @@ struct SlaEntry {
     owner: Option<UserId>,
     supervisors: Vec<UserId>,
     time_zone: String,
+}
+
+impl SlaEntry {
+    /// Whether the clock runs and is past its deadline at `now` (a paused clock has no stages).
+    pub(crate) fn is_overdue(&self, now: Timestamp) -> bool {
+        !self.stages.is_empty() && self.due_at <= now
+    }
 }
 
 /// What a sweep did.
@@ -152,7 +167,7 @@ impl Services {
         def.compile()?;
         let next = expected.map_or(1, |v| v + 1);
         def.version = u32::try_from(next).unwrap_or(u32::MAX);
-        let item = Item::new(keys::calendar(&actor.tenant, &def.key), CALENDAR_ENTITY, next, Item::body_of(&def)?)
+        let item = Item::new(keys::calendar(&actor.tenant, &def.key), CALENDAR_ENTITY, next, records::body(&def)?)
             .with_index(Index::Gsi1, keys::calendars_listing(&actor.tenant, &def.key));
         let condition = Condition::version_or_new(conditions::SLA_CALENDAR, expected);
         match self.store.write(vec![WriteOp::Put { item, condition }]).await {
@@ -201,7 +216,7 @@ impl Services {
         let next = expected.map_or(1, |v| v + 1);
         policy.version = u32::try_from(next).unwrap_or(u32::MAX);
         let item =
-            Item::new(keys::sla_policy(&actor.tenant, &policy.case_type), POLICY_ENTITY, next, Item::body_of(&policy)?);
+            Item::new(keys::sla_policy(&actor.tenant, &policy.case_type), POLICY_ENTITY, next, records::body(&policy)?);
         let condition = Condition::version_or_new(conditions::SLA_POLICY, expected);
         match self.store.write(vec![WriteOp::Put { item, condition }]).await {
             Ok(()) => Ok(policy),
@@ -350,7 +365,7 @@ impl Services {
         for kind in [ClockKind::FirstResponse, ClockKind::Resolution, ClockKind::State] {
             let key = keys::sla_entry(tenant, case.id, kind.as_str());
             let current = existing.items.iter().find(|i| i.key == key);
-            let previous: Option<SlaEntry> = current.map(Item::parse_body).transpose()?;
+            let previous: Option<SlaEntry> = current.map(records::read).transpose()?;
             let condition = Condition::version_or_new(conditions::SLA_CLOCK, current.map(|i| i.version));
             let version = current.map_or(1, |i| i.version + 1);
             let report = new.iter().find(|c| c.clock == kind);
@@ -409,7 +424,9 @@ impl Services {
             .store
             .get(&keys::sla_watermark())
             .await?
-            .and_then(|item| item.body.get("bucket").and_then(Value::as_str).map(str::to_owned));
+            .map(|item| records::read::<SlaWatermark>(&item))
+            .transpose()?
+            .map(|w| w.bucket);
         let first = match watermark.as_deref().and_then(|b| format!("{b}:00:00Z").parse::<Timestamp>().ok()) {
             Some(at) => at,
             None => now.checked_sub(jiff::SignedDuration::from_hours(FIRST_SWEEP_HOURS)).unwrap_or(now),
@@ -443,7 +460,7 @@ impl Services {
                 .checked_add(jiff::SignedDuration::from_hours(1))
                 .map_err(|e| StoreError::InvalidRequest(e.to_string()))?;
         }
-        let body = Item::body_of(&json!({ "bucket": bucket(now), "at": stamp(now) }))?;
+        let body = records::body(&SlaWatermark { bucket: bucket(now), at: stamp(now) })?;
         let item = Item::new(keys::sla_watermark(), WATERMARK_ENTITY, 1, body);
         self.store.write(vec![WriteOp::Put { item, condition: Condition::ALWAYS }]).await?;
         Ok(report)
@@ -451,7 +468,7 @@ impl Services {
 
     /// Applies one due stage; `false` when another sweep applied it first.
     async fn apply_stage(&self, item: Item, now: Timestamp, report: &mut SweepReport) -> Result<bool, StoreError> {
-        let mut entry: SlaEntry = item.parse_body()?;
+        let mut entry: SlaEntry = records::read(&item)?;
         let Some(stage) = entry.stages.get(entry.applied).cloned() else { return Ok(false) };
         if stage.at > now {
             return Ok(false);
@@ -492,7 +509,7 @@ impl Services {
             report.items_read += 1;
             let Some(current) = self.store.get(&case_key).await? else { return Ok(false) };
             change.version = current.version + 1;
-            let mut case: Case = current.parse_body()?;
+            let mut case: Case = records::read(&current)?;
             let previous = case.owner.clone();
             if action == EscalationAction::RaisePriority {
                 case.priority = match case.priority {
@@ -573,7 +590,7 @@ fn entry_item(entry: &SlaEntry, version: u64, now: Timestamp) -> Result<Item, St
         keys::sla_entry(&entry.tenant, entry.case_id, entry.clock.as_str()),
         ENTRY_ENTITY,
         version,
-        Item::body_of(entry)?,
+        records::body(entry)?,
     );
     if let Some(next) = entry.stages.get(entry.applied) {
         // An instant already past goes into the current hour, which the sweep has not closed.

@@ -6,6 +6,7 @@ use super::{Services, conditions};
 use crate::ids::TenantId;
 use crate::keys;
 use crate::ports::{Item, StoreError};
+use crate::records;
 
 pub const ENTITY: &str = "Tenant";
 
@@ -40,7 +41,7 @@ impl Services {
 
     /// Creates the tenant record; `false` if it already existed (nothing changed).
     pub async fn create_tenant(&self, tenant: &Tenant) -> Result<bool, StoreError> {
-        let item = Item::new(keys::tenant(&tenant.id), ENTITY, 1, Item::body_of(tenant)?);
+        let item = Item::new(keys::tenant(&tenant.id), ENTITY, 1, records::body(tenant)?);
         match self.store.put_new(item, conditions::TENANT).await {
             Ok(()) => Ok(true),
             Err(StoreError::ConditionFailed { .. }) => Ok(false),

@@ -17,6 +17,7 @@ use crate::history::{EventKind, HistoryEvent};
 use crate::ids::{CaseTypeKey, EntityId, TenantId, UserId};
 use crate::keys;
 use crate::ports::{Condition, StoreError, WriteOp};
+use crate::records;
 use crate::workflow::{self, Assignment, OfferedAction, TransitionError, TransitionRequest};
 use crate::{Versioned, case::Priority};
 
@@ -64,7 +65,7 @@ impl Services {
             sk: snapshot.sk.clone(),
             reason: "the case's definition version is missing".into(),
         })?;
-        let mut definition: CaseType = item.parse_body()?;
+        let mut definition: CaseType = records::read(&item)?;
         definition.version = version;
         Ok(definition)
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use gestiona_domain::history::EventKind;
-use gestiona_domain::ports::{Index, Query, QueueName, SystemClock, UlidGenerator};
+use gestiona_domain::ports::{Index, Query, QueueName, Store, SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
 use gestiona_domain::workflow::TransitionRequest;
 use gestiona_domain::{Actor, Role, TenantId, UserId, keys};
@@ -22,7 +22,7 @@ async fn transition_effects_arrive_in_sqs_with_their_ids() {
     let urls =
         HashMap::from([(QueueName::Notifications, notifications.clone()), (QueueName::Documents, documents.clone())]);
     let services = Services::new(
-        store,
+        store.clone(),
         Arc::new(SqsQueue::new(sqs.clone(), urls)),
         Arc::new(SystemClock),
         Arc::new(UlidGenerator::default()),
@@ -80,8 +80,7 @@ async fn transition_effects_arrive_in_sqs_with_their_ids() {
     }
     assert_eq!(received, recorded, "every recorded effect, on its queue, once");
     for shard in 0..keys::OUTBOX_SHARDS {
-        let left =
-            services.store.query(&Query::index(Index::Gsi1, keys::outbox_listing_partition(shard))).await.unwrap();
+        let left = store.query(&Query::index(Index::Gsi1, keys::outbox_listing_partition(shard))).await.unwrap();
         assert!(left.items.is_empty(), "published effects leave the outbox");
     }
 }

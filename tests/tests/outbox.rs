@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use gestiona_domain::ports::{Index, Query, SystemClock, UlidGenerator};
+use gestiona_domain::ports::{Index, Query, Store, SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
 use gestiona_domain::workflow::TransitionRequest;
 use gestiona_domain::{Actor, Role, TenantId, UserId, keys};
@@ -17,16 +17,11 @@ fn sofia() -> Actor {
     }
 }
 
-async fn pending(services: &Services) -> usize {
+async fn pending(store: &dyn Store) -> usize {
     let mut count = 0;
     for shard in 0..keys::OUTBOX_SHARDS {
-        count += services
-            .store
-            .query(&Query::index(Index::Gsi1, keys::outbox_listing_partition(shard)))
-            .await
-            .unwrap()
-            .items
-            .len();
+        count +=
+            store.query(&Query::index(Index::Gsi1, keys::outbox_listing_partition(shard))).await.unwrap().items.len();
     }
     count
 }
@@ -37,9 +32,10 @@ async fn effects_survive_a_queue_outage_and_the_relay_delivers_them_once() {
     std::fs::create_dir_all(&dir).unwrap();
     let store = Arc::new(gestiona_store_embedded::EmbeddedStore::open(dir.join("store.redb")).unwrap());
     let queue = Arc::new(RecordingQueue::default());
-    let services = Services::new(store, queue.clone(), Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
+    let services =
+        Services::new(store.clone(), queue.clone(), Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
     services.seed_demo(&TenantId::parse("demo").unwrap()).await.unwrap();
-    assert_eq!(pending(&services).await, 0, "seeding leaves nothing pending");
+    assert_eq!(pending(store.as_ref()).await, 0, "seeding leaves nothing pending");
     let actor = sofia();
     let case = services
         .create_case(
@@ -74,17 +70,17 @@ async fn effects_survive_a_queue_outage_and_the_relay_delivers_them_once() {
             .collect()
     };
     assert_eq!(expected.len(), 2, "the pool's assignment (carlos → ana) and the customer alert");
-    assert_eq!(pending(&services).await, 2, "both effects wait in the outbox");
+    assert_eq!(pending(store.as_ref()).await, 2, "both effects wait in the outbox");
     assert!(queue.published().is_empty());
 
     let report = services.relay_outbox().await.unwrap();
     assert_eq!((report.published, report.failed), (0, 2), "the relay keeps them while the queue is down");
-    assert_eq!(pending(&services).await, 2);
+    assert_eq!(pending(store.as_ref()).await, 2);
 
     queue.fail(false);
     let report = services.relay_outbox().await.unwrap();
     assert_eq!(report.published, 2);
-    assert_eq!(pending(&services).await, 0);
+    assert_eq!(pending(store.as_ref()).await, 0);
     let mut published: Vec<String> = queue.published().into_iter().map(|m| m.effect_id).collect();
     published.sort();
     let mut expected = expected;
@@ -98,5 +94,5 @@ async fn effects_survive_a_queue_outage_and_the_relay_delivers_them_once() {
         .await
         .unwrap();
     assert_eq!(up.case.value.state, "en_revision");
-    assert_eq!(pending(&services).await, 0);
+    assert_eq!(pending(store.as_ref()).await, 0);
 }

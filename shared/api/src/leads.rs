@@ -191,7 +191,7 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     let mut created_from = query.parse::<jiff::Timestamp>("createdFrom", "an RFC 3339 instant")?;
     let mut created_to = query.parse::<jiff::Timestamp>("createdTo", "an RFC 3339 instant")?;
     if let Some(period) = query.text("period") {
-        match period_bounds(&period, api.services.clock.now()) {
+        match period_bounds(&period, api.services.now()) {
             Some((from, to)) => (created_from, created_to) = (Some(from), Some(to)),
             None => errors.add("period", "must be today, thisWeek or thisMonth"),
         }

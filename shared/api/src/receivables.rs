@@ -296,17 +296,7 @@ pub async fn put_ladder(api: &Api, request: &Request) -> Result<Response<Body>, 
 pub async fn get_profile(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let id = edge::path_id(request, "id")?;
-    if api
-        .services
-        .store
-        .get(&gestiona_domain::keys::account(&actor.tenant, id))
-        .await
-        .map_err(Problem::store)?
-        .is_none()
-    {
-        return Err(Problem::not_found());
-    }
-    let profile = api.services.collections_profile(&actor.tenant, id).await.map_err(Problem::store)?;
+    let profile = api.services.account_collections_profile(&actor, id).await?;
     Ok(edge::versioned(StatusCode::OK, &profile))
 }
 

@@ -118,7 +118,7 @@ pub async fn rejections(api: &Api, request: &Request) -> Result<Response<Body>, 
 /// `from` and `to` (RFC 3339 instants); the last 30 days by default.
 fn period(api: &Api, request: &Request) -> Result<Period, Problem> {
     let query = QueryParams::of(request);
-    let now = api.services.clock.now();
+    let now = api.services.now();
     let to = query.parse::<jiff::Timestamp>("to", "an RFC 3339 instant such as 2026-11-30T00:00:00Z")?.unwrap_or(now);
     let from = match query.parse::<jiff::Timestamp>("from", "an RFC 3339 instant such as 2026-11-01T00:00:00Z")? {
         Some(from) => from,

@@ -12,11 +12,11 @@ use std::sync::Arc;
 use gestiona_domain::Actor;
 use gestiona_domain::document::{DocumentData, DocumentStatus, DocumentTemplate};
 use gestiona_domain::effects::{EffectBody, EffectMessage, Subject};
-use gestiona_domain::keys;
+
 use gestiona_domain::ports::{BlobStore, StoreError};
 use gestiona_domain::service::Services;
 use gestiona_domain::service::cases::GetCaseError;
-use gestiona_domain::service::documents::{StoredFile, fields_to_render};
+use gestiona_domain::service::documents::{StoredFile, fields_to_render, rendered_object_key};
 use gestiona_domain::validation::ValidationErrors;
 
 use crate::render::{RenderError, Renderer};
@@ -119,7 +119,7 @@ impl DocumentWorker {
             }
         };
         let object_key =
-            keys::document_object(tenant, case_id, template.key(), &rendered.template_version, &message.effect_id);
+            rendered_object_key(tenant, case_id, template.key(), &rendered.template_version, &message.effect_id);
         self.blobs
             .put(&object_key, &rendered.pdf, "application/pdf", &rendered.sha256)
             .await

@@ -24,7 +24,7 @@ use gestiona_domain::service::accounts::GetAccountError;
 use gestiona_domain::service::directory::Claim;
 use gestiona_domain::service::receivables::{GetInvoiceError, local_day};
 use gestiona_domain::service::tenants::Tenant;
-use gestiona_domain::{Actor, EntityId, Versioned, keys};
+use gestiona_domain::{Actor, EntityId, Versioned};
 use serde_json::{Value, json};
 
 use crate::mime::{Envelope, build};
@@ -263,17 +263,12 @@ impl Notifier {
         kind: EventKind,
         claim: Option<(&str, u64, Value)>,
     ) -> Result<(), StoreError> {
-        let op = match target {
-            Target::Case(case) => {
-                let id = EntityId::from_ulid(self.services.ids.next_id());
-                self.services.history_op(actor, case.value.id, case.version, id, kind)?
-            }
-            Target::Lead(lead) => self.services.lead_history_op(actor, lead.value.id, lead.version, kind)?,
-            Target::Invoice(invoice) => {
-                self.services.invoice_history_op(actor, &invoice.value.number, invoice.version, kind)?
-            }
+        let (subject, version) = match target {
+            Target::Case(case) => (Subject::Case { id: case.value.id }, case.version),
+            Target::Lead(lead) => (Subject::Lead { id: lead.value.id }, lead.version),
+            Target::Invoice(invoice) => (Subject::Invoice { id: invoice.value.number.clone() }, invoice.version),
         };
-        self.services.store.write(vec![op]).await?;
+        self.services.append_history(actor, &subject, version, kind).await?;
         if let Some((unit, version, outcome)) = claim {
             self.services.complete_effect(&actor.tenant, unit, version, outcome).await?;
         }
@@ -366,7 +361,7 @@ impl Notifier {
         let locale = Locale::from_tag(&locale);
         // The tenant record is in hand: its zone gives today without reading it again.
         let today = match tenant_record {
-            Some(t) => local_day(self.services.clock.now(), &t.time_zone),
+            Some(t) => local_day(self.services.now(), &t.time_zone),
             None => self.services.tenant_today(tenant).await?,
         };
         let (tenant_name, address, logo) = match tenant_record {
@@ -409,9 +404,8 @@ impl Notifier {
         let mut step = json!({"actionName": "", "resultName": "", "fromName": "", "toName": state_name(&case.state), "note": null});
         let mut actor_name = String::new();
         if let Some(occurrence) = request.occurrence.as_deref().and_then(|o| EntityId::parse(o).ok())
-            && let Some(item) = self.services.store.get(&keys::case_event(tenant, case.id, occurrence)).await?
+            && let Some(event) = self.services.case_event(tenant, case.id, occurrence).await?
         {
-            let event: gestiona_domain::history::HistoryEvent = item.parse_body()?;
             actor_name =
                 self.services.user(tenant, &event.actor).await?.map_or_else(|| event.actor.to_string(), |u| u.name);
             if let EventKind::Transitioned { action, result, from, to, note } = event.kind {

@@ -57,7 +57,37 @@ pub(crate) fn history_put(tenant: &TenantId, case: EntityId, event: &HistoryEven
 }
 
 impl Services {
-    pub fn history_op(
+    /// Appends one event to the history of a case, lead or invoice, at the subject's current
+    /// version (what a worker records after it acted: an e-mail sent, a document filed).
+    pub async fn append_history(
+        &self,
+        actor: &Actor,
+        subject: &Subject,
+        version: u64,
+        kind: EventKind,
+    ) -> Result<(), StoreError> {
+        let op = match subject {
+            Subject::Case { id } => self.history_op(actor, *id, version, self.new_id(), kind)?,
+            Subject::Lead { id } => self.lead_history_op(actor, *id, version, kind)?,
+            Subject::Invoice { id } => self.invoice_history_op(actor, id, version, kind)?,
+        };
+        self.store.write(vec![op]).await
+    }
+
+    /// One event of a case's history, by id.
+    pub async fn case_event(
+        &self,
+        tenant: &TenantId,
+        case: EntityId,
+        event: EntityId,
+    ) -> Result<Option<HistoryEvent>, StoreError> {
+        match self.store.get(&keys::case_event(tenant, case, event)).await? {
+            Some(item) => records::read(&item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) fn history_op(
         &self,
         actor: &Actor,
         case: EntityId,

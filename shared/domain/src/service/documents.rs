@@ -140,6 +140,18 @@ fn document_item(tenant: &TenantId, document: &Document, version: u64) -> Result
     Ok(Item::new(keys::case_document(tenant, document.case_id, document.id), ENTITY, version, records::body(document)?))
 }
 
+/// Where a rendered document's file is kept: a path determined by the effect, so rendering
+/// the same effect twice overwrites the same object.
+pub fn rendered_object_key(
+    tenant: &TenantId,
+    case: EntityId,
+    template: &str,
+    template_version: &str,
+    effect_id: &str,
+) -> String {
+    keys::document_object(tenant, case, template, template_version, effect_id)
+}
+
 impl Services {
     /// Issuer, customer and case for a document, read from the store. The language is the
     /// request's, else the case contact's, else the tenant's.

@@ -196,7 +196,7 @@ fn id_floor(at: jiff::Timestamp) -> String {
 }
 
 impl Services {
-    pub fn lead_history_op(
+    pub(crate) fn lead_history_op(
         &self,
         actor: &Actor,
         lead: EntityId,

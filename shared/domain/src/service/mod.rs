@@ -42,10 +42,10 @@ const FILTER_READ_BUDGET: usize = 1_000;
 /// The use cases, with the adapters they run on.
 #[derive(Clone)]
 pub struct Services {
-    pub store: Arc<dyn Store>,
-    pub queue: Arc<dyn EffectQueue>,
-    pub clock: Arc<dyn Clock>,
-    pub ids: Arc<dyn IdGenerator>,
+    store: Arc<dyn Store>,
+    queue: Arc<dyn EffectQueue>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
 }
 
 impl Services {
@@ -56,6 +56,12 @@ impl Services {
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
         Self { store, queue, clock, ids }
+    }
+
+    /// The time now, by the services' clock (the edges use it for defaults such as a report's
+    /// period, so tests and the local runner's clock control them too).
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
     }
 
     /// Makes every write so far durable; the edges call it once before they acknowledge a

@@ -17,6 +17,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::accounts::GetAccountError;
 use super::change::ChangeSet;
 use super::outbox::{OutboxOwner, effect_id};
 use super::transitions::CaseSeed;
@@ -396,7 +397,7 @@ struct InvoiceContext {
 }
 
 impl Services {
-    pub fn invoice_history_op(
+    pub(crate) fn invoice_history_op(
         &self,
         actor: &Actor,
         number: &DocumentNumber,
@@ -469,6 +470,18 @@ impl Services {
             }
         }
         errors.finish()
+    }
+
+    /// `GET /accounts/{id}/collections`: the account's collections profile (defaults until set).
+    pub async fn account_collections_profile(
+        &self,
+        actor: &Actor,
+        account: EntityId,
+    ) -> Result<Versioned<CollectionsProfile>, GetAccountError> {
+        if self.store.get(&keys::account(&actor.tenant, account)).await?.is_none() {
+            return Err(GetAccountError::NotFound);
+        }
+        Ok(self.collections_profile(&actor.tenant, account).await?)
     }
 
     pub async fn collections_profile(

@@ -1,0 +1,331 @@
+//! Lead conversion: a lead becomes an account, a contact and optionally an opportunity, in one
+//! transaction.
+
+use super::{ClaimOwner, OPPORTUNITY_ENTITY, claim_item, lead_item};
+use jiff::Timestamp;
+
+use crate::Versioned;
+use crate::account::{Account, AccountFields, NewAccount};
+use crate::actor::Actor;
+use crate::contact::Contact;
+use crate::history::EventKind;
+use crate::ids::EntityId;
+use crate::keys;
+use crate::lead::{Conversion, ConvertLead, Lead, LeadStatus, Opportunity};
+use crate::ports::{Condition, Index, Item, StoreError, WriteOp};
+use crate::records;
+use crate::service::{Services, conditions};
+use crate::validation::ValidationErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConvertLeadError {
+    #[error("no such lead")]
+    NotFound,
+    #[error("the lead changed since version {expected}")]
+    Stale { expected: u64 },
+    #[error("the lead is already converted")]
+    AlreadyConverted,
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error("a contact already has the lead's e-mail; convert into it with contactId")]
+    ContactEmailTaken { existing: Option<EntityId> },
+    #[error("a record the conversion merges into changed meanwhile; try again")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GetOpportunityError {
+    #[error("no such opportunity")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a conversion produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConvertedLead {
+    pub lead: Versioned<Lead>,
+    pub account: Versioned<Account>,
+    pub contact: Versioned<Contact>,
+    pub opportunity: Option<Opportunity>,
+}
+
+impl Services {
+    /// Converts a lead into an account and a contact (new, or existing ones merged into) and
+    /// optionally an opportunity, all in one transaction. The lead's e-mail and phone claims
+    /// are handed to the contact, so later posts from the same person land on the contact.
+    pub async fn convert_lead(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+        expected: u64,
+        request: ConvertLead,
+    ) -> Result<ConvertedLead, ConvertLeadError> {
+        let tenant = &actor.tenant;
+        let current: Versioned<Lead> = self.load(&keys::lead(tenant, id)).await?.ok_or(ConvertLeadError::NotFound)?;
+        if current.version != expected {
+            return Err(ConvertLeadError::Stale { expected });
+        }
+        if current.value.status == LeadStatus::Converted {
+            return Err(ConvertLeadError::AlreadyConverted);
+        }
+        let lead = current.value;
+        let now = self.clock.now();
+        let mut ops = Vec::new();
+        let mut e = ValidationErrors::new();
+
+        let account = self.conversion_account(actor, &lead, &request, now, &mut ops).await?;
+        let contact = self.conversion_contact(actor, &lead, &request, &account, now, &mut ops).await?;
+        let opportunity =
+            self.conversion_opportunity(actor, &lead, &request, (&account, &contact), now, &mut ops, &mut e)?;
+        e.finish()?;
+
+        let version = expected + 1;
+        let mut converted = lead.clone();
+        converted.status = LeadStatus::Converted;
+        converted.converted = Some(Conversion {
+            account_id: account.value.id,
+            contact_id: contact.value.id,
+            opportunity_id: opportunity.as_ref().map(|o| o.id),
+            at: now,
+            by: actor.user.clone(),
+        });
+        converted.updated_at = now;
+        converted.updated_by = actor.user.clone();
+        ops.push(WriteOp::Put {
+            item: lead_item(tenant, &converted, version)?,
+            condition: Condition::version_is(conditions::LEAD, expected),
+        });
+        // Later posts with the lead's e-mail or phone now land on the contact.
+        for (key, claim) in [
+            lead.fields.email.as_deref().map(|m| (keys::lead_email(tenant, m), conditions::LEAD_EMAIL)),
+            lead.fields.phone.as_deref().map(|p| (keys::lead_phone(tenant, p), conditions::LEAD_PHONE)),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            ops.push(WriteOp::Put {
+                item: claim_item(key, ClaimOwner::Contact(contact.value.id))?,
+                condition: Condition::exists(claim),
+            });
+        }
+        let kind = EventKind::Converted {
+            account_id: account.value.id,
+            contact_id: contact.value.id,
+            opportunity_id: opportunity.as_ref().map(|o| o.id),
+        };
+        ops.push(self.lead_history_op(actor, id, version, kind)?);
+        let status = EventKind::StatusChanged { from: lead.status, to: LeadStatus::Converted, reason: None };
+        ops.push(self.lead_history_op(actor, id, version, status)?);
+        match self.store.write(ops).await {
+            Ok(()) => {
+                Ok(ConvertedLead { lead: Versioned { value: converted, version }, account, contact, opportunity })
+            }
+            Err(StoreError::ConditionFailed { name: conditions::LEAD }) => Err(ConvertLeadError::Stale { expected }),
+            Err(StoreError::ConditionFailed { name: conditions::CONTACT_EMAIL }) => {
+                let email = lead.fields.email.as_deref().unwrap_or_default();
+                Err(ConvertLeadError::ContactEmailTaken { existing: self.email_owner(actor, email).await? })
+            }
+            Err(StoreError::ConditionFailed { .. }) => Err(ConvertLeadError::Conflict),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The account a lead converts into: an existing one (checked unchanged at commit) or a new
+    /// one made from the lead.
+    async fn conversion_account(
+        &self,
+        actor: &Actor,
+        lead: &Lead,
+        request: &ConvertLead,
+        now: Timestamp,
+        ops: &mut Vec<WriteOp>,
+    ) -> Result<Versioned<Account>, ConvertLeadError> {
+        let tenant = &actor.tenant;
+        let account = match request.account_id {
+            Some(account_id) => {
+                let existing = match self.load::<Account>(&keys::account(tenant, account_id)).await? {
+                    Some(a) if !a.value.archived => a,
+                    Some(_) => return Err(ValidationErrors::single("accountId", "the account is archived").into()),
+                    None => return Err(ValidationErrors::single("accountId", "no such account").into()),
+                };
+                ops.push(WriteOp::Check {
+                    key: keys::account(tenant, account_id),
+                    condition: Condition::version_is(conditions::ACCOUNT, existing.version),
+                });
+                existing
+            }
+            None => {
+                let name = request
+                    .account_name
+                    .clone()
+                    .or_else(|| lead.fields.company.clone())
+                    .unwrap_or_else(|| lead.fields.name.clone());
+                let input = NewAccount {
+                    name,
+                    email: lead.fields.email.clone(),
+                    phone: lead.fields.phone.clone(),
+                    owner: lead.owner.clone(),
+                    ..Default::default()
+                };
+                let fields = AccountFields::validate(&input).map_err(|v| {
+                    let errors =
+                        v.0.into_iter()
+                            .map(|f| crate::FieldError { field: format!("account.{}", f.field), reason: f.reason });
+                    ValidationErrors(errors.collect())
+                })?;
+                let account = Account::create(self.new_id(), fields, &actor.user, now);
+                ops.push(WriteOp::Put {
+                    item: crate::service::accounts::account_item(actor, &account, 1)?,
+                    condition: Condition::not_exists(conditions::ACCOUNT),
+                });
+                Versioned { value: account, version: 1 }
+            }
+        };
+        Ok(account)
+    }
+
+    /// The contact a lead converts into: an existing one (its empty fields filled, its e-mail
+    /// claimed if it had none) or a new one with the lead's e-mail claim.
+    async fn conversion_contact(
+        &self,
+        actor: &Actor,
+        lead: &Lead,
+        request: &ConvertLead,
+        account: &Versioned<Account>,
+        now: Timestamp,
+        ops: &mut Vec<WriteOp>,
+    ) -> Result<Versioned<Contact>, ConvertLeadError> {
+        let tenant = &actor.tenant;
+        let (first_name, last_name) = split_name(&lead.fields.name);
+        let contact = match request.contact_id {
+            Some(contact_id) => {
+                let existing = match self.load::<Contact>(&keys::contact(tenant, contact_id)).await? {
+                    Some(c) if !c.value.archived => c,
+                    Some(_) => return Err(ValidationErrors::single("contactId", "the contact is archived").into()),
+                    None => return Err(ValidationErrors::single("contactId", "no such contact").into()),
+                };
+                let mut merged = existing.value.clone();
+                merged.phone = merged.phone.or_else(|| lead.fields.phone.clone());
+                merged.account_id = merged.account_id.or(Some(account.value.id));
+                let claims_email = merged.email.is_none() && lead.fields.email.is_some();
+                if claims_email {
+                    merged.email = lead.fields.email.clone();
+                }
+                merged.updated_at = now;
+                merged.updated_by = actor.user.clone();
+                let version = existing.version + 1;
+                ops.push(WriteOp::Put {
+                    item: crate::service::contacts::contact_item(actor, &merged, version)?,
+                    condition: Condition::version_is(conditions::CONTACT, existing.version),
+                });
+                if claims_email {
+                    ops.push(crate::service::contacts::email_claim_op(
+                        actor,
+                        merged.email.as_deref().unwrap_or_default(),
+                        merged.id,
+                    )?);
+                }
+                Versioned { value: merged, version }
+            }
+            None => {
+                let contact = Contact {
+                    id: self.new_id(),
+                    first_name,
+                    last_name,
+                    email: lead.fields.email.clone(),
+                    phone: lead.fields.phone.clone(),
+                    title: None,
+                    account_id: Some(account.value.id),
+                    locale: None,
+                    archived: false,
+                    created_at: now,
+                    created_by: actor.user.clone(),
+                    updated_at: now,
+                    updated_by: actor.user.clone(),
+                };
+                ops.push(WriteOp::Put {
+                    item: crate::service::contacts::contact_item(actor, &contact, 1)?,
+                    condition: Condition::not_exists(conditions::CONTACT),
+                });
+                if let Some(email) = &contact.email {
+                    ops.push(crate::service::contacts::email_claim_op(actor, email, contact.id)?);
+                }
+                Versioned { value: contact, version: 1 }
+            }
+        };
+        Ok(contact)
+    }
+
+    /// The opportunity a conversion opens, when asked for; its errors go to `e`.
+    #[expect(clippy::too_many_arguments, reason = "the conversion's parts, passed as the caller holds them")]
+    fn conversion_opportunity(
+        &self,
+        actor: &Actor,
+        lead: &Lead,
+        request: &ConvertLead,
+        (account, contact): (&Versioned<Account>, &Versioned<Contact>),
+        now: Timestamp,
+        ops: &mut Vec<WriteOp>,
+        e: &mut ValidationErrors,
+    ) -> Result<Option<Opportunity>, ConvertLeadError> {
+        let tenant = &actor.tenant;
+        let Some(input) = &request.opportunity else { return Ok(None) };
+        let name = e.text("opportunity.name", &input.name, crate::account::NAME_MAX, false);
+        input.amount.validate("opportunity.amount", e);
+        let opportunity = Opportunity {
+            id: self.new_id(),
+            name: name.unwrap_or_default(),
+            account_id: account.value.id,
+            contact_id: contact.value.id,
+            amount: input.amount.clone(),
+            stage: input.stage,
+            lead_id: lead.id,
+            owner: lead.owner.clone(),
+            created_at: now,
+            created_by: actor.user.clone(),
+        };
+        let item =
+            Item::new(keys::opportunity(tenant, opportunity.id), OPPORTUNITY_ENTITY, 1, records::body(&opportunity)?)
+                .with_index(Index::Gsi3, keys::opportunities_of_account(tenant, account.value.id, opportunity.id));
+        ops.push(WriteOp::Put { item, condition: Condition::not_exists(conditions::OPPORTUNITY) });
+        Ok(Some(opportunity))
+    }
+
+    pub async fn get_opportunity(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+    ) -> Result<Versioned<Opportunity>, GetOpportunityError> {
+        self.load(&keys::opportunity(&actor.tenant, id)).await?.ok_or(GetOpportunityError::NotFound)
+    }
+}
+
+/// Splits a full name for the contact, predictably (staff can correct it): two or three words
+/// are a first name and the rest ("Íñigo Peña Soto" → "Íñigo", "Peña Soto": the double
+/// surname of Spain and Latin America); four or more keep the last two as surnames
+/// ("María José Núñez Soto" → "María José", "Núñez Soto").
+fn split_name(name: &str) -> (String, Option<String>) {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    match words.len() {
+        0 => (String::new(), None),
+        1 => (words[0].to_owned(), None),
+        2 | 3 => (words[0].to_owned(), Some(words[1..].join(" "))),
+        n => (words[..n - 2].join(" "), Some(words[n - 2..].join(" "))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_split_with_double_surnames() {
+        assert_eq!(split_name("Ana"), ("Ana".into(), None));
+        assert_eq!(split_name("Ana Pérez"), ("Ana".into(), Some("Pérez".into())));
+        assert_eq!(split_name("Íñigo Peña Soto"), ("Íñigo".into(), Some("Peña Soto".into())));
+        assert_eq!(split_name("María José Núñez Soto"), ("María José".into(), Some("Núñez Soto".into())));
+    }
+}

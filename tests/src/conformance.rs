@@ -76,6 +76,24 @@ pub async fn items_round_trip(store: Arc<dyn Store>) {
     assert_eq!(store.get(&Key::new(&pk, "missing")).await.unwrap(), None);
 }
 
+pub async fn several_items_read_at_once(store: Arc<dyn Store>) {
+    let pk = partition("many");
+    for (sk, n) in [("A", 1), ("B", 2), ("C", 3)] {
+        store.put_new(item(&pk, sk, 1, json!({"n": n})), "thing").await.unwrap();
+    }
+    let keys: Vec<Key> = ["C", "missing", "A"].iter().map(|sk| Key::new(&pk, *sk)).collect();
+    let found = store.get_many(&keys).await.unwrap();
+    let numbers: Vec<Option<Value>> = found.iter().map(|i| i.as_ref().map(|i| i.body["n"].clone())).collect();
+    assert_eq!(numbers, vec![Some(json!(3)), None, Some(json!(1))], "in the order asked, absent items as None");
+    assert_eq!(found[0].as_ref().unwrap().key, keys[0]);
+
+    let twice = vec![Key::new(&pk, "A"), Key::new(&pk, "A")];
+    assert!(matches!(store.get_many(&twice).await, Err(StoreError::InvalidRequest(_))));
+    assert!(matches!(store.get_many(&[]).await, Err(StoreError::InvalidRequest(_))));
+    let too_many: Vec<Key> = (0..101).map(|n| Key::new(&pk, n.to_string())).collect();
+    assert!(matches!(store.get_many(&too_many).await, Err(StoreError::InvalidRequest(_))));
+}
+
 pub async fn conditional_writes_check_versions(store: Arc<dyn Store>) {
     let pk = partition("versions");
     store.put_new(item(&pk, "A", 1, json!({"v": "one"})), "thing").await.unwrap();

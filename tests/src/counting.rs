@@ -12,13 +12,19 @@ pub struct Counts {
     pub items_from_queries: AtomicUsize,
     pub gets: AtomicUsize,
     pub writes: AtomicUsize,
+    pub increments: AtomicUsize,
 }
 
 impl Counts {
     pub fn reset(&self) {
-        for counter in [&self.queries, &self.items_from_queries, &self.gets, &self.writes] {
+        for counter in [&self.queries, &self.items_from_queries, &self.gets, &self.writes, &self.increments] {
             counter.store(0, Ordering::SeqCst);
         }
+    }
+    /// Round trips to the store (what a DynamoDB request count is): gets, queries, writes and
+    /// increments.
+    pub fn calls(&self) -> usize {
+        [&self.queries, &self.gets, &self.writes, &self.increments].iter().map(|c| c.load(Ordering::SeqCst)).sum()
     }
     pub fn snapshot(&self) -> (usize, usize, usize) {
         (
@@ -46,6 +52,10 @@ impl Store for CountingStore {
         self.counts.gets.fetch_add(1, Ordering::SeqCst);
         self.inner.get(key).await
     }
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        self.counts.gets.fetch_add(1, Ordering::SeqCst);
+        self.inner.get_many(keys).await
+    }
     async fn write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         self.counts.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.write(ops).await
@@ -57,6 +67,7 @@ impl Store for CountingStore {
         Ok(page)
     }
     async fn increment(&self, key: &Key, by: i64, ttl: Option<i64>) -> Result<i64, StoreError> {
+        self.counts.increments.fetch_add(1, Ordering::SeqCst);
         self.inner.increment(key, by, ttl).await
     }
     async fn sync(&self) -> Result<(), StoreError> {

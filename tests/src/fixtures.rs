@@ -1,6 +1,6 @@
 //! The event fixtures in `events/`, loaded and adjusted for one test.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Loads `events/{name}` as JSON.
 pub fn event(name: &str) -> Value {
@@ -50,4 +50,81 @@ pub fn lead_submissions() -> Value {
     review["queryStringParameters"] = Value::Null;
     review["rawQueryString"] = Value::from("");
     review
+}
+
+/// A staff request (the create-case fixture's authorizer claims) for another route.
+pub fn staff(method: &str, route: &str, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Value {
+    let mut e = event("apigw/create-case.json");
+    let key = format!("{method} {route}");
+    e["routeKey"] = json!(key);
+    e["requestContext"]["routeKey"] = json!(key);
+    e["requestContext"]["http"]["method"] = json!(method);
+    e["requestContext"]["http"]["path"] = json!(path);
+    e["rawPath"] = json!(path);
+    e["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"] = json!("[agent supervisor admin]");
+    let parameters: serde_json::Map<String, Value> = route
+        .split('/')
+        .zip(path.split('/'))
+        .filter(|(r, _)| r.starts_with('{'))
+        .map(|(r, p)| (r.trim_matches(['{', '}']).to_owned(), json!(p)))
+        .collect();
+    e["pathParameters"] = if parameters.is_empty() { Value::Null } else { Value::Object(parameters) };
+    e["queryStringParameters"] = if query.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(query.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect())
+    };
+    e["rawQueryString"] = json!(query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"));
+    match body {
+        Some(body) => e["body"] = json!(body.to_string()),
+        None => {
+            e["body"] = Value::Null;
+            e["headers"].as_object_mut().unwrap().remove("content-type");
+        }
+    }
+    e
+}
+
+/// The benchmarks' own form: the demo form's fields, server-to-server (no timestamp check) and
+/// rate limits above the bench's rate, so every post takes the intake path.
+pub fn bench_form() -> Value {
+    json!({
+        "name": "Bench",
+        "fields": [
+            {"name": "nombre", "maps": "name", "required": true},
+            {"name": "email", "maps": "email", "required": true},
+            {"name": "telefono", "maps": "phone"},
+            {"name": "mensaje", "maps": "message", "maxLength": 2000}
+        ],
+        "defaultCountry": "CR",
+        "honeypot": "website",
+        "minFillSeconds": 0,
+        "rateLimits": {"perIpPerMinute": 1_000_000, "perFormPerMinute": 1_000_000},
+        "assignment": {"agents": ["ana", "carlos"], "strategy": "round_robin"},
+        "notifications": {"assignee": "lead_new_assignee", "prospect": "lead_welcome"},
+        "locale": "es"
+    })
+}
+
+/// A clean post of the bench form (`bench_form`), the `n`th of a run: its own e-mail and phone.
+pub fn lead_post(n: usize) -> Value {
+    let mut e = event("apigw/post-lead-form.json");
+    let body = json!({
+        "nombre": format!("Cliente Bench {n}"),
+        "email": format!("cliente{n}@bench.example"),
+        "telefono": format!("88{:06}", n % 1_000_000),
+        "mensaje": "Quisiera una cotización"
+    });
+    e["pathParameters"]["form"] = json!("bench");
+    for pointer in ["/rawPath", "/requestContext/http/path"] {
+        *e.pointer_mut(pointer).unwrap() = json!("/f/demo/bench");
+    }
+    e["body"] = json!(body.to_string());
+    e["isBase64Encoded"] = json!(false);
+    e["headers"]["content-type"] = json!("application/json");
+    e["headers"]["accept"] = json!("application/json");
+    e["headers"]["content-length"] = json!(body.to_string().len().to_string());
+    e["headers"]["idempotency-key"] = json!(format!("bench-{n}"));
+    e["requestContext"]["http"]["sourceIp"] = json!(format!("198.51.{}.{}", (n / 250) % 250, n % 250 + 1));
+    e
 }

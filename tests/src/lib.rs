@@ -37,6 +37,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@each $attributes $make;
             put_new_creates_only_once,
             items_round_trip,
+            several_items_read_at_once,
             conditional_writes_check_versions,
             conditions_on_missing_items,
             batches_are_all_or_nothing,

@@ -201,6 +201,8 @@ pub fn case_types_listing_partition(tenant: &TenantId) -> String {
 }
 
 pub const CASE_OUTBOX_PREFIX: &str = "OUTBOX#";
+/// A case's armed SLA clocks (`SLA#{clock}`), after its history and outbox in the partition.
+pub const CASE_SLA_PREFIX: &str = "SLA#";
 /// Shards of the outbox listing: enough to spread writes, few enough to drain in a handful of queries.
 pub const OUTBOX_SHARDS: u32 = 4;
 
@@ -254,7 +256,7 @@ pub fn sla_policy(tenant: &TenantId, case_type: &CaseTypeKey) -> Key {
 
 /// A case's armed SLA clock (one per clock kind), in the case's partition.
 pub fn sla_entry(tenant: &TenantId, case: EntityId, clock: &str) -> Key {
-    Key::new(case_partition(tenant, case), format!("SLA#{clock}"))
+    Key::new(case_partition(tenant, case), format!("{CASE_SLA_PREFIX}{clock}"))
 }
 
 /// GSI1: SLA stages due in one hour bucket (`2026-11-22T10`) and shard, by instant.

@@ -18,6 +18,8 @@ pub const INDEX_COUNT: usize = 3;
 pub const MAX_WRITE_OPS: usize = 100;
 /// DynamoDB's item size limit; the embedded store enforces it too.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+/// DynamoDB's limit on the keys of one `BatchGetItem`; the embedded store enforces it too.
+pub const MAX_READ_KEYS: usize = 100;
 /// The largest page a query may ask for.
 pub const MAX_QUERY_LIMIT: u32 = 1000;
 
@@ -305,6 +307,18 @@ pub trait Store: Send + Sync {
     /// Reads one item (strongly consistent).
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError>;
 
+    /// Reads several items at once (strongly consistent), in the order of `keys`: one round
+    /// trip where a use case needs a handful of items it can name in advance. At most
+    /// [`MAX_READ_KEYS`] keys, all different.
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        check_keys(keys)?;
+        let mut items = Vec::with_capacity(keys.len());
+        for key in keys {
+            items.push(self.get(key).await?);
+        }
+        Ok(items)
+    }
+
     /// Applies every write or none (`TransactWriteItems`; a single write uses a conditional put
     /// or delete). At most [`MAX_WRITE_OPS`] writes, each to a different key.
     async fn write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError>;
@@ -418,6 +432,18 @@ pub fn check_query(query: &Query) -> Result<(), StoreError> {
     };
     if query.pk.is_empty() || empty {
         return Err(StoreError::InvalidRequest("key values in a query must not be empty".into()));
+    }
+    Ok(())
+}
+
+/// Checks the keys of a `get_many` the way DynamoDB would: 1 to [`MAX_READ_KEYS`], no repeats.
+pub fn check_keys(keys: &[Key]) -> Result<(), StoreError> {
+    if keys.is_empty() || keys.len() > MAX_READ_KEYS {
+        return Err(StoreError::InvalidRequest(format!("a read of several items takes 1 to {MAX_READ_KEYS} keys")));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(key) = keys.iter().find(|k| !seen.insert(*k)) {
+        return Err(StoreError::InvalidRequest(format!("{} / {} twice in one read", key.pk, key.sk)));
     }
     Ok(())
 }

@@ -13,7 +13,7 @@ use serde_json::Map;
 
 use crate::ports::{
     COUNTER_ATTRIBUTE, COUNTER_ENTITY, Clock, CursorPosition, EffectMessage, EffectQueue, IdGenerator, Index, Item,
-    Key, Query, QueryPage, QueueError, Store, StoreError, WriteOp, check_batch, check_query,
+    Key, Query, QueryPage, QueueError, Store, StoreError, WriteOp, check_batch, check_keys, check_query,
 };
 
 /// Table key, then index key → table key, as ordered tuples.
@@ -92,6 +92,12 @@ fn after_cursor(query: &Query, position: Option<&CursorPosition>, sort_key: &str
 impl Store for MemoryStore {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         Ok(self.tables().get(key).cloned())
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        check_keys(keys)?;
+        let tables = self.tables();
+        Ok(keys.iter().map(|key| tables.get(key).cloned()).collect())
     }
 
     async fn write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {

@@ -47,8 +47,9 @@ const TRANSACTIONS: [Permission; 3] = [
     on("dynamodb:DeleteItem", Resource::Table),
     on("dynamodb:ConditionCheckItem", Resource::Table),
 ];
-const READS: [Permission; 3] = [
+const READS: [Permission; 4] = [
     on("dynamodb:GetItem", Resource::Table),
+    on("dynamodb:BatchGetItem", Resource::Table),
     on("dynamodb:Query", Resource::Table),
     on("dynamodb:Query", Resource::Indexes),
 ];
@@ -130,7 +131,12 @@ impl Lambda {
             // an agent's open leads for least-open assignment.
             Lambda::Http(Function::LeadCapture) => &[
                 &TRANSACTIONS,
-                &[on("dynamodb:GetItem", Resource::Table), COUNTERS, on("dynamodb:Query", Resource::Index("GSI2"))],
+                &[
+                    on("dynamodb:GetItem", Resource::Table),
+                    on("dynamodb:BatchGetItem", Resource::Table),
+                    COUNTERS,
+                    on("dynamodb:Query", Resource::Index("GSI2")),
+                ],
                 &[NOTIFY],
             ],
             Lambda::Http(Function::ReceivablesApi) => &[&READS, &TRANSACTIONS],

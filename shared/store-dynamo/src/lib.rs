@@ -13,11 +13,12 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
+    KeyType, KeysAndAttributes, Projection, ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification,
+    TransactWriteItem,
 };
 use gestiona_domain::ports::{
     COUNTER_ATTRIBUTE, COUNTER_ENTITY, Condition, CursorPosition, INDEX_COUNT, Index, Item, Key, Query, QueryPage,
-    RESERVED_ATTRIBUTES, Requirement, SortKeyRange, Store, StoreError, WriteOp, check_batch, check_query,
+    RESERVED_ATTRIBUTES, Requirement, SortKeyRange, Store, StoreError, WriteOp, check_batch, check_keys, check_query,
 };
 use serde_json::{Map, Value};
 
@@ -263,6 +264,42 @@ impl Store for DynamoStore {
             .await
             .map_err(|e| unavailable("GetItem", e))?;
         output.item.map(from_attributes).transpose()
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        check_keys(keys)?;
+        let mut found: HashMap<Key, Item> = HashMap::new();
+        let mut pending: Vec<Attributes> = keys.iter().map(key_attributes).collect();
+        let mut attempt = 0;
+        while !pending.is_empty() {
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(pending))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| StoreError::InvalidRequest(format!("batch get: {e}")))?;
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(|e| unavailable("BatchGetItem", e))?;
+            for attributes in output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                let item = from_attributes(attributes)?;
+                found.insert(item.key.clone(), item);
+            }
+            // Keys DynamoDB did not get to (throughput): ask again, backing off.
+            pending =
+                output.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).map(|k| k.keys).unwrap_or_default();
+            if !pending.is_empty() {
+                attempt += 1;
+                if attempt > CONFLICT_RETRIES {
+                    return Err(StoreError::Unavailable("BatchGetItem kept leaving keys unprocessed".into()));
+                }
+                tokio::time::sleep(Duration::from_millis(10 << attempt)).await;
+            }
+        }
+        Ok(keys.iter().map(|key| found.remove(key)).collect())
     }
 
     async fn write(&self, mut ops: Vec<WriteOp>) -> Result<(), StoreError> {

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use gestiona_domain::ports::{
     COUNTER_ATTRIBUTE, COUNTER_ENTITY, CursorPosition, INDEX_COUNT, Index, Item, Key, Query, QueryPage, SortKeyRange,
-    Store, StoreError, StoredItem, WriteOp, check_batch, check_query,
+    Store, StoreError, StoredItem, WriteOp, check_batch, check_keys, check_query,
 };
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -284,6 +284,23 @@ impl Store for EmbeddedStore {
             let items = txn.open_table(ITEMS).map_err(unavailable)?;
             let found = items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)?;
             found.map(|bytes| decode(&key, bytes.value())).transpose()
+        })
+        .await
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        check_keys(keys)?;
+        let keys = keys.to_vec();
+        self.blocking(move |db| {
+            // One read transaction: the items are read as of one instant.
+            let txn = db.begin_read().map_err(unavailable)?;
+            let items = txn.open_table(ITEMS).map_err(unavailable)?;
+            keys.iter()
+                .map(|key| {
+                    let found = items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)?;
+                    found.map(|bytes| decode(key, bytes.value())).transpose()
+                })
+                .collect()
         })
         .await
     }

@@ -174,7 +174,7 @@ pub async fn measure(connections: usize, seconds: u64) -> Result<LoadFigures, St
     let form = client
         .put(format!("{}/forms/bench", server.base))
         .bearer_auth(&admin)
-        .json(&crate::warm::bench_form())
+        .json(&gestiona_tests::fixtures::bench_form())
         .send()
         .await
         .map_err(|e| e.to_string())?;

@@ -61,6 +61,14 @@ impl Store for MeteredStore {
         Ok(item)
     }
 
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        // One BatchGetItem; each item is billed as its own strongly consistent read.
+        let items = self.inner.get_many(keys).await?;
+        let read_units = items.iter().map(|i| i.as_ref().map_or(1.0, |i| units(item_bytes(i), 4096))).sum();
+        self.add(read_units, 0.0);
+        Ok(items)
+    }
+
     async fn write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         // A transaction bills two units per KiB of each item it touches.
         let factor = if ops.len() > 1 { 2.0 } else { 1.0 };

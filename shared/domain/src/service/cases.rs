@@ -3,7 +3,7 @@
 
 use super::assignment::Workload;
 use super::case_types::with_definition_version;
-use super::change::{ChangeSet, history_put};
+use super::change::{ChangeSet, Known, history_put};
 use super::contacts::CheckRefError;
 use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::actor::{Actor, Forbidden, Role};
@@ -252,7 +252,8 @@ impl Services {
         if let Some((_, pool_id)) = pooled {
             self.assign_ops(actor, &case, None, Some(pool_id), &mut change)?;
         }
-        self.arm_sla(actor, &case, None, std::slice::from_ref(&created), &mut change).await?;
+        let known = Known { definition: Some(&case_type), new_case: true };
+        self.arm_sla(actor, &case, known, None, std::slice::from_ref(&created), &mut change).await?;
         self.store.write(change.ops).await?;
         self.publish_committed(&actor.tenant, super::outbox::OutboxOwner::Case(case.id), &change.messages).await;
         Ok(Versioned { value: case, version: 1 })
@@ -325,7 +326,7 @@ impl Services {
         }
         if after_priority != before.priority || reassigned {
             // New targets (priority) or new recipients (owner): re-arm the clocks.
-            self.arm_sla(actor, &case, Some(before.priority), &[], &mut change).await?;
+            self.arm_sla(actor, &case, Known::default(), Some(before.priority), &[], &mut change).await?;
         }
         match self.store.write(change.ops).await {
             Ok(()) => {}
@@ -367,7 +368,7 @@ impl Services {
             .store
             .query(
                 &Query::partition(keys::case_partition(&actor.tenant, id))
-                    .range(SortKeyRange::BeginsWith("SLA#".into())),
+                    .range(SortKeyRange::BeginsWith(keys::CASE_SLA_PREFIX.into())),
             )
             .await?;
         ops.extend(armed.items.into_iter().map(|item| WriteOp::Delete {
@@ -470,7 +471,7 @@ impl Services {
             context: serde_json::Value::Null,
         };
         // A first comment answers the case: the first-response clock stops.
-        self.arm_sla(actor, &case.value, None, std::slice::from_ref(&commented), &mut change).await?;
+        self.arm_sla(actor, &case.value, Known::default(), None, std::slice::from_ref(&commented), &mut change).await?;
         self.store.write(change.ops).await?;
         Ok(comment)
     }

@@ -6,7 +6,7 @@ use super::outbox::{OutboxOwner, effect_id};
 use super::{Services, conditions};
 use crate::actor::Actor;
 use crate::case::Case;
-use crate::case_type::{Effect, Recipient};
+use crate::case_type::{CaseType, Effect, Recipient};
 use crate::effects::{DocumentJob, EffectBody, EffectMessage, Notification, Subject};
 use crate::history::{EventKind, HistoryEvent};
 use crate::ids::{EntityId, TenantId, UserId};
@@ -48,6 +48,15 @@ pub(crate) struct ChangeSet {
     pub version: u64,
     /// Extra template data for the change's e-mails (e.g. the SLA clock), or null.
     pub context: serde_json::Value,
+}
+
+/// What a caller of `arm_sla` already knows, so the clocks are armed without reading it again.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Known<'a> {
+    /// The case's definition, when the caller read it.
+    pub definition: Option<&'a CaseType>,
+    /// The case is being created in the same change: it has no history and no clocks.
+    pub new_case: bool,
 }
 
 /// The write of one history event.

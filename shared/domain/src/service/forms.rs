@@ -272,12 +272,22 @@ impl Services {
     /// The public post. Never loses a legitimate post: suspicious ones are quarantined.
     pub async fn submit_form(&self, post: IncomingPost) -> Result<PostReceipt, SubmitFormError> {
         let tenant = &post.tenant;
-        let form = self.stored_form(tenant, &post.form).await?.ok_or(SubmitFormError::FormNotFound)?.value;
+        let value_of = |name: &str| post.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        // A post is idempotent by its key, or else by its signed timestamp (one per page view).
+        let idempotency = post.idempotency_key.as_deref().or(value_of(TOKEN_FIELD)).map(|key| {
+            let hash = hex::encode(&Sha256::digest(key.as_bytes())[..16]);
+            keys::form_post(tenant, &post.form, &hash)
+        });
+        // The form and the record of an earlier delivery of this post, in one read.
+        let mut wanted = vec![keys::form(tenant, &post.form)];
+        wanted.extend(idempotency.clone());
+        let mut found = self.store.get_many(&wanted).await?.into_iter();
+        let form: StoredForm = records::read(&found.next().flatten().ok_or(SubmitFormError::FormNotFound)?)?;
+        let earlier = found.next().flatten();
         let definition = &form.definition;
         if !definition.allows_origin(post.meta.origin.as_deref()) {
             return Err(SubmitFormError::OriginNotAllowed);
         }
-        let value_of = |name: &str| post.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
         if let Some(honeypot) = &definition.honeypot
             && value_of(honeypot).is_some_and(|v| !v.trim().is_empty())
         {
@@ -291,13 +301,7 @@ impl Services {
         let redirect = definition.redirect_for(&mapped.fields);
 
         let token = value_of(TOKEN_FIELD);
-        let idempotency = post.idempotency_key.as_deref().or(token).map(|key| {
-            let hash = hex::encode(&Sha256::digest(key.as_bytes())[..16]);
-            keys::form_post(tenant, &post.form, &hash)
-        });
-        if let Some(key) = &idempotency
-            && let Some(record) = self.store.get(key).await?
-        {
+        if let Some(record) = earlier {
             let record: PostRecord = records::read(&record)?;
             return Ok(PostReceipt { outcome: record.outcome, redirect: record.redirect, replayed: true });
         }

@@ -212,7 +212,7 @@ impl Services {
     /// Whether any of a case's armed SLA clocks is past its deadline now.
     async fn is_late(&self, actor: &Actor, case: &Case, now: jiff::Timestamp) -> Result<bool, ListError> {
         let query = Query::partition(keys::case_partition(&actor.tenant, case.id))
-            .range(crate::ports::SortKeyRange::BeginsWith("SLA#".into()));
+            .range(crate::ports::SortKeyRange::BeginsWith(keys::CASE_SLA_PREFIX.into()));
         let entries = self.store.query(&query).await?;
         for item in &entries.items {
             let armed: super::sla::SlaEntry = records::read(item)?;

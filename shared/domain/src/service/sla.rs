@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::cases::case_item;
-use super::change::{ChangeSet, EffectSubject};
+use super::change::{ChangeSet, EffectSubject, Known};
 use super::{ListError, PageRequest, Services, conditions, list_page, utc_stamp as stamp};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::calendar::{Calendar, CalendarDef, CalendarError};
@@ -241,6 +241,7 @@ impl Services {
         &self,
         tenant: &TenantId,
         case: &Case,
+        known: Option<&CaseType>,
     ) -> Result<Option<(SlaPolicy, Calendar, String, CaseType)>, StoreError> {
         let Some(policy) = self.sla_policy(tenant, &case.case_type).await? else { return Ok(None) };
         let Some(calendar) = self.calendar_def(tenant, &policy.value.calendar).await? else { return Ok(None) };
@@ -249,8 +250,41 @@ impl Services {
             sk: keys::CURRENT.into(),
             reason: e.to_string(),
         })?;
-        let definition = self.definition_of(tenant, &case.case_type, case.type_version).await?;
+        let definition = match known {
+            Some(definition) if definition.key == case.case_type && definition.version == case.type_version => {
+                definition.clone()
+            }
+            _ => self.definition_of(tenant, &case.case_type, case.type_version).await?,
+        };
         Ok(Some((policy.value, compiled, calendar.time_zone, definition)))
+    }
+
+    /// A case's history (oldest first) and its armed clock items, in one query: the two sit
+    /// next to each other in the case's partition (`EVT#…`, then the outbox's few `OUTBOX#…`,
+    /// then `SLA#…`).
+    async fn history_and_clocks(
+        &self,
+        tenant: &TenantId,
+        case: EntityId,
+    ) -> Result<(Vec<HistoryEvent>, Vec<Item>), StoreError> {
+        let mut query = Query::partition(keys::case_partition(tenant, case))
+            .range(SortKeyRange::Between(keys::CASE_EVENT_PREFIX.into(), format!("{}~", keys::CASE_SLA_PREFIX)))
+            .limit(1000);
+        let (mut events, mut clocks) = (Vec::new(), Vec::new());
+        loop {
+            let page = self.store.query(&query).await?;
+            for item in page.items {
+                if item.key.sk.starts_with(keys::CASE_EVENT_PREFIX) {
+                    events.push(records::read(&item)?);
+                } else if item.key.sk.starts_with(keys::CASE_SLA_PREFIX) {
+                    clocks.push(item);
+                }
+            }
+            match page.next_cursor {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => return Ok((events, clocks)),
+            }
+        }
     }
 
     /// Every history event of a case, oldest first.
@@ -266,7 +300,7 @@ impl Services {
     /// they come from.
     pub async fn case_sla(&self, actor: &Actor, id: EntityId) -> Result<CaseSla, CaseSlaError> {
         let case: Versioned<Case> = self.load(&keys::case(&actor.tenant, id)).await?.ok_or(CaseSlaError::NotFound)?;
-        let Some((policy, calendar, _, definition)) = self.sla_context(&actor.tenant, &case.value).await? else {
+        let Some((policy, calendar, _, definition)) = self.sla_context(&actor.tenant, &case.value, None).await? else {
             return Ok(CaseSla { policy_version: None, calendar: None, calendar_version: None, clocks: Vec::new() });
         };
         let calendar_def = self.calendar_def(&actor.tenant, &policy.calendar).await?;
@@ -288,14 +322,19 @@ impl Services {
         &self,
         actor: &Actor,
         case: &Case,
+        known: Known<'_>,
         before: Option<Priority>,
         new_events: &[HistoryEvent],
         change: &mut ChangeSet,
     ) -> Result<(), StoreError> {
         let tenant = &actor.tenant;
-        let Some((policy, calendar, zone, definition)) = self.sla_context(tenant, case).await? else { return Ok(()) };
+        let Some((policy, calendar, zone, definition)) = self.sla_context(tenant, case, known.definition).await? else {
+            return Ok(());
+        };
         let now = self.clock.now();
-        let past = self.case_events(tenant, case.id).await?;
+        // A case being created has no history and no clocks yet: nothing to read.
+        let (past, existing) =
+            if known.new_case { (Vec::new(), Vec::new()) } else { self.history_and_clocks(tenant, case.id).await? };
         let calendar_error = |e: CalendarError| StoreError::InvalidRequest(format!("calendar: {e}"));
         let old = if past.is_empty() {
             Vec::new()
@@ -355,16 +394,10 @@ impl Services {
             change.ops.push(self.history_op(actor, case.id, change.version, self.new_id(), kind)?);
         }
 
-        let existing = self
-            .store
-            .query(
-                &Query::partition(keys::case_partition(tenant, case.id)).range(SortKeyRange::BeginsWith("SLA#".into())),
-            )
-            .await?;
         let supervisors = definition.supervisors_of(&case.state);
         for kind in [ClockKind::FirstResponse, ClockKind::Resolution, ClockKind::State] {
             let key = keys::sla_entry(tenant, case.id, kind.as_str());
-            let current = existing.items.iter().find(|i| i.key == key);
+            let current = existing.iter().find(|i| i.key == key);
             let previous: Option<SlaEntry> = current.map(records::read).transpose()?;
             let condition = Condition::version_or_new(conditions::SLA_CLOCK, current.map(|i| i.version));
             let version = current.map_or(1, |i| i.version + 1);

@@ -6,7 +6,7 @@
 use super::assignment::Workload;
 use super::case_types::with_definition_version;
 use super::cases::case_item;
-use super::change::{ChangeSet, EffectSubject, history_put};
+use super::change::{ChangeSet, EffectSubject, Known, history_put};
 use super::outbox::OutboxOwner;
 use super::{Services, conditions};
 use crate::actor::Actor;
@@ -140,7 +140,8 @@ impl Services {
             },
         };
         change.ops.push(history_put(tenant, id, &transitioned)?);
-        self.arm_sla(actor, &case, None, std::slice::from_ref(&transitioned), &mut change).await?;
+        let known = Known { definition: Some(&definition), new_case: false };
+        self.arm_sla(actor, &case, known, None, std::slice::from_ref(&transitioned), &mut change).await?;
         if reassigned {
             self.assign_ops(actor, &case, previous_owner, pool, &mut change)?;
         }

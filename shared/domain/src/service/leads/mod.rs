@@ -157,6 +157,7 @@ impl Services {
         tenant: &TenantId,
         fields: &LeadFields,
     ) -> Result<Option<(ClaimOwner, Key)>, StoreError> {
+        // The lead claims first (e-mail, then phone), then a contact's e-mail: read in one go.
         let mut candidates = Vec::new();
         if let Some(email) = &fields.email {
             candidates.push(keys::lead_email(tenant, email));
@@ -164,17 +165,22 @@ impl Services {
         if let Some(phone) = &fields.phone {
             candidates.push(keys::lead_phone(tenant, phone));
         }
-        for key in candidates {
-            if let Some(item) = self.store.get(&key).await? {
-                return Ok(Some((claim_owner(&item)?, key)));
-            }
-        }
+        let lead_claims = candidates.len();
         if let Some(email) = &fields.email {
-            let key = keys::contact_email(tenant, email);
-            if let Some(item) = self.store.get(&key).await? {
-                let claim: crate::service::contacts::EmailClaim = records::read(&item)?;
-                return Ok(Some((ClaimOwner::Contact(claim.contact_id), key)));
-            }
+            candidates.push(keys::contact_email(tenant, email));
+        }
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        let found = self.store.get_many(&candidates).await?;
+        for (position, (item, key)) in found.into_iter().zip(candidates).enumerate() {
+            let Some(item) = item else { continue };
+            let owner = if position < lead_claims {
+                claim_owner(&item)?
+            } else {
+                ClaimOwner::Contact(records::read::<crate::service::contacts::EmailClaim>(&item)?.contact_id)
+            };
+            return Ok(Some((owner, key)));
         }
         Ok(None)
     }

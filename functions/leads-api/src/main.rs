@@ -1,5 +1,5 @@
 //! Leads, forms, quarantined submissions, conversion and opportunities: one Lambda behind API
-//! Gateway's HTTP API, serving the the routes of `gestiona_api::routes::LEADS_API`.
+//! Gateway's HTTP API, serving the routes of `gestiona_api::routes::LEADS_API`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {

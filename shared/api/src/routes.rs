@@ -40,10 +40,11 @@ pub enum Function {
     LeadCapture,
     /// Invoices, payments, credit notes, aging and the dunning ladder [cartera].
     ReceivablesApi,
+    DocumentsApi,
 }
 
 impl Function {
-    pub const ALL: [Function; 7] = [
+    pub const ALL: [Function; 8] = [
         Function::AccountsApi,
         Function::CasesApi,
         Function::TransitionsApi,
@@ -51,6 +52,7 @@ impl Function {
         Function::LeadsApi,
         Function::LeadCapture,
         Function::ReceivablesApi,
+        Function::DocumentsApi,
     ];
 
     /// The function's name in the SAM template and its binary name.
@@ -63,6 +65,7 @@ impl Function {
             Function::LeadsApi => "leads-api",
             Function::LeadCapture => "lead-capture",
             Function::ReceivablesApi => "receivables-api",
+            Function::DocumentsApi => "documents-api",
         }
     }
 
@@ -77,6 +80,7 @@ impl Function {
             Function::LeadsApi => LEADS_API,
             Function::LeadCapture => LEAD_CAPTURE,
             Function::ReceivablesApi => RECEIVABLES_API,
+            Function::DocumentsApi => DOCUMENTS_API,
         }
     }
 }
@@ -210,9 +214,13 @@ pub static CASES_API: &[Route] = table!(CasesApi:
     cases::add_comment, cases::list_comments,
     case_types::list, case_types::create, case_types::get, case_types::update,
     sla::case_sla, sla::list_calendars, sla::get_calendar, sla::put_calendar, sla::get_policy, sla::put_policy,
+    openapi::serve,
+);
+
+/// A case's documents: the only HTTP function that links the S3 client (presigned URLs).
+pub static DOCUMENTS_API: &[Route] = table!(DocumentsApi:
     documents::templates, documents::request, documents::list, documents::download, documents::begin_upload,
     documents::complete_upload,
-    openapi::serve,
 );
 
 pub static TRANSITIONS_API: &[Route] = table!(TransitionsApi: transitions::transition, transitions::offered);

@@ -76,7 +76,7 @@ impl From<Function> for Lambda {
 }
 
 impl Lambda {
-    pub const ALL: [Lambda; 12] = [
+    pub const ALL: [Lambda; 13] = [
         Lambda::Http(Function::AccountsApi),
         Lambda::Http(Function::CasesApi),
         Lambda::Http(Function::TransitionsApi),
@@ -84,6 +84,7 @@ impl Lambda {
         Lambda::Http(Function::LeadsApi),
         Lambda::Http(Function::LeadCapture),
         Lambda::Http(Function::ReceivablesApi),
+        Lambda::Http(Function::DocumentsApi),
         Lambda::SlaSweep,
         Lambda::InvoiceSweep,
         Lambda::OutboxRelay,
@@ -116,10 +117,11 @@ impl Lambda {
     pub fn permissions(self) -> Vec<Permission> {
         let list: &[&[Permission]] = match self {
             Lambda::Http(Function::AccountsApi) => &[&READS, &TRANSACTIONS],
-            Lambda::Http(Function::CasesApi) => &[
+            Lambda::Http(Function::CasesApi) => &[&READS, &TRANSACTIONS, &[COUNTERS, NOTIFY, RENDER]],
+            Lambda::Http(Function::DocumentsApi) => &[
                 &READS,
                 &TRANSACTIONS,
-                &[COUNTERS, NOTIFY, RENDER],
+                &[RENDER],
                 // Presigned download and upload URLs are signed with the function's role, and a
                 // finished upload is checked with HeadObject (authorised as GetObject).
                 &[on("s3:GetObject", Resource::DocumentObjects), on("s3:PutObject", Resource::DocumentObjects)],

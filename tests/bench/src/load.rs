@@ -27,6 +27,23 @@ pub struct LoadFigures {
     pub seconds: u64,
     /// The runner's peak RSS after the load, KiB.
     pub server_rss_kib: u64,
+    /// The same load on a runner whose store already holds [`LARGE_STORE_CASES`] cases.
+    pub large: Option<LargeStore>,
+}
+
+/// Cases (each with its history) in the store of the large-store run.
+pub const LARGE_STORE_CASES: usize = 100_000;
+
+/// The runner's memory with a large store: it must stay bounded by its caches, not grow with
+/// the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LargeStore {
+    pub cases: usize,
+    pub items: usize,
+    pub file_mib: f64,
+    pub runs: Vec<LoadRun>,
+    /// Peak RSS after the load, KiB.
+    pub server_rss_kib: u64,
 }
 
 struct Server {
@@ -45,13 +62,17 @@ impl Drop for Server {
     }
 }
 
-fn start_runner() -> Result<Server, String> {
+fn fresh_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("gestiona-bench-load-{}", ulid::Ulid::generate()))
+}
+
+/// Starts the runner on `dir` (created if need be; removed when the server is dropped).
+fn start_runner(dir: PathBuf) -> Result<Server, String> {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let binary = me.with_file_name("gestiona-local");
     if !binary.exists() {
         return Err(format!("{} is not built", binary.display()));
     }
-    let dir = std::env::temp_dir().join(format!("gestiona-bench-load-{}", ulid::Ulid::generate()));
     let mut child = Command::new(&binary)
         .args(["serve", "--port", "0", "--data-dir"])
         .arg(&dir)
@@ -167,8 +188,83 @@ fn static_script(method: &str, path: &str, token: &str, body: Option<&str>) -> S
     )
 }
 
-pub async fn measure(connections: usize, seconds: u64) -> Result<LoadFigures, String> {
-    let server = start_runner()?;
+pub async fn measure(connections: usize, seconds: u64, large: bool) -> Result<LoadFigures, String> {
+    let (runs, server_rss_kib) = load_runner(start_runner(fresh_dir())?, connections, seconds).await?;
+    let large = if large {
+        let dir = fresh_dir();
+        let (cases, items, file_bytes) = fill_store(&dir, LARGE_STORE_CASES).await?;
+        let (runs, server_rss_kib) = load_runner(start_runner(dir)?, connections, seconds).await?;
+        Some(LargeStore { cases, items, file_mib: file_bytes as f64 / 1048576.0, runs, server_rss_kib })
+    } else {
+        None
+    };
+    Ok(LoadFigures { runs, connections, seconds, server_rss_kib, large })
+}
+
+/// Writes `cases` cases into a new store in `dir`, each a copy of a real case with its history
+/// (its SLA clocks are left out, so the runner's sweep has nothing due), in the demo tenant the
+/// runner serves. Returns the cases, the items and the file's size.
+async fn fill_store(dir: &Path, cases: usize) -> Result<(usize, usize, u64), String> {
+    use gestiona_domain::ports::{Condition, Query, Store, SystemClock, UlidGenerator, WriteOp};
+    use gestiona_domain::service::Services;
+    use gestiona_domain::{Actor, Role, TenantId, UserId};
+    use std::sync::Arc;
+
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let path = dir.join("gestiona.redb");
+    let store = Arc::new(gestiona_store_embedded::EmbeddedStore::open(&path).map_err(|e| e.to_string())?);
+    let services = Services::new(
+        store.clone(),
+        Arc::new(gestiona_tests::queue::RecordingQueue::default()),
+        Arc::new(SystemClock),
+        Arc::new(UlidGenerator::default()),
+    );
+    let tenant = TenantId::parse("demo").map_err(|e| e.to_string())?;
+    services.seed_demo(&tenant).await.map_err(|e| e.to_string())?;
+    let admin = Actor { tenant: tenant.clone(), user: UserId::parse("admin").unwrap(), email: None, role: Role::Admin };
+    let input = json!({"type": "queja_calidad", "subject": "Sacos húmedos en la entrega", "priority": "high",
+        "description": "El cliente reporta humedad en 12 sacos del lote L-2026-41; adjunta fotos."});
+    let model = services
+        .create_case(&admin, serde_json::from_value(input).map_err(|e| e.to_string())?)
+        .await
+        .map_err(|e| e.to_string())?;
+    let model_id = model.value.id.to_string();
+    let partition = gestiona_domain::keys::case(&tenant, model.value.id).pk;
+    let template = store.query(&Query::partition(&partition).limit(100)).await.map_err(|e| e.to_string())?.items;
+    let template: Vec<_> = template
+        .into_iter()
+        .filter(|i| !i.key.sk.starts_with(gestiona_domain::keys::CASE_SLA_PREFIX) && !i.key.sk.starts_with("OUTBOX#"))
+        .collect();
+    let mut ops = Vec::new();
+    let mut items = 0;
+    for n in 0..cases {
+        let id = ulid::Ulid::from_parts(1_700_000_000_000 + n as u64, n as u128).to_string();
+        for item in &template {
+            let json = serde_json::to_string(&gestiona_domain::ports::StoredItem::from_item(item))
+                .map_err(|e| e.to_string())?
+                .replace(&model_id, &id);
+            let stored: gestiona_domain::ports::StoredItem = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+            let key = gestiona_domain::ports::Key::new(item.key.pk.replace(&model_id, &id), item.key.sk.clone());
+            ops.push(WriteOp::Put { item: stored.into_item(key), condition: Condition::ALWAYS });
+            items += 1;
+            if ops.len() == 100 {
+                store.write(std::mem::take(&mut ops)).await.map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    if !ops.is_empty() {
+        store.write(ops).await.map_err(|e| e.to_string())?;
+    }
+    store.sync().await.map_err(|e| e.to_string())?;
+    drop(services);
+    drop(store);
+    let bytes = std::fs::metadata(&path).map_err(|e| e.to_string())?.len();
+    Ok((cases, items, bytes))
+}
+
+/// Sets the bench form up on a started runner, runs every scenario under wrk and returns the
+/// runs and the runner's peak RSS after them.
+async fn load_runner(server: Server, connections: usize, seconds: u64) -> Result<(Vec<LoadRun>, u64), String> {
     let admin = server.tokens.get("admin").ok_or("the runner printed no admin token")?.clone();
     let client = reqwest::Client::new();
     let form = client
@@ -207,7 +303,7 @@ pub async fn measure(connections: usize, seconds: u64) -> Result<LoadFigures, St
         std::thread::sleep(Duration::from_millis(500));
     }
     let server_rss_kib = crate::alloc::peak_rss_kib(&server.child.id().to_string()).unwrap_or(0);
-    Ok(LoadFigures { runs, connections, seconds, server_rss_kib })
+    Ok((runs, server_rss_kib))
 }
 
 #[cfg(test)]

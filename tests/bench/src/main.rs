@@ -101,7 +101,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
     };
     let load = if wanted("load") {
         eprintln!("local runner under wrk, {load_seconds} s per scenario …");
-        Some(runtime.block_on(load::measure(16, load_seconds))?)
+        Some(runtime.block_on(load::measure(16, load_seconds, !cli.quick))?)
     } else {
         None
     };

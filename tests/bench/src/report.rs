@@ -251,6 +251,25 @@ impl Results {
                     r.scenario, r.requests, r.per_second, r.p50_ms, r.p99_ms, r.errors
                 );
             }
+            if let Some(large) = &load.large {
+                let _ = writeln!(
+                    md,
+                    "\nThe same load on a runner whose store already holds {} cases ({} items, each case with its \
+                     history; a {:.0} MiB file): runner peak RSS after the load {:.1} MiB.\n\n\
+                     | scenario | requests | requests/s | p50 | p99 | errors |\n|---|---:|---:|---:|---:|---:|",
+                    large.cases,
+                    large.items,
+                    large.file_mib,
+                    large.server_rss_kib as f64 / 1024.0
+                );
+                for r in &large.runs {
+                    let _ = writeln!(
+                        md,
+                        "| {} | {} | {:.0} | {:.2} ms | {:.2} ms | {} |",
+                        r.scenario, r.requests, r.per_second, r.p50_ms, r.p99_ms, r.errors
+                    );
+                }
+            }
         }
         if let Some(cost) = &self.cost {
             let _ = writeln!(

@@ -42,7 +42,7 @@ pub const DOCUMENT: &str = include_str!("../openapi.json");
 pub fn generate() -> String {
     let mut doc = ApiDoc::openapi();
     let mut schemas = Vec::new();
-    for route in crate::routes::all() {
+    for route in crate::routes::all_docs() {
         route.document_into(&mut doc.paths, &mut schemas);
     }
     doc.components.get_or_insert_with(Default::default).schemas.extend(schemas);

@@ -83,6 +83,20 @@ impl Function {
             Function::DocumentsApi => DOCUMENTS_API,
         }
     }
+
+    /// The OpenAPI declarations of the function's routes (what [`Function::routes`] serves).
+    fn docs(self) -> &'static [RouteDoc] {
+        match self {
+            Function::AccountsApi => ACCOUNTS_API_DOCS,
+            Function::CasesApi => CASES_API_DOCS,
+            Function::TransitionsApi => TRANSITIONS_API_DOCS,
+            Function::ReportsApi => REPORTS_API_DOCS,
+            Function::LeadsApi => LEADS_API_DOCS,
+            Function::LeadCapture => LEAD_CAPTURE_DOCS,
+            Function::ReceivablesApi => RECEIVABLES_API_DOCS,
+            Function::DocumentsApi => DOCUMENTS_API_DOCS,
+        }
+    }
 }
 
 /// What a handler returns: a response, or a problem the edge turns into problem+json.
@@ -90,14 +104,54 @@ pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Response<Body>, 
 type Handler = for<'a> fn(&'a Api, &'a Request) -> HandlerFuture<'a>;
 type Schemas = Vec<(String, RefOr<Schema>)>;
 
-/// One route: the function that serves it, its handler and the handler's OpenAPI declaration.
+/// One route as a function serves it: the function, the handler, the method and path.
 pub struct Route {
     pub function: Function,
     handler: Handler,
     path: fn() -> String,
     methods: fn() -> Vec<HttpMethod>,
+}
+
+/// One route's OpenAPI declaration (its operation and the schemas it refers to), declared by
+/// the same table entry as its [`Route`] but kept in a table of its own: the functions never
+/// reach it, so their release binaries do not carry the OpenAPI builders.
+pub struct RouteDoc {
+    path: fn() -> String,
+    methods: fn() -> Vec<HttpMethod>,
     operation: fn() -> Operation,
     schemas: fn(&mut Schemas),
+}
+
+impl RouteDoc {
+    fn key(&self) -> String {
+        format!("{} {}", method_name(&(self.methods)()), (self.path)())
+    }
+
+    /// Served without the JWT authorizer: the operation declares no security requirement.
+    fn public(&self) -> bool {
+        (self.operation)().security.is_none_or(|requirements| requirements.is_empty())
+    }
+
+    /// Adds the route's operation and the schemas it refers to to `document`.
+    pub(crate) fn document_into(&self, paths: &mut utoipa::openapi::Paths, schemas: &mut Schemas) {
+        paths.add_path_operation((self.path)(), (self.methods)(), (self.operation)());
+        (self.schemas)(schemas);
+    }
+}
+
+/// The upper-case name of a route's one method.
+fn method_name(methods: &[HttpMethod]) -> &'static str {
+    match methods {
+        [HttpMethod::Get] => "GET",
+        [HttpMethod::Post] => "POST",
+        [HttpMethod::Put] => "PUT",
+        [HttpMethod::Patch] => "PATCH",
+        [HttpMethod::Delete] => "DELETE",
+        [HttpMethod::Head] => "HEAD",
+        [HttpMethod::Options] => "OPTIONS",
+        [HttpMethod::Trace] => "TRACE",
+        _ => panic!("a route declares exactly one method"),
+    }
 }
 
 impl std::fmt::Debug for Route {
@@ -109,17 +163,7 @@ impl std::fmt::Debug for Route {
 impl Route {
     /// The HTTP method, upper case.
     pub fn method(&self) -> &'static str {
-        match (self.methods)().as_slice() {
-            [HttpMethod::Get] => "GET",
-            [HttpMethod::Post] => "POST",
-            [HttpMethod::Put] => "PUT",
-            [HttpMethod::Patch] => "PATCH",
-            [HttpMethod::Delete] => "DELETE",
-            [HttpMethod::Head] => "HEAD",
-            [HttpMethod::Options] => "OPTIONS",
-            [HttpMethod::Trace] => "TRACE",
-            _ => panic!("a route declares exactly one method: {}", (self.path)()),
-        }
+        method_name(&(self.methods)())
     }
 
     /// The API Gateway path template (`{id}` parameters).
@@ -132,15 +176,11 @@ impl Route {
         format!("{} {}", self.method(), self.path())
     }
 
-    /// Served without the JWT authorizer: the operation declares no security requirement.
+    /// Served without the JWT authorizer: its operation declares no security requirement (read
+    /// from the route's declaration; for the local runner and the tests, not the functions).
     pub fn public(&self) -> bool {
-        (self.operation)().security.is_none_or(|requirements| requirements.is_empty())
-    }
-
-    /// Adds the route's operation and the schemas it refers to to `document`.
-    pub(crate) fn document_into(&self, paths: &mut utoipa::openapi::Paths, schemas: &mut Schemas) {
-        paths.add_path_operation(self.path(), (self.methods)(), (self.operation)());
-        (self.schemas)(schemas);
+        let key = self.key();
+        self.function.docs().iter().find(|doc| doc.key() == key).is_some_and(RouteDoc::public)
     }
 
     pub(crate) fn call<'a>(&self, api: &'a Api, request: &'a Request) -> HandlerFuture<'a> {
@@ -148,9 +188,14 @@ impl Route {
     }
 }
 
-/// Every route of every function, for the local runner, the OpenAPI document and the tests.
+/// Every route of every function, for the local runner and the tests.
 pub fn all() -> impl Iterator<Item = &'static Route> {
     Function::ALL.into_iter().flat_map(Function::routes)
+}
+
+/// Every route's OpenAPI declaration, for the document.
+pub(crate) fn all_docs() -> impl Iterator<Item = &'static RouteDoc> {
+    Function::ALL.into_iter().flat_map(Function::docs)
 }
 
 /// The routes one process serves, by API Gateway route key; built once per cold start.
@@ -184,10 +229,12 @@ impl Routes {
     }
 }
 
-/// One table entry: `module::handler` names an async handler annotated with `#[utoipa::path]`.
+/// One table per function: `module::handler` names an async handler annotated with
+/// `#[utoipa::path]`. Declares `$name` (what the function serves) and `${name}_DOCS` (the same
+/// routes' OpenAPI declarations, in the same order).
 macro_rules! table {
-    ($function:ident: $($module:ident :: $handler:ident),+ $(,)?) => {
-        &[$(paste::paste! {{
+    ($name:ident = $function:ident: $($module:ident :: $handler:ident),+ $(,)?) => {
+        pub static $name: &[Route] = &[$(paste::paste! {{
             fn handle<'a>(api: &'a Api, request: &'a Request) -> HandlerFuture<'a> {
                 Box::pin($module::$handler(api, request))
             }
@@ -196,20 +243,26 @@ macro_rules! table {
                 handler: handle,
                 path: <$module::[<__path_ $handler>] as utoipa::Path>::path,
                 methods: <$module::[<__path_ $handler>] as utoipa::Path>::methods,
+            }
+        }}),+];
+        paste::paste! {
+            static [<$name _DOCS>]: &[RouteDoc] = &[$(RouteDoc {
+                path: <$module::[<__path_ $handler>] as utoipa::Path>::path,
+                methods: <$module::[<__path_ $handler>] as utoipa::Path>::methods,
                 operation: <$module::[<__path_ $handler>] as utoipa::Path>::operation,
                 schemas: <$module::[<__path_ $handler>] as utoipa::__dev::SchemaReferences>::schemas,
-            }
-        }}),+]
+            }),+];
+        }
     };
 }
 
-pub static ACCOUNTS_API: &[Route] = table!(AccountsApi:
+table!(ACCOUNTS_API = AccountsApi:
     accounts::create, accounts::list, accounts::get, accounts::update, accounts::archive,
     contacts::create, contacts::list, contacts::get, contacts::update, contacts::archive,
     directory::list, directory::save, directory::opt_out,
 );
 
-pub static CASES_API: &[Route] = table!(CasesApi:
+table!(CASES_API = CasesApi:
     cases::create, cases::list, cases::get, cases::update, cases::archive, cases::history,
     cases::add_comment, cases::list_comments,
     case_types::list, case_types::create, case_types::get, case_types::update,
@@ -217,27 +270,27 @@ pub static CASES_API: &[Route] = table!(CasesApi:
     openapi::serve,
 );
 
-/// A case's documents: the only HTTP function that links the S3 client (presigned URLs).
-pub static DOCUMENTS_API: &[Route] = table!(DocumentsApi:
+// A case's documents: the only HTTP function that links the S3 client (presigned URLs).
+table!(DOCUMENTS_API = DocumentsApi:
     documents::templates, documents::request, documents::list, documents::download, documents::begin_upload,
     documents::complete_upload,
 );
 
-pub static TRANSITIONS_API: &[Route] = table!(TransitionsApi: transitions::transition, transitions::offered);
+table!(TRANSITIONS_API = TransitionsApi: transitions::transition, transitions::offered);
 
-pub static REPORTS_API: &[Route] = table!(ReportsApi:
+table!(REPORTS_API = ReportsApi:
     reports::cases_by_state, reports::rejections, reports::workload, reports::sla, receivables::aging_report,
 );
 
-pub static LEADS_API: &[Route] = table!(LeadsApi:
+table!(LEADS_API = LeadsApi:
     leads::create, leads::list, leads::get, leads::update, leads::history, leads::convert, leads::get_opportunity,
     leads::contact_activities, leads::list_forms, leads::get_form, leads::put_form, leads::list_submissions,
     leads::get_submission, leads::release_submission, leads::discard_submission,
 );
 
-pub static LEAD_CAPTURE: &[Route] = table!(LeadCapture: capture::page, capture::submit);
+table!(LEAD_CAPTURE = LeadCapture: capture::page, capture::submit);
 
-pub static RECEIVABLES_API: &[Route] = table!(ReceivablesApi:
+table!(RECEIVABLES_API = ReceivablesApi:
     receivables::put_invoice, receivables::get_invoice, receivables::patch_invoice, receivables::list_invoices,
     receivables::batch, receivables::history, receivables::movements, receivables::put_payment,
     receivables::put_credit_note, receivables::write_off, receivables::get_ladder, receivables::put_ladder,
@@ -262,6 +315,15 @@ mod tests {
         for function in Function::ALL {
             assert!(!function.routes().is_empty(), "{} serves nothing", function.name());
             assert!(function.routes().iter().all(|r| r.function == function), "{}", function.name());
+        }
+    }
+
+    #[test]
+    fn each_route_has_its_declaration_in_the_same_place() {
+        for function in Function::ALL {
+            let served: Vec<String> = function.routes().iter().map(Route::key).collect();
+            let declared: Vec<String> = function.docs().iter().map(RouteDoc::key).collect();
+            assert_eq!(served, declared, "{}", function.name());
         }
     }
 

@@ -11,7 +11,7 @@ use crate::effects::{DocumentJob, EffectBody, EffectMessage, Notification, Subje
 use crate::history::{EventKind, HistoryEvent};
 use crate::ids::{EntityId, TenantId, UserId};
 use crate::keys;
-use crate::ports::{Condition, Item, StoreError, WriteOp};
+use crate::ports::{Condition, Item, Key, StoreError, WriteOp};
 use crate::records;
 
 /// The entity of case (and lead) history events.
@@ -59,9 +59,15 @@ pub(crate) struct Known<'a> {
     pub new_case: bool,
 }
 
-/// The write of one history event.
+/// The write of one history event of a case.
 pub(crate) fn history_put(tenant: &TenantId, case: EntityId, event: &HistoryEvent) -> Result<WriteOp, StoreError> {
-    let item = Item::new(keys::case_event(tenant, case, event.id), EVENT_ENTITY, 1, records::body(event)?);
+    event_put(keys::case_event(tenant, case, event.id), event)
+}
+
+/// The write of one history event under `key`: a case's, a lead's, a contact's or an invoice's
+/// history all hold the same events.
+pub(crate) fn event_put(key: Key, event: &HistoryEvent) -> Result<WriteOp, StoreError> {
+    let item = Item::new(key, EVENT_ENTITY, 1, records::body(event)?);
     Ok(WriteOp::Put { item, condition: Condition::not_exists(conditions::HISTORY_EVENT) })
 }
 
@@ -105,8 +111,12 @@ impl Services {
         kind: EventKind,
     ) -> Result<WriteOp, StoreError> {
         let event = HistoryEvent { id, at: self.clock.now(), actor: actor.user.clone(), case_version, kind };
-        let item = Item::new(keys::case_event(&actor.tenant, case, id), EVENT_ENTITY, 1, records::body(&event)?);
-        Ok(WriteOp::Put { item, condition: Condition::not_exists(conditions::HISTORY_EVENT) })
+        history_put(&actor.tenant, case, &event)
+    }
+
+    /// A new history event by `actor`, now, at the subject's `version`.
+    pub(crate) fn new_event(&self, actor: &Actor, version: u64, kind: EventKind) -> HistoryEvent {
+        HistoryEvent { id: self.new_id(), at: self.clock.now(), actor: actor.user.clone(), case_version: version, kind }
     }
 
     /// Adds one notification or document effect: its outbox entry and an `effectEnqueued` event.

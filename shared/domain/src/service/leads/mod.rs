@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::change::event_put;
 use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::actor::Actor;
 use crate::history::{EventKind, HistoryEvent};
@@ -130,25 +131,15 @@ impl Services {
         version: u64,
         kind: EventKind,
     ) -> Result<WriteOp, StoreError> {
-        let id = self.new_id();
-        let event = HistoryEvent { id, at: self.clock.now(), actor: actor.user.clone(), case_version: version, kind };
-        let item = Item::new(
-            keys::lead_event(&actor.tenant, lead, id),
-            crate::service::cases::EVENT_ENTITY,
-            1,
-            records::body(&event)?,
-        );
-        Ok(WriteOp::Put { item, condition: Condition::not_exists(conditions::HISTORY_EVENT) })
+        let event = self.new_event(actor, version, kind);
+        event_put(keys::lead_event(&actor.tenant, lead, event.id), &event)
     }
 
     fn contact_history_op(&self, actor: &Actor, contact: EntityId, kind: EventKind) -> Result<WriteOp, StoreError> {
-        let id = self.new_id();
-        let event = HistoryEvent { id, at: self.clock.now(), actor: actor.user.clone(), case_version: 0, kind };
-        let key = Key::new(keys::contact(&actor.tenant, contact).pk, format!("{}{id}", keys::CASE_EVENT_PREFIX));
-        Ok(WriteOp::Put {
-            item: Item::new(key, crate::service::cases::EVENT_ENTITY, 1, records::body(&event)?),
-            condition: Condition::not_exists(conditions::HISTORY_EVENT),
-        })
+        let event = self.new_event(actor, 0, kind);
+        let key =
+            Key::new(keys::contact(&actor.tenant, contact).pk, format!("{}{}", keys::CASE_EVENT_PREFIX, event.id));
+        event_put(key, &event)
     }
 
     /// Who already owns this e-mail or phone: a lead, or a contact.

@@ -19,13 +19,14 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use super::{Services, conditions, utc_stamp as stamp};
+use super::change::event_put;
+use super::{Services, utc_stamp as stamp};
 use crate::Versioned;
 use crate::actor::{Actor, Forbidden};
-use crate::history::{EventKind, HistoryEvent};
+use crate::history::EventKind;
 use crate::ids::{DocumentNumber, EntityId, TenantId, UserId};
 use crate::keys;
-use crate::ports::{Condition, Index, Item, StoreError, WriteOp};
+use crate::ports::{Index, Item, StoreError, WriteOp};
 use crate::receivables::{CreditNote, DunningLadder, Invoice, InvoiceInput, InvoiceStatus, Payment};
 use crate::records;
 use crate::validation::ValidationErrors;
@@ -244,15 +245,8 @@ impl Services {
         version: u64,
         kind: EventKind,
     ) -> Result<WriteOp, StoreError> {
-        let id = self.new_id();
-        let event = HistoryEvent { id, at: self.clock.now(), actor: actor.user.clone(), case_version: version, kind };
-        let item = Item::new(
-            keys::invoice_event(&actor.tenant, number, id),
-            crate::service::cases::EVENT_ENTITY,
-            1,
-            records::body(&event)?,
-        );
-        Ok(WriteOp::Put { item, condition: Condition::not_exists(conditions::HISTORY_EVENT) })
+        let event = self.new_event(actor, version, kind);
+        event_put(keys::invoice_event(&actor.tenant, number, event.id), &event)
     }
 
     async fn tenant_zone(&self, tenant: &TenantId) -> Result<String, StoreError> {

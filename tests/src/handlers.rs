@@ -22,9 +22,14 @@ pub struct Reply {
 
 fn reply(response: Response<Body>) -> Reply {
     let (parts, body) = response.into_parts();
+    // JSON answers as values; anything else (CSV, HTML) as its text.
+    let json =
+        parts.headers.get(http::header::CONTENT_TYPE).is_none_or(|t| t.to_str().is_ok_and(|t| t.contains("json")));
     let body = match body {
-        Body::Text(text) => serde_json::from_str(&text).expect("JSON"),
-        Body::Binary(bytes) => serde_json::from_slice(&bytes).expect("JSON"),
+        Body::Text(text) if json => serde_json::from_str(&text).expect("JSON"),
+        Body::Text(text) => Value::String(text),
+        Body::Binary(bytes) if json => serde_json::from_slice(&bytes).expect("JSON"),
+        Body::Binary(bytes) => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
         _ => Value::Null,
     };
     Reply { status: parts.status, headers: parts.headers, body }

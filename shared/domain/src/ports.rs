@@ -108,15 +108,6 @@ impl Item {
             Err(e) => Err(StoreError::InvalidRequest(format!("unserialisable body: {e}"))),
         }
     }
-
-    /// Reads the body back as `T`, as it is (stored records are read with `records::read`).
-    pub fn parse_body<T: for<'de> Deserialize<'de>>(&self) -> Result<T, StoreError> {
-        serde_json::from_value(Value::Object(self.body.clone())).map_err(|e| StoreError::Corrupt {
-            pk: self.key.pk.clone(),
-            sk: self.key.sk.clone(),
-            reason: e.to_string(),
-        })
-    }
 }
 
 /// What must hold of the existing item for a write to apply.

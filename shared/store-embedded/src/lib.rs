@@ -85,19 +85,21 @@ impl EmbeddedStore {
         T: Send + 'static,
         F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
     {
-        let value = self.blocking(work).await?;
+        let value = self.with_db(work).await?;
         self.commits.made.fetch_add(1, Ordering::SeqCst);
         Ok(value)
     }
 
-    /// Runs blocking database work off the async executor.
-    async fn blocking<T, F>(&self, work: F) -> Result<T, StoreError>
+    /// Runs database work on the caller's thread. Reads come from the page cache and
+    /// unsynced commits only copy pages into the OS cache: tens of microseconds, less than
+    /// handing the work to a blocking thread and back would cost. Only [`Store::sync`], which
+    /// waits for the disk, goes to a blocking thread.
+    async fn with_db<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
     {
-        let db = Arc::clone(&self.db);
-        tokio::task::spawn_blocking(move || work(&db)).await.map_err(unavailable)?
+        work(&self.db)
     }
 }
 
@@ -279,7 +281,7 @@ fn query_page(db: &Database, query: &Query) -> Result<QueryPage, StoreError> {
 impl Store for EmbeddedStore {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         let key = key.clone();
-        self.blocking(move |db| {
+        self.with_db(move |db| {
             let txn = db.begin_read().map_err(unavailable)?;
             let items = txn.open_table(ITEMS).map_err(unavailable)?;
             let found = items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)?;
@@ -291,7 +293,7 @@ impl Store for EmbeddedStore {
     async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
         check_keys(keys)?;
         let keys = keys.to_vec();
-        self.blocking(move |db| {
+        self.with_db(move |db| {
             // One read transaction: the items are read as of one instant.
             let txn = db.begin_read().map_err(unavailable)?;
             let items = txn.open_table(ITEMS).map_err(unavailable)?;
@@ -312,7 +314,7 @@ impl Store for EmbeddedStore {
 
     async fn query(&self, query: &Query) -> Result<QueryPage, StoreError> {
         let query = query.clone();
-        self.blocking(move |db| query_page(db, &query)).await
+        self.with_db(move |db| query_page(db, &query)).await
     }
 
     async fn increment(&self, key: &Key, by: i64, ttl: Option<i64>) -> Result<i64, StoreError> {
@@ -353,7 +355,8 @@ impl Store for EmbeddedStore {
             return Ok(());
         }
         let commits = Arc::clone(&self.commits);
-        self.blocking(move |db| {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || {
             let _syncing = commits.syncing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             if commits.durable.load(Ordering::SeqCst) >= target {
                 return Ok(()); // The sync we waited for covered this caller.
@@ -366,6 +369,7 @@ impl Store for EmbeddedStore {
             Ok(())
         })
         .await
+        .map_err(unavailable)?
     }
 }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use base64::Engine;
+use gestiona_api::edge;
 use gestiona_api::problem::Problem;
 use gestiona_api::{Api, Routes};
 use http::{HeaderMap, Method, StatusCode, Uri, header};
@@ -90,8 +91,8 @@ async fn serve(
         Ok(bytes) => bytes,
         Err(_) => {
             let problem = Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "The body is too large")
-                .field("body", format!("must be at most {MAX_PAYLOAD_BYTES} bytes"));
-            return to_axum(problem.into_response());
+                .field("body", gestiona_domain::messages::at_most_bytes(MAX_PAYLOAD_BYTES));
+            return to_axum(problem.into_response(edge::locale(&parts.headers)));
         }
     };
     to_axum(runner.handle(&parts.method, &parts.uri, &parts.headers, body, peer.ip()).await)
@@ -114,7 +115,11 @@ impl Runner {
         }
         let matched = match self.routes.at(uri.path()) {
             Ok(matched) => matched,
-            Err(_) => return Problem::not_found().detail(format!("no route for {}", uri.path())).into_response(),
+            Err(_) => {
+                return Problem::not_found()
+                    .detail(format!("no route for {}", uri.path()))
+                    .into_response(edge::locale(headers));
+            }
         };
         if *method == Method::OPTIONS {
             // API Gateway answers CORS preflights itself (the API's CorsConfiguration).
@@ -132,7 +137,7 @@ impl Runner {
             allowed.sort_unstable();
             let mut response = Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed")
                 .detail(format!("{} allows {}", uri.path(), allowed.join(", ")))
-                .into_response();
+                .into_response(edge::locale(headers));
             response.headers_mut().insert(header::ALLOW, allowed.join(", ").parse().expect("methods are tokens"));
             return response;
         };
@@ -141,7 +146,7 @@ impl Runner {
         } else {
             match self.verify(headers) {
                 Ok(claims) => Some(claims),
-                Err(problem) => return problem.into_response(),
+                Err(problem) => return problem.into_response(edge::locale(headers)),
             }
         };
         let params: HashMap<String, String> =
@@ -151,7 +156,8 @@ impl Runner {
             Ok(request) => self.api.handle(&self.dispatch, request).await,
             Err(e) => {
                 tracing::error!(error = %e, "could not build the API Gateway event");
-                Problem::new(StatusCode::BAD_REQUEST, "bad-request", "The request could not be read").into_response()
+                Problem::new(StatusCode::BAD_REQUEST, "bad-request", "The request could not be read")
+                    .into_response(edge::locale(headers))
             }
         }
     }
@@ -166,12 +172,13 @@ impl Runner {
     ) -> lambda_http::Response<lambda_http::Body> {
         let claims = match self.verify(headers) {
             Ok(claims) => claims,
-            Err(problem) => return problem.into_response(),
+            Err(problem) => return problem.into_response(edge::locale(headers)),
         };
         if *method == Method::POST {
             let is_admin = claims.values().any(|v| v.contains("admin"));
             if !is_admin {
-                return Problem::forbidden("advancing the clock needs the admin role").into_response();
+                return Problem::forbidden("advancing the clock needs the admin role")
+                    .into_response(edge::locale(headers));
             }
             let minutes = serde_json::from_slice::<Value>(body)
                 .ok()
@@ -180,9 +187,9 @@ impl Runner {
             let Some(minutes) = minutes else {
                 return Problem::validation(vec![gestiona_domain::FieldError {
                     field: "advanceMinutes".into(),
-                    reason: "a whole number of minutes from 1 to 525600".into(),
+                    reason: gestiona_domain::messages::clock_minutes(),
                 }])
-                .into_response();
+                .into_response(edge::locale(headers));
             };
             self.clock.advance(minutes * 60);
         }

@@ -12,9 +12,10 @@ use std::sync::OnceLock;
 
 use gestiona_domain::form::{FieldTarget, FormDefinition, PostMeta, TOKEN_FIELD};
 use gestiona_domain::lead::form_body::{self, BodyError, Fields};
+use gestiona_domain::messages as msg;
 use gestiona_domain::service::forms::{GetFormError, IncomingPost, SubmitFormError};
 use gestiona_domain::service::leads::PostOutcome;
-use gestiona_domain::{FieldError, FormId, TenantId, ValidationErrors};
+use gestiona_domain::{FieldError, FormId, Locale, TenantId, ValidationErrors};
 use handlebars::Handlebars;
 use http::{HeaderValue, StatusCode, header};
 use lambda_http::request::RequestContext;
@@ -79,8 +80,7 @@ fn with_cors(mut response: Response<Body>, origin: Option<&str>) -> Response<Bod
 }
 
 fn origin_refused() -> Problem {
-    Problem::forbidden("This form does not accept posts from this site.")
-        .field("Origin", "is not among the form's allowed origins")
+    Problem::forbidden("This form does not accept posts from this site.").field("Origin", msg::origin_not_allowed())
 }
 
 fn form_problem(e: GetFormError) -> Problem {
@@ -153,7 +153,8 @@ fn render_page(
     previous: &Fields,
     errors: &[FieldError],
 ) -> String {
-    let english = definition.locale == "en";
+    let locale = Locale::from_tag(&definition.locale);
+    let english = locale == Locale::En;
     let labels = if english {
         json!({"send": "Send", "thanks": "Thank you. We received your message and will be in touch soon.", "fix": "Please correct the following:"})
     } else {
@@ -171,7 +172,7 @@ fn render_page(
         .iter()
         .map(|f| {
             let value = previous.iter().find(|(n, _)| n == &f.name).map(|(_, v)| v.clone());
-            let error = errors.iter().find(|e| e.field == f.name).map(|e| e.reason.clone());
+            let error = errors.iter().find(|e| e.field == f.name).map(|e| e.reason.render(locale));
             json!({
                 "name": f.name,
                 "label": f.label.clone().unwrap_or_else(|| f.name.clone()),
@@ -185,7 +186,8 @@ fn render_page(
             })
         })
         .collect();
-    let errors: Vec<_> = errors.iter().map(|e| json!({"label": label_of(&e.field), "reason": e.reason})).collect();
+    let errors: Vec<_> =
+        errors.iter().map(|e| json!({"label": label_of(&e.field), "reason": e.reason.render(locale)})).collect();
     let data = json!({
         "locale": definition.locale,
         "form": {"name": definition.name},
@@ -221,16 +223,15 @@ fn read_fields(request: &Request) -> Result<(Fields, bool), Problem> {
                 "Send a form or JSON",
             )
             .detail("Post application/x-www-form-urlencoded (an HTML form) or application/json.")
-            .field("Content-Type", format!("got {}", other.unwrap_or("nothing"))));
+            .field("Content-Type", msg::got_content_type(other.unwrap_or("-"))));
         }
     };
     let bytes = request.body().as_ref();
     if bytes.len() > MAX_POST_BYTES {
         let problem = Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "The form post is too large");
-        let reason = format!("must be at most {MAX_POST_BYTES} bytes (got {})", bytes.len());
         return Err(match urlencoded.then(|| form_body::largest_urlencoded_field(bytes)).flatten() {
-            Some((field, size)) => problem.field(field, format!("is {size} bytes; the whole post {reason}")),
-            None => problem.field("body", reason),
+            Some((field, size)) => problem.field(field, msg::field_too_large(size, MAX_POST_BYTES)),
+            None => problem.field("body", msg::body_too_large(MAX_POST_BYTES, bytes.len())),
         });
     }
     let fields = if urlencoded { form_body::parse_urlencoded(bytes) } else { form_body::parse_json(bytes) };
@@ -260,10 +261,7 @@ pub async fn submit(api: &Api, request: &Request) -> Result<Response<Body>, Prob
     .with_referrer(header_text(request, header::REFERER));
     let idempotency_key = header_text(request, header::HeaderName::from_static("idempotency-key"));
     if idempotency_key.as_ref().is_some_and(|k| k.len() > 255) {
-        return Err(Problem::validation(vec![FieldError {
-            field: "Idempotency-Key".into(),
-            reason: "must be at most 255 characters".into(),
-        }]));
+        return Err(Problem::validation(vec![FieldError::new("Idempotency-Key", msg::at_most_chars(255))]));
     }
     let post = IncomingPost { tenant: tenant.clone(), form: form.clone(), fields, meta, idempotency_key };
     let submitted = post.fields.clone();

@@ -76,8 +76,8 @@ impl From<AddCommentError> for Problem {
     }
 }
 
-fn invalid(field: &str, reason: impl ToString) -> Problem {
-    ValidationErrors::single(field, reason.to_string()).into()
+fn invalid(field: &str, reason: impl Into<gestiona_domain::Message>) -> Problem {
+    ValidationErrors::single(field, reason.into()).into()
 }
 
 #[utoipa::path(post, path = "/cases", tag = "cases", request_body = NewCase,

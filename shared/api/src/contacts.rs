@@ -15,7 +15,7 @@ use crate::problem::{Problem, ProblemSchema};
 fn email_taken(existing: Option<EntityId>) -> Problem {
     let problem = Problem::conflict("duplicate-email", "Another contact has this e-mail address")
         .detail("E-mail addresses are unique per company; update the existing contact instead.")
-        .field("email", "already belongs to another contact");
+        .field("email", gestiona_domain::messages::email_taken_contact());
     match existing {
         Some(id) => problem.with("existingId", id.to_string()),
         None => problem,
@@ -122,9 +122,9 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     let actor = api.actor(request)?;
     let query = QueryParams::of(request);
     let account_id = match query.text("accountId") {
-        Some(raw) => Some(
-            EntityId::parse(&raw).map_err(|e| Problem::from(ValidationErrors::single("accountId", e.to_string())))?,
-        ),
+        Some(raw) => {
+            Some(EntityId::parse(&raw).map_err(|e| Problem::from(ValidationErrors::single("accountId", e.into())))?)
+        }
         None => None,
     };
     let filter = ContactFilter {

@@ -169,7 +169,7 @@ pub async fn download(api: &Api, request: &Request) -> Result<Response<Body>, Pr
         DocumentStatus::Queued => {
             let mut response = Problem::conflict("document-not-ready", "The document is still being rendered")
                 .detail("Retry in a few seconds.")
-                .into_response();
+                .into_response(edge::locale(request.headers()));
             response.headers_mut().insert(header::RETRY_AFTER, "2".parse().expect("a number"));
             return Ok(response);
         }
@@ -179,7 +179,7 @@ pub async fn download(api: &Api, request: &Request) -> Result<Response<Body>, Pr
         DocumentStatus::Failed => {
             let mut problem = Problem::conflict("document-failed", "The document could not be produced");
             for error in &document.errors {
-                problem = problem.field(error.field.clone(), error.reason.clone());
+                problem = problem.field(error.field.clone(), gestiona_domain::messages::recorded(&error.reason));
             }
             return Err(problem);
         }

@@ -2,8 +2,9 @@
 
 use std::str::FromStr;
 
-use gestiona_domain::EntityId;
+use gestiona_domain::messages as msg;
 use gestiona_domain::service::PageRequest;
+use gestiona_domain::{EntityId, FieldError, Locale, Message};
 use gestiona_domain::{Page, Versioned};
 use http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -16,6 +17,29 @@ use crate::problem::Problem;
 /// this, and a larger body is refused before it is parsed.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// The language to answer in: the first of Spanish or English that the client's
+/// `Accept-Language` prefers, English when it names neither (API clients seldom send one).
+pub fn locale(headers: &http::HeaderMap) -> Locale {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|raw| {
+            accept_language::parse_with_quality(raw)
+                .into_iter()
+                .filter(|(_, quality)| *quality > 0.0)
+                .find_map(|(tag, _)| supported_locale(&tag))
+        })
+        .unwrap_or(Locale::En)
+}
+
+fn supported_locale(tag: &str) -> Option<Locale> {
+    match tag.split('-').next().map(str::to_ascii_lowercase).as_deref() {
+        Some("es") => Some(Locale::Es),
+        Some("en") => Some(Locale::En),
+        _ => None,
+    }
+}
+
 /// Parses a JSON body: content type, size, syntax, then shape, naming the offending field.
 pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Problem> {
     let content_type = request
@@ -27,44 +51,59 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Problem> {
     if !is_json {
         return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Send JSON")
             .detail("The body must be JSON with Content-Type: application/json.")
-            .field("Content-Type", format!("got {}", content_type.as_deref().unwrap_or("nothing"))));
+            .field("Content-Type", msg::got_content_type(content_type.as_deref().unwrap_or("-"))));
     }
     let bytes = request.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
         return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "The body is too large")
-            .field("body", format!("must be at most {MAX_BODY_BYTES} bytes (got {})", bytes.len())));
+            .field("body", msg::body_too_large(MAX_BODY_BYTES, bytes.len())));
     }
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-        None => return Err(malformed("the body is empty; send a JSON object")),
+        None => return Err(malformed(msg::empty_body())),
         // serde would read an array into a struct field by field; requests are objects.
         Some(b'{') => {}
         Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() => {
-            return Err(malformed("the body is not valid JSON"));
+            return Err(malformed(msg::invalid_json("-")));
         }
         Some(_) => {
-            return Err(Problem::validation(vec![gestiona_domain::FieldError {
-                field: "body".into(),
-                reason: "must be a JSON object".into(),
-            }]));
+            return Err(Problem::validation(vec![FieldError::new("body", msg::json_object())]));
         }
     }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return malformed(&strip_position(&inner.to_string()));
-        }
         let reason = strip_position(&inner.to_string());
+        if inner.is_syntax() || inner.is_eof() {
+            return malformed(msg::invalid_json(reason));
+        }
         let field = field_of(&path, &reason);
-        Problem::validation(vec![gestiona_domain::FieldError { field, reason }])
+        Problem::validation(vec![FieldError::new(field, serde_reason(&reason))])
     })?;
     // Trailing content after the JSON value is refused by serde_json itself (a syntax error).
     Ok(value)
 }
 
-fn malformed(reason: &str) -> Problem {
+fn malformed(reason: Message) -> Problem {
     Problem::new(StatusCode::BAD_REQUEST, "malformed-body", "The body is not valid JSON").field("body", reason)
+}
+
+/// A deserialisation error in the catalogue's words: serde says what was expected in Rust's
+/// terms, so only what a client can act on is kept.
+fn serde_reason(reason: &str) -> Message {
+    let expected = || {
+        let list = reason.split_once("expected ").map_or("", |(_, rest)| rest);
+        list.strip_prefix("one of ").unwrap_or(list).replace('`', "")
+    };
+    if reason.starts_with("missing field") {
+        msg::required()
+    } else if reason.starts_with("unknown field") {
+        msg::unknown_request_field(expected())
+    } else if reason.starts_with("unknown variant") {
+        msg::one_of(expected())
+    } else {
+        msg::invalid_value(reason)
+    }
 }
 
 /// serde_json appends " at line L column C"; the field path says more to an API client.
@@ -97,7 +136,7 @@ pub fn if_match(request: &Request) -> Result<u64, Problem> {
     let tag = text.strip_prefix("W/").unwrap_or(text);
     tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).and_then(|t| t.parse::<u64>().ok()).ok_or_else(|| {
         Problem::new(StatusCode::PRECONDITION_REQUIRED, "precondition-required", "If-Match must name one version")
-            .field("If-Match", format!("expected an ETag such as \"3\", got {text:?}"))
+            .field("If-Match", msg::etag_expected(text))
     })
 }
 
@@ -135,24 +174,19 @@ impl<'a> QueryParams<'a> {
             .map(str::to_owned)
     }
 
-    pub fn parse<T: FromStr>(&self, name: &str, expected: &str) -> Result<Option<T>, Problem> {
+    pub fn parse<T: FromStr>(&self, name: &str, reason: Message) -> Result<Option<T>, Problem> {
         match self.text(name) {
             None => Ok(None),
-            Some(raw) => raw.parse().map(Some).map_err(|_| {
-                Problem::validation(vec![gestiona_domain::FieldError {
-                    field: name.into(),
-                    reason: format!("must be {expected}"),
-                }])
-            }),
+            Some(raw) => raw.parse().map(Some).map_err(|_| Problem::validation(vec![FieldError::new(name, reason)])),
         }
     }
 
     pub fn flag(&self, name: &str) -> Result<bool, Problem> {
-        Ok(self.parse::<bool>(name, "true or false")?.unwrap_or(false))
+        Ok(self.parse::<bool>(name, msg::true_or_false())?.unwrap_or(false))
     }
 
     pub fn page(&self) -> Result<PageRequest, Problem> {
-        let limit = self.parse::<u32>("limit", "a whole number from 1 to 100")?;
+        let limit = self.parse::<u32>("limit", msg::page_limit(gestiona_domain::service::MAX_PAGE_SIZE))?;
         PageRequest::new(limit, self.text("cursor")).map_err(Problem::from)
     }
 }

@@ -3,6 +3,7 @@
 use gestiona_domain::form::{Form, FormDefinition};
 use gestiona_domain::history::HistoryEvent;
 use gestiona_domain::lead::{ConvertLead, Lead, LeadPatch, LeadStatus, NewLead, Opportunity};
+use gestiona_domain::messages as msg;
 use gestiona_domain::service::forms::{GetFormError, PutFormError, ReviewSubmissionError, Submission};
 use gestiona_domain::service::leads::{
     ConvertLeadError, CreateLeadError, GetLeadError, GetOpportunityError, LeadFilter, UpdateLeadError,
@@ -19,7 +20,7 @@ use crate::problem::{Problem, ProblemSchema};
 fn duplicate(field: &str, lead_id: Option<EntityId>, contact_id: Option<EntityId>) -> Problem {
     let mut problem = Problem::conflict("duplicate-lead", "A lead or contact already has this e-mail or phone")
         .detail("Open the existing record instead; `existingLeadId` or `existingContactId` names it.")
-        .field(field, "already belongs to another lead or contact");
+        .field(field, msg::email_taken_lead());
     if let Some(id) = lead_id {
         problem = problem.with("existingLeadId", id.to_string());
     }
@@ -73,7 +74,7 @@ impl From<ConvertLeadError> for Problem {
             ConvertLeadError::ContactEmailTaken { existing } => {
                 let problem = Problem::conflict("duplicate-email", "A contact already has the lead's e-mail")
                     .detail("Convert into that contact by passing its id as contactId.")
-                    .field("contactId", "a contact with the lead's e-mail exists");
+                    .field("contactId", msg::lead_email_has_contact());
                 match existing {
                     Some(id) => problem.with("existingId", id.to_string()),
                     None => problem,
@@ -180,20 +181,18 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     let mut errors = ValidationErrors::new();
     let status = query.text("status").and_then(|s| {
         LeadStatus::parse(&s).or_else(|| {
-            errors.add("status", "must be new, working, qualified, converted or disqualified");
+            errors.add("status", msg::one_of("new, working, qualified, converted, disqualified"));
             None
         })
     });
-    let owner =
-        query.text("owner").and_then(|o| UserId::parse(&o).map_err(|e| errors.add("owner", e.to_string())).ok());
-    let form_id =
-        query.text("formId").and_then(|f| FormId::parse(&f).map_err(|e| errors.add("formId", e.to_string())).ok());
-    let mut created_from = query.parse::<jiff::Timestamp>("createdFrom", "an RFC 3339 instant")?;
-    let mut created_to = query.parse::<jiff::Timestamp>("createdTo", "an RFC 3339 instant")?;
+    let owner = query.text("owner").and_then(|o| UserId::parse(&o).map_err(|e| errors.add("owner", e.into())).ok());
+    let form_id = query.text("formId").and_then(|f| FormId::parse(&f).map_err(|e| errors.add("formId", e.into())).ok());
+    let mut created_from = query.parse::<jiff::Timestamp>("createdFrom", msg::rfc3339_instant())?;
+    let mut created_to = query.parse::<jiff::Timestamp>("createdTo", msg::rfc3339_instant())?;
     if let Some(period) = query.text("period") {
         match period_bounds(&period, api.services.now()) {
             Some((from, to)) => (created_from, created_to) = (Some(from), Some(to)),
-            None => errors.add("period", "must be today, thisWeek or thisMonth"),
+            None => errors.add("period", msg::one_of("today, thisWeek, thisMonth")),
         }
     }
     errors.finish()?;

@@ -61,13 +61,16 @@ impl Api {
     /// Never fails: every error is a problem+json response.
     pub async fn handle(&self, routes: &Routes, request: Request) -> Response<Body> {
         let started = Instant::now();
+        let locale = edge::locale(request.headers());
         let route_key = match request.request_context_ref() {
             Some(RequestContext::ApiGatewayV2(context)) => context.route_key.clone().unwrap_or_default(),
             _ => String::new(),
         };
         let mut response = match routes.get(&route_key) {
-            Some(route) => route.call(self, &request).await.unwrap_or_else(Problem::into_response),
-            None => Problem::not_found().detail(format!("no route {route_key:?} in this function")).into_response(),
+            Some(route) => route.call(self, &request).await.unwrap_or_else(|problem| problem.into_response(locale)),
+            None => {
+                Problem::not_found().detail(format!("no route {route_key:?} in this function")).into_response(locale)
+            }
         };
         // Nothing is answered before what it wrote, or read, is durable (one sync shared by
         // concurrent requests on the embedded store; nothing to do on DynamoDB).
@@ -75,7 +78,7 @@ impl Api {
             tracing::error!(%error, "the request's writes could not be made durable");
             response = Problem::new(http::StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable")
                 .detail("The change may not have been saved. Read it back before retrying.")
-                .into_response();
+                .into_response(locale);
         }
         tracing::info!(
             route = %route_key,

@@ -1,7 +1,7 @@
 //! RFC 9457 problem details: every error the API returns, with a stable `type`.
 
-use gestiona_domain::FieldError;
 use gestiona_domain::ports::StoreError;
+use gestiona_domain::{FieldError, FieldProblem, Locale, Message};
 use http::StatusCode;
 use lambda_http::{Body, Response};
 use serde::Serialize;
@@ -14,20 +14,31 @@ pub const TYPE_PREFIX: &str = "urn:gestiona:problem:";
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem(Box<ProblemDocument>);
 
-/// The RFC 9457 document.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The problem before it is rendered in the reader's language.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProblemDocument {
-    #[serde(rename = "type")]
     pub kind: String,
     pub title: String,
     pub status: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub errors: Vec<FieldError>,
     /// Problem-specific members (e.g. `existingId` on a duplicate).
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// The RFC 9457 document as sent.
+#[derive(Serialize)]
+struct Rendered<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    title: &'a str,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldProblem>,
+    #[serde(flatten)]
+    extra: &'a Map<String, Value>,
 }
 
 /// The problem document as OpenAPI describes it.
@@ -40,7 +51,7 @@ pub struct ProblemSchema {
     title: String,
     status: u16,
     detail: Option<String>,
-    errors: Option<Vec<FieldError>>,
+    errors: Option<Vec<FieldProblem>>,
 }
 
 impl Problem {
@@ -64,8 +75,8 @@ impl Problem {
         self
     }
 
-    pub fn field(mut self, field: impl Into<String>, reason: impl Into<String>) -> Self {
-        self.0.errors.push(FieldError { field: field.into(), reason: reason.into() });
+    pub fn field(mut self, field: impl Into<String>, reason: Message) -> Self {
+        self.0.errors.push(FieldError::new(field, reason));
         self
     }
 
@@ -106,10 +117,9 @@ impl Problem {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable")
                     .detail("Nothing was changed. Retry in a moment.")
             }
-            StoreError::InvalidCursor => Self::validation(vec![FieldError {
-                field: "cursor".into(),
-                reason: "is not a cursor this API issued".into(),
-            }]),
+            StoreError::InvalidCursor => {
+                Self::validation(vec![FieldError::new("cursor", gestiona_domain::messages::foreign_cursor())])
+            }
             StoreError::ConditionFailed { name } => {
                 tracing::warn!(condition = name, "unexpected condition failure");
                 Self::conflict("conflict", "The request conflicts with a concurrent change")
@@ -126,11 +136,28 @@ impl Problem {
         StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
-    pub fn into_response(self) -> Response<Body> {
-        let body = serde_json::to_string(&self.0).unwrap_or_else(|_| String::from("{}"));
+    /// The field errors in `locale`, as the response carries them.
+    pub fn errors_in(&self, locale: Locale) -> Vec<FieldProblem> {
+        self.0.errors.iter().map(|e| e.render(locale)).collect()
+    }
+
+    /// The response, its reasons in `locale` (and `Content-Language` saying so).
+    pub fn into_response(self, locale: Locale) -> Response<Body> {
+        let document = &self.0;
+        let rendered = Rendered {
+            kind: &document.kind,
+            title: &document.title,
+            status: document.status,
+            detail: document.detail.as_deref(),
+            errors: self.errors_in(locale),
+            extra: &document.extra,
+        };
+        let body = serde_json::to_string(&rendered).unwrap_or_else(|_| String::from("{}"));
         Response::builder()
             .status(self.status_code())
             .header(http::header::CONTENT_TYPE, "application/problem+json")
+            .header(http::header::CONTENT_LANGUAGE, locale.tag())
+            .header(http::header::VARY, "Accept-Language")
             .body(Body::Text(body))
             .expect("a valid response")
     }

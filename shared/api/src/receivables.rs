@@ -2,6 +2,7 @@
 //! `/accounts/{id}/aging` and `/reports/aging`.
 
 use gestiona_domain::history::HistoryEvent;
+use gestiona_domain::messages as msg;
 use gestiona_domain::receivables::{
     AgingBucket, CollectionsProfile, CreditNoteInput, DunningLadder, InvoiceInput, InvoicePatch, InvoiceStatus,
     InvoiceView, PaymentInput,
@@ -11,9 +12,10 @@ use gestiona_domain::service::receivables::{
     InvoiceChangeError, InvoiceFilter, InvoiceMovements, MAX_BATCH, SaveInvoiceError, Upserted,
 };
 use gestiona_domain::{DocumentNumber, UserId, ValidationErrors, Versioned};
+use gestiona_domain::{FieldProblem, Locale};
 use http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Api;
 use crate::edge::{self, ListResponse, QueryParams};
@@ -82,7 +84,7 @@ fn status_name(status: InvoiceStatus) -> String {
 
 fn invoice_number(request: &Request, name: &str) -> Result<DocumentNumber, Problem> {
     let raw = edge::path_param(request, name).ok_or_else(Problem::not_found)?;
-    DocumentNumber::parse(&raw).map_err(|e| ValidationErrors::single(name, e.0).into())
+    DocumentNumber::parse(&raw).map_err(|e| ValidationErrors::single(name, e.into()).into())
 }
 
 /// `If-Match` when present (an update), none for a first definition.
@@ -123,18 +125,50 @@ pub struct BatchRequest {
     invoices: Vec<BatchInvoice>,
 }
 
+/// The answer to a batch: one line per invoice, in the order sent.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BatchResponse {
+    results: Vec<BatchLine>,
+}
+
+/// The outcome of one line of a batch, its errors in the caller's language.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchLine {
+    number: String,
+    /// `created`, `updated`, `unchanged`, `invalid` or `failed` (retry the line).
+    outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldProblem>,
+}
+
+impl BatchLine {
+    fn of(result: &BatchResult, locale: Locale) -> Self {
+        Self {
+            number: result.number.clone(),
+            outcome: result.outcome.clone(),
+            version: result.version,
+            errors: result.errors.iter().map(|e| e.render(locale)).collect(),
+        }
+    }
+}
+
 #[utoipa::path(post, path = "/invoice-batches", tag = "receivables",
     description = "Upserts up to 100 invoices (ERP sync). Each line is applied on its own and answered with its \
         outcome: created, updated, unchanged, invalid (with its errors) or failed (retry it).",
-    request_body = BatchRequest, responses((status = 200, body = Vec<BatchResult>)), security(("bearer" = [])))]
+    request_body = BatchRequest, responses((status = 200, body = BatchResponse)), security(("bearer" = [])))]
 pub async fn batch(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let body: BatchRequest = edge::json_body(request)?;
     if body.invoices.is_empty() || body.invoices.len() > MAX_BATCH {
-        return Err(ValidationErrors::single("invoices", format!("1 to {MAX_BATCH} invoices")).into());
+        return Err(ValidationErrors::single("invoices", msg::batch_size(MAX_BATCH)).into());
     }
     let results = api.services.upsert_invoices(&actor, body.invoices).await.map_err(Problem::store)?;
-    Ok(edge::json(StatusCode::OK, &serde_json::json!({ "results": results })))
+    let locale = edge::locale(request.headers());
+    let results = results.iter().map(|r| BatchLine::of(r, locale)).collect();
+    Ok(edge::json(StatusCode::OK, &BatchResponse { results }))
 }
 
 #[utoipa::path(get, path = "/invoices/{number}", tag = "receivables", params(("number" = String, Path)),
@@ -158,16 +192,16 @@ pub async fn list_invoices(api: &Api, request: &Request) -> Result<Response<Body
     let actor = api.actor(request)?;
     let params = QueryParams::of(request);
     let status = match params.text("status") {
-        Some(s) => Some(InvoiceStatus::parse(&s).ok_or_else(|| {
-            ValidationErrors::single("status", "must be open, partiallyPaid, overdue, paid or writtenOff")
-        })?),
+        Some(s) => {
+            Some(InvoiceStatus::parse(&s).ok_or_else(|| ValidationErrors::single("status", msg::invoice_status()))?)
+        }
         None => None,
     };
     let filter = InvoiceFilter {
-        account_id: params.parse("account", "an account id")?,
+        account_id: params.parse("account", msg::ulid_rule())?,
         status,
-        due_from: params.parse("dueFrom", "a date (YYYY-MM-DD)")?,
-        due_to: params.parse("dueTo", "a date (YYYY-MM-DD)")?,
+        due_from: params.parse("dueFrom", msg::date_format())?,
+        due_to: params.parse("dueTo", msg::date_format())?,
     };
     let page = params.page()?;
     Ok(edge::page(&api.services.list_invoices(&actor, &filter, &page).await?))
@@ -337,9 +371,9 @@ pub async fn aging_report(api: &Api, request: &Request) -> Result<Response<Body>
     let group = match params.text("groupBy").as_deref() {
         None | Some("account") => AgingGroup::Account,
         Some("agent") => AgingGroup::Agent,
-        Some(_) => return Err(ValidationErrors::single("groupBy", "must be account or agent").into()),
+        Some(_) => return Err(ValidationErrors::single("groupBy", msg::account_or_agent()).into()),
     };
-    let agent: Option<UserId> = params.parse("agent", "a user id")?;
+    let agent: Option<UserId> = params.parse("agent", msg::user_id_rule())?;
     let report = api.services.aging_report(&actor, group, agent.as_ref()).await.map_err(Problem::store)?;
     if !csv {
         return Ok(edge::json(StatusCode::OK, &report));

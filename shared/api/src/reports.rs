@@ -2,6 +2,7 @@
 
 use gestiona_domain::CaseTypeKey;
 use gestiona_domain::ValidationErrors;
+use gestiona_domain::messages as msg;
 use gestiona_domain::service::reports::{Period, RejectionPivot, SlaRow, StateRow, WorkloadRow};
 use http::{StatusCode, header};
 use lambda_http::{Body, Request, Response};
@@ -14,7 +15,7 @@ pub(crate) fn wants_csv(request: &Request) -> Result<bool, Problem> {
     match QueryParams::of(request).text("format").as_deref() {
         Some("csv") => Ok(true),
         Some("json") => Ok(false),
-        Some(_) => Err(ValidationErrors::single("format", "must be json or csv").into()),
+        Some(_) => Err(ValidationErrors::single("format", gestiona_domain::messages::json_or_csv()).into()),
         None => Ok(request
             .headers()
             .get(header::ACCEPT)
@@ -26,7 +27,7 @@ pub(crate) fn wants_csv(request: &Request) -> Result<bool, Problem> {
 fn case_type_filter(request: &Request) -> Result<Option<CaseTypeKey>, Problem> {
     QueryParams::of(request)
         .text("type")
-        .map(|t| CaseTypeKey::parse(&t).map_err(|e| ValidationErrors::single("type", e.to_string()).into()))
+        .map(|t| CaseTypeKey::parse(&t).map_err(|e| ValidationErrors::single("type", e.into()).into()))
         .transpose()
 }
 
@@ -129,13 +130,13 @@ pub async fn rejections(api: &Api, request: &Request) -> Result<Response<Body>, 
 fn period(api: &Api, request: &Request) -> Result<Period, Problem> {
     let query = QueryParams::of(request);
     let now = api.services.now();
-    let to = query.parse::<jiff::Timestamp>("to", "an RFC 3339 instant such as 2026-11-30T00:00:00Z")?.unwrap_or(now);
-    let from = match query.parse::<jiff::Timestamp>("from", "an RFC 3339 instant such as 2026-11-01T00:00:00Z")? {
+    let to = query.parse::<jiff::Timestamp>("to", msg::rfc3339_instant())?.unwrap_or(now);
+    let from = match query.parse::<jiff::Timestamp>("from", msg::rfc3339_instant())? {
         Some(from) => from,
         None => to.checked_sub(jiff::SignedDuration::from_hours(24 * 30)).unwrap_or(to),
     };
     if from >= to {
-        return Err(ValidationErrors::single("from", "must come before `to`").into());
+        return Err(ValidationErrors::single("from", gestiona_domain::messages::from_before_to()).into());
     }
     Ok(Period { from, to })
 }

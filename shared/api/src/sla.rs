@@ -83,7 +83,7 @@ pub async fn put_calendar(api: &Api, request: &Request) -> Result<Response<Body>
     let expected = optional_if_match(request)?;
     let definition: CalendarDef = edge::json_body(request)?;
     if definition.key != key {
-        return Err(ValidationErrors::single("key", format!("must be '{key}', the key in the path")).into());
+        return Err(ValidationErrors::single("key", gestiona_domain::messages::must_match_path(&key)).into());
     }
     let saved = api.services.save_calendar(&actor, definition, expected).await?;
     let version = u64::from(saved.version);
@@ -111,7 +111,7 @@ pub async fn put_policy(api: &Api, request: &Request) -> Result<Response<Body>, 
     let expected = optional_if_match(request)?;
     let policy: SlaPolicy = edge::json_body(request)?;
     if policy.case_type != key {
-        return Err(ValidationErrors::single("caseType", format!("must be '{key}', the case type in the path")).into());
+        return Err(ValidationErrors::single("caseType", gestiona_domain::messages::must_match_path(&key)).into());
     }
     let saved = api.services.save_sla_policy(&actor, policy, expected).await?;
     let version = u64::from(saved.version);

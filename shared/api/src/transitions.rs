@@ -2,6 +2,7 @@
 
 use gestiona_domain::Versioned;
 use gestiona_domain::case::Case;
+use gestiona_domain::messages as msg;
 use gestiona_domain::service::transitions::{OfferedTransitionsError, TransitionCaseError};
 use gestiona_domain::workflow::{OfferedAction, TransitionError, TransitionRequest};
 use http::StatusCode;
@@ -26,11 +27,11 @@ impl From<TransitionError> for Problem {
                 "'{action}' is not available in state '{state}'. Allowed actions: {}.",
                 list(&allowed)
             ))
-            .field("action", format!("must be one of: {}", list(&allowed)))
+            .field("action", msg::one_of(list(&allowed)))
             .with("allowedActions", allowed),
             TransitionError::UnknownResult { action, result, allowed } => {
                 not_allowed(format!("'{action}' has no result '{result}'. Its results: {}.", list(&allowed)))
-                    .field("result", format!("must be one of: {}", list(&allowed)))
+                    .field("result", msg::one_of(list(&allowed)))
                     .with("allowedResults", allowed)
             }
             TransitionError::RoleRequired { action, roles } => {
@@ -46,13 +47,13 @@ impl From<TransitionError> for Problem {
                 )
                 .detail("Set them on the case, or send custom fields in `fields` with the transition.");
                 for field in fields {
-                    problem = problem.field(field, "is required before this result");
+                    problem = problem.field(field, msg::required_before_result());
                 }
                 problem
             }
             TransitionError::NoteRequired => Problem::validation(vec![gestiona_domain::FieldError {
                 field: "note".into(),
-                reason: "this transition needs a note".into(),
+                reason: msg::note_required(),
             }]),
             TransitionError::Invalid(v) => v.into(),
         }

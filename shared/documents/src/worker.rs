@@ -91,7 +91,8 @@ impl DocumentWorker {
             }
         }
         let Some(template) = DocumentTemplate::parse(&effect.template) else {
-            let errors = ValidationErrors::single("template", format!("no document template '{}'", effect.template));
+            let errors =
+                ValidationErrors::single("template", gestiona_domain::messages::no_document_template(&effect.template));
             return self.fail(tenant, current, &case, errors).await;
         };
         let fields = fields_to_render(effect, template, &case.value);
@@ -114,7 +115,12 @@ impl DocumentWorker {
             Err(error @ (RenderError::Typst { .. } | RenderError::MissingTemplate(_))) => {
                 tracing::error!(%error, "template failed to render");
                 return self
-                    .fail(tenant, current, &case, ValidationErrors::single("template", error.to_string()))
+                    .fail(
+                        tenant,
+                        current,
+                        &case,
+                        ValidationErrors::single("template", gestiona_domain::messages::invalid_value(error)),
+                    )
                     .await;
             }
         };

@@ -11,6 +11,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use crate::messages as msg;
 use crate::validation::ValidationErrors;
 
 /// The longest stretch arithmetic looks ahead for working time before giving up.
@@ -114,33 +115,31 @@ impl CalendarDef {
     pub fn compile(&self) -> Result<Calendar, ValidationErrors> {
         let mut e = ValidationErrors::new();
         if crate::ids::CaseTypeKey::parse(&self.key).is_err() {
-            e.add("key", "1 to 64 lowercase letters, digits, '-' or '_'");
+            e.add("key", msg::key_format());
         }
         e.text("name", &self.name, 200, false);
-        let zone = TimeZone::get(&self.time_zone)
-            .map_err(|_| e.add("timeZone", format!("unknown IANA time zone '{}'", self.time_zone)))
-            .ok();
+        let zone = TimeZone::get(&self.time_zone).map_err(|_| e.add("timeZone", msg::time_zone(&self.time_zone))).ok();
         let mut week: [Vec<(u16, u16)>; 7] = Default::default();
         for (day, (name, intervals)) in self.week.days().into_iter().enumerate() {
             for (i, interval) in intervals.iter().enumerate() {
                 let path = format!("week.{name}[{i}]");
                 match (parse_minutes(&interval.start), parse_minutes(&interval.end)) {
                     (Some(start), Some(end)) if start < end && start < MINUTES_PER_DAY => week[day].push((start, end)),
-                    (Some(_), Some(_)) => e.add(path, "the start must come before the end"),
-                    _ => e.add(path, "times are HH:MM, from 00:00 to 24:00"),
+                    (Some(_), Some(_)) => e.add(path, msg::start_before_end()),
+                    _ => e.add(path, msg::time_format()),
                 }
             }
             week[day].sort_unstable();
             if week[day].windows(2).any(|pair| pair[0].1 > pair[1].0) {
-                e.add(format!("week.{name}"), "intervals overlap");
+                e.add(format!("week.{name}"), msg::intervals_overlap());
             }
         }
         if week.iter().all(Vec::is_empty) {
-            e.add("week", "a calendar needs working time on at least one day");
+            e.add("week", msg::no_working_time());
         }
         let holidays: BTreeSet<Date> = self.holidays.iter().copied().collect();
         if holidays.len() != self.holidays.len() {
-            e.add("holidays", "dates must be unique");
+            e.add("holidays", msg::dates_unique());
         }
         e.finish()?;
         Ok(Calendar { zone: zone.expect("checked above"), week, holidays })

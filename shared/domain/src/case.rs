@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::account::SHORT_TEXT_MAX;
 use crate::ids::{CaseTypeKey, EntityId, UserId};
+use crate::messages as msg;
 use crate::money::Money;
 use crate::validation::{ValidationErrors, nullable};
 
@@ -337,7 +338,7 @@ impl Case {
 /// Custom fields are flat: bounded keys, scalar values (the case type's schema refines this).
 fn validate_custom_fields(fields: &Map<String, Value>, e: &mut ValidationErrors) {
     if fields.len() > CUSTOM_FIELDS_MAX {
-        e.add("customFields", format!("at most {CUSTOM_FIELDS_MAX} fields"));
+        e.add("customFields", msg::at_most_items(CUSTOM_FIELDS_MAX));
         return;
     }
     for (key, value) in fields {
@@ -346,16 +347,16 @@ fn validate_custom_fields(fields: &Map<String, Value>, e: &mut ValidationErrors)
             && key.len() <= CUSTOM_FIELD_KEY_MAX
             && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !key_ok {
-            e.add(path, format!("field names are 1 to {CUSTOM_FIELD_KEY_MAX} letters, digits or '_'"));
+            e.add(path, msg::custom_field_key(CUSTOM_FIELD_KEY_MAX));
             continue;
         }
         match value {
             Value::String(s) if s.chars().count() > CUSTOM_FIELD_TEXT_MAX => {
-                e.add(path, format!("must be at most {CUSTOM_FIELD_TEXT_MAX} characters"))
+                e.add(path, msg::at_most_chars(CUSTOM_FIELD_TEXT_MAX))
             }
             Value::String(_) | Value::Number(_) | Value::Bool(_) => {}
-            Value::Null => e.add(path, "null removes a field in a patch; omit it on create"),
-            Value::Array(_) | Value::Object(_) => e.add(path, "must be a string, number or boolean"),
+            Value::Null => e.add(path, msg::null_on_create()),
+            Value::Array(_) | Value::Object(_) => e.add(path, msg::scalar_value()),
         }
     }
 }

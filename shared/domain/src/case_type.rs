@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::actor::Role;
 use crate::ids::{CaseTypeKey, UserId};
+use crate::messages::{self as msg, Message};
 use crate::templates;
 use crate::validation::ValidationErrors;
 
@@ -267,82 +268,82 @@ impl CaseType {
 
     fn validate_states(&self, e: &mut ValidationErrors) {
         if self.states.is_empty() {
-            e.add("states", "a case type needs at least one state");
+            e.add("states", msg::needs_a_state());
         }
         if self.states.len() > MAX_STATES {
-            e.add("states", format!("at most {MAX_STATES} states"));
+            e.add("states", msg::at_most_items(MAX_STATES));
         }
         if !self.states.iter().any(|s| s.class.is_closed()) && !self.states.is_empty() {
-            e.add("states", "a case type needs at least one closed state (closed_success or closed_failure)");
+            e.add("states", msg::needs_closed_state());
         }
         let mut seen = HashSet::new();
         for (i, state) in self.states.iter().enumerate() {
             let path = format!("states[{i}]");
             if CaseTypeKey::parse(&state.key).is_err() {
-                e.add(format!("{path}.key"), "1 to 64 lowercase letters, digits, '-' or '_'");
+                e.add(format!("{path}.key"), msg::key_format());
             } else if !seen.insert(state.key.as_str()) {
-                e.add(format!("{path}.key"), format!("duplicate state '{}'", state.key));
+                e.add(format!("{path}.key"), msg::duplicate(&state.key));
             }
             e.text(&format!("{path}.name"), &state.name, NAME_MAX, false);
             if state.time_limit_minutes == Some(0) {
-                e.add(format!("{path}.timeLimitMinutes"), "must be at least 1 minute");
+                e.add(format!("{path}.timeLimitMinutes"), msg::at_least_one_minute());
             }
             if let Some(pool) = &state.pool {
                 validate_pool(pool, &format!("{path}.pool"), e);
             }
         }
         match self.state(&self.initial_state) {
-            None => e.add("initialState", format!("'{}' is not one of the states", self.initial_state)),
-            Some(s) if s.class.is_closed() => e.add("initialState", "the initial state must not be closed"),
+            None => e.add("initialState", msg::not_a_state(&self.initial_state)),
+            Some(s) if s.class.is_closed() => e.add("initialState", msg::initial_not_closed()),
             Some(_) => {}
         }
     }
 
     fn validate_actions(&self, e: &mut ValidationErrors) {
         if self.actions.len() > MAX_ACTIONS {
-            e.add("actions", format!("at most {MAX_ACTIONS} actions"));
+            e.add("actions", msg::at_most_items(MAX_ACTIONS));
         }
         let mut seen = HashSet::new();
         for (i, action) in self.actions.iter().enumerate() {
             let path = format!("actions[{i}]");
             if CaseTypeKey::parse(&action.key).is_err() {
-                e.add(format!("{path}.key"), "1 to 64 lowercase letters, digits, '-' or '_'");
+                e.add(format!("{path}.key"), msg::key_format());
             } else if !seen.insert(action.key.as_str()) {
-                e.add(format!("{path}.key"), format!("duplicate action '{}'", action.key));
+                e.add(format!("{path}.key"), msg::duplicate(&action.key));
             }
             e.text(&format!("{path}.name"), &action.name, NAME_MAX, false);
             for (j, from) in action.from.iter().enumerate() {
                 if self.state(from).is_none() {
-                    e.add(format!("{path}.from[{j}]"), format!("unknown state '{from}'"));
+                    e.add(format!("{path}.from[{j}]"), msg::unknown_state(from));
                 }
             }
             if action.results.is_empty() {
-                e.add(format!("{path}.results"), "an action needs at least one result");
+                e.add(format!("{path}.results"), msg::action_needs_result());
             }
             if action.results.len() > MAX_RESULTS {
-                e.add(format!("{path}.results"), format!("at most {MAX_RESULTS} results"));
+                e.add(format!("{path}.results"), msg::at_most_items(MAX_RESULTS));
             }
             let mut results = HashSet::new();
             for (j, result) in action.results.iter().enumerate() {
                 let rpath = format!("{path}.results[{j}]");
                 if CaseTypeKey::parse(&result.key).is_err() {
-                    e.add(format!("{rpath}.key"), "1 to 64 lowercase letters, digits, '-' or '_'");
+                    e.add(format!("{rpath}.key"), msg::key_format());
                 } else if !results.insert(result.key.as_str()) {
-                    e.add(format!("{rpath}.key"), format!("duplicate result '{}'", result.key));
+                    e.add(format!("{rpath}.key"), msg::duplicate(&result.key));
                 }
                 e.text(&format!("{rpath}.name"), &result.name, NAME_MAX, false);
                 if let Some(next) = &result.next
                     && self.state(next).is_none()
                 {
-                    e.add(format!("{rpath}.next"), format!("unknown state '{next}'"));
+                    e.add(format!("{rpath}.next"), msg::unknown_state(next));
                 }
                 for (k, field) in result.required_fields.iter().enumerate() {
                     if !self.is_known_field(field) {
-                        e.add(format!("{rpath}.requiredFields[{k}]"), format!("unknown field '{field}'"));
+                        e.add(format!("{rpath}.requiredFields[{k}]"), msg::unknown_field(field));
                     }
                 }
                 if result.effects.len() > MAX_EFFECTS {
-                    e.add(format!("{rpath}.effects"), format!("at most {MAX_EFFECTS} effects"));
+                    e.add(format!("{rpath}.effects"), msg::at_most_items(MAX_EFFECTS));
                 }
                 for (k, effect) in result.effects.iter().enumerate() {
                     self.validate_effect(effect, &format!("{rpath}.effects[{k}]"), e);
@@ -354,15 +355,15 @@ impl CaseType {
     fn validate_effect(&self, effect: &Effect, path: &str, e: &mut ValidationErrors) {
         match effect {
             Effect::Notify { template, .. } if !templates::is_email_template(template) => {
-                e.add(format!("{path}.template"), format!("no e-mail template '{template}'"))
+                e.add(format!("{path}.template"), msg::no_email_template(template))
             }
             Effect::Document { template, .. } if !templates::is_document_template(template) => {
-                e.add(format!("{path}.template"), format!("no document template '{template}'"))
+                e.add(format!("{path}.template"), msg::no_document_template(template))
             }
             Effect::Assign { to } => match (&to.user, &to.pool) {
                 (Some(_), None) => {}
                 (None, Some(pool)) => validate_pool(pool, &format!("{path}.to.pool"), e),
-                _ => e.add(format!("{path}.to"), "name exactly one of `user` or `pool`"),
+                _ => e.add(format!("{path}.to"), msg::user_or_pool()),
             },
             Effect::FollowUp { subject, .. } => {
                 e.text(&format!("{path}.subject"), subject, crate::case::SUBJECT_MAX, false);
@@ -370,7 +371,7 @@ impl CaseType {
             Effect::SetFields { fields } => {
                 for (key, value) in fields {
                     match self.custom_field(key) {
-                        None => e.add(format!("{path}.fields.{key}"), format!("no custom field '{key}'")),
+                        None => e.add(format!("{path}.fields.{key}"), msg::no_custom_field(key)),
                         Some(def) => {
                             if let Err(reason) = def.check(value) {
                                 e.add(format!("{path}.fields.{key}"), reason);
@@ -385,7 +386,7 @@ impl CaseType {
 
     fn validate_custom_fields(&self, e: &mut ValidationErrors) {
         if self.custom_fields.len() > MAX_CUSTOM_FIELDS {
-            e.add("customFields", format!("at most {MAX_CUSTOM_FIELDS} fields"));
+            e.add("customFields", msg::at_most_items(MAX_CUSTOM_FIELDS));
         }
         let mut seen = HashSet::new();
         for (i, field) in self.custom_fields.iter().enumerate() {
@@ -394,22 +395,22 @@ impl CaseType {
                 && field.key.len() <= crate::case::CUSTOM_FIELD_KEY_MAX
                 && field.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !key_ok {
-                e.add(format!("{path}.key"), "1 to 64 letters, digits or '_'");
+                e.add(format!("{path}.key"), msg::custom_field_name());
             } else if !seen.insert(field.key.as_str()) {
-                e.add(format!("{path}.key"), format!("duplicate field '{}'", field.key));
+                e.add(format!("{path}.key"), msg::duplicate(&field.key));
             }
             e.text(&format!("{path}.label"), &field.label, NAME_MAX, false);
             match field.kind {
                 FieldKind::Choice if field.options.is_empty() => {
-                    e.add(format!("{path}.options"), "a choice field needs options")
+                    e.add(format!("{path}.options"), msg::choice_needs_options())
                 }
                 FieldKind::Choice => {
                     let unique: HashSet<_> = field.options.iter().collect();
                     if unique.len() != field.options.len() {
-                        e.add(format!("{path}.options"), "options must be unique");
+                        e.add(format!("{path}.options"), msg::options_unique());
                     }
                 }
-                _ if !field.options.is_empty() => e.add(format!("{path}.options"), "only choice fields have options"),
+                _ if !field.options.is_empty() => e.add(format!("{path}.options"), msg::only_choice_options()),
                 _ => {}
             }
         }
@@ -438,13 +439,10 @@ impl CaseType {
         let can_close = reach(&reverse, closed);
         for (i, state) in self.states.iter().enumerate() {
             if !reachable.contains(state.key.as_str()) {
-                e.add(
-                    format!("states[{i}]"),
-                    format!("'{}' cannot be reached from '{}'", state.key, self.initial_state),
-                );
+                e.add(format!("states[{i}]"), msg::unreachable_state(&state.key, &self.initial_state));
             }
             if !state.class.is_closed() && !can_close.contains(state.key.as_str()) {
-                e.add(format!("states[{i}]"), format!("no closed state can be reached from '{}'", state.key));
+                e.add(format!("states[{i}]"), msg::cannot_close_from(&state.key));
             }
         }
     }
@@ -460,7 +458,7 @@ impl CaseType {
     pub fn check_custom_fields(&self, fields: &Map<String, Value>, errors: &mut ValidationErrors) {
         for (key, value) in fields {
             match self.custom_field(key) {
-                None => errors.add(format!("customFields.{key}"), format!("'{}' has no field '{key}'", self.key)),
+                None => errors.add(format!("customFields.{key}"), msg::type_has_no_field(&self.key, key)),
                 Some(def) => {
                     if let Err(reason) = def.check(value) {
                         errors.add(format!("customFields.{key}"), reason);
@@ -470,7 +468,7 @@ impl CaseType {
         }
         for def in self.custom_fields.iter().filter(|d| d.required) {
             if !fields.contains_key(&def.key) {
-                errors.add(format!("customFields.{}", def.key), "is required");
+                errors.add(format!("customFields.{}", def.key), msg::required());
             }
         }
     }
@@ -478,14 +476,14 @@ impl CaseType {
 
 fn validate_pool(pool: &AgentPool, path: &str, e: &mut ValidationErrors) {
     if pool.agents.is_empty() {
-        e.add(format!("{path}.agents"), "a pool needs at least one agent");
+        e.add(format!("{path}.agents"), msg::pool_needs_agent());
     }
     if pool.agents.len() > MAX_POOL_AGENTS {
-        e.add(format!("{path}.agents"), format!("at most {MAX_POOL_AGENTS} agents"));
+        e.add(format!("{path}.agents"), msg::at_most_agents(MAX_POOL_AGENTS));
     }
     let unique: HashSet<_> = pool.agents.iter().collect();
     if unique.len() != pool.agents.len() {
-        e.add(format!("{path}.agents"), "agents must be unique");
+        e.add(format!("{path}.agents"), msg::agents_unique());
     }
 }
 
@@ -505,11 +503,11 @@ fn reach<'a>(
 
 impl CustomFieldDef {
     /// Checks one value against the field's type.
-    pub fn check(&self, value: &Value) -> Result<(), String> {
+    pub fn check(&self, value: &Value) -> Result<(), Message> {
         let ok = match (self.kind, value) {
             (FieldKind::Text, Value::String(s)) => {
                 if s.chars().count() > crate::case::CUSTOM_FIELD_TEXT_MAX {
-                    return Err(format!("must be at most {} characters", crate::case::CUSTOM_FIELD_TEXT_MAX));
+                    return Err(msg::at_most_chars(crate::case::CUSTOM_FIELD_TEXT_MAX));
                 }
                 true
             }
@@ -519,7 +517,7 @@ impl CustomFieldDef {
             (FieldKind::Boolean, Value::Bool(_)) => true,
             (FieldKind::Choice, Value::String(s)) => {
                 if !self.options.contains(s) {
-                    return Err(format!("must be one of: {}", self.options.join(", ")));
+                    return Err(msg::one_of(self.options.join(", ")));
                 }
                 true
             }
@@ -529,12 +527,12 @@ impl CustomFieldDef {
             Ok(())
         } else {
             Err(match self.kind {
-                FieldKind::Text => "must be text".into(),
-                FieldKind::Number => "must be a number".into(),
-                FieldKind::Money => "must be a whole, non-negative amount in minor units".into(),
-                FieldKind::Date => "must be a date like 2026-11-22".into(),
-                FieldKind::Boolean => "must be true or false".into(),
-                FieldKind::Choice => format!("must be one of: {}", self.options.join(", ")),
+                FieldKind::Text => msg::must_be_text(),
+                FieldKind::Number => msg::must_be_a_number(),
+                FieldKind::Money => msg::money_value(),
+                FieldKind::Date => msg::date_like(),
+                FieldKind::Boolean => msg::true_or_false(),
+                FieldKind::Choice => msg::one_of(self.options.join(", ")),
             })
         }
     }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::{NAME_MAX, SHORT_TEXT_MAX};
 use crate::ids::{EntityId, UserId};
+use crate::messages as msg;
 use crate::validation::{ValidationErrors, nullable};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,7 +97,7 @@ impl ContactFields {
         if let Some(l) = locale
             && !LOCALES.contains(&l)
         {
-            e.add("locale", format!("must be one of {}", LOCALES.join(", ")));
+            e.add("locale", msg::one_of(LOCALES.join(", ")));
         }
         let fields = Self {
             first_name: first_name.unwrap_or_default(),

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::ids::{EntityId, UserId};
+use crate::messages as msg;
 use crate::money::Money;
-use crate::validation::{FieldError, ValidationErrors};
+use crate::validation::{FieldProblem, ValidationErrors};
 
 /// The document templates in `templates/documents/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -119,21 +120,8 @@ impl DocumentTemplate {
     }
 }
 
-/// The languages documents are written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum Locale {
-    Es,
-    En,
-}
-
-impl Locale {
-    /// `es` unless the tag's language is English (`en`, `en-US`).
-    pub fn from_tag(tag: &str) -> Self {
-        if tag.get(..2).is_some_and(|l| l.eq_ignore_ascii_case("en")) { Locale::En } else { Locale::Es }
-    }
-}
+/// The languages documents are written in: those Gestiona speaks.
+pub use crate::messages::Locale;
 
 /// A person or company named on a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,13 +256,13 @@ impl DocumentData {
         let allowed: Vec<&str> = template.contract().iter().map(|(name, _, _)| *name).collect();
         for name in fields.keys() {
             if !allowed.contains(&name.as_str()) {
-                errors.add(format!("fields.{name}"), format!("not a field of the {} template", template.key()));
+                errors.add(format!("fields.{name}"), msg::not_a_template_field(template.key()));
             }
         }
         let mut reader = FieldReader { fields, errors: &mut errors };
         for (name, _, required) in template.contract() {
             if *required && fields.get(*name).is_none_or(Value::is_null) {
-                reader.errors.add(format!("fields.{name}"), "is required by the template");
+                reader.errors.add(format!("fields.{name}"), msg::required_by_template());
             }
         }
         let currency = reader.currency(&context.default_currency);
@@ -289,7 +277,7 @@ impl DocumentData {
                 if let Some(date) = valid_until
                     && date < issued_on
                 {
-                    reader.errors.add("fields.validUntil", format!("must not be before the issue date {issued_on}"));
+                    reader.errors.add("fields.validUntil", msg::not_before_issue_date(issued_on));
                 }
                 match (valid_until, totals) {
                     (Some(valid_until), Some(totals)) => {
@@ -306,7 +294,7 @@ impl DocumentData {
                 if let Some(date) = due_date
                     && date < issued_on
                 {
-                    reader.errors.add("fields.dueDate", format!("must not be before the issue date {issued_on}"));
+                    reader.errors.add("fields.dueDate", msg::not_before_issue_date(issued_on));
                 }
                 match (number, due_date, totals) {
                     (Some(number), Some(due_date), Some(totals)) => {
@@ -347,13 +335,10 @@ impl DocumentData {
                 if let Some(date) = due_date
                     && date <= issued_on
                 {
-                    reader.errors.add("fields.dueDate", format!("must be after the issue date {issued_on}"));
+                    reader.errors.add("fields.dueDate", msg::after_issue_date(issued_on));
                 }
                 if context.customer.as_ref().is_some_and(|c| c.tax_id.is_none()) {
-                    reader.errors.add(
-                        "customer.taxId",
-                        "a promissory note names the debtor's id: set the account's taxId (cédula, NIT, RUC)",
-                    );
+                    reader.errors.add("customer.taxId", msg::debtor_tax_id());
                 }
                 match (principal, currency, due_date, place) {
                     (Some(amount), Some(currency), Some(due_date), Some(place)) => Some(DocumentBody::Contract {
@@ -368,7 +353,7 @@ impl DocumentData {
             }
         };
         if context.customer.is_none() {
-            errors.add("customer", "the case has neither an account nor a contact to address the document to");
+            errors.add("customer", msg::no_addressee());
         }
         match (body, context.customer) {
             (Some(body), Some(customer)) if errors.is_empty() => Ok(Self {
@@ -382,7 +367,7 @@ impl DocumentData {
             }),
             _ => {
                 if errors.is_empty() {
-                    errors.add("fields", "incomplete");
+                    errors.add("fields", msg::incomplete());
                 }
                 Err(errors)
             }
@@ -426,7 +411,7 @@ impl<'a> FieldReader<'a> {
         match self.present(name)? {
             Value::String(s) => self.errors.optional_text(&format!("fields.{name}"), Some(s), max, false),
             _ => {
-                self.errors.add(format!("fields.{name}"), "must be text");
+                self.errors.add(format!("fields.{name}"), msg::must_be_text());
                 None
             }
         }
@@ -436,7 +421,7 @@ impl<'a> FieldReader<'a> {
         match self.present(name)? {
             Value::String(s) => self.errors.optional_text(&format!("fields.{name}"), Some(s), max, true),
             _ => {
-                self.errors.add(format!("fields.{name}"), "must be text");
+                self.errors.add(format!("fields.{name}"), msg::must_be_text());
                 None
             }
         }
@@ -447,7 +432,7 @@ impl<'a> FieldReader<'a> {
         match value.as_str().and_then(|s| s.parse::<Date>().ok()) {
             Some(date) => Some(date),
             None => {
-                self.errors.add(format!("fields.{name}"), "must be a date YYYY-MM-DD");
+                self.errors.add(format!("fields.{name}"), msg::date_format());
                 None
             }
         }
@@ -462,7 +447,7 @@ impl<'a> FieldReader<'a> {
         if iso_currency::Currency::from_code(&code).is_some() {
             Some(code)
         } else {
-            self.errors.add("fields.currency", "must be an ISO 4217 currency code such as CRC, USD or EUR");
+            self.errors.add("fields.currency", msg::currency_code());
             None
         }
     }
@@ -472,7 +457,7 @@ impl<'a> FieldReader<'a> {
         match value.as_i64() {
             Some(amount) if (1..=crate::money::MAX_AMOUNT_MINOR).contains(&amount) => Some(amount),
             _ => {
-                self.errors.add(format!("fields.{name}"), "must be a whole number of minor units above 0");
+                self.errors.add(format!("fields.{name}"), msg::positive_minor_units());
                 None
             }
         }
@@ -488,8 +473,7 @@ impl<'a> FieldReader<'a> {
         match basis_points {
             Some(bp) => Some(bp.round() as u32),
             None => {
-                self.errors
-                    .add(format!("fields.{name}"), "must be a percentage from 0 to 100 with at most two decimals");
+                self.errors.add(format!("fields.{name}"), msg::percentage());
                 None
             }
         }
@@ -499,7 +483,7 @@ impl<'a> FieldReader<'a> {
         let tax = self.percent("taxRatePercent");
         let lines = self.present("lines")?;
         let Some(lines) = lines.as_array().filter(|l| (1..=MAX_LINES).contains(&l.len())) else {
-            self.errors.add("fields.lines", format!("must be a list of 1 to {MAX_LINES} lines"));
+            self.errors.add("fields.lines", msg::line_count(MAX_LINES));
             return None;
         };
         let currency = currency?;
@@ -508,31 +492,31 @@ impl<'a> FieldReader<'a> {
         for (i, line) in lines.iter().enumerate() {
             let field = format!("fields.lines[{i}]");
             let Some(line) = line.as_object() else {
-                self.errors.add(field, "must be an object {description, quantity, unitPriceMinor}");
+                self.errors.add(field, msg::line_object());
                 continue;
             };
             for key in line.keys() {
                 if !["description", "quantity", "unitPriceMinor"].contains(&key.as_str()) {
-                    self.errors.add(format!("{field}.{key}"), "not a field of a line");
+                    self.errors.add(format!("{field}.{key}"), msg::not_a_line_field());
                 }
             }
             let description = match line.get("description") {
                 Some(Value::String(s)) => self.errors.text(&format!("{field}.description"), s, MAX_TEXT, false),
                 _ => {
-                    self.errors.add(format!("{field}.description"), "is required text");
+                    self.errors.add(format!("{field}.description"), msg::required_text());
                     None
                 }
             };
             let quantity = line.get("quantity").and_then(Value::as_u64).filter(|q| (1..=1_000_000).contains(q));
             if quantity.is_none() {
-                self.errors.add(format!("{field}.quantity"), "must be a whole number from 1 to 1000000");
+                self.errors.add(format!("{field}.quantity"), msg::quantity());
             }
             let unit = line
                 .get("unitPriceMinor")
                 .and_then(Value::as_i64)
                 .filter(|p| (0..=crate::money::MAX_AMOUNT_MINOR).contains(p));
             if unit.is_none() {
-                self.errors.add(format!("{field}.unitPriceMinor"), "must be a whole number of minor units, 0 or more");
+                self.errors.add(format!("{field}.unitPriceMinor"), msg::minor_units());
             }
             if let (Some(description), Some(quantity), Some(unit)) = (description, quantity, unit) {
                 let amount = i128::from(quantity) * i128::from(unit);
@@ -552,7 +536,7 @@ impl<'a> FieldReader<'a> {
         let tax_amount = tax.map_or(0, |bp| (subtotal * i128::from(bp) + 5_000) / 10_000);
         let total = subtotal + tax_amount;
         if total > i128::from(crate::money::MAX_AMOUNT_MINOR) {
-            self.errors.add("fields.lines", "the total exceeds the largest amount Gestiona stores");
+            self.errors.add("fields.lines", msg::total_too_large());
             return None;
         }
         if priced.len() != lines.len() {
@@ -648,7 +632,7 @@ pub struct Document {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_key: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
+    pub errors: Vec<FieldProblem>,
     pub requested_at: Timestamp,
     pub requested_by: UserId,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -18,6 +18,7 @@ use crate::case_type::AgentPool;
 use crate::ids::FormId;
 use crate::lead::form_body::Fields;
 use crate::lead::{Attribution, CUSTOM_VALUE_MAX, DEFAULT_COUNTRY, LeadFields, RawLead, URL_MAX, check_country};
+use crate::messages as msg;
 use crate::validation::ValidationErrors;
 
 /// The hidden field holding the signed timestamp.
@@ -285,7 +286,7 @@ impl FormDefinition {
         let mut e = ValidationErrors::new();
         e.text("name", &self.name, crate::account::NAME_MAX, false);
         if self.fields.is_empty() || self.fields.len() > 50 {
-            e.add("fields", "must have 1 to 50 fields");
+            e.add("fields", msg::form_field_count());
         }
         let mut names = std::collections::HashSet::new();
         let mut targets = std::collections::HashSet::new();
@@ -295,22 +296,22 @@ impl FormDefinition {
                 && field.name.len() <= 64
                 && field.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
             if !name_ok {
-                e.add(format!("{at}.name"), "must be 1 to 64 letters, digits, '_', '-' or '.'");
+                e.add(format!("{at}.name"), msg::form_field_name());
             }
             if field.name == TOKEN_FIELD || self.honeypot.as_deref() == Some(field.name.as_str()) {
-                e.add(format!("{at}.name"), "is reserved for the form's spam protection");
+                e.add(format!("{at}.name"), msg::reserved_for_spam_protection());
             }
             if field.name.starts_with("utm_") {
-                e.add(format!("{at}.name"), "utm_ parameters are recorded on every lead; do not map them");
+                e.add(format!("{at}.name"), msg::utm_not_mapped());
             }
             if !names.insert(field.name.clone()) {
-                e.add(format!("{at}.name"), "appears twice");
+                e.add(format!("{at}.name"), msg::appears_twice());
             }
             if !targets.insert(field.maps.clone()) {
-                e.add(format!("{at}.maps"), "another field already feeds this lead field");
+                e.add(format!("{at}.maps"), msg::lead_field_fed_twice());
             }
             if field.max_length.is_some_and(|m| m == 0 || m as usize > field.maps.default_max()) {
-                e.add(format!("{at}.maxLength"), format!("must be 1 to {}", field.maps.default_max()));
+                e.add(format!("{at}.maxLength"), msg::from_one_to(field.maps.default_max()));
             }
             if let Some(label) = &field.label {
                 e.optional_text(&format!("{at}.label"), Some(label), 200, false);
@@ -322,22 +323,22 @@ impl FormDefinition {
         let reach = targets.contains(&FieldTarget::Email) || targets.contains(&FieldTarget::Phone);
         let named = targets.contains(&FieldTarget::Name) || targets.contains(&FieldTarget::FirstName);
         if !reach || !named {
-            e.add("fields", "must map a name (or firstName) and an e-mail or a phone");
+            e.add("fields", msg::form_needs_name_and_contact());
         }
         for (i, origin) in self.allowed_origins.iter().enumerate() {
             let path = origin.splitn(4, '/').nth(3);
             if !is_http_url(origin) || path.is_some() {
-                e.add(format!("allowedOrigins[{i}]"), "must be an origin such as https://www.example.com");
+                e.add(format!("allowedOrigins[{i}]"), msg::origin());
             }
         }
         if let Some(url) = &self.redirect_url
             && !is_http_url(url)
         {
-            e.add("redirectUrl", "must be an http(s) URL");
+            e.add("redirectUrl", msg::http_url());
         }
         if let Some(w) = &self.whatsapp {
             if crate::lead::normalise_phone(&w.number, "ES").ok().as_deref() != Some(w.number.as_str()) {
-                e.add("whatsapp.number", "must be a phone number in E.164 form, e.g. +34600123456");
+                e.add("whatsapp.number", msg::e164_phone());
             }
             e.text("whatsapp.text", &w.text, 500, true);
         }
@@ -345,18 +346,18 @@ impl FormDefinition {
         if let Some(h) = &self.honeypot
             && (h.is_empty() || h.len() > 64 || !h.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
         {
-            e.add("honeypot", "must be 1 to 64 letters, digits or '_'");
+            e.add("honeypot", msg::honeypot_name());
         }
         if self.min_fill_seconds > 600 {
-            e.add("minFillSeconds", "must be at most 600");
+            e.add("minFillSeconds", msg::at_most_value(600));
         }
         if self.rate_limits.per_ip_per_minute == 0 || self.rate_limits.per_form_per_minute == 0 {
-            e.add("rateLimits", "limits must be at least 1");
+            e.add("rateLimits", msg::limits_at_least_one());
         }
         if let Some(pool) = &self.assignment
             && pool.agents.len() > 100
         {
-            e.add("assignment.agents", "must have at most 100 agents");
+            e.add("assignment.agents", msg::at_most_agents(100));
         }
         for (field, template) in [
             ("notifications.assignee", &self.notifications.assignee),
@@ -365,11 +366,11 @@ impl FormDefinition {
             if let Some(t) = template
                 && !crate::templates::is_email_template(t)
             {
-                e.add(field, format!("no e-mail template {t:?}"));
+                e.add(field, msg::no_email_template(t));
             }
         }
         if !crate::contact::LOCALES.contains(&self.locale.as_str()) {
-            e.add("locale", "must be es or en");
+            e.add("locale", msg::es_or_en());
         }
         e.finish()
     }
@@ -395,14 +396,14 @@ impl FormDefinition {
             let value = value_of(&field.name).map(str::trim).unwrap_or_default();
             if value.is_empty() {
                 if field.required {
-                    e.add(&field.name, "is required");
+                    e.add(&field.name, msg::required());
                 }
                 continue;
             }
             let max = field.max_length.map_or(field.maps.default_max(), |m| m as usize);
             let count = value.chars().count();
             if count > max {
-                e.add(&field.name, format!("must be at most {max} characters (got {count})"));
+                e.add(&field.name, msg::too_long(max, count));
                 continue;
             }
             match &field.maps {
@@ -653,7 +654,7 @@ mod tests {
         let long = format!("nombre=Ana&email=a%40b.cr&mensaje={}", "x".repeat(2001));
         let errors = form.map(&parse_urlencoded(long.as_bytes()).unwrap(), &meta).unwrap_err();
         assert_eq!(errors.0[0].field, "mensaje");
-        assert!(errors.0[0].reason.contains("at most 2000"));
+        assert!(errors.0[0].reason.to_string().contains("at most 2000"));
     }
 
     #[test]

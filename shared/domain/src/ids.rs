@@ -6,10 +6,18 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Why an identifier was refused.
+use crate::messages::{Message, Text, texts};
+
+/// Why an identifier was refused: the rule it breaks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct InvalidId(pub &'static str);
+#[error("{}", .0.en)]
+pub struct InvalidId(pub &'static Text);
+
+impl From<InvalidId> for Message {
+    fn from(invalid: InvalidId) -> Self {
+        Message::new(invalid.0, Vec::new())
+    }
+}
 
 fn is_slug(s: &str, max: usize, extra: &[char]) -> bool {
     !s.is_empty()
@@ -19,7 +27,7 @@ fn is_slug(s: &str, max: usize, extra: &[char]) -> bool {
 }
 
 macro_rules! string_id {
-    ($(#[$doc:meta])* $name:ident, $check:expr, $reason:literal) => {
+    ($(#[$doc:meta])* $name:ident, $check:expr, $rule:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(String);
@@ -27,7 +35,7 @@ macro_rules! string_id {
         impl $name {
             pub fn parse(s: &str) -> Result<Self, InvalidId> {
                 let check: fn(&str) -> bool = $check;
-                if check(s) { Ok(Self(s.to_owned())) } else { Err(InvalidId($reason)) }
+                if check(s) { Ok(Self(s.to_owned())) } else { Err(InvalidId(&texts::$rule)) }
             }
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -60,7 +68,7 @@ macro_rules! string_id {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
                 utoipa::openapi::ObjectBuilder::new()
                     .schema_type(utoipa::openapi::schema::Type::String)
-                    .description(Some($reason))
+                    .description(Some(texts::$rule.en))
                     .into()
             }
         }
@@ -73,21 +81,21 @@ string_id!(
     /// A tenant (one customer company of Gestiona): lowercase letters, digits and `-`.
     TenantId,
     |s| is_slug(s, 40, &[]),
-    "1 to 40 lowercase letters, digits or '-', starting with a letter or digit"
+    tenant_id_rule
 );
 
 string_id!(
     /// The key of a case type, unique per tenant and stable across its versions.
     CaseTypeKey,
     |s| is_slug(s, 64, &['_']),
-    "1 to 64 lowercase letters, digits, '-' or '_', starting with a letter or digit"
+    case_type_key_rule
 );
 
 string_id!(
     /// The id of a public lead-capture form, unique per tenant; it appears in the form's URL.
     FormId,
     |s| is_slug(s, 40, &['_']),
-    "1 to 40 lowercase letters, digits, '-' or '_', starting with a letter or digit"
+    form_id_rule
 );
 
 string_id!(
@@ -98,14 +106,14 @@ string_id!(
         && s.len() <= 40
         && s.starts_with(|c: char| c.is_ascii_alphanumeric())
         && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')),
-    "1 to 40 letters, digits, '-', '_' or '.', starting with a letter or digit"
+    document_number_rule
 );
 
 string_id!(
     /// A staff user, as the identity provider names it (the token's `sub`).
     UserId,
     |s| !s.is_empty() && s.len() <= 128 && !s.contains('#') && !s.chars().any(char::is_control),
-    "1 to 128 characters without '#' or control characters"
+    user_id_rule
 );
 
 /// The id of an account, contact, case, event or comment: a ULID, so ids sort by creation time.
@@ -119,9 +127,9 @@ impl EntityId {
     pub fn parse(s: &str) -> Result<Self, InvalidId> {
         // Only the canonical upper-case form is accepted, so one id has one key string.
         if s.len() != 26 || s.chars().any(|c| c.is_ascii_lowercase()) {
-            return Err(InvalidId("a 26-character ULID"));
+            return Err(InvalidId(&texts::ulid_rule));
         }
-        ulid::Ulid::from_string(s).map(Self).map_err(|_| InvalidId("a 26-character ULID"))
+        ulid::Ulid::from_string(s).map(Self).map_err(|_| InvalidId(&texts::ulid_rule))
     }
 }
 

@@ -22,6 +22,7 @@ pub mod history;
 pub mod ids;
 pub mod keys;
 pub mod lead;
+pub mod messages;
 pub mod money;
 pub mod ports;
 pub mod receivables;
@@ -36,7 +37,8 @@ pub mod workflow;
 
 pub use actor::{Actor, Role};
 pub use ids::{CaseTypeKey, DocumentNumber, EntityId, FormId, TenantId, UserId};
-pub use validation::{FieldError, ValidationErrors};
+pub use messages::{Locale, Message};
+pub use validation::{FieldError, FieldProblem, ValidationErrors};
 
 /// A stored entity with the version used for optimistic locking (`ETag` / `If-Match`).
 #[derive(Debug, Clone, PartialEq)]

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::messages as msg;
 use crate::validation::ValidationErrors;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,11 +23,11 @@ impl Money {
     pub fn validate(&self, field: &str, errors: &mut ValidationErrors) -> bool {
         let mut ok = true;
         if iso_currency::Currency::from_code(&self.currency).is_none() {
-            errors.add(format!("{field}.currency"), "must be an ISO 4217 currency code such as CRC, USD or EUR");
+            errors.add(format!("{field}.currency"), msg::currency_code());
             ok = false;
         }
         if !(0..=MAX_AMOUNT_MINOR).contains(&self.amount_minor) {
-            errors.add(format!("{field}.amountMinor"), format!("must be between 0 and {MAX_AMOUNT_MINOR}"));
+            errors.add(format!("{field}.amountMinor"), msg::between(0, MAX_AMOUNT_MINOR));
             ok = false;
         }
         ok

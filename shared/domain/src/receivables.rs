@@ -11,6 +11,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{CaseTypeKey, DocumentNumber, EntityId, UserId};
+use crate::messages as msg;
 use crate::money::{MAX_AMOUNT_MINOR, Money};
 use crate::validation::{ValidationErrors, nullable};
 
@@ -199,20 +200,20 @@ impl InvoiceInput {
             };
         }
         if self.total_minor == 0 {
-            e.add("totalMinor", "must be more than 0");
+            e.add("totalMinor", msg::more_than_zero());
         }
         check_date(&mut e, "issuedOn", self.issued_on);
         let due_on = match (self.due_on, credit_days) {
             (Some(due), _) => due,
             (None, Some(days)) => add_days(self.issued_on, i64::from(days)),
             (None, None) => {
-                e.add("dueOn", "is required: the account has no days of credit to compute it from");
+                e.add("dueOn", msg::due_date_needed());
                 self.issued_on
             }
         };
         check_date(&mut e, "dueOn", due_on);
         if due_on < self.issued_on {
-            e.add("dueOn", "must not be before issuedOn");
+            e.add("dueOn", msg::not_before_issued_on());
         }
         let description = e.optional_text("description", self.description.as_deref(), DESCRIPTION_MAX, true);
         e.finish()?;
@@ -273,7 +274,7 @@ impl PaymentInput {
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
         if !(1..=MAX_AMOUNT_MINOR).contains(&self.amount_minor) {
-            e.add("amountMinor", "must be more than 0");
+            e.add("amountMinor", msg::more_than_zero());
         }
         check_date(&mut e, "paidOn", self.paid_on);
         e.optional_text("method", self.method.as_deref(), 40, false);
@@ -310,7 +311,7 @@ impl CreditNoteInput {
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
         if !(1..=MAX_AMOUNT_MINOR).contains(&self.amount_minor) {
-            e.add("amountMinor", "must be more than 0");
+            e.add("amountMinor", msg::more_than_zero());
         }
         check_date(&mut e, "issuedOn", self.issued_on);
         e.text("reason", &self.reason, NOTE_MAX, true);
@@ -369,12 +370,12 @@ impl CollectionsProfile {
                     };
                 }
             }
-            (Some(_), None) => e.add("creditCurrency", "is required with creditLimitMinor"),
-            (None, Some(_)) => e.add("creditLimitMinor", "is required with creditCurrency"),
+            (Some(_), None) => e.add("creditCurrency", msg::required_with("creditLimitMinor")),
+            (None, Some(_)) => e.add("creditLimitMinor", msg::required_with("creditCurrency")),
             (None, None) => {}
         }
         if self.credit_days.is_some_and(|d| d > 365) {
-            e.add("creditDays", "must be at most 365");
+            e.add("creditDays", msg::at_most_days(365));
         }
         if let Some(ladder) = &self.ladder
             && let Err(errors) = ladder.validate()
@@ -570,10 +571,10 @@ impl DunningLadder {
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
         if self.steps.len() > MAX_LADDER_STEPS {
-            e.add("steps", format!("at most {MAX_LADDER_STEPS} steps"));
+            e.add("steps", msg::at_most_items(MAX_LADDER_STEPS));
         }
         if self.send_hour > 23 {
-            e.add("sendHour", "must be an hour from 0 to 23");
+            e.add("sendHour", msg::hour_of_day());
         }
         for (i, step) in self.steps.iter().enumerate() {
             let field = |name: &str| format!("steps[{i}].{name}");
@@ -581,23 +582,20 @@ impl DunningLadder {
                 && step.key.len() <= 40
                 && step.key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
             if !slug {
-                e.add(field("key"), "1 to 40 lowercase letters, digits or '-'");
+                e.add(field("key"), msg::step_key());
             } else if self.steps[..i].iter().any(|s| s.key == step.key) {
-                e.add(field("key"), format!("'{}' is used by an earlier step", step.key));
+                e.add(field("key"), msg::key_used_earlier(&step.key));
             }
             if !OFFSET_RANGE.contains(&step.offset_days) {
-                e.add(
-                    field("offsetDays"),
-                    format!("must be between {} and {}", OFFSET_RANGE.start(), OFFSET_RANGE.end()),
-                );
+                e.add(field("offsetDays"), msg::between(OFFSET_RANGE.start(), OFFSET_RANGE.end()));
             } else if i > 0 && step.offset_days <= self.steps[i - 1].offset_days {
-                e.add(field("offsetDays"), "must be later than the previous step's");
+                e.add(field("offsetDays"), msg::later_than_previous());
             }
             if !REMINDER_TEMPLATES.contains(&step.template.as_str()) {
-                e.add(field("template"), format!("must be one of {}", REMINDER_TEMPLATES.join(", ")));
+                e.add(field("template"), msg::one_of(REMINDER_TEMPLATES.join(", ")));
             }
             if step.collection_letter && step.task.is_none() {
-                e.add(field("collectionLetter"), "needs a task: the letter is filed on the follow-up case");
+                e.add(field("collectionLetter"), msg::letter_needs_task());
             }
         }
         e.finish()
@@ -699,7 +697,7 @@ pub fn days_between(from: Date, to: Date) -> i64 {
 
 fn check_date(e: &mut ValidationErrors, field: &str, date: Date) {
     if !YEARS.contains(&date.year()) {
-        e.add(field, format!("must be a date between {} and {}", YEARS.start(), YEARS.end()));
+        e.add(field, msg::date_between_years(YEARS.start(), YEARS.end()));
     }
 }
 

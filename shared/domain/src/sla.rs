@@ -11,6 +11,7 @@ use crate::case::{Case, Priority};
 use crate::case_type::{CaseType, StateClass};
 use crate::history::{EventKind, HistoryEvent};
 use crate::ids::CaseTypeKey;
+use crate::messages as msg;
 use crate::validation::ValidationErrors;
 
 /// Targets for cases of one priority (or of every priority when `priority` is absent).
@@ -71,22 +72,22 @@ impl SlaPolicy {
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
         if !(1..=99).contains(&self.warning_percent) {
-            e.add("warningPercent", "must be between 1 and 99");
+            e.add("warningPercent", msg::warning_percent());
         }
         if self.targets.is_empty() {
-            e.add("targets", "a policy needs at least one target");
+            e.add("targets", msg::policy_needs_target());
         }
         for (i, target) in self.targets.iter().enumerate() {
             if target.first_response_minutes == Some(0) || target.resolution_minutes == Some(0) {
-                e.add(format!("targets[{i}]"), "targets are at least one minute");
+                e.add(format!("targets[{i}]"), msg::target_minimum());
             }
             if self.targets[..i].iter().any(|t| t.priority == target.priority) {
-                e.add(format!("targets[{i}].priority"), "one target per priority");
+                e.add(format!("targets[{i}].priority"), msg::one_target_per_priority());
             }
         }
         for (i, escalation) in self.escalations.iter().enumerate() {
             if i > 0 && escalation.after_minutes <= self.escalations[i - 1].after_minutes {
-                e.add(format!("escalations[{i}].afterMinutes"), "escalations come in increasing order");
+                e.add(format!("escalations[{i}].afterMinutes"), msg::escalations_increasing());
             }
         }
         e.finish()

@@ -33,7 +33,7 @@ impl UserEntry {
         let email = e.email("email", &self.email);
         let locale = self.locale.clone().unwrap_or_else(|| "es".into());
         if !crate::contact::LOCALES.contains(&locale.as_str()) {
-            e.add("locale", format!("must be one of {}", crate::contact::LOCALES.join(", ")));
+            e.add("locale", crate::messages::one_of(crate::contact::LOCALES.join(", ")));
         }
         e.finish()?;
         Ok(User { id, name: name.unwrap_or_default(), email: email.unwrap_or_default(), locale })

@@ -2,11 +2,33 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::messages::{self as msg, Locale, Message};
+
 /// One invalid field: a JSON-pointer-like path in the API's camelCase names, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
+    pub reason: Message,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: Message) -> Self {
+        Self { field: field.into(), reason }
+    }
+
+    pub fn render(&self, locale: Locale) -> FieldProblem {
+        FieldProblem { field: self.field.clone(), code: self.reason.code().into(), reason: self.reason.render(locale) }
+    }
+}
+
+/// A field error in one language: what a response carries, and what a record keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldProblem {
+    pub field: String,
+    /// The catalogue code of the reason: stable, unlike its wording.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub code: String,
     pub reason: String,
 }
 
@@ -20,17 +42,21 @@ impl ValidationErrors {
         Self::default()
     }
 
-    pub fn single(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn single(field: impl Into<String>, reason: Message) -> Self {
         let mut errors = Self::new();
         errors.add(field, reason);
         errors
     }
 
-    pub fn add(&mut self, field: impl Into<String>, reason: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), reason: reason.into() });
+    pub fn add(&mut self, field: impl Into<String>, reason: Message) {
+        self.0.push(FieldError::new(field, reason));
     }
 
-    /// Every problem on one line: `field: reason; field: reason`.
+    pub fn render(&self, locale: Locale) -> Vec<FieldProblem> {
+        self.0.iter().map(|e| e.render(locale)).collect()
+    }
+
+    /// Every problem on one line, in English: `field: reason; field: reason`.
     pub fn summary(&self) -> String {
         self.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ")
     }
@@ -49,7 +75,7 @@ impl ValidationErrors {
     pub fn text(&mut self, field: &str, value: &str, max: usize, multiline: bool) -> Option<String> {
         let trimmed = value.trim();
         if trimmed.is_empty() {
-            self.add(field, "must not be empty");
+            self.add(field, msg::not_empty());
             return None;
         }
         self.check_text(field, trimmed, max, multiline).then(|| trimmed.to_owned())
@@ -64,12 +90,12 @@ impl ValidationErrors {
     fn check_text(&mut self, field: &str, value: &str, max: usize, multiline: bool) -> bool {
         let count = value.chars().count();
         if count > max {
-            self.add(field, format!("must be at most {max} characters (got {count})"));
+            self.add(field, msg::too_long(max, count));
             return false;
         }
         let allowed = |c: char| !c.is_control() || (multiline && (c == '\n' || c == '\t' || c == '\r'));
         if !value.chars().all(allowed) {
-            self.add(field, "must not contain control characters");
+            self.add(field, msg::no_control_characters());
             return false;
         }
         true
@@ -79,11 +105,11 @@ impl ValidationErrors {
     pub fn email(&mut self, field: &str, value: &str) -> Option<String> {
         let email = value.trim().to_lowercase();
         if email.chars().count() > 254 {
-            self.add(field, "must be at most 254 characters");
+            self.add(field, msg::at_most_chars(254));
             return None;
         }
         if !is_plausible_email(&email) {
-            self.add(field, "must be an e-mail address like name@example.com");
+            self.add(field, msg::email_address());
             return None;
         }
         Some(email)
@@ -133,7 +159,7 @@ mod tests {
         assert_eq!(e.text("name", "ñandú ñandú", 5, false), None);
         assert_eq!(e.text("name", "a\u{0}b", 5, false), None);
         assert_eq!(e.text("note", "a\nb", 5, true), Some("a\nb".into()));
-        let fields: Vec<_> = e.0.iter().map(|f| f.reason.as_str()).collect();
+        let fields: Vec<_> = e.0.iter().map(|f| f.reason.to_string()).collect();
         assert_eq!(fields.len(), 3);
         assert!(fields[1].contains("at most 5"));
     }
@@ -162,10 +188,13 @@ mod tests {
     #[test]
     fn finish_reports_every_error() {
         let mut e = ValidationErrors::new();
-        e.add("a", "x");
-        e.add("b", "y");
+        e.add("a", msg::required());
+        e.add("b", msg::not_empty());
         let err = e.finish().unwrap_err();
         assert_eq!(err.0.len(), 2);
-        assert_eq!(err.to_string(), "invalid input: a: x; b: y");
+        assert_eq!(err.to_string(), "invalid input: a: is required; b: must not be empty");
+        let spanish = err.render(Locale::Es);
+        assert_eq!((spanish[1].field.as_str(), spanish[1].code.as_str()), ("b", "not_empty"));
+        assert_eq!(spanish[1].reason, "no puede estar vacío");
     }
 }

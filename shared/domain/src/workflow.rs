@@ -9,6 +9,7 @@ use crate::actor::{Actor, Role};
 use crate::case::Case;
 use crate::case_type::{ActionDef, AgentPool, CaseType, Effect, Recipient, ResultDef, StateClass};
 use crate::ids::UserId;
+use crate::messages as msg;
 use crate::validation::ValidationErrors;
 
 pub const NOTE_MAX: usize = 20_000;
@@ -137,7 +138,7 @@ pub fn plan(
         let mut errors = ValidationErrors::new();
         for (key, value) in fields {
             match definition.custom_field(key) {
-                None => errors.add(format!("fields.{key}"), format!("'{}' has no field '{key}'", definition.key)),
+                None => errors.add(format!("fields.{key}"), msg::type_has_no_field(&definition.key, key)),
                 Some(def) => match def.check(value) {
                     Ok(()) => {
                         custom_fields.insert(key.clone(), value.clone());

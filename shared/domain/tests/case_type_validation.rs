@@ -43,7 +43,7 @@ fn parse(value: Value) -> CaseType {
 fn problems(value: Value) -> Vec<(String, String)> {
     match parse(value).validate() {
         Ok(()) => Vec::new(),
-        Err(errors) => errors.0.into_iter().map(|e| (e.field, e.reason)).collect(),
+        Err(errors) => errors.0.into_iter().map(|e| (e.field, e.reason.to_string())).collect(),
     }
 }
 

@@ -9,6 +9,8 @@
 use percent_encoding::percent_decode;
 use serde_json::Value;
 
+use crate::messages::{self as msg, Message};
+
 /// Most fields a form post may carry (a real form has a dozen).
 pub const MAX_FIELDS: usize = 100;
 /// Longest field name.
@@ -19,18 +21,18 @@ pub const MAX_NAME_BYTES: usize = 100;
 #[error("{field}: {reason}")]
 pub struct BodyError {
     pub field: String,
-    pub reason: String,
+    pub reason: Message,
 }
 
-fn error(field: impl Into<String>, reason: impl Into<String>) -> BodyError {
-    BodyError { field: field.into(), reason: reason.into() }
+fn error(field: impl Into<String>, reason: Message) -> BodyError {
+    BodyError { field: field.into(), reason }
 }
 
 /// The submitted fields in order; a name may repeat (checkboxes), the mapper decides.
 pub type Fields = Vec<(String, String)>;
 
 /// Decodes one `application/x-www-form-urlencoded` component.
-fn decode_component(raw: &[u8]) -> Result<String, &'static str> {
+fn decode_component(raw: &[u8]) -> Result<String, Message> {
     let spaced: Vec<u8> = raw.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
     // A `%` must start a two-digit hex escape; percent_decode leaves broken ones as is.
     let mut i = 0;
@@ -38,7 +40,7 @@ fn decode_component(raw: &[u8]) -> Result<String, &'static str> {
         if spaced[i] == b'%' {
             let ok = spaced.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
             if !ok {
-                return Err("has a '%' that does not start a %XX escape");
+                return Err(msg::bad_percent_escape());
             }
             i += 3;
         } else {
@@ -46,7 +48,7 @@ fn decode_component(raw: &[u8]) -> Result<String, &'static str> {
         }
     }
     let bytes: Vec<u8> = percent_decode(&spaced).collect();
-    String::from_utf8(bytes).map_err(|_| "is not valid UTF-8 once decoded")
+    String::from_utf8(bytes).map_err(|_| msg::not_utf8())
 }
 
 /// Parses `a=1&b=2`. Empty pairs (`a=1&&b=2`) are skipped, as browsers never send them but
@@ -58,12 +60,12 @@ pub fn parse_urlencoded(body: &[u8]) -> Result<Fields, BodyError> {
             Some(at) => (&pair[..at], &pair[at + 1..]),
             None => (pair, &[][..]),
         };
-        let name = decode_component(raw_name).map_err(|reason| error("body", format!("a field name {reason}")))?;
+        let name = decode_component(raw_name).map_err(|reason| error("body", reason))?;
         check_name(&name)?;
         let value = decode_component(raw_value).map_err(|reason| error(name.clone(), reason))?;
         fields.push((name, value));
         if fields.len() > MAX_FIELDS {
-            return Err(error("body", format!("must have at most {MAX_FIELDS} fields")));
+            return Err(error("body", msg::at_most_fields(MAX_FIELDS)));
         }
     }
     Ok(fields)
@@ -73,12 +75,12 @@ pub fn parse_urlencoded(body: &[u8]) -> Result<Fields, BodyError> {
 pub fn parse_json(body: &[u8]) -> Result<Fields, BodyError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
         let message = e.to_string();
-        let reason = message.rfind(" at line ").map_or(message.as_str(), |at| &message[..at]).to_owned();
-        error("body", format!("is not valid JSON: {reason}"))
+        let reason = message.rfind(" at line ").map_or(message.as_str(), |at| &message[..at]);
+        error("body", msg::invalid_json(reason))
     })?;
-    let Value::Object(map) = value else { return Err(error("body", "must be a JSON object")) };
+    let Value::Object(map) = value else { return Err(error("body", msg::json_object())) };
     if map.len() > MAX_FIELDS {
-        return Err(error("body", format!("must have at most {MAX_FIELDS} fields")));
+        return Err(error("body", msg::at_most_fields(MAX_FIELDS)));
     }
     let mut fields = Vec::with_capacity(map.len());
     for (name, value) in map {
@@ -88,7 +90,7 @@ pub fn parse_json(body: &[u8]) -> Result<Fields, BodyError> {
             Value::Number(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),
             Value::Null => continue,
-            Value::Array(_) | Value::Object(_) => return Err(error(name, "must be a string")),
+            Value::Array(_) | Value::Object(_) => return Err(error(name, msg::must_be_string())),
         };
         fields.push((name, text));
     }
@@ -97,11 +99,11 @@ pub fn parse_json(body: &[u8]) -> Result<Fields, BodyError> {
 
 fn check_name(name: &str) -> Result<(), BodyError> {
     if name.is_empty() {
-        return Err(error("body", "has a field without a name"));
+        return Err(error("body", msg::nameless_field()));
     }
     if name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
         let shown: String = name.chars().filter(|c| !c.is_control()).take(40).collect();
-        return Err(error("body", format!("has an unacceptable field name {shown:?}")));
+        return Err(error("body", msg::bad_field_name(shown)));
     }
     Ok(())
 }
@@ -133,13 +135,13 @@ mod tests {
         );
         assert_eq!(parse_urlencoded(b"a=1%2B1%3D2").unwrap()[0].1, "1+1=2");
         let bad = parse_urlencoded(b"nombre=Jos%E9").unwrap_err();
-        assert_eq!((bad.field.as_str(), bad.reason.as_str()), ("nombre", "is not valid UTF-8 once decoded"));
+        assert_eq!((bad.field.as_str(), bad.reason.code()), ("nombre", "not_utf8"));
         assert_eq!(parse_urlencoded(b"nombre=100%").unwrap_err().field, "nombre");
         assert_eq!(parse_urlencoded(b"nombre=%zz").unwrap_err().field, "nombre");
         assert_eq!(parse_urlencoded(b"=x").unwrap_err().field, "body");
         assert_eq!(parse_urlencoded(b"a%00b=x").unwrap_err().field, "body");
         let many: String = (0..=MAX_FIELDS).map(|i| format!("f{i}=x&")).collect();
-        assert!(parse_urlencoded(many.as_bytes()).unwrap_err().reason.contains("at most"));
+        assert!(parse_urlencoded(many.as_bytes()).unwrap_err().reason.to_string().contains("at most"));
     }
 
     #[test]
@@ -148,8 +150,8 @@ mod tests {
         assert_eq!(fields.len(), 3);
         assert!(fields.contains(&("edad".into(), "41".into())));
         assert_eq!(parse_json(br#"{"nombre":["a"]}"#).unwrap_err().field, "nombre");
-        assert_eq!(parse_json(b"[1]").unwrap_err().reason, "must be a JSON object");
-        assert!(parse_json(b"{\"a\":").unwrap_err().reason.starts_with("is not valid JSON"));
+        assert_eq!(parse_json(b"[1]").unwrap_err().reason.code(), "json_object");
+        assert!(parse_json(b"{\"a\":").unwrap_err().reason.to_string().starts_with("is not valid JSON"));
         assert!(parse_json(b"\xff\xfe").is_err());
     }
 

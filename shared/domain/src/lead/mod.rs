@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::{NAME_MAX, SHORT_TEXT_MAX};
 use crate::ids::{EntityId, FormId, UserId};
+use crate::messages::{self as msg, Message};
 use crate::money::Money;
 use crate::validation::{ValidationErrors, nullable};
 
@@ -246,18 +247,18 @@ pub const DEFAULT_COUNTRY: &str = "ES";
 
 /// Normalises a phone number to E.164, reading numbers without `+` as numbers of `country`
 /// (ISO 3166 alpha-2). Refuses what is not a valid number of its country.
-pub fn normalise_phone(raw: &str, country: &str) -> Result<String, &'static str> {
+pub fn normalise_phone(raw: &str, country: &str) -> Result<String, Message> {
     let trimmed = raw.trim();
     if trimmed.chars().count() > 40 {
-        return Err("must be at most 40 characters");
+        return Err(msg::phone_too_long());
     }
     if !trimmed.chars().all(|c| c.is_ascii_digit() || " +-.()/".contains(c)) {
-        return Err("must be a phone number of digits, spaces, '+', '-', '.', '(' or ')'");
+        return Err(msg::phone_characters());
     }
-    let country: phonenumber::country::Id = country.parse().map_err(|_| "has no known default country")?;
-    let number = phonenumber::parse(Some(country), trimmed).map_err(|_| "is not a phone number")?;
+    let country: phonenumber::country::Id = country.parse().map_err(|_| msg::no_default_country())?;
+    let number = phonenumber::parse(Some(country), trimmed).map_err(|_| msg::not_a_phone())?;
     if !number.is_valid() {
-        return Err("is not a valid phone number (add the international prefix, e.g. +34)");
+        return Err(msg::invalid_phone());
     }
     Ok(number.format().mode(phonenumber::Mode::E164).to_string())
 }
@@ -268,7 +269,7 @@ pub fn check_country(errors: &mut ValidationErrors, field: &str, country: &str) 
     if upper.parse::<phonenumber::country::Id>().is_ok() {
         Some(upper)
     } else {
-        errors.add(field, "must be an ISO 3166 country code such as ES, CR, CL or MX");
+        errors.add(field, msg::country_code());
         None
     }
 }
@@ -308,7 +309,7 @@ impl LeadFields {
         let name = match name_source {
             Some(n) => errors.text(&field_name(name_field), &collapse_spaces(n), NAME_MAX, false),
             None => {
-                errors.add(field_name(name_field), "must not be empty");
+                errors.add(field_name(name_field), msg::not_empty());
                 None
             }
         };
@@ -319,7 +320,7 @@ impl LeadFields {
                 normalise_phone(v, country).map_err(|reason| errors.add(field_name("phone"), reason)).ok()
             });
         if raw.email.is_none_or(|e| e.trim().is_empty()) && raw.phone.is_none_or(|p| p.trim().is_empty()) {
-            errors.add(field_name("email"), "an e-mail address or a phone number is required");
+            errors.add(field_name("email"), msg::email_or_phone());
         }
         Self {
             name: name.unwrap_or_default(),

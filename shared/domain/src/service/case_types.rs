@@ -7,6 +7,7 @@ use crate::case_type::CaseType;
 use crate::case_type::Effect;
 use crate::ids::{CaseTypeKey, TenantId};
 use crate::keys;
+use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
 use crate::records;
 use crate::validation::ValidationErrors;
@@ -91,7 +92,7 @@ impl Services {
                     {
                         errors.add(
                             format!("actions[{i}].results[{j}].effects[{k}].caseType"),
-                            format!("no case type '{case_type}'"),
+                            msg::no_case_type(case_type),
                         );
                     }
                 }
@@ -122,7 +123,7 @@ impl Services {
     ) -> Result<CaseType, DefineCaseTypeError> {
         actor.require(Role::Admin)?;
         if &definition.key != key {
-            return Err(ValidationErrors::single("key", format!("must be '{key}', the key in the path")).into());
+            return Err(ValidationErrors::single("key", msg::must_match_path(key)).into());
         }
         definition.validate()?;
         self.check_references(&actor.tenant, &definition).await?;

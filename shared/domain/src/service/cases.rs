@@ -13,6 +13,7 @@ use crate::contact::Contact;
 use crate::history::{COMMENT_MAX, Comment, EventKind, HistoryEvent, NewComment};
 use crate::ids::{CaseTypeKey, EntityId, UserId};
 use crate::keys;
+use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
 use crate::records;
 use crate::validation::ValidationErrors;
@@ -135,17 +136,15 @@ impl Services {
         if let Some(contact_id) = fields.contact_id {
             let contact = self.load::<Contact>(&keys::contact(&actor.tenant, contact_id)).await?;
             match contact {
-                None => return Err(ValidationErrors::single("contactId", "no such contact").into()),
+                None => return Err(ValidationErrors::single("contactId", msg::no_such_contact()).into()),
                 Some(c) if c.value.archived => {
-                    return Err(ValidationErrors::single("contactId", "the contact is archived").into());
+                    return Err(ValidationErrors::single("contactId", msg::contact_archived()).into());
                 }
                 Some(c) => {
                     if let (Some(account), Some(contact_account)) = (fields.account_id, c.value.account_id)
                         && account != contact_account
                     {
-                        return Err(
-                            ValidationErrors::single("contactId", "the contact belongs to another account").into()
-                        );
+                        return Err(ValidationErrors::single("contactId", msg::contact_of_other_account()).into());
                     }
                 }
             }
@@ -158,12 +157,12 @@ impl Services {
         let case_type = match CaseTypeKey::parse(&input.case_type) {
             Ok(key) => self.load::<CaseType>(&keys::case_type(&actor.tenant, &key)).await?.map(with_definition_version),
             Err(reason) => {
-                errors.add("type", reason.to_string());
+                errors.add("type", reason.into());
                 None
             }
         };
         if case_type.is_none() && errors.is_empty() {
-            errors.add("type", format!("no case type '{}'; GET /case-types lists them", input.case_type));
+            errors.add("type", msg::no_case_type_listed(&input.case_type));
         }
         let fields = match CaseFields::validate(&input, &actor.user) {
             Ok(fields) => Some(fields),

@@ -9,6 +9,7 @@ use crate::actor::{Actor, Forbidden, Role};
 use crate::contact::{Contact, ContactFields, ContactPatch, NewContact};
 use crate::ids::EntityId;
 use crate::keys;
+use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
 use crate::records;
 use crate::validation::ValidationErrors;
@@ -117,8 +118,8 @@ impl Services {
     ) -> Result<(), CheckRefError> {
         match self.load::<Account>(&keys::account(&actor.tenant, id)).await? {
             Some(a) if !a.value.archived => Ok(()),
-            Some(_) => Err(ValidationErrors::single(field, "the account is archived").into()),
-            None => Err(ValidationErrors::single(field, "no such account").into()),
+            Some(_) => Err(ValidationErrors::single(field, msg::account_archived()).into()),
+            None => Err(ValidationErrors::single(field, msg::no_such_account()).into()),
         }
     }
 

@@ -25,6 +25,7 @@ use crate::effects::{DocumentJob, EffectMessage, Notification, Subject};
 use crate::history::EventKind;
 use crate::ids::{EntityId, TenantId};
 use crate::keys;
+use crate::messages as msg;
 use crate::ports::{BlobError, BlobStore, Condition, Item, Query, SortKeyRange, StoreError, WriteOp};
 use crate::records;
 use crate::templates::DOCUMENT_READY;
@@ -106,7 +107,7 @@ pub enum CompleteUploadError {
     Missing,
     /// The stored object is not what was announced; the document is marked failed.
     #[error("{0}")]
-    Mismatch(String),
+    Mismatch(crate::Message),
     #[error(transparent)]
     Blob(#[from] BlobError),
     #[error(transparent)]
@@ -234,12 +235,12 @@ impl Services {
         }
         let template = DocumentTemplate::parse(&request.template).ok_or_else(|| {
             let names: Vec<&str> = DocumentTemplate::ALL.iter().map(|t| t.key()).collect();
-            ValidationErrors::single("template", format!("must be one of {}", names.join(", ")))
+            ValidationErrors::single("template", msg::one_of(names.join(", ")))
         })?;
         if let Some(locale) = &request.locale
             && !matches!(locale.as_str(), "es" | "en")
         {
-            return Err(ValidationErrors::single("locale", "must be es or en").into());
+            return Err(ValidationErrors::single("locale", msg::es_or_en()).into());
         }
         let document_id = self.new_id();
         let now = self.clock.now();
@@ -323,10 +324,10 @@ impl Services {
         let file_name = errors.text("fileName", &request.file_name, 200, false).map(|n| sanitise_file_name(&n));
         let content_type = request.content_type.trim().to_ascii_lowercase();
         if !UPLOAD_CONTENT_TYPES.contains(&content_type.as_str()) {
-            errors.add("contentType", format!("must be one of {}", UPLOAD_CONTENT_TYPES.join(", ")));
+            errors.add("contentType", msg::one_of(UPLOAD_CONTENT_TYPES.join(", ")));
         }
         if !(1..=MAX_UPLOAD_BYTES).contains(&request.size) {
-            errors.add("size", format!("must be from 1 to {MAX_UPLOAD_BYTES} bytes"));
+            errors.add("size", msg::upload_size(MAX_UPLOAD_BYTES));
         }
         errors.finish()?;
         let file_name = file_name.unwrap_or_default();
@@ -380,16 +381,17 @@ impl Services {
         let case_version = self.load::<Case>(&keys::case(tenant, case_id)).await?.map_or(0, |c| c.version);
         let announced = document.size.unwrap_or_default();
         let mismatch = if info.size != announced {
-            Some(format!("{} bytes arrived, {announced} were announced", info.size))
+            Some(msg::upload_size_mismatch(info.size, announced))
         } else if !info.content_type.eq_ignore_ascii_case(&document.content_type) {
-            Some(format!("the file is {}, {} was announced", info.content_type, document.content_type))
+            Some(msg::upload_type_mismatch(&info.content_type, &document.content_type))
         } else {
             None
         };
         let event = if let Some(reason) = &mismatch {
             document.status = DocumentStatus::Failed;
-            document.errors = vec![crate::FieldError { field: "file".into(), reason: reason.clone() }];
-            EventKind::DocumentFailed { document_id, reason: reason.clone() }
+            // The record keeps the reason as text, in English like the history.
+            document.errors = vec![crate::FieldError::new("file", reason.clone()).render(Locale::En)];
+            EventKind::DocumentFailed { document_id, reason: reason.to_string() }
         } else {
             let bytes = blobs.get(&key).await?.ok_or(CompleteUploadError::Missing)?;
             let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
@@ -498,7 +500,7 @@ impl Services {
         let mut document = current.value;
         document.status = DocumentStatus::Failed;
         let reason = errors.summary();
-        document.errors = errors.0;
+        document.errors = errors.render(Locale::En);
         let failed = EventKind::DocumentFailed { document_id: document.id, reason: reason.clone() };
         let ops = vec![
             WriteOp::Put {

@@ -21,6 +21,7 @@ use crate::ids::{EntityId, FormId, TenantId, UserId};
 use crate::keys;
 use crate::lead::form_body::Fields;
 use crate::lead::{Attribution, LeadFields};
+use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
 use crate::records;
 use crate::validation::ValidationErrors;
@@ -401,7 +402,7 @@ impl Services {
         page: &PageRequest,
     ) -> Result<Page<Versioned<Submission>>, ListError> {
         if ![QUARANTINED, RELEASED, DISCARDED].contains(&status) {
-            return Err(ValidationErrors::single("status", "must be quarantined, released or discarded").into());
+            return Err(ValidationErrors::single("status", msg::quarantine_status()).into());
         }
         let query = Query::index(Index::Gsi1, keys::submissions_listing_partition(&actor.tenant, status));
         list_page(self.store.as_ref(), query, page, |_| true).await

@@ -28,6 +28,7 @@ mod tests;
 use std::sync::Arc;
 
 use crate::ids::EntityId;
+use crate::messages as msg;
 use crate::ports::{Clock, CursorPosition, EffectQueue, IdGenerator, Index, Key, Query, Store, StoreError};
 use crate::records::{self, Stored};
 use crate::validation::ValidationErrors;
@@ -125,10 +126,10 @@ impl PageRequest {
     pub fn new(limit: Option<u32>, cursor: Option<String>) -> Result<Self, ValidationErrors> {
         let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-            return Err(ValidationErrors::single("limit", format!("must be between 1 and {MAX_PAGE_SIZE}")));
+            return Err(ValidationErrors::single("limit", msg::page_limit(MAX_PAGE_SIZE)));
         }
         if cursor.as_ref().is_some_and(|c| c.is_empty() || c.len() > 2048) {
-            return Err(ValidationErrors::single("cursor", "is not a cursor this API issued"));
+            return Err(ValidationErrors::single("cursor", msg::foreign_cursor()));
         }
         Ok(Self { limit, cursor })
     }
@@ -146,9 +147,7 @@ pub enum ListError {
 impl From<StoreError> for ListError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::InvalidCursor => {
-                Self::Invalid(ValidationErrors::single("cursor", "is not a cursor this API issued"))
-            }
+            StoreError::InvalidCursor => Self::Invalid(ValidationErrors::single("cursor", msg::foreign_cursor())),
             other => Self::Store(other),
         }
     }

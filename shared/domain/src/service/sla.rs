@@ -21,6 +21,7 @@ use crate::case_type::{CaseType, Effect, Recipient};
 use crate::history::{EventKind, HistoryEvent};
 use crate::ids::{CaseTypeKey, EntityId, TenantId, UserId};
 use crate::keys;
+use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
 use crate::records;
 use crate::sla::{ClockKind, ClockReport, ClockStatus, EscalationAction, SlaPolicy, Timeline, clocks};
@@ -207,10 +208,10 @@ impl Services {
             Err(e) => e,
         };
         if self.calendar_def(&actor.tenant, &policy.calendar).await?.is_none() {
-            errors.add("calendar", format!("no calendar '{}'", policy.calendar));
+            errors.add("calendar", msg::no_calendar(&policy.calendar));
         }
         if self.store.get(&keys::case_type(&actor.tenant, &policy.case_type)).await?.is_none() {
-            errors.add("caseType", format!("no case type '{}'", policy.case_type));
+            errors.add("caseType", msg::no_case_type(&policy.case_type));
         }
         errors.finish()?;
         let next = expected.map_or(1, |v| v + 1);

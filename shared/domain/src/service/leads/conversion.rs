@@ -12,6 +12,7 @@ use crate::history::EventKind;
 use crate::ids::EntityId;
 use crate::keys;
 use crate::lead::{Conversion, ConvertLead, Lead, LeadStatus, Opportunity};
+use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, StoreError, WriteOp};
 use crate::records;
 use crate::service::{Services, conditions};
@@ -148,8 +149,8 @@ impl Services {
             Some(account_id) => {
                 let existing = match self.load::<Account>(&keys::account(tenant, account_id)).await? {
                     Some(a) if !a.value.archived => a,
-                    Some(_) => return Err(ValidationErrors::single("accountId", "the account is archived").into()),
-                    None => return Err(ValidationErrors::single("accountId", "no such account").into()),
+                    Some(_) => return Err(ValidationErrors::single("accountId", msg::account_archived()).into()),
+                    None => return Err(ValidationErrors::single("accountId", msg::no_such_account()).into()),
                 };
                 ops.push(WriteOp::Check {
                     key: keys::account(tenant, account_id),
@@ -204,8 +205,8 @@ impl Services {
             Some(contact_id) => {
                 let existing = match self.load::<Contact>(&keys::contact(tenant, contact_id)).await? {
                     Some(c) if !c.value.archived => c,
-                    Some(_) => return Err(ValidationErrors::single("contactId", "the contact is archived").into()),
-                    None => return Err(ValidationErrors::single("contactId", "no such contact").into()),
+                    Some(_) => return Err(ValidationErrors::single("contactId", msg::contact_archived()).into()),
+                    None => return Err(ValidationErrors::single("contactId", msg::no_such_contact()).into()),
                 };
                 let mut merged = existing.value.clone();
                 merged.phone = merged.phone.or_else(|| lead.fields.phone.clone());

@@ -28,6 +28,7 @@ use crate::records;
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
+use crate::messages as msg;
 pub use conversion::{ConvertLeadError, ConvertedLead, GetOpportunityError};
 pub use intake::PostOutcome;
 pub(crate) use intake::{AcceptError, Intake};
@@ -356,7 +357,7 @@ impl Services {
             LeadFields::normalise(&raw, before.fields.custom_fields.clone(), &country, &|f| f.to_owned(), &mut e);
         let status = patch.status.unwrap_or(before.status);
         if status == LeadStatus::Converted && before.status != LeadStatus::Converted {
-            e.add("status", "use POST /leads/{id}/convert to convert a lead");
+            e.add("status", msg::use_convert());
         }
         let reason = match &patch.disqualified_reason {
             Some(v) => v.clone(),
@@ -465,14 +466,14 @@ fn duplicate(owner: ClaimOwner, key: &Key, tenant: &TenantId, fields: &LeadField
 
 fn check_custom_fields(e: &mut ValidationErrors, fields: BTreeMap<String, String>) -> BTreeMap<String, String> {
     if fields.len() > 50 {
-        e.add("customFields", "must have at most 50 fields");
+        e.add("customFields", msg::at_most_items(50));
         return BTreeMap::new();
     }
     let mut checked = BTreeMap::new();
     for (key, value) in fields {
         let field = format!("customFields.{key}");
         if key.is_empty() || key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-            e.add(field, "keys are 1 to 64 letters, digits, '_' or '-'");
+            e.add(field, msg::lead_custom_field_key());
             continue;
         }
         if let Some(v) = e.optional_text(&field, Some(&value), crate::lead::CUSTOM_VALUE_MAX, true) {

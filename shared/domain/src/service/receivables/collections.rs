@@ -8,6 +8,7 @@ use crate::Versioned;
 use crate::actor::{Actor, Role};
 use crate::ids::{DocumentNumber, EntityId, TenantId};
 use crate::keys;
+use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
 use crate::receivables::{CollectionsProfile, DunningLadder, Invoice};
 use crate::records;
@@ -56,8 +57,7 @@ impl Services {
             if let Some(task) = &step.task {
                 let exists = self.store.get(&keys::case_type(tenant, &task.case_type)).await;
                 if !matches!(exists, Ok(Some(_))) {
-                    errors
-                        .add(format!("{prefix}steps[{i}].task.caseType"), format!("no case type '{}'", task.case_type));
+                    errors.add(format!("{prefix}steps[{i}].task.caseType"), msg::no_case_type(&task.case_type));
                 }
             }
         }

@@ -10,6 +10,7 @@ use crate::actor::{Actor, Role};
 use crate::history::{EventKind, FieldChange, HistoryEvent};
 use crate::ids::{DocumentNumber, TenantId};
 use crate::keys;
+use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
 use crate::receivables::{
     CollectionsProfile, CreditNote, CreditNoteInput, Invoice, InvoiceFields, InvoiceInput, InvoicePatch, InvoiceStatus,
@@ -121,10 +122,10 @@ impl Services {
         let profile = self.collections_profile(tenant, input.account_id).await?.value;
         let fields = match input.validate(profile.credit_days) {
             Ok(fields) if account_exists => fields,
-            Ok(_) => return Err(ValidationErrors::single("accountId", "no such account").into()),
+            Ok(_) => return Err(ValidationErrors::single("accountId", msg::no_such_account()).into()),
             Err(mut errors) => {
                 if !account_exists {
-                    errors.add("accountId", "no such account");
+                    errors.add("accountId", msg::no_such_account());
                 }
                 return Err(errors.into());
             }
@@ -135,7 +136,7 @@ impl Services {
                 .await?
                 .is_some_and(|c| c.value.account_id == Some(fields.account_id));
             if !belongs {
-                return Err(ValidationErrors::single("contactId", "no such contact of this account").into());
+                return Err(ValidationErrors::single("contactId", msg::no_such_contact_of_account()).into());
             }
         }
         for _ in 0..ATTEMPTS {
@@ -204,13 +205,13 @@ impl Services {
                 let moved = before.paid_minor + before.credited_minor;
                 let mut errors = ValidationErrors::new();
                 if moved > 0 && after.currency != before.currency {
-                    errors.add("currency", "cannot change once payments or credit notes were applied");
+                    errors.add("currency", msg::fixed_once_applied());
                 }
                 if moved > 0 && after.account_id != before.account_id {
-                    errors.add("accountId", "cannot change once payments or credit notes were applied");
+                    errors.add("accountId", msg::fixed_once_applied());
                 }
                 if after.total_minor < moved {
-                    errors.add("totalMinor", format!("must be at least {moved}, already paid and credited"));
+                    errors.add("totalMinor", msg::at_least_applied(moved));
                 }
                 errors.finish()?;
                 after.updated_at = now;
@@ -249,7 +250,7 @@ impl Services {
             let number = match DocumentNumber::parse(&line.number) {
                 Ok(number) => number,
                 Err(invalid) => {
-                    results.push(result("invalid", None, ValidationErrors::single("number", invalid.0).0));
+                    results.push(result("invalid", None, ValidationErrors::single("number", invalid.into()).0));
                     continue;
                 }
             };
@@ -391,7 +392,7 @@ impl Services {
             }
             if movement.amount_minor() > invoice.balance_minor() {
                 let balance = format!("{} {}", invoice.balance().decimal_string(), invoice.currency);
-                return Err(ValidationErrors::single("amountMinor", format!("exceeds the balance of {balance}")).into());
+                return Err(ValidationErrors::single("amountMinor", msg::exceeds_balance(balance)).into());
             }
             let now = self.clock.now();
             let item = movement.apply(&mut invoice, key.clone(), actor, now)?;

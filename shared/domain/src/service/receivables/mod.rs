@@ -126,16 +126,12 @@ pub struct BatchInvoice {
 }
 
 /// The outcome of one line of a batch.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone)]
 pub struct BatchResult {
     pub number: String,
     /// `created`, `updated`, `unchanged`, `invalid` or `failed` (retry the line).
     pub outcome: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<u64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<crate::validation::FieldError>,
 }
 

@@ -35,6 +35,8 @@ async fn validation_errors_answer_in_the_language_the_client_prefers() {
     let spanish = create_contact(Some("es-CR,es;q=0.9,en;q=0.5")).await;
     assert_eq!(spanish.status, 422, "{}", spanish.body);
     assert_eq!(content_language(&spanish), "es");
+    assert_eq!(spanish.body["title"], "La solicitud no es válida");
+    assert_eq!(spanish.body["detail"], "Vea en `errors` cada campo y el motivo.");
     assert_eq!(
         reason_of(&spanish, "email"),
         ("email_address", "debe ser una dirección de correo como nombre@ejemplo.com")
@@ -43,6 +45,7 @@ async fn validation_errors_answer_in_the_language_the_client_prefers() {
     let english = create_contact(Some("en-US")).await;
     assert_eq!(content_language(&english), "en");
     assert_eq!(reason_of(&english, "email"), ("email_address", "must be an e-mail address like name@example.com"));
+    assert_eq!(english.body["title"], "The request is not valid");
     // The stable parts do not depend on the language.
     assert_eq!(spanish.body["type"], english.body["type"]);
     let fields = |reply: &Reply| {
@@ -90,4 +93,15 @@ async fn the_public_form_page_speaks_the_forms_language() {
     let page = reply.body.as_str().unwrap_or_else(|| panic!("an HTML page: {} {}", reply.status, reply.body));
     assert!(page.contains("es obligatorio"), "the reason in Spanish: {page}");
     assert!(!page.contains("is required"), "no English on a Spanish page: {page}");
+}
+
+#[tokio::test]
+async fn refusals_without_fields_are_translated_too() {
+    let api = api_on(Arc::new(MemoryStore::new())).await;
+    let missing = "/cases/01ARZ3NDEKTSV4RRFFQ69G5FAV";
+    let event = with_header(staff("GET", "/cases/{id}", missing, &[], None), "accept-language", "es-MX");
+    let reply = call(&api, Function::CasesApi, &event).await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.body["type"], "urn:gestiona:problem:not-found");
+    assert_eq!(reply.body["title"], "No encontrado");
 }

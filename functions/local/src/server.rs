@@ -12,6 +12,7 @@ use base64::Engine;
 use gestiona_api::edge;
 use gestiona_api::problem::Problem;
 use gestiona_api::{Api, Routes};
+use gestiona_domain::messages as msg;
 use http::{HeaderMap, Method, StatusCode, Uri, header};
 use serde_json::{Value, json};
 
@@ -90,8 +91,8 @@ async fn serve(
     let body = match axum::body::to_bytes(body, MAX_PAYLOAD_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            let problem = Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "The body is too large")
-                .field("body", gestiona_domain::messages::at_most_bytes(MAX_PAYLOAD_BYTES));
+            let problem = Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", msg::title_body_too_large())
+                .field("body", msg::at_most_bytes(MAX_PAYLOAD_BYTES));
             return to_axum(problem.into_response(edge::locale(&parts.headers)));
         }
     };
@@ -117,7 +118,7 @@ impl Runner {
             Ok(matched) => matched,
             Err(_) => {
                 return Problem::not_found()
-                    .detail(format!("no route for {}", uri.path()))
+                    .detail(msg::detail_no_route_for(uri.path()))
                     .into_response(edge::locale(headers));
             }
         };
@@ -135,9 +136,10 @@ impl Runner {
         let Some(endpoint) = matched.value.get(method.as_str()) else {
             let mut allowed: Vec<&str> = matched.value.keys().copied().collect();
             allowed.sort_unstable();
-            let mut response = Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed")
-                .detail(format!("{} allows {}", uri.path(), allowed.join(", ")))
-                .into_response(edge::locale(headers));
+            let mut response =
+                Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", msg::title_method_not_allowed())
+                    .detail(msg::detail_allows(uri.path(), allowed.join(", ")))
+                    .into_response(edge::locale(headers));
             response.headers_mut().insert(header::ALLOW, allowed.join(", ").parse().expect("methods are tokens"));
             return response;
         };
@@ -156,7 +158,7 @@ impl Runner {
             Ok(request) => self.api.handle(&self.dispatch, request).await,
             Err(e) => {
                 tracing::error!(error = %e, "could not build the API Gateway event");
-                Problem::new(StatusCode::BAD_REQUEST, "bad-request", "The request could not be read")
+                Problem::new(StatusCode::BAD_REQUEST, "bad-request", msg::title_bad_request())
                     .into_response(edge::locale(headers))
             }
         }
@@ -177,8 +179,7 @@ impl Runner {
         if *method == Method::POST {
             let is_admin = claims.values().any(|v| v.contains("admin"));
             if !is_admin {
-                return Problem::forbidden("advancing the clock needs the admin role")
-                    .into_response(edge::locale(headers));
+                return Problem::forbidden(msg::detail_clock_admin()).into_response(edge::locale(headers));
             }
             let minutes = serde_json::from_slice::<Value>(body)
                 .ok()
@@ -187,7 +188,7 @@ impl Runner {
             let Some(minutes) = minutes else {
                 return Problem::validation(vec![gestiona_domain::FieldError {
                     field: "advanceMinutes".into(),
-                    reason: gestiona_domain::messages::clock_minutes(),
+                    reason: msg::clock_minutes(),
                 }])
                 .into_response(edge::locale(headers));
             };
@@ -204,16 +205,15 @@ impl Runner {
 
     /// Plays the JWT authorizer: 401 unless a valid bearer token is present.
     fn verify(&self, headers: &HeaderMap) -> Result<HashMap<String, String>, Problem> {
-        let unauthorized = |detail: &str| {
-            Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required")
-                .detail(detail.to_owned())
+        let unauthorized = |detail| {
+            Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", msg::title_unauthenticated()).detail(detail)
         };
         let token = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .ok_or_else(|| unauthorized("Send Authorization: Bearer <token>; `gestiona-local token` mints one."))?;
-        self.tokens.verify(token.trim()).map_err(|e| unauthorized(&e.to_string()))
+            .ok_or_else(|| unauthorized(msg::detail_dev_token()))?;
+        self.tokens.verify(token.trim()).map_err(|e| unauthorized(msg::detail_token_refused(e)))
     }
 }
 

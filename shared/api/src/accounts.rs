@@ -1,6 +1,7 @@
 //! `/accounts` handlers.
 
 use gestiona_domain::account::{Account, AccountPatch, NewAccount};
+use gestiona_domain::messages as msg;
 use gestiona_domain::service::accounts::{
     AccountFilter, ArchiveAccountError, CreateAccountError, GetAccountError, UpdateAccountError,
 };
@@ -34,7 +35,7 @@ impl From<UpdateAccountError> for Problem {
         match e {
             UpdateAccountError::NotFound => Problem::not_found(),
             UpdateAccountError::Stale { expected } => Problem::stale(expected),
-            UpdateAccountError::Archived => Problem::conflict("archived", "The account is archived"),
+            UpdateAccountError::Archived => Problem::conflict("archived", msg::title_account_archived()),
             UpdateAccountError::Invalid(v) => v.into(),
             UpdateAccountError::Store(s) => Problem::store(s),
         }
@@ -48,7 +49,7 @@ impl From<ArchiveAccountError> for Problem {
             ArchiveAccountError::NotFound => Problem::not_found(),
             ArchiveAccountError::Stale { expected } => Problem::stale(expected),
             ArchiveAccountError::AlreadyArchived => {
-                Problem::conflict("already-archived", "The account is already archived")
+                Problem::conflict("already-archived", msg::title_account_already_archived())
             }
             ArchiveAccountError::Store(s) => Problem::store(s),
         }

@@ -1,6 +1,7 @@
 //! The caller's identity, from the claims API Gateway's JWT authorizer verified. Never from the
 //! body or the query string.
 
+use gestiona_domain::messages as msg;
 use gestiona_domain::{Actor, Role, TenantId, UserId};
 use http::StatusCode;
 use lambda_http::request::RequestContext;
@@ -24,8 +25,8 @@ impl Default for ClaimNames {
 /// Reads the actor from the request's authorizer claims.
 pub fn actor(request: &Request, names: &ClaimNames) -> Result<Actor, Problem> {
     let unauthenticated = || {
-        Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required")
-            .detail("Send a valid bearer token in the Authorization header.")
+        Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", msg::title_unauthenticated())
+            .detail(msg::detail_bearer_token())
     };
     let claims = match request.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(context)) => context
@@ -40,12 +41,12 @@ pub fn actor(request: &Request, names: &ClaimNames) -> Result<Actor, Problem> {
     let tenant = claims
         .get(&names.tenant)
         .and_then(|t| TenantId::parse(t).ok())
-        .ok_or_else(|| Problem::forbidden("the token names no valid tenant"))?;
+        .ok_or_else(|| Problem::forbidden(msg::detail_no_tenant()))?;
     let role = claims
         .get(&names.roles)
         .map(|groups| parse_groups(groups))
         .and_then(|roles| roles.into_iter().max())
-        .ok_or_else(|| Problem::forbidden("the token grants no Gestiona role (agent, supervisor or admin)"))?;
+        .ok_or_else(|| Problem::forbidden(msg::detail_no_role()))?;
     let email = claims.get("email").cloned();
     Ok(Actor { tenant, user, email, role })
 }

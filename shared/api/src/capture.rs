@@ -80,7 +80,7 @@ fn with_cors(mut response: Response<Body>, origin: Option<&str>) -> Response<Bod
 }
 
 fn origin_refused() -> Problem {
-    Problem::forbidden("This form does not accept posts from this site.").field("Origin", msg::origin_not_allowed())
+    Problem::forbidden(msg::detail_form_origin()).field("Origin", msg::origin_not_allowed())
 }
 
 fn form_problem(e: GetFormError) -> Problem {
@@ -206,7 +206,7 @@ fn render_page(
 }
 
 fn body_problem(e: BodyError) -> Problem {
-    Problem::new(StatusCode::BAD_REQUEST, "malformed-body", "The body could not be read").field(e.field, e.reason)
+    Problem::new(StatusCode::BAD_REQUEST, "malformed-body", msg::title_body_unreadable()).field(e.field, e.reason)
 }
 
 /// Reads the post's fields by its content type, within the size limit.
@@ -220,15 +220,16 @@ fn read_fields(request: &Request) -> Result<(Fields, bool), Problem> {
             return Err(Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
-                "Send a form or JSON",
+                msg::title_send_form_or_json(),
             )
-            .detail("Post application/x-www-form-urlencoded (an HTML form) or application/json.")
+            .detail(msg::detail_send_form_or_json())
             .field("Content-Type", msg::got_content_type(other.unwrap_or("-"))));
         }
     };
     let bytes = request.body().as_ref();
     if bytes.len() > MAX_POST_BYTES {
-        let problem = Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "The form post is too large");
+        let problem =
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", msg::title_form_post_too_large());
         return Err(match urlencoded.then(|| form_body::largest_urlencoded_field(bytes)).flatten() {
             Some((field, size)) => problem.field(field, msg::field_too_large(size, MAX_POST_BYTES)),
             None => problem.field("body", msg::body_too_large(MAX_POST_BYTES, bytes.len())),

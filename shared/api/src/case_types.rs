@@ -2,6 +2,7 @@
 
 use gestiona_domain::CaseTypeKey;
 use gestiona_domain::case_type::CaseType;
+use gestiona_domain::messages as msg;
 use gestiona_domain::service::case_types::{DefineCaseTypeError, GetCaseTypeError};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -25,12 +26,11 @@ impl From<DefineCaseTypeError> for Problem {
             DefineCaseTypeError::Forbidden(f) => f.into(),
             DefineCaseTypeError::Invalid(v) => {
                 let mut problem = Problem::from(v);
-                problem =
-                    problem.detail("The definition was not stored. See `errors` for every problem and where it is.");
+                problem = problem.detail(msg::detail_definition_not_stored());
                 problem
             }
-            DefineCaseTypeError::Exists => Problem::conflict("duplicate-case-type", "A case type with this key exists")
-                .detail("PUT /case-types/{key} saves a new version."),
+            DefineCaseTypeError::Exists => Problem::conflict("duplicate-case-type", msg::title_case_type_exists())
+                .detail(msg::detail_put_new_version()),
             DefineCaseTypeError::NotFound => Problem::not_found(),
             DefineCaseTypeError::Stale { expected } => Problem::stale(expected),
             DefineCaseTypeError::Store(s) => Problem::store(s),

@@ -2,6 +2,7 @@
 
 use gestiona_domain::case::{Case, CasePatch, NewCase};
 use gestiona_domain::history::{Comment, HistoryEvent, NewComment};
+use gestiona_domain::messages as msg;
 use gestiona_domain::service::cases::{
     AddCommentError, ArchiveCaseError, CaseFilter, CaseHistoryError, CreateCaseError, GetCaseError, UpdateCaseError,
 };
@@ -37,7 +38,7 @@ impl From<UpdateCaseError> for Problem {
             UpdateCaseError::Forbidden(f) => f.into(),
             UpdateCaseError::NotFound => Problem::not_found(),
             UpdateCaseError::Stale { expected } => Problem::stale(expected),
-            UpdateCaseError::Archived => Problem::conflict("archived", "The case is archived"),
+            UpdateCaseError::Archived => Problem::conflict("archived", msg::title_case_archived()),
             UpdateCaseError::Invalid(v) => v.into(),
             UpdateCaseError::Store(s) => Problem::store(s),
         }
@@ -50,7 +51,9 @@ impl From<ArchiveCaseError> for Problem {
             ArchiveCaseError::Forbidden(f) => f.into(),
             ArchiveCaseError::NotFound => Problem::not_found(),
             ArchiveCaseError::Stale { expected } => Problem::stale(expected),
-            ArchiveCaseError::AlreadyArchived => Problem::conflict("already-archived", "The case is already archived"),
+            ArchiveCaseError::AlreadyArchived => {
+                Problem::conflict("already-archived", msg::title_case_already_archived())
+            }
             ArchiveCaseError::Store(s) => Problem::store(s),
         }
     }
@@ -69,7 +72,7 @@ impl From<AddCommentError> for Problem {
     fn from(e: AddCommentError) -> Self {
         match e {
             AddCommentError::NotFound => Problem::not_found(),
-            AddCommentError::Archived => Problem::conflict("archived", "The case is archived"),
+            AddCommentError::Archived => Problem::conflict("archived", msg::title_case_archived()),
             AddCommentError::Invalid(v) => v.into(),
             AddCommentError::Store(s) => Problem::store(s),
         }

@@ -1,6 +1,7 @@
 //! `/contacts` handlers.
 
 use gestiona_domain::contact::{Contact, ContactPatch, NewContact};
+use gestiona_domain::messages as msg;
 use gestiona_domain::service::contacts::{
     ArchiveContactError, ContactFilter, CreateContactError, GetContactError, UpdateContactError,
 };
@@ -13,9 +14,9 @@ use crate::edge::{self, ListResponse, QueryParams};
 use crate::problem::{Problem, ProblemSchema};
 
 fn email_taken(existing: Option<EntityId>) -> Problem {
-    let problem = Problem::conflict("duplicate-email", "Another contact has this e-mail address")
-        .detail("E-mail addresses are unique per company; update the existing contact instead.")
-        .field("email", gestiona_domain::messages::email_taken_contact());
+    let problem = Problem::conflict("duplicate-email", msg::title_duplicate_contact_email())
+        .detail(msg::detail_email_unique())
+        .field("email", msg::email_taken_contact());
     match existing {
         Some(id) => problem.with("existingId", id.to_string()),
         None => problem,
@@ -46,7 +47,7 @@ impl From<UpdateContactError> for Problem {
         match e {
             UpdateContactError::NotFound => Problem::not_found(),
             UpdateContactError::Stale { expected } => Problem::stale(expected),
-            UpdateContactError::Archived => Problem::conflict("archived", "The contact is archived"),
+            UpdateContactError::Archived => Problem::conflict("archived", msg::title_contact_archived()),
             UpdateContactError::Invalid(v) => v.into(),
             UpdateContactError::EmailTaken { existing } => email_taken(existing),
             UpdateContactError::Store(s) => Problem::store(s),
@@ -61,7 +62,7 @@ impl From<ArchiveContactError> for Problem {
             ArchiveContactError::NotFound => Problem::not_found(),
             ArchiveContactError::Stale { expected } => Problem::stale(expected),
             ArchiveContactError::AlreadyArchived => {
-                Problem::conflict("already-archived", "The contact is already archived")
+                Problem::conflict("already-archived", msg::title_contact_already_archived())
             }
             ArchiveContactError::Store(s) => Problem::store(s),
         }

@@ -4,6 +4,7 @@
 //! uploads are presigned blob-store URLs, so no file passes through the function.
 
 use gestiona_domain::document::{Document, DocumentStatus, DocumentTemplate, PRESIGNED_URL_SECONDS};
+use gestiona_domain::messages as msg;
 use gestiona_domain::ports::{BlobError, BlobStore};
 use gestiona_domain::service::documents::{
     BeginUploadError, CompleteUploadError, DocumentRequest, GetDocumentError, RequestDocumentError, UploadRequest,
@@ -21,7 +22,7 @@ impl From<RequestDocumentError> for Problem {
     fn from(e: RequestDocumentError) -> Self {
         match e {
             RequestDocumentError::NotFound => Problem::not_found(),
-            RequestDocumentError::Archived => Problem::conflict("archived", "The case is archived"),
+            RequestDocumentError::Archived => Problem::conflict("archived", msg::title_case_archived()),
             RequestDocumentError::Invalid(v) => v.into(),
             RequestDocumentError::Store(s) => Problem::store(s),
         }
@@ -41,7 +42,7 @@ impl From<BeginUploadError> for Problem {
     fn from(e: BeginUploadError) -> Self {
         match e {
             BeginUploadError::NotFound => Problem::not_found(),
-            BeginUploadError::Archived => Problem::conflict("archived", "The case is archived"),
+            BeginUploadError::Archived => Problem::conflict("archived", msg::title_case_archived()),
             BeginUploadError::Invalid(v) => v.into(),
             BeginUploadError::Store(s) => Problem::store(s),
         }
@@ -53,17 +54,15 @@ impl From<CompleteUploadError> for Problem {
         match e {
             CompleteUploadError::NotFound => Problem::not_found(),
             CompleteUploadError::NotAwaiting(status) => {
-                Problem::conflict("not-awaiting-upload", "The document is not waiting for an upload")
+                Problem::conflict("not-awaiting-upload", msg::title_not_awaiting_upload())
                     .with("documentStatus", json!(status))
             }
-            CompleteUploadError::Missing => Problem::conflict("upload-missing", "Nothing has been uploaded yet")
-                .detail("PUT the file to the upload URL first, then complete the upload."),
-            CompleteUploadError::Mismatch(reason) => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "upload-mismatch",
-                "The uploaded file is not what was announced",
-            )
-            .field("file", reason),
+            CompleteUploadError::Missing => Problem::conflict("upload-missing", msg::title_nothing_uploaded())
+                .detail(msg::detail_put_then_complete()),
+            CompleteUploadError::Mismatch(reason) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "upload-mismatch", msg::title_upload_mismatch())
+                    .field("file", reason)
+            }
             CompleteUploadError::Blob(b) => b.into(),
             CompleteUploadError::Store(s) => Problem::store(s),
         }
@@ -73,8 +72,8 @@ impl From<CompleteUploadError> for Problem {
 impl From<BlobError> for Problem {
     fn from(e: BlobError) -> Self {
         tracing::error!(error = %e, "blob store unavailable");
-        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable")
-            .detail("Nothing was changed. Retry in a moment.")
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", msg::title_unavailable())
+            .detail(msg::detail_nothing_changed_retry())
     }
 }
 
@@ -82,7 +81,7 @@ impl Api {
     fn blobs(&self) -> Result<&dyn BlobStore, Problem> {
         self.blobs.as_deref().ok_or_else(|| {
             tracing::error!("no documents bucket configured for this function");
-            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "documents-unavailable", "Documents are not configured")
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "documents-unavailable", msg::title_documents_unconfigured())
         })
     }
 }
@@ -167,19 +166,19 @@ pub async fn download(api: &Api, request: &Request) -> Result<Response<Body>, Pr
     match document.status {
         DocumentStatus::Ready => {}
         DocumentStatus::Queued => {
-            let mut response = Problem::conflict("document-not-ready", "The document is still being rendered")
-                .detail("Retry in a few seconds.")
+            let mut response = Problem::conflict("document-not-ready", msg::title_document_not_ready())
+                .detail(msg::detail_retry_seconds())
                 .into_response(edge::locale(request.headers()));
             response.headers_mut().insert(header::RETRY_AFTER, "2".parse().expect("a number"));
             return Ok(response);
         }
         DocumentStatus::AwaitingUpload => {
-            return Err(Problem::conflict("upload-missing", "The upload has not been completed"));
+            return Err(Problem::conflict("upload-missing", msg::title_upload_not_completed()));
         }
         DocumentStatus::Failed => {
-            let mut problem = Problem::conflict("document-failed", "The document could not be produced");
+            let mut problem = Problem::conflict("document-failed", msg::title_document_failed());
             for error in &document.errors {
-                problem = problem.field(error.field.clone(), gestiona_domain::messages::recorded(&error.reason));
+                problem = problem.field(error.field.clone(), msg::recorded(&error.reason));
             }
             return Err(problem);
         }

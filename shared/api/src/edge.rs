@@ -49,13 +49,13 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Problem> {
         .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
     let is_json = content_type.as_deref().is_some_and(|t| t == "application/json" || t.ends_with("+json"));
     if !is_json {
-        return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Send JSON")
-            .detail("The body must be JSON with Content-Type: application/json.")
+        return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", msg::title_send_json())
+            .detail(msg::detail_send_json())
             .field("Content-Type", msg::got_content_type(content_type.as_deref().unwrap_or("-"))));
     }
     let bytes = request.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "The body is too large")
+        return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", msg::title_body_too_large())
             .field("body", msg::body_too_large(MAX_BODY_BYTES, bytes.len())));
     }
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
@@ -85,7 +85,7 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Problem> {
 }
 
 fn malformed(reason: Message) -> Problem {
-    Problem::new(StatusCode::BAD_REQUEST, "malformed-body", "The body is not valid JSON").field("body", reason)
+    Problem::new(StatusCode::BAD_REQUEST, "malformed-body", msg::title_malformed_json()).field("body", reason)
 }
 
 /// A deserialisation error in the catalogue's words: serde says what was expected in Rust's
@@ -129,13 +129,17 @@ fn field_of(path: &str, reason: &str) -> String {
 /// The version a client read, from `If-Match` (`"3"` or `W/"3"`): 428 when missing.
 pub fn if_match(request: &Request) -> Result<u64, Problem> {
     let Some(value) = request.headers().get(header::IF_MATCH) else {
-        return Err(Problem::new(StatusCode::PRECONDITION_REQUIRED, "precondition-required", "If-Match is required")
-            .detail("Send the ETag you read in If-Match, so a concurrent change is never overwritten."));
+        return Err(Problem::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "precondition-required",
+            msg::title_if_match_required(),
+        )
+        .detail(msg::detail_if_match_required()));
     };
     let text = value.to_str().unwrap_or_default().trim();
     let tag = text.strip_prefix("W/").unwrap_or(text);
     tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).and_then(|t| t.parse::<u64>().ok()).ok_or_else(|| {
-        Problem::new(StatusCode::PRECONDITION_REQUIRED, "precondition-required", "If-Match must name one version")
+        Problem::new(StatusCode::PRECONDITION_REQUIRED, "precondition-required", msg::title_if_match_one_version())
             .field("If-Match", msg::etag_expected(text))
     })
 }

@@ -18,8 +18,8 @@ use crate::edge::{self, ListResponse, QueryParams};
 use crate::problem::{Problem, ProblemSchema};
 
 fn duplicate(field: &str, lead_id: Option<EntityId>, contact_id: Option<EntityId>) -> Problem {
-    let mut problem = Problem::conflict("duplicate-lead", "A lead or contact already has this e-mail or phone")
-        .detail("Open the existing record instead; `existingLeadId` or `existingContactId` names it.")
+    let mut problem = Problem::conflict("duplicate-lead", msg::title_duplicate_lead())
+        .detail(msg::detail_open_existing())
         .field(field, msg::email_taken_lead());
     if let Some(id) = lead_id {
         problem = problem.with("existingLeadId", id.to_string());
@@ -54,7 +54,7 @@ impl From<UpdateLeadError> for Problem {
         match e {
             UpdateLeadError::NotFound => Problem::not_found(),
             UpdateLeadError::Stale { expected } => Problem::stale(expected),
-            UpdateLeadError::Converted => Problem::conflict("converted", "The lead is converted"),
+            UpdateLeadError::Converted => Problem::conflict("converted", msg::title_lead_converted()),
             UpdateLeadError::Invalid(v) => v.into(),
             UpdateLeadError::Duplicate { field, lead_id, contact_id } => duplicate(field, lead_id, contact_id),
             UpdateLeadError::Store(s) => Problem::store(s),
@@ -68,12 +68,12 @@ impl From<ConvertLeadError> for Problem {
             ConvertLeadError::NotFound => Problem::not_found(),
             ConvertLeadError::Stale { expected } => Problem::stale(expected),
             ConvertLeadError::AlreadyConverted => {
-                Problem::conflict("already-converted", "The lead is already converted")
+                Problem::conflict("already-converted", msg::title_lead_already_converted())
             }
             ConvertLeadError::Invalid(v) => v.into(),
             ConvertLeadError::ContactEmailTaken { existing } => {
-                let problem = Problem::conflict("duplicate-email", "A contact already has the lead's e-mail")
-                    .detail("Convert into that contact by passing its id as contactId.")
+                let problem = Problem::conflict("duplicate-email", msg::title_contact_has_lead_email())
+                    .detail(msg::detail_convert_into_contact())
                     .field("contactId", msg::lead_email_has_contact());
                 match existing {
                     Some(id) => problem.with("existingId", id.to_string()),
@@ -81,8 +81,7 @@ impl From<ConvertLeadError> for Problem {
                 }
             }
             ConvertLeadError::Conflict => {
-                Problem::conflict("conflict", "A record the conversion uses changed meanwhile")
-                    .detail("Nothing was written. Read the records again and retry.")
+                Problem::conflict("conflict", msg::title_conversion_conflict()).detail(msg::detail_nothing_written())
             }
             ConvertLeadError::Store(s) => Problem::store(s),
         }
@@ -124,8 +123,7 @@ impl From<ReviewSubmissionError> for Problem {
             ReviewSubmissionError::NotFound => Problem::not_found(),
             ReviewSubmissionError::Stale { expected } => Problem::stale(expected),
             ReviewSubmissionError::AlreadyReviewed(status) => {
-                Problem::conflict("already-reviewed", "The submission was already reviewed")
-                    .with("submissionStatus", status)
+                Problem::conflict("already-reviewed", msg::title_already_reviewed()).with("submissionStatus", status)
             }
             ReviewSubmissionError::Store(s) => Problem::store(s),
         }

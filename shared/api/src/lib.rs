@@ -68,17 +68,21 @@ impl Api {
         };
         let mut response = match routes.get(&route_key) {
             Some(route) => route.call(self, &request).await.unwrap_or_else(|problem| problem.into_response(locale)),
-            None => {
-                Problem::not_found().detail(format!("no route {route_key:?} in this function")).into_response(locale)
-            }
+            None => Problem::not_found()
+                .detail(gestiona_domain::messages::detail_no_route(&route_key))
+                .into_response(locale),
         };
         // Nothing is answered before what it wrote, or read, is durable (one sync shared by
         // concurrent requests on the embedded store; nothing to do on DynamoDB).
         if let Err(error) = self.services.sync().await {
             tracing::error!(%error, "the request's writes could not be made durable");
-            response = Problem::new(http::StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable")
-                .detail("The change may not have been saved. Read it back before retrying.")
-                .into_response(locale);
+            response = Problem::new(
+                http::StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                gestiona_domain::messages::title_unavailable(),
+            )
+            .detail(gestiona_domain::messages::detail_maybe_not_saved())
+            .into_response(locale);
         }
         tracing::info!(
             route = %route_key,

@@ -1,5 +1,6 @@
 //! RFC 9457 problem details: every error the API returns, with a stable `type`.
 
+use gestiona_domain::messages as msg;
 use gestiona_domain::ports::StoreError;
 use gestiona_domain::{FieldError, FieldProblem, Locale, Message};
 use http::StatusCode;
@@ -18,9 +19,9 @@ pub struct Problem(Box<ProblemDocument>);
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProblemDocument {
     pub kind: String,
-    pub title: String,
+    pub title: Message,
     pub status: u16,
-    pub detail: Option<String>,
+    pub detail: Option<Message>,
     pub errors: Vec<FieldError>,
     /// Problem-specific members (e.g. `existingId` on a duplicate).
     pub extra: Map<String, Value>,
@@ -31,10 +32,10 @@ pub struct ProblemDocument {
 struct Rendered<'a> {
     #[serde(rename = "type")]
     kind: &'a str,
-    title: &'a str,
+    title: String,
     status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
-    detail: Option<&'a str>,
+    detail: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldProblem>,
     #[serde(flatten)]
@@ -55,10 +56,10 @@ pub struct ProblemSchema {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, code: &str, title: &str) -> Self {
+    pub fn new(status: StatusCode, code: &str, title: Message) -> Self {
         Self(Box::new(ProblemDocument {
             kind: format!("{TYPE_PREFIX}{code}"),
-            title: title.into(),
+            title,
             status: status.as_u16(),
             detail: None,
             errors: Vec::new(),
@@ -70,8 +71,8 @@ impl Problem {
         &self.0
     }
 
-    pub fn detail(mut self, detail: impl Into<String>) -> Self {
-        self.0.detail = Some(detail.into());
+    pub fn detail(mut self, detail: Message) -> Self {
+        self.0.detail = Some(detail);
         self
     }
 
@@ -86,26 +87,26 @@ impl Problem {
     }
 
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found")
+        Self::new(StatusCode::NOT_FOUND, "not-found", msg::title_not_found())
     }
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let mut problem = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", "The request is not valid")
-            .detail("See `errors` for each field and why.");
+        let mut problem = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", msg::title_validation())
+            .detail(msg::detail_see_errors());
         problem.0.errors = errors;
         problem
     }
 
     pub fn stale(expected: u64) -> Self {
-        Self::new(StatusCode::PRECONDITION_FAILED, "stale-version", "The resource changed since you read it")
-            .detail(format!("If-Match named version {expected}; read the resource again and retry."))
+        Self::new(StatusCode::PRECONDITION_FAILED, "stale-version", msg::title_stale())
+            .detail(msg::detail_stale(expected))
     }
 
-    pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed").detail(detail)
+    pub fn forbidden(detail: Message) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", msg::title_forbidden()).detail(detail)
     }
 
-    pub fn conflict(code: &str, title: &str) -> Self {
+    pub fn conflict(code: &str, title: Message) -> Self {
         Self::new(StatusCode::CONFLICT, code, title)
     }
 
@@ -114,20 +115,17 @@ impl Problem {
         match error {
             StoreError::Unavailable(reason) => {
                 tracing::error!(%reason, "store unavailable");
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable")
-                    .detail("Nothing was changed. Retry in a moment.")
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", msg::title_unavailable())
+                    .detail(msg::detail_nothing_changed_retry())
             }
-            StoreError::InvalidCursor => {
-                Self::validation(vec![FieldError::new("cursor", gestiona_domain::messages::foreign_cursor())])
-            }
+            StoreError::InvalidCursor => Self::validation(vec![FieldError::new("cursor", msg::foreign_cursor())]),
             StoreError::ConditionFailed { name } => {
                 tracing::warn!(condition = name, "unexpected condition failure");
-                Self::conflict("conflict", "The request conflicts with a concurrent change")
-                    .detail("Retry the request.")
+                Self::conflict("conflict", msg::title_concurrent_change()).detail(msg::detail_retry())
             }
             other => {
                 tracing::error!(error = %other, "store error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error")
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", msg::title_internal())
             }
         }
     }
@@ -146,9 +144,9 @@ impl Problem {
         let document = &self.0;
         let rendered = Rendered {
             kind: &document.kind,
-            title: &document.title,
+            title: document.title.render(locale),
             status: document.status,
-            detail: document.detail.as_deref(),
+            detail: document.detail.as_ref().map(|d| d.render(locale)),
             errors: self.errors_in(locale),
             extra: &document.extra,
         };
@@ -171,7 +169,7 @@ impl From<gestiona_domain::ValidationErrors> for Problem {
 
 impl From<gestiona_domain::actor::Forbidden> for Problem {
     fn from(e: gestiona_domain::actor::Forbidden) -> Self {
-        Self::forbidden(e.to_string())
+        Self::forbidden(msg::detail_role_needed(e.needed.as_str()))
     }
 }
 

@@ -47,10 +47,11 @@ impl From<InvoiceChangeError> for Problem {
             InvoiceChangeError::NotFound => Problem::not_found(),
             InvoiceChangeError::Forbidden(f) => f.into(),
             InvoiceChangeError::Invalid(v) => v.into(),
-            InvoiceChangeError::Duplicate(what) => Problem::conflict("duplicate", "It exists with other data")
-                .detail(format!("{what} was recorded with other data; a number is used once.")),
-            InvoiceChangeError::Closed(status) => Problem::conflict("invoice-closed", "The invoice is closed")
-                .detail(format!("The invoice is {}; nothing more can be applied.", status_name(status))),
+            InvoiceChangeError::Duplicate(what) => {
+                Problem::conflict("duplicate", msg::title_exists_other_data()).detail(what)
+            }
+            InvoiceChangeError::Closed(status) => Problem::conflict("invoice-closed", msg::title_invoice_closed())
+                .detail(msg::detail_invoice_closed(status_name(status))),
             InvoiceChangeError::Stale(v) => Problem::stale(v),
             InvoiceChangeError::Busy => busy(),
             InvoiceChangeError::Store(s) => Problem::store(s),
@@ -66,7 +67,7 @@ impl From<CollectionsSettingsError> for Problem {
             CollectionsSettingsError::Invalid(v) => v.into(),
             CollectionsSettingsError::Stale { expected: Some(v) } => Problem::stale(v),
             CollectionsSettingsError::Stale { expected: None } => {
-                Problem::conflict("duplicate", "It exists already").detail("Update it with PUT and If-Match.")
+                Problem::conflict("duplicate", msg::title_exists()).detail(msg::detail_update_with_put())
             }
             CollectionsSettingsError::Store(s) => Problem::store(s),
         }
@@ -74,8 +75,7 @@ impl From<CollectionsSettingsError> for Problem {
 }
 
 fn busy() -> Problem {
-    Problem::conflict("concurrent-change", "The invoice changed concurrently")
-        .detail("Nothing was applied. Retry the request.")
+    Problem::conflict("concurrent-change", msg::title_invoice_concurrent()).detail(msg::detail_nothing_applied())
 }
 
 fn status_name(status: InvoiceStatus) -> String {

@@ -1,6 +1,7 @@
 //! `/calendars`, `/sla-policies/{caseType}` and `/cases/{id}/sla`.
 
 use gestiona_domain::calendar::CalendarDef;
+use gestiona_domain::messages as msg;
 use gestiona_domain::service::sla::{CaseSla, CaseSlaError, DefineSlaError};
 use gestiona_domain::sla::SlaPolicy;
 use gestiona_domain::{CaseTypeKey, ValidationErrors, Versioned};
@@ -18,7 +19,7 @@ impl From<DefineSlaError> for Problem {
             DefineSlaError::Invalid(v) => v.into(),
             DefineSlaError::Stale { expected: Some(v) } => Problem::stale(v),
             DefineSlaError::Stale { expected: None } => {
-                Problem::conflict("duplicate", "It exists already").detail("Update it with PUT and If-Match.")
+                Problem::conflict("duplicate", msg::title_exists()).detail(msg::detail_update_with_put())
             }
             DefineSlaError::Store(s) => Problem::store(s),
         }
@@ -30,8 +31,8 @@ impl From<CaseSlaError> for Problem {
         match e {
             CaseSlaError::NotFound => Problem::not_found(),
             CaseSlaError::Calendar(c) => {
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "calendar", "The calendar has no working time")
-                    .detail(c.to_string())
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "calendar", msg::title_calendar_no_time())
+                    .detail(c.message())
             }
             CaseSlaError::Store(s) => Problem::store(s),
         }
@@ -83,7 +84,7 @@ pub async fn put_calendar(api: &Api, request: &Request) -> Result<Response<Body>
     let expected = optional_if_match(request)?;
     let definition: CalendarDef = edge::json_body(request)?;
     if definition.key != key {
-        return Err(ValidationErrors::single("key", gestiona_domain::messages::must_match_path(&key)).into());
+        return Err(ValidationErrors::single("key", msg::must_match_path(&key)).into());
     }
     let saved = api.services.save_calendar(&actor, definition, expected).await?;
     let version = u64::from(saved.version);
@@ -111,7 +112,7 @@ pub async fn put_policy(api: &Api, request: &Request) -> Result<Response<Body>, 
     let expected = optional_if_match(request)?;
     let policy: SlaPolicy = edge::json_body(request)?;
     if policy.case_type != key {
-        return Err(ValidationErrors::single("caseType", gestiona_domain::messages::must_match_path(&key)).into());
+        return Err(ValidationErrors::single("caseType", msg::must_match_path(&key)).into());
     }
     let saved = api.services.save_sla_policy(&actor, policy, expected).await?;
     let version = u64::from(saved.version);

@@ -14,38 +14,33 @@ use crate::problem::{Problem, ProblemSchema};
 
 impl From<TransitionError> for Problem {
     fn from(e: TransitionError) -> Self {
-        let not_allowed = |detail: String| {
+        let not_allowed = |detail| {
             Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "transition-not-allowed",
-                "The case type does not allow this transition",
+                msg::title_transition_not_allowed(),
             )
             .detail(detail)
         };
         match e {
-            TransitionError::ActionNotAvailable { action, state, allowed } => not_allowed(format!(
-                "'{action}' is not available in state '{state}'. Allowed actions: {}.",
-                list(&allowed)
-            ))
-            .field("action", msg::one_of(list(&allowed)))
-            .with("allowedActions", allowed),
+            TransitionError::ActionNotAvailable { action, state, allowed } => {
+                not_allowed(msg::detail_action_not_available(&action, &state, list(&allowed)))
+                    .field("action", msg::one_of(list(&allowed)))
+                    .with("allowedActions", allowed)
+            }
             TransitionError::UnknownResult { action, result, allowed } => {
-                not_allowed(format!("'{action}' has no result '{result}'. Its results: {}.", list(&allowed)))
+                not_allowed(msg::detail_unknown_result(&action, &result, list(&allowed)))
                     .field("result", msg::one_of(list(&allowed)))
                     .with("allowedResults", allowed)
             }
             TransitionError::RoleRequired { action, roles } => {
                 let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-                Problem::forbidden(format!("'{action}' needs the role {} (or higher)", names.join(" or ")))
-                    .with("requiredRoles", names)
+                Problem::forbidden(msg::detail_action_role(&action, names.join(", "))).with("requiredRoles", names)
             }
             TransitionError::MissingFields { fields } => {
-                let mut problem = Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "missing-fields",
-                    "Fields are required before this result",
-                )
-                .detail("Set them on the case, or send custom fields in `fields` with the transition.");
+                let mut problem =
+                    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "missing-fields", msg::title_missing_fields())
+                        .detail(msg::detail_missing_fields());
                 for field in fields {
                     problem = problem.field(field, msg::required_before_result());
                 }
@@ -69,7 +64,7 @@ impl From<TransitionCaseError> for Problem {
         match e {
             TransitionCaseError::NotFound => Problem::not_found(),
             TransitionCaseError::Stale { expected } => Problem::stale(expected),
-            TransitionCaseError::Archived => Problem::conflict("archived", "The case is archived"),
+            TransitionCaseError::Archived => Problem::conflict("archived", msg::title_case_archived()),
             TransitionCaseError::Rejected(t) => t.into(),
             TransitionCaseError::Store(s) => Problem::store(s),
         }

@@ -88,6 +88,15 @@ pub enum CalendarError {
     OutOfRange,
 }
 
+impl CalendarError {
+    pub fn message(&self) -> crate::Message {
+        match self {
+            CalendarError::NoWorkingTime => msg::detail_no_working_time_within(MAX_DAYS),
+            CalendarError::OutOfRange => msg::detail_instant_out_of_range(),
+        }
+    }
+}
+
 /// A validated calendar, ready for arithmetic.
 #[derive(Debug, Clone)]
 pub struct Calendar {

@@ -35,10 +35,11 @@ impl Movement<'_> {
         }
     }
 
-    fn name(&self) -> String {
+    /// Why a second movement with this number is refused.
+    fn recorded_differently(&self) -> crate::Message {
         match self {
-            Self::Payment(id, _) => format!("payment {id}"),
-            Self::CreditNote(id, _) => format!("credit note {id}"),
+            Self::Payment(id, _) => msg::detail_payment_recorded(id),
+            Self::CreditNote(id, _) => msg::detail_credit_note_recorded(id),
         }
     }
 
@@ -383,7 +384,7 @@ impl Services {
                 return if movement.same_as(&existing)? {
                     Ok((current, false))
                 } else {
-                    Err(InvoiceChangeError::Duplicate(movement.name()))
+                    Err(InvoiceChangeError::Duplicate(movement.recorded_differently()))
                 };
             }
             let mut invoice = current.value.clone();

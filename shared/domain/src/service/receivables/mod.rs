@@ -79,7 +79,7 @@ pub enum InvoiceChangeError {
     Invalid(#[from] ValidationErrors),
     /// A payment or credit note of this number exists with other data.
     #[error("{0} exists with other data")]
-    Duplicate(String),
+    Duplicate(crate::Message),
     /// Written off or settled: nothing more can be applied.
     #[error("the invoice is {0:?}")]
     Closed(InvoiceStatus),

@@ -74,6 +74,12 @@ pub fn tenant_prefix(tenant: &TenantId) -> String {
     format!("T#{tenant}#")
 }
 
+/// A console session, by the hex SHA-256 of its secret: sessions are looked up before the
+/// tenant is known, so they live outside the tenants' partitions.
+pub fn session(secret_hash: &str) -> Key {
+    Key::new(format!("SESSION#{secret_hash}"), META)
+}
+
 pub fn tenant(tenant: &TenantId) -> Key {
     Key::new(format!("T#{tenant}#TENANT"), META)
 }

@@ -163,6 +163,10 @@ async fn every_kind_of_record() -> Vec<Item> {
 
     services.record_opt_out(&ana, "nomas@example.com").await.expect("opt-out");
     services.claim_effect(&tenant, "effect-1", 60).await.expect("claim");
+    services
+        .start_session("fixture-secret", &sofia, gestiona_domain::Locale::Es, "csrf".into())
+        .await
+        .expect("session");
     clock.advance(3 * 24 * 3600);
     services.sweep_sla().await.expect("SLA sweep");
     services.sweep_invoices().await.expect("invoice sweep");

@@ -53,5 +53,7 @@ pub const COLLECTIONS_STATE: &str = "collections state";
 pub const EFFECT_CLAIM: &str = "effect claim";
 /// A tenant record.
 pub const TENANT: &str = "tenant";
+/// A new session's secret is unused.
+pub const SESSION: &str = "session";
 /// A comment on a case.
 pub const COMMENT: &str = "comment";

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod receivables;
 pub mod reports;
 pub mod seed;
+pub mod sessions;
 pub mod sla;
 pub mod stored;
 pub mod tenants;

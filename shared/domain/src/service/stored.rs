@@ -3,8 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    accounts, case_types, cases, change, contacts, directory, documents, forms, leads, outbox, receivables, sla,
-    tenants,
+    accounts, case_types, cases, change, contacts, directory, documents, forms, leads, outbox, receivables, sessions,
+    sla, tenants,
 };
 use crate::ports::Item;
 use crate::records::{self, Stored, stored_as_is};
@@ -22,6 +22,7 @@ stored_as_is!(
     directory::OptOut,
     directory::ClaimRecord,
     tenants::Tenant,
+    sessions::Session,
 );
 
 /// Reads a stored item as the type its entity names and writes it back: the body today's code
@@ -51,6 +52,7 @@ pub fn read_and_rewrite(item: &Item) -> Result<Map<String, Value>, String> {
         forms::SUBMISSION_ENTITY => again::<forms::Submission>(item),
         forms::POST_ENTITY => again::<forms::PostRecord>(item),
         leads::ENTITY => again::<crate::lead::Lead>(item),
+        sessions::ENTITY => again::<sessions::Session>(item),
         leads::CLAIM_ENTITY => again::<leads::LeadClaim>(item),
         leads::OPPORTUNITY_ENTITY => again::<crate::lead::Opportunity>(item),
         receivables::INVOICE_ENTITY => again::<crate::receivables::Invoice>(item),

@@ -12,6 +12,7 @@ use base64::Engine;
 use gestiona_api::edge;
 use gestiona_api::problem::Problem;
 use gestiona_api::{Api, Routes};
+use gestiona_console::{Console, SignIn};
 use gestiona_domain::messages as msg;
 use http::{HeaderMap, Method, StatusCode, Uri, header};
 use serde_json::{Value, json};
@@ -54,6 +55,8 @@ pub struct Runner {
     routes: matchit::Router<HashMap<&'static str, Endpoint>>,
     /// Every function's routes by route key, as each function dispatches its own.
     dispatch: Routes,
+    /// The staff console at `/`, on the same use cases (the console function on AWS).
+    console: Console,
 }
 
 /// A route as the runner serves it, with what it needs per request computed once.
@@ -74,7 +77,9 @@ impl Runner {
         for (path, methods) in by_path {
             routes.insert(path, methods).expect("route templates do not overlap");
         }
-        Self { api, tokens, clock, blobs, routes, dispatch: Routes::all() }
+        // Plain HTTP on loopback: the session cookie cannot be `Secure` here.
+        let console = Console::new(api.services.clone(), SignIn::LocalDemo, false);
+        Self { api, tokens, clock, blobs, routes, dispatch: Routes::all(), console }
     }
 
     pub fn router(self: Arc<Self>) -> axum::Router {
@@ -113,6 +118,9 @@ impl Runner {
         }
         if uri.path().starts_with(crate::blobs::ROUTE_PREFIX) {
             return self.blobs.serve(method, uri, headers, &body).await;
+        }
+        if Console::serves(uri.path()) {
+            return self.console.handle(console_request(method, uri, headers, body)).await;
         }
         let matched = match self.routes.at(uri.path()) {
             Ok(matched) => matched,
@@ -215,6 +223,16 @@ impl Runner {
             .ok_or_else(|| unauthorized(msg::detail_dev_token()))?;
         self.tokens.verify(token.trim()).map_err(|e| unauthorized(msg::detail_token_refused(e)))
     }
+}
+
+/// The console reads the request as the Lambda runtime hands it over: method, path, query,
+/// headers and body.
+fn console_request(method: &Method, uri: &Uri, headers: &HeaderMap, body: Bytes) -> lambda_http::Request {
+    let mut request = lambda_http::Request::new(lambda_http::Body::Binary(body.to_vec()));
+    *request.method_mut() = method.clone();
+    *request.uri_mut() = uri.clone();
+    *request.headers_mut() = headers.clone();
+    request
 }
 
 /// The API Gateway HTTP API payload-v2 event for one request.

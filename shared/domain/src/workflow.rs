@@ -45,6 +45,28 @@ pub enum TransitionError {
     Invalid(ValidationErrors),
 }
 
+impl TransitionError {
+    /// Why the transition was refused, in a person's words (the console shows it as is).
+    pub fn messages(&self) -> Vec<crate::Message> {
+        let list = |items: &[String]| items.join(", ");
+        match self {
+            Self::ActionNotAvailable { action, state, allowed } => {
+                vec![msg::detail_action_not_available(action, state, list(allowed))]
+            }
+            Self::UnknownResult { action, result, allowed } => {
+                vec![msg::detail_unknown_result(action, result, list(allowed))]
+            }
+            Self::RoleRequired { action, roles } => {
+                let names: Vec<String> = roles.iter().map(|r| r.as_str().to_owned()).collect();
+                vec![msg::detail_action_role(action, list(&names))]
+            }
+            Self::MissingFields { fields } => vec![msg::ui_needs_fields(list(fields))],
+            Self::NoteRequired => vec![msg::note_required()],
+            Self::Invalid(errors) => errors.0.iter().map(|e| e.reason.clone()).collect(),
+        }
+    }
+}
+
 /// Who gets the case after the transition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Assignment {

@@ -1,5 +1,6 @@
 //! The catalogue: every message Gestiona shows, in English and Spanish. Codes are stable.
-//! Field reasons first, then the titles (`title_…`) and details (`detail_…`) of problems.
+//! Field reasons first, then the titles (`title_…`) and details (`detail_…`) of problems, then
+//! the console's labels (`ui_…`).
 
 catalogue! {
     required() = "is required", "es obligatorio";
@@ -246,4 +247,40 @@ catalogue! {
     detail_clock_admin() = "advancing the clock needs the admin role", "adelantar el reloj requiere el rol admin";
     detail_dev_token() = "Send Authorization: Bearer <token>; `gestiona-local token` mints one.", "Envíe Authorization: Bearer <token>; `gestiona-local token` genera uno.";
     detail_token_refused(reason) = "the token was refused: {reason}", "el token fue rechazado: {reason}";
+    ui_skip() = "Skip to content", "Saltar al contenido";
+    ui_my_work() = "My work", "Mi trabajo";
+    ui_cases() = "Cases", "Casos";
+    ui_sign_out() = "Sign out", "Cerrar sesión";
+    ui_sign_in() = "Sign in", "Iniciar sesión";
+    ui_sign_in_local() = "Local runner: choose a demo user to work as.", "Entorno local: elija el usuario de demostración con el que trabajar.";
+    ui_not_found() = "There is nothing at this address.", "No hay nada en esta dirección.";
+    ui_form_expired() = "The form expired or came from another page. Go back, reload it and try again.", "El formulario caducó o vino de otra página. Vuelva atrás, recárguelo e inténtelo de nuevo.";
+    ui_subject() = "Subject", "Asunto";
+    ui_type() = "Type", "Tipo";
+    ui_state() = "State", "Estado";
+    ui_priority() = "Priority", "Prioridad";
+    ui_owner() = "Owner", "Responsable";
+    ui_updated() = "Updated", "Actualizado";
+    ui_created() = "Created", "Creado";
+    ui_channel() = "Channel", "Canal";
+    ui_no_cases() = "No cases here.", "No hay casos aquí.";
+    ui_next_page() = "Next page", "Página siguiente";
+    ui_my_cases() = "My cases", "Mis casos";
+    ui_unassigned() = "Unassigned", "Sin asignar";
+    ui_timeline() = "Timeline", "Historial";
+    ui_comments() = "Comments", "Comentarios";
+    ui_add_comment() = "Add a comment", "Agregar un comentario";
+    ui_internal() = "Internal (staff only)", "Interno (solo personal)";
+    ui_save() = "Save", "Guardar";
+    ui_next_steps() = "Next steps", "Siguientes pasos";
+    ui_no_steps() = "No step is open to you in this state.", "No tiene pasos disponibles en este estado.";
+    ui_note() = "Note", "Nota";
+    ui_needs_fields(fields) = "Fill these fields on the case first: {fields}", "Primero complete estos campos del caso: {fields}";
+    ui_moves_to(state) = "moves to {state}", "pasa a {state}";
+    ui_stale() = "Someone changed this case while you had it open. This is how it is now: check it and try again.", "Alguien cambió este caso mientras lo tenía abierto. Así quedó: revíselo e inténtelo de nuevo.";
+    ui_details() = "Details", "Datos";
+    ui_by(user) = "by {user}", "por {user}";
+    ui_signed_in_as(user) = "Signed in as {user}", "Sesión de {user}";
+    ui_case_count(count) = "{count} cases", "{count} casos";
+    ui_no_comments() = "No comments yet.", "Todavía no hay comentarios.";
 }

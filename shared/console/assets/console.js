@@ -1,0 +1,15 @@
+// Keyboard shortcuts of the console: "/" focuses the search box, Escape leaves a field.
+// (No inline script anywhere: the Content-Security-Policy forbids it.)
+document.addEventListener("keydown", function (event) {
+  var target = event.target;
+  var typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT");
+  if (event.key === "/" && !typing) {
+    var search = document.getElementById("search");
+    if (search) {
+      event.preventDefault();
+      search.focus();
+    }
+  } else if (event.key === "Escape" && typing) {
+    target.blur();
+  }
+});

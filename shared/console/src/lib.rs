@@ -1,0 +1,127 @@
+//! The staff console: the pages staff work in all day, rendered in Rust from the askama
+//! templates in `templates/console/` and progressively enhanced with htmx. Every control is a
+//! real link or form first; htmx swaps fragments when it is there.
+//!
+//! The console calls the use cases in process with the signed-in user as the [`Actor`], so it
+//! has exactly the API's authorization. It answers API Gateway (payload v2) requests like the
+//! API's functions, and the local runner serves it at `/`.
+//!
+//! [`Actor`]: gestiona_domain::Actor
+
+mod assets;
+mod pages;
+mod response;
+mod session;
+
+use gestiona_domain::service::Services;
+use http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+
+pub use assets::{asset_path, htmx_path, stylesheet_path};
+use session::SignedIn;
+
+/// How this deployment signs staff in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignIn {
+    /// A page listing the demo users: the local runner only, never on AWS.
+    LocalDemo,
+}
+
+#[derive(Clone)]
+pub struct Console {
+    services: Services,
+    sign_in: SignIn,
+    /// `Secure` on the session cookie: on for HTTPS deployments, off for the local runner's
+    /// plain-HTTP loopback.
+    secure_cookies: bool,
+}
+
+/// The pages and actions, each with its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Page {
+    Work,
+    Cases,
+    Case,
+    Comment,
+    Transition,
+    SignIn,
+    SignOut,
+    Asset,
+}
+
+fn router() -> &'static matchit::Router<Page> {
+    static ROUTER: std::sync::OnceLock<matchit::Router<Page>> = std::sync::OnceLock::new();
+    ROUTER.get_or_init(|| {
+        let mut router = matchit::Router::new();
+        for (path, page) in [
+            ("/app/", Page::Work),
+            ("/app/cases", Page::Cases),
+            ("/app/cases/{id}", Page::Case),
+            ("/app/cases/{id}/comments", Page::Comment),
+            ("/app/cases/{id}/transitions", Page::Transition),
+            ("/app/sign-in", Page::SignIn),
+            ("/app/sign-out", Page::SignOut),
+            ("/assets/{name}", Page::Asset),
+        ] {
+            router.insert(path, page).expect("distinct console paths");
+        }
+        router
+    })
+}
+
+impl Console {
+    pub fn new(services: Services, sign_in: SignIn, secure_cookies: bool) -> Self {
+        Self { services, sign_in, secure_cookies }
+    }
+
+    /// Whether the console answers `path` (the local runner sends it these).
+    pub fn serves(path: &str) -> bool {
+        path == "/" || path.starts_with("/app/") || path == "/app" || path.starts_with("/assets/")
+    }
+
+    /// Answers one request. Never fails: errors are pages.
+    pub async fn handle(&self, request: Request) -> Response<Body> {
+        let path = request.uri().path().to_owned();
+        if path == "/" || path == "/app" {
+            return response::redirect("/app/");
+        }
+        let Ok(matched) = router().at(&path) else {
+            return response::not_found(session::locale_of(&request));
+        };
+        let page = *matched.value;
+        let id = matched.params.get("id").map(str::to_owned);
+        let name = matched.params.get("name").map(str::to_owned);
+        match (page, request.method()) {
+            (Page::Asset, &Method::GET) => assets::serve(name.as_deref().unwrap_or_default()),
+            (Page::SignIn, &Method::GET) => pages::sign_in::form(self, &request).await,
+            (Page::SignIn, &Method::POST) => pages::sign_in::submit(self, &request).await,
+            (Page::SignOut, &Method::POST) => match self.signed_in(&request).await {
+                Ok(signed_in) => pages::sign_in::sign_out(self, &request, &signed_in).await,
+                Err(response) => response,
+            },
+            (page, method) => {
+                let signed_in = match self.signed_in(&request).await {
+                    Ok(signed_in) => signed_in,
+                    Err(response) => return response,
+                };
+                if *method == Method::POST && !signed_in.csrf_ok(&request) {
+                    return response::forbidden(&signed_in);
+                }
+                let id = id.as_deref().unwrap_or_default();
+                match (page, method) {
+                    (Page::Work, &Method::GET) => pages::cases::work(self, &request, &signed_in).await,
+                    (Page::Cases, &Method::GET) => pages::cases::list(self, &request, &signed_in).await,
+                    (Page::Case, &Method::GET) => pages::case::show(self, &request, &signed_in, id).await,
+                    (Page::Comment, &Method::POST) => pages::case::comment(self, &request, &signed_in, id).await,
+                    (Page::Transition, &Method::POST) => pages::case::transition(self, &request, &signed_in, id).await,
+                    _ => response::status_page(StatusCode::METHOD_NOT_ALLOWED, signed_in.session.locale),
+                }
+            }
+        }
+    }
+
+    /// The session of the request, or the answer that sends the user to sign in (and back).
+    async fn signed_in(&self, request: &Request) -> Result<SignedIn, Response<Body>> {
+        session::signed_in(&self.services, request).await
+    }
+}

@@ -1,0 +1,132 @@
+//! Signing in and out. On the local runner, a page lists the demo users; a deployment on AWS
+//! signs in through Cognito instead, and never shows this page.
+
+use askama::Template;
+use gestiona_domain::messages as msg;
+use gestiona_domain::service::seed::DEMO_USERS;
+use gestiona_domain::{Actor, Locale, Message, TenantId, UserId};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use super::page;
+use crate::session::{self, SignedIn};
+use crate::{Console, SignIn, assets, response};
+
+const DEMO_TENANT: &str = "demo";
+
+struct DemoUser {
+    id: String,
+    name: String,
+    role: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    locale: Locale,
+    stylesheet: String,
+    next: String,
+    users: Vec<DemoUser>,
+}
+
+impl SignInPage {
+    fn t(&self, message: Message) -> String {
+        message.render(self.locale)
+    }
+}
+
+/// Only paths of the console itself: a sign-in link cannot send the user elsewhere.
+fn safe_next(next: Option<String>) -> String {
+    next.filter(|n| n.starts_with("/app/") && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| "/app/".into())
+}
+
+fn query_value(request: &Request, name: &str) -> Option<String> {
+    let query = request.uri().query().unwrap_or_default();
+    form_urlencoded::parse(query.as_bytes()).find(|(n, _)| n == name).map(|(_, v)| v.into_owned())
+}
+
+pub async fn form(console: &Console, request: &Request) -> Response<Body> {
+    let locale = session::locale_of(request);
+    let SignIn::LocalDemo = console.sign_in;
+    let tenant = TenantId::parse(DEMO_TENANT).expect("a valid tenant id");
+    let mut users = Vec::new();
+    for (id, role) in DEMO_USERS {
+        let user_id = UserId::parse(id).expect("demo user ids are valid");
+        let name = match console.services.user(&tenant, &user_id).await {
+            Ok(Some(user)) => user.name,
+            _ => (*id).to_owned(),
+        };
+        users.push(DemoUser { id: (*id).to_owned(), name, role: role.as_str() });
+    }
+    let next = safe_next(query_value(request, "next"));
+    page(StatusCode::OK, &SignInPage { locale, stylesheet: assets::stylesheet_path(), next, users })
+}
+
+pub async fn submit(console: &Console, request: &Request) -> Response<Body> {
+    let locale = session::locale_of(request);
+    let SignIn::LocalDemo = console.sign_in;
+    // No session yet, so no CSRF token: a sign-in posted from another site is refused by origin.
+    if !same_origin(request) {
+        return response::status_page(StatusCode::FORBIDDEN, locale);
+    }
+    let chosen = session::form_value(request, "user").unwrap_or_default();
+    let Some((id, role)) = DEMO_USERS.iter().find(|(id, _)| *id == chosen) else {
+        return response::status_page(StatusCode::UNPROCESSABLE_ENTITY, locale);
+    };
+    let tenant = TenantId::parse(DEMO_TENANT).expect("a valid tenant id");
+    let user = UserId::parse(id).expect("demo user ids are valid");
+    let profile = console.services.user(&tenant, &user).await.ok().flatten();
+    let actor = Actor { tenant, user, email: profile.as_ref().map(|u| u.email.clone()), role: *role };
+    let language = profile.map_or(locale, |u| Locale::from_tag(&u.locale));
+    let secret = session::new_secret();
+    if let Err(error) = console.services.start_session(&secret, &actor, language, session::new_secret()).await {
+        tracing::error!(%error, "the session could not be stored");
+        return response::unavailable(locale);
+    }
+    let mut response = response::redirect(&safe_next(session::form_value(request, "next")));
+    let cookie = session::set_cookie(Some(&secret), console.secure_cookies);
+    response.headers_mut().insert(http::header::SET_COOKIE, cookie.parse().expect("a valid cookie"));
+    response
+}
+
+pub async fn sign_out(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
+    if !signed_in.csrf_ok(request) {
+        return response::forbidden(signed_in);
+    }
+    if let Err(error) = console.services.end_session(&signed_in.secret).await {
+        tracing::error!(%error, "the session could not be ended");
+        return response::unavailable(signed_in.session.locale);
+    }
+    let mut response = response::redirect("/app/sign-in");
+    let cookie = session::set_cookie(None, console.secure_cookies);
+    response.headers_mut().insert(http::header::SET_COOKIE, cookie.parse().expect("a valid cookie"));
+    response
+}
+
+/// A browser sends `Origin` on every POST; it must name this host.
+fn same_origin(request: &Request) -> bool {
+    let host = request.headers().get(http::header::HOST).and_then(|h| h.to_str().ok());
+    let origin = request.headers().get(http::header::ORIGIN).and_then(|o| o.to_str().ok());
+    match (origin, host) {
+        (Some(origin), Some(host)) => {
+            origin.split_once("://").is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+        }
+        // Not a browser (a test or a script): nothing a cross-site page could forge.
+        (None, _) => true,
+        (Some(_), None) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_only_returns_into_the_console() {
+        assert_eq!(safe_next(Some("/app/cases/1".into())), "/app/cases/1");
+        assert_eq!(safe_next(Some("https://evil.example/app/".into())), "/app/");
+        assert_eq!(safe_next(Some("//evil.example".into())), "/app/");
+        assert_eq!(safe_next(None), "/app/");
+    }
+}

@@ -1,0 +1,100 @@
+//! Responses of the console: pages with their security headers, redirects, error pages.
+
+use gestiona_domain::Locale;
+use gestiona_domain::messages as msg;
+use http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+
+use crate::session::SignedIn;
+
+/// No inline script or style anywhere, so the policy can forbid them.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// A page: HTML that may show personal data, so never stored by a cache.
+pub fn html(status: StatusCode, body: String) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-store")
+        .header(header::VARY, "HX-Request, Cookie")
+        .header("Content-Security-Policy", CSP)
+        .header("X-Content-Type-Options", "nosniff")
+        .header("Referrer-Policy", "same-origin")
+        .body(Body::Text(body))
+        .expect("a valid response")
+}
+
+/// `303 See Other`: where a form post goes next (the browser then GETs it).
+pub fn redirect(location: &str) -> Response<Body> {
+    let mut response = Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::Empty)
+        .expect("a valid response");
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// Sends the user to sign in and back to where they were; an htmx request is told to load
+/// the sign-in page as a whole (a fragment swap would put it inside the page).
+pub fn to_sign_in(request: &Request) -> Response<Body> {
+    let here = match request.uri().query() {
+        Some(query) => format!("{}?{query}", request.uri().path()),
+        None => request.uri().path().to_owned(),
+    };
+    let back = if request.method() == http::Method::GET { here } else { "/app/".to_owned() };
+    let target = format!("/app/sign-in?next={}", form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>());
+    if request.headers().contains_key("hx-request") {
+        let mut response = html(StatusCode::OK, String::new());
+        if let Ok(value) = HeaderValue::from_str(&target) {
+            response.headers_mut().insert("HX-Redirect", value);
+        }
+        return response;
+    }
+    redirect(&target)
+}
+
+fn plain_page(status: StatusCode, locale: Locale, title: &str, text: &str) -> Response<Body> {
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let body = format!(
+        "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>{}</title><main><h1>{}</h1><p>{}</p>\
+         <p><a href=\"/app/\">Gestiona</a></p></main></html>",
+        locale.tag(),
+        escape(title),
+        escape(title),
+        escape(text)
+    );
+    html(status, body)
+}
+
+pub fn not_found(locale: Locale) -> Response<Body> {
+    plain_page(
+        StatusCode::NOT_FOUND,
+        locale,
+        &msg::title_not_found().render(locale),
+        &msg::ui_not_found().render(locale),
+    )
+}
+
+pub fn forbidden(signed_in: &SignedIn) -> Response<Body> {
+    let locale = signed_in.session.locale;
+    plain_page(
+        StatusCode::FORBIDDEN,
+        locale,
+        &msg::title_forbidden().render(locale),
+        &msg::ui_form_expired().render(locale),
+    )
+}
+
+pub fn unavailable(locale: Locale) -> Response<Body> {
+    let (title, text) = (msg::title_unavailable().render(locale), msg::detail_nothing_changed_retry().render(locale));
+    plain_page(StatusCode::SERVICE_UNAVAILABLE, locale, &title, &text)
+}
+
+pub fn status_page(status: StatusCode, locale: Locale) -> Response<Body> {
+    let reason = status.canonical_reason().unwrap_or_default();
+    plain_page(status, locale, reason, reason)
+}

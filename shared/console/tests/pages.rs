@@ -1,0 +1,180 @@
+//! The console through `Console::handle`, on the in-memory store with the demo tenant: signing
+//! in, the pages in both languages, CSRF, comments, a transition and the conflict screen.
+
+use std::sync::Arc;
+
+use gestiona_console::{Console, SignIn};
+use gestiona_domain::TenantId;
+use gestiona_domain::ports::{SystemClock, UlidGenerator};
+use gestiona_domain::service::Services;
+use gestiona_domain::testing::{MemoryStore, RecordingQueue};
+use http::{Method, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+
+async fn console() -> Console {
+    let services = Services::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(RecordingQueue::default()),
+        Arc::new(SystemClock),
+        Arc::new(UlidGenerator::default()),
+    );
+    services.seed_demo(&TenantId::parse("demo").unwrap()).await.expect("seed the demo tenant");
+    Console::new(services, SignIn::LocalDemo, true)
+}
+
+fn request(method: Method, path: &str, cookie: Option<&str>, form: Option<&str>) -> Request {
+    let mut request = Request::new(Body::Binary(form.unwrap_or_default().as_bytes().to_vec()));
+    *request.method_mut() = method;
+    *request.uri_mut() = path.parse().unwrap();
+    if let Some(cookie) = cookie {
+        request.headers_mut().insert(header::COOKIE, cookie.parse().unwrap());
+    }
+    if form.is_some() {
+        request.headers_mut().insert(header::CONTENT_TYPE, "application/x-www-form-urlencoded".parse().unwrap());
+    }
+    request
+}
+
+fn text(response: &Response<Body>) -> String {
+    match response.body() {
+        Body::Text(text) => text.clone(),
+        Body::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        _ => String::new(),
+    }
+}
+
+fn header_of<'a>(response: &'a Response<Body>, name: &str) -> &'a str {
+    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+/// Signs in as `user` and returns the cookie and the session's CSRF token.
+async fn sign_in(console: &Console, user: &str) -> (String, String) {
+    let response = console.handle(request(Method::POST, "/app/sign-in", None, Some(&format!("user={user}")))).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let set_cookie = header_of(&response, "set-cookie");
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax") && set_cookie.contains("Secure"));
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let page = text(&console.handle(request(Method::GET, "/app/cases", Some(&cookie), None)).await);
+    let csrf = page.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    (cookie, csrf)
+}
+
+fn first_case_link(page: &str) -> String {
+    let rest = page.split("href=\"/app/cases/").nth(1).expect("a case link");
+    format!("/app/cases/{}", rest.split('"').next().unwrap())
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_come_back_after_sign_in() {
+    let console = console().await;
+    let response = console.handle(request(Method::GET, "/app/cases?cursor=x", None, None)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(header_of(&response, "location"), "/app/sign-in?next=%2Fapp%2Fcases%3Fcursor%3Dx");
+
+    let mut htmx = request(Method::GET, "/app/cases", None, None);
+    htmx.headers_mut().insert("hx-request", "true".parse().unwrap());
+    let response = console.handle(htmx).await;
+    assert_eq!(header_of(&response, "hx-redirect"), "/app/sign-in?next=%2Fapp%2Fcases", "htmx reloads the whole page");
+
+    let form = "user=ana&next=%2Fapp%2Fcases";
+    let response = console.handle(request(Method::POST, "/app/sign-in", None, Some(form))).await;
+    assert_eq!(header_of(&response, "location"), "/app/cases");
+    let forged = "user=ana&next=https%3A%2F%2Fevil.example%2F";
+    let response = console.handle(request(Method::POST, "/app/sign-in", None, Some(forged))).await;
+    assert_eq!(header_of(&response, "location"), "/app/", "never back to another site");
+}
+
+#[tokio::test]
+async fn pages_speak_the_users_language_and_carry_security_headers() {
+    let console = console().await;
+    let (spanish, _) = sign_in(&console, "ana").await;
+    let page = console.handle(request(Method::GET, "/app/", Some(&spanish), None)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = text(&page);
+    assert!(html.contains("<html lang=\"es\">") && html.contains("Mi trabajo") && html.contains("Mis casos"), "{html}");
+    let csp = header_of(&page, "content-security-policy");
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(header_of(&page, "cache-control"), "no-store");
+    assert!(!html.contains("<script>") && !html.contains(" style="), "no inline script or style");
+
+    // Carlos reads English (his directory entry says so).
+    let (english, _) = sign_in(&console, "carlos").await;
+    let html = text(&console.handle(request(Method::GET, "/app/", Some(&english), None)).await);
+    assert!(html.contains("<html lang=\"en\">") && html.contains("My work") && html.contains("My cases"), "{html}");
+}
+
+#[tokio::test]
+async fn posts_without_the_sessions_token_are_refused() {
+    let console = console().await;
+    let (cookie, csrf) = sign_in(&console, "sofia").await;
+    let list = text(&console.handle(request(Method::GET, "/app/cases", Some(&cookie), None)).await);
+    let case = first_case_link(&list);
+    let path = format!("{case}/comments");
+    let forged = console.handle(request(Method::POST, &path, Some(&cookie), Some("body=hola&_csrf=nope"))).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let missing = console.handle(request(Method::POST, &path, Some(&cookie), Some("body=hola"))).await;
+    assert_eq!(missing.status(), StatusCode::FORBIDDEN);
+
+    let mut htmx = request(Method::POST, &path, Some(&cookie), Some("body=desde+htmx&internal=true"));
+    htmx.headers_mut().insert("x-csrf-token", csrf.parse().unwrap());
+    assert_eq!(console.handle(htmx).await.status(), StatusCode::SEE_OTHER, "htmx sends it as a header");
+
+    let out =
+        console.handle(request(Method::POST, "/app/sign-out", Some(&cookie), Some(&format!("_csrf={csrf}")))).await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert!(header_of(&out, "set-cookie").contains("Max-Age=0"));
+    let after = console.handle(request(Method::GET, "/app/cases", Some(&cookie), None)).await;
+    assert_eq!(after.status(), StatusCode::SEE_OTHER, "the session ended with the sign-out");
+}
+
+#[tokio::test]
+async fn a_comment_and_a_transition_from_the_case_page() {
+    let console = console().await;
+    let (cookie, csrf) = sign_in(&console, "sofia").await;
+    let list = text(&console.handle(request(Method::GET, "/app/cases", Some(&cookie), None)).await);
+    let case = first_case_link(&list);
+
+    let empty = format!("_csrf={csrf}&body=+++");
+    let refused = console.handle(request(Method::POST, &format!("{case}/comments"), Some(&cookie), Some(&empty))).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(&refused).contains("no puede estar vacío"), "the reason inline, in Spanish");
+
+    let comment = format!("_csrf={csrf}&body=Cliente+llam%C3%B3&internal=true");
+    let saved = console.handle(request(Method::POST, &format!("{case}/comments"), Some(&cookie), Some(&comment))).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let page = text(&console.handle(request(Method::GET, &case, Some(&cookie), None)).await);
+    assert!(page.contains("Cliente llamó"), "the comment is on the page");
+
+    // The first step offered, taken at the version the page showed.
+    let form = page.split("/transitions\">").nth(1).expect("a step is offered");
+    let field = |name: &str| {
+        form.split(&format!("name=\"{name}\" value=\"")).nth(1).unwrap().split('"').next().unwrap().to_owned()
+    };
+    let (version, action, result) = (field("version"), field("action"), field("result"));
+    let step = format!("_csrf={csrf}&version={version}&action={action}&result={result}");
+    let path = format!("{case}/transitions");
+    let moved = console.handle(request(Method::POST, &path, Some(&cookie), Some(&step))).await;
+    assert_eq!(moved.status(), StatusCode::SEE_OTHER, "{}", text(&moved));
+
+    // The same step again from the page as it was: the case changed meanwhile.
+    let stale = console.handle(request(Method::POST, &path, Some(&cookie), Some(&step))).await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    assert!(text(&stale).contains("Alguien cambió este caso"), "the conflict is explained");
+}
+
+#[tokio::test]
+async fn htmx_gets_the_rows_alone_and_assets_are_immutable() {
+    let console = console().await;
+    let (cookie, _) = sign_in(&console, "sofia").await;
+    let mut htmx = request(Method::GET, "/app/cases", Some(&cookie), None);
+    htmx.headers_mut().insert("hx-request", "true".parse().unwrap());
+    let fragment = text(&console.handle(htmx).await);
+    assert!(fragment.starts_with("<div id=\"case-rows\">") && !fragment.contains("<html"), "{fragment}");
+
+    let page = text(&console.handle(request(Method::GET, "/app/cases", Some(&cookie), None)).await);
+    let htmx_path = page.split("<script src=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let asset = console.handle(request(Method::GET, &htmx_path, None, None)).await;
+    assert_eq!(asset.status(), StatusCode::OK);
+    assert_eq!(header_of(&asset, "cache-control"), "public, max-age=31536000, immutable");
+    assert!(text(&asset).contains("htmx"), "the vendored htmx");
+}

@@ -1,0 +1,81 @@
+// The staff console in a real browser: sign in, work a case, comment, take a step, meet a
+// colleague's concurrent change, and use it in English and from the keyboard. Every screen
+// is saved as a screenshot (GESTIONA_SCREENSHOTS).
+const { test, expect } = require("@playwright/test");
+
+const shots = process.env.GESTIONA_SCREENSHOTS || "screenshots";
+
+async function signIn(page, who) {
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/app\/sign-in/);
+  await page.getByRole("button", { name: who }).click();
+  await expect(page.getByRole("navigation")).toBeVisible();
+}
+
+test("a supervisor works a case from the list", async ({ page }) => {
+  await signIn(page, /Sofía Jiménez/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Mis casos");
+  await page.screenshot({ path: `${shots}/mi-trabajo.png`, fullPage: true });
+
+  await page.getByRole("navigation").getByRole("link", { name: "Casos", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Casos");
+  await page.screenshot({ path: `${shots}/casos.png`, fullPage: true });
+
+  await page.getByRole("link", { name: /Lote de café/ }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(/Lote de café/);
+
+  // An empty comment is refused on the page, in Spanish, and the page stays usable.
+  await page.getByRole("button", { name: "Guardar" }).click();
+  await expect(page.getByText("no puede estar vacío")).toBeVisible();
+  await page.getByLabel("Agregar un comentario").fill("Llamé al cliente; envía fotos de los sacos.");
+  await page.getByRole("button", { name: "Guardar" }).click();
+  await expect(page.getByText("Llamé al cliente; envía fotos de los sacos.")).toBeVisible();
+
+  await page.getByRole("button", { name: /En análisis/ }).click();
+  await expect(page.locator("dl.fields .badge")).toHaveText("en_analisis");
+  await expect(page.locator("ol.timeline li", { hasText: "transitioned" }).first()).toBeVisible();
+  await page.screenshot({ path: `${shots}/caso.png`, fullPage: true });
+});
+
+test("two people on one case: the slower one sees the conflict, not a lost change", async ({ browser }) => {
+  const first = await browser.newContext();
+  const second = await browser.newContext();
+  const [a, b] = [await first.newPage(), await second.newPage()];
+  await signIn(a, /Sofía Jiménez/);
+  await signIn(b, /Administración/);
+  await a.getByRole("navigation").getByRole("link", { name: "Casos", exact: true }).click();
+  await a.getByRole("link", { name: /Camión placa/ }).click();
+  await b.goto(a.url());
+  const step = (page) => page.locator("section.action button[type=submit]").first();
+  await step(a).click();
+  await expect(a.locator("p.notice")).toHaveCount(0);
+  await step(b).click();
+  await expect(b.getByRole("alert")).toContainText("Alguien cambió este caso");
+  await b.screenshot({ path: `${shots}/conflicto.png`, fullPage: true });
+  await first.close();
+  await second.close();
+});
+
+test("in English for an English speaker, and from the keyboard", async ({ page }) => {
+  await signIn(page, /Carlos Smith/);
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("My cases");
+
+  // The first Tab reaches the skip link, which moves past the navigation.
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("link", { name: "Skip to content" })).toBeFocused();
+  // Then the navigation, in order; Enter follows a link.
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("navigation").getByRole("link", { name: "Cases" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Cases");
+  await page.screenshot({ path: `${shots}/cases-en.png`, fullPage: true });
+
+  // Signing out ends the session: the console asks to sign in again.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/app\/sign-in/);
+  await page.goto("/app/cases");
+  await expect(page).toHaveURL(/\/app\/sign-in\?next=%2Fapp%2Fcases/);
+});

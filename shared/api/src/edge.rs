@@ -69,8 +69,8 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Problem> {
             return Err(Problem::validation(vec![FieldError::new("body", msg::json_object())]));
         }
     }
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let reason = strip_position(&inner.to_string());
@@ -80,7 +80,8 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Problem> {
         let field = field_of(&path, &reason);
         Problem::validation(vec![FieldError::new(field, serde_reason(&reason))])
     })?;
-    // Trailing content after the JSON value is refused by serde_json itself (a syntax error).
+    // One JSON value and nothing after it but whitespace: `{…}garbage` is not a request.
+    deserializer.end().map_err(|_| malformed(msg::trailing_content()))?;
     Ok(value)
 }
 
@@ -126,7 +127,9 @@ fn field_of(path: &str, reason: &str) -> String {
     }
 }
 
-/// The version a client read, from `If-Match` (`"3"` or `W/"3"`): 428 when missing.
+/// The version a client read, from `If-Match: "3"`: 428 when missing. If-Match compares
+/// strongly (RFC 9110 §13.1.1), so a weak tag (`W/"3"`) or a tag no version of ours can have
+/// never matches: 412, like a stale version.
 pub fn if_match(request: &Request) -> Result<u64, Problem> {
     let Some(value) = request.headers().get(header::IF_MATCH) else {
         return Err(Problem::new(
@@ -137,11 +140,32 @@ pub fn if_match(request: &Request) -> Result<u64, Problem> {
         .detail(msg::detail_if_match_required()));
     };
     let text = value.to_str().unwrap_or_default().trim();
-    let tag = text.strip_prefix("W/").unwrap_or(text);
-    tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).and_then(|t| t.parse::<u64>().ok()).ok_or_else(|| {
-        Problem::new(StatusCode::PRECONDITION_REQUIRED, "precondition-required", msg::title_if_match_one_version())
+    let one_tag = |t: &str| t.starts_with('"') && t.ends_with('"') && t.len() >= 2 && !t[1..t.len() - 1].contains('"');
+    let weak = text.strip_prefix("W/");
+    if weak.is_some_and(one_tag) {
+        return Err(Problem::new(StatusCode::PRECONDITION_FAILED, "stale-version", msg::title_stale())
+            .field("If-Match", msg::weak_etag()));
+    }
+    if !one_tag(text) {
+        return Err(Problem::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "precondition-required",
+            msg::title_if_match_one_version(),
+        )
+        .field("If-Match", msg::etag_expected(text)));
+    }
+    text[1..text.len() - 1].parse::<u64>().map_err(|_| {
+        Problem::new(StatusCode::PRECONDITION_FAILED, "stale-version", msg::title_stale())
             .field("If-Match", msg::etag_expected(text))
     })
+}
+
+/// Whether `If-None-Match` names the response's entity tag (RFC 9110 §13.1.2: weak comparison,
+/// `*` or a list), so a GET can answer 304 Not Modified.
+pub fn none_match(if_none_match: &str, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let current = opaque(etag);
+    if_none_match.trim() == "*" || if_none_match.split(',').any(|tag| opaque(tag) == current)
 }
 
 pub fn etag(version: u64) -> HeaderValue {
@@ -252,6 +276,16 @@ pub fn no_content() -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn if_none_match_compares_weakly() {
+        assert!(none_match("\"3\"", "\"3\""));
+        assert!(none_match("W/\"3\"", "\"3\""), "weak comparison ignores W/");
+        assert!(none_match("\"1\", \"3\"", "\"3\""), "any tag of a list");
+        assert!(none_match("*", "\"3\""));
+        assert!(!none_match("\"2\"", "\"3\""));
+        assert!(!none_match("\"33\"", "\"3\""));
+    }
 
     #[test]
     fn fields_are_named_from_serde_errors() {

@@ -62,6 +62,9 @@ impl Api {
     pub async fn handle(&self, routes: &Routes, request: Request) -> Response<Body> {
         let started = Instant::now();
         let locale = edge::locale(request.headers());
+        let is_read = matches!(*request.method(), http::Method::GET | http::Method::HEAD);
+        let if_none_match =
+            request.headers().get(http::header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let route_key = match request.request_context_ref() {
             Some(RequestContext::ApiGatewayV2(context)) => context.route_key.clone().unwrap_or_default(),
             _ => String::new(),
@@ -72,6 +75,9 @@ impl Api {
                 .detail(gestiona_domain::messages::detail_no_route(&route_key))
                 .into_response(locale),
         };
+        if is_read && response.status() == http::StatusCode::OK {
+            response = not_modified(if_none_match.as_deref(), response);
+        }
         // Nothing is answered before what it wrote, or read, is durable (one sync shared by
         // concurrent requests on the embedded store; nothing to do on DynamoDB).
         if let Err(error) = self.services.sync().await {
@@ -95,6 +101,25 @@ impl Api {
 
     fn actor(&self, request: &Request) -> Result<Actor, Problem> {
         auth::actor(request, &self.claims)
+    }
+}
+
+/// `304 Not Modified` in place of a GET's 200 when the client already holds this version
+/// (its `If-None-Match` names the ETag): the same ETag, no body.
+fn not_modified(if_none_match: Option<&str>, response: Response<Body>) -> Response<Body> {
+    let etag = response.headers().get(http::header::ETAG).and_then(|v| v.to_str().ok());
+    match (if_none_match, etag) {
+        (Some(wanted), Some(etag)) if edge::none_match(wanted, etag) => {
+            let mut not_modified = Response::new(Body::Empty);
+            *not_modified.status_mut() = http::StatusCode::NOT_MODIFIED;
+            for name in [http::header::ETAG, http::header::CACHE_CONTROL, http::header::VARY] {
+                if let Some(value) = response.headers().get(&name) {
+                    not_modified.headers_mut().insert(name, value.clone());
+                }
+            }
+            not_modified
+        }
+        _ => response,
     }
 }
 

@@ -156,11 +156,13 @@ catalogue! {
     required_before_result() = "is required before this result", "es obligatorio antes de este resultado";
     note_required() = "this transition needs a note", "esta transición necesita una nota";
     etag_expected(got) = "expected an ETag such as \"3\", got {got}", "se esperaba un ETag como \"3\" y se recibió {got}";
+    weak_etag() = "is a weak tag, which If-Match never matches; send the ETag as read", "es una etiqueta débil, que If-Match nunca acepta; envíe el ETag tal como lo leyó";
     unknown_request_field(expected) = "is not a field of this request (expected {expected})", "no es un campo de esta solicitud (se esperaba {expected})";
     invalid_value(detail) = "is not valid: {detail}", "no es válido: {detail}";
     clock_minutes() = "a whole number of minutes from 1 to 525600", "un número entero de minutos de 1 a 525600";
     at_most_bytes(max) = "must be at most {max} bytes", "debe tener como máximo {max} bytes";
     empty_body() = "the body is empty; send a JSON object", "el cuerpo está vacío; envíe un objeto JSON";
+    trailing_content() = "has content after the JSON value", "tiene contenido después del valor JSON";
     rfc3339_instant() = "must be an RFC 3339 instant such as 2026-11-30T00:00:00Z", "debe ser un instante RFC 3339 como 2026-11-30T00:00:00Z";
     recorded(reason) = "{reason}", "{reason}";
     title_not_found() = "Not found", "No encontrado";
@@ -283,4 +285,20 @@ catalogue! {
     ui_signed_in_as(user) = "Signed in as {user}", "Sesión de {user}";
     ui_case_count(count) = "{count} cases", "{count} casos";
     ui_no_comments() = "No comments yet.", "Todavía no hay comentarios.";
+    ui_accounts() = "Accounts", "Cuentas";
+    ui_contacts() = "Contacts", "Contactos";
+    ui_search() = "Search", "Buscar";
+    ui_name_starts() = "Name starts with", "El nombre empieza por";
+    ui_name() = "Name", "Nombre";
+    ui_tax_id() = "Tax id", "Identificación";
+    ui_email() = "E-mail", "Correo";
+    ui_phone() = "Phone", "Teléfono";
+    ui_branch() = "Branch", "Sucursal";
+    ui_job_title() = "Title", "Cargo";
+    ui_account() = "Account", "Cuenta";
+    ui_website() = "Website", "Sitio web";
+    ui_industry() = "Industry", "Sector";
+    ui_no_accounts() = "No accounts found.", "No se encontraron cuentas.";
+    ui_no_contacts() = "No contacts found.", "No se encontraron contactos.";
+    ui_open_account() = "Open the account", "Abrir la cuenta";
 }

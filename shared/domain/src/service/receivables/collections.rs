@@ -16,6 +16,13 @@ use crate::service::accounts::GetAccountError;
 use crate::service::{Services, conditions};
 use crate::validation::ValidationErrors;
 
+/// Version 0 is the default that GET answers (ETag `"0"`) while nothing is stored: saving over
+/// it creates the record, like saving without `If-Match`; once something is stored, `"0"` is
+/// stale (412), unlike no `If-Match` at all (409, it exists).
+fn stored_version(expected: Option<u64>) -> Option<u64> {
+    expected.filter(|version| *version > 0)
+}
+
 impl Services {
     pub async fn dunning_ladder(&self, tenant: &TenantId) -> Result<Versioned<DunningLadder>, StoreError> {
         Ok(self
@@ -34,9 +41,10 @@ impl Services {
         actor.require(Role::Admin)?;
         ladder.validate()?;
         self.check_task_types(&actor.tenant, &ladder, "").await?;
-        let next = expected.map_or(1, |v| v + 1);
+        let stored = stored_version(expected);
+        let next = stored.map_or(1, |v| v + 1);
         let item = Item::new(keys::dunning_ladder(&actor.tenant), LADDER_ENTITY, next, records::body(&ladder)?);
-        let condition = Condition::version_or_new(conditions::DUNNING_LADDER, expected);
+        let condition = Condition::version_or_new(conditions::DUNNING_LADDER, stored);
         match self.store.write(vec![WriteOp::Put { item, condition }]).await {
             Ok(()) => Ok(Versioned { value: ladder, version: next }),
             Err(StoreError::ConditionFailed { name: conditions::DUNNING_LADDER }) => {
@@ -105,10 +113,11 @@ impl Services {
         if let Some(ladder) = &profile.ladder {
             self.check_task_types(tenant, ladder, "ladder.").await?;
         }
-        let next = expected.map_or(1, |v| v + 1);
+        let stored = stored_version(expected);
+        let next = stored.map_or(1, |v| v + 1);
         let item =
             Item::new(keys::collections_profile(tenant, account), PROFILE_ENTITY, next, records::body(&profile)?);
-        let condition = Condition::version_or_new(conditions::COLLECTIONS_PROFILE, expected);
+        let condition = Condition::version_or_new(conditions::COLLECTIONS_PROFILE, stored);
         match self.store.write(vec![WriteOp::Put { item, condition }]).await {
             Ok(()) => {}
             Err(StoreError::ConditionFailed { name: conditions::COLLECTIONS_PROFILE }) => {

@@ -1,0 +1,88 @@
+//! HTTP semantics of the API (RFC 9110) through the real handlers on the in-memory store:
+//! conditional GETs answer 304, and a body is one JSON value with nothing after it.
+
+use std::sync::Arc;
+
+use gestiona_api::Function;
+use gestiona_domain::testing::MemoryStore;
+use gestiona_tests::fixtures::{staff, with_header};
+use gestiona_tests::handlers::{api_on, call};
+use serde_json::json;
+
+#[tokio::test]
+async fn a_get_answers_304_when_the_client_holds_the_current_version() {
+    let api = api_on(Arc::new(MemoryStore::new())).await;
+    let created =
+        call(&api, Function::AccountsApi, &staff("POST", "/accounts", "/accounts", &[], Some(json!({"name": "Acme"}))))
+            .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let path = format!("/accounts/{}", created.body["id"].as_str().unwrap());
+    let get = staff("GET", "/accounts/{id}", &path, &[], None);
+    let fresh = call(&api, Function::AccountsApi, &get).await;
+    let etag = fresh.headers["etag"].to_str().unwrap().to_owned();
+
+    for held in [etag.clone(), format!("W/{etag}"), format!("\"999\", {etag}"), "*".to_owned()] {
+        let reply = call(&api, Function::AccountsApi, &with_header(get.clone(), "if-none-match", &held)).await;
+        assert_eq!(reply.status, 304, "If-None-Match: {held}");
+        assert_eq!(reply.headers["etag"].to_str().unwrap(), etag);
+        assert!(reply.body.is_null(), "no body with a 304");
+    }
+    let other = call(&api, Function::AccountsApi, &with_header(get.clone(), "if-none-match", "\"999\"")).await;
+    assert_eq!(other.status, 200, "another version: the resource itself");
+    assert_eq!(other.body["name"], "Acme");
+}
+
+#[tokio::test]
+async fn content_after_the_json_body_is_refused_and_nothing_is_written() {
+    let api = api_on(Arc::new(MemoryStore::new())).await;
+    let mut post = staff("POST", "/accounts", "/accounts", &[], None);
+    post["body"] = json!("{\"name\": \"Acme\"} garbage");
+    post["headers"]["content-type"] = json!("application/json");
+    let reply = call(&api, Function::AccountsApi, &post).await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert_eq!(reply.body["type"], "urn:gestiona:problem:malformed-body");
+    assert_eq!(reply.body["errors"][0]["code"], "trailing_content");
+
+    let list = call(&api, Function::AccountsApi, &staff("GET", "/accounts", "/accounts", &[], None)).await;
+    let names: Vec<_> = list.body["items"].as_array().unwrap().iter().map(|a| a["name"].clone()).collect();
+    assert!(!names.contains(&json!("Acme")), "nothing was written: {names:?}");
+}
+
+#[tokio::test]
+async fn if_match_compares_strongly() {
+    let api = api_on(Arc::new(MemoryStore::new())).await;
+    let created =
+        call(&api, Function::AccountsApi, &staff("POST", "/accounts", "/accounts", &[], Some(json!({"name": "Acme"}))))
+            .await;
+    let path = format!("/accounts/{}", created.body["id"].as_str().unwrap());
+    let patch = |tag: &str| {
+        let mut event = staff("PATCH", "/accounts/{id}", &path, &[], Some(json!({"name": "Acme S.A."})));
+        event["headers"]["content-type"] = json!("application/merge-patch+json");
+        with_header(event, "if-match", tag)
+    };
+    for (tag, status) in [("W/\"1\"", 412), ("\"abc\"", 412), ("\"2\"", 412), ("1", 428)] {
+        let reply = call(&api, Function::AccountsApi, &patch(tag)).await;
+        assert_eq!(reply.status, status, "If-Match: {tag}: {}", reply.body);
+    }
+    let reply = call(&api, Function::AccountsApi, &patch("\"1\"")).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["name"], "Acme S.A.");
+}
+
+#[tokio::test]
+async fn the_default_ladders_own_etag_saves_it() {
+    let api = api_on(Arc::new(MemoryStore::new())).await;
+    let read =
+        call(&api, Function::ReceivablesApi, &staff("GET", "/dunning-ladder", "/dunning-ladder", &[], None)).await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    let etag = read.headers["etag"].to_str().unwrap().to_owned();
+    assert_eq!(etag, "\"0\"", "nothing stored yet: the default");
+    let mut ladder = read.body.clone();
+    ladder.as_object_mut().unwrap().remove("version");
+    let put = || staff("PUT", "/dunning-ladder", "/dunning-ladder", &[], Some(ladder.clone()));
+    let saved = call(&api, Function::ReceivablesApi, &with_header(put(), "if-match", &etag)).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(saved.headers["etag"].to_str().unwrap(), "\"1\"");
+    let again = call(&api, Function::ReceivablesApi, &with_header(put(), "if-match", &etag)).await;
+    assert_eq!(again.status, 412, "the default was replaced meanwhile: {}", again.body);
+}

@@ -79,3 +79,18 @@ test("in English for an English speaker, and from the keyboard", async ({ page }
   await page.goto("/app/cases");
   await expect(page).toHaveURL(/\/app\/sign-in\?next=%2Fapp%2Fcases/);
 });
+
+test("'/' focuses the search, and an account opens as a customer file", async ({ page }) => {
+  await signIn(page, /Ana Rodríguez/);
+  await page.getByRole("navigation").getByRole("link", { name: "Cuentas" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Cuentas");
+  await page.keyboard.press("/");
+  await expect(page.getByLabel("El nombre empieza por")).toBeFocused();
+  await page.keyboard.type("cafe ñ");
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("link", { name: "Transportes Rápidos S.A." })).toHaveCount(0);
+  await page.getByRole("link", { name: "Café Ñandú Ltda." }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Café Ñandú Ltda.");
+  await expect(page.getByRole("heading", { name: "Contactos" })).toBeVisible();
+  await page.screenshot({ path: `${shots}/cuenta.png`, fullPage: true });
+});

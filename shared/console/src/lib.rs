@@ -41,6 +41,9 @@ pub struct Console {
 enum Page {
     Work,
     Cases,
+    Accounts,
+    Account,
+    Contacts,
     Case,
     Comment,
     Transition,
@@ -56,6 +59,9 @@ fn router() -> &'static matchit::Router<Page> {
         for (path, page) in [
             ("/app/", Page::Work),
             ("/app/cases", Page::Cases),
+            ("/app/accounts", Page::Accounts),
+            ("/app/accounts/{id}", Page::Account),
+            ("/app/contacts", Page::Contacts),
             ("/app/cases/{id}", Page::Case),
             ("/app/cases/{id}/comments", Page::Comment),
             ("/app/cases/{id}/transitions", Page::Transition),
@@ -111,6 +117,9 @@ impl Console {
                 match (page, method) {
                     (Page::Work, &Method::GET) => pages::cases::work(self, &request, &signed_in).await,
                     (Page::Cases, &Method::GET) => pages::cases::list(self, &request, &signed_in).await,
+                    (Page::Accounts, &Method::GET) => pages::accounts::list(self, &request, &signed_in).await,
+                    (Page::Account, &Method::GET) => pages::accounts::show(self, &signed_in, id).await,
+                    (Page::Contacts, &Method::GET) => pages::accounts::contacts(self, &request, &signed_in).await,
                     (Page::Case, &Method::GET) => pages::case::show(self, &request, &signed_in, id).await,
                     (Page::Comment, &Method::POST) => pages::case::comment(self, &request, &signed_in, id).await,
                     (Page::Transition, &Method::POST) => pages::case::transition(self, &request, &signed_in, id).await,

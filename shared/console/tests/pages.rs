@@ -178,3 +178,27 @@ async fn htmx_gets_the_rows_alone_and_assets_are_immutable() {
     assert_eq!(header_of(&asset, "cache-control"), "public, max-age=31536000, immutable");
     assert!(text(&asset).contains("htmx"), "the vendored htmx");
 }
+
+#[tokio::test]
+async fn accounts_are_found_by_name_and_open_as_a_customer_file() {
+    let console = console().await;
+    let (cookie, _) = sign_in(&console, "ana").await;
+    // Accents and case aside: "cafe ñ" finds "Café Ñandú Ltda." and nothing else.
+    let list = text(&console.handle(request(Method::GET, "/app/accounts?q=cafe+%C3%B1", Some(&cookie), None)).await);
+    assert!(list.contains("Café Ñandú Ltda.") && !list.contains("Transportes Rápidos"), "{list}");
+    assert!(list.contains("value=\"cafe ñ\""), "the search box keeps what was typed");
+
+    let rest = list.split("href=\"/app/accounts/").nth(1).expect("an account link");
+    let file = format!("/app/accounts/{}", rest.split('"').next().unwrap());
+    let page = console.handle(request(Method::GET, &file, Some(&cookie), None)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = text(&page);
+    assert!(html.contains("3-102-654321") && html.contains("Contactos") && html.contains("Casos"), "{html}");
+    assert!(html.contains("Lote de café"), "the account's cases are on its file");
+
+    let contacts = text(&console.handle(request(Method::GET, "/app/contacts?q=gomez", Some(&cookie), None)).await);
+    assert!(contacts.contains("Rubis Francisco Gómez") && !contacts.contains("Araya"), "{contacts}");
+    let missing =
+        console.handle(request(Method::GET, "/app/accounts/01ARZ3NDEKTSV4RRFFQ69G5FAV", Some(&cookie), None)).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}

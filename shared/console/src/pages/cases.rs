@@ -9,7 +9,7 @@ use gestiona_domain::{Page, Versioned};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-use super::{Chrome, from_htmx, page, when};
+use super::{Chrome, from_htmx, page, query_value, when};
 use crate::session::SignedIn;
 use crate::{Console, response};
 
@@ -26,7 +26,7 @@ pub struct CaseRow {
 }
 
 impl CaseRow {
-    fn of(case: &Case, locale: gestiona_domain::Locale) -> Self {
+    pub(crate) fn of(case: &Case, locale: gestiona_domain::Locale) -> Self {
         Self {
             id: case.id.to_string(),
             subject: case.subject.clone(),
@@ -63,11 +63,6 @@ struct CaseRows {
     next_page: Option<String>,
 }
 
-fn cursor_of(request: &Request) -> Option<String> {
-    let query = request.uri().query().unwrap_or_default();
-    form_urlencoded::parse(query.as_bytes()).find(|(n, _)| n == "cursor").map(|(_, v)| v.into_owned())
-}
-
 async fn listing(
     console: &Console,
     request: &Request,
@@ -77,7 +72,7 @@ async fn listing(
     heading: gestiona_domain::Message,
 ) -> Response<Body> {
     let chrome = Chrome::of(signed_in, section);
-    let Ok(paging) = PageRequest::new(Some(50), cursor_of(request)) else {
+    let Ok(paging) = PageRequest::new(Some(50), query_value(request, "cursor")) else {
         return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
     };
     let actor = signed_in.session.actor();

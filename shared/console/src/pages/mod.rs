@@ -1,6 +1,7 @@
 //! The console's pages: each gathers what it shows through the use cases and renders its
 //! template. What every page shares (language, user, CSRF token, assets) is [`Chrome`].
 
+pub mod accounts;
 pub mod case;
 pub mod cases;
 pub mod sign_in;
@@ -59,6 +60,12 @@ pub fn page(status: StatusCode, template: &impl Template) -> Response<Body> {
 /// A timestamp as staff read it: date and minutes, UTC.
 pub fn when(at: jiff::Timestamp) -> String {
     at.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// One parameter of the query string.
+pub fn query_value(request: &lambda_http::Request, name: &str) -> Option<String> {
+    let query = request.uri().query().unwrap_or_default();
+    form_urlencoded::parse(query.as_bytes()).find(|(n, _)| n == name).map(|(_, v)| v.into_owned())
 }
 
 /// Whether the request came from htmx (which then wants a fragment, not a page).

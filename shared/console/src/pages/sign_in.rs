@@ -8,7 +8,7 @@ use gestiona_domain::{Actor, Locale, Message, TenantId, UserId};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-use super::page;
+use super::{page, query_value};
 use crate::session::{self, SignedIn};
 use crate::{Console, SignIn, assets, response};
 
@@ -39,11 +39,6 @@ impl SignInPage {
 fn safe_next(next: Option<String>) -> String {
     next.filter(|n| n.starts_with("/app/") && !n.starts_with("//") && !n.contains('\\'))
         .unwrap_or_else(|| "/app/".into())
-}
-
-fn query_value(request: &Request, name: &str) -> Option<String> {
-    let query = request.uri().query().unwrap_or_default();
-    form_urlencoded::parse(query.as_bytes()).find(|(n, _)| n == name).map(|(_, v)| v.into_owned())
 }
 
 pub async fn form(console: &Console, request: &Request) -> Response<Body> {

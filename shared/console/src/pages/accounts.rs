@@ -1,0 +1,165 @@
+//! *Cuentas* and *Contactos*: lists with a name search, and the customer file of an account
+//! (its data, contacts and cases on one page).
+
+use askama::Template;
+use gestiona_domain::account::Account;
+use gestiona_domain::contact::Contact;
+use gestiona_domain::messages as msg;
+use gestiona_domain::service::PageRequest;
+use gestiona_domain::service::accounts::{AccountFilter, GetAccountError};
+use gestiona_domain::service::cases::CaseFilter;
+use gestiona_domain::service::contacts::ContactFilter;
+use gestiona_domain::{EntityId, Page, Versioned};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use super::cases::CaseRow;
+use super::{Chrome, page, query_value};
+use crate::session::SignedIn;
+use crate::{Console, response};
+
+pub struct AccountRow {
+    pub id: String,
+    pub name: String,
+    pub tax_id: String,
+    pub email: String,
+    pub phone: String,
+    pub branch: String,
+}
+
+impl AccountRow {
+    fn of(account: &Account) -> Self {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        Self {
+            id: account.id.to_string(),
+            name: account.name.clone(),
+            tax_id: text(&account.tax_id),
+            email: text(&account.email),
+            phone: text(&account.phone),
+            branch: text(&account.branch),
+        }
+    }
+}
+
+pub struct ContactRow {
+    pub name: String,
+    pub title: String,
+    pub email: String,
+    pub phone: String,
+    /// The account's id, when the contact belongs to one.
+    pub account: Option<String>,
+}
+
+impl ContactRow {
+    fn of(contact: &Contact) -> Self {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let name = match &contact.last_name {
+            Some(last) => format!("{} {last}", contact.first_name),
+            None => contact.first_name.clone(),
+        };
+        Self {
+            name,
+            title: text(&contact.title),
+            email: text(&contact.email),
+            phone: text(&contact.phone),
+            account: contact.account_id.map(|id| id.to_string()),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accounts.html")]
+struct AccountsPage {
+    chrome: Chrome,
+    search: String,
+    rows: Vec<AccountRow>,
+    next_page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "contacts.html")]
+struct ContactsPage {
+    chrome: Chrome,
+    search: String,
+    rows: Vec<ContactRow>,
+    next_page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    chrome: Chrome,
+    account: AccountRow,
+    website: String,
+    industry: String,
+    contacts: Vec<ContactRow>,
+    cases: Vec<CaseRow>,
+}
+
+/// The link to the next page of a list, keeping its search.
+fn next_link(path: &str, search: &str, cursor: Option<String>) -> Option<String> {
+    let encode = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+    cursor.map(|c| format!("{path}?q={}&cursor={}", encode(search), encode(&c)))
+}
+
+fn paging(request: &Request) -> Option<PageRequest> {
+    PageRequest::new(Some(50), query_value(request, "cursor")).ok()
+}
+
+/// A list the page needs, or `None` (logged) when the store could not answer.
+fn listed<T>(found: Result<Page<Versioned<T>>, impl std::fmt::Debug>) -> Option<Page<Versioned<T>>> {
+    found.map_err(|error| tracing::error!(?error, "a console list could not be read")).ok()
+}
+
+/// `GET /app/accounts?q=`: accounts whose name starts with the search, accents and case aside.
+pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
+    let chrome = Chrome::of(signed_in, "accounts");
+    let Some(paging) = paging(request) else { return response::status_page(StatusCode::BAD_REQUEST, chrome.locale) };
+    let search = query_value(request, "q").unwrap_or_default().trim().to_owned();
+    let filter = AccountFilter { name_prefix: Some(search.clone()).filter(|s| !s.is_empty()), include_archived: false };
+    let found = listed(console.services.list_accounts(&signed_in.session.actor(), &filter, &paging).await);
+    let Some(found) = found else { return response::unavailable(chrome.locale) };
+    let rows = found.items.iter().map(|a| AccountRow::of(&a.value)).collect();
+    let next_page = next_link("/app/accounts", &search, found.next_cursor);
+    page(StatusCode::OK, &AccountsPage { chrome, search, rows, next_page })
+}
+
+/// `GET /app/contacts?q=`: contacts whose "last first" name starts with the search.
+pub async fn contacts(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
+    let chrome = Chrome::of(signed_in, "contacts");
+    let Some(paging) = paging(request) else { return response::status_page(StatusCode::BAD_REQUEST, chrome.locale) };
+    let search = query_value(request, "q").unwrap_or_default().trim().to_owned();
+    let filter = ContactFilter { name_prefix: Some(search.clone()).filter(|s| !s.is_empty()), ..Default::default() };
+    let found = listed(console.services.list_contacts(&signed_in.session.actor(), &filter, &paging).await);
+    let Some(found) = found else { return response::unavailable(chrome.locale) };
+    let rows = found.items.iter().map(|c| ContactRow::of(&c.value)).collect();
+    let next_page = next_link("/app/contacts", &search, found.next_cursor);
+    page(StatusCode::OK, &ContactsPage { chrome, search, rows, next_page })
+}
+
+/// `GET /app/accounts/{id}`: the customer file.
+pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response<Body> {
+    let chrome = Chrome::of(signed_in, "accounts");
+    let Ok(id) = EntityId::parse(id) else { return response::not_found(chrome.locale) };
+    let actor = signed_in.session.actor();
+    let account = match console.services.get_account(&actor, id).await {
+        Ok(account) => account.value,
+        Err(GetAccountError::NotFound) => return response::not_found(chrome.locale),
+        Err(GetAccountError::Store(error)) => {
+            tracing::error!(%error, "the account could not be read");
+            return response::unavailable(chrome.locale);
+        }
+    };
+    let first_page = PageRequest::new(Some(50), None).expect("a valid page size");
+    let contact_filter = ContactFilter { account_id: Some(id), ..Default::default() };
+    let contacts = listed(console.services.list_contacts(&actor, &contact_filter, &first_page).await);
+    let Some(contacts) = contacts else { return response::unavailable(chrome.locale) };
+    let contacts = contacts.items.iter().map(|c| ContactRow::of(&c.value)).collect();
+    let case_filter = CaseFilter { account_id: Some(id), ..Default::default() };
+    let cases = listed(console.services.list_cases(&actor, &case_filter, &first_page).await);
+    let Some(cases) = cases else { return response::unavailable(chrome.locale) };
+    let cases = cases.items.iter().map(|c| CaseRow::of(&c.value, chrome.locale)).collect();
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (website, industry) = (text(&account.website), text(&account.industry));
+    page(StatusCode::OK, &AccountPage { chrome, account: AccountRow::of(&account), website, industry, contacts, cases })
+}

@@ -82,13 +82,15 @@ impl DevTokens {
         Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&self.secret))?)
     }
 
-    /// Verifies signature, issuer, audience and expiry, and returns the claims flattened to
+    /// Verifies signature, issuer, audience, expiry and not-before (as API Gateway's JWT
+    /// authorizer does), and returns the claims flattened to
     /// strings the way API Gateway's JWT authorizer passes them (arrays as `[a b]`).
     pub fn verify(&self, token: &str) -> Result<HashMap<String, String>, TokenError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.leeway = 30;
+        validation.validate_nbf = true;
         let data = jsonwebtoken::decode::<HashMap<String, Value>>(
             token,
             &DecodingKey::from_secret(&self.secret),
@@ -131,6 +133,21 @@ mod tests {
         assert!(tokens.verify(&tampered).is_err());
         let other = DevTokens::load(&dir.join("other"), ClaimNames::default()).unwrap();
         assert!(other.verify(&token).is_err(), "another data directory's secret rejects it");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn a_token_is_refused_before_its_not_before_time() {
+        let dir = std::env::temp_dir().join(format!("gestiona-token-nbf-{}", std::process::id()));
+        let tokens = DevTokens::load(&dir, ClaimNames::default()).unwrap();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let signed = |not_before: u64| {
+            let claims = json!({"sub": "ana", "iss": ISSUER, "aud": AUDIENCE, "exp": now + 7200, "nbf": not_before});
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&tokens.secret))
+                .unwrap()
+        };
+        assert!(tokens.verify(&signed(now + 3600)).is_err(), "not valid for another hour");
+        assert!(tokens.verify(&signed(now - 60)).is_ok(), "valid since a minute ago");
         std::fs::remove_dir_all(dir).ok();
     }
 }

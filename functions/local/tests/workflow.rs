@@ -495,6 +495,12 @@ async fn follow_ups_open_linked_cases_and_least_open_balances_load() {
             "effects": [{"type": "followUp", "caseType": "boleta_gestion", "subject": "Encuesta de satisfacción"}]}]}]
     });
     assert_eq!(admin.post("/case-types", definition).await.status, StatusCode::CREATED);
+    // The installers are staff of the company: a case can only be owned by someone in its directory.
+    for agent in ["t1", "t2", "t3"] {
+        let entry = json!({"name": format!("Técnico {agent}"), "email": format!("{agent}@demo.example")});
+        let put = admin.send(Method::PUT, &format!("/users/{agent}"), Some(&entry), None).await;
+        assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    }
     // t1 already carries two open cases, t2 one: the next cases go to t3, then t2 or t3…
     for (owner, n) in [("t1", 2), ("t2", 1)] {
         for _ in 0..n {

@@ -17,6 +17,7 @@ use crate::problem::{Problem, ProblemSchema};
 impl From<CreateCaseError> for Problem {
     fn from(e: CreateCaseError) -> Self {
         match e {
+            CreateCaseError::Forbidden(f) => f.into(),
             CreateCaseError::Invalid(v) => v.into(),
             CreateCaseError::Store(s) => Problem::store(s),
         }

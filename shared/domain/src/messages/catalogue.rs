@@ -19,6 +19,7 @@ catalogue! {
     duplicate(value) = "'{value}' appears more than once", "'{value}' aparece más de una vez";
     no_such_account() = "no such account", "no existe esa cuenta";
     no_such_contact() = "no such contact", "no existe ese contacto";
+    no_such_user() = "is not a user of this company", "no es un usuario de esta empresa";
     account_archived() = "the account is archived", "la cuenta está archivada";
     contact_archived() = "the contact is archived", "el contacto está archivado";
     no_case_type(key) = "no case type '{key}'", "no existe el tipo de caso '{key}'";

@@ -25,6 +25,9 @@ pub const COMMENT_ENTITY: &str = "CaseComment";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateCaseError {
+    /// Naming someone else as the owner is an assignment: a supervisor's decision.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     #[error(transparent)]
     Invalid(#[from] ValidationErrors),
     #[error(transparent)]
@@ -178,6 +181,15 @@ impl Services {
             return Err(errors.into());
         }
         let (Some(case_type), Some(fields)) = (case_type, fields) else { return Err(errors.into()) };
+        if let Some(owner) = &input.owner {
+            // The same rule as a reassignment, and the owner must be one of the company's staff.
+            if owner != &actor.user {
+                actor.require(Role::Supervisor)?;
+            }
+            if self.user(&actor.tenant, owner).await?.is_none() {
+                return Err(ValidationErrors::single("owner", msg::no_such_user()).into());
+            }
+        }
         self.check_case_refs(actor, &fields).await.map_err(|e| match e {
             CheckRefError::Invalid(v) => CreateCaseError::Invalid(v),
             CheckRefError::Store(s) => CreateCaseError::Store(s),

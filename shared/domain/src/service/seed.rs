@@ -112,6 +112,21 @@ impl Services {
         if self.get_form(&admin, &form_id).await.is_err() {
             self.put_form(&admin, form_id, None, demo_form()).await.map_err(fail)?;
         }
+        // The staff first: cases name their owners, who must be in the directory.
+        for (id, name, locale) in [
+            ("admin", "Administración", "es"),
+            ("sofia", "Sofía Jiménez", "es"),
+            ("ana", "Ana Rodríguez", "es"),
+            ("carlos", "Carlos Smith", "en"),
+        ] {
+            let user = User {
+                id: UserId::parse(id).map_err(fail)?,
+                name: name.into(),
+                email: format!("{id}@demo.gestiona.example"),
+                locale: locale.into(),
+            };
+            self.put_user(tenant, &user).await.map_err(fail)?;
+        }
         let account = |name: &str, tax_id: &str, industry: &str, branch: &str| NewAccount {
             name: name.into(),
             tax_id: Some(tax_id.into()),
@@ -201,20 +216,6 @@ impl Services {
         ];
         for case in cases {
             self.create_case(&admin, case).await.map_err(fail)?;
-        }
-        for (id, name, locale) in [
-            ("admin", "Administración", "es"),
-            ("sofia", "Sofía Jiménez", "es"),
-            ("ana", "Ana Rodríguez", "es"),
-            ("carlos", "Carlos Smith", "en"),
-        ] {
-            let user = User {
-                id: UserId::parse(id).map_err(fail)?,
-                name: name.into(),
-                email: format!("{id}@demo.gestiona.example"),
-                locale: locale.into(),
-            };
-            self.put_user(tenant, &user).await.map_err(fail)?;
         }
         let record = Tenant {
             id: tenant.clone(),

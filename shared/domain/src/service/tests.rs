@@ -68,3 +68,24 @@ async fn a_stale_update_is_refused_and_changes_nothing() {
     let read = services.get_case(&ana, case.value.id).await.unwrap();
     assert_eq!((read.version, read.value.subject.as_str()), (2, "Sacos mojados"));
 }
+
+#[tokio::test]
+async fn naming_an_owner_at_creation_follows_the_reassignment_rule() {
+    use crate::service::cases::CreateCaseError;
+    let World { services, ana, .. } = demo().await;
+    let owned_by = |owner: &str| NewCase { owner: Some(UserId::parse(owner).unwrap()), ..complaint("Saco roto") };
+
+    let own = services.create_case(&ana, owned_by("ana")).await.expect("an agent may take a case herself");
+    assert_eq!(own.value.owner.as_ref().map(UserId::as_str), Some("ana"));
+    let someone_else = services.create_case(&ana, owned_by("carlos")).await;
+    assert!(matches!(someone_else, Err(CreateCaseError::Forbidden(_))), "{someone_else:?}");
+
+    let sofia = Actor { user: UserId::parse("sofia").unwrap(), role: Role::Supervisor, ..ana.clone() };
+    let assigned = services.create_case(&sofia, owned_by("carlos")).await.expect("a supervisor assigns");
+    assert_eq!(assigned.value.owner.as_ref().map(UserId::as_str), Some("carlos"));
+    let nobody = services.create_case(&sofia, owned_by("nadie")).await;
+    match nobody {
+        Err(CreateCaseError::Invalid(errors)) => assert_eq!(errors.0[0].field, "owner"),
+        other => panic!("an owner outside the directory is refused: {other:?}"),
+    }
+}

@@ -237,6 +237,7 @@ fn print_banner(address: SocketAddr, data_dir: &std::path::Path, seeded: bool, t
     let mut text = String::new();
     let _ = writeln!(text, "Gestiona is running on {base}  (data in {})", data_dir.display());
     let _ = writeln!(text, "OpenAPI document: {base}/openapi.json");
+    let _ = writeln!(text, "Staff console: {base}/ (pick a demo user to sign in)");
     if tokens.is_empty() {
         let _ = writeln!(
             text,

@@ -79,27 +79,12 @@ impl EmbeddedStore {
         Ok(Self { db: Arc::new(db), commits: Arc::default() })
     }
 
-    /// Runs one write transaction's work off the async executor and counts its commit.
-    async fn committing<T, F>(&self, work: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
-    {
-        let value = self.with_db(work).await?;
+    /// Counts a write transaction that committed (unsynced), so [`Store::sync`] knows what it
+    /// must cover.
+    fn counted<T>(&self, committed: Result<T, StoreError>) -> Result<T, StoreError> {
+        let value = committed?;
         self.commits.made.fetch_add(1, Ordering::SeqCst);
         Ok(value)
-    }
-
-    /// Runs database work on the caller's thread. Reads come from the page cache and
-    /// unsynced commits only copy pages into the OS cache: tens of microseconds, less than
-    /// handing the work to a blocking thread and back would cost. Only [`Store::sync`], which
-    /// waits for the disk, goes to a blocking thread.
-    async fn with_db<T, F>(&self, work: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
-    {
-        work(&self.db)
     }
 }
 
@@ -277,76 +262,69 @@ fn query_page(db: &Database, query: &Query) -> Result<QueryPage, StoreError> {
     Ok(QueryPage { items: page, next_cursor })
 }
 
+/// Adds `by` to a counter item in one write transaction (redb runs one at a time, so the
+/// read, the addition and the write cannot interleave).
+fn increment_counter(db: &Database, key: &Key, by: i64, ttl: Option<i64>) -> Result<i64, StoreError> {
+    let txn = begin_write(db)?;
+    let value = {
+        let mut items = txn.open_table(ITEMS).map_err(unavailable)?;
+        let current = match items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)? {
+            Some(bytes) => Some(decode(key, bytes.value())?),
+            None => None,
+        };
+        let (count, version) = match &current {
+            Some(item) => (item.body.get(COUNTER_ATTRIBUTE).and_then(|v| v.as_i64()).unwrap_or(0), item.version),
+            None => (0, 0),
+        };
+        let value = count + by;
+        let mut body = serde_json::Map::new();
+        body.insert(COUNTER_ATTRIBUTE.into(), value.into());
+        let mut item = Item::new(key.clone(), COUNTER_ENTITY, version + 1, body);
+        item.ttl = ttl.or(current.as_ref().and_then(|c| c.ttl));
+        let bytes = serde_json::to_vec(&StoredItem::from_item(&item)).map_err(unavailable)?;
+        items.insert((key.pk.as_str(), key.sk.as_str()), bytes.as_slice()).map_err(unavailable)?;
+        value
+    };
+    txn.commit().map_err(unavailable)?;
+    Ok(value)
+}
+
 #[async_trait]
 impl Store for EmbeddedStore {
+    // Reads come from the page cache and unsynced commits only copy pages into the OS cache:
+    // tens of microseconds, less than handing the work to a blocking thread and back would
+    // cost, so they run on the caller's thread. Only `sync`, which waits for the disk, does not.
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        let key = key.clone();
-        self.with_db(move |db| {
-            let txn = db.begin_read().map_err(unavailable)?;
-            let items = txn.open_table(ITEMS).map_err(unavailable)?;
-            let found = items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)?;
-            found.map(|bytes| decode(&key, bytes.value())).transpose()
-        })
-        .await
+        let txn = self.db.begin_read().map_err(unavailable)?;
+        let items = txn.open_table(ITEMS).map_err(unavailable)?;
+        let found = items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)?;
+        found.map(|bytes| decode(key, bytes.value())).transpose()
     }
 
     async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
         check_keys(keys)?;
-        let keys = keys.to_vec();
-        self.with_db(move |db| {
-            // One read transaction: the items are read as of one instant.
-            let txn = db.begin_read().map_err(unavailable)?;
-            let items = txn.open_table(ITEMS).map_err(unavailable)?;
-            keys.iter()
-                .map(|key| {
-                    let found = items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)?;
-                    found.map(|bytes| decode(key, bytes.value())).transpose()
-                })
-                .collect()
-        })
-        .await
+        // One read transaction: the items are read as of one instant.
+        let txn = self.db.begin_read().map_err(unavailable)?;
+        let items = txn.open_table(ITEMS).map_err(unavailable)?;
+        keys.iter()
+            .map(|key| {
+                let found = items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)?;
+                found.map(|bytes| decode(key, bytes.value())).transpose()
+            })
+            .collect()
     }
 
     async fn write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         check_batch(&ops)?;
-        self.committing(move |db| write_batch(db, ops)).await
+        self.counted(write_batch(&self.db, ops))
     }
 
     async fn query(&self, query: &Query) -> Result<QueryPage, StoreError> {
-        let query = query.clone();
-        self.with_db(move |db| query_page(db, &query)).await
+        query_page(&self.db, query)
     }
 
     async fn increment(&self, key: &Key, by: i64, ttl: Option<i64>) -> Result<i64, StoreError> {
-        let key = key.clone();
-        self.committing(move |db| {
-            // redb runs one write transaction at a time: read, add and write cannot interleave.
-            let txn = begin_write(db)?;
-            let value = {
-                let mut items = txn.open_table(ITEMS).map_err(unavailable)?;
-                let current = match items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)? {
-                    Some(bytes) => Some(decode(&key, bytes.value())?),
-                    None => None,
-                };
-                let (count, version) = match &current {
-                    Some(item) => {
-                        (item.body.get(COUNTER_ATTRIBUTE).and_then(|v| v.as_i64()).unwrap_or(0), item.version)
-                    }
-                    None => (0, 0),
-                };
-                let value = count + by;
-                let mut body = serde_json::Map::new();
-                body.insert(COUNTER_ATTRIBUTE.into(), value.into());
-                let mut item = Item::new(key.clone(), COUNTER_ENTITY, version + 1, body);
-                item.ttl = ttl.or(current.as_ref().and_then(|c| c.ttl));
-                let bytes = serde_json::to_vec(&StoredItem::from_item(&item)).map_err(unavailable)?;
-                items.insert((key.pk.as_str(), key.sk.as_str()), bytes.as_slice()).map_err(unavailable)?;
-                value
-            };
-            txn.commit().map_err(unavailable)?;
-            Ok(value)
-        })
-        .await
+        self.counted(increment_counter(&self.db, key, by, ttl))
     }
 
     async fn sync(&self) -> Result<(), StoreError> {

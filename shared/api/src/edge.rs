@@ -23,21 +23,8 @@ pub fn locale(headers: &http::HeaderMap) -> Locale {
     headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|value| value.to_str().ok())
-        .and_then(|raw| {
-            accept_language::parse_with_quality(raw)
-                .into_iter()
-                .filter(|(_, quality)| *quality > 0.0)
-                .find_map(|(tag, _)| supported_locale(&tag))
-        })
+        .and_then(Locale::preferred)
         .unwrap_or(Locale::En)
-}
-
-fn supported_locale(tag: &str) -> Option<Locale> {
-    match tag.split('-').next().map(str::to_ascii_lowercase).as_deref() {
-        Some("es") => Some(Locale::Es),
-        Some("en") => Some(Locale::En),
-        _ => None,
-    }
 }
 
 /// Parses a JSON body: content type, size, syntax, then shape, naming the offending field.

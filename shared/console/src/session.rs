@@ -66,11 +66,11 @@ pub fn form_value(request: &Request, name: &str) -> Option<String> {
     form_urlencoded::parse(request.body().as_ref()).find(|(n, _)| n == name).map(|(_, v)| v.into_owned())
 }
 
-/// The language of a page before anyone signed in: the browser's.
+/// The language of a page before anyone signed in: the one the browser prefers, Spanish when
+/// it names neither.
 pub fn locale_of(request: &Request) -> Locale {
-    let header = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let first = header.split(',').next().unwrap_or_default().trim();
-    if first.is_empty() { Locale::Es } else { Locale::from_tag(first) }
+    let header = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    header.and_then(Locale::preferred).unwrap_or(Locale::Es)
 }
 
 /// The request's live session, or the answer that sends the user to sign in and back here.

@@ -26,6 +26,18 @@ impl Locale {
         if tag.get(..2).is_some_and(|l| l.eq_ignore_ascii_case("en")) { Locale::En } else { Locale::Es }
     }
 
+    /// The first language Gestiona speaks that an `Accept-Language` value prefers (by quality,
+    /// `q=0` meaning "not this one"); `None` when it names neither. Each edge picks its default.
+    pub fn preferred(accept_language: &str) -> Option<Self> {
+        accept_language::parse_with_quality(accept_language).into_iter().filter(|(_, quality)| *quality > 0.0).find_map(
+            |(tag, _)| match tag.split('-').next().map(str::to_ascii_lowercase).as_deref() {
+                Some("es") => Some(Locale::Es),
+                Some("en") => Some(Locale::En),
+                _ => None,
+            },
+        )
+    }
+
     pub fn tag(self) -> &'static str {
         match self {
             Locale::Es => "es",
@@ -174,5 +186,8 @@ mod tests {
         assert_eq!(Locale::from_tag("en-US"), Locale::En);
         assert_eq!(Locale::from_tag("es-CR"), Locale::Es);
         assert_eq!(Locale::from_tag("pt"), Locale::Es);
+        assert_eq!(Locale::preferred("fr, es;q=0.4, en;q=0.8"), Some(Locale::En));
+        assert_eq!(Locale::preferred("en;q=0, es-CR"), Some(Locale::Es));
+        assert_eq!(Locale::preferred("de-DE"), None);
     }
 }

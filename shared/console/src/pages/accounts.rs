@@ -94,6 +94,8 @@ struct AccountPage {
     industry: String,
     contacts: Vec<ContactRow>,
     cases: Vec<CaseRow>,
+    /// The case rows' paging link: the file shows the first page of the account's cases.
+    next_page: Option<String>,
 }
 
 /// The link to the next page of a list, keeping its search.
@@ -161,5 +163,8 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
     let cases = cases.items.iter().map(|c| CaseRow::of(&c.value, chrome.locale)).collect();
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let (website, industry) = (text(&account.website), text(&account.industry));
-    page(StatusCode::OK, &AccountPage { chrome, account: AccountRow::of(&account), website, industry, contacts, cases })
+    page(
+        StatusCode::OK,
+        &AccountPage { chrome, account: AccountRow::of(&account), website, industry, contacts, cases, next_page: None },
+    )
 }

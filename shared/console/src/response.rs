@@ -57,16 +57,17 @@ pub fn to_sign_in(request: &Request) -> Response<Body> {
     redirect(&target)
 }
 
+/// A page that only says what happened (errors, refusals), escaped by askama like every page.
+#[derive(askama::Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    locale: Locale,
+    title: &'a str,
+    text: &'a str,
+}
+
 fn plain_page(status: StatusCode, locale: Locale, title: &str, text: &str) -> Response<Body> {
-    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-    let body = format!(
-        "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>{}</title><main><h1>{}</h1><p>{}</p>\
-         <p><a href=\"/app/\">Gestiona</a></p></main></html>",
-        locale.tag(),
-        escape(title),
-        escape(title),
-        escape(text)
-    );
+    let body = askama::Template::render(&MessagePage { locale, title, text }).unwrap_or_else(|_| title.to_owned());
     html(status, body)
 }
 

@@ -34,7 +34,7 @@ use gestiona_domain::service::Services;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 
-pub use auth::ClaimNames;
+pub use gestiona_domain::ClaimNames;
 use problem::Problem;
 pub use routes::{Function, Route, Routes};
 

@@ -35,7 +35,7 @@ pub mod user;
 pub mod validation;
 pub mod workflow;
 
-pub use actor::{Actor, Role};
+pub use actor::{Actor, ClaimNames, ClaimsError, Role};
 pub use ids::{CaseTypeKey, DocumentNumber, EntityId, FormId, TenantId, UserId};
 pub use messages::{Locale, Message};
 pub use validation::{FieldError, FieldProblem, ValidationErrors};

@@ -9,6 +9,7 @@
 //! [`Actor`]: gestiona_domain::Actor
 
 mod assets;
+pub mod cognito;
 mod pages;
 mod response;
 mod session;
@@ -21,11 +22,21 @@ pub use assets::{asset_path, htmx_path, stylesheet_path};
 use session::SignedIn;
 
 /// How this deployment signs staff in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum SignIn {
     /// A page listing the demo users: the local runner only, never on AWS.
     LocalDemo,
+    /// Cognito's managed login, authorization code with PKCE.
+    Cognito(std::sync::Arc<cognito::Cognito>),
+    /// A deployment whose app client has no callback address yet: nobody can sign in, and
+    /// the sign-in page says so.
+    Unconfigured,
 }
+
+/// The HTTP API's routes to the console function (`infra/template.yaml`), none behind the JWT
+/// authorizer: the console signs its users in itself.
+pub const GATEWAY_ROUTES: [&str; 5] =
+    ["GET /", "GET /app", "GET /app/{proxy+}", "POST /app/{proxy+}", "GET /assets/{name}"];
 
 #[derive(Clone)]
 pub struct Console {
@@ -48,6 +59,7 @@ enum Page {
     Comment,
     Transition,
     SignIn,
+    SignInCallback,
     SignOut,
     Asset,
 }
@@ -66,6 +78,7 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/cases/{id}/comments", Page::Comment),
             ("/app/cases/{id}/transitions", Page::Transition),
             ("/app/sign-in", Page::SignIn),
+            (cognito::CALLBACK_PATH, Page::SignInCallback),
             ("/app/sign-out", Page::SignOut),
             ("/assets/{name}", Page::Asset),
         ] {
@@ -87,6 +100,14 @@ impl Console {
 
     /// Answers one request. Never fails: errors are pages.
     pub async fn handle(&self, request: Request) -> Response<Body> {
+        let mut response = self.route(request).await;
+        if let SignIn::Cognito(cognito) = &self.sign_in {
+            response::allow_form_target(&mut response, cognito.origin());
+        }
+        response
+    }
+
+    async fn route(&self, request: Request) -> Response<Body> {
         let path = request.uri().path().to_owned();
         if path == "/" || path == "/app" {
             return response::redirect("/app/");
@@ -101,6 +122,7 @@ impl Console {
             (Page::Asset, &Method::GET) => assets::serve(name.as_deref().unwrap_or_default()),
             (Page::SignIn, &Method::GET) => pages::sign_in::form(self, &request).await,
             (Page::SignIn, &Method::POST) => pages::sign_in::submit(self, &request).await,
+            (Page::SignInCallback, &Method::GET) => pages::sign_in::callback(self, &request).await,
             (Page::SignOut, &Method::POST) => match self.signed_in(&request).await {
                 Ok(signed_in) => pages::sign_in::sign_out(self, &request, &signed_in).await,
                 Err(response) => response,

@@ -10,6 +10,18 @@ use crate::session::SignedIn;
 /// No inline script or style anywhere, so the policy can forbid them.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP_HEADER: &str = "Content-Security-Policy";
+
+/// Lets a page's forms end at `origin` too: signing out is a form whose answer redirects to the
+/// managed login, and browsers hold a form's redirects to `form-action`.
+pub fn allow_form_target(response: &mut Response<Body>, origin: &str) {
+    if response.headers().contains_key(CSP_HEADER) {
+        let policy = CSP.replace("form-action 'self'", &format!("form-action 'self' {origin}"));
+        if let Ok(value) = HeaderValue::from_str(&policy) {
+            response.headers_mut().insert(CSP_HEADER, value);
+        }
+    }
+}
 
 /// A page: HTML that may show personal data, so never stored by a cache.
 pub fn html(status: StatusCode, body: String) -> Response<Body> {
@@ -18,7 +30,7 @@ pub fn html(status: StatusCode, body: String) -> Response<Body> {
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
         .header(header::CACHE_CONTROL, "no-store")
         .header(header::VARY, "HX-Request, Cookie")
-        .header("Content-Security-Policy", CSP)
+        .header(CSP_HEADER, CSP)
         .header("X-Content-Type-Options", "nosniff")
         .header("Referrer-Policy", "same-origin")
         .body(Body::Text(body))
@@ -88,6 +100,11 @@ pub fn forbidden(signed_in: &SignedIn) -> Response<Body> {
         &msg::title_forbidden().render(locale),
         &msg::ui_form_expired().render(locale),
     )
+}
+
+/// A sign-in that did not end in a session, with the way to start again.
+pub fn sign_in_refused(status: StatusCode, locale: Locale, text: gestiona_domain::Message) -> Response<Body> {
+    plain_page(status, locale, &msg::ui_sign_in().render(locale), &text.render(locale))
 }
 
 pub fn unavailable(locale: Locale) -> Response<Body> {

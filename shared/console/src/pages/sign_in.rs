@@ -1,5 +1,5 @@
 //! Signing in and out. On the local runner, a page lists the demo users; a deployment on AWS
-//! signs in through Cognito instead, and never shows this page.
+//! signs in through Cognito's managed login (see [`crate::cognito`]) and never shows that page.
 
 use askama::Template;
 use gestiona_domain::messages as msg;
@@ -9,6 +9,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use super::{page, query_value};
+use crate::cognito::{self, Attempt, SignInError};
 use crate::session::{self, SignedIn};
 use crate::{Console, SignIn, assets, response};
 
@@ -43,7 +44,22 @@ fn safe_next(next: Option<String>) -> String {
 
 pub async fn form(console: &Console, request: &Request) -> Response<Body> {
     let locale = session::locale_of(request);
-    let SignIn::LocalDemo = console.sign_in;
+    let next = safe_next(query_value(request, "next"));
+    match &console.sign_in {
+        SignIn::LocalDemo => demo_users(console, locale, next).await,
+        SignIn::Cognito(cognito) => {
+            let (location, cookie) = cognito.begin(next, locale, console.secure_cookies);
+            let mut response = response::redirect(&location);
+            response.headers_mut().insert(http::header::SET_COOKIE, cookie.parse().expect("a valid cookie"));
+            response
+        }
+        SignIn::Unconfigured => {
+            response::sign_in_refused(StatusCode::SERVICE_UNAVAILABLE, locale, msg::ui_sign_in_not_configured())
+        }
+    }
+}
+
+async fn demo_users(console: &Console, locale: Locale, next: String) -> Response<Body> {
     let tenant = TenantId::parse(DEMO_TENANT).expect("a valid tenant id");
     let mut users = Vec::new();
     for (id, role) in DEMO_USERS {
@@ -54,13 +70,14 @@ pub async fn form(console: &Console, request: &Request) -> Response<Body> {
         };
         users.push(DemoUser { id: (*id).to_owned(), name, role: role.as_str() });
     }
-    let next = safe_next(query_value(request, "next"));
     page(StatusCode::OK, &SignInPage { locale, stylesheet: assets::stylesheet_path(), next, users })
 }
 
 pub async fn submit(console: &Console, request: &Request) -> Response<Body> {
     let locale = session::locale_of(request);
-    let SignIn::LocalDemo = console.sign_in;
+    if !matches!(console.sign_in, SignIn::LocalDemo) {
+        return response::not_found(locale);
+    }
     // No session yet, so no CSRF token: a sign-in posted from another site is refused by origin.
     if !same_origin(request) {
         return response::status_page(StatusCode::FORBIDDEN, locale);
@@ -71,15 +88,60 @@ pub async fn submit(console: &Console, request: &Request) -> Response<Body> {
     };
     let tenant = TenantId::parse(DEMO_TENANT).expect("a valid tenant id");
     let user = UserId::parse(id).expect("demo user ids are valid");
-    let profile = console.services.user(&tenant, &user).await.ok().flatten();
-    let actor = Actor { tenant, user, email: profile.as_ref().map(|u| u.email.clone()), role: *role };
+    let actor = Actor { tenant, user, email: None, role: *role };
+    start_session(console, actor, locale, &safe_next(session::form_value(request, "next"))).await
+}
+
+/// Where Cognito's managed login sends the browser back: the code is redeemed and its ID token
+/// verified (see [`crate::cognito`]), then the session starts like a local one.
+pub async fn callback(console: &Console, request: &Request) -> Response<Body> {
+    let locale = session::locale_of(request);
+    let SignIn::Cognito(cognito) = &console.sign_in else {
+        return response::not_found(locale);
+    };
+    let attempt = session::cookie_value(request, cognito::FLOW_COOKIE).and_then(|v| Attempt::from_cookie(&v));
+    let (state, code) = (query_value(request, "state").unwrap_or_default(), query_value(request, "code"));
+    let outcome = match code {
+        Some(code) => cognito.finish(attempt.as_ref(), &state, &code).await,
+        // The user cancelled, or the pool refused (`error=access_denied`).
+        None => Err(SignInError::Refused(query_value(request, "error").unwrap_or_default())),
+    };
+    let mut response = match outcome {
+        Ok(actor) => {
+            let next = attempt.map(|a| a.next).unwrap_or_default();
+            start_session(console, actor, locale, &safe_next(Some(next))).await
+        }
+        Err(error) => {
+            let (status, text) = match &error {
+                SignInError::NoAccess(_) => (StatusCode::FORBIDDEN, msg::ui_sign_in_no_access()),
+                SignInError::Unreachable(_) => (StatusCode::BAD_GATEWAY, msg::ui_sign_in_unavailable()),
+                _ => (StatusCode::FORBIDDEN, msg::ui_sign_in_failed()),
+            };
+            tracing::warn!(%error, "a console sign-in did not complete");
+            response::sign_in_refused(status, locale, text)
+        }
+    };
+    // The attempt is spent either way.
+    let spent = cognito::flow_cookie(None, console.secure_cookies);
+    response.headers_mut().append(http::header::SET_COOKIE, spent.parse().expect("a valid cookie"));
+    response
+}
+
+/// Records the session of `actor` (in the language of their directory profile, else the
+/// browser's; the profile's e-mail when the sign-in named none) and sends the browser on to
+/// `next` with its cookie.
+async fn start_session(console: &Console, mut actor: Actor, locale: Locale, next: &str) -> Response<Body> {
+    let profile = console.services.user(&actor.tenant, &actor.user).await.ok().flatten();
+    if actor.email.is_none() {
+        actor.email = profile.as_ref().map(|u| u.email.clone());
+    }
     let language = profile.map_or(locale, |u| Locale::from_tag(&u.locale));
     let secret = session::new_secret();
     if let Err(error) = console.services.start_session(&secret, &actor, language, session::new_secret()).await {
         tracing::error!(%error, "the session could not be stored");
         return response::unavailable(locale);
     }
-    let mut response = response::redirect(&safe_next(session::form_value(request, "next")));
+    let mut response = response::redirect(next);
     let cookie = session::set_cookie(Some(&secret), console.secure_cookies);
     response.headers_mut().insert(http::header::SET_COOKIE, cookie.parse().expect("a valid cookie"));
     response
@@ -93,7 +155,11 @@ pub async fn sign_out(console: &Console, request: &Request, signed_in: &SignedIn
         tracing::error!(%error, "the session could not be ended");
         return response::unavailable(signed_in.session.locale);
     }
-    let mut response = response::redirect("/app/sign-in");
+    let location = match &console.sign_in {
+        SignIn::Cognito(cognito) => cognito.sign_out_location(),
+        SignIn::LocalDemo | SignIn::Unconfigured => "/app/sign-in".to_owned(),
+    };
+    let mut response = response::redirect(&location);
     let cookie = session::set_cookie(None, console.secure_cookies);
     response.headers_mut().insert(http::header::SET_COOKIE, cookie.parse().expect("a valid cookie"));
     response

@@ -257,6 +257,10 @@ catalogue! {
     ui_sign_in() = "Sign in", "Iniciar sesión";
     ui_sign_in_local() = "Local runner: choose a demo user to work as.", "Entorno local: elija el usuario de demostración con el que trabajar.";
     ui_not_found() = "There is nothing at this address.", "No hay nada en esta dirección.";
+    ui_sign_in_failed() = "The sign-in could not be completed. Start it again.", "No se pudo completar el inicio de sesión. Vuelva a empezarlo.";
+    ui_sign_in_no_access() = "Your user has no company or role in Gestiona yet. Ask your administrator for access.", "Su usuario todavía no tiene empresa o rol en Gestiona. Pida acceso a su administrador.";
+    ui_sign_in_unavailable() = "The sign-in service did not answer. Try again in a minute.", "El servicio de inicio de sesión no respondió. Inténtelo de nuevo en un minuto.";
+    ui_sign_in_not_configured() = "Sign-in is not configured for this installation yet.", "El inicio de sesión todavía no está configurado en esta instalación.";
     ui_form_expired() = "The form expired or came from another page. Go back, reload it and try again.", "El formulario caducó o vino de otra página. Vuelva atrás, recárguelo e inténtelo de nuevo.";
     ui_subject() = "Subject", "Asunto";
     ui_type() = "Type", "Tipo";

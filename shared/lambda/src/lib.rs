@@ -18,6 +18,8 @@ use gestiona_store_dynamo::DynamoStore;
 pub mod guard;
 pub mod permissions;
 
+pub use gestiona_api::init_tracing;
+
 use guard::CallGuard;
 use permissions::Lambda;
 

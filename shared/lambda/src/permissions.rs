@@ -62,6 +62,8 @@ const RENDER: Permission = on("sqs:SendMessage", Resource::Queue(QueueName::Docu
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lambda {
     Http(Function),
+    /// The staff console: its own routes, its own sessions.
+    Console,
     SlaSweep,
     InvoiceSweep,
     OutboxRelay,
@@ -76,7 +78,7 @@ impl From<Function> for Lambda {
 }
 
 impl Lambda {
-    pub const ALL: [Lambda; 13] = [
+    pub const ALL: [Lambda; 14] = [
         Lambda::Http(Function::AccountsApi),
         Lambda::Http(Function::CasesApi),
         Lambda::Http(Function::TransitionsApi),
@@ -85,6 +87,7 @@ impl Lambda {
         Lambda::Http(Function::LeadCapture),
         Lambda::Http(Function::ReceivablesApi),
         Lambda::Http(Function::DocumentsApi),
+        Lambda::Console,
         Lambda::SlaSweep,
         Lambda::InvoiceSweep,
         Lambda::OutboxRelay,
@@ -96,6 +99,7 @@ impl Lambda {
     pub fn binary(self) -> &'static str {
         match self {
             Lambda::Http(function) => function.name(),
+            Lambda::Console => "console",
             Lambda::SlaSweep => "sla-sweep",
             Lambda::InvoiceSweep => "invoice-sweep",
             Lambda::OutboxRelay => "outbox-relay",
@@ -142,6 +146,9 @@ impl Lambda {
                 &[NOTIFY],
             ],
             Lambda::Http(Function::ReceivablesApi) => &[&READS, &TRANSACTIONS],
+            // Staff work through the same use cases as the cases and transitions functions;
+            // sessions are items of the table.
+            Lambda::Console => &[&READS, &TRANSACTIONS, &[COUNTERS, NOTIFY, RENDER]],
             Lambda::SlaSweep | Lambda::InvoiceSweep => &[&READS, &TRANSACTIONS, &[NOTIFY, RENDER]],
             // Reads the outbox index, publishes, deletes what the queue accepted.
             Lambda::OutboxRelay => &[&[

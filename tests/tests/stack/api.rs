@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use gestiona_lambda::permissions::Lambda;
+
 use crate::deploy::stack;
 
 #[test]
@@ -23,11 +25,19 @@ fn staff_routes_are_authorized_and_the_public_form_has_its_own_throttle() {
         }
     }
     let served: BTreeMap<String, &gestiona_api::Route> = gestiona_api::routes::all().map(|r| (r.key(), r)).collect();
-    assert_eq!(
-        deployed.keys().collect::<Vec<_>>(),
-        served.keys().collect::<Vec<_>>(),
-        "the API's routes are the code's"
-    );
+    let console: Vec<String> = gestiona_console::GATEWAY_ROUTES.iter().map(|r| (*r).to_owned()).collect();
+    let mut code: Vec<&String> = served.keys().chain(&console).collect();
+    code.sort();
+    assert_eq!(deployed.keys().collect::<Vec<_>>(), code, "the API's routes are the code's and the console's");
+
+    // The console signs its users in itself: no JWT authorizer on its routes.
+    let (console_function, _) = stack.function(Lambda::Console);
+    for key in &console {
+        let operation = &deployed[key];
+        let function = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"].as_str().unwrap_or_default();
+        assert!(function.contains(&format!("${{{console_function}.Arn}}")), "{key} goes to the console: {function}");
+        assert_eq!(operation["security"], json!([{"NONE": []}]), "{key} is the console's to protect");
+    }
 
     let stage = &stack.template_resource("HttpApiApiGatewayDefaultStage")["Properties"];
     assert_eq!(

@@ -15,6 +15,8 @@ pub struct Stack {
 
 /// The name of the stack, and the stage of its resources.
 const STACK: &str = "gestiona-test";
+/// Where the stack's console is registered to live.
+pub const CONSOLE: &str = "https://crm.example.com";
 
 pub fn venv() -> String {
     std::env::var("GESTIONA_TEST_VENV").expect(
@@ -30,6 +32,8 @@ pub fn stack() -> &'static Stack {
         let output = Command::new(format!("{}/bin/python", venv()))
             .args([script, "--endpoint", &gestiona_tests::moto::stack_endpoint(), "--stack", STACK])
             .args(["--parameter", "Stage=dev"])
+            .args(["--parameter", &format!("ConsoleCallbackUrl={CONSOLE}/app/auth/callback")])
+            .args(["--parameter", &format!("ConsoleSignOutUrl={CONSOLE}/app/sign-in")])
             .env("AWS_DEFAULT_REGION", "us-east-1")
             .output()
             .expect("the test environment's Python runs");

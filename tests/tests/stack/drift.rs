@@ -6,10 +6,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::{BillingMode, KeyType, ProjectionType};
+use gestiona_console::cognito::{
+    CALLBACK_URL_VARIABLE, SIGN_IN_CLIENT_VARIABLE, SIGN_IN_ISSUER_VARIABLE, SIGN_IN_URL_VARIABLE,
+    SIGN_OUT_URL_VARIABLE,
+};
 use gestiona_domain::ports::{Index, QueueName};
 use gestiona_lambda::permissions::Lambda;
 use gestiona_lambda::{DOCUMENTS_BUCKET_VARIABLE, SENDER_VARIABLE, SES_CONFIGURATION_SET_VARIABLE, TABLE_VARIABLE};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::deploy::stack;
 
@@ -164,6 +168,9 @@ fn every_function_of_the_code_is_deployed_with_the_configuration_it_reads() {
         let variables: Vec<&str> = match lambda {
             Lambda::Notifier => vec![SENDER_VARIABLE, SES_CONFIGURATION_SET_VARIABLE],
             Lambda::Documents => vec![DOCUMENTS_BUCKET_VARIABLE],
+            // Deployed with the console's addresses (deploy.rs); the pool's domain, issuer and
+            // client are checked in the template below (moto creates no Cognito resource).
+            Lambda::Console => vec![CALLBACK_URL_VARIABLE, SIGN_OUT_URL_VARIABLE],
             _ => vec![],
         };
         for variable in variables {
@@ -174,6 +181,34 @@ fn every_function_of_the_code_is_deployed_with_the_configuration_it_reads() {
         assert_eq!(properties["Handler"], "bootstrap", "{logical}");
         assert_eq!(properties["Architectures"], serde_json::json!([{"Ref": "Architecture"}]), "{logical}");
     }
+    let (console, _) = stack.function(Lambda::Console);
+    let variables = &stack.template_resource(console)["Properties"]["Environment"]["Variables"];
+    let when_configured = |value: Value| json!({"Fn::If": ["ConsoleSignIn", value, ""]});
+    assert_eq!(variables[SIGN_IN_CLIENT_VARIABLE], when_configured(json!({"Ref": "ConsoleClient"})));
+    assert_eq!(
+        variables[SIGN_IN_URL_VARIABLE],
+        when_configured(json!({"Fn::Sub": "https://${SignInDomain}.auth.${AWS::Region}.amazoncognito.com"}))
+    );
+    assert_eq!(
+        variables[SIGN_IN_ISSUER_VARIABLE],
+        when_configured(json!({"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"}))
+    );
+    // The console's app client: a public client (PKCE, no secret) for the code flow only,
+    // registered at exactly the addresses the function redirects to.
+    let client = &stack.template_resource("ConsoleClient")["Properties"];
+    assert_eq!(client["GenerateSecret"], false);
+    assert_eq!(client["AllowedOAuthFlows"], json!(["code"]));
+    assert_eq!(client["AllowedOAuthFlowsUserPoolClient"], true);
+    assert_eq!(client["CallbackURLs"], json!([{"Ref": "ConsoleCallbackUrl"}]));
+    assert_eq!(client["LogoutURLs"], json!([{"Ref": "ConsoleSignOutUrl"}]));
+    assert!(client["AllowedOAuthScopes"].as_array().unwrap().contains(&json!("openid")));
+    assert_eq!(
+        variables[CALLBACK_URL_VARIABLE],
+        json!({"Ref": "ConsoleCallbackUrl"}),
+        "the function redirects to the address the client registers"
+    );
+    assert_eq!(variables[SIGN_OUT_URL_VARIABLE], json!({"Ref": "ConsoleSignOutUrl"}));
+
     assert_eq!(
         stack.output("DocumentsBucketName"),
         stack.function(Lambda::Documents).1["environment"][DOCUMENTS_BUCKET_VARIABLE]

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gestiona_api::Function;
+use gestiona_console::cognito::{SIGN_IN_CLIENT_VARIABLE, SIGN_IN_ISSUER_VARIABLE, SIGN_IN_URL_VARIABLE};
 use gestiona_domain::history::EventKind;
 use gestiona_domain::ports::{SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
@@ -22,6 +23,10 @@ use gestiona_tests::{moto, queue::RecordingQueue, scenes};
 use serde_json::{Value, json};
 
 use crate::deploy::{Stack, stack, venv};
+
+fn urlencoded(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -55,6 +60,13 @@ struct Emulated {
 
 impl Emulated {
     fn start(stack: &Stack, lambda: Lambda) -> Self {
+        Self::start_with(stack, lambda, &[])
+    }
+
+    /// [`Emulated::start`] with some variables set to stand-ins: moto's CloudFormation
+    /// creates no Cognito resource, so the values the template derives from the user pool
+    /// are never deployed.
+    fn start_with(stack: &Stack, lambda: Lambda, stand_ins: &[(&str, &str)]) -> Self {
         let port = free_port();
         let scratch = std::env::temp_dir().join(format!("gestiona-runtime-{}-{port}", lambda.binary()));
         std::fs::create_dir_all(&scratch).unwrap();
@@ -79,6 +91,9 @@ impl Emulated {
         let mut command = Command::new(binary(lambda));
         for (name, value) in deployed["environment"].as_object().expect("an environment") {
             command.env(name, value.as_str().expect("a string"));
+        }
+        for (name, value) in stand_ins {
+            command.env(name, value);
         }
         let log = std::fs::File::create(scratch.join("function.log")).unwrap();
         let function = command
@@ -195,6 +210,39 @@ async fn the_deployed_binaries_answer_the_fixtures_under_the_lambda_runtime_emul
     assert_eq!(items[0]["fields"]["name"], "Lucía Ramírez");
     assert_eq!(items[0]["reasons"], json!(["tokenMissing"]));
     drop(leads);
+
+    // The console: a browser without a session is sent to the pool's managed login, PKCE and
+    // all, and the assets come with a year's caching.
+    let pool = [
+        (SIGN_IN_URL_VARIABLE, "https://gestiona-dev-123456789012.auth.us-east-1.amazoncognito.com"),
+        (SIGN_IN_ISSUER_VARIABLE, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example"),
+        (SIGN_IN_CLIENT_VARIABLE, "console-client-id"),
+    ];
+    let mut console = Emulated::start_with(stack, Lambda::Console, &pool);
+    let answer = console.invoke(&event("apigw/console-sign-in.json"));
+    assert_eq!(answer["statusCode"], 303, "{answer}");
+    let location = answer["headers"]["location"].as_str().unwrap_or_default();
+    assert!(location.contains(".auth.us-east-1.amazoncognito.com/oauth2/authorize?"), "{location}");
+    let callback = format!("redirect_uri={}", urlencoded(&format!("{}/app/auth/callback", crate::deploy::CONSOLE)));
+    assert!(location.contains(&callback) && location.contains("code_challenge_method=S256"), "{location}");
+    let mut cases = event("apigw/console-sign-in.json");
+    cases["rawPath"] = json!("/app/cases");
+    cases["requestContext"]["http"]["path"] = json!("/app/cases");
+    cases["rawQueryString"] = json!("");
+    cases["queryStringParameters"] = json!({});
+    let answer = console.invoke(&cases);
+    assert_eq!(answer["statusCode"], 303, "{answer}");
+    assert_eq!(answer["headers"]["location"], "/app/sign-in?next=%2Fapp%2Fcases");
+    let mut asset = event("apigw/console-sign-in.json");
+    let htmx = gestiona_console::htmx_path();
+    asset["rawPath"] = json!(htmx);
+    asset["requestContext"]["http"]["path"] = json!(htmx);
+    asset["rawQueryString"] = json!("");
+    asset["queryStringParameters"] = json!({});
+    let answer = console.invoke(&asset);
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    assert!(answer["headers"]["cache-control"].as_str().unwrap_or_default().contains("immutable"), "{answer}");
+    drop(console);
 
     // The scheduled functions, on what EventBridge Scheduler sends them.
     for (lambda, key) in

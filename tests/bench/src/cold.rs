@@ -10,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::stats::{Summary, summarize};
+use gestiona_lambda::permissions::Lambda;
 
 const NEXT_INVOCATION: &str = "GET /2018-06-01/runtime/invocation/next";
 
@@ -37,7 +38,7 @@ pub fn subjects() -> Result<(Vec<Subject>, Subject), String> {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let dir = me.parent().ok_or("no directory")?;
     let mut functions = Vec::new();
-    for lambda in gestiona_lambda::permissions::Lambda::ALL {
+    for lambda in Lambda::ALL {
         let path = dir.join(lambda.binary());
         if !path.exists() {
             return Err(format!(
@@ -45,7 +46,8 @@ pub fn subjects() -> Result<(Vec<Subject>, Subject), String> {
                 path.display()
             ));
         }
-        let http = matches!(lambda, gestiona_lambda::permissions::Lambda::Http(_));
+        // The console answers HTTP like the API's functions, with the same cold-start budget.
+        let http = matches!(lambda, Lambda::Http(_) | Lambda::Console);
         functions.push(Subject { name: lambda.binary().into(), http, path, args: vec![] });
     }
     let probe = Subject { name: "runtime-probe".into(), http: false, path: me, args: vec!["runtime-probe".into()] };
@@ -76,6 +78,12 @@ fn lambda_environment(command: &mut Command, name: &str, runtime_api: &str) {
         ("GESTIONA_DOCUMENTS_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/documents"),
         ("GESTIONA_DOCUMENTS_BUCKET", "gestiona-bench-documents"),
         ("GESTIONA_SENDER", "Gestiona <no-reply@bench.example>"),
+        // The console with its sign-in configured, as a deployment that finished setting up.
+        ("GESTIONA_SIGN_IN_URL", "https://gestiona-bench.auth.us-east-1.amazoncognito.com"),
+        ("GESTIONA_SIGN_IN_ISSUER", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Bench"),
+        ("GESTIONA_SIGN_IN_CLIENT_ID", "bench-console"),
+        ("GESTIONA_CONSOLE_CALLBACK_URL", "https://crm.bench.example/app/auth/callback"),
+        ("GESTIONA_CONSOLE_SIGN_OUT_URL", "https://crm.bench.example/app/sign-in"),
     ] {
         command.env(key, value);
     }

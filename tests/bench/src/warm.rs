@@ -43,9 +43,15 @@ pub struct Operation {
 /// What the warm phase measured.
 pub struct Warm {
     pub operations: Vec<Operation>,
+    /// The console's case list (50 rows) as sent, before compression.
+    pub console_list_bytes: usize,
 }
 
+/// The console pages timed, with their budget (p50 ≤ 3 ms, p99 ≤ 10 ms).
+pub const CONSOLE_PAGES: [&str; 2] = ["console: case list, 50 rows", "console: case page"];
+
 struct Bench {
+    console: gestiona_console::Console,
     api: Api,
     metered_api: Api,
     metered: Arc<MeteredStore>,
@@ -63,9 +69,10 @@ impl Bench {
         let metered = Arc::new(MeteredStore::new(store.clone()));
         let plain = services(store);
         plain.seed_demo(&TenantId::parse("demo").unwrap()).await.map_err(|e| format!("seed: {e}"))?;
+        let console = gestiona_console::Console::new(plain.clone(), gestiona_console::SignIn::LocalDemo, false);
         let api = Api::new(plain, ClaimNames::default());
         let metered_api = Api::new(services(metered.clone()), ClaimNames::default());
-        let bench = Self { api, metered_api, metered, queue };
+        let bench = Self { console, api, metered_api, metered, queue };
         let put = staff("PUT", "/forms/{id}", "/forms/bench", &[], Some(bench_form()));
         let form = bench.call(Function::LeadsApi, &put).await;
         if !form.status.is_success() {
@@ -257,6 +264,35 @@ async fn measure_in(dir: &std::path::Path, runs: usize) -> Result<Warm, String> 
         })
         .await?,
     );
+    // The console's pages, rendered in process for a supervisor (who sees every case).
+    let cookie = console_session(bench).await?;
+    let list_bytes = std::sync::atomic::AtomicUsize::new(0);
+    record(
+        CONSOLE_PAGES[0],
+        false,
+        time(runs, warmup, |_| {
+            let request = console_get("/app/cases", &cookie);
+            let list_bytes = &list_bytes;
+            async move {
+                let page = console_page(bench, request).await?;
+                if page.matches("href=\"/app/cases/").count() < 50 {
+                    return Err("the console's case list has fewer than 50 rows".into());
+                }
+                list_bytes.store(page.len(), std::sync::atomic::Ordering::Relaxed);
+                Ok(())
+            }
+        })
+        .await?,
+    );
+    record(
+        CONSOLE_PAGES[1],
+        false,
+        time(runs, warmup, |n| {
+            let request = console_get(&format!("/app/cases/{}", cases[n % cases.len()].0), &cookie);
+            async move { console_page(bench, request).await.map(drop) }
+        })
+        .await?,
+    );
     record(
         "transition",
         true,
@@ -301,7 +337,34 @@ async fn measure_in(dir: &std::path::Path, runs: usize) -> Result<Warm, String> 
     );
 
     meter(bench, &cases, &transition, &mut operations).await?;
-    Ok(Warm { operations })
+    Ok(Warm { operations, console_list_bytes: list_bytes.into_inner() })
+}
+
+/// Signs in to the console as the demo supervisor; the session's cookie.
+async fn console_session(bench: &Bench) -> Result<String, String> {
+    let mut request = lambda_http::Request::new(lambda_http::Body::Text("user=sofia".into()));
+    *request.method_mut() = http::Method::POST;
+    *request.uri_mut() = "/app/sign-in".parse().unwrap();
+    request.headers_mut().insert(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded".parse().unwrap());
+    let response = bench.console.handle(request).await;
+    let cookie = response.headers().get(http::header::SET_COOKIE).and_then(|v| v.to_str().ok());
+    cookie.and_then(|c| c.split(';').next()).map(str::to_owned).ok_or_else(|| "the console's sign-in".into())
+}
+
+fn console_get(path: &str, cookie: &str) -> lambda_http::Request {
+    let mut request = lambda_http::Request::new(lambda_http::Body::Empty);
+    *request.uri_mut() = path.parse().unwrap();
+    request.headers_mut().insert(http::header::COOKIE, cookie.parse().unwrap());
+    request
+}
+
+async fn console_page(bench: &Bench, request: lambda_http::Request) -> Result<String, String> {
+    let path = request.uri().path().to_owned();
+    let response = bench.console.handle(request).await;
+    match (response.status(), response.into_body()) {
+        (http::StatusCode::OK, lambda_http::Body::Text(html)) => Ok(html),
+        (status, _) => Err(format!("console {path}: {status}")),
+    }
 }
 
 fn expect(reply: Reply, status: u16, what: &str) -> Result<(), String> {

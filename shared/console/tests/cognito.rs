@@ -13,15 +13,16 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gestiona_console::cognito::{Cognito, CognitoConfig};
 use gestiona_console::{Console, SignIn};
-use gestiona_domain::ports::{SystemClock, UlidGenerator};
-use gestiona_domain::service::Services;
-use gestiona_domain::testing::{MemoryStore, RecordingQueue};
-use gestiona_domain::{ClaimNames, TenantId};
+use gestiona_domain::ClaimNames;
 use http::{Method, StatusCode, header};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+
+mod support;
+
+use support::{header_of, text};
 
 const CLIENT: &str = "console-client";
 const CALLBACK: &str = "https://crm.example.com/app/auth/callback";
@@ -95,13 +96,7 @@ async fn harness() -> Harness {
 }
 
 async fn harness_at(pool: Pool, base: String, issuer: String) -> Harness {
-    let services = Services::new(
-        Arc::new(MemoryStore::new()),
-        Arc::new(RecordingQueue::default()),
-        Arc::new(SystemClock),
-        Arc::new(UlidGenerator::default()),
-    );
-    services.seed_demo(&TenantId::parse("demo").unwrap()).await.expect("seed the demo tenant");
+    let services = support::demo_services().await;
     let cognito = Cognito::new(CognitoConfig {
         login_url: base.clone(),
         issuer: issuer.clone(),
@@ -124,17 +119,6 @@ fn get_request(path: &str, cookie: Option<&str>) -> Request {
     request
 }
 
-fn header_of(response: &Response<Body>, name: &str) -> String {
-    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
-}
-
-fn text(response: &Response<Body>) -> String {
-    match response.body() {
-        Body::Text(text) => text.clone(),
-        _ => String::new(),
-    }
-}
-
 /// The login page's query parameters and the attempt's cookie, as the browser holds them.
 struct Redirected {
     params: HashMap<String, String>,
@@ -145,12 +129,12 @@ async fn start(harness: &Harness, next: &str) -> Redirected {
     let path = format!("/app/sign-in?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
     let response = harness.console.handle(get_request(&path, None)).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let location = header_of(&response, "location");
+    let location = header_of(&response, "location").to_owned();
     let query = location
         .strip_prefix(&format!("{}/oauth2/authorize?", harness.base))
         .unwrap_or_else(|| panic!("to the managed login: {location}"));
     let params = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
-    let set_cookie = header_of(&response, "set-cookie");
+    let set_cookie = header_of(&response, "set-cookie").to_owned();
     assert!(
         set_cookie.contains("HttpOnly")
             && set_cookie.contains("Secure")
@@ -223,13 +207,11 @@ async fn the_authorization_code_flow_with_pkce_ends_in_a_session_where_the_user_
         again.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("gestiona_session="))
     );
 
-    let policy = header_of(
-        &harness.console.handle(get_request("/app/sign-in?next=/app/", None)).await,
-        "content-security-policy",
-    );
+    let redirect = harness.console.handle(get_request("/app/sign-in?next=/app/", None)).await;
+    let policy = header_of(&redirect, "content-security-policy");
     assert!(policy.is_empty(), "a redirect has no policy: {policy}");
-    let page_policy =
-        header_of(&harness.console.handle(get_request("/app/", Some(session))).await, "content-security-policy");
+    let home = harness.console.handle(get_request("/app/", Some(session))).await;
+    let page_policy = header_of(&home, "content-security-policy");
     assert!(
         page_policy.contains(&format!("form-action 'self' {};", harness.base)),
         "sign-out may end at the login: {page_policy}"
@@ -245,7 +227,7 @@ async fn the_authorization_code_flow_with_pkce_ends_in_a_session_where_the_user_
     out.headers_mut().insert(header::COOKIE, session.parse().unwrap());
     out.headers_mut().insert(header::CONTENT_TYPE, "application/x-www-form-urlencoded".parse().unwrap());
     let out = harness.console.handle(out).await;
-    let location = header_of(&out, "location");
+    let location = header_of(&out, "location").to_owned();
     assert_eq!(
         location,
         format!("{}/logout?client_id={CLIENT}&logout_uri=https%3A%2F%2Fcrm.example.com%2Fapp%2Fsign-in", harness.base)
@@ -333,13 +315,7 @@ async fn an_unreachable_pool_or_a_missing_configuration_says_so() {
     assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
     assert!(text(&response).contains("no respondió"), "{}", text(&response));
 
-    let services = Services::new(
-        Arc::new(MemoryStore::new()),
-        Arc::new(RecordingQueue::default()),
-        Arc::new(SystemClock),
-        Arc::new(UlidGenerator::default()),
-    );
-    let unconfigured = Console::new(services, SignIn::Unconfigured, true);
+    let unconfigured = Console::new(support::demo_services().await, SignIn::Unconfigured, true);
     let page = unconfigured.handle(get_request("/app/sign-in", None)).await;
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(text(&page).contains("no está configurado"));

@@ -1,63 +1,10 @@
 //! The console through `Console::handle`, on the in-memory store with the demo tenant: signing
 //! in, the pages in both languages, CSRF, comments, a transition and the conflict screen.
 
-use std::sync::Arc;
+mod support;
 
-use gestiona_console::{Console, SignIn};
-use gestiona_domain::TenantId;
-use gestiona_domain::ports::{SystemClock, UlidGenerator};
-use gestiona_domain::service::Services;
-use gestiona_domain::testing::{MemoryStore, RecordingQueue};
-use http::{Method, StatusCode, header};
-use lambda_http::{Body, Request, Response};
-
-async fn console() -> Console {
-    let services = Services::new(
-        Arc::new(MemoryStore::new()),
-        Arc::new(RecordingQueue::default()),
-        Arc::new(SystemClock),
-        Arc::new(UlidGenerator::default()),
-    );
-    services.seed_demo(&TenantId::parse("demo").unwrap()).await.expect("seed the demo tenant");
-    Console::new(services, SignIn::LocalDemo, true)
-}
-
-fn request(method: Method, path: &str, cookie: Option<&str>, form: Option<&str>) -> Request {
-    let mut request = Request::new(Body::Binary(form.unwrap_or_default().as_bytes().to_vec()));
-    *request.method_mut() = method;
-    *request.uri_mut() = path.parse().unwrap();
-    if let Some(cookie) = cookie {
-        request.headers_mut().insert(header::COOKIE, cookie.parse().unwrap());
-    }
-    if form.is_some() {
-        request.headers_mut().insert(header::CONTENT_TYPE, "application/x-www-form-urlencoded".parse().unwrap());
-    }
-    request
-}
-
-fn text(response: &Response<Body>) -> String {
-    match response.body() {
-        Body::Text(text) => text.clone(),
-        Body::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-        _ => String::new(),
-    }
-}
-
-fn header_of<'a>(response: &'a Response<Body>, name: &str) -> &'a str {
-    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
-}
-
-/// Signs in as `user` and returns the cookie and the session's CSRF token.
-async fn sign_in(console: &Console, user: &str) -> (String, String) {
-    let response = console.handle(request(Method::POST, "/app/sign-in", None, Some(&format!("user={user}")))).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let set_cookie = header_of(&response, "set-cookie");
-    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax") && set_cookie.contains("Secure"));
-    let cookie = set_cookie.split(';').next().unwrap().to_owned();
-    let page = text(&console.handle(request(Method::GET, "/app/cases", Some(&cookie), None)).await);
-    let csrf = page.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    (cookie, csrf)
-}
+use http::{Method, StatusCode};
+use support::{console, header_of, request, sign_in, text};
 
 fn first_case_link(page: &str) -> String {
     let rest = page.split("href=\"/app/cases/").nth(1).expect("a case link");

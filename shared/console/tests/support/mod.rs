@@ -1,0 +1,65 @@
+//! What the console's tests share: the demo console, requests, and reading answers.
+#![allow(dead_code)] // each test binary uses its own part
+
+use std::sync::Arc;
+
+use gestiona_console::{Console, SignIn};
+use gestiona_domain::TenantId;
+use gestiona_domain::ports::{SystemClock, UlidGenerator};
+use gestiona_domain::service::Services;
+use gestiona_domain::testing::{MemoryStore, RecordingQueue};
+use http::{Method, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+
+/// The console on the in-memory store with the demo tenant, signing in with the demo users.
+pub async fn console() -> Console {
+    Console::new(demo_services().await, SignIn::LocalDemo, true)
+}
+
+pub async fn demo_services() -> Services {
+    let services = Services::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(RecordingQueue::default()),
+        Arc::new(SystemClock),
+        Arc::new(UlidGenerator::default()),
+    );
+    services.seed_demo(&TenantId::parse("demo").unwrap()).await.expect("seed the demo tenant");
+    services
+}
+
+pub fn request(method: Method, path: &str, cookie: Option<&str>, form: Option<&str>) -> Request {
+    let mut request = Request::new(Body::Binary(form.unwrap_or_default().as_bytes().to_vec()));
+    *request.method_mut() = method;
+    *request.uri_mut() = path.parse().unwrap();
+    if let Some(cookie) = cookie {
+        request.headers_mut().insert(header::COOKIE, cookie.parse().unwrap());
+    }
+    if form.is_some() {
+        request.headers_mut().insert(header::CONTENT_TYPE, "application/x-www-form-urlencoded".parse().unwrap());
+    }
+    request
+}
+
+pub fn text(response: &Response<Body>) -> String {
+    match response.body() {
+        Body::Text(text) => text.clone(),
+        Body::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        _ => String::new(),
+    }
+}
+
+pub fn header_of<'a>(response: &'a Response<Body>, name: &str) -> &'a str {
+    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+/// Signs in as `user` and returns the cookie and the session's CSRF token.
+pub async fn sign_in(console: &Console, user: &str) -> (String, String) {
+    let response = console.handle(request(Method::POST, "/app/sign-in", None, Some(&format!("user={user}")))).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let set_cookie = header_of(&response, "set-cookie");
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax") && set_cookie.contains("Secure"));
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let page = text(&console.handle(request(Method::GET, "/app/cases", Some(&cookie), None)).await);
+    let csrf = page.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    (cookie, csrf)
+}

@@ -94,3 +94,35 @@ test("'/' focuses the search, and an account opens as a customer file", async ({
   await expect(page.getByRole("heading", { name: "Contactos" })).toBeVisible();
   await page.screenshot({ path: `${shots}/cuenta.png`, fullPage: true });
 });
+
+test("a held web-form post is released, then converted into account, contact and opportunity", async ({ page }) => {
+  // A post without the form page's signed token, as a script would send it: held for review.
+  const name = `Marco Solís ${Date.now()}`;
+  const posted = await page.request.post("/f/demo/contacto", {
+    form: { nombre: name, email: `marco.${Date.now()}@taller.example`, empresa: "Taller Solís" },
+    maxRedirects: 0,
+  });
+  expect(posted.status()).toBeLessThan(400);
+
+  await signIn(page, /Sofía Jiménez/);
+  await page.getByRole("navigation").getByRole("link", { name: "Prospectos" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Prospectos");
+  await page.getByRole("link", { name: "Retenidos para revisión" }).click();
+  const held = page.locator("section.card", { hasText: name });
+  await expect(held).toContainText("enviado sin el token");
+  await page.screenshot({ path: `${shots}/prospectos-revision.png`, fullPage: true });
+  await held.getByRole("button", { name: "Liberar" }).click();
+  await expect(page.locator("section.card", { hasText: name })).toHaveCount(0);
+
+  await page.getByRole("link", { name: "Prospectos", exact: true }).first().click();
+  await page.getByRole("link", { name: "Todos" }).click();
+  await page.getByRole("link", { name }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+  await page.screenshot({ path: `${shots}/prospecto.png`, fullPage: true });
+  await expect(page.getByLabel("Nombre de la cuenta")).toHaveValue("Taller Solís");
+  await page.getByLabel("Oportunidad (opcional)").fill("Flota 2027");
+  await page.getByLabel("Monto").fill("1.250.000,50");
+  await page.getByLabel("Monto").press("Enter");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Taller Solís");
+  await expect(page.getByText(name)).toBeVisible();
+});

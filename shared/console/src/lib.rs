@@ -57,6 +57,12 @@ enum Page {
     Contacts,
     Case,
     Comment,
+    Leads,
+    Lead,
+    LeadStatus,
+    LeadConversion,
+    LeadReview,
+    LeadDecision,
     Transition,
     SignIn,
     SignInCallback,
@@ -77,6 +83,12 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/cases/{id}", Page::Case),
             ("/app/cases/{id}/comments", Page::Comment),
             ("/app/cases/{id}/transitions", Page::Transition),
+            ("/app/leads", Page::Leads),
+            ("/app/leads/review", Page::LeadReview),
+            ("/app/leads/review/{id}", Page::LeadDecision),
+            ("/app/leads/{id}", Page::Lead),
+            ("/app/leads/{id}/status", Page::LeadStatus),
+            ("/app/leads/{id}/convert", Page::LeadConversion),
             ("/app/sign-in", Page::SignIn),
             (cognito::CALLBACK_PATH, Page::SignInCallback),
             ("/app/sign-out", Page::SignOut),
@@ -145,6 +157,14 @@ impl Console {
                     (Page::Case, &Method::GET) => pages::case::show(self, &request, &signed_in, id).await,
                     (Page::Comment, &Method::POST) => pages::case::comment(self, &request, &signed_in, id).await,
                     (Page::Transition, &Method::POST) => pages::case::transition(self, &request, &signed_in, id).await,
+                    (Page::Leads, &Method::GET) => pages::leads::list(self, &request, &signed_in).await,
+                    (Page::Lead, &Method::GET) => pages::leads::show(self, &signed_in, id).await,
+                    (Page::LeadStatus, &Method::POST) => pages::leads::set_status(self, &request, &signed_in, id).await,
+                    (Page::LeadConversion, &Method::POST) => {
+                        pages::leads::convert(self, &request, &signed_in, id).await
+                    }
+                    (Page::LeadReview, &Method::GET) => pages::leads::review(self, &request, &signed_in).await,
+                    (Page::LeadDecision, &Method::POST) => pages::leads::decide(self, &request, &signed_in, id).await,
                     _ => response::status_page(StatusCode::METHOD_NOT_ALLOWED, signed_in.session.locale),
                 }
             }

@@ -523,6 +523,21 @@ pub enum Suspicion {
     FormRateLimit,
 }
 
+impl Suspicion {
+    /// Why the post was held, as a reviewer reads it.
+    pub fn message(self) -> crate::Message {
+        use crate::messages as msg;
+        match self {
+            Self::TokenMissing => msg::ui_held_token_missing(),
+            Self::TokenInvalid => msg::ui_held_token_invalid(),
+            Self::TokenExpired => msg::ui_held_token_expired(),
+            Self::TooFast => msg::ui_held_too_fast(),
+            Self::IpRateLimit => msg::ui_held_ip_rate(),
+            Self::FormRateLimit => msg::ui_held_form_rate(),
+        }
+    }
+}
+
 /// Signs and checks the form timestamps: HMAC-SHA256 over tenant, form, issue time and a
 /// nonce. The nonce makes every served page's token unique, so the token can double as the
 /// post's idempotency key: two visitors who load the page in the same second never share one.

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod case;
 pub mod cases;
+pub mod leads;
 pub mod sign_in;
 
 use askama::Template;

@@ -58,6 +58,20 @@ impl LeadStatus {
             .find(|v| v.as_str() == s)
     }
 
+    /// The status as staff read it.
+    pub fn label(self) -> crate::Message {
+        use crate::messages as msg;
+        match self {
+            Self::New => msg::ui_lead_status_new(),
+            Self::Working => msg::ui_lead_status_working(),
+            Self::Qualified => msg::ui_lead_status_qualified(),
+            Self::Converted => msg::ui_lead_status_converted(),
+            Self::Disqualified => msg::ui_lead_status_disqualified(),
+        }
+    }
+
+    pub const ALL: [Self; 5] = [Self::New, Self::Working, Self::Qualified, Self::Converted, Self::Disqualified];
+
     /// Statuses a lead leaves only by conversion or by staff reopening it.
     pub fn is_open(self) -> bool {
         matches!(self, Self::New | Self::Working | Self::Qualified)

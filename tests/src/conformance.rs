@@ -374,3 +374,71 @@ pub async fn counters_increment_atomically(store: Arc<dyn Store>) {
     assert_eq!(stored.body["count"], 0);
     assert_eq!(stored.ttl, Some(1_900_000_000), "a window counter expires");
 }
+
+/// The word index behind search, through the use cases: kept in the same write as the records
+/// on every store, found by word starts whatever the accents, and following renames.
+pub async fn the_word_index_follows_its_records(store: Arc<dyn Store>) {
+    use gestiona_domain::account::{AccountPatch, NewAccount};
+    use gestiona_domain::contact::NewContact;
+    use gestiona_domain::lead::NewLead;
+    use gestiona_domain::ports::{SystemClock, UlidGenerator};
+    use gestiona_domain::search::SearchKind;
+    use gestiona_domain::service::{ListError, PageRequest, Services};
+    use gestiona_domain::{Actor, Role, TenantId, UserId};
+
+    let services = Services::new(
+        store,
+        Arc::new(crate::queue::RecordingQueue::default()),
+        Arc::new(SystemClock),
+        Arc::new(UlidGenerator::default()),
+    );
+    let tenant = TenantId::parse(&format!("s{}", ulid::Ulid::generate().to_string().to_lowercase())).unwrap();
+    let actor = Actor { tenant, user: UserId::parse("sofia").unwrap(), email: None, role: Role::Admin };
+    let account = services
+        .create_account(&actor, NewAccount { name: "Ferretería El Clavo".into(), ..Default::default() })
+        .await
+        .unwrap();
+    let contact = NewContact {
+        first_name: "José".into(),
+        last_name: Some("Núñez".into()),
+        email: Some("jose.nunez@clavo.example".into()),
+        account_id: Some(account.value.id),
+        ..Default::default()
+    };
+    services.create_contact(&actor, contact).await.unwrap();
+    let lead = NewLead {
+        name: "Josefina Arce".into(),
+        company: Some("Clavos y Tornillos".into()),
+        phone: Some("+506 8888 0000".into()),
+        ..Default::default()
+    };
+    services.create_lead(&actor, lead).await.unwrap();
+
+    let page = PageRequest::new(Some(50), None).unwrap();
+    let titles = |query: &'static str, kinds: &'static [SearchKind]| {
+        let (services, actor, page) = (&services, &actor, &page);
+        async move {
+            let found = services.search(actor, query, kinds, page).await.unwrap();
+            let mut titles: Vec<String> = found.items.into_iter().map(|d| d.title).collect();
+            titles.sort();
+            titles
+        }
+    };
+    let all = &SearchKind::ALL;
+    // The lead is found by its company, the contact by its e-mail.
+    assert_eq!(titles("clavo", all).await, ["Ferretería El Clavo", "Josefina Arce", "José Núñez"]);
+    assert_eq!(titles("jos", all).await, ["Josefina Arce", "José Núñez"]);
+    assert_eq!(titles("NUÑ jo", all).await, ["José Núñez"], "every term, accents and case aside");
+    assert_eq!(titles("ferreteria", all).await, ["Ferretería El Clavo"]);
+    assert_eq!(titles("jos", &[SearchKind::Lead]).await, ["Josefina Arce"], "only the kinds asked for");
+    assert!(titles("tuerca", all).await.is_empty());
+
+    let renamed = AccountPatch { name: Some("Ferretería La Tuerca".into()), ..Default::default() };
+    services.update_account(&actor, account.value.id, 1, renamed).await.unwrap();
+    assert_eq!(titles("tuerca", all).await, ["Ferretería La Tuerca"]);
+    assert_eq!(titles("ferre", all).await, ["Ferretería La Tuerca"], "shown under its new name");
+    assert_eq!(titles("clavo", all).await, ["Josefina Arce", "José Núñez"], "the old name's words are gone");
+
+    let too_short = services.search(&actor, "a", all, &page).await;
+    assert!(matches!(too_short, Err(ListError::Invalid(_))), "{too_short:?}");
+}

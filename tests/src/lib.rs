@@ -47,7 +47,8 @@ macro_rules! conformance_tests {
             cursors_cannot_cross_partitions,
             sparse_indexes_follow_their_items,
             concurrent_versioned_writes_have_one_winner,
-            counters_increment_atomically
+            counters_increment_atomically,
+            the_word_index_follows_its_records
         );
     };
     (ignored($reason:literal) $make:expr) => {

@@ -472,6 +472,18 @@ pub fn opportunities_of_account(tenant: &TenantId, account: EntityId, id: Entity
     Key::new(format!("T#{tenant}#ACCOUNT#{account}#OPPORTUNITIES"), id.to_string())
 }
 
+/// The partition of the search words starting with `term`'s first two characters: a search
+/// for a word start is a `begins_with` query in one partition.
+pub fn search_partition(tenant: &TenantId, term: &str) -> String {
+    let start: String = term.chars().take(crate::search::MIN_TERM_CHARS).collect();
+    format!("T#{tenant}#WORD#{start}")
+}
+
+/// One word of one record in the search index.
+pub fn search_word(tenant: &TenantId, word: &str, kind: crate::search::SearchKind, id: EntityId) -> Key {
+    Key::new(search_partition(tenant, word), format!("{word}#{}#{id}", kind.as_str()))
+}
+
 /// Lower case, accents and other marks removed, spaces collapsed, bounded length:
 /// the form names take in sort keys and prefix searches.
 pub fn fold_name(name: &str) -> String {

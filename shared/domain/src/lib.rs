@@ -27,6 +27,7 @@ pub mod money;
 pub mod ports;
 pub mod receivables;
 pub mod records;
+pub mod search;
 pub mod service;
 pub mod sla;
 pub mod templates;

@@ -305,6 +305,7 @@ catalogue! {
     ui_industry() = "Industry", "Sector";
     ui_no_accounts() = "No accounts found.", "No se encontraron cuentas.";
     ui_no_contacts() = "No contacts found.", "No se encontraron contactos.";
+    search_too_short() = "type at least two letters or digits of a word", "escriba al menos dos letras o cifras de una palabra";
     ui_leads() = "Leads", "Prospectos";
     ui_held_for_review() = "Held for review", "Retenidos para revisión";
     ui_company() = "Company", "Empresa";

@@ -1,5 +1,6 @@
 //! Account use cases.
 
+use super::search::index_changes;
 use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::account::{Account, AccountFields, AccountPatch, NewAccount};
 use crate::actor::{Actor, Forbidden, Role};
@@ -78,7 +79,12 @@ impl Services {
         let fields = AccountFields::validate(&input)?;
         let now = self.clock.now();
         let account = Account::create(self.new_id(), fields, &actor.user, now);
-        self.store.put_new(account_item(actor, &account, 1)?, conditions::ACCOUNT).await?;
+        let mut ops = vec![WriteOp::Put {
+            item: account_item(actor, &account, 1)?,
+            condition: Condition::not_exists(conditions::ACCOUNT),
+        }];
+        ops.extend(index_changes(&actor.tenant, None::<&Account>, &account)?);
+        self.store.write(ops).await?;
         Ok(Versioned { value: account, version: 1 })
     }
 
@@ -105,16 +111,14 @@ impl Services {
         if fields == AccountFields::of(&current.value) {
             return Ok(current);
         }
-        let mut account = current.value;
+        let mut account = current.value.clone();
         account.apply(fields);
         account.updated_at = self.clock.now();
         account.updated_by = actor.user.clone();
         let item = account_item(actor, &account, expected + 1)?;
-        match self
-            .store
-            .write(vec![WriteOp::Put { item, condition: Condition::version_is(conditions::ACCOUNT, expected) }])
-            .await
-        {
+        let mut ops = vec![WriteOp::Put { item, condition: Condition::version_is(conditions::ACCOUNT, expected) }];
+        ops.extend(index_changes(&actor.tenant, Some(&current.value), &account)?);
+        match self.store.write(ops).await {
             Ok(()) => Ok(Versioned { value: account, version: expected + 1 }),
             Err(StoreError::ConditionFailed { .. }) => Err(UpdateAccountError::Stale { expected }),
             Err(e) => Err(e.into()),

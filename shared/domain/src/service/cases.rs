@@ -5,6 +5,7 @@ use super::assignment::Workload;
 use super::case_types::with_definition_version;
 use super::change::{ChangeSet, Known, history_put};
 use super::contacts::CheckRefError;
+use super::search::index_changes;
 use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::case::{Case, CaseFields, CasePatch, NewCase};
@@ -252,6 +253,7 @@ impl Services {
             item: case_item(actor, &case, 1)?,
             condition: Condition::not_exists(conditions::CASE),
         });
+        change.ops.extend(index_changes(&actor.tenant, None::<&Case>, &case)?);
         let created = HistoryEvent {
             id: created_id,
             at: now,
@@ -314,7 +316,7 @@ impl Services {
             })?;
         }
         let after_priority = after.priority;
-        let mut case = current.value;
+        let mut case = current.value.clone();
         case.apply(after);
         case.updated_at = self.clock.now();
         case.updated_by = actor.user.clone();
@@ -331,6 +333,7 @@ impl Services {
             item: case_item(actor, &case, version)?,
             condition: Condition::version_is(conditions::CASE, expected),
         });
+        change.ops.extend(index_changes(&actor.tenant, Some(&current.value), &case)?);
         change.ops.push(self.history_op(actor, case.id, version, updated_id, EventKind::Updated { changes })?);
         if reassigned {
             self.assign_ops(actor, &case, before.owner.clone(), None, &mut change)?;

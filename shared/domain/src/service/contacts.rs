@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::search::index_changes;
 use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::account::Account;
 use crate::actor::{Actor, Forbidden, Role};
@@ -164,6 +165,7 @@ impl Services {
         if let Some(email) = &contact.email {
             ops.push(email_claim_op(actor, email, contact.id)?);
         }
+        ops.extend(index_changes(&actor.tenant, None::<&Contact>, &contact)?);
         match self.store.write(ops).await {
             Ok(()) => Ok(Versioned { value: contact, version: 1 }),
             Err(StoreError::ConditionFailed { name: conditions::CONTACT_EMAIL }) => {
@@ -204,7 +206,7 @@ impl Services {
                 CheckRefError::Store(s) => UpdateContactError::Store(s),
             })?;
         }
-        let mut contact = current.value;
+        let mut contact = current.value.clone();
         contact.apply(fields);
         contact.updated_at = self.clock.now();
         contact.updated_by = actor.user.clone();
@@ -212,6 +214,7 @@ impl Services {
             item: contact_item(actor, &contact, expected + 1)?,
             condition: Condition::version_is(conditions::CONTACT, expected),
         }];
+        ops.extend(index_changes(&actor.tenant, Some(&current.value), &contact)?);
         let email_changed = contact.email != before.email;
         if email_changed {
             if let Some(email) = &contact.email {

@@ -16,6 +16,7 @@ pub mod leads;
 pub mod outbox;
 pub mod receivables;
 pub mod reports;
+pub mod search;
 pub mod seed;
 pub mod sessions;
 pub mod sla;

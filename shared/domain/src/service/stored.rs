@@ -3,8 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    accounts, case_types, cases, change, contacts, directory, documents, forms, leads, outbox, receivables, sessions,
-    sla, tenants,
+    accounts, case_types, cases, change, contacts, directory, documents, forms, leads, outbox, receivables, search,
+    sessions, sla, tenants,
 };
 use crate::ports::Item;
 use crate::records::{self, Stored, stored_as_is};
@@ -23,6 +23,7 @@ stored_as_is!(
     directory::ClaimRecord,
     tenants::Tenant,
     sessions::Session,
+    crate::search::SearchDoc,
 );
 
 /// Reads a stored item as the type its entity names and writes it back: the body today's code
@@ -53,6 +54,7 @@ pub fn read_and_rewrite(item: &Item) -> Result<Map<String, Value>, String> {
         forms::POST_ENTITY => again::<forms::PostRecord>(item),
         leads::ENTITY => again::<crate::lead::Lead>(item),
         sessions::ENTITY => again::<sessions::Session>(item),
+        search::WORD_ENTITY => again::<crate::search::SearchDoc>(item),
         leads::CLAIM_ENTITY => again::<leads::LeadClaim>(item),
         leads::OPPORTUNITY_ENTITY => again::<crate::lead::Opportunity>(item),
         receivables::INVOICE_ENTITY => again::<crate::receivables::Invoice>(item),

@@ -247,6 +247,7 @@ impl Services {
             item: case_item(actor, &case, 1)?,
             condition: Condition::not_exists(conditions::FOLLOW_UP_CASE),
         });
+        change.ops.extend(super::search::index_changes(&actor.tenant, None::<&Case>, &case)?);
         change.ops.push(self.history_op(
             actor,
             case.id,

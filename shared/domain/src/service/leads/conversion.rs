@@ -2,6 +2,7 @@
 //! transaction.
 
 use super::{ClaimOwner, OPPORTUNITY_ENTITY, claim_item, lead_item};
+use crate::service::search::index_changes;
 use jiff::Timestamp;
 
 use crate::Versioned;
@@ -182,6 +183,7 @@ impl Services {
                     item: crate::service::accounts::account_item(actor, &account, 1)?,
                     condition: Condition::not_exists(conditions::ACCOUNT),
                 });
+                ops.extend(index_changes(&actor.tenant, None::<&Account>, &account)?);
                 Versioned { value: account, version: 1 }
             }
         };
@@ -222,6 +224,7 @@ impl Services {
                     item: crate::service::contacts::contact_item(actor, &merged, version)?,
                     condition: Condition::version_is(conditions::CONTACT, existing.version),
                 });
+                ops.extend(index_changes(tenant, Some(&existing.value), &merged)?);
                 if claims_email {
                     ops.push(crate::service::contacts::email_claim_op(
                         actor,
@@ -251,6 +254,7 @@ impl Services {
                     item: crate::service::contacts::contact_item(actor, &contact, 1)?,
                     condition: Condition::not_exists(conditions::CONTACT),
                 });
+                ops.extend(index_changes(tenant, None::<&Contact>, &contact)?);
                 if let Some(email) = &contact.email {
                     ops.push(crate::service::contacts::email_claim_op(actor, email, contact.id)?);
                 }

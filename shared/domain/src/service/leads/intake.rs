@@ -147,6 +147,7 @@ impl Services {
             condition: Condition::not_exists(conditions::LEAD),
         }];
         ops.extend(self.claim_ops(tenant, &lead)?);
+        ops.extend(crate::service::search::index_changes(tenant, None::<&Lead>, &lead)?);
         ops.push(self.lead_history_op(&intake.actor, lead.id, 1, EventKind::Created { state: "new".into() })?);
         ops.push(self.lead_history_op(&intake.actor, lead.id, 1, submitted)?);
         let mut messages = Vec::new();

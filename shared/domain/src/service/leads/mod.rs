@@ -231,6 +231,7 @@ impl Services {
             condition: Condition::not_exists(conditions::LEAD),
         }];
         ops.extend(self.claim_ops(&actor.tenant, &lead)?);
+        ops.extend(super::search::index_changes(&actor.tenant, None::<&Lead>, &lead)?);
         ops.push(self.lead_history_op(actor, lead.id, 1, EventKind::Created { state: "new".into() })?);
         if let Some(owner) = &lead.owner {
             ops.push(self.lead_history_op(
@@ -384,6 +385,7 @@ impl Services {
             item: lead_item(tenant, &lead, version)?,
             condition: Condition::version_is(conditions::LEAD, expected),
         }];
+        ops.extend(super::search::index_changes(tenant, Some(&before), &lead)?);
         let moves = [
             (
                 before.fields.email.as_deref(),

@@ -1,0 +1,75 @@
+//! The word index behind search: one item per word of each searchable record, written in the
+//! same batch as the record (see [`crate::search`]).
+
+use super::{ListError, PageRequest, Services, list_page};
+use crate::actor::Actor;
+use crate::ids::TenantId;
+use crate::keys;
+use crate::messages as msg;
+use crate::ports::{Condition, Item, Query, SortKeyRange, StoreError, WriteOp};
+use crate::records;
+use crate::search::{SearchDoc, SearchKind, Searchable, query_terms};
+use crate::validation::ValidationErrors;
+use crate::{Page, Versioned};
+
+pub const WORD_ENTITY: &str = "SearchWord";
+
+/// The index writes that take a record's words from `before` (none for a new record) to
+/// `after`: removed words are deleted; new words are added, and every word is rewritten when
+/// the title or detail changed, since each word's item shows them.
+pub(super) fn index_changes(
+    tenant: &TenantId,
+    before: Option<&impl Searchable>,
+    after: &impl Searchable,
+) -> Result<Vec<WriteOp>, StoreError> {
+    let after = after.search_doc();
+    let before = before.map(Searchable::search_doc);
+    if before.as_ref() == Some(&after) {
+        return Ok(Vec::new());
+    }
+    let mut ops = Vec::new();
+    let relabelled = before.as_ref().is_none_or(|b| b.title != after.title || b.detail != after.detail);
+    if let Some(before) = &before {
+        for gone in before.words.difference(&after.words) {
+            ops.push(WriteOp::Delete {
+                key: keys::search_word(tenant, gone, after.kind, after.id),
+                condition: Condition::ALWAYS,
+            });
+        }
+    }
+    for word in &after.words {
+        if relabelled || before.as_ref().is_some_and(|b| !b.words.contains(word)) {
+            let key = keys::search_word(tenant, word, after.kind, after.id);
+            let item = Item::new(key, WORD_ENTITY, 1, records::body(&after)?);
+            ops.push(WriteOp::Put { item, condition: Condition::ALWAYS });
+        }
+    }
+    Ok(ops)
+}
+
+impl Services {
+    /// The records of `kinds` with a word starting with every term of `query`, accents and case
+    /// aside. The index is read at the longest term's partition; the other terms filter.
+    pub async fn search(
+        &self,
+        actor: &Actor,
+        query: &str,
+        kinds: &[SearchKind],
+        page: &PageRequest,
+    ) -> Result<Page<SearchDoc>, ListError> {
+        let terms = query_terms(query);
+        let Some(first) = terms.first() else {
+            return Err(ValidationErrors::single("q", msg::search_too_short()).into());
+        };
+        let index = Query::partition(keys::search_partition(&actor.tenant, first))
+            .range(SortKeyRange::BeginsWith(first.clone()));
+        let found: Page<Versioned<SearchDoc>> = list_page(self.store.as_ref(), index, page, |doc: &SearchDoc| {
+            kinds.contains(&doc.kind) && doc.matches(&terms)
+        })
+        .await?;
+        // A record with two words starting with the term is one hit.
+        let mut seen = std::collections::HashSet::new();
+        let items = found.items.into_iter().map(|v| v.value).filter(|doc| seen.insert((doc.kind, doc.id))).collect();
+        Ok(Page { items, next_cursor: found.next_cursor })
+    }
+}

@@ -37,6 +37,12 @@ pub fn is_document_template(name: &str) -> bool {
     DOCUMENT_TEMPLATES.contains(&name)
 }
 
+/// The staff console's page of a record (`section` is `cases`, `leads`…) under the tenant's
+/// public URL: where a staff e-mail's link goes (signing in first, then straight there).
+pub fn console_link(app_url: &str, section: &str, id: impl std::fmt::Display) -> String {
+    format!("{}/app/{section}/{id}", app_url.trim_end_matches('/'))
+}
+
 /// Marketing e-mails: they carry an unsubscribe link and are not sent to opted-out addresses.
 pub const MARKETING_TEMPLATES: &[&str] = &["lead_welcome"];
 

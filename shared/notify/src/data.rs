@@ -22,7 +22,7 @@ pub fn fixture(template: &str) -> Value {
     let mut data = json!({
         "tenant": {"name": "Cooperativa Médica del Norte", "address": "Calle 5, San José", "logoUrl": null},
         "recipient": {"name": "María José Núñez"},
-        "link": "https://app.gestiona.example/cases/01JD8X3Q9V7M2K4T6W8Y0Z1A2B",
+        "link": "https://app.gestiona.example/app/cases/01JD8X3Q9V7M2K4T6W8Y0Z1A2B",
         "unsubscribeUrl": null,
         "case": {"id": "01JD8X3Q9V7M2K4T6W8Y0Z1A2B", "subject": "Solicitud de crédito — garantía solidaria",
                  "typeName": "Solicitud de Crédito", "stateName": "En Estudio"},

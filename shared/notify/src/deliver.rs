@@ -299,7 +299,7 @@ impl Notifier {
         let context = json!({
             "tenant": {"name": tenant_name, "address": address, "logoUrl": logo},
             "recipient": {"name": ""},
-            "link": app_url.map(|u| format!("{}/leads/{}", u.trim_end_matches('/'), lead.id)),
+            "link": app_url.map(|u| gestiona_domain::templates::console_link(&u, "leads", lead.id)),
             "unsubscribeUrl": unsubscribe,
             "lead": {"name": lead.fields.name, "email": lead.fields.email, "company": lead.fields.company, "message": lead.fields.message},
         });
@@ -425,7 +425,7 @@ impl Notifier {
         let context = json!({
             "tenant": {"name": tenant_name, "address": address, "logoUrl": logo},
             "recipient": {"name": ""},
-            "link": app_url.map(|u| format!("{}/cases/{}", u.trim_end_matches('/'), case.id)),
+            "link": app_url.map(|u| gestiona_domain::templates::console_link(&u, "cases", case.id)),
             "unsubscribeUrl": null,
             "case": {"id": case.id.to_string(), "subject": case.subject, "typeName": definition.name, "stateName": state_name(&case.state)},
             "actor": {"name": actor_name},

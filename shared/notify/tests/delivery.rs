@@ -219,7 +219,18 @@ async fn staff_notifications_use_the_directory_and_its_locale() {
         assert_eq!(sent[0].to, [format!("{owner}@demo.gestiona.example")]);
         let parsed = mail_parser::MessageParser::default().parse(&sent[0].mime).unwrap();
         assert!(parsed.subject().unwrap().starts_with(greeting), "{owner}: {:?}", parsed.subject());
+        // The link opens the case in the staff console, under the tenant's public URL.
+        let text = parsed.body_text(0).unwrap();
+        let link = format!("http://127.0.0.1:3000/app/cases/{}", case.value.id);
+        assert!(text.contains(&link), "{text}");
     }
+    // A customer's e-mail carries no link into the staff console.
+    let alert = customer_alert(&world, "jose@example.com").await;
+    world.mailer.sent.lock().unwrap().clear();
+    world.notifier.deliver(&alert).await.unwrap();
+    let sent = world.mailer.sent.lock().unwrap().clone();
+    let parsed = mail_parser::MessageParser::default().parse(&sent[0].mime).unwrap();
+    assert!(!parsed.body_text(0).unwrap().contains("/app/"), "{:?}", parsed.body_text(0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

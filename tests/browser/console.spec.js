@@ -80,13 +80,22 @@ test("in English for an English speaker, and from the keyboard", async ({ page }
   await expect(page).toHaveURL(/\/app\/sign-in\?next=%2Fapp%2Fcases/);
 });
 
-test("'/' focuses the search, and an account opens as a customer file", async ({ page }) => {
+test("'/' focuses the search on every page; a case and an account are found by a word", async ({ page }) => {
   await signIn(page, /Ana Rodríguez/);
   await page.getByRole("navigation").getByRole("link", { name: "Cuentas" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Cuentas");
   await page.keyboard.press("/");
-  await expect(page.getByLabel("El nombre empieza por")).toBeFocused();
-  await page.keyboard.type("cafe ñ");
+  await expect(page.getByLabel("Buscar cuentas, contactos, casos y prospectos")).toBeFocused();
+  // Accents and case aside, the start of a word: "humed" finds the case about damp sacks.
+  await page.keyboard.type("HUMED");
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Resultados de «HUMED»");
+  await page.screenshot({ path: `${shots}/busqueda.png`, fullPage: true });
+  await page.getByRole("link", { name: /Lote de café 2026-41/ }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(/Lote de café/);
+
+  await page.keyboard.press("/");
+  await page.keyboard.type("cafe ñandu");
   await page.keyboard.press("Enter");
   await expect(page.getByRole("link", { name: "Transportes Rápidos S.A." })).toHaveCount(0);
   await page.getByRole("link", { name: "Café Ñandú Ltda." }).click();

@@ -105,14 +105,14 @@ pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Pro
 }
 
 #[utoipa::path(get, path = "/accounts", tag = "accounts",
-    params(("q" = Option<String>, Query, description = "Name prefix, without case or accents"),
+    params(("q" = Option<String>, Query, description = "Words of the name, tax id, e-mail or phone, each the start of a word (at least two letters or digits), without case or accents"),
            ("includeArchived" = Option<bool>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Account>)),
     security(("bearer" = [])))]
 pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let query = QueryParams::of(request);
-    let filter = AccountFilter { name_prefix: query.text("q"), include_archived: query.flag("includeArchived")? };
+    let filter = AccountFilter { words: query.text("q"), include_archived: query.flag("includeArchived")? };
     let page = api.services.list_accounts(&actor, &filter, &query.page()?).await?;
     Ok(edge::page(&page))
 }

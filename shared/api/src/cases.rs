@@ -135,6 +135,7 @@ pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Pro
 #[utoipa::path(get, path = "/cases", tag = "cases", description = "Newest first.",
     params(("state" = Option<String>, Query), ("owner" = Option<String>, Query), ("type" = Option<String>, Query),
            ("accountId" = Option<String>, Query), ("archived" = Option<bool>, Query, description = "List archived cases instead"),
+           ("q" = Option<String>, Query, description = "Words of the number or subject, each the start of a word (at least two letters or digits), without case or accents"),
            ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Case>)),
     security(("bearer" = [])))]
@@ -145,8 +146,14 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     let case_type = query.text("type").map(|t| CaseTypeKey::parse(&t).map_err(|e| invalid("type", e))).transpose()?;
     let account_id =
         query.text("accountId").map(|a| EntityId::parse(&a).map_err(|e| invalid("accountId", e))).transpose()?;
-    let filter =
-        CaseFilter { state: query.text("state"), owner, case_type, account_id, archived: query.flag("archived")? };
+    let filter = CaseFilter {
+        state: query.text("state"),
+        owner,
+        case_type,
+        account_id,
+        archived: query.flag("archived")?,
+        words: query.text("q"),
+    };
     Ok(edge::page(&api.services.list_cases(&actor, &filter, &query.page()?).await?))
 }
 

@@ -115,7 +115,7 @@ pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Pro
 }
 
 #[utoipa::path(get, path = "/contacts", tag = "contacts",
-    params(("accountId" = Option<String>, Query), ("email" = Option<String>, Query), ("q" = Option<String>, Query, description = "Prefix of \"last first\" name"),
+    params(("accountId" = Option<String>, Query), ("email" = Option<String>, Query), ("q" = Option<String>, Query, description = "Words of the name, e-mail or phone, each the start of a word (at least two letters or digits), without case or accents"),
            ("includeArchived" = Option<bool>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Contact>)),
     security(("bearer" = [])))]
@@ -131,7 +131,7 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     let filter = ContactFilter {
         account_id,
         email: query.text("email"),
-        name_prefix: query.text("q"),
+        words: query.text("q"),
         include_archived: query.flag("includeArchived")?,
     };
     Ok(edge::page(&api.services.list_contacts(&actor, &filter, &query.page()?).await?))

@@ -167,6 +167,7 @@ pub async fn update(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 #[utoipa::path(get, path = "/leads", tag = "leads",
     params(("status" = Option<String>, Query), ("owner" = Option<String>, Query), ("channel" = Option<String>, Query, description = "webForm or manual"),
            ("formId" = Option<String>, Query), ("campaign" = Option<String>, Query),
+           ("q" = Option<String>, Query, description = "Words of the name, company, e-mail or phone, each the start of a word (at least two letters or digits), without case or accents"),
            ("createdFrom" = Option<String>, Query, description = "RFC 3339 instant, inclusive"),
            ("createdTo" = Option<String>, Query, description = "RFC 3339 instant, exclusive"),
            ("period" = Option<String>, Query, description = "today, thisWeek or thisMonth (UTC), instead of createdFrom/createdTo"),
@@ -202,6 +203,7 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
         campaign: query.text("campaign"),
         created_from,
         created_to,
+        words: query.text("q"),
     };
     Ok(edge::page(&api.services.list_leads(&actor, &filter, &query.page()?).await?))
 }

@@ -1,10 +1,11 @@
-// Keyboard shortcuts of the console: "/" focuses the search box, Escape leaves a field.
+// Keyboard shortcuts of the console: "/" focuses the search box of every page, Escape leaves
+// a field.
 // (No inline script anywhere: the Content-Security-Policy forbids it.)
 document.addEventListener("keydown", function (event) {
   var target = event.target;
   var typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT");
   if (event.key === "/" && !typing) {
-    var search = document.getElementById("search");
+    var search = document.getElementById("find");
     if (search) {
       event.preventDefault();
       search.focus();

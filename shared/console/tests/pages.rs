@@ -149,3 +149,37 @@ async fn accounts_are_found_by_name_and_open_as_a_customer_file() {
         console.handle(request(Method::GET, "/app/accounts/01ARZ3NDEKTSV4RRFFQ69G5FAV", Some(&cookie), None)).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn one_box_finds_every_kind_of_record_by_the_start_of_its_words() {
+    let console = console().await;
+    let (cookie, _) = sign_in(&console, "sofia").await;
+    let home = text(&console.handle(request(Method::GET, "/app/", Some(&cookie), None)).await);
+    assert!(home.contains("action=\"/app/search\"") && home.contains("id=\"find\""), "the box is on every page");
+
+    // "cafe" finds the account and the case about its coffee; "jos" finds María José.
+    let found = text(&console.handle(request(Method::GET, "/app/search?q=CAFE", Some(&cookie), None)).await);
+    assert!(found.contains("Café Ñandú Ltda.") && found.contains("Lote de café 2026-41 con humedad"), "{found}");
+    assert!(found.contains(">Cuenta<") && found.contains(">Caso<") && !found.contains("Transportes"), "{found}");
+    let case = found.split("href=\"/app/cases/").nth(1).expect("a link to the case").split('"').next().unwrap();
+    let page = console.handle(request(Method::GET, &format!("/app/cases/{case}"), Some(&cookie), None)).await;
+    assert!(text(&page).contains("Lote de café"));
+
+    let people = text(&console.handle(request(Method::GET, "/app/search?q=jos", Some(&cookie), None)).await);
+    assert!(people.contains("María José Araya") && people.contains(">Contacto<"), "{people}");
+    // A contact opens in its account's customer file.
+    let contact = people.split("href=\"/app/contacts/").nth(1).unwrap().split('"').next().unwrap();
+    let opened = console.handle(request(Method::GET, &format!("/app/contacts/{contact}"), Some(&cookie), None)).await;
+    let file = text(&console.handle(request(Method::GET, header_of(&opened, "location"), Some(&cookie), None)).await);
+    assert!(file.contains("Transportes Rápidos S.A.") && file.contains("María José Araya"), "{file}");
+
+    // Every term must match; one letter is too little to search for, and says so.
+    let both = text(&console.handle(request(Method::GET, "/app/search?q=jos+aray", Some(&cookie), None)).await);
+    assert!(both.contains("María José Araya") && !both.contains("Íñigo"));
+    let none = text(&console.handle(request(Method::GET, "/app/search?q=zzz", Some(&cookie), None)).await);
+    assert!(none.contains("No se encontró nada"), "{none}");
+    let short = text(&console.handle(request(Method::GET, "/app/search?q=a", Some(&cookie), None)).await);
+    assert!(short.contains("escriba al menos dos letras"), "{short}");
+    let listed = text(&console.handle(request(Method::GET, "/app/accounts?q=a", Some(&cookie), None)).await);
+    assert!(listed.contains("aria-invalid=\"true\"") && listed.contains("escriba al menos dos letras"), "{listed}");
+}

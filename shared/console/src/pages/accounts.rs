@@ -5,10 +5,10 @@ use askama::Template;
 use gestiona_domain::account::Account;
 use gestiona_domain::contact::Contact;
 use gestiona_domain::messages as msg;
-use gestiona_domain::service::PageRequest;
 use gestiona_domain::service::accounts::{AccountFilter, GetAccountError};
 use gestiona_domain::service::cases::CaseFilter;
 use gestiona_domain::service::contacts::ContactFilter;
+use gestiona_domain::service::{ListError, PageRequest};
 use gestiona_domain::{EntityId, Page, Versioned};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -72,6 +72,7 @@ impl ContactRow {
 struct AccountsPage {
     chrome: Chrome,
     search: String,
+    search_error: Option<String>,
     rows: Vec<AccountRow>,
     next_page: Option<String>,
 }
@@ -81,6 +82,7 @@ struct AccountsPage {
 struct ContactsPage {
     chrome: Chrome,
     search: String,
+    search_error: Option<String>,
     rows: Vec<ContactRow>,
     next_page: Option<String>,
 }
@@ -113,30 +115,46 @@ fn listed<T>(found: Result<Page<Versioned<T>>, impl std::fmt::Debug>) -> Option<
     found.map_err(|error| tracing::error!(?error, "a console list could not be read")).ok()
 }
 
-/// `GET /app/accounts?q=`: accounts whose name starts with the search, accents and case aside.
+/// A searched list: its page, or an empty one with the reason the search was refused (too
+/// short), shown beside the box; `None` (logged) when the store could not answer.
+fn searched<T>(
+    found: Result<Page<Versioned<T>>, ListError>,
+    chrome: &Chrome,
+) -> Option<(Page<Versioned<T>>, Option<String>)> {
+    match found {
+        Ok(page) => Some((page, None)),
+        Err(ListError::Invalid(errors)) => {
+            let reason = errors.0.first().map(|e| chrome.t(e.reason.clone()));
+            Some((Page { items: Vec::new(), next_cursor: None }, reason))
+        }
+        Err(error) => listed::<T>(Err(error)).map(|page| (page, None)),
+    }
+}
+
+/// `GET /app/accounts?q=`: the accounts, or those found by the words of the search.
 pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "accounts");
     let Some(paging) = paging(request) else { return response::status_page(StatusCode::BAD_REQUEST, chrome.locale) };
     let search = query_value(request, "q").unwrap_or_default().trim().to_owned();
-    let filter = AccountFilter { name_prefix: Some(search.clone()).filter(|s| !s.is_empty()), include_archived: false };
-    let found = listed(console.services.list_accounts(&signed_in.session.actor(), &filter, &paging).await);
-    let Some(found) = found else { return response::unavailable(chrome.locale) };
+    let filter = AccountFilter { words: Some(search.clone()).filter(|s| !s.is_empty()), include_archived: false };
+    let found = searched(console.services.list_accounts(&signed_in.session.actor(), &filter, &paging).await, &chrome);
+    let Some((found, search_error)) = found else { return response::unavailable(chrome.locale) };
     let rows = found.items.iter().map(|a| AccountRow::of(&a.value)).collect();
     let next_page = next_link("/app/accounts", &search, found.next_cursor);
-    page(StatusCode::OK, &AccountsPage { chrome, search, rows, next_page })
+    page(StatusCode::OK, &AccountsPage { chrome, search, search_error, rows, next_page })
 }
 
-/// `GET /app/contacts?q=`: contacts whose "last first" name starts with the search.
+/// `GET /app/contacts?q=`: the contacts, or those found by the words of the search.
 pub async fn contacts(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "contacts");
     let Some(paging) = paging(request) else { return response::status_page(StatusCode::BAD_REQUEST, chrome.locale) };
     let search = query_value(request, "q").unwrap_or_default().trim().to_owned();
-    let filter = ContactFilter { name_prefix: Some(search.clone()).filter(|s| !s.is_empty()), ..Default::default() };
-    let found = listed(console.services.list_contacts(&signed_in.session.actor(), &filter, &paging).await);
-    let Some(found) = found else { return response::unavailable(chrome.locale) };
+    let filter = ContactFilter { words: Some(search.clone()).filter(|s| !s.is_empty()), ..Default::default() };
+    let found = searched(console.services.list_contacts(&signed_in.session.actor(), &filter, &paging).await, &chrome);
+    let Some((found, search_error)) = found else { return response::unavailable(chrome.locale) };
     let rows = found.items.iter().map(|c| ContactRow::of(&c.value)).collect();
     let next_page = next_link("/app/contacts", &search, found.next_cursor);
-    page(StatusCode::OK, &ContactsPage { chrome, search, rows, next_page })
+    page(StatusCode::OK, &ContactsPage { chrome, search, search_error, rows, next_page })
 }
 
 /// `GET /app/accounts/{id}`: the customer file.

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod case;
 pub mod cases;
 pub mod leads;
+pub mod search;
 pub mod sign_in;
 
 use askama::Template;

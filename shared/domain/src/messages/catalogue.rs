@@ -293,7 +293,15 @@ catalogue! {
     ui_accounts() = "Accounts", "Cuentas";
     ui_contacts() = "Contacts", "Contactos";
     ui_search() = "Search", "Buscar";
-    ui_name_starts() = "Name starts with", "El nombre empieza por";
+    ui_search_words() = "Words of the name, e-mail or phone", "Palabras del nombre, correo o teléfono";
+    ui_search_everything() = "Search accounts, contacts, cases and leads", "Buscar cuentas, contactos, casos y prospectos";
+    ui_search_placeholder() = "Search ( / )", "Buscar ( / )";
+    ui_results_for(query) = "Results for “{query}”", "Resultados de «{query}»";
+    ui_no_results() = "Nothing found. Try the start of another word.", "No se encontró nada. Pruebe con el comienzo de otra palabra.";
+    ui_kind_account() = "Account", "Cuenta";
+    ui_kind_contact() = "Contact", "Contacto";
+    ui_kind_case() = "Case", "Caso";
+    ui_kind_lead() = "Lead", "Prospecto";
     ui_name() = "Name", "Nombre";
     ui_tax_id() = "Tax id", "Identificación";
     ui_email() = "E-mail", "Correo";

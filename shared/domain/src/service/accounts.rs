@@ -6,8 +6,9 @@ use crate::account::{Account, AccountFields, AccountPatch, NewAccount};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::ids::EntityId;
 use crate::keys;
-use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
+use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
 use crate::records;
+use crate::search::SearchKind;
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
@@ -60,8 +61,9 @@ pub enum ArchiveAccountError {
 /// `GET /accounts` filters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountFilter {
-    /// Name prefix, matched without case or accents.
-    pub name_prefix: Option<String>,
+    /// Words the account is found by (name, tax id, e-mail, phone), each the start of a
+    /// word, without case or accents.
+    pub words: Option<String>,
     pub include_archived: bool,
 }
 
@@ -159,11 +161,12 @@ impl Services {
         filter: &AccountFilter,
         page: &PageRequest,
     ) -> Result<Page<Versioned<Account>>, ListError> {
-        let mut query = Query::index(Index::Gsi1, keys::accounts_listing(&actor.tenant));
-        if let Some(prefix) = filter.name_prefix.as_deref().map(keys::fold_name).filter(|p| !p.is_empty()) {
-            query = query.range(SortKeyRange::BeginsWith(prefix));
-        }
         let include_archived = filter.include_archived;
-        list_page(self.store.as_ref(), query, page, |a: &Account| include_archived || !a.archived).await
+        let keep = |a: &Account| include_archived || !a.archived;
+        if let Some(words) = filter.words.as_deref().filter(|w| !w.trim().is_empty()) {
+            return self.search_records(actor, words, SearchKind::Account, keys::account, keep, page).await;
+        }
+        let query = Query::index(Index::Gsi1, keys::accounts_listing(&actor.tenant));
+        list_page(self.store.as_ref(), query, page, keep).await
     }
 }

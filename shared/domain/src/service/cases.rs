@@ -17,6 +17,7 @@ use crate::keys;
 use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
 use crate::records;
+use crate::search::SearchKind;
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
@@ -102,6 +103,9 @@ pub struct CaseFilter {
     pub account_id: Option<EntityId>,
     /// Lists the archived cases instead of the active ones.
     pub archived: bool,
+    /// Words the case is found by (its number, its subject), each the start of a word,
+    /// without case or accents.
+    pub words: Option<String>,
 }
 
 impl CaseFilter {
@@ -409,6 +413,10 @@ impl Services {
         page: &PageRequest,
     ) -> Result<Page<Versioned<Case>>, ListError> {
         let tenant = &actor.tenant;
+        if let Some(words) = filter.words.as_deref().filter(|w| !w.trim().is_empty()) {
+            let keep = |c: &Case| filter.matches(c);
+            return self.search_records(actor, words, SearchKind::Case, keys::case, keep, page).await;
+        }
         let query = match (&filter.owner, filter.account_id, filter.archived) {
             (Some(owner), _, false) => Query::index(Index::Gsi2, keys::cases_of_owner_partition(tenant, owner)),
             (None, Some(account), false) => {

@@ -11,8 +11,9 @@ use crate::contact::{Contact, ContactFields, ContactPatch, NewContact};
 use crate::ids::EntityId;
 use crate::keys;
 use crate::messages as msg;
-use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
+use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
 use crate::records;
+use crate::search::SearchKind;
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
@@ -80,8 +81,9 @@ pub struct ContactFilter {
     pub account_id: Option<EntityId>,
     /// Exact e-mail (normalised before lookup).
     pub email: Option<String>,
-    /// Prefix of "last first" name, matched without case or accents.
-    pub name_prefix: Option<String>,
+    /// Words the contact is found by (name, e-mail, phone), each the start of a word, without
+    /// case or accents.
+    pub words: Option<String>,
     pub include_archived: bool,
 }
 
@@ -292,27 +294,16 @@ impl Services {
                 .collect();
             return Ok(Page { items, next_cursor: None });
         }
-        let prefix = filter.name_prefix.as_deref().map(keys::fold_name).filter(|p| !p.is_empty());
-        let query = match filter.account_id {
+        let account = filter.account_id;
+        let keep = |c: &Contact| (include_archived || !c.archived) && account.is_none_or(|a| c.account_id == Some(a));
+        if let Some(words) = filter.words.as_deref().filter(|w| !w.trim().is_empty()) {
+            return self.search_records(actor, words, SearchKind::Contact, keys::contact, keep, page).await;
+        }
+        let query = match account {
             Some(account) => Query::index(Index::Gsi2, keys::contacts_of_account_partition(&actor.tenant, account)),
-            None => {
-                let q = Query::index(Index::Gsi1, keys::contacts_listing(&actor.tenant));
-                match &prefix {
-                    Some(p) => q.range(SortKeyRange::BeginsWith(p.clone())),
-                    None => q,
-                }
-            }
+            None => Query::index(Index::Gsi1, keys::contacts_listing(&actor.tenant)),
         };
-        let by_account = filter.account_id.is_some();
-        list_page(self.store.as_ref(), query, page, |c: &Contact| {
-            let name_ok = !by_account
-                || prefix.as_deref().is_none_or(|p| {
-                    keys::fold_name(&format!("{} {}", c.last_name.as_deref().unwrap_or_default(), c.first_name))
-                        .starts_with(p)
-                });
-            (include_archived || !c.archived) && name_ok
-        })
-        .await
+        list_page(self.store.as_ref(), query, page, keep).await
     }
 }
 

@@ -3,11 +3,11 @@
 
 use super::{ListError, PageRequest, Services, list_page};
 use crate::actor::Actor;
-use crate::ids::TenantId;
+use crate::ids::{EntityId, TenantId};
 use crate::keys;
 use crate::messages as msg;
-use crate::ports::{Condition, Item, Query, SortKeyRange, StoreError, WriteOp};
-use crate::records;
+use crate::ports::{Condition, Item, Key, Query, SortKeyRange, StoreError, WriteOp};
+use crate::records::{self, Stored};
 use crate::search::{SearchDoc, SearchKind, Searchable, query_terms};
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
@@ -71,5 +71,28 @@ impl Services {
         let mut seen = std::collections::HashSet::new();
         let items = found.items.into_iter().map(|v| v.value).filter(|doc| seen.insert((doc.kind, doc.id))).collect();
         Ok(Page { items, next_cursor: found.next_cursor })
+    }
+
+    /// A list route's `q`: the records of one kind found by `query`, read whole (one batch
+    /// read per page), that `keep` accepts (the route's other filters).
+    pub(super) async fn search_records<T: Stored>(
+        &self,
+        actor: &Actor,
+        query: &str,
+        kind: SearchKind,
+        key_of: impl Fn(&TenantId, EntityId) -> Key,
+        keep: impl Fn(&T) -> bool,
+        page: &PageRequest,
+    ) -> Result<Page<Versioned<T>>, ListError> {
+        let hits = self.search(actor, query, &[kind], page).await?;
+        let keys: Vec<Key> = hits.items.iter().map(|doc| key_of(&actor.tenant, doc.id)).collect();
+        let mut items = Vec::with_capacity(keys.len());
+        for item in self.store.get_many(&keys).await?.into_iter().flatten() {
+            let value: T = records::read(&item)?;
+            if keep(&value) {
+                items.push(Versioned { version: item.version, value });
+            }
+        }
+        Ok(Page { items, next_cursor: hits.next_cursor })
     }
 }

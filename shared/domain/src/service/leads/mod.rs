@@ -25,6 +25,7 @@ use crate::lead::{
 };
 use crate::ports::{Condition, Index, Item, Key, Query, SortKeyRange, StoreError, WriteOp};
 use crate::records;
+use crate::search::SearchKind;
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
@@ -99,6 +100,26 @@ pub struct LeadFilter {
     /// Created at or after (inclusive) / before (exclusive).
     pub created_from: Option<jiff::Timestamp>,
     pub created_to: Option<jiff::Timestamp>,
+    /// Words the lead is found by (name, company, e-mail, phone), each the start of a word,
+    /// without case or accents.
+    pub words: Option<String>,
+}
+
+impl LeadFilter {
+    /// Whether `lead` passes every filter (the listing's key range applies the owner and the
+    /// creation window too; a word search relies on these checks alone).
+    fn matches(&self, lead: &Lead) -> bool {
+        self.status.is_none_or(|s| lead.status == s)
+            && self.owner.as_ref().is_none_or(|o| lead.owner.as_ref() == Some(o))
+            && self.created_from.is_none_or(|from| lead.created_at >= from)
+            && self.created_to.is_none_or(|to| lead.created_at < to)
+            && self.channel.as_deref().is_none_or(|c| lead.source.channel == c)
+            && self.form_id.as_ref().is_none_or(|f| lead.source.form_id.as_ref() == Some(f))
+            && self
+                .campaign
+                .as_deref()
+                .is_none_or(|c| lead.source.campaign.as_deref().is_some_and(|lc| lc.eq_ignore_ascii_case(c)))
+    }
 }
 
 fn lead_item(tenant: &TenantId, lead: &Lead, version: u64) -> Result<Item, StoreError> {
@@ -289,6 +310,10 @@ impl Services {
         page: &PageRequest,
     ) -> Result<Page<Versioned<Lead>>, ListError> {
         let tenant = &actor.tenant;
+        if let Some(words) = filter.words.as_deref().filter(|w| !w.trim().is_empty()) {
+            let keep = |lead: &Lead| filter.matches(lead);
+            return self.search_records(actor, words, SearchKind::Lead, keys::lead, keep, page).await;
+        }
         let partition = match &filter.owner {
             Some(owner) => Query::index(Index::Gsi2, keys::leads_of_owner_partition(tenant, owner)),
             None => Query::index(Index::Gsi1, keys::leads_listing_partition(tenant)),
@@ -305,16 +330,7 @@ impl Services {
             },
         );
         let query = partition.range(SortKeyRange::Between(low, high)).backward();
-        list_page(self.store.as_ref(), query, page, |lead: &Lead| {
-            filter.status.is_none_or(|s| lead.status == s)
-                && filter.channel.as_deref().is_none_or(|c| lead.source.channel == c)
-                && filter.form_id.as_ref().is_none_or(|f| lead.source.form_id.as_ref() == Some(f))
-                && filter
-                    .campaign
-                    .as_deref()
-                    .is_none_or(|c| lead.source.campaign.as_deref().is_some_and(|lc| lc.eq_ignore_ascii_case(c)))
-        })
-        .await
+        list_page(self.store.as_ref(), query, page, |lead: &Lead| filter.matches(lead)).await
     }
 
     pub async fn update_lead(

@@ -2,12 +2,26 @@
 // colleague's concurrent change, and use it in English and from the keyboard. Every screen
 // is saved as a screenshot (GESTIONA_SCREENSHOTS).
 const { test, expect } = require("@playwright/test");
+const AxeBuilder = require("@axe-core/playwright").default;
 
 const shots = process.env.GESTIONA_SCREENSHOTS || "screenshots";
+
+// Every screen is saved as a screenshot and checked by axe-core against WCAG 2.1 A and AA:
+// no serious or critical violation may remain.
+async function screen(page, name) {
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(results.passes.length, `${name}: axe-core checked the page`).toBeGreaterThan(5);
+  expect(serious, `${name}: accessibility violations`).toEqual([]);
+}
 
 async function signIn(page, who) {
   await page.goto("/");
   await expect(page).toHaveURL(/\/app\/sign-in/);
+  await screen(page, "sign-in");
   await page.getByRole("button", { name: who }).click();
   await expect(page.getByRole("navigation")).toBeVisible();
 }
@@ -15,11 +29,11 @@ async function signIn(page, who) {
 test("a supervisor works a case from the list", async ({ page }) => {
   await signIn(page, /Sofía Jiménez/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Mis casos");
-  await page.screenshot({ path: `${shots}/mi-trabajo.png`, fullPage: true });
+  await screen(page, "mi-trabajo");
 
   await page.getByRole("navigation").getByRole("link", { name: "Casos", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Casos");
-  await page.screenshot({ path: `${shots}/casos.png`, fullPage: true });
+  await screen(page, "casos");
 
   await page.getByRole("link", { name: /Lote de café/ }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(/Lote de café/);
@@ -34,7 +48,7 @@ test("a supervisor works a case from the list", async ({ page }) => {
   await page.getByRole("button", { name: /En análisis/ }).click();
   await expect(page.locator("dl.fields .badge")).toHaveText("en_analisis");
   await expect(page.locator("ol.timeline li", { hasText: "transitioned" }).first()).toBeVisible();
-  await page.screenshot({ path: `${shots}/caso.png`, fullPage: true });
+  await screen(page, "caso");
 });
 
 test("two people on one case: the slower one sees the conflict, not a lost change", async ({ browser }) => {
@@ -51,7 +65,7 @@ test("two people on one case: the slower one sees the conflict, not a lost chang
   await expect(a.locator("p.notice")).toHaveCount(0);
   await step(b).click();
   await expect(b.getByRole("alert")).toContainText("Alguien cambió este caso");
-  await b.screenshot({ path: `${shots}/conflicto.png`, fullPage: true });
+  await screen(b, "conflicto");
   await first.close();
   await second.close();
 });
@@ -71,7 +85,7 @@ test("in English for an English speaker, and from the keyboard", async ({ page }
   await expect(page.getByRole("navigation").getByRole("link", { name: "Cases" })).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Cases");
-  await page.screenshot({ path: `${shots}/cases-en.png`, fullPage: true });
+  await screen(page, "cases-en");
 
   // Signing out ends the session: the console asks to sign in again.
   await page.getByRole("button", { name: "Sign out" }).click();
@@ -84,13 +98,14 @@ test("'/' focuses the search on every page; a case and an account are found by a
   await signIn(page, /Ana Rodríguez/);
   await page.getByRole("navigation").getByRole("link", { name: "Cuentas" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Cuentas");
+  await screen(page, "cuentas");
   await page.keyboard.press("/");
   await expect(page.getByLabel("Buscar cuentas, contactos, casos y prospectos")).toBeFocused();
   // Accents and case aside, the start of a word: "humed" finds the case about damp sacks.
   await page.keyboard.type("HUMED");
   await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Resultados de «HUMED»");
-  await page.screenshot({ path: `${shots}/busqueda.png`, fullPage: true });
+  await screen(page, "busqueda");
   await page.getByRole("link", { name: /Lote de café 2026-41/ }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(/Lote de café/);
 
@@ -101,7 +116,10 @@ test("'/' focuses the search on every page; a case and an account are found by a
   await page.getByRole("link", { name: "Café Ñandú Ltda." }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Café Ñandú Ltda.");
   await expect(page.getByRole("heading", { name: "Contactos" })).toBeVisible();
-  await page.screenshot({ path: `${shots}/cuenta.png`, fullPage: true });
+  await screen(page, "cuenta");
+  await page.getByRole("navigation").getByRole("link", { name: "Contactos" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Contactos");
+  await screen(page, "contactos");
 });
 
 test("a held web-form post is released, then converted into account, contact and opportunity", async ({ page }) => {
@@ -116,10 +134,11 @@ test("a held web-form post is released, then converted into account, contact and
   await signIn(page, /Sofía Jiménez/);
   await page.getByRole("navigation").getByRole("link", { name: "Prospectos" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Prospectos");
+  await screen(page, "prospectos");
   await page.getByRole("link", { name: "Retenidos para revisión" }).click();
   const held = page.locator("section.card", { hasText: name });
   await expect(held).toContainText("enviado sin el token");
-  await page.screenshot({ path: `${shots}/prospectos-revision.png`, fullPage: true });
+  await screen(page, "prospectos-revision");
   await held.getByRole("button", { name: "Liberar" }).click();
   await expect(page.locator("section.card", { hasText: name })).toHaveCount(0);
 
@@ -127,7 +146,7 @@ test("a held web-form post is released, then converted into account, contact and
   await page.getByRole("link", { name: "Todos" }).click();
   await page.getByRole("link", { name }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
-  await page.screenshot({ path: `${shots}/prospecto.png`, fullPage: true });
+  await screen(page, "prospecto");
   await expect(page.getByLabel("Nombre de la cuenta")).toHaveValue("Taller Solís");
   await page.getByLabel("Oportunidad (opcional)").fill("Flota 2027");
   await page.getByLabel("Monto").fill("1.250.000,50");

@@ -1,0 +1,63 @@
+// Lighthouse (npm, 12.x) on the console's case list and a case page, in Debian's Chromium,
+// signed in as the demo supervisor: accessibility must score at least 95 and performance at
+// least 90 (Lighthouse's default mobile emulation and throttling). Run by tests/browser/run
+// against the gestiona-local it started (GESTIONA_URL); the reports go to GESTIONA_LIGHTHOUSE.
+import { mkdirSync, writeFileSync } from "node:fs";
+import lighthouse from "lighthouse";
+import * as chromeLauncher from "chrome-launcher";
+
+const base = process.env.GESTIONA_URL;
+if (!base) throw new Error("GESTIONA_URL is not set: run this through tests/browser/run");
+const reports = process.env.GESTIONA_LIGHTHOUSE || "lighthouse";
+const budgets = { accessibility: 95, performance: 90 };
+
+// A session of the local runner's demo supervisor, as the sign-in page would start it.
+const signedIn = await fetch(`${base}/app/sign-in`, {
+  method: "POST",
+  body: new URLSearchParams({ user: "sofia", next: "/app/cases" }),
+  redirect: "manual",
+});
+const cookie = (signedIn.headers.get("set-cookie") || "").split(";")[0];
+if (!cookie.startsWith("gestiona_session=")) throw new Error(`sign-in failed: ${signedIn.status}`);
+const list = await (await fetch(`${base}/app/cases`, { headers: { cookie } })).text();
+const caseId = (list.match(/href="\/app\/cases\/([0-9A-Z]{26})"/) || [])[1];
+if (!caseId) throw new Error("the case list shows no case");
+
+const chrome = await chromeLauncher.launch({
+  chromePath: "/usr/bin/chromium",
+  chromeFlags: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+});
+mkdirSync(reports, { recursive: true });
+const failures = [];
+try {
+  for (const [name, path] of [["case-list", "/app/cases"], ["case-page", `/app/cases/${caseId}`]]) {
+    const result = await lighthouse(`${base}${path}`, {
+      port: chrome.port,
+      output: "html",
+      logLevel: "error",
+      onlyCategories: Object.keys(budgets),
+      extraHeaders: { Cookie: cookie },
+    });
+    writeFileSync(`${reports}/${name}.html`, result.report);
+    for (const [category, minimum] of Object.entries(budgets)) {
+      const score = Math.round((result.lhr.categories[category].score ?? 0) * 100);
+      console.log(`lighthouse: ${name} ${category} ${score} (budget ≥ ${minimum})`);
+      if (score < minimum) {
+        const failing = result.lhr.categories[category].auditRefs
+          .filter((ref) => ref.weight > 0 && (result.lhr.audits[ref.id].score ?? 1) < 1)
+          .map((ref) => {
+            const items = result.lhr.audits[ref.id].details?.items ?? [];
+            const where = items.map((item) => item.node?.selector).filter(Boolean).slice(0, 3);
+            return where.length > 0 ? `${ref.id} at ${where.join(" | ")}` : ref.id;
+          });
+        failures.push(`${name} ${category} ${score} < ${minimum} (${failing.join(", ")})`);
+      }
+    }
+  }
+} finally {
+  await chrome.kill();
+}
+if (failures.length > 0) {
+  console.error(`lighthouse: below budget: ${failures.join("; ")}`);
+  process.exit(1);
+}

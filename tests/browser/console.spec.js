@@ -28,7 +28,8 @@ async function signIn(page, who) {
 
 test("a supervisor works a case from the list", async ({ page }) => {
   await signIn(page, /Sofía Jiménez/);
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Mis casos");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Mi trabajo");
+  await expect(page.getByRole("heading", { name: "Mis casos" })).toBeVisible();
   await screen(page, "mi-trabajo");
 
   await page.getByRole("navigation").getByRole("link", { name: "Casos", exact: true }).click();
@@ -73,7 +74,7 @@ test("two people on one case: the slower one sees the conflict, not a lost chang
 test("in English for an English speaker, and from the keyboard", async ({ page }) => {
   await signIn(page, /Carlos Smith/);
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("My cases");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("My work");
 
   // The first Tab reaches the skip link, which moves past the navigation.
   await page.keyboard.press("Tab");

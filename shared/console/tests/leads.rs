@@ -62,6 +62,9 @@ async fn leads_are_listed_by_view_and_move_through_their_statuses() {
     let console = gestiona_console::Console::new(services, gestiona_console::SignIn::LocalDemo, true);
     let (cookie, csrf) = sign_in(&console, "ana").await;
 
+    let work = text(&console.handle(request(Method::GET, "/app/", Some(&cookie), None)).await);
+    let waiting = work.split("Mis prospectos nuevos").nth(1).expect("Mi trabajo lists the new leads");
+    assert!(waiting.split("Mis casos").next().unwrap().contains("Lucía Ramírez"), "{work}");
     let mine = text(&console.handle(request(Method::GET, "/app/leads", Some(&cookie), None)).await);
     assert!(mine.contains("Lucía Ramírez") && mine.contains("Ferretería El Clavo") && mine.contains("Nuevo"), "{mine}");
     for view in ["uncontacted", "week", "all"] {
@@ -83,6 +86,8 @@ async fn leads_are_listed_by_view_and_move_through_their_statuses() {
     assert_eq!(moved.status(), StatusCode::SEE_OTHER);
     let page = text(&console.handle(request(Method::GET, &path, Some(&cookie), None)).await);
     assert!(page.contains("Descartado") && page.contains("Sin presupuesto"), "{page}");
+    let work = text(&console.handle(request(Method::GET, "/app/", Some(&cookie), None)).await);
+    assert!(!work.contains("Lucía Ramírez") && work.contains("No tiene prospectos nuevos"), "no longer waiting");
 
     // The page was open at the old version: the change is refused and the lead shown as it is.
     let stale = console.handle(request(Method::POST, &format!("{path}/status"), Some(&cookie), Some(&form))).await;

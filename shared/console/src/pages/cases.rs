@@ -2,13 +2,16 @@
 
 use askama::Template;
 use gestiona_domain::case::Case;
+use gestiona_domain::lead::LeadStatus;
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::PageRequest;
 use gestiona_domain::service::cases::CaseFilter;
+use gestiona_domain::service::leads::LeadFilter;
 use gestiona_domain::{Page, Versioned};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
+use super::leads::LeadRow;
 use super::{Chrome, from_htmx, page, query_value, when};
 use crate::session::SignedIn;
 use crate::{Console, response};
@@ -50,6 +53,8 @@ pub fn json_name(value: &impl serde::Serialize) -> String {
 struct CasesPage {
     chrome: Chrome,
     heading: String,
+    /// *Mi trabajo* only: the user's new leads, oldest waiting first.
+    new_leads: Option<Vec<LeadRow>>,
     rows: Vec<CaseRow>,
     next_page: Option<String>,
 }
@@ -70,6 +75,7 @@ async fn listing(
     filter: CaseFilter,
     section: &'static str,
     heading: gestiona_domain::Message,
+    new_leads: Option<Vec<LeadRow>>,
 ) -> Response<Body> {
     let chrome = Chrome::of(signed_in, section);
     let Ok(paging) = PageRequest::new(Some(50), query_value(request, "cursor")) else {
@@ -92,16 +98,30 @@ async fn listing(
         return page(StatusCode::OK, &CaseRows { chrome, rows, next_page });
     }
     let heading = chrome.t(heading);
-    page(StatusCode::OK, &CasesPage { chrome, heading, rows, next_page })
+    page(StatusCode::OK, &CasesPage { chrome, heading, new_leads, rows, next_page })
 }
 
-/// *Mi trabajo*: the signed-in user's cases.
+/// How many new leads *Mi trabajo* shows; the lead list has the rest.
+const NEW_LEADS_SHOWN: u32 = 10;
+
+/// *Mi trabajo*: the signed-in user's new leads, then their cases.
 pub async fn work(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
-    let filter = CaseFilter { owner: Some(signed_in.session.user.clone()), ..Default::default() };
-    listing(console, request, signed_in, filter, "work", msg::ui_my_cases()).await
+    let me = signed_in.session.user.clone();
+    let chrome = Chrome::of(signed_in, "work");
+    let mine = LeadFilter { owner: Some(me.clone()), status: Some(LeadStatus::New), ..Default::default() };
+    let first = PageRequest::new(Some(NEW_LEADS_SHOWN), None).expect("a valid page size");
+    let new_leads = match console.services.list_leads(&signed_in.session.actor(), &mine, &first).await {
+        Ok(found) => found.items.iter().map(|l| LeadRow::of(&l.value, &chrome)).collect(),
+        Err(error) => {
+            tracing::error!(?error, "the new leads could not be listed");
+            return response::unavailable(chrome.locale);
+        }
+    };
+    let filter = CaseFilter { owner: Some(me), ..Default::default() };
+    listing(console, request, signed_in, filter, "work", msg::ui_my_work(), Some(new_leads)).await
 }
 
 /// *Casos*: every active case of the tenant.
 pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
-    listing(console, request, signed_in, CaseFilter::default(), "cases", msg::ui_cases()).await
+    listing(console, request, signed_in, CaseFilter::default(), "cases", msg::ui_cases(), None).await
 }

@@ -78,7 +78,7 @@ pub struct LeadRow {
 }
 
 impl LeadRow {
-    fn of(lead: &Lead, chrome: &Chrome) -> Self {
+    pub(crate) fn of(lead: &Lead, chrome: &Chrome) -> Self {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let source = [
             Some(lead.source.channel.clone()),

@@ -273,6 +273,8 @@ catalogue! {
     ui_no_cases() = "No cases here.", "No hay casos aquí.";
     ui_next_page() = "Next page", "Página siguiente";
     ui_my_cases() = "My cases", "Mis casos";
+    ui_my_new_leads() = "My new leads, not yet contacted", "Mis prospectos nuevos, sin contactar";
+    ui_no_new_leads() = "No new leads waiting for you.", "No tiene prospectos nuevos esperando.";
     ui_unassigned() = "Unassigned", "Sin asignar";
     ui_timeline() = "Timeline", "Historial";
     ui_comments() = "Comments", "Comentarios";

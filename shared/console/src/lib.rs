@@ -169,8 +169,10 @@ impl Console {
                     (Page::LeadConversion, &Method::POST) => {
                         pages::leads::convert(self, &request, &signed_in, id).await
                     }
-                    (Page::LeadReview, &Method::GET) => pages::leads::review(self, &request, &signed_in).await,
-                    (Page::LeadDecision, &Method::POST) => pages::leads::decide(self, &request, &signed_in, id).await,
+                    (Page::LeadReview, &Method::GET) => pages::lead_review::review(self, &request, &signed_in).await,
+                    (Page::LeadDecision, &Method::POST) => {
+                        pages::lead_review::decide(self, &request, &signed_in, id).await
+                    }
                     _ => response::status_page(StatusCode::METHOD_NOT_ALLOWED, signed_in.session.locale),
                 }
             }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod case;
 pub mod cases;
+pub mod lead_review;
 pub mod leads;
 pub mod search;
 pub mod sign_in;

@@ -2,7 +2,7 @@
 // signed in as the demo supervisor: accessibility must score at least 95 and performance at
 // least 90 (Lighthouse's default mobile emulation and throttling). Run by tests/browser/run
 // against the gestiona-local it started (GESTIONA_URL); the reports go to GESTIONA_LIGHTHOUSE.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import lighthouse from "lighthouse";
 import * as chromeLauncher from "chrome-launcher";
 
@@ -25,7 +25,10 @@ if (!caseId) throw new Error("the case list shows no case");
 
 const chrome = await chromeLauncher.launch({
   chromePath: "/usr/bin/chromium",
-  chromeFlags: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+  chromeFlags: [
+    "--headless=new",
+    ...readFileSync(new URL("chromium-flags.txt", import.meta.url), "utf8").split("\n").filter(Boolean),
+  ],
 });
 mkdirSync(reports, { recursive: true });
 const failures = [];

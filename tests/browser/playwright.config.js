@@ -1,6 +1,10 @@
 // Playwright Test against a running gestiona-local (tests/browser/run starts one and sets
 // GESTIONA_URL). The browser is Debian's Chromium: Playwright's own download is not used.
+const { readFileSync } = require("node:fs");
 const { defineConfig } = require("@playwright/test");
+
+// Debian's Chromium in a container: the flags every browser test shares (one per line).
+const chromiumFlags = readFileSync(`${__dirname}/chromium-flags.txt`, "utf8").split("\n").filter(Boolean);
 
 if (!process.env.GESTIONA_URL) {
   throw new Error("GESTIONA_URL is not set: run these tests through tests/browser/run");
@@ -19,16 +23,7 @@ module.exports = defineConfig({
     locale: "es-CR",
     launchOptions: {
       executablePath: "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-      ],
+      args: chromiumFlags,
     },
   },
 });

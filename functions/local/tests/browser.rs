@@ -15,6 +15,9 @@ use serde_json::{Value, json};
 use tungstenite::{Message, WebSocket};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+/// The flags every browser test gives Debian's Chromium in a container (shared with the
+/// Playwright and Lighthouse tests).
+const CHROMIUM_FLAGS: &str = include_str!("../../../tests/browser/chromium-flags.txt");
 
 struct Browser {
     child: Child,
@@ -37,19 +40,8 @@ fn launch(url: &str) -> (Browser, String) {
     );
     let profile = std::env::temp_dir().join(format!("gestiona-chromium-{}", common::unique()));
     let mut child = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--remote-debugging-port=0",
-            "--remote-allow-origins=*",
-        ])
+        .args(["--headless", "--remote-debugging-port=0", "--remote-allow-origins=*"])
+        .args(CHROMIUM_FLAGS.lines())
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(url)
         .stdout(Stdio::null())

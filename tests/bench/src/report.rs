@@ -74,23 +74,17 @@ impl Results {
             }
         }
         if let Some(warm) = &self.warm {
+            let latency = |what: String, l: &crate::stats::Summary, (p50, p99): (f64, f64)| Budget {
+                what,
+                budget: format!("p50 ≤ {p50} ms, p99 ≤ {p99} ms"),
+                measured: format!("p50 {:.2} ms, p99 {:.2} ms", l.p50_ms, l.p99_ms),
+                met: l.p50_ms <= p50 && l.p99_ms <= p99,
+            };
             for operation in warm.operations.iter().filter(|o| o.budgeted) {
-                let l = operation.latency;
-                budgets.push(Budget {
-                    what: format!("warm request: {}", operation.name),
-                    budget: "p50 ≤ 1 ms, p99 ≤ 5 ms".into(),
-                    measured: format!("p50 {:.2} ms, p99 {:.2} ms", l.p50_ms, l.p99_ms),
-                    met: l.p50_ms <= 1.0 && l.p99_ms <= 5.0,
-                });
+                budgets.push(latency(format!("warm request: {}", operation.name), &operation.latency, (1.0, 5.0)));
             }
             for page in warm.operations.iter().filter(|o| crate::warm::CONSOLE_PAGES.contains(&o.name)) {
-                let l = page.latency;
-                budgets.push(Budget {
-                    what: format!("rendered in process, {}", page.name),
-                    budget: "p50 ≤ 3 ms, p99 ≤ 10 ms".into(),
-                    measured: format!("p50 {:.2} ms, p99 {:.2} ms", l.p50_ms, l.p99_ms),
-                    met: l.p50_ms <= 3.0 && l.p99_ms <= 10.0,
-                });
+                budgets.push(latency(format!("rendered in process, {}", page.name), &page.latency, (3.0, 10.0)));
             }
             budgets.push(Budget {
                 what: "the console's case list page (50 rows), uncompressed".into(),

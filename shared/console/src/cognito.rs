@@ -4,7 +4,7 @@
 //! redeems the code it gets back at the token endpoint, and verifies the ID token against the
 //! user pool's published keys before it starts a session.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use base64::Engine;
@@ -121,7 +121,8 @@ fn random_token() -> String {
 /// and again only when a token names a key not seen yet (the pool rotated its keys).
 pub struct Cognito {
     config: CognitoConfig,
-    http: reqwest::Client,
+    /// Built at the first sign-in, not at cold start: most invocations never call the pool.
+    http: OnceLock<reqwest::Client>,
     keys: Mutex<Option<Arc<JwkSet>>>,
 }
 
@@ -154,11 +155,16 @@ impl CognitoConfig {
 
 impl Cognito {
     pub fn new(config: CognitoConfig) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .build()
-            .expect("an HTTP client with the platform's certificates");
-        Self { config, http, keys: Mutex::new(None) }
+        Self { config, http: OnceLock::new(), keys: Mutex::new(None) }
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(Duration::from_secs(5))
+                .build()
+                .expect("an HTTP client with the platform's certificates")
+        })
     }
 
     /// The managed login's origin (scheme and host), which the console's forms may end at.
@@ -211,7 +217,7 @@ impl Cognito {
 
     async fn redeem(&self, code: &str, verifier: &str) -> Result<String, SignInError> {
         let answer = self
-            .http
+            .http()
             .post(format!("{}/oauth2/token", self.config.login_url))
             .form(&[
                 ("grant_type", "authorization_code"),
@@ -275,7 +281,7 @@ impl Cognito {
         }
         let url = format!("{}/.well-known/jwks.json", self.config.issuer);
         let fetched: JwkSet = async {
-            let answer = self.http.get(&url).send().await?.error_for_status()?;
+            let answer = self.http().get(&url).send().await?.error_for_status()?;
             answer.json().await
         }
         .await

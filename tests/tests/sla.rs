@@ -219,6 +219,7 @@ async fn deadlines_pauses_and_each_warning_exactly_once() {
         result: "emitida".into(),
         note: None,
         fields: Some(serde_json::json!({"notaCredito": "NC-1"}).as_object().unwrap().clone()),
+        ..Default::default()
     };
     w.services.transition_case(&w.actor, id, v, close).await.unwrap();
     let closed = w.sla_events(id).await;

@@ -350,3 +350,43 @@ async fn pagination_and_restart_keep_every_record() {
     let seeded = all_items(&demo, "/case-types").await;
     assert_eq!(seeded.len(), 6, "the demo is seeded once, not again on restart");
 }
+
+#[tokio::test]
+async fn the_case_list_filters_by_priority_branch_channel_and_day_and_sorts_both_ways() {
+    let server = Server::start();
+    let sofia = Caller::new(&server, Some(server.token("demo", "sofia", "supervisor")));
+    let subjects = |path: &'static str| {
+        let sofia = &sofia;
+        async move {
+            let listed = sofia.get(path).await;
+            assert_eq!(listed.status, StatusCode::OK, "{path}: {}", listed.body);
+            listed.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["subject"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(subjects("/cases?priority=urgent").await, ["Lote de café 2026-41 con humedad"]);
+    assert_eq!(subjects("/cases?branch=heredia&channel=email").await, ["Lote de café 2026-41 con humedad"]);
+    let mut oldest = subjects("/cases?sort=created").await;
+    oldest.reverse();
+    assert_eq!(subjects("/cases").await, oldest);
+    assert!(subjects("/cases?createdTo=2020-01-01").await.is_empty());
+
+    for (path, field) in [
+        ("/cases?priority=altisima", "priority"),
+        ("/cases?channel=fax", "channel"),
+        ("/cases?createdFrom=30/11/2026", "createdFrom"),
+        ("/cases?createdFrom=2026-12-02&createdTo=2026-12-01", "createdTo"),
+        ("/cases?sort=updated", "sort"),
+    ] {
+        let refused = sofia.get(path).await;
+        assert_eq!(
+            (refused.status, refused.fields()),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec![field.to_owned()]),
+            "{path}"
+        );
+    }
+}

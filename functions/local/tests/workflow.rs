@@ -246,6 +246,52 @@ async fn refused_transitions_say_why_and_leave_no_trace() {
 }
 
 #[tokio::test]
+async fn a_step_sets_the_case_fields_its_result_requires() {
+    let server = Server::start();
+    let sofia = Caller::new(&server, Some(server.token("demo", "sofia", "supervisor")));
+    let created = sofia.post("/cases", json!({"type": "solicitud_credito", "subject": "Crédito sin monto"})).await;
+    let path = created.headers["location"].to_str().unwrap().to_owned();
+    let step = |extra: Value| {
+        let mut body = json!({"action": "iniciar_estudio", "result": "documentos_completos"});
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let sofia = &sofia;
+        let path = format!("{path}/transitions");
+        async move { sofia.send(Method::POST, &path, Some(&body), Some("\"1\"")).await }
+    };
+
+    let opened = all_items(&sofia, &format!("{path}/history")).await;
+    let missing = step(json!({})).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(missing.fields(), ["amount", "customFields.plazoMeses"]);
+    let bad = step(
+        json!({"caseFields": {"amount": {"amountMinor": -5, "currency": "colones"}}, "fields": {"plazoMeses": 24}}),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.fields().iter().all(|f| f.starts_with("caseFields.amount")), "{:?}", bad.fields());
+    let amount = json!({"amountMinor": 250_000_000, "currency": "CRC"});
+    let nobody =
+        step(json!({"caseFields": {"accountId": "01JD0000000000000000000000", "amount": amount}, "fields": {"plazoMeses": 24}}))
+            .await;
+    assert_eq!(nobody.fields(), ["caseFields.accountId"], "{}", nobody.body);
+    let unknown = step(json!({"caseFields": {"state": "aprobado"}})).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "the state moves only by steps");
+    let history = all_items(&sofia, &format!("{path}/history")).await;
+    assert_eq!(history, opened, "refused steps leave no trace");
+
+    let done = step(json!({"caseFields": {"amount": amount, "branch": "Heredia"}, "fields": {"plazoMeses": 24}})).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.body["amount"], json!({"amountMinor": 250_000_000, "currency": "CRC"}));
+    assert_eq!((done.body["branch"].clone(), done.body["state"].clone()), (json!("Heredia"), json!("pre_estudios")));
+    let history = all_items(&sofia, &format!("{path}/history")).await;
+    let updated = history.iter().find(|e| e["type"] == "updated").expect("the step records what it changed");
+    let mut changed: Vec<&str> =
+        updated["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    changed.sort_unstable();
+    assert_eq!(changed, ["amount", "branch", "customFields"]);
+}
+
+#[tokio::test]
 async fn round_robin_is_fair_under_fifty_concurrent_creations() {
     let server = Server::start();
     let admin = Caller::new(&server, Some(server.token("demo", "admin", "admin")));

@@ -1,6 +1,6 @@
 //! `/cases` handlers.
 
-use gestiona_domain::case::{Case, CasePatch, NewCase};
+use gestiona_domain::case::{Case, CasePatch, Channel, NewCase, Priority};
 use gestiona_domain::history::{Comment, HistoryEvent, NewComment};
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::cases::{
@@ -135,7 +135,13 @@ pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Pro
 #[utoipa::path(get, path = "/cases", tag = "cases", description = "Newest first.",
     params(("state" = Option<String>, Query), ("owner" = Option<String>, Query), ("type" = Option<String>, Query),
            ("accountId" = Option<String>, Query), ("archived" = Option<bool>, Query, description = "List archived cases instead"),
+           ("open" = Option<bool>, Query, description = "Leave out closed cases"),
            ("q" = Option<String>, Query, description = "Words of the number or subject, each the start of a word (at least two letters or digits), without case or accents"),
+           ("branch" = Option<String>, Query, description = "Without case or accents"),
+           ("priority" = Option<Priority>, Query), ("channel" = Option<Channel>, Query),
+           ("createdFrom" = Option<String>, Query, format = Date, description = "Opened on or after this day (the tenant's time zone)"),
+           ("createdTo" = Option<String>, Query, format = Date, description = "Opened on or before this day (the tenant's time zone)"),
+           ("sort" = Option<String>, Query, description = "`-created` (newest first, the default) or `created` (oldest first)"),
            ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Case>)),
     security(("bearer" = [])))]
@@ -146,13 +152,25 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     let case_type = query.text("type").map(|t| CaseTypeKey::parse(&t).map_err(|e| invalid("type", e))).transpose()?;
     let account_id =
         query.text("accountId").map(|a| EntityId::parse(&a).map_err(|e| invalid("accountId", e))).transpose()?;
+    let oldest_first = match query.text("sort").as_deref() {
+        None | Some("-created") => false,
+        Some("created") => true,
+        Some(_) => return Err(invalid("sort", msg::one_of("-created, created"))),
+    };
     let filter = CaseFilter {
         state: query.text("state"),
         owner,
         case_type,
         account_id,
         archived: query.flag("archived")?,
+        open: query.flag("open")?,
         words: query.text("q"),
+        branch: query.text("branch"),
+        priority: query.wire_name("priority", "low, normal, high, urgent")?,
+        channel: query.wire_name("channel", "email, phone, web, walkIn, whatsapp, chat, social, other")?,
+        created_from: query.parse("createdFrom", msg::date_format())?,
+        created_to: query.parse("createdTo", msg::date_format())?,
+        oldest_first,
     };
     Ok(edge::page(&api.services.list_cases(&actor, &filter, &query.page()?).await?))
 }

@@ -196,6 +196,16 @@ impl<'a> QueryParams<'a> {
         }
     }
 
+    /// A value of an enumeration by its wire name (`high`, `walkIn`); `allowed` lists them for
+    /// the error.
+    pub fn wire_name<T: serde::de::DeserializeOwned>(&self, name: &str, allowed: &str) -> Result<Option<T>, Problem> {
+        let read = |raw: String| {
+            serde_json::from_value(serde_json::Value::String(raw))
+                .map_err(|_| Problem::validation(vec![FieldError::new(name, msg::one_of(allowed))]))
+        };
+        self.text(name).map(read).transpose()
+    }
+
     pub fn flag(&self, name: &str) -> Result<bool, Problem> {
         Ok(self.parse::<bool>(name, msg::true_or_false())?.unwrap_or(false))
     }

@@ -31,31 +31,13 @@ fn case_type_filter(request: &Request) -> Result<Option<CaseTypeKey>, Problem> {
         .transpose()
 }
 
-/// A cell as it may go into a file a spreadsheet opens: a text a spreadsheet would run as a
-/// formula (leading `=`, `+`, `-`, `@`, tab or carriage return) gets a leading apostrophe, which
-/// spreadsheets show as text; a plain number such as `-12.50` is left as it is.
-pub(crate) fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let number = cell.parse::<f64>().is_ok_and(f64::is_finite);
-    if risky && !number { format!("'{cell}").into() } else { cell.into() }
-}
-
-/// Every CSV export is written here, so every cell is made spreadsheet-safe.
+/// Every CSV export is written by `gestiona_domain::export`, so every cell is spreadsheet-safe.
 pub(crate) fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response<Body>, Problem> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        writer
-            .write_record(row.iter().map(|cell| spreadsheet_safe(cell).into_owned()))
-            .map_err(|e| Problem::store(gestiona_domain::ports::StoreError::InvalidRequest(e.to_string())))?;
-    }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| Problem::store(gestiona_domain::ports::StoreError::InvalidRequest(e.to_string())))?;
     Ok(Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
         .header(header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\""))
-        .body(Body::Text(String::from_utf8_lossy(&bytes).into_owned()))
+        .body(Body::Text(gestiona_domain::export::csv(&rows)))
         .expect("a valid response"))
 }
 
@@ -197,16 +179,6 @@ pub async fn sla(api: &Api, request: &Request) -> Result<Response<Body>, Problem
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cells_a_spreadsheet_would_run_are_neutralised() {
-        for risky in ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-1+cmd", "@SUM(A1)", "\t=1", "\r=1"] {
-            assert_eq!(spreadsheet_safe(risky), format!("'{risky}"), "{risky:?}");
-        }
-        for plain in ["Ferretería El Clavo", "-12.50", "+34", "1250000.00", "", "a=b"] {
-            assert_eq!(spreadsheet_safe(plain), plain, "{plain:?}");
-        }
-    }
 
     #[test]
     fn every_export_goes_through_the_safe_writer() {

@@ -38,7 +38,8 @@ fn symbol(code: &str) -> String {
     }
 }
 
-fn exponent(code: &str) -> u32 {
+/// How many decimals the currency's amounts have (2 unless ISO 4217 says otherwise).
+pub fn exponent(code: &str) -> u32 {
     iso_currency::Currency::from_code(code).and_then(|c| c.exponent()).unwrap_or(2).into()
 }
 

@@ -80,6 +80,23 @@ pub fn session(secret_hash: &str) -> Key {
     Key::new(format!("SESSION#{secret_hash}"), META)
 }
 
+/// The saved views of one list of a tenant.
+pub fn saved_views_partition(tenant: &TenantId, list: &str) -> String {
+    format!("T#{tenant}#VIEWS#{list}")
+}
+
+/// Where a list's views sort: the company's shared ones under `S#`, a user's own under `U#{user}#`.
+pub fn saved_views_prefix(owner: Option<&UserId>) -> String {
+    match owner {
+        Some(user) => format!("U#{user}#"),
+        None => "S#".to_owned(),
+    }
+}
+
+pub fn saved_view(tenant: &TenantId, list: &str, owner: Option<&UserId>, id: EntityId) -> Key {
+    Key::new(saved_views_partition(tenant, list), format!("{}{id}", saved_views_prefix(owner)))
+}
+
 pub fn tenant(tenant: &TenantId) -> Key {
     Key::new(format!("T#{tenant}#TENANT"), META)
 }

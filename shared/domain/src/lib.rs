@@ -16,6 +16,7 @@ pub mod case_type;
 pub mod contact;
 pub mod document;
 pub mod effects;
+pub mod export;
 pub mod form;
 pub mod format;
 pub mod history;

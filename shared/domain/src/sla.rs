@@ -69,6 +69,19 @@ pub struct SlaPolicy {
 }
 
 impl SlaPolicy {
+    /// What a case type without a policy is held to: its states' time limits, counted on
+    /// `calendar`, with no first-response or resolution target (version 0: no stored policy).
+    pub fn time_limits_only(case_type: CaseTypeKey, calendar: String) -> Self {
+        Self {
+            case_type,
+            calendar,
+            warning_percent: default_warning(),
+            targets: Vec::new(),
+            escalations: Vec::new(),
+            version: 0,
+        }
+    }
+
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
         if !(1..=99).contains(&self.warning_percent) {

@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::actor::{Actor, Role};
-use crate::case::Case;
+use crate::case::{Case, CaseFields, CasePatch};
 use crate::case_type::{ActionDef, AgentPool, CaseType, Effect, Recipient, ResultDef, StateClass};
-use crate::ids::UserId;
+use crate::ids::{EntityId, UserId};
 use crate::messages as msg;
+use crate::money::Money;
 use crate::validation::ValidationErrors;
 
 pub const NOTE_MAX: usize = 20_000;
@@ -27,6 +28,45 @@ pub struct TransitionRequest {
     /// Custom fields to set with the transition (e.g. those the result requires).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub fields: Option<Map<String, Value>>,
+    /// The case's own fields to set with the transition, for results that require them.
+    pub case_fields: Option<StepCaseFields>,
+}
+
+/// The case's own fields a step may set. A result may require the amount or the account, and
+/// without these the user would have to edit the case first and come back to take the step.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StepCaseFields {
+    pub description: Option<String>,
+    pub account_id: Option<EntityId>,
+    pub contact_id: Option<EntityId>,
+    pub branch: Option<String>,
+    pub amount: Option<Money>,
+}
+
+impl StepCaseFields {
+    /// `fields` with these set, validated; errors name the request's `caseFields.*`.
+    fn applied_to(&self, fields: &CaseFields) -> Result<CaseFields, ValidationErrors> {
+        let patch = CasePatch {
+            description: self.description.clone().map(Some),
+            account_id: self.account_id.map(Some),
+            contact_id: self.contact_id.map(Some),
+            branch: self.branch.clone().map(Some),
+            amount: self.amount.clone().map(Some),
+            ..Default::default()
+        };
+        fields.patched(&patch).map_err(in_case_fields)
+    }
+}
+
+/// Errors about the case's fields, named as the request's `caseFields.*`.
+pub(crate) fn in_case_fields(errors: ValidationErrors) -> ValidationErrors {
+    let named = |mut e: crate::validation::FieldError| {
+        e.field = format!("caseFields.{}", e.field);
+        e
+    };
+    ValidationErrors(errors.0.into_iter().map(named).collect())
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -87,8 +127,8 @@ pub struct Plan {
     pub to: String,
     pub to_class: StateClass,
     pub note: Option<String>,
-    /// The case's custom fields after the transition.
-    pub custom_fields: Map<String, Value>,
+    /// The case's fields after the transition (its owner aside: see `assignment`).
+    pub fields: CaseFields,
     pub assignment: Option<Assignment>,
     /// Effects to enqueue (notifications, documents) or to write with the case (follow-ups).
     pub effects: Vec<Effect>,
@@ -98,14 +138,14 @@ fn role_allows(action: &ActionDef, actor: &Actor) -> bool {
     action.roles.is_empty() || action.roles.iter().any(|r| actor.role >= *r)
 }
 
-/// Fields of `case` (with `custom_fields` in place of its own) that have no value.
-fn missing_fields(result: &ResultDef, case: &Case, custom_fields: &Map<String, Value>) -> Vec<String> {
+/// The required fields of `result` that have no value in `case`.
+fn missing_fields(result: &ResultDef, case: &CaseFields) -> Vec<String> {
     result
         .required_fields
         .iter()
         .filter(|field| {
             let present = match field.strip_prefix("customFields.") {
-                Some(key) => custom_fields.get(key).is_some_and(|v| !v.is_null() && v != ""),
+                Some(key) => case.custom_fields.get(key).is_some_and(|v| !v.is_null() && v != ""),
                 None => match field.as_str() {
                     "description" => case.description.is_some(),
                     "accountId" => case.account_id.is_some(),
@@ -155,7 +195,10 @@ pub fn plan(
     if (action.requires_note || result.requires_note) && note.is_none() {
         return Err(TransitionError::NoteRequired);
     }
-    let mut custom_fields = case.custom_fields.clone();
+    let mut after = CaseFields::of(case);
+    if let Some(step) = &request.case_fields {
+        after = step.applied_to(&after).map_err(TransitionError::Invalid)?;
+    }
     if let Some(fields) = &request.fields {
         let mut errors = ValidationErrors::new();
         for (key, value) in fields {
@@ -163,7 +206,7 @@ pub fn plan(
                 None => errors.add(format!("fields.{key}"), msg::type_has_no_field(&definition.key, key)),
                 Some(def) => match def.check(value) {
                     Ok(()) => {
-                        custom_fields.insert(key.clone(), value.clone());
+                        after.custom_fields.insert(key.clone(), value.clone());
                     }
                     Err(reason) => errors.add(format!("fields.{key}"), reason),
                 },
@@ -171,7 +214,7 @@ pub fn plan(
         }
         errors.finish().map_err(TransitionError::Invalid)?;
     }
-    let missing = missing_fields(result, case, &custom_fields);
+    let missing = missing_fields(result, &after);
     if !missing.is_empty() {
         return Err(TransitionError::MissingFields { fields: missing });
     }
@@ -181,7 +224,7 @@ pub fn plan(
     let mut effects = Vec::new();
     for effect in &result.effects {
         match effect {
-            Effect::SetFields { fields } => custom_fields.extend(fields.clone()),
+            Effect::SetFields { fields } => after.custom_fields.extend(fields.clone()),
             Effect::Assign { to: target } => {
                 assignment = match (&target.user, &target.pool) {
                     (Some(user), _) => Some(Assignment::User(user.clone())),
@@ -211,7 +254,7 @@ pub fn plan(
         to,
         to_class: to_state.class,
         note,
-        custom_fields,
+        fields: after,
         assignment,
         effects,
     })
@@ -246,6 +289,7 @@ pub fn offered(definition: &CaseType, case: &Case, actor: &Actor) -> Vec<Offered
     if case.archived {
         return Vec::new();
     }
+    let fields = CaseFields::of(case);
     definition
         .actions_in(&case.state)
         .filter(|a| role_allows(a, actor))
@@ -260,7 +304,7 @@ pub fn offered(definition: &CaseType, case: &Case, actor: &Actor) -> Vec<Offered
                     name: r.name.clone(),
                     next: r.next.clone(),
                     requires_note: r.requires_note || action.requires_note,
-                    missing_fields: missing_fields(r, case, &case.custom_fields),
+                    missing_fields: missing_fields(r, &fields),
                 })
                 .collect(),
         })

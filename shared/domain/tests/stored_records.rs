@@ -96,7 +96,8 @@ async fn every_kind_of_record() -> Vec<Item> {
         for action in offered {
             for result in action.results {
                 let note = result.requires_note.then(|| "Revisado con el cliente.".to_owned());
-                let request = TransitionRequest { action: action.key.clone(), result: result.key, note, fields: None };
+                let request =
+                    TransitionRequest { action: action.key.clone(), result: result.key, note, ..Default::default() };
                 if services.transition_case(&sofia, case.value.id, current.version, request).await.is_ok() {
                     steps += 1;
                     continue 'walk;
@@ -167,6 +168,13 @@ async fn every_kind_of_record() -> Vec<Item> {
         .start_session("fixture-secret", &sofia, gestiona_domain::Locale::Es, "csrf".into())
         .await
         .expect("session");
+    let view = gestiona_domain::service::views::NewSavedView {
+        list: "cases".into(),
+        name: "Urgentes".into(),
+        query: "priority=urgent".into(),
+        shared: true,
+    };
+    services.save_view(&sofia, view).await.expect("saved view");
     clock.advance(3 * 24 * 3600);
     services.sweep_sla().await.expect("SLA sweep");
     services.sweep_invoices().await.expect("invoice sweep");

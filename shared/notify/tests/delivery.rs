@@ -91,7 +91,7 @@ async fn customer_alert(world: &World, email: &str) -> EffectMessage {
         action: action.into(),
         result: result.into(),
         note: Some("Revisado".into()),
-        fields: None,
+        ..Default::default()
     };
     let moved =
         world.services.transition_case(&world.actor, case.value.id, 1, step("revisar", "en_revision")).await.unwrap();

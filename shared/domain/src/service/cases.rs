@@ -8,18 +8,20 @@ use super::contacts::CheckRefError;
 use super::search::index_changes;
 use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::actor::{Actor, Forbidden, Role};
-use crate::case::{Case, CaseFields, CasePatch, NewCase};
+use crate::case::{Case, CaseFields, CasePatch, Channel, NewCase, Priority};
 use crate::case_type::CaseType;
 use crate::contact::Contact;
 use crate::history::{COMMENT_MAX, Comment, EventKind, HistoryEvent, NewComment};
-use crate::ids::{CaseTypeKey, EntityId, UserId};
+use crate::ids::{CaseTypeKey, EntityId, TenantId, UserId};
 use crate::keys;
 use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
 use crate::records;
-use crate::search::SearchKind;
+use crate::search::{SearchKind, fold};
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
+use jiff::Timestamp;
+use jiff::civil::Date;
 
 pub const ENTITY: &str = "Case";
 pub use super::change::EVENT_ENTITY;
@@ -103,18 +105,37 @@ pub struct CaseFilter {
     pub account_id: Option<EntityId>,
     /// Lists the archived cases instead of the active ones.
     pub archived: bool,
+    /// Leaves out closed cases.
+    pub open: bool,
     /// Words the case is found by (its number, its subject), each the start of a word,
     /// without case or accents.
     pub words: Option<String>,
+    pub branch: Option<String>,
+    pub priority: Option<Priority>,
+    pub channel: Option<Channel>,
+    /// Opened on or after this day, in the tenant's time zone.
+    pub created_from: Option<Date>,
+    /// Opened on or before this day, in the tenant's time zone.
+    pub created_to: Option<Date>,
+    /// Oldest first instead of newest first.
+    pub oldest_first: bool,
 }
 
 impl CaseFilter {
-    fn matches(&self, case: &Case) -> bool {
+    /// Whether `case` passes every filter; `opened` bounds its creation instant (the days
+    /// `created_from` and `created_to` resolved in the tenant's time zone).
+    fn matches(&self, case: &Case, opened: (Option<Timestamp>, Option<Timestamp>)) -> bool {
         case.archived == self.archived
+            && !(self.open && case.state_class.is_closed())
             && self.state.as_ref().is_none_or(|s| &case.state == s)
             && self.owner.as_ref().is_none_or(|o| case.owner.as_ref() == Some(o))
             && self.case_type.as_ref().is_none_or(|t| &case.case_type == t)
             && self.account_id.is_none_or(|a| case.account_id == Some(a))
+            && self.branch.as_ref().is_none_or(|b| case.branch.as_deref().is_some_and(|c| fold(c) == fold(b)))
+            && self.priority.is_none_or(|p| case.priority == p)
+            && self.channel.is_none_or(|c| case.channel == c)
+            && opened.0.is_none_or(|from| case.created_at >= from)
+            && opened.1.is_none_or(|until| case.created_at < until)
     }
 }
 
@@ -137,7 +158,7 @@ pub(crate) fn case_item(actor: &Actor, case: &Case, version: u64) -> Result<Item
 
 impl Services {
     /// Checks the account and contact a case refers to, and that they agree with each other.
-    async fn check_case_refs(&self, actor: &Actor, fields: &CaseFields) -> Result<(), CheckRefError> {
+    pub(super) async fn check_case_refs(&self, actor: &Actor, fields: &CaseFields) -> Result<(), CheckRefError> {
         if let Some(account) = fields.account_id {
             self.check_account_ref(actor, account, "accountId").await?;
         }
@@ -413,8 +434,9 @@ impl Services {
         page: &PageRequest,
     ) -> Result<Page<Versioned<Case>>, ListError> {
         let tenant = &actor.tenant;
+        let opened = self.created_bounds(tenant, filter).await?;
         if let Some(words) = filter.words.as_deref().filter(|w| !w.trim().is_empty()) {
-            let keep = |c: &Case| filter.matches(c);
+            let keep = |c: &Case| filter.matches(c, opened);
             return self.search_records(actor, words, SearchKind::Case, keys::case, keep, page).await;
         }
         let query = match (&filter.owner, filter.account_id, filter.archived) {
@@ -424,7 +446,31 @@ impl Services {
             }
             _ => Query::index(Index::Gsi1, keys::cases_listing_partition(tenant, filter.archived)),
         };
-        list_page(self.store.as_ref(), query.backward(), page, |c: &Case| filter.matches(c)).await
+        let query = if filter.oldest_first { query } else { query.backward() };
+        list_page(self.store.as_ref(), query, page, |c: &Case| filter.matches(c, opened)).await
+    }
+
+    /// The instants the filter's days start and end at in the tenant's time zone (the end is
+    /// the start of the day after `created_to`).
+    async fn created_bounds(
+        &self,
+        tenant: &TenantId,
+        filter: &CaseFilter,
+    ) -> Result<(Option<Timestamp>, Option<Timestamp>), ListError> {
+        if filter.created_from.is_none() && filter.created_to.is_none() {
+            return Ok((None, None));
+        }
+        if let (Some(from), Some(to)) = (filter.created_from, filter.created_to)
+            && from > to
+        {
+            return Err(ValidationErrors::single("createdTo", msg::not_before(from)).into());
+        }
+        let zone = self.tenant(tenant).await?.map(|t| t.time_zone).unwrap_or_default();
+        let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let start = |day: Date| day.to_zoned(zone.clone()).map(|z| z.timestamp()).ok();
+        let from = filter.created_from.and_then(start);
+        let until = filter.created_to.and_then(|day| day.tomorrow().ok()).and_then(start);
+        Ok((from, until))
     }
 
     /// The case's history, oldest first.
@@ -512,5 +558,33 @@ impl Services {
         let query = Query::partition(keys::case_partition(&actor.tenant, case_id))
             .range(SortKeyRange::BeginsWith(keys::CASE_COMMENT_PREFIX.into()));
         Ok(list_page(self.store.as_ref(), query, page, |_: &Comment| true).await?)
+    }
+
+    /// A case's latest history events and comments, newest first, as its page shows them: the
+    /// two queries run together, read backwards, `limit` items each.
+    pub async fn recent_case_activity(
+        &self,
+        actor: &Actor,
+        case_id: EntityId,
+        limit: u32,
+    ) -> Result<(Vec<HistoryEvent>, Vec<Comment>), CaseHistoryError> {
+        self.get_case(actor, case_id).await.map_err(|e| match e {
+            GetCaseError::NotFound => CaseHistoryError::NotFound,
+            GetCaseError::Store(s) => CaseHistoryError::List(s.into()),
+        })?;
+        let page = PageRequest::new(Some(limit), None).map_err(ListError::from)?;
+        let newest = |prefix: &str| {
+            Query::partition(keys::case_partition(&actor.tenant, case_id))
+                .range(SortKeyRange::BeginsWith(prefix.into()))
+                .backward()
+        };
+        let store = self.store.as_ref();
+        let (events, comments) = futures::join!(
+            list_page(store, newest(keys::CASE_EVENT_PREFIX), &page, |_: &HistoryEvent| true),
+            list_page(store, newest(keys::CASE_COMMENT_PREFIX), &page, |_: &Comment| true),
+        );
+        let events = events?.items.into_iter().map(|v| v.value).collect();
+        let comments = comments?.items.into_iter().map(|v| v.value).collect();
+        Ok((events, comments))
     }
 }

@@ -55,5 +55,7 @@ pub const EFFECT_CLAIM: &str = "effect claim";
 pub const TENANT: &str = "tenant";
 /// A new session's secret is unused.
 pub const SESSION: &str = "session";
+/// A new saved view's id is unused.
+pub const SAVED_VIEW: &str = "saved view";
 /// A comment on a case.
 pub const COMMENT: &str = "comment";

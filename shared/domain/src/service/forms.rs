@@ -244,17 +244,13 @@ impl Services {
     pub async fn list_forms(&self, actor: &Actor, page: &PageRequest) -> Result<Page<Versioned<Form>>, ListError> {
         let query = Query::index(Index::Gsi1, keys::forms_listing_partition(&actor.tenant));
         let stored: Page<Versioned<StoredForm>> = list_page(self.store.as_ref(), query, page, |_| true).await?;
-        let items = stored
-            .items
-            .into_iter()
-            .map(|f| {
-                let StoredForm { id, definition, updated_at, .. } = f.value;
-                Versioned {
-                    value: Form { id, definition, updated_at, stats: FormStats::default() },
-                    version: f.version,
-                }
-            })
-            .collect();
+        // A tenant has a handful of forms: their counters are read one form at a time.
+        let mut items = Vec::with_capacity(stored.items.len());
+        for form in stored.items {
+            let StoredForm { id, definition, updated_at, .. } = form.value;
+            let stats = self.form_stats(&actor.tenant, &id).await?;
+            items.push(Versioned { value: Form { id, definition, updated_at, stats }, version: form.version });
+        }
         Ok(Page { items, next_cursor: stored.next_cursor })
     }
 

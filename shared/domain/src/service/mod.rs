@@ -23,6 +23,7 @@ pub mod sla;
 pub mod stored;
 pub mod tenants;
 pub mod transitions;
+pub mod views;
 
 #[cfg(test)]
 mod tests;

@@ -39,6 +39,8 @@ pub(crate) struct SlaWatermark {
     pub(crate) bucket: String,
     pub(crate) at: String,
 }
+/// The calendar state time limits are counted on when a case type has no SLA policy.
+pub const DEFAULT_CALENDAR: &str = "default";
 /// How far back a first sweep (no watermark yet) looks.
 const FIRST_SWEEP_HOURS: i64 = 24;
 
@@ -119,6 +121,30 @@ impl SlaEntry {
     /// Whether the clock runs and is past its deadline at `now` (a paused clock has no stages).
     pub(crate) fn is_overdue(&self, now: Timestamp) -> bool {
         !self.stages.is_empty() && self.due_at <= now
+    }
+
+    /// The clock's deadline, if it runs.
+    fn deadline(&self) -> Option<Deadline> {
+        let warn_at = self.stages.iter().find(|s| s.kind == StageKind::Warn).map(|s| s.at);
+        (!self.stages.is_empty()).then_some(Deadline { due_at: self.due_at, warn_at })
+    }
+}
+
+/// The nearest deadline of a case's running clocks, for work lists ordered by urgency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    pub due_at: Timestamp,
+    /// When the clock warns its owner (at risk from then on).
+    pub warn_at: Option<Timestamp>,
+}
+
+impl Deadline {
+    pub fn overdue(&self, now: Timestamp) -> bool {
+        self.due_at <= now
+    }
+
+    pub fn at_risk(&self, now: Timestamp) -> bool {
+        !self.overdue(now) && self.warn_at.is_some_and(|warn| warn <= now)
     }
 }
 
@@ -244,20 +270,52 @@ impl Services {
         case: &Case,
         known: Option<&CaseType>,
     ) -> Result<Option<(SlaPolicy, Calendar, String, CaseType)>, StoreError> {
-        let Some(policy) = self.sla_policy(tenant, &case.case_type).await? else { return Ok(None) };
-        let Some(calendar) = self.calendar_def(tenant, &policy.value.calendar).await? else { return Ok(None) };
+        let (policy, definition) = match self.sla_policy(tenant, &case.case_type).await? {
+            Some(policy) => (policy.value, self.case_definition(tenant, case, known).await?),
+            None => {
+                // A type that declares state time limits but has no policy: the limits are
+                // enforced on the tenant's default calendar, with no other target.
+                let definition = self.case_definition(tenant, case, known).await?;
+                if definition.states.iter().all(|s| s.time_limit_minutes.is_none()) {
+                    return Ok(None);
+                }
+                let Some(calendar) = self.default_calendar(tenant).await? else {
+                    tracing::warn!(case_type = %case.case_type, "state time limits but no calendar to count them on");
+                    return Ok(None);
+                };
+                (SlaPolicy::time_limits_only(case.case_type.clone(), calendar), definition)
+            }
+        };
+        let Some(calendar) = self.calendar_def(tenant, &policy.calendar).await? else { return Ok(None) };
         let compiled = calendar.compile().map_err(|e| StoreError::Corrupt {
             pk: keys::calendar(tenant, &calendar.key).pk,
             sk: keys::CURRENT.into(),
             reason: e.to_string(),
         })?;
-        let definition = match known {
-            Some(definition) if definition.key == case.case_type && definition.version == case.type_version => {
-                definition.clone()
-            }
-            _ => self.definition_of(tenant, &case.case_type, case.type_version).await?,
-        };
-        Ok(Some((policy.value, compiled, calendar.time_zone, definition)))
+        Ok(Some((policy, compiled, calendar.time_zone, definition)))
+    }
+
+    /// The definition `case` was opened with: `known` when it is that one, else read.
+    async fn case_definition(
+        &self,
+        tenant: &TenantId,
+        case: &Case,
+        known: Option<&CaseType>,
+    ) -> Result<CaseType, StoreError> {
+        match known.filter(|d| d.key == case.case_type && d.version == case.type_version) {
+            Some(definition) => Ok(definition.clone()),
+            None => self.definition_of(tenant, &case.case_type, case.type_version).await,
+        }
+    }
+
+    /// The tenant's default calendar: the one keyed [`DEFAULT_CALENDAR`], else the first by key.
+    async fn default_calendar(&self, tenant: &TenantId) -> Result<Option<String>, StoreError> {
+        if self.calendar_def(tenant, DEFAULT_CALENDAR).await?.is_some() {
+            return Ok(Some(DEFAULT_CALENDAR.to_owned()));
+        }
+        let first = Query::index(Index::Gsi1, keys::calendars_listing_partition(tenant)).limit(1);
+        let page = self.store.query(&first).await?;
+        page.items.first().map(|item| records::read::<CalendarDef>(item).map(|c| c.key)).transpose()
     }
 
     /// A case's history (oldest first) and its armed clock items, in one query: the two sit
@@ -299,6 +357,39 @@ impl Services {
     /// `GET /cases/{id}/sla`: each clock with its target, business time used, pauses, due
     /// instant and status, recomputed from the history — and the policy and calendar versions
     /// they come from.
+    /// The nearest running deadline of each of `cases` (the tenant's), read in batches of their
+    /// armed clocks; a case without a running clock has none.
+    pub async fn case_deadlines(
+        &self,
+        actor: &Actor,
+        cases: &[EntityId],
+    ) -> Result<std::collections::HashMap<EntityId, Deadline>, StoreError> {
+        let kinds = [ClockKind::FirstResponse, ClockKind::Resolution, ClockKind::State];
+        let keys: Vec<_> = cases
+            .iter()
+            .flat_map(|case| kinds.map(|kind| keys::sla_entry(&actor.tenant, *case, kind.as_str())))
+            .collect();
+        let mut nearest = std::collections::HashMap::new();
+        let mut items = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(crate::ports::MAX_READ_KEYS) {
+            items.extend(self.store.get_many(chunk).await?.into_iter().flatten());
+        }
+        for item in items {
+            let entry: SlaEntry = records::read(&item)?;
+            if let Some(deadline) = entry.deadline() {
+                nearest
+                    .entry(entry.case_id)
+                    .and_modify(|d: &mut Deadline| {
+                        if deadline.due_at < d.due_at {
+                            *d = deadline;
+                        }
+                    })
+                    .or_insert(deadline);
+            }
+        }
+        Ok(nearest)
+    }
+
     pub async fn case_sla(&self, actor: &Actor, id: EntityId) -> Result<CaseSla, CaseSlaError> {
         let case: Versioned<Case> = self.load(&keys::case(&actor.tenant, id)).await?.ok_or(CaseSlaError::NotFound)?;
         let Some((policy, calendar, _, definition)) = self.sla_context(&actor.tenant, &case.value, None).await? else {
@@ -309,7 +400,7 @@ impl Services {
         let timeline = Timeline::from_history(&case.value, &definition, &events);
         let clocks = clocks(&timeline, &policy, &definition, case.value.priority, &calendar, self.clock.now())?;
         Ok(CaseSla {
-            policy_version: Some(policy.version),
+            policy_version: (policy.version > 0).then_some(policy.version),
             calendar: Some(policy.calendar.clone()),
             calendar_version: calendar_def.map(|c| c.version),
             clocks,

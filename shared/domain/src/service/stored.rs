@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 
 use super::{
     accounts, case_types, cases, change, contacts, directory, documents, forms, leads, outbox, receivables, search,
-    sessions, sla, tenants,
+    sessions, sla, tenants, views,
 };
 use crate::ports::Item;
 use crate::records::{self, Stored, stored_as_is};
@@ -23,6 +23,7 @@ stored_as_is!(
     directory::ClaimRecord,
     tenants::Tenant,
     sessions::Session,
+    views::SavedView,
     crate::search::SearchDoc,
 );
 
@@ -54,6 +55,7 @@ pub fn read_and_rewrite(item: &Item) -> Result<Map<String, Value>, String> {
         forms::POST_ENTITY => again::<forms::PostRecord>(item),
         leads::ENTITY => again::<crate::lead::Lead>(item),
         sessions::ENTITY => again::<sessions::Session>(item),
+        views::ENTITY => again::<views::SavedView>(item),
         search::WORD_ENTITY => again::<crate::search::SearchDoc>(item),
         leads::CLAIM_ENTITY => again::<leads::LeadClaim>(item),
         leads::OPPORTUNITY_ENTITY => again::<crate::lead::Opportunity>(item),

@@ -89,3 +89,157 @@ async fn naming_an_owner_at_creation_follows_the_reassignment_rule() {
         other => panic!("an owner outside the directory is refused: {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn saved_views_are_personal_unless_a_supervisor_shares_them() {
+    use crate::service::views::{DeleteViewError, NewSavedView, SaveViewError};
+    let World { services, ana, .. } = demo().await;
+    let sofia = Actor { user: UserId::parse("sofia").unwrap(), role: Role::Supervisor, ..ana.clone() };
+    let carlos = Actor { user: UserId::parse("carlos").unwrap(), ..ana.clone() };
+    let view = |name: &str, shared: bool| NewSavedView {
+        list: "cases".into(),
+        name: name.into(),
+        query: "?priority=urgent".into(),
+        shared,
+    };
+
+    let refused = services.save_view(&ana, view("Urgentes de todos", true)).await;
+    assert!(matches!(refused, Err(SaveViewError::Forbidden(_))), "an agent cannot share: {refused:?}");
+    let blank = services.save_view(&ana, view("  ", false)).await;
+    assert!(matches!(blank, Err(SaveViewError::Invalid(_))), "a view needs a name");
+    let elsewhere = services.save_view(&ana, NewSavedView { list: "nada".into(), ..view("x", false) }).await;
+    assert!(matches!(elsewhere, Err(SaveViewError::Invalid(_))), "only lists that have views");
+
+    let mine = services.save_view(&ana, view("mis urgentes", false)).await.unwrap();
+    assert_eq!(mine.query, "priority=urgent", "stored without the leading '?'");
+    let team = services.save_view(&sofia, view("Urgentes del equipo", true)).await.unwrap();
+    services.save_view(&carlos, view("Los de Carlos", false)).await.unwrap();
+
+    let names = |views: Vec<crate::service::views::SavedView>| views.into_iter().map(|v| v.name).collect::<Vec<_>>();
+    assert_eq!(names(services.list_views(&ana, "cases").await.unwrap()), ["Urgentes del equipo", "mis urgentes"]);
+    assert_eq!(names(services.list_views(&sofia, "cases").await.unwrap()), ["Urgentes del equipo"]);
+
+    let not_theirs = services.delete_view(&ana, "cases", team.id).await;
+    assert!(matches!(not_theirs, Err(DeleteViewError::Forbidden(_))), "only a supervisor removes a shared view");
+    let unseen = services.delete_view(&sofia, "cases", mine.id).await;
+    assert!(matches!(unseen, Err(DeleteViewError::NotFound)), "nobody removes another's own view");
+    services.delete_view(&ana, "cases", mine.id).await.unwrap();
+    services.delete_view(&sofia, "cases", team.id).await.unwrap();
+    assert!(services.list_views(&ana, "cases").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn cases_are_filtered_by_branch_priority_channel_and_the_days_they_were_opened() {
+    use crate::case::{Channel, Priority};
+    use crate::service::cases::CaseFilter;
+    let World { services, ana, .. } = demo().await;
+    let sofia = Actor { user: UserId::parse("sofia").unwrap(), role: Role::Supervisor, ..ana.clone() };
+    let all = PageRequest::new(Some(100), None).unwrap();
+    let subjects = |filter: CaseFilter| {
+        let services = &services;
+        let sofia = &sofia;
+        let all = &all;
+        async move {
+            let found = services.list_cases(sofia, &filter, all).await.unwrap();
+            found.items.into_iter().map(|c| c.value.subject).collect::<Vec<_>>()
+        }
+    };
+    let urgent = subjects(CaseFilter { priority: Some(Priority::Urgent), ..Default::default() }).await;
+    assert_eq!(urgent, ["Lote de café 2026-41 con humedad"]);
+    let heredia = subjects(CaseFilter { branch: Some("HEREDIA".into()), ..Default::default() }).await;
+    assert_eq!(heredia, ["Lote de café 2026-41 con humedad"], "branches without case");
+    let by_phone = subjects(CaseFilter { channel: Some(Channel::Phone), ..Default::default() }).await;
+    assert!(by_phone.iter().all(|s| s.contains("Camión")) && !by_phone.is_empty(), "{by_phone:?}");
+
+    // The demo was seeded at 08:00 on 30 November in Costa Rica (14:00 UTC).
+    let day = |d: &str| Some(d.parse::<jiff::civil::Date>().unwrap());
+    let opened_that_day =
+        CaseFilter { created_from: day("2026-11-30"), created_to: day("2026-11-30"), ..Default::default() };
+    assert_eq!(subjects(opened_that_day).await.len(), subjects(CaseFilter::default()).await.len());
+    let before = CaseFilter { created_to: day("2026-11-29"), ..Default::default() };
+    assert!(subjects(before).await.is_empty());
+    let newest = subjects(CaseFilter::default()).await;
+    let mut oldest = subjects(CaseFilter { oldest_first: true, ..Default::default() }).await;
+    oldest.reverse();
+    assert_eq!(newest, oldest, "oldest first is the same list the other way round");
+    let backwards = CaseFilter { created_from: day("2026-12-01"), created_to: day("2026-11-30"), ..Default::default() };
+    assert!(
+        services.list_cases(&sofia, &backwards, &all).await.is_err(),
+        "an empty range is an error, not an empty list"
+    );
+}
+
+#[tokio::test]
+async fn a_cases_deadline_is_its_nearest_running_clock() {
+    use crate::workflow::TransitionRequest;
+    let World { services, ana, .. } = demo().await;
+    let complaint = services.create_case(&ana, complaint("Etiquetas borrosas")).await.unwrap();
+    let no_policy =
+        NewCase { case_type: "recepcion_vehiculos".into(), subject: "Revisión".into(), ..NewCase::default() };
+    let mut no_policy = no_policy;
+    no_policy.custom_fields = Some(serde_json::json!({"placa": "AB-1"}).as_object().cloned().unwrap());
+    let vehicle = services.create_case(&ana, no_policy).await.unwrap();
+    let ids = [complaint.value.id, vehicle.value.id];
+    let deadlines = services.case_deadlines(&ana, &ids).await.unwrap();
+    let sla = services.case_sla(&ana, complaint.value.id).await.unwrap();
+    let nearest = sla.clocks.iter().filter_map(|c| c.due_at).min().unwrap();
+    assert_eq!(deadlines[&complaint.value.id].due_at, nearest, "the earliest of its clocks");
+    assert!(deadlines[&complaint.value.id].warn_at.is_some_and(|w| w < nearest));
+    assert!(deadlines.contains_key(&vehicle.value.id), "a state time limit is a deadline too, policy or not");
+
+    // Waiting on the customer pauses the clocks: no running deadline.
+    let step = |action: &str, result: &str| TransitionRequest {
+        action: action.into(),
+        result: result.into(),
+        ..Default::default()
+    };
+    let moved = services
+        .transition_case(&ana, complaint.value.id, complaint.version, step("analizar", "en_analisis"))
+        .await
+        .unwrap();
+    services
+        .transition_case(
+            &ana,
+            complaint.value.id,
+            moved.case.version,
+            TransitionRequest { note: Some("Fotos del lote".into()), ..step("solicitar_informacion", "solicitada") },
+        )
+        .await
+        .unwrap();
+    let deadlines = services.case_deadlines(&ana, &ids).await.unwrap();
+    assert!(!deadlines.contains_key(&complaint.value.id), "{deadlines:?}");
+}
+
+#[tokio::test]
+async fn a_state_time_limit_is_enforced_without_a_policy_on_the_default_calendar() {
+    use crate::sla::{ClockKind, ClockStatus};
+    let queue = Arc::new(RecordingQueue::default());
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::at("2026-11-30T14:00:00Z"));
+    let services = Services::new(store, queue, clock.clone(), Arc::new(SequentialIds::default()));
+    let tenant = TenantId::parse("demo").unwrap();
+    services.seed_demo(&tenant).await.unwrap();
+    let ana = Actor { tenant, user: UserId::parse("ana").unwrap(), email: None, role: Role::Agent };
+    // "Recepción de vehículos" declares 120 minutes in "recibido" and has no SLA policy.
+    let mut vehicle =
+        NewCase { case_type: "recepcion_vehiculos".into(), subject: "Ruido al frenar".into(), ..NewCase::default() };
+    vehicle.custom_fields = Some(serde_json::json!({"placa": "CL-1"}).as_object().cloned().unwrap());
+    let case = services.create_case(&ana, vehicle).await.unwrap();
+    let sla = services.case_sla(&ana, case.value.id).await.unwrap();
+    assert_eq!(sla.policy_version, None, "no stored policy");
+    assert_eq!(sla.calendar.as_deref(), Some("oficina"), "the tenant's only calendar");
+    let [state] = sla.clocks.as_slice() else { panic!("one clock: {:?}", sla.clocks) };
+    assert_eq!((state.clock, state.state.as_deref(), state.target_minutes), (ClockKind::State, Some("recibido"), 120));
+    assert_eq!(state.status, ClockStatus::Running);
+
+    services.sweep_sla().await.unwrap();
+    clock.advance(3 * 24 * 3600);
+    services.sweep_sla().await.unwrap();
+    let all = PageRequest::new(Some(100), None).unwrap();
+    let history = services.case_history(&ana, case.value.id, &all).await.unwrap();
+    let breached = history
+        .items
+        .iter()
+        .any(|e| matches!(&e.value.kind, EventKind::SlaBreached { clock, .. } if clock == "state:recibido"));
+    assert!(breached, "the sweep enforces it like any clock");
+}

@@ -7,10 +7,12 @@ use super::assignment::Workload;
 use super::case_types::with_definition_version;
 use super::cases::case_item;
 use super::change::{ChangeSet, EffectSubject, Known, history_put};
+use super::contacts::CheckRefError;
 use super::outbox::OutboxOwner;
+use super::search::index_changes;
 use super::{Services, conditions};
 use crate::actor::Actor;
-use crate::case::Case;
+use crate::case::{Case, CaseFields};
 use crate::case_type::{CaseType, Effect};
 use crate::effects::EffectMessage;
 use crate::history::{EventKind, HistoryEvent};
@@ -18,7 +20,7 @@ use crate::ids::{CaseTypeKey, EntityId, TenantId, UserId};
 use crate::keys;
 use crate::ports::{Condition, StoreError, WriteOp};
 use crate::records;
-use crate::workflow::{self, Assignment, OfferedAction, TransitionError, TransitionRequest};
+use crate::workflow::{self, Assignment, OfferedAction, TransitionError, TransitionRequest, in_case_fields};
 use crate::{Versioned, case::Priority};
 
 #[derive(Debug, thiserror::Error)]
@@ -93,10 +95,18 @@ impl Services {
         let version = expected + 1;
         let now = self.clock.now();
         let previous_owner = current.value.owner.clone();
-        let mut case = current.value;
+        let before = CaseFields::of(&current.value);
+        let changes = before.changes_to(&plan.fields);
+        if plan.fields.account_id != before.account_id || plan.fields.contact_id != before.contact_id {
+            self.check_case_refs(actor, &plan.fields).await.map_err(|e| match e {
+                CheckRefError::Invalid(v) => TransitionCaseError::Rejected(TransitionError::Invalid(in_case_fields(v))),
+                CheckRefError::Store(s) => TransitionCaseError::Store(s),
+            })?;
+        }
+        let mut case = current.value.clone();
+        case.apply(plan.fields.clone());
         case.state = plan.to.clone();
         case.state_class = plan.to_class;
-        case.custom_fields = plan.custom_fields.clone();
         case.closed_at = if plan.to_class.is_closed() { case.closed_at.or(Some(now)) } else { None };
         case.last_step =
             Some(crate::case::LastStep { action: plan.action.clone(), result: plan.result.clone(), at: now });
@@ -140,6 +150,10 @@ impl Services {
             },
         };
         change.ops.push(history_put(tenant, id, &transitioned)?);
+        if !changes.is_empty() {
+            change.ops.extend(index_changes(tenant, Some(&current.value), &case)?);
+            change.ops.push(self.history_op(actor, id, version, self.new_id(), EventKind::Updated { changes })?);
+        }
         let known = Known { definition: Some(&definition), new_case: false };
         self.arm_sla(actor, &case, known, None, std::slice::from_ref(&transitioned), &mut change).await?;
         if reassigned {

@@ -24,7 +24,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     };
     let aws = gestiona_lambda::aws().await;
     let services = gestiona_lambda::services(&aws, Lambda::Console, config.table, config.queues);
-    let console = Arc::new(Console::new(services, sign_in, true));
+    let mut console = Console::new(services, sign_in, true);
+    match gestiona_lambda::download_links(&aws) {
+        Some(links) => console = console.with_downloads(links),
+        None => tracing::warn!("no documents bucket configured: the console cannot hand out downloads"),
+    }
+    let console = Arc::new(console);
     lambda_http::run(lambda_http::service_fn(move |request| {
         let console = Arc::clone(&console);
         async move { Ok::<_, std::convert::Infallible>(console.handle(request).await) }

@@ -4,6 +4,8 @@
 //! Downloads and uploads go straight between the browser and S3 through short-lived presigned
 //! URLs, so file bytes never pass through a Lambda function or API Gateway's payload limit.
 
+mod links;
+
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,6 +15,7 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use gestiona_domain::document::attachment_disposition;
 use gestiona_domain::ports::{BlobError, BlobInfo, BlobStore};
+pub use links::S3DownloadLinks;
 
 /// The metadata key of an object's SHA-256 (hex).
 pub const SHA256_METADATA: &str = "sha256";

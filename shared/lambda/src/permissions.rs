@@ -148,7 +148,13 @@ impl Lambda {
             Lambda::Http(Function::ReceivablesApi) => &[&READS, &TRANSACTIONS],
             // Staff work through the same use cases as the cases and transitions functions;
             // sessions are items of the table.
-            Lambda::Console => &[&READS, &TRANSACTIONS, &[COUNTERS, NOTIFY, RENDER]],
+            Lambda::Console => &[
+                &READS,
+                &TRANSACTIONS,
+                &[COUNTERS, NOTIFY, RENDER],
+                // Download links are signed with the console's role.
+                &[on("s3:GetObject", Resource::DocumentObjects)],
+            ],
             Lambda::SlaSweep | Lambda::InvoiceSweep => &[&READS, &TRANSACTIONS, &[NOTIFY, RENDER]],
             // Reads the outbox index, publishes, deletes what the queue accepted.
             Lambda::OutboxRelay => &[&[

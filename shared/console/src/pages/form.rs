@@ -1,0 +1,47 @@
+//! One input of a form as every form of the console renders it (`field_input.html`): its
+//! label, control, value and the error the last post left on it.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Text,
+    LongText,
+    Number,
+    Money,
+    Date,
+    Checkbox,
+    Choice,
+}
+
+/// One input of a form, ready for the template.
+#[derive(Debug, Clone)]
+pub struct FieldInput {
+    pub name: String,
+    /// The element's id, unique on the page.
+    pub dom_id: String,
+    pub label: String,
+    pub control: Control,
+    /// The value as the input shows it (`true` for a ticked box).
+    pub value: String,
+    /// `(value, label)` of a choice's options.
+    pub options: Vec<(String, String)>,
+    pub required: bool,
+    pub error: Option<String>,
+}
+
+impl FieldInput {
+    pub fn is_long(&self) -> bool {
+        self.control == Control::LongText
+    }
+    pub fn is_checkbox(&self) -> bool {
+        self.control == Control::Checkbox
+    }
+    pub fn is_choice(&self) -> bool {
+        self.control == Control::Choice
+    }
+    pub fn input_type(&self) -> &'static str {
+        if self.control == Control::Date { "date" } else { "text" }
+    }
+    pub fn decimal(&self) -> bool {
+        matches!(self.control, Control::Number | Control::Money)
+    }
+}

@@ -1,0 +1,75 @@
+//! The words pages show for the domain's enumerations, from the message catalogue.
+
+use gestiona_domain::case::{Channel, Priority};
+use gestiona_domain::messages as msg;
+use gestiona_domain::{Locale, Message};
+
+pub const PRIORITIES: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
+pub const CHANNELS: [Channel; 8] = [
+    Channel::Email,
+    Channel::Phone,
+    Channel::Web,
+    Channel::WalkIn,
+    Channel::Whatsapp,
+    Channel::Chat,
+    Channel::Social,
+    Channel::Other,
+];
+
+/// The priority a wire name names.
+pub fn parse_priority(text: &str) -> Option<Priority> {
+    PRIORITIES.into_iter().find(|p| priority_key(*p) == text)
+}
+
+/// The channel a wire name names.
+pub fn parse_channel(text: &str) -> Option<Channel> {
+    CHANNELS.into_iter().find(|c| channel_key(*c) == text)
+}
+
+/// The priority's wire name (`urgent`), also the badge's class.
+pub fn priority_key(priority: Priority) -> &'static str {
+    match priority {
+        Priority::Low => "low",
+        Priority::Normal => "normal",
+        Priority::High => "high",
+        Priority::Urgent => "urgent",
+    }
+}
+
+pub fn priority(priority: Priority, locale: Locale) -> String {
+    let message = match priority {
+        Priority::Low => msg::ui_priority_low(),
+        Priority::Normal => msg::ui_priority_normal(),
+        Priority::High => msg::ui_priority_high(),
+        Priority::Urgent => msg::ui_priority_urgent(),
+    };
+    message.render(locale)
+}
+
+/// The channel's wire name (`walkIn`).
+pub fn channel_key(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Email => "email",
+        Channel::Phone => "phone",
+        Channel::Web => "web",
+        Channel::WalkIn => "walkIn",
+        Channel::Whatsapp => "whatsapp",
+        Channel::Chat => "chat",
+        Channel::Social => "social",
+        Channel::Other => "other",
+    }
+}
+
+pub fn channel(channel: Channel, locale: Locale) -> String {
+    let message: Message = match channel {
+        Channel::Email => msg::ui_channel_email(),
+        Channel::Phone => msg::ui_channel_phone(),
+        Channel::Web => msg::ui_channel_web(),
+        Channel::WalkIn => msg::ui_channel_walk_in(),
+        Channel::Whatsapp => msg::ui_channel_whatsapp(),
+        Channel::Chat => msg::ui_channel_chat(),
+        Channel::Social => msg::ui_channel_social(),
+        Channel::Other => msg::ui_channel_other(),
+    };
+    message.render(locale)
+}

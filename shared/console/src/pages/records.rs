@@ -1,0 +1,505 @@
+//! Creating and editing accounts and contacts. Every form sends back each value as it was shown
+//! (`was.*`), so an edit changes only what the user touched, at the version the form showed;
+//! a late save is refused and the form shows the record as it is now.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use gestiona_domain::account::{Account, AccountPatch, NewAccount};
+use gestiona_domain::contact::{Contact, ContactPatch, NewContact};
+use gestiona_domain::messages as msg;
+use gestiona_domain::service::accounts::{CreateAccountError, GetAccountError, UpdateAccountError};
+use gestiona_domain::service::contacts::{CreateContactError, GetContactError, UpdateContactError};
+use gestiona_domain::{EntityId, Message, ValidationErrors};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use super::form::{Control, FieldInput};
+use super::{Chrome, page};
+use crate::session::SignedIn;
+use crate::{Console, response};
+
+const WAS: &str = "was.";
+
+/// One input of a record's form.
+struct Spec {
+    name: &'static str,
+    label: fn() -> Message,
+    control: Control,
+    required: bool,
+}
+
+const fn spec(name: &'static str, label: fn() -> Message, control: Control, required: bool) -> Spec {
+    Spec { name, label, control, required }
+}
+
+const ACCOUNT_FIELDS: [Spec; 7] = [
+    spec("name", msg::ui_name, Control::Text, true),
+    spec("taxId", msg::ui_tax_id, Control::Text, false),
+    spec("email", msg::ui_email, Control::Text, false),
+    spec("phone", msg::ui_phone, Control::Text, false),
+    spec("website", msg::ui_website, Control::Text, false),
+    spec("industry", msg::ui_industry, Control::Text, false),
+    spec("branch", msg::ui_branch, Control::Text, false),
+];
+
+const CONTACT_FIELDS: [Spec; 6] = [
+    spec("firstName", msg::ui_first_name, Control::Text, true),
+    spec("lastName", msg::ui_last_name, Control::Text, false),
+    spec("title", msg::ui_job_title, Control::Text, false),
+    spec("email", msg::ui_email, Control::Text, false),
+    spec("phone", msg::ui_phone, Control::Text, false),
+    spec("locale", msg::ui_language, Control::Choice, false),
+];
+
+fn account_values(account: &Account) -> BTreeMap<String, String> {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    BTreeMap::from([
+        ("name".into(), account.name.clone()),
+        ("taxId".into(), text(&account.tax_id)),
+        ("email".into(), text(&account.email)),
+        ("phone".into(), text(&account.phone)),
+        ("website".into(), text(&account.website)),
+        ("industry".into(), text(&account.industry)),
+        ("branch".into(), text(&account.branch)),
+    ])
+}
+
+fn contact_values(contact: &Contact) -> BTreeMap<String, String> {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    BTreeMap::from([
+        ("firstName".into(), contact.first_name.clone()),
+        ("lastName".into(), text(&contact.last_name)),
+        ("title".into(), text(&contact.title)),
+        ("email".into(), text(&contact.email)),
+        ("phone".into(), text(&contact.phone)),
+        ("locale".into(), text(&contact.locale)),
+    ])
+}
+
+#[derive(Template)]
+#[template(path = "record_form.html")]
+struct RecordForm {
+    chrome: Chrome,
+    heading: String,
+    action: String,
+    /// Where "cancel" goes.
+    back: String,
+    version: Option<u64>,
+    /// Each input's value as the record has it (edits send only what changed).
+    was: Vec<(String, String)>,
+    inputs: Vec<FieldInput>,
+    /// Hidden values the form carries (the contact's account).
+    hidden: Vec<(String, String)>,
+    notice: Option<String>,
+    failed: bool,
+}
+
+struct FormParts<'a> {
+    heading: String,
+    action: String,
+    back: String,
+    version: Option<u64>,
+    was: BTreeMap<String, String>,
+    shown: &'a BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
+    hidden: Vec<(String, String)>,
+    notice: Option<String>,
+}
+
+fn render(chrome: Chrome, fields: &[Spec], parts: FormParts<'_>, status: StatusCode) -> Response<Body> {
+    let inputs = fields
+        .iter()
+        .map(|spec| FieldInput {
+            name: spec.name.to_owned(),
+            dom_id: format!("record-{}", spec.name),
+            label: chrome.t((spec.label)()),
+            control: spec.control,
+            value: parts.shown.get(spec.name).cloned().unwrap_or_default(),
+            options: if spec.name == "locale" {
+                vec![("es".into(), "Español".into()), ("en".into(), "English".into())]
+            } else {
+                Vec::new()
+            },
+            required: spec.required,
+            error: parts.errors.get(spec.name).cloned(),
+        })
+        .collect();
+    let form = RecordForm {
+        heading: parts.heading,
+        action: parts.action,
+        back: parts.back,
+        version: parts.version,
+        was: parts.was.into_iter().collect(),
+        inputs,
+        hidden: parts.hidden,
+        notice: parts.notice,
+        failed: !parts.errors.is_empty(),
+        chrome,
+    };
+    page(status, &form)
+}
+
+/// The posted form's fields.
+fn posted(request: &Request) -> BTreeMap<String, String> {
+    form_urlencoded::parse(request.body().as_ref()).map(|(n, v)| (n.into_owned(), v.into_owned())).collect()
+}
+
+/// The inputs whose value differs from the one the form showed: `None` clears the field.
+fn changes(values: &BTreeMap<String, String>, fields: &[&str]) -> BTreeMap<String, Option<String>> {
+    fields
+        .iter()
+        .filter(|name| values.get(**name) != values.get(&format!("{WAS}{name}")))
+        .map(|name| {
+            let value = values.get(*name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+            ((*name).to_owned(), value)
+        })
+        .collect()
+}
+
+/// What the form of a record shows after a save that did not go through: invalid input stays
+/// for the user to fix (over the values it was typed against); after someone else's save, the
+/// record as it is now. `(shown, was)`.
+fn after_refusal(
+    values: &BTreeMap<String, String>,
+    names: &[&str],
+    current: BTreeMap<String, String>,
+    invalid: bool,
+) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    if invalid {
+        let was = names.iter().map(|n| (n.to_string(), values.get(&format!("{WAS}{n}")).cloned().unwrap_or_default()));
+        (values.clone(), was.collect())
+    } else {
+        (current.clone(), current)
+    }
+}
+
+fn errors_of(errors: ValidationErrors, chrome: &Chrome) -> BTreeMap<String, String> {
+    errors.0.into_iter().map(|e| (e.field, e.reason.render(chrome.locale))).collect()
+}
+
+fn optional(values: &BTreeMap<String, String>, name: &str) -> Option<String> {
+    values.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+fn version_of(values: &BTreeMap<String, String>) -> Option<u64> {
+    values.get("version").and_then(|v| v.parse().ok())
+}
+
+/// `GET /app/accounts/new`.
+pub async fn new_account(signed_in: &SignedIn) -> Response<Body> {
+    let chrome = Chrome::of(signed_in, "accounts");
+    let parts = FormParts {
+        heading: chrome.t(msg::ui_new_account()),
+        action: "/app/accounts".into(),
+        back: "/app/accounts".into(),
+        version: None,
+        was: BTreeMap::new(),
+        shown: &BTreeMap::new(),
+        errors: BTreeMap::new(),
+        hidden: Vec::new(),
+        notice: None,
+    };
+    render(chrome, &ACCOUNT_FIELDS, parts, StatusCode::OK)
+}
+
+/// `POST /app/accounts`: creates the account and opens its file.
+pub async fn create_account(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
+    let chrome = Chrome::of(signed_in, "accounts");
+    let values = posted(request);
+    let input = NewAccount {
+        name: values.get("name").cloned().unwrap_or_default(),
+        tax_id: optional(&values, "taxId"),
+        email: optional(&values, "email"),
+        phone: optional(&values, "phone"),
+        website: optional(&values, "website"),
+        industry: optional(&values, "industry"),
+        branch: optional(&values, "branch"),
+        owner: None,
+    };
+    match console.services.create_account(&signed_in.session.actor(), input).await {
+        Ok(account) => response::redirect(&format!("/app/accounts/{}", account.value.id)),
+        Err(CreateAccountError::Invalid(errors)) => {
+            let parts = FormParts {
+                heading: chrome.t(msg::ui_new_account()),
+                action: "/app/accounts".into(),
+                back: "/app/accounts".into(),
+                version: None,
+                was: BTreeMap::new(),
+                shown: &values,
+                errors: errors_of(errors, &chrome),
+                hidden: Vec::new(),
+                notice: None,
+            };
+            render(chrome, &ACCOUNT_FIELDS, parts, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(CreateAccountError::Store(error)) => {
+            tracing::error!(%error, "the account could not be created");
+            response::unavailable(chrome.locale)
+        }
+    }
+}
+
+async fn load_account(console: &Console, signed_in: &SignedIn, id: EntityId) -> Result<(Account, u64), Response<Body>> {
+    match console.services.get_account(&signed_in.session.actor(), id).await {
+        Ok(found) => Ok((found.value, found.version)),
+        Err(GetAccountError::NotFound) => Err(response::not_found(signed_in.session.locale)),
+        Err(GetAccountError::Store(error)) => {
+            tracing::error!(%error, "the account could not be read");
+            Err(response::unavailable(signed_in.session.locale))
+        }
+    }
+}
+
+fn account_form(chrome: &Chrome, account: &Account, version: u64) -> (String, String, String, Option<u64>) {
+    let id = account.id;
+    (
+        chrome.t(msg::ui_edit_record(&account.name)),
+        format!("/app/accounts/{id}"),
+        format!("/app/accounts/{id}"),
+        Some(version),
+    )
+}
+
+/// `GET /app/accounts/{id}/edit`.
+pub async fn edit_account(console: &Console, signed_in: &SignedIn, id: &str) -> Response<Body> {
+    let chrome = Chrome::of(signed_in, "accounts");
+    let Ok(id) = EntityId::parse(id) else { return response::not_found(chrome.locale) };
+    let (account, version) = match load_account(console, signed_in, id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let values = account_values(&account);
+    let (heading, action, back, version) = account_form(&chrome, &account, version);
+    let parts = FormParts {
+        heading,
+        action,
+        back,
+        version,
+        was: values.clone(),
+        shown: &values,
+        errors: BTreeMap::new(),
+        hidden: Vec::new(),
+        notice: None,
+    };
+    render(chrome, &ACCOUNT_FIELDS, parts, StatusCode::OK)
+}
+
+/// `POST /app/accounts/{id}`: saves what the user changed.
+pub async fn update_account(console: &Console, request: &Request, signed_in: &SignedIn, id: &str) -> Response<Body> {
+    let chrome = Chrome::of(signed_in, "accounts");
+    let Ok(id) = EntityId::parse(id) else { return response::not_found(chrome.locale) };
+    let values = posted(request);
+    let Some(expected) = version_of(&values) else {
+        return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
+    };
+    let names: Vec<&str> = ACCOUNT_FIELDS.iter().map(|f| f.name).collect();
+    let changed = changes(&values, &names);
+    let field = |name: &str| changed.get(name).cloned();
+    let patch = AccountPatch {
+        name: field("name").map(Option::unwrap_or_default),
+        tax_id: field("taxId"),
+        email: field("email"),
+        phone: field("phone"),
+        website: field("website"),
+        industry: field("industry"),
+        branch: field("branch"),
+        owner: None,
+    };
+    let (status, notice, errors) = match console
+        .services
+        .update_account(&signed_in.session.actor(), id, expected, patch)
+        .await
+    {
+        Ok(_) => return response::redirect(&format!("/app/accounts/{id}")),
+        Err(UpdateAccountError::NotFound) => return response::not_found(chrome.locale),
+        Err(UpdateAccountError::Stale { .. }) => (StatusCode::CONFLICT, Some(chrome.t(msg::ui_record_stale())), None),
+        Err(UpdateAccountError::Archived) => (StatusCode::CONFLICT, Some(chrome.t(msg::ui_record_archived())), None),
+        Err(UpdateAccountError::Invalid(errors)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, None, Some(errors_of(errors, &chrome)))
+        }
+        Err(UpdateAccountError::Store(error)) => {
+            tracing::error!(%error, "the account could not be saved");
+            return response::unavailable(chrome.locale);
+        }
+    };
+    let (account, version) = match load_account(console, signed_in, id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let current = account_values(&account);
+    let (heading, action, back, version) = account_form(&chrome, &account, version);
+    let (shown, was) = after_refusal(&values, &names, current, errors.is_some());
+    let parts = FormParts {
+        heading,
+        action,
+        back,
+        version,
+        was,
+        shown: &shown,
+        errors: errors.unwrap_or_default(),
+        hidden: Vec::new(),
+        notice,
+    };
+    render(chrome, &ACCOUNT_FIELDS, parts, status)
+}
+
+/// `GET /app/accounts/{id}/contacts/new`.
+pub async fn new_contact(console: &Console, signed_in: &SignedIn, account: &str) -> Response<Body> {
+    let chrome = Chrome::of(signed_in, "accounts");
+    let Ok(account_id) = EntityId::parse(account) else { return response::not_found(chrome.locale) };
+    let (account, _) = match load_account(console, signed_in, account_id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let parts = FormParts {
+        heading: chrome.t(msg::ui_new_contact_of(&account.name)),
+        action: "/app/contacts".into(),
+        back: format!("/app/accounts/{account_id}"),
+        version: None,
+        was: BTreeMap::new(),
+        shown: &BTreeMap::from([("locale".to_owned(), "es".to_owned())]),
+        errors: BTreeMap::new(),
+        hidden: vec![("accountId".into(), account_id.to_string())],
+        notice: None,
+    };
+    render(chrome, &CONTACT_FIELDS, parts, StatusCode::OK)
+}
+
+/// `POST /app/contacts`: creates the contact on its account and opens the account's file.
+pub async fn create_contact(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
+    let chrome = Chrome::of(signed_in, "accounts");
+    let values = posted(request);
+    let account_id = values.get("accountId").and_then(|a| EntityId::parse(a).ok());
+    let input = NewContact {
+        first_name: values.get("firstName").cloned().unwrap_or_default(),
+        last_name: optional(&values, "lastName"),
+        email: optional(&values, "email"),
+        phone: optional(&values, "phone"),
+        title: optional(&values, "title"),
+        account_id,
+        locale: optional(&values, "locale"),
+    };
+    let back = account_id.map_or_else(|| "/app/contacts".to_owned(), |a| format!("/app/accounts/{a}"));
+    let errors = match console.services.create_contact(&signed_in.session.actor(), input).await {
+        Ok(_) => return response::redirect(&back),
+        Err(CreateContactError::Invalid(errors)) => errors_of(errors, &chrome),
+        Err(CreateContactError::EmailTaken { .. }) => {
+            BTreeMap::from([("email".to_owned(), chrome.t(msg::ui_email_taken()))])
+        }
+        Err(CreateContactError::Store(error)) => {
+            tracing::error!(%error, "the contact could not be created");
+            return response::unavailable(chrome.locale);
+        }
+    };
+    let parts = FormParts {
+        heading: chrome.t(msg::ui_new_contact()),
+        action: "/app/contacts".into(),
+        back,
+        version: None,
+        was: BTreeMap::new(),
+        shown: &values,
+        errors,
+        hidden: account_id.map(|a| ("accountId".to_owned(), a.to_string())).into_iter().collect(),
+        notice: None,
+    };
+    render(chrome, &CONTACT_FIELDS, parts, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+async fn load_contact(console: &Console, signed_in: &SignedIn, id: EntityId) -> Result<(Contact, u64), Response<Body>> {
+    match console.services.get_contact(&signed_in.session.actor(), id).await {
+        Ok(found) => Ok((found.value, found.version)),
+        Err(GetContactError::NotFound) => Err(response::not_found(signed_in.session.locale)),
+        Err(GetContactError::Store(error)) => {
+            tracing::error!(%error, "the contact could not be read");
+            Err(response::unavailable(signed_in.session.locale))
+        }
+    }
+}
+
+fn contact_back(contact: &Contact) -> String {
+    contact.account_id.map_or_else(|| "/app/contacts".to_owned(), |a| format!("/app/accounts/{a}"))
+}
+
+/// `GET /app/contacts/{id}/edit`.
+pub async fn edit_contact(console: &Console, signed_in: &SignedIn, id: &str) -> Response<Body> {
+    let chrome = Chrome::of(signed_in, "contacts");
+    let Ok(id) = EntityId::parse(id) else { return response::not_found(chrome.locale) };
+    let (contact, version) = match load_contact(console, signed_in, id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let values = contact_values(&contact);
+    let parts = FormParts {
+        heading: chrome.t(msg::ui_edit_record(&contact.first_name)),
+        action: format!("/app/contacts/{id}"),
+        back: contact_back(&contact),
+        version: Some(version),
+        was: values.clone(),
+        shown: &values,
+        errors: BTreeMap::new(),
+        hidden: Vec::new(),
+        notice: None,
+    };
+    render(chrome, &CONTACT_FIELDS, parts, StatusCode::OK)
+}
+
+/// `POST /app/contacts/{id}`: saves what the user changed.
+pub async fn update_contact(console: &Console, request: &Request, signed_in: &SignedIn, id: &str) -> Response<Body> {
+    let chrome = Chrome::of(signed_in, "contacts");
+    let Ok(id) = EntityId::parse(id) else { return response::not_found(chrome.locale) };
+    let values = posted(request);
+    let Some(expected) = version_of(&values) else {
+        return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
+    };
+    let names: Vec<&str> = CONTACT_FIELDS.iter().map(|f| f.name).collect();
+    let changed = changes(&values, &names);
+    let field = |name: &str| changed.get(name).cloned();
+    let patch = ContactPatch {
+        first_name: field("firstName").map(Option::unwrap_or_default),
+        last_name: field("lastName"),
+        email: field("email"),
+        phone: field("phone"),
+        title: field("title"),
+        locale: field("locale"),
+        ..Default::default()
+    };
+    let (status, notice, errors) = match console
+        .services
+        .update_contact(&signed_in.session.actor(), id, expected, patch)
+        .await
+    {
+        Ok(contact) => return response::redirect(&contact_back(&contact.value)),
+        Err(UpdateContactError::NotFound) => return response::not_found(chrome.locale),
+        Err(UpdateContactError::Stale { .. }) => (StatusCode::CONFLICT, Some(chrome.t(msg::ui_record_stale())), None),
+        Err(UpdateContactError::Archived) => (StatusCode::CONFLICT, Some(chrome.t(msg::ui_record_archived())), None),
+        Err(UpdateContactError::Invalid(errors)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, None, Some(errors_of(errors, &chrome)))
+        }
+        Err(UpdateContactError::EmailTaken { .. }) => {
+            (StatusCode::CONFLICT, None, Some(BTreeMap::from([("email".to_owned(), chrome.t(msg::ui_email_taken()))])))
+        }
+        Err(UpdateContactError::Store(error)) => {
+            tracing::error!(%error, "the contact could not be saved");
+            return response::unavailable(chrome.locale);
+        }
+    };
+    let (contact, version) = match load_contact(console, signed_in, id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let current = contact_values(&contact);
+    let (shown, was) = after_refusal(&values, &names, current, errors.is_some());
+    let parts = FormParts {
+        heading: chrome.t(msg::ui_edit_record(&contact.first_name)),
+        action: format!("/app/contacts/{id}"),
+        back: contact_back(&contact),
+        version: Some(version),
+        was,
+        shown: &shown,
+        errors: errors.unwrap_or_default(),
+        hidden: Vec::new(),
+        notice,
+    };
+    render(chrome, &CONTACT_FIELDS, parts, status)
+}

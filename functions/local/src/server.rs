@@ -78,7 +78,7 @@ impl Runner {
             routes.insert(path, methods).expect("route templates do not overlap");
         }
         // Plain HTTP on loopback: the session cookie cannot be `Secure` here.
-        let console = Console::new(api.services.clone(), SignIn::LocalDemo, false);
+        let console = Console::new(api.services.clone(), SignIn::LocalDemo, false).with_downloads(blobs.clone());
         Self { api, tokens, clock, blobs, routes, dispatch: Routes::all(), console }
     }
 

@@ -10,11 +10,13 @@
 
 mod assets;
 pub mod cognito;
+mod fresh;
 mod pages;
 mod response;
 mod session;
 
 use gestiona_domain::service::Services;
+use gestiona_domain::{TenantId, UserId};
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
@@ -41,6 +43,12 @@ pub const GATEWAY_ROUTES: [&str; 5] =
 #[derive(Clone)]
 pub struct Console {
     services: Services,
+    /// The navigation's counts, per user, for a minute.
+    counts: std::sync::Arc<fresh::Fresh<(TenantId, UserId), pages::counts::NavCounts>>,
+    /// The names of each tenant's case types and states, for a minute.
+    type_names: std::sync::Arc<fresh::Fresh<TenantId, std::sync::Arc<pages::cases::TypeNames>>>,
+    /// Where a case's documents are downloaded from; without it downloads say so.
+    downloads: Option<std::sync::Arc<dyn gestiona_domain::ports::DownloadLinks>>,
     sign_in: SignIn,
     /// `Secure` on the session cookie: on for HTTPS deployments, off for the local runner's
     /// plain-HTTP loopback.
@@ -54,6 +62,10 @@ enum Page {
     Cases,
     Accounts,
     Account,
+    AccountNew,
+    AccountEdit,
+    AccountContactNew,
+    ContactEdit,
     Contacts,
     Case,
     Comment,
@@ -62,10 +74,19 @@ enum Page {
     LeadStatus,
     LeadConversion,
     LeadReview,
+    WebForms,
     LeadDecision,
     Search,
     Contact,
     Transition,
+    CaseFields,
+    CaseDocuments,
+    CaseDocument,
+    CaseExport,
+    CaseBulk,
+    Counts,
+    Views,
+    ViewDelete,
     SignIn,
     SignInCallback,
     SignOut,
@@ -81,14 +102,27 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/cases", Page::Cases),
             ("/app/accounts", Page::Accounts),
             ("/app/accounts/{id}", Page::Account),
+            ("/app/accounts/new", Page::AccountNew),
+            ("/app/accounts/{id}/edit", Page::AccountEdit),
+            ("/app/accounts/{id}/contacts/new", Page::AccountContactNew),
+            ("/app/contacts/{id}/edit", Page::ContactEdit),
             ("/app/contacts", Page::Contacts),
             ("/app/contacts/{id}", Page::Contact),
             ("/app/search", Page::Search),
             ("/app/cases/{id}", Page::Case),
             ("/app/cases/{id}/comments", Page::Comment),
             ("/app/cases/{id}/transitions", Page::Transition),
+            ("/app/cases/{id}/fields", Page::CaseFields),
+            ("/app/cases/{id}/documents", Page::CaseDocuments),
+            ("/app/cases/{id}/documents/{document}", Page::CaseDocument),
+            ("/app/cases/export", Page::CaseExport),
+            ("/app/cases/bulk", Page::CaseBulk),
+            ("/app/counts", Page::Counts),
+            ("/app/views", Page::Views),
+            ("/app/views/{id}/delete", Page::ViewDelete),
             ("/app/leads", Page::Leads),
             ("/app/leads/review", Page::LeadReview),
+            ("/app/leads/forms", Page::WebForms),
             ("/app/leads/review/{id}", Page::LeadDecision),
             ("/app/leads/{id}", Page::Lead),
             ("/app/leads/{id}/status", Page::LeadStatus),
@@ -106,7 +140,20 @@ fn router() -> &'static matchit::Router<Page> {
 
 impl Console {
     pub fn new(services: Services, sign_in: SignIn, secure_cookies: bool) -> Self {
-        Self { services, sign_in, secure_cookies }
+        Self {
+            services,
+            counts: std::sync::Arc::new(fresh::Fresh::new(pages::counts::FRESH_FOR)),
+            type_names: std::sync::Arc::new(fresh::Fresh::new(pages::cases::TypeNames::FRESH_FOR)),
+            downloads: None,
+            sign_in,
+            secure_cookies,
+        }
+    }
+
+    /// Lets staff download a case's documents through `links`.
+    pub fn with_downloads(mut self, links: std::sync::Arc<dyn gestiona_domain::ports::DownloadLinks>) -> Self {
+        self.downloads = Some(links);
+        self
     }
 
     /// Whether the console answers `path` (the local runner sends it these).
@@ -134,6 +181,7 @@ impl Console {
         let page = *matched.value;
         let id = matched.params.get("id").map(str::to_owned);
         let name = matched.params.get("name").map(str::to_owned);
+        let document = matched.params.get("document").map(str::to_owned);
         match (page, request.method()) {
             (Page::Asset, &Method::GET) => assets::serve(name.as_deref().unwrap_or_default()),
             (Page::SignIn, &Method::GET) => pages::sign_in::form(self, &request).await,
@@ -148,19 +196,49 @@ impl Console {
                     Ok(signed_in) => signed_in,
                     Err(response) => return response,
                 };
-                if *method == Method::POST && !signed_in.csrf_ok(&request) {
-                    return response::forbidden(&signed_in);
+                if *method == Method::POST {
+                    if !signed_in.csrf_ok(&request) {
+                        return response::forbidden(&signed_in);
+                    }
+                    // The user changes something: their counts are recomputed on the next page.
+                    self.counts.forget(&(signed_in.session.tenant.clone(), signed_in.session.user.clone()));
                 }
                 let id = id.as_deref().unwrap_or_default();
                 match (page, method) {
                     (Page::Work, &Method::GET) => pages::cases::work(self, &request, &signed_in).await,
-                    (Page::Cases, &Method::GET) => pages::cases::list(self, &request, &signed_in).await,
+                    (Page::Cases, &Method::GET) => pages::case_list::list(self, &request, &signed_in).await,
+                    (Page::CaseExport, &Method::GET) => pages::case_list::export(self, &request, &signed_in).await,
+                    (Page::CaseBulk, &Method::POST) => pages::case_list::bulk(self, &request, &signed_in).await,
+                    (Page::Counts, &Method::GET) => pages::counts::nav(self, &signed_in).await,
+                    (Page::Views, &Method::POST) => pages::case_list::save_view(self, &request, &signed_in).await,
+                    (Page::ViewDelete, &Method::POST) => pages::case_list::delete_view(self, &signed_in, id).await,
                     (Page::Accounts, &Method::GET) => pages::accounts::list(self, &request, &signed_in).await,
+                    (Page::Accounts, &Method::POST) => pages::records::create_account(self, &request, &signed_in).await,
                     (Page::Account, &Method::GET) => pages::accounts::show(self, &signed_in, id).await,
+                    (Page::Account, &Method::POST) => {
+                        pages::records::update_account(self, &request, &signed_in, id).await
+                    }
+                    (Page::AccountNew, &Method::GET) => pages::records::new_account(&signed_in).await,
+                    (Page::AccountEdit, &Method::GET) => pages::records::edit_account(self, &signed_in, id).await,
+                    (Page::AccountContactNew, &Method::GET) => pages::records::new_contact(self, &signed_in, id).await,
+                    (Page::Contacts, &Method::POST) => pages::records::create_contact(self, &request, &signed_in).await,
+                    (Page::ContactEdit, &Method::GET) => pages::records::edit_contact(self, &signed_in, id).await,
+                    (Page::Contact, &Method::POST) => {
+                        pages::records::update_contact(self, &request, &signed_in, id).await
+                    }
                     (Page::Contacts, &Method::GET) => pages::accounts::contacts(self, &request, &signed_in).await,
                     (Page::Case, &Method::GET) => pages::case::show(self, &request, &signed_in, id).await,
                     (Page::Comment, &Method::POST) => pages::case::comment(self, &request, &signed_in, id).await,
                     (Page::Transition, &Method::POST) => pages::case::transition(self, &request, &signed_in, id).await,
+                    (Page::CaseFields, &Method::POST) => pages::case::save(self, &request, &signed_in, id).await,
+                    (Page::CaseDocuments, &Method::POST) => {
+                        pages::case::generate_document(self, &request, &signed_in, id).await
+                    }
+                    (Page::CaseDocuments, &Method::GET) => pages::case::documents_section(self, &signed_in, id).await,
+                    (Page::CaseDocument, &Method::GET) => {
+                        pages::case::download_document(self, &signed_in, id, document.as_deref().unwrap_or_default())
+                            .await
+                    }
                     (Page::Search, &Method::GET) => pages::search::results(self, &request, &signed_in).await,
                     (Page::Contact, &Method::GET) => pages::search::contact(self, &signed_in, id).await,
                     (Page::Leads, &Method::GET) => pages::leads::list(self, &request, &signed_in).await,
@@ -170,6 +248,7 @@ impl Console {
                         pages::leads::convert(self, &request, &signed_in, id).await
                     }
                     (Page::LeadReview, &Method::GET) => pages::lead_review::review(self, &request, &signed_in).await,
+                    (Page::WebForms, &Method::GET) => pages::web_forms::list(self, &request, &signed_in).await,
                     (Page::LeadDecision, &Method::POST) => {
                         pages::lead_review::decide(self, &request, &signed_in, id).await
                     }

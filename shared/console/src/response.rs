@@ -37,6 +37,18 @@ pub fn html(status: StatusCode, body: String) -> Response<Body> {
         .expect("a valid response")
 }
 
+/// A file to save (an export): never cached, never sniffed into something else.
+pub fn download(file_name: &str, content_type: &str, body: String) -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\""))
+        .header(header::CACHE_CONTROL, "no-store")
+        .header("X-Content-Type-Options", "nosniff")
+        .body(Body::Text(body))
+        .expect("a valid response")
+}
+
 /// `303 See Other`: where a form post goes next (the browser then GETs it).
 pub fn redirect(location: &str) -> Response<Body> {
     let mut response = Response::builder()
@@ -51,15 +63,27 @@ pub fn redirect(location: &str) -> Response<Body> {
 }
 
 /// Sends the user to sign in and back to where they were; an htmx request is told to load
-/// the sign-in page as a whole (a fragment swap would put it inside the page).
+/// the sign-in page as a whole (a fragment swap would put it inside the page), and to come
+/// back to the page it was on (`HX-Current-URL`), not to the fragment it asked for.
 pub fn to_sign_in(request: &Request) -> Response<Body> {
-    let here = match request.uri().query() {
-        Some(query) => format!("{}?{query}", request.uri().path()),
-        None => request.uri().path().to_owned(),
+    let path_and_query = |uri: &http::Uri| match uri.query() {
+        Some(query) => format!("{}?{query}", uri.path()),
+        None => uri.path().to_owned(),
     };
-    let back = if request.method() == http::Method::GET { here } else { "/app/".to_owned() };
+    let htmx = request.headers().contains_key("hx-request");
+    let page = request
+        .headers()
+        .get("hx-current-url")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|url| url.parse::<http::Uri>().ok())
+        .filter(|_| htmx);
+    let back = match page {
+        Some(page) => path_and_query(&page),
+        None if request.method() == http::Method::GET => path_and_query(request.uri()),
+        None => "/app/".to_owned(),
+    };
     let target = format!("/app/sign-in?next={}", form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>());
-    if request.headers().contains_key("hx-request") {
+    if htmx {
         let mut response = html(StatusCode::OK, String::new());
         if let Ok(value) = HeaderValue::from_str(&target) {
             response.headers_mut().insert("HX-Redirect", value);
@@ -105,6 +129,12 @@ pub fn forbidden(signed_in: &SignedIn) -> Response<Body> {
 /// A sign-in that did not end in a session, with the way to start again.
 pub fn sign_in_refused(status: StatusCode, locale: Locale, text: gestiona_domain::Message) -> Response<Body> {
     plain_page(status, locale, &msg::ui_sign_in().render(locale), &text.render(locale))
+}
+
+/// A page that says one thing: why the request could not be done.
+pub fn message_page(status: StatusCode, locale: Locale, text: gestiona_domain::Message) -> Response<Body> {
+    let title = status.canonical_reason().unwrap_or_default();
+    plain_page(status, locale, title, &text.render(locale))
 }
 
 pub fn unavailable(locale: Locale) -> Response<Body> {

@@ -12,12 +12,7 @@ use http::{Method, StatusCode};
 use support::{demo_services, header_of, request, sign_in, text};
 
 fn ana() -> Actor {
-    Actor {
-        tenant: TenantId::parse("demo").unwrap(),
-        user: UserId::parse("ana").unwrap(),
-        email: None,
-        role: Role::Agent,
-    }
+    support::demo_actor("ana", Role::Agent)
 }
 
 /// A post to the demo form without the page's signed token: held for review, like a bot's.
@@ -150,4 +145,21 @@ async fn a_held_post_is_released_into_a_lead_and_converted_in_one_step() {
     assert!(file.contains("Taller Solís") && file.contains("marco@taller.cr"), "the account and its contact: {file}");
     let page = text(&console.handle(request(Method::GET, &lead, Some(&cookie), None)).await);
     assert!(page.contains("Convertido") && page.contains(&format!("href=\"{account}\"")), "{page}");
+}
+
+#[tokio::test]
+async fn the_web_forms_page_gives_each_forms_address_and_embed_snippet() {
+    let services = demo_services().await;
+    services.submit_form(unsigned_post("Bot Bot", "bot@example.com")).await.unwrap();
+    let console = gestiona_console::Console::new(services, gestiona_console::SignIn::LocalDemo, true);
+    let (cookie, _) = support::sign_in(&console, "sofia").await;
+    let mut request = support::request(http::Method::GET, "/app/leads/forms", Some(&cookie), None);
+    request.headers_mut().insert("host", "127.0.0.1:3000".parse().unwrap());
+    let page = support::text(&console.handle(request).await);
+    assert!(page.contains("<a href=\"http://127.0.0.1:3000/f/demo/contacto\">"), "{page}");
+    assert!(
+        page.contains("&#60;iframe src=&#34;http://127.0.0.1:3000/f/demo/contacto&#34;"),
+        "the snippet, escaped in the page: {page}"
+    );
+    assert!(page.contains("0 aceptados, 1 retenidos para revisión, 0 descartados como bots"), "what the form received");
 }

@@ -7,7 +7,7 @@ use http::{Method, StatusCode};
 use support::{console, header_of, request, sign_in, text};
 
 fn first_case_link(page: &str) -> String {
-    let rest = page.split("href=\"/app/cases/").nth(1).expect("a case link");
+    let rest = page.split("<td><a href=\"/app/cases/").nth(1).expect("a case link");
     format!("/app/cases/{}", rest.split('"').next().unwrap())
 }
 
@@ -22,6 +22,16 @@ async fn pages_need_a_session_and_come_back_after_sign_in() {
     htmx.headers_mut().insert("hx-request", "true".parse().unwrap());
     let response = console.handle(htmx).await;
     assert_eq!(header_of(&response, "hx-redirect"), "/app/sign-in?next=%2Fapp%2Fcases", "htmx reloads the whole page");
+    // A fragment's session expired (a section refreshing itself): back to the page, not the fragment.
+    let mut fragment = request(Method::GET, "/app/cases/01JD0000000000000000000000/documents", None, None);
+    fragment.headers_mut().insert("hx-request", "true".parse().unwrap());
+    let page = "http://127.0.0.1:3000/app/cases/01JD0000000000000000000000?document=quote";
+    fragment.headers_mut().insert("hx-current-url", page.parse().unwrap());
+    let response = console.handle(fragment).await;
+    assert_eq!(
+        header_of(&response, "hx-redirect"),
+        "/app/sign-in?next=%2Fapp%2Fcases%2F01JD0000000000000000000000%3Fdocument%3Dquote"
+    );
 
     let form = "user=ana&next=%2Fapp%2Fcases";
     let response = console.handle(request(Method::POST, "/app/sign-in", None, Some(form))).await;
@@ -135,7 +145,7 @@ async fn accounts_are_found_by_name_and_open_as_a_customer_file() {
     assert!(list.contains("Café Ñandú Ltda.") && !list.contains("Transportes Rápidos"), "{list}");
     assert!(list.contains("value=\"cafe ñ\""), "the search box keeps what was typed");
 
-    let rest = list.split("href=\"/app/accounts/").nth(1).expect("an account link");
+    let rest = list.split("<td><a href=\"/app/accounts/").nth(1).expect("an account link");
     let file = format!("/app/accounts/{}", rest.split('"').next().unwrap());
     let page = console.handle(request(Method::GET, &file, Some(&cookie), None)).await;
     assert_eq!(page.status(), StatusCode::OK);

@@ -13,7 +13,8 @@ use gestiona_domain::{EntityId, Page, Versioned};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-use super::cases::CaseRow;
+use super::cases::{CaseRow, TypeNames};
+use super::receivables::Receivables;
 use super::{Chrome, page, query_value};
 use crate::session::SignedIn;
 use crate::{Console, response};
@@ -42,6 +43,7 @@ impl AccountRow {
 }
 
 pub struct ContactRow {
+    pub id: String,
     pub name: String,
     pub title: String,
     pub email: String,
@@ -58,6 +60,7 @@ impl ContactRow {
             None => contact.first_name.clone(),
         };
         Self {
+            id: contact.id.to_string(),
             name,
             title: text(&contact.title),
             email: text(&contact.email),
@@ -98,6 +101,9 @@ struct AccountPage {
     cases: Vec<CaseRow>,
     /// The case rows' paging link: the file shows the first page of the account's cases.
     next_page: Option<String>,
+    /// Case rows here carry no checkbox: bulk actions live on the case list.
+    selectable: bool,
+    receivables: Receivables,
 }
 
 /// The link to the next page of a list, keeping its search.
@@ -178,11 +184,32 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
     let case_filter = CaseFilter { account_id: Some(id), ..Default::default() };
     let cases = listed(console.services.list_cases(&actor, &case_filter, &first_page).await);
     let Some(cases) = cases else { return response::unavailable(chrome.locale) };
-    let cases = cases.items.iter().map(|c| CaseRow::of(&c.value, chrome.locale)).collect();
+    let names = match TypeNames::load(console, signed_in).await {
+        Ok(names) => names,
+        Err(response) => return response,
+    };
+    let cases = cases.items.iter().map(|c| CaseRow::of(c, &names, &chrome)).collect();
+    let receivables = match console.services.account_aging(&actor, id).await {
+        Ok(aging) => Receivables::of(&aging, &chrome),
+        Err(error) => {
+            tracing::error!(?error, "the account's receivables could not be read");
+            return response::unavailable(chrome.locale);
+        }
+    };
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let (website, industry) = (text(&account.website), text(&account.industry));
     page(
         StatusCode::OK,
-        &AccountPage { chrome, account: AccountRow::of(&account), website, industry, contacts, cases, next_page: None },
+        &AccountPage {
+            chrome,
+            account: AccountRow::of(&account),
+            website,
+            industry,
+            contacts,
+            cases,
+            next_page: None,
+            selectable: false,
+            receivables,
+        },
     )
 }

@@ -11,7 +11,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use super::leads::version_of;
-use super::{Chrome, page, query_value, when};
+use super::{Chrome, page, query_value};
 use crate::session::{SignedIn, form_value};
 use crate::{Console, response};
 
@@ -41,7 +41,7 @@ impl HeldPost {
             company: text(&s.fields.company),
             message: text(&s.fields.message),
             form: s.form_id.to_string(),
-            received: when(s.received_at),
+            received: chrome.when(s.received_at),
             reasons: s.reasons.iter().map(|r: &Suspicion| chrome.t(r.message())).collect(),
         }
     }

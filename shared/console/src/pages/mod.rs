@@ -3,11 +3,19 @@
 
 pub mod accounts;
 pub mod case;
+pub mod case_list;
 pub mod cases;
+pub mod counts;
+mod form;
+mod input;
+mod labels;
 pub mod lead_review;
 pub mod leads;
+pub mod receivables;
+pub mod records;
 pub mod search;
 pub mod sign_in;
+pub mod web_forms;
 
 use askama::Template;
 use gestiona_domain::{Locale, Message};
@@ -21,6 +29,8 @@ use crate::session::SignedIn;
 /// The frame around every signed-in page.
 pub struct Chrome {
     pub locale: Locale,
+    /// The tenant's time zone: every time on a page is shown in it.
+    pub zone: jiff::tz::TimeZone,
     pub csrf: String,
     pub user: String,
     /// The navigation entry to mark as current.
@@ -34,6 +44,12 @@ impl Chrome {
     pub fn of(signed_in: &SignedIn, section: &'static str) -> Self {
         Self {
             locale: signed_in.session.locale,
+            zone: signed_in
+                .session
+                .time_zone
+                .as_deref()
+                .and_then(|name| jiff::tz::TimeZone::get(name).ok())
+                .unwrap_or(jiff::tz::TimeZone::UTC),
             csrf: signed_in.session.csrf.clone(),
             user: signed_in.session.user.to_string(),
             section,
@@ -47,6 +63,17 @@ impl Chrome {
     pub fn t(&self, message: Message) -> String {
         message.render(self.locale)
     }
+
+    /// A timestamp as staff read it: the tenant's local date and minutes, in the user's
+    /// language's order (`30/11/2026 17:05`, `Nov 30, 2026 17:05`).
+    pub fn when(&self, at: jiff::Timestamp) -> String {
+        let local = at.to_zoned(self.zone.clone());
+        let pattern = match self.locale {
+            Locale::Es => "%d/%m/%Y %H:%M",
+            Locale::En => "%b %-d, %Y %H:%M",
+        };
+        local.strftime(pattern).to_string()
+    }
 }
 
 /// Renders a template as a page; a template that fails to render is logged and answered 500.
@@ -58,11 +85,6 @@ pub fn page(status: StatusCode, template: &impl Template) -> Response<Body> {
             response::status_page(StatusCode::INTERNAL_SERVER_ERROR, Locale::Es)
         }
     }
-}
-
-/// A timestamp as staff read it: date and minutes, UTC.
-pub fn when(at: jiff::Timestamp) -> String {
-    at.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// One parameter of the query string.

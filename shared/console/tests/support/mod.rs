@@ -11,6 +11,16 @@ use gestiona_domain::testing::{MemoryStore, RecordingQueue};
 use http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 
+/// A demo user as the use cases see them.
+pub fn demo_actor(user: &str, role: gestiona_domain::Role) -> gestiona_domain::Actor {
+    gestiona_domain::Actor {
+        tenant: TenantId::parse("demo").unwrap(),
+        user: gestiona_domain::UserId::parse(user).unwrap(),
+        email: None,
+        role,
+    }
+}
+
 /// The console on the in-memory store with the demo tenant, signing in with the demo users.
 pub async fn console() -> Console {
     Console::new(demo_services().await, SignIn::LocalDemo, true)

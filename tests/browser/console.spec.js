@@ -30,6 +30,7 @@ test("a supervisor works a case from the list", async ({ page }) => {
   await signIn(page, /Sofía Jiménez/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Mi trabajo");
   await expect(page.getByRole("heading", { name: "Mis casos" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Esperan mi acción" })).toBeVisible();
   await screen(page, "mi-trabajo");
 
   await page.getByRole("navigation").getByRole("link", { name: "Casos", exact: true }).click();
@@ -40,16 +41,36 @@ test("a supervisor works a case from the list", async ({ page }) => {
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(/Lote de café/);
 
   // An empty comment is refused on the page, in Spanish, and the page stays usable.
-  await page.getByRole("button", { name: "Guardar" }).click();
+  const comments = () => page.getByRole("region", { name: "Actividad" });
+  await comments().getByRole("button", { name: "Guardar" }).click();
   await expect(page.getByText("no puede estar vacío")).toBeVisible();
   await page.getByLabel("Agregar un comentario").fill("Llamé al cliente; envía fotos de los sacos.");
-  await page.getByRole("button", { name: "Guardar" }).click();
+  await comments().getByRole("button", { name: "Guardar" }).click();
   await expect(page.getByText("Llamé al cliente; envía fotos de los sacos.")).toBeVisible();
 
   await page.getByRole("button", { name: /En análisis/ }).click();
-  await expect(page.locator("dl.fields .badge")).toHaveText("en_analisis");
-  await expect(page.locator("ol.timeline li", { hasText: "transitioned" }).first()).toBeVisible();
+  await expect(page.locator("dl.fields .badge")).toHaveText("En análisis");
+  await expect(page.locator("ol.timeline li", { hasText: "de «Registrada» a «En análisis»" }).first()).toBeVisible();
   await screen(page, "caso");
+
+  // "Procede" needs the batch number: the step asks for it, and refuses to go on without it.
+  const proceeds = page.getByRole("region", { name: "Diagnosticar" }).locator("form", { hasText: "Procede" });
+  const batch = proceeds.getByLabel("Lote");
+  await expect(batch).toHaveAttribute("required", "");
+  await proceeds.getByRole("button", { name: /Procede/ }).click();
+  await expect(page.locator("dl.fields .badge")).toHaveText("En análisis");
+  await batch.fill("2026-41");
+  await proceeds.getByRole("button", { name: /Procede/ }).click();
+  await expect(page.locator("dl.fields .badge")).toHaveText("En solución");
+  await expect(page.locator("dl.fields")).toContainText("2026-41");
+
+  // The time limits, explained: each clock, how much business time it counted, which calendar.
+  const clocks = page.getByRole("region", { name: "Plazos" });
+  await expect(clocks).toContainText("Primera respuesta");
+  await expect(clocks).toContainText("hábiles contados");
+  await expect(clocks).toContainText("calendario");
+  await clocks.scrollIntoViewIfNeeded();
+  await screen(page, "caso-plazos");
 });
 
 test("two people on one case: the slower one sees the conflict, not a lost change", async ({ browser }) => {
@@ -61,12 +82,28 @@ test("two people on one case: the slower one sees the conflict, not a lost chang
   await a.getByRole("navigation").getByRole("link", { name: "Casos", exact: true }).click();
   await a.getByRole("link", { name: /Camión placa/ }).click();
   await b.goto(a.url());
+
+  // Both edit the mileage; the first save wins, the second is shown what changed.
+  const data = (page) => page.getByRole("form", { name: "Datos del caso" });
+  await data(a).getByLabel("Kilometraje").fill("184500");
+  await data(a).getByRole("button", { name: "Guardar" }).click();
+  await expect(a.locator("section.conflict")).toHaveCount(0);
+  await expect(a.locator("dl.fields")).toContainText("184500");
+  await data(b).getByLabel("Kilometraje").fill("190000");
+  await data(b).getByRole("button", { name: "Guardar" }).click();
+  const conflict = b.locator("section.conflict");
+  await expect(conflict).toContainText("Otra persona guardó este caso");
+  await expect(conflict.getByRole("row", { name: /Kilometraje/ })).toContainText("184500");
+  await expect(conflict.getByRole("row", { name: /Kilometraje/ })).toContainText("190000");
+  await expect(b.locator("dl.fields")).toContainText("184500");
+  await screen(b, "conflicto");
+
+  // A step taken from a page that is out of date is refused the same way.
   const step = (page) => page.locator("section.action button[type=submit]").first();
+  await b.reload();
   await step(a).click();
-  await expect(a.locator("p.notice")).toHaveCount(0);
   await step(b).click();
   await expect(b.getByRole("alert")).toContainText("Alguien cambió este caso");
-  await screen(b, "conflicto");
   await first.close();
   await second.close();
 });
@@ -83,7 +120,7 @@ test("in English for an English speaker, and from the keyboard", async ({ page }
   await page.keyboard.press("Tab");
   await page.keyboard.press("Tab");
   await page.keyboard.press("Tab");
-  await expect(page.getByRole("navigation").getByRole("link", { name: "Cases" })).toBeFocused();
+  await expect(page.getByRole("navigation").getByRole("link", { name: "Cases", exact: true })).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Cases");
   await screen(page, "cases-en");
@@ -97,6 +134,11 @@ test("in English for an English speaker, and from the keyboard", async ({ page }
 
 test("'/' focuses the search on every page; a case and an account are found by a word", async ({ page }) => {
   await signIn(page, /Ana Rodríguez/);
+  // The navigation counts the cases waiting for her once the page is there, in words for a screen reader.
+  const work = page.getByRole("navigation").getByRole("link", { name: /Mi trabajo/ });
+  await expect(work).toContainText(/\d/);
+  await expect(work).toHaveAccessibleName(/casos esperan su acción/);
+  await screen(page, "mi-trabajo-ana");
   await page.getByRole("navigation").getByRole("link", { name: "Cuentas" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Cuentas");
   await screen(page, "cuentas");
@@ -136,6 +178,17 @@ test("a held web-form post is released, then converted into account, contact and
   await page.getByRole("navigation").getByRole("link", { name: "Prospectos" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Prospectos");
   await screen(page, "prospectos");
+
+  // Each web form's snippet embeds its page in another site.
+  await page.getByRole("link", { name: "Formularios web" }).click();
+  const snippet = await page.getByLabel("Fragmento para incrustarlo en su sitio").first().inputValue();
+  expect(snippet).toContain("/f/demo/contacto");
+  await screen(page, "formularios-web");
+  const site = await page.context().newPage();
+  await site.setContent(`<html lang="es"><body><h1>Taller Solís</h1>${snippet}</body></html>`);
+  await expect(site.frameLocator("iframe").getByRole("button")).toBeVisible();
+  await site.close();
+  await page.getByRole("navigation", { name: "Prospectos" }).getByRole("link", { name: "Prospectos", exact: true }).click();
   await page.getByRole("link", { name: "Retenidos para revisión" }).click();
   const held = page.locator("section.card", { hasText: name });
   await expect(held).toContainText("enviado sin el token");
@@ -143,7 +196,7 @@ test("a held web-form post is released, then converted into account, contact and
   await held.getByRole("button", { name: "Liberar" }).click();
   await expect(page.locator("section.card", { hasText: name })).toHaveCount(0);
 
-  await page.getByRole("link", { name: "Prospectos", exact: true }).first().click();
+  await page.getByRole("navigation").getByRole("link", { name: /^Prospectos/ }).click();
   await page.getByRole("link", { name: "Todos" }).click();
   await page.getByRole("link", { name }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
@@ -154,4 +207,95 @@ test("a held web-form post is released, then converted into account, contact and
   await page.getByLabel("Monto").press("Enter");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Taller Solís");
   await expect(page.getByText(name)).toBeVisible();
+});
+
+test("a supervisor filters the cases, saves the view, reopens it, exports it and reassigns in bulk", async ({ page }) => {
+  await signIn(page, /Sofía Jiménez/);
+  await page.getByRole("navigation").getByRole("link", { name: "Casos", exact: true }).click();
+  const rows = page.locator("#case-rows tbody tr");
+  const everything = await rows.count();
+  expect(everything).toBeGreaterThan(1);
+
+  await page.locator("summary", { hasText: "Filtros" }).click();
+  await page.getByLabel("Prioridad").selectOption({ label: "Urgente" });
+  await page.getByRole("button", { name: "Filtrar" }).click();
+  await expect(rows).toHaveCount(1);
+  await page.getByLabel("Nombre de la vista").fill("Urgentes del equipo");
+  await page.getByLabel("Compartir con toda la empresa").check();
+  await page.getByRole("button", { name: "Guardar estos filtros como vista" }).click();
+
+  // Reopened from its tab, the view is the same filtered list.
+  await page.getByRole("link", { name: "Todos los casos" }).click();
+  await expect(rows).toHaveCount(everything);
+  await page.getByRole("navigation", { name: "Vistas" }).getByRole("link", { name: /Urgentes del equipo/ }).click();
+  await expect(rows).toHaveCount(1);
+  await expect(page.getByLabel("Prioridad")).toHaveValue("urgent");
+  await screen(page, "casos-vista");
+
+  // The export is the view's cases, as a spreadsheet-safe CSV.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Exportar estos casos (CSV)" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe("casos.csv");
+  const csv = require("fs").readFileSync(await download.path(), "utf8");
+  expect(csv.trim().split("\n")).toHaveLength(2);
+  expect(csv).toContain("Lote de café 2026-41 con humedad");
+
+  // Bulk: pick the row, choose who gets it, and read what happened to it.
+  await page.getByLabel(/Seleccionar «Lote de café/).check();
+  await page.getByLabel("Reasignar a").selectOption({ label: "Carlos Smith" });
+  await page.getByRole("button", { name: "Reasignar", exact: true }).click();
+  await expect(page.getByRole("status")).toContainText("Reasignado a carlos");
+  await expect(rows.first()).toContainText("carlos");
+  await screen(page, "casos-masivo");
+});
+
+test("a letter is generated from the case page and downloaded as a PDF", async ({ page }) => {
+  await signIn(page, /Sofía Jiménez/);
+  await page.getByRole("navigation").getByRole("link", { name: "Casos", exact: true }).click();
+  await page.getByRole("link", { name: /Lote de café/ }).click();
+  const documents = page.getByRole("region", { name: "Documentos" });
+  await expect(documents).toContainText("Todavía no hay documentos");
+  await documents.getByRole("link", { name: "Carta", exact: true }).click();
+  await page.getByLabel("Texto de la carta").fill("Estimados señores:\n\nRecibimos su reclamo por el lote 2026-41 y lo estamos atendiendo.");
+  await page.getByRole("button", { name: "Generar" }).click();
+  // The section refreshes itself while the document is being prepared.
+  await expect(documents.getByText("Listo", { exact: true })).toBeVisible({ timeout: 30000 });
+  await screen(page, "caso-documentos");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    documents.getByRole("link", { name: /^Descargar Carta/ }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^Carta.*\.pdf$/);
+  const bytes = require("fs").readFileSync(await download.path());
+  expect(bytes.subarray(0, 5).toString()).toBe("%PDF-");
+});
+
+test("an account is created, edited, and given a contact", async ({ page }) => {
+  await signIn(page, /Ana Rodríguez/);
+  await page.getByRole("navigation").getByRole("link", { name: "Cuentas" }).click();
+  await page.getByRole("link", { name: "Nueva cuenta" }).click();
+  await page.getByRole("button", { name: "Guardar" }).click();
+  // The browser asks for the name first; with one, a bad e-mail is refused on its field.
+  await page.getByLabel("Nombre").fill("Ferretería El Clavo");
+  await page.getByLabel("Correo").fill("no es correo");
+  await page.getByRole("button", { name: "Guardar" }).click();
+  await expect(page.locator("#record-email-error")).toBeVisible();
+  await screen(page, "cuenta-nueva");
+  await page.getByLabel("Correo").fill("ventas@elclavo.example");
+  await page.getByRole("button", { name: "Guardar" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Ferretería El Clavo");
+
+  await page.getByRole("link", { name: "Editar", exact: true }).click();
+  await page.getByLabel("Teléfono").fill("2222-0000");
+  await page.getByRole("button", { name: "Guardar" }).click();
+  await expect(page.locator("dl.fields")).toContainText("2222-0000");
+
+  await page.getByRole("link", { name: "Nuevo contacto" }).click();
+  await page.getByLabel("Nombre").fill("Marco");
+  await page.getByLabel("Apellidos").fill("Solís");
+  await page.getByRole("button", { name: "Guardar" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Ferretería El Clavo");
+  await expect(page.getByText("Marco Solís")).toBeVisible();
 });

@@ -39,9 +39,11 @@ async fn transition_effects_arrive_in_sqs_with_their_ids() {
         )
         .await
         .unwrap();
+    // The letter's body is the step's note.
     let step = |action: &str, result: &str| TransitionRequest {
         action: action.into(),
         result: result.into(),
+        note: Some("Se repuso el lote".into()),
         ..Default::default()
     };
     let mut version = case.version;

@@ -63,18 +63,33 @@ fn sample(definition: &Value, key: &str) -> Value {
         "text" => json!(format!("{key}-001")),
         "number" => json!(12),
         "money" => json!(125_000),
-        "date" => json!("2026-11-30"),
+        // Far ahead: a promissory note's due date must follow its issue date.
+        "date" => json!("2099-11-30"),
         "boolean" => json!(true),
         "choice" => field["options"][0].clone(),
         other => panic!("unknown kind {other}"),
     }
 }
 
+/// A case's documents once none is waiting for the worker (15 s at most).
+async fn settled_documents(caller: &Caller<'_>, path: &str) -> Vec<Value> {
+    for _ in 0..60 {
+        let listed = caller.get(path).await;
+        let items = listed.body["items"].as_array().cloned().unwrap_or_default();
+        if items.iter().all(|d| d["status"] != "queued") {
+            return items;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    panic!("{path}: documents still queued after 15 s");
+}
+
 #[tokio::test]
-async fn every_seeded_type_walks_to_each_closed_state_with_full_history() {
+async fn every_seeded_type_walks_to_each_closed_state_with_full_history_and_its_documents() {
     let server = Server::start();
     let sofia = Caller::new(&server, Some(server.token("demo", "sofia", "supervisor")));
-    let account = sofia.post("/accounts", json!({"name": "Cliente de pruebas"})).await;
+    // A promissory note names the debtor's id.
+    let account = sofia.post("/accounts", json!({"name": "Cliente de pruebas", "taxId": "3-101-000001"})).await;
     let account_id = account.body["id"].as_str().unwrap().to_owned();
     let contact = sofia
         .post("/contacts", json!({"firstName": "Rosa", "email": "rosa@pruebas.example", "accountId": account_id}))
@@ -145,6 +160,16 @@ async fn every_seeded_type_walks_to_each_closed_state_with_full_history() {
                 );
                 assert_eq!(event["note"], format!("Paso {n}"));
                 assert!(event["at"].is_string() && event["from"].is_string() && event["to"].is_string());
+            }
+            let expected_documents = steps
+                .iter()
+                .flat_map(|(_, _, result)| result["effects"].as_array().cloned().unwrap_or_default())
+                .filter(|effect| effect["type"] == "document")
+                .count();
+            let documents = settled_documents(&sofia, &format!("{path}/documents")).await;
+            assert_eq!(documents.len(), expected_documents, "{key} → {target}: {documents:?}");
+            for document in &documents {
+                assert_eq!(document["status"], "ready", "{key} → {target}: every document is produced: {document}");
             }
             let offered = sofia.get(&format!("{path}/transitions")).await;
             assert!(offered.body["actions"].as_array().unwrap().iter().all(|a| !a["key"].as_str().unwrap().is_empty()));

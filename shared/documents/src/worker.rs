@@ -16,7 +16,7 @@ use gestiona_domain::effects::{EffectBody, EffectMessage, Subject};
 use gestiona_domain::ports::{BlobStore, StoreError};
 use gestiona_domain::service::Services;
 use gestiona_domain::service::cases::GetCaseError;
-use gestiona_domain::service::documents::{StoredFile, fields_to_render, rendered_object_key};
+use gestiona_domain::service::documents::{StoredFile, rendered_object_key};
 use gestiona_domain::validation::ValidationErrors;
 
 use crate::render::{RenderError, Renderer};
@@ -95,7 +95,6 @@ impl DocumentWorker {
                 ValidationErrors::single("template", gestiona_domain::messages::no_document_template(&effect.template));
             return self.fail(tenant, current, &case, errors).await;
         };
-        let fields = fields_to_render(effect, template, &case.value);
         let context = self
             .services
             .document_context(
@@ -106,6 +105,7 @@ impl DocumentWorker {
                 current.value.requested_at,
             )
             .await?;
+        let fields = self.services.fields_to_render(effect, template, &case.value, context.issued_on).await?;
         let data = match DocumentData::assemble(template, context, &fields) {
             Ok(data) => data,
             Err(errors) => return self.fail(tenant, current, &case, errors).await,

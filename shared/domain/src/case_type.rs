@@ -5,7 +5,7 @@
 //! Definitions are validated as a whole on save and versioned; a case keeps the version it was
 //! opened with.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 pub use crate::case::StateClass;
 
@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::actor::Role;
+use crate::document::DocumentTemplate;
+use crate::document_sources::{self, FieldFacts, FieldSource, StepGuarantees};
 use crate::ids::{CaseTypeKey, UserId};
 use crate::messages::{self as msg, Message};
 use crate::templates;
@@ -101,6 +103,10 @@ pub enum Effect {
         template: String,
         #[serde(default)]
         send_to_customer: bool,
+        /// Where each template field comes from; a field without a source is read from the
+        /// custom field of the same name.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        fields: BTreeMap<String, FieldSource>,
     },
     /// Reassigns the case.
     Assign { to: AssignTarget },
@@ -345,21 +351,25 @@ impl CaseType {
                 if result.effects.len() > MAX_EFFECTS {
                     e.add(format!("{rpath}.effects"), msg::at_most_items(MAX_EFFECTS));
                 }
+                let facts = |path: &str| self.field_facts(result, path);
+                let step =
+                    StepGuarantees { field: &facts, note_required: action.requires_note || result.requires_note };
                 for (k, effect) in result.effects.iter().enumerate() {
-                    self.validate_effect(effect, &format!("{rpath}.effects[{k}]"), e);
+                    self.validate_effect(effect, &format!("{rpath}.effects[{k}]"), &step, e);
                 }
             }
         }
     }
 
-    fn validate_effect(&self, effect: &Effect, path: &str, e: &mut ValidationErrors) {
+    fn validate_effect(&self, effect: &Effect, path: &str, step: &StepGuarantees<'_>, e: &mut ValidationErrors) {
         match effect {
             Effect::Notify { template, .. } if !templates::is_email_template(template) => {
                 e.add(format!("{path}.template"), msg::no_email_template(template))
             }
-            Effect::Document { template, .. } if !templates::is_document_template(template) => {
-                e.add(format!("{path}.template"), msg::no_document_template(template))
-            }
+            Effect::Document { template, fields, .. } => match DocumentTemplate::parse(template) {
+                Some(template) => document_sources::check(template, fields, step, path, e),
+                None => e.add(format!("{path}.template"), msg::no_document_template(template)),
+            },
             Effect::Assign { to } => match (&to.user, &to.pool) {
                 (Some(_), None) => {}
                 (None, Some(pool)) => validate_pool(pool, &format!("{path}.to.pool"), e),
@@ -380,7 +390,7 @@ impl CaseType {
                     }
                 }
             }
-            Effect::Notify { .. } | Effect::Document { .. } => {}
+            Effect::Notify { .. } => {}
         }
     }
 
@@ -444,6 +454,21 @@ impl CaseType {
             if !state.class.is_closed() && !can_close.contains(state.key.as_str()) {
                 e.add(format!("states[{i}]"), msg::cannot_close_from(&state.key));
             }
+        }
+    }
+
+    /// What the case's field `path` is when `result`'s step is taken (`None`: no such field).
+    fn field_facts(&self, result: &ResultDef, path: &str) -> Option<FieldFacts> {
+        let listed = result.required_fields.iter().any(|f| f == path);
+        match path.strip_prefix("customFields.") {
+            Some(key) => self
+                .custom_field(key)
+                .map(|def| FieldFacts { always: listed || def.required, money: def.kind == FieldKind::Money }),
+            None if path == "subject" => Some(FieldFacts { always: true, money: false }),
+            None if document_sources::CASE_FIELDS.contains(&path) => {
+                Some(FieldFacts { always: listed, money: path == "amount" })
+            }
+            None => None,
         }
     }
 

@@ -6,10 +6,13 @@
 //! messages hold; the fixtures in `events/sqs/` are its golden examples, and messages written
 //! before this type existed read back unchanged.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::case_type::Recipient;
+use crate::document_sources::FieldSource;
 use crate::ids::{DocumentNumber, EntityId, TenantId, UserId};
 
 /// The queues effects travel on.
@@ -180,9 +183,12 @@ pub struct DocumentJob {
     pub document_id: Option<EntityId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// Staff-sent fields; workflow effects read the case's custom fields instead.
+    /// Staff-sent fields; workflow effects read the case through `sources` instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Map<String, Value>>,
+    /// A workflow effect's declared field sources, resolved when the document is rendered.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sources: BTreeMap<String, FieldSource>,
     /// Tell the case owner when it is ready.
     #[serde(default)]
     pub notify: bool,
@@ -205,6 +211,7 @@ impl DocumentJob {
             document_id: None,
             locale: None,
             fields: None,
+            sources: BTreeMap::new(),
             notify: false,
             send_to_customer: false,
             case_version: None,

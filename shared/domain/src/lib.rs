@@ -15,6 +15,7 @@ pub mod case;
 pub mod case_type;
 pub mod contact;
 pub mod document;
+pub mod document_sources;
 pub mod effects;
 pub mod export;
 pub mod form;

@@ -17,11 +17,6 @@ pub const EMAIL_TEMPLATES: &[&str] = &[
     "document_ready",
 ];
 
-/// Document templates (typst, `templates/documents/{name}.typ`).
-/// Document templates (typst, `templates/documents/{name}.typ`); the same list as
-/// [`crate::document::DocumentTemplate::ALL`].
-pub const DOCUMENT_TEMPLATES: &[&str] = &["quote", "invoice", "collection_letter", "case_letter", "contract"];
-
 /// The staff e-mail that a document was filed.
 pub const DOCUMENT_READY: &str = "document_ready";
 
@@ -31,10 +26,6 @@ pub const LEAD_WELCOME: &str = "lead_welcome";
 
 pub fn is_email_template(name: &str) -> bool {
     EMAIL_TEMPLATES.contains(&name)
-}
-
-pub fn is_document_template(name: &str) -> bool {
-    DOCUMENT_TEMPLATES.contains(&name)
 }
 
 /// The staff console's page of a record (`section` is `cases`, `leads`…) under the tenant's

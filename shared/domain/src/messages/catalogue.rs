@@ -28,6 +28,9 @@ catalogue! {
     must_match_path(value) = "must be '{value}', as in the path", "debe ser '{value}', como en la ruta";
     not_a_template_field(template) = "not a field of the {template} template", "no es un campo de la plantilla {template}";
     required_by_template() = "is required by the template", "la plantilla lo exige";
+    form_not_yours() = "this form was sent by someone else: open it again", "otra persona envió este formulario: ábralo de nuevo";
+    template_field_unfilled(field) = "the template needs '{field}', and nothing this step requires provides it: name a source (a field the result requires, the step's note, a value)", "la plantilla necesita '{field}' y nada de lo que exige este paso lo aporta: indique de dónde sale (un campo que exija el resultado, la nota del paso, un valor)";
+    source_not_money(field) = "'{field}' is not an amount", "'{field}' no es un importe";
     not_before_issue_date(date) = "must not be before the issue date {date}", "no puede ser anterior a la fecha de emisión {date}";
     after_issue_date(date) = "must be after the issue date {date}", "debe ser posterior a la fecha de emisión {date}";
     debtor_tax_id() = "a promissory note names the debtor's id: set the account's taxId (cédula, NIT, RUC)", "un pagaré identifica al deudor: indique el taxId de la cuenta (cédula, NIT, RUC)";
@@ -312,6 +315,7 @@ catalogue! {
     ui_branch() = "Branch", "Sucursal";
     ui_job_title() = "Title", "Cargo";
     ui_account() = "Account", "Cuenta";
+    ui_contact() = "Contact", "Contacto";
     ui_website() = "Website", "Sitio web";
     ui_industry() = "Industry", "Sector";
     ui_no_accounts() = "No accounts found.", "No se encontraron cuentas.";
@@ -471,6 +475,11 @@ catalogue! {
     ui_language() = "Language", "Idioma";
     ui_new_account() = "New account", "Nueva cuenta";
     ui_new_contact() = "New contact", "Nuevo contacto";
+    ui_new_case() = "New case", "Nuevo caso";
+    ui_create_case() = "Open case", "Abrir caso";
+    ui_continue() = "Continue", "Continuar";
+    ui_change_type() = "Change type", "Cambiar de tipo";
+    ui_owner_by_rules() = "As the case type assigns", "Según asigne el tipo de caso";
     ui_new_contact_of(account) = "New contact of {account}", "Nuevo contacto de {account}";
     ui_edit_record(name) = "Edit {name}", "Editar {name}";
     ui_edit() = "Edit", "Editar";

@@ -153,9 +153,10 @@ impl Services {
                 notification.context = context;
                 notification.into()
             }
-            Effect::Document { template, send_to_customer } => {
+            Effect::Document { template, send_to_customer, fields } => {
                 let mut job = DocumentJob::new(tenant, case.id, template);
                 job.send_to_customer = *send_to_customer;
+                job.sources = fields.clone();
                 // Validated with the case type; a template removed since is reported by the worker.
                 if let Some(template) = crate::document::DocumentTemplate::parse(template) {
                     let (document_id, op) = self.queued_document(actor, case.id, template, &id)?;

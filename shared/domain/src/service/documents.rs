@@ -21,6 +21,7 @@ use crate::document::{
     CaseRef, Document, DocumentContext, DocumentData, DocumentSource, DocumentStatus, DocumentTemplate, Locale,
     MAX_UPLOAD_BYTES, Party, UPLOAD_CONTENT_TYPES, sanitise_file_name,
 };
+use crate::document_sources::{self, FieldSource};
 use crate::effects::{DocumentJob, EffectMessage, Notification, Subject};
 use crate::history::EventKind;
 use crate::ids::{EntityId, TenantId};
@@ -124,19 +125,6 @@ pub struct StoredFile {
     pub template_version: String,
 }
 
-/// The fields to render `job` with: the staff's, or for a workflow effect the case's custom
-/// fields that the template's contract names.
-pub fn fields_to_render(job: &DocumentJob, template: DocumentTemplate, case: &Case) -> Map<String, Value> {
-    match &job.fields {
-        Some(fields) => fields.clone(),
-        None => template
-            .contract()
-            .iter()
-            .filter_map(|(name, _, _)| case.custom_fields.get(*name).map(|v| ((*name).to_owned(), v.clone())))
-            .collect(),
-    }
-}
-
 fn document_item(tenant: &TenantId, document: &Document, version: u64) -> Result<Item, StoreError> {
     Ok(Item::new(keys::case_document(tenant, document.case_id, document.id), ENTITY, version, records::body(document)?))
 }
@@ -154,6 +142,32 @@ pub fn rendered_object_key(
 }
 
 impl Services {
+    /// The fields to render `job` with: the staff's, or for a workflow effect its sources read
+    /// from the case, from the note of the step that set it off, and from the issue date.
+    pub async fn fields_to_render(
+        &self,
+        job: &DocumentJob,
+        template: DocumentTemplate,
+        case: &Case,
+        issued_on: jiff::civil::Date,
+    ) -> Result<Map<String, Value>, StoreError> {
+        if let Some(fields) = &job.fields {
+            return Ok(fields.clone());
+        }
+        let wants_note = job.sources.values().any(|s| matches!(s, FieldSource::Note));
+        let note = match (&job.occurrence, wants_note) {
+            (Some(occurrence), true) => match EntityId::parse(occurrence) {
+                Ok(event) => self.case_event(&job.tenant, case.id, event).await?.and_then(|e| match e.kind {
+                    EventKind::Transitioned { note, .. } => note,
+                    _ => None,
+                }),
+                Err(_) => None,
+            },
+            _ => None,
+        };
+        Ok(document_sources::resolve(template, &job.sources, case, note.as_deref(), issued_on))
+    }
+
     /// Issuer, customer and case for a document, read from the store. The language is the
     /// request's, else the case contact's, else the tenant's.
     pub async fn document_context(

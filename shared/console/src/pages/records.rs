@@ -93,6 +93,7 @@ struct RecordForm {
     hidden: Vec<(String, String)>,
     notice: Option<String>,
     failed: bool,
+    submit: String,
 }
 
 struct FormParts<'a> {
@@ -135,6 +136,7 @@ fn render(chrome: Chrome, fields: &[Spec], parts: FormParts<'_>, status: StatusC
         hidden: parts.hidden,
         notice: parts.notice,
         failed: !parts.errors.is_empty(),
+        submit: chrome.t(msg::ui_save()),
         chrome,
     };
     page(status, &form)

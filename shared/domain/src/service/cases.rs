@@ -38,6 +38,14 @@ pub enum CreateCaseError {
     Store(#[from] StoreError),
 }
 
+/// What [`Services::create_case_once`] did.
+#[derive(Debug, Clone)]
+pub struct CreatedCase {
+    pub case: Versioned<Case>,
+    /// The form had been submitted before: this is the case that submission opened.
+    pub replayed: bool,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum GetCaseError {
     #[error("no such case")]
@@ -182,6 +190,49 @@ impl Services {
     }
 
     pub async fn create_case(&self, actor: &Actor, input: NewCase) -> Result<Versioned<Case>, CreateCaseError> {
+        self.create_case_with_id(actor, input, self.new_id()).await
+    }
+
+    /// Creates a case under the id a form was given when it was shown ([`Services::new_id`]),
+    /// so that submitting the form again finds the case the first submission opened instead
+    /// of opening a second one.
+    pub async fn create_case_once(
+        &self,
+        actor: &Actor,
+        input: NewCase,
+        id: EntityId,
+    ) -> Result<CreatedCase, CreateCaseError> {
+        if let Some(case) = self.replayed_creation(actor, id).await? {
+            return Ok(CreatedCase { case, replayed: true });
+        }
+        match self.create_case_with_id(actor, input, id).await {
+            Ok(case) => Ok(CreatedCase { case, replayed: false }),
+            // The same form, submitted twice at once: the other submission won.
+            Err(CreateCaseError::Store(StoreError::ConditionFailed { name: conditions::CASE })) => {
+                match self.replayed_creation(actor, id).await? {
+                    Some(case) => Ok(CreatedCase { case, replayed: true }),
+                    None => Err(StoreError::ConditionFailed { name: conditions::CASE }.into()),
+                }
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The case a form already opened under `id`: only its creator's submission finds it.
+    async fn replayed_creation(&self, actor: &Actor, id: EntityId) -> Result<Option<Versioned<Case>>, CreateCaseError> {
+        match self.load::<Case>(&keys::case(&actor.tenant, id)).await? {
+            Some(case) if case.value.created_by == actor.user => Ok(Some(case)),
+            Some(_) => Err(ValidationErrors::single("formId", msg::form_not_yours()).into()),
+            None => Ok(None),
+        }
+    }
+
+    async fn create_case_with_id(
+        &self,
+        actor: &Actor,
+        input: NewCase,
+        id: EntityId,
+    ) -> Result<Versioned<Case>, CreateCaseError> {
         let mut errors = ValidationErrors::new();
         let case_type = match CaseTypeKey::parse(&input.case_type) {
             Ok(key) => self.load::<CaseType>(&keys::case_type(&actor.tenant, &key)).await?.map(with_definition_version),
@@ -230,7 +281,7 @@ impl Services {
             .clone();
         let now = self.clock.now();
         let mut case = Case {
-            id: self.new_id(),
+            id,
             case_type: case_type.key.clone(),
             type_version: case_type.version,
             subject: String::new(),

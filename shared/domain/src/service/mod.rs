@@ -90,7 +90,8 @@ impl Services {
         }
     }
 
-    fn new_id(&self) -> EntityId {
+    /// A fresh id from the id generator (also what a form is given to open a record once).
+    pub fn new_id(&self) -> EntityId {
         EntityId::from_ulid(self.ids.next_id())
     }
 

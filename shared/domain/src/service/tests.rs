@@ -243,3 +243,58 @@ async fn a_state_time_limit_is_enforced_without_a_policy_on_the_default_calendar
         .any(|e| matches!(&e.value.kind, EventKind::SlaBreached { clock, .. } if clock == "state:recibido"));
     assert!(breached, "the sweep enforces it like any clock");
 }
+
+#[tokio::test]
+async fn a_form_submitted_twice_opens_one_case() {
+    let World { services, ana, .. } = demo().await;
+    let form = services.new_id();
+    let first = services.create_case_once(&ana, complaint("Envase roto"), form).await.expect("first");
+    assert!(!first.replayed);
+    assert_eq!(first.case.value.id, form, "the case takes the form's id");
+    let again = services.create_case_once(&ana, complaint("Envase roto"), form).await.expect("again");
+    assert!(again.replayed, "the second submission finds the first one's case");
+    assert_eq!((again.case.value.id, again.case.version), (form, 1));
+    let all = services.list_cases(&ana, &Default::default(), &PageRequest::default()).await.unwrap();
+    assert_eq!(all.items.iter().filter(|c| c.value.subject == "Envase roto").count(), 1);
+
+    let sofia = Actor { user: UserId::parse("sofia").unwrap(), role: Role::Supervisor, ..ana.clone() };
+    let theirs = services.create_case_once(&sofia, complaint("Otro"), form).await;
+    assert!(matches!(theirs, Err(crate::service::cases::CreateCaseError::Invalid(_))), "another user's form id");
+}
+
+#[tokio::test]
+async fn a_workflow_documents_fields_are_read_from_the_step_that_files_it() {
+    use crate::document::DocumentTemplate;
+    use crate::effects::EffectBody;
+    use crate::workflow::TransitionRequest;
+    let World { services, queue, ana } = demo().await;
+    let case = services.create_case(&ana, complaint("Sacos húmedos")).await.unwrap();
+    let step = |action: &str, result: &str, fields: serde_json::Value| TransitionRequest {
+        action: action.into(),
+        result: result.into(),
+        note: Some("Repusimos el lote completo.".into()),
+        fields: fields.as_object().cloned(),
+        ..Default::default()
+    };
+    let mut version = case.version;
+    for (action, result, fields) in [
+        ("analizar", "en_analisis", serde_json::json!({})),
+        ("diagnosticar", "procede", serde_json::json!({"lote": "L-77"})),
+        ("solucionar", "resuelta", serde_json::json!({})),
+    ] {
+        let moved = services.transition_case(&ana, case.value.id, version, step(action, result, fields)).await;
+        version = moved.expect(action).case.version;
+    }
+    let job = queue
+        .published()
+        .into_iter()
+        .find_map(|m| match m.body {
+            EffectBody::Document(job) => Some(job),
+            _ => None,
+        })
+        .expect("the letter's job");
+    let current = services.get_case(&ana, case.value.id).await.unwrap().value;
+    let issued = jiff::civil::date(2026, 11, 30);
+    let fields = services.fields_to_render(&job, DocumentTemplate::CaseLetter, &current, issued).await.unwrap();
+    assert_eq!(serde_json::Value::Object(fields), serde_json::json!({"body": "Repusimos el lote completo."}));
+}

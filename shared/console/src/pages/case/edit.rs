@@ -35,7 +35,7 @@ pub async fn save(console: &Console, request: &Request, signed_in: &SignedIn, id
         Ok(loaded) => loaded,
         Err(response) => return response,
     };
-    let inputs = loaded.source(locale).edit_inputs();
+    let inputs = loaded.source(locale).data_inputs("edit");
     let typed = |input: &FieldInput| values.get(&input.name).cloned().unwrap_or_default();
     let was = |input: &FieldInput| values.get(&format!("{WAS}{}", input.name)).cloned().unwrap_or_default();
     if loaded.case.version != expected {
@@ -98,7 +98,7 @@ async fn conflict(
     let Some(case_id) = parse_id(id) else { return response::not_found(signed_in.session.locale) };
     // Read again: the write may have lost to a change made after this request loaded the case.
     let now = match load(console, signed_in, case_id).await {
-        Ok(loaded) => loaded.source(signed_in.session.locale).edit_inputs(),
+        Ok(loaded) => loaded.source(signed_in.session.locale).data_inputs("edit"),
         Err(response) => return response,
     };
     let rows = now

@@ -22,9 +22,10 @@ use crate::pages::labels::{self, PRIORITIES, parse_priority, priority_key};
 /// Prefix of a custom field's input name.
 pub const CUSTOM: &str = "cf.";
 
-/// What the inputs are built from: the case, its type, and how to show figures.
+/// What the inputs are built from: the case (none for a new one), its type, and how to show
+/// figures.
 pub struct FieldSource<'a> {
-    pub case: &'a Case,
+    pub case: Option<&'a Case>,
     pub definition: &'a CaseType,
     pub locale: Locale,
     /// The currency of the case's amount, or the tenant's when it has none.
@@ -33,7 +34,7 @@ pub struct FieldSource<'a> {
 
 impl FieldSource<'_> {
     fn custom(&self, def: &CustomFieldDef, dom_prefix: &str) -> FieldInput {
-        let current = self.case.custom_fields.get(&def.key).filter(|v| !v.is_null());
+        let current = self.case.and_then(|c| c.custom_fields.get(&def.key)).filter(|v| !v.is_null());
         let value = current.map(|v| show_custom(def.kind, v, self.currency, self.locale)).unwrap_or_default();
         let (control, options) = match def.kind {
             FieldKind::Text => (Control::Text, Vec::new()),
@@ -63,21 +64,23 @@ impl FieldSource<'_> {
     fn own(&self, name: &str, dom_prefix: &str) -> Option<FieldInput> {
         let t = |m: Message| m.render(self.locale);
         let case = self.case;
+        let text = |value: Option<&String>| value.cloned().unwrap_or_default();
         let (label, control, value, options) = match name {
             "amount" => (
                 format!("{} ({})", t(msg::ui_amount()), self.currency),
                 Control::Money,
-                case.amount.as_ref().map(|a| format::number(a, self.locale)).unwrap_or_default(),
+                case.and_then(|c| c.amount.as_ref()).map(|a| format::number(a, self.locale)).unwrap_or_default(),
                 Vec::new(),
             ),
             "description" => {
-                (t(msg::ui_description()), Control::LongText, case.description.clone().unwrap_or_default(), Vec::new())
+                let description = text(case.and_then(|c| c.description.as_ref()));
+                (t(msg::ui_description()), Control::LongText, description, Vec::new())
             }
-            "branch" => (t(msg::ui_branch()), Control::Text, case.branch.clone().unwrap_or_default(), Vec::new()),
+            "branch" => (t(msg::ui_branch()), Control::Text, text(case.and_then(|c| c.branch.as_ref())), Vec::new()),
             "priority" => (
                 t(msg::ui_priority()),
                 Control::Choice,
-                priority_key(case.priority).to_owned(),
+                priority_key(case.map_or_else(Priority::default, |c| c.priority)).to_owned(),
                 PRIORITIES.iter().map(|p| (priority_key(*p).to_owned(), labels::priority(*p, self.locale))).collect(),
             ),
             // Only offered while empty (a step that requires them); the user names the record.
@@ -97,10 +100,11 @@ impl FieldSource<'_> {
         })
     }
 
-    /// The edit form: priority, branch, amount, description, then the type's custom fields.
-    pub fn edit_inputs(&self) -> Vec<FieldInput> {
-        let own = ["priority", "branch", "amount", "description"].into_iter().filter_map(|n| self.own(n, "edit"));
-        own.chain(self.definition.custom_fields.iter().map(|def| self.custom(def, "edit"))).collect()
+    /// The data form (editing a case, or opening one): priority, branch, amount, description,
+    /// then the type's custom fields.
+    pub fn data_inputs(&self, dom_prefix: &str) -> Vec<FieldInput> {
+        let own = ["priority", "branch", "amount", "description"].into_iter().filter_map(|n| self.own(n, dom_prefix));
+        own.chain(self.definition.custom_fields.iter().map(|def| self.custom(def, dom_prefix))).collect()
     }
 
     /// The inputs for a result's missing fields (`customFields.plazoMeses`, `amount`, …), or

@@ -5,6 +5,7 @@ mod clocks;
 mod documents;
 mod edit;
 mod fields;
+mod new;
 mod steps;
 mod timeline;
 
@@ -23,6 +24,7 @@ use lambda_http::{Body, Request, Response};
 
 pub use documents::{download as download_document, generate as generate_document};
 pub use edit::save;
+pub use new::{create, form as new_form};
 pub use steps::transition;
 
 use self::clocks::ClockView;
@@ -46,6 +48,10 @@ pub struct CaseView {
     pub priority: String,
     pub channel: String,
     pub owner: String,
+    /// The account and contact: link and name.
+    pub account: Option<(String, String)>,
+    pub contact: Option<(String, String)>,
+    pub branch: Option<String>,
     pub amount: Option<String>,
     pub created: String,
     pub updated: String,
@@ -79,6 +85,9 @@ impl CaseView {
             priority: labels::priority(c.priority, chrome.locale),
             channel: labels::channel(c.channel, chrome.locale),
             owner: c.owner.as_ref().map_or_else(|| chrome.t(msg::ui_unassigned()), ToString::to_string),
+            account: None,
+            contact: None,
+            branch: c.branch.clone(),
             amount: c.amount.as_ref().map(|a| gestiona_domain::format::money(a, chrome.locale)),
             created: chrome.when(c.created_at),
             updated: chrome.when(c.updated_at),
@@ -186,7 +195,7 @@ pub(super) struct Loaded {
 
 impl Loaded {
     fn source(&self, locale: gestiona_domain::Locale) -> FieldSource<'_> {
-        FieldSource { case: &self.case.value, definition: &self.definition, locale, currency: &self.currency }
+        FieldSource { case: Some(&self.case.value), definition: &self.definition, locale, currency: &self.currency }
     }
 }
 
@@ -275,10 +284,11 @@ pub(super) async fn render(
         Err(response) => return response,
     };
     let actor = signed_in.session.actor();
-    let (activity, sla, documents) = tokio::join!(
+    let (activity, sla, documents, (account, contact)) = tokio::join!(
         console.services.recent_case_activity(&actor, id, ACTIVITY_SHOWN),
         console.services.case_sla(&actor, id),
         console.services.list_documents(&actor, id),
+        parties(console, &actor, &loaded.case.value),
     );
     let Ok(documents) = documents else {
         tracing::error!("the case's documents could not be listed");
@@ -303,7 +313,7 @@ pub(super) async fn render(
     let source = loaded.source(locale);
     let offered = workflow::offered(&loaded.definition, &loaded.case.value, &actor);
     let actions = offered.iter().map(|action| step_views(action, &source, outcome.step.as_ref(), locale)).collect();
-    let mut edit_inputs = source.edit_inputs();
+    let mut edit_inputs = source.data_inputs("edit");
     let edit_was = edit_inputs.iter().map(|i| (i.name.clone(), i.value.clone())).collect();
     if let Some(draft) = &outcome.edit {
         draft.fill(&mut edit_inputs);
@@ -314,7 +324,8 @@ pub(super) async fn render(
     });
     let docs = DocumentsSection::of(&documents, open_document, outcome.document.as_ref(), &chrome, &loaded.currency);
     let document_error = documents::form_error(outcome.document.as_ref());
-    let case = CaseView::of(&loaded.case, &loaded.definition, &chrome, &loaded.currency);
+    let case =
+        CaseView { account, contact, ..CaseView::of(&loaded.case, &loaded.definition, &chrome, &loaded.currency) };
     let updated = &loaded.case.value;
     let conflict_by = chrome.t(msg::ui_changed_by(&updated.updated_by, chrome.when(updated.updated_at)));
     let page_data = CasePage {
@@ -337,6 +348,40 @@ pub(super) async fn render(
         comment_error: outcome.comment_error,
     };
     page(status, &page_data)
+}
+
+/// The case's account and contact as links with their names (left out if they cannot be read:
+/// the rest of the page is still worth showing).
+async fn parties(
+    console: &Console,
+    actor: &gestiona_domain::Actor,
+    case: &Case,
+) -> (Option<(String, String)>, Option<(String, String)>) {
+    let account = async {
+        let id = case.account_id?;
+        match console.services.get_account(actor, id).await {
+            Ok(account) => Some((format!("/app/accounts/{id}"), account.value.name)),
+            Err(error) => {
+                tracing::warn!(?error, "the case's account could not be read");
+                None
+            }
+        }
+    };
+    let contact = async {
+        let id = case.contact_id?;
+        match console.services.get_contact(actor, id).await {
+            Ok(contact) => {
+                let c = contact.value;
+                let name = format!("{} {}", c.first_name, c.last_name.unwrap_or_default()).trim().to_owned();
+                Some((format!("/app/contacts/{id}"), name))
+            }
+            Err(error) => {
+                tracing::warn!(?error, "the case's contact could not be read");
+                None
+            }
+        }
+    };
+    tokio::join!(account, contact)
 }
 
 /// The forms of one action's results; the one the user just tried keeps what they typed.

@@ -113,7 +113,7 @@ pub async fn transition(console: &Console, request: &Request, signed_in: &Signed
 
 /// The one record of `kinds` that `typed` names: an id, or words of its name. `Err(Some)`
 /// says why none or several match; `Err(None)` is a store failure (logged).
-async fn named_record(
+pub(super) async fn named_record(
     console: &Console,
     signed_in: &SignedIn,
     typed: &str,

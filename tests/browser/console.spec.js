@@ -299,3 +299,96 @@ test("an account is created, edited, and given a contact", async ({ page }) => {
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Ferretería El Clavo");
   await expect(page.getByText("Marco Solís")).toBeVisible();
 });
+
+// Each seeded case type, opened from the console and walked to a closed state through the steps
+// its definition offers, giving each step what it asks for; the documents its steps file are
+// produced (their fields come from the case, the step's note and the issue date).
+const walks = [
+  {
+    type: "Solicitud de Crédito", account: "Cooperativa Médica", amount: "5.000.000", fields: { "Plazo (meses)": "24" },
+    steps: [
+      ["Iniciar pre-estudio", "Documentos completos", "Pre Estudios"],
+      ["Enviar a estudio", "Enviado a estudio", "En Estudio"],
+      ["Resolver solicitud", "Aprobado", "Aprobado", { "Fecha de vencimiento del pagaré": "2030-06-30" }],
+      ["Desembolsar", "Desembolsado", "Desembolsado"],
+    ],
+    documents: 1,
+  },
+  {
+    type: "Queja de calidad", account: "Café Ñandú",
+    steps: [
+      ["Iniciar análisis", "En análisis", "En análisis"],
+      ["Diagnosticar", "Procede", "En solución", { "Lote": "L-77" }],
+      ["Solucionar", "Resuelta", "Resuelta", {}, "Repusimos el lote L-77 completo y revisamos el almacenamiento."],
+    ],
+    documents: 1,
+  },
+  {
+    type: "Recepción de Vehículos", account: "Transportes Rápidos", fields: { "Placa": "BCR-123" },
+    steps: [
+      ["Diagnosticar", "Diagnosticado", "Diagnóstico"],
+      ["Creación Presupuesto", "Presupuesto enviado", "Presupuesto enviado", { "Presupuesto (CRC)": "350.000" }],
+      ["Respuesta del cliente", "Rechazado", "Presupuesto rechazado"],
+    ],
+    documents: 1,
+  },
+  {
+    type: "Devolución", account: "Café Ñandú",
+    steps: [
+      ["Revisar solicitud", "En revisión", "En revisión"],
+      ["Dictaminar", "Rechazada", "Rechazada", {}, "El producto se usó fuera de garantía."],
+    ],
+    documents: 0,
+  },
+  {
+    type: "Boleta de Gestión", account: "Cooperativa Médica",
+    steps: [["Anular", "Anulada", "Anulada", {}, "Boleta duplicada."]],
+    documents: 0,
+  },
+  {
+    type: "Gestión de Cobro", account: "Transportes Rápidos",
+    steps: [
+      ["Contactar al cliente", "Contactado", "Cliente contactado"],
+      ["Confirmar pago", "Pagado", "Pagado"],
+    ],
+    documents: 0,
+  },
+];
+
+const escaped = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+test("every seeded case type is opened from the console and walked to a closed state with its documents", async ({ page }) => {
+  test.setTimeout(180000);
+  await signIn(page, /Sofía Jiménez/);
+  for (const walk of walks) {
+    await page.goto("/app/cases/new");
+    await page.getByLabel("Tipo").selectOption({ label: walk.type });
+    await page.getByRole("button", { name: "Continuar" }).click();
+    const subject = `${walk.type}: recorrido completo`;
+    await page.getByLabel("Asunto").fill(subject);
+    await page.getByLabel("Cuenta (nombre o parte de él)").fill(walk.account);
+    if (walk.amount) await page.getByLabel(/^Monto/).fill(walk.amount);
+    for (const [label, value] of Object.entries(walk.fields || {})) await page.getByLabel(label, { exact: true }).fill(value);
+    if (walk.type === "Solicitud de Crédito") await screen(page, "caso-nuevo");
+    await page.getByRole("button", { name: "Abrir caso" }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(subject);
+
+    for (const [action, result, next, fields, note] of walk.steps) {
+      const form = page
+        .getByRole("region", { name: action, exact: true })
+        .locator("form")
+        .filter({ has: page.getByRole("button", { name: new RegExp(`^${escaped(result)}( ·|$)`) }) });
+      for (const [label, value] of Object.entries(fields || {})) await form.getByLabel(label, { exact: true }).fill(value);
+      if (note) await form.getByLabel("Nota").fill(note);
+      await form.getByRole("button").click();
+      await expect(page.locator("dl.fields .badge"), `${walk.type}: ${action} → ${result}`).toHaveText(next);
+    }
+    await expect(page.getByText("No tiene pasos disponibles en este estado.")).toBeVisible();
+    const documents = page.getByRole("region", { name: "Documentos" });
+    await expect(documents.getByText("Listo", { exact: true }), `${walk.type}: documents produced`).toHaveCount(
+      walk.documents,
+      { timeout: 30000 },
+    );
+    await expect(documents.getByText("Falló", { exact: true })).toHaveCount(0);
+  }
+});

@@ -1,5 +1,7 @@
 //! A workflow result's `document` effect: the transition queues the document with the case, the
-//! worker reads the template's fields from the case's custom fields, renders it and files it.
+//! worker reads the template's fields from the case's custom fields of the same names (no
+//! sources declared; the fields are required, so the validator accepts the steps), renders it
+//! and files it.
 //! Data that cannot render (no account tax id for a promissory note) fails the document once,
 //! with the reason, and is never retried.
 
@@ -52,8 +54,8 @@ fn cobranza() -> serde_json::Value {
             {"key": "reference", "label": "Factura", "kind": "text", "required": true},
             {"key": "amountDueMinor", "label": "Saldo", "kind": "money", "required": true},
             {"key": "dueDate", "label": "Vence", "kind": "date", "required": true},
-            {"key": "principalMinor", "label": "Principal", "kind": "money"},
-            {"key": "place", "label": "Lugar", "kind": "text"}
+            {"key": "principalMinor", "label": "Principal", "kind": "money", "required": true},
+            {"key": "place", "label": "Lugar", "kind": "text", "required": true}
         ],
         "actions": [
             {"key": "avisar", "name": "Avisar", "from": ["pendiente"], "results": [

@@ -3,11 +3,7 @@
 mod support;
 
 use http::{Method, StatusCode};
-use support::{console, header_of, request, sign_in, text};
-
-fn encode(pairs: &[(&str, &str)]) -> String {
-    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
-}
+use support::{console, encode, header_of, request, sign_in, text};
 
 /// The subjects of the case rows of a list page.
 fn subjects(page: &str) -> Vec<String> {

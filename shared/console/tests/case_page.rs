@@ -8,7 +8,7 @@ use gestiona_domain::actor::{Actor, Role};
 use gestiona_domain::service::Services;
 use http::{Method, StatusCode};
 use serde_json::json;
-use support::{demo_services, request, sign_in, text};
+use support::{demo_services, encode, request, sign_in, text};
 
 fn sofia() -> Actor {
     support::demo_actor("sofia", Role::Supervisor)
@@ -27,10 +27,6 @@ fn hidden(page: &str, action: &str, name: &str) -> String {
     let form = page.split(&format!("action=\"{action}\"")).nth(1).expect("the form");
     let form = form.split("</form>").next().unwrap();
     form.split(&format!("name=\"{name}\" value=\"")).nth(1).unwrap().split('"').next().unwrap().to_owned()
-}
-
-fn encode(pairs: &[(&str, &str)]) -> String {
-    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
 }
 
 #[tokio::test]

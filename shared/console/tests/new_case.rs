@@ -4,15 +4,7 @@
 mod support;
 
 use http::{Method, StatusCode};
-use support::{console, header_of, request, sign_in, text};
-
-fn encode(pairs: &[(&str, &str)]) -> String {
-    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
-}
-
-fn hidden(page: &str, name: &str) -> String {
-    page.split(&format!("name=\"{name}\" value=\"")).nth(1).expect(name).split('"').next().unwrap().to_owned()
-}
+use support::{console, encode, header_of, input_value, request, sign_in, text};
 
 #[tokio::test]
 async fn a_case_is_opened_with_its_types_fields_once_however_often_the_form_is_sent() {
@@ -32,7 +24,7 @@ async fn a_case_is_opened_with_its_types_fields_once_however_often_the_form_is_s
     assert!(form.contains("<label for=\"new-cf-placa\">"), "the type's custom fields: {form}");
     assert!(form.contains("id=\"new-cf-placa\" name=\"cf.placa\" type=\"text\" value=\"\" required"), "{form}");
     assert!(form.contains("id=\"new-owner\""), "a supervisor may name the owner");
-    let form_id = hidden(&form, "formId");
+    let form_id = input_value(&form, "formId");
 
     let mut fields = vec![
         ("_csrf", csrf.as_str()),
@@ -103,7 +95,7 @@ async fn a_case_opened_from_an_account_names_it_and_an_agent_owns_what_they_open
 
     let body = encode(&[
         ("_csrf", &csrf),
-        ("formId", &hidden(&form, "formId")),
+        ("formId", &input_value(&form, "formId")),
         ("type", "queja_calidad"),
         ("account", &account),
         ("subject", "Sacos con humedad"),

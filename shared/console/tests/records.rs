@@ -3,15 +3,7 @@
 mod support;
 
 use http::{Method, StatusCode};
-use support::{console, header_of, request, sign_in, text};
-
-fn encode(pairs: &[(&str, &str)]) -> String {
-    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
-}
-
-fn hidden(page: &str, name: &str) -> String {
-    page.split(&format!("name=\"{name}\" value=\"")).nth(1).expect(name).split('"').next().unwrap().to_owned()
-}
+use support::{console, encode, header_of, input_value, request, sign_in, text};
 
 #[tokio::test]
 async fn an_account_is_created_edited_and_a_late_edit_overwrites_nothing() {
@@ -43,11 +35,11 @@ async fn an_account_is_created_edited_and_a_late_edit_overwrites_nothing() {
     let save = |page: &str, csrf: &str, phone: &str| {
         encode(&[
             ("_csrf", csrf),
-            ("version", &hidden(page, "version")),
-            ("name", &hidden(page, "was.name")),
-            ("was.name", &hidden(page, "was.name")),
+            ("version", &input_value(page, "version")),
+            ("name", &input_value(page, "was.name")),
+            ("was.name", &input_value(page, "was.name")),
             ("phone", phone),
-            ("was.phone", &hidden(page, "was.phone")),
+            ("was.phone", &input_value(page, "was.phone")),
         ])
     };
     let first =
@@ -74,7 +66,7 @@ async fn a_contact_is_added_to_an_account_and_edited() {
     let account_id = file.rsplit('/').next().unwrap().to_owned();
     let form = text(&console.handle(request(Method::GET, &format!("{file}/contacts/new"), Some(&cookie), None)).await);
     assert!(form.contains("Nuevo contacto de Taller Solís"));
-    assert_eq!(hidden(&form, "accountId"), account_id);
+    assert_eq!(input_value(&form, "accountId"), account_id);
 
     let contact = encode(&[
         ("_csrf", &csrf),
@@ -98,7 +90,7 @@ async fn a_contact_is_added_to_an_account_and_edited() {
     let path = edit.trim_end_matches("/edit").to_owned();
     let save = encode(&[
         ("_csrf", &csrf),
-        ("version", &hidden(&form, "version")),
+        ("version", &input_value(&form, "version")),
         ("firstName", "Marco"),
         ("was.firstName", "Marco"),
         ("title", "Gerente"),

@@ -12,6 +12,22 @@ pub enum Control {
     Choice,
 }
 
+/// A form of inputs as `record_form_body.html` renders it: where it posts and what it carries.
+pub struct FormBody {
+    pub heading: String,
+    pub action: String,
+    /// Where "cancel" goes.
+    pub back: String,
+    pub version: Option<u64>,
+    /// Each input's value as the record has it (edits send only what changed).
+    pub was: Vec<(String, String)>,
+    pub inputs: Vec<FieldInput>,
+    /// Hidden values the form carries (the contact's account, the new case's type).
+    pub hidden: Vec<(String, String)>,
+    pub failed: bool,
+    pub submit: String,
+}
+
 /// One input of a form, ready for the template.
 #[derive(Debug, Clone)]
 pub struct FieldInput {

@@ -14,7 +14,7 @@ use gestiona_domain::{EntityId, Message, ValidationErrors};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-use super::form::{Control, FieldInput};
+use super::form::{Control, FieldInput, FormBody};
 use super::{Chrome, page};
 use crate::session::SignedIn;
 use crate::{Console, response};
@@ -81,19 +81,8 @@ fn contact_values(contact: &Contact) -> BTreeMap<String, String> {
 #[template(path = "record_form.html")]
 struct RecordForm {
     chrome: Chrome,
-    heading: String,
-    action: String,
-    /// Where "cancel" goes.
-    back: String,
-    version: Option<u64>,
-    /// Each input's value as the record has it (edits send only what changed).
-    was: Vec<(String, String)>,
-    inputs: Vec<FieldInput>,
-    /// Hidden values the form carries (the contact's account).
-    hidden: Vec<(String, String)>,
+    form: FormBody,
     notice: Option<String>,
-    failed: bool,
-    submit: String,
 }
 
 struct FormParts<'a> {
@@ -126,7 +115,7 @@ fn render(chrome: Chrome, fields: &[Spec], parts: FormParts<'_>, status: StatusC
             error: parts.errors.get(spec.name).cloned(),
         })
         .collect();
-    let form = RecordForm {
+    let form = FormBody {
         heading: parts.heading,
         action: parts.action,
         back: parts.back,
@@ -134,12 +123,10 @@ fn render(chrome: Chrome, fields: &[Spec], parts: FormParts<'_>, status: StatusC
         was: parts.was.into_iter().collect(),
         inputs,
         hidden: parts.hidden,
-        notice: parts.notice,
         failed: !parts.errors.is_empty(),
         submit: chrome.t(msg::ui_save()),
-        chrome,
     };
-    page(status, &form)
+    page(status, &RecordForm { chrome, form, notice: parts.notice })
 }
 
 /// The posted form's fields.

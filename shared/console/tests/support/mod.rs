@@ -73,3 +73,13 @@ pub async fn sign_in(console: &Console, user: &str) -> (String, String) {
     let csrf = page.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     (cookie, csrf)
 }
+
+/// A form body as a browser posts it.
+pub fn encode(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+}
+
+/// The value of the first hidden (or any) input named `name` on a page.
+pub fn input_value(page: &str, name: &str) -> String {
+    page.split(&format!("name=\"{name}\" value=\"")).nth(1).expect(name).split('"').next().unwrap().to_owned()
+}

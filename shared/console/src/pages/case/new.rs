@@ -17,7 +17,7 @@ use lambda_http::{Body, Request, Response};
 
 use super::fields::{FieldSource, form_fields, input_of_error, read_posted};
 use super::steps::named_record;
-use crate::pages::form::{Control, FieldInput};
+use crate::pages::form::{Control, FieldInput, FormBody};
 use crate::pages::labels::{self, CHANNELS, channel_key, parse_channel};
 use crate::pages::{Chrome, page, query_value};
 use crate::session::SignedIn;
@@ -39,16 +39,9 @@ struct NewCaseForm {
     carried: Vec<(String, String)>,
     /// Records the case is opened for, shown rather than asked: label and name.
     fixed: Vec<(String, String)>,
-    // The case form (`record_form_body.html`).
-    action: String,
-    back: String,
-    version: Option<u64>,
-    was: Vec<(String, String)>,
-    inputs: Vec<FieldInput>,
-    hidden: Vec<(String, String)>,
     notice: Option<String>,
-    failed: bool,
-    submit: String,
+    /// The case form, once a type is chosen.
+    form: Option<FormBody>,
 }
 
 /// What the form is built from.
@@ -174,24 +167,29 @@ fn render(signed_in: &SignedIn, shown: Shown<'_>, status: StatusCode) -> Respons
     let chosen = shown.chosen.map(|d| d.key.to_string()).unwrap_or_default();
     let mut hidden = vec![("type".to_owned(), chosen.clone()), ("formId".to_owned(), shown.form_id.to_string())];
     hidden.extend(shown.presets.iter().map(|p| (p.name.to_owned(), p.id.to_string())));
-    let form = NewCaseForm {
-        heading: chrome.t(msg::ui_new_case()),
-        types: shown.setting.types.iter().map(|t| (t.key.to_string(), t.name.clone())).collect(),
-        chosen,
-        carried: shown.presets.iter().map(|p| (p.name.to_owned(), p.id.to_string())).collect(),
-        fixed: shown.presets.iter().map(|p| (p.label.clone(), p.shown.clone())).collect(),
+    let heading = chrome.t(msg::ui_new_case());
+    let form = shown.chosen.map(|_| FormBody {
+        heading: heading.clone(),
         action: "/app/cases".into(),
         back: "/app/cases".into(),
         version: None,
         was: Vec::new(),
         inputs,
         hidden,
-        notice: shown.notice,
         failed,
         submit: chrome.t(msg::ui_create_case()),
+    });
+    let data = NewCaseForm {
+        heading,
+        types: shown.setting.types.iter().map(|t| (t.key.to_string(), t.name.clone())).collect(),
+        chosen,
+        carried: shown.presets.iter().map(|p| (p.name.to_owned(), p.id.to_string())).collect(),
+        fixed: shown.presets.iter().map(|p| (p.label.clone(), p.shown.clone())).collect(),
+        notice: shown.notice,
+        form,
         chrome,
     };
-    page(status, &form)
+    page(status, &data)
 }
 
 /// `GET /app/cases/new[?type=…&account=…&contact=…]`.

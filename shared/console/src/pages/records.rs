@@ -85,16 +85,28 @@ struct RecordForm {
     notice: Option<String>,
 }
 
-struct FormParts<'a> {
+/// Where a record's form posts, what it is called, and the version it edits.
+struct Frame {
     heading: String,
     action: String,
     back: String,
     version: Option<u64>,
+}
+
+struct FormParts<'a> {
+    frame: Frame,
     was: BTreeMap<String, String>,
     shown: &'a BTreeMap<String, String>,
     errors: BTreeMap<String, String>,
     hidden: Vec<(String, String)>,
     notice: Option<String>,
+}
+
+impl<'a> FormParts<'a> {
+    /// The form with `shown` as the record's values, nothing posted yet.
+    fn showing(frame: Frame, shown: &'a BTreeMap<String, String>) -> Self {
+        Self { frame, was: shown.clone(), shown, errors: BTreeMap::new(), hidden: Vec::new(), notice: None }
+    }
 }
 
 fn render(chrome: Chrome, fields: &[Spec], parts: FormParts<'_>, status: StatusCode) -> Response<Body> {
@@ -116,10 +128,10 @@ fn render(chrome: Chrome, fields: &[Spec], parts: FormParts<'_>, status: StatusC
         })
         .collect();
     let form = FormBody {
-        heading: parts.heading,
-        action: parts.action,
-        back: parts.back,
-        version: parts.version,
+        heading: parts.frame.heading,
+        action: parts.frame.action,
+        back: parts.frame.back,
+        version: parts.frame.version,
         was: parts.was.into_iter().collect(),
         inputs,
         hidden: parts.hidden,
@@ -151,16 +163,66 @@ fn changes(values: &BTreeMap<String, String>, fields: &[&str]) -> BTreeMap<Strin
 /// record as it is now. `(shown, was)`.
 fn after_refusal(
     values: &BTreeMap<String, String>,
-    names: &[&str],
+    fields: &[Spec],
     current: BTreeMap<String, String>,
     invalid: bool,
 ) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
     if invalid {
-        let was = names.iter().map(|n| (n.to_string(), values.get(&format!("{WAS}{n}")).cloned().unwrap_or_default()));
+        let was = fields
+            .iter()
+            .map(|f| (f.name.to_owned(), values.get(&format!("{WAS}{}", f.name)).cloned().unwrap_or_default()));
         (values.clone(), was.collect())
     } else {
         (current.clone(), current)
     }
+}
+
+/// An edit that did not go through: why, as the form shows it.
+struct Refusal {
+    status: StatusCode,
+    notice: Option<String>,
+    /// The error of each input, when the input was at fault.
+    errors: Option<BTreeMap<String, String>>,
+}
+
+impl Refusal {
+    fn stale(chrome: &Chrome) -> Self {
+        Self { status: StatusCode::CONFLICT, notice: Some(chrome.t(msg::ui_record_stale())), errors: None }
+    }
+    fn archived(chrome: &Chrome) -> Self {
+        Self { status: StatusCode::CONFLICT, notice: Some(chrome.t(msg::ui_record_archived())), errors: None }
+    }
+    fn invalid(status: StatusCode, errors: BTreeMap<String, String>) -> Self {
+        Self { status, notice: None, errors: Some(errors) }
+    }
+}
+
+/// The edit form again after `refusal`, over the record as it is now (`current`).
+fn render_refused(
+    chrome: Chrome,
+    fields: &[Spec],
+    frame: Frame,
+    posted: &BTreeMap<String, String>,
+    current: BTreeMap<String, String>,
+    refusal: Refusal,
+) -> Response<Body> {
+    let (shown, was) = after_refusal(posted, fields, current, refusal.errors.is_some());
+    let parts = FormParts {
+        frame,
+        was,
+        shown: &shown,
+        errors: refusal.errors.unwrap_or_default(),
+        hidden: Vec::new(),
+        notice: refusal.notice,
+    };
+    render(chrome, fields, parts, refusal.status)
+}
+
+/// An edit form as posted: the version it showed and the inputs the user changed.
+fn posted_edit(values: &BTreeMap<String, String>, fields: &[Spec]) -> Option<(u64, BTreeMap<String, Option<String>>)> {
+    let version = values.get("version").and_then(|v| v.parse().ok())?;
+    let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+    Some((version, changes(values, &names)))
 }
 
 fn errors_of(errors: ValidationErrors, chrome: &Chrome) -> BTreeMap<String, String> {
@@ -171,25 +233,11 @@ fn optional(values: &BTreeMap<String, String>, name: &str) -> Option<String> {
     values.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-fn version_of(values: &BTreeMap<String, String>) -> Option<u64> {
-    values.get("version").and_then(|v| v.parse().ok())
-}
-
 /// `GET /app/accounts/new`.
 pub async fn new_account(signed_in: &SignedIn) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "accounts");
-    let parts = FormParts {
-        heading: chrome.t(msg::ui_new_account()),
-        action: "/app/accounts".into(),
-        back: "/app/accounts".into(),
-        version: None,
-        was: BTreeMap::new(),
-        shown: &BTreeMap::new(),
-        errors: BTreeMap::new(),
-        hidden: Vec::new(),
-        notice: None,
-    };
-    render(chrome, &ACCOUNT_FIELDS, parts, StatusCode::OK)
+    let frame = new_account_frame(&chrome);
+    render(chrome, &ACCOUNT_FIELDS, FormParts::showing(frame, &BTreeMap::new()), StatusCode::OK)
 }
 
 /// `POST /app/accounts`: creates the account and opens its file.
@@ -209,17 +257,9 @@ pub async fn create_account(console: &Console, request: &Request, signed_in: &Si
     match console.services.create_account(&signed_in.session.actor(), input).await {
         Ok(account) => response::redirect(&format!("/app/accounts/{}", account.value.id)),
         Err(CreateAccountError::Invalid(errors)) => {
-            let parts = FormParts {
-                heading: chrome.t(msg::ui_new_account()),
-                action: "/app/accounts".into(),
-                back: "/app/accounts".into(),
-                version: None,
-                was: BTreeMap::new(),
-                shown: &values,
-                errors: errors_of(errors, &chrome),
-                hidden: Vec::new(),
-                notice: None,
-            };
+            let errors = errors_of(errors, &chrome);
+            let parts =
+                FormParts { was: BTreeMap::new(), errors, ..FormParts::showing(new_account_frame(&chrome), &values) };
             render(chrome, &ACCOUNT_FIELDS, parts, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(CreateAccountError::Store(error)) => {
@@ -240,14 +280,23 @@ async fn load_account(console: &Console, signed_in: &SignedIn, id: EntityId) -> 
     }
 }
 
-fn account_form(chrome: &Chrome, account: &Account, version: u64) -> (String, String, String, Option<u64>) {
-    let id = account.id;
-    (
-        chrome.t(msg::ui_edit_record(&account.name)),
-        format!("/app/accounts/{id}"),
-        format!("/app/accounts/{id}"),
-        Some(version),
-    )
+fn new_account_frame(chrome: &Chrome) -> Frame {
+    Frame {
+        heading: chrome.t(msg::ui_new_account()),
+        action: "/app/accounts".into(),
+        back: "/app/accounts".into(),
+        version: None,
+    }
+}
+
+fn account_frame(chrome: &Chrome, account: &Account, version: u64) -> Frame {
+    let file = format!("/app/accounts/{}", account.id);
+    Frame {
+        heading: chrome.t(msg::ui_edit_record(&account.name)),
+        action: file.clone(),
+        back: file,
+        version: Some(version),
+    }
 }
 
 /// `GET /app/accounts/{id}/edit`.
@@ -259,19 +308,8 @@ pub async fn edit_account(console: &Console, signed_in: &SignedIn, id: &str) -> 
         Err(response) => return response,
     };
     let values = account_values(&account);
-    let (heading, action, back, version) = account_form(&chrome, &account, version);
-    let parts = FormParts {
-        heading,
-        action,
-        back,
-        version,
-        was: values.clone(),
-        shown: &values,
-        errors: BTreeMap::new(),
-        hidden: Vec::new(),
-        notice: None,
-    };
-    render(chrome, &ACCOUNT_FIELDS, parts, StatusCode::OK)
+    let frame = account_frame(&chrome, &account, version);
+    render(chrome, &ACCOUNT_FIELDS, FormParts::showing(frame, &values), StatusCode::OK)
 }
 
 /// `POST /app/accounts/{id}`: saves what the user changed.
@@ -279,11 +317,9 @@ pub async fn update_account(console: &Console, request: &Request, signed_in: &Si
     let chrome = Chrome::of(signed_in, "accounts");
     let Ok(id) = EntityId::parse(id) else { return response::not_found(chrome.locale) };
     let values = posted(request);
-    let Some(expected) = version_of(&values) else {
+    let Some((expected, changed)) = posted_edit(&values, &ACCOUNT_FIELDS) else {
         return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
     };
-    let names: Vec<&str> = ACCOUNT_FIELDS.iter().map(|f| f.name).collect();
-    let changed = changes(&values, &names);
     let field = |name: &str| changed.get(name).cloned();
     let patch = AccountPatch {
         name: field("name").map(Option::unwrap_or_default),
@@ -295,17 +331,13 @@ pub async fn update_account(console: &Console, request: &Request, signed_in: &Si
         branch: field("branch"),
         owner: None,
     };
-    let (status, notice, errors) = match console
-        .services
-        .update_account(&signed_in.session.actor(), id, expected, patch)
-        .await
-    {
+    let refusal = match console.services.update_account(&signed_in.session.actor(), id, expected, patch).await {
         Ok(_) => return response::redirect(&format!("/app/accounts/{id}")),
         Err(UpdateAccountError::NotFound) => return response::not_found(chrome.locale),
-        Err(UpdateAccountError::Stale { .. }) => (StatusCode::CONFLICT, Some(chrome.t(msg::ui_record_stale())), None),
-        Err(UpdateAccountError::Archived) => (StatusCode::CONFLICT, Some(chrome.t(msg::ui_record_archived())), None),
+        Err(UpdateAccountError::Stale { .. }) => Refusal::stale(&chrome),
+        Err(UpdateAccountError::Archived) => Refusal::archived(&chrome),
         Err(UpdateAccountError::Invalid(errors)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, None, Some(errors_of(errors, &chrome)))
+            Refusal::invalid(StatusCode::UNPROCESSABLE_ENTITY, errors_of(errors, &chrome))
         }
         Err(UpdateAccountError::Store(error)) => {
             tracing::error!(%error, "the account could not be saved");
@@ -316,21 +348,8 @@ pub async fn update_account(console: &Console, request: &Request, signed_in: &Si
         Ok(found) => found,
         Err(response) => return response,
     };
-    let current = account_values(&account);
-    let (heading, action, back, version) = account_form(&chrome, &account, version);
-    let (shown, was) = after_refusal(&values, &names, current, errors.is_some());
-    let parts = FormParts {
-        heading,
-        action,
-        back,
-        version,
-        was,
-        shown: &shown,
-        errors: errors.unwrap_or_default(),
-        hidden: Vec::new(),
-        notice,
-    };
-    render(chrome, &ACCOUNT_FIELDS, parts, status)
+    let frame = account_frame(&chrome, &account, version);
+    render_refused(chrome, &ACCOUNT_FIELDS, frame, &values, account_values(&account), refusal)
 }
 
 /// `GET /app/accounts/{id}/contacts/new`.
@@ -341,16 +360,17 @@ pub async fn new_contact(console: &Console, signed_in: &SignedIn, account: &str)
         Ok(found) => found,
         Err(response) => return response,
     };
-    let parts = FormParts {
+    let frame = Frame {
         heading: chrome.t(msg::ui_new_contact_of(&account.name)),
         action: "/app/contacts".into(),
         back: format!("/app/accounts/{account_id}"),
         version: None,
+    };
+    let shown = BTreeMap::from([("locale".to_owned(), "es".to_owned())]);
+    let parts = FormParts {
         was: BTreeMap::new(),
-        shown: &BTreeMap::from([("locale".to_owned(), "es".to_owned())]),
-        errors: BTreeMap::new(),
         hidden: vec![("accountId".into(), account_id.to_string())],
-        notice: None,
+        ..FormParts::showing(frame, &shown)
     };
     render(chrome, &CONTACT_FIELDS, parts, StatusCode::OK)
 }
@@ -381,16 +401,12 @@ pub async fn create_contact(console: &Console, request: &Request, signed_in: &Si
             return response::unavailable(chrome.locale);
         }
     };
+    let frame = Frame { heading: chrome.t(msg::ui_new_contact()), action: "/app/contacts".into(), back, version: None };
     let parts = FormParts {
-        heading: chrome.t(msg::ui_new_contact()),
-        action: "/app/contacts".into(),
-        back,
-        version: None,
         was: BTreeMap::new(),
-        shown: &values,
         errors,
         hidden: account_id.map(|a| ("accountId".to_owned(), a.to_string())).into_iter().collect(),
-        notice: None,
+        ..FormParts::showing(frame, &values)
     };
     render(chrome, &CONTACT_FIELDS, parts, StatusCode::UNPROCESSABLE_ENTITY)
 }
@@ -410,6 +426,15 @@ fn contact_back(contact: &Contact) -> String {
     contact.account_id.map_or_else(|| "/app/contacts".to_owned(), |a| format!("/app/accounts/{a}"))
 }
 
+fn contact_frame(chrome: &Chrome, contact: &Contact, version: u64) -> Frame {
+    Frame {
+        heading: chrome.t(msg::ui_edit_record(&contact.first_name)),
+        action: format!("/app/contacts/{}", contact.id),
+        back: contact_back(contact),
+        version: Some(version),
+    }
+}
+
 /// `GET /app/contacts/{id}/edit`.
 pub async fn edit_contact(console: &Console, signed_in: &SignedIn, id: &str) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "contacts");
@@ -419,18 +444,8 @@ pub async fn edit_contact(console: &Console, signed_in: &SignedIn, id: &str) -> 
         Err(response) => return response,
     };
     let values = contact_values(&contact);
-    let parts = FormParts {
-        heading: chrome.t(msg::ui_edit_record(&contact.first_name)),
-        action: format!("/app/contacts/{id}"),
-        back: contact_back(&contact),
-        version: Some(version),
-        was: values.clone(),
-        shown: &values,
-        errors: BTreeMap::new(),
-        hidden: Vec::new(),
-        notice: None,
-    };
-    render(chrome, &CONTACT_FIELDS, parts, StatusCode::OK)
+    let frame = contact_frame(&chrome, &contact, version);
+    render(chrome, &CONTACT_FIELDS, FormParts::showing(frame, &values), StatusCode::OK)
 }
 
 /// `POST /app/contacts/{id}`: saves what the user changed.
@@ -438,11 +453,9 @@ pub async fn update_contact(console: &Console, request: &Request, signed_in: &Si
     let chrome = Chrome::of(signed_in, "contacts");
     let Ok(id) = EntityId::parse(id) else { return response::not_found(chrome.locale) };
     let values = posted(request);
-    let Some(expected) = version_of(&values) else {
+    let Some((expected, changed)) = posted_edit(&values, &CONTACT_FIELDS) else {
         return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
     };
-    let names: Vec<&str> = CONTACT_FIELDS.iter().map(|f| f.name).collect();
-    let changed = changes(&values, &names);
     let field = |name: &str| changed.get(name).cloned();
     let patch = ContactPatch {
         first_name: field("firstName").map(Option::unwrap_or_default),
@@ -453,21 +466,18 @@ pub async fn update_contact(console: &Console, request: &Request, signed_in: &Si
         locale: field("locale"),
         ..Default::default()
     };
-    let (status, notice, errors) = match console
-        .services
-        .update_contact(&signed_in.session.actor(), id, expected, patch)
-        .await
-    {
+    let refusal = match console.services.update_contact(&signed_in.session.actor(), id, expected, patch).await {
         Ok(contact) => return response::redirect(&contact_back(&contact.value)),
         Err(UpdateContactError::NotFound) => return response::not_found(chrome.locale),
-        Err(UpdateContactError::Stale { .. }) => (StatusCode::CONFLICT, Some(chrome.t(msg::ui_record_stale())), None),
-        Err(UpdateContactError::Archived) => (StatusCode::CONFLICT, Some(chrome.t(msg::ui_record_archived())), None),
+        Err(UpdateContactError::Stale { .. }) => Refusal::stale(&chrome),
+        Err(UpdateContactError::Archived) => Refusal::archived(&chrome),
         Err(UpdateContactError::Invalid(errors)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, None, Some(errors_of(errors, &chrome)))
+            Refusal::invalid(StatusCode::UNPROCESSABLE_ENTITY, errors_of(errors, &chrome))
         }
-        Err(UpdateContactError::EmailTaken { .. }) => {
-            (StatusCode::CONFLICT, None, Some(BTreeMap::from([("email".to_owned(), chrome.t(msg::ui_email_taken()))])))
-        }
+        Err(UpdateContactError::EmailTaken { .. }) => Refusal::invalid(
+            StatusCode::CONFLICT,
+            BTreeMap::from([("email".to_owned(), chrome.t(msg::ui_email_taken()))]),
+        ),
         Err(UpdateContactError::Store(error)) => {
             tracing::error!(%error, "the contact could not be saved");
             return response::unavailable(chrome.locale);
@@ -477,18 +487,6 @@ pub async fn update_contact(console: &Console, request: &Request, signed_in: &Si
         Ok(found) => found,
         Err(response) => return response,
     };
-    let current = contact_values(&contact);
-    let (shown, was) = after_refusal(&values, &names, current, errors.is_some());
-    let parts = FormParts {
-        heading: chrome.t(msg::ui_edit_record(&contact.first_name)),
-        action: format!("/app/contacts/{id}"),
-        back: contact_back(&contact),
-        version: Some(version),
-        was,
-        shown: &shown,
-        errors: errors.unwrap_or_default(),
-        hidden: Vec::new(),
-        notice,
-    };
-    render(chrome, &CONTACT_FIELDS, parts, status)
+    let frame = contact_frame(&chrome, &contact, version);
+    render_refused(chrome, &CONTACT_FIELDS, frame, &values, contact_values(&contact), refusal)
 }

@@ -112,12 +112,18 @@ impl Services {
 
     /// Deletes a view: the owner's own, or a shared one by a supervisor.
     pub async fn delete_view(&self, actor: &Actor, list: &str, id: EntityId) -> Result<(), DeleteViewError> {
-        let views = self.list_views(actor, list).await?;
-        let view = views.into_iter().find(|v| v.id == id).ok_or(DeleteViewError::NotFound)?;
-        if view.shared {
+        // The view is the actor's own or a shared one: one read of each key, not a listing.
+        let own = keys::saved_view(&actor.tenant, list, Some(&actor.user), id);
+        let shared = keys::saved_view(&actor.tenant, list, None, id);
+        let (mine, everyone) = futures::join!(self.store.get(&own), self.store.get(&shared));
+        let key = if mine?.is_some() {
+            own
+        } else if everyone?.is_some() {
             actor.require(Role::Supervisor)?;
-        }
-        let key = keys::saved_view(&actor.tenant, list, view_owner(&view), id);
+            shared
+        } else {
+            return Err(DeleteViewError::NotFound);
+        };
         self.store.write(vec![WriteOp::Delete { key, condition: Condition::ALWAYS }]).await?;
         Ok(())
     }

@@ -372,12 +372,15 @@ pub async fn bulk(console: &Console, request: &Request, signed_in: &SignedIn) ->
         return response::status_page(StatusCode::BAD_REQUEST, locale);
     } else {
         let actor = signed_in.session.actor();
+        let ids: Vec<EntityId> = selected.iter().map(|(id, _)| *id).collect();
+        let subjects = console.services.case_subjects(&actor, &ids).await.unwrap_or_else(|error| {
+            // The rows then name their cases by id; the changes themselves go ahead.
+            tracing::warn!(%error, "the selected cases' subjects could not be read");
+            Default::default()
+        });
         let mut results = Vec::with_capacity(selected.len());
         for (id, version) in selected {
-            let subject = match console.services.get_case(&actor, id).await {
-                Ok(case) => case.value.subject,
-                Err(_) => id.to_string(),
-            };
+            let subject = subjects.get(&id).cloned().unwrap_or_else(|| id.to_string());
             let outcome = match &owner {
                 Some(owner) if action == "reassign" => reassign(console, &actor, id, version, owner).await,
                 _ => archive(console, &actor, id, version).await,

@@ -348,6 +348,25 @@ impl Services {
         Ok(Versioned { value: case, version: 1 })
     }
 
+    /// The subjects of the cases `ids` names that exist, read in batches (a page that acted on
+    /// a selection of cases says which each row was).
+    pub async fn case_subjects(
+        &self,
+        actor: &Actor,
+        ids: &[EntityId],
+    ) -> Result<std::collections::HashMap<EntityId, String>, StoreError> {
+        let distinct: std::collections::BTreeSet<EntityId> = ids.iter().copied().collect();
+        let keys: Vec<_> = distinct.iter().map(|id| keys::case(&actor.tenant, *id)).collect();
+        let mut subjects = std::collections::HashMap::with_capacity(keys.len());
+        for chunk in keys.chunks(crate::ports::MAX_READ_KEYS) {
+            for item in self.store.get_many(chunk).await?.into_iter().flatten() {
+                let case: Case = records::read(&item)?;
+                subjects.insert(case.id, case.subject);
+            }
+        }
+        Ok(subjects)
+    }
+
     pub async fn get_case(&self, actor: &Actor, id: EntityId) -> Result<Versioned<Case>, GetCaseError> {
         self.load(&keys::case(&actor.tenant, id)).await?.ok_or(GetCaseError::NotFound)
     }

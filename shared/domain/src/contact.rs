@@ -140,6 +140,14 @@ impl ContactFields {
 }
 
 impl Contact {
+    /// First and last name, as the contact is addressed and listed.
+    pub fn full_name(&self) -> String {
+        match &self.last_name {
+            Some(last) => format!("{} {last}", self.first_name),
+            None => self.first_name.clone(),
+        }
+    }
+
     pub fn apply(&mut self, fields: ContactFields) {
         let ContactFields { first_name, last_name, email, phone, title, account_id, locale } = fields;
         self.first_name = first_name;

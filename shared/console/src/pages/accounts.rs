@@ -55,10 +55,7 @@ pub struct ContactRow {
 impl ContactRow {
     fn of(contact: &Contact) -> Self {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        let name = match &contact.last_name {
-            Some(last) => format!("{} {last}", contact.first_name),
-            None => contact.first_name.clone(),
-        };
+        let name = contact.full_name();
         Self {
             id: contact.id.to_string(),
             name,

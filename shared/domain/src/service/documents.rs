@@ -187,9 +187,7 @@ impl Services {
             Some(id) => self.load::<Contact>(&keys::contact(tenant, id)).await?.map(|v| v.value),
             None => None,
         };
-        let contact_name = contact
-            .as_ref()
-            .map(|c| format!("{} {}", c.first_name, c.last_name.as_deref().unwrap_or("")).trim().to_owned());
+        let contact_name = contact.as_ref().map(Contact::full_name);
         let customer = match (&account, &contact) {
             (Some(account), _) => Some(Party {
                 name: account.name.clone(),

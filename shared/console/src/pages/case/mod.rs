@@ -370,11 +370,7 @@ async fn parties(
     let contact = async {
         let id = case.contact_id?;
         match console.services.get_contact(actor, id).await {
-            Ok(contact) => {
-                let c = contact.value;
-                let name = format!("{} {}", c.first_name, c.last_name.unwrap_or_default()).trim().to_owned();
-                Some((format!("/app/contacts/{id}"), name))
-            }
+            Ok(contact) => Some((format!("/app/contacts/{id}"), contact.value.full_name())),
             Err(error) => {
                 tracing::warn!(?error, "the case's contact could not be read");
                 None

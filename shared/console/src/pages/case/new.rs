@@ -100,8 +100,8 @@ async fn presets(console: &Console, signed_in: &SignedIn, values: &BTreeMap<Stri
     if let Some(id) = values.get("contact").and_then(|v| EntityId::parse(v).ok())
         && let Ok(contact) = console.services.get_contact(&actor, id).await
     {
-        let name = format!("{} {}", contact.value.first_name, contact.value.last_name.unwrap_or_default());
-        found.push(Preset { name: "contact", id, label: chrome_label(msg::ui_contact()), shown: name.trim().into() });
+        let shown = contact.value.full_name();
+        found.push(Preset { name: "contact", id, label: chrome_label(msg::ui_contact()), shown });
     }
     found
 }
@@ -195,12 +195,12 @@ fn render(signed_in: &SignedIn, shown: Shown<'_>, status: StatusCode) -> Respons
 /// `GET /app/cases/new[?type=…&account=…&contact=…]`.
 pub async fn form(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
     let locale = signed_in.session.locale;
-    let Some(setting) = setting(console, signed_in).await else { return response::unavailable(locale) };
     let values: BTreeMap<String, String> = ["type", "account", "contact"]
         .into_iter()
         .filter_map(|name| query_value(request, name).map(|v| (name.to_owned(), v)))
         .collect();
-    let presets = presets(console, signed_in, &values).await;
+    let (setting, presets) = tokio::join!(setting(console, signed_in), presets(console, signed_in, &values));
+    let Some(setting) = setting else { return response::unavailable(locale) };
     // With one type there is nothing to choose.
     let only = (setting.types.len() == 1).then(|| &setting.types[0]);
     let chosen = values.get("type").and_then(|key| setting.types.iter().find(|t| t.key.as_str() == key)).or(only);
@@ -224,8 +224,8 @@ pub async fn create(console: &Console, request: &Request, signed_in: &SignedIn) 
     let Some(form_id) = values.get("formId").and_then(|v| EntityId::parse(v).ok()) else {
         return response::status_page(StatusCode::BAD_REQUEST, locale);
     };
-    let Some(setting) = setting(console, signed_in).await else { return response::unavailable(locale) };
-    let presets = presets(console, signed_in, &values).await;
+    let (setting, presets) = tokio::join!(setting(console, signed_in), presets(console, signed_in, &values));
+    let Some(setting) = setting else { return response::unavailable(locale) };
     let Some(definition) = values.get("type").and_then(|key| setting.types.iter().find(|t| t.key.as_str() == key))
     else {
         let notice = Some(msg::no_case_type_listed(values.get("type").cloned().unwrap_or_default()).render(locale));

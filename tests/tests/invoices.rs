@@ -10,11 +10,11 @@ use std::sync::Arc;
 use gestiona_domain::history::EventKind;
 use gestiona_domain::ports::{QueueName, Store, UlidGenerator};
 use gestiona_domain::receivables::{
-    AgingTotals, CollectionsProfile, CreditNoteInput, DunningLadder, DunningTask, InvoiceInput, InvoicePatch,
-    PaymentInput,
+    AgingBucket, AgingTotals, CollectionsProfile, CreditNoteInput, DunningLadder, DunningTask, InvoiceInput,
+    InvoicePatch, PaymentInput,
 };
 use gestiona_domain::service::cases::CaseFilter;
-use gestiona_domain::service::receivables::{AgingGroup, InvoiceChangeError, Upserted};
+use gestiona_domain::service::receivables::{AgingGroup, InvoiceChangeError, InvoiceFilter, Upserted};
 use gestiona_domain::service::{PageRequest, Services};
 use gestiona_domain::{Actor, DocumentNumber, EntityId, Role, TenantId, UserId};
 use gestiona_tests::clock::ManualClock;
@@ -402,6 +402,30 @@ async fn aging_matches_a_hand_computed_fixture_across_currencies() {
     let only_carlos = w.services.aging_report(&w.erp, AgingGroup::Account, Some(&carlos)).await.unwrap();
     assert_eq!(only_carlos.rows.len(), 2);
     assert!(only_carlos.rows.iter().all(|r| r.group == beta.to_string() && r.name.as_deref() == Some("Beta S.A.")));
+
+    // The invoice list filters as the aging groups: by age, by agent (the profile's unless the
+    // invoice names another), and what is still owed.
+    w.patch("A-1", InvoicePatch { collections_agent: Some(Some(carlos.clone())), ..Default::default() }).await;
+    let w = &w;
+    let listed = |filter: InvoiceFilter| async move {
+        let page = PageRequest::new(Some(2), None).unwrap();
+        let mut numbers = Vec::new();
+        let mut page = Some(page);
+        while let Some(request) = page {
+            let found = w.services.list_invoices(&w.erp, &filter, &request).await.unwrap();
+            numbers.extend(found.items.iter().map(|i| i.value.invoice.number.to_string()));
+            page = found.next_cursor.map(|c| PageRequest::new(Some(2), Some(c)).unwrap());
+        }
+        numbers
+    };
+    let aged = |bucket| InvoiceFilter { bucket: Some(bucket), ..Default::default() };
+    assert_eq!(listed(aged(AgingBucket::Days61To90)).await, ["A-4"]);
+    assert_eq!(listed(aged(AgingBucket::Current)).await, ["A-2", "A-1"], "by due date");
+    let of_agent = |agent: &UserId| InvoiceFilter { agent: Some(agent.clone()), ..Default::default() };
+    assert_eq!(listed(of_agent(&carlos)).await, ["B-1", "B-2", "A-1"], "Beta's and the invoice naming Carlos");
+    assert_eq!(listed(of_agent(&ana)).await, ["A-6", "A-4", "A-5", "A-3", "A-2"], "paid ones too, not A-1");
+    let owed = InvoiceFilter { account_id: Some(acme), owed: true, ..Default::default() };
+    assert_eq!(listed(owed).await, ["A-4", "A-5", "A-3", "A-2", "A-1"], "A-6 is paid");
 }
 
 /// An effect's body as it travels (the wire format the workers read).

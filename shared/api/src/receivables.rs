@@ -184,8 +184,11 @@ pub async fn get_invoice(api: &Api, request: &Request) -> Result<Response<Body>,
 
 #[utoipa::path(get, path = "/invoices", tag = "receivables",
     description = "Invoices by due date. Filters: account, status (open, partiallyPaid, overdue, paid, writtenOff), \
-        dueFrom and dueTo (inclusive dates).",
-    params(("account" = Option<String>, Query), ("status" = Option<String>, Query), ("dueFrom" = Option<String>, Query),
+        bucket (an open invoice's age: current, days1To30, days31To60, days61To90, over90), agent (the collections \
+        agent named on the invoice or else on its account), owed=true (only what is still owed), dueFrom and dueTo (inclusive dates). With filters a page \
+        may hold fewer items than the limit; follow nextCursor until it is null.",
+    params(("account" = Option<String>, Query), ("status" = Option<String>, Query), ("bucket" = Option<String>, Query),
+        ("agent" = Option<String>, Query), ("owed" = Option<bool>, Query), ("dueFrom" = Option<String>, Query),
         ("dueTo" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<InvoiceView>)), security(("bearer" = [])))]
 pub async fn list_invoices(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -200,6 +203,9 @@ pub async fn list_invoices(api: &Api, request: &Request) -> Result<Response<Body
     let filter = InvoiceFilter {
         account_id: params.parse("account", msg::ulid_rule())?,
         status,
+        bucket: params.wire_name("bucket", "current, days1To30, days31To60, days61To90, over90")?,
+        agent: params.parse("agent", msg::user_id_rule())?,
+        owed: params.flag("owed")?,
         due_from: params.parse("dueFrom", msg::date_format())?,
         due_to: params.parse("dueTo", msg::date_format())?,
     };

@@ -421,6 +421,11 @@ impl AgingBucket {
         }
     }
 
+    /// The bucket by its API name (`current`, `days1To30`, …, `over90`).
+    pub fn parse(s: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Current => "current",

@@ -155,6 +155,24 @@ impl Services {
         }
     }
 
+    /// The names of these accounts, read in batches; an id with no account is left out.
+    pub async fn account_names(
+        &self,
+        actor: &Actor,
+        ids: impl IntoIterator<Item = EntityId>,
+    ) -> Result<std::collections::HashMap<EntityId, String>, StoreError> {
+        let distinct: std::collections::BTreeSet<EntityId> = ids.into_iter().collect();
+        let keys: Vec<_> = distinct.iter().map(|id| keys::account(&actor.tenant, *id)).collect();
+        let mut names = std::collections::HashMap::with_capacity(keys.len());
+        for chunk in keys.chunks(crate::ports::MAX_READ_KEYS) {
+            for item in self.store.get_many(chunk).await?.into_iter().flatten() {
+                let account: Account = records::read(&item)?;
+                names.insert(account.id, account.name);
+            }
+        }
+        Ok(names)
+    }
+
     pub async fn list_accounts(
         &self,
         actor: &Actor,

@@ -1,5 +1,7 @@
 //! Invoices: idempotent upserts from the ERP, payments and credit notes, write-offs and staff edits.
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 
 use super::{
@@ -8,13 +10,13 @@ use super::{
 };
 use crate::actor::{Actor, Role};
 use crate::history::{EventKind, FieldChange, HistoryEvent};
-use crate::ids::{DocumentNumber, TenantId};
+use crate::ids::{DocumentNumber, EntityId, TenantId};
 use crate::keys;
 use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
 use crate::receivables::{
-    CollectionsProfile, CreditNote, CreditNoteInput, Invoice, InvoiceFields, InvoiceInput, InvoicePatch, InvoiceStatus,
-    InvoiceView, Payment, PaymentInput, WriteOff,
+    AgingBucket, CollectionsProfile, CreditNote, CreditNoteInput, Invoice, InvoiceFields, InvoiceInput, InvoicePatch,
+    InvoiceStatus, InvoiceView, Payment, PaymentInput, WriteOff,
 };
 use crate::records;
 use crate::service::{ListError, PageRequest, Services, conditions, list_page};
@@ -276,7 +278,10 @@ impl Services {
         self.load(&keys::invoice(&actor.tenant, number)).await?.ok_or(GetInvoiceError::NotFound)
     }
 
-    /// `GET /invoices`: by due date; `account` reads that account's index, `status` filters.
+    /// `GET /invoices`: by due date; `account` reads that account's index, an open status or
+    /// an aging bucket the open index, and the other filters keep what matches. With an agent,
+    /// an invoice that names nobody is kept when its account's profile names the agent, so a
+    /// page may hold fewer rows than asked while its cursor still goes on.
     pub async fn list_invoices(
         &self,
         actor: &Actor,
@@ -285,23 +290,51 @@ impl Services {
     ) -> Result<Page<Versioned<InvoiceView>>, ListError> {
         let tenant = &actor.tenant;
         let today = self.tenant_today(tenant).await?;
-        let mut query = match (filter.account_id, filter.status) {
-            (Some(account), _) => Query::index(Index::Gsi2, keys::invoices_of_account_partition(tenant, account)),
-            (None, Some(InvoiceStatus::Open | InvoiceStatus::PartiallyPaid | InvoiceStatus::Overdue)) => {
-                Query::index(Index::Gsi3, keys::open_invoices_partition(tenant))
-            }
-            (None, _) => Query::index(Index::Gsi1, keys::invoices_listing_partition(tenant)),
+        let open_only = filter.owed
+            || filter.bucket.is_some()
+            || matches!(
+                filter.status,
+                Some(InvoiceStatus::Open | InvoiceStatus::PartiallyPaid | InvoiceStatus::Overdue)
+            );
+        let mut query = match filter.account_id {
+            Some(account) => Query::index(Index::Gsi2, keys::invoices_of_account_partition(tenant, account)),
+            None if open_only => Query::index(Index::Gsi3, keys::open_invoices_partition(tenant)),
+            None => Query::index(Index::Gsi1, keys::invoices_listing_partition(tenant)),
         };
         if filter.due_from.is_some() || filter.due_to.is_some() {
             let from = filter.due_from.map_or_else(|| "0".to_owned(), |d| d.to_string());
             let to = filter.due_to.map_or_else(|| "9".to_owned(), |d| format!("{d}#~"));
             query = query.range(SortKeyRange::Between(from, to));
         }
-        let status = filter.status;
-        let page = list_page(self.store.as_ref(), query, page, |invoice: &Invoice| {
+        let (status, bucket, agent) = (filter.status, filter.bucket, filter.agent.as_ref());
+        let mut page = list_page(self.store.as_ref(), query, page, |invoice: &Invoice| {
             status.is_none_or(|s| invoice.status(today) == s)
+                && (!open_only || invoice.is_open())
+                && bucket.is_none_or(|b| invoice.is_open() && AgingBucket::of(invoice.days_past_due(today)) == b)
+                && agent.is_none_or(|a| invoice.collections_agent.as_ref().is_none_or(|named| named == a))
         })
         .await?;
+        if let Some(agent) = agent {
+            let mut collects: HashMap<EntityId, bool> = HashMap::new();
+            let mut kept = Vec::with_capacity(page.items.len());
+            for item in page.items {
+                let account = item.value.account_id;
+                let keep = match (&item.value.collections_agent, collects.get(&account)) {
+                    (Some(_), _) => true,
+                    (None, Some(known)) => *known,
+                    (None, None) => {
+                        let profile = self.collections_profile(tenant, account).await?.value;
+                        let known = profile.collections_agent.as_ref() == Some(agent);
+                        collects.insert(account, known);
+                        known
+                    }
+                };
+                if keep {
+                    kept.push(item);
+                }
+            }
+            page.items = kept;
+        }
         let items = page.items.into_iter().map(|i| Versioned { value: i.value.view(today), version: i.version });
         Ok(Page { items: items.collect(), next_cursor: page.next_cursor })
     }

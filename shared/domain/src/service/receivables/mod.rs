@@ -27,7 +27,7 @@ use crate::history::EventKind;
 use crate::ids::{DocumentNumber, EntityId, TenantId, UserId};
 use crate::keys;
 use crate::ports::{Index, Item, StoreError, WriteOp};
-use crate::receivables::{CreditNote, DunningLadder, Invoice, InvoiceInput, InvoiceStatus, Payment};
+use crate::receivables::{AgingBucket, CreditNote, DunningLadder, Invoice, InvoiceInput, InvoiceStatus, Payment};
 use crate::records;
 use crate::validation::ValidationErrors;
 
@@ -140,6 +140,12 @@ pub struct BatchResult {
 pub struct InvoiceFilter {
     pub account_id: Option<EntityId>,
     pub status: Option<InvoiceStatus>,
+    /// Open invoices of this age only.
+    pub bucket: Option<AgingBucket>,
+    /// Only what is still owed: open, partly paid or overdue.
+    pub owed: bool,
+    /// Invoices this user collects: named on the invoice, or else on its account's profile.
+    pub agent: Option<UserId>,
     pub due_from: Option<Date>,
     pub due_to: Option<Date>,
 }

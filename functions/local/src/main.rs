@@ -123,6 +123,9 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
     let services = Services::new(Arc::new(store), queue, clock.clone(), Arc::new(UlidGenerator::default()));
     let demo = TenantId::parse(DEMO_TENANT)?;
     let seeded = !no_demo && services.seed_demo(&demo).await?;
+    if seeded {
+        services.seed_demo_receivables(&demo).await?;
+    }
     services.sync().await?;
     let tokens = token::DevTokens::load(&data_dir, ClaimNames::default())?;
     let banner_tokens: Vec<(String, Role, String)> = DEMO_USERS

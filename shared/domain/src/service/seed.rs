@@ -10,8 +10,9 @@ use crate::actor::{Actor, Role};
 use crate::case::{Channel, NewCase, Priority};
 use crate::case_type::CaseType;
 use crate::contact::NewContact;
-use crate::ids::{TenantId, UserId};
+use crate::ids::{DocumentNumber, TenantId, UserId};
 use crate::money::Money;
+use crate::receivables::{CollectionsProfile, InvoiceInput, PaymentInput};
 use crate::user::User;
 
 /// The demo users and their roles (any token for these names works in the local runner).
@@ -230,6 +231,70 @@ impl Services {
         };
         self.create_tenant(&record).await.map_err(fail)?;
         Ok(true)
+    }
+}
+
+impl Services {
+    /// Invoices of every age for *Cartera* in the demo tenant, dated from today: the
+    /// cooperative with a credit limit and Ana as its collections agent, one invoice partly
+    /// paid, one long overdue. Apart from [`Self::seed_demo`] so that tests of reminders and
+    /// aging start from a tenant that owes nothing; the local runner and the console's tests
+    /// call both.
+    pub async fn seed_demo_receivables(&self, tenant: &TenantId) -> Result<(), SeedError> {
+        let admin = &Actor {
+            tenant: tenant.clone(),
+            user: UserId::parse("admin").map_err(fail)?,
+            email: None,
+            role: Role::Admin,
+        };
+        let all = super::PageRequest::new(Some(10), None).map_err(fail)?;
+        let accounts = self.list_accounts(admin, &Default::default(), &all).await.map_err(fail)?.items;
+        let id_of = |name: &str| {
+            accounts
+                .iter()
+                .find(|a| a.value.name == name)
+                .map(|a| a.value.id)
+                .ok_or_else(|| fail(format!("no demo account {name}")))
+        };
+        let coop = id_of("Cooperativa Médica del Norte")?;
+        let taller = id_of("Transportes Rápidos S.A.")?;
+        let cafe = id_of("Café Ñandú Ltda.")?;
+        let profile = CollectionsProfile {
+            credit_limit_minor: Some(1_000_000_000),
+            credit_currency: Some("CRC".into()),
+            credit_days: Some(30),
+            collections_agent: Some(UserId::parse("ana").map_err(fail)?),
+            ..Default::default()
+        };
+        self.save_collections_profile(admin, coop, profile, None).await.map_err(fail)?;
+        let today = self.tenant_today(&admin.tenant).await.map_err(fail)?;
+        let day = |offset: i64| today.saturating_add(jiff::Span::new().days(offset));
+        let invoices = [
+            ("FAC-2026-0412", coop, "CRC", 345_000_000, -20, 10, "Equipo de laboratorio, primer tracto"),
+            ("FAC-2026-0388", coop, "CRC", 125_000_050, -75, -45, "Mantenimiento de equipos, setiembre"),
+            ("FAC-2026-0401", taller, "CRC", 89_000_000, -40, -10, "Repuestos de caja de cambios"),
+            ("FAC-2026-0357", cafe, "USD", 420_000, -130, -100, "Sacos de yute, lote 2026-30"),
+            ("FAC-2026-0420", cafe, "USD", 150_000, -25, 5, "Etiquetas de exportación"),
+        ];
+        for (number, account, currency, total_minor, issued, due, description) in invoices {
+            let input = InvoiceInput {
+                account_id: account,
+                contact_id: None,
+                currency: currency.into(),
+                issued_on: day(issued),
+                due_on: Some(day(due)),
+                total_minor,
+                description: Some(description.into()),
+            };
+            let number = DocumentNumber::parse(number).map_err(fail)?;
+            self.upsert_invoice(admin, &number, &input).await.map_err(fail)?;
+        }
+        let paid =
+            PaymentInput { amount_minor: 50_000, paid_on: day(-3), method: Some("Transferencia".into()), note: None };
+        let number = DocumentNumber::parse("FAC-2026-0420").map_err(fail)?;
+        let payment = DocumentNumber::parse("BNCR-778812").map_err(fail)?;
+        self.record_payment(admin, &number, &payment, paid).await.map_err(fail)?;
+        Ok(())
     }
 }
 

@@ -78,6 +78,11 @@ enum Page {
     LeadDecision,
     Search,
     Contact,
+    Receivables,
+    Invoice,
+    InvoicePayments,
+    InvoiceCollections,
+    InvoiceWriteOff,
     Transition,
     CaseFields,
     CaseDocuments,
@@ -110,6 +115,11 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/contacts", Page::Contacts),
             ("/app/contacts/{id}", Page::Contact),
             ("/app/search", Page::Search),
+            ("/app/receivables", Page::Receivables),
+            ("/app/receivables/invoices/{id}", Page::Invoice),
+            ("/app/receivables/invoices/{id}/payments", Page::InvoicePayments),
+            ("/app/receivables/invoices/{id}/collections", Page::InvoiceCollections),
+            ("/app/receivables/invoices/{id}/write-off", Page::InvoiceWriteOff),
             ("/app/cases/{id}", Page::Case),
             ("/app/cases/{id}/comments", Page::Comment),
             ("/app/cases/{id}/transitions", Page::Transition),
@@ -245,6 +255,19 @@ impl Console {
                     }
                     (Page::Search, &Method::GET) => pages::search::results(self, &request, &signed_in).await,
                     (Page::Contact, &Method::GET) => pages::search::contact(self, &signed_in, id).await,
+                    (Page::Receivables, &Method::GET) => {
+                        pages::receivables::list::list(self, &request, &signed_in).await
+                    }
+                    (Page::Invoice, &Method::GET) => pages::receivables::invoice::show(self, &signed_in, id).await,
+                    (Page::InvoicePayments, &Method::POST) => {
+                        pages::receivables::invoice::record_payment(self, &request, &signed_in, id).await
+                    }
+                    (Page::InvoiceCollections, &Method::POST) => {
+                        pages::receivables::invoice::save_collections(self, &request, &signed_in, id).await
+                    }
+                    (Page::InvoiceWriteOff, &Method::POST) => {
+                        pages::receivables::invoice::write_off(self, &request, &signed_in, id).await
+                    }
                     (Page::Leads, &Method::GET) => pages::leads::list(self, &request, &signed_in).await,
                     (Page::Lead, &Method::GET) => pages::leads::show(self, &signed_in, id).await,
                     (Page::LeadStatus, &Method::POST) => pages::leads::set_status(self, &request, &signed_in, id).await,

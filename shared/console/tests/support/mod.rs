@@ -33,7 +33,9 @@ pub async fn demo_services() -> Services {
         Arc::new(SystemClock),
         Arc::new(UlidGenerator::default()),
     );
-    services.seed_demo(&TenantId::parse("demo").unwrap()).await.expect("seed the demo tenant");
+    let demo = TenantId::parse("demo").unwrap();
+    services.seed_demo(&demo).await.expect("seed the demo tenant");
+    services.seed_demo_receivables(&demo).await.expect("seed the demo invoices");
     services
 }
 

@@ -7,7 +7,7 @@ mod edit;
 mod fields;
 mod new;
 mod steps;
-mod timeline;
+pub(crate) mod timeline;
 
 use std::collections::BTreeMap;
 

@@ -28,6 +28,13 @@ pub struct Entry {
     pub link: Option<(String, String)>,
 }
 
+impl Entry {
+    /// An entry with a title and its detail lines, nothing else.
+    pub fn plain(at: String, actor: String, title: String, details: Vec<String>) -> Self {
+        Self { at, actor, title, details, body: None, internal: false, link: None }
+    }
+}
+
 /// The entries of `events`, in their order, comments with their text.
 pub fn entries(events: &[HistoryEvent], comments: &[Comment], definition: &CaseType, chrome: &Chrome) -> Vec<Entry> {
     let bodies: HashMap<EntityId, &Comment> = comments.iter().map(|c| (c.id, c)).collect();

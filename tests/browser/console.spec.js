@@ -392,3 +392,45 @@ test("every seeded case type is opened from the console and walked to a closed s
     await expect(documents.getByText("Falló", { exact: true })).toHaveCount(0);
   }
 });
+
+test("collections: Cartera by age and agent, a filtered list, a payment and a promised date on an invoice", async ({ page }) => {
+  await signIn(page, /Ana Rodríguez/);
+  await page.getByRole("navigation").getByRole("link", { name: "Cartera" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Cartera");
+  const coop = page.getByRole("row", { name: /Cooperativa Médica del Norte · CRC/ });
+  await expect(coop).toContainText("₡4.700.000,50");
+  await screen(page, "cartera");
+
+  await page.getByRole("link", { name: "Por gestor de cobro" }).click();
+  await expect(page.getByRole("row", { name: /Ana Rodríguez · CRC/ })).toContainText("₡4.700.000,50");
+
+  // The filters from the keyboard: open them, choose the oldest bucket, filter.
+  await page.locator("summary", { hasText: "Filtros" }).press("Enter");
+  await expect(page.getByLabel("Antigüedad", { exact: true })).toBeVisible();
+  await page.getByLabel("Antigüedad", { exact: true }).selectOption("over90");
+  await page.getByRole("button", { name: "Filtrar" }).press("Enter");
+  await expect(page).toHaveURL(/bucket=over90/);
+  const invoices = page.locator("table").last().locator("tbody tr");
+  await expect(invoices).toHaveCount(1);
+  await expect(invoices.first()).toContainText("FAC-2026-0357");
+  await screen(page, "cartera-filtrada");
+
+  await page.goto("/app/receivables/invoices/FAC-2026-0401");
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Factura FAC-2026-0401");
+  await page.getByLabel("Monto").fill("400.000");
+  await page.getByLabel("Medio de pago").fill("Transferencia");
+  // A double click posts the form twice: its id records the payment once.
+  await page.getByRole("button", { name: "Registrar un pago" }).dblclick();
+  await expect(page.getByRole("status")).toHaveText(/Pago registrado. Saldo: ₡490.000,00.|Este pago ya estaba registrado/);
+  const payments = page.getByRole("region", { name: "Pagos" }).locator("tbody tr");
+  await expect(payments).toHaveCount(1);
+  await expect(payments.first()).toContainText("₡400.000,00");
+  await expect(page.locator("dl.fields")).toContainText("₡490.000,00");
+
+  await page.getByLabel("Fecha de pago prometida").fill("2027-01-15");
+  await page.getByRole("button", { name: "Guardar" }).click();
+  await expect(page.getByRole("status")).toHaveText("Guardado.");
+  await expect(page.locator("dl.fields")).toContainText("15 de enero de 2027");
+  await expect(page.locator("ol.timeline")).toContainText("Cambió los datos de cobranza");
+  await screen(page, "factura");
+});

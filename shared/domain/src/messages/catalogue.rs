@@ -465,8 +465,9 @@ catalogue! {
     ui_by_account() = "By account", "Por cuenta";
     ui_by_collector() = "By collections agent", "Por gestor de cobro";
     ui_collections_agent() = "Collections agent", "Gestor de cobro";
-    ui_aging_of_agent(agent) = "Aging of {agent}'s accounts", "Antigüedad de las cuentas de {agent}";
     ui_aging_bucket() = "Age", "Antigüedad";
+    ui_owed_by_age() = "Owed by age", "Saldo por antigüedad";
+    ui_group_by() = "Group by", "Agrupar por";
     ui_due_from() = "Due from", "Vence desde";
     ui_due_to() = "Due until", "Vence hasta";
     ui_days_late() = "Days late", "Días de atraso";

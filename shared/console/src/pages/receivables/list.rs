@@ -117,6 +117,8 @@ struct ReceivablesPage {
     chrome: Chrome,
     filters: BTreeMap<&'static str, String>,
     filter_errors: Vec<String>,
+    /// Whether any filter narrows the list (the grouping does not).
+    filtered: bool,
     statuses: Vec<Choice>,
     buckets: Vec<Choice>,
     agents: Vec<Choice>,
@@ -229,6 +231,7 @@ pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) ->
         by_agent_href: format!("/app/receivables?{}", filters.query_with(&[("group", Some("agent"))])),
         by_agent: filters.by_agent,
         filter_errors: filters.errors.clone(),
+        filtered: filters.values.keys().any(|name| *name != "group"),
         filters: filters.values.clone(),
         account,
         aging,

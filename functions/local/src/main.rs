@@ -133,8 +133,6 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
         .filter(|_| !no_demo)
         .map(|(user, role)| Ok((user.to_string(), *role, tokens.mint(&demo, &UserId::parse(user)?, *role, 12)?)))
         .collect::<Result<_, Failure>>()?;
-    let relay = tokio::spawn(relay_outbox(services.clone()));
-    let sweeps = tokio::spawn(run_sweeps(services.clone()));
     let mailer = Arc::new(mail::OutboxMailer::new(&data_dir));
     let notifier = gestiona_notify::Notifier::new(
         services.clone(),
@@ -142,18 +140,21 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
         gestiona_notify::Templates::shared(),
         LOCAL_SENDER.into(),
     );
-    let notifications = tokio::spawn(mail::drain(services.clone(), Arc::new(notifier), data_dir.clone()));
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let listener =
         tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
     let address = listener.local_addr()?;
     let blobs = Arc::new(blobs::FolderBlobs::new(&data_dir, format!("http://{address}")));
     let worker = DocumentWorker::new(services.clone(), blobs.clone(), Renderer::shared());
+    // The banner first: the workers' logs follow it.
+    print_banner(address, &data_dir, seeded, &banner_tokens);
+    let relay = tokio::spawn(relay_outbox(services.clone()));
+    let sweeps = tokio::spawn(run_sweeps(services.clone()));
+    let notifications = tokio::spawn(mail::drain(services.clone(), Arc::new(notifier), data_dir.clone()));
     let documents = tokio::spawn(render_documents(services.clone(), Arc::new(worker), data_dir.clone()));
     let services_for_shutdown = services.clone();
     let api = Api::new(services, ClaimNames::default()).with_blobs(blobs.clone());
     let runner = Arc::new(server::Runner::new(api, tokens, clock, blobs));
-    print_banner(address, &data_dir, seeded, &banner_tokens);
     axum::serve(listener, runner.router().into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -18,6 +18,9 @@ impl FolderQueue {
     }
 }
 
+/// Numbers each write's temporary file.
+static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 #[async_trait]
 impl EffectQueue for FolderQueue {
     async fn publish(&self, messages: &[EffectMessage]) -> Result<(), QueueError> {
@@ -25,7 +28,9 @@ impl EffectQueue for FolderQueue {
             let dir = self.root.join(message.queue.as_str());
             let path = dir.join(format!("{}.json", message.effect_id));
             let body = serde_json::to_vec_pretty(message).map_err(|e| QueueError(e.to_string()))?;
-            let temporary = dir.join(format!(".{}.tmp", message.effect_id));
+            // Its own temporary name: the relay and the writer may publish one effect at once.
+            let write_number = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let temporary = dir.join(format!(".{}.{write_number}.tmp", message.effect_id));
             let write = async {
                 tokio::fs::create_dir_all(&dir).await?;
                 tokio::fs::write(&temporary, &body).await?;

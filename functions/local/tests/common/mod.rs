@@ -34,15 +34,19 @@ impl Server {
             .expect("start gestiona-local");
         let stdout = child.stdout.take().expect("stdout");
         let mut reader = BufReader::new(stdout);
-        let mut first = String::new();
-        reader.read_line(&mut first).expect("read the banner");
-        // Keep draining the rest of the banner so the server never writes into a closed pipe.
+        // Log lines may come before the banner: read until the line with the address.
+        let mut read = String::new();
+        let base = loop {
+            let mut line = String::new();
+            let bytes = reader.read_line(&mut line).expect("read the banner");
+            read.push_str(&line);
+            if let Some(address) = line.split_whitespace().find(|w| w.starts_with("http://127.0.0.1:")) {
+                break address.to_owned();
+            }
+            assert!(bytes > 0, "the runner exited without its banner: {read:?}");
+        };
+        // Keep draining the rest of the output so the server never writes into a closed pipe.
         std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-        let base = first
-            .split_whitespace()
-            .find(|w| w.starts_with("http://127.0.0.1:"))
-            .unwrap_or_else(|| panic!("no address in the banner: {first:?}"))
-            .to_owned();
         Self { child, base, data_dir }
     }
 

@@ -143,7 +143,7 @@ test("'/' focuses the search on every page; a case and an account are found by a
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Cuentas");
   await screen(page, "cuentas");
   await page.keyboard.press("/");
-  await expect(page.getByLabel("Buscar cuentas, contactos, casos y prospectos")).toBeFocused();
+  await expect(page.getByLabel("Buscar cuentas, contactos, casos, prospectos y facturas")).toBeFocused();
   // Accents and case aside, the start of a word: "humed" finds the case about damp sacks.
   await page.keyboard.type("HUMED");
   await page.keyboard.press("Enter");
@@ -160,6 +160,12 @@ test("'/' focuses the search on every page; a case and an account are found by a
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Café Ñandú Ltda.");
   await expect(page.getByRole("heading", { name: "Contactos" })).toBeVisible();
   await screen(page, "cuenta");
+  // An invoice by a part of its number opens on Cartera.
+  await page.keyboard.press("/");
+  await page.keyboard.type("0357");
+  await page.keyboard.press("Enter");
+  await page.getByRole("link", { name: "FAC-2026-0357" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Factura FAC-2026-0357");
   await page.getByRole("navigation").getByRole("link", { name: "Contactos" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Contactos");
   await screen(page, "contactos");

@@ -13,6 +13,7 @@ use gestiona_domain::receivables::{
     AgingBucket, AgingTotals, CollectionsProfile, CreditNoteInput, DunningLadder, DunningTask, InvoiceInput,
     InvoicePatch, PaymentInput,
 };
+use gestiona_domain::search::SearchKind;
 use gestiona_domain::service::cases::CaseFilter;
 use gestiona_domain::service::receivables::{AgingGroup, InvoiceChangeError, InvoiceFilter, Upserted};
 use gestiona_domain::service::{PageRequest, Services};
@@ -426,6 +427,35 @@ async fn aging_matches_a_hand_computed_fixture_across_currencies() {
     assert_eq!(listed(of_agent(&ana)).await, ["A-6", "A-4", "A-5", "A-3", "A-2"], "paid ones too, not A-1");
     let owed = InvoiceFilter { account_id: Some(acme), owed: true, ..Default::default() };
     assert_eq!(listed(owed).await, ["A-4", "A-5", "A-3", "A-2", "A-1"], "A-6 is paid");
+}
+
+#[tokio::test]
+async fn an_invoice_is_found_by_its_number_and_description_as_they_are_now() {
+    let w = World::new("2026-06-30T09:00").await;
+    let acme = w.account("Acme Ltda.").await;
+    let found = |query: &'static str| {
+        let w = &w;
+        async move {
+            let page = PageRequest::new(Some(10), None).unwrap();
+            let hits = w.services.search(&w.erp, query, &[SearchKind::Invoice], &page).await.unwrap();
+            hits.items.into_iter().map(|doc| doc.id).collect::<Vec<_>>()
+        }
+    };
+    let mut input: InvoiceInput = serde_json::from_value(json!({
+        "accountId": acme, "currency": "CRC", "issuedOn": "2026-06-01", "dueOn": "2026-07-01",
+        "totalMinor": 100_000, "description": "Pedido 7781, bodega Heredia"
+    }))
+    .unwrap();
+    w.services.upsert_invoice(&w.erp, &number("F-2026.0042"), &input).await.unwrap();
+    assert_eq!(found("0042").await, ["F-2026.0042"], "by a part of its number");
+    assert_eq!(found("f-2026.0042").await, ["F-2026.0042"], "by its whole number");
+    assert_eq!(found("heredia 7781").await, ["F-2026.0042"], "by its description's words");
+    input.description = Some("Pedido 9900".into());
+    w.services.upsert_invoice(&w.erp, &number("F-2026.0042"), &input).await.unwrap();
+    assert!(found("7781").await.is_empty(), "the old words are gone from the index");
+    assert_eq!(found("9900").await, ["F-2026.0042"]);
+    w.pay("F-2026.0042", "P-1", 40_000, "2026-06-15").await;
+    assert_eq!(found("9900").await, ["F-2026.0042"], "a payment leaves the index as it was");
 }
 
 /// An effect's body as it travels (the wire format the workers read).

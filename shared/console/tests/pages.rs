@@ -183,6 +183,12 @@ async fn one_box_finds_every_kind_of_record_by_the_start_of_its_words() {
     let file = text(&console.handle(request(Method::GET, header_of(&opened, "location"), Some(&cookie), None)).await);
     assert!(file.contains("Transportes Rápidos S.A.") && file.contains("María José Araya"), "{file}");
 
+    // An invoice by a part of its number or a word of its description, opening on Cartera.
+    let invoice = text(&console.handle(request(Method::GET, "/app/search?q=0412", Some(&cookie), None)).await);
+    assert!(invoice.contains("href=\"/app/receivables/invoices/FAC-2026-0412\"") && invoice.contains(">Factura<"));
+    let by_words = text(&console.handle(request(Method::GET, "/app/search?q=yute", Some(&cookie), None)).await);
+    assert!(by_words.contains("FAC-2026-0357") && by_words.contains("Sacos de yute"), "{by_words}");
+
     // Every term must match; one letter is too little to search for, and says so.
     let both = text(&console.handle(request(Method::GET, "/app/search?q=jos+aray", Some(&cookie), None)).await);
     assert!(both.contains("María José Araya") && !both.contains("Íñigo"));

@@ -497,7 +497,7 @@ pub fn search_partition(tenant: &TenantId, term: &str) -> String {
 }
 
 /// One word of one record in the search index.
-pub fn search_word(tenant: &TenantId, word: &str, kind: crate::search::SearchKind, id: EntityId) -> Key {
+pub fn search_word(tenant: &TenantId, word: &str, kind: crate::search::SearchKind, id: &str) -> Key {
     Key::new(search_partition(tenant, word), format!("{word}#{}#{id}", kind.as_str()))
 }
 

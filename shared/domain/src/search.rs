@@ -1,4 +1,5 @@
-//! Word search across the records staff look for: accounts, contacts, cases and leads. Each
+//! Word search across the records staff look for: accounts, contacts, cases, leads and
+//! invoices. Each
 //! record names the words it is found by (its [`SearchDoc`]), folded to lower-case ASCII so
 //! accents and case do not matter. The use cases keep one index item per word in the same
 //! write as the record, so the index is never behind it and a search is a key-range query:
@@ -7,8 +8,6 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-
-use crate::ids::EntityId;
 
 /// Words shorter than this are neither indexed nor searched for.
 pub const MIN_TERM_CHARS: usize = 2;
@@ -26,10 +25,12 @@ pub enum SearchKind {
     Contact,
     Case,
     Lead,
+    Invoice,
 }
 
 impl SearchKind {
-    pub const ALL: [SearchKind; 4] = [SearchKind::Account, SearchKind::Contact, SearchKind::Case, SearchKind::Lead];
+    pub const ALL: [SearchKind; 5] =
+        [SearchKind::Account, SearchKind::Contact, SearchKind::Case, SearchKind::Lead, SearchKind::Invoice];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -37,6 +38,7 @@ impl SearchKind {
             SearchKind::Contact => "contact",
             SearchKind::Case => "case",
             SearchKind::Lead => "lead",
+            SearchKind::Invoice => "invoice",
         }
     }
 }
@@ -47,7 +49,8 @@ impl SearchKind {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchDoc {
     pub kind: SearchKind,
-    pub id: EntityId,
+    /// The record's id: a ULID, or an invoice's number.
+    pub id: String,
     /// The record's name or subject.
     pub title: String,
     /// A second line: the company, the e-mail, the case type.
@@ -57,9 +60,9 @@ pub struct SearchDoc {
 }
 
 impl SearchDoc {
-    pub fn new(kind: SearchKind, id: EntityId, title: &str, detail: &str, texts: &[Option<&str>]) -> Self {
+    pub fn new(kind: SearchKind, id: impl ToString, title: &str, detail: &str, texts: &[Option<&str>]) -> Self {
         let words = words(texts.iter().flatten().copied().chain([title]));
-        Self { kind, id, title: title.to_owned(), detail: detail.to_owned(), words }
+        Self { kind, id: id.to_string(), title: title.to_owned(), detail: detail.to_owned(), words }
     }
 
     /// Whether the record has a word starting with every one of `terms`.
@@ -107,6 +110,15 @@ impl Searchable for crate::lead::Lead {
         let detail = f.company.clone().or_else(|| f.email.clone()).unwrap_or_default();
         let texts = [f.company.as_deref(), f.email.as_deref(), f.phone.as_deref()];
         SearchDoc::new(SearchKind::Lead, self.id, &f.name, &detail, &texts)
+    }
+}
+
+impl Searchable for crate::receivables::Invoice {
+    fn search_doc(&self) -> SearchDoc {
+        // Found by its number, whole or by its parts ("0412"), and the words of its description.
+        let number = self.number.to_string();
+        let detail = self.description.clone().unwrap_or_default();
+        SearchDoc::new(SearchKind::Invoice, &number, &number, &detail, &[self.description.as_deref()])
     }
 }
 
@@ -167,6 +179,7 @@ pub fn query_terms(query: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::EntityId;
 
     #[test]
     fn words_are_folded_and_split() {

@@ -1,4 +1,4 @@
-//! The search box on every page: accounts, contacts, cases and leads found by the start of
+//! The search box on every page: accounts, contacts, cases, leads and invoices found by the start of
 //! their words, accents and case aside (the word index of `gestiona_domain::search`).
 
 use askama::Template;
@@ -27,6 +27,7 @@ fn kind_label(kind: SearchKind) -> Message {
         SearchKind::Contact => msg::ui_kind_contact(),
         SearchKind::Case => msg::ui_kind_case(),
         SearchKind::Lead => msg::ui_kind_lead(),
+        SearchKind::Invoice => msg::ui_kind_invoice(),
     }
 }
 
@@ -37,6 +38,7 @@ impl Hit {
             SearchKind::Contact => "contacts",
             SearchKind::Case => "cases",
             SearchKind::Lead => "leads",
+            SearchKind::Invoice => "receivables/invoices",
         };
         Self {
             kind: chrome.t(kind_label(doc.kind)),

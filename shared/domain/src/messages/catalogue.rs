@@ -300,7 +300,7 @@ catalogue! {
     ui_contacts() = "Contacts", "Contactos";
     ui_search() = "Search", "Buscar";
     ui_search_words() = "Words of the name, e-mail or phone", "Palabras del nombre, correo o teléfono";
-    ui_search_everything() = "Search accounts, contacts, cases and leads", "Buscar cuentas, contactos, casos y prospectos";
+    ui_search_everything() = "Search accounts, contacts, cases, leads and invoices", "Buscar cuentas, contactos, casos, prospectos y facturas";
     ui_search_placeholder() = "Search ( / )", "Buscar ( / )";
     ui_results_for(query) = "Results for “{query}”", "Resultados de «{query}»";
     ui_no_results() = "Nothing found. Try the start of another word.", "No se encontró nada. Pruebe con el comienzo de otra palabra.";
@@ -308,6 +308,7 @@ catalogue! {
     ui_kind_contact() = "Contact", "Contacto";
     ui_kind_case() = "Case", "Caso";
     ui_kind_lead() = "Lead", "Prospecto";
+    ui_kind_invoice() = "Invoice", "Factura";
     ui_name() = "Name", "Nombre";
     ui_tax_id() = "Tax id", "Identificación";
     ui_email() = "E-mail", "Correo";

@@ -32,14 +32,14 @@ pub(super) fn index_changes(
     if let Some(before) = &before {
         for gone in before.words.difference(&after.words) {
             ops.push(WriteOp::Delete {
-                key: keys::search_word(tenant, gone, after.kind, after.id),
+                key: keys::search_word(tenant, gone, after.kind, &after.id),
                 condition: Condition::ALWAYS,
             });
         }
     }
     for word in &after.words {
         if relabelled || before.as_ref().is_some_and(|b| !b.words.contains(word)) {
-            let key = keys::search_word(tenant, word, after.kind, after.id);
+            let key = keys::search_word(tenant, word, after.kind, &after.id);
             let item = Item::new(key, WORD_ENTITY, 1, records::body(&after)?);
             ops.push(WriteOp::Put { item, condition: Condition::ALWAYS });
         }
@@ -69,7 +69,8 @@ impl Services {
         .await?;
         // A record with two words starting with the term is one hit.
         let mut seen = std::collections::HashSet::new();
-        let items = found.items.into_iter().map(|v| v.value).filter(|doc| seen.insert((doc.kind, doc.id))).collect();
+        let items =
+            found.items.into_iter().map(|v| v.value).filter(|doc| seen.insert((doc.kind, doc.id.clone()))).collect();
         Ok(Page { items, next_cursor: found.next_cursor })
     }
 
@@ -85,7 +86,13 @@ impl Services {
         page: &PageRequest,
     ) -> Result<Page<Versioned<T>>, ListError> {
         let hits = self.search(actor, query, &[kind], page).await?;
-        let keys: Vec<Key> = hits.items.iter().map(|doc| key_of(&actor.tenant, doc.id)).collect();
+        // Records of these kinds are named by ULIDs; anything else is not one of them.
+        let keys: Vec<Key> = hits
+            .items
+            .iter()
+            .filter_map(|doc| EntityId::parse(&doc.id).ok())
+            .map(|id| key_of(&actor.tenant, id))
+            .collect();
         let mut items = Vec::with_capacity(keys.len());
         for item in self.store.get_many(&keys).await?.into_iter().flatten() {
             let value: T = records::read(&item)?;

@@ -137,7 +137,7 @@ pub(super) async fn named_record(
     let all: Vec<&SearchDoc> = found.iter().collect();
     let exact: Vec<&SearchDoc> = found.iter().filter(|doc| folded(&doc.title) == folded(typed)).collect();
     match (all.as_slice(), exact.as_slice()) {
-        (_, [one]) | ([one], _) => Ok(one.id),
+        (_, [one]) | ([one], _) => EntityId::parse(&one.id).map_err(|_| None),
         ([], _) => Err(Some(msg::ui_no_match(typed))),
         (many, _) => {
             let names: Vec<&str> = many.iter().map(|doc| doc.title.as_str()).collect();

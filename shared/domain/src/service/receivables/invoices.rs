@@ -19,6 +19,7 @@ use crate::receivables::{
     InvoiceStatus, InvoiceView, Payment, PaymentInput, WriteOff,
 };
 use crate::records;
+use crate::service::search::index_changes;
 use crate::service::{ListError, PageRequest, Services, conditions, list_page};
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
@@ -227,6 +228,8 @@ impl Services {
             WriteOp::Put { item: invoice_item(tenant, &invoice, version)?, condition },
             self.invoice_history_op(actor, number, version, event)?,
         ];
+        // Its number and description are found by search: only an upsert changes them.
+        ops.extend(index_changes(tenant, context.invoice.as_ref().map(|c| &c.value), &invoice)?);
         self.arm_ops(actor, &invoice, context.state, profile, &mut ops).await?;
         match self.store.write(ops).await {
             Ok(()) => Ok((Versioned { value: invoice, version }, outcome)),

@@ -348,6 +348,12 @@ async fn conversion_creates_account_contact_and_opportunity_atomically() {
     let opportunity =
         ana.get(&format!("/opportunities/{}", converted.body["opportunity"]["id"].as_str().unwrap())).await;
     assert_eq!(opportunity.body["amount"], json!({"amountMinor": 125000000, "currency": "CRC"}));
+    let of_account =
+        ana.get(&format!("/accounts/{}/opportunities", converted.body["accountId"].as_str().unwrap())).await;
+    assert_eq!(of_account.body["items"].as_array().map(Vec::len), Some(1), "{}", of_account.body);
+    assert_eq!(of_account.body["items"][0]["id"], converted.body["opportunity"]["id"]);
+    let unknown = ana.get("/accounts/01JD0000000000000000000000/opportunities").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     let twice = ana.send(Method::POST, &format!("/leads/{id}/convert"), Some(&json!({})), Some("\"2\"")).await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
 

@@ -291,6 +291,20 @@ pub async fn get_opportunity(api: &Api, request: &Request) -> Result<Response<Bo
     Ok(edge::versioned(StatusCode::OK, &api.services.get_opportunity(&actor, id).await?))
 }
 
+#[utoipa::path(get, path = "/accounts/{id}/opportunities", tag = "leads",
+    description = "The account's opportunities (from lead conversions), oldest first.",
+    params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = ListResponse<Opportunity>),
+        (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn account_opportunities(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let id = edge::path_id(request, "id")?;
+    let page = QueryParams::of(request).page()?;
+    api.services.get_account(&actor, id).await?;
+    Ok(edge::page(&api.services.account_opportunities(&actor, id, &page).await?))
+}
+
 fn form_id(request: &Request) -> Result<FormId, Problem> {
     edge::path_param(request, "id").and_then(|id| FormId::parse(&id).ok()).ok_or_else(Problem::not_found)
 }

@@ -143,6 +143,13 @@ async fn a_held_post_is_released_into_a_lead_and_converted_in_one_step() {
     assert!(account.starts_with("/app/accounts/"), "{account}");
     let file = text(&console.handle(request(Method::GET, &account, Some(&cookie), None)).await);
     assert!(file.contains("Taller Solís") && file.contains("marco@taller.cr"), "the account and its contact: {file}");
+    let opportunities =
+        file.split("id=\"opportunities\"").nth(1).expect("the opportunities").split("</table>").next().unwrap();
+    assert!(opportunities.contains("Flota 2027") && opportunities.contains("₡1.250.000,50"), "{opportunities}");
+    assert!(
+        opportunities.contains("Prospección") && opportunities.contains(&format!("href=\"{lead}\"")),
+        "{opportunities}"
+    );
     let page = text(&console.handle(request(Method::GET, &lead, Some(&cookie), None)).await);
     assert!(page.contains("Convertido") && page.contains(&format!("href=\"{account}\"")), "{page}");
 }

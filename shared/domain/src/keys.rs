@@ -486,7 +486,11 @@ pub fn opportunity(tenant: &TenantId, id: EntityId) -> Key {
 
 /// GSI3: the opportunities of one account.
 pub fn opportunities_of_account(tenant: &TenantId, account: EntityId, id: EntityId) -> Key {
-    Key::new(format!("T#{tenant}#ACCOUNT#{account}#OPPORTUNITIES"), id.to_string())
+    Key::new(opportunities_of_account_partition(tenant, account), id.to_string())
+}
+
+pub fn opportunities_of_account_partition(tenant: &TenantId, account: EntityId) -> String {
+    format!("T#{tenant}#ACCOUNT#{account}#OPPORTUNITIES")
 }
 
 /// The partition of the search words starting with `term`'s first two characters: a search

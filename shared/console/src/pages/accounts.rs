@@ -4,6 +4,7 @@
 use askama::Template;
 use gestiona_domain::account::Account;
 use gestiona_domain::contact::Contact;
+use gestiona_domain::lead::Opportunity;
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::accounts::{AccountFilter, GetAccountError};
 use gestiona_domain::service::cases::CaseFilter;
@@ -38,6 +39,29 @@ impl AccountRow {
             email: text(&account.email),
             phone: text(&account.phone),
             branch: text(&account.branch),
+        }
+    }
+}
+
+/// An opportunity on the customer file, with the lead it came from.
+pub struct OpportunityRow {
+    pub name: String,
+    pub stage: String,
+    pub amount: String,
+    pub owner: String,
+    pub created: String,
+    pub lead_id: String,
+}
+
+impl OpportunityRow {
+    fn of(opportunity: &Opportunity, chrome: &Chrome) -> Self {
+        Self {
+            name: opportunity.name.clone(),
+            stage: chrome.t(opportunity.stage.label()),
+            amount: gestiona_domain::format::money(&opportunity.amount, chrome.locale),
+            owner: opportunity.owner.as_ref().map(ToString::to_string).unwrap_or_default(),
+            created: chrome.when(opportunity.created_at),
+            lead_id: opportunity.lead_id.to_string(),
         }
     }
 }
@@ -101,6 +125,7 @@ struct AccountPage {
     /// Case rows here carry no checkbox: bulk actions live on the case list.
     selectable: bool,
     receivables: Receivables,
+    opportunities: Vec<OpportunityRow>,
 }
 
 /// The link to the next page of a list, keeping its search.
@@ -186,13 +211,19 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
         Err(response) => return response,
     };
     let cases = cases.items.iter().map(|c| CaseRow::of(c, &names, &chrome)).collect();
-    let receivables = match console.services.account_aging(&actor, id).await {
+    let (aging, opportunities) = tokio::join!(
+        console.services.account_aging(&actor, id),
+        console.services.account_opportunities(&actor, id, &first_page)
+    );
+    let receivables = match aging {
         Ok(aging) => Receivables::of(&aging, &chrome),
         Err(error) => {
             tracing::error!(?error, "the account's receivables could not be read");
             return response::unavailable(chrome.locale);
         }
     };
+    let Some(opportunities) = listed(opportunities) else { return response::unavailable(chrome.locale) };
+    let opportunities = opportunities.items.iter().map(|o| OpportunityRow::of(&o.value, &chrome)).collect();
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let (website, industry) = (text(&account.website), text(&account.industry));
     page(
@@ -207,6 +238,7 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
             next_page: None,
             selectable: false,
             receivables,
+            opportunities,
         },
     )
 }

@@ -210,6 +210,21 @@ pub enum OpportunityStage {
     Lost,
 }
 
+impl OpportunityStage {
+    /// The stage as staff read it.
+    pub fn label(self) -> crate::Message {
+        use crate::messages as msg;
+        match self {
+            Self::Prospecting => msg::ui_stage_prospecting(),
+            Self::Qualification => msg::ui_stage_qualification(),
+            Self::Proposal => msg::ui_stage_proposal(),
+            Self::Negotiation => msg::ui_stage_negotiation(),
+            Self::Won => msg::ui_stage_won(),
+            Self::Lost => msg::ui_stage_lost(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -309,6 +309,16 @@ catalogue! {
     ui_kind_case() = "Case", "Caso";
     ui_kind_lead() = "Lead", "Prospecto";
     ui_kind_invoice() = "Invoice", "Factura";
+    ui_opportunities() = "Opportunities", "Oportunidades";
+    ui_no_opportunities() = "No opportunities yet: converting a lead opens one.", "Todavía no hay oportunidades: convertir un prospecto abre una.";
+    ui_stage() = "Stage", "Etapa";
+    ui_from_lead() = "From lead", "Del prospecto";
+    ui_stage_prospecting() = "Prospecting", "Prospección";
+    ui_stage_qualification() = "Qualification", "Calificación";
+    ui_stage_proposal() = "Proposal", "Propuesta";
+    ui_stage_negotiation() = "Negotiation", "Negociación";
+    ui_stage_won() = "Won", "Ganada";
+    ui_stage_lost() = "Lost", "Perdida";
     ui_name() = "Name", "Nombre";
     ui_tax_id() = "Tax id", "Identificación";
     ui_email() = "E-mail", "Correo";

@@ -5,7 +5,6 @@ use super::{ClaimOwner, OPPORTUNITY_ENTITY, claim_item, lead_item};
 use crate::service::search::index_changes;
 use jiff::Timestamp;
 
-use crate::Versioned;
 use crate::account::{Account, AccountFields, NewAccount};
 use crate::actor::Actor;
 use crate::contact::Contact;
@@ -14,10 +13,11 @@ use crate::ids::EntityId;
 use crate::keys;
 use crate::lead::{Conversion, ConvertLead, Lead, LeadStatus, Opportunity};
 use crate::messages as msg;
-use crate::ports::{Condition, Index, Item, StoreError, WriteOp};
+use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
 use crate::records;
-use crate::service::{Services, conditions};
+use crate::service::{ListError, PageRequest, Services, conditions, list_page};
 use crate::validation::ValidationErrors;
+use crate::{Page, Versioned};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConvertLeadError {
@@ -297,6 +297,17 @@ impl Services {
                 .with_index(Index::Gsi3, keys::opportunities_of_account(tenant, account.value.id, opportunity.id));
         ops.push(WriteOp::Put { item, condition: Condition::not_exists(conditions::OPPORTUNITY) });
         Ok(Some(opportunity))
+    }
+
+    /// `GET /accounts/{id}/opportunities`: the account's opportunities, oldest first.
+    pub async fn account_opportunities(
+        &self,
+        actor: &Actor,
+        account: EntityId,
+        page: &PageRequest,
+    ) -> Result<Page<Versioned<Opportunity>>, ListError> {
+        let query = Query::index(Index::Gsi3, keys::opportunities_of_account_partition(&actor.tenant, account));
+        list_page(self.store.as_ref(), query, page, |_: &Opportunity| true).await
     }
 
     pub async fn get_opportunity(

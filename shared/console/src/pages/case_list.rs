@@ -16,6 +16,7 @@ use lambda_http::{Body, Request, Response};
 
 use super::cases::{CaseRow, CaseRows, TypeNames, next_page_link};
 use super::labels::{self, CHANNELS, PRIORITIES};
+use super::params::Params;
 use super::{Chrome, from_htmx, page};
 use crate::session::SignedIn;
 use crate::{Console, response};
@@ -55,24 +56,19 @@ pub struct BulkRow {
 
 /// The filters as typed (to show them again) and as read.
 struct Filters {
-    values: BTreeMap<&'static str, String>,
+    params: Params,
     filter: CaseFilter,
     errors: Vec<String>,
 }
 
 impl Filters {
     fn read(query: &str, chrome: &Chrome) -> Self {
-        let given: BTreeMap<String, String> = form_urlencoded::parse(query.as_bytes())
-            .map(|(n, v)| (n.into_owned(), v.trim().to_owned()))
-            .filter(|(_, v)| !v.is_empty())
-            .collect();
-        let values: BTreeMap<&'static str, String> =
-            PARAMS.iter().filter_map(|p| given.get(*p).map(|v| (*p, v.clone()))).collect();
+        let params = Params::read(query, &PARAMS);
         let mut errors = Vec::new();
         let mut bad = |label: Message, reason: Message| {
             errors.push(format!("{}: {}", chrome.t(label), chrome.t(reason)));
         };
-        let text = |name: &str| values.get(name).cloned();
+        let text = |name: &str| params.get(name);
         let mut filter =
             CaseFilter { words: text("q"), state: text("state"), branch: text("branch"), ..Default::default() };
         if let Some(raw) = text("type") {
@@ -109,16 +105,16 @@ impl Filters {
         }
         filter.oldest_first = text("sort").as_deref() == Some("oldest");
         filter.archived = text("archived").as_deref() == Some("true");
-        Self { values, filter, errors }
+        Self { params, filter, errors }
     }
 
     /// The filters as a query string (empty ones left out), for links, views and exports.
     fn query(&self) -> String {
-        form_urlencoded::Serializer::new(String::new()).extend_pairs(self.values.iter()).finish()
+        self.params.query()
     }
 
     fn value(&self, name: &str) -> String {
-        self.values.get(name).cloned().unwrap_or_default()
+        self.params.value(name)
     }
 }
 
@@ -243,7 +239,7 @@ async fn render(
         query: current,
         archived: filters.filter.archived,
         oldest_first: filters.filter.oldest_first,
-        filters: filters.values,
+        filters: filters.params.values().clone(),
         chrome,
         types,
         owners,

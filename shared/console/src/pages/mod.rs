@@ -11,6 +11,7 @@ mod input;
 mod labels;
 pub mod lead_review;
 pub mod leads;
+mod params;
 pub mod receivables;
 pub mod records;
 pub mod search;

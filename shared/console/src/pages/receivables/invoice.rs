@@ -60,6 +60,7 @@ impl Outcome {
     fn value(&self, form: Form, name: &str, shown: impl FnOnce() -> String) -> String {
         match (self.form, self.values.get(name)) {
             (Some(posted), Some(value)) if posted == form => value.clone(),
+            // An unticked box is not posted at all.
             (Some(posted), None) if posted == form && name == "stopDunning" => String::new(),
             _ => shown(),
         }

@@ -14,6 +14,7 @@ use lambda_http::{Body, Request, Response};
 
 use super::{AgingLine, AgingTable, InvoiceLine, bucket_key, bucket_label, status_name};
 use crate::pages::case_list::Choice;
+use crate::pages::params::Params;
 use crate::pages::{Chrome, page};
 use crate::session::SignedIn;
 use crate::{Console, response};
@@ -37,7 +38,7 @@ fn status_key(status: InvoiceStatus) -> String {
 
 /// The filters as typed (to show them again) and as read.
 struct Filters {
-    values: BTreeMap<&'static str, String>,
+    params: Params,
     filter: InvoiceFilter,
     by_agent: bool,
     errors: Vec<String>,
@@ -45,13 +46,8 @@ struct Filters {
 
 impl Filters {
     fn read(query: &str, chrome: &Chrome) -> Self {
-        let given: BTreeMap<String, String> = form_urlencoded::parse(query.as_bytes())
-            .map(|(n, v)| (n.into_owned(), v.trim().to_owned()))
-            .filter(|(_, v)| !v.is_empty())
-            .collect();
-        let values: BTreeMap<&'static str, String> =
-            PARAMS.iter().filter_map(|p| given.get(*p).map(|v| (*p, v.clone()))).collect();
-        let text = |name: &str| values.get(name).cloned();
+        let params = Params::read(query, &PARAMS);
+        let text = |name: &str| params.get(name);
         let mut errors = Vec::new();
         let mut bad =
             |label: Message, reason: Message| errors.push(format!("{}: {}", chrome.t(label), chrome.t(reason)));
@@ -91,23 +87,15 @@ impl Filters {
             }
         }
         let by_agent = text("group").as_deref() == Some("agent");
-        Self { values, filter, by_agent, errors }
+        Self { params, filter, by_agent, errors }
     }
 
-    /// The filters as a query string, with `changes` applied (`None` removes a parameter).
     fn query_with(&self, changes: &[(&'static str, Option<&str>)]) -> String {
-        let mut values = self.values.clone();
-        for (name, value) in changes {
-            match value {
-                Some(value) => values.insert(name, (*value).to_owned()),
-                None => values.remove(name),
-            };
-        }
-        form_urlencoded::Serializer::new(String::new()).extend_pairs(values.iter()).finish()
+        self.params.query_with(changes)
     }
 
     fn value(&self, name: &str) -> String {
-        self.values.get(name).cloned().unwrap_or_default()
+        self.params.value(name)
     }
 }
 
@@ -231,8 +219,8 @@ pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) ->
         by_agent_href: format!("/app/receivables?{}", filters.query_with(&[("group", Some("agent"))])),
         by_agent: filters.by_agent,
         filter_errors: filters.errors.clone(),
-        filtered: filters.values.keys().any(|name| *name != "group"),
-        filters: filters.values.clone(),
+        filtered: filters.params.values().keys().any(|name| *name != "group"),
+        filters: filters.params.values().clone(),
         account,
         aging,
         invoices: rows,

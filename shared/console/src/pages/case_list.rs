@@ -107,15 +107,6 @@ impl Filters {
         filter.archived = text("archived").as_deref() == Some("true");
         Self { params, filter, errors }
     }
-
-    /// The filters as a query string (empty ones left out), for links, views and exports.
-    fn query(&self) -> String {
-        self.params.query()
-    }
-
-    fn value(&self, name: &str) -> String {
-        self.params.value(name)
-    }
 }
 
 #[derive(Template)]
@@ -200,7 +191,7 @@ async fn render(
     let (rows, next_page) = match found {
         Some(found) => {
             let rows = found.items.iter().map(|c| CaseRow::of(c, &names, &chrome)).collect();
-            (rows, found.next_cursor.map(|c| next_page_link("/app/cases", &filters.query(), &c)))
+            (rows, found.next_cursor.map(|c| next_page_link("/app/cases", &filters.params.query(), &c)))
         }
         None => (Vec::new(), None),
     };
@@ -210,7 +201,7 @@ async fn render(
     }
     let (views, users) = views_and_users(console, signed_in).await;
     let (Some(views), Some(users)) = (views, users) else { return response::unavailable(locale) };
-    let current = filters.query();
+    let current = filters.params.query();
     let views = views
         .into_iter()
         .map(|view| ViewLink {
@@ -225,15 +216,15 @@ async fn render(
     let choose = |options: Vec<(String, String)>, current: &str| -> Vec<Choice> {
         options.into_iter().map(|(value, label)| Choice { selected: value == current, value, label }).collect()
     };
-    let types = choose(names.options(), &filters.value("type"));
-    let owners = choose(users, &filters.value("owner"));
+    let types = choose(names.options(), &filters.params.value("type"));
+    let owners = choose(users, &filters.params.value("owner"));
     let priorities = choose(
         PRIORITIES.iter().map(|p| (labels::priority_key(*p).to_owned(), labels::priority(*p, locale))).collect(),
-        &filters.value("priority"),
+        &filters.params.value("priority"),
     );
     let channels = choose(
         CHANNELS.iter().map(|c| (labels::channel_key(*c).to_owned(), labels::channel(*c, locale))).collect(),
-        &filters.value("channel"),
+        &filters.params.value("channel"),
     );
     let data = CaseListPage {
         query: current,

@@ -89,14 +89,6 @@ impl Filters {
         let by_agent = text("group").as_deref() == Some("agent");
         Self { params, filter, by_agent, errors }
     }
-
-    fn query_with(&self, changes: &[(&'static str, Option<&str>)]) -> String {
-        self.params.query_with(changes)
-    }
-
-    fn value(&self, name: &str) -> String {
-        self.params.value(name)
-    }
 }
 
 #[derive(Template)]
@@ -197,7 +189,7 @@ pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) ->
             };
             let rows = found.items.iter().map(|i| invoice_line(&i.value, &names, &user_name, &chrome)).collect();
             let next = found.next_cursor.map(|cursor| {
-                let query = filters.query_with(&[("cursor", Some(cursor.as_str()))]);
+                let query = filters.params.query_with(&[("cursor", Some(cursor.as_str()))]);
                 format!("/app/receivables?{query}")
             });
             (rows, next)
@@ -212,11 +204,11 @@ pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) ->
         .collect();
     let buckets = AgingBucket::ALL.into_iter().map(|b| (bucket_key(b), chrome.t(bucket_label(b)))).collect();
     let page_data = ReceivablesPage {
-        statuses: choose(statuses, &filters.value("status")),
-        buckets: choose(buckets, &filters.value("bucket")),
-        agents: choose(users, &filters.value("agent")),
-        by_account_href: format!("/app/receivables?{}", filters.query_with(&[("group", None)])),
-        by_agent_href: format!("/app/receivables?{}", filters.query_with(&[("group", Some("agent"))])),
+        statuses: choose(statuses, &filters.params.value("status")),
+        buckets: choose(buckets, &filters.params.value("bucket")),
+        agents: choose(users, &filters.params.value("agent")),
+        by_account_href: format!("/app/receivables?{}", filters.params.query_with(&[("group", None)])),
+        by_agent_href: format!("/app/receivables?{}", filters.params.query_with(&[("group", Some("agent"))])),
         by_agent: filters.by_agent,
         filter_errors: filters.errors.clone(),
         filtered: filters.params.values().keys().any(|name| *name != "group"),
@@ -235,7 +227,10 @@ pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) ->
 fn account_summary(aging: &AccountAging, filters: &Filters, chrome: &Chrome) -> AgingTable {
     let link = |bucket: Option<AgingBucket>| {
         let bucket = bucket.map(bucket_key);
-        format!("/app/receivables?{}", filters.query_with(&[("status", Some(OWED)), ("bucket", bucket.as_deref())]))
+        format!(
+            "/app/receivables?{}",
+            filters.params.query_with(&[("status", Some(OWED)), ("bucket", bucket.as_deref())])
+        )
     };
     let lines = aging.totals.iter().map(|t| AgingLine::of(t.currency.clone(), t, chrome.locale, Some(&link))).collect();
     AgingTable { first_column: chrome.t(msg::ui_currency()), lines, totals: Vec::new() }
@@ -262,7 +257,7 @@ fn report_summary(
             };
             let link = |bucket: Option<AgingBucket>| {
                 let bucket = bucket.map(bucket_key);
-                let narrowed = filters.query_with(&[
+                let narrowed = filters.params.query_with(&[
                     (param.unwrap_or_default(), Some(row.group.as_str())),
                     ("status", Some(OWED)),
                     ("bucket", bucket.as_deref()),

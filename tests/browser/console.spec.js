@@ -255,6 +255,18 @@ test("a supervisor filters the cases, saves the view, reopens it, exports it and
   await expect(page.getByRole("status")).toContainText("Reasignado a carlos");
   await expect(rows.first()).toContainText("carlos");
   await screen(page, "casos-masivo");
+
+  // Nearest deadline first: every case still listed, those with a running clock leading, each
+  // showing when it falls due (the cell after the subject).
+  await page.getByRole("link", { name: "Todos los casos" }).click();
+  await page.locator("summary", { hasText: "Filtros" }).click();
+  await page.getByLabel("Orden").selectOption({ label: "Vencimiento más próximo primero" });
+  await page.getByRole("button", { name: "Filtrar" }).click();
+  await expect(page).toHaveURL(/sort=due/);
+  await expect(rows).toHaveCount(everything);
+  await expect(page.getByRole("columnheader", { name: "Vence" })).toBeVisible();
+  await expect(rows.first().locator("td").nth(2)).toContainText(/\d/);
+  await screen(page, "casos-vencimiento");
 });
 
 test("a letter is generated from the case page and downloaded as a PDF", async ({ page }) => {

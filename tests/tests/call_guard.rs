@@ -8,7 +8,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
 use gestiona_api::Function;
 use gestiona_domain::service::PageRequest;
-use gestiona_domain::service::cases::CaseFilter;
+use gestiona_domain::service::case_list::CaseFilter;
 use gestiona_domain::{Actor, Role, TenantId, UserId};
 use gestiona_lambda::permissions::Lambda;
 use gestiona_tests::moto;

@@ -14,7 +14,7 @@ use gestiona_domain::receivables::{
     InvoicePatch, PaymentInput,
 };
 use gestiona_domain::search::SearchKind;
-use gestiona_domain::service::cases::CaseFilter;
+use gestiona_domain::service::case_list::CaseFilter;
 use gestiona_domain::service::receivables::{AgingGroup, InvoiceChangeError, InvoiceFilter, Upserted};
 use gestiona_domain::service::{PageRequest, Services};
 use gestiona_domain::{Actor, DocumentNumber, EntityId, Role, TenantId, UserId};

@@ -126,6 +126,8 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
     if seeded {
         services.seed_demo_receivables(&demo).await?;
     }
+    // Cases a runner before the list's orders stored (a data directory kept across versions).
+    services.index_case_orders(&demo).await?;
     services.sync().await?;
     let tokens = token::DevTokens::load(&data_dir, ClaimNames::default())?;
     let banner_tokens: Vec<(String, Role, String)> = DEMO_USERS

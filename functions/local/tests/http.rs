@@ -380,7 +380,7 @@ async fn the_case_list_filters_by_priority_branch_channel_and_day_and_sorts_both
         ("/cases?channel=fax", "channel"),
         ("/cases?createdFrom=30/11/2026", "createdFrom"),
         ("/cases?createdFrom=2026-12-02&createdTo=2026-12-01", "createdTo"),
-        ("/cases?sort=updated", "sort"),
+        ("/cases?sort=subject", "sort"),
     ] {
         let refused = sofia.get(path).await;
         assert_eq!(
@@ -389,4 +389,33 @@ async fn the_case_list_filters_by_priority_branch_channel_and_day_and_sorts_both
             "{path}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_case_list_is_ordered_by_deadline_or_last_change_across_pages() {
+    let server = Server::start();
+    let demo = Caller::new(&server, Some(server.token("demo", "sofia", "supervisor")));
+    let ids = |items: &[serde_json::Value]| {
+        let mut ids: Vec<String> = items.iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+        ids.sort();
+        ids
+    };
+    let everything = ids(&all_items(&demo, "/cases?limit=100").await);
+    assert!(everything.len() >= 3);
+    let by_deadline = all_items(&demo, "/cases?sort=due&limit=2").await;
+    assert_eq!(ids(&by_deadline), everything, "each case once, over pages of two");
+
+    let oldest = all_items(&demo, "/cases?sort=created&limit=100").await;
+    let first = &oldest[0];
+    let location = format!("/cases/{}", first["id"].as_str().unwrap());
+    let etag = demo.get(&location).await.etag();
+    let touched = demo.patch(&location, json!({"description": "Revisado"}), &etag).await;
+    assert_eq!(touched.status, StatusCode::OK, "{}", touched.body);
+    let recent = all_items(&demo, "/cases?sort=-updated&limit=2").await;
+    assert_eq!(recent[0]["id"], first["id"], "the case just changed comes first");
+    assert_eq!(ids(&recent), everything);
+    let untouched = all_items(&demo, "/cases?sort=updated&limit=100").await;
+    assert_eq!(untouched.last().unwrap()["id"], first["id"]);
+    let foreign = demo.get("/cases?sort=due&cursor=whatever").await;
+    assert_eq!((foreign.status, foreign.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["cursor".to_owned()]));
 }

@@ -3,8 +3,9 @@
 use gestiona_domain::case::{Case, CasePatch, Channel, NewCase, Priority};
 use gestiona_domain::history::{Comment, HistoryEvent, NewComment};
 use gestiona_domain::messages as msg;
+use gestiona_domain::service::case_list::{CaseFilter, CaseSort};
 use gestiona_domain::service::cases::{
-    AddCommentError, ArchiveCaseError, CaseFilter, CaseHistoryError, CreateCaseError, GetCaseError, UpdateCaseError,
+    AddCommentError, ArchiveCaseError, CaseHistoryError, CreateCaseError, GetCaseError, UpdateCaseError,
 };
 use gestiona_domain::{CaseTypeKey, EntityId, UserId, ValidationErrors, Versioned};
 use http::StatusCode;
@@ -132,7 +133,7 @@ pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Pro
     Ok(edge::no_content())
 }
 
-#[utoipa::path(get, path = "/cases", tag = "cases", description = "Newest first.",
+#[utoipa::path(get, path = "/cases", tag = "cases", description = "Newest first unless `sort` says otherwise; a word search (`q`) lists in the search index's order.",
     params(("state" = Option<String>, Query), ("owner" = Option<String>, Query), ("type" = Option<String>, Query),
            ("accountId" = Option<String>, Query), ("archived" = Option<bool>, Query, description = "List archived cases instead"),
            ("open" = Option<bool>, Query, description = "Leave out closed cases"),
@@ -141,7 +142,7 @@ pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Pro
            ("priority" = Option<Priority>, Query), ("channel" = Option<Channel>, Query),
            ("createdFrom" = Option<String>, Query, format = Date, description = "Opened on or after this day (the tenant's time zone)"),
            ("createdTo" = Option<String>, Query, format = Date, description = "Opened on or before this day (the tenant's time zone)"),
-           ("sort" = Option<String>, Query, description = "`-created` (newest first, the default) or `created` (oldest first)"),
+           ("sort" = Option<String>, Query, description = "`-created` (newest first, the default), `created` (oldest first), `-updated` (last changed first), `updated` (longest untouched first) or `due` (cases with a running SLA clock by their nearest deadline, then the others newest first). A cursor continues the order it came from."),
            ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Case>)),
     security(("bearer" = [])))]
@@ -152,10 +153,13 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     let case_type = query.text("type").map(|t| CaseTypeKey::parse(&t).map_err(|e| invalid("type", e))).transpose()?;
     let account_id =
         query.text("accountId").map(|a| EntityId::parse(&a).map_err(|e| invalid("accountId", e))).transpose()?;
-    let oldest_first = match query.text("sort").as_deref() {
-        None | Some("-created") => false,
-        Some("created") => true,
-        Some(_) => return Err(invalid("sort", msg::one_of("-created, created"))),
+    let sort = match query.text("sort").as_deref() {
+        None | Some("-created") => CaseSort::Newest,
+        Some("created") => CaseSort::Oldest,
+        Some("-updated") => CaseSort::RecentlyUpdated,
+        Some("updated") => CaseSort::LeastRecentlyUpdated,
+        Some("due") => CaseSort::Deadline,
+        Some(_) => return Err(invalid("sort", msg::one_of("-created, created, -updated, updated, due"))),
     };
     let filter = CaseFilter {
         state: query.text("state"),
@@ -170,7 +174,7 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
         channel: query.wire_name("channel", "email, phone, web, walkIn, whatsapp, chat, social, other")?,
         created_from: query.parse("createdFrom", msg::date_format())?,
         created_to: query.parse("createdTo", msg::date_format())?,
-        oldest_first,
+        sort,
     };
     Ok(edge::page(&api.services.list_cases(&actor, &filter, &query.page()?).await?))
 }

@@ -137,3 +137,42 @@ async fn bulk_actions_report_each_case_and_skip_the_ones_that_changed() {
     let tried = text(&console.handle(request(Method::POST, "/app/cases/bulk", Some(&ana), Some(&form))).await);
     assert!(tried.contains("requiere el rol supervisor"), "{tried}");
 }
+
+#[tokio::test]
+async fn the_list_sorts_by_nearest_deadline_and_by_last_change() {
+    let console = console().await;
+    let (cookie, _) = sign_in(&console, "sofia").await;
+    let get = |path: &str| request(Method::GET, path, Some(&cookie), None);
+    let due = text(&console.handle(get("/app/cases?sort=due")).await);
+    assert!(due.contains("<option value=\"due\" selected>Vencimiento más próximo primero</option>"), "{due}");
+    // Each row's second cell is its nearest deadline: the rows with one come first.
+    let dated: Vec<bool> = due
+        .split("<td><a href=\"/app/cases/")
+        .skip(1)
+        .map(|row| !row.split("</td>").nth(1).unwrap().trim_start_matches("\n    <td>").is_empty())
+        .collect();
+    assert!(dated.len() >= 3 && dated[0], "{dated:?}");
+    assert!(dated.windows(2).all(|w| w[0] || !w[1]), "no dated row after an undated one: {dated:?}");
+    assert_eq!(
+        {
+            let mut all = subjects(&due);
+            all.sort();
+            all
+        },
+        {
+            let mut all = subjects(&text(&console.handle(get("/app/cases")).await));
+            all.sort();
+            all
+        },
+        "the same cases in another order"
+    );
+
+    let updated = subjects(&text(&console.handle(get("/app/cases?sort=updated")).await));
+    let mut untouched = subjects(&text(&console.handle(get("/app/cases?sort=untouched")).await));
+    untouched.reverse();
+    assert_eq!(updated, untouched);
+
+    let bad = console.handle(get("/app/cases?sort=alfabetico")).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(&bad).contains("oldest, due, updated, untouched"), "{}", text(&bad));
+}

@@ -13,6 +13,7 @@
 //! | case | `T#{t}#CASE#{id}` | `#META` | `T#{t}#CASES` or `T#{t}#CASES#ARCHIVED` / `{id}` | `T#{t}#OWNER#{user}#CASES` / `{id}` | `T#{t}#ACCOUNT#{acc}#CASES` / `{id}` |
 //! | case history event | `T#{t}#CASE#{id}` | `EVT#{eventId}` | | | |
 //! | case comment | `T#{t}#CASE#{id}` | `CMT#{commentId}` | | | |
+//! | case recency (the case's place in the "last changed" order) | `T#{t}#CASE#{id}` | `#RECENCY` | `T#{t}#CASES#UPDATED` or `T#{t}#CASES#ARCHIVED#UPDATED` / `{updatedAt}#{id}` | | |
 //! | case document | `T#{t}#CASE#{id}` | `DOC#{docId}` | | | |
 //! | case type (current) | `T#{t}#CASETYPE#{key}` | `#CURRENT` | `T#{t}#CASETYPES` / `{key}` | | |
 //! | case type version | `T#{t}#CASETYPE#{key}` | `V#{version:06}` | | | |
@@ -36,7 +37,7 @@
 //!
 //! | calendar | `T#{t}#CALENDAR#{key}` | `#CURRENT` | `T#{t}#CALENDARS` / `{key}` | | |
 //! | SLA policy | `T#{t}#SLAPOLICY#{caseType}` | `#CURRENT` | | | |
-//! | armed SLA clock | `T#{t}#CASE#{id}` | `SLA#{clock}` | `DUE#SLA#{hour}#{shard}` / `{at}#{t}#{id}#{clock}` | | |
+//! | armed SLA clock | `T#{t}#CASE#{id}` | `SLA#{clock}` | `DUE#SLA#{hour}#{shard}` / `{at}#{t}#{id}#{clock}` | `T#{t}#CASES#DEADLINES` / `{dueAt}#{id}#{clock}` (while running) | |
 //! | SLA sweep watermark | `SYS#SLA_SWEEP` | `#WATERMARK` | | | |
 //!
 //! | invoice | `T#{t}#INVOICE#{number}` | `#META` | `T#{t}#INVOICES` / `{dueOn}#{number}` | `T#{t}#ACCOUNT#{acc}#INVOICES` / `{dueOn}#{number}` | `T#{t}#INVOICES#OPEN` / `{dueOn}#{number}` (while open) |
@@ -182,6 +183,30 @@ pub fn cases_listing(tenant: &TenantId, archived: bool, id: EntityId) -> Key {
 
 pub fn cases_listing_partition(tenant: &TenantId, archived: bool) -> String {
     if archived { format!("T#{tenant}#CASES#ARCHIVED") } else { format!("T#{tenant}#CASES") }
+}
+
+/// A case's entry in the "last changed" order, in the case's partition.
+pub fn case_recency(tenant: &TenantId, case: EntityId) -> Key {
+    Key::new(case_partition(tenant, case), "#RECENCY")
+}
+
+/// GSI1: the tenant's (active or archived) cases by their last change (`updated_at`, a UTC
+/// stamp to the microsecond).
+pub fn cases_by_update(tenant: &TenantId, archived: bool, updated_at: &str, id: EntityId) -> Key {
+    Key::new(cases_by_update_partition(tenant, archived), format!("{updated_at}#{id}"))
+}
+
+pub fn cases_by_update_partition(tenant: &TenantId, archived: bool) -> String {
+    format!("{}#UPDATED", cases_listing_partition(tenant, archived))
+}
+
+/// GSI2: the running SLA clocks of a tenant's cases by deadline (`due_at`, UTC stamp).
+pub fn case_deadlines(tenant: &TenantId, due_at: &str, case: EntityId, clock: &str) -> Key {
+    Key::new(case_deadlines_partition(tenant), format!("{due_at}#{case}#{clock}"))
+}
+
+pub fn case_deadlines_partition(tenant: &TenantId) -> String {
+    format!("T#{tenant}#CASES#DEADLINES")
 }
 
 /// GSI2: the active cases one user owns.

@@ -7,14 +7,14 @@ use gestiona_domain::contact::Contact;
 use gestiona_domain::lead::Opportunity;
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::accounts::{AccountFilter, GetAccountError};
-use gestiona_domain::service::cases::CaseFilter;
+use gestiona_domain::service::case_list::CaseFilter;
 use gestiona_domain::service::contacts::ContactFilter;
 use gestiona_domain::service::{ListError, PageRequest};
 use gestiona_domain::{EntityId, Page, Versioned};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-use super::cases::{CaseRow, TypeNames};
+use super::cases::{CaseRow, TypeNames, rows_with_deadlines};
 use super::receivables::Receivables;
 use super::{Chrome, page, query_value};
 use crate::session::SignedIn;
@@ -210,7 +210,10 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
         Ok(names) => names,
         Err(response) => return response,
     };
-    let cases = cases.items.iter().map(|c| CaseRow::of(c, &names, &chrome)).collect();
+    let cases = match rows_with_deadlines(console, signed_in, &cases.items, &names, &chrome).await {
+        Ok(rows) => rows,
+        Err(response) => return response,
+    };
     let (aging, opportunities) = tokio::join!(
         console.services.account_aging(&actor, id),
         console.services.account_opportunities(&actor, id, &first_page)

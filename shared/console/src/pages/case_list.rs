@@ -7,14 +7,15 @@ use std::collections::BTreeMap;
 use askama::Template;
 use gestiona_domain::case::{Case, CasePatch};
 use gestiona_domain::messages as msg;
-use gestiona_domain::service::cases::{ArchiveCaseError, CaseFilter, UpdateCaseError};
+use gestiona_domain::service::case_list::{CaseFilter, CaseSort};
+use gestiona_domain::service::cases::{ArchiveCaseError, UpdateCaseError};
 use gestiona_domain::service::views::{DeleteViewError, NewSavedView, SaveViewError};
 use gestiona_domain::service::{ListError, PageRequest};
 use gestiona_domain::{CaseTypeKey, EntityId, Message, Role, UserId};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-use super::cases::{CaseRow, CaseRows, TypeNames, next_page_link};
+use super::cases::{CaseRow, CaseRows, TypeNames, next_page_link, rows_with_deadlines};
 use super::labels::{self, CHANNELS, PRIORITIES};
 use super::params::Params;
 use super::{Chrome, from_htmx, page};
@@ -25,10 +26,30 @@ use crate::{Console, response};
 const PARAMS: [&str; 11] =
     ["q", "type", "state", "owner", "branch", "priority", "channel", "from", "to", "sort", "archived"];
 const LIST: &str = "cases";
+/// The orders offered, by their value in the query string (none: newest first).
+const SORTS: [(&str, CaseSort); 4] = [
+    ("oldest", CaseSort::Oldest),
+    ("due", CaseSort::Deadline),
+    ("updated", CaseSort::RecentlyUpdated),
+    ("untouched", CaseSort::LeastRecentlyUpdated),
+];
 /// Rows per page, and the most an export or a bulk action takes.
 const PAGE_ROWS: u32 = 50;
 const EXPORT_MAX: usize = 5_000;
 const BULK_MAX: usize = 100;
+
+/// The orders as a select's options: value and label.
+fn sort_options(chrome: &Chrome) -> Vec<(String, String)> {
+    let label = |sort: CaseSort| match sort {
+        CaseSort::Newest => msg::ui_newest_first(),
+        CaseSort::Oldest => msg::ui_oldest_first(),
+        CaseSort::Deadline => msg::ui_nearest_deadline_first(),
+        CaseSort::RecentlyUpdated => msg::ui_last_changed_first(),
+        CaseSort::LeastRecentlyUpdated => msg::ui_longest_untouched_first(),
+    };
+    let newest = (String::new(), chrome.t(label(CaseSort::Newest)));
+    std::iter::once(newest).chain(SORTS.iter().map(|(key, sort)| ((*key).to_owned(), chrome.t(label(*sort))))).collect()
+}
 
 /// An option of a select.
 pub struct Choice {
@@ -103,7 +124,11 @@ impl Filters {
                 Err(_) => bad(label, msg::date_format()),
             }
         }
-        filter.oldest_first = text("sort").as_deref() == Some("oldest");
+        match text("sort").as_deref().map(|raw| SORTS.iter().find(|(key, _)| *key == raw)) {
+            None => {}
+            Some(Some((_, sort))) => filter.sort = *sort,
+            Some(None) => bad(msg::ui_sort(), msg::one_of(SORTS.map(|(key, _)| key).join(", "))),
+        }
         filter.archived = text("archived").as_deref() == Some("true");
         Self { params, filter, errors }
     }
@@ -120,7 +145,7 @@ struct CaseListPage {
     priorities: Vec<Choice>,
     channels: Vec<Choice>,
     archived: bool,
-    oldest_first: bool,
+    sorts: Vec<Choice>,
     filter_errors: Vec<String>,
     views: Vec<ViewLink>,
     can_share: bool,
@@ -190,7 +215,10 @@ async fn render(
     let selectable = actor.role >= Role::Supervisor;
     let (rows, next_page) = match found {
         Some(found) => {
-            let rows = found.items.iter().map(|c| CaseRow::of(c, &names, &chrome)).collect();
+            let rows = match rows_with_deadlines(console, signed_in, &found.items, &names, &chrome).await {
+                Ok(rows) => rows,
+                Err(response) => return response,
+            };
             (rows, found.next_cursor.map(|c| next_page_link("/app/cases", &filters.params.query(), &c)))
         }
         None => (Vec::new(), None),
@@ -229,7 +257,7 @@ async fn render(
     let data = CaseListPage {
         query: current,
         archived: filters.filter.archived,
-        oldest_first: filters.filter.oldest_first,
+        sorts: choose(sort_options(&chrome), &filters.params.value("sort")),
         filters: filters.params.values().clone(),
         chrome,
         types,

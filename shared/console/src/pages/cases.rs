@@ -8,11 +8,12 @@ use gestiona_domain::case::{Case, StateClass};
 use gestiona_domain::lead::LeadStatus;
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::PageRequest;
-use gestiona_domain::service::cases::CaseFilter;
+use gestiona_domain::service::case_list::CaseFilter;
 use gestiona_domain::service::leads::LeadFilter;
 use gestiona_domain::service::sla::Deadline;
 use gestiona_domain::{CaseTypeKey, EntityId, Page, Versioned};
 use http::StatusCode;
+use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 
 use super::leads::LeadRow;
@@ -87,6 +88,10 @@ pub struct CaseRow {
     pub urgency: &'static str,
     pub owner: String,
     pub updated: String,
+    /// When its nearest running clock falls due.
+    pub due: Option<String>,
+    /// `Vencido` or `Por vencer`, and the badge's class.
+    pub alarm: Option<(String, &'static str)>,
 }
 
 impl CaseRow {
@@ -104,8 +109,45 @@ impl CaseRow {
             urgency: labels::priority_key(case.priority),
             owner: case.owner.as_ref().map_or_else(|| chrome.t(msg::ui_unassigned()), ToString::to_string),
             updated: chrome.when(case.updated_at),
+            due: None,
+            alarm: None,
         }
     }
+
+    /// The row with its case's nearest deadline, flagged when past or near at `now`.
+    pub(crate) fn due(mut self, deadline: Option<&Deadline>, now: Timestamp, chrome: &Chrome) -> Self {
+        let Some(deadline) = deadline else { return self };
+        self.due = Some(chrome.when(deadline.due_at));
+        self.alarm = if deadline.overdue(now) {
+            Some((chrome.t(msg::ui_overdue()), "breached"))
+        } else if deadline.at_risk(now) {
+            Some((chrome.t(msg::ui_at_risk()), "met-late"))
+        } else {
+            None
+        };
+        self
+    }
+}
+
+/// The rows of `cases`, each with its nearest deadline, or the page that says why not.
+pub(crate) async fn rows_with_deadlines(
+    console: &Console,
+    signed_in: &SignedIn,
+    cases: &[Versioned<Case>],
+    names: &TypeNames,
+    chrome: &Chrome,
+) -> Result<Vec<CaseRow>, Response<Body>> {
+    let ids: Vec<EntityId> = cases.iter().filter(|c| !c.value.archived).map(|c| c.value.id).collect();
+    let deadlines = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        console.services.case_deadlines(&signed_in.session.actor(), &ids).await.map_err(|error| {
+            tracing::error!(%error, "the deadlines could not be read");
+            response::unavailable(chrome.locale)
+        })?
+    };
+    let now = console.services.now();
+    Ok(cases.iter().map(|c| CaseRow::of(c, names, chrome).due(deadlines.get(&c.value.id), now, chrome)).collect())
 }
 
 /// The rows alone, for htmx's "next page".
@@ -129,16 +171,7 @@ pub fn next_page_link(path: &str, filters: &str, cursor: &str) -> String {
 pub struct WorkGroup {
     pub id: &'static str,
     pub heading: String,
-    pub rows: Vec<WorkRow>,
-}
-
-/// A case of *Mi trabajo*: its row, and how urgent it is.
-pub struct WorkRow {
-    pub row: CaseRow,
-    /// When its nearest clock falls due.
-    pub due: Option<String>,
-    /// `Vencido` or `Por vencer`, and the badge's class.
-    pub alarm: Option<(String, &'static str)>,
+    pub rows: Vec<CaseRow>,
 }
 
 #[derive(Template)]
@@ -233,19 +266,8 @@ pub async fn work(console: &Console, _request: &Request, signed_in: &SignedIn) -
         (deadline.is_none(), deadline.map(|d| d.due_at), std::cmp::Reverse(c.value.updated_at))
     });
     let (waiting, needs_me): (Vec<_>, Vec<_>) = cases.iter().partition(|c| c.value.state_class == StateClass::Waiting);
-    let work_row = |case: &Versioned<Case>| {
-        let deadline = deadlines.get(&case.value.id);
-        let alarm = deadline.and_then(|d| {
-            if d.overdue(now) {
-                Some((chrome.t(msg::ui_overdue()), "breached"))
-            } else if d.at_risk(now) {
-                Some((chrome.t(msg::ui_at_risk()), "met-late"))
-            } else {
-                None
-            }
-        });
-        WorkRow { row: CaseRow::of(case, &names, &chrome), due: deadline.map(|d| chrome.when(d.due_at)), alarm }
-    };
+    let work_row =
+        |case: &Versioned<Case>| CaseRow::of(case, &names, &chrome).due(deadlines.get(&case.value.id), now, &chrome);
     let groups = vec![
         WorkGroup {
             id: "needs-me",

@@ -553,6 +553,9 @@ catalogue! {
     ui_sort() = "Order", "Orden";
     ui_newest_first() = "Newest first", "Más recientes primero";
     ui_oldest_first() = "Oldest first", "Más antiguos primero";
+    ui_nearest_deadline_first() = "Nearest deadline first", "Vencimiento más próximo primero";
+    ui_last_changed_first() = "Last changed first", "Modificados recientemente primero";
+    ui_longest_untouched_first() = "Longest untouched first", "Sin cambios hace más tiempo primero";
     ui_archived_cases() = "Archived cases", "Casos archivados";
     ui_views() = "Views", "Vistas";
     ui_all_cases() = "All cases", "Todos los casos";

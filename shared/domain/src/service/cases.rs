@@ -8,22 +8,20 @@ use super::contacts::CheckRefError;
 use super::search::index_changes;
 use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::actor::{Actor, Forbidden, Role};
-use crate::case::{Case, CaseFields, CasePatch, Channel, NewCase, Priority};
+use crate::case::{Case, CaseFields, CasePatch, NewCase};
 use crate::case_type::CaseType;
 use crate::contact::Contact;
 use crate::history::{COMMENT_MAX, Comment, EventKind, HistoryEvent, NewComment};
-use crate::ids::{CaseTypeKey, EntityId, TenantId, UserId};
+use crate::ids::{CaseTypeKey, EntityId};
 use crate::keys;
 use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
 use crate::records;
-use crate::search::{SearchKind, fold};
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
-use jiff::Timestamp;
-use jiff::civil::Date;
 
 pub const ENTITY: &str = "Case";
+use super::case_recency::recency_item;
 pub use super::change::EVENT_ENTITY;
 pub const COMMENT_ENTITY: &str = "CaseComment";
 
@@ -104,52 +102,23 @@ pub enum AddCommentError {
     Store(#[from] StoreError),
 }
 
-/// `GET /cases` filters.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CaseFilter {
-    pub state: Option<String>,
-    pub owner: Option<UserId>,
-    pub case_type: Option<CaseTypeKey>,
-    pub account_id: Option<EntityId>,
-    /// Lists the archived cases instead of the active ones.
-    pub archived: bool,
-    /// Leaves out closed cases.
-    pub open: bool,
-    /// Words the case is found by (its number, its subject), each the start of a word,
-    /// without case or accents.
-    pub words: Option<String>,
-    pub branch: Option<String>,
-    pub priority: Option<Priority>,
-    pub channel: Option<Channel>,
-    /// Opened on or after this day, in the tenant's time zone.
-    pub created_from: Option<Date>,
-    /// Opened on or before this day, in the tenant's time zone.
-    pub created_to: Option<Date>,
-    /// Oldest first instead of newest first.
-    pub oldest_first: bool,
-}
-
-impl CaseFilter {
-    /// Whether `case` passes every filter; `opened` bounds its creation instant (the days
-    /// `created_from` and `created_to` resolved in the tenant's time zone).
-    fn matches(&self, case: &Case, opened: (Option<Timestamp>, Option<Timestamp>)) -> bool {
-        case.archived == self.archived
-            && !(self.open && case.state_class.is_closed())
-            && self.state.as_ref().is_none_or(|s| &case.state == s)
-            && self.owner.as_ref().is_none_or(|o| case.owner.as_ref() == Some(o))
-            && self.case_type.as_ref().is_none_or(|t| &case.case_type == t)
-            && self.account_id.is_none_or(|a| case.account_id == Some(a))
-            && self.branch.as_ref().is_none_or(|b| case.branch.as_deref().is_some_and(|c| fold(c) == fold(b)))
-            && self.priority.is_none_or(|p| case.priority == p)
-            && self.channel.is_none_or(|c| case.channel == c)
-            && opened.0.is_none_or(|from| case.created_at >= from)
-            && opened.1.is_none_or(|until| case.created_at < until)
-    }
+/// Writes `case` at `version` under `condition`, with its place in the "last changed" order
+/// (which follows whatever the case write does, so it carries no condition of its own).
+pub(crate) fn case_writes(
+    actor: &Actor,
+    case: &Case,
+    version: u64,
+    condition: Condition,
+) -> Result<[WriteOp; 2], StoreError> {
+    Ok([
+        WriteOp::Put { item: case_item(actor, case, version)?, condition },
+        WriteOp::Put { item: recency_item(&actor.tenant, case, version)?, condition: Condition::ALWAYS },
+    ])
 }
 
 /// The case item with its index entries: every case is in the (active or archived) listing;
 /// active cases are also listed under their owner and their account.
-pub(crate) fn case_item(actor: &Actor, case: &Case, version: u64) -> Result<Item, StoreError> {
+fn case_item(actor: &Actor, case: &Case, version: u64) -> Result<Item, StoreError> {
     let tenant = &actor.tenant;
     let mut item = Item::new(keys::case(tenant, case.id), ENTITY, version, records::body(case)?)
         .with_index(Index::Gsi1, keys::cases_listing(tenant, case.archived, case.id));
@@ -325,10 +294,7 @@ impl Services {
         if let Some((agent, _)) = &pooled {
             case.owner = Some(agent.clone());
         }
-        change.ops.push(WriteOp::Put {
-            item: case_item(actor, &case, 1)?,
-            condition: Condition::not_exists(conditions::CASE),
-        });
+        change.ops.extend(case_writes(actor, &case, 1, Condition::not_exists(conditions::CASE))?);
         change.ops.extend(index_changes(&actor.tenant, None::<&Case>, &case)?);
         let created = HistoryEvent {
             id: created_id,
@@ -355,16 +321,8 @@ impl Services {
         actor: &Actor,
         ids: &[EntityId],
     ) -> Result<std::collections::HashMap<EntityId, String>, StoreError> {
-        let distinct: std::collections::BTreeSet<EntityId> = ids.iter().copied().collect();
-        let keys: Vec<_> = distinct.iter().map(|id| keys::case(&actor.tenant, *id)).collect();
-        let mut subjects = std::collections::HashMap::with_capacity(keys.len());
-        for chunk in keys.chunks(crate::ports::MAX_READ_KEYS) {
-            for item in self.store.get_many(chunk).await?.into_iter().flatten() {
-                let case: Case = records::read(&item)?;
-                subjects.insert(case.id, case.subject);
-            }
-        }
-        Ok(subjects)
+        let cases = self.cases_by_id(&actor.tenant, ids).await?;
+        Ok(cases.into_iter().map(|(id, case)| (id, case.value.subject)).collect())
     }
 
     pub async fn get_case(&self, actor: &Actor, id: EntityId) -> Result<Versioned<Case>, GetCaseError> {
@@ -424,10 +382,7 @@ impl Services {
             version,
             context: serde_json::Value::Null,
         };
-        change.ops.push(WriteOp::Put {
-            item: case_item(actor, &case, version)?,
-            condition: Condition::version_is(conditions::CASE, expected),
-        });
+        change.ops.extend(case_writes(actor, &case, version, Condition::version_is(conditions::CASE, expected))?);
         change.ops.extend(index_changes(&actor.tenant, Some(&current.value), &case)?);
         change.ops.push(self.history_op(actor, case.id, version, updated_id, EventKind::Updated { changes })?);
         if reassigned {
@@ -465,13 +420,8 @@ impl Services {
         case.updated_at = self.clock.now();
         case.updated_by = actor.user.clone();
         let version = expected + 1;
-        let mut ops = vec![
-            WriteOp::Put {
-                item: case_item(actor, &case, version)?,
-                condition: Condition::version_is(conditions::CASE, expected),
-            },
-            self.history_op(actor, case.id, version, self.new_id(), EventKind::Archived)?,
-        ];
+        let mut ops = Vec::from(case_writes(actor, &case, version, Condition::version_is(conditions::CASE, expected))?);
+        ops.push(self.history_op(actor, case.id, version, self.new_id(), EventKind::Archived)?);
         // An archived case's clocks stop: its SLA entries leave the due index with it.
         let armed = self
             .store
@@ -493,54 +443,6 @@ impl Services {
             }
             Err(e) => Err(e.into()),
         }
-    }
-
-    /// Lists cases newest first. The most selective index available serves the query (owner,
-    /// then account, then the tenant listing); the remaining filters apply to what it returns.
-    pub async fn list_cases(
-        &self,
-        actor: &Actor,
-        filter: &CaseFilter,
-        page: &PageRequest,
-    ) -> Result<Page<Versioned<Case>>, ListError> {
-        let tenant = &actor.tenant;
-        let opened = self.created_bounds(tenant, filter).await?;
-        if let Some(words) = filter.words.as_deref().filter(|w| !w.trim().is_empty()) {
-            let keep = |c: &Case| filter.matches(c, opened);
-            return self.search_records(actor, words, SearchKind::Case, keys::case, keep, page).await;
-        }
-        let query = match (&filter.owner, filter.account_id, filter.archived) {
-            (Some(owner), _, false) => Query::index(Index::Gsi2, keys::cases_of_owner_partition(tenant, owner)),
-            (None, Some(account), false) => {
-                Query::index(Index::Gsi3, keys::cases_of_account_partition(tenant, account))
-            }
-            _ => Query::index(Index::Gsi1, keys::cases_listing_partition(tenant, filter.archived)),
-        };
-        let query = if filter.oldest_first { query } else { query.backward() };
-        list_page(self.store.as_ref(), query, page, |c: &Case| filter.matches(c, opened)).await
-    }
-
-    /// The instants the filter's days start and end at in the tenant's time zone (the end is
-    /// the start of the day after `created_to`).
-    async fn created_bounds(
-        &self,
-        tenant: &TenantId,
-        filter: &CaseFilter,
-    ) -> Result<(Option<Timestamp>, Option<Timestamp>), ListError> {
-        if filter.created_from.is_none() && filter.created_to.is_none() {
-            return Ok((None, None));
-        }
-        if let (Some(from), Some(to)) = (filter.created_from, filter.created_to)
-            && from > to
-        {
-            return Err(ValidationErrors::single("createdTo", msg::not_before(from)).into());
-        }
-        let zone = self.tenant(tenant).await?.map(|t| t.time_zone).unwrap_or_default();
-        let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        let start = |day: Date| day.to_zoned(zone.clone()).map(|z| z.timestamp()).ok();
-        let from = filter.created_from.and_then(start);
-        let until = filter.created_to.and_then(|day| day.tomorrow().ok()).and_then(start);
-        Ok((from, until))
     }
 
     /// The case's history, oldest first.

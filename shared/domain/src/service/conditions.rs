@@ -10,6 +10,8 @@ pub const CONTACT: &str = "contact";
 pub const CONTACT_EMAIL: &str = "contact e-mail";
 /// A case's version, or its absence when it is created.
 pub const CASE: &str = "case";
+/// A case's place in the "last changed" order, absent when a backfill writes it.
+pub const CASE_RECENCY: &str = "case recency";
 /// The case a transition opens as its follow-up.
 pub const FOLLOW_UP_CASE: &str = "follow-up case";
 /// A case type's head version and its immutable snapshots.

@@ -4,6 +4,8 @@
 
 pub mod accounts;
 pub mod assignment;
+pub mod case_list;
+mod case_recency;
 pub mod case_types;
 pub mod cases;
 pub mod change;
@@ -41,7 +43,7 @@ use crate::{Page, Versioned};
 pub const MAX_PAGE_SIZE: u32 = 100;
 pub const DEFAULT_PAGE_SIZE: u32 = 25;
 /// Items a filtered list may read to fill one page before it returns what it has with a cursor.
-const FILTER_READ_BUDGET: usize = 1_000;
+pub(super) const FILTER_READ_BUDGET: usize = 1_000;
 
 /// The use cases, with the adapters they run on.
 #[derive(Clone)]

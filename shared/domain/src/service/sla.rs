@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::cases::case_item;
+use super::cases::case_writes;
 use super::change::{ChangeSet, EffectSubject, Known};
 use super::{ListError, PageRequest, Services, conditions, list_page, utc_stamp as stamp};
 use crate::actor::{Actor, Forbidden, Role};
@@ -121,6 +121,16 @@ impl SlaEntry {
     /// Whether the clock runs and is past its deadline at `now` (a paused clock has no stages).
     pub(crate) fn is_overdue(&self, now: Timestamp) -> bool {
         !self.stages.is_empty() && self.due_at <= now
+    }
+
+    pub(crate) fn case_id(&self) -> EntityId {
+        self.case_id
+    }
+
+    /// Where the clock stands in the case list's "deadline first" order, if it runs: its due
+    /// instant, then its name (the order of the index the list reads).
+    pub(crate) fn deadline_rank(&self) -> Option<(Timestamp, &'static str)> {
+        (!self.stages.is_empty()).then_some((self.due_at, self.clock.as_str()))
     }
 
     /// The clock's deadline, if it runs.
@@ -354,28 +364,63 @@ impl Services {
         self.read_all(query).await
     }
 
-    /// `GET /cases/{id}/sla`: each clock with its target, business time used, pauses, due
-    /// instant and status, recomputed from the history — and the policy and calendar versions
-    /// they come from.
-    /// The nearest running deadline of each of `cases` (the tenant's), read in batches of their
-    /// armed clocks; a case without a running clock has none.
+    /// The armed clocks (running or paused) of each of `cases` (the tenant's; each read once).
+    pub(crate) async fn armed_clocks(
+        &self,
+        tenant: &TenantId,
+        cases: &[EntityId],
+    ) -> Result<Vec<SlaEntry>, StoreError> {
+        self.armed_clock_items(tenant, cases).await?.iter().map(records::read).collect()
+    }
+
+    async fn armed_clock_items(&self, tenant: &TenantId, cases: &[EntityId]) -> Result<Vec<Item>, StoreError> {
+        let kinds = [ClockKind::FirstResponse, ClockKind::Resolution, ClockKind::State];
+        let distinct: std::collections::BTreeSet<EntityId> = cases.iter().copied().collect();
+        let keys: Vec<_> =
+            distinct.iter().flat_map(|case| kinds.map(|kind| keys::sla_entry(tenant, *case, kind.as_str()))).collect();
+        let mut items = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(crate::ports::MAX_READ_KEYS) {
+            items.extend(self.store.get_many(chunk).await?.into_iter().flatten());
+        }
+        Ok(items)
+    }
+
+    /// Re-indexes the running clocks of `cases` stored before the case list's deadline order
+    /// existed (without its index entry); returns how many it rewrote. A clock that changed
+    /// meanwhile was rewritten with its entry already.
+    pub(crate) async fn index_clock_deadlines(
+        &self,
+        tenant: &TenantId,
+        cases: &[EntityId],
+    ) -> Result<usize, StoreError> {
+        let mut rewritten = 0;
+        for item in self.armed_clock_items(tenant, cases).await? {
+            let entry: SlaEntry = records::read(&item)?;
+            if entry.deadline_rank().is_none() || item.index(Index::Gsi2).is_some() {
+                continue;
+            }
+            let put = WriteOp::Put {
+                item: entry_item(&entry, item.version + 1, self.clock.now())?,
+                condition: Condition::version_is(conditions::SLA_CLOCK, item.version),
+            };
+            match self.store.write(vec![put]).await {
+                Ok(()) => rewritten += 1,
+                Err(StoreError::ConditionFailed { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(rewritten)
+    }
+
+    /// The nearest running deadline of each of `cases` (the tenant's); a case without a
+    /// running clock has none.
     pub async fn case_deadlines(
         &self,
         actor: &Actor,
         cases: &[EntityId],
     ) -> Result<std::collections::HashMap<EntityId, Deadline>, StoreError> {
-        let kinds = [ClockKind::FirstResponse, ClockKind::Resolution, ClockKind::State];
-        let keys: Vec<_> = cases
-            .iter()
-            .flat_map(|case| kinds.map(|kind| keys::sla_entry(&actor.tenant, *case, kind.as_str())))
-            .collect();
         let mut nearest = std::collections::HashMap::new();
-        let mut items = Vec::with_capacity(keys.len());
-        for chunk in keys.chunks(crate::ports::MAX_READ_KEYS) {
-            items.extend(self.store.get_many(chunk).await?.into_iter().flatten());
-        }
-        for item in items {
-            let entry: SlaEntry = records::read(&item)?;
+        for entry in self.armed_clocks(&actor.tenant, cases).await? {
             if let Some(deadline) = entry.deadline() {
                 nearest
                     .entry(entry.case_id)
@@ -390,6 +435,9 @@ impl Services {
         Ok(nearest)
     }
 
+    /// `GET /cases/{id}/sla`: each clock with its target, business time used, pauses, due
+    /// instant and status, recomputed from the history — and the policy and calendar versions
+    /// they come from.
     pub async fn case_sla(&self, actor: &Actor, id: EntityId) -> Result<CaseSla, CaseSlaError> {
         let case: Versioned<Case> = self.load(&keys::case(&actor.tenant, id)).await?.ok_or(CaseSlaError::NotFound)?;
         let Some((policy, calendar, _, definition)) = self.sla_context(&actor.tenant, &case.value, None).await? else {
@@ -646,10 +694,12 @@ impl Services {
                 case.owner = Some(supervisor.clone());
             }
             case.updated_at = now;
-            change.ops.push(WriteOp::Put {
-                item: case_item(&actor, &case, change.version)?,
-                condition: Condition::version_is(conditions::CASE, current.version),
-            });
+            change.ops.extend(case_writes(
+                &actor,
+                &case,
+                change.version,
+                Condition::version_is(conditions::CASE, current.version),
+            )?);
             if case.owner != previous {
                 self.assign_ops(&actor, &case, previous, Some("sla-escalation".into()), &mut change)?;
             }
@@ -729,6 +779,11 @@ fn entry_item(entry: &SlaEntry, version: u64, now: Timestamp) -> Result<Item, St
             entry.clock.as_str(),
         );
         item = item.with_index(Index::Gsi1, due);
+    }
+    if !entry.stages.is_empty() {
+        // A running clock orders its case on the case list's "deadline first" view.
+        let deadline = keys::case_deadlines(&entry.tenant, &stamp(entry.due_at), entry.case_id, entry.clock.as_str());
+        item = item.with_index(Index::Gsi2, deadline);
     }
     Ok(item)
 }

@@ -3,8 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    accounts, case_types, cases, change, contacts, directory, documents, forms, leads, outbox, receivables, search,
-    sessions, sla, tenants, views,
+    accounts, case_recency, case_types, cases, change, contacts, directory, documents, forms, leads, outbox,
+    receivables, search, sessions, sla, tenants, views,
 };
 use crate::ports::Item;
 use crate::records::{self, Stored, stored_as_is};
@@ -13,6 +13,7 @@ use crate::records::{self, Stored, stored_as_is};
 stored_as_is!(
     contacts::EmailClaim,
     sla::SlaEntry,
+    case_recency::CaseRecency,
     sla::SlaWatermark,
     receivables::DunningState,
     receivables::InvoiceWatermark,
@@ -41,6 +42,7 @@ pub fn read_and_rewrite(item: &Item) -> Result<Map<String, Value>, String> {
         contacts::EMAIL_CLAIM_ENTITY => again::<contacts::EmailClaim>(item),
         cases::ENTITY => again::<crate::case::Case>(item),
         cases::COMMENT_ENTITY => again::<crate::history::Comment>(item),
+        case_recency::RECENCY_ENTITY => again::<case_recency::CaseRecency>(item),
         change::EVENT_ENTITY => again::<crate::history::HistoryEvent>(item),
         case_types::ENTITY | case_types::VERSION_ENTITY => again::<crate::case_type::CaseType>(item),
         sla::CALENDAR_ENTITY => again::<crate::calendar::CalendarDef>(item),

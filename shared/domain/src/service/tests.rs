@@ -131,7 +131,7 @@ async fn saved_views_are_personal_unless_a_supervisor_shares_them() {
 #[tokio::test]
 async fn cases_are_filtered_by_branch_priority_channel_and_the_days_they_were_opened() {
     use crate::case::{Channel, Priority};
-    use crate::service::cases::CaseFilter;
+    use crate::service::case_list::{CaseFilter, CaseSort};
     let World { services, ana, .. } = demo().await;
     let sofia = Actor { user: UserId::parse("sofia").unwrap(), role: Role::Supervisor, ..ana.clone() };
     let all = PageRequest::new(Some(100), None).unwrap();
@@ -159,7 +159,7 @@ async fn cases_are_filtered_by_branch_priority_channel_and_the_days_they_were_op
     let before = CaseFilter { created_to: day("2026-11-29"), ..Default::default() };
     assert!(subjects(before).await.is_empty());
     let newest = subjects(CaseFilter::default()).await;
-    let mut oldest = subjects(CaseFilter { oldest_first: true, ..Default::default() }).await;
+    let mut oldest = subjects(CaseFilter { sort: CaseSort::Oldest, ..Default::default() }).await;
     oldest.reverse();
     assert_eq!(newest, oldest, "oldest first is the same list the other way round");
     let backwards = CaseFilter { created_from: day("2026-12-01"), created_to: day("2026-11-30"), ..Default::default() };
@@ -297,4 +297,151 @@ async fn a_workflow_documents_fields_are_read_from_the_step_that_files_it() {
     let issued = jiff::civil::date(2026, 11, 30);
     let fields = services.fields_to_render(&job, DocumentTemplate::CaseLetter, &current, issued).await.unwrap();
     assert_eq!(serde_json::Value::Object(fields), serde_json::json!({"body": "Repusimos el lote completo."}));
+}
+
+#[tokio::test]
+async fn the_case_list_orders_by_last_change_and_by_nearest_deadline_listing_each_case_once() {
+    use crate::service::case_list::{CaseFilter, CaseSort};
+    use crate::workflow::TransitionRequest;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::at("2026-11-30T14:00:00Z"));
+    let services =
+        Services::new(store, Arc::new(RecordingQueue::default()), clock.clone(), Arc::new(SequentialIds::default()));
+    let tenant = TenantId::parse("demo").unwrap();
+    services.seed_demo(&tenant).await.unwrap();
+    let ana = Actor { tenant, user: UserId::parse("ana").unwrap(), email: None, role: Role::Agent };
+    let sofia = Actor { user: UserId::parse("sofia").unwrap(), role: Role::Supervisor, ..ana.clone() };
+    let mut opened = Vec::new();
+    for subject in ["Etiquetas borrosas", "Tapas flojas", "Caja aplastada", "Sello roto"] {
+        clock.advance(60);
+        opened.push(services.create_case(&ana, complaint(subject)).await.unwrap());
+    }
+    // The first one opened is the last one changed; the second waits on the customer (its
+    // clocks pause); the third is archived.
+    clock.advance(60);
+    let patch = CasePatch { description: Some(Some("Lote 41".into())), ..Default::default() };
+    services.update_case(&ana, opened[0].value.id, opened[0].version, patch).await.unwrap();
+    let step = |action: &str, result: &str| TransitionRequest {
+        action: action.into(),
+        result: result.into(),
+        ..Default::default()
+    };
+    let waiting = &opened[1];
+    let moved = services
+        .transition_case(&ana, waiting.value.id, waiting.version, step("analizar", "en_analisis"))
+        .await
+        .unwrap();
+    let ask = TransitionRequest { note: Some("Fotos".into()), ..step("solicitar_informacion", "solicitada") };
+    services.transition_case(&ana, waiting.value.id, moved.case.version, ask).await.unwrap();
+    services.archive_case(&sofia, opened[2].value.id, opened[2].version).await.unwrap();
+
+    let all_of = |sort: CaseSort, archived: bool, limit: u32| {
+        let services = &services;
+        let sofia = &sofia;
+        async move {
+            let filter = CaseFilter { sort, archived, ..Default::default() };
+            let (mut cases, mut cursor) = (Vec::new(), None);
+            loop {
+                let page = PageRequest::new(Some(limit), cursor).unwrap();
+                let found = services.list_cases(sofia, &filter, &page).await.unwrap();
+                assert!(found.items.len() <= limit as usize);
+                cases.extend(found.items.into_iter().map(|c| c.value));
+                match found.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => return cases,
+                }
+            }
+        }
+    };
+    let ids = |cases: &[crate::case::Case]| cases.iter().map(|c| c.id).collect::<Vec<_>>();
+    let newest = all_of(CaseSort::Newest, false, 100).await;
+    let mut expected_set = ids(&newest);
+    expected_set.sort();
+
+    let recent = all_of(CaseSort::RecentlyUpdated, false, 100).await;
+    assert_eq!(recent[0].id, waiting.value.id, "the last change was the waiting case's");
+    assert!(recent.windows(2).all(|w| w[0].updated_at >= w[1].updated_at), "last changed first");
+    let mut untouched = all_of(CaseSort::LeastRecentlyUpdated, false, 3).await;
+    untouched.reverse();
+    assert_eq!(ids(&untouched), ids(&recent), "the same order the other way round, page by page");
+    let mut recent_set = ids(&recent);
+    recent_set.sort();
+    assert_eq!(recent_set, expected_set, "every active case, once");
+    assert_eq!(ids(&all_of(CaseSort::RecentlyUpdated, true, 100).await), [opened[2].value.id], "archived apart");
+
+    for limit in [100, 2, 1] {
+        let by_deadline = all_of(CaseSort::Deadline, false, limit).await;
+        let mut listed = ids(&by_deadline);
+        listed.sort();
+        assert_eq!(listed, expected_set, "every active case once, pages of {limit}");
+        let deadlines = services.case_deadlines(&ana, &ids(&by_deadline)).await.unwrap();
+        let dated = by_deadline.iter().take_while(|c| deadlines.contains_key(&c.id)).count();
+        assert!(dated > 0 && dated < by_deadline.len(), "cases with a deadline, then the others");
+        assert!(
+            by_deadline[dated..].iter().all(|c| !deadlines.contains_key(&c.id)),
+            "no deadline after the first without"
+        );
+        let dues: Vec<_> = by_deadline[..dated].iter().map(|c| deadlines[&c.id].due_at).collect();
+        assert!(dues.windows(2).all(|w| w[0] <= w[1]), "nearest deadline first: {dues:?}");
+        assert!(by_deadline[dated..].iter().any(|c| c.id == waiting.value.id), "a paused case has no deadline");
+        let undated: Vec<_> = by_deadline[dated..].iter().map(|c| c.id).collect();
+        let newest_undated: Vec<_> = newest.iter().map(|c| c.id).filter(|id| undated.contains(id)).collect();
+        assert_eq!(undated, newest_undated, "the others newest first");
+    }
+    let foreign = PageRequest::new(Some(10), Some("elsewhere".into())).unwrap();
+    let filter = CaseFilter { sort: CaseSort::Deadline, ..Default::default() };
+    assert!(services.list_cases(&sofia, &filter, &foreign).await.is_err(), "a cursor of another order is refused");
+}
+
+#[tokio::test]
+async fn cases_stored_before_the_list_orders_are_put_into_them_once() {
+    use crate::ports::{Index, Query};
+    use crate::service::case_list::{CaseFilter, CaseSort};
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::at("2026-11-30T14:00:00Z"));
+    let services =
+        Services::new(store.clone(), Arc::new(RecordingQueue::default()), clock, Arc::new(SequentialIds::default()));
+    let tenant = TenantId::parse("demo").unwrap();
+    services.seed_demo(&tenant).await.unwrap();
+    let sofia =
+        Actor { tenant: tenant.clone(), user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor };
+    let all = PageRequest::new(Some(100), None).unwrap();
+    let count = |sort: CaseSort| {
+        let services = &services;
+        let (sofia, all) = (&sofia, &all);
+        async move {
+            let filter = CaseFilter { sort, ..Default::default() };
+            services.list_cases(sofia, &filter, all).await.unwrap().items.len()
+        }
+    };
+    let cases = count(CaseSort::Newest).await;
+    assert_eq!(count(CaseSort::Deadline).await, cases);
+
+    // As an older version stored them: no "last changed" entries, clocks without the
+    // deadline index.
+    let recency = Query::index(Index::Gsi1, crate::keys::cases_by_update_partition(&tenant, false));
+    let mut removed = 0;
+    for item in store.query(&recency).await.unwrap().items {
+        store
+            .write(vec![crate::ports::WriteOp::Delete { key: item.key, condition: crate::ports::Condition::ALWAYS }])
+            .await
+            .unwrap();
+        removed += 1;
+    }
+    let deadlines = Query::index(Index::Gsi2, crate::keys::case_deadlines_partition(&tenant));
+    let clocks = store.query(&deadlines).await.unwrap().items;
+    assert!(!clocks.is_empty());
+    for mut item in clocks.clone() {
+        item.indexes[Index::Gsi2.position()] = None;
+        let put = crate::ports::WriteOp::Put { item, condition: crate::ports::Condition::ALWAYS };
+        store.write(vec![put]).await.unwrap();
+    }
+    assert_eq!(count(CaseSort::RecentlyUpdated).await, 0);
+    assert!(count(CaseSort::Deadline).await < cases, "cases with a running clock are missing");
+
+    let written = services.index_case_orders(&tenant).await.unwrap();
+    assert_eq!(written, removed + clocks.len());
+    assert_eq!(count(CaseSort::RecentlyUpdated).await, cases);
+    assert_eq!(count(CaseSort::Deadline).await, cases);
+    assert_eq!(services.index_case_orders(&tenant).await.unwrap(), 0, "a second pass writes nothing");
 }

@@ -5,7 +5,7 @@
 
 use super::assignment::Workload;
 use super::case_types::with_definition_version;
-use super::cases::case_item;
+use super::cases::case_writes;
 use super::change::{ChangeSet, EffectSubject, Known, history_put};
 use super::contacts::CheckRefError;
 use super::outbox::OutboxOwner;
@@ -18,7 +18,7 @@ use crate::effects::EffectMessage;
 use crate::history::{EventKind, HistoryEvent};
 use crate::ids::{CaseTypeKey, EntityId, TenantId, UserId};
 use crate::keys;
-use crate::ports::{Condition, StoreError, WriteOp};
+use crate::ports::{Condition, StoreError};
 use crate::records;
 use crate::workflow::{self, Assignment, OfferedAction, TransitionError, TransitionRequest, in_case_fields};
 use crate::{Versioned, case::Priority};
@@ -132,10 +132,7 @@ impl Services {
             version,
             context: serde_json::Value::Null,
         };
-        change.ops.push(WriteOp::Put {
-            item: case_item(actor, &case, version)?,
-            condition: Condition::version_is(conditions::CASE, expected),
-        });
+        change.ops.extend(case_writes(actor, &case, version, Condition::version_is(conditions::CASE, expected))?);
         let transitioned = HistoryEvent {
             id: transition_id,
             at: now,
@@ -257,10 +254,7 @@ impl Services {
             closed_at: None,
             last_step: None,
         };
-        change.ops.push(WriteOp::Put {
-            item: case_item(actor, &case, 1)?,
-            condition: Condition::not_exists(conditions::FOLLOW_UP_CASE),
-        });
+        change.ops.extend(case_writes(actor, &case, 1, Condition::not_exists(conditions::FOLLOW_UP_CASE))?);
         change.ops.extend(super::search::index_changes(&actor.tenant, None::<&Case>, &case)?);
         change.ops.push(self.history_op(
             actor,

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use gestiona_domain::history::EventKind;
+use gestiona_domain::history::{EventKind, SkipCause};
 use gestiona_domain::ports::{QueueName, Store, UlidGenerator};
 use gestiona_domain::receivables::{
     AgingBucket, AgingTotals, CollectionsProfile, CreditNoteInput, DunningLadder, DunningTask, InvoiceInput,
@@ -233,13 +233,14 @@ async fn ninety_simulated_days_yield_exactly_the_expected_reminders() {
     let skipped: Vec<_> = history
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::ReminderSkipped { step, reason } => Some((step.clone(), reason.clone())),
+            EventKind::ReminderSkipped { step, reason, cause } => Some((step.clone(), reason.clone(), cause.clone())),
             _ => None,
         })
         .collect();
     assert_eq!(skipped.len(), 1, "{skipped:?}");
     assert_eq!(skipped[0].0, "due-today");
-    assert!(skipped[0].1.contains("venció hace 3 días"), "{skipped:?}");
+    assert!(skipped[0].1.contains("was due 3 days ago"), "{skipped:?}");
+    assert!(matches!(skipped[0].2, Some(SkipCause::Stale { days_past_due: 3, .. })), "{skipped:?}");
     let f4 = w.services.invoice_history(&w.erp, &number("F-004")).await.unwrap();
     let f4_skipped = f4.iter().filter(|e| matches!(e.kind, EventKind::ReminderSkipped { .. })).count();
     assert_eq!(f4_skipped, 3, "the paused account's missed steps are passed over, not sent");

@@ -172,3 +172,21 @@ async fn cartera_speaks_english_to_english_users() {
     let (status, _) = get(&console, &cookie, "/app/receivables/invoices/NO-SUCH").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_passed_over_reminder_is_explained_in_the_readers_language() {
+    let services = support::demo_services().await;
+    services.sweep_invoices().await.expect("sweep");
+    let console = gestiona_console::Console::new(services, gestiona_console::SignIn::LocalDemo, true);
+    let (sofia, _) = sign_in(&console, "sofia").await;
+    let (carlos, _) = sign_in(&console, "carlos").await;
+    // Café Ñandú's invoice is 100 days late: the sweep takes its latest step and passes over
+    // the earlier ones, whose words ("vence mañana") would now be false.
+    let (_, es) = get(&console, &sofia, "/app/receivables/invoices/FAC-2026-0357").await;
+    assert!(es.contains("«due-soon» omitido: el "), "{es}");
+    assert!(es.contains("ya no era cierto (la factura venció hace 100 días)"), "{es}");
+    let (_, en) = get(&console, &carlos, "/app/receivables/invoices/FAC-2026-0357").await;
+    assert!(en.contains("“due-soon” skipped: on "), "{en}");
+    assert!(en.contains("it would have been false (the invoice was due 100 days ago)"), "{en}");
+    assert!(!en.contains("omitido") && !en.contains("stale on"), "no Spanish, no stored text: {en}");
+}

@@ -21,6 +21,21 @@ pub struct HistoryEvent {
     pub kind: EventKind,
 }
 
+/// Why a dunning step was passed over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum SkipCause {
+    /// On `on` the step's words would be false: the invoice was `days_past_due` days past due.
+    Stale {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+        on: jiff::civil::Date,
+        days_past_due: i64,
+    },
+    /// A later step was due as well and was taken instead.
+    Superseded,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -182,7 +197,12 @@ pub enum EventKind {
     /// Invoices: a dunning step was passed over (missed days made it stale or superseded).
     ReminderSkipped {
         step: String,
+        /// Why, in English words, for API readers (the only account of it in events written
+        /// before `cause`).
         reason: String,
+        /// Why, for screens to say in the reader's language.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cause: Option<SkipCause>,
     },
     /// Leads: converted into these records.
     Converted {

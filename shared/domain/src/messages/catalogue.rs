@@ -610,5 +610,7 @@ catalogue! {
     ev_written_off(amount, reason) = "Written off {amount}: {reason}", "Castigó {amount}: {reason}";
     ev_reminder_queued(step, days) = "Payment reminder “{step}” queued ({days} days past due)", "Recordatorio de pago «{step}» en cola ({days} días de atraso)";
     ev_reminder_skipped(step, reason) = "Payment reminder “{step}” skipped: {reason}", "Recordatorio de pago «{step}» omitido: {reason}";
+    ev_reminder_stale(step, on, when) = "Payment reminder “{step}” skipped: on {on} it would have been false (the invoice {when})", "Recordatorio de pago «{step}» omitido: el {on} ya no era cierto (la factura {when})";
+    ev_reminder_superseded(step) = "Payment reminder “{step}” skipped: a later step was due as well and was sent instead", "Recordatorio de pago «{step}» omitido: también tocaba un paso posterior, que se envió en su lugar";
     ev_sla_met_late(clock) = "{clock}: met late", "{clock}: cumplido con atraso";
 }

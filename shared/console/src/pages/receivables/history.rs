@@ -1,7 +1,7 @@
 //! An invoice's history in words, newest first: recorded, collections data changed, payments,
 //! credit notes, write-off, and each payment reminder queued, skipped or sent.
 
-use gestiona_domain::history::{EventKind, FieldChange, HistoryEvent};
+use gestiona_domain::history::{EventKind, FieldChange, HistoryEvent, SkipCause};
 use gestiona_domain::messages as msg;
 use serde_json::Value;
 
@@ -37,7 +37,14 @@ fn entry(event: &HistoryEvent, currency: &str, chrome: &Chrome) -> Entry {
         }
         EventKind::WrittenOff { amount_minor, reason } => msg::ev_written_off(money(amount_minor), reason),
         EventKind::ReminderQueued { step, days_past_due, .. } => msg::ev_reminder_queued(step, days_past_due),
-        EventKind::ReminderSkipped { step, reason } => msg::ev_reminder_skipped(step, reason),
+        EventKind::ReminderSkipped { step, cause: Some(SkipCause::Stale { on, days_past_due }), .. } => {
+            let when = gestiona_domain::receivables::step_label(*days_past_due, locale);
+            msg::ev_reminder_stale(step, gestiona_domain::format::date(*on, locale), when)
+        }
+        EventKind::ReminderSkipped { step, cause: Some(SkipCause::Superseded), .. } => {
+            msg::ev_reminder_superseded(step)
+        }
+        EventKind::ReminderSkipped { step, reason, cause: None } => msg::ev_reminder_skipped(step, reason),
         EventKind::EffectEnqueued { kind, .. } => msg::ev_enqueued(kind),
         EventKind::Notified { template, to, .. } => msg::ev_notified(template, to.join(", ")),
         EventKind::NotificationFailed { template, reason, .. } => msg::ev_notification_failed(template, reason),

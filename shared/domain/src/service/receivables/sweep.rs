@@ -12,7 +12,7 @@ use crate::actor::Actor;
 use crate::case_type::Recipient;
 use crate::document::DocumentTemplate;
 use crate::effects::{DocumentJob, EffectMessage, Notification, Subject};
-use crate::history::EventKind;
+use crate::history::{EventKind, SkipCause};
 use crate::ids::{DocumentNumber, EntityId, TenantId};
 use crate::keys;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
@@ -123,13 +123,20 @@ impl Services {
             context: Value::Null,
         };
         for &index in &decision.skipped {
-            let reason = if ladder.is_stale(index, due_on, today) {
-                let label = crate::receivables::step_label(days_between(due_on, today), crate::document::Locale::Es);
-                format!("stale on {today}: {label}")
+            let cause = if ladder.is_stale(index, due_on, today) {
+                SkipCause::Stale { on: today, days_past_due: days_between(due_on, today) }
             } else {
-                "superseded by a later step".to_owned()
+                SkipCause::Superseded
             };
-            let skipped = EventKind::ReminderSkipped { step: ladder.steps[index].key.clone(), reason };
+            let reason = match &cause {
+                SkipCause::Stale { on, days_past_due } => {
+                    let label = crate::receivables::step_label(*days_past_due, crate::document::Locale::En);
+                    format!("stale on {on}: the invoice {label}")
+                }
+                SkipCause::Superseded => "superseded by a later step".to_owned(),
+            };
+            let step = ladder.steps[index].key.clone();
+            let skipped = EventKind::ReminderSkipped { step, reason, cause: Some(cause) };
             change.ops.push(self.invoice_history_op(&actor, &number, 0, skipped)?);
             report.skipped_steps += 1;
         }

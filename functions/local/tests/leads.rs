@@ -354,6 +354,24 @@ async fn conversion_creates_account_contact_and_opportunity_atomically() {
     assert_eq!(of_account.body["items"][0]["id"], converted.body["opportunity"]["id"]);
     let unknown = ana.get("/accounts/01JD0000000000000000000000/opportunities").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+
+    // A second lead merged into the same account, without an opportunity: the account lists both.
+    let account_id = converted.body["accountId"].as_str().unwrap();
+    let second = ana.post("/leads", json!({"name": "Rocío Vargas", "email": "rocio@cafe.example"})).await;
+    let second_id = second.body["id"].as_str().unwrap();
+    let merged = ana
+        .send(Method::POST, &format!("/leads/{second_id}/convert"), Some(&json!({"accountId": account_id})), Some("\"1\""))
+        .await;
+    assert_eq!(merged.status, StatusCode::OK, "{}", merged.body);
+    let leads = ana.get(&format!("/accounts/{account_id}/leads")).await;
+    let listed: Vec<(&str, bool)> = leads.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["id"].as_str().unwrap(), l["converted"]["opportunityId"].is_string()))
+        .collect();
+    assert_eq!(listed, [(id, true), (second_id, false)], "{}", leads.body);
+    assert_eq!(ana.get("/accounts/01JD0000000000000000000000/leads").await.status, StatusCode::NOT_FOUND);
     let twice = ana.send(Method::POST, &format!("/leads/{id}/convert"), Some(&json!({})), Some("\"2\"")).await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
 
@@ -368,7 +386,7 @@ async fn conversion_creates_account_contact_and_opportunity_atomically() {
     )
     .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    assert_eq!(all_items(&ana, "/leads").await.len(), 1);
+    assert_eq!(all_items(&ana, "/leads").await.len(), 2, "the two converted ones, no new lead");
     let activities = all_items(&ana, &format!("/contacts/{contact_id}/activities")).await;
     assert_eq!(kinds(&activities), ["submitted"]);
 }

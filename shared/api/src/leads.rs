@@ -291,6 +291,20 @@ pub async fn get_opportunity(api: &Api, request: &Request) -> Result<Response<Bo
     Ok(edge::versioned(StatusCode::OK, &api.services.get_opportunity(&actor, id).await?))
 }
 
+#[utoipa::path(get, path = "/accounts/{id}/leads", tag = "leads",
+    description = "The leads converted into the account (with an opportunity or without), oldest first.",
+    params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = ListResponse<Lead>),
+        (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn account_leads(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let id = edge::path_id(request, "id")?;
+    let page = QueryParams::of(request).page()?;
+    api.services.get_account(&actor, id).await?;
+    Ok(edge::page(&api.services.account_leads(&actor, id, &page).await?))
+}
+
 #[utoipa::path(get, path = "/accounts/{id}/opportunities", tag = "leads",
     description = "The account's opportunities (from lead conversions), oldest first.",
     params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),

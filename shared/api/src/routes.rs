@@ -284,7 +284,7 @@ table!(REPORTS_API = ReportsApi:
 
 table!(LEADS_API = LeadsApi:
     leads::create, leads::list, leads::get, leads::update, leads::history, leads::convert, leads::get_opportunity,
-    leads::account_opportunities,
+    leads::account_opportunities, leads::account_leads,
     leads::contact_activities, leads::list_forms, leads::get_form, leads::put_form, leads::list_submissions,
     leads::get_submission, leads::release_submission, leads::discard_submission,
 );

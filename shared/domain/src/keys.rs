@@ -24,7 +24,7 @@
 //! | marketing opt-out | `T#{t}#OPTOUT#{email}` | `#META` | | | |
 //! | effect claim (idempotency, TTL) | `T#{t}#EFFECT#{effectId}` | `#CLAIM` | | | |
 //!
-//! | lead | `T#{t}#LEAD#{id}` | `#META` | `T#{t}#LEADS` / `{id}` | `T#{t}#OWNER#{user}#LEADS` / `{id}` | |
+//! | lead | `T#{t}#LEAD#{id}` | `#META` | `T#{t}#LEADS` / `{id}` | `T#{t}#OWNER#{user}#LEADS` / `{id}` | `T#{t}#ACCOUNT#{acc}#LEADS` / `{id}` (once converted) |
 //! | lead activity | `T#{t}#LEAD#{id}` | `EVT#{eventId}` | | | |
 //! | lead outbox entry | `T#{t}#LEAD#{id}` | `OUTBOX#{effectId}` | `OUTBOX#{shard}` / `{at}#{effectId}` | | |
 //! | lead e-mail / phone (unique) | `T#{t}#UNIQUE#LEAD_EMAIL#{email}`, `…#LEAD_PHONE#{e164}` | `#UNIQUE` | | | |
@@ -507,6 +507,15 @@ pub fn submissions_listing_partition(tenant: &TenantId, status: &str) -> String 
 
 pub fn opportunity(tenant: &TenantId, id: EntityId) -> Key {
     Key::new(format!("T#{tenant}#OPPORTUNITY#{id}"), META)
+}
+
+/// GSI3: the leads converted into one account.
+pub fn leads_of_account(tenant: &TenantId, account: EntityId, id: EntityId) -> Key {
+    Key::new(leads_of_account_partition(tenant, account), id.to_string())
+}
+
+pub fn leads_of_account_partition(tenant: &TenantId, account: EntityId) -> String {
+    format!("T#{tenant}#ACCOUNT#{account}#LEADS")
 }
 
 /// GSI3: the opportunities of one account.

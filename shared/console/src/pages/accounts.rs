@@ -4,7 +4,7 @@
 use askama::Template;
 use gestiona_domain::account::Account;
 use gestiona_domain::contact::Contact;
-use gestiona_domain::lead::Opportunity;
+use gestiona_domain::lead::{Lead, Opportunity};
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::accounts::{AccountFilter, GetAccountError};
 use gestiona_domain::service::case_list::CaseFilter;
@@ -15,6 +15,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use super::cases::{CaseRow, TypeNames, rows_with_deadlines};
+use super::leads::LeadRow;
 use super::receivables::Receivables;
 use super::{Chrome, page, query_value};
 use crate::session::SignedIn;
@@ -62,6 +63,24 @@ impl OpportunityRow {
             owner: opportunity.owner.as_ref().map(ToString::to_string).unwrap_or_default(),
             created: chrome.when(opportunity.created_at),
             lead_id: opportunity.lead_id.to_string(),
+        }
+    }
+}
+
+/// A lead converted into the account, and whether the conversion opened an opportunity.
+pub struct ConvertedLeadRow {
+    pub lead: LeadRow,
+    pub converted: String,
+    pub opportunity: bool,
+}
+
+impl ConvertedLeadRow {
+    fn of(lead: &Lead, chrome: &Chrome) -> Self {
+        let conversion = lead.converted.as_ref();
+        Self {
+            lead: LeadRow::of(lead, chrome),
+            converted: conversion.map(|c| chrome.when(c.at)).unwrap_or_default(),
+            opportunity: conversion.is_some_and(|c| c.opportunity_id.is_some()),
         }
     }
 }
@@ -124,8 +143,10 @@ struct AccountPage {
     next_page: Option<String>,
     /// Case rows here carry no checkbox: bulk actions live on the case list.
     selectable: bool,
+    show_due: bool,
     receivables: Receivables,
     opportunities: Vec<OpportunityRow>,
+    converted_leads: Vec<ConvertedLeadRow>,
 }
 
 /// The link to the next page of a list, keeping its search.
@@ -214,9 +235,10 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
         Ok(rows) => rows,
         Err(response) => return response,
     };
-    let (aging, opportunities) = tokio::join!(
+    let (aging, opportunities, leads) = tokio::join!(
         console.services.account_aging(&actor, id),
-        console.services.account_opportunities(&actor, id, &first_page)
+        console.services.account_opportunities(&actor, id, &first_page),
+        console.services.account_leads(&actor, id, &first_page)
     );
     let receivables = match aging {
         Ok(aging) => Receivables::of(&aging, &chrome),
@@ -227,6 +249,8 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
     };
     let Some(opportunities) = listed(opportunities) else { return response::unavailable(chrome.locale) };
     let opportunities = opportunities.items.iter().map(|o| OpportunityRow::of(&o.value, &chrome)).collect();
+    let Some(leads) = listed(leads) else { return response::unavailable(chrome.locale) };
+    let converted_leads = leads.items.iter().map(|l| ConvertedLeadRow::of(&l.value, &chrome)).collect();
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let (website, industry) = (text(&account.website), text(&account.industry));
     page(
@@ -240,8 +264,10 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
             cases,
             next_page: None,
             selectable: false,
+            show_due: true,
             receivables,
             opportunities,
+            converted_leads,
         },
     )
 }

@@ -153,6 +153,7 @@ struct CaseListPage {
     view_name: String,
     /// Supervisors pick rows and act on them.
     selectable: bool,
+    show_due: bool,
     bulk_results: Option<Vec<BulkRow>>,
     bulk_error: Option<String>,
     rows: Vec<CaseRow>,
@@ -213,11 +214,16 @@ async fn render(
         Err(response) => return response,
     };
     let selectable = actor.role >= Role::Supervisor;
+    let show_due = filters.filter.sort == CaseSort::Deadline;
     let (rows, next_page) = match found {
         Some(found) => {
-            let rows = match rows_with_deadlines(console, signed_in, &found.items, &names, &chrome).await {
-                Ok(rows) => rows,
-                Err(response) => return response,
+            let rows = if show_due {
+                match rows_with_deadlines(console, signed_in, &found.items, &names, &chrome).await {
+                    Ok(rows) => rows,
+                    Err(response) => return response,
+                }
+            } else {
+                found.items.iter().map(|c| CaseRow::of(c, &names, &chrome)).collect()
             };
             (rows, found.next_cursor.map(|c| next_page_link("/app/cases", &filters.params.query(), &c)))
         }
@@ -225,7 +231,7 @@ async fn render(
     };
     let status = if filter_errors.is_empty() { status } else { StatusCode::UNPROCESSABLE_ENTITY };
     if from_htmx(request) && notes.bulk_results.is_none() {
-        return page(status, &CaseRows { chrome, rows, next_page, selectable });
+        return page(status, &CaseRows { chrome, rows, next_page, selectable, show_due });
     }
     let (views, users) = views_and_users(console, signed_in).await;
     let (Some(views), Some(users)) = (views, users) else { return response::unavailable(locale) };
@@ -270,6 +276,7 @@ async fn render(
         view_error: notes.view_error,
         view_name: notes.view_name,
         selectable,
+        show_due,
         bulk_results: notes.bulk_results,
         bulk_error: notes.bulk_error,
         rows,

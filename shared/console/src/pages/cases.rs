@@ -159,6 +159,9 @@ pub struct CaseRows {
     pub next_page: Option<String>,
     /// Rows carry a checkbox for bulk actions.
     pub selectable: bool,
+    /// Rows show their nearest deadline (read only where the page orders or flags by it: the
+    /// reads cost more than the rest of the list).
+    pub show_due: bool,
 }
 
 /// The link to a list's next page: its filters and the cursor.

@@ -336,6 +336,11 @@ catalogue! {
     ui_held_for_review() = "Held for review", "Retenidos para revisión";
     ui_company() = "Company", "Empresa";
     ui_source() = "Source", "Origen";
+    ui_converted_leads() = "Converted leads", "Prospectos convertidos";
+    ui_no_converted_leads() = "No lead has been converted into this account.", "Ningún prospecto se ha convertido en esta cuenta.";
+    ui_converted_on() = "Converted", "Convertido";
+    ui_with_opportunity() = "With an opportunity", "Con oportunidad";
+    ui_without_opportunity() = "Without an opportunity", "Sin oportunidad";
     ui_status() = "Status", "Estado";
     ui_view_mine() = "Mine", "Míos";
     ui_view_uncontacted() = "Uncontacted", "Sin contactar";

@@ -9,7 +9,7 @@ use crate::account::{Account, AccountFields, NewAccount};
 use crate::actor::Actor;
 use crate::contact::Contact;
 use crate::history::EventKind;
-use crate::ids::EntityId;
+use crate::ids::{EntityId, TenantId};
 use crate::keys;
 use crate::lead::{Conversion, ConvertLead, Lead, LeadStatus, Opportunity};
 use crate::messages as msg;
@@ -308,6 +308,48 @@ impl Services {
     ) -> Result<Page<Versioned<Opportunity>>, ListError> {
         let query = Query::index(Index::Gsi3, keys::opportunities_of_account_partition(&actor.tenant, account));
         list_page(self.store.as_ref(), query, page, |_: &Opportunity| true).await
+    }
+
+    /// `GET /accounts/{id}/leads`: the leads converted into the account (with an opportunity
+    /// or without), oldest first.
+    pub async fn account_leads(
+        &self,
+        actor: &Actor,
+        account: EntityId,
+        page: &PageRequest,
+    ) -> Result<Page<Versioned<Lead>>, ListError> {
+        let query = Query::index(Index::Gsi3, keys::leads_of_account_partition(&actor.tenant, account));
+        list_page(self.store.as_ref(), query, page, |_: &Lead| true).await
+    }
+
+    /// Indexes the leads converted before converted leads were listed under their account
+    /// (idempotent; the local runner runs it at every start); returns how many it rewrote.
+    pub async fn index_converted_leads(&self, tenant: &TenantId) -> Result<usize, StoreError> {
+        let mut query = Query::index(Index::Gsi1, keys::leads_listing_partition(tenant)).limit(100);
+        let mut rewritten = 0;
+        loop {
+            let page = self.store.query(&query).await?;
+            for item in page.items.iter().filter(|item| item.index(Index::Gsi3).is_none()) {
+                let lead: Lead = records::read(item)?;
+                if lead.converted.is_none() {
+                    continue;
+                }
+                // The same lead at the same version: only its index entry is new.
+                let put = WriteOp::Put {
+                    item: lead_item(tenant, &lead, item.version)?,
+                    condition: Condition::version_is(conditions::LEAD, item.version),
+                };
+                match self.store.write(vec![put]).await {
+                    Ok(()) => rewritten += 1,
+                    Err(StoreError::ConditionFailed { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            match page.next_cursor {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => return Ok(rewritten),
+            }
+        }
     }
 
     pub async fn get_opportunity(

@@ -128,6 +128,9 @@ fn lead_item(tenant: &TenantId, lead: &Lead, version: u64) -> Result<Item, Store
     if let Some(owner) = &lead.owner {
         item = item.with_index(Index::Gsi2, keys::leads_of_owner(tenant, owner, lead.id));
     }
+    if let Some(conversion) = &lead.converted {
+        item = item.with_index(Index::Gsi3, keys::leads_of_account(tenant, conversion.account_id, lead.id));
+    }
     Ok(item)
 }
 

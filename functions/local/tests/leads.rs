@@ -360,7 +360,12 @@ async fn conversion_creates_account_contact_and_opportunity_atomically() {
     let second = ana.post("/leads", json!({"name": "Rocío Vargas", "email": "rocio@cafe.example"})).await;
     let second_id = second.body["id"].as_str().unwrap();
     let merged = ana
-        .send(Method::POST, &format!("/leads/{second_id}/convert"), Some(&json!({"accountId": account_id})), Some("\"1\""))
+        .send(
+            Method::POST,
+            &format!("/leads/{second_id}/convert"),
+            Some(&json!({"accountId": account_id})),
+            Some("\"1\""),
+        )
         .await;
     assert_eq!(merged.status, StatusCode::OK, "{}", merged.body);
     let leads = ana.get(&format!("/accounts/{account_id}/leads")).await;

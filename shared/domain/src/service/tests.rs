@@ -445,3 +445,44 @@ async fn cases_stored_before_the_list_orders_are_put_into_them_once() {
     assert_eq!(count(CaseSort::Deadline).await, cases);
     assert_eq!(services.index_case_orders(&tenant).await.unwrap(), 0, "a second pass writes nothing");
 }
+
+#[tokio::test]
+async fn leads_converted_before_their_account_listed_them_are_indexed_once() {
+    use crate::lead::{ConvertLead, NewLead};
+    use crate::ports::{Index, Query, WriteOp};
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::at("2026-11-30T14:00:00Z"));
+    let services =
+        Services::new(store.clone(), Arc::new(RecordingQueue::default()), clock, Arc::new(SequentialIds::default()));
+    let tenant = TenantId::parse("acme").unwrap();
+    let ana = Actor { tenant: tenant.clone(), user: UserId::parse("ana").unwrap(), email: None, role: Role::Agent };
+    let new = NewLead {
+        name: "Rocío Vargas".into(),
+        email: Some("rocio@cafe.example".into()),
+        company: Some("Café Ñandú".into()),
+        ..Default::default()
+    };
+    let lead = services.create_lead(&ana, new).await.unwrap();
+    let converted = services.convert_lead(&ana, lead.value.id, lead.version, ConvertLead::default()).await.unwrap();
+    let account = converted.account.value.id;
+    let listed = |services: &Services| {
+        let (services, ana) = (services.clone(), ana.clone());
+        async move { services.account_leads(&ana, account, &PageRequest::default()).await.unwrap().items.len() }
+    };
+    assert_eq!(listed(&services).await, 1, "a conversion lists the lead under its account");
+
+    // As an older version stored it: converted, but without the account's index entry.
+    let key = crate::keys::lead(&tenant, lead.value.id);
+    let mut item = store.get(&key).await.unwrap().unwrap();
+    item.indexes[Index::Gsi3.position()] = None;
+    let version = item.version;
+    store.write(vec![WriteOp::Put { item, condition: crate::ports::Condition::ALWAYS }]).await.unwrap();
+    assert_eq!(listed(&services).await, 0);
+    let open = Query::index(Index::Gsi1, crate::keys::leads_listing_partition(&tenant));
+    assert_eq!(store.query(&open).await.unwrap().items.len(), 1);
+
+    assert_eq!(services.index_converted_leads(&tenant).await.unwrap(), 1);
+    assert_eq!(listed(&services).await, 1);
+    assert_eq!(store.get(&key).await.unwrap().unwrap().version, version, "the lead's version is unchanged");
+    assert_eq!(services.index_converted_leads(&tenant).await.unwrap(), 0, "a second pass writes nothing");
+}

@@ -212,7 +212,12 @@ test("a held web-form post is released, then converted into account, contact and
   await page.getByLabel("Monto").fill("1.250.000,50");
   await page.getByLabel("Monto").press("Enter");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Taller Solís");
-  await expect(page.getByText(name)).toBeVisible();
+  // The customer file names the new contact, and the lead it came from with its opportunity.
+  await expect(page.getByText(name).first()).toBeVisible();
+  const leads = page.getByRole("table", { name: "Prospectos convertidos" });
+  await expect(leads.getByRole("link", { name })).toBeVisible();
+  await expect(leads).toContainText("Con oportunidad");
+  await screen(page, "cuenta-convertida");
 });
 
 test("a supervisor filters the cases, saves the view, reopens it, exports it and reassigns in bulk", async ({ page }) => {

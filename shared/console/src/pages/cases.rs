@@ -115,7 +115,7 @@ impl CaseRow {
     }
 
     /// The row with its case's nearest deadline, flagged when past or near at `now`.
-    pub(crate) fn due(mut self, deadline: Option<&Deadline>, now: Timestamp, chrome: &Chrome) -> Self {
+    pub(crate) fn with_deadline(mut self, deadline: Option<&Deadline>, now: Timestamp, chrome: &Chrome) -> Self {
         let Some(deadline) = deadline else { return self };
         self.due = Some(chrome.when(deadline.due_at));
         self.alarm = if deadline.overdue(now) {
@@ -147,7 +147,10 @@ pub(crate) async fn rows_with_deadlines(
         })?
     };
     let now = console.services.now();
-    Ok(cases.iter().map(|c| CaseRow::of(c, names, chrome).due(deadlines.get(&c.value.id), now, chrome)).collect())
+    Ok(cases
+        .iter()
+        .map(|c| CaseRow::of(c, names, chrome).with_deadline(deadlines.get(&c.value.id), now, chrome))
+        .collect())
 }
 
 /// The rows alone, for htmx's "next page".
@@ -269,8 +272,9 @@ pub async fn work(console: &Console, _request: &Request, signed_in: &SignedIn) -
         (deadline.is_none(), deadline.map(|d| d.due_at), std::cmp::Reverse(c.value.updated_at))
     });
     let (waiting, needs_me): (Vec<_>, Vec<_>) = cases.iter().partition(|c| c.value.state_class == StateClass::Waiting);
-    let work_row =
-        |case: &Versioned<Case>| CaseRow::of(case, &names, &chrome).due(deadlines.get(&case.value.id), now, &chrome);
+    let work_row = |case: &Versioned<Case>| {
+        CaseRow::of(case, &names, &chrome).with_deadline(deadlines.get(&case.value.id), now, &chrome)
+    };
     let groups = vec![
         WorkGroup {
             id: "needs-me",

@@ -143,18 +143,19 @@ impl Services {
     ) -> Result<Page<Versioned<Case>>, ListError> {
         const DATED: &str = "dated:";
         const UNDATED: &str = "undated:";
-        let (mut dated, mut cursor) = match page.cursor.as_deref() {
-            None => (true, None),
+        // `None`: the dated part from its start; `Some(rest)`: the undated part, from `rest`.
+        let (dated_from, undated_from) = match page.cursor.as_deref() {
+            None => (Some(None), None),
             Some(c) => match (c.strip_prefix(DATED), c.strip_prefix(UNDATED)) {
-                (Some(rest), _) => (true, Some(rest.to_owned())),
-                (_, Some(rest)) => (false, Some(rest.to_owned()).filter(|r| !r.is_empty())),
+                (Some(rest), _) => (Some(Some(rest.to_owned())), None),
+                (_, Some(rest)) => (None, Some(rest.to_owned()).filter(|r| !r.is_empty())),
                 _ => return Err(StoreError::InvalidCursor.into()),
             },
         };
         let mut items = Vec::new();
-        if dated {
+        if let Some(cursor) = dated_from {
             let query = Query::index(Index::Gsi2, keys::case_deadlines_partition(tenant));
-            let part = PageRequest { limit: page.limit, cursor: cursor.take() };
+            let part = PageRequest { limit: page.limit, cursor };
             let found = self.list_through(tenant, Pointers::Deadlines, query, &part, keep).await?;
             items = found.items;
             if let Some(next) = found.next_cursor {
@@ -163,10 +164,9 @@ impl Services {
             if items.len() == page.limit as usize {
                 return Ok(Page { items, next_cursor: Some(UNDATED.into()) });
             }
-            dated = false;
         }
-        debug_assert!(!dated);
-        let part = PageRequest { limit: page.limit - items.len() as u32, cursor };
+        // The dated part is over (or was already): the rest of the page comes from the undated.
+        let part = PageRequest { limit: page.limit - items.len() as u32, cursor: undated_from };
         let found =
             self.list_through(tenant, Pointers::Undated, listing(tenant, filter).backward(), &part, keep).await?;
         items.extend(found.items);
@@ -251,8 +251,8 @@ impl Services {
                 let leading: Vec<Option<EntityId>> = clocks
                     .iter()
                     .map(|c| {
-                        (c.deadline_rank().is_some() && c.deadline_rank() == nearest.get(&c.case_id()).copied())
-                            .then_some(c.case_id())
+                        let leads = c.deadline_rank().is_some_and(|rank| nearest.get(&c.case_id()) == Some(&rank));
+                        leads.then_some(c.case_id())
                     })
                     .collect();
                 let wanted: Vec<EntityId> = leading.iter().flatten().copied().collect();

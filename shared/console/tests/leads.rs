@@ -154,6 +154,7 @@ async fn a_held_post_is_released_into_a_lead_and_converted_in_one_step() {
         file.split("id=\"converted-leads\"").nth(1).expect("the converted leads").split("</table>").next().unwrap();
     assert!(converted_leads.contains(&format!("href=\"{lead}\"")), "{converted_leads}");
     assert!(converted_leads.contains("Con oportunidad"), "{converted_leads}");
+    assert!(converted_leads.contains("Formulario web · contacto"), "the source in words: {converted_leads}");
     let page = text(&console.handle(request(Method::GET, &lead, Some(&cookie), None)).await);
     assert!(page.contains("Convertido") && page.contains(&format!("href=\"{account}\"")), "{page}");
 }

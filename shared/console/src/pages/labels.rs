@@ -60,6 +60,16 @@ pub fn channel_key(channel: Channel) -> &'static str {
     }
 }
 
+/// How a lead reached the company (its attribution's channel), in words; a channel this code
+/// does not know is shown as stored.
+pub fn lead_channel(channel: &str, locale: Locale) -> String {
+    match channel {
+        "webForm" => msg::ui_lead_from_web_form().render(locale),
+        "manual" => msg::ui_lead_entered_by_staff().render(locale),
+        other => other.to_owned(),
+    }
+}
+
 pub fn channel(channel: Channel, locale: Locale) -> String {
     let message: Message = match channel {
         Channel::Email => msg::ui_channel_email(),

@@ -13,7 +13,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use super::input::parse_amount;
-use super::{Chrome, page, query_value};
+use super::{Chrome, labels, page, query_value};
 use crate::session::{SignedIn, form_value};
 use crate::{Console, response};
 
@@ -80,7 +80,7 @@ impl LeadRow {
     pub(crate) fn of(lead: &Lead, chrome: &Chrome) -> Self {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let source = [
-            Some(lead.source.channel.clone()),
+            Some(labels::lead_channel(&lead.source.channel, chrome.locale)),
             lead.source.form_id.as_ref().map(ToString::to_string),
             lead.source.campaign.clone(),
         ]

@@ -393,6 +393,8 @@ catalogue! {
     ui_channel_chat() = "Chat", "Chat";
     ui_channel_social() = "Social media", "Redes sociales";
     ui_channel_other() = "Other", "Otro";
+    ui_lead_from_web_form() = "Web form", "Formulario web";
+    ui_lead_entered_by_staff() = "Entered by staff", "Registrado por el equipo";
     ui_account_by_name() = "Account (name or part of it)", "Cuenta (nombre o parte de él)";
     ui_contact_by_name() = "Contact (name or part of it)", "Contacto (nombre o parte de él)";
     ui_no_match(query) = "nothing matches “{query}”", "nada coincide con «{query}»";

@@ -281,12 +281,7 @@ impl Services {
                             item: recency_item(tenant, case, item.version)?,
                             condition: Condition::not_exists(conditions::CASE_RECENCY),
                         };
-                        match self.store.write(vec![put]).await {
-                            Ok(()) => written += 1,
-                            // The case changed meanwhile and wrote its own.
-                            Err(StoreError::ConditionFailed { .. }) => {}
-                            Err(e) => return Err(e),
-                        }
+                        written += usize::from(self.backfill(put).await?);
                     }
                     let ids: Vec<EntityId> = cases.iter().map(|c| c.id).collect();
                     written += self.index_clock_deadlines(tenant, &ids).await?;

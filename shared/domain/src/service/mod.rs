@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use crate::ids::EntityId;
 use crate::messages as msg;
-use crate::ports::{Clock, CursorPosition, EffectQueue, IdGenerator, Index, Key, Query, Store, StoreError};
+use crate::ports::{Clock, CursorPosition, EffectQueue, IdGenerator, Index, Key, Query, Store, StoreError, WriteOp};
 use crate::records::{self, Stored};
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
@@ -89,6 +89,16 @@ impl Services {
                 Some(cursor) => query.cursor = Some(cursor),
                 None => return Ok(values),
             }
+        }
+    }
+
+    /// Writes one backfilled index item unless its record changed since it was read (the
+    /// change then wrote the index itself); says whether it wrote.
+    async fn backfill(&self, put: WriteOp) -> Result<bool, StoreError> {
+        match self.store.write(vec![put]).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::ConditionFailed { .. }) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 

@@ -403,11 +403,7 @@ impl Services {
                 item: entry_item(&entry, item.version + 1, self.clock.now())?,
                 condition: Condition::version_is(conditions::SLA_CLOCK, item.version),
             };
-            match self.store.write(vec![put]).await {
-                Ok(()) => rewritten += 1,
-                Err(StoreError::ConditionFailed { .. }) => {}
-                Err(e) => return Err(e),
-            }
+            rewritten += usize::from(self.backfill(put).await?);
         }
         Ok(rewritten)
     }

@@ -339,11 +339,7 @@ impl Services {
                     item: lead_item(tenant, &lead, item.version)?,
                     condition: Condition::version_is(conditions::LEAD, item.version),
                 };
-                match self.store.write(vec![put]).await {
-                    Ok(()) => rewritten += 1,
-                    Err(StoreError::ConditionFailed { .. }) => {}
-                    Err(e) => return Err(e),
-                }
+                rewritten += usize::from(self.backfill(put).await?);
             }
             match page.next_cursor {
                 Some(cursor) => query.cursor = Some(cursor),

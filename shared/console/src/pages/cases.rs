@@ -137,15 +137,7 @@ pub(crate) async fn rows_with_deadlines(
     names: &TypeNames,
     chrome: &Chrome,
 ) -> Result<Vec<CaseRow>, Response<Body>> {
-    let ids: Vec<EntityId> = cases.iter().filter(|c| !c.value.archived).map(|c| c.value.id).collect();
-    let deadlines = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        console.services.case_deadlines(&signed_in.session.actor(), &ids).await.map_err(|error| {
-            tracing::error!(%error, "the deadlines could not be read");
-            response::unavailable(chrome.locale)
-        })?
-    };
+    let deadlines = deadlines_of(console, signed_in, cases).await?;
     let now = console.services.now();
     Ok(cases
         .iter()
@@ -236,19 +228,22 @@ pub async fn my_open_cases(console: &Console, signed_in: &SignedIn) -> Result<My
             None => break false,
         }
     };
-    let ids: Vec<_> = cases.iter().map(|c| c.value.id).collect();
-    let deadlines = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        match console.services.case_deadlines(&actor, &ids).await {
-            Ok(deadlines) => deadlines,
-            Err(error) => {
-                tracing::error!(%error, "the deadlines could not be read");
-                return Err(response::unavailable(locale));
-            }
-        }
-    };
+    let deadlines = deadlines_of(console, signed_in, &cases).await?;
     Ok(MyCases { cases, deadlines, truncated })
+}
+
+/// The nearest running deadline of each of `cases` (archived ones have none), or the page that
+/// says why not.
+async fn deadlines_of(
+    console: &Console,
+    signed_in: &SignedIn,
+    cases: &[Versioned<Case>],
+) -> Result<HashMap<EntityId, Deadline>, Response<Body>> {
+    let ids: Vec<EntityId> = cases.iter().filter(|c| !c.value.archived).map(|c| c.value.id).collect();
+    console.services.case_deadlines(&signed_in.session.actor(), &ids).await.map_err(|error| {
+        tracing::error!(%error, "the deadlines could not be read");
+        response::unavailable(signed_in.session.locale)
+    })
 }
 
 /// *Mi trabajo*: the user's new leads, then their open cases by urgency (overdue first, then

@@ -186,6 +186,7 @@ async fn a_cases_deadline_is_its_nearest_running_clock() {
     assert_eq!(deadlines[&complaint.value.id].due_at, nearest, "the earliest of its clocks");
     assert!(deadlines[&complaint.value.id].warn_at.is_some_and(|w| w < nearest));
     assert!(deadlines.contains_key(&vehicle.value.id), "a state time limit is a deadline too, policy or not");
+    assert!(services.case_deadlines(&ana, &[]).await.unwrap().is_empty(), "no cases, no read, no deadline");
 
     // Waiting on the customer pauses the clocks: no running deadline.
     let step = |action: &str, result: &str| TransitionRequest {

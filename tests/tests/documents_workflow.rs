@@ -7,40 +7,16 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use gestiona_documents::{DocumentWorker, Outcome, Renderer};
 use gestiona_domain::document::DocumentStatus;
 use gestiona_domain::effects::EffectBody;
-use gestiona_domain::ports::{BlobError, BlobInfo, BlobStore, SystemClock, UlidGenerator};
+use gestiona_domain::ports::{SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
+use gestiona_domain::testing::MemoryBlobs;
 use gestiona_domain::workflow::TransitionRequest;
 use gestiona_domain::{Actor, Role, TenantId, UserId};
 use gestiona_tests::queue::RecordingQueue;
 use serde_json::json;
-
-/// Blobs in memory: this test is about the workflow, not the bucket.
-#[derive(Default)]
-struct MemoryBlobs(std::sync::Mutex<std::collections::HashMap<String, (Vec<u8>, String)>>);
-
-#[async_trait]
-impl BlobStore for MemoryBlobs {
-    async fn put(&self, key: &str, bytes: &[u8], content_type: &str, _: &str) -> Result<(), BlobError> {
-        self.0.lock().unwrap().insert(key.into(), (bytes.to_vec(), content_type.into()));
-        Ok(())
-    }
-    async fn head(&self, key: &str) -> Result<Option<BlobInfo>, BlobError> {
-        Ok(self.0.lock().unwrap().get(key).map(|(b, t)| BlobInfo { size: b.len() as u64, content_type: t.clone() }))
-    }
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
-        Ok(self.0.lock().unwrap().get(key).map(|(b, _)| b.clone()))
-    }
-    async fn presign_get(&self, key: &str, _: &str, _: u64) -> Result<String, BlobError> {
-        Ok(format!("memory://{key}"))
-    }
-    async fn presign_put(&self, key: &str, _: &str, _: u64, _: u64) -> Result<String, BlobError> {
-        Ok(format!("memory://{key}"))
-    }
-}
 
 fn cobranza() -> serde_json::Value {
     json!({
@@ -110,7 +86,7 @@ async fn a_workflow_document_renders_from_the_case_fields_or_fails_once_with_the
     assert_eq!(documents.len(), 1);
     assert_eq!(documents[0].status, DocumentStatus::Ready);
     assert_eq!(documents[0].file_name, "Carta de Cobro Aviso Preventivo F-2026-0099.pdf");
-    assert_eq!(blobs.0.lock().unwrap().len(), 1);
+    assert_eq!(blobs.len(), 1);
 
     // A promissory note for an account without a tax id: failed once, with the reason.
     let case = open("Pagaré").await;
@@ -128,5 +104,5 @@ async fn a_workflow_document_renders_from_the_case_fields_or_fails_once_with_the
     let documents = services.list_documents(&admin, case.value.id).await.unwrap();
     assert_eq!(documents[0].status, DocumentStatus::Failed);
     assert_eq!(documents[0].errors[0].field, "customer.taxId");
-    assert_eq!(blobs.0.lock().unwrap().len(), 1, "nothing stored for the failed document");
+    assert_eq!(blobs.len(), 1, "nothing stored for the failed document");
 }

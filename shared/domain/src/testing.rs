@@ -12,8 +12,9 @@ use async_trait::async_trait;
 use serde_json::Map;
 
 use crate::ports::{
-    COUNTER_ATTRIBUTE, COUNTER_ENTITY, Clock, CursorPosition, EffectMessage, EffectQueue, IdGenerator, Index, Item,
-    Key, Query, QueryPage, QueueError, Store, StoreError, WriteOp, check_batch, check_keys, check_query,
+    BlobError, BlobInfo, BlobStore, COUNTER_ATTRIBUTE, COUNTER_ENTITY, Clock, CursorPosition, EffectMessage,
+    EffectQueue, IdGenerator, Index, Item, Key, Query, QueryPage, QueueError, Store, StoreError, WriteOp, check_batch,
+    check_keys, check_query,
 };
 
 /// Table key, then index key → table key, as ordered tuples.
@@ -222,6 +223,46 @@ impl EffectQueue for RecordingQueue {
         }
         self.published.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extend_from_slice(messages);
         Ok(())
+    }
+}
+
+/// A documents bucket in memory; its presigned URLs are `memory://{key}`, which a test follows
+/// with [`MemoryBlobs::put`].
+#[derive(Default)]
+pub struct MemoryBlobs(Mutex<BTreeMap<String, (Vec<u8>, String)>>);
+
+impl MemoryBlobs {
+    /// How many objects the bucket holds.
+    pub fn len(&self) -> usize {
+        self.objects().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.objects().is_empty()
+    }
+
+    fn objects(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, (Vec<u8>, String)>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[async_trait]
+impl BlobStore for MemoryBlobs {
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str, _: &str) -> Result<(), BlobError> {
+        self.objects().insert(key.into(), (bytes.to_vec(), content_type.into()));
+        Ok(())
+    }
+    async fn head(&self, key: &str) -> Result<Option<BlobInfo>, BlobError> {
+        Ok(self.objects().get(key).map(|(b, t)| BlobInfo { size: b.len() as u64, content_type: t.clone() }))
+    }
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
+        Ok(self.objects().get(key).map(|(b, _)| b.clone()))
+    }
+    async fn presign_get(&self, key: &str, _: &str, _: u64) -> Result<String, BlobError> {
+        Ok(format!("memory://{key}"))
+    }
+    async fn presign_put(&self, key: &str, _: &str, _: u64, _: u64) -> Result<String, BlobError> {
+        Ok(format!("memory://{key}"))
     }
 }
 

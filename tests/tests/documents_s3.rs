@@ -108,3 +108,47 @@ async fn a_redelivered_document_effect_files_one_object_and_one_event() {
     assert_eq!(downloaded.status(), reqwest::StatusCode::OK);
     assert_eq!(downloaded.bytes().await.unwrap().to_vec(), pdf);
 }
+
+/// The console's bucket without the S3 client (presigned URLs and plain HTTP) against moto: what
+/// it puts the S3 client reads with its type and SHA-256, what the S3 client puts it reads, a
+/// missing key is `None`, and a browser's PUT to its upload link lands with the signed type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the AWS emulator: tests/run provides it"]
+async fn the_consoles_presigned_store_reads_and_writes_the_bucket() {
+    use aws_sdk_s3::config::Credentials;
+    use gestiona_blob_s3::{PresignedS3, SHA256_METADATA};
+
+    let s3 = moto::s3();
+    let bucket = moto::fresh_bucket(&s3).await;
+    let credentials = aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+        "testing",
+        "testing",
+        None,
+        None,
+        "gestiona-tests",
+    ));
+    let presigned = PresignedS3::new(credentials, "us-east-1".into(), moto::endpoint(), bucket.clone());
+    let key = "demo/cases/01JD0000000000000000000000/uploads/01JD0000000000000000000001/acta firmada (1).pdf";
+
+    presigned.put(key, b"%PDF-1.7 acta", "application/pdf", "abc123").await.unwrap();
+    let head = s3.head_object().bucket(&bucket).key(key).send().await.unwrap();
+    assert_eq!(head.content_type(), Some("application/pdf"));
+    assert_eq!(head.metadata().and_then(|m| m.get(SHA256_METADATA)).map(String::as_str), Some("abc123"));
+    let info = presigned.head(key).await.unwrap().expect("the object");
+    assert_eq!((info.size, info.content_type.as_str()), (13, "application/pdf"));
+    assert_eq!(presigned.get(key).await.unwrap().as_deref(), Some(&b"%PDF-1.7 acta"[..]));
+    assert_eq!(presigned.head("demo/nothing/here.pdf").await.unwrap(), None);
+    assert_eq!(presigned.get("demo/nothing/here.pdf").await.unwrap(), None);
+
+    let photo = b"\xff\xd8\xff foto del saco";
+    let upload_key = "demo/cases/01JD0000000000000000000000/uploads/01JD0000000000000000000002/saco.jpg";
+    let url = presigned.presign_put(upload_key, "image/jpeg", photo.len() as u64, 300).await.unwrap();
+    let sent =
+        reqwest::Client::new().put(url).header("content-type", "image/jpeg").body(photo.to_vec()).send().await.unwrap();
+    assert!(sent.status().is_success(), "{}", sent.status());
+    let info = presigned.head(upload_key).await.unwrap().expect("the upload");
+    assert_eq!((info.size, info.content_type.as_str()), (photo.len() as u64, "image/jpeg"));
+    let download = presigned.presign_get(upload_key, "saco.jpg", 300).await.unwrap();
+    let bytes = reqwest::get(download).await.unwrap().bytes().await.unwrap();
+    assert_eq!(&bytes[..], photo);
+}

@@ -25,8 +25,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let aws = gestiona_lambda::aws().await;
     let services = gestiona_lambda::services(&aws, Lambda::Console, config.table, config.queues);
     let mut console = Console::new(services, sign_in, true);
-    match gestiona_lambda::download_links(&aws) {
-        Some(links) => console = console.with_downloads(links),
+    match gestiona_lambda::presigned_blobs(&aws) {
+        Some(files) => console = console.with_downloads(files),
         None => tracing::warn!("no documents bucket configured: the console cannot hand out downloads"),
     }
     let console = Arc::new(console);

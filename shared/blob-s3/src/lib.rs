@@ -3,8 +3,9 @@
 //! Objects carry their content type and their SHA-256 as user metadata (`x-amz-meta-sha256`).
 //! Downloads and uploads go straight between the browser and S3 through short-lived presigned
 //! URLs, so file bytes never pass through a Lambda function or API Gateway's payload limit.
+//! [`PresignedS3`] is the same bucket without the S3 client, for the console.
 
-mod links;
+mod presigned;
 
 use std::time::Duration;
 
@@ -15,10 +16,12 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use gestiona_domain::document::attachment_disposition;
 use gestiona_domain::ports::{BlobError, BlobInfo, BlobStore};
-pub use links::S3DownloadLinks;
+pub use presigned::{Presign, PresignedS3};
 
 /// The metadata key of an object's SHA-256 (hex).
 pub const SHA256_METADATA: &str = "sha256";
+/// The same metadata as a request header.
+const SHA256_HEADER: &str = "x-amz-meta-sha256";
 
 #[derive(Clone)]
 pub struct S3BlobStore {

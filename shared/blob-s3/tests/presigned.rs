@@ -1,5 +1,5 @@
-//! The SigV4-only download links must be exactly the links the S3 client presigns: same path,
-//! same parameters, same signature, for the same credentials and instant.
+//! The SigV4-only download and upload links must be exactly the links the S3 client presigns:
+//! same path, same parameters, same signature, for the same credentials and instant.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_s3::presigning::PresigningConfig;
-use gestiona_blob_s3::S3DownloadLinks;
+use gestiona_blob_s3::PresignedS3;
 use gestiona_domain::document::attachment_disposition;
 
 fn parts(url: &str) -> (String, BTreeMap<String, String>) {
@@ -35,7 +35,7 @@ async fn links_match_the_s3_clients_presigned_urls() {
         .credentials_provider(credentials.clone())
         .build();
     let client = aws_sdk_s3::Client::from_conf(config);
-    let links = S3DownloadLinks::new(
+    let links = PresignedS3::new(
         SharedCredentialsProvider::new(credentials.clone()),
         region.into(),
         endpoint.into(),
@@ -56,11 +56,31 @@ async fn links_match_the_s3_clients_presigned_urls() {
             )
             .await
             .unwrap();
-        let ours = links.url_at(&credentials, key, file_name, 300, now).unwrap();
+        let ours = links.url_at(&credentials, &PresignedS3::get_request(key, file_name, 300), now).unwrap();
         let (expected_path, expected_params) = parts(expected.uri());
         let (path, params) = parts(&ours);
         assert_eq!(path, expected_path, "{key}");
         assert_eq!(params, expected_params, "{key}");
         assert!(params.contains_key("X-Amz-Signature") && params["X-Amz-Expires"] == "300");
+
+        let content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+        let expected = client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type(content_type)
+            .content_length(48_213)
+            .presigned(
+                PresigningConfig::builder().start_time(now).expires_in(Duration::from_secs(300)).build().unwrap(),
+            )
+            .await
+            .unwrap();
+        let ours = links.url_at(&credentials, &PresignedS3::put_request(key, content_type, 48_213, 300), now).unwrap();
+        let (expected_path, expected_params) = parts(expected.uri());
+        let (path, params) = parts(&ours);
+        assert_eq!(path, expected_path, "{key}");
+        assert_eq!(params, expected_params, "{key}");
+        assert_eq!(params["X-Amz-SignedHeaders"], "content-length;content-type;host");
     }
+    assert_eq!(links.origin(), "https://s3.us-east-1.amazonaws.com");
 }

@@ -7,10 +7,8 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use gestiona_api::{Api, ClaimNames, Function, Route, Routes};
-use gestiona_blob_s3::{S3BlobStore, S3DownloadLinks};
-use gestiona_domain::ports::{
-    BlobStore, DownloadLinks, EffectMessage, EffectQueue, QueueName, SystemClock, UlidGenerator,
-};
+use gestiona_blob_s3::{PresignedS3, S3BlobStore};
+use gestiona_domain::ports::{BlobStore, EffectMessage, EffectQueue, QueueName, SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
 use gestiona_mail_ses::SesMailer;
 use gestiona_notify::{Notifier, Templates};
@@ -123,13 +121,13 @@ pub fn blob_store(aws: &aws_config::SdkConfig, lambda: Lambda) -> Option<Arc<dyn
     Some(Arc::new(S3BlobStore::new(aws_sdk_s3::Client::from_conf(s3), bucket)))
 }
 
-/// Download links to the documents bucket named by [`DOCUMENTS_BUCKET_VARIABLE`], signed with the
-/// function's credentials without linking the S3 client (the console).
-pub fn download_links(aws: &aws_config::SdkConfig) -> Option<Arc<dyn DownloadLinks>> {
+/// The documents bucket named by [`DOCUMENTS_BUCKET_VARIABLE`] through presigned URLs signed with
+/// the function's credentials, without linking the S3 client (the console).
+pub fn presigned_blobs(aws: &aws_config::SdkConfig) -> Option<Arc<PresignedS3>> {
     let bucket = std::env::var(DOCUMENTS_BUCKET_VARIABLE).ok().filter(|b| !b.is_empty())?;
     let region = aws.region()?.to_string();
     let endpoint = aws.endpoint_url().map_or_else(|| format!("https://s3.{region}.amazonaws.com"), str::to_owned);
-    Some(Arc::new(S3DownloadLinks::new(aws.credentials_provider()?, region, endpoint, bucket)))
+    Some(Arc::new(PresignedS3::new(aws.credentials_provider()?, region, endpoint, bucket)))
 }
 
 /// Builds `function`'s HTTP API on DynamoDB and SQS.

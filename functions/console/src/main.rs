@@ -26,8 +26,11 @@ async fn main() -> Result<(), lambda_http::Error> {
     let services = gestiona_lambda::services(&aws, Lambda::Console, config.table, config.queues);
     let mut console = Console::new(services, sign_in, true);
     match gestiona_lambda::presigned_blobs(&aws) {
-        Some(files) => console = console.with_downloads(files),
-        None => tracing::warn!("no documents bucket configured: the console cannot hand out downloads"),
+        Some(files) => {
+            let origin = files.origin().to_owned();
+            console = console.with_files(files, Some(origin));
+        }
+        None => tracing::warn!("no documents bucket configured: the console cannot hand out downloads or uploads"),
     }
     let console = Arc::new(console);
     lambda_http::run(lambda_http::service_fn(move |request| {

@@ -13,6 +13,7 @@ use gestiona_api::edge;
 use gestiona_api::problem::Problem;
 use gestiona_api::{Api, Routes};
 use gestiona_console::{Console, SignIn};
+use gestiona_domain::document::MAX_UPLOAD_BYTES;
 use gestiona_domain::messages as msg;
 use http::{HeaderMap, Method, StatusCode, Uri, header};
 use serde_json::{Value, json};
@@ -78,7 +79,7 @@ impl Runner {
             routes.insert(path, methods).expect("route templates do not overlap");
         }
         // Plain HTTP on loopback: the session cookie cannot be `Secure` here.
-        let console = Console::new(api.services.clone(), SignIn::LocalDemo, false).with_downloads(blobs.clone());
+        let console = Console::new(api.services.clone(), SignIn::LocalDemo, false).with_files(blobs.clone(), None);
         Self { api, tokens, clock, blobs, routes, dispatch: Routes::all(), console }
     }
 
@@ -93,11 +94,17 @@ async fn serve(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let (parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_PAYLOAD_BYTES).await {
+    // The bucket's presigned uploads take what S3 would; everything else what a Lambda would.
+    let limit = if parts.uri.path().starts_with(crate::blobs::ROUTE_PREFIX) {
+        usize::try_from(MAX_UPLOAD_BYTES).unwrap_or(usize::MAX)
+    } else {
+        MAX_PAYLOAD_BYTES
+    };
+    let body = match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => bytes,
         Err(_) => {
             let problem = Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", msg::title_body_too_large())
-                .field("body", msg::at_most_bytes(MAX_PAYLOAD_BYTES));
+                .field("body", msg::at_most_bytes(limit));
             return to_axum(problem.into_response(edge::locale(&parts.headers)));
         }
     };

@@ -47,8 +47,11 @@ pub struct Console {
     counts: std::sync::Arc<fresh::Fresh<(TenantId, UserId), pages::counts::NavCounts>>,
     /// The names of each tenant's case types and states, for a minute.
     type_names: std::sync::Arc<fresh::Fresh<TenantId, std::sync::Arc<pages::cases::TypeNames>>>,
-    /// Where a case's documents are downloaded from; without it downloads say so.
-    downloads: Option<std::sync::Arc<dyn gestiona_domain::ports::DownloadLinks>>,
+    /// The documents bucket: download links, upload links and checking what arrived. Without
+    /// it downloads and uploads say so.
+    files: Option<std::sync::Arc<dyn gestiona_domain::ports::BlobStore>>,
+    /// Where browsers send uploads when that is another origin (S3), for the page's policy.
+    upload_origin: Option<String>,
     sign_in: SignIn,
     /// `Secure` on the session cookie: on for HTTPS deployments, off for the local runner's
     /// plain-HTTP loopback.
@@ -87,6 +90,9 @@ enum Page {
     CaseFields,
     CaseDocuments,
     CaseDocument,
+    CaseUploads,
+    CaseUploadAnnounce,
+    CaseUploadComplete,
     CaseExport,
     CaseNew,
     CaseBulk,
@@ -126,6 +132,9 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/cases/{id}/fields", Page::CaseFields),
             ("/app/cases/{id}/documents", Page::CaseDocuments),
             ("/app/cases/{id}/documents/{document}", Page::CaseDocument),
+            ("/app/cases/{id}/uploads", Page::CaseUploads),
+            ("/app/cases/{id}/uploads/direct", Page::CaseUploadAnnounce),
+            ("/app/cases/{id}/uploads/{document}/complete", Page::CaseUploadComplete),
             ("/app/cases/export", Page::CaseExport),
             ("/app/cases/new", Page::CaseNew),
             ("/app/cases/bulk", Page::CaseBulk),
@@ -156,15 +165,22 @@ impl Console {
             services,
             counts: std::sync::Arc::new(fresh::Fresh::new(pages::counts::FRESH_FOR)),
             type_names: std::sync::Arc::new(fresh::Fresh::new(pages::cases::TypeNames::FRESH_FOR)),
-            downloads: None,
+            files: None,
+            upload_origin: None,
             sign_in,
             secure_cookies,
         }
     }
 
-    /// Lets staff download a case's documents through `links`.
-    pub fn with_downloads(mut self, links: std::sync::Arc<dyn gestiona_domain::ports::DownloadLinks>) -> Self {
-        self.downloads = Some(links);
+    /// Lets staff download and upload a case's documents through `files`, whose presigned
+    /// uploads go to `upload_origin` when that is not the console's own.
+    pub fn with_files(
+        mut self,
+        files: std::sync::Arc<dyn gestiona_domain::ports::BlobStore>,
+        upload_origin: Option<String>,
+    ) -> Self {
+        self.files = Some(files);
+        self.upload_origin = upload_origin;
         self
     }
 
@@ -178,6 +194,9 @@ impl Console {
         let mut response = self.route(request).await;
         if let SignIn::Cognito(cognito) = &self.sign_in {
             response::allow_form_target(&mut response, cognito.origin());
+        }
+        if let Some(origin) = &self.upload_origin {
+            response::allow_upload_target(&mut response, origin);
         }
         response
     }
@@ -209,7 +228,8 @@ impl Console {
                     Err(response) => return response,
                 };
                 if *method == Method::POST {
-                    if !signed_in.csrf_ok(&request) {
+                    // The upload form's token travels inside its multipart body: checked there.
+                    if page != Page::CaseUploads && !signed_in.csrf_ok(&request) {
                         return response::forbidden(&signed_in);
                     }
                     // The user changes something: their counts are recomputed on the next page.
@@ -252,6 +272,22 @@ impl Console {
                     (Page::CaseDocument, &Method::GET) => {
                         pages::case::download_document(self, &signed_in, id, document.as_deref().unwrap_or_default())
                             .await
+                    }
+                    (Page::CaseUploads, &Method::POST) => {
+                        pages::case::form_upload(self, &request, &signed_in, id).await
+                    }
+                    (Page::CaseUploadAnnounce, &Method::POST) => {
+                        pages::case::announce_upload(self, &request, &signed_in, id).await
+                    }
+                    (Page::CaseUploadComplete, &Method::POST) => {
+                        pages::case::complete_upload(
+                            self,
+                            &request,
+                            &signed_in,
+                            id,
+                            document.as_deref().unwrap_or_default(),
+                        )
+                        .await
                     }
                     (Page::Search, &Method::GET) => pages::search::results(self, &request, &signed_in).await,
                     (Page::Contact, &Method::GET) => pages::search::contact(self, &signed_in, id).await,

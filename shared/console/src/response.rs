@@ -15,12 +15,32 @@ const CSP_HEADER: &str = "Content-Security-Policy";
 /// Lets a page's forms end at `origin` too: signing out is a form whose answer redirects to the
 /// managed login, and browsers hold a form's redirects to `form-action`.
 pub fn allow_form_target(response: &mut Response<Body>, origin: &str) {
-    if response.headers().contains_key(CSP_HEADER) {
-        let policy = CSP.replace("form-action 'self'", &format!("form-action 'self' {origin}"));
-        if let Ok(value) = HeaderValue::from_str(&policy) {
-            response.headers_mut().insert(CSP_HEADER, value);
-        }
+    amend_policy(response, |policy| policy.replace("form-action 'self'", &format!("form-action 'self' {origin}")));
+}
+
+/// Lets a page's script send files to `origin`: uploads go from the browser straight to the
+/// documents bucket.
+pub fn allow_upload_target(response: &mut Response<Body>, origin: &str) {
+    amend_policy(response, |policy| format!("{policy}; connect-src 'self' {origin}"));
+}
+
+/// Rewrites the page's policy, if the response is a page.
+fn amend_policy(response: &mut Response<Body>, amend: impl FnOnce(&str) -> String) {
+    let Some(policy) = response.headers().get(CSP_HEADER).and_then(|v| v.to_str().ok()) else { return };
+    if let Ok(value) = HeaderValue::from_str(&amend(policy)) {
+        response.headers_mut().insert(CSP_HEADER, value);
     }
+}
+
+/// An answer to the console's own script (never cached, never sniffed).
+pub fn json(status: StatusCode, body: &serde_json::Value) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CACHE_CONTROL, "no-store")
+        .header("X-Content-Type-Options", "nosniff")
+        .body(Body::Text(body.to_string()))
+        .expect("a valid response")
 }
 
 /// A page: HTML that may show personal data, so never stored by a cache.

@@ -29,6 +29,11 @@ impl SignedIn {
         let sent = from_header.or_else(|| form_value(request, CSRF_FIELD).map(String::into_bytes));
         sent.is_some_and(|sent| bool::from(sent.as_slice().ct_eq(expected)))
     }
+
+    /// Whether `sent` is the session's token: for a form whose body is not URL-encoded (a file).
+    pub fn csrf_is(&self, sent: &str) -> bool {
+        bool::from(sent.as_bytes().ct_eq(self.session.csrf.as_bytes()))
+    }
 }
 
 /// 32 bytes from the operating system's randomness, as hex.

@@ -632,18 +632,3 @@ pub trait BlobStore: Send + Sync {
     async fn presign_put(&self, key: &str, content_type: &str, size: u64, expires_in: u64)
     -> Result<String, BlobError>;
 }
-
-/// Short-lived download links to stored files: all a function that shows files but never
-/// reads or writes them (the console) needs of the bucket.
-#[async_trait]
-pub trait DownloadLinks: Send + Sync {
-    /// A URL that downloads the object under `key` for `expires_in` seconds, saved as `file_name`.
-    async fn download_url(&self, key: &str, file_name: &str, expires_in: u64) -> Result<String, BlobError>;
-}
-
-#[async_trait]
-impl<T: BlobStore + ?Sized> DownloadLinks for T {
-    async fn download_url(&self, key: &str, file_name: &str, expires_in: u64) -> Result<String, BlobError> {
-        self.presign_get(key, file_name, expires_in).await
-    }
-}

@@ -23,6 +23,8 @@ pub enum Resource {
     Queue(QueueName),
     /// The objects of the documents bucket, never the bucket itself (no listing).
     DocumentObjects,
+    /// The files staff upload (`{tenant}/cases/{case}/uploads/…`), never a generated document.
+    UploadObjects,
     /// The SES identity e-mails are sent from.
     SenderIdentity,
     /// The SES configuration set the sends go through.
@@ -152,8 +154,10 @@ impl Lambda {
                 &READS,
                 &TRANSACTIONS,
                 &[COUNTERS, NOTIFY, RENDER],
-                // Download links are signed with the console's role.
-                &[on("s3:GetObject", Resource::DocumentObjects)],
+                // Download and upload links are signed with the console's role; it checks an
+                // upload that arrived (HEAD is GetObject) and stores a file posted without
+                // JavaScript.
+                &[on("s3:GetObject", Resource::DocumentObjects), on("s3:PutObject", Resource::UploadObjects)],
             ],
             Lambda::SlaSweep | Lambda::InvoiceSweep => &[&READS, &TRANSACTIONS, &[NOTIFY, RENDER]],
             // Reads the outbox index, publishes, deletes what the queue accepted.

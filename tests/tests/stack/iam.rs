@@ -25,6 +25,7 @@ fn arn(stack: &Stack, resource: Resource) -> String {
         Resource::Queue(QueueName::Notifications) => queue("NotificationsQueueUrl"),
         Resource::Queue(QueueName::Documents) => queue("DocumentsQueueUrl"),
         Resource::DocumentObjects => format!("arn:aws:s3:::{}/*", stack.output("DocumentsBucketName")),
+        Resource::UploadObjects => format!("arn:aws:s3:::{}/*/cases/*/uploads/*", stack.output("DocumentsBucketName")),
         Resource::SenderIdentity => format!("arn:aws:ses:us-east-1:{account}:identity/example.com"),
         // The set the notifier sends through, by the name its code reads.
         Resource::EmailConfigurationSet => {

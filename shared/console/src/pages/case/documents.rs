@@ -2,7 +2,7 @@
 //! form that generates one from a template, its fields asked in words. A document being
 //! prepared refreshes its section every two seconds where htmx runs (a link elsewhere).
 
-use gestiona_domain::document::{Document, DocumentStatus, DocumentTemplate};
+use gestiona_domain::document::{Document, DocumentStatus, DocumentTemplate, MAX_UPLOAD_BYTES, UPLOAD_CONTENT_TYPES};
 use gestiona_domain::format;
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::documents::{DocumentRequest, GetDocumentError, RequestDocumentError};
@@ -12,6 +12,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::{Map, Value};
 
 use super::fields::{Control, FieldInput, form_fields};
+use super::uploads::FORM_UPLOAD_BYTES;
 use super::{Draft, Outcome, parse_id, render};
 use crate::pages::Chrome;
 use crate::pages::input::{parse_amount, parse_number};
@@ -80,6 +81,10 @@ pub struct DocumentsSection {
     pub pending: bool,
     pub templates: Vec<TemplateLink>,
     pub form: Option<DocumentForm>,
+    /// The types the upload form takes, for its `accept`.
+    pub accept: String,
+    pub upload_hint: String,
+    pub upload_error: Option<String>,
 }
 
 impl DocumentsSection {
@@ -96,11 +101,15 @@ impl DocumentsSection {
             .map(|t| TemplateLink { key: t.key(), title: t.title(chrome.locale), open: Some(*t) == open })
             .collect();
         let form = open.map(|template| form(template, draft, chrome, currency));
+        let hint = msg::ui_upload_hint(MAX_UPLOAD_BYTES / (1024 * 1024), FORM_UPLOAD_BYTES / (1024 * 1024));
         Self {
             pending: documents.iter().any(|d| d.status == DocumentStatus::Queued),
             documents: views,
             templates,
             form,
+            accept: UPLOAD_CONTENT_TYPES.join(","),
+            upload_hint: chrome.t(hint),
+            upload_error: None,
         }
     }
 }
@@ -341,10 +350,10 @@ pub async fn download(console: &Console, signed_in: &SignedIn, id: &str, documen
     let (DocumentStatus::Ready, Some(key)) = (found.status, found.object_key.as_deref()) else {
         return response::message_page(StatusCode::CONFLICT, locale, msg::ui_doc_not_ready());
     };
-    let Some(links) = console.downloads.as_ref() else {
+    let Some(links) = console.files.as_ref() else {
         return response::message_page(StatusCode::SERVICE_UNAVAILABLE, locale, msg::ui_downloads_unavailable());
     };
-    match links.download_url(key, &found.file_name, LINK_SECONDS).await {
+    match links.presign_get(key, &found.file_name, LINK_SECONDS).await {
         Ok(url) => response::redirect(&url),
         Err(error) => {
             tracing::error!(%error, "no download link");

@@ -8,6 +8,7 @@ mod fields;
 mod new;
 mod steps;
 pub(crate) mod timeline;
+mod uploads;
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,7 @@ pub use documents::{download as download_document, generate as generate_document
 pub use edit::save;
 pub use new::{create, form as new_form};
 pub use steps::transition;
+pub use uploads::{announce as announce_upload, complete as complete_upload, form_upload};
 
 use self::clocks::ClockView;
 use self::documents::DocumentsSection;
@@ -156,6 +158,8 @@ pub(super) struct Outcome {
     document: Option<Draft>,
     /// The template whose form is open (`?document=quote`).
     open_document: Option<gestiona_domain::document::DocumentTemplate>,
+    /// Why the file posted with the upload form was not filed.
+    upload_error: Option<String>,
     comment_draft: String,
     comment_error: Option<String>,
 }
@@ -322,7 +326,9 @@ pub(super) async fn render(
     let open_document = outcome.open_document.or_else(|| {
         outcome.document.as_ref().and_then(|d| gestiona_domain::document::DocumentTemplate::parse(&d.target))
     });
-    let docs = DocumentsSection::of(&documents, open_document, outcome.document.as_ref(), &chrome, &loaded.currency);
+    let mut docs =
+        DocumentsSection::of(&documents, open_document, outcome.document.as_ref(), &chrome, &loaded.currency);
+    docs.upload_error = outcome.upload_error;
     let document_error = documents::form_error(outcome.document.as_ref());
     let case =
         CaseView { account, contact, ..CaseView::of(&loaded.case, &loaded.definition, &chrome, &loaded.currency) };

@@ -295,6 +295,45 @@ test("a letter is generated from the case page and downloaded as a PDF", async (
   expect(bytes.subarray(0, 5).toString()).toBe("%PDF-");
 });
 
+test("files are uploaded from the case page: straight to the bucket with the script, through the form without it", async ({ page, browser }) => {
+  await signIn(page, /Sofía Jiménez/);
+  await page.getByRole("navigation").getByRole("link", { name: "Casos", exact: true }).click();
+  await page.getByRole("link", { name: /Crédito de consumo/ }).click();
+  const documents = page.getByRole("region", { name: "Documentos" });
+  const upload = documents.getByRole("form", { name: "Subir un archivo" });
+  const acta = Buffer.from("%PDF-1.4 acta de visita firmada por el cliente");
+  await upload.getByLabel("Archivo", { exact: true }).setInputFiles({ name: "acta de visita.pdf", mimeType: "application/pdf", buffer: acta });
+  await upload.getByRole("button", { name: "Subir", exact: true }).click();
+  await expect(documents.getByRole("link", { name: "Descargar acta de visita.pdf" })).toBeVisible();
+  await expect(page.locator("#documents-heading"), "the focus goes to the refreshed section").toBeFocused();
+  await screen(page, "caso-archivo-subido");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    documents.getByRole("link", { name: "Descargar acta de visita.pdf" }).click(),
+  ]);
+  expect(require("fs").readFileSync(await download.path()).equals(acta)).toBe(true);
+
+  // A type the case does not take is refused before anything is sent, in words.
+  await upload.getByLabel("Archivo", { exact: true }).setInputFiles({ name: "instalar.exe", mimeType: "application/x-msdownload", buffer: Buffer.from("MZ") });
+  await upload.getByRole("button", { name: "Subir", exact: true }).click();
+  await expect(upload.getByRole("alert")).toHaveText("Aquí no se aceptan archivos de este tipo (application/x-msdownload).");
+  await expect(upload.getByLabel("Archivo", { exact: true })).toHaveAttribute("aria-invalid", "true");
+
+  // Without JavaScript the same form posts the file to the console.
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const plain = await context.newPage();
+  // (axe-core needs scripts: this page is signed in by hand and not screened.)
+  await plain.goto("/app/sign-in");
+  await plain.getByRole("button", { name: /Sofía Jiménez/ }).click();
+  await plain.goto(page.url());
+  const plainDocuments = plain.getByRole("region", { name: "Documentos" });
+  await plainDocuments.getByLabel("Archivo", { exact: true }).setInputFiles({ name: "nota.txt", mimeType: "text/plain", buffer: Buffer.from("Cliente pide copia del contrato.") });
+  await plainDocuments.getByRole("button", { name: "Subir", exact: true }).click();
+  await expect(plainDocuments.getByRole("link", { name: "Descargar nota.txt" })).toBeVisible();
+  await expect(plainDocuments.getByRole("link", { name: "Descargar acta de visita.pdf" })).toBeVisible();
+  await context.close();
+});
+
 test("an account is created, edited, and given a contact", async ({ page }) => {
   await signIn(page, /Ana Rodríguez/);
   await page.getByRole("navigation").getByRole("link", { name: "Cuentas" }).click();

@@ -332,6 +332,15 @@ test("files are uploaded from the case page: straight to the bucket with the scr
   await expect(plainDocuments.getByRole("link", { name: "Descargar nota.txt" })).toBeVisible();
   await expect(plainDocuments.getByRole("link", { name: "Descargar acta de visita.pdf" })).toBeVisible();
   await context.close();
+
+  // The customer file shows the case's files and what happened, each line naming its case.
+  await page.getByRole("link", { name: "Cooperativa Médica del Norte" }).click();
+  const files = page.getByRole("table", { name: "Documentos de sus casos" });
+  await expect(files.getByRole("row", { name: /acta de visita\.pdf.*Crédito de consumo/ })).toBeVisible();
+  await expect(files.getByRole("link", { name: "Descargar nota.txt" })).toBeVisible();
+  const activity = page.getByRole("region", { name: "Actividad reciente" });
+  await expect(activity.getByRole("link", { name: /Crédito de consumo/ }).first()).toBeVisible();
+  await screen(page, "cuenta-actividad");
 });
 
 test("an account is created, edited, and given a contact", async ({ page }) => {

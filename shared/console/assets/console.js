@@ -28,7 +28,8 @@ document.addEventListener("submit", function (event) {
     return;
   }
   event.preventDefault();
-  var error = form.querySelector("[role=alert]");
+  // An alert is announced when it appears: the role comes with the first reason.
+  var error = form.querySelector("[data-upload-error]");
   var progress = form.querySelector("progress");
   var button = form.querySelector("button[type=submit]");
   var token = form.querySelector("input[name=_csrf]").value;
@@ -41,6 +42,7 @@ document.addEventListener("submit", function (event) {
     });
   };
   var failed = function (reason) {
+    error.setAttribute("role", "alert");
     error.textContent = reason && reason.message ? reason.message : form.getAttribute("data-failed");
     input.setAttribute("aria-invalid", "true");
     progress.hidden = true;

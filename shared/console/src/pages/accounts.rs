@@ -9,12 +9,14 @@ use gestiona_domain::messages as msg;
 use gestiona_domain::service::accounts::{AccountFilter, GetAccountError};
 use gestiona_domain::service::case_list::CaseFilter;
 use gestiona_domain::service::contacts::ContactFilter;
+use gestiona_domain::service::customer_file::RECENT_CASES;
 use gestiona_domain::service::{ListError, PageRequest};
 use gestiona_domain::{EntityId, Page, Versioned};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use super::cases::{CaseRow, TypeNames, rows_with_deadlines};
+use super::customer_file::CustomerActivity;
 use super::leads::LeadRow;
 use super::receivables::Receivables;
 use super::{Chrome, page, query_value};
@@ -147,6 +149,9 @@ struct AccountPage {
     receivables: Receivables,
     opportunities: Vec<OpportunityRow>,
     converted_leads: Vec<ConvertedLeadRow>,
+    /// The documents and latest activity of the account's cases changed last.
+    recent: CustomerActivity,
+    recent_cases: usize,
 }
 
 /// The link to the next page of a list, keeping its search.
@@ -225,21 +230,33 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
     let Some(contacts) = contacts else { return response::unavailable(chrome.locale) };
     let contacts = contacts.items.iter().map(|c| ContactRow::of(&c.value)).collect();
     let case_filter = CaseFilter { account_id: Some(id), ..Default::default() };
-    let cases = listed(console.services.list_cases(&actor, &case_filter, &first_page).await);
-    let Some(cases) = cases else { return response::unavailable(chrome.locale) };
+    let listed_cases = listed(console.services.list_cases(&actor, &case_filter, &first_page).await);
+    let Some(listed_cases) = listed_cases else { return response::unavailable(chrome.locale) };
     let names = match TypeNames::load(console, signed_in).await {
         Ok(names) => names,
         Err(response) => return response,
     };
-    let cases = match rows_with_deadlines(console, signed_in, &cases.items, &names, &chrome).await {
+    let cases = match rows_with_deadlines(console, signed_in, &listed_cases.items, &names, &chrome).await {
         Ok(rows) => rows,
         Err(response) => return response,
     };
-    let (aging, opportunities, leads) = tokio::join!(
+    let (aging, opportunities, leads, recent) = tokio::join!(
         console.services.account_aging(&actor, id),
         console.services.account_opportunities(&actor, id, &first_page),
-        console.services.account_leads(&actor, id, &first_page)
+        console.services.account_leads(&actor, id, &first_page),
+        console.services.customer_activity(&actor, id, &listed_cases.items),
     );
+    let recent = match recent {
+        Ok(recent) => CustomerActivity::of(console, &actor, &recent, &chrome).await.map_err(ListError::from),
+        Err(error) => Err(error),
+    };
+    let recent = match recent {
+        Ok(recent) => recent,
+        Err(error) => {
+            tracing::error!(?error, "the account's documents and activity could not be read");
+            return response::unavailable(chrome.locale);
+        }
+    };
     let receivables = match aging {
         Ok(aging) => Receivables::of(&aging, &chrome),
         Err(error) => {
@@ -268,6 +285,8 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
             receivables,
             opportunities,
             converted_leads,
+            recent,
+            recent_cases: RECENT_CASES,
         },
     )
 }

@@ -6,6 +6,7 @@ pub mod case;
 pub mod case_list;
 pub mod cases;
 pub mod counts;
+mod customer_file;
 mod form;
 mod input;
 mod labels;

@@ -429,6 +429,13 @@ catalogue! {
     ui_clock_policy(version) = "Policy version {version}.", "Política versión {version}.";
     ui_activity() = "Activity", "Actividad";
     ui_documents() = "Documents", "Documentos";
+    ui_customer_documents() = "Documents of its cases", "Documentos de sus casos";
+    ui_document() = "Document", "Documento";
+    ui_case() = "Case", "Caso";
+    ui_date() = "Date", "Fecha";
+    ui_recent_activity() = "Recent activity", "Actividad reciente";
+    ui_customer_activity_scope(cases) = "The latest events of its cases changed most recently (up to {cases}), newest first.", "Los últimos movimientos de sus casos con cambios más recientes (hasta {cases}), del más nuevo al más antiguo.";
+    ui_no_activity() = "Nothing has happened in its cases yet.", "Todavía no hay movimientos en sus casos.";
     ui_no_documents() = "No documents yet.", "Todavía no hay documentos.";
     ui_new_document() = "New document", "Nuevo documento";
     ui_generate() = "Generate", "Generar";

@@ -18,7 +18,7 @@ use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
 use crate::records;
 use crate::validation::ValidationErrors;
-use crate::{Page, Versioned};
+use crate::{Page, TenantId, Versioned};
 
 pub const ENTITY: &str = "Case";
 use super::case_recency::recency_item;
@@ -544,9 +544,19 @@ impl Services {
             GetCaseError::NotFound => CaseHistoryError::NotFound,
             GetCaseError::Store(s) => CaseHistoryError::List(s.into()),
         })?;
-        let page = PageRequest::new(Some(limit), None).map_err(ListError::from)?;
+        Ok(self.latest_activity(&actor.tenant, case_id, limit).await?)
+    }
+
+    /// The latest `limit` events and comments of a case known to exist, newest first.
+    pub(crate) async fn latest_activity(
+        &self,
+        tenant: &TenantId,
+        case_id: EntityId,
+        limit: u32,
+    ) -> Result<(Vec<HistoryEvent>, Vec<Comment>), ListError> {
+        let page = PageRequest::new(Some(limit), None)?;
         let newest = |prefix: &str| {
-            Query::partition(keys::case_partition(&actor.tenant, case_id))
+            Query::partition(keys::case_partition(tenant, case_id))
                 .range(SortKeyRange::BeginsWith(prefix.into()))
                 .backward()
         };

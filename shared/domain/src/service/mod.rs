@@ -11,6 +11,7 @@ pub mod cases;
 pub mod change;
 pub mod conditions;
 pub mod contacts;
+pub mod customer_file;
 pub mod directory;
 pub mod documents;
 pub mod forms;

@@ -35,7 +35,7 @@ pub struct DocumentView {
 }
 
 impl DocumentView {
-    fn of(document: &Document, chrome: &Chrome) -> Self {
+    pub fn of(document: &Document, chrome: &Chrome) -> Self {
         let (status, tone) = match document.status {
             DocumentStatus::Queued => (msg::ui_doc_queued(), "paused"),
             DocumentStatus::AwaitingUpload => (msg::ui_doc_awaiting_upload(), "paused"),

@@ -23,7 +23,7 @@ use gestiona_domain::{EntityId, Versioned};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-pub use documents::{download as download_document, generate as generate_document};
+pub use documents::{DocumentView, download as download_document, generate as generate_document};
 pub use edit::save;
 pub use new::{create, form as new_form};
 pub use steps::transition;

@@ -26,12 +26,15 @@ pub struct Entry {
     pub internal: bool,
     /// A record the event opened: its path and words.
     pub link: Option<(String, String)>,
+    /// The case the entry belongs to, where entries of several cases are shown together (the
+    /// customer file): its path and subject.
+    pub case: Option<(String, String)>,
 }
 
 impl Entry {
     /// An entry with a title and its detail lines, nothing else.
     pub fn plain(at: String, actor: String, title: String, details: Vec<String>) -> Self {
-        Self { at, actor, title, details, body: None, internal: false, link: None }
+        Self { at, actor, title, details, body: None, internal: false, link: None, case: None }
     }
 }
 
@@ -59,6 +62,7 @@ fn entry(
         body: None,
         internal: false,
         link: None,
+        case: None,
     };
     entry.title = match &event.kind {
         EventKind::Created { state: opened } => t(msg::ev_created(state(opened))),

@@ -175,7 +175,10 @@ async fn cartera_speaks_english_to_english_users() {
 
 #[tokio::test]
 async fn a_passed_over_reminder_is_explained_in_the_readers_language() {
-    let services = support::demo_services().await;
+    // Mid-morning in Costa Rica: the ladder's sending hour has passed (at night the sweep
+    // would rightly wait for it).
+    let clock = std::sync::Arc::new(gestiona_domain::testing::ManualClock::at("2026-11-30T16:00:00Z"));
+    let services = support::demo_services_on(clock).await;
     services.sweep_invoices().await.expect("sweep");
     let console = gestiona_console::Console::new(services, gestiona_console::SignIn::LocalDemo, true);
     let (sofia, _) = sign_in(&console, "sofia").await;

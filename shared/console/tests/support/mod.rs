@@ -27,10 +27,16 @@ pub async fn console() -> Console {
 }
 
 pub async fn demo_services() -> Services {
+    demo_services_on(Arc::new(SystemClock)).await
+}
+
+/// The demo tenant on `clock`: for what depends on the hour (reminders go out at the ladder's
+/// sending hour in the tenant's time zone).
+pub async fn demo_services_on(clock: Arc<dyn gestiona_domain::ports::Clock>) -> Services {
     let services = Services::new(
         Arc::new(MemoryStore::new()),
         Arc::new(RecordingQueue::default()),
-        Arc::new(SystemClock),
+        clock,
         Arc::new(UlidGenerator::default()),
     );
     let demo = TenantId::parse("demo").unwrap();

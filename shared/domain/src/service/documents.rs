@@ -115,6 +115,17 @@ pub enum CompleteUploadError {
     Store(#[from] StoreError),
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum FileUploadError {
+    #[error(transparent)]
+    Begin(#[from] BeginUploadError),
+    /// The file could not be stored; the document stays awaiting it, as an abandoned upload.
+    #[error(transparent)]
+    Store(#[from] BlobError),
+    #[error(transparent)]
+    Complete(#[from] CompleteUploadError),
+}
+
 /// A rendered file, as the worker stored it.
 #[derive(Debug, Clone)]
 pub struct StoredFile {
@@ -372,6 +383,24 @@ impl Services {
             ])
             .await?;
         Ok(document)
+    }
+
+    /// Files a file received whole (the console's form without JavaScript) the way a direct
+    /// upload is filed: announced, stored, then checked against the announcement.
+    pub async fn file_upload(
+        &self,
+        actor: &Actor,
+        case_id: EntityId,
+        file_name: String,
+        content_type: String,
+        bytes: &[u8],
+        blobs: &dyn BlobStore,
+    ) -> Result<Document, FileUploadError> {
+        let request = UploadRequest { file_name, content_type, size: bytes.len() as u64 };
+        let document = self.begin_upload(actor, case_id, request).await?;
+        let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+        blobs.put(document.object_key.as_deref().unwrap_or_default(), bytes, &document.content_type, &sha256).await?;
+        Ok(self.complete_upload(actor, case_id, document.id, blobs).await?)
     }
 
     /// Checks the uploaded object against what was announced and files it on the case.

@@ -5,14 +5,13 @@
 //! to the console (`uploads`, multipart) up to [`FORM_UPLOAD_BYTES`], what API Gateway and Lambda
 //! let through; the console stores it and checks it the same way.
 
-use gestiona_domain::document::{Document, MAX_UPLOAD_BYTES, PRESIGNED_URL_SECONDS};
+use gestiona_domain::document::{MAX_UPLOAD_BYTES, PRESIGNED_URL_SECONDS};
 use gestiona_domain::messages as msg;
-use gestiona_domain::service::documents::{BeginUploadError, CompleteUploadError, UploadRequest};
+use gestiona_domain::service::documents::{BeginUploadError, CompleteUploadError, FileUploadError, UploadRequest};
 use gestiona_domain::{EntityId, Message, ValidationErrors};
 use http::{StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
-use sha2::Digest;
 
 use super::fields::form_fields;
 use super::{Outcome, parse_id, render};
@@ -105,10 +104,6 @@ pub async fn complete(
     document: &str,
 ) -> Response<Body> {
     let script = request.headers().get(header::ACCEPT).is_some_and(|v| v.as_bytes() == b"application/json");
-    check(console, signed_in, id, document, script).await
-}
-
-async fn check(console: &Console, signed_in: &SignedIn, id: &str, document: &str, script: bool) -> Response<Body> {
     let locale = signed_in.session.locale;
     let refuse = |status: StatusCode, reason: Message| {
         if script {
@@ -211,26 +206,22 @@ pub async fn form_upload(console: &Console, request: &Request, signed_in: &Signe
         return response::message_page(StatusCode::SERVICE_UNAVAILABLE, locale, msg::ui_uploads_unavailable());
     };
     let actor = signed_in.session.actor();
-    let upload = UploadRequest { file_name, content_type: content_type.clone(), size: bytes.len() as u64 };
-    let document: Document = match console.services.begin_upload(&actor, case_id, upload).await {
-        Ok(document) => document,
-        Err(BeginUploadError::NotFound) => return response::not_found(locale),
-        Err(BeginUploadError::Archived) => return refused(msg::title_case_archived()).await,
-        Err(BeginUploadError::Invalid(errors)) => {
+    let filed =
+        console.services.file_upload(&actor, case_id, file_name, content_type.clone(), &bytes, files.as_ref()).await;
+    match filed {
+        // A mismatch marks the document failed, with the reason in the section.
+        Ok(_) | Err(FileUploadError::Complete(CompleteUploadError::Mismatch(_))) => {
+            response::redirect(&documents_of(case_id))
+        }
+        Err(FileUploadError::Begin(BeginUploadError::NotFound)) => response::not_found(locale),
+        Err(FileUploadError::Begin(BeginUploadError::Archived)) => refused(msg::title_case_archived()).await,
+        Err(FileUploadError::Begin(BeginUploadError::Invalid(errors))) => {
             let reason = reasons(errors, &content_type).into_iter().next().unwrap_or_else(msg::ui_upload_choose);
-            return refused(reason).await;
+            refused(reason).await
         }
-        Err(BeginUploadError::Store(error)) => {
-            tracing::error!(%error, "the upload could not be recorded");
-            return response::unavailable(locale);
+        Err(error) => {
+            tracing::error!(%error, "the uploaded file could not be filed");
+            response::unavailable(locale)
         }
-    };
-    let key = document.object_key.as_deref().unwrap_or_default();
-    let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
-    if let Err(error) = files.put(key, &bytes, &document.content_type, &sha256).await {
-        // The document stays awaiting its file, as an abandoned direct upload would.
-        tracing::error!(%error, "the uploaded file could not be stored");
-        return response::unavailable(locale);
     }
-    check(console, signed_in, id, &document.id.to_string(), false).await
 }

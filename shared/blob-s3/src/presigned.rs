@@ -36,6 +36,13 @@ pub struct Presign<'a> {
     pub expires_in: u64,
 }
 
+impl<'a> Presign<'a> {
+    /// A request of this store's own, with nothing but the method and the key signed.
+    fn plain(method: &'a str, key: &'a str) -> Self {
+        Self { method, key, query: Vec::new(), headers: Vec::new(), expires_in: OWN_LINK_SECONDS }
+    }
+}
+
 pub struct PresignedS3 {
     credentials: SharedCredentialsProvider,
     region: String,
@@ -159,8 +166,7 @@ impl BlobStore for PresignedS3 {
     }
 
     async fn head(&self, key: &str) -> Result<Option<BlobInfo>, BlobError> {
-        let request =
-            Presign { method: "HEAD", key, query: Vec::new(), headers: Vec::new(), expires_in: OWN_LINK_SECONDS };
+        let request = Presign::plain("HEAD", key);
         let response = self.http().head(self.url(&request).await?).send().await.map_err(unavailable)?;
         match response.status() {
             StatusCode::NOT_FOUND => Ok(None),
@@ -176,8 +182,7 @@ impl BlobStore for PresignedS3 {
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
-        let request =
-            Presign { method: "GET", key, query: Vec::new(), headers: Vec::new(), expires_in: OWN_LINK_SECONDS };
+        let request = Presign::plain("GET", key);
         let response = self.http().get(self.url(&request).await?).send().await.map_err(unavailable)?;
         match response.status() {
             StatusCode::NOT_FOUND => Ok(None),

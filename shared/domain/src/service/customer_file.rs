@@ -10,8 +10,6 @@ use crate::actor::Actor;
 use crate::case::Case;
 use crate::document::Document;
 use crate::history::{Comment, HistoryEvent};
-use crate::keys;
-use crate::ports::{Query, SortKeyRange};
 use crate::{EntityId, Versioned};
 
 /// How many of the account's cases the file reads further: the ones changed last.
@@ -44,10 +42,10 @@ impl Services {
         recent.truncate(RECENT_CASES);
         let tenant = &actor.tenant;
         let reads = recent.into_iter().map(|case| async move {
-            let documents = Query::partition(keys::case_partition(tenant, case.id))
-                .range(SortKeyRange::BeginsWith(keys::CASE_DOCUMENT_PREFIX.into()));
-            let (activity, documents) =
-                futures::join!(self.latest_activity(tenant, case.id, EVENTS_PER_CASE), self.read_all(documents));
+            let (activity, documents) = futures::join!(
+                self.latest_activity(tenant, case.id, EVENTS_PER_CASE),
+                self.case_documents(tenant, case.id)
+            );
             let (events, comments) = activity?;
             Ok::<_, ListError>(CaseActivity { case: case.clone(), events, comments, documents: documents? })
         });

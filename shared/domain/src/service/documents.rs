@@ -307,9 +307,18 @@ impl Services {
         if self.store.get(&keys::case(tenant, case_id)).await?.is_none() {
             return Err(GetDocumentError::NotFound);
         }
+        Ok(self.case_documents(tenant, case_id).await?)
+    }
+
+    /// The documents of a case known to exist, oldest first.
+    pub(crate) async fn case_documents(
+        &self,
+        tenant: &TenantId,
+        case_id: EntityId,
+    ) -> Result<Vec<Document>, StoreError> {
         let query = Query::partition(keys::case_partition(tenant, case_id))
             .range(SortKeyRange::BeginsWith(keys::CASE_DOCUMENT_PREFIX.into()));
-        Ok(self.read_all(query).await?)
+        self.read_all(query).await
     }
 
     pub async fn get_document(

@@ -178,7 +178,7 @@ pub async fn download(api: &Api, request: &Request) -> Result<Response<Body>, Pr
         DocumentStatus::Failed => {
             let mut problem = Problem::conflict("document-failed", msg::title_document_failed());
             for error in &document.errors {
-                problem = problem.field(error.field.clone(), msg::recorded(&error.reason));
+                problem = problem.field(error.field.clone(), error.message());
             }
             return Err(problem);
         }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use gestiona_console::{Console, SignIn};
 use gestiona_domain::actor::Role;
 use gestiona_domain::document::{DocumentSource, DocumentStatus};
+use gestiona_domain::messages::Locale;
 use gestiona_domain::ports::BlobStore;
 use gestiona_domain::service::Services;
 use gestiona_domain::testing::MemoryBlobs;
@@ -175,8 +176,15 @@ async fn the_script_sends_the_file_straight_to_the_bucket_and_the_console_checks
     let mismatch = console.handle(scripted(answer["complete"].as_str().unwrap(), &cookie, &csrf, "")).await;
     assert_eq!(mismatch.status(), StatusCode::OK);
     let page = text(&console.handle(request(Method::GET, &case, Some(&cookie), None)).await);
-    // The record keeps the reason as the API reports it (in English, like the history).
-    assert!(page.contains("Falló") && page.contains("5 bytes arrived, 10 were announced"), "{page}");
+    // The record keeps the reason's code and figures, so each reader gets it in their language.
+    let spanish = services.list_documents(&support::demo_actor("sofia", Role::Supervisor), id).await.unwrap();
+    let failed = spanish.iter().find(|d| d.status == DocumentStatus::Failed).unwrap();
+    assert_eq!(failed.errors[0].code, "upload_size_mismatch");
+    assert!(page.contains("Falló") && page.contains(&failed.errors[0].reason_in(Locale::Es)), "{page}");
+    assert!(!page.contains(&failed.errors[0].reason), "not in English: {page}");
+    let (cookie, _) = sign_in(&console, "carlos").await;
+    let page = text(&console.handle(request(Method::GET, &case, Some(&cookie), None)).await);
+    assert!(page.contains("5 bytes arrived, 10 were announced"), "{page}");
 }
 
 #[tokio::test]

@@ -117,7 +117,11 @@ pub enum EventKind {
     /// A document could not be rendered or an upload did not match what was announced.
     DocumentFailed {
         document_id: EntityId,
+        /// In English, for API readers and events recorded before `problems`.
         reason: String,
+        /// The reasons as the document keeps them, worded again in each reader's language.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        problems: Vec<crate::validation::FieldProblem>,
     },
     /// SLA clocks: every start, pause, resumption, warning, breach, escalation and stop is
     /// recorded, so each deadline can be explained.

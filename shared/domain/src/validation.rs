@@ -1,5 +1,7 @@
 //! Field-level validation errors, collected so a client sees every problem at once.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::messages::{self as msg, Locale, Message};
@@ -17,7 +19,18 @@ impl FieldError {
     }
 
     pub fn render(&self, locale: Locale) -> FieldProblem {
-        FieldProblem { field: self.field.clone(), code: self.reason.code().into(), reason: self.reason.render(locale) }
+        FieldProblem {
+            field: self.field.clone(),
+            code: self.reason.code().into(),
+            reason: self.reason.render(locale),
+            args: BTreeMap::new(),
+        }
+    }
+
+    /// As a record keeps it: the English wording, and the code and arguments that word it
+    /// again in the reader's language ([`FieldProblem::reason_in`]).
+    pub fn record(&self) -> FieldProblem {
+        FieldProblem { args: self.reason.args(), ..self.render(Locale::En) }
     }
 }
 
@@ -30,6 +43,26 @@ pub struct FieldProblem {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub code: String,
     pub reason: String,
+    /// The reason's arguments, kept by records so the reason can be worded in any language.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
+}
+
+impl FieldProblem {
+    /// The reason as the catalogue words it again, or as it was kept when it cannot.
+    pub fn message(&self) -> Message {
+        Message::recorded(&self.code, &self.args).unwrap_or_else(|| msg::recorded(&self.reason))
+    }
+
+    /// The reason in `locale` (see [`FieldProblem::message`]).
+    pub fn reason_in(&self, locale: Locale) -> String {
+        self.message().render(locale)
+    }
+
+    /// "field: reason" in `locale`, as a record's page lists its problems.
+    pub fn line_in(&self, locale: Locale) -> String {
+        format!("{}: {}", self.field, self.reason_in(locale))
+    }
 }
 
 /// Every problem found in one input.
@@ -54,6 +87,11 @@ impl ValidationErrors {
 
     pub fn render(&self, locale: Locale) -> Vec<FieldProblem> {
         self.0.iter().map(|e| e.render(locale)).collect()
+    }
+
+    /// As a record keeps them (see [`FieldError::record`]).
+    pub fn record(&self) -> Vec<FieldProblem> {
+        self.0.iter().map(FieldError::record).collect()
     }
 
     /// Every problem on one line, in English: `field: reason; field: reason`.

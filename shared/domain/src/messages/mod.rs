@@ -7,6 +7,7 @@
 //! [`catalogue`], with the arguments they take, so a message that does not exist or misses an
 //! argument does not compile.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -80,6 +81,19 @@ impl Message {
 
     pub fn code(&self) -> &'static str {
         self.text.code
+    }
+
+    /// The message a record kept as its code and arguments, if the catalogue still has that
+    /// entry with those arguments (a record outlives wording changes, not code removals).
+    pub fn recorded(code: &str, args: &BTreeMap<String, String>) -> Option<Self> {
+        let text = ALL.iter().find(|t| t.code == code)?;
+        let args = text.params.iter().map(|p| Some((*p, args.get(*p)?.clone()))).collect::<Option<Vec<_>>>()?;
+        Some(Self::new(text, args))
+    }
+
+    /// The arguments by name, as a record keeps them.
+    pub fn args(&self) -> BTreeMap<String, String> {
+        self.args.iter().map(|(name, value)| ((*name).to_owned(), value.clone())).collect()
     }
 
     pub fn render(&self, locale: Locale) -> String {
@@ -172,6 +186,15 @@ mod tests {
         assert_eq!(message.render(Locale::En), "must be at most 5 characters (got 7)");
         assert_eq!(message.render(Locale::Es), "debe tener como máximo 5 caracteres (tiene 7)");
         assert_eq!(message.to_string(), message.render(Locale::En));
+    }
+
+    #[test]
+    fn a_recorded_message_renders_again_in_either_language() {
+        let kept = too_long(5, 7);
+        let again = Message::recorded(kept.code(), &kept.args()).expect("a catalogue entry");
+        assert_eq!(again.render(Locale::Es), "debe tener como máximo 5 caracteres (tiene 7)");
+        assert_eq!(Message::recorded("too_long", &BTreeMap::new()), None, "an argument is missing");
+        assert_eq!(Message::recorded("no_such_code", &BTreeMap::new()), None);
     }
 
     #[test]

@@ -439,9 +439,8 @@ impl Services {
         };
         let event = if let Some(reason) = &mismatch {
             document.status = DocumentStatus::Failed;
-            // The record keeps the reason as text, in English like the history.
-            document.errors = vec![crate::FieldError::new("file", reason.clone()).render(Locale::En)];
-            EventKind::DocumentFailed { document_id, reason: reason.to_string() }
+            document.errors = vec![crate::FieldError::new("file", reason.clone()).record()];
+            EventKind::DocumentFailed { document_id, reason: reason.to_string(), problems: document.errors.clone() }
         } else {
             let bytes = blobs.get(&key).await?.ok_or(CompleteUploadError::Missing)?;
             let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
@@ -550,8 +549,12 @@ impl Services {
         let mut document = current.value;
         document.status = DocumentStatus::Failed;
         let reason = errors.summary();
-        document.errors = errors.render(Locale::En);
-        let failed = EventKind::DocumentFailed { document_id: document.id, reason: reason.clone() };
+        document.errors = errors.record();
+        let failed = EventKind::DocumentFailed {
+            document_id: document.id,
+            reason: reason.clone(),
+            problems: document.errors.clone(),
+        };
         let ops = vec![
             WriteOp::Put {
                 item: document_item(tenant, &document, current.version + 1)?,

@@ -50,7 +50,7 @@ impl DocumentView {
             tone,
             at: chrome.when(document.ready_at.unwrap_or(document.requested_at)),
             download,
-            errors: document.errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect(),
+            errors: document.errors.iter().map(|e| e.line_in(chrome.locale)).collect(),
         }
     }
 }

@@ -101,7 +101,11 @@ fn entry(
             t(msg::ev_document_requested(title))
         }
         EventKind::DocumentFiled { file_name, .. } => t(msg::ev_document_filed(file_name)),
-        EventKind::DocumentFailed { reason, .. } => t(msg::ev_document_failed(reason)),
+        EventKind::DocumentFailed { reason, problems, .. } if problems.is_empty() => t(msg::ev_document_failed(reason)),
+        EventKind::DocumentFailed { problems, .. } => {
+            let reasons: Vec<String> = problems.iter().map(|p| p.line_in(locale)).collect();
+            t(msg::ev_document_failed(reasons.join("; ")))
+        }
         EventKind::SlaStarted { clock: name, due_at } => t(msg::ev_sla_started(clock(name), chrome.when(*due_at))),
         EventKind::SlaPaused { clock: name } => t(msg::ev_sla_paused(clock(name))),
         EventKind::SlaResumed { clock: name, due_at } => t(msg::ev_sla_resumed(clock(name), chrome.when(*due_at))),

@@ -129,6 +129,7 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
     // Cases a runner before the list's orders stored (a data directory kept across versions).
     services.index_case_orders(&demo).await?;
     services.index_converted_leads(&demo).await?;
+    services.index_search_words(&demo).await?;
     services.sync().await?;
     let tokens = token::DevTokens::load(&data_dir, ClaimNames::default())?;
     let banner_tokens: Vec<(String, Role, String)> = DEMO_USERS

@@ -36,6 +36,8 @@ pub const FORM: &str = "form";
 pub const FORM_POST: &str = "form post";
 /// A quarantined or reviewed submission.
 pub const SUBMISSION: &str = "submission";
+/// A record's version while a backfill writes its word-index items.
+pub const SEARCH_BACKFILL: &str = "search backfill";
 /// A document record and its version.
 pub const DOCUMENT: &str = "document";
 /// An SLA policy or calendar version, and a case's SLA clock.

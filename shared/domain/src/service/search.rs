@@ -1,12 +1,17 @@
 //! The word index behind search: one item per word of each searchable record, written in the
 //! same batch as the record (see [`crate::search`]).
 
-use super::{ListError, PageRequest, Services, list_page};
+use super::{ListError, PageRequest, Services, conditions, list_page};
+use crate::account::Account;
 use crate::actor::Actor;
+use crate::case::Case;
+use crate::contact::Contact;
 use crate::ids::{EntityId, TenantId};
 use crate::keys;
+use crate::lead::Lead;
 use crate::messages as msg;
-use crate::ports::{Condition, Item, Key, Query, SortKeyRange, StoreError, WriteOp};
+use crate::ports::{Condition, Index, Item, Key, MAX_READ_KEYS, Query, SortKeyRange, StoreError, WriteOp};
+use crate::receivables::Invoice;
 use crate::records::{self, Stored};
 use crate::search::{SearchDoc, SearchKind, Searchable, query_terms};
 use crate::validation::ValidationErrors;
@@ -48,6 +53,62 @@ pub(super) fn index_changes(
 }
 
 impl Services {
+    /// Puts the records of `tenant` stored before search existed into the word index: every
+    /// account, contact, case, lead and invoice whose first word has no index item gets all
+    /// of them, in one write that holds only while the record is as read (a change meanwhile
+    /// indexed it itself). Idempotent (the local runner calls it at every start); returns how
+    /// many records it indexed.
+    pub async fn index_search_words(&self, tenant: &TenantId) -> Result<usize, StoreError> {
+        let mut indexed = 0;
+        indexed += self.index_words_of::<Account>(tenant, keys::accounts_listing(tenant)).await?;
+        indexed += self.index_words_of::<Contact>(tenant, keys::contacts_listing(tenant)).await?;
+        for archived in [false, true] {
+            indexed += self.index_words_of::<Case>(tenant, keys::cases_listing_partition(tenant, archived)).await?;
+        }
+        indexed += self.index_words_of::<Lead>(tenant, keys::leads_listing_partition(tenant)).await?;
+        indexed += self.index_words_of::<Invoice>(tenant, keys::invoices_listing_partition(tenant)).await?;
+        Ok(indexed)
+    }
+
+    /// [`Services::index_search_words`] for the records of one kind listed at `listing` (GSI1).
+    async fn index_words_of<T: Stored + Searchable>(
+        &self,
+        tenant: &TenantId,
+        listing: String,
+    ) -> Result<usize, StoreError> {
+        let mut query = Query::index(Index::Gsi1, listing).limit(MAX_READ_KEYS as u32);
+        let mut indexed = 0;
+        loop {
+            let page = self.store.query(&query).await?;
+            let mut unindexed = Vec::new();
+            for item in &page.items {
+                let doc = records::read::<T>(item)?.search_doc();
+                if let Some(first) = doc.words.first() {
+                    unindexed.push((keys::search_word(tenant, first, doc.kind, &doc.id), item));
+                }
+            }
+            let firsts: Vec<Key> = unindexed.iter().map(|(key, _)| key.clone()).collect();
+            let found = self.store.get_many(&firsts).await?;
+            for ((_, item), _) in unindexed.iter().zip(&found).filter(|(_, found)| found.is_none()) {
+                let record: T = records::read(item)?;
+                let mut ops = index_changes(tenant, None::<&T>, &record)?;
+                ops.push(WriteOp::Check {
+                    key: item.key.clone(),
+                    condition: Condition::version_is(conditions::SEARCH_BACKFILL, item.version),
+                });
+                match self.store.write(ops).await {
+                    Ok(()) => indexed += 1,
+                    Err(StoreError::ConditionFailed { name: conditions::SEARCH_BACKFILL }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            match page.next_cursor {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => return Ok(indexed),
+            }
+        }
+    }
+
     /// The records of `kinds` with a word starting with every term of `query`, accents and case
     /// aside. The index is read at the longest term's partition; the other terms filter.
     pub async fn search(

@@ -487,3 +487,47 @@ async fn leads_converted_before_their_account_listed_them_are_indexed_once() {
     assert_eq!(store.get(&key).await.unwrap().unwrap().version, version, "the lead's version is unchanged");
     assert_eq!(services.index_converted_leads(&tenant).await.unwrap(), 0, "a second pass writes nothing");
 }
+
+#[tokio::test]
+async fn records_stored_before_search_are_indexed_once() {
+    use crate::ports::WriteOp;
+    use crate::search::SearchKind;
+    use crate::service::search::WORD_ENTITY;
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::at("2026-11-30T14:00:00Z"));
+    let services =
+        Services::new(store.clone(), Arc::new(RecordingQueue::default()), clock, Arc::new(SequentialIds::default()));
+    let tenant = TenantId::parse("demo").unwrap();
+    services.seed_demo(&tenant).await.unwrap();
+    services.seed_demo_receivables(&tenant).await.unwrap();
+    let sofia =
+        Actor { tenant: tenant.clone(), user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor };
+    let found = |query: &'static str| {
+        let (services, sofia) = (services.clone(), sofia.clone());
+        async move {
+            let hits = services.search(&sofia, query, &SearchKind::ALL, &PageRequest::default()).await.unwrap();
+            hits.items.into_iter().map(|doc| doc.kind).collect::<std::collections::BTreeSet<_>>()
+        }
+    };
+    let kinds_before: Vec<_> = [found("clavo").await, found("0412").await].into_iter().collect();
+    assert!(kinds_before.iter().all(|kinds| !kinds.is_empty()), "the seed indexes what it writes");
+
+    // As an older version stored them: records without word items.
+    let words: Vec<_> = store.items().into_iter().filter(|item| item.entity == WORD_ENTITY).collect();
+    let indexed_records: std::collections::BTreeSet<_> =
+        words.iter().map(|w| w.key.sk.split_once('#').unwrap().1.to_owned()).collect();
+    for word in &words {
+        store
+            .write(vec![WriteOp::Delete { key: word.key.clone(), condition: crate::ports::Condition::ALWAYS }])
+            .await
+            .unwrap();
+    }
+    assert!(found("clavo").await.is_empty() && found("0412").await.is_empty());
+
+    assert_eq!(services.index_search_words(&tenant).await.unwrap(), indexed_records.len());
+    assert_eq!(found("clavo").await, kinds_before[0]);
+    assert_eq!(found("0412").await, kinds_before[1]);
+    let rewritten = store.items().into_iter().filter(|item| item.entity == WORD_ENTITY).count();
+    assert_eq!(rewritten, words.len(), "every word item is back, and no other");
+    assert_eq!(services.index_search_words(&tenant).await.unwrap(), 0, "a second pass writes nothing");
+}

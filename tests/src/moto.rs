@@ -41,6 +41,7 @@ pub fn dynamodb_at(endpoint: &str) -> aws_sdk_dynamodb::Client {
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("testing", "testing", None, None, "gestiona-tests"))
+        .http_client(gestiona_lambda::http_client())
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
 }
@@ -65,6 +66,7 @@ pub fn sqs_at(endpoint: &str) -> aws_sdk_sqs::Client {
         .region(aws_sdk_sqs::config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(aws_sdk_sqs::config::Credentials::new("testing", "testing", None, None, "gestiona-tests"))
+        .http_client(gestiona_lambda::http_client())
         .build();
     aws_sdk_sqs::Client::from_conf(config)
 }
@@ -94,6 +96,7 @@ pub fn sesv2_at(endpoint: &str) -> aws_sdk_sesv2::Client {
             None,
             "gestiona-tests",
         ))
+        .http_client(gestiona_lambda::http_client())
         .build();
     aws_sdk_sesv2::Client::from_conf(config)
 }
@@ -106,6 +109,7 @@ pub fn s3() -> aws_sdk_s3::Client {
         .endpoint_url(endpoint())
         .force_path_style(true)
         .credentials_provider(aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "gestiona-tests"))
+        .http_client(gestiona_lambda::http_client())
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }

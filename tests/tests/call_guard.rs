@@ -19,6 +19,7 @@ fn aws() -> SdkConfig {
         .region(Region::new("us-east-1"))
         .endpoint_url(moto::endpoint())
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new("testing", "testing", None, None, "t")))
+        .http_client(gestiona_lambda::http_client())
         .build()
 }
 

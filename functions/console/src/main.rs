@@ -22,7 +22,7 @@ async fn main() -> Result<(), lambda_http::Error> {
             SignIn::Unconfigured
         }
     };
-    let aws = gestiona_lambda::aws().await;
+    let aws = gestiona_lambda::aws();
     let services = gestiona_lambda::services(&aws, Lambda::Console, config.table, config.queues);
     let mut console = Console::new(services, sign_in, true);
     match gestiona_lambda::presigned_blobs(&aws) {

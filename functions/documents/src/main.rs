@@ -12,7 +12,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 async fn main() -> Result<(), lambda_runtime::Error> {
     gestiona_api::init_tracing();
     let config = HttpConfig::from_env()?;
-    let aws = gestiona_lambda::aws().await;
+    let aws = gestiona_lambda::aws();
     let blobs =
         gestiona_lambda::blob_store(&aws, Lambda::Documents).ok_or(ConfigError::Missing(DOCUMENTS_BUCKET_VARIABLE))?;
     let services = gestiona_lambda::services(&aws, Lambda::Documents, config.table, config.queues);

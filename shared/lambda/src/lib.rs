@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use gestiona_api::{Api, ClaimNames, Function, Route, Routes};
 use gestiona_blob_s3::{PresignedS3, S3BlobStore};
@@ -16,7 +17,10 @@ use gestiona_queue_sqs::{OutboxOnly, SqsQueue};
 use gestiona_store_dynamo::DynamoStore;
 
 pub mod guard;
+mod http_client;
 pub mod permissions;
+
+pub use http_client::http_client;
 
 pub use gestiona_api::init_tracing;
 
@@ -81,10 +85,26 @@ impl HttpConfig {
     }
 }
 
-/// The AWS configuration (region, credentials, `AWS_ENDPOINT_URL` for moto or LocalStack), loaded
-/// once per cold start and shared by every client the function builds.
-pub async fn aws() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+/// The AWS configuration, built once per cold start and shared by every client the function
+/// builds: the region, the function role's credentials and `AWS_ENDPOINT_URL` (moto, LocalStack)
+/// from the environment, where Lambda puts them. The SDK's default chain (profile files, SSO,
+/// STS web identity, instance metadata) would find the same there, after reading files that do
+/// not exist on Lambda, and it adds half a megabyte to every binary; the clients' own defaults
+/// give retries, timeouts and the credentials cache.
+pub fn aws() -> aws_config::SdkConfig {
+    aws_config_from(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+}
+
+fn aws_config_from(lookup: impl Fn(&str) -> Option<String>) -> aws_config::SdkConfig {
+    let region = lookup("AWS_REGION").or_else(|| lookup("AWS_DEFAULT_REGION"));
+    let credentials = aws_config::environment::EnvironmentVariableCredentialsProvider::new();
+    let mut config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .http_client(http_client());
+    config.set_region(region.map(aws_config::Region::new));
+    config.set_endpoint_url(lookup("AWS_ENDPOINT_URL"));
+    config.build()
 }
 
 /// Builds `lambda`'s use cases on DynamoDB and SQS, its clients guarded by its declared
@@ -158,7 +178,7 @@ async fn serve_routes(
 ) -> Result<(), lambda_http::Error> {
     gestiona_api::init_tracing();
     let function = table.first().map(|route| route.function).ok_or(ConfigError::NoRoutes)?;
-    let aws = aws().await;
+    let aws = aws();
     let api = Arc::new(wire(&aws, function, http_api(&aws, function, HttpConfig::from_env()?)));
     let routes = Arc::new(Routes::of(table));
     lambda_http::run(lambda_http::service_fn(move |request| {
@@ -177,7 +197,7 @@ where
 {
     gestiona_api::init_tracing();
     let config = HttpConfig::from_env()?;
-    let services = services(&aws().await, lambda, config.table, config.queues);
+    let services = services(&aws(), lambda, config.table, config.queues);
     let job = &job;
     let services = &services;
     lambda_runtime::run(lambda_runtime::service_fn(move |_: lambda_runtime::LambdaEvent<serde_json::Value>| {
@@ -197,7 +217,7 @@ pub async fn notifier() -> Result<Notifier, ConfigError> {
     let sender =
         std::env::var(SENDER_VARIABLE).ok().filter(|s| !s.is_empty()).ok_or(ConfigError::Missing(SENDER_VARIABLE))?;
     let configuration_set = std::env::var(SES_CONFIGURATION_SET_VARIABLE).ok().filter(|s| !s.is_empty());
-    let aws = aws().await;
+    let aws = aws();
     let services = services(&aws, Lambda::Notifier, config.table, config.queues);
     let ses = aws_sdk_sesv2::config::Builder::from(&aws)
         .interceptor(CallGuard::new(Lambda::Notifier, &HashMap::new()))
@@ -279,5 +299,19 @@ mod tests {
         })
         .unwrap();
         assert_eq!(with_queue.queues, HashMap::from([(QueueName::Documents, "https://sqs/docs".to_owned())]));
+    }
+
+    #[test]
+    fn the_aws_configuration_comes_from_the_environment_lambda_sets() {
+        let lambda = [("AWS_REGION", "sa-east-1"), ("AWS_DEFAULT_REGION", "us-east-1")];
+        let config = aws_config_from(|name| lambda.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned()));
+        assert_eq!(config.region().map(|r| r.as_ref()), Some("sa-east-1"));
+        assert!(config.credentials_provider().is_some() && config.endpoint_url().is_none());
+        assert!(config.http_client().is_some(), "the SDK has no default HTTP client here");
+
+        let moto = [("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")];
+        let config = aws_config_from(|name| moto.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned()));
+        assert_eq!(config.region().map(|r| r.as_ref()), Some("us-east-1"));
+        assert_eq!(config.endpoint_url(), Some("http://127.0.0.1:5000"));
     }
 }

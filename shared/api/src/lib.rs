@@ -28,6 +28,10 @@ mod transitions;
 use std::sync::Arc;
 use std::time::Instant;
 
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
 use gestiona_domain::Actor;
 use gestiona_domain::ports::BlobStore;
 use gestiona_domain::service::Services;
@@ -128,11 +132,14 @@ pub fn init_tracing() {
     let level = std::env::var("RUST_LOG")
         .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL").map(|l| l.to_lowercase()))
         .unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt()
+    // Targets ("info", "gestiona_domain=debug,warn") rather than EnvFilter: the same levels per
+    // target, without the span and field matchers that link a regex engine into every function.
+    let filter = level.parse::<Targets>().unwrap_or_else(|_| Targets::new().with_default(tracing::Level::INFO));
+    let lines = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(level))
         .with_target(false)
         .without_time() // CloudWatch stamps every line.
         .with_current_span(false)
-        .try_init();
+        .finish();
+    let _ = lines.with(filter).try_init();
 }

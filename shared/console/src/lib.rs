@@ -23,6 +23,9 @@ use lambda_http::{Body, Request, Response};
 pub use assets::{asset_path, htmx_path, stylesheet_path};
 use session::SignedIn;
 
+/// A page's answer, being computed.
+type PageFuture<'a> = std::pin::Pin<Box<dyn Future<Output = Response<Body>> + Send + 'a>>;
+
 /// How this deployment signs staff in.
 #[derive(Debug, Clone)]
 pub enum SignIn {
@@ -236,87 +239,103 @@ impl Console {
                     self.counts.forget(&(signed_in.session.tenant.clone(), signed_in.session.user.clone()));
                 }
                 let id = id.as_deref().unwrap_or_default();
-                match (page, method) {
-                    (Page::Work, &Method::GET) => pages::cases::work(self, &request, &signed_in).await,
-                    (Page::Cases, &Method::GET) => pages::case_list::list(self, &request, &signed_in).await,
-                    (Page::Cases, &Method::POST) => pages::case::create(self, &request, &signed_in).await,
-                    (Page::CaseNew, &Method::GET) => pages::case::new_form(self, &request, &signed_in).await,
-                    (Page::CaseExport, &Method::GET) => pages::case_list::export(self, &request, &signed_in).await,
-                    (Page::CaseBulk, &Method::POST) => pages::case_list::bulk(self, &request, &signed_in).await,
-                    (Page::Counts, &Method::GET) => pages::counts::nav(self, &signed_in).await,
-                    (Page::Views, &Method::POST) => pages::case_list::save_view(self, &request, &signed_in).await,
-                    (Page::ViewDelete, &Method::POST) => pages::case_list::delete_view(self, &signed_in, id).await,
-                    (Page::Accounts, &Method::GET) => pages::accounts::list(self, &request, &signed_in).await,
-                    (Page::Accounts, &Method::POST) => pages::records::create_account(self, &request, &signed_in).await,
-                    (Page::Account, &Method::GET) => pages::accounts::show(self, &signed_in, id).await,
+                // Each page's future is boxed: inlined, they made one state machine as large as
+                // all of them together, in code and in the memory every request reserves.
+                let page: PageFuture<'_> = match (page, method) {
+                    (Page::Work, &Method::GET) => Box::pin(pages::cases::work(self, &request, &signed_in)),
+                    (Page::Cases, &Method::GET) => Box::pin(pages::case_list::list(self, &request, &signed_in)),
+                    (Page::Cases, &Method::POST) => Box::pin(pages::case::create(self, &request, &signed_in)),
+                    (Page::CaseNew, &Method::GET) => Box::pin(pages::case::new_form(self, &request, &signed_in)),
+                    (Page::CaseExport, &Method::GET) => Box::pin(pages::case_list::export(self, &request, &signed_in)),
+                    (Page::CaseBulk, &Method::POST) => Box::pin(pages::case_list::bulk(self, &request, &signed_in)),
+                    (Page::Counts, &Method::GET) => Box::pin(pages::counts::nav(self, &signed_in)),
+                    (Page::Views, &Method::POST) => Box::pin(pages::case_list::save_view(self, &request, &signed_in)),
+                    (Page::ViewDelete, &Method::POST) => Box::pin(pages::case_list::delete_view(self, &signed_in, id)),
+                    (Page::Accounts, &Method::GET) => Box::pin(pages::accounts::list(self, &request, &signed_in)),
+                    (Page::Accounts, &Method::POST) => {
+                        Box::pin(pages::records::create_account(self, &request, &signed_in))
+                    }
+                    (Page::Account, &Method::GET) => Box::pin(pages::accounts::show(self, &signed_in, id)),
                     (Page::Account, &Method::POST) => {
-                        pages::records::update_account(self, &request, &signed_in, id).await
+                        Box::pin(pages::records::update_account(self, &request, &signed_in, id))
                     }
-                    (Page::AccountNew, &Method::GET) => pages::records::new_account(&signed_in).await,
-                    (Page::AccountEdit, &Method::GET) => pages::records::edit_account(self, &signed_in, id).await,
-                    (Page::AccountContactNew, &Method::GET) => pages::records::new_contact(self, &signed_in, id).await,
-                    (Page::Contacts, &Method::POST) => pages::records::create_contact(self, &request, &signed_in).await,
-                    (Page::ContactEdit, &Method::GET) => pages::records::edit_contact(self, &signed_in, id).await,
+                    (Page::AccountNew, &Method::GET) => Box::pin(pages::records::new_account(&signed_in)),
+                    (Page::AccountEdit, &Method::GET) => Box::pin(pages::records::edit_account(self, &signed_in, id)),
+                    (Page::AccountContactNew, &Method::GET) => {
+                        Box::pin(pages::records::new_contact(self, &signed_in, id))
+                    }
+                    (Page::Contacts, &Method::POST) => {
+                        Box::pin(pages::records::create_contact(self, &request, &signed_in))
+                    }
+                    (Page::ContactEdit, &Method::GET) => Box::pin(pages::records::edit_contact(self, &signed_in, id)),
                     (Page::Contact, &Method::POST) => {
-                        pages::records::update_contact(self, &request, &signed_in, id).await
+                        Box::pin(pages::records::update_contact(self, &request, &signed_in, id))
                     }
-                    (Page::Contacts, &Method::GET) => pages::accounts::contacts(self, &request, &signed_in).await,
-                    (Page::Case, &Method::GET) => pages::case::show(self, &request, &signed_in, id).await,
-                    (Page::Comment, &Method::POST) => pages::case::comment(self, &request, &signed_in, id).await,
-                    (Page::Transition, &Method::POST) => pages::case::transition(self, &request, &signed_in, id).await,
-                    (Page::CaseFields, &Method::POST) => pages::case::save(self, &request, &signed_in, id).await,
+                    (Page::Contacts, &Method::GET) => Box::pin(pages::accounts::contacts(self, &request, &signed_in)),
+                    (Page::Case, &Method::GET) => Box::pin(pages::case::show(self, &request, &signed_in, id)),
+                    (Page::Comment, &Method::POST) => Box::pin(pages::case::comment(self, &request, &signed_in, id)),
+                    (Page::Transition, &Method::POST) => {
+                        Box::pin(pages::case::transition(self, &request, &signed_in, id))
+                    }
+                    (Page::CaseFields, &Method::POST) => Box::pin(pages::case::save(self, &request, &signed_in, id)),
                     (Page::CaseDocuments, &Method::POST) => {
-                        pages::case::generate_document(self, &request, &signed_in, id).await
+                        Box::pin(pages::case::generate_document(self, &request, &signed_in, id))
                     }
-                    (Page::CaseDocuments, &Method::GET) => pages::case::documents_section(self, &signed_in, id).await,
-                    (Page::CaseDocument, &Method::GET) => {
-                        pages::case::download_document(self, &signed_in, id, document.as_deref().unwrap_or_default())
-                            .await
+                    (Page::CaseDocuments, &Method::GET) => {
+                        Box::pin(pages::case::documents_section(self, &signed_in, id))
                     }
+                    (Page::CaseDocument, &Method::GET) => Box::pin(pages::case::download_document(
+                        self,
+                        &signed_in,
+                        id,
+                        document.as_deref().unwrap_or_default(),
+                    )),
                     (Page::CaseUploads, &Method::POST) => {
-                        pages::case::form_upload(self, &request, &signed_in, id).await
+                        Box::pin(pages::case::form_upload(self, &request, &signed_in, id))
                     }
                     (Page::CaseUploadAnnounce, &Method::POST) => {
-                        pages::case::announce_upload(self, &request, &signed_in, id).await
+                        Box::pin(pages::case::announce_upload(self, &request, &signed_in, id))
                     }
-                    (Page::CaseUploadComplete, &Method::POST) => {
-                        pages::case::complete_upload(
-                            self,
-                            &request,
-                            &signed_in,
-                            id,
-                            document.as_deref().unwrap_or_default(),
-                        )
-                        .await
-                    }
-                    (Page::Search, &Method::GET) => pages::search::results(self, &request, &signed_in).await,
-                    (Page::Contact, &Method::GET) => pages::search::contact(self, &signed_in, id).await,
+                    (Page::CaseUploadComplete, &Method::POST) => Box::pin(pages::case::complete_upload(
+                        self,
+                        &request,
+                        &signed_in,
+                        id,
+                        document.as_deref().unwrap_or_default(),
+                    )),
+                    (Page::Search, &Method::GET) => Box::pin(pages::search::results(self, &request, &signed_in)),
+                    (Page::Contact, &Method::GET) => Box::pin(pages::search::contact(self, &signed_in, id)),
                     (Page::Receivables, &Method::GET) => {
-                        pages::receivables::list::list(self, &request, &signed_in).await
+                        Box::pin(pages::receivables::list::list(self, &request, &signed_in))
                     }
-                    (Page::Invoice, &Method::GET) => pages::receivables::invoice::show(self, &signed_in, id).await,
+                    (Page::Invoice, &Method::GET) => Box::pin(pages::receivables::invoice::show(self, &signed_in, id)),
                     (Page::InvoicePayments, &Method::POST) => {
-                        pages::receivables::invoice::record_payment(self, &request, &signed_in, id).await
+                        Box::pin(pages::receivables::invoice::record_payment(self, &request, &signed_in, id))
                     }
                     (Page::InvoiceCollections, &Method::POST) => {
-                        pages::receivables::invoice::save_collections(self, &request, &signed_in, id).await
+                        Box::pin(pages::receivables::invoice::save_collections(self, &request, &signed_in, id))
                     }
                     (Page::InvoiceWriteOff, &Method::POST) => {
-                        pages::receivables::invoice::write_off(self, &request, &signed_in, id).await
+                        Box::pin(pages::receivables::invoice::write_off(self, &request, &signed_in, id))
                     }
-                    (Page::Leads, &Method::GET) => pages::leads::list(self, &request, &signed_in).await,
-                    (Page::Lead, &Method::GET) => pages::leads::show(self, &signed_in, id).await,
-                    (Page::LeadStatus, &Method::POST) => pages::leads::set_status(self, &request, &signed_in, id).await,
+                    (Page::Leads, &Method::GET) => Box::pin(pages::leads::list(self, &request, &signed_in)),
+                    (Page::Lead, &Method::GET) => Box::pin(pages::leads::show(self, &signed_in, id)),
+                    (Page::LeadStatus, &Method::POST) => {
+                        Box::pin(pages::leads::set_status(self, &request, &signed_in, id))
+                    }
                     (Page::LeadConversion, &Method::POST) => {
-                        pages::leads::convert(self, &request, &signed_in, id).await
+                        Box::pin(pages::leads::convert(self, &request, &signed_in, id))
                     }
-                    (Page::LeadReview, &Method::GET) => pages::lead_review::review(self, &request, &signed_in).await,
-                    (Page::WebForms, &Method::GET) => pages::web_forms::list(self, &request, &signed_in).await,
+                    (Page::LeadReview, &Method::GET) => {
+                        Box::pin(pages::lead_review::review(self, &request, &signed_in))
+                    }
+                    (Page::WebForms, &Method::GET) => Box::pin(pages::web_forms::list(self, &request, &signed_in)),
                     (Page::LeadDecision, &Method::POST) => {
-                        pages::lead_review::decide(self, &request, &signed_in, id).await
+                        Box::pin(pages::lead_review::decide(self, &request, &signed_in, id))
                     }
-                    _ => response::status_page(StatusCode::METHOD_NOT_ALLOWED, signed_in.session.locale),
-                }
+                    _ => return response::status_page(StatusCode::METHOD_NOT_ALLOWED, signed_in.session.locale),
+                };
+                page.await
             }
         }
     }

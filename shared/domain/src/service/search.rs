@@ -88,7 +88,7 @@ impl Services {
                 }
             }
             let firsts: Vec<Key> = unindexed.iter().map(|(key, _)| key.clone()).collect();
-            let found = self.store.get_many(&firsts).await?;
+            let found = if firsts.is_empty() { Vec::new() } else { self.store.get_many(&firsts).await? };
             for ((_, item), _) in unindexed.iter().zip(&found).filter(|(_, found)| found.is_none()) {
                 let record: T = records::read(item)?;
                 let mut ops = index_changes(tenant, None::<&T>, &record)?;

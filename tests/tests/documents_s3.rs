@@ -143,9 +143,18 @@ async fn the_consoles_presigned_store_reads_and_writes_the_bucket() {
     let photo = b"\xff\xd8\xff foto del saco";
     let upload_key = "demo/cases/01JD0000000000000000000000/uploads/01JD0000000000000000000002/saco.jpg";
     let url = presigned.presign_put(upload_key, "image/jpeg", photo.len() as u64, 300).await.unwrap();
-    let sent =
-        reqwest::Client::new().put(url).header("content-type", "image/jpeg").body(photo.to_vec()).send().await.unwrap();
+    let put = |bytes: &[u8]| {
+        let mut request = reqwest::Client::new().put(&url).body(bytes.to_vec());
+        for (name, value) in gestiona_domain::ports::upload_headers("image/jpeg") {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    let sent = put(photo).await.unwrap();
     assert!(sent.status().is_success(), "{}", sent.status());
+    // The link writes its object once: the filed photo cannot be replaced through it.
+    let replaced = put(b"\xff\xd8\xff otra foto xyz").await.unwrap();
+    assert_eq!(replaced.status(), reqwest::StatusCode::PRECONDITION_FAILED);
     let info = presigned.head(upload_key).await.unwrap().expect("the upload");
     assert_eq!((info.size, info.content_type.as_str()), (photo.len() as u64, "image/jpeg"));
     let download = presigned.presign_get(upload_key, "saco.jpg", 300).await.unwrap();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use gestiona_domain::document::attachment_disposition;
-use gestiona_domain::ports::{BlobError, BlobInfo, BlobStore};
+use gestiona_domain::ports::{BlobError, BlobInfo, BlobStore, UPLOAD_ONCE_HEADER};
 use hmac::{KeyInit, Mac};
 use http::{HeaderMap, Method, StatusCode, Uri, header};
 use lambda_http::{Body, Response};
@@ -80,6 +80,32 @@ impl FolderBlobs {
         tokio::fs::rename(&partial, &path).await
     }
 
+    /// Writes the object unless one is stored under `key` (an upload link's `PUT`); says whether
+    /// it wrote. The file appears by a hard link, which fails when the name exists: two PUTs at
+    /// once cannot both win.
+    async fn create(&self, key: &str, bytes: &[u8], content_type: &str, sha256: &str) -> std::io::Result<bool> {
+        let path = self.path(key).ok_or_else(|| std::io::Error::other("invalid key"))?;
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent).await?;
+        }
+        let mut nonce = [0u8; 8];
+        getrandom::fill(&mut nonce).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let partial = path.with_extension(format!("{}.partial", hex::encode(nonce)));
+        let meta = Meta { content_type: content_type.to_owned(), sha256: sha256.to_owned() };
+        tokio::fs::write(&partial, bytes).await?;
+        tokio::fs::write(Self::meta_path(&partial), serde_json::to_vec(&meta).expect("serialises")).await?;
+        // The metadata's name is claimed first: whoever claims it writes the object.
+        let claimed = tokio::fs::hard_link(Self::meta_path(&partial), Self::meta_path(&path)).await;
+        let written = match claimed {
+            Ok(()) => tokio::fs::hard_link(&partial, &path).await.map(|()| true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e),
+        };
+        tokio::fs::remove_file(Self::meta_path(&partial)).await?;
+        tokio::fs::remove_file(&partial).await?;
+        written
+    }
+
     /// Serves a presigned URL: `GET` downloads, `PUT` uploads exactly what was signed.
     pub async fn serve(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response<Body> {
         let encoded = uri.path().strip_prefix(ROUTE_PREFIX).unwrap_or_default();
@@ -116,16 +142,22 @@ impl FolderBlobs {
             Method::PUT
                 if get("signature") == self.signature(&["put", &key, get("expires"), get("type"), get("size")]) =>
             {
-                let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+                let header_of = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
+                let content_type = header_of(header::CONTENT_TYPE.as_str());
                 if content_type != get("type") || body.len().to_string() != get("size") {
                     return plain(
                         StatusCode::FORBIDDEN,
                         "SignatureDoesNotMatch: type or size differ from the signed ones",
                     );
                 }
+                // As on S3, the link is signed with If-None-Match: * and writes its object once.
+                if header_of(UPLOAD_ONCE_HEADER.0) != UPLOAD_ONCE_HEADER.1 {
+                    return plain(StatusCode::FORBIDDEN, "SignatureDoesNotMatch: If-None-Match: * is signed");
+                }
                 let sha256 = hex::encode(Sha256::digest(body));
-                match self.write(&key, body, content_type, &sha256).await {
-                    Ok(()) => plain(StatusCode::OK, ""),
+                match self.create(&key, body, content_type, &sha256).await {
+                    Ok(true) => plain(StatusCode::OK, ""),
+                    Ok(false) => plain(StatusCode::PRECONDITION_FAILED, "PreconditionFailed: the object exists"),
                     Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
                 }
             }

@@ -208,8 +208,25 @@ async fn uploads_take_exactly_the_announced_file() {
         .await
         .unwrap();
     assert_eq!(tampered.status(), StatusCode::FORBIDDEN);
-    let put = http.put(&url).header("content-type", "application/pdf").body(bytes.clone()).send().await.unwrap();
-    assert_eq!(put.status(), StatusCode::OK);
+    // The ticket names the headers the link was signed with; without If-None-Match it is refused.
+    let signed = ticket.body["headers"].as_object().unwrap();
+    assert_eq!(signed["if-none-match"], "*");
+    assert_eq!(signed["content-type"], "application/pdf");
+    let unconditional =
+        http.put(&url).header("content-type", "application/pdf").body(bytes.clone()).send().await.unwrap();
+    assert_eq!(unconditional.status(), StatusCode::FORBIDDEN);
+    let upload = |body: Vec<u8>| {
+        let mut put = http.put(&url).body(body);
+        for (name, value) in signed.iter().filter(|(name, _)| *name != "content-length") {
+            put = put.header(name.as_str(), value.as_str().unwrap());
+        }
+        put.send()
+    };
+    assert_eq!(upload(bytes.clone()).await.unwrap().status(), StatusCode::OK);
+    // Written once: the same link cannot replace the file, before or after it is filed.
+    let mut other = bytes.clone();
+    other.reverse();
+    assert_eq!(upload(other.clone()).await.unwrap().status(), StatusCode::PRECONDITION_FAILED);
 
     let completed = ana.post(&complete, json!({})).await;
     assert_eq!(completed.status, StatusCode::OK, "{}", completed.body);
@@ -217,6 +234,7 @@ async fn uploads_take_exactly_the_announced_file() {
     let again = ana.post(&complete, json!({})).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "completed once");
 
+    assert_eq!(upload(other).await.unwrap().status(), StatusCode::PRECONDITION_FAILED);
     let (downloaded, disposition) = download(&ana, &server, &document_path).await.expect("ready");
     assert_eq!(downloaded, bytes);
     assert!(disposition.contains("filename=\"Recibo firmado.pdf\""), "{disposition}");

@@ -5,7 +5,7 @@
 
 use gestiona_domain::document::{Document, DocumentStatus, DocumentTemplate, PRESIGNED_URL_SECONDS};
 use gestiona_domain::messages as msg;
-use gestiona_domain::ports::{BlobError, BlobStore};
+use gestiona_domain::ports::{BlobError, BlobStore, upload_headers};
 use gestiona_domain::service::documents::{
     BeginUploadError, CompleteUploadError, DocumentRequest, GetDocumentError, RequestDocumentError, UploadRequest,
 };
@@ -221,7 +221,11 @@ pub async fn begin_upload(api: &Api, request: &Request) -> Result<Response<Body>
     let size = document.size.unwrap_or_default();
     let url = blobs.presign_put(key, &document.content_type, size, PRESIGNED_URL_SECONDS).await?;
     let ticket = UploadTicket {
-        headers: json!({ "content-type": document.content_type, "content-length": size.to_string() }),
+        headers: upload_headers(&document.content_type)
+            .into_iter()
+            .chain([("content-length", size.to_string())])
+            .map(|(name, value)| (name.to_owned(), serde_json::Value::String(value)))
+            .collect(),
         document,
         url,
         method: "PUT",

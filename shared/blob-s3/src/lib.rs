@@ -15,7 +15,7 @@ use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use gestiona_domain::document::attachment_disposition;
-use gestiona_domain::ports::{BlobError, BlobInfo, BlobStore};
+use gestiona_domain::ports::{BlobError, BlobInfo, BlobStore, UPLOAD_ONCE_HEADER};
 pub use presigned::{Presign, PresignedS3};
 
 /// The metadata key of an object's SHA-256 (hex).
@@ -105,6 +105,7 @@ impl BlobStore for S3BlobStore {
             .key(key)
             .content_type(content_type)
             .content_length(size as i64)
+            .if_none_match(UPLOAD_ONCE_HEADER.1)
             .presigned(presigning(expires_in)?)
             .await
             .map_err(unavailable)?;

@@ -15,7 +15,7 @@ use aws_sigv4::http_request::{
 };
 use aws_sigv4::sign::v4;
 use gestiona_domain::document::attachment_disposition;
-use gestiona_domain::ports::{BlobError, BlobInfo, BlobStore};
+use gestiona_domain::ports::{BlobError, BlobInfo, BlobStore, UPLOAD_ONCE_HEADER};
 use http::StatusCode;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -142,7 +142,11 @@ impl PresignedS3 {
             method: "PUT",
             key,
             query: vec![("x-id", "PutObject".to_owned())],
-            headers: vec![("content-length", size.to_string()), ("content-type", content_type.to_owned())],
+            headers: vec![
+                ("content-length", size.to_string()),
+                ("content-type", content_type.to_owned()),
+                (UPLOAD_ONCE_HEADER.0, UPLOAD_ONCE_HEADER.1.to_owned()),
+            ],
             expires_in,
         }
     }

@@ -70,6 +70,7 @@ async fn links_match_the_s3_clients_presigned_urls() {
             .key(key)
             .content_type(content_type)
             .content_length(48_213)
+            .if_none_match("*")
             .presigned(
                 PresigningConfig::builder().start_time(now).expires_in(Duration::from_secs(300)).build().unwrap(),
             )
@@ -80,7 +81,7 @@ async fn links_match_the_s3_clients_presigned_urls() {
         let (path, params) = parts(&ours);
         assert_eq!(path, expected_path, "{key}");
         assert_eq!(params, expected_params, "{key}");
-        assert_eq!(params["X-Amz-SignedHeaders"], "content-length;content-type;host");
+        assert_eq!(params["X-Amz-SignedHeaders"], "content-length;content-type;host;if-none-match");
     }
     assert_eq!(links.origin(), "https://s3.us-east-1.amazonaws.com");
 }

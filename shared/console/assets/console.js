@@ -52,7 +52,10 @@ document.addEventListener("submit", function (event) {
     return new Promise(function (resolve, reject) {
       var request = new XMLHttpRequest();
       request.open("PUT", answer.url);
-      request.setRequestHeader("Content-Type", answer.contentType);
+      // The headers the link was signed with, among them If-None-Match: * (the file is written once).
+      Object.keys(answer.headers).forEach(function (name) {
+        request.setRequestHeader(name, answer.headers[name]);
+      });
       request.upload.addEventListener("progress", function (e) {
         if (e.lengthComputable) {
           progress.value = Math.round((100 * e.loaded) / e.total);

@@ -145,6 +145,7 @@ async fn the_script_sends_the_file_straight_to_the_bucket_and_the_console_checks
     let url = answer["url"].as_str().unwrap();
     let complete = answer["complete"].as_str().unwrap();
     assert_eq!(answer["contentType"], "application/pdf");
+    assert_eq!(answer["headers"], json!({"content-type": "application/pdf", "if-none-match": "*"}), "as signed");
     assert!(complete.starts_with(&format!("{case}/uploads/")) && complete.ends_with("/complete"));
 
     // Completing before the file arrived says so, and the upload can still finish.

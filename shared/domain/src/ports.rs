@@ -616,6 +616,15 @@ pub enum BlobError {
     Unavailable(String),
 }
 
+/// The header an upload link is signed with so it writes its object once (S3 conditional
+/// writes): whoever holds the link cannot replace what was filed.
+pub const UPLOAD_ONCE_HEADER: (&str, &str) = ("if-none-match", "*");
+
+/// The headers a client sends with an upload link's `PUT`, as the link was signed.
+pub fn upload_headers(content_type: &str) -> [(&'static str, String); 2] {
+    [("content-type", content_type.to_owned()), (UPLOAD_ONCE_HEADER.0, UPLOAD_ONCE_HEADER.1.to_owned())]
+}
+
 /// Where document files live (S3 in AWS, a folder in the local runner). Keys are the
 /// deterministic paths built in [`crate::keys::document_object`], so writing one twice is harmless.
 #[async_trait]
@@ -628,7 +637,9 @@ pub trait BlobStore: Send + Sync {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError>;
     /// A URL that downloads the object for `expires_in` seconds, saved as `file_name`.
     async fn presign_get(&self, key: &str, file_name: &str, expires_in: u64) -> Result<String, BlobError>;
-    /// A URL that accepts one `PUT` of exactly `size` bytes of `content_type` for `expires_in` seconds.
+    /// A URL that accepts one `PUT` of exactly `size` bytes of `content_type` for `expires_in`
+    /// seconds, sent with the headers of [`upload_headers`]: it writes the object once, so a
+    /// filed document cannot be replaced through its link (a second `PUT` is refused, 412).
     async fn presign_put(&self, key: &str, content_type: &str, size: u64, expires_in: u64)
     -> Result<String, BlobError>;
 }

@@ -7,6 +7,7 @@
 
 use gestiona_domain::document::{MAX_UPLOAD_BYTES, PRESIGNED_URL_SECONDS};
 use gestiona_domain::messages as msg;
+use gestiona_domain::ports::upload_headers;
 use gestiona_domain::service::documents::{BeginUploadError, CompleteUploadError, FileUploadError, UploadRequest};
 use gestiona_domain::{EntityId, Message, ValidationErrors};
 use http::{StatusCode, header};
@@ -83,6 +84,7 @@ pub async fn announce(console: &Console, request: &Request, signed_in: &SignedIn
             &json!({
                 "url": url,
                 "contentType": document.content_type,
+                "headers": upload_headers(&document.content_type).into_iter().collect::<std::collections::BTreeMap<_, _>>(),
                 "complete": format!("/app/cases/{case_id}/uploads/{}/complete", document.id),
             }),
         ),

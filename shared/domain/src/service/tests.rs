@@ -30,6 +30,18 @@ async fn demo() -> World {
     World { services, queue, ana }
 }
 
+/// The demo tenant on a store the test can inspect and rewrite, and its supervisor.
+async fn demo_on_inspectable_store() -> (Arc<MemoryStore>, Services, Actor) {
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::at("2026-11-30T14:00:00Z"));
+    let services =
+        Services::new(store.clone(), Arc::new(RecordingQueue::default()), clock, Arc::new(SequentialIds::default()));
+    let tenant = TenantId::parse("demo").unwrap();
+    services.seed_demo(&tenant).await.unwrap();
+    let sofia = Actor { tenant, user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor };
+    (store, services, sofia)
+}
+
 fn complaint(subject: &str) -> NewCase {
     NewCase { case_type: "queja_calidad".into(), subject: subject.into(), ..NewCase::default() }
 }
@@ -398,14 +410,8 @@ async fn the_case_list_orders_by_last_change_and_by_nearest_deadline_listing_eac
 async fn cases_stored_before_the_list_orders_are_put_into_them_once() {
     use crate::ports::{Index, Query};
     use crate::service::case_list::{CaseFilter, CaseSort};
-    let store = Arc::new(MemoryStore::new());
-    let clock = Arc::new(ManualClock::at("2026-11-30T14:00:00Z"));
-    let services =
-        Services::new(store.clone(), Arc::new(RecordingQueue::default()), clock, Arc::new(SequentialIds::default()));
-    let tenant = TenantId::parse("demo").unwrap();
-    services.seed_demo(&tenant).await.unwrap();
-    let sofia =
-        Actor { tenant: tenant.clone(), user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor };
+    let (store, services, sofia) = demo_on_inspectable_store().await;
+    let tenant = sofia.tenant.clone();
     let all = PageRequest::new(Some(100), None).unwrap();
     let count = |sort: CaseSort| {
         let services = &services;
@@ -493,15 +499,9 @@ async fn records_stored_before_search_are_indexed_once() {
     use crate::ports::WriteOp;
     use crate::search::SearchKind;
     use crate::service::search::WORD_ENTITY;
-    let store = Arc::new(MemoryStore::new());
-    let clock = Arc::new(ManualClock::at("2026-11-30T14:00:00Z"));
-    let services =
-        Services::new(store.clone(), Arc::new(RecordingQueue::default()), clock, Arc::new(SequentialIds::default()));
-    let tenant = TenantId::parse("demo").unwrap();
-    services.seed_demo(&tenant).await.unwrap();
+    let (store, services, sofia) = demo_on_inspectable_store().await;
+    let tenant = sofia.tenant.clone();
     services.seed_demo_receivables(&tenant).await.unwrap();
-    let sofia =
-        Actor { tenant: tenant.clone(), user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor };
     let found = |query: &'static str| {
         let (services, sofia) = (services.clone(), sofia.clone());
         async move {

@@ -96,7 +96,12 @@ impl Services {
     /// Writes one backfilled index item unless its record changed since it was read (the
     /// change then wrote the index itself); says whether it wrote.
     async fn backfill(&self, put: WriteOp) -> Result<bool, StoreError> {
-        match self.store.write(vec![put]).await {
+        self.backfill_all(vec![put]).await
+    }
+
+    /// [`Services::backfill`] for the several index items of one record, written together.
+    async fn backfill_all(&self, ops: Vec<WriteOp>) -> Result<bool, StoreError> {
+        match self.store.write(ops).await {
             Ok(()) => Ok(true),
             Err(StoreError::ConditionFailed { .. }) => Ok(false),
             Err(e) => Err(e),

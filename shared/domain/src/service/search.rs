@@ -80,27 +80,24 @@ impl Services {
         let mut indexed = 0;
         loop {
             let page = self.store.query(&query).await?;
-            let mut unindexed = Vec::new();
+            // The records with words, and the index item of each one's first word.
+            let (mut candidates, mut firsts) = (Vec::new(), Vec::new());
             for item in &page.items {
-                let doc = records::read::<T>(item)?.search_doc();
+                let record: T = records::read(item)?;
+                let doc = record.search_doc();
                 if let Some(first) = doc.words.first() {
-                    unindexed.push((keys::search_word(tenant, first, doc.kind, &doc.id), item));
+                    firsts.push(keys::search_word(tenant, first, doc.kind, &doc.id));
+                    candidates.push((item, record));
                 }
             }
-            let firsts: Vec<Key> = unindexed.iter().map(|(key, _)| key.clone()).collect();
             let found = if firsts.is_empty() { Vec::new() } else { self.store.get_many(&firsts).await? };
-            for ((_, item), _) in unindexed.iter().zip(&found).filter(|(_, found)| found.is_none()) {
-                let record: T = records::read(item)?;
-                let mut ops = index_changes(tenant, None::<&T>, &record)?;
+            for ((item, record), _) in candidates.iter().zip(&found).filter(|(_, found)| found.is_none()) {
+                let mut ops = index_changes(tenant, None::<&T>, record)?;
                 ops.push(WriteOp::Check {
                     key: item.key.clone(),
                     condition: Condition::version_is(conditions::SEARCH_BACKFILL, item.version),
                 });
-                match self.store.write(ops).await {
-                    Ok(()) => indexed += 1,
-                    Err(StoreError::ConditionFailed { name: conditions::SEARCH_BACKFILL }) => {}
-                    Err(e) => return Err(e),
-                }
+                indexed += usize::from(self.backfill_all(ops).await?);
             }
             match page.next_cursor {
                 Some(cursor) => query.cursor = Some(cursor),

@@ -51,7 +51,7 @@ pub struct FieldProblem {
 impl FieldProblem {
     /// The reason as the catalogue words it again, or as it was kept when it cannot.
     pub fn message(&self) -> Message {
-        Message::recorded(&self.code, &self.args).unwrap_or_else(|| msg::recorded(&self.reason))
+        Message::from_record(&self.code, &self.args).unwrap_or_else(|| msg::recorded(&self.reason))
     }
 
     /// The reason in `locale` (see [`FieldProblem::message`]).

@@ -85,7 +85,7 @@ impl Message {
 
     /// The message a record kept as its code and arguments, if the catalogue still has that
     /// entry with those arguments (a record outlives wording changes, not code removals).
-    pub fn recorded(code: &str, args: &BTreeMap<String, String>) -> Option<Self> {
+    pub fn from_record(code: &str, args: &BTreeMap<String, String>) -> Option<Self> {
         let text = ALL.iter().find(|t| t.code == code)?;
         let args = text.params.iter().map(|p| Some((*p, args.get(*p)?.clone()))).collect::<Option<Vec<_>>>()?;
         Some(Self::new(text, args))
@@ -191,10 +191,10 @@ mod tests {
     #[test]
     fn a_recorded_message_renders_again_in_either_language() {
         let kept = too_long(5, 7);
-        let again = Message::recorded(kept.code(), &kept.args()).expect("a catalogue entry");
+        let again = Message::from_record(kept.code(), &kept.args()).expect("a catalogue entry");
         assert_eq!(again.render(Locale::Es), "debe tener como máximo 5 caracteres (tiene 7)");
-        assert_eq!(Message::recorded("too_long", &BTreeMap::new()), None, "an argument is missing");
-        assert_eq!(Message::recorded("no_such_code", &BTreeMap::new()), None);
+        assert_eq!(Message::from_record("too_long", &BTreeMap::new()), None, "an argument is missing");
+        assert_eq!(Message::from_record("no_such_code", &BTreeMap::new()), None);
     }
 
     #[test]

@@ -67,11 +67,17 @@ impl FolderBlobs {
         format!("{}{ROUTE_PREFIX}{}?{}", self.base_url, path.join("/"), query.join("&"))
     }
 
-    async fn write(&self, key: &str, bytes: &[u8], content_type: &str, sha256: &str) -> std::io::Result<()> {
+    /// Where `key` is written, its folder made.
+    async fn place(&self, key: &str) -> std::io::Result<PathBuf> {
         let path = self.path(key).ok_or_else(|| std::io::Error::other("invalid key"))?;
         if let Some(parent) = path.parent() {
             tokio::fs::create_dir_all(parent).await?;
         }
+        Ok(path)
+    }
+
+    async fn write(&self, key: &str, bytes: &[u8], content_type: &str, sha256: &str) -> std::io::Result<()> {
+        let path = self.place(key).await?;
         // Write then rename, so a reader never sees half a file.
         let partial = path.with_extension("partial");
         tokio::fs::write(&partial, bytes).await?;
@@ -84,10 +90,7 @@ impl FolderBlobs {
     /// it wrote. The file appears by a hard link, which fails when the name exists: two PUTs at
     /// once cannot both win.
     async fn create(&self, key: &str, bytes: &[u8], content_type: &str, sha256: &str) -> std::io::Result<bool> {
-        let path = self.path(key).ok_or_else(|| std::io::Error::other("invalid key"))?;
-        if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent).await?;
-        }
+        let path = self.place(key).await?;
         let mut nonce = [0u8; 8];
         getrandom::fill(&mut nonce).map_err(|e| std::io::Error::other(e.to_string()))?;
         let partial = path.with_extension(format!("{}.partial", hex::encode(nonce)));

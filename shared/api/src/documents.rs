@@ -202,7 +202,7 @@ pub struct UploadTicket {
     url: String,
     method: &'static str,
     #[schema(value_type = Object)]
-    headers: serde_json::Value,
+    headers: std::collections::BTreeMap<&'static str, String>,
     expires_in_seconds: u64,
 }
 
@@ -224,7 +224,6 @@ pub async fn begin_upload(api: &Api, request: &Request) -> Result<Response<Body>
         headers: upload_headers(&document.content_type)
             .into_iter()
             .chain([("content-length", size.to_string())])
-            .map(|(name, value)| (name.to_owned(), serde_json::Value::String(value)))
             .collect(),
         document,
         url,

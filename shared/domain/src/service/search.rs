@@ -152,7 +152,9 @@ impl Services {
             .map(|id| key_of(&actor.tenant, id))
             .collect();
         let mut items = Vec::with_capacity(keys.len());
-        for item in self.store.get_many(&keys).await?.into_iter().flatten() {
+        // A batch read takes at least one key: a search that found nothing reads nothing.
+        let found = if keys.is_empty() { Vec::new() } else { self.store.get_many(&keys).await? };
+        for item in found.into_iter().flatten() {
             let value: T = records::read(&item)?;
             if keep(&value) {
                 items.push(Versioned { version: item.version, value });

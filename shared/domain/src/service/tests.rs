@@ -531,3 +531,25 @@ async fn records_stored_before_search_are_indexed_once() {
     assert_eq!(rewritten, words.len(), "every word item is back, and no other");
     assert_eq!(services.index_search_words(&tenant).await.unwrap(), 0, "a second pass writes nothing");
 }
+
+#[tokio::test]
+async fn a_list_search_that_finds_nothing_is_an_empty_page() {
+    use crate::service::accounts::AccountFilter;
+    use crate::service::case_list::CaseFilter;
+    use crate::service::contacts::ContactFilter;
+    use crate::service::leads::LeadFilter;
+    let (_, services, sofia) = demo_on_inspectable_store().await;
+    let page = PageRequest::default();
+    let nothing = || Some("zzqqxx".to_owned());
+    let accounts = AccountFilter { words: nothing(), ..Default::default() };
+    assert!(services.list_accounts(&sofia, &accounts, &page).await.unwrap().items.is_empty());
+    let contacts = ContactFilter { words: nothing(), ..Default::default() };
+    assert!(services.list_contacts(&sofia, &contacts, &page).await.unwrap().items.is_empty());
+    let cases = CaseFilter { words: nothing(), ..Default::default() };
+    assert!(services.list_cases(&sofia, &cases, &page).await.unwrap().items.is_empty());
+    let leads = LeadFilter { words: nothing(), ..Default::default() };
+    assert!(services.list_leads(&sofia, &leads, &page).await.unwrap().items.is_empty());
+    let nandu = AccountFilter { words: Some("nandu".into()), ..Default::default() };
+    let found = services.list_accounts(&sofia, &nandu, &page).await.unwrap();
+    assert_eq!(found.items.len(), 1, "a search that finds something still reads it");
+}

@@ -9,7 +9,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::Api;
-use crate::edge::{self, ListResponse, QueryParams};
+use crate::edge::{self, ListResponse, QueryParams, Record};
 use crate::problem::{Problem, ProblemSchema};
 
 impl From<CreateAccountError> for Problem {
@@ -57,7 +57,7 @@ impl From<ArchiveAccountError> for Problem {
 }
 
 #[utoipa::path(post, path = "/accounts", tag = "accounts", request_body = NewAccount,
-    responses((status = 201, description = "Created; `Location` and `ETag` set", body = Account),
+    responses((status = 201, description = "Created; `Location` and `ETag` set", body = Record<Account>),
               (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -68,7 +68,7 @@ pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 }
 
 #[utoipa::path(get, path = "/accounts/{id}", tag = "accounts", params(("id" = String, Path)),
-    responses((status = 200, description = "`ETag` is the version", body = Account),
+    responses((status = 200, description = "`ETag` is the version", body = Record<Account>),
               (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -80,7 +80,7 @@ pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem
 
 #[utoipa::path(patch, path = "/accounts/{id}", tag = "accounts", params(("id" = String, Path), ("If-Match" = String, Header)),
     request_body(content = AccountPatch, content_type = "application/merge-patch+json"),
-    responses((status = 200, body = Account), (status = 412, body = ProblemSchema, content_type = "application/problem+json"),
+    responses((status = 200, body = Record<Account>), (status = 412, body = ProblemSchema, content_type = "application/problem+json"),
               (status = 428, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn update(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -107,7 +107,7 @@ pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Pro
 #[utoipa::path(get, path = "/accounts", tag = "accounts",
     params(("q" = Option<String>, Query, description = "Words of the name, tax id, e-mail or phone, each the start of a word (at least two letters or digits), without case or accents"),
            ("includeArchived" = Option<bool>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<Account>)),
+    responses((status = 200, body = ListResponse<Record<Account>>)),
     security(("bearer" = [])))]
 pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;

@@ -8,7 +8,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::Api;
-use crate::edge::{self, ListResponse, QueryParams};
+use crate::edge::{self, ListResponse, QueryParams, Record};
 use crate::problem::{Problem, ProblemSchema};
 
 impl From<GetCaseTypeError> for Problem {
@@ -40,7 +40,7 @@ impl From<DefineCaseTypeError> for Problem {
 
 #[utoipa::path(post, path = "/case-types", tag = "case types", description = "Defines a case type (admins). The whole definition is validated; a bad one is refused with every problem located and nothing stored.",
     request_body = CaseType,
-    responses((status = 201, description = "Version 1; `ETag` is the version", body = CaseType),
+    responses((status = 201, description = "Version 1; `ETag` is the version", body = Record<CaseType>),
               (status = 409, body = ProblemSchema, content_type = "application/problem+json"),
               (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -54,7 +54,7 @@ pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 
 #[utoipa::path(put, path = "/case-types/{key}", tag = "case types", description = "Saves the next version (admins). Cases keep the version they were opened with.",
     params(("key" = String, Path), ("If-Match" = String, Header)), request_body = CaseType,
-    responses((status = 200, body = CaseType), (status = 412, body = ProblemSchema, content_type = "application/problem+json"),
+    responses((status = 200, body = Record<CaseType>), (status = 412, body = ProblemSchema, content_type = "application/problem+json"),
               (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn update(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -70,7 +70,7 @@ pub async fn update(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 
 #[utoipa::path(get, path = "/case-types", tag = "case types",
     params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, description = "The tenant's case types, each in its current version", body = ListResponse<CaseType>)),
+    responses((status = 200, description = "The tenant's case types, each in its current version", body = ListResponse<Record<CaseType>>)),
     security(("bearer" = [])))]
 pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -79,7 +79,7 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
 }
 
 #[utoipa::path(get, path = "/case-types/{key}", tag = "case types", params(("key" = String, Path)),
-    responses((status = 200, body = CaseType), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<CaseType>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;

@@ -12,7 +12,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::Api;
-use crate::edge::{self, ListResponse, QueryParams};
+use crate::edge::{self, ListResponse, QueryParams, Record};
 use crate::problem::{Problem, ProblemSchema};
 
 impl From<CreateCaseError> for Problem {
@@ -86,7 +86,7 @@ fn invalid(field: &str, reason: impl Into<gestiona_domain::Message>) -> Problem 
 }
 
 #[utoipa::path(post, path = "/cases", tag = "cases", request_body = NewCase,
-    responses((status = 201, description = "Opened in the type's initial state; `Location` and `ETag` set", body = Case),
+    responses((status = 201, description = "Opened in the type's initial state; `Location` and `ETag` set", body = Record<Case>),
               (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -97,7 +97,7 @@ pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 }
 
 #[utoipa::path(get, path = "/cases/{id}", tag = "cases", params(("id" = String, Path)),
-    responses((status = 200, description = "`ETag` is the version", body = Case),
+    responses((status = 200, description = "`ETag` is the version", body = Record<Case>),
               (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -108,7 +108,7 @@ pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem
 
 #[utoipa::path(patch, path = "/cases/{id}", tag = "cases", params(("id" = String, Path), ("If-Match" = String, Header)),
     request_body(content = CasePatch, content_type = "application/merge-patch+json"),
-    responses((status = 200, body = Case),
+    responses((status = 200, body = Record<Case>),
               (status = 409, description = "Archived", body = ProblemSchema, content_type = "application/problem+json"),
               (status = 412, description = "Stale If-Match", body = ProblemSchema, content_type = "application/problem+json"),
               (status = 428, description = "No If-Match", body = ProblemSchema, content_type = "application/problem+json")),
@@ -144,7 +144,7 @@ pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Pro
            ("createdTo" = Option<String>, Query, format = Date, description = "Opened on or before this day (the tenant's time zone)"),
            ("sort" = Option<String>, Query, description = "`-created` (newest first, the default), `created` (oldest first), `-updated` (last changed first), `updated` (longest untouched first) or `due` (cases with a running SLA clock by their nearest deadline, then the others newest first). A cursor continues the order it came from."),
            ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<Case>)),
+    responses((status = 200, body = ListResponse<Record<Case>>)),
     security(("bearer" = [])))]
 pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -181,7 +181,7 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
 
 #[utoipa::path(get, path = "/cases/{id}/history", tag = "cases", description = "Every change, comment and system event, oldest first.",
     params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<HistoryEvent>)),
+    responses((status = 200, body = ListResponse<Record<HistoryEvent>>)),
     security(("bearer" = [])))]
 pub async fn history(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -191,7 +191,7 @@ pub async fn history(api: &Api, request: &Request) -> Result<Response<Body>, Pro
 }
 
 #[utoipa::path(post, path = "/cases/{id}/comments", tag = "cases", params(("id" = String, Path)), request_body = NewComment,
-    responses((status = 201, body = Comment), (status = 409, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 201, body = Record<Comment>), (status = 409, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn add_comment(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -204,7 +204,7 @@ pub async fn add_comment(api: &Api, request: &Request) -> Result<Response<Body>,
 
 #[utoipa::path(get, path = "/cases/{id}/comments", tag = "cases",
     params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<Comment>)),
+    responses((status = 200, body = ListResponse<Record<Comment>>)),
     security(("bearer" = [])))]
 pub async fn list_comments(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;

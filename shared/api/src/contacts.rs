@@ -10,7 +10,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::Api;
-use crate::edge::{self, ListResponse, QueryParams};
+use crate::edge::{self, ListResponse, QueryParams, Record};
 use crate::problem::{Problem, ProblemSchema};
 
 fn email_taken(existing: Option<EntityId>) -> Problem {
@@ -70,7 +70,7 @@ impl From<ArchiveContactError> for Problem {
 }
 
 #[utoipa::path(post, path = "/contacts", tag = "contacts", request_body = NewContact,
-    responses((status = 201, body = Contact),
+    responses((status = 201, body = Record<Contact>),
               (status = 409, description = "E-mail taken; `existingId` names the contact", body = ProblemSchema, content_type = "application/problem+json"),
               (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -82,7 +82,7 @@ pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 }
 
 #[utoipa::path(get, path = "/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
-    responses((status = 200, body = Contact), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<Contact>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -92,7 +92,7 @@ pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem
 
 #[utoipa::path(patch, path = "/contacts/{id}", tag = "contacts", params(("id" = String, Path), ("If-Match" = String, Header)),
     request_body(content = ContactPatch, content_type = "application/merge-patch+json"),
-    responses((status = 200, body = Contact), (status = 412, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<Contact>), (status = 412, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn update(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -117,7 +117,7 @@ pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Pro
 #[utoipa::path(get, path = "/contacts", tag = "contacts",
     params(("accountId" = Option<String>, Query), ("email" = Option<String>, Query), ("q" = Option<String>, Query, description = "Words of the name, e-mail or phone, each the start of a word (at least two letters or digits), without case or accents"),
            ("includeArchived" = Option<bool>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<Contact>)),
+    responses((status = 200, body = ListResponse<Record<Contact>>)),
     security(("bearer" = [])))]
 pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;

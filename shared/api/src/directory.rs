@@ -8,7 +8,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
 use crate::Api;
-use crate::edge::{self, ListResponse, QueryParams};
+use crate::edge::{self, ListResponse, QueryParams, Record};
 use crate::problem::{Problem, ProblemSchema};
 
 impl From<SaveUserError> for Problem {
@@ -22,7 +22,7 @@ impl From<SaveUserError> for Problem {
 }
 
 #[utoipa::path(get, path = "/users", tag = "directory", params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<User>)), security(("bearer" = [])))]
+    responses((status = 200, body = ListResponse<Record<User>>)), security(("bearer" = [])))]
 pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let page = QueryParams::of(request).page()?;

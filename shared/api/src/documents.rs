@@ -148,7 +148,7 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     let actor = api.actor(request)?;
     let id = edge::path_id(request, "id")?;
     let documents = api.services.list_documents(&actor, id).await?;
-    Ok(edge::json(StatusCode::OK, &json!({ "items": documents, "nextCursor": null })))
+    Ok(edge::json(StatusCode::OK, &edge::ListResponse { items: documents, next_cursor: None }))
 }
 
 #[utoipa::path(get, path = "/cases/{id}/documents/{docId}", tag = "documents",

@@ -224,6 +224,41 @@ pub struct WithVersion<'a, T: Serialize> {
     version: u64,
 }
 
+/// An entity as the API serves it: its fields and its `version` (the value of its ETag). Named
+/// in a route's declaration as `Record<T>`; the document's `{T}Record` schema is `T`'s with
+/// `version` added (see `openapi::contract`), so a request schema `T` stays closed.
+pub struct Record<T>(std::marker::PhantomData<T>);
+
+// `ComposeSchema` (utoipa's generic form of `PartialSchema`) is what a declaration's
+// `ListResponse<Record<T>>` asks of its argument.
+impl<T: utoipa::ToSchema> utoipa::__dev::ComposeSchema for Record<T> {
+    fn compose(
+        _generics: Vec<utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>>,
+    ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::Ref::from_schema_name(format!("{}{}", T::name(), RECORD_SUFFIX)).into()
+    }
+}
+
+impl<T: utoipa::ToSchema> utoipa::ToSchema for Record<T> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        format!("{}{}", T::name(), RECORD_SUFFIX).into()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        schemas.push((T::name().into_owned(), T::schema()));
+        T::schemas(schemas);
+    }
+}
+
+/// What `Record<T>` appends to `T`'s schema name.
+pub const RECORD_SUFFIX: &str = "Record";
+
+/// Rows of a report or of a short list that is never paged, as the API returns them.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Rows<T: utoipa::ToSchema> {
+    pub items: Vec<T>,
+}
+
 /// A page of a list, as the API returns it.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -14,7 +14,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::Api;
-use crate::edge::{self, ListResponse, QueryParams};
+use crate::edge::{self, ListResponse, QueryParams, Record};
 use crate::problem::{Problem, ProblemSchema};
 
 fn duplicate(field: &str, lead_id: Option<EntityId>, contact_id: Option<EntityId>) -> Problem {
@@ -131,7 +131,7 @@ impl From<ReviewSubmissionError> for Problem {
 }
 
 #[utoipa::path(post, path = "/leads", tag = "leads", request_body = NewLead,
-    responses((status = 201, body = Lead),
+    responses((status = 201, body = Record<Lead>),
               (status = 409, description = "Duplicate; `existingLeadId` or `existingContactId` names it", body = ProblemSchema, content_type = "application/problem+json"),
               (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -143,7 +143,7 @@ pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 }
 
 #[utoipa::path(get, path = "/leads/{id}", tag = "leads", params(("id" = String, Path)),
-    responses((status = 200, body = Lead), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<Lead>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -153,7 +153,7 @@ pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem
 
 #[utoipa::path(patch, path = "/leads/{id}", tag = "leads", params(("id" = String, Path), ("If-Match" = String, Header)),
     request_body(content = LeadPatch, content_type = "application/merge-patch+json"),
-    responses((status = 200, body = Lead), (status = 409, body = ProblemSchema, content_type = "application/problem+json"),
+    responses((status = 200, body = Record<Lead>), (status = 409, body = ProblemSchema, content_type = "application/problem+json"),
               (status = 412, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn update(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -172,7 +172,7 @@ pub async fn update(api: &Api, request: &Request) -> Result<Response<Body>, Prob
            ("createdTo" = Option<String>, Query, description = "RFC 3339 instant, exclusive"),
            ("period" = Option<String>, Query, description = "today, thisWeek or thisMonth (UTC), instead of createdFrom/createdTo"),
            ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<Lead>)),
+    responses((status = 200, body = ListResponse<Record<Lead>>)),
     security(("bearer" = [])))]
 pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -224,7 +224,7 @@ fn period_bounds(period: &str, now: jiff::Timestamp) -> Option<(jiff::Timestamp,
 }
 
 #[utoipa::path(get, path = "/leads/{id}/history", tag = "leads", params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<HistoryEvent>)),
+    responses((status = 200, body = ListResponse<Record<HistoryEvent>>)),
     security(("bearer" = [])))]
 pub async fn history(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -236,7 +236,7 @@ pub async fn history(api: &Api, request: &Request) -> Result<Response<Body>, Pro
 
 #[utoipa::path(get, path = "/contacts/{id}/activities", tag = "contacts", description = "Web-form posts that matched the contact's e-mail.",
     params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<HistoryEvent>)),
+    responses((status = 200, body = ListResponse<Record<HistoryEvent>>)),
     security(("bearer" = [])))]
 pub async fn contact_activities(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -283,7 +283,7 @@ pub async fn convert(api: &Api, request: &Request) -> Result<Response<Body>, Pro
 }
 
 #[utoipa::path(get, path = "/opportunities/{id}", tag = "leads", params(("id" = String, Path)),
-    responses((status = 200, body = Opportunity), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<Opportunity>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get_opportunity(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -294,7 +294,7 @@ pub async fn get_opportunity(api: &Api, request: &Request) -> Result<Response<Bo
 #[utoipa::path(get, path = "/accounts/{id}/leads", tag = "leads",
     description = "The leads converted into the account (with an opportunity or without), oldest first.",
     params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<Lead>),
+    responses((status = 200, body = ListResponse<Record<Lead>>),
         (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn account_leads(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -308,7 +308,7 @@ pub async fn account_leads(api: &Api, request: &Request) -> Result<Response<Body
 #[utoipa::path(get, path = "/accounts/{id}/opportunities", tag = "leads",
     description = "The account's opportunities (from lead conversions), oldest first.",
     params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<Opportunity>),
+    responses((status = 200, body = ListResponse<Record<Opportunity>>),
         (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn account_opportunities(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -324,7 +324,7 @@ fn form_id(request: &Request) -> Result<FormId, Problem> {
 }
 
 #[utoipa::path(get, path = "/forms", tag = "forms", params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<Form>)),
+    responses((status = 200, body = ListResponse<Record<Form>>)),
     security(("bearer" = [])))]
 pub async fn list_forms(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -333,7 +333,7 @@ pub async fn list_forms(api: &Api, request: &Request) -> Result<Response<Body>, 
 }
 
 #[utoipa::path(get, path = "/forms/{id}", tag = "forms", params(("id" = String, Path)),
-    responses((status = 200, body = Form), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<Form>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get_form(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -343,7 +343,7 @@ pub async fn get_form(api: &Api, request: &Request) -> Result<Response<Body>, Pr
 
 #[utoipa::path(put, path = "/forms/{id}", tag = "forms", description = "Creates the form (no If-Match) or replaces its definition (If-Match: its version). Admin only.",
     params(("id" = String, Path), ("If-Match" = Option<String>, Header)), request_body = FormDefinition,
-    responses((status = 200, body = Form), (status = 201, body = Form),
+    responses((status = 200, body = Record<Form>), (status = 201, body = Record<Form>),
               (status = 412, body = ProblemSchema, content_type = "application/problem+json"),
               (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -366,7 +366,7 @@ pub async fn put_form(api: &Api, request: &Request) -> Result<Response<Body>, Pr
 #[utoipa::path(get, path = "/lead-submissions", tag = "forms",
     params(("status" = Option<String>, Query, description = "quarantined (default), released or discarded"),
            ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<Submission>)),
+    responses((status = 200, body = ListResponse<Record<Submission>>)),
     security(("bearer" = [])))]
 pub async fn list_submissions(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -376,7 +376,7 @@ pub async fn list_submissions(api: &Api, request: &Request) -> Result<Response<B
 }
 
 #[utoipa::path(get, path = "/lead-submissions/{id}", tag = "forms", params(("id" = String, Path)),
-    responses((status = 200, body = Submission), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<Submission>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get_submission(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -386,7 +386,7 @@ pub async fn get_submission(api: &Api, request: &Request) -> Result<Response<Bod
 
 #[utoipa::path(post, path = "/lead-submissions/{id}/release", tag = "forms", description = "Processes a quarantined post as a clean one: a new lead, or an activity on the existing one.",
     params(("id" = String, Path), ("If-Match" = String, Header)),
-    responses((status = 200, body = Submission), (status = 409, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<Submission>), (status = 409, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn release_submission(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -396,7 +396,7 @@ pub async fn release_submission(api: &Api, request: &Request) -> Result<Response
 }
 
 #[utoipa::path(post, path = "/lead-submissions/{id}/discard", tag = "forms", params(("id" = String, Path), ("If-Match" = String, Header)),
-    responses((status = 200, body = Submission), (status = 409, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<Submission>), (status = 409, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn discard_submission(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;

@@ -18,7 +18,7 @@ use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::Api;
-use crate::edge::{self, ListResponse, QueryParams};
+use crate::edge::{self, ListResponse, QueryParams, Record};
 use crate::problem::{Problem, ProblemSchema};
 use crate::reports::{csv_response, wants_csv};
 
@@ -103,7 +103,7 @@ fn with_view(
     description = "Creates or updates an invoice as the ERP knows it (idempotent: the same data again writes nothing). \
         Payments and credit notes already applied stay; without dueOn, the account's days of credit decide it.",
     params(("number" = String, Path)), request_body = InvoiceInput,
-    responses((status = 201, body = InvoiceView), (status = 200, body = InvoiceView),
+    responses((status = 201, body = Record<InvoiceView>), (status = 200, body = Record<InvoiceView>),
         (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn put_invoice(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -172,7 +172,7 @@ pub async fn batch(api: &Api, request: &Request) -> Result<Response<Body>, Probl
 }
 
 #[utoipa::path(get, path = "/invoices/{number}", tag = "receivables", params(("number" = String, Path)),
-    responses((status = 200, body = InvoiceView), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<InvoiceView>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get_invoice(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -190,7 +190,7 @@ pub async fn get_invoice(api: &Api, request: &Request) -> Result<Response<Body>,
     params(("account" = Option<String>, Query), ("status" = Option<String>, Query), ("bucket" = Option<String>, Query),
         ("agent" = Option<String>, Query), ("owed" = Option<bool>, Query), ("dueFrom" = Option<String>, Query),
         ("dueTo" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<InvoiceView>)), security(("bearer" = [])))]
+    responses((status = 200, body = ListResponse<Record<InvoiceView>>)), security(("bearer" = [])))]
 pub async fn list_invoices(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let params = QueryParams::of(request);
@@ -216,7 +216,7 @@ pub async fn list_invoices(api: &Api, request: &Request) -> Result<Response<Body
 #[utoipa::path(patch, path = "/invoices/{number}", tag = "receivables",
     description = "The collections fields: promisedOn (reminders wait until the day after it), stopDunning, collectionsAgent.",
     params(("number" = String, Path), ("If-Match" = String, Header)), request_body = InvoicePatch,
-    responses((status = 200, body = InvoiceView), (status = 412, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<InvoiceView>), (status = 412, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn patch_invoice(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -230,12 +230,12 @@ pub async fn patch_invoice(api: &Api, request: &Request) -> Result<Response<Body
 
 #[utoipa::path(get, path = "/invoices/{number}/history", tag = "receivables", params(("number" = String, Path)),
     description = "Recorded, updated, payments, credit notes, write-off, reminders queued and skipped (with why), e-mails sent.",
-    responses((status = 200, body = Vec<HistoryEvent>)), security(("bearer" = [])))]
+    responses((status = 200, body = edge::ListResponse<HistoryEvent>)), security(("bearer" = [])))]
 pub async fn history(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let number = invoice_number(request, "number")?;
     let events = api.services.invoice_history(&actor, &number).await?;
-    Ok(edge::json(StatusCode::OK, &serde_json::json!({ "items": events, "nextCursor": null })))
+    Ok(edge::json(StatusCode::OK, &edge::ListResponse { items: events, next_cursor: None }))
 }
 
 #[utoipa::path(get, path = "/invoices/{number}/payments", tag = "receivables", params(("number" = String, Path)),
@@ -257,7 +257,7 @@ fn replayed(mut response: Response<Body>, applied: bool) -> Response<Body> {
     description = "Applies a payment once: the payment id is the ERP's reference. The same payment again answers 200 \
         with Idempotent-Replayed; another amount under the same id is 409; more than the balance is 422.",
     params(("number" = String, Path), ("paymentId" = String, Path)), request_body = PaymentInput,
-    responses((status = 201, body = InvoiceView), (status = 200, body = InvoiceView),
+    responses((status = 201, body = Record<InvoiceView>), (status = 200, body = Record<InvoiceView>),
         (status = 409, body = ProblemSchema, content_type = "application/problem+json"),
         (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -275,7 +275,7 @@ pub async fn put_payment(api: &Api, request: &Request) -> Result<Response<Body>,
 #[utoipa::path(put, path = "/invoices/{number}/credit-notes/{noteNumber}", tag = "receivables",
     description = "Applies a credit note once (supervisors); like a payment.",
     params(("number" = String, Path), ("noteNumber" = String, Path)), request_body = CreditNoteInput,
-    responses((status = 201, body = InvoiceView), (status = 200, body = InvoiceView)), security(("bearer" = [])))]
+    responses((status = 201, body = Record<InvoiceView>), (status = 200, body = Record<InvoiceView>)), security(("bearer" = [])))]
 pub async fn put_credit_note(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let number = invoice_number(request, "number")?;
@@ -296,7 +296,7 @@ pub struct WriteOffRequest {
 #[utoipa::path(post, path = "/invoices/{number}/write-off", tag = "receivables",
     description = "Writes the balance off (supervisors); reminders stop.",
     params(("number" = String, Path), ("If-Match" = String, Header)), request_body = WriteOffRequest,
-    responses((status = 200, body = InvoiceView), (status = 409, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<InvoiceView>), (status = 409, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn write_off(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -310,7 +310,7 @@ pub async fn write_off(api: &Api, request: &Request) -> Result<Response<Body>, P
 
 #[utoipa::path(get, path = "/dunning-ladder", tag = "receivables",
     description = "The tenant's reminder steps (the default ladder until one is saved, with ETag 0).",
-    responses((status = 200, body = DunningLadder)), security(("bearer" = [])))]
+    responses((status = 200, body = Record<DunningLadder>)), security(("bearer" = [])))]
 pub async fn get_ladder(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let ladder = api.services.dunning_ladder(&actor.tenant).await.map_err(Problem::store)?;
@@ -321,7 +321,7 @@ pub async fn get_ladder(api: &Api, request: &Request) -> Result<Response<Body>, 
     description = "Sets the reminder steps (admins): offsetDays from the due date (negative before), channel, template, \
         collectionLetter, task. With If-Match, saves the next version.",
     params(("If-Match" = Option<String>, Header)), request_body = DunningLadder,
-    responses((status = 200, body = DunningLadder), (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<DunningLadder>), (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn put_ladder(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -332,7 +332,7 @@ pub async fn put_ladder(api: &Api, request: &Request) -> Result<Response<Body>, 
 }
 
 #[utoipa::path(get, path = "/accounts/{id}/collections", tag = "receivables", params(("id" = String, Path)),
-    responses((status = 200, body = CollectionsProfile)), security(("bearer" = [])))]
+    responses((status = 200, body = Record<CollectionsProfile>)), security(("bearer" = [])))]
 pub async fn get_profile(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let id = edge::path_id(request, "id")?;
@@ -344,7 +344,7 @@ pub async fn get_profile(api: &Api, request: &Request) -> Result<Response<Body>,
     description = "Credit limit and days of credit, collections agent, paused reminders, an account ladder (supervisors). \
         The account's open invoices are re-armed to match.",
     params(("id" = String, Path), ("If-Match" = Option<String>, Header)), request_body = CollectionsProfile,
-    responses((status = 200, body = CollectionsProfile), (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<CollectionsProfile>), (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn put_profile(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;

@@ -44,14 +44,14 @@ pub(crate) fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Respons
 #[utoipa::path(get, path = "/reports/cases-by-state", tag = "reports",
     description = "Active cases by type and state: count, share and summed amounts per currency [Gestiones por Estados].",
     params(("type" = Option<String>, Query), ("format" = Option<String>, Query, description = "json (default) or csv")),
-    responses((status = 200, body = Vec<StateRow>)),
+    responses((status = 200, body = edge::Rows<StateRow>)),
     security(("bearer" = [])))]
 pub async fn cases_by_state(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let csv = wants_csv(request)?;
     let rows = api.services.cases_by_state(&actor, case_type_filter(request)?.as_ref()).await?;
     if !csv {
-        return Ok(edge::json(StatusCode::OK, &serde_json::json!({ "items": rows })));
+        return Ok(edge::json(StatusCode::OK, &edge::Rows { items: rows }));
     }
     let mut table = vec![
         ["type", "typeName", "state", "stateName", "stateClass", "count", "percentage", "currency", "amount"]
@@ -126,14 +126,14 @@ fn period(api: &Api, request: &Request) -> Result<Period, Problem> {
 #[utoipa::path(get, path = "/reports/workload", tag = "reports",
     description = "Workload by type and state, by agent and by branch: active, on time, late (an SLA deadline passed) and attended (closed) in the period [Control de Tiempos y Cargas de Trabajo].",
     params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("format" = Option<String>, Query, description = "json (default) or csv")),
-    responses((status = 200, body = Vec<WorkloadRow>)),
+    responses((status = 200, body = edge::Rows<WorkloadRow>)),
     security(("bearer" = [])))]
 pub async fn workload(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let csv = wants_csv(request)?;
     let rows = api.services.workload(&actor, period(api, request)?).await?;
     if !csv {
-        return Ok(edge::json(StatusCode::OK, &serde_json::json!({ "items": rows })));
+        return Ok(edge::json(StatusCode::OK, &edge::Rows { items: rows }));
     }
     let mut table =
         vec![["dimension", "key", "name", "active", "onTime", "late", "attended"].map(String::from).to_vec()];
@@ -154,14 +154,14 @@ pub async fn workload(api: &Api, request: &Request) -> Result<Response<Body>, Pr
 #[utoipa::path(get, path = "/reports/sla", tag = "reports",
     description = "Resolution SLA compliance of the cases closed in the period, by type and by agent.",
     params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("format" = Option<String>, Query, description = "json (default) or csv")),
-    responses((status = 200, body = Vec<SlaRow>)),
+    responses((status = 200, body = edge::Rows<SlaRow>)),
     security(("bearer" = [])))]
 pub async fn sla(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let csv = wants_csv(request)?;
     let rows = api.services.sla_compliance(&actor, period(api, request)?).await?;
     if !csv {
-        return Ok(edge::json(StatusCode::OK, &serde_json::json!({ "items": rows })));
+        return Ok(edge::json(StatusCode::OK, &edge::Rows { items: rows }));
     }
     let mut table = vec![["dimension", "key", "met", "breached", "compliance"].map(String::from).to_vec()];
     for row in rows {

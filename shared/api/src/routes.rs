@@ -116,6 +116,8 @@ pub struct Route {
 /// the same table entry as its [`Route`] but kept in a table of its own: the functions never
 /// reach it, so their release binaries do not carry the OpenAPI builders.
 pub struct RouteDoc {
+    /// `module_handler`: unique, as the handler's path is.
+    operation_id: &'static str,
     path: fn() -> String,
     methods: fn() -> Vec<HttpMethod>,
     operation: fn() -> Operation,
@@ -134,9 +136,23 @@ impl RouteDoc {
 
     /// Adds the route's operation and the schemas it refers to to `document`.
     pub(crate) fn document_into(&self, paths: &mut utoipa::openapi::Paths, schemas: &mut Schemas) {
-        paths.add_path_operation((self.path)(), (self.methods)(), (self.operation)());
+        let mut operation = (self.operation)();
+        operation.operation_id = Some(lower_camel(self.operation_id));
+        paths.add_path_operation((self.path)(), (self.methods)(), operation);
         (self.schemas)(schemas);
     }
+}
+
+/// `cases_add_comment` → `casesAddComment`.
+fn lower_camel(snake: &str) -> String {
+    let mut words = snake.split('_');
+    let mut name = words.next().unwrap_or_default().to_owned();
+    for word in words {
+        let mut chars = word.chars();
+        name.extend(chars.next().map(|c| c.to_ascii_uppercase()));
+        name.push_str(chars.as_str());
+    }
+    name
 }
 
 /// The upper-case name of a route's one method.
@@ -247,6 +263,7 @@ macro_rules! table {
         }}),+];
         paste::paste! {
             static [<$name _DOCS>]: &[RouteDoc] = &[$(RouteDoc {
+                operation_id: concat!(stringify!($module), "_", stringify!($handler)),
                 path: <$module::[<__path_ $handler>] as utoipa::Path>::path,
                 methods: <$module::[<__path_ $handler>] as utoipa::Path>::methods,
                 operation: <$module::[<__path_ $handler>] as utoipa::Path>::operation,

@@ -9,7 +9,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 
 use crate::Api;
-use crate::edge::{self, ListResponse, QueryParams};
+use crate::edge::{self, ListResponse, QueryParams, Record};
 use crate::problem::{Problem, ProblemSchema};
 
 impl From<DefineSlaError> for Problem {
@@ -55,7 +55,7 @@ pub async fn case_sla(api: &Api, request: &Request) -> Result<Response<Body>, Pr
 }
 
 #[utoipa::path(get, path = "/calendars", tag = "sla", params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<CalendarDef>)), security(("bearer" = [])))]
+    responses((status = 200, body = ListResponse<Record<CalendarDef>>)), security(("bearer" = [])))]
 pub async fn list_calendars(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let page = QueryParams::of(request).page()?;
@@ -63,7 +63,7 @@ pub async fn list_calendars(api: &Api, request: &Request) -> Result<Response<Bod
 }
 
 #[utoipa::path(get, path = "/calendars/{key}", tag = "sla", params(("key" = String, Path)),
-    responses((status = 200, body = CalendarDef), (status = 404, body = ProblemSchema, content_type = "application/problem+json")), security(("bearer" = [])))]
+    responses((status = 200, body = Record<CalendarDef>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn get_calendar(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let key = edge::path_param(request, "key").ok_or_else(Problem::not_found)?;
@@ -76,7 +76,7 @@ pub async fn get_calendar(api: &Api, request: &Request) -> Result<Response<Body>
 #[utoipa::path(put, path = "/calendars/{key}", tag = "sla",
     description = "Defines a business calendar (admins): IANA zone, weekly working intervals, holidays. With If-Match, saves the next version.",
     params(("key" = String, Path), ("If-Match" = Option<String>, Header)), request_body = CalendarDef,
-    responses((status = 200, body = CalendarDef), (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<CalendarDef>), (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn put_calendar(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -92,7 +92,7 @@ pub async fn put_calendar(api: &Api, request: &Request) -> Result<Response<Body>
 }
 
 #[utoipa::path(get, path = "/sla-policies/{caseType}", tag = "sla", params(("caseType" = String, Path)),
-    responses((status = 200, body = SlaPolicy), (status = 404, body = ProblemSchema, content_type = "application/problem+json")), security(("bearer" = [])))]
+    responses((status = 200, body = Record<SlaPolicy>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn get_policy(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let key = case_type(request)?;
@@ -104,7 +104,7 @@ pub async fn get_policy(api: &Api, request: &Request) -> Result<Response<Body>, 
 #[utoipa::path(put, path = "/sla-policies/{caseType}", tag = "sla",
     description = "Sets the SLA policy of a case type (admins): targets per priority, calendar, warning threshold, escalations. With If-Match, saves the next version.",
     params(("caseType" = String, Path), ("If-Match" = Option<String>, Header)), request_body = SlaPolicy,
-    responses((status = 200, body = SlaPolicy), (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
+    responses((status = 200, body = Record<SlaPolicy>), (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn put_policy(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;

@@ -1,7 +1,7 @@
 //! `/cases/{id}/transitions` handlers: the workflow.
 
 use gestiona_domain::Versioned;
-use gestiona_domain::case::Case;
+use gestiona_domain::case::{Case, StateClass};
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::transitions::{OfferedTransitionsError, TransitionCaseError};
 use gestiona_domain::workflow::{OfferedAction, TransitionError, TransitionRequest};
@@ -9,7 +9,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::Api;
-use crate::edge;
+use crate::edge::{self, Record};
 use crate::problem::{Problem, ProblemSchema};
 
 impl From<TransitionError> for Problem {
@@ -83,7 +83,7 @@ impl From<OfferedTransitionsError> for Problem {
 #[utoipa::path(post, path = "/cases/{id}/transitions", tag = "workflow",
     description = "Takes an action with one of its results, as the case type's table allows. Moves the case, records the step in the history and enqueues the result's effects, atomically.",
     params(("id" = String, Path), ("If-Match" = String, Header)), request_body = TransitionRequest,
-    responses((status = 200, description = "The case after the transition; `ETag` is its new version", body = Case),
+    responses((status = 200, description = "The case after the transition; `ETag` is its new version", body = Record<Case>),
               (status = 403, description = "The action needs another role", body = ProblemSchema, content_type = "application/problem+json"),
               (status = 412, body = ProblemSchema, content_type = "application/problem+json"),
               (status = 422, description = "Not allowed here (names the allowed actions), or fields/note missing", body = ProblemSchema, content_type = "application/problem+json"),
@@ -103,17 +103,26 @@ pub async fn transition(api: &Api, request: &Request) -> Result<Response<Body>, 
     Ok(response)
 }
 
+/// `GET /cases/{id}/transitions`: the case's state and what the caller may do in it (the
+/// response's ETag is the case's version).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferedTransitions {
+    state: String,
+    state_class: StateClass,
+    actions: Vec<OfferedAction>,
+}
+
 #[utoipa::path(get, path = "/cases/{id}/transitions", tag = "workflow",
     description = "What the caller may do with the case now: the actions of its state that the caller's role allows, with their results, next states and missing fields.",
     params(("id" = String, Path)),
-    responses((status = 200, body = Vec<OfferedAction>)),
+    responses((status = 200, body = OfferedTransitions)),
     security(("bearer" = [])))]
 pub async fn offered(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let id = edge::path_id(request, "id")?;
     let (case, actions): (Versioned<Case>, Vec<OfferedAction>) = api.services.offered_transitions(&actor, id).await?;
-    let body =
-        serde_json::json!({ "state": case.value.state, "stateClass": case.value.state_class, "actions": actions });
+    let body = OfferedTransitions { state: case.value.state, state_class: case.value.state_class, actions };
     let mut response = edge::json(StatusCode::OK, &body);
     response.headers_mut().insert(http::header::ETAG, edge::etag(case.version));
     Ok(response)

@@ -93,12 +93,15 @@ pub struct AssignTarget {
 
 /// What a result sets off. Effects are enqueued with deterministic ids, never performed inline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
+// Fields renamed per variant: see `history::EventKind`.
+#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Effect {
     /// An e-mail from the template catalogue.
+    #[serde(rename_all = "camelCase")]
     Notify { to: Recipient, template: String },
     /// A document from the template catalogue, filed on the case.
+    #[serde(rename_all = "camelCase")]
     Document {
         template: String,
         #[serde(default)]
@@ -109,8 +112,10 @@ pub enum Effect {
         fields: BTreeMap<String, FieldSource>,
     },
     /// Reassigns the case.
+    #[serde(rename_all = "camelCase")]
     Assign { to: AssignTarget },
     /// Opens a follow-up case of another type [servicios lanzados automáticamente].
+    #[serde(rename_all = "camelCase")]
     FollowUp { case_type: CaseTypeKey, subject: String },
     /// Sets custom fields.
     SetFields {

@@ -37,7 +37,9 @@ pub enum SkipCause {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+// Fields are renamed per variant, not with `rename_all_fields`: the OpenAPI derive reads only
+// the per-variant form, and the document must name the fields as they are sent.
+#[serde(tag = "type", rename_all = "camelCase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EventKind {
     Created {
@@ -47,6 +49,7 @@ pub enum EventKind {
         changes: Vec<FieldChange>,
     },
     Archived,
+    #[serde(rename_all = "camelCase")]
     Commented {
         comment_id: EntityId,
         internal: bool,
@@ -69,17 +72,20 @@ pub enum EventKind {
         pool: Option<String>,
     },
     /// A follow-up case was opened by a result's effect (on the parent) or from a parent (on the child).
+    #[serde(rename_all = "camelCase")]
     FollowUpOpened {
         case_id: EntityId,
         case_type: String,
     },
     /// An effect was enqueued for a worker.
+    #[serde(rename_all = "camelCase")]
     EffectEnqueued {
         effect_id: String,
         queue: String,
         kind: String,
     },
     /// An e-mail went out: its effect, template, recipients and the provider's message id.
+    #[serde(rename_all = "camelCase")]
     Notified {
         effect_id: String,
         template: String,
@@ -87,18 +93,21 @@ pub enum EventKind {
         message_id: String,
     },
     /// An e-mail could not be sent and will not be retried (e.g. an invalid address).
+    #[serde(rename_all = "camelCase")]
     NotificationFailed {
         effect_id: String,
         template: String,
         reason: String,
     },
     /// An e-mail was not sent on purpose (no recipient, opted out of marketing).
+    #[serde(rename_all = "camelCase")]
     NotificationSkipped {
         effect_id: String,
         template: String,
         reason: String,
     },
     /// A document was asked for (by staff or a workflow result) and queued for rendering.
+    #[serde(rename_all = "camelCase")]
     DocumentRequested {
         document_id: EntityId,
         template: String,
@@ -106,6 +115,7 @@ pub enum EventKind {
         effect_id: Option<String>,
     },
     /// A document was stored: rendered from a template, or uploaded by staff.
+    #[serde(rename_all = "camelCase")]
     DocumentFiled {
         document_id: EntityId,
         file_name: String,
@@ -115,6 +125,7 @@ pub enum EventKind {
         template: Option<String>,
     },
     /// A document could not be rendered or an upload did not match what was announced.
+    #[serde(rename_all = "camelCase")]
     DocumentFailed {
         document_id: EntityId,
         /// In English, for API readers and events recorded before `problems`.
@@ -125,6 +136,7 @@ pub enum EventKind {
     },
     /// SLA clocks: every start, pause, resumption, warning, breach, escalation and stop is
     /// recorded, so each deadline can be explained.
+    #[serde(rename_all = "camelCase")]
     SlaStarted {
         clock: String,
         due_at: Timestamp,
@@ -132,14 +144,17 @@ pub enum EventKind {
     SlaPaused {
         clock: String,
     },
+    #[serde(rename_all = "camelCase")]
     SlaResumed {
         clock: String,
         due_at: Timestamp,
     },
+    #[serde(rename_all = "camelCase")]
     SlaWarned {
         clock: String,
         due_at: Timestamp,
     },
+    #[serde(rename_all = "camelCase")]
     SlaBreached {
         clock: String,
         due_at: Timestamp,
@@ -154,6 +169,7 @@ pub enum EventKind {
         late: bool,
     },
     /// Leads and contacts: a web-form post, as it arrived (after normalisation).
+    #[serde(rename_all = "camelCase")]
     Submitted {
         submission_id: EntityId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -169,6 +185,7 @@ pub enum EventKind {
         reason: Option<String>,
     },
     /// Invoices: first recorded (from the ERP or staff).
+    #[serde(rename_all = "camelCase")]
     InvoiceRecorded {
         total_minor: i64,
         currency: String,
@@ -176,23 +193,27 @@ pub enum EventKind {
         due_on: jiff::civil::Date,
     },
     /// Invoices: a payment [abono, pago] and the balance it left.
+    #[serde(rename_all = "camelCase")]
     PaymentRecorded {
         payment_id: String,
         amount_minor: i64,
         balance_minor: i64,
     },
     /// Invoices: a credit note [nota de crédito] and the balance it left.
+    #[serde(rename_all = "camelCase")]
     CreditNoteIssued {
         note_number: String,
         amount_minor: i64,
         balance_minor: i64,
     },
     /// Invoices: the balance was written off [castigo de cartera].
+    #[serde(rename_all = "camelCase")]
     WrittenOff {
         amount_minor: i64,
         reason: String,
     },
     /// Invoices: a dunning step was taken; its e-mail is the effect.
+    #[serde(rename_all = "camelCase")]
     ReminderQueued {
         step: String,
         effect_id: String,
@@ -209,6 +230,7 @@ pub enum EventKind {
         cause: Option<SkipCause>,
     },
     /// Leads: converted into these records.
+    #[serde(rename_all = "camelCase")]
     Converted {
         account_id: EntityId,
         contact_id: EntityId,

@@ -496,7 +496,7 @@ pub fn age<'a>(invoices: impl IntoIterator<Item = &'a Invoice>, today: Date) -> 
 /// How a reminder reaches the customer. Only e-mail today; SMS and WhatsApp fit here.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = DunningChannel))]
 pub enum Channel {
     #[default]
     Email,

@@ -15,6 +15,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use crate::Api;
 use crate::problem::Problem;
 
+mod contract;
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Gestiona API", description = "Accounts, contacts and cases of configurable types. \
@@ -36,7 +38,7 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// The document as served (the committed copy of [`generate`]'s output).
-pub const DOCUMENT: &str = include_str!("../openapi.json");
+pub const DOCUMENT: &str = include_str!("../../openapi.json");
 
 /// Builds the document from every route's declaration.
 pub fn generate() -> String {
@@ -46,7 +48,9 @@ pub fn generate() -> String {
         route.document_into(&mut doc.paths, &mut schemas);
     }
     doc.components.get_or_insert_with(Default::default).schemas.extend(schemas);
-    let mut json = doc.to_pretty_json().expect("the OpenAPI document serialises");
+    let mut value = serde_json::to_value(&doc).expect("the OpenAPI document serialises");
+    contract::complete(&mut value);
+    let mut json = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
     json.push('\n');
     json
 }

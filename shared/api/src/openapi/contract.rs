@@ -1,0 +1,383 @@
+//! What every route answers because of how the edge serves it, written into the document.
+//!
+//! A route's declaration says what is particular to it: parameters, bodies, its successful
+//! answers and the problems only it can give. What follows from the shared edge — a bearer
+//! token checked before anything else (401, 403), path ids that may name nothing (404), JSON
+//! bodies read by `edge::json_body` (400, 413, 415, 422), `If-Match` (412, 428), conditional
+//! GETs (`If-None-Match`, 304), the store failing (503, `Retry-After`), the page parameters and
+//! the `ETag`/`Location` headers — is added here, from the declaration, so that no route can
+//! forget it and the document says exactly what a client meets.
+
+use serde_json::{Map, Value, json};
+
+use crate::edge::{MAX_BODY_BYTES, RECORD_SUFFIX};
+use gestiona_domain::service::MAX_PAGE_SIZE;
+
+const PROBLEM_JSON: &str = "application/problem+json";
+const SCHEMAS: &str = "#/components/schemas/";
+
+/// Completes a generated document in place.
+pub(super) fn complete(doc: &mut Value) {
+    name_records(doc);
+    merge_all_of(doc);
+    add_record_schemas(doc);
+    let paths: Vec<String> = doc["paths"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default();
+    for path in &paths {
+        let Some(item) = doc["paths"][path].as_object_mut() else { continue };
+        for (_, operation) in item.iter_mut() {
+            complete_operation(operation);
+        }
+    }
+    add_links(doc, &paths);
+}
+
+/// utoipa names a generic's instance after its arguments (`CaseRecord_Case`,
+/// `ListResponse_CaseRecord_Case`): a record is named `CaseRecord`, once.
+fn name_records(doc: &mut Value) {
+    let schemas = doc["components"]["schemas"].as_object_mut().expect("the document has schemas");
+    let renames: Vec<(String, String)> =
+        schemas.keys().filter_map(|name| record_name(name).map(|short| (name.clone(), short))).collect();
+    for (long, short) in &renames {
+        let schema = schemas.remove(long).expect("listed above");
+        let alias = schema["$ref"].as_str().is_some_and(|r| r.strip_prefix(SCHEMAS) == Some(short));
+        if !alias {
+            schemas.insert(short.clone(), schema);
+        }
+    }
+    let renames: Vec<(String, String)> =
+        renames.into_iter().map(|(long, short)| (format!("{SCHEMAS}{long}"), format!("{SCHEMAS}{short}"))).collect();
+    rewrite_refs(doc, &renames);
+}
+
+/// `ListResponse_CaseRecord_Case` → `ListResponse_CaseRecord`; `None` for other names.
+fn record_name(name: &str) -> Option<String> {
+    let (head, argument) = name.rsplit_once('_')?;
+    let kept = head.strip_suffix(RECORD_SUFFIX)?;
+    (kept == argument || kept.ends_with(&format!("_{argument}"))).then(|| head.to_owned())
+}
+
+fn rewrite_refs(value: &mut Value, renames: &[(String, String)]) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get_mut("$ref")
+                && let Some((_, short)) = renames.iter().find(|(long, _)| long == target)
+            {
+                *target = short.clone();
+            }
+            map.values_mut().for_each(|v| rewrite_refs(v, renames));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rewrite_refs(v, renames)),
+        _ => {}
+    }
+}
+
+/// `{T}Record`: the schema of `T` with its `version`, for every record a response names.
+fn add_record_schemas(doc: &mut Value) {
+    let mut wanted = Vec::new();
+    collect_refs(&doc["paths"], &mut wanted);
+    collect_refs(&doc["components"], &mut wanted);
+    let schemas = doc["components"]["schemas"].as_object_mut().expect("the document has schemas");
+    for name in wanted {
+        let Some(base) = name.strip_suffix(RECORD_SUFFIX) else { continue };
+        if schemas.contains_key(&name) || !schemas.contains_key(base) {
+            continue;
+        }
+        let mut record = schemas[base].clone();
+        record["properties"]["version"] = json!({
+            "type": "integer", "minimum": 0,
+            "description": "The version this representation is of: the value of its ETag, sent back in If-Match."
+        });
+        match record["required"].as_array_mut() {
+            Some(required) => required.push(json!("version")),
+            None => record["required"] = json!(["version"]),
+        }
+        schemas.insert(name, record);
+    }
+}
+
+/// Merges each `allOf` of object schemas into one object. A closed part (`deny_unknown_fields`)
+/// inside an `allOf` rejects the other parts' fields, so such a schema could never be met.
+fn merge_all_of(doc: &mut Value) {
+    let schemas = doc["components"]["schemas"].as_object_mut().expect("the document has schemas");
+    let names: Vec<String> = schemas.iter().filter(|(_, s)| s.get("allOf").is_some()).map(|(n, _)| n.clone()).collect();
+    let merged: Vec<(String, Value)> = names
+        .into_iter()
+        .map(|name| {
+            let schema = flattened(schemas, &schemas[&name]);
+            (name, schema)
+        })
+        .collect();
+    schemas.extend(merged);
+}
+
+/// `schema` with the object parts of its `allOf` merged; other parts (a `oneOf` of tagged
+/// variants) stay in an `allOf`, and then the object cannot be closed.
+fn flattened(schemas: &Map<String, Value>, schema: &Value) -> Value {
+    let Some(parts) = schema["allOf"].as_array() else { return schema.clone() };
+    let mut merged = json!({ "type": "object", "properties": {}, "required": [] });
+    if let Some(description) = schema.get("description") {
+        merged["description"] = description.clone();
+    }
+    let mut closed = false;
+    let mut kept = Vec::new();
+    for part in parts {
+        let resolved = match part["$ref"].as_str().and_then(|r| r.strip_prefix(SCHEMAS)) {
+            Some(name) => flattened(schemas, &schemas[name]),
+            None => flattened(schemas, part),
+        };
+        let Some(properties) = resolved["properties"].as_object().filter(|_| resolved.get("allOf").is_none()) else {
+            kept.push(part.clone());
+            continue;
+        };
+        merged["properties"].as_object_mut().expect("an object").extend(properties.clone());
+        if let Some(required) = resolved["required"].as_array() {
+            merged["required"].as_array_mut().expect("an array").extend(required.iter().cloned());
+        }
+        closed |= resolved.get("additionalProperties") == Some(&Value::Bool(false));
+    }
+    if kept.is_empty() {
+        if closed {
+            merged["additionalProperties"] = Value::Bool(false);
+        }
+    } else {
+        merged["allOf"] = Value::Array(kept);
+    }
+    merged
+}
+
+fn collect_refs(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix(SCHEMAS)) {
+                found.push(name.to_owned());
+            }
+            map.values().for_each(|v| collect_refs(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, found)),
+        _ => {}
+    }
+}
+
+fn complete_operation(operation: &mut Value) {
+    let secured = operation["security"].as_array().is_some_and(|s| !s.is_empty());
+    let params = operation["parameters"].as_array().cloned().unwrap_or_default();
+    let has = |place: &str| params.iter().any(|p| p["in"] == place);
+    let header = |name: &str| params.iter().find(|p| p["in"] == "header" && p["name"] == name).cloned();
+    let has_body = operation.get("requestBody").is_some();
+    let if_match = header("If-Match");
+    let versioned_read = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        .as_str()
+        .is_some_and(|r| r.ends_with(RECORD_SUFFIX));
+
+    // `get_mut`, not indexing: indexing a missing key would insert `null`.
+    for parameter in operation.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+        constrain_parameter(parameter);
+    }
+    if versioned_read && operation.get("requestBody").is_none() && if_match.is_none() {
+        push_parameter(
+            operation,
+            json!({
+                "name": "If-None-Match", "in": "header", "required": false, "schema": { "type": "string" },
+                "description": "The ETag of a representation the client holds: answered 304 while it is current."
+            }),
+        );
+    }
+
+    let mut problems: Vec<(&str, &str)> = Vec::new();
+    if has_body {
+        problems.push(("400", "The body is not JSON, or has content after the JSON value"));
+        problems.push(("413", "The body is larger than the operation reads"));
+        problems.push(("415", "The body's Content-Type is not one the operation reads"));
+        problems.push(("422", "A field is not valid: `errors` names each field and why"));
+    } else if has("query") {
+        problems.push(("422", "A query parameter is not valid: `errors` names each parameter and why"));
+    }
+    if secured {
+        problems.push(("401", "No valid bearer token (missing, expired, not yet valid, or for another audience)"));
+        problems.push(("403", "The caller's role may not do this"));
+    }
+    if has("path") {
+        problems.push(("404", "Nothing with this id in the caller's tenant"));
+    }
+    if let Some(if_match) = &if_match {
+        problems.push(("412", "If-Match does not name the current version: read it again"));
+        if if_match["required"] == true {
+            problems.push(("428", "If-Match is missing, or is not a list of ETags or `*`"));
+        }
+    }
+    problems.push(("503", "The store could not be reached, or could not make the change durable: retry later"));
+
+    let responses = operation["responses"].as_object_mut().expect("an operation has responses");
+    for (status, description) in problems {
+        let response = responses.entry(status).or_insert_with(|| json!({}));
+        if response.get("content").is_none() {
+            response["content"] = json!({ PROBLEM_JSON: { "schema": { "$ref": format!("{SCHEMAS}ProblemSchema") } } });
+        }
+        if response.get("description").is_none() {
+            response["description"] = json!(description);
+        }
+    }
+    if versioned_read {
+        responses
+            .entry("304")
+            .or_insert_with(|| json!({ "description": "Not modified: If-None-Match names the current version" }));
+    }
+    for (status, response) in responses.iter_mut() {
+        complete_response(status, response);
+    }
+    if let Some(body) = operation.get_mut("requestBody") {
+        body["description"].is_null().then(|| body["description"] = json!(format!("At most {MAX_BODY_BYTES} bytes.")));
+    }
+}
+
+/// The page parameters' rules, which every list shares.
+fn constrain_parameter(parameter: &mut Value) {
+    if parameter["in"] != "query" {
+        return;
+    }
+    match parameter["name"].as_str() {
+        Some("limit") => {
+            parameter["schema"] = json!({ "type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE });
+            parameter["description"] = json!(format!("Items per page, 1 to {MAX_PAGE_SIZE} (default 50)."));
+        }
+        Some("cursor") => {
+            parameter["schema"] = json!({ "type": "string", "minLength": 1 });
+            parameter["description"] = json!("The `nextCursor` of the previous page, as it was given.");
+        }
+        _ => {}
+    }
+}
+
+fn push_parameter(operation: &mut Value, parameter: Value) {
+    match operation.get_mut("parameters").and_then(Value::as_array_mut) {
+        Some(parameters) => parameters.push(parameter),
+        None => operation["parameters"] = json!([parameter]),
+    }
+}
+
+/// Every response has a description; a record's carries its `ETag`, a creation its `Location`,
+/// an answer to retry later its `Retry-After`.
+fn complete_response(status: &str, response: &mut Value) {
+    if response.get("description").is_none() {
+        let reason =
+            status.parse().ok().and_then(|s| http::StatusCode::from_u16(s).ok()).and_then(|s| s.canonical_reason());
+        response["description"] = json!(reason.unwrap_or("Answer"));
+    }
+    let record =
+        response["content"]["application/json"]["schema"]["$ref"].as_str().is_some_and(|r| r.ends_with(RECORD_SUFFIX));
+    let mut headers = Map::new();
+    if record {
+        headers.insert(
+            "ETag".into(),
+            json!({
+                "description": "The version of the record, a strong tag such as \"3\": send it back in If-Match.",
+                "schema": { "type": "string", "pattern": "^\"[0-9]+\"$" }
+            }),
+        );
+    }
+    if status == "201" && record {
+        headers.insert("Location".into(), json!({
+            "description": "The path of the created record.", "schema": { "type": "string", "format": "uri-reference" }
+        }));
+    }
+    if status == "503" {
+        headers.insert(
+            "Retry-After".into(),
+            json!({
+                "description": "Seconds to wait before trying again.", "schema": { "type": "integer", "minimum": 0 }
+            }),
+        );
+    }
+    if !headers.is_empty() {
+        let existing = response["headers"].as_object().cloned().unwrap_or_default();
+        headers.extend(existing);
+        response["headers"] = Value::Object(headers);
+    }
+}
+
+/// Links from each operation that answers a record to the operations on that record: the
+/// record's path parameters filled from the request or the answer, and `If-Match` from its ETag.
+fn add_links(doc: &mut Value, paths: &[String]) {
+    let mut additions = Vec::new();
+    for path in paths {
+        for (method, operation) in doc["paths"][path].as_object().into_iter().flatten() {
+            for (status, response) in operation["responses"].as_object().into_iter().flatten() {
+                let Some(record) = response["content"]["application/json"]["schema"]["$ref"].as_str() else { continue };
+                let Some(record) = record.strip_prefix(SCHEMAS).filter(|r| r.ends_with(RECORD_SUFFIX)) else {
+                    continue;
+                };
+                if !status.starts_with('2') {
+                    continue;
+                }
+                let Some(item) = item_path(path, paths) else { continue };
+                let properties = &doc["components"]["schemas"][record]["properties"];
+                let links = links_to(doc, paths, path, &item, properties, method);
+                if !links.is_empty() {
+                    additions.push((path.clone(), method.clone(), status.clone(), links));
+                }
+            }
+        }
+    }
+    for (path, method, status, links) in additions {
+        doc["paths"][&path][&method]["responses"][&status]["links"] = Value::Object(links);
+    }
+}
+
+/// The path of the record an operation on `path` answers: `path` itself when it ends with a
+/// parameter, else the one path below it that does (`/cases` → `/cases/{id}`).
+fn item_path(path: &str, paths: &[String]) -> Option<String> {
+    if path.ends_with('}') {
+        return Some(path.to_owned());
+    }
+    let prefix = format!("{path}/{{");
+    paths.iter().find(|p| p.starts_with(&prefix) && !p[prefix.len()..].contains('/')).cloned()
+}
+
+fn links_to(
+    doc: &Value,
+    paths: &[String],
+    from_path: &str,
+    item: &str,
+    properties: &Value,
+    from_method: &str,
+) -> Map<String, Value> {
+    let mut links = Map::new();
+    let item_params = path_parameters(item);
+    let from_params = path_parameters(from_path);
+    for path in paths.iter().filter(|p| *p == item || p.starts_with(&format!("{item}/"))) {
+        // Only the record's own operations: a path with parameters of its own needs values
+        // the answer does not hold.
+        if path_parameters(path).len() != item_params.len() {
+            continue;
+        }
+        for (method, operation) in doc["paths"][path].as_object().into_iter().flatten() {
+            if path == from_path && method == from_method {
+                continue;
+            }
+            let Some(operation_id) = operation["operationId"].as_str() else { continue };
+            let mut parameters = Map::new();
+            for name in &item_params {
+                let value = if from_params.contains(name) {
+                    format!("$request.path.{name}")
+                } else if properties.get(name).is_some() {
+                    format!("$response.body#/{name}")
+                } else {
+                    "$response.body#/id".to_owned()
+                };
+                parameters.insert(format!("path.{name}"), json!(value));
+            }
+            let takes_if_match = operation["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "header" && p["name"] == "If-Match"));
+            if takes_if_match {
+                parameters.insert("header.If-Match".into(), json!("$response.header.ETag"));
+            }
+            links.insert(operation_id.to_owned(), json!({ "operationId": operation_id, "parameters": parameters }));
+        }
+    }
+    links
+}
+
+fn path_parameters(path: &str) -> Vec<String> {
+    path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).map(str::to_owned).collect()
+}

@@ -1,5 +1,6 @@
 //! `/accounts` handlers.
 
+use gestiona_domain::EntityId;
 use gestiona_domain::account::{Account, AccountPatch, NewAccount};
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::accounts::{
@@ -67,7 +68,7 @@ pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Prob
     Ok(edge::created(format!("/accounts/{}", account.value.id), &account))
 }
 
-#[utoipa::path(get, path = "/accounts/{id}", tag = "accounts", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/accounts/{id}", tag = "accounts", params(("id" = EntityId, Path)),
     responses((status = 200, description = "`ETag` is the version", body = Record<Account>),
               (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -78,7 +79,7 @@ pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem
     Ok(edge::versioned(StatusCode::OK, &account))
 }
 
-#[utoipa::path(patch, path = "/accounts/{id}", tag = "accounts", params(("id" = String, Path), ("If-Match" = String, Header)),
+#[utoipa::path(patch, path = "/accounts/{id}", tag = "accounts", params(("id" = EntityId, Path), ("If-Match" = String, Header)),
     request_body(content = AccountPatch, content_type = "application/merge-patch+json"),
     responses((status = 200, body = Record<Account>), (status = 412, body = ProblemSchema, content_type = "application/problem+json"),
               (status = 428, body = ProblemSchema, content_type = "application/problem+json")),
@@ -93,7 +94,7 @@ pub async fn update(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 }
 
 #[utoipa::path(delete, path = "/accounts/{id}", tag = "accounts", description = "Archives the account (admin only).",
-    params(("id" = String, Path), ("If-Match" = String, Header)),
+    params(("id" = EntityId, Path), ("If-Match" = String, Header)),
     responses((status = 204), (status = 403, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {

@@ -92,7 +92,7 @@ fn form_problem(e: GetFormError) -> Problem {
 
 /// `GET /f/{tenant}/{form}`: the page, or its JSON description with a fresh timestamp.
 #[utoipa::path(get, path = "/f/{tenant}/{form}", tag = "public forms", description = "The ready-made form page (Accept: text/html) or, otherwise, the fields, honeypot name and a signed timestamp (`_ts`) for a page of your own.",
-    params(("tenant" = String, Path), ("form" = String, Path), ("sent" = Option<String>, Query, description = "Show the thank-you message")),
+    params(("tenant" = TenantId, Path), ("form" = FormId, Path), ("sent" = Option<String>, Query, description = "Show the thank-you message")),
     responses((status = 200, description = "text/html page or JSON description"), (status = 404, body = ProblemSchema, content_type = "application/problem+json")))]
 pub async fn page(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let (tenant, form) = target(request)?;
@@ -242,7 +242,7 @@ fn read_fields(request: &Request) -> Result<(Fields, bool), Problem> {
 /// `POST /f/{tenant}/{form}`.
 #[utoipa::path(post, path = "/f/{tenant}/{form}", tag = "public forms",
     description = "A form post. application/x-www-form-urlencoded is answered 303 to the form's redirect (or its thank-you page); JSON is answered 201 {status: created, leadId} for a new lead and 202 {status: received} otherwise. Spam is answered like success. Idempotency-Key (or the form's `_ts`) makes a retry return the first answer.",
-    params(("tenant" = String, Path), ("form" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    params(("tenant" = TenantId, Path), ("form" = FormId, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 201, description = "A new lead"), (status = 202, description = "Received (attached to an existing lead, or held for review)"),
               (status = 303, description = "Browser post: go to the redirect"),
               (status = 400, body = ProblemSchema, content_type = "application/problem+json"),

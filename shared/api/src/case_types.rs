@@ -53,7 +53,7 @@ pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 }
 
 #[utoipa::path(put, path = "/case-types/{key}", tag = "case types", description = "Saves the next version (admins). Cases keep the version they were opened with.",
-    params(("key" = String, Path), ("If-Match" = String, Header)), request_body = CaseType,
+    params(("key" = CaseTypeKey, Path), ("If-Match" = String, Header)), request_body = CaseType,
     responses((status = 200, body = Record<CaseType>), (status = 412, body = ProblemSchema, content_type = "application/problem+json"),
               (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -78,7 +78,7 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     Ok(edge::page(&api.services.list_case_types(&actor, &page).await?))
 }
 
-#[utoipa::path(get, path = "/case-types/{key}", tag = "case types", params(("key" = String, Path)),
+#[utoipa::path(get, path = "/case-types/{key}", tag = "case types", params(("key" = CaseTypeKey, Path)),
     responses((status = 200, body = Record<CaseType>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {

@@ -96,7 +96,7 @@ pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Prob
     Ok(edge::created(format!("/cases/{}", case.value.id), &case))
 }
 
-#[utoipa::path(get, path = "/cases/{id}", tag = "cases", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/cases/{id}", tag = "cases", params(("id" = EntityId, Path)),
     responses((status = 200, description = "`ETag` is the version", body = Record<Case>),
               (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -106,7 +106,7 @@ pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem
     Ok(edge::versioned(StatusCode::OK, &api.services.get_case(&actor, id).await?))
 }
 
-#[utoipa::path(patch, path = "/cases/{id}", tag = "cases", params(("id" = String, Path), ("If-Match" = String, Header)),
+#[utoipa::path(patch, path = "/cases/{id}", tag = "cases", params(("id" = EntityId, Path), ("If-Match" = String, Header)),
     request_body(content = CasePatch, content_type = "application/merge-patch+json"),
     responses((status = 200, body = Record<Case>),
               (status = 409, description = "Archived", body = ProblemSchema, content_type = "application/problem+json"),
@@ -122,7 +122,7 @@ pub async fn update(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 }
 
 #[utoipa::path(delete, path = "/cases/{id}", tag = "cases", description = "Archives the case (supervisors and admins).",
-    params(("id" = String, Path), ("If-Match" = String, Header)),
+    params(("id" = EntityId, Path), ("If-Match" = String, Header)),
     responses((status = 204), (status = 403, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -134,15 +134,15 @@ pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Pro
 }
 
 #[utoipa::path(get, path = "/cases", tag = "cases", description = "Newest first unless `sort` says otherwise; a word search (`q`) lists in the search index's order.",
-    params(("state" = Option<String>, Query), ("owner" = Option<String>, Query), ("type" = Option<String>, Query),
-           ("accountId" = Option<String>, Query), ("archived" = Option<bool>, Query, description = "List archived cases instead"),
+    params(("state" = Option<String>, Query), ("owner" = Option<UserId>, Query), ("type" = Option<CaseTypeKey>, Query),
+           ("accountId" = Option<EntityId>, Query), ("archived" = Option<bool>, Query, description = "List archived cases instead"),
            ("open" = Option<bool>, Query, description = "Leave out closed cases"),
            ("q" = Option<String>, Query, description = "Words of the number or subject, each the start of a word (at least two letters or digits), without case or accents"),
            ("branch" = Option<String>, Query, description = "Without case or accents"),
            ("priority" = Option<Priority>, Query), ("channel" = Option<Channel>, Query),
            ("createdFrom" = Option<String>, Query, format = Date, description = "Opened on or after this day (the tenant's time zone)"),
            ("createdTo" = Option<String>, Query, format = Date, description = "Opened on or before this day (the tenant's time zone)"),
-           ("sort" = Option<String>, Query, description = "`-created` (newest first, the default), `created` (oldest first), `-updated` (last changed first), `updated` (longest untouched first) or `due` (cases with a running SLA clock by their nearest deadline, then the others newest first). A cursor continues the order it came from."),
+           ("sort" = Option<String>, Query, pattern = r"^-?(created|updated)$|^due$", description = "`-created` (newest first, the default), `created` (oldest first), `-updated` (last changed first), `updated` (longest untouched first) or `due` (cases with a running SLA clock by their nearest deadline, then the others newest first). A cursor continues the order it came from."),
            ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Record<Case>>)),
     security(("bearer" = [])))]
@@ -180,7 +180,7 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
 }
 
 #[utoipa::path(get, path = "/cases/{id}/history", tag = "cases", description = "Every change, comment and system event, oldest first.",
-    params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("id" = EntityId, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Record<HistoryEvent>>)),
     security(("bearer" = [])))]
 pub async fn history(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -190,7 +190,7 @@ pub async fn history(api: &Api, request: &Request) -> Result<Response<Body>, Pro
     Ok(edge::page(&api.services.case_history(&actor, id, &page).await?))
 }
 
-#[utoipa::path(post, path = "/cases/{id}/comments", tag = "cases", params(("id" = String, Path)), request_body = NewComment,
+#[utoipa::path(post, path = "/cases/{id}/comments", tag = "cases", params(("id" = EntityId, Path)), request_body = NewComment,
     responses((status = 201, body = Record<Comment>), (status = 409, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn add_comment(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -203,7 +203,7 @@ pub async fn add_comment(api: &Api, request: &Request) -> Result<Response<Body>,
 }
 
 #[utoipa::path(get, path = "/cases/{id}/comments", tag = "cases",
-    params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("id" = EntityId, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Record<Comment>>)),
     security(("bearer" = [])))]
 pub async fn list_comments(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {

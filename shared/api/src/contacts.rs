@@ -81,7 +81,7 @@ pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Prob
     Ok(edge::created(format!("/contacts/{}", contact.value.id), &contact))
 }
 
-#[utoipa::path(get, path = "/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/contacts/{id}", tag = "contacts", params(("id" = EntityId, Path)),
     responses((status = 200, body = Record<Contact>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -90,7 +90,7 @@ pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem
     Ok(edge::versioned(StatusCode::OK, &api.services.get_contact(&actor, id).await?))
 }
 
-#[utoipa::path(patch, path = "/contacts/{id}", tag = "contacts", params(("id" = String, Path), ("If-Match" = String, Header)),
+#[utoipa::path(patch, path = "/contacts/{id}", tag = "contacts", params(("id" = EntityId, Path), ("If-Match" = String, Header)),
     request_body(content = ContactPatch, content_type = "application/merge-patch+json"),
     responses((status = 200, body = Record<Contact>), (status = 412, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -103,7 +103,7 @@ pub async fn update(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 }
 
 #[utoipa::path(delete, path = "/contacts/{id}", tag = "contacts", description = "Archives the contact (admin only) and frees its e-mail address.",
-    params(("id" = String, Path), ("If-Match" = String, Header)),
+    params(("id" = EntityId, Path), ("If-Match" = String, Header)),
     responses((status = 204), (status = 403, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -115,7 +115,7 @@ pub async fn archive(api: &Api, request: &Request) -> Result<Response<Body>, Pro
 }
 
 #[utoipa::path(get, path = "/contacts", tag = "contacts",
-    params(("accountId" = Option<String>, Query), ("email" = Option<String>, Query), ("q" = Option<String>, Query, description = "Words of the name, e-mail or phone, each the start of a word (at least two letters or digits), without case or accents"),
+    params(("accountId" = Option<EntityId>, Query), ("email" = Option<String>, Query), ("q" = Option<String>, Query, description = "Words of the name, e-mail or phone, each the start of a word (at least two letters or digits), without case or accents"),
            ("includeArchived" = Option<bool>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Record<Contact>>)),
     security(("bearer" = [])))]

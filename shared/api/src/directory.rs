@@ -30,7 +30,7 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
 }
 
 #[utoipa::path(put, path = "/users/{id}", tag = "directory", description = "Sets a staff member's name, e-mail and language for notifications (admins).",
-    params(("id" = String, Path, description = "The user's `sub`")), request_body = UserEntry,
+    params(("id" = UserId, Path, description = "The user's `sub`")), request_body = UserEntry,
     responses((status = 200, body = User), (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
               (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]

@@ -3,6 +3,7 @@
 //! Generated documents are queued (202) and rendered by the documents worker; downloads and
 //! uploads are presigned blob-store URLs, so no file passes through the function.
 
+use gestiona_domain::EntityId;
 use gestiona_domain::document::{Document, DocumentStatus, DocumentTemplate, PRESIGNED_URL_SECONDS};
 use gestiona_domain::messages as msg;
 use gestiona_domain::ports::{BlobError, BlobStore, upload_headers};
@@ -122,7 +123,7 @@ pub async fn templates(api: &Api, request: &Request) -> Result<Response<Body>, P
     Ok(edge::json(StatusCode::OK, &contracts))
 }
 
-#[utoipa::path(post, path = "/cases/{id}/documents", tag = "documents", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/cases/{id}/documents", tag = "documents", params(("id" = EntityId, Path)),
     request_body = DocumentRequest,
     responses((status = 202, description = "Queued for rendering; `Location` is the download route", body = Document),
               (status = 404, body = ProblemSchema, content_type = "application/problem+json"),
@@ -140,7 +141,7 @@ pub async fn request(api: &Api, request: &Request) -> Result<Response<Body>, Pro
     Ok(response)
 }
 
-#[utoipa::path(get, path = "/cases/{id}/documents", tag = "documents", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/cases/{id}/documents", tag = "documents", params(("id" = EntityId, Path)),
     responses((status = 200, body = ListResponse<Document>),
               (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -152,7 +153,7 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
 }
 
 #[utoipa::path(get, path = "/cases/{id}/documents/{docId}", tag = "documents",
-    params(("id" = String, Path), ("docId" = String, Path)),
+    params(("id" = EntityId, Path), ("docId" = EntityId, Path)),
     responses((status = 302, description = "`Location` is a presigned download URL, valid for five minutes"),
               (status = 404, body = ProblemSchema, content_type = "application/problem+json"),
               (status = 409, description = "Not ready yet (`Retry-After` set) or failed (`errors` say why)",
@@ -206,7 +207,7 @@ pub struct UploadTicket {
     expires_in_seconds: u64,
 }
 
-#[utoipa::path(post, path = "/cases/{id}/uploads", tag = "documents", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/cases/{id}/uploads", tag = "documents", params(("id" = EntityId, Path)),
     request_body = UploadRequest,
     responses((status = 201, description = "A presigned PUT for exactly this type and size; then POST …/complete", body = UploadTicket),
               (status = 422, description = "Type not allowed or too large", body = ProblemSchema, content_type = "application/problem+json")),
@@ -237,7 +238,7 @@ pub async fn begin_upload(api: &Api, request: &Request) -> Result<Response<Body>
 }
 
 #[utoipa::path(post, path = "/cases/{id}/documents/{docId}/complete", tag = "documents",
-    params(("id" = String, Path), ("docId" = String, Path)),
+    params(("id" = EntityId, Path), ("docId" = EntityId, Path)),
     responses((status = 200, description = "Filed on the case", body = Document),
               (status = 409, description = "Nothing uploaded yet, or not an upload", body = ProblemSchema, content_type = "application/problem+json"),
               (status = 422, description = "Size or type differ from the announcement; the document is marked failed",

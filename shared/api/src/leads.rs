@@ -142,7 +142,7 @@ pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Prob
     Ok(edge::created(format!("/leads/{}", lead.value.id), &lead))
 }
 
-#[utoipa::path(get, path = "/leads/{id}", tag = "leads", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/leads/{id}", tag = "leads", params(("id" = EntityId, Path)),
     responses((status = 200, body = Record<Lead>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -151,7 +151,7 @@ pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem
     Ok(edge::versioned(StatusCode::OK, &api.services.get_lead(&actor, id).await?))
 }
 
-#[utoipa::path(patch, path = "/leads/{id}", tag = "leads", params(("id" = String, Path), ("If-Match" = String, Header)),
+#[utoipa::path(patch, path = "/leads/{id}", tag = "leads", params(("id" = EntityId, Path), ("If-Match" = String, Header)),
     request_body(content = LeadPatch, content_type = "application/merge-patch+json"),
     responses((status = 200, body = Record<Lead>), (status = 409, body = ProblemSchema, content_type = "application/problem+json"),
               (status = 412, body = ProblemSchema, content_type = "application/problem+json")),
@@ -165,12 +165,12 @@ pub async fn update(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 }
 
 #[utoipa::path(get, path = "/leads", tag = "leads",
-    params(("status" = Option<String>, Query), ("owner" = Option<String>, Query), ("channel" = Option<String>, Query, description = "webForm or manual"),
-           ("formId" = Option<String>, Query), ("campaign" = Option<String>, Query),
+    params(("status" = Option<String>, Query, pattern = r"^(new|working|qualified|converted|disqualified)$"), ("owner" = Option<UserId>, Query), ("channel" = Option<String>, Query, pattern = r"^(webForm|manual)$", description = "webForm or manual"),
+           ("formId" = Option<FormId>, Query), ("campaign" = Option<String>, Query),
            ("q" = Option<String>, Query, description = "Words of the name, company, e-mail or phone, each the start of a word (at least two letters or digits), without case or accents"),
-           ("createdFrom" = Option<String>, Query, description = "RFC 3339 instant, inclusive"),
-           ("createdTo" = Option<String>, Query, description = "RFC 3339 instant, exclusive"),
-           ("period" = Option<String>, Query, description = "today, thisWeek or thisMonth (UTC), instead of createdFrom/createdTo"),
+           ("createdFrom" = Option<String>, Query, format = DateTime, description = "RFC 3339 instant, inclusive"),
+           ("createdTo" = Option<String>, Query, format = DateTime, description = "RFC 3339 instant, exclusive"),
+           ("period" = Option<String>, Query, pattern = r"^(today|thisWeek|thisMonth)$", description = "today, thisWeek or thisMonth (UTC), instead of createdFrom/createdTo"),
            ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Record<Lead>>)),
     security(("bearer" = [])))]
@@ -186,6 +186,14 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     });
     let owner = query.text("owner").and_then(|o| UserId::parse(&o).map_err(|e| errors.add("owner", e.into())).ok());
     let form_id = query.text("formId").and_then(|f| FormId::parse(&f).map_err(|e| errors.add("formId", e.into())).ok());
+    // A lead's channel is one of two: any other value would silently list nothing.
+    let channel = query.text("channel").filter(|c| {
+        let known = matches!(c.as_str(), "webForm" | "manual");
+        if !known {
+            errors.add("channel", msg::one_of("webForm, manual"));
+        }
+        known
+    });
     let mut created_from = query.parse::<jiff::Timestamp>("createdFrom", msg::rfc3339_instant())?;
     let mut created_to = query.parse::<jiff::Timestamp>("createdTo", msg::rfc3339_instant())?;
     if let Some(period) = query.text("period") {
@@ -198,7 +206,7 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     let filter = LeadFilter {
         status,
         owner,
-        channel: query.text("channel"),
+        channel,
         form_id,
         campaign: query.text("campaign"),
         created_from,
@@ -223,7 +231,7 @@ fn period_bounds(period: &str, now: jiff::Timestamp) -> Option<(jiff::Timestamp,
     Some((instant(start)?, instant(end)?))
 }
 
-#[utoipa::path(get, path = "/leads/{id}/history", tag = "leads", params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+#[utoipa::path(get, path = "/leads/{id}/history", tag = "leads", params(("id" = EntityId, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Record<HistoryEvent>>)),
     security(("bearer" = [])))]
 pub async fn history(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -235,7 +243,7 @@ pub async fn history(api: &Api, request: &Request) -> Result<Response<Body>, Pro
 }
 
 #[utoipa::path(get, path = "/contacts/{id}/activities", tag = "contacts", description = "Web-form posts that matched the contact's e-mail.",
-    params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("id" = EntityId, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Record<HistoryEvent>>)),
     security(("bearer" = [])))]
 pub async fn contact_activities(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -259,7 +267,7 @@ pub struct ConversionResponse {
     opportunity: Option<Opportunity>,
 }
 
-#[utoipa::path(post, path = "/leads/{id}/convert", tag = "leads", params(("id" = String, Path), ("If-Match" = String, Header)),
+#[utoipa::path(post, path = "/leads/{id}/convert", tag = "leads", params(("id" = EntityId, Path), ("If-Match" = String, Header)),
     request_body = ConvertLead,
     responses((status = 200, body = ConversionResponse),
               (status = 409, body = ProblemSchema, content_type = "application/problem+json"),
@@ -282,7 +290,7 @@ pub async fn convert(api: &Api, request: &Request) -> Result<Response<Body>, Pro
     Ok(response)
 }
 
-#[utoipa::path(get, path = "/opportunities/{id}", tag = "leads", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/opportunities/{id}", tag = "leads", params(("id" = EntityId, Path)),
     responses((status = 200, body = Record<Opportunity>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get_opportunity(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -293,7 +301,7 @@ pub async fn get_opportunity(api: &Api, request: &Request) -> Result<Response<Bo
 
 #[utoipa::path(get, path = "/accounts/{id}/leads", tag = "leads",
     description = "The leads converted into the account (with an opportunity or without), oldest first.",
-    params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("id" = EntityId, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Record<Lead>>),
         (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -307,7 +315,7 @@ pub async fn account_leads(api: &Api, request: &Request) -> Result<Response<Body
 
 #[utoipa::path(get, path = "/accounts/{id}/opportunities", tag = "leads",
     description = "The account's opportunities (from lead conversions), oldest first.",
-    params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("id" = EntityId, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Record<Opportunity>>),
         (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -332,7 +340,7 @@ pub async fn list_forms(api: &Api, request: &Request) -> Result<Response<Body>, 
     Ok(edge::page(&api.services.list_forms(&actor, &page).await?))
 }
 
-#[utoipa::path(get, path = "/forms/{id}", tag = "forms", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/forms/{id}", tag = "forms", params(("id" = FormId, Path)),
     responses((status = 200, body = Record<Form>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get_form(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -342,7 +350,7 @@ pub async fn get_form(api: &Api, request: &Request) -> Result<Response<Body>, Pr
 }
 
 #[utoipa::path(put, path = "/forms/{id}", tag = "forms", description = "Creates the form (no If-Match) or replaces its definition (If-Match: its version). Admin only.",
-    params(("id" = String, Path), ("If-Match" = Option<String>, Header)), request_body = FormDefinition,
+    params(("id" = FormId, Path), ("If-Match" = Option<String>, Header)), request_body = FormDefinition,
     responses((status = 200, body = Record<Form>), (status = 201, body = Record<Form>),
               (status = 412, body = ProblemSchema, content_type = "application/problem+json"),
               (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
@@ -364,7 +372,7 @@ pub async fn put_form(api: &Api, request: &Request) -> Result<Response<Body>, Pr
 }
 
 #[utoipa::path(get, path = "/lead-submissions", tag = "forms",
-    params(("status" = Option<String>, Query, description = "quarantined (default), released or discarded"),
+    params(("status" = Option<String>, Query, pattern = r"^(quarantined|released|discarded)$", description = "quarantined (default), released or discarded"),
            ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Record<Submission>>)),
     security(("bearer" = [])))]
@@ -375,7 +383,7 @@ pub async fn list_submissions(api: &Api, request: &Request) -> Result<Response<B
     Ok(edge::page(&api.services.list_submissions(&actor, &status, &query.page()?).await?))
 }
 
-#[utoipa::path(get, path = "/lead-submissions/{id}", tag = "forms", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/lead-submissions/{id}", tag = "forms", params(("id" = EntityId, Path)),
     responses((status = 200, body = Record<Submission>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get_submission(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -385,7 +393,7 @@ pub async fn get_submission(api: &Api, request: &Request) -> Result<Response<Bod
 }
 
 #[utoipa::path(post, path = "/lead-submissions/{id}/release", tag = "forms", description = "Processes a quarantined post as a clean one: a new lead, or an activity on the existing one.",
-    params(("id" = String, Path), ("If-Match" = String, Header)),
+    params(("id" = EntityId, Path), ("If-Match" = String, Header)),
     responses((status = 200, body = Record<Submission>), (status = 409, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn release_submission(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -395,7 +403,7 @@ pub async fn release_submission(api: &Api, request: &Request) -> Result<Response
     Ok(edge::versioned(StatusCode::OK, &api.services.release_submission(&actor, id, expected).await?))
 }
 
-#[utoipa::path(post, path = "/lead-submissions/{id}/discard", tag = "forms", params(("id" = String, Path), ("If-Match" = String, Header)),
+#[utoipa::path(post, path = "/lead-submissions/{id}/discard", tag = "forms", params(("id" = EntityId, Path), ("If-Match" = String, Header)),
     responses((status = 200, body = Record<Submission>), (status = 409, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn discard_submission(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {

@@ -1,6 +1,7 @@
 //! `/invoices`, `/invoice-batches`, `/dunning-ladder`, `/accounts/{id}/collections`,
 //! `/accounts/{id}/aging` and `/reports/aging`.
 
+use gestiona_domain::EntityId;
 use gestiona_domain::history::HistoryEvent;
 use gestiona_domain::messages as msg;
 use gestiona_domain::receivables::{
@@ -102,7 +103,7 @@ fn with_view(
 #[utoipa::path(put, path = "/invoices/{number}", tag = "receivables",
     description = "Creates or updates an invoice as the ERP knows it (idempotent: the same data again writes nothing). \
         Payments and credit notes already applied stay; without dueOn, the account's days of credit decide it.",
-    params(("number" = String, Path)), request_body = InvoiceInput,
+    params(("number" = DocumentNumber, Path)), request_body = InvoiceInput,
     responses((status = 201, body = Record<InvoiceView>), (status = 200, body = Record<InvoiceView>),
         (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -171,7 +172,7 @@ pub async fn batch(api: &Api, request: &Request) -> Result<Response<Body>, Probl
     Ok(edge::json(StatusCode::OK, &BatchResponse { results }))
 }
 
-#[utoipa::path(get, path = "/invoices/{number}", tag = "receivables", params(("number" = String, Path)),
+#[utoipa::path(get, path = "/invoices/{number}", tag = "receivables", params(("number" = DocumentNumber, Path)),
     responses((status = 200, body = Record<InvoiceView>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get_invoice(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -187,9 +188,9 @@ pub async fn get_invoice(api: &Api, request: &Request) -> Result<Response<Body>,
         bucket (an open invoice's age: current, days1To30, days31To60, days61To90, over90), agent (the collections \
         agent named on the invoice or else on its account), owed=true (only what is still owed), dueFrom and dueTo (inclusive dates). With filters a page \
         may hold fewer items than the limit; follow nextCursor until it is null.",
-    params(("account" = Option<String>, Query), ("status" = Option<String>, Query), ("bucket" = Option<String>, Query),
-        ("agent" = Option<String>, Query), ("owed" = Option<bool>, Query), ("dueFrom" = Option<String>, Query),
-        ("dueTo" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("account" = Option<EntityId>, Query), ("status" = Option<String>, Query), ("bucket" = Option<String>, Query, pattern = r"^(current|days1To30|days31To60|days61To90|over90)$"),
+        ("agent" = Option<UserId>, Query), ("owed" = Option<bool>, Query), ("dueFrom" = Option<String>, Query, format = Date),
+        ("dueTo" = Option<String>, Query, format = Date), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<Record<InvoiceView>>)), security(("bearer" = [])))]
 pub async fn list_invoices(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -215,7 +216,7 @@ pub async fn list_invoices(api: &Api, request: &Request) -> Result<Response<Body
 
 #[utoipa::path(patch, path = "/invoices/{number}", tag = "receivables",
     description = "The collections fields: promisedOn (reminders wait until the day after it), stopDunning, collectionsAgent.",
-    params(("number" = String, Path), ("If-Match" = String, Header)), request_body = InvoicePatch,
+    params(("number" = DocumentNumber, Path), ("If-Match" = String, Header)), request_body = InvoicePatch,
     responses((status = 200, body = Record<InvoiceView>), (status = 412, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn patch_invoice(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -228,7 +229,7 @@ pub async fn patch_invoice(api: &Api, request: &Request) -> Result<Response<Body
     Ok(edge::versioned(StatusCode::OK, &with_view(today, &saved)))
 }
 
-#[utoipa::path(get, path = "/invoices/{number}/history", tag = "receivables", params(("number" = String, Path)),
+#[utoipa::path(get, path = "/invoices/{number}/history", tag = "receivables", params(("number" = DocumentNumber, Path)),
     description = "Recorded, updated, payments, credit notes, write-off, reminders queued and skipped (with why), e-mails sent.",
     responses((status = 200, body = edge::ListResponse<HistoryEvent>)), security(("bearer" = [])))]
 pub async fn history(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -238,7 +239,7 @@ pub async fn history(api: &Api, request: &Request) -> Result<Response<Body>, Pro
     Ok(edge::json(StatusCode::OK, &edge::ListResponse { items: events, next_cursor: None }))
 }
 
-#[utoipa::path(get, path = "/invoices/{number}/payments", tag = "receivables", params(("number" = String, Path)),
+#[utoipa::path(get, path = "/invoices/{number}/payments", tag = "receivables", params(("number" = DocumentNumber, Path)),
     responses((status = 200, body = InvoiceMovements)), security(("bearer" = [])))]
 pub async fn movements(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -256,7 +257,7 @@ fn replayed(mut response: Response<Body>, applied: bool) -> Response<Body> {
 #[utoipa::path(put, path = "/invoices/{number}/payments/{paymentId}", tag = "receivables",
     description = "Applies a payment once: the payment id is the ERP's reference. The same payment again answers 200 \
         with Idempotent-Replayed; another amount under the same id is 409; more than the balance is 422.",
-    params(("number" = String, Path), ("paymentId" = String, Path)), request_body = PaymentInput,
+    params(("number" = DocumentNumber, Path), ("paymentId" = DocumentNumber, Path)), request_body = PaymentInput,
     responses((status = 201, body = Record<InvoiceView>), (status = 200, body = Record<InvoiceView>),
         (status = 409, body = ProblemSchema, content_type = "application/problem+json"),
         (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
@@ -274,7 +275,7 @@ pub async fn put_payment(api: &Api, request: &Request) -> Result<Response<Body>,
 
 #[utoipa::path(put, path = "/invoices/{number}/credit-notes/{noteNumber}", tag = "receivables",
     description = "Applies a credit note once (supervisors); like a payment.",
-    params(("number" = String, Path), ("noteNumber" = String, Path)), request_body = CreditNoteInput,
+    params(("number" = DocumentNumber, Path), ("noteNumber" = DocumentNumber, Path)), request_body = CreditNoteInput,
     responses((status = 201, body = Record<InvoiceView>), (status = 200, body = Record<InvoiceView>)), security(("bearer" = [])))]
 pub async fn put_credit_note(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -295,7 +296,7 @@ pub struct WriteOffRequest {
 
 #[utoipa::path(post, path = "/invoices/{number}/write-off", tag = "receivables",
     description = "Writes the balance off (supervisors); reminders stop.",
-    params(("number" = String, Path), ("If-Match" = String, Header)), request_body = WriteOffRequest,
+    params(("number" = DocumentNumber, Path), ("If-Match" = String, Header)), request_body = WriteOffRequest,
     responses((status = 200, body = Record<InvoiceView>), (status = 409, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn write_off(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -331,7 +332,7 @@ pub async fn put_ladder(api: &Api, request: &Request) -> Result<Response<Body>, 
     Ok(edge::versioned(StatusCode::OK, &saved))
 }
 
-#[utoipa::path(get, path = "/accounts/{id}/collections", tag = "receivables", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/accounts/{id}/collections", tag = "receivables", params(("id" = EntityId, Path)),
     responses((status = 200, body = Record<CollectionsProfile>)), security(("bearer" = [])))]
 pub async fn get_profile(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -343,7 +344,7 @@ pub async fn get_profile(api: &Api, request: &Request) -> Result<Response<Body>,
 #[utoipa::path(put, path = "/accounts/{id}/collections", tag = "receivables",
     description = "Credit limit and days of credit, collections agent, paused reminders, an account ladder (supervisors). \
         The account's open invoices are re-armed to match.",
-    params(("id" = String, Path), ("If-Match" = Option<String>, Header)), request_body = CollectionsProfile,
+    params(("id" = EntityId, Path), ("If-Match" = Option<String>, Header)), request_body = CollectionsProfile,
     responses((status = 200, body = Record<CollectionsProfile>), (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn put_profile(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -357,7 +358,7 @@ pub async fn put_profile(api: &Api, request: &Request) -> Result<Response<Body>,
 
 #[utoipa::path(get, path = "/accounts/{id}/aging", tag = "receivables",
     description = "The account's open invoices by aging bucket and currency, with its credit terms and the credit left.",
-    params(("id" = String, Path)), responses((status = 200, body = AccountAging)), security(("bearer" = [])))]
+    params(("id" = EntityId, Path)), responses((status = 200, body = AccountAging)), security(("bearer" = [])))]
 pub async fn account_aging(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let id = edge::path_id(request, "id")?;
@@ -367,7 +368,7 @@ pub async fn account_aging(api: &Api, request: &Request) -> Result<Response<Body
 #[utoipa::path(get, path = "/reports/aging", tag = "reports",
     description = "Receivables aging [cartera por edades]: current, 1-30, 31-60, 61-90 and over 90 days, per account or \
         per collections agent and currency. CSV with format=csv.",
-    params(("groupBy" = Option<String>, Query, description = "account (default) or agent"), ("agent" = Option<String>, Query),
+    params(("groupBy" = Option<String>, Query, pattern = r"^(account|agent)$", description = "account (default) or agent"), ("agent" = Option<UserId>, Query),
         ("format" = Option<String>, Query, description = "json (default) or csv")),
     responses((status = 200, body = AgingReport)), security(("bearer" = [])))]
 pub async fn aging_report(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {

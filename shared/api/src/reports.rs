@@ -43,7 +43,7 @@ pub(crate) fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Respons
 
 #[utoipa::path(get, path = "/reports/cases-by-state", tag = "reports",
     description = "Active cases by type and state: count, share and summed amounts per currency [Gestiones por Estados].",
-    params(("type" = Option<String>, Query), ("format" = Option<String>, Query, description = "json (default) or csv")),
+    params(("type" = Option<CaseTypeKey>, Query), ("format" = Option<String>, Query, description = "json (default) or csv")),
     responses((status = 200, body = edge::Rows<StateRow>)),
     security(("bearer" = [])))]
 pub async fn cases_by_state(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -81,7 +81,7 @@ pub async fn cases_by_state(api: &Api, request: &Request) -> Result<Response<Bod
 
 #[utoipa::path(get, path = "/reports/rejections", tag = "reports",
     description = "Cases closed as failures: their last result (rows) by state (columns) [Solicitudes Rechazadas y Motivos].",
-    params(("type" = Option<String>, Query), ("format" = Option<String>, Query, description = "json (default) or csv")),
+    params(("type" = Option<CaseTypeKey>, Query), ("format" = Option<String>, Query, description = "json (default) or csv")),
     responses((status = 200, body = RejectionPivot)),
     security(("bearer" = [])))]
 pub async fn rejections(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -125,7 +125,7 @@ fn period(api: &Api, request: &Request) -> Result<Period, Problem> {
 
 #[utoipa::path(get, path = "/reports/workload", tag = "reports",
     description = "Workload by type and state, by agent and by branch: active, on time, late (an SLA deadline passed) and attended (closed) in the period [Control de Tiempos y Cargas de Trabajo].",
-    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("format" = Option<String>, Query, description = "json (default) or csv")),
+    params(("from" = Option<String>, Query, format = DateTime), ("to" = Option<String>, Query, format = DateTime), ("format" = Option<String>, Query, description = "json (default) or csv")),
     responses((status = 200, body = edge::Rows<WorkloadRow>)),
     security(("bearer" = [])))]
 pub async fn workload(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -153,7 +153,7 @@ pub async fn workload(api: &Api, request: &Request) -> Result<Response<Body>, Pr
 
 #[utoipa::path(get, path = "/reports/sla", tag = "reports",
     description = "Resolution SLA compliance of the cases closed in the period, by type and by agent.",
-    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("format" = Option<String>, Query, description = "json (default) or csv")),
+    params(("from" = Option<String>, Query, format = DateTime), ("to" = Option<String>, Query, format = DateTime), ("format" = Option<String>, Query, description = "json (default) or csv")),
     responses((status = 200, body = edge::Rows<SlaRow>)),
     security(("bearer" = [])))]
 pub async fn sla(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {

@@ -1,5 +1,6 @@
 //! `/calendars`, `/sla-policies/{caseType}` and `/cases/{id}/sla`.
 
+use gestiona_domain::EntityId;
 use gestiona_domain::calendar::CalendarDef;
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::sla::{CaseSla, CaseSlaError, DefineSlaError};
@@ -46,7 +47,7 @@ fn optional_if_match(request: &Request) -> Result<Option<u64>, Problem> {
 
 #[utoipa::path(get, path = "/cases/{id}/sla", tag = "sla",
     description = "Each SLA clock of the case: target, business minutes used, paused intervals, due instant and status — recomputed from the history.",
-    params(("id" = String, Path)), responses((status = 200, body = CaseSla)), security(("bearer" = [])))]
+    params(("id" = EntityId, Path)), responses((status = 200, body = CaseSla)), security(("bearer" = [])))]
 pub async fn case_sla(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let id = edge::path_id(request, "id")?;
@@ -91,7 +92,7 @@ pub async fn put_calendar(api: &Api, request: &Request) -> Result<Response<Body>
     Ok(edge::versioned(StatusCode::OK, &Versioned { value: saved, version }))
 }
 
-#[utoipa::path(get, path = "/sla-policies/{caseType}", tag = "sla", params(("caseType" = String, Path)),
+#[utoipa::path(get, path = "/sla-policies/{caseType}", tag = "sla", params(("caseType" = CaseTypeKey, Path)),
     responses((status = 200, body = Record<SlaPolicy>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn get_policy(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
@@ -103,7 +104,7 @@ pub async fn get_policy(api: &Api, request: &Request) -> Result<Response<Body>, 
 
 #[utoipa::path(put, path = "/sla-policies/{caseType}", tag = "sla",
     description = "Sets the SLA policy of a case type (admins): targets per priority, calendar, warning threshold, escalations. With If-Match, saves the next version.",
-    params(("caseType" = String, Path), ("If-Match" = Option<String>, Header)), request_body = SlaPolicy,
+    params(("caseType" = CaseTypeKey, Path), ("If-Match" = Option<String>, Header)), request_body = SlaPolicy,
     responses((status = 200, body = Record<SlaPolicy>), (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn put_policy(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {

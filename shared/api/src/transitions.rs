@@ -1,5 +1,6 @@
 //! `/cases/{id}/transitions` handlers: the workflow.
 
+use gestiona_domain::EntityId;
 use gestiona_domain::Versioned;
 use gestiona_domain::case::{Case, StateClass};
 use gestiona_domain::messages as msg;
@@ -82,7 +83,7 @@ impl From<OfferedTransitionsError> for Problem {
 
 #[utoipa::path(post, path = "/cases/{id}/transitions", tag = "workflow",
     description = "Takes an action with one of its results, as the case type's table allows. Moves the case, records the step in the history and enqueues the result's effects, atomically.",
-    params(("id" = String, Path), ("If-Match" = String, Header)), request_body = TransitionRequest,
+    params(("id" = EntityId, Path), ("If-Match" = String, Header)), request_body = TransitionRequest,
     responses((status = 200, description = "The case after the transition; `ETag` is its new version", body = Record<Case>),
               (status = 403, description = "The action needs another role", body = ProblemSchema, content_type = "application/problem+json"),
               (status = 412, body = ProblemSchema, content_type = "application/problem+json"),
@@ -115,7 +116,7 @@ pub struct OfferedTransitions {
 
 #[utoipa::path(get, path = "/cases/{id}/transitions", tag = "workflow",
     description = "What the caller may do with the case now: the actions of its state that the caller's role allows, with their results, next states and missing fields.",
-    params(("id" = String, Path)),
+    params(("id" = EntityId, Path)),
     responses((status = 200, body = OfferedTransitions)),
     security(("bearer" = [])))]
 pub async fn offered(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {

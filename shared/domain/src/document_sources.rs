@@ -35,7 +35,8 @@ pub enum FieldSource {
     Note,
     /// A fixed value, as the template's contract describes the field.
     Value {
-        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        // Any JSON value: the template's contract says which.
+        #[cfg_attr(feature = "openapi", schema(value_type = Value))]
         value: Value,
     },
     /// The issue date plus `days` calendar days (a quote's `validUntil`, a due date).

@@ -26,8 +26,10 @@ fn is_slug(s: &str, max: usize, extra: &[char]) -> bool {
         && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || extra.contains(&c))
 }
 
+/// `$pattern` is the check as the OpenAPI document states it (ECMA-262), for clients and
+/// generated tests; the schemathesis run (`tests/schemathesis/`) sends ids made from it.
 macro_rules! string_id {
-    ($(#[$doc:meta])* $name:ident, $check:expr, $rule:ident) => {
+    ($(#[$doc:meta])* $name:ident, $check:expr, $rule:ident, $pattern:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(String);
@@ -69,6 +71,7 @@ macro_rules! string_id {
                 utoipa::openapi::ObjectBuilder::new()
                     .schema_type(utoipa::openapi::schema::Type::String)
                     .description(Some(texts::$rule.en))
+                    .pattern(Some($pattern))
                     .into()
             }
         }
@@ -81,21 +84,24 @@ string_id!(
     /// A tenant (one customer company of Gestiona): lowercase letters, digits and `-`.
     TenantId,
     |s| is_slug(s, 40, &[]),
-    tenant_id_rule
+    tenant_id_rule,
+    r"^[a-z0-9][a-z0-9-]{0,39}$"
 );
 
 string_id!(
     /// The key of a case type, unique per tenant and stable across its versions.
     CaseTypeKey,
     |s| is_slug(s, 64, &['_']),
-    case_type_key_rule
+    case_type_key_rule,
+    r"^[a-z0-9][a-z0-9_-]{0,63}$"
 );
 
 string_id!(
     /// The id of a public lead-capture form, unique per tenant; it appears in the form's URL.
     FormId,
     |s| is_slug(s, 40, &['_']),
-    form_id_rule
+    form_id_rule,
+    r"^[a-z0-9][a-z0-9_-]{0,39}$"
 );
 
 string_id!(
@@ -106,14 +112,16 @@ string_id!(
         && s.len() <= 40
         && s.starts_with(|c: char| c.is_ascii_alphanumeric())
         && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')),
-    document_number_rule
+    document_number_rule,
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
 );
 
 string_id!(
     /// A staff user, as the identity provider names it (the token's `sub`).
     UserId,
     |s| !s.is_empty() && s.len() <= 128 && !s.contains('#') && !s.chars().any(char::is_control),
-    user_id_rule
+    user_id_rule,
+    r"^[^#\x00-\x1F\x7F]{1,128}$"
 );
 
 /// The id of an account, contact, case, event or comment: a ULID, so ids sort by creation time.
@@ -165,6 +173,7 @@ impl utoipa::PartialSchema for EntityId {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .description(Some("ULID"))
+            .pattern(Some("^[0-7][0-9A-HJKMNP-TV-Z]{25}$"))
             .examples([serde_json::json!("01JD8X3Q9V7M2K4T6W8Y0Z1A2B")])
             .into()
     }

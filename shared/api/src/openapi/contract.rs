@@ -188,9 +188,13 @@ fn complete_operation(operation: &mut Value) {
         problems.push(("400", "The body is not JSON, or has content after the JSON value"));
         problems.push(("413", "The body is larger than the operation reads"));
         problems.push(("415", "The body's Content-Type is not one the operation reads"));
+        problems.push((
+            "409",
+            "It conflicts with another record (an e-mail or number already in use) or was applied differently before",
+        ));
         problems.push(("422", "A field is not valid: `errors` names each field and why"));
-    } else if has("query") {
-        problems.push(("422", "A query parameter is not valid: `errors` names each parameter and why"));
+    } else if has("query") || has("path") {
+        problems.push(("422", "A parameter is not valid: `errors` names each parameter and why"));
     }
     if secured {
         problems.push(("401", "No valid bearer token (missing, expired, not yet valid, or for another audience)"));
@@ -201,8 +205,10 @@ fn complete_operation(operation: &mut Value) {
     }
     if let Some(if_match) = &if_match {
         problems.push(("412", "If-Match does not name the current version: read it again"));
-        if if_match["required"] == true {
-            problems.push(("428", "If-Match is missing, or is not a list of ETags or `*`"));
+        problems.push(("428", "If-Match is missing where required, or is not one ETag"));
+        if if_match["required"] != true {
+            // A definition saved without If-Match is a first one.
+            problems.push(("409", "It exists already: send If-Match with the version read to replace it"));
         }
     }
     problems.push(("503", "The store could not be reached, or could not make the change durable: retry later"));
@@ -217,6 +223,11 @@ fn complete_operation(operation: &mut Value) {
             response["description"] = json!(description);
         }
     }
+    if params.iter().any(|p| p["in"] == "query" && p["name"] == "format") {
+        let ok = responses.entry("200").or_insert_with(|| json!({}));
+        ok["content"]["text/csv"] = json!({ "schema": { "type": "string",
+            "description": "With `format=csv`: UTF-8 with a header row; cells a spreadsheet would run as a formula are prefixed with '." } });
+    }
     if versioned_read {
         responses
             .entry("304")
@@ -230,12 +241,22 @@ fn complete_operation(operation: &mut Value) {
     }
 }
 
-/// The page parameters' rules, which every list shares.
+/// The rules of the parameters the edge reads the same way on every route: the page, the
+/// answer's format, and `If-Match` (one strong tag as the API issues them).
 fn constrain_parameter(parameter: &mut Value) {
+    if parameter["in"] == "header" && parameter["name"] == "If-Match" {
+        parameter["schema"] = json!({ "type": "string", "pattern": "^\"[0-9]+\"$" });
+        parameter["description"] = json!("The ETag of the version the change is based on, as it was read.");
+        return;
+    }
     if parameter["in"] != "query" {
         return;
     }
     match parameter["name"].as_str() {
+        Some("format") => {
+            parameter["schema"] = json!({ "type": "string", "enum": ["json", "csv"] });
+            parameter["description"] = json!("`json` (the default) or `csv`.");
+        }
         Some("limit") => {
             parameter["schema"] = json!({ "type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE });
             parameter["description"] = json!(format!("Items per page, 1 to {MAX_PAGE_SIZE} (default 50)."));
@@ -245,6 +266,14 @@ fn constrain_parameter(parameter: &mut Value) {
             parameter["description"] = json!("The `nextCursor` of the previous page, as it was given.");
         }
         _ => {}
+    }
+    // The edge reads an empty query value as an absent one (an HTML form's empty field).
+    let constrained = parameter["schema"].get("$ref").is_some()
+        || parameter["schema"]["type"] != "string"
+        || ["pattern", "enum", "format", "minLength"].iter().any(|k| parameter["schema"].get(*k).is_some());
+    if constrained {
+        let schema = parameter["schema"].take();
+        parameter["schema"] = json!({ "anyOf": [schema, { "type": "string", "maxLength": 0 }] });
     }
 }
 

@@ -47,6 +47,19 @@ pub fn generate() -> String {
     for route in crate::routes::all_docs() {
         route.document_into(&mut doc.paths, &mut schemas);
     }
+    // Types that only path and query parameters name: utoipa collects a schema from bodies only.
+    use gestiona_domain::{CaseTypeKey, DocumentNumber, EntityId, FormId, TenantId, UserId};
+    use utoipa::{PartialSchema, ToSchema};
+    for (name, schema) in [
+        (EntityId::name(), EntityId::schema()),
+        (TenantId::name(), TenantId::schema()),
+        (FormId::name(), FormId::schema()),
+        (UserId::name(), UserId::schema()),
+        (CaseTypeKey::name(), CaseTypeKey::schema()),
+        (DocumentNumber::name(), DocumentNumber::schema()),
+    ] {
+        schemas.push((name.into_owned(), schema));
+    }
     doc.components.get_or_insert_with(Default::default).schemas.extend(schemas);
     let mut value = serde_json::to_value(&doc).expect("the OpenAPI document serialises");
     contract::complete(&mut value);

@@ -11,10 +11,18 @@
 use serde_json::{Map, Value, json};
 
 use crate::edge::{MAX_BODY_BYTES, RECORD_SUFFIX};
-use gestiona_domain::service::MAX_PAGE_SIZE;
+use gestiona_domain::service::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 const PROBLEM_JSON: &str = "application/problem+json";
 const SCHEMAS: &str = "#/components/schemas/";
+/// An ETag as the API issues it: a version, strong (`"3"`).
+const STRONG_TAG: &str = "^\"[0-9]+\"$";
+
+/// The `{T}Record` schema a JSON answer is, if it is a record.
+fn record_answered(response: &Value) -> Option<&str> {
+    let reference = response["content"]["application/json"]["schema"]["$ref"].as_str()?;
+    reference.strip_prefix(SCHEMAS).filter(|name| name.ends_with(RECORD_SUFFIX))
+}
 
 /// Completes a generated document in place.
 pub(super) fn complete(doc: &mut Value) {
@@ -165,15 +173,13 @@ fn complete_operation(operation: &mut Value) {
     let header = |name: &str| params.iter().find(|p| p["in"] == "header" && p["name"] == name).cloned();
     let has_body = operation.get("requestBody").is_some();
     let if_match = header("If-Match");
-    let versioned_read = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
-        .as_str()
-        .is_some_and(|r| r.ends_with(RECORD_SUFFIX));
+    let versioned_read = record_answered(&operation["responses"]["200"]).is_some();
 
     // `get_mut`, not indexing: indexing a missing key would insert `null`.
     for parameter in operation.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
         constrain_parameter(parameter);
     }
-    if versioned_read && operation.get("requestBody").is_none() && if_match.is_none() {
+    if versioned_read && !has_body && if_match.is_none() {
         push_parameter(
             operation,
             json!({
@@ -245,7 +251,7 @@ fn complete_operation(operation: &mut Value) {
 /// answer's format, and `If-Match` (one strong tag as the API issues them).
 fn constrain_parameter(parameter: &mut Value) {
     if parameter["in"] == "header" && parameter["name"] == "If-Match" {
-        parameter["schema"] = json!({ "type": "string", "pattern": "^\"[0-9]+\"$" });
+        parameter["schema"] = json!({ "type": "string", "pattern": STRONG_TAG });
         parameter["description"] = json!("The ETag of the version the change is based on, as it was read.");
         return;
     }
@@ -258,8 +264,9 @@ fn constrain_parameter(parameter: &mut Value) {
             parameter["description"] = json!("`json` (the default) or `csv`.");
         }
         Some("limit") => {
-            parameter["schema"] = json!({ "type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE });
-            parameter["description"] = json!(format!("Items per page, 1 to {MAX_PAGE_SIZE} (default 50)."));
+            parameter["schema"] =
+                json!({ "type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE });
+            parameter["description"] = json!(format!("Items per page, 1 to {MAX_PAGE_SIZE}."));
         }
         Some("cursor") => {
             parameter["schema"] = json!({ "type": "string", "minLength": 1 });
@@ -292,15 +299,14 @@ fn complete_response(status: &str, response: &mut Value) {
             status.parse().ok().and_then(|s| http::StatusCode::from_u16(s).ok()).and_then(|s| s.canonical_reason());
         response["description"] = json!(reason.unwrap_or("Answer"));
     }
-    let record =
-        response["content"]["application/json"]["schema"]["$ref"].as_str().is_some_and(|r| r.ends_with(RECORD_SUFFIX));
+    let record = record_answered(response).is_some();
     let mut headers = Map::new();
     if record {
         headers.insert(
             "ETag".into(),
             json!({
                 "description": "The version of the record, a strong tag such as \"3\": send it back in If-Match.",
-                "schema": { "type": "string", "pattern": "^\"[0-9]+\"$" }
+                "schema": { "type": "string", "pattern": STRONG_TAG }
             }),
         );
     }
@@ -331,10 +337,7 @@ fn add_links(doc: &mut Value, paths: &[String]) {
     for path in paths {
         for (method, operation) in doc["paths"][path].as_object().into_iter().flatten() {
             for (status, response) in operation["responses"].as_object().into_iter().flatten() {
-                let Some(record) = response["content"]["application/json"]["schema"]["$ref"].as_str() else { continue };
-                let Some(record) = record.strip_prefix(SCHEMAS).filter(|r| r.ends_with(RECORD_SUFFIX)) else {
-                    continue;
-                };
+                let Some(record) = record_answered(response) else { continue };
                 if !status.starts_with('2') {
                     continue;
                 }

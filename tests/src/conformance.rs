@@ -434,7 +434,7 @@ pub async fn the_word_index_follows_its_records(store: Arc<dyn Store>) {
     assert!(titles("tuerca", all).await.is_empty());
 
     let renamed = AccountPatch { name: Some("Ferretería La Tuerca".into()), ..Default::default() };
-    services.update_account(&actor, account.value.id, 1, renamed).await.unwrap();
+    services.update_account(&actor, account.value.id, 1.into(), renamed).await.unwrap();
     assert_eq!(titles("tuerca", all).await, ["Ferretería La Tuerca"]);
     assert_eq!(titles("ferre", all).await, ["Ferretería La Tuerca"], "shown under its new name");
     assert_eq!(titles("clavo", all).await, ["Josefina Arce", "José Núñez"], "the old name's words are gone");

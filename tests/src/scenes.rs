@@ -32,8 +32,11 @@ pub async fn customer_alert(services: &Services, queue: &RecordingQueue, actor: 
         result: result.into(),
         ..Default::default()
     };
-    let moved = services.transition_case(actor, case.value.id, 1, step("revisar", "en_revision")).await.unwrap();
-    services.transition_case(actor, case.value.id, moved.case.version, step("pedir_producto", "pedido")).await.unwrap();
+    let moved = services.transition_case(actor, case.value.id, 1.into(), step("revisar", "en_revision")).await.unwrap();
+    services
+        .transition_case(actor, case.value.id, moved.case.version.into(), step("pedir_producto", "pedido"))
+        .await
+        .unwrap();
     let message =
         queue.published().into_iter().find(|m| m.body.template() == "customer_alert").expect("a customer alert");
     CustomerAlert { message, customer, case_id: case.value.id }

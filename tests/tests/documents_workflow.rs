@@ -76,7 +76,7 @@ async fn a_workflow_document_renders_from_the_case_fields_or_fails_once_with_the
 
     // A collection letter from the case's fields.
     let case = open("Saldo vencido").await;
-    services.transition_case(&admin, case.value.id, 1, step("carta")).await.unwrap();
+    services.transition_case(&admin, case.value.id, 1.into(), step("carta")).await.unwrap();
     let effect =
         queue.published().into_iter().find(|m| matches!(m.body, EffectBody::Document(_))).expect("a document effect");
     let outcome = worker.deliver(&effect).await.unwrap();
@@ -90,7 +90,7 @@ async fn a_workflow_document_renders_from_the_case_fields_or_fails_once_with_the
 
     // A promissory note for an account without a tax id: failed once, with the reason.
     let case = open("Pagaré").await;
-    services.transition_case(&admin, case.value.id, 1, step("pagare")).await.unwrap();
+    services.transition_case(&admin, case.value.id, 1.into(), step("pagare")).await.unwrap();
     let effect = queue
         .published()
         .into_iter()

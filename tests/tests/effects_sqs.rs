@@ -48,8 +48,12 @@ async fn transition_effects_arrive_in_sqs_with_their_ids() {
     };
     let mut version = case.version;
     for (action, result) in [("analizar", "en_analisis"), ("diagnosticar", "procede"), ("solucionar", "resuelta")] {
-        version =
-            services.transition_case(&actor, case.value.id, version, step(action, result)).await.unwrap().case.version;
+        version = services
+            .transition_case(&actor, case.value.id, version.into(), step(action, result))
+            .await
+            .unwrap()
+            .case
+            .version;
     }
     let history = services.case_history(&actor, case.value.id, &Default::default()).await.unwrap();
     let mut recorded: HashMap<String, String> = HashMap::new();

@@ -86,3 +86,60 @@ async fn the_default_ladders_own_etag_saves_it() {
     let again = call(&api, Function::ReceivablesApi, &with_header(put(), "if-match", &etag)).await;
     assert_eq!(again.status, 412, "the default was replaced meanwhile: {}", again.body);
 }
+
+#[tokio::test]
+async fn if_match_takes_any_version_or_a_list_of_tags() {
+    let api = api_on(Arc::new(MemoryStore::new())).await;
+    let created =
+        call(&api, Function::AccountsApi, &staff("POST", "/accounts", "/accounts", &[], Some(json!({"name": "Acme"}))))
+            .await;
+    let path = format!("/accounts/{}", created.body["id"].as_str().unwrap());
+    let patch = |tag: &str, name: &str| {
+        let mut event = staff("PATCH", "/accounts/{id}", &path, &[], Some(json!({ "name": name })));
+        event["headers"]["content-type"] = json!("application/merge-patch+json");
+        with_header(event, "if-match", tag)
+    };
+    let star = call(&api, Function::AccountsApi, &patch("*", "Acme Uno")).await;
+    assert_eq!(star.status, 200, "* matches whatever is current: {}", star.body);
+    assert_eq!(star.headers["etag"].to_str().unwrap(), "\"2\"");
+
+    // A tag's opaque part may hold a comma; weak tags in a list never match, strong ones may.
+    let none = call(&api, Function::AccountsApi, &patch("\"1\", W/\"2\", \"a,b\"", "Acme Dos")).await;
+    assert_eq!(none.status, 412, "no listed strong tag is current: {}", none.body);
+    let listed = call(&api, Function::AccountsApi, &patch("\"1\",\"2\" , \"7\"", "Acme Dos")).await;
+    assert_eq!(listed.status, 200, "\"2\" is listed: {}", listed.body);
+    assert_eq!(listed.body["name"], "Acme Dos");
+
+    for garbage in ["\"3\" x", "\"3", ",", "W/3"] {
+        let reply = call(&api, Function::AccountsApi, &patch(garbage, "Acme Tres")).await;
+        assert_eq!(reply.status, 428, "If-Match: {garbage} is not a list of tags: {}", reply.body);
+        assert_eq!(reply.body["errors"][0]["field"], "If-Match");
+    }
+}
+
+#[tokio::test]
+async fn if_match_star_saves_a_setting_only_where_one_is_answered() {
+    let api = api_on(Arc::new(MemoryStore::new())).await;
+    // The ladder answers a default ("0") before one is saved: `*` matches it.
+    let mut ladder =
+        call(&api, Function::ReceivablesApi, &staff("GET", "/dunning-ladder", "/dunning-ladder", &[], None)).await.body;
+    ladder.as_object_mut().unwrap().remove("version");
+    let put_ladder = staff("PUT", "/dunning-ladder", "/dunning-ladder", &[], Some(ladder));
+    let saved = call(&api, Function::ReceivablesApi, &with_header(put_ladder.clone(), "if-match", "*")).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let listed = call(&api, Function::ReceivablesApi, &with_header(put_ladder, "if-match", "\"0\", \"1\"")).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(listed.headers["etag"].to_str().unwrap(), "\"2\"");
+
+    // A calendar that does not exist has no current version for `*` to match (RFC 9110 §13.1.1).
+    let calendar = json!({"key": "lima", "name": "Lima", "timeZone": "America/Lima",
+        "week": {"monday": [{"start": "09:00", "end": "18:00"}]}});
+    let put_calendar = staff("PUT", "/calendars/{key}", "/calendars/lima", &[("key", "lima")], Some(calendar));
+    let absent = call(&api, Function::CasesApi, &with_header(put_calendar.clone(), "if-match", "*")).await;
+    assert_eq!(absent.status, 412, "{}", absent.body);
+    let created = call(&api, Function::CasesApi, &put_calendar).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let star = call(&api, Function::CasesApi, &with_header(put_calendar, "if-match", "*")).await;
+    assert_eq!(star.status, 200, "{}", star.body);
+    assert_eq!(star.headers["etag"].to_str().unwrap(), "\"2\"");
+}

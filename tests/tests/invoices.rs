@@ -92,13 +92,13 @@ impl World {
 
     async fn patch(&self, n: &str, patch: InvoicePatch) {
         let current = self.services.get_invoice(&self.erp, &number(n)).await.unwrap();
-        self.services.patch_invoice(&self.erp, &number(n), &patch, current.version).await.unwrap();
+        self.services.patch_invoice(&self.erp, &number(n), &patch, current.version.into()).await.unwrap();
     }
 
     async fn profile(&self, account: EntityId, profile: CollectionsProfile) {
         let current = self.services.collections_profile(&self.admin.tenant, account).await.unwrap();
         let expected = (current.version > 0).then_some(current.version);
-        self.services.save_collections_profile(&self.admin, account, profile, expected).await.unwrap();
+        self.services.save_collections_profile(&self.admin, account, profile, expected.map(Into::into)).await.unwrap();
     }
 
     /// The reminders published so far, as (invoice, step) with their effect ids.
@@ -158,7 +158,10 @@ async fn ninety_simulated_days_yield_exactly_the_expected_reminders() {
         match today.to_string().as_str() {
             "2026-01-20" => {
                 let f8 = w.services.get_invoice(&w.erp, &number("F-008")).await.unwrap();
-                w.services.write_off_invoice(&w.erp, &number("F-008"), "cliente en quiebra", f8.version).await.unwrap();
+                w.services
+                    .write_off_invoice(&w.erp, &number("F-008"), "cliente en quiebra", f8.version.into())
+                    .await
+                    .unwrap();
             }
             "2026-01-22" => w.pay("F-002", "TRX-2", 100_000, "2026-01-22").await,
             "2026-01-27" => w.pay("F-003", "TRX-3A", 50_000, "2026-01-27").await,

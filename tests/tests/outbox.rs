@@ -52,9 +52,10 @@ async fn effects_survive_a_queue_outage_and_the_relay_delivers_them_once() {
         result: result.into(),
         ..Default::default()
     };
-    let moved = services.transition_case(&actor, case.value.id, 1, request("revisar", "en_revision")).await.unwrap();
+    let moved =
+        services.transition_case(&actor, case.value.id, 1.into(), request("revisar", "en_revision")).await.unwrap();
     let moved = services
-        .transition_case(&actor, moved.case.value.id, moved.case.version, request("pedir_producto", "pedido"))
+        .transition_case(&actor, moved.case.value.id, moved.case.version.into(), request("pedir_producto", "pedido"))
         .await
         .unwrap();
     assert_eq!(moved.case.value.state, "esperando_producto", "the case moved although the queue is down");
@@ -90,7 +91,7 @@ async fn effects_survive_a_queue_outage_and_the_relay_delivers_them_once() {
 
     // With the queue up, effects go out at once and leave nothing behind.
     let up = services
-        .transition_case(&actor, case.value.id, moved.case.version, request("recibir_producto", "recibido"))
+        .transition_case(&actor, case.value.id, moved.case.version.into(), request("recibir_producto", "recibido"))
         .await
         .unwrap();
     assert_eq!(up.case.value.state, "en_revision");

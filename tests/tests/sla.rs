@@ -45,7 +45,7 @@ async fn world(store: Arc<dyn Store>) -> World {
         "escalations": [{"afterMinutes": 30, "action": "notify_supervisor"}]
     }))
     .unwrap();
-    services.save_sla_policy(&admin, policy, Some(current.version)).await.unwrap();
+    services.save_sla_policy(&admin, policy, Some(current.version.into())).await.unwrap();
     let actor = Actor { tenant, user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor };
     World { services, clock, queue, actor }
 }
@@ -98,7 +98,7 @@ impl World {
 
     async fn step(&self, case: EntityId, version: u64, action: &str, result: &str) -> u64 {
         let request = TransitionRequest { action: action.into(), result: result.into(), ..Default::default() };
-        self.services.transition_case(&self.actor, case, version, request).await.unwrap().case.version
+        self.services.transition_case(&self.actor, case, version.into(), request).await.unwrap().case.version
     }
 }
 
@@ -221,7 +221,7 @@ async fn deadlines_pauses_and_each_warning_exactly_once() {
         fields: Some(serde_json::json!({"notaCredito": "NC-1"}).as_object().unwrap().clone()),
         ..Default::default()
     };
-    w.services.transition_case(&w.actor, id, v, close).await.unwrap();
+    w.services.transition_case(&w.actor, id, v.into(), close).await.unwrap();
     let closed = w.sla_events(id).await;
     assert!(closed.contains(&"met resolution late".to_owned()), "{closed:?}");
     w.set("2026-11-26T10:00");
@@ -308,7 +308,7 @@ async fn archiving_a_case_stops_its_clocks() {
         )
         .await
         .unwrap();
-    w.services.archive_case(&w.actor, case.value.id, case.version).await.unwrap();
+    w.services.archive_case(&w.actor, case.value.id, case.version.into()).await.unwrap();
     w.set("2026-11-30T08:00");
     w.sweep_all().await;
     assert_eq!(

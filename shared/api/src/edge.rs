@@ -5,7 +5,7 @@ use std::str::FromStr;
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::PageRequest;
 use gestiona_domain::{EntityId, FieldError, Locale, Message};
-use gestiona_domain::{Page, Versioned};
+use gestiona_domain::{ExpectedVersion, Page, Versioned};
 use http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
@@ -114,10 +114,10 @@ fn field_of(path: &str, reason: &str) -> String {
     }
 }
 
-/// The version a client read, from `If-Match: "3"`: 428 when missing. If-Match compares
-/// strongly (RFC 9110 §13.1.1), so a weak tag (`W/"3"`) or a tag no version of ours can have
-/// never matches: 412, like a stale version.
-pub fn if_match(request: &Request) -> Result<u64, Problem> {
+/// The versions a change may replace, from `If-Match` (RFC 9110 §13.1.1): `*`, or a list of
+/// entity tags compared strongly. 428 when it is missing or is not a list of tags; 412 when no
+/// tag can ever match (weak tags, tags no version of ours has), like a stale version.
+pub fn if_match(request: &Request) -> Result<ExpectedVersion, Problem> {
     let Some(value) = request.headers().get(header::IF_MATCH) else {
         return Err(Problem::new(
             StatusCode::PRECONDITION_REQUIRED,
@@ -127,24 +127,66 @@ pub fn if_match(request: &Request) -> Result<u64, Problem> {
         .detail(msg::detail_if_match_required()));
     };
     let text = value.to_str().unwrap_or_default().trim();
-    let one_tag = |t: &str| t.starts_with('"') && t.ends_with('"') && t.len() >= 2 && !t[1..t.len() - 1].contains('"');
-    let weak = text.strip_prefix("W/");
-    if weak.is_some_and(one_tag) {
-        return Err(Problem::new(StatusCode::PRECONDITION_FAILED, "stale-version", msg::title_stale())
-            .field("If-Match", msg::weak_etag()));
+    if text == "*" {
+        return Ok(ExpectedVersion::Any);
     }
-    if !one_tag(text) {
+    let Some(tags) = entity_tags(text) else {
         return Err(Problem::new(
             StatusCode::PRECONDITION_REQUIRED,
             "precondition-required",
             msg::title_if_match_one_version(),
         )
         .field("If-Match", msg::etag_expected(text)));
+    };
+    let mut versions: Vec<u64> =
+        tags.iter().filter(|tag| !tag.weak).filter_map(|tag| tag.opaque.parse().ok()).collect();
+    let never = |reason| {
+        Problem::new(StatusCode::PRECONDITION_FAILED, "stale-version", msg::title_stale()).field("If-Match", reason)
+    };
+    match versions.len() {
+        0 if tags.iter().all(|tag| tag.weak) => Err(never(msg::weak_etag())),
+        0 => Err(never(msg::etag_expected(text))),
+        1 => Ok(ExpectedVersion::Exactly(versions[0])),
+        _ => {
+            versions.dedup();
+            Ok(ExpectedVersion::AnyOf(versions))
+        }
     }
-    text[1..text.len() - 1].parse::<u64>().map_err(|_| {
-        Problem::new(StatusCode::PRECONDITION_FAILED, "stale-version", msg::title_stale())
-            .field("If-Match", msg::etag_expected(text))
-    })
+}
+
+/// `If-Match` where it is optional (settings saved with or without a prior read).
+pub fn optional_if_match(request: &Request) -> Result<Option<ExpectedVersion>, Problem> {
+    if request.headers().contains_key(header::IF_MATCH) { if_match(request).map(Some) } else { Ok(None) }
+}
+
+/// One `entity-tag` of a header: `W/"…"` or `"…"`.
+struct EntityTag<'a> {
+    weak: bool,
+    opaque: &'a str,
+}
+
+/// `#entity-tag` (RFC 9110 §8.8.3): tags separated by commas and optional whitespace. An opaque
+/// tag may itself hold commas, so the list is read quote by quote. `None` when it is not one.
+fn entity_tags(mut text: &str) -> Option<Vec<EntityTag<'_>>> {
+    let mut tags = Vec::new();
+    loop {
+        text = text.trim_start_matches([' ', '\t', ',']);
+        if text.is_empty() {
+            return (!tags.is_empty()).then_some(tags);
+        }
+        let weak = text.starts_with("W/");
+        let quoted = text.strip_prefix("W/").unwrap_or(text).strip_prefix('"')?;
+        let close = quoted.find('"')?;
+        let opaque = &quoted[..close];
+        if opaque.bytes().any(|b| b < 0x21 || b == 0x7f) {
+            return None;
+        }
+        tags.push(EntityTag { weak, opaque });
+        text = &quoted[close + 1..];
+        if !(text.is_empty() || text.starts_with([' ', '\t', ','])) {
+            return None;
+        }
+    }
 }
 
 /// Whether `If-None-Match` names the response's entity tag (RFC 9110 §13.1.2: weak comparison,

@@ -358,17 +358,11 @@ pub async fn get_form(api: &Api, request: &Request) -> Result<Response<Body>, Pr
 pub async fn put_form(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let id = form_id(request)?;
-    let expected = match request.headers().get(http::header::IF_MATCH) {
-        Some(_) => Some(edge::if_match(request)?),
-        None => None,
-    };
+    let expected = edge::optional_if_match(request)?;
     let definition: FormDefinition = edge::json_body(request)?;
+    let created = expected.is_none();
     let form = api.services.put_form(&actor, id.clone(), expected, definition).await?;
-    Ok(if expected.is_none() {
-        edge::created(format!("/forms/{id}"), &form)
-    } else {
-        edge::versioned(StatusCode::OK, &form)
-    })
+    Ok(if created { edge::created(format!("/forms/{id}"), &form) } else { edge::versioned(StatusCode::OK, &form) })
 }
 
 #[utoipa::path(get, path = "/lead-submissions", tag = "forms",

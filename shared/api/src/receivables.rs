@@ -14,7 +14,7 @@ use gestiona_domain::service::receivables::{
 };
 use gestiona_domain::{DocumentNumber, UserId, ValidationErrors, Versioned};
 use gestiona_domain::{FieldProblem, Locale};
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 
@@ -86,11 +86,6 @@ fn status_name(status: InvoiceStatus) -> String {
 fn invoice_number(request: &Request, name: &str) -> Result<DocumentNumber, Problem> {
     let raw = edge::path_param(request, name).ok_or_else(Problem::not_found)?;
     DocumentNumber::parse(&raw).map_err(|e| ValidationErrors::single(name, e.into()).into())
-}
-
-/// `If-Match` when present (an update), none for a first definition.
-fn optional_if_match(request: &Request) -> Result<Option<u64>, Problem> {
-    if request.headers().contains_key(header::IF_MATCH) { edge::if_match(request).map(Some) } else { Ok(None) }
 }
 
 fn with_view(
@@ -326,7 +321,7 @@ pub async fn get_ladder(api: &Api, request: &Request) -> Result<Response<Body>, 
     security(("bearer" = [])))]
 pub async fn put_ladder(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
-    let expected = optional_if_match(request)?;
+    let expected = edge::optional_if_match(request)?;
     let ladder: DunningLadder = edge::json_body(request)?;
     let saved = api.services.save_dunning_ladder(&actor, ladder, expected).await?;
     Ok(edge::versioned(StatusCode::OK, &saved))
@@ -350,7 +345,7 @@ pub async fn get_profile(api: &Api, request: &Request) -> Result<Response<Body>,
 pub async fn put_profile(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let id = edge::path_id(request, "id")?;
-    let expected = optional_if_match(request)?;
+    let expected = edge::optional_if_match(request)?;
     let profile: CollectionsProfile = edge::json_body(request)?;
     let saved = api.services.save_collections_profile(&actor, id, profile, expected).await?;
     Ok(edge::versioned(StatusCode::OK, &saved))

@@ -40,11 +40,6 @@ impl From<CaseSlaError> for Problem {
     }
 }
 
-/// `If-Match` when present (an update), none for a first definition.
-fn optional_if_match(request: &Request) -> Result<Option<u64>, Problem> {
-    if request.headers().contains_key(http::header::IF_MATCH) { edge::if_match(request).map(Some) } else { Ok(None) }
-}
-
 #[utoipa::path(get, path = "/cases/{id}/sla", tag = "sla",
     description = "Each SLA clock of the case: target, business minutes used, paused intervals, due instant and status — recomputed from the history.",
     params(("id" = EntityId, Path)), responses((status = 200, body = CaseSla)), security(("bearer" = [])))]
@@ -82,7 +77,7 @@ pub async fn get_calendar(api: &Api, request: &Request) -> Result<Response<Body>
 pub async fn put_calendar(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let key = edge::path_param(request, "key").ok_or_else(Problem::not_found)?;
-    let expected = optional_if_match(request)?;
+    let expected = edge::optional_if_match(request)?;
     let definition: CalendarDef = edge::json_body(request)?;
     if definition.key != key {
         return Err(ValidationErrors::single("key", msg::must_match_path(&key)).into());
@@ -110,7 +105,7 @@ pub async fn get_policy(api: &Api, request: &Request) -> Result<Response<Body>, 
 pub async fn put_policy(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let key = case_type(request)?;
-    let expected = optional_if_match(request)?;
+    let expected = edge::optional_if_match(request)?;
     let policy: SlaPolicy = edge::json_body(request)?;
     if policy.case_type != key {
         return Err(ValidationErrors::single("caseType", msg::must_match_path(&key)).into());

@@ -220,7 +220,7 @@ async fn a_document_is_asked_for_with_its_fields_in_words() {
     let accounts = services.list_accounts(&sofia(), &Default::default(), &first).await.unwrap();
     let patch =
         gestiona_domain::case::CasePatch { account_id: Some(Some(accounts.items[0].value.id)), ..Default::default() };
-    services.update_case(&sofia(), id, 1, patch).await.unwrap();
+    services.update_case(&sofia(), id, 1.into(), patch).await.unwrap();
 
     let asked = console
         .handle(post(&[

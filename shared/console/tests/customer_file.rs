@@ -76,7 +76,7 @@ async fn the_file_shows_the_documents_and_activity_of_the_accounts_cases() {
 
     // The case moves to the other customer: its document and history go with it.
     let patch = CasePatch { account_id: Some(Some(tornillo)), ..Default::default() };
-    services.update_case(&sofia, clavos, 1, patch).await.unwrap();
+    services.update_case(&sofia, clavos, 1.into(), patch).await.unwrap();
     let page = text(&console.handle(request(Method::GET, &file, Some(&cookie), None)).await);
     assert!(!page.contains("acta de entrega.pdf"), "no longer this customer's");
     let other =

@@ -42,9 +42,10 @@ async fn my_work_puts_overdue_cases_first_and_counts_them() {
         result: result.into(),
         ..Default::default()
     };
-    let moved = services.transition_case(&ana(), waiting.value.id, 1, step("analizar", "en_analisis")).await.unwrap();
+    let moved =
+        services.transition_case(&ana(), waiting.value.id, 1.into(), step("analizar", "en_analisis")).await.unwrap();
     let ask = TransitionRequest { note: Some("Pedimos fotos".into()), ..step("solicitar_informacion", "solicitada") };
-    services.transition_case(&ana(), waiting.value.id, moved.case.version, ask).await.unwrap();
+    services.transition_case(&ana(), waiting.value.id, moved.case.version.into(), ask).await.unwrap();
 
     let console = Console::new(services.clone(), SignIn::LocalDemo, true);
     let (cookie, csrf) = sign_in(&console, "ana").await;
@@ -73,7 +74,7 @@ async fn my_work_puts_overdue_cases_first_and_counts_them() {
     // The customer answers (someone else's change): the counts stay a minute as they were...
     let back = TransitionRequest { note: Some("Llegaron".into()), ..step("recibir_informacion", "recibida") };
     let current = services.get_case(&ana(), waiting.value.id).await.unwrap();
-    services.transition_case(&ana(), waiting.value.id, current.version, back).await.unwrap();
+    services.transition_case(&ana(), waiting.value.id, current.version.into(), back).await.unwrap();
     let cached = text(&console.handle(request(Method::GET, "/app/counts", Some(&cookie), None)).await);
     assert_eq!(cached, counts, "kept for a minute");
     // ...until Ana herself changes something.

@@ -50,9 +50,83 @@ pub struct Versioned<T> {
     pub version: u64,
 }
 
+/// The versions a writer accepts to replace (HTTP's `If-Match`): the one it read, any of those
+/// it lists, or whatever is current (`*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectedVersion {
+    Exactly(u64),
+    AnyOf(Vec<u64>),
+    Any,
+}
+
+impl From<u64> for ExpectedVersion {
+    fn from(version: u64) -> Self {
+        Self::Exactly(version)
+    }
+}
+
+impl ExpectedVersion {
+    /// `current`, when the writer accepts it: the version the write is then conditioned on, so
+    /// a change made after the read still fails the write.
+    pub fn admit(&self, current: u64) -> Option<u64> {
+        let admitted = match self {
+            Self::Exactly(version) => *version == current,
+            Self::AnyOf(versions) => versions.contains(&current),
+            Self::Any => true,
+        };
+        admitted.then_some(current)
+    }
+
+    /// The version a refusal names: the one the writer read, or the first it listed.
+    pub fn named(&self) -> u64 {
+        match self {
+            Self::Exactly(version) => *version,
+            Self::AnyOf(versions) => versions.first().copied().unwrap_or_default(),
+            Self::Any => 0,
+        }
+    }
+
+    /// The version to condition a write on without reading first, when there is exactly one.
+    pub fn exact(&self) -> Option<u64> {
+        match self {
+            Self::Exactly(version) => Some(*version),
+            _ => None,
+        }
+    }
+
+    /// The version a write is conditioned on, given the stored one (`None`: nothing stored): the
+    /// stored version when admitted, otherwise one the writer named, which the write's
+    /// condition then refuses.
+    pub fn pin(&self, stored: Option<u64>) -> u64 {
+        stored.and_then(|version| self.admit(version)).unwrap_or_else(|| self.named())
+    }
+}
+
 /// One page of a cursor-paginated list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExpectedVersion;
+
+    #[test]
+    fn an_expected_version_admits_what_the_writer_accepts() {
+        assert_eq!(ExpectedVersion::Exactly(3).admit(3), Some(3));
+        assert_eq!(ExpectedVersion::Exactly(3).admit(4), None);
+        assert_eq!(ExpectedVersion::AnyOf(vec![2, 4]).admit(4), Some(4));
+        assert_eq!(ExpectedVersion::AnyOf(vec![2, 4]).admit(3), None);
+        assert_eq!(ExpectedVersion::Any.admit(9), Some(9));
+    }
+
+    #[test]
+    fn a_pinned_version_fails_the_write_when_nothing_admitted_is_stored() {
+        assert_eq!(ExpectedVersion::AnyOf(vec![2, 4]).pin(Some(4)), 4);
+        assert_eq!(ExpectedVersion::AnyOf(vec![2, 4]).pin(Some(3)), 2, "named, so the condition refuses it");
+        assert_eq!(ExpectedVersion::Any.pin(Some(7)), 7);
+        assert_eq!(ExpectedVersion::Any.pin(None), 0, "nothing stored: no version 0 exists either");
+    }
 }

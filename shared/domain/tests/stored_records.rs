@@ -98,7 +98,7 @@ async fn every_kind_of_record() -> Vec<Item> {
                 let note = result.requires_note.then(|| "Revisado con el cliente.".to_owned());
                 let request =
                     TransitionRequest { action: action.key.clone(), result: result.key, note, ..Default::default() };
-                if services.transition_case(&sofia, case.value.id, current.version, request).await.is_ok() {
+                if services.transition_case(&sofia, case.value.id, current.version.into(), request).await.is_ok() {
                     steps += 1;
                     continue 'walk;
                 }
@@ -128,7 +128,7 @@ async fn every_kind_of_record() -> Vec<Item> {
     let page = Default::default();
     let quarantined = services.list_submissions(&sofia, "quarantined", &page).await.expect("submissions");
     let submission = quarantined.items.first().expect("a quarantined post");
-    services.release_submission(&sofia, submission.value.id, submission.version).await.expect("release");
+    services.release_submission(&sofia, submission.value.id, submission.version.into()).await.expect("release");
     let leads = services.list_leads(&sofia, &Default::default(), &page).await.expect("leads");
     let lead = leads.items.first().expect("the released lead");
     let convert = ConvertLead {
@@ -139,7 +139,7 @@ async fn every_kind_of_record() -> Vec<Item> {
         }),
         ..Default::default()
     };
-    services.convert_lead(&sofia, lead.value.id, lead.version, convert).await.expect("convert");
+    services.convert_lead(&sofia, lead.value.id, lead.version.into(), convert).await.expect("convert");
 
     services.save_dunning_ladder(&admin, DunningLadder::default(), None).await.expect("ladder");
     let profile = CollectionsProfile { credit_days: Some(30), ..Default::default() };

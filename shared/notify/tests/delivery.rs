@@ -93,12 +93,15 @@ async fn customer_alert(world: &World, email: &str) -> EffectMessage {
         note: Some("Revisado".into()),
         ..Default::default()
     };
-    let moved =
-        world.services.transition_case(&world.actor, case.value.id, 1, step("revisar", "en_revision")).await.unwrap();
+    let moved = world
+        .services
+        .transition_case(&world.actor, case.value.id, 1.into(), step("revisar", "en_revision"))
+        .await
+        .unwrap();
     world.queue.0.lock().unwrap().clear();
     world
         .services
-        .transition_case(&world.actor, case.value.id, moved.case.version, step("pedir_producto", "pedido"))
+        .transition_case(&world.actor, case.value.id, moved.case.version.into(), step("pedir_producto", "pedido"))
         .await
         .unwrap();
     let published = world.queue.0.lock().unwrap().clone();
@@ -203,7 +206,7 @@ async fn staff_notifications_use_the_directory_and_its_locale() {
     for (owner, version, greeting) in [("carlos", 1, "Assigned to you"), ("ana", 2, "Se le asignó")] {
         world.queue.0.lock().unwrap().clear();
         let patch = serde_json::from_value(serde_json::json!({"owner": owner})).unwrap();
-        world.services.update_case(&world.actor, case.value.id, version, patch).await.unwrap();
+        world.services.update_case(&world.actor, case.value.id, version.into(), patch).await.unwrap();
         let assigned = world
             .queue
             .0

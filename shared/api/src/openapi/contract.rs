@@ -17,6 +17,9 @@ const PROBLEM_JSON: &str = "application/problem+json";
 const SCHEMAS: &str = "#/components/schemas/";
 /// An ETag as the API issues it: a version, strong (`"3"`).
 const STRONG_TAG: &str = "^\"[0-9]+\"$";
+/// What If-Match takes (RFC 9110 §13.1.1): `*` or a list of entity tags; only a listed strong
+/// tag that is the current version matches.
+const IF_MATCH: &str = "^(\\*|(W/)?\"[!#-~]*\"([ \\t]*,[ \\t]*(W/)?\"[!#-~]*\")*)$";
 
 /// The `{T}Record` schema a JSON answer is, if it is a record.
 fn record_answered(response: &Value) -> Option<&str> {
@@ -251,8 +254,10 @@ fn complete_operation(operation: &mut Value) {
 /// answer's format, and `If-Match` (one strong tag as the API issues them).
 fn constrain_parameter(parameter: &mut Value) {
     if parameter["in"] == "header" && parameter["name"] == "If-Match" {
-        parameter["schema"] = json!({ "type": "string", "pattern": STRONG_TAG });
-        parameter["description"] = json!("The ETag of the version the change is based on, as it was read.");
+        parameter["schema"] = json!({ "type": "string", "pattern": IF_MATCH });
+        parameter["description"] = json!(
+            "The ETag of the version the change is based on, as it was read; or several (any of them may be current), or `*` (whatever is current)."
+        );
         return;
     }
     if parameter["in"] != "query" {

@@ -427,7 +427,7 @@ async fn reassign(
     owner: &UserId,
 ) -> Result<Message, Message> {
     let patch = CasePatch { owner: Some(Some(owner.clone())), ..Default::default() };
-    match console.services.update_case(actor, id, version, patch).await {
+    match console.services.update_case(actor, id, version.into(), patch).await {
         Ok(_) => Ok(msg::ui_done_reassigned(owner)),
         Err(UpdateCaseError::NotFound) => Err(msg::ui_row_missing()),
         Err(UpdateCaseError::Stale { .. }) => Err(msg::ui_row_changed()),
@@ -449,7 +449,7 @@ async fn archive(
     id: EntityId,
     version: u64,
 ) -> Result<Message, Message> {
-    match console.services.archive_case(actor, id, version).await {
+    match console.services.archive_case(actor, id, version.into()).await {
         Ok(()) => Ok(msg::ui_done_archived()),
         Err(ArchiveCaseError::NotFound) => Err(msg::ui_row_missing()),
         Err(ArchiveCaseError::Stale { .. }) => Err(msg::ui_row_changed()),

@@ -96,8 +96,8 @@ pub async fn decide(console: &Console, request: &Request, signed_in: &SignedIn, 
     };
     let actor = signed_in.session.actor();
     let decided = match form_value(request, "decision").as_deref() {
-        Some("release") => console.services.release_submission(&actor, post_id, expected).await,
-        Some("discard") => console.services.discard_submission(&actor, post_id, expected).await,
+        Some("release") => console.services.release_submission(&actor, post_id, expected.into()).await,
+        Some("discard") => console.services.discard_submission(&actor, post_id, expected.into()).await,
         _ => return response::status_page(StatusCode::BAD_REQUEST, locale),
     };
     match decided {

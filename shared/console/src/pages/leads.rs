@@ -240,7 +240,7 @@ pub async fn set_status(console: &Console, request: &Request, signed_in: &Signed
         disqualified_reason: Some(reason.filter(|_| status == LeadStatus::Disqualified)),
         ..Default::default()
     };
-    match console.services.update_lead(&signed_in.session.actor(), lead_id, expected, patch).await {
+    match console.services.update_lead(&signed_in.session.actor(), lead_id, expected.into(), patch).await {
         Ok(_) => response::redirect(&format!("/app/leads/{lead_id}")),
         Err(UpdateLeadError::NotFound) => response::not_found(locale),
         Err(UpdateLeadError::Stale { .. }) => {
@@ -298,7 +298,7 @@ pub async fn convert(console: &Console, request: &Request, signed_in: &SignedIn,
     let failed = |status, errors: Vec<Message>| async move {
         render(console, signed_in, id, status, Outcome { errors, ..Default::default() }).await
     };
-    match console.services.convert_lead(&signed_in.session.actor(), lead_id, expected, request).await {
+    match console.services.convert_lead(&signed_in.session.actor(), lead_id, expected.into(), request).await {
         Ok(converted) => response::redirect(&format!("/app/accounts/{}", converted.account.value.id)),
         Err(ConvertLeadError::NotFound) => response::not_found(locale),
         Err(ConvertLeadError::Stale { .. } | ConvertLeadError::Conflict) => {

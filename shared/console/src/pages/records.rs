@@ -331,7 +331,7 @@ pub async fn update_account(console: &Console, request: &Request, signed_in: &Si
         branch: field("branch"),
         owner: None,
     };
-    let refusal = match console.services.update_account(&signed_in.session.actor(), id, expected, patch).await {
+    let refusal = match console.services.update_account(&signed_in.session.actor(), id, expected.into(), patch).await {
         Ok(_) => return response::redirect(&format!("/app/accounts/{id}")),
         Err(UpdateAccountError::NotFound) => return response::not_found(chrome.locale),
         Err(UpdateAccountError::Stale { .. }) => Refusal::stale(&chrome),
@@ -466,7 +466,7 @@ pub async fn update_contact(console: &Console, request: &Request, signed_in: &Si
         locale: field("locale"),
         ..Default::default()
     };
-    let refusal = match console.services.update_contact(&signed_in.session.actor(), id, expected, patch).await {
+    let refusal = match console.services.update_contact(&signed_in.session.actor(), id, expected.into(), patch).await {
         Ok(contact) => return response::redirect(&contact_back(&contact.value)),
         Err(UpdateContactError::NotFound) => return response::not_found(chrome.locale),
         Err(UpdateContactError::Stale { .. }) => Refusal::stale(&chrome),

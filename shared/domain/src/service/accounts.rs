@@ -2,6 +2,7 @@
 
 use super::search::index_changes;
 use super::{ListError, PageRequest, Services, conditions, list_page};
+use crate::ExpectedVersion;
 use crate::account::{Account, AccountFields, AccountPatch, NewAccount};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::ids::EntityId;
@@ -98,14 +99,13 @@ impl Services {
         &self,
         actor: &Actor,
         id: EntityId,
-        expected: u64,
+        expected: ExpectedVersion,
         patch: AccountPatch,
     ) -> Result<Versioned<Account>, UpdateAccountError> {
         let current: Versioned<Account> =
             self.load(&keys::account(&actor.tenant, id)).await?.ok_or(UpdateAccountError::NotFound)?;
-        if current.version != expected {
-            return Err(UpdateAccountError::Stale { expected });
-        }
+        let expected =
+            expected.admit(current.version).ok_or_else(|| UpdateAccountError::Stale { expected: expected.named() })?;
         if current.value.archived {
             return Err(UpdateAccountError::Archived);
         }
@@ -129,13 +129,17 @@ impl Services {
 
     /// Archives an account (admin only). Archived accounts leave the default list and cannot
     /// be linked to new contacts or cases; nothing is deleted.
-    pub async fn archive_account(&self, actor: &Actor, id: EntityId, expected: u64) -> Result<(), ArchiveAccountError> {
+    pub async fn archive_account(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+        expected: ExpectedVersion,
+    ) -> Result<(), ArchiveAccountError> {
         actor.require(Role::Admin)?;
         let current: Versioned<Account> =
             self.load(&keys::account(&actor.tenant, id)).await?.ok_or(ArchiveAccountError::NotFound)?;
-        if current.version != expected {
-            return Err(ArchiveAccountError::Stale { expected });
-        }
+        let expected =
+            expected.admit(current.version).ok_or_else(|| ArchiveAccountError::Stale { expected: expected.named() })?;
         if current.value.archived {
             return Err(ArchiveAccountError::AlreadyArchived);
         }

@@ -2,6 +2,7 @@
 //! `V#{version}` item and moves the `#CURRENT` item, atomically.
 
 use super::{ListError, PageRequest, Services, conditions, list_page};
+use crate::ExpectedVersion;
 use crate::actor::{Actor, Forbidden, Role};
 use crate::case_type::CaseType;
 use crate::case_type::Effect;
@@ -118,7 +119,7 @@ impl Services {
         &self,
         actor: &Actor,
         key: &CaseTypeKey,
-        expected: u64,
+        expected: ExpectedVersion,
         definition: CaseType,
     ) -> Result<CaseType, DefineCaseTypeError> {
         actor.require(Role::Admin)?;
@@ -129,9 +130,8 @@ impl Services {
         self.check_references(&actor.tenant, &definition).await?;
         let current =
             self.store.get(&keys::case_type(&actor.tenant, key)).await?.ok_or(DefineCaseTypeError::NotFound)?;
-        if current.version != expected {
-            return Err(DefineCaseTypeError::Stale { expected });
-        }
+        let expected =
+            expected.admit(current.version).ok_or_else(|| DefineCaseTypeError::Stale { expected: expected.named() })?;
         self.save_case_type(&actor.tenant, definition, Some(expected)).await.map_err(|e| match e {
             SaveCaseTypeError::Invalid(v) => DefineCaseTypeError::Invalid(v),
             SaveCaseTypeError::Conflict => DefineCaseTypeError::Stale { expected },

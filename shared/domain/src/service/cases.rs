@@ -7,6 +7,7 @@ use super::change::{ChangeSet, Known, history_put};
 use super::contacts::CheckRefError;
 use super::search::index_changes;
 use super::{ListError, PageRequest, Services, conditions, list_page};
+use crate::ExpectedVersion;
 use crate::actor::{Actor, Forbidden, Role};
 use crate::case::{Case, CaseFields, CasePatch, NewCase};
 use crate::case_type::CaseType;
@@ -333,14 +334,13 @@ impl Services {
         &self,
         actor: &Actor,
         id: EntityId,
-        expected: u64,
+        expected: ExpectedVersion,
         patch: CasePatch,
     ) -> Result<Versioned<Case>, UpdateCaseError> {
         let current: Versioned<Case> =
             self.load(&keys::case(&actor.tenant, id)).await?.ok_or(UpdateCaseError::NotFound)?;
-        if current.version != expected {
-            return Err(UpdateCaseError::Stale { expected });
-        }
+        let expected =
+            expected.admit(current.version).ok_or_else(|| UpdateCaseError::Stale { expected: expected.named() })?;
         if current.value.archived {
             return Err(UpdateCaseError::Archived);
         }
@@ -405,13 +405,17 @@ impl Services {
 
     /// Archives a case (supervisors and admins). It leaves the default list, its owner's and
     /// its account's lists; its history stays.
-    pub async fn archive_case(&self, actor: &Actor, id: EntityId, expected: u64) -> Result<(), ArchiveCaseError> {
+    pub async fn archive_case(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+        expected: ExpectedVersion,
+    ) -> Result<(), ArchiveCaseError> {
         actor.require(Role::Supervisor)?;
         let current: Versioned<Case> =
             self.load(&keys::case(&actor.tenant, id)).await?.ok_or(ArchiveCaseError::NotFound)?;
-        if current.version != expected {
-            return Err(ArchiveCaseError::Stale { expected });
-        }
+        let expected =
+            expected.admit(current.version).ok_or_else(|| ArchiveCaseError::Stale { expected: expected.named() })?;
         if current.value.archived {
             return Err(ArchiveCaseError::AlreadyArchived);
         }

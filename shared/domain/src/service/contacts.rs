@@ -1,6 +1,7 @@
 //! Contact use cases. A normalised e-mail address belongs to at most one contact per tenant,
 //! enforced by a uniqueness item written in the same transaction as the contact.
 
+use crate::ExpectedVersion;
 use serde::{Deserialize, Serialize};
 
 use super::search::index_changes;
@@ -186,14 +187,13 @@ impl Services {
         &self,
         actor: &Actor,
         id: EntityId,
-        expected: u64,
+        expected: ExpectedVersion,
         patch: ContactPatch,
     ) -> Result<Versioned<Contact>, UpdateContactError> {
         let current: Versioned<Contact> =
             self.load(&keys::contact(&actor.tenant, id)).await?.ok_or(UpdateContactError::NotFound)?;
-        if current.version != expected {
-            return Err(UpdateContactError::Stale { expected });
-        }
+        let expected =
+            expected.admit(current.version).ok_or_else(|| UpdateContactError::Stale { expected: expected.named() })?;
         if current.value.archived {
             return Err(UpdateContactError::Archived);
         }
@@ -243,13 +243,17 @@ impl Services {
     }
 
     /// Archives a contact (admin only) and frees its e-mail address for a new contact.
-    pub async fn archive_contact(&self, actor: &Actor, id: EntityId, expected: u64) -> Result<(), ArchiveContactError> {
+    pub async fn archive_contact(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+        expected: ExpectedVersion,
+    ) -> Result<(), ArchiveContactError> {
         actor.require(Role::Admin)?;
         let current: Versioned<Contact> =
             self.load(&keys::contact(&actor.tenant, id)).await?.ok_or(ArchiveContactError::NotFound)?;
-        if current.version != expected {
-            return Err(ArchiveContactError::Stale { expected });
-        }
+        let expected =
+            expected.admit(current.version).ok_or_else(|| ArchiveContactError::Stale { expected: expected.named() })?;
         if current.value.archived {
             return Err(ArchiveContactError::AlreadyArchived);
         }

@@ -7,6 +7,7 @@
 //! counted and the signed timestamp checked, and a suspicious post is kept in quarantine
 //! rather than dropped. Everything else becomes a lead or an activity on an existing one.
 
+use crate::ExpectedVersion;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -180,13 +181,14 @@ impl Services {
         &self,
         actor: &Actor,
         id: FormId,
-        expected: Option<u64>,
+        expected: Option<ExpectedVersion>,
         definition: FormDefinition,
     ) -> Result<Versioned<Form>, PutFormError> {
         actor.require(Role::Admin)?;
         definition.validate()?;
         let tenant = &actor.tenant;
         let current = self.stored_form(tenant, &id).await?;
+        let expected = expected.map(|e| e.pin(current.as_ref().map(|c| c.version)));
         let (signing_key, version, condition) = match (&current, expected) {
             (None, None) => (self.new_signing_key(), 1, Condition::not_exists(conditions::FORM)),
             (Some(c), Some(v)) if c.version == v => {
@@ -418,9 +420,9 @@ impl Services {
         &self,
         actor: &Actor,
         id: EntityId,
-        expected: u64,
+        expected: ExpectedVersion,
     ) -> Result<Versioned<Submission>, ReviewSubmissionError> {
-        let current = self.reviewable(actor, id, expected).await?;
+        let (current, expected) = self.reviewable(actor, id, expected).await?;
         let tenant = &actor.tenant;
         let form = self.stored_form(tenant, &current.value.form_id).await?;
         let mapped =
@@ -452,9 +454,9 @@ impl Services {
         &self,
         actor: &Actor,
         id: EntityId,
-        expected: u64,
+        expected: ExpectedVersion,
     ) -> Result<Versioned<Submission>, ReviewSubmissionError> {
-        let current = self.reviewable(actor, id, expected).await?;
+        let (current, expected) = self.reviewable(actor, id, expected).await?;
         let discarded = current.value.reviewed(DISCARDED, None, &actor.user, self.clock.now());
         let item = submission_item(&actor.tenant, &discarded, expected + 1)?;
         match self
@@ -474,16 +476,16 @@ impl Services {
         &self,
         actor: &Actor,
         id: EntityId,
-        expected: u64,
-    ) -> Result<Versioned<Submission>, ReviewSubmissionError> {
+        expected: ExpectedVersion,
+    ) -> Result<(Versioned<Submission>, u64), ReviewSubmissionError> {
         let current = self.get_submission(actor, id).await?;
-        if current.version != expected {
-            return Err(ReviewSubmissionError::Stale { expected });
-        }
+        let expected = expected
+            .admit(current.version)
+            .ok_or_else(|| ReviewSubmissionError::Stale { expected: expected.named() })?;
         if current.value.status != QUARANTINED {
             return Err(ReviewSubmissionError::AlreadyReviewed(current.value.status));
         }
-        Ok(current)
+        Ok((current, expected))
     }
 }
 

@@ -38,7 +38,7 @@ use crate::messages as msg;
 use crate::ports::{Clock, CursorPosition, EffectQueue, IdGenerator, Index, Key, Query, Store, StoreError, WriteOp};
 use crate::records::{self, Stored};
 use crate::validation::ValidationErrors;
-use crate::{Page, Versioned};
+use crate::{ExpectedVersion, Page, Versioned};
 
 /// Largest page a client may ask for.
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -118,6 +118,23 @@ impl Services {
             Some(item) => Ok(Some(Versioned { version: item.version, value: records::read(&item)? })),
             None => Ok(None),
         }
+    }
+
+    /// The version a write without a prior read is conditioned on (`None`: no precondition).
+    /// One named version needs no read; `*` or a list reads the stored version first, and
+    /// `absent` is the version answered while nothing is stored (a default's `"0"`).
+    async fn pin_version(
+        &self,
+        key: &Key,
+        expected: Option<ExpectedVersion>,
+        absent: Option<u64>,
+    ) -> Result<Option<u64>, StoreError> {
+        let Some(expected) = expected else { return Ok(None) };
+        if let Some(version) = expected.exact() {
+            return Ok(Some(version));
+        }
+        let stored = self.store.get(key).await?.map(|item| item.version).or(absent);
+        Ok(Some(expected.pin(stored)))
     }
 }
 

@@ -7,6 +7,7 @@
 //! watermark, so a missed run catches up and its reads grow with due entries, not with cases.
 //! Each stage is applied with a versioned write of the entry: overlapping sweeps apply it once.
 
+use crate::ExpectedVersion;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -198,10 +199,11 @@ impl Services {
         &self,
         actor: &Actor,
         mut def: CalendarDef,
-        expected: Option<u64>,
+        expected: Option<ExpectedVersion>,
     ) -> Result<CalendarDef, DefineSlaError> {
         actor.require(Role::Admin)?;
         def.compile()?;
+        let expected = self.pin_version(&keys::calendar(&actor.tenant, &def.key), expected, None).await?;
         let next = expected.map_or(1, |v| v + 1);
         def.version = u32::try_from(next).unwrap_or(u32::MAX);
         let item = Item::new(keys::calendar(&actor.tenant, &def.key), CALENDAR_ENTITY, next, records::body(&def)?)
@@ -236,7 +238,7 @@ impl Services {
         &self,
         actor: &Actor,
         mut policy: SlaPolicy,
-        expected: Option<u64>,
+        expected: Option<ExpectedVersion>,
     ) -> Result<SlaPolicy, DefineSlaError> {
         actor.require(Role::Admin)?;
         let mut errors = match policy.validate() {
@@ -250,6 +252,7 @@ impl Services {
             errors.add("caseType", msg::no_case_type(&policy.case_type));
         }
         errors.finish()?;
+        let expected = self.pin_version(&keys::sla_policy(&actor.tenant, &policy.case_type), expected, None).await?;
         let next = expected.map_or(1, |v| v + 1);
         policy.version = u32::try_from(next).unwrap_or(u32::MAX);
         let item =

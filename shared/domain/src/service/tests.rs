@@ -73,9 +73,9 @@ async fn a_stale_update_is_refused_and_changes_nothing() {
     let World { services, ana, .. } = demo().await;
     let case = services.create_case(&ana, complaint("Sacos húmedos")).await.unwrap();
     let rename = |subject: &str| CasePatch { subject: Some(subject.into()), ..CasePatch::default() };
-    let updated = services.update_case(&ana, case.value.id, 1, rename("Sacos mojados")).await.expect("update");
+    let updated = services.update_case(&ana, case.value.id, 1.into(), rename("Sacos mojados")).await.expect("update");
     assert_eq!(updated.version, 2);
-    let stale = services.update_case(&ana, case.value.id, 1, rename("Otro")).await;
+    let stale = services.update_case(&ana, case.value.id, 1.into(), rename("Otro")).await;
     assert!(matches!(stale, Err(UpdateCaseError::Stale { expected: 1 })), "{stale:?}");
     let read = services.get_case(&ana, case.value.id).await.unwrap();
     assert_eq!((read.version, read.value.subject.as_str()), (2, "Sacos mojados"));
@@ -207,14 +207,14 @@ async fn a_cases_deadline_is_its_nearest_running_clock() {
         ..Default::default()
     };
     let moved = services
-        .transition_case(&ana, complaint.value.id, complaint.version, step("analizar", "en_analisis"))
+        .transition_case(&ana, complaint.value.id, complaint.version.into(), step("analizar", "en_analisis"))
         .await
         .unwrap();
     services
         .transition_case(
             &ana,
             complaint.value.id,
-            moved.case.version,
+            moved.case.version.into(),
             TransitionRequest { note: Some("Fotos del lote".into()), ..step("solicitar_informacion", "solicitada") },
         )
         .await
@@ -295,7 +295,7 @@ async fn a_workflow_documents_fields_are_read_from_the_step_that_files_it() {
         ("diagnosticar", "procede", serde_json::json!({"lote": "L-77"})),
         ("solucionar", "resuelta", serde_json::json!({})),
     ] {
-        let moved = services.transition_case(&ana, case.value.id, version, step(action, result, fields)).await;
+        let moved = services.transition_case(&ana, case.value.id, version.into(), step(action, result, fields)).await;
         version = moved.expect(action).case.version;
     }
     let job = queue
@@ -333,7 +333,7 @@ async fn the_case_list_orders_by_last_change_and_by_nearest_deadline_listing_eac
     // clocks pause); the third is archived.
     clock.advance(60);
     let patch = CasePatch { description: Some(Some("Lote 41".into())), ..Default::default() };
-    services.update_case(&ana, opened[0].value.id, opened[0].version, patch).await.unwrap();
+    services.update_case(&ana, opened[0].value.id, opened[0].version.into(), patch).await.unwrap();
     let step = |action: &str, result: &str| TransitionRequest {
         action: action.into(),
         result: result.into(),
@@ -341,12 +341,12 @@ async fn the_case_list_orders_by_last_change_and_by_nearest_deadline_listing_eac
     };
     let waiting = &opened[1];
     let moved = services
-        .transition_case(&ana, waiting.value.id, waiting.version, step("analizar", "en_analisis"))
+        .transition_case(&ana, waiting.value.id, waiting.version.into(), step("analizar", "en_analisis"))
         .await
         .unwrap();
     let ask = TransitionRequest { note: Some("Fotos".into()), ..step("solicitar_informacion", "solicitada") };
-    services.transition_case(&ana, waiting.value.id, moved.case.version, ask).await.unwrap();
-    services.archive_case(&sofia, opened[2].value.id, opened[2].version).await.unwrap();
+    services.transition_case(&ana, waiting.value.id, moved.case.version.into(), ask).await.unwrap();
+    services.archive_case(&sofia, opened[2].value.id, opened[2].version.into()).await.unwrap();
 
     let all_of = |sort: CaseSort, archived: bool, limit: u32| {
         let services = &services;
@@ -470,7 +470,8 @@ async fn leads_converted_before_their_account_listed_them_are_indexed_once() {
         ..Default::default()
     };
     let lead = services.create_lead(&ana, new).await.unwrap();
-    let converted = services.convert_lead(&ana, lead.value.id, lead.version, ConvertLead::default()).await.unwrap();
+    let converted =
+        services.convert_lead(&ana, lead.value.id, lead.version.into(), ConvertLead::default()).await.unwrap();
     let account = converted.account.value.id;
     let listed = |services: &Services| {
         let (services, ana) = (services.clone(), ana.clone());

@@ -11,6 +11,7 @@ use super::contacts::CheckRefError;
 use super::outbox::OutboxOwner;
 use super::search::index_changes;
 use super::{Services, conditions};
+use crate::ExpectedVersion;
 use crate::actor::Actor;
 use crate::case::{Case, CaseFields};
 use crate::case_type::{CaseType, Effect};
@@ -77,15 +78,14 @@ impl Services {
         &self,
         actor: &Actor,
         id: EntityId,
-        expected: u64,
+        expected: ExpectedVersion,
         request: TransitionRequest,
     ) -> Result<TransitionOutcome, TransitionCaseError> {
         let tenant = &actor.tenant;
         let current: Versioned<Case> =
             self.load(&keys::case(tenant, id)).await?.ok_or(TransitionCaseError::NotFound)?;
-        if current.version != expected {
-            return Err(TransitionCaseError::Stale { expected });
-        }
+        let expected =
+            expected.admit(current.version).ok_or_else(|| TransitionCaseError::Stale { expected: expected.named() })?;
         if current.value.archived {
             return Err(TransitionCaseError::Archived);
         }

@@ -79,7 +79,7 @@ pub async fn transition(console: &Console, request: &Request, signed_in: &Signed
         fields: Some(custom).filter(|f| !f.is_empty()),
         case_fields: Some(case_fields).filter(|f| *f != StepCaseFields::default()),
     };
-    match console.services.transition_case(&actor, case_id, expected, step).await {
+    match console.services.transition_case(&actor, case_id, expected.into(), step).await {
         Ok(_) => response::redirect(&format!("/app/cases/{case_id}")),
         Err(TransitionCaseError::NotFound) => response::not_found(locale),
         // Someone else moved the case: show it as it is now, and say so.

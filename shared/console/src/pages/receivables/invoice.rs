@@ -513,10 +513,11 @@ pub async fn save_collections(console: &Console, request: &Request, signed_in: &
         stop_dunning: Some(text("stopDunning").as_deref() == Some("true")),
         collections_agent: Some(agent),
     };
-    let result = match console.services.patch_invoice(&signed_in.session.actor(), &number, &patch, expected).await {
-        Ok(_) => Reply::Page(StatusCode::OK, Outcome::notice(chrome.t(msg::ui_saved()))),
-        Err(error) => refusal(Form::Collections, values, error, &chrome),
-    };
+    let result =
+        match console.services.patch_invoice(&signed_in.session.actor(), &number, &patch, expected.into()).await {
+            Ok(_) => Reply::Page(StatusCode::OK, Outcome::notice(chrome.t(msg::ui_saved()))),
+            Err(error) => refusal(Form::Collections, values, error, &chrome),
+        };
     answer(console, signed_in, raw, result).await
 }
 
@@ -529,18 +530,18 @@ pub async fn write_off(console: &Console, request: &Request, signed_in: &SignedI
         return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
     };
     let reason = values.get("reason").cloned().unwrap_or_default();
-    let result = match console.services.write_off_invoice(&signed_in.session.actor(), &number, &reason, expected).await
-    {
-        Ok(saved) => {
-            let written = saved.value.written_off.as_ref().map_or(0, |w| w.amount_minor);
-            let text = msg::ui_written_off_by(
-                amount(&saved.value.currency, written, chrome.locale),
-                signed_in.session.user.as_str(),
-                reason.as_str(),
-            );
-            Reply::Page(StatusCode::OK, Outcome::notice(chrome.t(text)))
-        }
-        Err(error) => refusal(Form::WriteOff, values, error, &chrome),
-    };
+    let result =
+        match console.services.write_off_invoice(&signed_in.session.actor(), &number, &reason, expected.into()).await {
+            Ok(saved) => {
+                let written = saved.value.written_off.as_ref().map_or(0, |w| w.amount_minor);
+                let text = msg::ui_written_off_by(
+                    amount(&saved.value.currency, written, chrome.locale),
+                    signed_in.session.user.as_str(),
+                    reason.as_str(),
+                );
+                Reply::Page(StatusCode::OK, Outcome::notice(chrome.t(text)))
+            }
+            Err(error) => refusal(Form::WriteOff, values, error, &chrome),
+        };
     answer(console, signed_in, raw, result).await
 }

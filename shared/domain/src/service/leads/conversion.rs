@@ -2,6 +2,7 @@
 //! transaction.
 
 use super::{ClaimOwner, OPPORTUNITY_ENTITY, claim_item, lead_item};
+use crate::ExpectedVersion;
 use crate::service::search::index_changes;
 use jiff::Timestamp;
 
@@ -62,14 +63,13 @@ impl Services {
         &self,
         actor: &Actor,
         id: EntityId,
-        expected: u64,
+        expected: ExpectedVersion,
         request: ConvertLead,
     ) -> Result<ConvertedLead, ConvertLeadError> {
         let tenant = &actor.tenant;
         let current: Versioned<Lead> = self.load(&keys::lead(tenant, id)).await?.ok_or(ConvertLeadError::NotFound)?;
-        if current.version != expected {
-            return Err(ConvertLeadError::Stale { expected });
-        }
+        let expected =
+            expected.admit(current.version).ok_or_else(|| ConvertLeadError::Stale { expected: expected.named() })?;
         if current.value.status == LeadStatus::Converted {
             return Err(ConvertLeadError::AlreadyConverted);
         }

@@ -10,6 +10,7 @@
 mod conversion;
 mod intake;
 
+use crate::ExpectedVersion;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -340,14 +341,13 @@ impl Services {
         &self,
         actor: &Actor,
         id: EntityId,
-        expected: u64,
+        expected: ExpectedVersion,
         patch: LeadPatch,
     ) -> Result<Versioned<Lead>, UpdateLeadError> {
         let tenant = &actor.tenant;
         let current: Versioned<Lead> = self.load(&keys::lead(tenant, id)).await?.ok_or(UpdateLeadError::NotFound)?;
-        if current.version != expected {
-            return Err(UpdateLeadError::Stale { expected });
-        }
+        let expected =
+            expected.admit(current.version).ok_or_else(|| UpdateLeadError::Stale { expected: expected.named() })?;
         if current.value.status == LeadStatus::Converted {
             return Err(UpdateLeadError::Converted);
         }

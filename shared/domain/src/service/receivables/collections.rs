@@ -4,6 +4,7 @@ use super::{
     ATTEMPTS, CollectionsSettingsError, DunningState, LADDER_ENTITY, PROFILE_ENTITY, local_day, send_instant,
     state_item,
 };
+use crate::ExpectedVersion;
 use crate::Versioned;
 use crate::actor::{Actor, Role};
 use crate::ids::{DocumentNumber, EntityId, TenantId};
@@ -36,11 +37,12 @@ impl Services {
         &self,
         actor: &Actor,
         ladder: DunningLadder,
-        expected: Option<u64>,
+        expected: Option<ExpectedVersion>,
     ) -> Result<Versioned<DunningLadder>, CollectionsSettingsError> {
         actor.require(Role::Admin)?;
         ladder.validate()?;
         self.check_task_types(&actor.tenant, &ladder, "").await?;
+        let expected = self.pin_version(&keys::dunning_ladder(&actor.tenant), expected, Some(0)).await?;
         let stored = stored_version(expected);
         let next = stored.map_or(1, |v| v + 1);
         let item = Item::new(keys::dunning_ladder(&actor.tenant), LADDER_ENTITY, next, records::body(&ladder)?);
@@ -102,7 +104,7 @@ impl Services {
         actor: &Actor,
         account: EntityId,
         profile: CollectionsProfile,
-        expected: Option<u64>,
+        expected: Option<ExpectedVersion>,
     ) -> Result<Versioned<CollectionsProfile>, CollectionsSettingsError> {
         actor.require(Role::Supervisor)?;
         let tenant = &actor.tenant;
@@ -113,6 +115,7 @@ impl Services {
         if let Some(ladder) = &profile.ladder {
             self.check_task_types(tenant, ladder, "ladder.").await?;
         }
+        let expected = self.pin_version(&keys::collections_profile(tenant, account), expected, Some(0)).await?;
         let stored = stored_version(expected);
         let next = stored.map_or(1, |v| v + 1);
         let item =

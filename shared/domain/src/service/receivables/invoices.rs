@@ -1,5 +1,6 @@
 //! Invoices: idempotent upserts from the ERP, payments and credit notes, write-offs and staff edits.
 
+use crate::ExpectedVersion;
 use std::collections::HashMap;
 
 use jiff::Timestamp;
@@ -463,7 +464,7 @@ impl Services {
         actor: &Actor,
         number: &DocumentNumber,
         reason: &str,
-        expected: u64,
+        expected: ExpectedVersion,
     ) -> Result<Versioned<Invoice>, InvoiceChangeError> {
         actor.require(Role::Supervisor)?;
         let mut errors = ValidationErrors::new();
@@ -472,9 +473,7 @@ impl Services {
         let tenant = &actor.tenant;
         let context = self.invoice_context(tenant, number).await?;
         let current = context.invoice.ok_or(InvoiceChangeError::NotFound)?;
-        if current.version != expected {
-            return Err(InvoiceChangeError::Stale(expected));
-        }
+        let expected = expected.admit(current.version).ok_or_else(|| InvoiceChangeError::Stale(expected.named()))?;
         let mut invoice = current.value.clone();
         if !invoice.is_open() {
             return Err(InvoiceChangeError::Closed(invoice.status(self.tenant_today(tenant).await?)));
@@ -508,15 +507,13 @@ impl Services {
         actor: &Actor,
         number: &DocumentNumber,
         patch: &InvoicePatch,
-        expected: u64,
+        expected: ExpectedVersion,
     ) -> Result<Versioned<Invoice>, InvoiceChangeError> {
         patch.validate()?;
         let tenant = &actor.tenant;
         let context = self.invoice_context(tenant, number).await?;
         let current = context.invoice.ok_or(InvoiceChangeError::NotFound)?;
-        if current.version != expected {
-            return Err(InvoiceChangeError::Stale(expected));
-        }
+        let expected = expected.admit(current.version).ok_or_else(|| InvoiceChangeError::Stale(expected.named()))?;
         let mut invoice = current.value.clone();
         if let Some(promised) = patch.promised_on {
             invoice.promised_on = promised;

@@ -143,3 +143,34 @@ async fn if_match_star_saves_a_setting_only_where_one_is_answered() {
     assert_eq!(star.status, 200, "{}", star.body);
     assert_eq!(star.headers["etag"].to_str().unwrap(), "\"2\"");
 }
+
+#[tokio::test]
+async fn an_integral_number_is_an_integer_in_any_notation() {
+    let api = api_on(Arc::new(MemoryStore::new())).await;
+    let case = |amount: &str| {
+        let mut post = staff("POST", "/cases", "/cases", &[], None);
+        post["body"] = json!(format!(
+            r#"{{"type": "queja_calidad", "subject": "Producto vencido", "amount": {{"amountMinor": {amount}, "currency": "CRC"}}}}"#
+        ));
+        post["headers"]["content-type"] = json!("application/json");
+        post
+    };
+    for written in ["1250000.0", "1.25e6", "125E4"] {
+        let reply = call(&api, Function::CasesApi, &case(written)).await;
+        assert_eq!(reply.status, 201, "{written}: {}", reply.body);
+        assert_eq!(reply.body["amount"]["amountMinor"], 1_250_000, "{written}");
+    }
+    let fraction = call(&api, Function::CasesApi, &case("1250000.5")).await;
+    assert_eq!(fraction.status, 422, "{}", fraction.body);
+    assert_eq!(fraction.body["errors"][0]["field"], "amount.amountMinor");
+
+    // A wrong type deep inside is the field's problem (422), and JSON after the shape error is
+    // still read: broken JSON there is 400.
+    let mut nested = case("\"mucho\"");
+    let wrong = call(&api, Function::CasesApi, &nested).await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert_eq!(wrong.body["errors"][0]["field"], "amount.amountMinor");
+    nested["body"] = json!(r#"{"type": "queja_calidad", "subject": 7, "amount": {"#);
+    let broken = call(&api, Function::CasesApi, &nested).await;
+    assert_eq!(broken.status, 400, "{}", broken.body);
+}

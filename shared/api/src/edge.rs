@@ -57,19 +57,63 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Problem> {
         }
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let reason = strip_position(&inner.to_string());
-        if inner.is_syntax() || inner.is_eof() {
-            return malformed(msg::invalid_json(reason));
+    match serde_path_to_error::deserialize(&mut deserializer) {
+        // One JSON value and nothing after it but whitespace: `{…}garbage` is not a request.
+        Ok(value) => deserializer.end().map(|()| value).map_err(|_| malformed(msg::trailing_content())),
+        Err(error) if error.inner().is_syntax() || error.inner().is_eof() => {
+            Err(malformed(msg::invalid_json(strip_position(&error.into_inner().to_string()))))
         }
-        let field = field_of(&path, &reason);
-        Problem::validation(vec![FieldError::new(field, serde_reason(&reason))])
-    })?;
-    // One JSON value and nothing after it but whitespace: `{…}garbage` is not a request.
-    deserializer.end().map_err(|_| malformed(msg::trailing_content()))?;
-    Ok(value)
+        // The shape is wrong where serde stopped; the rest must still be JSON to say so.
+        Err(error) if !error.inner().to_string().starts_with("invalid type: floating point") => {
+            serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(unparsable)?;
+            Err(shape_problem(error))
+        }
+        // JSON has one kind of number (RFC 8259 §6): `100.0` and `1e2` are the integer 100 to a
+        // client, not to serde. Only then is the body read again with integral numbers as such.
+        Err(_) => {
+            let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(unparsable)?;
+            integral_numbers(&mut value);
+            serde_path_to_error::deserialize(value).map_err(shape_problem)
+        }
+    }
+}
+
+fn unparsable(error: serde_json::Error) -> Problem {
+    let reason = strip_position(&error.to_string());
+    if reason.starts_with("trailing characters") {
+        malformed(msg::trailing_content())
+    } else {
+        malformed(msg::invalid_json(reason))
+    }
+}
+
+/// A body that is JSON but not the request's shape: 422 naming the field.
+fn shape_problem<E: std::fmt::Display>(error: serde_path_to_error::Error<E>) -> Problem {
+    let path = error.path().to_string();
+    let reason = strip_position(&error.into_inner().to_string());
+    let field = field_of(&path, &reason);
+    Problem::validation(vec![FieldError::new(field, serde_reason(&reason))])
+}
+
+/// Writes every number with no fractional part that fits an integer as that integer.
+fn integral_numbers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) => {
+            let integral = number.as_f64().filter(|f| f.fract() == 0.0 && number.is_f64());
+            if let Some(float) = integral {
+                // `as` saturates: a value beyond the integers' range is left as it was.
+                if float >= 0.0 && float < u64::MAX as f64 {
+                    *number = (float as u64).into();
+                } else if float < 0.0 && float >= i64::MIN as f64 {
+                    *number = (float as i64).into();
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers),
+        Value::Null | Value::Bool(_) | Value::String(_) => {}
+    }
 }
 
 fn malformed(reason: Message) -> Problem {

@@ -16,6 +16,14 @@ use crate::validation::ValidationErrors;
 
 /// The longest stretch arithmetic looks ahead for working time before giving up.
 const MAX_DAYS: usize = 366 * 5;
+/// Working intervals per weekday: a split shift is two or three; the limit keeps a stored
+/// calendar far below the store's item size.
+pub const MAX_INTERVALS_PER_DAY: usize = 12;
+/// Holidays per calendar: fifteen years of a country's public holidays. Fewer than the working
+/// days of a one-day week within the `MAX_DAYS` a deadline may search, so a calendar that has
+/// working time always yields some, whatever its holidays.
+pub const MAX_HOLIDAYS: usize = 250;
+const _: () = assert!(MAX_HOLIDAYS < MAX_DAYS / 7);
 const MINUTES_PER_DAY: u16 = 24 * 60;
 
 /// A working interval of a day, local time: `"08:00"` to `"12:30"`; `"24:00"` ends at midnight.
@@ -32,18 +40,25 @@ pub struct Interval {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Week {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 12))]
     pub monday: Vec<Interval>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 12))]
     pub tuesday: Vec<Interval>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 12))]
     pub wednesday: Vec<Interval>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 12))]
     pub thursday: Vec<Interval>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 12))]
     pub friday: Vec<Interval>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 12))]
     pub saturday: Vec<Interval>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 12))]
     pub sunday: Vec<Interval>,
 }
 
@@ -76,7 +91,7 @@ pub struct CalendarDef {
     pub week: Week,
     /// Non-working dates in the calendar's zone.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, max_items = 250))]
     pub holidays: Vec<Date>,
 }
 
@@ -130,6 +145,10 @@ impl CalendarDef {
         let zone = TimeZone::get(&self.time_zone).map_err(|_| e.add("timeZone", msg::time_zone(&self.time_zone))).ok();
         let mut week: [Vec<(u16, u16)>; 7] = Default::default();
         for (day, (name, intervals)) in self.week.days().into_iter().enumerate() {
+            if intervals.len() > MAX_INTERVALS_PER_DAY {
+                e.add(format!("week.{name}"), msg::at_most_items(MAX_INTERVALS_PER_DAY));
+                continue;
+            }
             for (i, interval) in intervals.iter().enumerate() {
                 let path = format!("week.{name}[{i}]");
                 match (parse_minutes(&interval.start), parse_minutes(&interval.end)) {
@@ -145,6 +164,9 @@ impl CalendarDef {
         }
         if week.iter().all(Vec::is_empty) {
             e.add("week", msg::no_working_time());
+        }
+        if self.holidays.len() > MAX_HOLIDAYS {
+            e.add("holidays", msg::at_most_items(MAX_HOLIDAYS));
         }
         let holidays: BTreeSet<Date> = self.holidays.iter().copied().collect();
         if holidays.len() != self.holidays.len() {

@@ -14,6 +14,9 @@ use crate::ids::CaseTypeKey;
 use crate::messages as msg;
 use crate::validation::ValidationErrors;
 
+/// Escalation steps per policy: each notifies someone once; more would be noise.
+pub const MAX_ESCALATIONS: usize = 10;
+
 /// Targets for cases of one priority (or of every priority when `priority` is absent).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -62,6 +65,7 @@ pub struct SlaPolicy {
     pub warning_percent: u8,
     pub targets: Vec<SlaTarget>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub escalations: Vec<Escalation>,
     /// The policy version (the `#CURRENT` item's version).
     #[serde(skip)]
@@ -89,6 +93,9 @@ impl SlaPolicy {
         }
         if self.targets.is_empty() {
             e.add("targets", msg::policy_needs_target());
+        }
+        if self.escalations.len() > MAX_ESCALATIONS {
+            e.add("escalations", msg::at_most_items(MAX_ESCALATIONS));
         }
         for (i, target) in self.targets.iter().enumerate() {
             if target.first_response_minutes == Some(0) || target.resolution_minutes == Some(0) {

@@ -192,6 +192,26 @@ fn invalid_calendars_are_refused_with_every_problem() {
     assert!(empty.compile().unwrap_err().0.iter().any(|e| e.field == "week"));
 }
 
+#[test]
+fn a_calendar_has_a_bounded_size_and_always_yields_working_time() {
+    let day: Vec<Interval> = (0..13).map(|h| interval(&format!("{h:02}:00"), &format!("{h:02}:30"))).collect();
+    // Every Monday from 2026 on a holiday: more than the limit allows, so a deadline is never
+    // searched past the limit for want of working time.
+    let mondays: Vec<Date> = (0..260).map(|w| jiff::civil::date(2026, 1, 5) + jiff::Span::new().weeks(w)).collect();
+    let def = CalendarDef {
+        key: "grande".into(),
+        name: "Grande".into(),
+        version: 1,
+        time_zone: "Europe/Madrid".into(),
+        week: Week { monday: vec![interval("09:00", "10:00")], tuesday: day, ..Default::default() },
+        holidays: mondays,
+    };
+    let refused = def.compile().unwrap_err().0;
+    let fields: Vec<&str> = refused.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["week.tuesday", "holidays"]);
+    assert!(refused.iter().all(|e| e.reason.code() == "at_most_items"), "{refused:?}");
+}
+
 proptest! {
     #[test]
     fn between_inverts_add(start in 1_780_000_000i64..1_830_000_000i64, minutes in 0i64..20_000) {

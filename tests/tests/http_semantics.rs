@@ -134,7 +134,7 @@ async fn if_match_star_saves_a_setting_only_where_one_is_answered() {
     // A calendar that does not exist has no current version for `*` to match (RFC 9110 §13.1.1).
     let calendar = json!({"key": "lima", "name": "Lima", "timeZone": "America/Lima",
         "week": {"monday": [{"start": "09:00", "end": "18:00"}]}});
-    let put_calendar = staff("PUT", "/calendars/{key}", "/calendars/lima", &[("key", "lima")], Some(calendar));
+    let put_calendar = staff("PUT", "/calendars/{key}", "/calendars/lima", &[], Some(calendar));
     let absent = call(&api, Function::CasesApi, &with_header(put_calendar.clone(), "if-match", "*")).await;
     assert_eq!(absent.status, 412, "{}", absent.body);
     let created = call(&api, Function::CasesApi, &put_calendar).await;
@@ -160,9 +160,12 @@ async fn an_integral_number_is_an_integer_in_any_notation() {
         assert_eq!(reply.status, 201, "{written}: {}", reply.body);
         assert_eq!(reply.body["amount"]["amountMinor"], 1_250_000, "{written}");
     }
-    let fraction = call(&api, Function::CasesApi, &case("1250000.5")).await;
-    assert_eq!(fraction.status, 422, "{}", fraction.body);
-    assert_eq!(fraction.body["errors"][0]["field"], "amount.amountMinor");
+    // A fraction, and integers beyond 64 bits that a float would round into range, are refused.
+    for written in ["1250000.5", "-9223372036854775809", "18446744073709551616"] {
+        let refused = call(&api, Function::CasesApi, &case(written)).await;
+        assert_eq!(refused.status, 422, "{written}: {}", refused.body);
+        assert_eq!(refused.body["errors"][0]["field"], "amount.amountMinor", "{written}");
+    }
 
     // A wrong type deep inside is the field's problem (422), and JSON after the shape error is
     // still read: broken JSON there is 400.
@@ -173,4 +176,51 @@ async fn an_integral_number_is_an_integer_in_any_notation() {
     nested["body"] = json!(r#"{"type": "queja_calidad", "subject": 7, "amount": {"#);
     let broken = call(&api, Function::CasesApi, &nested).await;
     assert_eq!(broken.status, 400, "{}", broken.body);
+}
+
+#[tokio::test]
+async fn a_route_for_a_higher_role_refuses_before_it_reads_the_request() {
+    let api = api_on(Arc::new(MemoryStore::new())).await;
+    let guarded: Vec<_> =
+        gestiona_api::routes::all().filter(|r| r.role() > Some(gestiona_domain::Role::Agent)).collect();
+    assert!(guarded.len() >= 10, "{guarded:?}");
+    for route in guarded {
+        // Path parameters that name nothing, a body that is not even JSON, no If-Match.
+        let path: String = route
+            .path()
+            .split('/')
+            .map(|part| if part.starts_with('{') { "01J0000000000000000000000X" } else { part })
+            .collect::<Vec<_>>()
+            .join("/");
+        let mut event = staff(route.method(), &route.path(), &path, &[], None);
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"] = json!("[agent]");
+        event["body"] = json!("{not json");
+        event["headers"]["content-type"] = json!("application/json");
+        let reply = call(&api, route.function, &event).await;
+        assert_eq!(reply.status, 403, "{}: {}", route.key(), reply.body);
+        assert_eq!(reply.body["type"], "urn:gestiona:problem:forbidden", "{}", route.key());
+    }
+}
+
+#[tokio::test]
+async fn a_query_parameter_the_operation_does_not_take_is_named_and_refused() {
+    let api = api_on(Arc::new(MemoryStore::new())).await;
+    let list = call(&api, Function::CasesApi, &staff("GET", "/cases", "/cases", &[("brnch", "sj")], None)).await;
+    assert_eq!(list.status, 422, "a misspelt filter must not list every case: {}", list.body);
+    assert_eq!(list.body["errors"][0]["field"], "brnch");
+    assert!(list.body["errors"][0]["reason"].as_str().unwrap().contains("branch"), "{}", list.body);
+
+    let mut spanish = staff("POST", "/accounts", "/accounts", &[("dryRun", "1")], Some(json!({"name": "Acme"})));
+    spanish["headers"]["accept-language"] = json!("es");
+    let create = call(&api, Function::AccountsApi, &spanish).await;
+    assert_eq!(create.status, 422, "{}", create.body);
+    assert_eq!(create.body["errors"][0]["field"], "dryRun");
+    assert!(create.body["errors"][0]["reason"].as_str().unwrap().starts_with("no es un parámetro"), "{}", create.body);
+    let accounts = call(&api, Function::AccountsApi, &staff("GET", "/accounts", "/accounts", &[], None)).await;
+    assert!(accounts.body["items"].as_array().unwrap().iter().all(|a| a["name"] != "Acme"), "nothing written");
+
+    let filtered =
+        call(&api, Function::CasesApi, &staff("GET", "/cases", "/cases", &[("branch", "sj"), ("limit", "5")], None))
+            .await;
+    assert_eq!(filtered.status, 200, "{}", filtered.body);
 }

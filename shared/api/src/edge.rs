@@ -100,14 +100,13 @@ fn integral_numbers(value: &mut serde_json::Value) {
     use serde_json::Value;
     match value {
         Value::Number(number) => {
-            let integral = number.as_f64().filter(|f| f.fract() == 0.0 && number.is_f64());
+            // Only where a float holds every integer exactly (|n| ≤ 2^53): beyond that a
+            // literal such as -9223372036854775809 has already been rounded into range, and
+            // is left a float for the field's type check to refuse.
+            const EXACT: f64 = 9_007_199_254_740_992.0;
+            let integral = number.as_f64().filter(|f| number.is_f64() && f.fract() == 0.0 && f.abs() <= EXACT);
             if let Some(float) = integral {
-                // `as` saturates: a value beyond the integers' range is left as it was.
-                if float >= 0.0 && float < u64::MAX as f64 {
-                    *number = (float as u64).into();
-                } else if float < 0.0 && float >= i64::MIN as f64 {
-                    *number = (float as i64).into();
-                }
+                *number = (float as i64).into();
             }
         }
         Value::Array(items) => items.iter_mut().for_each(integral_numbers),

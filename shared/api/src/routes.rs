@@ -13,8 +13,12 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use lambda_http::{Body, Request, Response};
+use gestiona_domain::FieldError;
+use gestiona_domain::Role;
+use gestiona_domain::messages as msg;
+use lambda_http::{Body, Request, RequestExt, Response};
 use utoipa::openapi::path::{HttpMethod, Operation};
+use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{RefOr, schema::Schema};
 
 use crate::problem::Problem;
@@ -110,6 +114,10 @@ pub struct Route {
     handler: Handler,
     path: fn() -> String,
     methods: fn() -> Vec<HttpMethod>,
+    /// The least role that may call it, checked before the request is read.
+    role: Option<Role>,
+    /// The query parameters it takes; any other is refused.
+    query: &'static [&'static str],
 }
 
 /// One route's OpenAPI declaration (its operation and the schemas it refers to), declared by
@@ -122,6 +130,7 @@ pub struct RouteDoc {
     methods: fn() -> Vec<HttpMethod>,
     operation: fn() -> Operation,
     schemas: fn(&mut Schemas),
+    role: Option<Role>,
 }
 
 impl RouteDoc {
@@ -138,6 +147,15 @@ impl RouteDoc {
     pub(crate) fn document_into(&self, paths: &mut utoipa::openapi::Paths, schemas: &mut Schemas) {
         let mut operation = (self.operation)();
         operation.operation_id = Some(lower_camel(self.operation_id));
+        if let Some(role) = self.role {
+            // OpenAPI 3.1 lets a bearer requirement list the roles it needs.
+            operation.security = Some(vec![SecurityRequirement::new("bearer", [role.as_str()])]);
+            let needs = format!("Needs the {} role (or a higher one).", role.as_str());
+            operation.description = Some(match operation.description.take() {
+                Some(said) => format!("{said} {needs}"),
+                None => needs,
+            });
+        }
         paths.add_path_operation((self.path)(), (self.methods)(), operation);
         (self.schemas)(schemas);
     }
@@ -182,6 +200,11 @@ impl Route {
         method_name(&(self.methods)())
     }
 
+    /// The least role that may call it (`None`: any member of the tenant, or public).
+    pub fn role(&self) -> Option<Role> {
+        self.role
+    }
+
     /// The API Gateway path template (`{id}` parameters).
     pub fn path(&self) -> String {
         (self.path)()
@@ -199,8 +222,24 @@ impl Route {
         self.function.docs().iter().find(|doc| doc.key() == key).is_some_and(RouteDoc::public)
     }
 
-    pub(crate) fn call<'a>(&self, api: &'a Api, request: &'a Request) -> HandlerFuture<'a> {
-        (self.handler)(api, request)
+    /// Calls the handler once the request may reach it: the caller holds the route's role
+    /// (403 before anything else is read, so a refusal tells nothing of the body's validity)
+    /// and names no query parameter the route does not take (422).
+    pub(crate) async fn call(&self, api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+        if let Some(role) = self.role {
+            api.actor(request)?.require(role)?;
+        }
+        let unknown: Vec<&str> = request
+            .query_string_parameters_ref()
+            .filter(|_| !self.query.contains(&"*"))
+            .map(|query| query.iter().map(|(name, _)| name).filter(|name| !self.query.contains(name)).collect())
+            .unwrap_or_default();
+        if !unknown.is_empty() {
+            let takes = if self.query.is_empty() { "-".to_owned() } else { self.query.join(", ") };
+            let errors = unknown.into_iter().map(|name| FieldError::new(name, msg::unknown_query_parameter(&takes)));
+            return Err(Problem::validation(errors.collect()));
+        }
+        (self.handler)(api, request).await
     }
 }
 
@@ -245,11 +284,21 @@ impl Routes {
     }
 }
 
+/// The role a table entry names, if it names one.
+const fn declared_role(named: &[Role]) -> Option<Role> {
+    match named {
+        [role] => Some(*role),
+        _ => None,
+    }
+}
+
 /// One table per function: `module::handler` names an async handler annotated with
-/// `#[utoipa::path]`. Declares `$name` (what the function serves) and `${name}_DOCS` (the same
-/// routes' OpenAPI declarations, in the same order).
+/// `#[utoipa::path]`, then optionally the least role it needs (`@ Admin`), checked before
+/// anything of the request is read, and the query parameters it takes (`["limit", "cursor"]`),
+/// the only ones accepted (`"*"`: any other is ignored). Declares `$name` (what the function serves) and `${name}_DOCS` (the
+/// same routes' OpenAPI declarations, in the same order).
 macro_rules! table {
-    ($name:ident = $function:ident: $($module:ident :: $handler:ident),+ $(,)?) => {
+    ($name:ident = $function:ident: $($module:ident :: $handler:ident $(@ $role:ident)? $([$($query:literal),*])?),+ $(,)?) => {
         pub static $name: &[Route] = &[$(paste::paste! {{
             fn handle<'a>(api: &'a Api, request: &'a Request) -> HandlerFuture<'a> {
                 Box::pin($module::$handler(api, request))
@@ -259,6 +308,8 @@ macro_rules! table {
                 handler: handle,
                 path: <$module::[<__path_ $handler>] as utoipa::Path>::path,
                 methods: <$module::[<__path_ $handler>] as utoipa::Path>::methods,
+                role: declared_role(&[$(Role::$role)?]),
+                query: &[$($($query),*)?],
             }
         }}),+];
         paste::paste! {
@@ -268,22 +319,29 @@ macro_rules! table {
                 methods: <$module::[<__path_ $handler>] as utoipa::Path>::methods,
                 operation: <$module::[<__path_ $handler>] as utoipa::Path>::operation,
                 schemas: <$module::[<__path_ $handler>] as utoipa::__dev::SchemaReferences>::schemas,
+                role: declared_role(&[$(Role::$role)?]),
             }),+];
         }
     };
 }
 
 table!(ACCOUNTS_API = AccountsApi:
-    accounts::create, accounts::list, accounts::get, accounts::update, accounts::archive,
-    contacts::create, contacts::list, contacts::get, contacts::update, contacts::archive,
-    directory::list, directory::save, directory::opt_out,
+    accounts::create, accounts::list ["q", "includeArchived", "limit", "cursor"], accounts::get, accounts::update,
+    accounts::archive @ Admin,
+    contacts::create, contacts::list ["accountId", "email", "q", "includeArchived", "limit", "cursor"], contacts::get,
+    contacts::update, contacts::archive @ Admin,
+    directory::list ["limit", "cursor"], directory::save @ Admin, directory::opt_out,
 );
 
 table!(CASES_API = CasesApi:
-    cases::create, cases::list, cases::get, cases::update, cases::archive, cases::history,
-    cases::add_comment, cases::list_comments,
-    case_types::list, case_types::create, case_types::get, case_types::update,
-    sla::case_sla, sla::list_calendars, sla::get_calendar, sla::put_calendar, sla::get_policy, sla::put_policy,
+    cases::create,
+    cases::list ["state", "owner", "type", "accountId", "archived", "open", "q", "branch", "priority", "channel",
+        "createdFrom", "createdTo", "sort", "limit", "cursor"],
+    cases::get, cases::update, cases::archive @ Supervisor, cases::history ["limit", "cursor"],
+    cases::add_comment, cases::list_comments ["limit", "cursor"],
+    case_types::list ["limit", "cursor"], case_types::create @ Admin, case_types::get, case_types::update @ Admin,
+    sla::case_sla, sla::list_calendars ["limit", "cursor"], sla::get_calendar, sla::put_calendar @ Admin,
+    sla::get_policy, sla::put_policy @ Admin,
     openapi::serve,
 );
 
@@ -296,23 +354,33 @@ table!(DOCUMENTS_API = DocumentsApi:
 table!(TRANSITIONS_API = TransitionsApi: transitions::transition, transitions::offered);
 
 table!(REPORTS_API = ReportsApi:
-    reports::cases_by_state, reports::rejections, reports::workload, reports::sla, receivables::aging_report,
+    reports::cases_by_state ["type", "format"], reports::rejections ["type", "format"],
+    reports::workload ["from", "to", "format"], reports::sla ["from", "to", "format"],
+    receivables::aging_report ["groupBy", "agent", "format"],
 );
 
 table!(LEADS_API = LeadsApi:
-    leads::create, leads::list, leads::get, leads::update, leads::history, leads::convert, leads::get_opportunity,
-    leads::account_opportunities, leads::account_leads,
-    leads::contact_activities, leads::list_forms, leads::get_form, leads::put_form, leads::list_submissions,
+    leads::create,
+    leads::list ["status", "owner", "channel", "formId", "campaign", "q", "createdFrom", "createdTo", "period", "limit",
+        "cursor"],
+    leads::get, leads::update, leads::history ["limit", "cursor"], leads::convert, leads::get_opportunity,
+    leads::account_opportunities ["limit", "cursor"], leads::account_leads ["limit", "cursor"],
+    leads::contact_activities ["limit", "cursor"], leads::list_forms ["limit", "cursor"], leads::get_form,
+    leads::put_form @ Admin, leads::list_submissions ["status", "limit", "cursor"],
     leads::get_submission, leads::release_submission, leads::discard_submission,
 );
 
-table!(LEAD_CAPTURE = LeadCapture: capture::page, capture::submit);
+// A link to the public page may carry whatever a campaign or an ad network adds (`utm_source`,
+// `gclid`): "*" lets it through unread.
+table!(LEAD_CAPTURE = LeadCapture: capture::page ["sent", "*"], capture::submit);
 
 table!(RECEIVABLES_API = ReceivablesApi:
-    receivables::put_invoice, receivables::get_invoice, receivables::patch_invoice, receivables::list_invoices,
+    receivables::put_invoice, receivables::get_invoice, receivables::patch_invoice,
+    receivables::list_invoices ["account", "status", "bucket", "agent", "owed", "dueFrom", "dueTo", "limit", "cursor"],
     receivables::batch, receivables::history, receivables::movements, receivables::put_payment,
-    receivables::put_credit_note, receivables::write_off, receivables::get_ladder, receivables::put_ladder,
-    receivables::get_profile, receivables::put_profile, receivables::account_aging,
+    receivables::put_credit_note @ Supervisor, receivables::write_off @ Supervisor, receivables::get_ladder,
+    receivables::put_ladder @ Admin, receivables::get_profile, receivables::put_profile @ Supervisor,
+    receivables::account_aging,
 );
 
 #[cfg(test)]
@@ -342,6 +410,27 @@ mod tests {
             let served: Vec<String> = function.routes().iter().map(Route::key).collect();
             let declared: Vec<String> = function.docs().iter().map(RouteDoc::key).collect();
             assert_eq!(served, declared, "{}", function.name());
+        }
+    }
+
+    #[test]
+    fn each_route_takes_the_query_parameters_it_declares() {
+        for function in Function::ALL {
+            for (route, doc) in function.routes().iter().zip(function.docs()) {
+                let declared: Vec<String> = (doc.operation)()
+                    .parameters
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|p| match p {
+                        RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query) => {
+                            Some(p.name)
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let taken: Vec<&str> = route.query.iter().copied().filter(|name| *name != "*").collect();
+                assert_eq!(taken, declared, "{}", route.key());
+            }
         }
     }
 

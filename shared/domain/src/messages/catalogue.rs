@@ -162,6 +162,7 @@ catalogue! {
     note_required() = "this transition needs a note", "esta transición necesita una nota";
     etag_expected(got) = "expected an ETag such as \"3\", got {got}", "se esperaba un ETag como \"3\" y se recibió {got}";
     weak_etag() = "is a weak tag, which If-Match never matches; send the ETag as read", "es una etiqueta débil, que If-Match nunca acepta; envíe el ETag tal como lo leyó";
+    unknown_query_parameter(takes) = "is not a query parameter of this operation (it takes: {takes})", "no es un parámetro de consulta de esta operación (admite: {takes})";
     unknown_request_field(expected) = "is not a field of this request (expected {expected})", "no es un campo de esta solicitud (se esperaba {expected})";
     invalid_value(detail) = "is not valid: {detail}", "no es válido: {detail}";
     clock_minutes() = "a whole number of minutes from 1 to 525600", "un número entero de minutos de 1 a 525600";

@@ -10,11 +10,11 @@
 
 use serde_json::{Map, Value, json};
 
+use super::schemas::{self, SCHEMAS};
 use crate::edge::{MAX_BODY_BYTES, RECORD_SUFFIX};
 use gestiona_domain::service::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 const PROBLEM_JSON: &str = "application/problem+json";
-const SCHEMAS: &str = "#/components/schemas/";
 /// An ETag as the API issues it: a version, strong (`"3"`).
 const STRONG_TAG: &str = "^\"[0-9]+\"$";
 /// What If-Match takes (RFC 9110 §13.1.1): `*` or a list of entity tags; only a listed strong
@@ -29,9 +29,7 @@ fn record_answered(response: &Value) -> Option<&str> {
 
 /// Completes a generated document in place.
 pub(super) fn complete(doc: &mut Value) {
-    name_records(doc);
-    merge_all_of(doc);
-    add_record_schemas(doc);
+    schemas::shape(doc);
     let paths: Vec<String> = doc["paths"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default();
     for path in &paths {
         let Some(item) = doc["paths"][path].as_object_mut() else { continue };
@@ -40,133 +38,6 @@ pub(super) fn complete(doc: &mut Value) {
         }
     }
     add_links(doc, &paths);
-}
-
-/// utoipa names a generic's instance after its arguments (`CaseRecord_Case`,
-/// `ListResponse_CaseRecord_Case`): a record is named `CaseRecord`, once.
-fn name_records(doc: &mut Value) {
-    let schemas = doc["components"]["schemas"].as_object_mut().expect("the document has schemas");
-    let renames: Vec<(String, String)> =
-        schemas.keys().filter_map(|name| record_name(name).map(|short| (name.clone(), short))).collect();
-    for (long, short) in &renames {
-        let schema = schemas.remove(long).expect("listed above");
-        let alias = schema["$ref"].as_str().is_some_and(|r| r.strip_prefix(SCHEMAS) == Some(short));
-        if !alias {
-            schemas.insert(short.clone(), schema);
-        }
-    }
-    let renames: Vec<(String, String)> =
-        renames.into_iter().map(|(long, short)| (format!("{SCHEMAS}{long}"), format!("{SCHEMAS}{short}"))).collect();
-    rewrite_refs(doc, &renames);
-}
-
-/// `ListResponse_CaseRecord_Case` → `ListResponse_CaseRecord`; `None` for other names.
-fn record_name(name: &str) -> Option<String> {
-    let (head, argument) = name.rsplit_once('_')?;
-    let kept = head.strip_suffix(RECORD_SUFFIX)?;
-    (kept == argument || kept.ends_with(&format!("_{argument}"))).then(|| head.to_owned())
-}
-
-fn rewrite_refs(value: &mut Value, renames: &[(String, String)]) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(target)) = map.get_mut("$ref")
-                && let Some((_, short)) = renames.iter().find(|(long, _)| long == target)
-            {
-                *target = short.clone();
-            }
-            map.values_mut().for_each(|v| rewrite_refs(v, renames));
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| rewrite_refs(v, renames)),
-        _ => {}
-    }
-}
-
-/// `{T}Record`: the schema of `T` with its `version`, for every record a response names.
-fn add_record_schemas(doc: &mut Value) {
-    let mut wanted = Vec::new();
-    collect_refs(&doc["paths"], &mut wanted);
-    collect_refs(&doc["components"], &mut wanted);
-    let schemas = doc["components"]["schemas"].as_object_mut().expect("the document has schemas");
-    for name in wanted {
-        let Some(base) = name.strip_suffix(RECORD_SUFFIX) else { continue };
-        if schemas.contains_key(&name) || !schemas.contains_key(base) {
-            continue;
-        }
-        let mut record = schemas[base].clone();
-        record["properties"]["version"] = json!({
-            "type": "integer", "minimum": 0,
-            "description": "The version this representation is of: the value of its ETag, sent back in If-Match."
-        });
-        match record["required"].as_array_mut() {
-            Some(required) => required.push(json!("version")),
-            None => record["required"] = json!(["version"]),
-        }
-        schemas.insert(name, record);
-    }
-}
-
-/// Merges each `allOf` of object schemas into one object. A closed part (`deny_unknown_fields`)
-/// inside an `allOf` rejects the other parts' fields, so such a schema could never be met.
-fn merge_all_of(doc: &mut Value) {
-    let schemas = doc["components"]["schemas"].as_object_mut().expect("the document has schemas");
-    let names: Vec<String> = schemas.iter().filter(|(_, s)| s.get("allOf").is_some()).map(|(n, _)| n.clone()).collect();
-    let merged: Vec<(String, Value)> = names
-        .into_iter()
-        .map(|name| {
-            let schema = flattened(schemas, &schemas[&name]);
-            (name, schema)
-        })
-        .collect();
-    schemas.extend(merged);
-}
-
-/// `schema` with the object parts of its `allOf` merged; other parts (a `oneOf` of tagged
-/// variants) stay in an `allOf`, and then the object cannot be closed.
-fn flattened(schemas: &Map<String, Value>, schema: &Value) -> Value {
-    let Some(parts) = schema["allOf"].as_array() else { return schema.clone() };
-    let mut merged = json!({ "type": "object", "properties": {}, "required": [] });
-    if let Some(description) = schema.get("description") {
-        merged["description"] = description.clone();
-    }
-    let mut closed = false;
-    let mut kept = Vec::new();
-    for part in parts {
-        let resolved = match part["$ref"].as_str().and_then(|r| r.strip_prefix(SCHEMAS)) {
-            Some(name) => flattened(schemas, &schemas[name]),
-            None => flattened(schemas, part),
-        };
-        let Some(properties) = resolved["properties"].as_object().filter(|_| resolved.get("allOf").is_none()) else {
-            kept.push(part.clone());
-            continue;
-        };
-        merged["properties"].as_object_mut().expect("an object").extend(properties.clone());
-        if let Some(required) = resolved["required"].as_array() {
-            merged["required"].as_array_mut().expect("an array").extend(required.iter().cloned());
-        }
-        closed |= resolved.get("additionalProperties") == Some(&Value::Bool(false));
-    }
-    if kept.is_empty() {
-        if closed {
-            merged["additionalProperties"] = Value::Bool(false);
-        }
-    } else {
-        merged["allOf"] = Value::Array(kept);
-    }
-    merged
-}
-
-fn collect_refs(value: &Value, found: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix(SCHEMAS)) {
-                found.push(name.to_owned());
-            }
-            map.values().for_each(|v| collect_refs(v, found));
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, found)),
-        _ => {}
-    }
 }
 
 fn complete_operation(operation: &mut Value) {

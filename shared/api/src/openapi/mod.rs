@@ -16,6 +16,7 @@ use crate::Api;
 use crate::problem::Problem;
 
 mod contract;
+mod schemas;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -30,10 +30,12 @@ fn file_stem(unit: &str) -> String {
 #[async_trait]
 impl Mailer for OutboxMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<String, MailError> {
-        let stamp = sortable_stamp();
-        let name = format!("{stamp}-{}.eml", file_stem(&email.effect_id));
+        // Named by the effect unit (effect and recipient): a redelivery after a crash, between the
+        // write and the notifier's record of it, overwrites the file instead of adding a copy.
+        let name = format!("{}.eml", file_stem(&email.effect_id));
         let path = self.dir.join(&name);
-        let temporary = self.dir.join(format!(".{name}.tmp"));
+        let write_number = crate::queue::next_write_number();
+        let temporary = self.dir.join(format!(".{name}.{write_number}.tmp"));
         let write = async {
             tokio::fs::create_dir_all(&self.dir).await?;
             tokio::fs::write(&temporary, &email.mime).await?;
@@ -42,12 +44,6 @@ impl Mailer for OutboxMailer {
         write.await.map_err(|e| MailError::Transient(format!("{}: {e}", path.display())))?;
         Ok(format!("local-{name}"))
     }
-}
-
-/// Milliseconds since the epoch, zero-padded, so outbox files sort by time.
-fn sortable_stamp() -> String {
-    let millis = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis();
-    format!("{millis:015}")
 }
 
 /// Plays the notifier's SQS trigger over the notifications folder queue.
@@ -68,18 +64,19 @@ pub async fn drain(services: Services, notifier: Arc<Notifier>, data_dir: PathBu
 /// `gestiona-local outbox`: the e-mails written so far, oldest first.
 pub fn list(data_dir: &Path) -> std::io::Result<Vec<String>> {
     let dir = data_dir.join("outbox");
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = match std::fs::read_dir(&dir) {
         Ok(entries) => entries
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-            .collect(),
+            .map(|p| Ok((std::fs::metadata(&p)?.modified()?, p)))
+            .collect::<std::io::Result<_>>()?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(e),
     };
     files.sort();
     let mut lines = Vec::new();
-    for file in files {
+    for (_, file) in files {
         let bytes = std::fs::read(&file)?;
         let parsed = mail_parser::MessageParser::default().parse(&bytes);
         let subject = parsed.as_ref().and_then(|m| m.subject()).unwrap_or("(no subject)").to_owned();
@@ -93,4 +90,62 @@ pub fn list(data_dir: &Path) -> std::io::Result<Vec<String>> {
         lines.push(format!("{}  {to}  {subject}", file.display()));
     }
     Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data_dir() -> PathBuf {
+        static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("gestiona-outbox-{}-{run}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    }
+
+    #[tokio::test]
+    async fn a_redelivered_email_overwrites_its_file_and_leaves_no_temporary() {
+        let data = data_dir();
+        let mailer = OutboxMailer::new(&data);
+        let email = |mime: &str, unit: &str| OutgoingEmail {
+            from: "no-reply@example.com".into(),
+            to: vec!["jose@cliente.example".into()],
+            mime: mime.as_bytes().to_vec(),
+            effect_id: unit.into(),
+        };
+        mailer.send(&email("first", "01EFFECT/jose@cliente.example")).await.unwrap();
+        mailer.send(&email("again", "01EFFECT/jose@cliente.example")).await.unwrap();
+        mailer.send(&email("other", "01EFFECT/ana@cliente.example")).await.unwrap();
+        let outbox = data.join("outbox");
+        assert_eq!(files(&outbox), ["01EFFECT_ana_cliente.example.eml", "01EFFECT_jose_cliente.example.eml"]);
+        assert_eq!(std::fs::read_to_string(outbox.join("01EFFECT_jose_cliente.example.eml")).unwrap(), "again");
+    }
+
+    #[test]
+    fn temporary_files_a_killed_runner_left_are_removed_and_nothing_else() {
+        let data = data_dir();
+        let queue = data.join("queues/notifications");
+        std::fs::create_dir_all(&queue).unwrap();
+        std::fs::write(queue.join(".01EFFECT.7.tmp"), "half").unwrap();
+        std::fs::write(queue.join("01EFFECT.json"), "{}").unwrap();
+        std::fs::create_dir_all(data.join("outbox")).unwrap();
+        std::fs::write(data.join("outbox/.01EFFECT_a.eml.3.tmp"), "half").unwrap();
+        std::fs::write(data.join("outbox/01EFFECT_a.eml"), "whole").unwrap();
+        let removed: usize = ["outbox", "queues"]
+            .iter()
+            .map(|folder| crate::queue::remove_leftover_temporaries(&data.join(folder)).unwrap())
+            .sum();
+        assert_eq!(removed, 2);
+        assert_eq!(files(&queue), ["01EFFECT.json"]);
+        assert_eq!(files(&data.join("outbox")), ["01EFFECT_a.eml"]);
+    }
 }

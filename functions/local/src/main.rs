@@ -5,6 +5,7 @@
 //! that `serve` accepts.
 
 mod blobs;
+mod connections;
 mod mail;
 mod queue;
 mod server;
@@ -13,6 +14,7 @@ mod token;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use gestiona_api::{Api, ClaimNames};
@@ -47,6 +49,20 @@ enum Command {
         /// Do not create the demo tenant on first start.
         #[arg(long)]
         no_demo: bool,
+        /// Serve only this tenant: tokens of others are refused, and its admins may move the
+        /// runner's clock (`POST /_local/clock`), which every tenant shares. Without it the
+        /// runner serves every tenant and its clock stays put.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Connections served at once; more wait until one closes.
+        #[arg(long, default_value_t = 512)]
+        max_connections: usize,
+        /// Seconds for a request's head to arrive (and for an idle connection to send one).
+        #[arg(long, default_value_t = 10)]
+        header_timeout: u64,
+        /// Seconds for a request's body to arrive (408 after).
+        #[arg(long, default_value_t = 30)]
+        body_timeout: u64,
     },
     /// List the e-mails the local runner has written to its outbox.
     Outbox {
@@ -97,7 +113,14 @@ async fn main() -> Result<(), Failure> {
             println!("{}", tokens.mint(&tenant, &user, role.into(), ttl_hours)?);
             Ok(())
         }
-        Command::Serve { port, data_dir, no_demo } => serve(port, data_dir, no_demo).await,
+        Command::Serve { port, data_dir, no_demo, tenant, max_connections, header_timeout, body_timeout } => {
+            let tenant = tenant.map(|t| TenantId::parse(&t).map_err(|e| format!("--tenant: {e}"))).transpose()?;
+            let accept = connections::Limits {
+                max_connections: max_connections.max(1),
+                header_timeout: Duration::from_secs(header_timeout.max(1)),
+            };
+            serve(port, data_dir, no_demo, tenant, accept, Duration::from_secs(body_timeout.max(1))).await
+        }
         Command::Outbox { data_dir } => {
             let lines = mail::list(&data_dir)?;
             if lines.is_empty() {
@@ -111,17 +134,32 @@ async fn main() -> Result<(), Failure> {
     }
 }
 
-async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failure> {
+async fn serve(
+    port: u16,
+    data_dir: PathBuf,
+    no_demo: bool,
+    tenant: Option<TenantId>,
+    accept: connections::Limits,
+    body_timeout: Duration,
+) -> Result<(), Failure> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_target(false)
         .init();
     std::fs::create_dir_all(&data_dir)?;
+    for folder in ["outbox", "queues"] {
+        let removed = queue::remove_leftover_temporaries(&data_dir.join(folder))?;
+        if removed > 0 {
+            tracing::info!(removed, folder, "removed the temporary files a stopped runner left");
+        }
+    }
     let store = EmbeddedStore::open(data_dir.join("gestiona.redb"))?;
     let queue = Arc::new(queue::FolderQueue::new(&data_dir));
     let clock = Arc::new(server::OffsetClock::default());
     let services = Services::new(Arc::new(store), queue, clock.clone(), Arc::new(UlidGenerator::default()));
     let demo = TenantId::parse(DEMO_TENANT)?;
+    // A runner for another tenant alone has no use for the demo one.
+    let no_demo = no_demo || tenant.as_ref().is_some_and(|t| *t != demo);
     let seeded = !no_demo && services.seed_demo(&demo).await?;
     if seeded {
         services.seed_demo_receivables(&demo).await?;
@@ -151,17 +189,15 @@ async fn serve(port: u16, data_dir: PathBuf, no_demo: bool) -> Result<(), Failur
     let blobs = Arc::new(blobs::FolderBlobs::new(&data_dir, format!("http://{address}")));
     let worker = DocumentWorker::new(services.clone(), blobs.clone(), Renderer::shared());
     // The banner first: the workers' logs follow it.
-    print_banner(address, &data_dir, seeded, &banner_tokens);
+    print_banner(address, &data_dir, tenant.as_ref(), seeded, &banner_tokens);
     let relay = tokio::spawn(relay_outbox(services.clone()));
     let sweeps = tokio::spawn(run_sweeps(services.clone()));
     let notifications = tokio::spawn(mail::drain(services.clone(), Arc::new(notifier), data_dir.clone()));
     let documents = tokio::spawn(render_documents(services.clone(), Arc::new(worker), data_dir.clone()));
     let services_for_shutdown = services.clone();
     let api = Api::new(services, ClaimNames::default()).with_blobs(blobs.clone());
-    let runner = Arc::new(server::Runner::new(api, tokens, clock, blobs));
-    axum::serve(listener, runner.router().into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let runner = Arc::new(server::Runner::new(api, tokens, tenant, clock, blobs).with_body_timeout(body_timeout));
+    connections::serve(listener, runner.router(), accept, shutdown_signal()).await?;
     relay.abort();
     sweeps.abort();
     notifications.abort();
@@ -239,13 +275,31 @@ async fn synced(services: &Services) {
     }
 }
 
-fn print_banner(address: SocketAddr, data_dir: &std::path::Path, seeded: bool, tokens: &[(String, Role, String)]) {
+fn print_banner(
+    address: SocketAddr,
+    data_dir: &std::path::Path,
+    tenant: Option<&TenantId>,
+    seeded: bool,
+    tokens: &[(String, Role, String)],
+) {
     use std::fmt::Write as _;
     let base = format!("http://{address}");
     let mut text = String::new();
     let _ = writeln!(text, "Gestiona is running on {base}  (data in {})", data_dir.display());
     let _ = writeln!(text, "OpenAPI document: {base}/openapi.json");
     let _ = writeln!(text, "Staff console: {base}/ (pick a demo user to sign in)");
+    match tenant {
+        Some(tenant) => {
+            let _ = writeln!(
+                text,
+                "Serving tenant '{}' only; its admins move the clock with POST {base}/_local/clock",
+                tenant.as_str()
+            );
+        }
+        None => {
+            let _ = writeln!(text, "Serving every tenant; the clock stays put (serve --tenant <tenant> to move it)");
+        }
+    }
     if tokens.is_empty() {
         let _ = writeln!(
             text,

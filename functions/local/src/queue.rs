@@ -21,6 +21,35 @@ impl FolderQueue {
 /// Numbers each write's temporary file.
 static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// A number no other write of this process uses for its temporary file.
+pub fn next_write_number() -> u64 {
+    WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Removes the temporary files (`.*.tmp`) a killed runner left under `dir`, at any depth: a
+/// write renames its file into place only once it is whole, so a leftover is never needed.
+pub fn remove_leftover_temporaries(dir: &Path) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if entry.file_type()?.is_dir() {
+            removed += remove_leftover_temporaries(&path)?;
+        } else if name.starts_with('.') && name.ends_with(".tmp") {
+            std::fs::remove_file(&path)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 #[async_trait]
 impl EffectQueue for FolderQueue {
     async fn publish(&self, messages: &[EffectMessage]) -> Result<(), QueueError> {
@@ -29,7 +58,7 @@ impl EffectQueue for FolderQueue {
             let path = dir.join(format!("{}.json", message.effect_id));
             let body = serde_json::to_vec_pretty(message).map_err(|e| QueueError(e.to_string()))?;
             // Its own temporary name: the relay and the writer may publish one effect at once.
-            let write_number = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let write_number = next_write_number();
             let temporary = dir.join(format!(".{}.{write_number}.tmp", message.effect_id));
             let write = async {
                 tokio::fs::create_dir_all(&dir).await?;

@@ -15,14 +15,12 @@ use gestiona_api::{Api, Routes};
 use gestiona_console::{Console, SignIn};
 use gestiona_domain::document::MAX_UPLOAD_BYTES;
 use gestiona_domain::messages as msg;
+use gestiona_domain::{Actor, ClaimNames, Role, TenantId};
 use http::{HeaderMap, Method, StatusCode, Uri, header};
 use serde_json::{Value, json};
 
 use crate::blobs::FolderBlobs;
 use crate::token::DevTokens;
-
-/// API Gateway refuses larger payloads; so does the runner.
-const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
 
 /// The runner's clock: the system's, plus an offset an admin can advance (demos, tests of
 /// deadlines) — never back, so instants stay ordered.
@@ -49,6 +47,9 @@ impl gestiona_domain::ports::Clock for OffsetClock {
 pub struct Runner {
     api: Api,
     tokens: DevTokens,
+    /// The one tenant a single-tenant runner serves (`serve --tenant`): only then may its clock,
+    /// which every tenant shares, be moved.
+    tenant: Option<TenantId>,
     clock: Arc<OffsetClock>,
     /// Plays S3 for presigned download and upload URLs.
     blobs: Arc<FolderBlobs>,
@@ -58,6 +59,8 @@ pub struct Runner {
     dispatch: Routes,
     /// The staff console at `/`, on the same use cases (the console function on AWS).
     console: Console,
+    /// For a request's body to arrive whole (408 after).
+    body_timeout: std::time::Duration,
 }
 
 /// A route as the runner serves it, with what it needs per request computed once.
@@ -68,7 +71,13 @@ struct Endpoint {
 }
 
 impl Runner {
-    pub fn new(api: Api, tokens: DevTokens, clock: Arc<OffsetClock>, blobs: Arc<FolderBlobs>) -> Self {
+    pub fn new(
+        api: Api,
+        tokens: DevTokens,
+        tenant: Option<TenantId>,
+        clock: Arc<OffsetClock>,
+        blobs: Arc<FolderBlobs>,
+    ) -> Self {
         let mut by_path: HashMap<String, HashMap<&'static str, Endpoint>> = HashMap::new();
         for route in gestiona_api::routes::all() {
             let endpoint = Endpoint { public: route.public(), key: route.key() };
@@ -80,11 +89,43 @@ impl Runner {
         }
         // Plain HTTP on loopback: the session cookie cannot be `Secure` here.
         let console = Console::new(api.services.clone(), SignIn::LocalDemo, false).with_files(blobs.clone(), None);
-        Self { api, tokens, clock, blobs, routes, dispatch: Routes::all(), console }
+        let body_timeout = std::time::Duration::from_secs(30);
+        Self { api, tokens, tenant, clock, blobs, routes, dispatch: Routes::all(), console, body_timeout }
+    }
+
+    pub fn with_body_timeout(mut self, body_timeout: std::time::Duration) -> Self {
+        self.body_timeout = body_timeout;
+        self
     }
 
     pub fn router(self: Arc<Self>) -> axum::Router {
         axum::Router::new().fallback(serve).with_state(self)
+    }
+}
+
+/// The request body limits, as API Gateway and Lambda would apply them: the API's JSON and form
+/// routes read at most the edge's limit (a form's handler refuses above its own, naming the
+/// field), the console takes what a Lambda request carries, the bucket what S3 would.
+const CONSOLE_BODY_BYTES: usize = 6 * 1024 * 1024;
+const CLOCK_BODY_BYTES: usize = 1024;
+
+/// What a request is for, decided from its head alone: no body is read for a request that is
+/// refused anyway (no route, no token, another tenant, a declared size above the limit).
+enum Destination {
+    Clock,
+    Bucket,
+    Console,
+    Api { key: String, params: HashMap<String, String>, claims: Option<HashMap<String, String>> },
+}
+
+impl Destination {
+    fn body_limit(&self) -> usize {
+        match self {
+            Self::Clock => CLOCK_BODY_BYTES,
+            Self::Bucket => usize::try_from(MAX_UPLOAD_BYTES).unwrap_or(usize::MAX),
+            Self::Console => CONSOLE_BODY_BYTES,
+            Self::Api { .. } => edge::MAX_BODY_BYTES,
+        }
     }
 }
 
@@ -94,59 +135,77 @@ async fn serve(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let (parts, body) = request.into_parts();
-    // The bucket's presigned uploads take what S3 would; everything else what a Lambda would.
-    let limit = if parts.uri.path().starts_with(crate::blobs::ROUTE_PREFIX) {
-        usize::try_from(MAX_UPLOAD_BYTES).unwrap_or(usize::MAX)
-    } else {
-        MAX_PAYLOAD_BYTES
+    let locale = edge::locale(&parts.headers);
+    let destination = match runner.destination(&parts.method, &parts.uri, &parts.headers) {
+        Ok(destination) => destination,
+        Err(response) => return to_axum(*response),
     };
-    let body = match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => bytes,
+    let limit = destination.body_limit();
+    let too_large = |size: Option<usize>| {
+        let problem = Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", msg::title_body_too_large());
+        let reason = match size {
+            Some(size) => msg::body_too_large(limit, size),
+            None => msg::at_most_bytes(limit),
+        };
+        to_axum(problem.field("body", reason).into_response(locale))
+    };
+    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if let Some(size) = declared.filter(|size| *size > limit) {
+        return too_large(Some(size));
+    }
+    let body = match tokio::time::timeout(runner.body_timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => return too_large(None),
         Err(_) => {
-            let problem = Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", msg::title_body_too_large())
-                .field("body", msg::at_most_bytes(limit));
-            return to_axum(problem.into_response(edge::locale(&parts.headers)));
+            let problem = Problem::new(StatusCode::REQUEST_TIMEOUT, "body-timeout", msg::title_body_timeout())
+                .detail(msg::detail_body_timeout(runner.body_timeout.as_secs()));
+            let mut response = to_axum(problem.into_response(locale));
+            // The rest of the body may still come: the connection cannot carry another request.
+            response.headers_mut().insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+            return response;
         }
     };
-    to_axum(runner.handle(&parts.method, &parts.uri, &parts.headers, body, peer.ip()).await)
+    to_axum(runner.deliver(destination, &parts.method, &parts.uri, &parts.headers, body, peer.ip()).await)
 }
 
 impl Runner {
-    pub async fn handle(
+    /// Where a request goes, or the answer it gets without its body being read.
+    fn destination(
         &self,
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
-        body: Bytes,
-        source_ip: IpAddr,
-    ) -> lambda_http::Response<lambda_http::Body> {
+    ) -> Result<Destination, Box<lambda_http::Response<lambda_http::Body>>> {
+        let locale = edge::locale(headers);
         if uri.path() == "/_local/clock" {
-            return self.clock_control(method, headers, &body);
+            return Ok(Destination::Clock);
         }
         if uri.path().starts_with(crate::blobs::ROUTE_PREFIX) {
-            return self.blobs.serve(method, uri, headers, &body).await;
+            return Ok(Destination::Bucket);
         }
         if Console::serves(uri.path()) {
-            return self.console.handle(console_request(method, uri, headers, body)).await;
+            return Ok(Destination::Console);
         }
-        let matched = match self.routes.at(uri.path()) {
-            Ok(matched) => matched,
-            Err(_) => {
-                return Problem::not_found()
-                    .detail(msg::detail_no_route_for(uri.path()))
-                    .into_response(edge::locale(headers));
-            }
+        let Ok(matched) = self.routes.at(uri.path()) else {
+            return Err(Box::new(
+                Problem::not_found().detail(msg::detail_no_route_for(uri.path())).into_response(locale),
+            ));
         };
         if *method == Method::OPTIONS {
             // API Gateway answers CORS preflights itself (the API's CorsConfiguration).
-            return lambda_http::Response::builder()
-                .status(StatusCode::NO_CONTENT)
-                .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
-                .header(header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, PUT, PATCH, DELETE, OPTIONS")
-                .header(header::ACCESS_CONTROL_ALLOW_HEADERS, "authorization, content-type, if-match, idempotency-key")
-                .header(header::ACCESS_CONTROL_MAX_AGE, "600")
-                .body(lambda_http::Body::Empty)
-                .expect("a valid response");
+            return Err(Box::new(
+                lambda_http::Response::builder()
+                    .status(StatusCode::NO_CONTENT)
+                    .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+                    .header(header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+                    .header(
+                        header::ACCESS_CONTROL_ALLOW_HEADERS,
+                        "authorization, content-type, if-match, idempotency-key",
+                    )
+                    .header(header::ACCESS_CONTROL_MAX_AGE, "600")
+                    .body(lambda_http::Body::Empty)
+                    .expect("a valid response"),
+            ));
         }
         let Some(endpoint) = matched.value.get(method.as_str()) else {
             let mut allowed: Vec<&str> = matched.value.keys().copied().collect();
@@ -154,27 +213,42 @@ impl Runner {
             let mut response =
                 Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", msg::title_method_not_allowed())
                     .detail(msg::detail_allows(uri.path(), allowed.join(", ")))
-                    .into_response(edge::locale(headers));
+                    .into_response(locale);
             response.headers_mut().insert(header::ALLOW, allowed.join(", ").parse().expect("methods are tokens"));
-            return response;
+            return Err(Box::new(response));
         };
-        let claims = if endpoint.public {
-            None
-        } else {
-            match self.verify(headers) {
-                Ok(claims) => Some(claims),
-                Err(problem) => return problem.into_response(edge::locale(headers)),
-            }
+        let claims = match endpoint.public {
+            true => None,
+            false => Some(self.verify(headers).map_err(|problem| Box::new(problem.into_response(locale)))?),
         };
-        let params: HashMap<String, String> =
-            matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-        let event = api_gateway_event(&endpoint.key, &params, method, uri, headers, &body, claims.as_ref(), source_ip);
-        match lambda_http::request::from_str(&event.to_string()) {
-            Ok(request) => self.api.handle(&self.dispatch, request).await,
-            Err(e) => {
-                tracing::error!(error = %e, "could not build the API Gateway event");
-                Problem::new(StatusCode::BAD_REQUEST, "bad-request", msg::title_bad_request())
-                    .into_response(edge::locale(headers))
+        let params = matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        Ok(Destination::Api { key: endpoint.key.clone(), params, claims })
+    }
+
+    /// Answers a request its destination admitted, with its body.
+    async fn deliver(
+        &self,
+        destination: Destination,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: Bytes,
+        source_ip: IpAddr,
+    ) -> lambda_http::Response<lambda_http::Body> {
+        match destination {
+            Destination::Clock => self.clock_control(method, headers, &body),
+            Destination::Bucket => self.blobs.serve(method, uri, headers, &body).await,
+            Destination::Console => self.console.handle(console_request(method, uri, headers, body)).await,
+            Destination::Api { key, params, claims } => {
+                let event = api_gateway_event(&key, &params, method, uri, headers, &body, claims.as_ref(), source_ip);
+                match lambda_http::request::from_str(&event.to_string()) {
+                    Ok(request) => self.api.handle(&self.dispatch, request).await,
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not build the API Gateway event");
+                        Problem::new(StatusCode::BAD_REQUEST, "bad-request", msg::title_bad_request())
+                            .into_response(edge::locale(headers))
+                    }
+                }
             }
         }
     }
@@ -192,8 +266,13 @@ impl Runner {
             Err(problem) => return problem.into_response(edge::locale(headers)),
         };
         if *method == Method::POST {
-            let is_admin = claims.values().any(|v| v.contains("admin"));
-            if !is_admin {
+            if self.tenant.is_none() {
+                return Problem::conflict("clock-shared", msg::title_clock_shared())
+                    .detail(msg::detail_clock_shared())
+                    .into_response(edge::locale(headers));
+            }
+            let actor = Actor::from_claims(|name| claims.get(name).cloned(), &ClaimNames::default());
+            if !actor.is_ok_and(|actor| actor.role == Role::Admin) {
                 return Problem::forbidden(msg::detail_clock_admin()).into_response(edge::locale(headers));
             }
             let minutes = serde_json::from_slice::<Value>(body)
@@ -228,7 +307,13 @@ impl Runner {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .ok_or_else(|| unauthorized(msg::detail_dev_token()))?;
-        self.tokens.verify(token.trim()).map_err(|e| unauthorized(msg::detail_token_refused(e)))
+        let claims = self.tokens.verify(token.trim()).map_err(|e| unauthorized(msg::detail_token_refused(e)))?;
+        if let Some(served) = &self.tenant
+            && claims.get(&ClaimNames::default().tenant).is_none_or(|tenant| tenant != served.as_str())
+        {
+            return Err(Problem::forbidden(msg::detail_tenant_not_served(served.as_str())));
+        }
+        Ok(claims)
     }
 }
 

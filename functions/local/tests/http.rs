@@ -419,3 +419,34 @@ async fn the_case_list_is_ordered_by_deadline_or_last_change_across_pages() {
     let foreign = demo.get("/cases?sort=due&cursor=whatever").await;
     assert_eq!((foreign.status, foreign.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["cursor".to_owned()]));
 }
+
+/// The runner's clock is shared by every tenant it serves: it moves only in a runner started for
+/// one tenant, and only for an admin of that tenant by the parsed role claim (not a claim that
+/// merely contains "admin", such as a user named so).
+#[tokio::test]
+async fn the_clock_moves_only_in_a_single_tenant_runner_and_only_for_its_admins() {
+    let shared = Server::start();
+    let admin = Caller::new(&shared, Some(shared.token("demo", "admin", "admin")));
+    let refused = admin.post("/_local/clock", json!({"advanceMinutes": 10})).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert_eq!(refused.problem_type(), "urn:gestiona:problem:clock-shared");
+    assert_eq!(admin.get("/_local/clock").await.status, StatusCode::OK, "anyone may read the time");
+    drop(shared);
+
+    let single = Server::start_for_tenant("demo");
+    let named_admin = Caller::new(&single, Some(single.token("demo", "admin", "agent")));
+    let refused = named_admin.post("/_local/clock", json!({"advanceMinutes": 10})).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let stranger = Caller::new(&single, Some(single.token("otra", "admin", "admin")));
+    assert_eq!(stranger.post("/_local/clock", json!({"advanceMinutes": 10})).await.status, StatusCode::FORBIDDEN);
+    let listing = stranger.get("/cases").await;
+    assert_eq!(listing.status, StatusCode::FORBIDDEN, "a single-tenant runner serves no other tenant");
+    assert!(listing.body["detail"].as_str().unwrap().contains("demo"), "{}", listing.body);
+
+    let admin = Caller::new(&single, Some(single.token("demo", "admin", "admin")));
+    let before: jiff::Timestamp = admin.get("/_local/clock").await.body["now"].as_str().unwrap().parse().unwrap();
+    let moved = admin.post("/_local/clock", json!({"advanceMinutes": 600})).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    let after: jiff::Timestamp = moved.body["now"].as_str().unwrap().parse().unwrap();
+    assert!(after.duration_since(before).as_secs() >= 600 * 60, "{before} → {after}");
+}

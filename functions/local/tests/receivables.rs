@@ -37,7 +37,7 @@ async fn history_of(caller: &Caller<'_>, number: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn erp_sync_payments_aging_and_one_reminder_through_the_sweep() {
-    let server = Server::start();
+    let server = Server::start_for_tenant("demo");
     let admin = Caller::new(&server, Some(server.token("demo", "admin", "admin")));
     let email = format!("cxp{}@ferreteria.example", common::unique());
     let account = admin.post("/accounts", json!({"name": "Ferretería El Clavo", "email": email})).await;

@@ -732,7 +732,7 @@ async fn the_directory_and_opt_outs_are_managed_over_http() {
 
 #[tokio::test]
 async fn sla_deadlines_fire_in_the_local_runner_when_its_clock_moves() {
-    let server = Server::start();
+    let server = Server::start_for_tenant("demo");
     let admin = Caller::new(&server, Some(server.token("demo", "admin", "admin")));
     let ana = Caller::new(&server, Some(server.token("demo", "ana", "agent")));
     let created = ana

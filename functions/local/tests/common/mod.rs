@@ -24,8 +24,25 @@ impl Server {
     }
 
     pub fn start_in(data_dir: PathBuf) -> Self {
+        Self::start_with(data_dir, &[])
+    }
+
+    /// A single-tenant runner (`serve --tenant`), whose clock that tenant's admins may move.
+    pub fn start_for_tenant(tenant: &str) -> Self {
+        Self::start_with_options(&["--tenant", tenant])
+    }
+
+    /// A runner started with `serve` options (`--max-connections 2`, …).
+    pub fn start_with_options(options: &[&str]) -> Self {
+        let data_dir = std::env::temp_dir().join(format!("gestiona-http-{}-{}", std::process::id(), unique()));
+        Self::start_with(data_dir, options)
+    }
+
+    fn start_with(data_dir: PathBuf, options: &[&str]) -> Self {
         let mut child = Command::new(BIN)
-            .args(["serve", "--port", "0", "--data-dir"])
+            .args(["serve", "--port", "0"])
+            .args(options)
+            .arg("--data-dir")
             .arg(&data_dir)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())

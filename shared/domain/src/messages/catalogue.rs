@@ -253,6 +253,11 @@ catalogue! {
     detail_allows(path, methods) = "{path} allows {methods}", "{path} admite {methods}";
     title_bad_request() = "The request could not be read", "No se pudo leer la solicitud";
     detail_clock_admin() = "advancing the clock needs the admin role", "adelantar el reloj requiere el rol admin";
+    title_body_timeout() = "The body did not arrive in time", "El cuerpo no llegó a tiempo";
+    detail_body_timeout(seconds) = "the whole body must arrive within {seconds} s of the request", "el cuerpo completo debe llegar en {seconds} s desde la solicitud";
+    title_clock_shared() = "The clock is shared by every tenant", "El reloj es compartido por todos los inquilinos";
+    detail_clock_shared() = "This runner serves every tenant, so its clock cannot be moved for one; start it with `gestiona-local serve --tenant <tenant>` to move it.", "Este ejecutor atiende a todos los inquilinos, así que su reloj no puede moverse para uno; inícielo con `gestiona-local serve --tenant <inquilino>` para moverlo.";
+    detail_tenant_not_served(tenant) = "this runner serves only tenant {tenant}", "este ejecutor atiende solo al inquilino {tenant}";
     detail_dev_token() = "Send Authorization: Bearer <token>; `gestiona-local token` mints one.", "Envíe Authorization: Bearer <token>; `gestiona-local token` genera uno.";
     detail_token_refused(reason) = "the token was refused: {reason}", "el token fue rechazado: {reason}";
     ui_skip() = "Skip to content", "Saltar al contenido";

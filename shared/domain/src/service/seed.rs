@@ -58,6 +58,38 @@ pub fn demo_case_types() -> Vec<CaseType> {
     serde_json::from_str(include_str!("../../seed/case_types.json")).expect("the seeded case types parse")
 }
 
+/// The demo tenant's office hours in San José (`oficina`), which its SLA policies count in.
+pub fn demo_calendar() -> crate::calendar::CalendarDef {
+    serde_json::from_value(json!({
+        "key": "oficina", "name": "Oficina San José", "timeZone": "America/Costa_Rica",
+        "week": {
+            "monday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}],
+            "tuesday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}],
+            "wednesday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}],
+            "thursday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}],
+            "friday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]
+        },
+        "holidays": ["2026-12-25", "2027-01-01", "2027-04-01", "2027-04-02"]
+    }))
+    .expect("the demo calendar parses")
+}
+
+/// The demo tenant's SLA policies: per case type, targets in business time and escalations.
+pub fn demo_sla_policies() -> Vec<crate::sla::SlaPolicy> {
+    [
+        json!({"caseType": "queja_calidad", "calendar": "oficina", "targets": [
+            {"priority": "urgent", "firstResponseMinutes": 60, "resolutionMinutes": 480},
+            {"firstResponseMinutes": 240, "resolutionMinutes": 2400}],
+            "escalations": [{"afterMinutes": 120, "action": "notify_supervisor"}, {"afterMinutes": 480, "action": "reassign_to_supervisor"}]}),
+        json!({"caseType": "solicitud_credito", "calendar": "oficina", "targets": [{"firstResponseMinutes": 480, "resolutionMinutes": 4800}],
+            "escalations": [{"afterMinutes": 240, "action": "notify_supervisor"}]}),
+        json!({"caseType": "devolucion", "calendar": "oficina", "targets": [{"firstResponseMinutes": 240, "resolutionMinutes": 2400}]}),
+    ]
+    .into_iter()
+    .map(|policy| serde_json::from_value(policy).expect("the demo SLA policies parse"))
+    .collect()
+}
+
 impl Services {
     /// Creates the demo tenant with example data unless it exists. Returns whether it seeded.
     /// The tenant record is written last, so an interrupted seed runs again on the next start.
@@ -79,32 +111,11 @@ impl Services {
                 self.save_case_type(tenant, case_type, None).await.map_err(fail)?;
             }
         }
-        let office: crate::calendar::CalendarDef = serde_json::from_value(json!({
-            "key": "oficina", "name": "Oficina San José", "timeZone": "America/Costa_Rica",
-            "week": {
-                "monday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}],
-                "tuesday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}],
-                "wednesday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}],
-                "thursday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}],
-                "friday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]
-            },
-            "holidays": ["2026-12-25", "2027-01-01", "2027-04-01", "2027-04-02"]
-        }))
-        .map_err(fail)?;
+        let office = demo_calendar();
         if self.calendar_def(tenant, "oficina").await.map_err(fail)?.is_none() {
             self.save_calendar(&admin, office, None).await.map_err(fail)?;
         }
-        let policies = [
-            json!({"caseType": "queja_calidad", "calendar": "oficina", "targets": [
-                {"priority": "urgent", "firstResponseMinutes": 60, "resolutionMinutes": 480},
-                {"firstResponseMinutes": 240, "resolutionMinutes": 2400}],
-                "escalations": [{"afterMinutes": 120, "action": "notify_supervisor"}, {"afterMinutes": 480, "action": "reassign_to_supervisor"}]}),
-            json!({"caseType": "solicitud_credito", "calendar": "oficina", "targets": [{"firstResponseMinutes": 480, "resolutionMinutes": 4800}],
-                "escalations": [{"afterMinutes": 240, "action": "notify_supervisor"}]}),
-            json!({"caseType": "devolucion", "calendar": "oficina", "targets": [{"firstResponseMinutes": 240, "resolutionMinutes": 2400}]}),
-        ];
-        for policy in policies {
-            let policy: crate::sla::SlaPolicy = serde_json::from_value(policy).map_err(fail)?;
+        for policy in demo_sla_policies() {
             if self.sla_policy(tenant, &policy.case_type).await.map_err(fail)?.is_none() {
                 self.save_sla_policy(&admin, policy, None).await.map_err(fail)?;
             }

@@ -30,6 +30,7 @@ fn record_answered(response: &Value) -> Option<&str> {
 /// Completes a generated document in place.
 pub(super) fn complete(doc: &mut Value) {
     schemas::shape(doc);
+    super::examples::add(doc);
     let paths: Vec<String> = doc["paths"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default();
     for path in &paths {
         let Some(item) = doc["paths"][path].as_object_mut() else { continue };

@@ -16,6 +16,7 @@ use crate::Api;
 use crate::problem::Problem;
 
 mod contract;
+mod examples;
 mod schemas;
 
 #[derive(OpenApi)]
@@ -94,6 +95,20 @@ mod tests {
         }
         assert!(doc["components"]["schemas"]["Case"].is_object());
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    }
+
+    #[test]
+    fn every_json_request_body_has_an_example() {
+        let doc: serde_json::Value = serde_json::from_str(&generate()).unwrap();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                for (media_type, body) in operation["requestBody"]["content"].as_object().into_iter().flatten() {
+                    if media_type.contains("json") {
+                        assert!(body["example"].is_object(), "{method} {path} ({media_type}) has no example");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

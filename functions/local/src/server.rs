@@ -138,7 +138,10 @@ async fn serve(
     let locale = edge::locale(&parts.headers);
     let destination = match runner.destination(&parts.method, &parts.uri, &parts.headers) {
         Ok(destination) => destination,
-        Err(response) => return to_axum(*response),
+        Err(response) => {
+            drain_in_background(body, runner.body_timeout);
+            return to_axum(*response);
+        }
     };
     let limit = destination.body_limit();
     let too_large = |size: Option<usize>| {
@@ -151,6 +154,7 @@ async fn serve(
     };
     let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if let Some(size) = declared.filter(|size| *size > limit) {
+        drain_in_background(body, runner.body_timeout);
         return too_large(Some(size));
     }
     let body = match tokio::time::timeout(runner.body_timeout, axum::body::to_bytes(body, limit)).await {
@@ -166,6 +170,29 @@ async fn serve(
         }
     };
     to_axum(runner.deliver(destination, &parts.method, &parts.uri, &parts.headers, body, peer.ip()).await)
+}
+
+/// The most a refused request's body is read (and discarded) after its answer.
+const DRAIN_BYTES: usize = 16 * 1024 * 1024;
+
+/// Reads and discards the body of a request answered from its head, while the answer goes out:
+/// a client that writes its whole body before reading (most do) then gets the answer instead of
+/// a broken pipe. Nothing is kept; reading stops at the body deadline or after `DRAIN_BYTES`,
+/// and the connection then closes.
+fn drain_in_background(mut body: axum::body::Body, deadline: std::time::Duration) {
+    use axum::body::HttpBody;
+    tokio::spawn(async move {
+        let drain = async {
+            let mut read = 0;
+            while read <= DRAIN_BYTES {
+                match std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {
+                    Some(Ok(frame)) => read += frame.data_ref().map_or(0, |data| data.len()),
+                    _ => break,
+                }
+            }
+        };
+        let _ = tokio::time::timeout(deadline, drain).await;
+    });
 }
 
 impl Runner {

@@ -111,14 +111,20 @@ const CLOCK_BODY_BYTES: usize = 1024;
 
 /// What a request is for, decided from its head alone: no body is read for a request that is
 /// refused anyway (no route, no token, another tenant, a declared size above the limit).
-enum Destination {
+enum Destination<'r> {
     Clock,
     Bucket,
     Console,
-    Api { key: String, params: HashMap<String, String>, claims: Option<HashMap<String, String>> },
+    /// An API route, by its route key (borrowed from the runner's table: nothing is copied per
+    /// request but the path parameters and the token's claims).
+    Api {
+        key: &'r str,
+        params: HashMap<String, String>,
+        claims: Option<HashMap<String, String>>,
+    },
 }
 
-impl Destination {
+impl Destination<'_> {
     fn body_limit(&self) -> usize {
         match self {
             Self::Clock => CLOCK_BODY_BYTES,
@@ -181,6 +187,9 @@ const DRAIN_BYTES: usize = 16 * 1024 * 1024;
 /// and the connection then closes.
 fn drain_in_background(mut body: axum::body::Body, deadline: std::time::Duration) {
     use axum::body::HttpBody;
+    if body.is_end_stream() {
+        return;
+    }
     tokio::spawn(async move {
         let drain = async {
             let mut read = 0;
@@ -202,7 +211,7 @@ impl Runner {
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
-    ) -> Result<Destination, Box<lambda_http::Response<lambda_http::Body>>> {
+    ) -> Result<Destination<'_>, Box<lambda_http::Response<lambda_http::Body>>> {
         let locale = edge::locale(headers);
         if uri.path() == "/_local/clock" {
             return Ok(Destination::Clock);
@@ -249,13 +258,13 @@ impl Runner {
             false => Some(self.verify(headers).map_err(|problem| Box::new(problem.into_response(locale)))?),
         };
         let params = matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-        Ok(Destination::Api { key: endpoint.key.clone(), params, claims })
+        Ok(Destination::Api { key: &endpoint.key, params, claims })
     }
 
     /// Answers a request its destination admitted, with its body.
     async fn deliver(
         &self,
-        destination: Destination,
+        destination: Destination<'_>,
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
@@ -267,7 +276,7 @@ impl Runner {
             Destination::Bucket => self.blobs.serve(method, uri, headers, &body).await,
             Destination::Console => self.console.handle(console_request(method, uri, headers, body)).await,
             Destination::Api { key, params, claims } => {
-                let event = api_gateway_event(&key, &params, method, uri, headers, &body, claims.as_ref(), source_ip);
+                let event = api_gateway_event(key, &params, method, uri, headers, &body, claims.as_ref(), source_ip);
                 match lambda_http::request::from_str(&event.to_string()) {
                     Ok(request) => self.api.handle(&self.dispatch, request).await,
                     Err(e) => {

@@ -5,11 +5,9 @@
 mod common;
 
 use common::{Caller, Server};
+use gestiona_api::openapi::EXAMPLE_ACCOUNT_ID;
 use reqwest::Method;
 use serde_json::Value;
-
-/// The account id the receivables examples name (`openapi/examples.rs`), replaced by a real one.
-const EXAMPLE_ACCOUNT_ID: &str = "01JQ8Z5X3D4K6M7N8P9R0S1T2V";
 
 struct Operation {
     method: String,

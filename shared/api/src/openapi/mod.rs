@@ -17,6 +17,7 @@ use crate::problem::Problem;
 
 mod contract;
 mod examples;
+pub use examples::EXAMPLE_ACCOUNT_ID;
 mod schemas;
 
 #[derive(OpenApi)]

@@ -1,6 +1,8 @@
 //! The AWS emulator the test command starts. No test talks to anything but 127.0.0.1.
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::config::interceptors::FinalizerInterceptorContextRef;
+use aws_sdk_dynamodb::config::{BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
+use aws_smithy_runtime_api::box_error::BoxError;
 
 pub const ENDPOINT_VARIABLE: &str = "GESTIONA_TEST_AWS_ENDPOINT";
 /// A second emulator, for the stack deployed from the template (tests/tests/stack/): its
@@ -42,8 +44,37 @@ pub fn dynamodb_at(endpoint: &str) -> aws_sdk_dynamodb::Client {
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("testing", "testing", None, None, "gestiona-tests"))
         .http_client(gestiona_lambda::http_client())
+        .stalled_stream_protection(gestiona_lambda::stalled_stream_protection())
+        .interceptor(RetryWitness)
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// Prints every DynamoDB attempt that failed without an answer (a timeout, a dropped
+/// connection), which the SDK retries. moto ignores a transaction's idempotency token, so the
+/// retry of a write that had committed fails its own condition; when a test fails that way,
+/// this names the first attempt's error.
+#[derive(Debug)]
+struct RetryWitness;
+
+impl Intercept for RetryWitness {
+    fn name(&self) -> &'static str {
+        "gestiona-tests::RetryWitness"
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(Err(error)) = context.output_or_error()
+            && !error.is_operation_error()
+        {
+            eprintln!("moto: a DynamoDB attempt got no answer (the SDK retries it): {error:?}");
+        }
+        Ok(())
+    }
 }
 
 /// A fresh table (unique name) created as the template declares it.
@@ -67,6 +98,7 @@ pub fn sqs_at(endpoint: &str) -> aws_sdk_sqs::Client {
         .endpoint_url(endpoint)
         .credentials_provider(aws_sdk_sqs::config::Credentials::new("testing", "testing", None, None, "gestiona-tests"))
         .http_client(gestiona_lambda::http_client())
+        .stalled_stream_protection(gestiona_lambda::stalled_stream_protection())
         .build();
     aws_sdk_sqs::Client::from_conf(config)
 }
@@ -97,6 +129,7 @@ pub fn sesv2_at(endpoint: &str) -> aws_sdk_sesv2::Client {
             "gestiona-tests",
         ))
         .http_client(gestiona_lambda::http_client())
+        .stalled_stream_protection(gestiona_lambda::stalled_stream_protection())
         .build();
     aws_sdk_sesv2::Client::from_conf(config)
 }
@@ -110,6 +143,7 @@ pub fn s3() -> aws_sdk_s3::Client {
         .force_path_style(true)
         .credentials_provider(aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "gestiona-tests"))
         .http_client(gestiona_lambda::http_client())
+        .stalled_stream_protection(gestiona_lambda::stalled_stream_protection())
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }

@@ -13,6 +13,7 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::client::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_smithy_types::body::SdkBody;
 
 /// Connections are kept this long between requests (a warm function reuses them).
@@ -21,6 +22,14 @@ const IDLE_CONNECTIONS: Duration = Duration::from_secs(60);
 /// The client every AWS SDK client of a function shares.
 pub fn http_client() -> SharedHttpClient {
     SharedHttpClient::new(ReqwestClient::default())
+}
+
+/// The SDK's stalled-stream protection, for downloads only. Every request body this client
+/// sends is in memory (see `to_reqwest`), so an upload "stall" can only be the server taking
+/// longer than the grace period to answer; the SDK would then retry a write that may have
+/// committed, and a conditional write's retry fails against its own first attempt.
+pub fn stalled_stream_protection() -> StalledStreamProtectionConfig {
+    StalledStreamProtectionConfig::enabled().upload_enabled(false).build()
 }
 
 /// The connect and read timeouts the SDK asks a connector for.

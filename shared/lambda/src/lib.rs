@@ -20,7 +20,7 @@ pub mod guard;
 mod http_client;
 pub mod permissions;
 
-pub use http_client::http_client;
+pub use http_client::{http_client, stalled_stream_protection};
 
 pub use gestiona_api::init_tracing;
 
@@ -101,7 +101,8 @@ fn aws_config_from(lookup: impl Fn(&str) -> Option<String>) -> aws_config::SdkCo
     let mut config = aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .credentials_provider(SharedCredentialsProvider::new(credentials))
-        .http_client(http_client());
+        .http_client(http_client())
+        .stalled_stream_protection(stalled_stream_protection());
     config.set_region(region.map(aws_config::Region::new));
     config.set_endpoint_url(lookup("AWS_ENDPOINT_URL"));
     config.build()
@@ -308,6 +309,8 @@ mod tests {
         assert_eq!(config.region().map(|r| r.as_ref()), Some("sa-east-1"));
         assert!(config.credentials_provider().is_some() && config.endpoint_url().is_none());
         assert!(config.http_client().is_some(), "the SDK has no default HTTP client here");
+        let stalls = config.stalled_stream_protection().map(|s| (s.upload_enabled(), s.download_enabled()));
+        assert_eq!(stalls, Some((false, true)), "a slow answer to an in-memory upload is not a stall to retry");
 
         let moto = [("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")];
         let config = aws_config_from(|name| moto.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned()));

@@ -102,11 +102,19 @@ async fn a_redelivered_document_effect_files_one_object_and_one_event() {
         .count();
     assert_eq!(filed_events, 1, "one history entry");
 
-    let url = blobs.presign_get(key, &filed.file_name, 300).await.unwrap();
+    assert_eq!(filed.object_etag.as_deref(), head.e_tag(), "the filed object's ETag is recorded");
+    let url = gestiona_domain::service::documents::download_link(&filed, blobs.as_ref(), 300).await.unwrap();
     assert!(url.starts_with(&moto::endpoint()) && url.contains("X-Amz-Signature"), "{url}");
     let downloaded = reqwest::get(&url).await.unwrap();
     assert_eq!(downloaded.status(), reqwest::StatusCode::OK);
     assert_eq!(downloaded.bytes().await.unwrap().to_vec(), pdf);
+
+    // Replaced in the bucket behind the application's back (same size): no link is issued.
+    let mut forged = pdf.clone();
+    forged[pdf.len() / 2] ^= 1;
+    s3.put_object().bucket(&bucket).key(key).body(forged.into()).send().await.unwrap();
+    let refused = gestiona_domain::service::documents::download_link(&filed, blobs.as_ref(), 300).await;
+    assert!(matches!(refused, Err(gestiona_domain::service::documents::DownloadLinkError::Replaced)), "{refused:?}");
 }
 
 /// The console's bucket without the S3 client (presigned URLs and plain HTTP) against moto: what
@@ -130,12 +138,13 @@ async fn the_consoles_presigned_store_reads_and_writes_the_bucket() {
     let presigned = PresignedS3::new(credentials, "us-east-1".into(), moto::endpoint(), bucket.clone());
     let key = "demo/cases/01JD0000000000000000000000/uploads/01JD0000000000000000000001/acta firmada (1).pdf";
 
-    presigned.put(key, b"%PDF-1.7 acta", "application/pdf", "abc123").await.unwrap();
+    let etag = presigned.put(key, b"%PDF-1.7 acta", "application/pdf", "abc123").await.unwrap();
     let head = s3.head_object().bucket(&bucket).key(key).send().await.unwrap();
+    assert_eq!(head.e_tag(), Some(etag.as_str()), "put answers the object's ETag");
     assert_eq!(head.content_type(), Some("application/pdf"));
     assert_eq!(head.metadata().and_then(|m| m.get(SHA256_METADATA)).map(String::as_str), Some("abc123"));
     let info = presigned.head(key).await.unwrap().expect("the object");
-    assert_eq!((info.size, info.content_type.as_str()), (13, "application/pdf"));
+    assert_eq!((info.size, info.content_type.as_str(), info.etag.as_str()), (13, "application/pdf", etag.as_str()));
     assert_eq!(presigned.get(key).await.unwrap().as_deref(), Some(&b"%PDF-1.7 acta"[..]));
     assert_eq!(presigned.head("demo/nothing/here.pdf").await.unwrap(), None);
     assert_eq!(presigned.get("demo/nothing/here.pdf").await.unwrap(), None);

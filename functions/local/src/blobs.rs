@@ -183,18 +183,22 @@ fn unavailable(e: std::io::Error) -> BlobError {
 
 #[async_trait]
 impl BlobStore for FolderBlobs {
-    async fn put(&self, key: &str, bytes: &[u8], content_type: &str, sha256: &str) -> Result<(), BlobError> {
-        self.write(key, bytes, content_type, sha256).await.map_err(unavailable)
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str, sha256: &str) -> Result<String, BlobError> {
+        self.write(key, bytes, content_type, sha256).await.map_err(unavailable)?;
+        Ok(hex::encode(Sha256::digest(bytes)))
     }
 
+    /// The entity tag is the SHA-256 of the file as it is now on disk (not the one its sidecar
+    /// recorded), so a file replaced in the folder shows as changed.
     async fn head(&self, key: &str) -> Result<Option<BlobInfo>, BlobError> {
         let Some(path) = self.path(key) else { return Ok(None) };
-        let (Ok(file), Ok(meta)) = (tokio::fs::metadata(&path).await, tokio::fs::read(Self::meta_path(&path)).await)
+        let (Ok(bytes), Ok(meta)) = (tokio::fs::read(&path).await, tokio::fs::read(Self::meta_path(&path)).await)
         else {
             return Ok(None);
         };
         let meta: Meta = serde_json::from_slice(&meta).map_err(|e| BlobError::Unavailable(e.to_string()))?;
-        Ok(Some(BlobInfo { size: file.len(), content_type: meta.content_type }))
+        let etag = hex::encode(Sha256::digest(&bytes));
+        Ok(Some(BlobInfo { size: bytes.len() as u64, content_type: meta.content_type, etag }))
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {

@@ -238,6 +238,36 @@ async fn uploads_take_exactly_the_announced_file() {
     let (downloaded, disposition) = download(&ana, &server, &document_path).await.expect("ready");
     assert_eq!(downloaded, bytes);
     assert!(disposition.contains("filename=\"Recibo firmado.pdf\""), "{disposition}");
+
+    // Replaced behind the application's back (same size, other bytes): no link is issued.
+    let document_id = document_path.rsplit('/').next().unwrap();
+    let stored = std::fs::read_dir(
+        server.data_dir.join("documents/demo/cases").join(&case_id).join("uploads").join(document_id),
+    )
+    .unwrap()
+    .map(|entry| entry.unwrap().path())
+    .find(|path| !path.to_string_lossy().ends_with(".meta.json"))
+    .expect("the uploaded file");
+    let mut forged = bytes.clone();
+    forged[0] = b'#';
+    std::fs::write(&stored, &forged).unwrap();
+    let refused = ana.get(&document_path).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(refused.problem_type().ends_with("document-altered"), "{}", refused.body);
+    assert_eq!(refused.body["title"], "The document's file is not the one filed");
+    let in_spanish = reqwest::Client::new()
+        .get(format!("{}{document_path}", server.base))
+        .bearer_auth(server.token("demo", "ana", "agent"))
+        .header("accept-language", "es-CR")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(in_spanish.status(), StatusCode::CONFLICT);
+    let problem: Value = in_spanish.json().await.unwrap();
+    assert_eq!(problem["title"], "El archivo del documento no es el que se archivó");
+    std::fs::write(&stored, &bytes).unwrap();
+    assert_eq!(download(&ana, &server, &document_path).await.expect("restored").0, bytes);
+
     let history = common::all_items(&ana, &format!("/cases/{case_id}/history")).await;
     let filed: Vec<&Value> = history.iter().filter(|e| e["type"] == "documentFiled").collect();
     assert_eq!(filed.len(), 1);

@@ -8,7 +8,8 @@ use gestiona_domain::document::{Document, DocumentStatus, DocumentTemplate, PRES
 use gestiona_domain::messages as msg;
 use gestiona_domain::ports::{BlobError, BlobStore, upload_headers};
 use gestiona_domain::service::documents::{
-    BeginUploadError, CompleteUploadError, DocumentRequest, GetDocumentError, RequestDocumentError, UploadRequest,
+    BeginUploadError, CompleteUploadError, DocumentRequest, DownloadLinkError, GetDocumentError, RequestDocumentError,
+    UploadRequest, download_link,
 };
 use http::{StatusCode, header};
 use lambda_http::{Body, Request, Response};
@@ -75,6 +76,20 @@ impl From<BlobError> for Problem {
         tracing::error!(error = %e, "blob store unavailable");
         Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", msg::title_unavailable())
             .detail(msg::detail_nothing_changed_retry())
+    }
+}
+
+impl From<DownloadLinkError> for Problem {
+    fn from(e: DownloadLinkError) -> Self {
+        match e {
+            DownloadLinkError::Blob(e) => e.into(),
+            // Filed objects are written once: this is tampering or a lost object, never a retry.
+            refused => {
+                tracing::error!(reason = %refused, "a filed document's object is not the one filed");
+                Problem::conflict("document-altered", msg::title_document_altered())
+                    .detail(msg::detail_document_altered())
+            }
+        }
     }
 }
 
@@ -156,7 +171,8 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     params(("id" = EntityId, Path), ("docId" = EntityId, Path)),
     responses((status = 302, description = "`Location` is a presigned download URL, valid for five minutes"),
               (status = 404, body = ProblemSchema, content_type = "application/problem+json"),
-              (status = 409, description = "Not ready yet (`Retry-After` set) or failed (`errors` say why)",
+              (status = 409, description = "Not ready yet (`Retry-After` set), failed (`errors` say why), \
+               or its stored file is no longer the one filed (`document-altered`)",
                body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn download(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
@@ -184,8 +200,7 @@ pub async fn download(api: &Api, request: &Request) -> Result<Response<Body>, Pr
             return Err(problem);
         }
     }
-    let key = document.object_key.as_deref().unwrap_or_default();
-    let url = api.blobs()?.presign_get(key, &document.file_name, PRESIGNED_URL_SECONDS).await?;
+    let url = download_link(&document, api.blobs()?, PRESIGNED_URL_SECONDS).await?;
     Ok(Response::builder()
         .status(StatusCode::FOUND)
         .header(header::LOCATION, url)

@@ -45,8 +45,9 @@ fn presigning(expires_in: u64) -> Result<PresigningConfig, BlobError> {
 
 #[async_trait]
 impl BlobStore for S3BlobStore {
-    async fn put(&self, key: &str, bytes: &[u8], content_type: &str, sha256: &str) -> Result<(), BlobError> {
-        self.client
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str, sha256: &str) -> Result<String, BlobError> {
+        let put = self
+            .client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
@@ -56,7 +57,7 @@ impl BlobStore for S3BlobStore {
             .send()
             .await
             .map_err(unavailable)?;
-        Ok(())
+        put.e_tag.ok_or_else(|| BlobError::Unavailable("S3 answered a put without an ETag".into()))
     }
 
     async fn head(&self, key: &str) -> Result<Option<BlobInfo>, BlobError> {
@@ -64,6 +65,7 @@ impl BlobStore for S3BlobStore {
             Ok(head) => Ok(Some(BlobInfo {
                 size: head.content_length().unwrap_or_default().max(0) as u64,
                 content_type: head.content_type().unwrap_or("application/octet-stream").to_owned(),
+                etag: head.e_tag().unwrap_or_default().to_owned(),
             })),
             Err(SdkError::ServiceError(e)) if e.err().is_not_found() => Ok(None),
             Err(e) => Err(unavailable(e)),

@@ -154,7 +154,7 @@ impl PresignedS3 {
 
 #[async_trait]
 impl BlobStore for PresignedS3 {
-    async fn put(&self, key: &str, bytes: &[u8], content_type: &str, sha256: &str) -> Result<(), BlobError> {
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str, sha256: &str) -> Result<String, BlobError> {
         let mut request = Self::put_request(key, content_type, bytes.len() as u64, OWN_LINK_SECONDS);
         request.headers.push((SHA256_HEADER, sha256.to_owned()));
         let url = self.url(&request).await?;
@@ -166,7 +166,8 @@ impl BlobStore for PresignedS3 {
         if !response.status().is_success() {
             return Err(BlobError::Unavailable(format!("S3 answered {} to a put", response.status())));
         }
-        Ok(())
+        let etag = response.headers().get(http::header::ETAG).and_then(|v| v.to_str().ok());
+        etag.map(str::to_owned).ok_or_else(|| BlobError::Unavailable("S3 answered a put without an ETag".into()))
     }
 
     async fn head(&self, key: &str) -> Result<Option<BlobInfo>, BlobError> {
@@ -179,6 +180,7 @@ impl BlobStore for PresignedS3 {
                 Ok(Some(BlobInfo {
                     size: header(http::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()).unwrap_or_default(),
                     content_type: header(http::header::CONTENT_TYPE).unwrap_or("application/octet-stream").to_owned(),
+                    etag: header(http::header::ETAG).unwrap_or_default().to_owned(),
                 }))
             }
             status => Err(BlobError::Unavailable(format!("S3 answered {status} to a head"))),

@@ -126,7 +126,8 @@ impl DocumentWorker {
         };
         let object_key =
             rendered_object_key(tenant, case_id, template.key(), &rendered.template_version, &message.effect_id);
-        self.blobs
+        let etag = self
+            .blobs
             .put(&object_key, &rendered.pdf, "application/pdf", &rendered.sha256)
             .await
             .map_err(|e| DocumentError::Retry(e.to_string()))?;
@@ -135,6 +136,7 @@ impl DocumentWorker {
             file_name: data.file_name(),
             size: rendered.pdf.len() as u64,
             sha256: rendered.sha256,
+            etag,
             template_version: rendered.template_version,
         };
         if self.services.file_rendered(effect, current, &case, file).await? {

@@ -631,6 +631,11 @@ pub struct Document {
     /// The blob store key: deterministic for generated documents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_key: Option<String>,
+    /// The blob store's entity tag of the object when it was filed (see
+    /// [`BlobInfo::etag`](crate::ports::BlobInfo)); absent on documents filed before it was
+    /// recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_etag: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
     pub requested_at: Timestamp,
@@ -663,11 +668,20 @@ impl Document {
             size: None,
             sha256: None,
             object_key: None,
+            object_etag: None,
             errors: Vec::new(),
             requested_at: at,
             requested_by: by.user.clone(),
             ready_at: None,
         }
+    }
+}
+
+impl Document {
+    /// Whether `stored` is the object this document filed: the same size, and the same entity
+    /// tag where one was recorded (older documents compare by size alone).
+    pub fn is_filed_as(&self, stored: &crate::ports::BlobInfo) -> bool {
+        self.size == Some(stored.size) && self.object_etag.as_ref().is_none_or(|etag| *etag == stored.etag)
     }
 }
 
@@ -693,6 +707,24 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::ports::BlobInfo;
+
+    #[test]
+    fn a_stored_object_is_the_filed_one_only_with_its_size_and_entity_tag() {
+        let at = Timestamp::from_second(1_790_000_000).unwrap();
+        let id = EntityId::parse("01JD8X3Q9V7M2K4T6W8Y0Z1A2C").unwrap();
+        let by = crate::Actor::system(&crate::TenantId::parse("demo").unwrap());
+        let mut document = Document::queued(id, id, DocumentTemplate::Quote, "q.pdf".into(), "e", at, &by);
+        document.size = Some(10);
+        let stored = |size, etag: &str| BlobInfo { size, content_type: "application/pdf".into(), etag: etag.into() };
+        assert!(document.is_filed_as(&stored(10, "\"a\"")), "filed before tags were recorded: the size decides");
+        assert!(!document.is_filed_as(&stored(11, "\"a\"")));
+        document.object_etag = Some("\"a\"".into());
+        assert!(document.is_filed_as(&stored(10, "\"a\"")));
+        assert!(!document.is_filed_as(&stored(10, "\"b\"")), "same size, other content");
+        document.size = None;
+        assert!(!document.is_filed_as(&stored(10, "\"a\"")), "nothing filed");
+    }
 
     fn context(customer_tax_id: Option<&str>) -> DocumentContext {
         DocumentContext {

@@ -607,6 +607,11 @@ pub trait Mailer: Send + Sync {
 pub struct BlobInfo {
     pub size: u64,
     pub content_type: String,
+    /// The store's entity tag of the content (S3's ETag: the MD5 of a single-part object under
+    /// SSE-S3; the local folder's SHA-256). Recorded when a document is filed and compared
+    /// before every download link, so an object replaced behind the application's back is
+    /// never handed out as the filed one.
+    pub etag: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -629,8 +634,9 @@ pub fn upload_headers(content_type: &str) -> [(&'static str, String); 2] {
 /// deterministic paths built in [`crate::keys::document_object`], so writing one twice is harmless.
 #[async_trait]
 pub trait BlobStore: Send + Sync {
-    /// Stores `bytes` under `key` with its content type and SHA-256 (hex) as metadata.
-    async fn put(&self, key: &str, bytes: &[u8], content_type: &str, sha256: &str) -> Result<(), BlobError>;
+    /// Stores `bytes` under `key` with its content type and SHA-256 (hex) as metadata, and
+    /// returns the stored object's entity tag (see [`BlobInfo::etag`]).
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str, sha256: &str) -> Result<String, BlobError>;
     /// Size and type of the object, or `None` if nothing is stored under `key`.
     async fn head(&self, key: &str) -> Result<Option<BlobInfo>, BlobError>;
     /// The object's bytes, or `None`.

@@ -248,12 +248,16 @@ impl MemoryBlobs {
 
 #[async_trait]
 impl BlobStore for MemoryBlobs {
-    async fn put(&self, key: &str, bytes: &[u8], content_type: &str, _: &str) -> Result<(), BlobError> {
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str, _: &str) -> Result<String, BlobError> {
         self.objects().insert(key.into(), (bytes.to_vec(), content_type.into()));
-        Ok(())
+        Ok(memory_etag(bytes))
     }
     async fn head(&self, key: &str) -> Result<Option<BlobInfo>, BlobError> {
-        Ok(self.objects().get(key).map(|(b, t)| BlobInfo { size: b.len() as u64, content_type: t.clone() }))
+        Ok(self.objects().get(key).map(|(b, t)| BlobInfo {
+            size: b.len() as u64,
+            content_type: t.clone(),
+            etag: memory_etag(b),
+        }))
     }
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
         Ok(self.objects().get(key).map(|(b, _)| b.clone()))
@@ -264,6 +268,11 @@ impl BlobStore for MemoryBlobs {
     async fn presign_put(&self, key: &str, _: &str, _: u64, _: u64) -> Result<String, BlobError> {
         Ok(format!("memory://{key}"))
     }
+}
+
+/// The in-memory bucket's entity tag: the content's SHA-256, as the local folder's.
+fn memory_etag(bytes: &[u8]) -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))
 }
 
 /// Ids in creation order from a fixed start, so a test can predict them.

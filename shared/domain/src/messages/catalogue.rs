@@ -247,6 +247,9 @@ catalogue! {
     detail_retry_seconds() = "Retry in a few seconds.", "Reintente en unos segundos.";
     title_upload_not_completed() = "The upload has not been completed", "La carga no se ha completado";
     title_document_failed() = "The document could not be produced", "No se pudo generar el documento";
+    title_document_altered() = "The document's file is not the one filed", "El archivo del documento no es el que se archivó";
+    detail_document_altered() = "It is not handed out, and the refusal is logged as an error. The document's recorded SHA-256 identifies the original.",
+        "No se entrega, y el rechazo queda registrado como error. El SHA-256 registrado del documento identifica el original.";
     detail_no_route(route) = "no route {route} in this function", "no hay ruta {route} en esta función";
     detail_no_route_for(path) = "no route for {path}", "no hay ruta para {path}";
     title_method_not_allowed() = "Method not allowed", "Método no permitido";
@@ -459,6 +462,8 @@ catalogue! {
     ui_doc_line_quantity(n) = "Line {n}: quantity", "Línea {n}: cantidad";
     ui_doc_line_price(n) = "Line {n}: unit price", "Línea {n}: precio unitario";
     ui_doc_not_ready() = "This document is not ready to download.", "Este documento no está listo para descargar.";
+    ui_doc_altered() = "This document's file is not the one filed, so it is not handed out. Tell an administrator.",
+        "El archivo de este documento no es el que se archivó, así que no se entrega. Avise a un administrador.";
     ui_downloads_unavailable() = "Downloads are not configured here.", "Las descargas no están configuradas aquí.";
     ui_uploads_unavailable() = "Uploads are not configured here.", "La carga de archivos no está configurada aquí.";
     ui_upload_heading() = "Upload a file", "Subir un archivo";

@@ -115,6 +115,35 @@ pub enum CompleteUploadError {
     Store(#[from] StoreError),
 }
 
+/// Why a ready document's file is not handed out.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadLinkError {
+    /// Nothing is stored under the document's key.
+    #[error("the filed object is missing")]
+    Missing,
+    /// What is stored is not the object filed: another size or entity tag.
+    #[error("the filed object was replaced")]
+    Replaced,
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+}
+
+/// A link that downloads a ready document's file for `expires_in` seconds, issued only after
+/// the stored object is checked against what was filed (one `HEAD`): a replaced object is
+/// refused, never handed out under the document's name.
+pub async fn download_link(
+    document: &Document,
+    blobs: &dyn BlobStore,
+    expires_in: u64,
+) -> Result<String, DownloadLinkError> {
+    let key = document.object_key.as_deref().ok_or(DownloadLinkError::Missing)?;
+    let stored = blobs.head(key).await?.ok_or(DownloadLinkError::Missing)?;
+    if !document.is_filed_as(&stored) {
+        return Err(DownloadLinkError::Replaced);
+    }
+    Ok(blobs.presign_get(key, &document.file_name, expires_in).await?)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum FileUploadError {
     #[error(transparent)]
@@ -133,6 +162,8 @@ pub struct StoredFile {
     pub file_name: String,
     pub size: u64,
     pub sha256: String,
+    /// What the blob store answered to the put (see [`BlobInfo::etag`]).
+    pub etag: String,
     pub template_version: String,
 }
 
@@ -377,6 +408,7 @@ impl Services {
             effect_id: None,
             size: Some(request.size),
             sha256: None,
+            object_etag: None,
             errors: Vec::new(),
             requested_at: self.clock.now(),
             requested_by: actor.user.clone(),
@@ -446,6 +478,7 @@ impl Services {
             let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
             document.status = DocumentStatus::Ready;
             document.sha256 = Some(sha256.clone());
+            document.object_etag = Some(info.etag.clone());
             document.ready_at = Some(self.clock.now());
             EventKind::DocumentFiled {
                 document_id,
@@ -494,6 +527,7 @@ impl Services {
         document.object_key = Some(file.object_key);
         document.size = Some(file.size);
         document.sha256 = Some(file.sha256.clone());
+        document.object_etag = Some(file.etag);
         document.template_version = Some(file.template_version);
         document.ready_at = Some(self.clock.now());
         let filed = EventKind::DocumentFiled {

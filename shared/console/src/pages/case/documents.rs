@@ -5,7 +5,9 @@
 use gestiona_domain::document::{Document, DocumentStatus, DocumentTemplate, MAX_UPLOAD_BYTES, UPLOAD_CONTENT_TYPES};
 use gestiona_domain::format;
 use gestiona_domain::messages as msg;
-use gestiona_domain::service::documents::{DocumentRequest, GetDocumentError, RequestDocumentError};
+use gestiona_domain::service::documents::{
+    DocumentRequest, DownloadLinkError, GetDocumentError, RequestDocumentError, download_link,
+};
 use gestiona_domain::{EntityId, Locale};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -347,15 +349,19 @@ pub async fn download(console: &Console, signed_in: &SignedIn, id: &str, documen
             return response::unavailable(locale);
         }
     };
-    let (DocumentStatus::Ready, Some(key)) = (found.status, found.object_key.as_deref()) else {
+    if found.status != DocumentStatus::Ready {
         return response::message_page(StatusCode::CONFLICT, locale, msg::ui_doc_not_ready());
-    };
+    }
     let Some(links) = console.files.as_ref() else {
         return response::message_page(StatusCode::SERVICE_UNAVAILABLE, locale, msg::ui_downloads_unavailable());
     };
-    match links.presign_get(key, &found.file_name, LINK_SECONDS).await {
+    match download_link(&found, links.as_ref(), LINK_SECONDS).await {
         Ok(url) => response::redirect(&url),
-        Err(error) => {
+        Err(refused @ (DownloadLinkError::Missing | DownloadLinkError::Replaced)) => {
+            tracing::error!(reason = %refused, "a filed document's object is not the one filed");
+            response::message_page(StatusCode::CONFLICT, locale, msg::ui_doc_altered())
+        }
+        Err(DownloadLinkError::Blob(error)) => {
             tracing::error!(%error, "no download link");
             response::unavailable(locale)
         }

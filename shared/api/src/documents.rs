@@ -83,9 +83,7 @@ impl From<DownloadLinkError> for Problem {
     fn from(e: DownloadLinkError) -> Self {
         match e {
             DownloadLinkError::Blob(e) => e.into(),
-            // Filed objects are written once: this is tampering or a lost object, never a retry.
-            refused => {
-                tracing::error!(reason = %refused, "a filed document's object is not the one filed");
+            DownloadLinkError::Missing | DownloadLinkError::Replaced => {
                 Problem::conflict("document-altered", msg::title_document_altered())
                     .detail(msg::detail_document_altered())
             }

@@ -675,9 +675,7 @@ impl Document {
             ready_at: None,
         }
     }
-}
 
-impl Document {
     /// Whether `stored` is the object this document filed: the same size, and the same entity
     /// tag where one was recorded (older documents compare by size alone).
     pub fn is_filed_as(&self, stored: &crate::ports::BlobInfo) -> bool {

@@ -137,9 +137,15 @@ pub async fn download_link(
     expires_in: u64,
 ) -> Result<String, DownloadLinkError> {
     let key = document.object_key.as_deref().ok_or(DownloadLinkError::Missing)?;
-    let stored = blobs.head(key).await?.ok_or(DownloadLinkError::Missing)?;
-    if !document.is_filed_as(&stored) {
-        return Err(DownloadLinkError::Replaced);
+    let refused = match blobs.head(key).await? {
+        Some(stored) if document.is_filed_as(&stored) => None,
+        Some(_) => Some(DownloadLinkError::Replaced),
+        None => Some(DownloadLinkError::Missing),
+    };
+    if let Some(refused) = refused {
+        // Filed objects are written once: this is tampering or a lost object, never a retry.
+        tracing::error!(document = %document.id, key, reason = %refused, "a filed document's object is not the one filed");
+        return Err(refused);
     }
     Ok(blobs.presign_get(key, &document.file_name, expires_in).await?)
 }

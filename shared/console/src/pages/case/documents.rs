@@ -357,8 +357,7 @@ pub async fn download(console: &Console, signed_in: &SignedIn, id: &str, documen
     };
     match download_link(&found, links.as_ref(), LINK_SECONDS).await {
         Ok(url) => response::redirect(&url),
-        Err(refused @ (DownloadLinkError::Missing | DownloadLinkError::Replaced)) => {
-            tracing::error!(reason = %refused, "a filed document's object is not the one filed");
+        Err(DownloadLinkError::Missing | DownloadLinkError::Replaced) => {
             response::message_page(StatusCode::CONFLICT, locale, msg::ui_doc_altered())
         }
         Err(DownloadLinkError::Blob(error)) => {

@@ -132,6 +132,9 @@ impl EntityId {
     pub fn from_ulid(id: ulid::Ulid) -> Self {
         Self(id)
     }
+    pub fn as_ulid(&self) -> ulid::Ulid {
+        self.0
+    }
     pub fn parse(s: &str) -> Result<Self, InvalidId> {
         // Only the canonical upper-case form is accepted, so one id has one key string.
         if s.len() != 26 || s.chars().any(|c| c.is_ascii_lowercase()) {

@@ -49,6 +49,10 @@
 //! | account collections profile | `T#{t}#ACCOUNT#{id}` | `#COLLECTIONS` | | | |
 //! | invoice sweep watermark | `SYS#INVOICE_SWEEP` | `#WATERMARK` | | | |
 //!
+//! | webhook subscription | `T#{t}#WEBHOOKS` | `SUB#{id}` | | | |
+//! | webhook delivery (TTL 30 days) | `T#{t}#WEBHOOK#{sub}` | `DLV#{deliveryId}` | | | |
+//! | webhook retry outbox entry | `T#{t}#WEBHOOK#{sub}` | `OUTBOX#{effectId}` | `OUTBOX#{shard}` / `{at}#{effectId}` | | |
+//!
 //! The outbox listing (`OUTBOX#{shard}`) and the due index (`DUE#SLA#{hour}#{shard}`) are the
 //! system-wide index partitions: the relay
 //! drains every tenant's pending effects, and the sweep every tenant's due clocks, from a fixed
@@ -394,6 +398,32 @@ pub fn dunning_due_partition(day: &str, shard: u32) -> String {
 /// Shards of the dunning due index.
 pub const DUNNING_SHARDS: u32 = 4;
 
+/// Every webhook subscription of a tenant: one small partition, read whole.
+pub fn webhook_subscriptions_partition(tenant: &TenantId) -> String {
+    format!("T#{tenant}#WEBHOOKS")
+}
+
+pub const WEBHOOK_SUBSCRIPTION_PREFIX: &str = "SUB#";
+
+pub fn webhook_subscription(tenant: &TenantId, id: EntityId) -> Key {
+    Key::new(webhook_subscriptions_partition(tenant), format!("{WEBHOOK_SUBSCRIPTION_PREFIX}{id}"))
+}
+
+/// A subscription's deliveries (newest last: ids are ULIDs) and its retries' outbox entries.
+pub fn webhook_partition(tenant: &TenantId, subscription: EntityId) -> String {
+    format!("T#{tenant}#WEBHOOK#{subscription}")
+}
+
+pub const WEBHOOK_DELIVERY_PREFIX: &str = "DLV#";
+
+pub fn webhook_delivery(tenant: &TenantId, subscription: EntityId, delivery: EntityId) -> Key {
+    Key::new(webhook_partition(tenant, subscription), format!("{WEBHOOK_DELIVERY_PREFIX}{delivery}"))
+}
+
+pub fn webhook_outbox(tenant: &TenantId, subscription: EntityId, effect_id: &str) -> Key {
+    Key::new(webhook_partition(tenant, subscription), format!("{CASE_OUTBOX_PREFIX}{effect_id}"))
+}
+
 /// The invoice sweep's watermark: the last day it swept completely. A system item.
 pub fn invoice_sweep_watermark() -> Key {
     Key::new("SYS#INVOICE_SWEEP", "#WATERMARK")
@@ -567,6 +597,14 @@ mod tests {
             accounts_by_name(&t(), "  Café  Ñandú S.A. ", id(2)),
             Key::new("T#acme#ACCOUNTS", "cafe nandu s.a.#00000000000000000000000002")
         );
+    }
+
+    #[test]
+    fn webhook_keys() {
+        assert_eq!(webhook_subscription(&t(), id(1)), Key::new("T#acme#WEBHOOKS", "SUB#00000000000000000000000001"));
+        let partition = "T#acme#WEBHOOK#00000000000000000000000001";
+        assert_eq!(webhook_delivery(&t(), id(1), id(2)), Key::new(partition, "DLV#00000000000000000000000002"));
+        assert_eq!(webhook_outbox(&t(), id(1), "ab12"), Key::new(partition, "OUTBOX#ab12"));
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub mod templates;
 pub mod testing;
 pub mod user;
 pub mod validation;
+pub mod webhook;
 pub mod workflow;
 
 pub use actor::{Actor, ClaimNames, ClaimsError, Role};

@@ -170,6 +170,11 @@ catalogue! {
     empty_body() = "the body is empty; send a JSON object", "el cuerpo está vacío; envíe un objeto JSON";
     trailing_content() = "has content after the JSON value", "tiene contenido después del valor JSON";
     rfc3339_instant() = "must be an RFC 3339 instant such as 2026-11-30T00:00:00Z", "debe ser un instante RFC 3339 como 2026-11-30T00:00:00Z";
+    webhook_url_not_https() = "must be an https:// address of the endpoint", "debe ser una dirección https:// del receptor";
+    webhook_url_credentials() = "must not carry a user name or password; authenticate deliveries by their signature", "no puede llevar usuario ni contraseña; autentique las entregas por su firma";
+    webhook_url_private() = "must be a public address, not a private, loopback or link-local one", "debe ser una dirección pública, no privada, local ni de enlace local";
+    webhook_events_required() = "name at least one event", "indique al menos un evento";
+    webhook_limit(max) = "a company may have at most {max} webhook subscriptions", "una empresa puede tener como máximo {max} suscripciones de webhook";
     recorded(reason) = "{reason}", "{reason}";
     title_not_found() = "Not found", "No encontrado";
     title_validation() = "The request is not valid", "La solicitud no es válida";
@@ -250,6 +255,8 @@ catalogue! {
     title_document_altered() = "The document's file is not the one filed", "El archivo del documento no es el que se archivó";
     detail_document_altered() = "It is not handed out, and the refusal is logged as an error. The document's recorded SHA-256 identifies the original.",
         "No se entrega, y el rechazo queda registrado como error. El SHA-256 registrado del documento identifica el original.";
+    title_webhook_disabled() = "The subscription is disabled", "La suscripción está desactivada";
+    detail_webhook_disabled() = "Enable it before replaying a delivery.", "Actívela antes de reenviar una entrega.";
     detail_no_route(route) = "no route {route} in this function", "no hay ruta {route} en esta función";
     detail_no_route_for(path) = "no route for {path}", "no hay ruta para {path}";
     title_method_not_allowed() = "Method not allowed", "Método no permitido";

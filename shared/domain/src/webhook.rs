@@ -127,11 +127,6 @@ impl SigningSecret {
         format!("{SECRET_PREFIX}…{tail}")
     }
 
-    fn key(&self) -> Vec<u8> {
-        let encoded = self.secret.strip_prefix(SECRET_PREFIX).unwrap_or(&self.secret);
-        BASE64.decode(encoded).unwrap_or_else(|_| self.secret.as_bytes().to_vec())
-    }
-
     fn live_at(&self, now: Timestamp) -> bool {
         self.expires_at.is_none_or(|expires| now < expires)
     }
@@ -324,33 +319,32 @@ pub fn retry_delay(attempts: u32) -> SignedDuration {
 pub fn signature_header(secrets: &[&SigningSecret], delivery: &str, timestamp: i64, body: &[u8]) -> String {
     secrets
         .iter()
-        .map(|secret| format!("v1,{}", BASE64.encode(sign(&secret.key(), delivery, timestamp, body))))
+        .map(|secret| {
+            format!("v1,{}", BASE64.encode(mac(&secret.secret, delivery, timestamp, body).finalize().into_bytes()))
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-fn sign(key: &[u8], delivery: &str, timestamp: i64, body: &[u8]) -> Vec<u8> {
-    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(delivery.as_bytes());
-    mac.update(b".");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
+/// The HMAC of `{delivery}.{timestamp}.{body}` under `secret`'s key: the base64 after `whsec_`
+/// decoded (a secret not in that form is its own key).
+fn mac(secret: &str, delivery: &str, timestamp: i64, body: &[u8]) -> hmac::Hmac<Sha256> {
+    let encoded = secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret);
+    let key = BASE64.decode(encoded).unwrap_or_else(|_| secret.as_bytes().to_vec());
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length");
+    mac.update(format!("{delivery}.{timestamp}.").as_bytes());
     mac.update(body);
-    mac.finalize().into_bytes().to_vec()
+    mac
 }
 
 /// What a receiver does: true when one of the header's signatures is `secret`'s over the
 /// delivery id, timestamp and body (compared in constant time).
 pub fn verify(secret: &str, delivery: &str, timestamp: i64, body: &[u8], header: &str) -> bool {
-    let key = SigningSecret { secret: secret.to_owned(), created_at: Timestamp::UNIX_EPOCH, expires_at: None }.key();
-    header.split(' ').filter_map(|part| part.strip_prefix("v1,")).filter_map(|s| BASE64.decode(s).ok()).any(
-        |signature| {
-            let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length");
-            mac.update(format!("{delivery}.{timestamp}.").as_bytes());
-            mac.update(body);
-            mac.verify_slice(&signature).is_ok()
-        },
-    )
+    header
+        .split(' ')
+        .filter_map(|part| part.strip_prefix("v1,"))
+        .filter_map(|s| BASE64.decode(s).ok())
+        .any(|signature| mac(secret, delivery, timestamp, body).verify_slice(&signature).is_ok())
 }
 
 /// Where deliveries may go. On AWS only public HTTPS endpoints; the local runner also allows

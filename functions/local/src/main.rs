@@ -154,8 +154,8 @@ async fn serve(
         }
     }
     let store = EmbeddedStore::open(data_dir.join("gestiona.redb"))?;
-    let queue = Arc::new(queue::FolderQueue::new(&data_dir));
     let clock = Arc::new(server::OffsetClock::default());
+    let queue = Arc::new(queue::FolderQueue::new(&data_dir, clock.clone()));
     let services = Services::new(Arc::new(store), queue, clock.clone(), Arc::new(UlidGenerator::default()));
     let demo = TenantId::parse(DEMO_TENANT)?;
     // A runner for another tenant alone has no use for the demo one.

@@ -3,18 +3,22 @@
 //! local runner read from here.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use gestiona_domain::ports::{EffectMessage, EffectQueue, QueueError, QueueName};
+use gestiona_domain::ports::{Clock, EffectMessage, EffectQueue, QueueError, QueueName};
 use gestiona_domain::service::Services;
 
 pub struct FolderQueue {
     root: PathBuf,
+    /// The runner's clock: a delayed message comes due by it, so advancing the runner's time
+    /// brings a webhook's retry forward as it does the SLA sweeps.
+    clock: Arc<dyn Clock>,
 }
 
 impl FolderQueue {
-    pub fn new(data_dir: &Path) -> Self {
-        Self { root: data_dir.join("queues") }
+    pub fn new(data_dir: &Path, clock: Arc<dyn Clock>) -> Self {
+        Self { root: data_dir.join("queues"), clock }
     }
 }
 
@@ -50,23 +54,53 @@ pub fn remove_leftover_temporaries(dir: &Path) -> std::io::Result<usize> {
     Ok(removed)
 }
 
+impl FolderQueue {
+    async fn write(&self, message: &EffectMessage, dir: PathBuf, name: String) -> Result<(), QueueError> {
+        let path = dir.join(name);
+        let body = serde_json::to_vec_pretty(message).map_err(|e| QueueError(e.to_string()))?;
+        // Its own temporary name: the relay and the writer may publish one effect at once.
+        let write_number = next_write_number();
+        let temporary = dir.join(format!(".{}.{write_number}.tmp", message.effect_id));
+        let write = async {
+            tokio::fs::create_dir_all(&dir).await?;
+            tokio::fs::write(&temporary, &body).await?;
+            // A rename is atomic: a reader sees the whole message or none.
+            tokio::fs::rename(&temporary, &path).await
+        };
+        write.await.map_err(|e| QueueError(format!("{}: {e}", path.display())))
+    }
+}
+
+/// Where a queue's delayed messages wait, named `{due in Unix milliseconds}.{effect id}.json`.
+fn later_dir(queue_dir: &Path) -> PathBuf {
+    queue_dir.join("later")
+}
+
+/// Moves the delayed messages of a queue that are due at `now` into the queue (SQS's delay).
+async fn release_due(queue_dir: &Path, now: jiff::Timestamp) {
+    let Ok(mut entries) = tokio::fs::read_dir(later_dir(queue_dir)).await else { return };
+    let now = now.as_millisecond();
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some((due, rest)) = name.split_once('.') else { continue };
+        if due.parse::<i64>().is_ok_and(|due| due <= now) && rest.ends_with(".json") {
+            let _ = tokio::fs::rename(entry.path(), queue_dir.join(rest)).await;
+        }
+    }
+}
+
 #[async_trait]
 impl EffectQueue for FolderQueue {
+    async fn publish_delayed(&self, message: &EffectMessage, delay: std::time::Duration) -> Result<(), QueueError> {
+        let due = self.clock.now().as_millisecond() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+        let dir = later_dir(&self.root.join(message.queue.as_str()));
+        self.write(message, dir, format!("{due}.{}.json", message.effect_id)).await
+    }
+
     async fn publish(&self, messages: &[EffectMessage]) -> Result<(), QueueError> {
         for message in messages {
             let dir = self.root.join(message.queue.as_str());
-            let path = dir.join(format!("{}.json", message.effect_id));
-            let body = serde_json::to_vec_pretty(message).map_err(|e| QueueError(e.to_string()))?;
-            // Its own temporary name: the relay and the writer may publish one effect at once.
-            let write_number = next_write_number();
-            let temporary = dir.join(format!(".{}.{write_number}.tmp", message.effect_id));
-            let write = async {
-                tokio::fs::create_dir_all(&dir).await?;
-                tokio::fs::write(&temporary, &body).await?;
-                // A rename is atomic: a reader sees the whole message or none.
-                tokio::fs::rename(&temporary, &path).await
-            };
-            write.await.map_err(|e| QueueError(format!("{}: {e}", path.display())))?;
+            self.write(message, dir, format!("{}.json", message.effect_id)).await?;
         }
         Ok(())
     }
@@ -95,6 +129,7 @@ where
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
         tick.tick().await;
+        release_due(&dir, services.now()).await;
         let Ok(mut entries) = tokio::fs::read_dir(&dir).await else { continue };
         while let Ok(Some(entry)) = entries.next_entry().await {
             let path = entry.path();

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use crate::case_type::Recipient;
 use crate::document_sources::FieldSource;
 use crate::ids::{DocumentNumber, EntityId, TenantId, UserId};
+use crate::webhook::WebhookEventType;
 
 /// The queues effects travel on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -21,15 +22,17 @@ use crate::ids::{DocumentNumber, EntityId, TenantId, UserId};
 pub enum QueueName {
     Notifications,
     Documents,
+    Webhooks,
 }
 
 impl QueueName {
-    pub const ALL: [QueueName; 2] = [QueueName::Notifications, QueueName::Documents];
+    pub const ALL: [QueueName; 3] = [QueueName::Notifications, QueueName::Documents, QueueName::Webhooks];
 
     pub fn as_str(self) -> &'static str {
         match self {
             QueueName::Notifications => "notifications",
             QueueName::Documents => "documents",
+            QueueName::Webhooks => "webhooks",
         }
     }
 }
@@ -60,6 +63,11 @@ pub enum EffectBody {
     Notify(Notification),
     /// A PDF rendered and filed on a case (the documents worker).
     Document(DocumentJob),
+    /// Something happened that webhook subscriptions may be told (the webhooks worker fans it
+    /// out into one delivery per subscription).
+    WebhookEvent(WebhookEvent),
+    /// One attempt of a webhook delivery (a retry, or a replay).
+    WebhookAttempt(WebhookAttempt),
 }
 
 impl EffectBody {
@@ -67,6 +75,7 @@ impl EffectBody {
         match self {
             EffectBody::Notify(_) => QueueName::Notifications,
             EffectBody::Document(_) => QueueName::Documents,
+            EffectBody::WebhookEvent(_) | EffectBody::WebhookAttempt(_) => QueueName::Webhooks,
         }
     }
 
@@ -74,22 +83,29 @@ impl EffectBody {
         match self {
             EffectBody::Notify(n) => &n.tenant,
             EffectBody::Document(d) => &d.tenant,
+            EffectBody::WebhookEvent(e) => &e.tenant,
+            EffectBody::WebhookAttempt(a) => &a.tenant,
         }
     }
 
-    /// The template the effect renders.
+    /// The template the effect renders (a webhook's event type; an attempt renders none).
     pub fn template(&self) -> &str {
         match self {
             EffectBody::Notify(n) => &n.template,
             EffectBody::Document(d) => &d.template,
+            EffectBody::WebhookEvent(e) => e.event_type.as_str(),
+            EffectBody::WebhookAttempt(_) => "",
         }
     }
 
-    /// `notify:{template}` or `document:{template}`, as history events name the effect.
+    /// `notify:{template}`, `document:{template}`, `webhook:{event type}` or
+    /// `webhook-attempt:{delivery}`, as history events and logs name the effect.
     pub fn label(&self) -> String {
         match self {
-            EffectBody::Notify(_) => format!("notify:{}", self.template()),
-            EffectBody::Document(_) => format!("document:{}", self.template()),
+            EffectBody::Notify(n) => format!("notify:{}", n.template),
+            EffectBody::Document(d) => format!("document:{}", d.template),
+            EffectBody::WebhookEvent(e) => format!("webhook:{}", e.event_type.as_str()),
+            EffectBody::WebhookAttempt(a) => format!("webhook-attempt:{}", a.delivery_id),
         }
     }
 }
@@ -106,13 +122,35 @@ impl From<DocumentJob> for EffectBody {
     }
 }
 
+impl From<WebhookEvent> for EffectBody {
+    fn from(event: WebhookEvent) -> Self {
+        EffectBody::WebhookEvent(event)
+    }
+}
+
+impl From<WebhookAttempt> for EffectBody {
+    fn from(attempt: WebhookAttempt) -> Self {
+        EffectBody::WebhookAttempt(attempt)
+    }
+}
+
 /// The record an effect is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Subject {
-    Case { id: EntityId },
-    Lead { id: EntityId },
-    Invoice { id: DocumentNumber },
+    Case {
+        id: EntityId,
+    },
+    Lead {
+        id: EntityId,
+    },
+    Invoice {
+        id: DocumentNumber,
+    },
+    /// A webhook subscription (the e-mail to the admins when it is disabled).
+    Webhook {
+        id: EntityId,
+    },
 }
 
 impl std::fmt::Display for Subject {
@@ -121,8 +159,33 @@ impl std::fmt::Display for Subject {
             Subject::Case { id } => write!(f, "case {id}"),
             Subject::Lead { id } => write!(f, "lead {id}"),
             Subject::Invoice { id } => write!(f, "invoice {id}"),
+            Subject::Webhook { id } => write!(f, "webhook subscription {id}"),
         }
     }
+}
+
+/// Something that happened, as webhook subscribers are told: `data` is the event's body
+/// (`{"id", "type", "occurredAt", "tenant", "data"}` once it is sent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEvent {
+    pub tenant: TenantId,
+    /// Unique per event: deliveries of one event to several endpoints share it.
+    pub id: EntityId,
+    pub event_type: WebhookEventType,
+    pub occurred_at: jiff::Timestamp,
+    pub data: Value,
+}
+
+/// The `attempt`-th attempt of one delivery, not before `due_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookAttempt {
+    pub tenant: TenantId,
+    pub subscription_id: EntityId,
+    pub delivery_id: EntityId,
+    pub attempt: u32,
+    pub due_at: jiff::Timestamp,
 }
 
 /// An e-mail to send from a template.

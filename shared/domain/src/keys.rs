@@ -50,6 +50,7 @@
 //! | invoice sweep watermark | `SYS#INVOICE_SWEEP` | `#WATERMARK` | | | |
 //!
 //! | webhook subscription | `T#{t}#WEBHOOKS` | `SUB#{id}` | | | |
+//! | events the active webhook subscriptions want | `T#{t}#WEBHOOKS` | `EVENTS` | | | |
 //! | webhook delivery (TTL 30 days) | `T#{t}#WEBHOOK#{sub}` | `DLV#{deliveryId}` | | | |
 //! | webhook retry outbox entry | `T#{t}#WEBHOOK#{sub}` | `OUTBOX#{effectId}` | `OUTBOX#{shard}` / `{at}#{effectId}` | | |
 //!
@@ -409,6 +410,11 @@ pub fn webhook_subscription(tenant: &TenantId, id: EntityId) -> Key {
     Key::new(webhook_subscriptions_partition(tenant), format!("{WEBHOOK_SUBSCRIPTION_PREFIX}{id}"))
 }
 
+/// The events a tenant's active subscriptions want: what the announcing use cases read, by key.
+pub fn webhook_events(tenant: &TenantId) -> Key {
+    Key::new(webhook_subscriptions_partition(tenant), "EVENTS")
+}
+
 /// A subscription's deliveries (newest last: ids are ULIDs) and its retries' outbox entries.
 pub fn webhook_partition(tenant: &TenantId, subscription: EntityId) -> String {
     format!("T#{tenant}#WEBHOOK#{subscription}")
@@ -602,6 +608,7 @@ mod tests {
     #[test]
     fn webhook_keys() {
         assert_eq!(webhook_subscription(&t(), id(1)), Key::new("T#acme#WEBHOOKS", "SUB#00000000000000000000000001"));
+        assert_eq!(webhook_events(&t()), Key::new("T#acme#WEBHOOKS", "EVENTS"));
         let partition = "T#acme#WEBHOOK#00000000000000000000000001";
         assert_eq!(webhook_delivery(&t(), id(1), id(2)), Key::new(partition, "DLV#00000000000000000000000002"));
         assert_eq!(webhook_outbox(&t(), id(1), "ab12"), Key::new(partition, "OUTBOX#ab12"));

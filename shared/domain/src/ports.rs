@@ -569,6 +569,36 @@ pub struct QueueError(pub String);
 pub trait EffectQueue: Send + Sync {
     /// Publishes every message or reports failure; publishing one twice is harmless.
     async fn publish(&self, messages: &[EffectMessage]) -> Result<(), QueueError>;
+
+    /// Publishes `message` to be received no sooner than `delay` from now. A queue may hold a
+    /// message back for less (SQS for at most 15 minutes): a consumer that gets one early
+    /// publishes it again for the rest of the wait.
+    async fn publish_delayed(&self, message: &EffectMessage, delay: std::time::Duration) -> Result<(), QueueError>;
+}
+
+/// An endpoint's answer to a webhook delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointAnswer {
+    pub status: u16,
+    /// The start of the body, as text.
+    pub body: String,
+}
+
+/// Why a delivery got no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    #[error("no answer within {0} seconds")]
+    Timeout(u64),
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Posts webhook deliveries (HTTPS through reqwest, in the webhooks function and the runner).
+#[async_trait]
+pub trait WebhookTransport: Send + Sync {
+    /// Posts `body` with `headers` to `url`, following no redirect, waiting at most the
+    /// transport's timeout.
+    async fn post(&self, url: &str, headers: &[(&str, String)], body: &[u8]) -> Result<EndpointAnswer, TransportError>;
 }
 
 /// One e-mail ready to send: the whole MIME message and its envelope.

@@ -15,6 +15,7 @@ pub const EMAIL_TEMPLATES: &[&str] = &[
     "invoice_reminder",
     "invoice_final_notice",
     "document_ready",
+    "webhook_disabled",
 ];
 
 /// The staff e-mail that a document was filed.

@@ -201,6 +201,7 @@ impl Clock for ManualClock {
 #[derive(Default)]
 pub struct RecordingQueue {
     published: Mutex<Vec<EffectMessage>>,
+    delayed: Mutex<Vec<(EffectMessage, std::time::Duration)>>,
     failing: AtomicBool,
 }
 
@@ -213,6 +214,11 @@ impl RecordingQueue {
     pub fn published(&self) -> Vec<EffectMessage> {
         self.published.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
+
+    /// What was published with a delay, and the delay.
+    pub fn delayed(&self) -> Vec<(EffectMessage, std::time::Duration)> {
+        self.delayed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
 }
 
 #[async_trait]
@@ -222,6 +228,14 @@ impl EffectQueue for RecordingQueue {
             return Err(QueueError("the test queue is down".into()));
         }
         self.published.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extend_from_slice(messages);
+        Ok(())
+    }
+
+    async fn publish_delayed(&self, message: &EffectMessage, delay: std::time::Duration) -> Result<(), QueueError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(QueueError("the test queue is down".into()));
+        }
+        self.delayed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((message.clone(), delay));
         Ok(())
     }
 }

@@ -18,12 +18,13 @@ use gestiona_domain::history::NewComment;
 use gestiona_domain::ids::{DocumentNumber, FormId, TenantId};
 use gestiona_domain::lead::{ConvertLead, NewOpportunity, OpportunityStage};
 use gestiona_domain::money::Money;
-use gestiona_domain::ports::{Item, Key, StoredItem};
+use gestiona_domain::ports::{EndpointAnswer, Item, Key, QueueName, StoredItem, TransportError, WebhookTransport};
 use gestiona_domain::receivables::{CollectionsProfile, CreditNoteInput, DunningLadder, InvoiceInput, PaymentInput};
 use gestiona_domain::service::Services;
 use gestiona_domain::service::documents::UploadRequest;
 use gestiona_domain::service::forms::IncomingPost;
 use gestiona_domain::service::stored;
+use gestiona_domain::service::webhooks::SubscriptionInput;
 use gestiona_domain::testing::{ManualClock, MemoryStore, RecordingQueue, SequentialIds};
 use gestiona_domain::workflow::TransitionRequest;
 use gestiona_domain::{Actor, Role, UserId};
@@ -59,6 +60,16 @@ fn fixture_name(item: &Item) -> String {
     }
 }
 
+/// An endpoint that always answers 503.
+struct Unavailable;
+
+#[async_trait::async_trait]
+impl WebhookTransport for Unavailable {
+    async fn post(&self, _: &str, _: &[(&str, String)], _: &[u8]) -> Result<EndpointAnswer, TransportError> {
+        Ok(EndpointAnswer { status: 503, body: "maintenance".into() })
+    }
+}
+
 /// A day of work that writes every kind of record the product stores.
 async fn every_kind_of_record() -> Vec<Item> {
     let store = Arc::new(MemoryStore::new());
@@ -70,6 +81,13 @@ async fn every_kind_of_record() -> Vec<Item> {
     let admin = actor(&tenant, "admin", Role::Admin);
     let ana = actor(&tenant, "ana", Role::Agent);
     let sofia = actor(&tenant, "sofia", Role::Supervisor);
+
+    let subscription = SubscriptionInput {
+        url: "https://erp.example/hooks".into(),
+        events: vec!["case.created".into(), "case.transitioned".into()],
+        ..Default::default()
+    };
+    services.create_subscription(&admin, subscription, [7; 32]).await.expect("subscription");
 
     let account = services
         .create_account(&ana, NewAccount { name: "Ferretería El Clavo".into(), ..Default::default() })
@@ -175,6 +193,13 @@ async fn every_kind_of_record() -> Vec<Item> {
         shared: true,
     };
     services.save_view(&sofia, view).await.expect("saved view");
+    // The transitions' webhook events become deliveries, whose first attempt fails (retries are
+    // queued).
+    for _ in 0..2 {
+        for message in queue.published().into_iter().filter(|m| m.queue == QueueName::Webhooks) {
+            services.handle_webhook_message(&message, &Unavailable).await.expect("webhook work");
+        }
+    }
     clock.advance(3 * 24 * 3600);
     services.sweep_sla().await.expect("SLA sweep");
     services.sweep_invoices().await.expect("invoice sweep");

@@ -9,7 +9,9 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use gestiona_api::{Api, ClaimNames, Function, Route, Routes};
 use gestiona_blob_s3::{PresignedS3, S3BlobStore};
-use gestiona_domain::ports::{BlobStore, EffectMessage, EffectQueue, QueueName, SystemClock, UlidGenerator};
+use gestiona_domain::ports::{
+    BlobStore, EffectMessage, EffectQueue, QueueName, SystemClock, UlidGenerator, WebhookTransport,
+};
 use gestiona_domain::service::Services;
 use gestiona_mail_ses::SesMailer;
 use gestiona_notify::{Notifier, Templates};
@@ -38,11 +40,15 @@ pub const NOTIFICATIONS_QUEUE_VARIABLE: &str = "GESTIONA_NOTIFICATIONS_QUEUE_URL
 /// The documents queue URL (functions that publish effects).
 pub const DOCUMENTS_QUEUE_VARIABLE: &str = "GESTIONA_DOCUMENTS_QUEUE_URL";
 
+/// The webhooks queue URL (functions that announce events to webhook subscriptions).
+pub const WEBHOOKS_QUEUE_VARIABLE: &str = "GESTIONA_WEBHOOKS_QUEUE_URL";
+
 /// The variable that holds `queue`'s URL.
 pub fn queue_variable(queue: QueueName) -> &'static str {
     match queue {
         QueueName::Notifications => NOTIFICATIONS_QUEUE_VARIABLE,
         QueueName::Documents => DOCUMENTS_QUEUE_VARIABLE,
+        QueueName::Webhooks => WEBHOOKS_QUEUE_VARIABLE,
     }
 }
 
@@ -231,6 +237,18 @@ pub async fn notifier() -> Result<Notifier, ConfigError> {
 pub async fn notifier_batch(notifier: &Notifier, event: SqsEvent) -> SqsBatchResponse {
     effect_batch(event, |message| async move {
         notifier.deliver(&message).await.map(|d| format!("{d:?}")).map_err(|e| e.to_string())
+    })
+    .await
+}
+
+/// Handles one SQS batch of the webhooks queue and reports the messages to retry.
+pub async fn webhooks_batch(
+    services: &Services,
+    transport: &dyn WebhookTransport,
+    event: SqsEvent,
+) -> SqsBatchResponse {
+    effect_batch(event, |message| async move {
+        services.handle_webhook_message(&message, transport).await.map(|h| format!("{h:?}")).map_err(|e| e.to_string())
     })
     .await
 }

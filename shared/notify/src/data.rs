@@ -14,6 +14,7 @@
 //! | `lead_new_assignee`, `lead_welcome` | `lead.{name, email, company, message}` |
 //! | `invoice_reminder`, `invoice_final_notice` | `invoice.{number, amount (the balance), total, dueDate, daysPastDue, stepLabel}`, `account.name` |
 //! | `document_ready` | `document.name`, `case.*` |
+//! | `webhook_disabled` | `webhook.{url, description, failingSince, lastError}` |
 
 use serde_json::{Value, json};
 
@@ -33,7 +34,9 @@ pub fn fixture(template: &str) -> Value {
         "lead": {"name": "Íñigo Peña", "email": "inigo@example.com", "company": "Café Ñandú", "message": "¿Tienen planes para pymes?"},
         "invoice": {"number": "F-2026-0042", "amount": "₡1.250.000,00", "total": "₡1.500.000,00", "dueDate": "1 de diciembre de 2026", "daysPastDue": -5, "stepLabel": "vence en 5 días"},
         "account": {"name": "Transportes Rápidos S.A."},
-        "document": {"name": "Carta de Cobro Aviso Preventivo"}
+        "document": {"name": "Carta de Cobro Aviso Preventivo"},
+        "webhook": {"url": "https://erp.example.com/gestiona", "description": "ERP — facturación",
+                    "failingSince": "2026-11-30 08:00 UTC", "lastError": "HTTP 503"}
     });
     if gestiona_domain::templates::is_marketing(template) {
         data["unsubscribeUrl"] = json!("https://app.gestiona.example/unsubscribe?t=demo&e=inigo%40example.com");

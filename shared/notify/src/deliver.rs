@@ -24,6 +24,8 @@ use gestiona_domain::service::accounts::GetAccountError;
 use gestiona_domain::service::directory::Claim;
 use gestiona_domain::service::receivables::{GetInvoiceError, local_day};
 use gestiona_domain::service::tenants::Tenant;
+use gestiona_domain::service::webhooks::GetSubscriptionError;
+use gestiona_domain::webhook::Subscription;
 use gestiona_domain::{Actor, EntityId, Versioned};
 use serde_json::{Value, json};
 
@@ -114,6 +116,12 @@ impl Notifier {
                 Err(GetInvoiceError::NotFound) => return Err(missing()),
                 Err(GetInvoiceError::Store(e)) => return Err(e.into()),
             },
+            Subject::Webhook { id } => match self.services.get_subscription(&system, *id).await {
+                Ok(subscription) => Target::Webhook(subscription),
+                Err(GetSubscriptionError::NotFound) => return Err(missing()),
+                Err(GetSubscriptionError::Store(e)) => return Err(e.into()),
+                Err(GetSubscriptionError::Forbidden(e)) => return Err(NotifyError::Malformed(e.to_string())),
+            },
         };
         let tenant_record = self.services.tenant(&tenant).await?;
         let mut delivery = Delivery::default();
@@ -121,6 +129,7 @@ impl Notifier {
             Target::Case(c) => self.case_context(&system, tenant_record.as_ref(), &c.value, request).await?,
             Target::Lead(l) => self.lead_context(&system, tenant_record.as_ref(), &l.value, request).await?,
             Target::Invoice(i) => self.invoice_context(&system, tenant_record.as_ref(), &i.value).await?,
+            Target::Webhook(s) => self.webhook_context(&system, tenant_record.as_ref(), &s.value, request).await?,
         };
         if let Target::Invoice(invoice) = &case
             && let Some(reason) = reminder_void(&invoice.value)
@@ -267,6 +276,7 @@ impl Notifier {
             Target::Case(case) => (Subject::Case { id: case.value.id }, case.version),
             Target::Lead(lead) => (Subject::Lead { id: lead.value.id }, lead.version),
             Target::Invoice(invoice) => (Subject::Invoice { id: invoice.value.number.clone() }, invoice.version),
+            Target::Webhook(subscription) => (Subject::Webhook { id: subscription.value.id }, subscription.version),
         };
         self.services.append_history(actor, &subject, version, kind).await?;
         if let Some((unit, version, outcome)) = claim {
@@ -460,11 +470,50 @@ impl Notifier {
     }
 }
 
+impl Notifier {
+    /// The admin's e-mail that their subscription was disabled: the endpoint, since when it
+    /// fails, and its last answer.
+    async fn webhook_context(
+        &self,
+        system: &Actor,
+        tenant_record: Option<&Tenant>,
+        subscription: &Subscription,
+        request: &Notification,
+    ) -> Result<(Value, Vec<Recipient>), NotifyError> {
+        let tenant = &system.tenant;
+        let last = self.services.list_deliveries(system, subscription.id, 1, None).await.ok();
+        let last_error = last
+            .and_then(|page| page.items.into_iter().next())
+            .and_then(|d| d.value.last_attempt)
+            .map(|a| a.status_code.map_or_else(|| a.error.unwrap_or_default(), |code| format!("HTTP {code}")));
+        let context = json!({
+            "tenant": {"name": tenant_record.map_or_else(|| tenant.to_string(), |t| t.name.clone()), "address": null, "logoUrl": null},
+            "recipient": {"name": ""},
+            "link": tenant_record.and_then(|t| t.app_url.clone()).map(|u| format!("{}/webhooks/{}", u.trim_end_matches('/'), subscription.id)),
+            "unsubscribeUrl": null,
+            "webhook": {
+                "url": subscription.url,
+                "description": subscription.description.clone().unwrap_or_default(),
+                "failingSince": subscription.failing_since.map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string()),
+                "lastError": last_error.unwrap_or_default(),
+            },
+        });
+        let mut recipients = Vec::new();
+        for id in &request.users {
+            if let Some(user) = self.services.user(tenant, id).await? {
+                recipients.push(Recipient { name: user.name, email: user.email, locale: user.locale, staff: true });
+            }
+        }
+        Ok((context, recipients))
+    }
+}
+
 /// What a notification is about.
 enum Target {
     Case(Versioned<Case>),
     Lead(Versioned<Lead>),
     Invoice(Versioned<Invoice>),
+    Webhook(Versioned<Subscription>),
 }
 
 /// Why a reminder about this invoice must not go out now, if it must not.

@@ -25,6 +25,10 @@ impl EffectQueue for Captured {
         self.0.lock().unwrap().extend_from_slice(messages);
         Ok(())
     }
+
+    async fn publish_delayed(&self, message: &EffectMessage, _: std::time::Duration) -> Result<(), QueueError> {
+        self.publish(std::slice::from_ref(message)).await
+    }
 }
 
 /// Answers with scripted outcomes first, then success; records what it sent.

@@ -10,6 +10,8 @@ use gestiona_domain::ports::{EffectMessage, EffectQueue, QueueError, QueueName};
 
 /// SQS accepts at most ten messages per batch.
 const BATCH: usize = 10;
+/// The longest SQS holds a message back.
+const MAX_DELAY_SECONDS: u64 = 900;
 pub const EFFECT_ID_ATTRIBUTE: &str = "effectId";
 
 #[derive(Clone, Debug)]
@@ -27,6 +29,18 @@ impl SqsQueue {
 #[async_trait]
 impl EffectQueue for SqsQueue {
     async fn publish(&self, messages: &[EffectMessage]) -> Result<(), QueueError> {
+        self.send(messages, 0).await
+    }
+
+    async fn publish_delayed(&self, message: &EffectMessage, delay: std::time::Duration) -> Result<(), QueueError> {
+        // Rounded up, so the message is never received before its time.
+        let seconds = delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
+        self.send(std::slice::from_ref(message), seconds.min(MAX_DELAY_SECONDS) as i32).await
+    }
+}
+
+impl SqsQueue {
+    async fn send(&self, messages: &[EffectMessage], delay_seconds: i32) -> Result<(), QueueError> {
         for queue in QueueName::ALL {
             let batch: Vec<&EffectMessage> = messages.iter().filter(|m| m.queue == queue).collect();
             if batch.is_empty() {
@@ -49,6 +63,7 @@ impl EffectQueue for SqsQueue {
                             .id(format!("m{n}"))
                             .message_body(body)
                             .message_attributes(EFFECT_ID_ATTRIBUTE, attribute)
+                            .set_delay_seconds((delay_seconds > 0).then_some(delay_seconds))
                             .build()
                             .map_err(|e| QueueError(e.to_string()))
                     })
@@ -79,6 +94,10 @@ pub struct OutboxOnly;
 #[async_trait]
 impl EffectQueue for OutboxOnly {
     async fn publish(&self, _: &[EffectMessage]) -> Result<(), QueueError> {
+        Err(QueueError("this function publishes no effects; the outbox relay will".into()))
+    }
+
+    async fn publish_delayed(&self, _: &EffectMessage, _: std::time::Duration) -> Result<(), QueueError> {
         Err(QueueError("this function publishes no effects; the outbox relay will".into()))
     }
 }

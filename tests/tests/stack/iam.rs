@@ -24,6 +24,7 @@ fn arn(stack: &Stack, resource: Resource) -> String {
         Resource::Index(name) => format!("{table}/index/{name}"),
         Resource::Queue(QueueName::Notifications) => queue("NotificationsQueueUrl"),
         Resource::Queue(QueueName::Documents) => queue("DocumentsQueueUrl"),
+        Resource::Queue(QueueName::Webhooks) => queue("WebhooksQueueUrl"),
         Resource::DocumentObjects => format!("arn:aws:s3:::{}/*", stack.output("DocumentsBucketName")),
         Resource::UploadObjects => format!("arn:aws:s3:::{}/*/cases/*/uploads/*", stack.output("DocumentsBucketName")),
         Resource::SenderIdentity => format!("arn:aws:ses:us-east-1:{account}:identity/example.com"),

@@ -19,7 +19,9 @@ use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
 use crate::records;
 use crate::validation::ValidationErrors;
+use crate::webhook::WebhookEventType;
 use crate::{Page, TenantId, Versioned};
+use serde_json::Value;
 
 pub const ENTITY: &str = "Case";
 use super::case_recency::recency_item;
@@ -310,6 +312,12 @@ impl Services {
         }
         let known = Known { definition: Some(&case_type), new_case: true };
         self.arm_sla(actor, &case, known, None, std::slice::from_ref(&created), &mut change).await?;
+        if let Some((op, message)) =
+            self.announce_case(&actor.tenant, &case, 1, WebhookEventType::CaseCreated, Value::Null).await?
+        {
+            change.ops.push(op);
+            change.messages.push(message);
+        }
         self.store.write(change.ops).await?;
         self.publish_committed(&actor.tenant, super::outbox::OutboxOwner::Case(case.id), &change.messages).await;
         Ok(Versioned { value: case, version: 1 })
@@ -391,6 +399,12 @@ impl Services {
         if after_priority != before.priority || reassigned {
             // New targets (priority) or new recipients (owner): re-arm the clocks.
             self.arm_sla(actor, &case, Known::default(), Some(before.priority), &[], &mut change).await?;
+        }
+        if let Some((op, message)) =
+            self.announce_case(&actor.tenant, &case, version, WebhookEventType::CaseUpdated, Value::Null).await?
+        {
+            change.ops.push(op);
+            change.messages.push(message);
         }
         match self.store.write(change.ops).await {
             Ok(()) => {}

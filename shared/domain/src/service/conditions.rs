@@ -30,6 +30,12 @@ pub const LEAD_PHONE: &str = "lead phone";
 pub const CLAIM_HELD: &str = "claim held";
 /// The opportunity lead conversion creates.
 pub const OPPORTUNITY: &str = "opportunity";
+/// A webhook subscription's version, or its absence when it is created.
+pub const WEBHOOK_SUBSCRIPTION: &str = "webhook subscription";
+/// The index of the events a tenant's subscriptions want, changed by another admin meanwhile.
+pub const WEBHOOK_EVENTS: &str = "webhook events";
+/// A webhook delivery's version (each attempt's claim and outcome), or its absence when created.
+pub const WEBHOOK_DELIVERY: &str = "webhook delivery";
 /// A form definition's version.
 pub const FORM: &str = "form";
 /// A form post's idempotency record.

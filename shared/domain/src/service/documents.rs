@@ -31,6 +31,7 @@ use crate::ports::{BlobError, BlobStore, Condition, Item, Query, SortKeyRange, S
 use crate::records;
 use crate::templates::DOCUMENT_READY;
 use crate::validation::ValidationErrors;
+use crate::webhook::WebhookEventType;
 
 pub const ENTITY: &str = "CaseDocument";
 
@@ -563,6 +564,16 @@ impl Services {
             notification.context = Some(json!({"document": {"name": file.file_name, "id": document.id}}));
             let message = EffectMessage::new(id, notification);
             ops.push(self.outbox_op(tenant, OutboxOwner::Case(case.value.id), &message)?);
+            messages.push(message);
+        }
+        let data = json!({
+            "object": "document", "id": document.id, "version": current.version + 1, "caseId": case.value.id,
+            "fileName": document.file_name, "template": effect.template, "size": document.size,
+            "sha256": document.sha256,
+        });
+        let owner = OutboxOwner::Case(case.value.id);
+        if let Some((op, message)) = self.announce(tenant, owner, WebhookEventType::DocumentReady, data).await? {
+            ops.push(op);
             messages.push(message);
         }
         match self.store.write(ops).await {

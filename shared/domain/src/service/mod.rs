@@ -27,9 +27,13 @@ pub mod stored;
 pub mod tenants;
 pub mod transitions;
 pub mod views;
+pub mod webhook_deliveries;
+pub mod webhooks;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod webhook_tests;
 
 use std::sync::Arc;
 
@@ -53,6 +57,10 @@ pub struct Services {
     queue: Arc<dyn EffectQueue>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    /// Where webhook deliveries may go.
+    endpoints: crate::webhook::EndpointPolicy,
+    /// The webhook events each tenant's subscriptions want, as the announcing use cases last read them.
+    wanted_events: Arc<webhooks::WantedEventsCache>,
 }
 
 impl Services {
@@ -62,7 +70,7 @@ impl Services {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
-        Self { store, queue, clock, ids }
+        Self { store, queue, clock, ids, endpoints: Default::default(), wanted_events: Default::default() }
     }
 
     /// The time now, by the services' clock (the edges use it for defaults such as a report's

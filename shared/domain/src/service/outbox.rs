@@ -46,6 +46,8 @@ pub(crate) enum OutboxOwner {
     Case(EntityId),
     Lead(EntityId),
     Invoice(DocumentNumber),
+    /// A webhook subscription: its deliveries' retries.
+    Webhook(EntityId),
 }
 
 impl OutboxOwner {
@@ -54,6 +56,7 @@ impl OutboxOwner {
             Self::Case(id) => keys::case_outbox(tenant, *id, effect_id),
             Self::Lead(id) => keys::lead_outbox(tenant, *id, effect_id),
             Self::Invoice(number) => keys::invoice_outbox(tenant, number, effect_id),
+            Self::Webhook(subscription) => keys::webhook_outbox(tenant, *subscription, effect_id),
         }
     }
 }
@@ -88,6 +91,26 @@ impl Services {
         if let Err(error) = self.store.write(deletes).await {
             // Harmless: the relay publishes them again and the workers skip repeats.
             tracing::warn!(%error, "published effects not cleared from the outbox");
+        }
+    }
+
+    /// Publishes one committed effect to be received after `delay`, and clears its entry. A
+    /// failure is left to the relay, which publishes it at once; the consumer then waits out the
+    /// rest of the delay itself.
+    pub(crate) async fn publish_committed_after(
+        &self,
+        tenant: &TenantId,
+        owner: OutboxOwner,
+        message: &EffectMessage,
+        delay: std::time::Duration,
+    ) {
+        if let Err(error) = self.queue.publish_delayed(message, delay).await {
+            tracing::warn!(%error, "a delayed effect stays in the outbox for the relay");
+            return;
+        }
+        let delete = WriteOp::Delete { key: owner.entry(tenant, &message.effect_id), condition: Condition::ALWAYS };
+        if let Err(error) = self.store.write(vec![delete]).await {
+            tracing::warn!(%error, "published effect not cleared from the outbox");
         }
     }
 

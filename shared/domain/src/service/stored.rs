@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 
 use super::{
     accounts, case_recency, case_types, cases, change, contacts, directory, documents, forms, leads, outbox,
-    receivables, search, sessions, sla, tenants, views,
+    receivables, search, sessions, sla, tenants, views, webhook_deliveries, webhooks,
 };
 use crate::ports::Item;
 use crate::records::{self, Stored, stored_as_is};
@@ -26,6 +26,9 @@ stored_as_is!(
     sessions::Session,
     views::SavedView,
     crate::search::SearchDoc,
+    crate::webhook::Subscription,
+    crate::webhook::Delivery,
+    webhooks::WantedEvents,
 );
 
 /// Reads a stored item as the type its entity names and writes it back: the body today's code
@@ -72,6 +75,9 @@ pub fn read_and_rewrite(item: &Item) -> Result<Map<String, Value>, String> {
         directory::CLAIM_ENTITY => again::<directory::ClaimRecord>(item),
         tenants::ENTITY => again::<tenants::Tenant>(item),
         documents::ENTITY => again::<crate::document::Document>(item),
+        webhooks::SUBSCRIPTION_ENTITY => again::<crate::webhook::Subscription>(item),
+        webhooks::WANTED_EVENTS_ENTITY => again::<webhooks::WantedEvents>(item),
+        webhook_deliveries::DELIVERY_ENTITY => again::<crate::webhook::Delivery>(item),
         crate::ports::COUNTER_ENTITY => again::<records::Counter>(item),
         other => Err(format!("no stored type for entity {other}")),
     }

@@ -21,6 +21,7 @@ use crate::ids::{CaseTypeKey, EntityId, TenantId, UserId};
 use crate::keys;
 use crate::ports::{Condition, StoreError};
 use crate::records;
+use crate::webhook::WebhookEventType;
 use crate::workflow::{self, Assignment, OfferedAction, TransitionError, TransitionRequest, in_case_fields};
 use crate::{Versioned, case::Priority};
 
@@ -169,6 +170,20 @@ impl Services {
                 }
             }
         }
+        // Announcements are published with the effects but are not the transition's effects.
+        let mut announced = Vec::new();
+        let from = &current.value.state;
+        let step = serde_json::json!({"action": plan.action, "result": plan.result, "from": from});
+        let mut kinds = vec![WebhookEventType::CaseTransitioned];
+        if plan.to_class.is_closed() && !current.value.state_class.is_closed() {
+            kinds.push(WebhookEventType::CaseClosed);
+        }
+        for kind in kinds {
+            if let Some((op, message)) = self.announce_case(tenant, &case, version, kind, step.clone()).await? {
+                change.ops.push(op);
+                announced.push(message);
+            }
+        }
         match self.store.write(change.ops).await {
             Ok(()) => {}
             Err(StoreError::ConditionFailed { name: conditions::CASE }) => {
@@ -176,7 +191,8 @@ impl Services {
             }
             Err(e) => return Err(e.into()),
         }
-        self.publish_committed(tenant, OutboxOwner::Case(id), &change.messages).await;
+        announced.extend(change.messages.iter().cloned());
+        self.publish_committed(tenant, OutboxOwner::Case(id), &announced).await;
         Ok(TransitionOutcome { case: Versioned { value: case, version }, effects: change.messages, follow_up })
     }
 

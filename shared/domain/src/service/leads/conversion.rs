@@ -3,7 +3,9 @@
 
 use super::{ClaimOwner, OPPORTUNITY_ENTITY, claim_item, lead_item};
 use crate::ExpectedVersion;
+use crate::service::outbox::OutboxOwner;
 use crate::service::search::index_changes;
+use crate::webhook::WebhookEventType;
 use jiff::Timestamp;
 
 use crate::account::{Account, AccountFields, NewAccount};
@@ -121,8 +123,13 @@ impl Services {
         ops.push(self.lead_history_op(actor, id, version, kind)?);
         let status = EventKind::StatusChanged { from: lead.status, to: LeadStatus::Converted, reason: None };
         ops.push(self.lead_history_op(actor, id, version, status)?);
+        let announced = self.announce_lead(tenant, &converted, version, WebhookEventType::LeadConverted).await?;
+        ops.extend(announced.as_ref().map(|(op, _)| op.clone()));
         match self.store.write(ops).await {
             Ok(()) => {
+                if let Some((_, message)) = announced {
+                    self.publish_committed(tenant, OutboxOwner::Lead(id), &[message]).await;
+                }
                 Ok(ConvertedLead { lead: Versioned { value: converted, version }, account, contact, opportunity })
             }
             Err(StoreError::ConditionFailed { name: conditions::LEAD }) => Err(ConvertLeadError::Stale { expected }),

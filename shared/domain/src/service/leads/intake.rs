@@ -15,6 +15,7 @@ use crate::ports::{Condition, StoreError, WriteOp};
 use crate::service::assignment::Workload;
 use crate::service::outbox::{OutboxOwner, effect_id};
 use crate::service::{Services, conditions};
+use crate::webhook::WebhookEventType;
 
 /// A submission on its way in: from a clean post, or released from quarantine.
 pub(crate) struct Intake<'a> {
@@ -172,6 +173,11 @@ impl Services {
                 kind: message.body.label(),
             };
             ops.push(self.lead_history_op(&intake.actor, lead.id, 1, kind)?);
+        }
+        // Published with the e-mails, but not one of the lead's effects.
+        if let Some((op, message)) = self.announce_lead(tenant, &lead, 1, WebhookEventType::LeadCaptured).await? {
+            ops.push(op);
+            messages.push(message);
         }
         Ok((lead, ops, messages))
     }

@@ -11,6 +11,8 @@ mod conversion;
 mod intake;
 
 use crate::ExpectedVersion;
+use crate::service::outbox::OutboxOwner;
+use crate::webhook::WebhookEventType;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -266,8 +268,15 @@ impl Services {
                 EventKind::Assigned { from: None, to: owner.clone(), pool: None },
             )?);
         }
+        let announced = self.announce_lead(&actor.tenant, &lead, 1, WebhookEventType::LeadCaptured).await?;
+        ops.extend(announced.as_ref().map(|(op, _)| op.clone()));
         match self.store.write(ops).await {
-            Ok(()) => Ok(Versioned { value: lead, version: 1 }),
+            Ok(()) => {
+                if let Some((_, message)) = announced {
+                    self.publish_committed(&actor.tenant, OutboxOwner::Lead(lead.id), &[message]).await;
+                }
+                Ok(Versioned { value: lead, version: 1 })
+            }
             Err(StoreError::ConditionFailed { name: conditions::LEAD_EMAIL | conditions::LEAD_PHONE }) => {
                 match self.existing_owner(&actor.tenant, &lead.fields).await? {
                     Some((owner, key)) => Err(duplicate(owner, &key, &actor.tenant, &lead.fields)),

@@ -1,6 +1,8 @@
 //! Invoices: idempotent upserts from the ERP, payments and credit notes, write-offs and staff edits.
 
 use crate::ExpectedVersion;
+use crate::service::outbox::OutboxOwner;
+use crate::webhook::WebhookEventType;
 use std::collections::HashMap;
 
 use jiff::Timestamp;
@@ -232,8 +234,20 @@ impl Services {
         // Its number and description are found by search: only an upsert changes them.
         ops.extend(index_changes(tenant, context.invoice.as_ref().map(|c| &c.value), &invoice)?);
         self.arm_ops(actor, &invoice, context.state, profile, &mut ops).await?;
+        let announced = match outcome {
+            Upserted::Created => {
+                self.announce_invoice(tenant, &invoice, version, WebhookEventType::InvoiceCreated).await?
+            }
+            _ => None,
+        };
+        ops.extend(announced.as_ref().map(|(op, _)| op.clone()));
         match self.store.write(ops).await {
-            Ok(()) => Ok((Versioned { value: invoice, version }, outcome)),
+            Ok(()) => {
+                if let Some((_, message)) = announced {
+                    self.publish_committed(tenant, OutboxOwner::Invoice(number.clone()), &[message]).await;
+                }
+                Ok((Versioned { value: invoice, version }, outcome))
+            }
             Err(StoreError::ConditionFailed { .. }) => Err(SaveInvoiceError::Busy),
             Err(e) => Err(e.into()),
         }
@@ -448,8 +462,18 @@ impl Services {
             ];
             let profile = self.collections_profile(tenant, invoice.account_id).await?.value;
             self.arm_ops(actor, &invoice, context.state, &profile, &mut ops).await?;
+            let announced = match invoice.balance_minor() {
+                0 => self.announce_invoice(tenant, &invoice, version, WebhookEventType::InvoicePaid).await?,
+                _ => None,
+            };
+            ops.extend(announced.as_ref().map(|(op, _)| op.clone()));
             match self.store.write(ops).await {
-                Ok(()) => return Ok((Versioned { value: invoice, version }, true)),
+                Ok(()) => {
+                    if let Some((_, message)) = announced {
+                        self.publish_committed(tenant, OutboxOwner::Invoice(number.clone()), &[message]).await;
+                    }
+                    return Ok((Versioned { value: invoice, version }, true));
+                }
                 Err(StoreError::ConditionFailed { .. }) => continue,
                 Err(e) => return Err(e.into()),
             }

@@ -24,6 +24,10 @@ impl EffectQueue for Discard {
     async fn publish(&self, _: &[EffectMessage]) -> Result<(), QueueError> {
         Ok(())
     }
+
+    async fn publish_delayed(&self, _: &EffectMessage, _: std::time::Duration) -> Result<(), QueueError> {
+        Ok(())
+    }
 }
 
 struct Operation {

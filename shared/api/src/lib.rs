@@ -24,6 +24,7 @@ mod receivables;
 mod reports;
 mod sla;
 mod transitions;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -24,13 +24,13 @@ use utoipa::openapi::{RefOr, schema::Schema};
 use crate::problem::Problem;
 use crate::{
     Api, accounts, capture, case_types, cases, contacts, directory, documents, leads, openapi, receivables, reports,
-    sla, transitions,
+    sla, transitions, webhooks,
 };
 
 /// The Lambda functions that serve the HTTP API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Function {
-    /// Accounts and contacts.
+    /// Accounts, contacts, the staff directory and webhook subscriptions.
     AccountsApi,
     /// Cases, their history and comments, case types, and the OpenAPI document.
     CasesApi,
@@ -331,6 +331,9 @@ table!(ACCOUNTS_API = AccountsApi:
     contacts::create, contacts::list ["accountId", "email", "q", "includeArchived", "limit", "cursor"], contacts::get,
     contacts::update, contacts::archive @ Admin,
     directory::list ["limit", "cursor"], directory::save @ Admin, directory::opt_out,
+    webhooks::list @ Admin, webhooks::create @ Admin, webhooks::get @ Admin, webhooks::update @ Admin,
+    webhooks::delete @ Admin, webhooks::rotate_secret @ Admin, webhooks::deliveries @ Admin ["limit", "cursor"],
+    webhooks::get_delivery @ Admin, webhooks::replay @ Admin,
 );
 
 table!(CASES_API = CasesApi:

@@ -59,6 +59,7 @@ const READS: [Permission; 4] = [
 const COUNTERS: Permission = on("dynamodb:UpdateItem", Resource::Table);
 const NOTIFY: Permission = on("sqs:SendMessage", Resource::Queue(QueueName::Notifications));
 const RENDER: Permission = on("sqs:SendMessage", Resource::Queue(QueueName::Documents));
+const ANNOUNCE: Permission = on("sqs:SendMessage", Resource::Queue(QueueName::Webhooks));
 
 /// Every Lambda function of the template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,6 +72,7 @@ pub enum Lambda {
     OutboxRelay,
     Notifier,
     Documents,
+    Webhooks,
 }
 
 impl From<Function> for Lambda {
@@ -80,7 +82,7 @@ impl From<Function> for Lambda {
 }
 
 impl Lambda {
-    pub const ALL: [Lambda; 14] = [
+    pub const ALL: [Lambda; 15] = [
         Lambda::Http(Function::AccountsApi),
         Lambda::Http(Function::CasesApi),
         Lambda::Http(Function::TransitionsApi),
@@ -95,6 +97,7 @@ impl Lambda {
         Lambda::OutboxRelay,
         Lambda::Notifier,
         Lambda::Documents,
+        Lambda::Webhooks,
     ];
 
     /// The binary (`functions/<name>`), which is also `BuildProperties.Binary`.
@@ -107,6 +110,7 @@ impl Lambda {
             Lambda::OutboxRelay => "outbox-relay",
             Lambda::Notifier => "notifier",
             Lambda::Documents => "documents",
+            Lambda::Webhooks => "webhooks",
         }
     }
 
@@ -115,6 +119,7 @@ impl Lambda {
         match self {
             Lambda::Notifier => Some(QueueName::Notifications),
             Lambda::Documents => Some(QueueName::Documents),
+            Lambda::Webhooks => Some(QueueName::Webhooks),
             _ => None,
         }
     }
@@ -122,8 +127,9 @@ impl Lambda {
     /// Every AWS call the function's code makes, as IAM actions on resources.
     pub fn permissions(self) -> Vec<Permission> {
         let list: &[&[Permission]] = match self {
-            Lambda::Http(Function::AccountsApi) => &[&READS, &TRANSACTIONS],
-            Lambda::Http(Function::CasesApi) => &[&READS, &TRANSACTIONS, &[COUNTERS, NOTIFY, RENDER]],
+            // Replaying a webhook delivery queues its attempt.
+            Lambda::Http(Function::AccountsApi) => &[&READS, &TRANSACTIONS, &[ANNOUNCE]],
+            Lambda::Http(Function::CasesApi) => &[&READS, &TRANSACTIONS, &[COUNTERS, NOTIFY, RENDER, ANNOUNCE]],
             Lambda::Http(Function::DocumentsApi) => &[
                 &READS,
                 &TRANSACTIONS,
@@ -132,9 +138,9 @@ impl Lambda {
                 // finished upload is checked with HeadObject (authorised as GetObject).
                 &[on("s3:GetObject", Resource::DocumentObjects), on("s3:PutObject", Resource::DocumentObjects)],
             ],
-            Lambda::Http(Function::TransitionsApi) => &[&READS, &TRANSACTIONS, &[COUNTERS, NOTIFY, RENDER]],
+            Lambda::Http(Function::TransitionsApi) => &[&READS, &TRANSACTIONS, &[COUNTERS, NOTIFY, RENDER, ANNOUNCE]],
             Lambda::Http(Function::ReportsApi) => &[&READS],
-            Lambda::Http(Function::LeadsApi) => &[&READS, &TRANSACTIONS, &[COUNTERS, NOTIFY]],
+            Lambda::Http(Function::LeadsApi) => &[&READS, &TRANSACTIONS, &[COUNTERS, NOTIFY, ANNOUNCE]],
             // The public endpoint: no base-table query (it cannot list anything) and one index,
             // an agent's open leads for least-open assignment.
             Lambda::Http(Function::LeadCapture) => &[
@@ -145,15 +151,17 @@ impl Lambda {
                     COUNTERS,
                     on("dynamodb:Query", Resource::Index("GSI2")),
                 ],
-                &[NOTIFY],
+                // A captured lead is announced to webhooks: whether anyone wants it is one
+                // item read by key (no query).
+                &[NOTIFY, ANNOUNCE],
             ],
-            Lambda::Http(Function::ReceivablesApi) => &[&READS, &TRANSACTIONS],
+            Lambda::Http(Function::ReceivablesApi) => &[&READS, &TRANSACTIONS, &[ANNOUNCE]],
             // Staff work through the same use cases as the cases and transitions functions;
             // sessions are items of the table.
             Lambda::Console => &[
                 &READS,
                 &TRANSACTIONS,
-                &[COUNTERS, NOTIFY, RENDER],
+                &[COUNTERS, NOTIFY, RENDER, ANNOUNCE],
                 // Download and upload links are signed with the console's role; it checks an
                 // upload that arrived (HEAD is GetObject) and stores a file posted without
                 // JavaScript.
@@ -166,6 +174,7 @@ impl Lambda {
                 on("dynamodb:DeleteItem", Resource::Table),
                 NOTIFY,
                 RENDER,
+                ANNOUNCE,
             ]],
             // SES v2 `SendEmail` with raw MIME content is authorised as `ses:SendRawEmail`, on
             // both the identity and the configuration set.
@@ -177,10 +186,17 @@ impl Lambda {
                     on("ses:SendRawEmail", Resource::EmailConfigurationSet),
                 ],
             ],
+            // Retries go back on its own queue; a disabled subscription's admin is e-mailed.
+            Lambda::Webhooks => &[&READS, &TRANSACTIONS, &[NOTIFY, ANNOUNCE]],
             Lambda::Documents => &[
                 &READS,
                 &TRANSACTIONS,
-                &[NOTIFY, on("s3:GetObject", Resource::DocumentObjects), on("s3:PutObject", Resource::DocumentObjects)],
+                &[
+                    NOTIFY,
+                    ANNOUNCE,
+                    on("s3:GetObject", Resource::DocumentObjects),
+                    on("s3:PutObject", Resource::DocumentObjects),
+                ],
             ],
         };
         list.concat()

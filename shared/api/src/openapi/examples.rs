@@ -92,6 +92,14 @@ pub(super) fn request_body(method: &str, path: &str) -> Option<Value> {
             let policies = seed::demo_sla_policies();
             value(policies.into_iter().find(|p| p.case_type.as_str() == "devolucion").expect("a demo policy"))
         }
+        ("post", "/webhooks") => json!({
+            "url": "https://erp.example/hooks/gestiona", "events": ["case.created", "invoice.paid"],
+            "description": "ERP de la tienda"
+        }),
+        ("put", "/webhooks/{id}") => json!({
+            "url": "https://erp.example/hooks/gestiona", "events": ["case.created", "case.closed", "invoice.paid"],
+            "description": "ERP de la tienda", "status": "active"
+        }),
         ("put", "/users/{id}") => json!({ "name": "Ana Rodríguez", "email": "ana@demo.example", "locale": "es" }),
         _ => return None,
     })

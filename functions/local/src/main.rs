@@ -22,8 +22,11 @@ use gestiona_documents::{DocumentError, DocumentWorker, Renderer};
 use gestiona_domain::ports::{QueueName, UlidGenerator};
 use gestiona_domain::service::Services;
 use gestiona_domain::service::seed::DEMO_USERS;
+use gestiona_domain::service::webhook_deliveries::WebhookWorkError;
+use gestiona_domain::webhook::EndpointPolicy;
 use gestiona_domain::{Role, TenantId, UserId};
 use gestiona_store_embedded::EmbeddedStore;
+use gestiona_webhook_http::HttpTransport;
 
 const DEMO_TENANT: &str = "demo";
 /// Sender of tenants without their own identity, in the local outbox.
@@ -63,6 +66,10 @@ enum Command {
         /// Seconds for a request's body to arrive (408 after).
         #[arg(long, default_value_t = 30)]
         body_timeout: u64,
+        /// Seconds a webhook endpoint has to answer a delivery: at most 10, as on Lambda (an
+        /// attempt's claim on its delivery lasts that long).
+        #[arg(long, default_value_t = 10)]
+        webhook_timeout: u64,
     },
     /// List the e-mails the local runner has written to its outbox.
     Outbox {
@@ -113,13 +120,26 @@ async fn main() -> Result<(), Failure> {
             println!("{}", tokens.mint(&tenant, &user, role.into(), ttl_hours)?);
             Ok(())
         }
-        Command::Serve { port, data_dir, no_demo, tenant, max_connections, header_timeout, body_timeout } => {
+        Command::Serve {
+            port,
+            data_dir,
+            no_demo,
+            tenant,
+            max_connections,
+            header_timeout,
+            body_timeout,
+            webhook_timeout,
+        } => {
             let tenant = tenant.map(|t| TenantId::parse(&t).map_err(|e| format!("--tenant: {e}"))).transpose()?;
             let accept = connections::Limits {
                 max_connections: max_connections.max(1),
                 header_timeout: Duration::from_secs(header_timeout.max(1)),
             };
-            serve(port, data_dir, no_demo, tenant, accept, Duration::from_secs(body_timeout.max(1))).await
+            let timeouts = Timeouts {
+                body: Duration::from_secs(body_timeout.max(1)),
+                webhook: Duration::from_secs(webhook_timeout.clamp(1, 10)),
+            };
+            serve(port, data_dir, no_demo, tenant, accept, timeouts).await
         }
         Command::Outbox { data_dir } => {
             let lines = mail::list(&data_dir)?;
@@ -134,13 +154,19 @@ async fn main() -> Result<(), Failure> {
     }
 }
 
+/// How long the runner waits for a request's body, and for a webhook endpoint's answer.
+struct Timeouts {
+    body: Duration,
+    webhook: Duration,
+}
+
 async fn serve(
     port: u16,
     data_dir: PathBuf,
     no_demo: bool,
     tenant: Option<TenantId>,
     accept: connections::Limits,
-    body_timeout: Duration,
+    timeouts: Timeouts,
 ) -> Result<(), Failure> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
@@ -156,7 +182,9 @@ async fn serve(
     let store = EmbeddedStore::open(data_dir.join("gestiona.redb"))?;
     let clock = Arc::new(server::OffsetClock::default());
     let queue = Arc::new(queue::FolderQueue::new(&data_dir, clock.clone()));
-    let services = Services::new(Arc::new(store), queue, clock.clone(), Arc::new(UlidGenerator::default()));
+    // Receivers on the developer's machine (`http://127.0.0.1:…`) may subscribe to webhooks.
+    let services = Services::new(Arc::new(store), queue, clock.clone(), Arc::new(UlidGenerator::default()))
+        .with_endpoint_policy(EndpointPolicy { allow_loopback_http: true });
     let demo = TenantId::parse(DEMO_TENANT)?;
     // A runner for another tenant alone has no use for the demo one.
     let no_demo = no_demo || tenant.as_ref().is_some_and(|t| *t != demo);
@@ -194,14 +222,16 @@ async fn serve(
     let sweeps = tokio::spawn(run_sweeps(services.clone()));
     let notifications = tokio::spawn(mail::drain(services.clone(), Arc::new(notifier), data_dir.clone()));
     let documents = tokio::spawn(render_documents(services.clone(), Arc::new(worker), data_dir.clone()));
+    let webhooks = tokio::spawn(deliver_webhooks(services.clone(), data_dir.clone(), timeouts.webhook));
     let services_for_shutdown = services.clone();
     let api = Api::new(services, ClaimNames::default()).with_blobs(blobs.clone());
-    let runner = Arc::new(server::Runner::new(api, tokens, tenant, clock, blobs).with_body_timeout(body_timeout));
+    let runner = Arc::new(server::Runner::new(api, tokens, tenant, clock, blobs).with_body_timeout(timeouts.body));
     connections::serve(listener, runner.router(), accept, shutdown_signal()).await?;
     relay.abort();
     sweeps.abort();
     notifications.abort();
     documents.abort();
+    webhooks.abort();
     // Every acknowledged write was synced before its answer; this syncs the workers' last ones.
     synced(&services_for_shutdown).await;
     tracing::info!("stopped");
@@ -216,6 +246,23 @@ async fn render_documents(services: Services, worker: Arc<DocumentWorker>, data_
             match worker.deliver(&message).await {
                 Ok(outcome) => Ok(format!("{outcome:?}")),
                 Err(DocumentError::Malformed(reason)) => Err(queue::Consumed::Dead(reason)),
+                Err(other) => Err(queue::Consumed::Retry(other.to_string())),
+            }
+        }
+    })
+    .await
+}
+
+/// Plays the webhooks function's SQS trigger: posts signed deliveries to subscribed endpoints.
+async fn deliver_webhooks(services: Services, data_dir: PathBuf, timeout: Duration) {
+    let transport = Arc::new(HttpTransport::with_timeout(timeout));
+    let worker = services.clone();
+    queue::consume(services, data_dir, QueueName::Webhooks, move |message| {
+        let (services, transport) = (worker.clone(), Arc::clone(&transport));
+        async move {
+            match services.handle_webhook_message(&message, transport.as_ref()).await {
+                Ok(handled) => Ok(format!("{handled:?}")),
+                Err(WebhookWorkError::Malformed(reason)) => Err(queue::Consumed::Dead(reason)),
                 Err(other) => Err(queue::Consumed::Retry(other.to_string())),
             }
         }

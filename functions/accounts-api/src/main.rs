@@ -1,5 +1,5 @@
-//! Accounts and contacts: one Lambda behind API Gateway's HTTP API, serving
-//! the routes of `gestiona_api::routes::ACCOUNTS_API`.
+//! Accounts, contacts, the staff directory and webhook subscriptions: one Lambda behind API
+//! Gateway's HTTP API, serving the routes of `gestiona_api::routes::ACCOUNTS_API`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {

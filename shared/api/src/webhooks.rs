@@ -46,6 +46,7 @@ impl From<ReplayError> for Problem {
     fn from(e: ReplayError) -> Self {
         match e {
             ReplayError::Forbidden(f) => f.into(),
+            ReplayError::Invalid(v) => v.into(),
             ReplayError::NotFound => Problem::not_found(),
             ReplayError::Disabled => Problem::conflict("webhook-disabled", msg::title_webhook_disabled())
                 .detail(msg::detail_webhook_disabled()),
@@ -304,7 +305,7 @@ pub async fn deliveries(api: &Api, request: &Request) -> Result<Response<Body>, 
     let actor = api.actor(request)?;
     let id = edge::path_id(request, "id")?;
     let page = QueryParams::of(request).page()?;
-    let found = api.services.list_deliveries(&actor, id, page.limit, page.cursor).await?;
+    let found = api.services.list_deliveries(&actor, id, &page).await?;
     Ok(edge::page(&Page { items: found.items.into_iter().map(delivery).collect(), next_cursor: found.next_cursor }))
 }
 

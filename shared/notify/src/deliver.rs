@@ -19,12 +19,12 @@ use gestiona_domain::lead::Lead;
 use gestiona_domain::money::Money;
 use gestiona_domain::ports::{MailError, Mailer, OutgoingEmail, StoreError};
 use gestiona_domain::receivables::{Invoice, step_label};
-use gestiona_domain::service::Services;
 use gestiona_domain::service::accounts::GetAccountError;
 use gestiona_domain::service::directory::Claim;
 use gestiona_domain::service::receivables::{GetInvoiceError, local_day};
 use gestiona_domain::service::tenants::Tenant;
 use gestiona_domain::service::webhooks::GetSubscriptionError;
+use gestiona_domain::service::{PageRequest, Services};
 use gestiona_domain::webhook::Subscription;
 use gestiona_domain::{Actor, EntityId, Versioned};
 use serde_json::{Value, json};
@@ -481,7 +481,11 @@ impl Notifier {
         request: &Notification,
     ) -> Result<(Value, Vec<Recipient>), NotifyError> {
         let tenant = &system.tenant;
-        let last = self.services.list_deliveries(system, subscription.id, 1, None).await.ok();
+        let last = self
+            .services
+            .list_deliveries(system, subscription.id, &PageRequest::new(Some(1), None).expect("a valid page size"))
+            .await
+            .ok();
         let last_error = last
             .and_then(|page| page.items.into_iter().next())
             .and_then(|d| d.value.last_attempt)

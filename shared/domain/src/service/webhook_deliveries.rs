@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::outbox::{OutboxOwner, effect_id};
 use super::webhooks::SubscriptionWrite;
-use super::{Services, conditions};
+use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::case_type::Recipient;
 use crate::effects::{EffectBody, EffectMessage, Notification, Subject, WebhookAttempt, WebhookEvent};
@@ -18,6 +18,7 @@ use crate::ids::{EntityId, TenantId};
 use crate::keys;
 use crate::ports::{Condition, Item, Query, QueueError, StoreError, TransportError, WebhookTransport, WriteOp};
 use crate::records;
+use crate::validation::ValidationErrors;
 use crate::webhook::{
     ATTEMPT_TIMEOUT, AttemptOutcome, DELIVERY_RETENTION, Delivery, DeliveryStatus, HealthChange, RESPONSE_EXCERPT,
     Subscription, SubscriptionStatus, signature_header,
@@ -73,6 +74,9 @@ pub enum WebhookWorkError {
 pub enum ReplayError {
     #[error(transparent)]
     Forbidden(#[from] Forbidden),
+    /// A cursor that is not one of this list's.
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
     #[error("no such delivery")]
     NotFound,
     /// Its subscription is disabled: enable it first.
@@ -80,6 +84,15 @@ pub enum ReplayError {
     Disabled,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<ListError> for ReplayError {
+    fn from(e: ListError) -> Self {
+        match e {
+            ListError::Invalid(v) => Self::Invalid(v),
+            ListError::Store(s) => Self::Store(s),
+        }
+    }
 }
 
 /// The id of `event`'s delivery to `subscription`: a ULID of the event's time, the same each time
@@ -377,8 +390,7 @@ impl Services {
         &self,
         actor: &Actor,
         subscription: EntityId,
-        limit: u32,
-        cursor: Option<String>,
+        page: &PageRequest,
     ) -> Result<Page<Versioned<Delivery>>, ReplayError> {
         actor.require(Role::Admin)?;
         if self.load::<Subscription>(&keys::webhook_subscription(&actor.tenant, subscription)).await?.is_none() {
@@ -386,16 +398,8 @@ impl Services {
         }
         let query = Query::partition(keys::webhook_partition(&actor.tenant, subscription))
             .range(crate::ports::SortKeyRange::BeginsWith(keys::WEBHOOK_DELIVERY_PREFIX.into()))
-            .backward()
-            .limit(limit)
-            .after(cursor);
-        let page = self.store.query(&query).await?;
-        let items = page
-            .items
-            .iter()
-            .map(|item| Ok(Versioned { version: item.version, value: records::read(item)? }))
-            .collect::<Result<_, StoreError>>()?;
-        Ok(Page { items, next_cursor: page.next_cursor })
+            .backward();
+        Ok(list_page(self.store.as_ref(), query, page, |_: &Delivery| true).await?)
     }
 
     pub async fn get_delivery(

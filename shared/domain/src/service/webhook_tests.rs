@@ -146,7 +146,10 @@ async fn a_failed_delivery_is_retried_later_and_delivered_exactly_once() {
     assert_eq!(received.len(), 2);
     assert_eq!(received[0], received[1], "the retry is the same delivery, byte for byte");
 
-    let log = services.list_deliveries(&admin, subscription.value.id, 10, None).await.unwrap();
+    let log = services
+        .list_deliveries(&admin, subscription.value.id, &crate::service::PageRequest::new(Some(10), None).unwrap())
+        .await
+        .unwrap();
     let delivery = &log.items[0].value;
     assert_eq!((delivery.status, delivery.attempts), (DeliveryStatus::Delivered, 2));
     assert_eq!(delivery.last_attempt.as_ref().and_then(|a| a.status_code), Some(200));
@@ -193,7 +196,10 @@ async fn a_subscription_failing_for_a_day_is_disabled_and_its_admin_is_told() {
         )
         .collect();
     assert_eq!(told.len(), 1, "the admin is told once");
-    let log = services.list_deliveries(&admin, subscription.value.id, 10, None).await.unwrap();
+    let log = services
+        .list_deliveries(&admin, subscription.value.id, &crate::service::PageRequest::new(Some(10), None).unwrap())
+        .await
+        .unwrap();
     assert_eq!(log.items[0].value.status, DeliveryStatus::Failed);
     assert!(log.items[0].value.attempts >= 10, "{} attempts", log.items[0].value.attempts);
 }

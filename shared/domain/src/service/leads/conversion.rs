@@ -124,10 +124,13 @@ impl Services {
         let status = EventKind::StatusChanged { from: lead.status, to: LeadStatus::Converted, reason: None };
         ops.push(self.lead_history_op(actor, id, version, status)?);
         let announced = self.announce_lead(tenant, &converted, version, WebhookEventType::LeadConverted).await?;
-        ops.extend(announced.as_ref().map(|(op, _)| op.clone()));
+        let announced = announced.map(|(op, message)| {
+            ops.push(op);
+            message
+        });
         match self.store.write(ops).await {
             Ok(()) => {
-                if let Some((_, message)) = announced {
+                if let Some(message) = announced {
                     self.publish_committed(tenant, OutboxOwner::Lead(id), &[message]).await;
                 }
                 Ok(ConvertedLead { lead: Versioned { value: converted, version }, account, contact, opportunity })

@@ -269,10 +269,13 @@ impl Services {
             )?);
         }
         let announced = self.announce_lead(&actor.tenant, &lead, 1, WebhookEventType::LeadCaptured).await?;
-        ops.extend(announced.as_ref().map(|(op, _)| op.clone()));
+        let announced = announced.map(|(op, message)| {
+            ops.push(op);
+            message
+        });
         match self.store.write(ops).await {
             Ok(()) => {
-                if let Some((_, message)) = announced {
+                if let Some(message) = announced {
                     self.publish_committed(&actor.tenant, OutboxOwner::Lead(lead.id), &[message]).await;
                 }
                 Ok(Versioned { value: lead, version: 1 })

@@ -240,10 +240,13 @@ impl Services {
             }
             _ => None,
         };
-        ops.extend(announced.as_ref().map(|(op, _)| op.clone()));
+        let announced = announced.map(|(op, message)| {
+            ops.push(op);
+            message
+        });
         match self.store.write(ops).await {
             Ok(()) => {
-                if let Some((_, message)) = announced {
+                if let Some(message) = announced {
                     self.publish_committed(tenant, OutboxOwner::Invoice(number.clone()), &[message]).await;
                 }
                 Ok((Versioned { value: invoice, version }, outcome))
@@ -466,10 +469,13 @@ impl Services {
                 0 => self.announce_invoice(tenant, &invoice, version, WebhookEventType::InvoicePaid).await?,
                 _ => None,
             };
-            ops.extend(announced.as_ref().map(|(op, _)| op.clone()));
+            let announced = announced.map(|(op, message)| {
+                ops.push(op);
+                message
+            });
             match self.store.write(ops).await {
                 Ok(()) => {
-                    if let Some((_, message)) = announced {
+                    if let Some(message) = announced {
                         self.publish_committed(tenant, OutboxOwner::Invoice(number.clone()), &[message]).await;
                     }
                     return Ok((Versioned { value: invoice, version }, true));

@@ -167,7 +167,9 @@ impl Lambda {
                 // JavaScript.
                 &[on("s3:GetObject", Resource::DocumentObjects), on("s3:PutObject", Resource::UploadObjects)],
             ],
-            Lambda::SlaSweep | Lambda::InvoiceSweep => &[&READS, &TRANSACTIONS, &[NOTIFY, RENDER]],
+            Lambda::SlaSweep => &[&READS, &TRANSACTIONS, &[NOTIFY, RENDER]],
+            // An invoice falling overdue is announced to webhooks.
+            Lambda::InvoiceSweep => &[&READS, &TRANSACTIONS, &[NOTIFY, RENDER, ANNOUNCE]],
             // Reads the outbox index, publishes, deletes what the queue accepted.
             Lambda::OutboxRelay => &[&[
                 on("dynamodb:Query", Resource::Indexes),

@@ -249,3 +249,58 @@ async fn leads_and_invoices_announce_their_events_with_the_change_that_caused_th
         (&serde_json::json!("F-0007"), &serde_json::json!(0))
     );
 }
+
+#[tokio::test]
+async fn the_sweep_announces_once_that_an_invoice_fell_overdue_and_never_for_a_settled_one() {
+    use crate::ids::DocumentNumber;
+    use crate::receivables::{InvoiceInput, PaymentInput};
+
+    let World { services, queue, clock, admin } = world().await;
+    services.create_subscription(&admin, subscribe(&["invoice.overdue"]), [5; 32]).await.unwrap();
+    let account = services
+        .list_accounts(&admin, &Default::default(), &crate::service::PageRequest::new(Some(1), None).unwrap())
+        .await
+        .unwrap()
+        .items[0]
+        .value
+        .id;
+    let invoice = |total_minor| InvoiceInput {
+        account_id: account,
+        contact_id: None,
+        currency: "CRC".into(),
+        issued_on: "2026-11-01".parse().unwrap(),
+        due_on: Some("2026-12-01".parse().unwrap()),
+        total_minor,
+        description: None,
+    };
+    let (owed, settled) = (DocumentNumber::parse("F-0100").unwrap(), DocumentNumber::parse("F-0101").unwrap());
+    services.upsert_invoice(&admin, &owed, &invoice(900_000)).await.unwrap();
+    services.upsert_invoice(&admin, &settled, &invoice(400_000)).await.unwrap();
+    let payment =
+        PaymentInput { amount_minor: 400_000, paid_on: "2026-11-30".parse().unwrap(), method: None, note: None };
+    services.record_payment(&admin, &settled, &DocumentNumber::parse("P-9").unwrap(), payment).await.unwrap();
+    let overdue = |queue: &RecordingQueue| -> Vec<serde_json::Value> {
+        webhook_messages(queue)
+            .into_iter()
+            .filter_map(|m| match m.body {
+                EffectBody::WebhookEvent(event) if event.event_type.as_str() == "invoice.overdue" => Some(event.data),
+                _ => None,
+            })
+            .collect()
+    };
+
+    // Due on 1 December: still on time that day (the sweep of the 1st announces nothing).
+    clock.advance(24 * 3600);
+    assert_eq!(services.sweep_invoices().await.unwrap().announced_overdue, 0);
+    assert!(overdue(&queue).is_empty());
+
+    clock.advance(24 * 3600);
+    assert_eq!(services.sweep_invoices().await.unwrap().announced_overdue, 1);
+    let announced = overdue(&queue);
+    assert_eq!(announced.len(), 1, "the paid invoice is not announced");
+    assert_eq!((&announced[0]["number"], &announced[0]["balanceMinor"]), (&"F-0100".into(), &900_000.into()));
+
+    clock.advance(3 * 24 * 3600);
+    assert_eq!(services.sweep_invoices().await.unwrap().announced_overdue, 0, "once per due date");
+    assert_eq!(overdue(&queue).len(), 1);
+}

@@ -1,8 +1,8 @@
 //! The collections settings (the dunning ladder, account profiles) and how an invoice is armed on them.
 
 use super::{
-    ATTEMPTS, CollectionsSettingsError, DunningState, LADDER_ENTITY, PROFILE_ENTITY, local_day, send_instant,
-    state_item,
+    ATTEMPTS, CollectionsSettingsError, DunningState, LADDER_ENTITY, PROFILE_ENTITY, local_day, overdue_instant,
+    send_instant, state_item,
 };
 use crate::ExpectedVersion;
 use crate::Versioned;
@@ -195,12 +195,18 @@ impl Services {
                 agent: None,
                 contact_id: None,
                 time_zone: time_zone.clone(),
+                overdue_at: None,
             },
         };
         if state.due_on != Some(invoice.due_on) {
-            // A new due date (the ERP moved it) starts the ladder again for that date.
+            // A new due date (the ERP moved it) starts the ladder again for that date, and
+            // falling overdue on it is news again.
             state.due_on = Some(invoice.due_on);
             state.handled_through = None;
+            state.overdue_at = Some(overdue_instant(invoice.due_on, &time_zone));
+        }
+        if !invoice.is_open() {
+            state.overdue_at = None;
         }
         state.account_id = invoice.account_id;
         state.promised_on = invoice.promised_on;

@@ -185,6 +185,18 @@ pub(crate) struct DunningState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     contact_id: Option<EntityId>,
     time_zone: String,
+    /// When the invoice falls overdue, until the sweep has announced it (once per due date:
+    /// a settled invoice, or one announced already, has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    overdue_at: Option<Timestamp>,
+}
+
+impl DunningState {
+    /// When the sweep must next look at the invoice: its pending step or its overdue
+    /// announcement, whichever comes first.
+    fn wake_at(&self) -> Option<Timestamp> {
+        self.next_at.into_iter().chain(self.overdue_at).min()
+    }
 }
 
 fn utc_day(at: Timestamp) -> String {
@@ -210,6 +222,11 @@ fn send_instant(day: Date, hour: u8, name: &str) -> Timestamp {
     at.to_zoned(zone(name)).map(|z| z.timestamp()).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
+/// The instant an invoice due on `due_on` becomes overdue: the next day begins there.
+fn overdue_instant(due_on: Date, name: &str) -> Timestamp {
+    send_instant(crate::receivables::add_days(due_on, 1), 0, name)
+}
+
 fn invoice_item(tenant: &TenantId, invoice: &Invoice, version: u64) -> Result<Item, StoreError> {
     let due = invoice.due_on.to_string();
     let mut item = Item::new(keys::invoice(tenant, &invoice.number), INVOICE_ENTITY, version, records::body(invoice)?)
@@ -224,7 +241,7 @@ fn invoice_item(tenant: &TenantId, invoice: &Invoice, version: u64) -> Result<It
 fn state_item(state: &DunningState, version: u64, now: Timestamp) -> Result<Item, StoreError> {
     let mut item =
         Item::new(keys::dunning_state(&state.tenant, &state.number), DUNNING_ENTITY, version, records::body(state)?);
-    if let Some(at) = state.next_at {
+    if let Some(at) = state.wake_at() {
         // An instant already past goes into today's bucket, which the sweep has not closed.
         let day = utc_day(at.max(now));
         let key = keys::dunning_due(&day, shard(&state.number), &stamp(at), &state.tenant, &state.number);

@@ -21,7 +21,9 @@ use crate::records;
 use crate::service::change::ChangeSet;
 use crate::service::outbox::{OutboxOwner, effect_id};
 use crate::service::transitions::CaseSeed;
+use crate::service::webhooks::Announcement;
 use crate::service::{Services, conditions, utc_stamp as stamp};
+use crate::webhook::WebhookEventType;
 
 /// How far the invoice sweep got: the last day it finished.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -43,6 +45,8 @@ pub struct InvoiceSweepReport {
     pub skipped_steps: usize,
     /// Entries another sweep or a payment changed first.
     pub lost_races: usize,
+    /// `invoice.overdue` announcements queued (for tenants whose webhooks want them).
+    pub announced_overdue: usize,
 }
 
 impl Services {
@@ -90,7 +94,8 @@ impl Services {
         Ok(report)
     }
 
-    /// Takes the due step of one invoice (or passes over stale ones) and arms the next.
+    /// Announces that one invoice fell overdue, takes its due step (or passes over stale ones)
+    /// and arms what comes next, in one write of its state.
     async fn take_step(
         &self,
         item: Item,
@@ -99,21 +104,10 @@ impl Services {
         report: &mut InvoiceSweepReport,
     ) -> Result<(), StoreError> {
         let mut state: DunningState = records::read(&item)?;
-        let (Some(at), Some(due_on)) = (state.next_at, state.due_on) else { return Ok(()) };
-        if at > now {
+        if !state.wake_at().is_some_and(|at| at <= now) {
             return Ok(());
         }
         let tenant = state.tenant.clone();
-        let actor = Actor::system(&tenant);
-        let ladder = self.ladder_of(&state, ladders, report).await?;
-        let today = local_day(now, &state.time_zone);
-        let decision = match state.promised_on {
-            // Promised to pay: nothing until the day after the promise.
-            Some(promise) if promise >= today => {
-                crate::receivables::Decision { send: None, skipped: Vec::new(), handled_through: state.handled_through }
-            }
-            _ => ladder.decide(due_on, state.handled_through, today),
-        };
         let number = state.number.clone();
         let mut change = ChangeSet {
             ops: Vec::new(),
@@ -122,35 +116,19 @@ impl Services {
             version: 0,
             context: Value::Null,
         };
-        for &index in &decision.skipped {
-            let cause = if ladder.is_stale(index, due_on, today) {
-                SkipCause::Stale { on: today, days_past_due: days_between(due_on, today) }
-            } else {
-                SkipCause::Superseded
-            };
-            let reason = match &cause {
-                SkipCause::Stale { on, days_past_due } => {
-                    let label = crate::receivables::step_label(*days_past_due, crate::document::Locale::En);
-                    format!("stale on {on}: the invoice {label}")
-                }
-                SkipCause::Superseded => "superseded by a later step".to_owned(),
-            };
-            let step = ladder.steps[index].key.clone();
-            let skipped = EventKind::ReminderSkipped { step, reason, cause: Some(cause) };
-            change.ops.push(self.invoice_history_op(&actor, &number, 0, skipped)?);
-            report.skipped_steps += 1;
+        if state.overdue_at.is_some_and(|at| at <= now) {
+            state.overdue_at = None;
+            if let Some((op, message)) = self.overdue_announcement(&state).await? {
+                change.ops.push(op);
+                change.messages.push(message);
+                report.announced_overdue += 1;
+            }
         }
         let mut case_messages = Vec::new();
-        if let Some(index) = decision.send {
-            let step = &ladder.steps[index];
-            case_messages.extend(self.send_step_ops(&actor, &state, step, (due_on, today), &mut change).await?);
-            report.sent += 1;
+        if state.next_at.is_some_and(|at| at <= now) {
+            let actor = Actor::system(&tenant);
+            case_messages = self.ladder_step(&actor, &mut state, now, ladders, report, &mut change).await?;
         }
-        state.handled_through = decision.handled_through;
-        // Every step due by today is handled now, so the next one falls on a later day.
-        state.next_at = ladder
-            .next_due(due_on, state.handled_through, state.promised_on, today)
-            .map(|day| send_instant(day, ladder.send_hour, &state.time_zone));
         change.ops.push(WriteOp::Put {
             item: state_item(&state, item.version + 1, now)?,
             condition: Condition::version_is(conditions::COLLECTIONS_STATE, item.version),
@@ -169,6 +147,72 @@ impl Services {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// `invoice.overdue`, when a subscription wants it and the invoice is still owed on the
+    /// due date the state was armed for.
+    async fn overdue_announcement(&self, state: &DunningState) -> Result<Option<Announcement>, StoreError> {
+        let Some(invoice) = self.load::<Invoice>(&keys::invoice(&state.tenant, &state.number)).await? else {
+            return Ok(None);
+        };
+        if !invoice.value.is_open() || state.due_on != Some(invoice.value.due_on) {
+            return Ok(None);
+        }
+        self.announce_invoice(&state.tenant, &invoice.value, invoice.version, WebhookEventType::InvoiceOverdue).await
+    }
+
+    /// Takes the ladder's due step (or passes over stale ones) and arms the next. Returns the
+    /// collection letters to publish from their cases' outboxes once committed.
+    async fn ladder_step(
+        &self,
+        actor: &Actor,
+        state: &mut DunningState,
+        now: Timestamp,
+        ladders: &mut HashMap<TenantId, DunningLadder>,
+        report: &mut InvoiceSweepReport,
+        change: &mut ChangeSet,
+    ) -> Result<Vec<(EntityId, EffectMessage)>, StoreError> {
+        let Some(due_on) = state.due_on else { return Ok(Vec::new()) };
+        let ladder = self.ladder_of(state, ladders, report).await?;
+        let today = local_day(now, &state.time_zone);
+        let decision = match state.promised_on {
+            // Promised to pay: nothing until the day after the promise.
+            Some(promise) if promise >= today => {
+                crate::receivables::Decision { send: None, skipped: Vec::new(), handled_through: state.handled_through }
+            }
+            _ => ladder.decide(due_on, state.handled_through, today),
+        };
+        let number = state.number.clone();
+        for &index in &decision.skipped {
+            let cause = if ladder.is_stale(index, due_on, today) {
+                SkipCause::Stale { on: today, days_past_due: days_between(due_on, today) }
+            } else {
+                SkipCause::Superseded
+            };
+            let reason = match &cause {
+                SkipCause::Stale { on, days_past_due } => {
+                    let label = crate::receivables::step_label(*days_past_due, crate::document::Locale::En);
+                    format!("stale on {on}: the invoice {label}")
+                }
+                SkipCause::Superseded => "superseded by a later step".to_owned(),
+            };
+            let step = ladder.steps[index].key.clone();
+            let skipped = EventKind::ReminderSkipped { step, reason, cause: Some(cause) };
+            change.ops.push(self.invoice_history_op(actor, &number, 0, skipped)?);
+            report.skipped_steps += 1;
+        }
+        let mut case_messages = Vec::new();
+        if let Some(index) = decision.send {
+            let step = &ladder.steps[index];
+            case_messages.extend(self.send_step_ops(actor, state, step, (due_on, today), change).await?);
+            report.sent += 1;
+        }
+        state.handled_through = decision.handled_through;
+        // Every step due by today is handled now, so the next one falls on a later day.
+        state.next_at = ladder
+            .next_due(due_on, state.handled_through, state.promised_on, today)
+            .map(|day| send_instant(day, ladder.send_hour, &state.time_zone));
+        Ok(case_messages)
     }
 
     /// A collection letter [carta de cobro] queued on the collections case, with the invoice's

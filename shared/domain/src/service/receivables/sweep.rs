@@ -104,7 +104,7 @@ impl Services {
         report: &mut InvoiceSweepReport,
     ) -> Result<(), StoreError> {
         let mut state: DunningState = records::read(&item)?;
-        if !state.wake_at().is_some_and(|at| at <= now) {
+        if state.wake_at().is_none_or(|at| at > now) {
             return Ok(());
         }
         let tenant = state.tenant.clone();

@@ -300,3 +300,18 @@ impl IdGenerator for SequentialIds {
         ulid::Ulid::from_parts(1_767_225_600_000 + n, u128::from(n))
     }
 }
+
+/// A webhook endpoint that answers every delivery with one status code.
+pub struct AnsweringEndpoint(pub u16);
+
+#[async_trait]
+impl crate::ports::WebhookTransport for AnsweringEndpoint {
+    async fn post(
+        &self,
+        _: &str,
+        _: &[(&str, String)],
+        _: &[u8],
+    ) -> Result<crate::ports::EndpointAnswer, crate::ports::TransportError> {
+        Ok(crate::ports::EndpointAnswer { status: self.0, body: format!("answered {}", self.0) })
+    }
+}

@@ -18,14 +18,14 @@ use gestiona_domain::history::NewComment;
 use gestiona_domain::ids::{DocumentNumber, FormId, TenantId};
 use gestiona_domain::lead::{ConvertLead, NewOpportunity, OpportunityStage};
 use gestiona_domain::money::Money;
-use gestiona_domain::ports::{EndpointAnswer, Item, Key, QueueName, StoredItem, TransportError, WebhookTransport};
+use gestiona_domain::ports::{Item, Key, QueueName, StoredItem};
 use gestiona_domain::receivables::{CollectionsProfile, CreditNoteInput, DunningLadder, InvoiceInput, PaymentInput};
 use gestiona_domain::service::Services;
 use gestiona_domain::service::documents::UploadRequest;
 use gestiona_domain::service::forms::IncomingPost;
 use gestiona_domain::service::stored;
 use gestiona_domain::service::webhooks::SubscriptionInput;
-use gestiona_domain::testing::{ManualClock, MemoryStore, RecordingQueue, SequentialIds};
+use gestiona_domain::testing::{AnsweringEndpoint, ManualClock, MemoryStore, RecordingQueue, SequentialIds};
 use gestiona_domain::workflow::TransitionRequest;
 use gestiona_domain::{Actor, Role, UserId};
 use serde::{Deserialize, Serialize};
@@ -57,16 +57,6 @@ fn fixture_name(item: &Item) -> String {
     match variant {
         Some(variant) => format!("{}-{variant}", item.entity),
         None => item.entity.clone(),
-    }
-}
-
-/// An endpoint that always answers 503.
-struct Unavailable;
-
-#[async_trait::async_trait]
-impl WebhookTransport for Unavailable {
-    async fn post(&self, _: &str, _: &[(&str, String)], _: &[u8]) -> Result<EndpointAnswer, TransportError> {
-        Ok(EndpointAnswer { status: 503, body: "maintenance".into() })
     }
 }
 
@@ -197,7 +187,7 @@ async fn every_kind_of_record() -> Vec<Item> {
     // queued).
     for _ in 0..2 {
         for message in queue.published().into_iter().filter(|m| m.queue == QueueName::Webhooks) {
-            services.handle_webhook_message(&message, &Unavailable).await.expect("webhook work");
+            services.handle_webhook_message(&message, &AnsweringEndpoint(503)).await.expect("webhook work");
         }
     }
     clock.advance(3 * 24 * 3600);

@@ -100,6 +100,12 @@ enum Page {
     CaseNew,
     CaseBulk,
     Counts,
+    Webhooks,
+    Webhook,
+    WebhookStatus,
+    WebhookRotation,
+    WebhookDeletion,
+    WebhookReplay,
     Views,
     ViewDelete,
     SignIn,
@@ -148,6 +154,12 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/leads/review", Page::LeadReview),
             ("/app/leads/forms", Page::WebForms),
             ("/app/leads/review/{id}", Page::LeadDecision),
+            ("/app/settings/webhooks", Page::Webhooks),
+            ("/app/settings/webhooks/{id}", Page::Webhook),
+            ("/app/settings/webhooks/{id}/status", Page::WebhookStatus),
+            ("/app/settings/webhooks/{id}/rotate", Page::WebhookRotation),
+            ("/app/settings/webhooks/{id}/delete", Page::WebhookDeletion),
+            ("/app/settings/webhooks/{id}/deliveries/{delivery}/replay", Page::WebhookReplay),
             ("/app/leads/{id}", Page::Lead),
             ("/app/leads/{id}/status", Page::LeadStatus),
             ("/app/leads/{id}/convert", Page::LeadConversion),
@@ -216,6 +228,7 @@ impl Console {
         let id = matched.params.get("id").map(str::to_owned);
         let name = matched.params.get("name").map(str::to_owned);
         let document = matched.params.get("document").map(str::to_owned);
+        let delivery = matched.params.get("delivery").map(str::to_owned);
         match (page, request.method()) {
             (Page::Asset, &Method::GET) => assets::serve(name.as_deref().unwrap_or_default()),
             (Page::SignIn, &Method::GET) => pages::sign_in::form(self, &request).await,
@@ -330,6 +343,26 @@ impl Console {
                         Box::pin(pages::lead_review::review(self, &request, &signed_in))
                     }
                     (Page::WebForms, &Method::GET) => Box::pin(pages::web_forms::list(self, &request, &signed_in)),
+                    (Page::Webhooks, &Method::GET) => Box::pin(pages::webhooks::list(self, &signed_in)),
+                    (Page::Webhooks, &Method::POST) => Box::pin(pages::webhooks::create(self, &request, &signed_in)),
+                    (Page::Webhook, &Method::GET) => Box::pin(pages::webhooks::show(self, &request, &signed_in, id)),
+                    (Page::Webhook, &Method::POST) => Box::pin(pages::webhooks::update(self, &request, &signed_in, id)),
+                    (Page::WebhookStatus, &Method::POST) => {
+                        Box::pin(pages::webhooks::set_status(self, &request, &signed_in, id))
+                    }
+                    (Page::WebhookRotation, &Method::POST) => {
+                        Box::pin(pages::webhooks::rotate(self, &request, &signed_in, id))
+                    }
+                    (Page::WebhookDeletion, &Method::POST) => {
+                        Box::pin(pages::webhooks::delete(self, &request, &signed_in, id))
+                    }
+                    (Page::WebhookReplay, &Method::POST) => Box::pin(pages::webhooks::replay(
+                        self,
+                        &request,
+                        &signed_in,
+                        id,
+                        delivery.as_deref().unwrap_or_default(),
+                    )),
                     (Page::LeadDecision, &Method::POST) => {
                         Box::pin(pages::lead_review::decide(self, &request, &signed_in, id))
                     }

@@ -8,6 +8,8 @@ pub enum Control {
     Number,
     Money,
     Date,
+    /// A web address (the browser checks its form and offers the matching keyboard).
+    Url,
     Checkbox,
     Choice,
 }
@@ -55,7 +57,11 @@ impl FieldInput {
         self.control == Control::Choice
     }
     pub fn input_type(&self) -> &'static str {
-        if self.control == Control::Date { "date" } else { "text" }
+        match self.control {
+            Control::Date => "date",
+            Control::Url => "url",
+            _ => "text",
+        }
     }
     pub fn decimal(&self) -> bool {
         matches!(self.control, Control::Number | Control::Money)

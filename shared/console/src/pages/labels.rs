@@ -2,6 +2,7 @@
 
 use gestiona_domain::case::{Channel, Priority};
 use gestiona_domain::messages as msg;
+use gestiona_domain::webhook::{DeliveryStatus, WebhookEventType};
 use gestiona_domain::{Locale, Message};
 
 pub const PRIORITIES: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
@@ -82,4 +83,28 @@ pub fn channel(channel: Channel, locale: Locale) -> String {
         Channel::Other => msg::ui_channel_other(),
     };
     message.render(locale)
+}
+
+/// What a webhook event announces, in words.
+pub fn webhook_event(event: WebhookEventType) -> Message {
+    match event {
+        WebhookEventType::CaseCreated => msg::ui_event_case_created(),
+        WebhookEventType::CaseUpdated => msg::ui_event_case_updated(),
+        WebhookEventType::CaseTransitioned => msg::ui_event_case_transitioned(),
+        WebhookEventType::CaseClosed => msg::ui_event_case_closed(),
+        WebhookEventType::LeadCaptured => msg::ui_event_lead_captured(),
+        WebhookEventType::LeadConverted => msg::ui_event_lead_converted(),
+        WebhookEventType::InvoiceCreated => msg::ui_event_invoice_created(),
+        WebhookEventType::InvoicePaid => msg::ui_event_invoice_paid(),
+        WebhookEventType::InvoiceOverdue => msg::ui_event_invoice_overdue(),
+        WebhookEventType::DocumentReady => msg::ui_event_document_ready(),
+    }
+}
+
+pub fn delivery_status(status: DeliveryStatus) -> Message {
+    match status {
+        DeliveryStatus::Pending => msg::ui_delivery_pending(),
+        DeliveryStatus::Delivered => msg::ui_delivery_delivered(),
+        DeliveryStatus::Failed => msg::ui_delivery_failed(),
+    }
 }

@@ -18,6 +18,7 @@ pub mod records;
 pub mod search;
 pub mod sign_in;
 pub mod web_forms;
+pub mod webhooks;
 
 use askama::Template;
 use gestiona_domain::{Locale, Message};
@@ -37,6 +38,8 @@ pub struct Chrome {
     pub user: String,
     /// The navigation entry to mark as current.
     pub section: &'static str,
+    /// Whether the user administers the tenant: settings pages and their links.
+    pub admin: bool,
     pub stylesheet: String,
     pub htmx: String,
     pub script: String,
@@ -55,6 +58,7 @@ impl Chrome {
             csrf: signed_in.session.csrf.clone(),
             user: signed_in.session.user.to_string(),
             section,
+            admin: signed_in.session.role == gestiona_domain::Role::Admin,
             stylesheet: assets::stylesheet_path(),
             htmx: assets::htmx_path(),
             script: assets::script_path(),

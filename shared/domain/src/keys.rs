@@ -86,6 +86,11 @@ pub fn session(secret_hash: &str) -> Key {
     Key::new(format!("SESSION#{secret_hash}"), META)
 }
 
+/// What a session's next page shows once (beside the session, so the session is not rewritten).
+pub fn session_once(secret_hash: &str) -> Key {
+    Key::new(format!("SESSION#{secret_hash}"), "ONCE")
+}
+
 /// The saved views of one list of a tenant.
 pub fn saved_views_partition(tenant: &TenantId, list: &str) -> String {
     format!("T#{tenant}#VIEWS#{list}")

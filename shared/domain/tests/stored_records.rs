@@ -176,6 +176,7 @@ async fn every_kind_of_record() -> Vec<Item> {
         .start_session("fixture-secret", &sofia, gestiona_domain::Locale::Es, "csrf".into())
         .await
         .expect("session");
+    services.keep_shown_once("fixture-secret", "01JQ8Z5X3D4K6M7N8P9R0S1T2V", "whsec_fixture").await.expect("kept");
     let view = gestiona_domain::service::views::NewSavedView {
         list: "cases".into(),
         name: "Urgentes".into(),

@@ -65,6 +65,8 @@ pub const EFFECT_CLAIM: &str = "effect claim";
 pub const TENANT: &str = "tenant";
 /// A new session's secret is unused.
 pub const SESSION: &str = "session";
+/// What a page shows once is still the one read (another request did not take it).
+pub const SHOWN_ONCE: &str = "shown once";
 /// A new saved view's id is unused.
 pub const SAVED_VIEW: &str = "saved view";
 /// A comment on a case.

@@ -17,6 +17,9 @@ pub const ENTITY: &str = "Session";
 /// A working day and a half: long enough for a shift, short enough that a lost laptop's
 /// session does not outlive the week.
 pub const LIFETIME_SECONDS: i64 = 12 * 3600;
+pub const ONCE_ENTITY: &str = "ShownOnce";
+/// Long enough for the redirect after a post, even on a slow connection.
+const ONCE_SECONDS: i64 = 600;
 
 /// Who is signed in, in which language, and until when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +48,20 @@ impl Session {
 
 fn key_of(secret: &str) -> crate::ports::Key {
     keys::session(&hex::encode(Sha256::digest(secret.as_bytes())))
+}
+
+fn once_key_of(secret: &str) -> crate::ports::Key {
+    keys::session_once(&hex::encode(Sha256::digest(secret.as_bytes())))
+}
+
+/// What a page shows once, after the redirect that follows a post: a new signing secret.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShownOnce {
+    /// What it belongs to (the page that shows it checks this).
+    pub about: String,
+    pub text: String,
+    pub expires_at: jiff::Timestamp,
 }
 
 impl Services {
@@ -80,6 +97,33 @@ impl Services {
     pub async fn session(&self, secret: &str) -> Result<Option<Session>, StoreError> {
         let session = self.load::<Session>(&key_of(secret)).await?.map(|v| v.value);
         Ok(session.filter(|s| s.expires_at > self.clock.now()))
+    }
+
+    /// Keeps `text` about `about` for the session's next page, which shows it once
+    /// ([`Services::take_shown_once`]); a newer one replaces it.
+    pub async fn keep_shown_once(&self, secret: &str, about: &str, text: &str) -> Result<(), StoreError> {
+        let expires_at = self.clock.now() + jiff::SignedDuration::from_secs(ONCE_SECONDS);
+        let kept = ShownOnce { about: about.to_owned(), text: text.to_owned(), expires_at };
+        let mut item = Item::new(once_key_of(secret), ONCE_ENTITY, 1, records::body(&kept)?);
+        item.ttl = Some(expires_at.as_second());
+        self.store.write(vec![WriteOp::Put { item, condition: Condition::ALWAYS }]).await
+    }
+
+    /// What the session kept about `about`, removed as it is read: a reload, another tab or
+    /// a later visit finds nothing. Something about another page stays for that page.
+    pub async fn take_shown_once(&self, secret: &str, about: &str) -> Result<Option<String>, StoreError> {
+        let key = once_key_of(secret);
+        let Some(kept) = self.load::<ShownOnce>(&key).await? else { return Ok(None) };
+        if kept.value.about != about {
+            return Ok(None);
+        }
+        let delete = WriteOp::Delete { key, condition: Condition::version_is(conditions::SHOWN_ONCE, kept.version) };
+        match self.store.write(vec![delete]).await {
+            Ok(()) => Ok(Some(kept.value.text).filter(|_| kept.value.expires_at > self.clock.now())),
+            // Another request took it first.
+            Err(StoreError::ConditionFailed { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 
     /// Ends the session of `secret` (signing out twice is not an error).
@@ -128,5 +172,20 @@ mod tests {
         services.end_session("again").await.unwrap();
         assert_eq!(services.session("again").await.unwrap(), None);
         services.end_session("again").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn what_a_page_shows_once_is_gone_once_read() {
+        let clock = Arc::new(ManualClock::at("2026-11-30T09:00:00Z"));
+        let services = services(clock.clone());
+        services.keep_shown_once("s3cret", "sub-1", "whsec_abc").await.unwrap();
+        assert_eq!(services.take_shown_once("s3cret", "sub-2").await.unwrap(), None, "another page's");
+        assert_eq!(services.take_shown_once("other", "sub-1").await.unwrap(), None, "another session's");
+        assert_eq!(services.take_shown_once("s3cret", "sub-1").await.unwrap().as_deref(), Some("whsec_abc"));
+        assert_eq!(services.take_shown_once("s3cret", "sub-1").await.unwrap(), None, "a reload finds nothing");
+
+        services.keep_shown_once("s3cret", "sub-1", "whsec_old").await.unwrap();
+        clock.advance(ONCE_SECONDS);
+        assert_eq!(services.take_shown_once("s3cret", "sub-1").await.unwrap(), None, "expired");
     }
 }

@@ -505,3 +505,132 @@ test("collections: Cartera by age and agent, a filtered list, a payment and a pr
   await expect(page.locator("ol.timeline")).toContainText("Cambió los datos de cobranza");
   await screen(page, "factura");
 });
+
+// A receiver on loopback, as an integrator's endpoint: keeps each delivery, answers 200.
+async function receiver() {
+  const http = require("node:http");
+  const deliveries = [];
+  const server = http.createServer((request, response) => {
+    const chunks = [];
+    request.on("data", (chunk) => chunks.push(chunk));
+    request.on("end", () => {
+      deliveries.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8") });
+      response.writeHead(200, { "content-type": "text/plain" });
+      response.end("ok");
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/hooks`, deliveries, close: () => server.close() };
+}
+
+// What an integrator checks: the Standard Webhooks signature with the secret the page showed.
+function signedBy(secret, delivery) {
+  const crypto = require("node:crypto");
+  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
+  const { "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": signature } = delivery.headers;
+  const expected = crypto.createHmac("sha256", key).update(`${id}.${timestamp}.${delivery.body}`).digest("base64");
+  return signature.split(" ").includes(`v1,${expected}`);
+}
+
+test("webhooks: an administrator subscribes from the keyboard, keeps the secret, sees a signed delivery, replays, disables, rotates and deletes", async ({ page, browser }) => {
+  const token = process.env.GESTIONA_ADMIN_TOKEN;
+  expect(token, "tests/browser/run passes the demo administrator's token").toBeTruthy();
+  const endpoint = await receiver();
+  try {
+    await signIn(page, /Administración/);
+    await page.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Webhooks" }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Webhooks");
+
+    // A wrong address and no event: refused on the page, in Spanish, with what was typed kept.
+    await page.getByLabel("Dirección del receptor (https://)").fill("http://erp.example.com/hooks");
+    await page.getByRole("button", { name: "Suscribir" }).click();
+    await expect(page.getByText("debe ser una dirección https:// del receptor")).toBeVisible();
+    await expect(page.getByText("indique al menos un evento")).toBeVisible();
+    await screen(page, "webhooks");
+
+    // From the keyboard: the address, the description, the first event, then Subscribe.
+    const address = page.getByLabel("Dirección del receptor (https://)");
+    await address.focus();
+    await page.keyboard.press("ControlOrMeta+a");
+    await page.keyboard.type(endpoint.url);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("ERP de prueba");
+    await page.getByRole("checkbox", { name: /Prospecto captado/ }).focus();
+    await page.keyboard.press("Space");
+    await expect(page.getByRole("checkbox", { name: /Prospecto captado/ })).toBeChecked();
+    await page.getByRole("button", { name: "Suscribir" }).focus();
+    await page.keyboard.press("Enter");
+    await expect(page.getByRole("heading", { name: "Nuevo secreto de firma" })).toBeVisible();
+    const secret = await page.getByRole("textbox", { name: "Nuevo secreto de firma" }).inputValue();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+    await screen(page, "webhook-secreto");
+
+    // A lead captured through the API reaches the receiver, signed with that secret.
+    const lead = await page.request.post("/leads", {
+      headers: { authorization: `Bearer ${token}` },
+      data: { name: "Laura Jiménez", email: `laura.${Date.now()}@palmas.example` },
+    });
+    expect(lead.status()).toBe(201);
+    await expect.poll(() => endpoint.deliveries.length, { timeout: 20_000 }).toBe(1);
+    const first = endpoint.deliveries[0];
+    expect(signedBy(secret, first)).toBe(true);
+    expect(JSON.parse(first.body).type).toBe("lead.captured");
+
+    // The log shows it delivered; the page no longer shows the secret, only its end.
+    await page.reload();
+    await expect(page.getByRole("heading", { name: "Nuevo secreto de firma" })).toHaveCount(0);
+    await expect(page.getByText(`whsec_…${secret.slice(-4)}`)).toBeVisible();
+    const log = page.getByRole("table", { name: "Entregas" });
+    await expect(log.getByRole("row").nth(1)).toContainText("Entregada");
+    await expect(log.getByRole("row").nth(1)).toContainText("200");
+    await screen(page, "webhook");
+
+    // Sent again: a new delivery id, the same event.
+    await log.getByRole("button", { name: /Reenviar: lead.captured/ }).first().click();
+    await expect(page.getByText("En cola de nuevo como una entrega nueva.")).toBeVisible();
+    await expect.poll(() => endpoint.deliveries.length, { timeout: 20_000 }).toBe(2);
+    const second = endpoint.deliveries[1];
+    expect(second.headers["webhook-id"]).not.toBe(first.headers["webhook-id"]);
+    expect(JSON.parse(second.body).id).toBe(JSON.parse(first.body).id);
+
+    // Disabled, a replay is refused; a rotation shows a new secret once.
+    await page.getByRole("button", { name: "Desactivar" }).click();
+    await expect(page.locator("dl.fields .badge")).toHaveText("Desactivada por un administrador");
+    await page.getByRole("table", { name: "Entregas" }).getByRole("button", { name: /Reenviar/ }).first().click();
+    await expect(page.getByText("Actívela antes de reenviar una entrega.")).toBeVisible();
+    await page.getByRole("button", { name: "Rotar el secreto de firma" }).click();
+    const rotated = await page.getByRole("textbox", { name: "Nuevo secreto de firma" }).inputValue();
+    expect(rotated).not.toBe(secret);
+    await expect(page.getByText(/firma hasta/)).toBeVisible();
+
+    // In English for an administrator who reads English (the directory says so).
+    const english = await page.request.put("/users/admin", {
+      headers: { authorization: `Bearer ${token}` },
+      data: { name: "Administración", email: "admin@demo.gestiona.example", locale: "en" },
+    });
+    expect(english.status()).toBeLessThan(300);
+    const context = await browser.newContext();
+    const other = await context.newPage();
+    try {
+      await signIn(other, /Administración/);
+      await other.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Webhooks" }).click();
+      await expect(other.getByRole("heading", { name: "New subscription" })).toBeVisible();
+      await other.getByRole("link", { name: endpoint.url }).click();
+      await expect(other.locator("dl.fields .badge")).toHaveText("Disabled by an administrator");
+      await expect(other.getByRole("table", { name: "Deliveries" })).toContainText("Delivered");
+      await screen(other, "webhook-en");
+      await other.getByText("Delete this subscription").click();
+      await other.getByRole("button", { name: "Delete", exact: true }).click();
+      await expect(other.getByText("The subscription was deleted.")).toBeVisible();
+      await expect(other.getByText("No subscriptions yet.")).toBeVisible();
+    } finally {
+      await context.close();
+      await page.request.put("/users/admin", {
+        headers: { authorization: `Bearer ${token}` },
+        data: { name: "Administración", email: "admin@demo.gestiona.example", locale: "es" },
+      });
+    }
+  } finally {
+    endpoint.close();
+  }
+});

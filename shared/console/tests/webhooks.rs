@@ -89,14 +89,16 @@ async fn an_administrator_subscribes_copies_the_secret_once_and_manages_the_subs
         ("events", "invoice.overdue"),
     ]);
     let created = console.handle(request(Method::POST, LIST, Some(&admin), Some(&good))).await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let page = text(&created);
+    assert_eq!(created.status(), StatusCode::SEE_OTHER, "post, then redirect: a reload posts nothing again");
+    let path = support::header_of(&created, "location").to_owned();
+    let page = text(&console.handle(request(Method::GET, &path, Some(&admin), None)).await);
     let shown = page.split("id=\"secret\" class=\"code\" readonly value=\"").nth(1).unwrap().split('"').next().unwrap();
     assert!(shown.starts_with("whsec_") && shown.len() > 40, "{shown}");
     assert!(page.contains("no se volverá a mostrar"));
-    let path = subscription_path(&text(&console.handle(request(Method::GET, LIST, Some(&admin), None)).await));
     let again = text(&console.handle(request(Method::GET, &path, Some(&admin), None)).await);
     assert!(!again.contains(shown) && again.contains(&format!("whsec_…{}", &shown[shown.len() - 4..])), "hint only");
+    let listed = text(&console.handle(request(Method::GET, LIST, Some(&admin), None)).await);
+    assert_eq!(subscription_path(&listed), path);
     assert!(again.contains("Prospecto captado, Factura vencida") && again.contains("Activa"));
 
     // An event, fanned out: the log shows it, and it can be sent again.
@@ -131,7 +133,8 @@ async fn an_administrator_subscribes_copies_the_secret_once_and_manages_the_subs
     let rotated = console
         .handle(request(Method::POST, &format!("{path}/rotate"), Some(&admin), Some(&encode(&[("_csrf", &csrf)]))))
         .await;
-    let page = text(&rotated);
+    assert_eq!(rotated.status(), StatusCode::SEE_OTHER);
+    let page = text(&console.handle(request(Method::GET, &path, Some(&admin), None)).await);
     let new = page.split("id=\"secret\" class=\"code\" readonly value=\"").nth(1).unwrap().split('"').next().unwrap();
     assert!(new.starts_with("whsec_") && new != shown);
     assert!(page.contains("firma hasta"), "the replaced secret, with its end: {page}");

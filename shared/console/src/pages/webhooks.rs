@@ -2,8 +2,8 @@
 //! with its signing secret shown once, enabling, disabling, rotating and deleting, and each
 //! subscription's delivery log, where a delivery can be sent again.
 //!
-//! A new secret is shown on the page that answers the post that made it, never again: the
-//! answer is not a redirect, and console pages are not cached.
+//! A new secret is kept for the session's next page, which the post redirects to: that page
+//! shows it once, and a reload, the back button or another tab finds it gone.
 
 use askama::Template;
 use gestiona_domain::messages as msg;
@@ -186,15 +186,33 @@ pub async fn create(console: &Console, request: &Request, signed_in: &SignedIn) 
     let input = input_of(request);
     let Some(secret) = random_secret() else { return response::unavailable(chrome.locale) };
     match console.services.create_subscription(&signed_in.session.actor(), input.clone(), secret).await {
-        Ok(created) => {
-            let shown = Shown { secret: created.value.secrets.first().map(|s| s.secret.clone()), ..Shown::default() };
-            render_one(console, request, signed_in, created, StatusCode::CREATED, shown).await
-        }
+        Ok(created) => reveal(console, request, signed_in, created, StatusCode::CREATED).await,
         Err(SaveSubscriptionError::Invalid(errors)) => {
             let form = SubscriptionForm::posted(&chrome, &input, &errors);
             render_list(console, signed_in, chrome, StatusCode::UNPROCESSABLE_ENTITY, form, None).await
         }
         Err(error) => failed(error, signed_in),
+    }
+}
+
+/// Sends the admin to the subscription's page, which shows its new secret once. Should the
+/// session not keep it, this answer shows it instead: a secret is never lost unseen.
+async fn reveal(
+    console: &Console,
+    request: &Request,
+    signed_in: &SignedIn,
+    subscription: Versioned<Subscription>,
+    status: StatusCode,
+) -> Response<Body> {
+    let id = subscription.value.id.to_string();
+    let secret = subscription.value.secrets.first().map(|s| s.secret.clone()).unwrap_or_default();
+    match console.services.keep_shown_once(&signed_in.secret, &id, &secret).await {
+        Ok(()) => response::redirect(&format!("{LIST}/{id}")),
+        Err(error) => {
+            tracing::warn!(%error, "the new secret could not be kept for the next page: shown now");
+            let shown = Shown { secret: Some(secret), ..Shown::default() };
+            render_one(console, request, signed_in, subscription, status, shown).await
+        }
     }
 }
 
@@ -288,12 +306,18 @@ pub async fn show(console: &Console, request: &Request, signed_in: &SignedIn, id
     if let Some(refused) = admins_only(&chrome) {
         return refused;
     }
-    match read(console, signed_in, id).await {
-        Ok(subscription) => {
-            render_one(console, request, signed_in, subscription, StatusCode::OK, Shown::default()).await
+    let subscription = match read(console, signed_in, id).await {
+        Ok(subscription) => subscription,
+        Err(answer) => return answer,
+    };
+    let secret = match console.services.take_shown_once(&signed_in.secret, id).await {
+        Ok(secret) => secret,
+        Err(error) => {
+            tracing::error!(%error, "the new secret could not be read");
+            return response::unavailable(chrome.locale);
         }
-        Err(answer) => answer,
-    }
+    };
+    render_one(console, request, signed_in, subscription, StatusCode::OK, Shown { secret, ..Shown::default() }).await
 }
 
 async fn read(console: &Console, signed_in: &SignedIn, id: &str) -> Result<Versioned<Subscription>, Response<Body>> {
@@ -468,10 +492,7 @@ pub async fn rotate(console: &Console, request: &Request, signed_in: &SignedIn, 
     let Ok(subscription) = EntityId::parse(id) else { return response::not_found(chrome.locale) };
     let Some(secret) = random_secret() else { return response::unavailable(chrome.locale) };
     match console.services.rotate_subscription_secret(&signed_in.session.actor(), subscription, secret).await {
-        Ok(rotated) => {
-            let shown = Shown { secret: rotated.value.secrets.first().map(|s| s.secret.clone()), ..Shown::default() };
-            render_one(console, request, signed_in, rotated, StatusCode::OK, shown).await
-        }
+        Ok(rotated) => reveal(console, request, signed_in, rotated, StatusCode::OK).await,
         Err(SaveSubscriptionError::Stale(_)) => {
             let shown = Shown { notice: Some(msg::ui_webhook_stale()), ..Shown::default() };
             rerender(console, request, signed_in, id, StatusCode::CONFLICT, shown).await

@@ -631,6 +631,7 @@ catalogue! {
     ui_endpoint_url() = "Endpoint address (https://)", "Dirección del receptor (https://)";
     ui_endpoint() = "Endpoint", "Receptor";
     ui_events() = "Events", "Eventos";
+    ui_event() = "Event", "Evento";
     ui_subscribe() = "Subscribe", "Suscribir";
     ui_webhook_active() = "Active", "Activa";
     ui_webhook_disabled_by_admin() = "Disabled by an administrator", "Desactivada por un administrador";
@@ -658,7 +659,7 @@ catalogue! {
     ui_last_answer() = "Last answer", "Última respuesta";
     ui_next_attempt() = "Next attempt", "Próximo intento";
     ui_send_again() = "Send again", "Reenviar";
-    ui_send_again_of(event, when) = "Send {event} of {when} again", "Reenviar {event} del {when}";
+    ui_send_again_of(event, when) = "Send again: {event} of {when}", "Reenviar: {event} del {when}";
     ui_sent_again() = "Queued again as a new delivery.", "En cola de nuevo como una entrega nueva.";
     ui_replay_of(id) = "replays {id}", "reenvía {id}";
     ui_webhook_stale() = "Someone changed this subscription while you had it open. This is how it is now: check it and try again.", "Alguien cambió esta suscripción mientras la tenía abierta. Así quedó: revísela e inténtelo de nuevo.";

@@ -10,8 +10,7 @@ use gestiona_domain::{EntityId, Message, Versioned};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-use super::leads::version_of;
-use super::{Chrome, page, query_value};
+use super::{Chrome, form_version, page, query_value};
 use crate::session::{SignedIn, form_value};
 use crate::{Console, response};
 
@@ -91,7 +90,7 @@ async fn review_page(
 /// would have; `decision=discard` keeps it, marked discarded.
 pub async fn decide(console: &Console, request: &Request, signed_in: &SignedIn, id: &str) -> Response<Body> {
     let locale = signed_in.session.locale;
-    let (Ok(post_id), Some(expected)) = (EntityId::parse(id), version_of(request)) else {
+    let (Ok(post_id), Some(expected)) = (EntityId::parse(id), form_version(request)) else {
         return response::status_page(StatusCode::BAD_REQUEST, locale);
     };
     let actor = signed_in.session.actor();

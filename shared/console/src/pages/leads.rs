@@ -13,7 +13,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use super::input::parse_amount;
-use super::{Chrome, labels, page, query_value};
+use super::{Chrome, form_version, labels, page, query_value};
 use crate::session::{SignedIn, form_value};
 use crate::{Console, response};
 
@@ -221,14 +221,10 @@ async fn render(
     page(status, &view)
 }
 
-pub(super) fn version_of(request: &Request) -> Option<u64> {
-    form_value(request, "version").and_then(|v| v.parse().ok())
-}
-
 /// `POST /app/leads/{id}/status`: working, qualified or disqualified (with its reason).
 pub async fn set_status(console: &Console, request: &Request, signed_in: &SignedIn, id: &str) -> Response<Body> {
     let locale = signed_in.session.locale;
-    let (Ok(lead_id), Some(expected)) = (EntityId::parse(id), version_of(request)) else {
+    let (Ok(lead_id), Some(expected)) = (EntityId::parse(id), form_version(request)) else {
         return response::status_page(StatusCode::BAD_REQUEST, locale);
     };
     let Some(status) = form_value(request, "status").and_then(|s| LeadStatus::parse(&s)) else {
@@ -283,7 +279,7 @@ fn opportunity_of(request: &Request) -> Result<Option<NewOpportunity>, Message> 
 /// `POST /app/leads/{id}/convert`: account, contact and (when named) opportunity in one write.
 pub async fn convert(console: &Console, request: &Request, signed_in: &SignedIn, id: &str) -> Response<Body> {
     let locale = signed_in.session.locale;
-    let (Ok(lead_id), Some(expected)) = (EntityId::parse(id), version_of(request)) else {
+    let (Ok(lead_id), Some(expected)) = (EntityId::parse(id), form_version(request)) else {
         return response::status_page(StatusCode::BAD_REQUEST, locale);
     };
     let opportunity = match opportunity_of(request) {

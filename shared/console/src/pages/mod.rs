@@ -99,6 +99,11 @@ pub fn query_value(request: &lambda_http::Request, name: &str) -> Option<String>
     form_urlencoded::parse(query.as_bytes()).find(|(n, _)| n == name).map(|(_, v)| v.into_owned())
 }
 
+/// The record version a form was shown at (its hidden `version`), to change the record at.
+pub fn form_version(request: &lambda_http::Request) -> Option<u64> {
+    crate::session::form_value(request, "version").and_then(|v| v.parse().ok())
+}
+
 /// Whether the request came from htmx (which then wants a fragment, not a page).
 pub fn from_htmx(request: &lambda_http::Request) -> bool {
     request.headers().contains_key("hx-request")

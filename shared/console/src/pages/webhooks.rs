@@ -16,7 +16,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use super::form::{Control, FieldInput};
-use super::{Chrome, labels, page, query_value};
+use super::{Chrome, form_version, labels, page, query_value};
 use crate::session::{SignedIn, form_value};
 use crate::{Console, response};
 
@@ -385,10 +385,6 @@ async fn render_one(
     page(status, &view)
 }
 
-fn version_of(request: &Request) -> Option<u64> {
-    form_value(request, "version").and_then(|v| v.parse().ok())
-}
-
 /// Shows the subscription as it is now after a change that failed, with why.
 async fn rerender(
     console: &Console,
@@ -404,6 +400,12 @@ async fn rerender(
     }
 }
 
+/// The subscription as it is now, after a change made at a version someone else changed.
+async fn changed_meanwhile(console: &Console, request: &Request, signed_in: &SignedIn, id: &str) -> Response<Body> {
+    let shown = Shown { notice: Some(msg::ui_webhook_stale()), ..Shown::default() };
+    rerender(console, request, signed_in, id, StatusCode::CONFLICT, shown).await
+}
+
 /// Answers a change of the subscription: its page again, or why not.
 async fn after_change(
     console: &Console,
@@ -415,10 +417,7 @@ async fn after_change(
 ) -> Response<Body> {
     match outcome {
         Ok(_) => response::redirect(&format!("{LIST}/{id}")),
-        Err(SaveSubscriptionError::Stale(_)) => {
-            let shown = Shown { notice: Some(msg::ui_webhook_stale()), ..Shown::default() };
-            rerender(console, request, signed_in, id, StatusCode::CONFLICT, shown).await
-        }
+        Err(SaveSubscriptionError::Stale(_)) => changed_meanwhile(console, request, signed_in, id).await,
         Err(SaveSubscriptionError::Invalid(errors)) => {
             let shown = match form {
                 Some(form) => Shown { form: Some(form), ..Shown::default() },
@@ -436,7 +435,7 @@ pub async fn update(console: &Console, request: &Request, signed_in: &SignedIn, 
     if let Some(refused) = admins_only(&chrome) {
         return refused;
     }
-    let (Ok(subscription), Some(expected)) = (EntityId::parse(id), version_of(request)) else {
+    let (Ok(subscription), Some(expected)) = (EntityId::parse(id), form_version(request)) else {
         return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
     };
     let input = input_of(request);
@@ -462,7 +461,7 @@ pub async fn set_status(console: &Console, request: &Request, signed_in: &Signed
         Some("disabled") => SubscriptionStatus::Disabled,
         _ => return response::status_page(StatusCode::BAD_REQUEST, chrome.locale),
     };
-    let Some(expected) = version_of(request) else {
+    let Some(expected) = form_version(request) else {
         return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
     };
     let current = match read(console, signed_in, id).await {
@@ -493,10 +492,7 @@ pub async fn rotate(console: &Console, request: &Request, signed_in: &SignedIn, 
     let Some(secret) = random_secret() else { return response::unavailable(chrome.locale) };
     match console.services.rotate_subscription_secret(&signed_in.session.actor(), subscription, secret).await {
         Ok(rotated) => reveal(console, request, signed_in, rotated, StatusCode::OK).await,
-        Err(SaveSubscriptionError::Stale(_)) => {
-            let shown = Shown { notice: Some(msg::ui_webhook_stale()), ..Shown::default() };
-            rerender(console, request, signed_in, id, StatusCode::CONFLICT, shown).await
-        }
+        Err(SaveSubscriptionError::Stale(_)) => changed_meanwhile(console, request, signed_in, id).await,
         Err(error) => failed(error, signed_in),
     }
 }
@@ -507,7 +503,7 @@ pub async fn delete(console: &Console, request: &Request, signed_in: &SignedIn, 
     if let Some(refused) = admins_only(&chrome) {
         return refused;
     }
-    let (Ok(subscription), Some(expected)) = (EntityId::parse(id), version_of(request)) else {
+    let (Ok(subscription), Some(expected)) = (EntityId::parse(id), form_version(request)) else {
         return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
     };
     let actor = signed_in.session.actor();
@@ -517,10 +513,7 @@ pub async fn delete(console: &Console, request: &Request, signed_in: &SignedIn, 
             let notice = Some(msg::ui_webhook_deleted());
             render_list(console, signed_in, chrome, StatusCode::OK, form, notice).await
         }
-        Err(SaveSubscriptionError::Stale(_)) => {
-            let shown = Shown { notice: Some(msg::ui_webhook_stale()), ..Shown::default() };
-            rerender(console, request, signed_in, id, StatusCode::CONFLICT, shown).await
-        }
+        Err(SaveSubscriptionError::Stale(_)) => changed_meanwhile(console, request, signed_in, id).await,
         Err(error) => failed(error, signed_in),
     }
 }

@@ -304,3 +304,16 @@ async fn the_sweep_announces_once_that_an_invoice_fell_overdue_and_never_for_a_s
     assert_eq!(services.sweep_invoices().await.unwrap().announced_overdue, 0, "once per due date");
     assert_eq!(overdue(&queue).len(), 1);
 }
+
+#[tokio::test]
+async fn a_form_posted_twice_makes_one_subscription() {
+    let World { services, admin, .. } = world().await;
+    let form = services.new_id();
+    let first = services.create_subscription_once(&admin, subscribe(&["case.created"]), [6; 32], form).await.unwrap();
+    let again = services.create_subscription_once(&admin, subscribe(&["case.created"]), [7; 32], form).await.unwrap();
+    assert_eq!(again.value, first.value, "the second post gets the first one's subscription and secret");
+    assert_eq!(services.list_subscriptions(&admin).await.unwrap().len(), 1);
+    let other = Actor { user: UserId::parse("otra").unwrap(), ..admin.clone() };
+    let refused = services.create_subscription_once(&other, subscribe(&["case.created"]), [8; 32], form).await;
+    assert!(matches!(refused, Err(SaveSubscriptionError::Invalid(e)) if e.0[0].field == "formId"));
+}

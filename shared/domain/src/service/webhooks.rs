@@ -165,7 +165,23 @@ impl Services {
         input: SubscriptionInput,
         secret: [u8; 32],
     ) -> Result<Versioned<Subscription>, SaveSubscriptionError> {
+        self.create_subscription_once(actor, input, secret, self.new_id()).await
+    }
+
+    /// Subscribes under the id a form was given when it was shown ([`Services::new_id`]), so
+    /// the same form posted twice (a double click, a retried post) makes one subscription: the
+    /// second post gets the first one's.
+    pub async fn create_subscription_once(
+        &self,
+        actor: &Actor,
+        input: SubscriptionInput,
+        secret: [u8; 32],
+        id: EntityId,
+    ) -> Result<Versioned<Subscription>, SaveSubscriptionError> {
         actor.require(Role::Admin)?;
+        if let Some(made) = self.made_by_form(actor, id).await? {
+            return Ok(made);
+        }
         let mut errors = ValidationErrors::new();
         let (events, description) = self.check_subscription(&input, &mut errors);
         let existing = self.subscriptions_of(&actor.tenant).await?;
@@ -175,7 +191,7 @@ impl Services {
         errors.finish()?;
         let now = self.clock.now();
         let subscription = Subscription {
-            id: self.new_id(),
+            id,
             url: input.url.trim().to_owned(),
             events,
             description,
@@ -187,8 +203,27 @@ impl Services {
             created_by: actor.user.clone(),
             updated_at: now,
         };
-        self.put_subscription(&actor.tenant, &subscription, None).await?;
-        Ok(Versioned { value: subscription, version: 1 })
+        match self.put_subscription(&actor.tenant, &subscription, None).await {
+            Ok(()) => Ok(Versioned { value: subscription, version: 1 }),
+            // The same form, posted twice at once: the other post made it.
+            Err(SaveSubscriptionError::Stale(None)) => {
+                self.made_by_form(actor, id).await?.ok_or(SaveSubscriptionError::Stale(None))
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The subscription a form already made under `id`: only its maker's post finds it.
+    async fn made_by_form(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+    ) -> Result<Option<Versioned<Subscription>>, SaveSubscriptionError> {
+        match self.load::<Subscription>(&keys::webhook_subscription(&actor.tenant, id)).await? {
+            Some(made) if made.value.created_by == actor.user => Ok(Some(made)),
+            Some(_) => Err(ValidationErrors::single("formId", msg::form_not_yours()).into()),
+            None => Ok(None),
+        }
     }
 
     /// Changes an endpoint, its events, description or status, at the version the admin read.

@@ -72,17 +72,29 @@ async fn an_administrator_subscribes_copies_the_secret_once_and_manages_the_subs
     let page = text(&console.handle(request(Method::GET, LIST, Some(&admin), None)).await);
     assert!(page.contains("Todavía no hay suscripciones.") && page.contains("Factura vencida"), "{page}");
 
-    // The form's errors, on their inputs, with what was typed kept.
-    let bad = encode(&[("_csrf", &csrf), ("url", "http://erp.example.com/hooks"), ("description", "ERP")]);
+    let form_id = input_value(&page, "formId");
+    let posted_without =
+        console.handle(request(Method::POST, LIST, Some(&admin), Some(&encode(&[("_csrf", &csrf)])))).await;
+    assert_eq!(posted_without.status(), StatusCode::BAD_REQUEST, "a post that no form shown made");
+
+    // The form's errors, on their inputs, with what was typed kept (and the form's id).
+    let bad = encode(&[
+        ("_csrf", &csrf),
+        ("formId", &form_id),
+        ("url", "http://erp.example.com/hooks"),
+        ("description", "ERP"),
+    ]);
     let refused = console.handle(request(Method::POST, LIST, Some(&admin), Some(&bad))).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = text(&refused);
     assert!(page.contains("debe ser una dirección https:// del receptor"), "{page}");
     assert!(page.contains("indique al menos un evento") && page.contains("value=\"http://erp.example.com/hooks\""));
     assert!(page.contains("aria-describedby=\"webhook-url-error\""));
+    assert_eq!(input_value(&page, "formId"), form_id);
 
     let good = encode(&[
         ("_csrf", &csrf),
+        ("formId", &form_id),
         ("url", "https://erp.example.com/hooks"),
         ("description", "ERP"),
         ("events", "lead.captured"),
@@ -97,8 +109,12 @@ async fn an_administrator_subscribes_copies_the_secret_once_and_manages_the_subs
     assert!(page.contains("no se volverá a mostrar"));
     let again = text(&console.handle(request(Method::GET, &path, Some(&admin), None)).await);
     assert!(!again.contains(shown) && again.contains(&format!("whsec_…{}", &shown[shown.len() - 4..])), "hint only");
+    // The same form again (a double click): the same subscription, not a second one.
+    let twice = console.handle(request(Method::POST, LIST, Some(&admin), Some(&good))).await;
+    assert_eq!(support::header_of(&twice, "location"), path);
     let listed = text(&console.handle(request(Method::GET, LIST, Some(&admin), None)).await);
     assert_eq!(subscription_path(&listed), path);
+    assert_eq!(listed.matches(&format!("href=\"{path}\"")).count(), 1, "{listed}");
     assert!(again.contains("Prospecto captado, Factura vencida") && again.contains("Activa"));
 
     // An event, fanned out: the log shows it, and it can be sent again.

@@ -138,6 +138,8 @@ struct WebhooksPage {
     chrome: Chrome,
     rows: Vec<SubscriptionRow>,
     form: SubscriptionForm,
+    /// Minted when the form is shown: posting it twice makes one subscription.
+    form_id: String,
     notice: Option<String>,
 }
 
@@ -150,7 +152,7 @@ fn admins_only(chrome: &Chrome) -> Option<Response<Body>> {
 pub async fn list(console: &Console, signed_in: &SignedIn) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "webhooks");
     let form = SubscriptionForm::new(&chrome, "", "", &[]);
-    render_list(console, signed_in, chrome, StatusCode::OK, form, None).await
+    render_list(console, signed_in, chrome, StatusCode::OK, form, None, None).await
 }
 
 async fn render_list(
@@ -159,6 +161,7 @@ async fn render_list(
     chrome: Chrome,
     status: StatusCode,
     form: SubscriptionForm,
+    form_id: Option<EntityId>,
     notice: Option<Message>,
 ) -> Response<Body> {
     if let Some(refused) = admins_only(&chrome) {
@@ -174,7 +177,8 @@ async fn render_list(
     };
     let rows = subscriptions.iter().map(|s| SubscriptionRow::of(&s.value, &chrome)).collect();
     let notice = notice.map(|n| chrome.t(n));
-    page(status, &WebhooksPage { chrome, rows, form, notice })
+    let form_id = form_id.unwrap_or_else(|| console.services.new_id()).to_string();
+    page(status, &WebhooksPage { chrome, rows, form, form_id, notice })
 }
 
 /// `POST /app/settings/webhooks`: subscribes an endpoint; the answer shows its secret, once.
@@ -183,13 +187,18 @@ pub async fn create(console: &Console, request: &Request, signed_in: &SignedIn) 
     if let Some(refused) = admins_only(&chrome) {
         return refused;
     }
+    let Some(form_id) = form_value(request, "formId").and_then(|v| EntityId::parse(&v).ok()) else {
+        return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
+    };
     let input = input_of(request);
     let Some(secret) = random_secret() else { return response::unavailable(chrome.locale) };
-    match console.services.create_subscription(&signed_in.session.actor(), input.clone(), secret).await {
+    let actor = signed_in.session.actor();
+    match console.services.create_subscription_once(&actor, input.clone(), secret, form_id).await {
         Ok(created) => reveal(console, request, signed_in, created, StatusCode::CREATED).await,
         Err(SaveSubscriptionError::Invalid(errors)) => {
             let form = SubscriptionForm::posted(&chrome, &input, &errors);
-            render_list(console, signed_in, chrome, StatusCode::UNPROCESSABLE_ENTITY, form, None).await
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_list(console, signed_in, chrome, status, form, Some(form_id), None).await
         }
         Err(error) => failed(error, signed_in),
     }
@@ -511,7 +520,7 @@ pub async fn delete(console: &Console, request: &Request, signed_in: &SignedIn, 
         Ok(()) => {
             let form = SubscriptionForm::new(&chrome, "", "", &[]);
             let notice = Some(msg::ui_webhook_deleted());
-            render_list(console, signed_in, chrome, StatusCode::OK, form, notice).await
+            render_list(console, signed_in, chrome, StatusCode::OK, form, None, notice).await
         }
         Err(SaveSubscriptionError::Stale(_)) => changed_meanwhile(console, request, signed_in, id).await,
         Err(error) => failed(error, signed_in),

@@ -224,3 +224,25 @@ async fn a_query_parameter_the_operation_does_not_take_is_named_and_refused() {
             .await;
     assert_eq!(filtered.status, 200, "{}", filtered.body);
 }
+
+#[tokio::test]
+async fn an_empty_if_match_names_no_tag_and_counts_as_absent() {
+    let api = api_on(Arc::new(MemoryStore::new())).await;
+    // Where If-Match is optional, an empty one asks for nothing: the calendar is saved.
+    let calendar = json!({"key": "quito", "name": "Quito", "timeZone": "America/Guayaquil",
+        "week": {"monday": [{"start": "09:00", "end": "18:00"}]}});
+    let put_calendar = staff("PUT", "/calendars/{key}", "/calendars/quito", &[], Some(calendar));
+    let saved = call(&api, Function::CasesApi, &with_header(put_calendar, "if-match", " ")).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+
+    // Where it is required, an empty one is a missing one: 428, not a malformed tag.
+    let created =
+        call(&api, Function::AccountsApi, &staff("POST", "/accounts", "/accounts", &[], Some(json!({"name": "Acme"}))))
+            .await;
+    let path = format!("/accounts/{}", created.body["id"].as_str().unwrap());
+    let mut patch = staff("PATCH", "/accounts/{id}", &path, &[], Some(json!({"name": "Acme S.A."})));
+    patch["headers"]["content-type"] = json!("application/merge-patch+json");
+    let refused = call(&api, Function::AccountsApi, &with_header(patch, "if-match", "")).await;
+    assert_eq!(refused.status, 428, "{}", refused.body);
+    assert!(refused.body.get("errors").is_none(), "no tag to find fault with: {}", refused.body);
+}

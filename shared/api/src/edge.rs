@@ -161,7 +161,7 @@ fn field_of(path: &str, reason: &str) -> String {
 /// entity tags compared strongly. 428 when it is missing or is not a list of tags; 412 when no
 /// tag can ever match (weak tags, tags no version of ours has), like a stale version.
 pub fn if_match(request: &Request) -> Result<ExpectedVersion, Problem> {
-    let Some(value) = request.headers().get(header::IF_MATCH) else {
+    let Some(value) = if_match_value(request) else {
         return Err(Problem::new(
             StatusCode::PRECONDITION_REQUIRED,
             "precondition-required",
@@ -199,7 +199,13 @@ pub fn if_match(request: &Request) -> Result<ExpectedVersion, Problem> {
 
 /// `If-Match` where it is optional (settings saved with or without a prior read).
 pub fn optional_if_match(request: &Request) -> Result<Option<ExpectedVersion>, Problem> {
-    if request.headers().contains_key(header::IF_MATCH) { if_match(request).map(Some) } else { Ok(None) }
+    if if_match_value(request).is_some() { if_match(request).map(Some) } else { Ok(None) }
+}
+
+/// The `If-Match` field, unless it is absent or empty: an empty list names no tag, so it asks
+/// for nothing (RFC 9110 §5.6.1 has recipients ignore empty list elements).
+fn if_match_value(request: &Request) -> Option<&HeaderValue> {
+    request.headers().get(header::IF_MATCH).filter(|value| !value.as_bytes().trim_ascii().is_empty())
 }
 
 /// One `entity-tag` of a header: `W/"…"` or `"…"`.

@@ -118,6 +118,7 @@ pub async fn put_invoice(api: &Api, request: &Request) -> Result<Response<Body>,
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
+    #[schema(min_items = 1, max_items = 100)]
     invoices: Vec<BatchInvoice>,
 }
 

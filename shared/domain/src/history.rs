@@ -289,6 +289,14 @@ pub struct Comment {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewComment {
+    /// Not blank, at most 20,000 characters, no control characters but line breaks and tabs.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 20000,
+            pattern = "^[ \\t\\n\\r]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+        )
+    )]
     pub body: String,
     /// Staff-only note; defaults to true so nothing reaches a customer by accident.
     #[serde(default = "yes")]

@@ -260,6 +260,7 @@ impl InvoicePatch {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentInput {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 9_007_199_254_740_991_i64))]
     pub amount_minor: i64,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub paid_on: Date,
@@ -274,7 +275,7 @@ impl PaymentInput {
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
         if !(1..=MAX_AMOUNT_MINOR).contains(&self.amount_minor) {
-            e.add("amountMinor", msg::more_than_zero());
+            e.add("amountMinor", msg::between(1, MAX_AMOUNT_MINOR));
         }
         check_date(&mut e, "paidOn", self.paid_on);
         e.optional_text("method", self.method.as_deref(), 40, false);
@@ -301,6 +302,7 @@ pub struct Payment {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreditNoteInput {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 9_007_199_254_740_991_i64))]
     pub amount_minor: i64,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub issued_on: Date,
@@ -311,7 +313,7 @@ impl CreditNoteInput {
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
         if !(1..=MAX_AMOUNT_MINOR).contains(&self.amount_minor) {
-            e.add("amountMinor", msg::more_than_zero());
+            e.add("amountMinor", msg::between(1, MAX_AMOUNT_MINOR));
         }
         check_date(&mut e, "issuedOn", self.issued_on);
         e.text("reason", &self.reason, NOTE_MAX, true);
@@ -735,6 +737,29 @@ mod tests {
             updated_at: Timestamp::UNIX_EPOCH,
             updated_by: UserId::parse("erp").unwrap(),
         }
+    }
+
+    #[test]
+    fn a_movement_is_from_one_minor_unit_to_the_largest_amount_and_says_so() {
+        let payment = |amount_minor| PaymentInput {
+            amount_minor,
+            paid_on: "2026-11-20".parse().unwrap(),
+            method: None,
+            note: None,
+        };
+        assert!(payment(1).validate().is_ok());
+        assert!(payment(MAX_AMOUNT_MINOR).validate().is_ok());
+        for amount in [0, -5, MAX_AMOUNT_MINOR + 1, i64::MAX - 1] {
+            let errors = payment(amount).validate().unwrap_err();
+            let reason = errors.0[0].reason.render(crate::Locale::En);
+            assert_eq!(reason, format!("must be between 1 and {MAX_AMOUNT_MINOR}"), "{amount}");
+        }
+        let note = CreditNoteInput {
+            amount_minor: i64::MAX - 1,
+            issued_on: "2026-11-20".parse().unwrap(),
+            reason: "x".into(),
+        };
+        assert_eq!(note.validate().unwrap_err().0[0].field, "amountMinor");
     }
 
     #[test]

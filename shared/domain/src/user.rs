@@ -23,6 +23,8 @@ pub struct User {
 pub struct UserEntry {
     pub name: String,
     pub email: String,
+    /// `es` (when absent) or `en`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(es|en)$"))]
     pub locale: Option<String>,
 }
 

@@ -37,9 +37,9 @@ pub struct Invoice {
     pub contact_id: Option<EntityId>,
     /// ISO 4217 code of every amount on the invoice.
     pub currency: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"))]
     pub issued_on: Date,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"))]
     pub due_on: Date,
     pub total_minor: i64,
     pub paid_minor: i64,
@@ -48,7 +48,7 @@ pub struct Invoice {
     pub description: Option<String>,
     /// The date the customer promised to pay [fecha que pagará]; reminders wait until after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"))]
     pub promised_on: Option<Date>,
     /// No more reminders for this invoice (a dispute, a payment plan).
     #[serde(default)]
@@ -59,7 +59,7 @@ pub struct Invoice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub written_off: Option<WriteOff>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"))]
     pub last_paid_on: Option<Date>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -164,11 +164,11 @@ pub struct InvoiceInput {
     #[serde(default)]
     pub contact_id: Option<EntityId>,
     pub currency: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"))]
     pub issued_on: Date,
     /// Defaults to the issue date plus the account's days of credit.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"))]
     pub due_on: Option<Date>,
     pub total_minor: i64,
     #[serde(default)]
@@ -235,7 +235,7 @@ impl InvoiceInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvoicePatch {
     #[serde(default, deserialize_with = "nullable")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"))]
     pub promised_on: Option<Option<Date>>,
     #[serde(default)]
     pub stop_dunning: Option<bool>,
@@ -262,7 +262,7 @@ impl InvoicePatch {
 pub struct PaymentInput {
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 9_007_199_254_740_991_i64))]
     pub amount_minor: i64,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"))]
     pub paid_on: Date,
     /// Transfer, card, cash, cheque… as the ERP names it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -304,7 +304,7 @@ pub struct Payment {
 pub struct CreditNoteInput {
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 9_007_199_254_740_991_i64))]
     pub amount_minor: i64,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"))]
     pub issued_on: Date,
     pub reason: String,
 }
@@ -540,6 +540,7 @@ pub struct DunningLadder {
     pub steps: Vec<DunningStep>,
     /// Local hour (tenant time zone) at which a step falls due on its day.
     #[serde(default = "default_send_hour")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 23))]
     pub send_hour: u8,
 }
 

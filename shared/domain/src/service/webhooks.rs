@@ -425,6 +425,19 @@ impl Services {
         self.announce(tenant, OutboxOwner::Invoice(invoice.number.clone()), event_type, data).await
     }
 
+    /// Whether an active subscription of the tenant wants `event_type`: one item read by key,
+    /// kept for a while per function.
+    pub(crate) async fn wants(&self, tenant: &TenantId, event_type: WebhookEventType) -> Result<bool, StoreError> {
+        let wanted = match self.wanted_events.fresh(tenant) {
+            Some(wanted) => wanted,
+            None => {
+                let read = self.load::<WantedEvents>(&keys::webhook_events(tenant)).await?;
+                self.wanted_events.keep(tenant, read.map(|r| r.value).unwrap_or_default())
+            }
+        };
+        Ok(wanted.events.contains(&event_type))
+    }
+
     /// The announcement of `event_type` about `owner`, to add to the change that caused it, when
     /// an active subscription of the tenant wants it; `None` otherwise.
     pub(crate) async fn announce(
@@ -434,14 +447,7 @@ impl Services {
         event_type: WebhookEventType,
         data: Value,
     ) -> Result<Option<Announcement>, StoreError> {
-        let wanted = match self.wanted_events.fresh(tenant) {
-            Some(wanted) => wanted,
-            None => {
-                let read = self.load::<WantedEvents>(&keys::webhook_events(tenant)).await?;
-                self.wanted_events.keep(tenant, read.map(|r| r.value).unwrap_or_default())
-            }
-        };
-        if !wanted.events.contains(&event_type) {
+        if !self.wants(tenant, event_type).await? {
             return Ok(None);
         }
         let event =

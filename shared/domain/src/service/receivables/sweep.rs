@@ -152,6 +152,10 @@ impl Services {
     /// `invoice.overdue`, when a subscription wants it and the invoice is still owed on the
     /// due date the state was armed for.
     async fn overdue_announcement(&self, state: &DunningState) -> Result<Option<Announcement>, StoreError> {
+        // Most tenants want no such event: they pay no read of the invoice.
+        if !self.wants(&state.tenant, WebhookEventType::InvoiceOverdue).await? {
+            return Ok(None);
+        }
         let Some(invoice) = self.load::<Invoice>(&keys::invoice(&state.tenant, &state.number)).await? else {
             return Ok(None);
         };

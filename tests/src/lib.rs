@@ -13,6 +13,7 @@ pub mod fixtures;
 pub mod handlers;
 pub mod invoice_sweep_bench;
 pub mod moto;
+pub mod permissions;
 pub mod queue;
 pub mod scenes;
 pub mod sweep_bench;

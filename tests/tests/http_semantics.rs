@@ -179,11 +179,12 @@ async fn an_integral_number_is_an_integer_in_any_notation() {
 }
 
 #[tokio::test]
-async fn a_route_for_a_higher_role_refuses_before_it_reads_the_request() {
+async fn a_route_the_profile_does_not_allow_refuses_before_it_reads_the_request() {
     let api = api_on(Arc::new(MemoryStore::new())).await;
+    let agent = gestiona_domain::access::profile_of_role(gestiona_domain::Role::Agent);
     let guarded: Vec<_> =
-        gestiona_api::routes::all().filter(|r| r.role() > Some(gestiona_domain::Role::Agent)).collect();
-    assert!(guarded.len() >= 10, "{guarded:?}");
+        gestiona_api::routes::all().filter(|r| r.permission().is_some_and(|p| !agent.allows(p))).collect();
+    assert!(guarded.len() >= 20, "{guarded:?}");
     for route in guarded {
         // Path parameters that name nothing, a body that is not even JSON, no If-Match.
         let path: String = route

@@ -59,9 +59,15 @@ impl World {
         let services = Services::new(embedded(), queue.clone(), clock.clone(), Arc::new(UlidGenerator::default()));
         let tenant = TenantId::parse("demo").unwrap();
         services.seed_demo(&tenant).await.unwrap();
-        let admin =
-            Actor { tenant: tenant.clone(), user: UserId::parse("admin").unwrap(), email: None, role: Role::Admin };
-        let erp = Actor { tenant, user: UserId::parse("erp").unwrap(), email: None, role: Role::Supervisor };
+        let admin = Actor {
+            tenant: tenant.clone(),
+            user: UserId::parse("admin").unwrap(),
+            email: None,
+            role: Role::Admin,
+            profile: None,
+        };
+        let erp =
+            Actor { tenant, user: UserId::parse("erp").unwrap(), email: None, role: Role::Supervisor, profile: None };
         World { services, clock, queue, admin, erp }
     }
 

@@ -14,6 +14,7 @@ fn sofia() -> Actor {
         user: UserId::parse("sofia").unwrap(),
         email: None,
         role: Role::Supervisor,
+        profile: None,
     }
 }
 

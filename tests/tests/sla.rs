@@ -37,7 +37,13 @@ async fn world(store: Arc<dyn Store>) -> World {
     let services = Services::new(store, queue.clone(), clock.clone(), Arc::new(UlidGenerator::default()));
     let tenant = TenantId::parse("demo").unwrap();
     services.seed_demo(&tenant).await.unwrap();
-    let admin = Actor { tenant: tenant.clone(), user: UserId::parse("admin").unwrap(), email: None, role: Role::Admin };
+    let admin = Actor {
+        tenant: tenant.clone(),
+        user: UserId::parse("admin").unwrap(),
+        email: None,
+        role: Role::Admin,
+        profile: None,
+    };
     let current = services.sla_policy(&tenant, &"devolucion".parse().unwrap()).await.unwrap().unwrap();
     let policy = serde_json::from_value(serde_json::json!({
         "caseType": "devolucion", "calendar": "oficina", "warningPercent": 75,
@@ -46,7 +52,8 @@ async fn world(store: Arc<dyn Store>) -> World {
     }))
     .unwrap();
     services.save_sla_policy(&admin, policy, Some(current.version.into())).await.unwrap();
-    let actor = Actor { tenant, user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor };
+    let actor =
+        Actor { tenant, user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor, profile: None };
     World { services, clock, queue, actor }
 }
 

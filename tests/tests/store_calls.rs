@@ -20,8 +20,9 @@ async fn the_hot_requests_make_few_store_calls() {
     counts.reset();
     let created = call(&api, Function::CasesApi, &event("apigw/create-case.json")).await;
     assert_eq!(created.status, 201, "{}", created.body);
-    // Case type, round-robin cursor, SLA policy, calendar; the change; the outbox cleared.
-    assert_eq!(counts.calls(), 6, "create case");
+    // The caller's directory entry and the tenant's profiles in one read; case type, round-robin
+    // cursor, SLA policy, calendar; the change; the outbox cleared.
+    assert_eq!(counts.calls(), 7, "create case");
 
     let id = created.body["id"].as_str().unwrap().to_owned();
     let path = format!("/cases/{id}/transitions");
@@ -30,8 +31,9 @@ async fn the_hot_requests_make_few_store_calls() {
     counts.reset();
     let moved = call(&api, Function::TransitionsApi, &transition).await;
     assert_eq!(moved.status, 200, "{}", moved.body);
-    // Case, its definition, SLA policy, calendar, history and clocks in one query; the change.
-    assert_eq!(counts.calls(), 6, "transition");
+    // The caller and the profiles in one read; case, its definition, SLA policy, calendar,
+    // history and clocks in one query; the change.
+    assert_eq!(counts.calls(), 7, "transition");
 
     let form = staff("PUT", "/forms/{id}", "/forms/bench", &[], Some(bench_form()));
     assert_eq!(call(&api, Function::LeadsApi, &form).await.status, 201);

@@ -85,6 +85,7 @@ async fn every_request_body_example_is_accepted_as_documented() {
         let wanted = match (parameter, collection) {
             ("id", "forms") => return "contacto".into(),
             ("id", "users") => return "ana".into(),
+            ("id", "profiles") => return "centro-llamadas".into(),
             ("key", "calendars") => return "oficina".into(),
             ("key", "case-types") => return "devolucion".into(),
             ("id", collection) => collection.to_owned(),

@@ -786,9 +786,12 @@ async fn sla_deadlines_fire_in_the_local_runner_when_its_clock_moves() {
         .expect("a row")
         .clone();
     assert!(row["late"].as_u64().unwrap() >= 1, "{row}");
+    // A spreadsheet needs reports.export: a supervisor's profile has it, an agent's does not.
+    let refused = ana.get("/reports/workload?format=csv").await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
     let csv = reqwest::Client::new()
         .get(format!("{}/reports/workload?format=csv", server.base))
-        .bearer_auth(server.token("demo", "ana", "agent"))
+        .bearer_auth(server.token("demo", "sofia", "supervisor"))
         .send()
         .await
         .unwrap()

@@ -9,12 +9,19 @@ use lambda_http::{Request, RequestExt};
 
 use crate::problem::Problem;
 
+pub(crate) fn unauthenticated() -> Problem {
+    Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", msg::title_unauthenticated())
+        .detail(msg::detail_bearer_token())
+}
+
+/// Whether the authorizer verified a token for this request (public routes have none).
+pub(crate) fn has_claims(request: &Request) -> bool {
+    matches!(request.request_context_ref(),
+        Some(RequestContext::ApiGatewayV2(context)) if context.authorizer.as_ref().is_some_and(|a| a.jwt.is_some()))
+}
+
 /// Reads the actor from the request's authorizer claims.
 pub fn actor(request: &Request, names: &ClaimNames) -> Result<Actor, Problem> {
-    let unauthenticated = || {
-        Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", msg::title_unauthenticated())
-            .detail(msg::detail_bearer_token())
-    };
     let claims = match request.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(context)) => context
             .authorizer

@@ -20,6 +20,7 @@ mod contacts;
 mod directory;
 mod documents;
 mod leads;
+mod profiles;
 mod receivables;
 mod reports;
 mod sla;
@@ -36,6 +37,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use gestiona_domain::Actor;
 use gestiona_domain::ports::BlobStore;
 use gestiona_domain::service::Services;
+use gestiona_domain::service::access::AuthorizeError;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 
@@ -74,8 +76,12 @@ impl Api {
             Some(RequestContext::ApiGatewayV2(context)) => context.route_key.clone().unwrap_or_default(),
             _ => String::new(),
         };
+        let mut request = request;
         let mut response = match routes.get(&route_key) {
-            Some(route) => route.call(self, &request).await.unwrap_or_else(|problem| problem.into_response(locale)),
+            Some(route) => match self.authorize(&mut request).await {
+                Ok(()) => route.call(self, &request).await.unwrap_or_else(|problem| problem.into_response(locale)),
+                Err(problem) => problem.into_response(locale),
+            },
             None => Problem::not_found()
                 .detail(gestiona_domain::messages::detail_no_route(&route_key))
                 .into_response(locale),
@@ -104,8 +110,29 @@ impl Api {
         response
     }
 
+    /// When the request carries verified claims, reads the caller's directory entry and profile
+    /// once and keeps the actor with the request: a deactivated user is refused here, whatever
+    /// the route. A request without claims (the public form) goes on as it came.
+    async fn authorize(&self, request: &mut Request) -> Result<(), Problem> {
+        if !auth::has_claims(request) {
+            return Ok(());
+        }
+        let Ok(claimed) = auth::actor(request, &self.claims) else { return Ok(()) };
+        let actor = self.services.authorize(claimed).await.map_err(|error| match error {
+            AuthorizeError::Deactivated => Problem::forbidden(gestiona_domain::messages::detail_user_deactivated()),
+            AuthorizeError::Store(e) => Problem::store(e),
+        })?;
+        request.extensions_mut().insert(actor);
+        Ok(())
+    }
+
+    /// The caller, as [`Api::authorize`] found them.
     fn actor(&self, request: &Request) -> Result<Actor, Problem> {
-        auth::actor(request, &self.claims)
+        match request.extensions().get::<Actor>() {
+            Some(actor) => Ok(actor.clone()),
+            // The claims name no actor: the reason is the claims'.
+            None => auth::actor(request, &self.claims).and(Err(auth::unauthenticated())),
+        }
     }
 }
 

@@ -169,7 +169,7 @@ impl From<gestiona_domain::ValidationErrors> for Problem {
 
 impl From<gestiona_domain::actor::Forbidden> for Problem {
     fn from(e: gestiona_domain::actor::Forbidden) -> Self {
-        Self::forbidden(msg::detail_role_needed(e.needed.as_str()))
+        Self::forbidden(e.message())
     }
 }
 

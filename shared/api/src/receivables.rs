@@ -26,6 +26,7 @@ use crate::reports::{csv_response, wants_csv};
 impl From<SaveInvoiceError> for Problem {
     fn from(e: SaveInvoiceError) -> Self {
         match e {
+            SaveInvoiceError::Forbidden(f) => f.into(),
             SaveInvoiceError::Invalid(v) => v.into(),
             SaveInvoiceError::Busy => busy(),
             SaveInvoiceError::Store(s) => Problem::store(s),
@@ -162,7 +163,7 @@ pub async fn batch(api: &Api, request: &Request) -> Result<Response<Body>, Probl
     if body.invoices.is_empty() || body.invoices.len() > MAX_BATCH {
         return Err(ValidationErrors::single("invoices", msg::batch_size(MAX_BATCH)).into());
     }
-    let results = api.services.upsert_invoices(&actor, body.invoices).await.map_err(Problem::store)?;
+    let results = api.services.upsert_invoices(&actor, body.invoices).await?;
     let locale = edge::locale(request.headers());
     let results = results.iter().map(|r| BatchLine::of(r, locale)).collect();
     Ok(edge::json(StatusCode::OK, &BatchResponse { results }))
@@ -370,7 +371,7 @@ pub async fn account_aging(api: &Api, request: &Request) -> Result<Response<Body
 pub async fn aging_report(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let params = QueryParams::of(request);
-    let csv = wants_csv(request)?;
+    let csv = wants_csv(api, request)?;
     let group = match params.text("groupBy").as_deref() {
         None | Some("account") => AgingGroup::Account,
         Some("agent") => AgingGroup::Agent,

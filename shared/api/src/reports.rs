@@ -2,6 +2,7 @@
 
 use gestiona_domain::CaseTypeKey;
 use gestiona_domain::ValidationErrors;
+use gestiona_domain::access::{Module, Operation, Permission};
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::reports::{Period, RejectionPivot, SlaRow, StateRow, WorkloadRow};
 use http::{StatusCode, header};
@@ -11,7 +12,17 @@ use crate::Api;
 use crate::edge::{self, QueryParams};
 use crate::problem::Problem;
 
-pub(crate) fn wants_csv(request: &Request) -> Result<bool, Problem> {
+/// Whether the caller asked for CSV; a spreadsheet leaves the system, so it needs the
+/// reports.export permission besides the route's reports.read.
+pub(crate) fn wants_csv(api: &Api, request: &Request) -> Result<bool, Problem> {
+    let csv = asked_for_csv(request)?;
+    if csv {
+        api.actor(request)?.permit(Permission::new(Module::Reports, Operation::Export))?;
+    }
+    Ok(csv)
+}
+
+fn asked_for_csv(request: &Request) -> Result<bool, Problem> {
     match QueryParams::of(request).text("format").as_deref() {
         Some("csv") => Ok(true),
         Some("json") => Ok(false),
@@ -48,7 +59,7 @@ pub(crate) fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Respons
     security(("bearer" = [])))]
 pub async fn cases_by_state(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
-    let csv = wants_csv(request)?;
+    let csv = wants_csv(api, request)?;
     let rows = api.services.cases_by_state(&actor, case_type_filter(request)?.as_ref()).await?;
     if !csv {
         return Ok(edge::json(StatusCode::OK, &edge::Rows { items: rows }));
@@ -86,7 +97,7 @@ pub async fn cases_by_state(api: &Api, request: &Request) -> Result<Response<Bod
     security(("bearer" = [])))]
 pub async fn rejections(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
-    let csv = wants_csv(request)?;
+    let csv = wants_csv(api, request)?;
     let pivot = api.services.rejections(&actor, case_type_filter(request)?.as_ref()).await?;
     if !csv {
         return Ok(edge::json(StatusCode::OK, &pivot));
@@ -130,7 +141,7 @@ fn period(api: &Api, request: &Request) -> Result<Period, Problem> {
     security(("bearer" = [])))]
 pub async fn workload(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
-    let csv = wants_csv(request)?;
+    let csv = wants_csv(api, request)?;
     let rows = api.services.workload(&actor, period(api, request)?).await?;
     if !csv {
         return Ok(edge::json(StatusCode::OK, &edge::Rows { items: rows }));
@@ -158,7 +169,7 @@ pub async fn workload(api: &Api, request: &Request) -> Result<Response<Body>, Pr
     security(("bearer" = [])))]
 pub async fn sla(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
-    let csv = wants_csv(request)?;
+    let csv = wants_csv(api, request)?;
     let rows = api.services.sla_compliance(&actor, period(api, request)?).await?;
     if !csv {
         return Ok(edge::json(StatusCode::OK, &edge::Rows { items: rows }));

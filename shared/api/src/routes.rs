@@ -14,7 +14,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use gestiona_domain::FieldError;
-use gestiona_domain::Role;
+use gestiona_domain::access::{self, Module, Permission};
 use gestiona_domain::messages as msg;
 use lambda_http::{Body, Request, RequestExt, Response};
 use utoipa::openapi::path::{HttpMethod, Operation};
@@ -23,14 +23,14 @@ use utoipa::openapi::{RefOr, schema::Schema};
 
 use crate::problem::Problem;
 use crate::{
-    Api, accounts, capture, case_types, cases, contacts, directory, documents, leads, openapi, receivables, reports,
-    sla, transitions, webhooks,
+    Api, accounts, capture, case_types, cases, contacts, directory, documents, leads, openapi, profiles, receivables,
+    reports, sla, transitions, webhooks,
 };
 
 /// The Lambda functions that serve the HTTP API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Function {
-    /// Accounts, contacts, the staff directory and webhook subscriptions.
+    /// Accounts, contacts, the staff directory, profiles and webhook subscriptions.
     AccountsApi,
     /// Cases, their history and comments, case types, and the OpenAPI document.
     CasesApi,
@@ -114,8 +114,9 @@ pub struct Route {
     handler: Handler,
     path: fn() -> String,
     methods: fn() -> Vec<HttpMethod>,
-    /// The least role that may call it, checked before the request is read.
-    role: Option<Role>,
+    /// The permission the caller's profile must grant, checked before the request is read
+    /// (`None`: any member of the tenant, or public).
+    permission: Option<Permission>,
     /// The query parameters it takes; any other is refused.
     query: &'static [&'static str],
 }
@@ -130,7 +131,7 @@ pub struct RouteDoc {
     methods: fn() -> Vec<HttpMethod>,
     operation: fn() -> Operation,
     schemas: fn(&mut Schemas),
-    role: Option<Role>,
+    permission: Option<Permission>,
 }
 
 impl RouteDoc {
@@ -147,10 +148,11 @@ impl RouteDoc {
     pub(crate) fn document_into(&self, paths: &mut utoipa::openapi::Paths, schemas: &mut Schemas) {
         let mut operation = (self.operation)();
         operation.operation_id = Some(lower_camel(self.operation_id));
-        if let Some(role) = self.role {
-            // OpenAPI 3.1 lets a bearer requirement list the roles it needs.
-            operation.security = Some(vec![SecurityRequirement::new("bearer", [role.as_str()])]);
-            let needs = format!("Needs the {} role (or a higher one).", role.as_str());
+        if let Some(permission) = self.permission {
+            // OpenAPI 3.1 lets a bearer requirement list what it needs.
+            let code = permission.code();
+            operation.security = Some(vec![SecurityRequirement::new("bearer", [code.as_str()])]);
+            let needs = format!("Needs the permission {code} in the caller's profile.");
             operation.description = Some(match operation.description.take() {
                 Some(said) => format!("{said} {needs}"),
                 None => needs,
@@ -200,9 +202,9 @@ impl Route {
         method_name(&(self.methods)())
     }
 
-    /// The least role that may call it (`None`: any member of the tenant, or public).
-    pub fn role(&self) -> Option<Role> {
-        self.role
+    /// The permission it needs (`None`: any member of the tenant, or public).
+    pub fn permission(&self) -> Option<Permission> {
+        self.permission
     }
 
     /// The API Gateway path template (`{id}` parameters).
@@ -222,12 +224,12 @@ impl Route {
         self.function.docs().iter().find(|doc| doc.key() == key).is_some_and(RouteDoc::public)
     }
 
-    /// Calls the handler once the request may reach it: the caller holds the route's role
-    /// (403 before anything else is read, so a refusal tells nothing of the body's validity)
-    /// and names no query parameter the route does not take (422).
+    /// Calls the handler once the request may reach it: the caller's profile grants the
+    /// route's permission (403 before anything else is read, so a refusal tells nothing of the
+    /// body's validity) and the request names no query parameter the route does not take (422).
     pub(crate) async fn call(&self, api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
-        if let Some(role) = self.role {
-            api.actor(request)?.require(role)?;
+        if let Some(permission) = self.permission {
+            api.actor(request)?.permit(permission)?;
         }
         let unknown: Vec<&str> = request
             .query_string_parameters_ref()
@@ -284,21 +286,21 @@ impl Routes {
     }
 }
 
-/// The role a table entry names, if it names one.
-const fn declared_role(named: &[Role]) -> Option<Role> {
+/// The permission a table entry names, if it names one.
+const fn declared(named: &[Permission]) -> Option<Permission> {
     match named {
-        [role] => Some(*role),
+        [permission] => Some(*permission),
         _ => None,
     }
 }
 
 /// One table per function: `module::handler` names an async handler annotated with
-/// `#[utoipa::path]`, then optionally the least role it needs (`@ Admin`), checked before
-/// anything of the request is read, and the query parameters it takes (`["limit", "cursor"]`),
+/// `#[utoipa::path]`, then optionally the permission it needs (`@ Cases.Create`: module and
+/// operation), checked before anything of the request is read, and the query parameters it takes (`["limit", "cursor"]`),
 /// the only ones accepted (`"*"`: any other is ignored). Declares `$name` (what the function serves) and `${name}_DOCS` (the
 /// same routes' OpenAPI declarations, in the same order).
 macro_rules! table {
-    ($name:ident = $function:ident: $($module:ident :: $handler:ident $(@ $role:ident)? $([$($query:literal),*])?),+ $(,)?) => {
+    ($name:ident = $function:ident: $($module:ident :: $handler:ident $(@ $area:ident . $op:ident)? $([$($query:literal),*])?),+ $(,)?) => {
         pub static $name: &[Route] = &[$(paste::paste! {{
             fn handle<'a>(api: &'a Api, request: &'a Request) -> HandlerFuture<'a> {
                 Box::pin($module::$handler(api, request))
@@ -308,7 +310,7 @@ macro_rules! table {
                 handler: handle,
                 path: <$module::[<__path_ $handler>] as utoipa::Path>::path,
                 methods: <$module::[<__path_ $handler>] as utoipa::Path>::methods,
-                role: declared_role(&[$(Role::$role)?]),
+                permission: declared(&[$(Permission::new(Module::$area, access::Operation::$op))?]),
                 query: &[$($($query),*)?],
             }
         }}),+];
@@ -319,58 +321,69 @@ macro_rules! table {
                 methods: <$module::[<__path_ $handler>] as utoipa::Path>::methods,
                 operation: <$module::[<__path_ $handler>] as utoipa::Path>::operation,
                 schemas: <$module::[<__path_ $handler>] as utoipa::__dev::SchemaReferences>::schemas,
-                role: declared_role(&[$(Role::$role)?]),
+                permission: declared(&[$(Permission::new(Module::$area, access::Operation::$op))?]),
             }),+];
         }
     };
 }
 
 table!(ACCOUNTS_API = AccountsApi:
-    accounts::create, accounts::list ["q", "includeArchived", "limit", "cursor"], accounts::get, accounts::update,
-    accounts::archive @ Admin,
-    contacts::create, contacts::list ["accountId", "email", "q", "includeArchived", "limit", "cursor"], contacts::get,
-    contacts::update, contacts::archive @ Admin,
-    directory::list ["limit", "cursor"], directory::save @ Admin, directory::opt_out,
-    webhooks::list @ Admin, webhooks::create @ Admin, webhooks::get @ Admin, webhooks::update @ Admin,
-    webhooks::delete @ Admin, webhooks::rotate_secret @ Admin, webhooks::deliveries @ Admin ["limit", "cursor"],
-    webhooks::get_delivery @ Admin, webhooks::replay @ Admin,
+    accounts::create @ Accounts.Create, accounts::list @ Accounts.Read ["q", "includeArchived", "limit", "cursor"],
+    accounts::get @ Accounts.Read, accounts::update @ Accounts.Update, accounts::archive @ Accounts.Archive,
+    contacts::create @ Contacts.Create,
+    contacts::list @ Contacts.Read ["accountId", "email", "q", "includeArchived", "limit", "cursor"],
+    contacts::get @ Contacts.Read, contacts::update @ Contacts.Update, contacts::archive @ Contacts.Archive,
+    directory::list ["limit", "cursor"], directory::save @ Configuration.Update, directory::opt_out @ Contacts.Update,
+    profiles::list @ Configuration.Read, profiles::get @ Configuration.Read, profiles::save @ Configuration.Update,
+    webhooks::list @ Configuration.Read, webhooks::create @ Configuration.Update, webhooks::get @ Configuration.Read,
+    webhooks::update @ Configuration.Update, webhooks::delete @ Configuration.Update,
+    webhooks::rotate_secret @ Configuration.Update, webhooks::deliveries @ Configuration.Read ["limit", "cursor"],
+    webhooks::get_delivery @ Configuration.Read, webhooks::replay @ Configuration.Update,
 );
 
 table!(CASES_API = CasesApi:
-    cases::create,
-    cases::list ["state", "owner", "type", "accountId", "archived", "open", "q", "branch", "priority", "channel",
-        "createdFrom", "createdTo", "sort", "limit", "cursor"],
-    cases::get, cases::update, cases::archive @ Supervisor, cases::history ["limit", "cursor"],
-    cases::add_comment, cases::list_comments ["limit", "cursor"],
-    case_types::list ["limit", "cursor"], case_types::create @ Admin, case_types::get, case_types::update @ Admin,
-    sla::case_sla, sla::list_calendars ["limit", "cursor"], sla::get_calendar, sla::put_calendar @ Admin,
-    sla::get_policy, sla::put_policy @ Admin,
+    cases::create @ Cases.Create,
+    cases::list @ Cases.Read ["state", "owner", "type", "accountId", "archived", "open", "q", "branch", "priority",
+        "channel", "createdFrom", "createdTo", "sort", "limit", "cursor"],
+    cases::get @ Cases.Read, cases::update @ Cases.Update, cases::archive @ Cases.Archive,
+    cases::history @ Cases.Read ["limit", "cursor"], cases::add_comment @ Cases.Update,
+    cases::list_comments @ Cases.Read ["limit", "cursor"],
+    case_types::list @ Cases.Read ["limit", "cursor"], case_types::create @ Configuration.Update,
+    case_types::get @ Cases.Read, case_types::update @ Configuration.Update,
+    sla::case_sla @ Cases.Read, sla::list_calendars @ Configuration.Read ["limit", "cursor"],
+    sla::get_calendar @ Configuration.Read, sla::put_calendar @ Configuration.Update,
+    sla::get_policy @ Configuration.Read, sla::put_policy @ Configuration.Update,
     openapi::serve,
 );
 
 // A case's documents: the only HTTP function that links the S3 client (presigned URLs).
 table!(DOCUMENTS_API = DocumentsApi:
-    documents::templates, documents::request, documents::list, documents::download, documents::begin_upload,
-    documents::complete_upload,
+    documents::templates @ Documents.Read, documents::request @ Documents.Create, documents::list @ Documents.Read,
+    documents::download @ Documents.Read, documents::begin_upload @ Documents.Create,
+    documents::complete_upload @ Documents.Create,
 );
 
-table!(TRANSITIONS_API = TransitionsApi: transitions::transition, transitions::offered);
+table!(TRANSITIONS_API = TransitionsApi: transitions::transition @ Cases.Update, transitions::offered @ Cases.Read);
 
+// CSV answers also need reports.export (checked where the format is read).
 table!(REPORTS_API = ReportsApi:
-    reports::cases_by_state ["type", "format"], reports::rejections ["type", "format"],
-    reports::workload ["from", "to", "format"], reports::sla ["from", "to", "format"],
-    receivables::aging_report ["groupBy", "agent", "format"],
+    reports::cases_by_state @ Reports.Read ["type", "format"], reports::rejections @ Reports.Read ["type", "format"],
+    reports::workload @ Reports.Read ["from", "to", "format"], reports::sla @ Reports.Read ["from", "to", "format"],
+    receivables::aging_report @ Reports.Read ["groupBy", "agent", "format"],
 );
 
 table!(LEADS_API = LeadsApi:
-    leads::create,
-    leads::list ["status", "owner", "channel", "formId", "campaign", "q", "createdFrom", "createdTo", "period", "limit",
-        "cursor"],
-    leads::get, leads::update, leads::history ["limit", "cursor"], leads::convert, leads::get_opportunity,
-    leads::account_opportunities ["limit", "cursor"], leads::account_leads ["limit", "cursor"],
-    leads::contact_activities ["limit", "cursor"], leads::list_forms ["limit", "cursor"], leads::get_form,
-    leads::put_form @ Admin, leads::list_submissions ["status", "limit", "cursor"],
-    leads::get_submission, leads::release_submission, leads::discard_submission,
+    leads::create @ Leads.Create,
+    leads::list @ Leads.Read ["status", "owner", "channel", "formId", "campaign", "q", "createdFrom", "createdTo",
+        "period", "limit", "cursor"],
+    leads::get @ Leads.Read, leads::update @ Leads.Update, leads::history @ Leads.Read ["limit", "cursor"],
+    leads::convert @ Leads.Update, leads::get_opportunity @ Opportunities.Read,
+    leads::account_opportunities @ Opportunities.Read ["limit", "cursor"],
+    leads::account_leads @ Leads.Read ["limit", "cursor"], leads::contact_activities @ Contacts.Read ["limit", "cursor"],
+    leads::list_forms @ Leads.Read ["limit", "cursor"], leads::get_form @ Leads.Read,
+    leads::put_form @ Configuration.Update, leads::list_submissions @ Leads.Read ["status", "limit", "cursor"],
+    leads::get_submission @ Leads.Read, leads::release_submission @ Leads.Update,
+    leads::discard_submission @ Leads.Update,
 );
 
 // A link to the public page may carry whatever a campaign or an ad network adds (`utm_source`,
@@ -378,12 +391,16 @@ table!(LEADS_API = LeadsApi:
 table!(LEAD_CAPTURE = LeadCapture: capture::page ["sent", "*"], capture::submit);
 
 table!(RECEIVABLES_API = ReceivablesApi:
-    receivables::put_invoice, receivables::get_invoice, receivables::patch_invoice,
-    receivables::list_invoices ["account", "status", "bucket", "agent", "owed", "dueFrom", "dueTo", "limit", "cursor"],
-    receivables::batch, receivables::history, receivables::movements, receivables::put_payment,
-    receivables::put_credit_note @ Supervisor, receivables::write_off @ Supervisor, receivables::get_ladder,
-    receivables::put_ladder @ Admin, receivables::get_profile, receivables::put_profile @ Supervisor,
-    receivables::account_aging,
+    receivables::put_invoice @ Receivables.Create, receivables::get_invoice @ Receivables.Read,
+    receivables::patch_invoice @ Receivables.Update,
+    receivables::list_invoices @ Receivables.Read ["account", "status", "bucket", "agent", "owed", "dueFrom", "dueTo",
+        "limit", "cursor"],
+    receivables::batch @ Receivables.Create, receivables::history @ Receivables.Read,
+    receivables::movements @ Receivables.Read, receivables::put_payment @ Receivables.Create,
+    receivables::put_credit_note @ Receivables.Archive, receivables::write_off @ Receivables.Archive,
+    receivables::get_ladder @ Receivables.Read, receivables::put_ladder @ Configuration.Update,
+    receivables::get_profile @ Receivables.Read, receivables::put_profile @ Receivables.Update,
+    receivables::account_aging @ Receivables.Read,
 );
 
 #[cfg(test)]

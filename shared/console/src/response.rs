@@ -157,6 +157,16 @@ pub fn message_page(status: StatusCode, locale: Locale, text: gestiona_domain::M
     plain_page(status, locale, title, &text.render(locale))
 }
 
+/// The user's profile does not allow this page or action: what it needs, in their language.
+pub fn not_permitted(locale: Locale, why: gestiona_domain::Message) -> Response<Body> {
+    plain_page(StatusCode::FORBIDDEN, locale, &msg::title_forbidden().render(locale), &why.render(locale))
+}
+
+/// The user was deactivated: the session has just ended.
+pub fn deactivated(locale: Locale) -> Response<Body> {
+    not_permitted(locale, msg::detail_user_deactivated())
+}
+
 pub fn unavailable(locale: Locale) -> Response<Body> {
     let (title, text) = (msg::title_unavailable().render(locale), msg::detail_nothing_changed_retry().render(locale));
     plain_page(StatusCode::SERVICE_UNAVAILABLE, locale, &title, &text)

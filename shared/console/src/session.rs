@@ -1,8 +1,9 @@
 //! The session cookie, the CSRF check, and the language of a page.
 
-use gestiona_domain::Locale;
 use gestiona_domain::service::Services;
+use gestiona_domain::service::access::AuthorizeError;
 use gestiona_domain::service::sessions::{LIFETIME_SECONDS, Session};
+use gestiona_domain::{Actor, Locale};
 use http::header;
 use lambda_http::{Body, Request, Response};
 use subtle::ConstantTimeEq;
@@ -14,10 +15,13 @@ pub const COOKIE: &str = "gestiona_session";
 pub const CSRF_FIELD: &str = "_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// A signed-in request: the session and the secret that found it.
+/// A signed-in request: the session, the secret that found it, and the caller with the
+/// profile the tenant's directory gives them (read on every request, so a change of profile
+/// or a deactivation applies at once).
 pub struct SignedIn {
     pub session: Session,
     pub secret: String,
+    pub actor: Actor,
 }
 
 impl SignedIn {
@@ -80,15 +84,23 @@ pub fn locale_of(request: &Request) -> Locale {
 
 /// The request's live session, or the answer that sends the user to sign in and back here.
 pub async fn signed_in(services: &Services, request: &Request) -> Result<SignedIn, Response<Body>> {
-    let found = match cookie_value(request, COOKIE) {
-        Some(secret) => match services.session(&secret).await {
-            Ok(session) => session.map(|session| SignedIn { session, secret }),
-            Err(error) => {
-                tracing::error!(%error, "the session could not be read");
-                return Err(response::unavailable(locale_of(request)));
-            }
-        },
-        None => None,
+    let unavailable = |error: &dyn std::fmt::Display| {
+        tracing::error!(%error, "the session could not be read");
+        response::unavailable(locale_of(request))
     };
-    found.ok_or_else(|| response::to_sign_in(request))
+    let Some(secret) = cookie_value(request, COOKIE) else { return Err(response::to_sign_in(request)) };
+    let Some(session) = services.session(&secret).await.map_err(|e| unavailable(&e))? else {
+        return Err(response::to_sign_in(request));
+    };
+    match services.authorize(session.actor()).await {
+        Ok(actor) => Ok(SignedIn { session, secret, actor }),
+        Err(AuthorizeError::Deactivated) => {
+            // The session ends with the user's access; signing in again is refused too.
+            if let Err(error) = services.end_session(&secret).await {
+                tracing::warn!(%error, "the session of a deactivated user could not be removed");
+            }
+            Err(response::deactivated(session.locale))
+        }
+        Err(AuthorizeError::Store(e)) => Err(unavailable(&e)),
+    }
 }

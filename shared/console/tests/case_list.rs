@@ -135,7 +135,7 @@ async fn bulk_actions_report_each_case_and_skip_the_ones_that_changed() {
     let pick = list.split("name=\"case\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let form = encode(&[("_csrf", &ana_csrf), ("query", ""), ("case", &pick), ("do", "archive")]);
     let tried = text(&console.handle(request(Method::POST, "/app/cases/bulk", Some(&ana), Some(&form))).await);
-    assert!(tried.contains("requiere el rol supervisor"), "{tried}");
+    assert!(tried.contains("requiere el permiso cases.archive"), "{tried}");
 }
 
 #[tokio::test]

@@ -75,13 +75,21 @@ async fn cartera_adds_up_what_is_owed_by_age_and_lists_the_invoices_behind_it() 
 #[tokio::test]
 async fn a_payment_is_recorded_once_and_never_beyond_the_balance() {
     let console = console().await;
-    let (cookie, csrf) = sign_in(&console, "ana").await;
     let path = "/app/receivables/invoices/FAC-2026-0401";
-    let (status, page) = get(&console, &cookie, path).await;
+    // An agent's profile reads receivables but records no payment: no form, and a post is refused.
+    let (ana, ana_csrf) = sign_in(&console, "ana").await;
+    let (status, page) = get(&console, &ana, path).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Factura FAC-2026-0401") && page.contains("Vencida hace 10 días"), "{page}");
     assert!(page.contains("Transportes Rápidos S.A."));
-    assert!(!page.contains("/write-off"), "an agent is not offered the write-off");
+    assert!(!page.contains("/write-off") && !page.contains("paymentId"), "an agent is offered neither");
+    let tried = encode(&[("_csrf", &ana_csrf), ("paymentId", "PAY-1"), ("amount", "1"), ("paidOn", "2026-11-30")]);
+    let (status, refused) = post(&console, &ana, &format!("{path}/payments"), &tried).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(refused.contains("requiere el permiso receivables.create"), "{refused}");
+
+    let (cookie, csrf) = sign_in(&console, "sofia").await;
+    let (_, page) = get(&console, &cookie, path).await;
     let payment_id = input_value(&page, "paymentId");
 
     let form = encode(&[
@@ -152,7 +160,7 @@ async fn the_collections_data_is_saved_at_its_version_and_only_supervisors_write
     let write_off = |csrf: &str| encode(&[("_csrf", csrf), ("version", &version), ("reason", "Cliente en quiebra")]);
     let (status, refused) = post(&console, &ana, &format!("{path}/write-off"), &write_off(&ana_csrf)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(refused.contains("requiere el rol supervisor"), "{refused}");
+    assert!(refused.contains("requiere el permiso receivables.archive"), "{refused}");
     let (status, written) = post(&console, &cookie, &format!("{path}/write-off"), &write_off(&csrf)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(written.contains("US$4.200,00 castigado por sofia: Cliente en quiebra"), "{written}");
@@ -168,7 +176,7 @@ async fn cartera_speaks_english_to_english_users() {
     assert!(page.contains(">Receivables</a>") && page.contains("Not yet due") && page.contains("By collections agent"));
     let (_, invoice) = get(&console, &cookie, "/app/receivables/invoices/FAC-2026-0420").await;
     assert!(invoice.contains("Partially paid") && invoice.contains("BNCR-778812"), "{invoice}");
-    assert!(invoice.contains("Record a payment"));
+    assert!(!invoice.contains("Record a payment"), "an agent's profile records no payment");
     let (status, _) = get(&console, &cookie, "/app/receivables/invoices/NO-SUCH").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

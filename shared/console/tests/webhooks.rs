@@ -55,7 +55,7 @@ async fn only_administrators_see_and_use_the_webhooks_pages() {
     assert!(!work.contains(LIST), "no link for an agent");
     let refused = console.handle(request(Method::GET, LIST, Some(&ana), None)).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    assert!(text(&refused).contains("Solo los administradores gestionan los webhooks."));
+    assert!(text(&refused).contains("requiere el permiso configuration.read"));
     let form = encode(&[("_csrf", &csrf), ("url", "https://erp.example.com/h"), ("events", "case.created")]);
     let posted = console.handle(request(Method::POST, LIST, Some(&ana), Some(&form))).await;
     assert_eq!(posted.status(), StatusCode::FORBIDDEN);
@@ -174,6 +174,8 @@ async fn an_administrator_subscribes_copies_the_secret_once_and_manages_the_subs
         name: "Admin".into(),
         email: "admin@demo.example".into(),
         locale: "en".into(),
+        profile: None,
+        active: true,
     };
     services.put_user(&TenantId::parse("demo").unwrap(), &user).await.unwrap();
     let (english, english_csrf) = sign_in(&console, "admin").await;

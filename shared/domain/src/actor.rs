@@ -1,35 +1,11 @@
 //! Who is calling: tenant, user and roles, taken from the verified token's claims.
 
+use std::sync::{Arc, LazyLock};
+
+pub use crate::access::Role;
+use crate::access::{Permission, Profile, profile_of_role};
 use crate::ids::{TenantId, UserId};
-
-/// Staff roles, ordered by what they may do: each role may do everything the one before may.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum Role {
-    Agent,
-    Supervisor,
-    Admin,
-}
-
-impl Role {
-    pub fn parse(name: &str) -> Option<Self> {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "agent" => Some(Self::Agent),
-            "supervisor" => Some(Self::Supervisor),
-            "admin" => Some(Self::Admin),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Agent => "agent",
-            Self::Supervisor => "supervisor",
-            Self::Admin => "admin",
-        }
-    }
-}
+use crate::messages::{self as msg, Message};
 
 /// The authenticated caller of a use case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,14 +13,46 @@ pub struct Actor {
     pub tenant: TenantId,
     pub user: UserId,
     pub email: Option<String>,
-    /// The highest role the user holds; a user without a known role is not an actor.
+    /// The highest role the token names, or once the directory was read, the level of the
+    /// user's profile: what workflow guards compare against.
     pub role: Role,
+    /// The profile the tenant's directory gives the user (read by the edge on each request);
+    /// `None`: the seeded profile of `role`.
+    pub profile: Option<Arc<Profile>>,
 }
 
 impl Actor {
     /// The actor of sweeps and workers: the tenant's `system` user.
     pub fn system(tenant: &TenantId) -> Actor {
-        Actor { tenant: tenant.clone(), user: UserId::parse("system").expect("valid"), email: None, role: Role::Admin }
+        Actor {
+            tenant: tenant.clone(),
+            user: UserId::parse("system").expect("valid"),
+            email: None,
+            role: Role::Admin,
+            profile: None,
+        }
+    }
+
+    /// An actor working with the seeded profile of `role` (tests, tools, the demo).
+    pub fn with_role(tenant: &TenantId, user: &UserId, role: Role) -> Actor {
+        Actor { tenant: tenant.clone(), user: user.clone(), email: None, role, profile: None }
+    }
+
+    /// The profile the actor works with.
+    pub fn profile(&self) -> &Profile {
+        match &self.profile {
+            Some(profile) => profile,
+            None => seeded_profile_of(self.role),
+        }
+    }
+
+    pub fn allows(&self, permission: Permission) -> bool {
+        self.profile().allows(permission)
+    }
+
+    /// `Ok` when the actor's profile grants `permission`.
+    pub fn permit(&self, permission: Permission) -> Result<(), Forbidden> {
+        if self.allows(permission) { Ok(()) } else { Err(Forbidden { needed: Needed::Permission(permission) }) }
     }
 
     pub fn may(&self, needed: Role) -> bool {
@@ -86,7 +94,7 @@ impl Actor {
         let role = claim(&names.roles)
             .and_then(|groups| parse_groups(&groups).into_iter().max())
             .ok_or(ClaimsError::NoRole)?;
-        Ok(Actor { tenant, user, email: claim("email"), role })
+        Ok(Actor { tenant, user, email: claim("email"), role, profile: None })
     }
 }
 
@@ -102,16 +110,47 @@ fn parse_groups(raw: &str) -> Vec<Role> {
         .collect()
 }
 
-/// The caller lacks the role an operation needs.
+/// The seeded profiles of the three roles, built once.
+fn seeded_profile_of(role: Role) -> &'static Profile {
+    static SEEDED: LazyLock<[Profile; 3]> = LazyLock::new(|| {
+        [profile_of_role(Role::Agent), profile_of_role(Role::Supervisor), profile_of_role(Role::Admin)]
+    });
+    match role {
+        Role::Agent => &SEEDED[0],
+        Role::Supervisor => &SEEDED[1],
+        Role::Admin => &SEEDED[2],
+    }
+}
+
+/// What an operation needed that the caller lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needed {
+    /// A level (workflow guards, reassigning, shared views).
+    Role(Role),
+    /// A permission of the caller's profile.
+    Permission(Permission),
+}
+
+/// The caller may not do this.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("this operation needs the {} role", .needed.as_str())]
+#[error("{}", self.message())]
 pub struct Forbidden {
-    pub needed: Role,
+    pub needed: Needed,
+}
+
+impl Forbidden {
+    /// Why, in the reader's language.
+    pub fn message(&self) -> Message {
+        match self.needed {
+            Needed::Role(role) => msg::detail_role_needed(role.as_str()),
+            Needed::Permission(permission) => msg::detail_permission_needed(permission.code()),
+        }
+    }
 }
 
 impl Actor {
     pub fn require(&self, needed: Role) -> Result<(), Forbidden> {
-        if self.may(needed) { Ok(()) } else { Err(Forbidden { needed }) }
+        if self.may(needed) { Ok(()) } else { Err(Forbidden { needed: Needed::Role(needed) }) }
     }
 }
 
@@ -161,9 +200,10 @@ mod tests {
             user: UserId::parse("ana").unwrap(),
             email: None,
             role: Role::Supervisor,
+            profile: None,
         };
         assert!(actor.require(Role::Agent).is_ok());
         assert!(actor.require(Role::Supervisor).is_ok());
-        assert_eq!(actor.require(Role::Admin), Err(Forbidden { needed: Role::Admin }));
+        assert_eq!(actor.require(Role::Admin), Err(Forbidden { needed: Needed::Role(Role::Admin) }));
     }
 }

@@ -105,6 +105,14 @@ string_id!(
 );
 
 string_id!(
+    /// A profile of the tenant's (`agent`, `collections`, …): what its users may do.
+    ProfileId,
+    |s| is_slug(s, 40, &['_']),
+    profile_id_rule,
+    r"^[a-z0-9][a-z0-9_-]{0,39}$"
+);
+
+string_id!(
     /// A number another system assigned: an invoice, a payment reference, a credit note.
     /// It appears in URLs and keys, so no '/', '#' or spaces.
     DocumentNumber,

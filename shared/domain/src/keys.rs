@@ -21,6 +21,7 @@
 //! | case outbox entry | `T#{t}#CASE#{id}` | `OUTBOX#{effectId}` | `OUTBOX#{shard}` / `{at}#{effectId}` | | |
 //! | pool counter | `T#{t}#POOL#{poolId}` | `#COUNTER` | | | |
 //! | staff user | `T#{t}#USER#{user}` | `#META` | `T#{t}#USERS` / `{user}` | | |
+//! | profiles | `T#{t}#ACCESS` | `#CURRENT` | | | |
 //! | marketing opt-out | `T#{t}#OPTOUT#{email}` | `#META` | | | |
 //! | effect claim (idempotency, TTL) | `T#{t}#EFFECT#{effectId}` | `#CLAIM` | | | |
 //!
@@ -438,6 +439,11 @@ pub fn webhook_outbox(tenant: &TenantId, subscription: EntityId, effect_id: &str
 /// The invoice sweep's watermark: the last day it swept completely. A system item.
 pub fn invoice_sweep_watermark() -> Key {
     Key::new("SYS#INVOICE_SWEEP", "#WATERMARK")
+}
+
+/// The tenant's profiles, all in one item (read with the caller's directory entry).
+pub fn access_policy(tenant: &TenantId) -> Key {
+    Key::new(format!("T#{tenant}#ACCESS"), CURRENT)
 }
 
 pub fn dunning_ladder(tenant: &TenantId) -> Key {

@@ -8,6 +8,7 @@
 //! never from the request body) and returns one error enum per operation, which the edge maps
 //! exhaustively to HTTP problems.
 
+pub mod access;
 pub mod account;
 pub mod actor;
 pub mod calendar;
@@ -39,8 +40,9 @@ pub mod validation;
 pub mod webhook;
 pub mod workflow;
 
+pub use access::{Module, Operation, Permission, Profile};
 pub use actor::{Actor, ClaimNames, ClaimsError, Role};
-pub use ids::{CaseTypeKey, DocumentNumber, EntityId, FormId, TenantId, UserId};
+pub use ids::{CaseTypeKey, DocumentNumber, EntityId, FormId, ProfileId, TenantId, UserId};
 pub use messages::{Locale, Message};
 pub use validation::{FieldError, FieldProblem, ValidationErrors};
 

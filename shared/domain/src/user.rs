@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::UserId;
+use crate::ids::{ProfileId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -14,6 +14,16 @@ pub struct User {
     pub email: String,
     /// `es` or `en`.
     pub locale: String,
+    /// What the user may do; absent: the seeded profile of the role their sign-in names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileId>,
+    /// A deactivated user's requests are refused at once, even with a token still valid.
+    #[serde(default = "active")]
+    pub active: bool,
+}
+
+fn active() -> bool {
+    true
 }
 
 /// `PUT /users/{id}`.
@@ -26,6 +36,10 @@ pub struct UserEntry {
     /// `es` (when absent) or `en`.
     #[cfg_attr(feature = "openapi", schema(pattern = "^(es|en)$"))]
     pub locale: Option<String>,
+    /// One of the tenant's profiles (`GET /profiles`); absent: the role of the user's sign-in.
+    pub profile: Option<ProfileId>,
+    /// `false` deactivates the user (absent: active).
+    pub active: Option<bool>,
 }
 
 impl UserEntry {
@@ -38,6 +52,13 @@ impl UserEntry {
             e.add("locale", crate::messages::one_of(crate::contact::LOCALES.join(", ")));
         }
         e.finish()?;
-        Ok(User { id, name: name.unwrap_or_default(), email: email.unwrap_or_default(), locale })
+        Ok(User {
+            id,
+            name: name.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+            locale,
+            profile: self.profile.clone(),
+            active: self.active.unwrap_or(true),
+        })
     }
 }

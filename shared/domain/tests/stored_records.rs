@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use gestiona_domain::ProfileId;
+use gestiona_domain::access::{Module, Operation, ProfileEntry};
 use gestiona_domain::account::NewAccount;
 use gestiona_domain::case::NewCase;
 use gestiona_domain::contact::NewContact;
@@ -43,7 +45,7 @@ fn fixtures_dir() -> PathBuf {
 }
 
 fn actor(tenant: &TenantId, user: &str, role: Role) -> Actor {
-    Actor { tenant: tenant.clone(), user: UserId::parse(user).unwrap(), email: None, role }
+    Actor { tenant: tenant.clone(), user: UserId::parse(user).unwrap(), email: None, role, profile: None }
 }
 
 /// The fixture of an item: its entity, and for the entities whose variants are laid out
@@ -71,6 +73,12 @@ async fn every_kind_of_record() -> Vec<Item> {
     let admin = actor(&tenant, "admin", Role::Admin);
     let ana = actor(&tenant, "ana", Role::Agent);
     let sofia = actor(&tenant, "sofia", Role::Supervisor);
+    let call_centre = ProfileEntry {
+        name: "Centro de llamadas".into(),
+        level: Role::Agent,
+        grants: [(Module::Cases, [Operation::Create, Operation::Read].into())].into(),
+    };
+    services.save_profile(&admin, ProfileId::parse("call-centre").unwrap(), call_centre, None).await.expect("profile");
 
     let subscription = SubscriptionInput {
         url: "https://erp.example/hooks".into(),

@@ -69,7 +69,8 @@ async fn world() -> World {
     let mailer = Arc::new(ScriptedMailer::default());
     let notifier =
         Notifier::new(services.clone(), mailer.clone(), Templates::shared(), "avisos@gestiona.example".into());
-    let actor = Actor { tenant, user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor };
+    let actor =
+        Actor { tenant, user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor, profile: None };
     World { services, queue, mailer, notifier, actor }
 }
 

@@ -221,7 +221,13 @@ async fn fill_store(dir: &Path, cases: usize) -> Result<(usize, usize, u64), Str
     );
     let tenant = TenantId::parse("demo").map_err(|e| e.to_string())?;
     services.seed_demo(&tenant).await.map_err(|e| e.to_string())?;
-    let admin = Actor { tenant: tenant.clone(), user: UserId::parse("admin").unwrap(), email: None, role: Role::Admin };
+    let admin = Actor {
+        tenant: tenant.clone(),
+        user: UserId::parse("admin").unwrap(),
+        email: None,
+        role: Role::Admin,
+        profile: None,
+    };
     let input = json!({"type": "queja_calidad", "subject": "Sacos húmedos en la entrega", "priority": "high",
         "description": "El cliente reporta humedad en 12 sacos del lote L-2026-41; adjunta fotos."});
     let model = services

@@ -100,7 +100,13 @@ pub(super) fn request_body(method: &str, path: &str) -> Option<Value> {
             "url": "https://erp.example/hooks/gestiona", "events": ["case.created", "case.closed", "invoice.paid"],
             "description": "ERP de la tienda", "status": "active"
         }),
-        ("put", "/users/{id}") => json!({ "name": "Ana Rodríguez", "email": "ana@demo.example", "locale": "es" }),
+        ("put", "/users/{id}") => {
+            json!({ "name": "Ana Rodríguez", "email": "ana@demo.example", "locale": "es", "profile": "agent" })
+        }
+        ("put", "/profiles/{id}") => json!({
+            "name": "Centro de llamadas", "level": "agent",
+            "grants": { "cases": ["create", "read", "update"], "contacts": ["read"], "accounts": ["read"] }
+        }),
         _ => return None,
     })
 }

@@ -191,7 +191,7 @@ pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) ->
     let Some(paging) = paging(request) else { return response::status_page(StatusCode::BAD_REQUEST, chrome.locale) };
     let search = query_value(request, "q").unwrap_or_default().trim().to_owned();
     let filter = AccountFilter { words: Some(search.clone()).filter(|s| !s.is_empty()), include_archived: false };
-    let found = searched(console.services.list_accounts(&signed_in.session.actor(), &filter, &paging).await, &chrome);
+    let found = searched(console.services.list_accounts(&signed_in.actor, &filter, &paging).await, &chrome);
     let Some((found, search_error)) = found else { return response::unavailable(chrome.locale) };
     let rows = found.items.iter().map(|a| AccountRow::of(&a.value)).collect();
     let next_page = next_link("/app/accounts", &search, found.next_cursor);
@@ -204,7 +204,7 @@ pub async fn contacts(console: &Console, request: &Request, signed_in: &SignedIn
     let Some(paging) = paging(request) else { return response::status_page(StatusCode::BAD_REQUEST, chrome.locale) };
     let search = query_value(request, "q").unwrap_or_default().trim().to_owned();
     let filter = ContactFilter { words: Some(search.clone()).filter(|s| !s.is_empty()), ..Default::default() };
-    let found = searched(console.services.list_contacts(&signed_in.session.actor(), &filter, &paging).await, &chrome);
+    let found = searched(console.services.list_contacts(&signed_in.actor, &filter, &paging).await, &chrome);
     let Some((found, search_error)) = found else { return response::unavailable(chrome.locale) };
     let rows = found.items.iter().map(|c| ContactRow::of(&c.value)).collect();
     let next_page = next_link("/app/contacts", &search, found.next_cursor);
@@ -215,7 +215,7 @@ pub async fn contacts(console: &Console, request: &Request, signed_in: &SignedIn
 pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "accounts");
     let Ok(id) = EntityId::parse(id) else { return response::not_found(chrome.locale) };
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     let account = match console.services.get_account(&actor, id).await {
         Ok(account) => account.value,
         Err(GetAccountError::NotFound) => return response::not_found(chrome.locale),

@@ -188,7 +188,7 @@ async fn render(
 ) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "cases");
     let locale = chrome.locale;
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     let filters = Filters::read(query, &chrome);
     let Ok(paging) = PageRequest::new(Some(PAGE_ROWS), cursor) else {
         return response::status_page(StatusCode::BAD_REQUEST, locale);
@@ -290,7 +290,7 @@ async fn views_and_users(
     console: &Console,
     signed_in: &SignedIn,
 ) -> (Option<Vec<gestiona_domain::service::views::SavedView>>, Option<Vec<(String, String)>>) {
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     let everyone = PageRequest::new(Some(100), None).expect("a valid page size");
     let (views, users) =
         tokio::join!(console.services.list_views(&actor, LIST), console.services.list_users(&actor, &everyone));
@@ -309,7 +309,7 @@ pub async fn export(console: &Console, request: &Request, signed_in: &SignedIn) 
     if !filters.errors.is_empty() {
         return list(console, request, signed_in).await;
     }
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     let names = match TypeNames::load(console, signed_in).await {
         Ok(names) => names,
         Err(response) => return response,
@@ -393,7 +393,7 @@ pub async fn bulk(console: &Console, request: &Request, signed_in: &SignedIn) ->
     } else if action != "reassign" && action != "archive" {
         return response::status_page(StatusCode::BAD_REQUEST, locale);
     } else {
-        let actor = signed_in.session.actor();
+        let actor = signed_in.actor.clone();
         let ids: Vec<EntityId> = selected.iter().map(|(id, _)| *id).collect();
         let subjects = console.services.case_subjects(&actor, &ids).await.unwrap_or_else(|error| {
             // The rows then name their cases by id; the changes themselves go ahead.
@@ -432,7 +432,7 @@ async fn reassign(
         Err(UpdateCaseError::NotFound) => Err(msg::ui_row_missing()),
         Err(UpdateCaseError::Stale { .. }) => Err(msg::ui_row_changed()),
         Err(UpdateCaseError::Archived) => Err(msg::ui_row_archived()),
-        Err(UpdateCaseError::Forbidden(f)) => Err(msg::detail_role_needed(f.needed.as_str())),
+        Err(UpdateCaseError::Forbidden(f)) => Err(f.message()),
         Err(UpdateCaseError::Invalid(errors)) => {
             Err(errors.0.into_iter().next().map_or_else(msg::incomplete, |e| e.reason))
         }
@@ -454,7 +454,7 @@ async fn archive(
         Err(ArchiveCaseError::NotFound) => Err(msg::ui_row_missing()),
         Err(ArchiveCaseError::Stale { .. }) => Err(msg::ui_row_changed()),
         Err(ArchiveCaseError::AlreadyArchived) => Err(msg::ui_row_archived()),
-        Err(ArchiveCaseError::Forbidden(f)) => Err(msg::detail_role_needed(f.needed.as_str())),
+        Err(ArchiveCaseError::Forbidden(f)) => Err(f.message()),
         Err(ArchiveCaseError::Store(error)) => {
             tracing::error!(%error, "a case could not be archived");
             Err(msg::title_unavailable())
@@ -475,15 +475,13 @@ pub async fn save_view(console: &Console, request: &Request, signed_in: &SignedI
         shared: form.get("shared").is_some_and(|v| v == "true"),
     };
     let refused = |error: String| Notes { view_error: Some(error), view_name: name.clone(), ..Default::default() };
-    let (status, notes) = match console.services.save_view(&signed_in.session.actor(), input).await {
+    let (status, notes) = match console.services.save_view(&signed_in.actor, input).await {
         Ok(_) => return response::redirect(&format!("/app/cases?{query}")),
         Err(SaveViewError::Invalid(errors)) => {
             let reason = errors.0.first().map(|e| e.reason.render(locale)).unwrap_or_default();
             (StatusCode::UNPROCESSABLE_ENTITY, refused(format!("{}: {reason}", msg::ui_view_name().render(locale))))
         }
-        Err(SaveViewError::Forbidden(f)) => {
-            (StatusCode::FORBIDDEN, refused(msg::detail_role_needed(f.needed.as_str()).render(locale)))
-        }
+        Err(SaveViewError::Forbidden(f)) => (StatusCode::FORBIDDEN, refused(f.message().render(locale))),
         Err(SaveViewError::Store(error)) => {
             tracing::error!(%error, "the view could not be saved");
             return response::unavailable(locale);
@@ -496,7 +494,7 @@ pub async fn save_view(console: &Console, request: &Request, signed_in: &SignedI
 pub async fn delete_view(console: &Console, signed_in: &SignedIn, id: &str) -> Response<Body> {
     let locale = signed_in.session.locale;
     let Ok(id) = EntityId::parse(id) else { return response::not_found(locale) };
-    match console.services.delete_view(&signed_in.session.actor(), LIST, id).await {
+    match console.services.delete_view(&signed_in.actor, LIST, id).await {
         Ok(()) => response::redirect("/app/cases"),
         Err(DeleteViewError::NotFound) => response::not_found(locale),
         Err(DeleteViewError::Forbidden(_)) => response::forbidden(signed_in),

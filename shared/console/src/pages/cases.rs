@@ -36,7 +36,7 @@ impl TypeNames {
             return Ok(names);
         }
         let all = PageRequest::new(Some(100), None).expect("a valid page size");
-        match console.services.list_case_types(&signed_in.session.actor(), &all).await {
+        match console.services.list_case_types(&signed_in.actor, &all).await {
             Ok(found) => {
                 let names = Arc::new(Self(
                     found
@@ -208,7 +208,7 @@ impl MyCases {
 /// Reads the user's open cases and their deadlines, or answers why not.
 pub async fn my_open_cases(console: &Console, signed_in: &SignedIn) -> Result<MyCases, Response<Body>> {
     let locale = signed_in.session.locale;
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     let filter = CaseFilter { owner: Some(actor.user.clone()), open: true, ..Default::default() };
     let mut cases: Vec<Versioned<Case>> = Vec::new();
     let mut cursor = None;
@@ -240,7 +240,7 @@ async fn deadlines_of(
     cases: &[Versioned<Case>],
 ) -> Result<HashMap<EntityId, Deadline>, Response<Body>> {
     let ids: Vec<EntityId> = cases.iter().filter(|c| !c.value.archived).map(|c| c.value.id).collect();
-    console.services.case_deadlines(&signed_in.session.actor(), &ids).await.map_err(|error| {
+    console.services.case_deadlines(&signed_in.actor, &ids).await.map_err(|error| {
         tracing::error!(%error, "the deadlines could not be read");
         response::unavailable(signed_in.session.locale)
     })
@@ -251,7 +251,7 @@ async fn deadlines_of(
 pub async fn work(console: &Console, _request: &Request, signed_in: &SignedIn) -> Response<Body> {
     let me = signed_in.session.user.clone();
     let chrome = Chrome::of(signed_in, "work");
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     let MyCases { mut cases, deadlines, truncated } = match my_open_cases(console, signed_in).await {
         Ok(mine) => mine,
         Err(response) => return response,

@@ -60,7 +60,7 @@ pub async fn nav(console: &Console, signed_in: &SignedIn) -> Response<Body> {
                 ..Default::default()
             };
             let first = PageRequest::new(Some(LEADS_COUNTED), None).expect("a valid page size");
-            let leads = match console.services.list_leads(&signed_in.session.actor(), &filter, &first).await {
+            let leads = match console.services.list_leads(&signed_in.actor, &filter, &first).await {
                 Ok(found) => found,
                 Err(error) => {
                     tracing::error!(?error, "the new leads could not be counted");

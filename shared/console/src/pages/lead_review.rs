@@ -71,7 +71,7 @@ async fn review_page(
     let Ok(paging) = PageRequest::new(Some(50), query_value(request, "cursor")) else {
         return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
     };
-    let found = match console.services.list_submissions(&signed_in.session.actor(), QUARANTINED, &paging).await {
+    let found = match console.services.list_submissions(&signed_in.actor, QUARANTINED, &paging).await {
         Ok(found) => found,
         Err(error) => {
             tracing::error!(?error, "held posts could not be listed");
@@ -93,7 +93,7 @@ pub async fn decide(console: &Console, request: &Request, signed_in: &SignedIn, 
     let (Ok(post_id), Some(expected)) = (EntityId::parse(id), form_version(request)) else {
         return response::status_page(StatusCode::BAD_REQUEST, locale);
     };
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     let decided = match form_value(request, "decision").as_deref() {
         Some("release") => console.services.release_submission(&actor, post_id, expected.into()).await,
         Some("discard") => console.services.discard_submission(&actor, post_id, expected.into()).await,

@@ -128,7 +128,7 @@ pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) ->
         return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
     };
     let filter = view.filter(signed_in, jiff::Timestamp::now());
-    let found = match console.services.list_leads(&signed_in.session.actor(), &filter, &paging).await {
+    let found = match console.services.list_leads(&signed_in.actor, &filter, &paging).await {
         Ok(found) => found,
         Err(error) => {
             tracing::error!(?error, "leads could not be listed");
@@ -190,7 +190,7 @@ async fn render(
 ) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "leads");
     let Ok(id) = EntityId::parse(id) else { return response::not_found(chrome.locale) };
-    let lead = match console.services.get_lead(&signed_in.session.actor(), id).await {
+    let lead = match console.services.get_lead(&signed_in.actor, id).await {
         Ok(lead) => lead,
         Err(GetLeadError::NotFound) => return response::not_found(chrome.locale),
         Err(GetLeadError::Store(error)) => {
@@ -236,7 +236,7 @@ pub async fn set_status(console: &Console, request: &Request, signed_in: &Signed
         disqualified_reason: Some(reason.filter(|_| status == LeadStatus::Disqualified)),
         ..Default::default()
     };
-    match console.services.update_lead(&signed_in.session.actor(), lead_id, expected.into(), patch).await {
+    match console.services.update_lead(&signed_in.actor, lead_id, expected.into(), patch).await {
         Ok(_) => response::redirect(&format!("/app/leads/{lead_id}")),
         Err(UpdateLeadError::NotFound) => response::not_found(locale),
         Err(UpdateLeadError::Stale { .. }) => {
@@ -294,7 +294,7 @@ pub async fn convert(console: &Console, request: &Request, signed_in: &SignedIn,
     let failed = |status, errors: Vec<Message>| async move {
         render(console, signed_in, id, status, Outcome { errors, ..Default::default() }).await
     };
-    match console.services.convert_lead(&signed_in.session.actor(), lead_id, expected.into(), request).await {
+    match console.services.convert_lead(&signed_in.actor, lead_id, expected.into(), request).await {
         Ok(converted) => response::redirect(&format!("/app/accounts/{}", converted.account.value.id)),
         Err(ConvertLeadError::NotFound) => response::not_found(locale),
         Err(ConvertLeadError::Stale { .. } | ConvertLeadError::Conflict) => {

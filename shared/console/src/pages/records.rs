@@ -254,7 +254,7 @@ pub async fn create_account(console: &Console, request: &Request, signed_in: &Si
         branch: optional(&values, "branch"),
         owner: None,
     };
-    match console.services.create_account(&signed_in.session.actor(), input).await {
+    match console.services.create_account(&signed_in.actor, input).await {
         Ok(account) => response::redirect(&format!("/app/accounts/{}", account.value.id)),
         Err(CreateAccountError::Invalid(errors)) => {
             let errors = errors_of(errors, &chrome);
@@ -270,7 +270,7 @@ pub async fn create_account(console: &Console, request: &Request, signed_in: &Si
 }
 
 async fn load_account(console: &Console, signed_in: &SignedIn, id: EntityId) -> Result<(Account, u64), Response<Body>> {
-    match console.services.get_account(&signed_in.session.actor(), id).await {
+    match console.services.get_account(&signed_in.actor, id).await {
         Ok(found) => Ok((found.value, found.version)),
         Err(GetAccountError::NotFound) => Err(response::not_found(signed_in.session.locale)),
         Err(GetAccountError::Store(error)) => {
@@ -331,7 +331,7 @@ pub async fn update_account(console: &Console, request: &Request, signed_in: &Si
         branch: field("branch"),
         owner: None,
     };
-    let refusal = match console.services.update_account(&signed_in.session.actor(), id, expected.into(), patch).await {
+    let refusal = match console.services.update_account(&signed_in.actor, id, expected.into(), patch).await {
         Ok(_) => return response::redirect(&format!("/app/accounts/{id}")),
         Err(UpdateAccountError::NotFound) => return response::not_found(chrome.locale),
         Err(UpdateAccountError::Stale { .. }) => Refusal::stale(&chrome),
@@ -390,7 +390,7 @@ pub async fn create_contact(console: &Console, request: &Request, signed_in: &Si
         locale: optional(&values, "locale"),
     };
     let back = account_id.map_or_else(|| "/app/contacts".to_owned(), |a| format!("/app/accounts/{a}"));
-    let errors = match console.services.create_contact(&signed_in.session.actor(), input).await {
+    let errors = match console.services.create_contact(&signed_in.actor, input).await {
         Ok(_) => return response::redirect(&back),
         Err(CreateContactError::Invalid(errors)) => errors_of(errors, &chrome),
         Err(CreateContactError::EmailTaken { .. }) => {
@@ -412,7 +412,7 @@ pub async fn create_contact(console: &Console, request: &Request, signed_in: &Si
 }
 
 async fn load_contact(console: &Console, signed_in: &SignedIn, id: EntityId) -> Result<(Contact, u64), Response<Body>> {
-    match console.services.get_contact(&signed_in.session.actor(), id).await {
+    match console.services.get_contact(&signed_in.actor, id).await {
         Ok(found) => Ok((found.value, found.version)),
         Err(GetContactError::NotFound) => Err(response::not_found(signed_in.session.locale)),
         Err(GetContactError::Store(error)) => {
@@ -466,7 +466,7 @@ pub async fn update_contact(console: &Console, request: &Request, signed_in: &Si
         locale: field("locale"),
         ..Default::default()
     };
-    let refusal = match console.services.update_contact(&signed_in.session.actor(), id, expected.into(), patch).await {
+    let refusal = match console.services.update_contact(&signed_in.actor, id, expected.into(), patch).await {
         Ok(contact) => return response::redirect(&contact_back(&contact.value)),
         Err(UpdateContactError::NotFound) => return response::not_found(chrome.locale),
         Err(UpdateContactError::Stale { .. }) => Refusal::stale(&chrome),

@@ -69,7 +69,7 @@ pub async fn results(console: &Console, request: &Request, signed_in: &SignedIn)
     let (hits, error, next_page) = if query.is_empty() {
         (Vec::new(), None, None)
     } else {
-        match console.services.search(&signed_in.session.actor(), &query, &SearchKind::ALL, &paging).await {
+        match console.services.search(&signed_in.actor, &query, &SearchKind::ALL, &paging).await {
             Ok(found) => {
                 let encode = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
                 let next = found.next_cursor.map(|c| format!("/app/search?q={}&cursor={}", encode(&query), encode(&c)));
@@ -90,7 +90,7 @@ pub async fn results(console: &Console, request: &Request, signed_in: &SignedIn)
 pub async fn contact(console: &Console, signed_in: &SignedIn, id: &str) -> Response<Body> {
     let locale = signed_in.session.locale;
     let Ok(id) = EntityId::parse(id) else { return response::not_found(locale) };
-    match console.services.get_contact(&signed_in.session.actor(), id).await {
+    match console.services.get_contact(&signed_in.actor, id).await {
         Ok(contact) => match contact.value.account_id {
             Some(account) => response::redirect(&format!("/app/accounts/{account}")),
             None => {

@@ -88,7 +88,7 @@ pub async fn submit(console: &Console, request: &Request) -> Response<Body> {
     };
     let tenant = TenantId::parse(DEMO_TENANT).expect("a valid tenant id");
     let user = UserId::parse(id).expect("demo user ids are valid");
-    let actor = Actor { tenant, user, email: None, role: *role };
+    let actor = Actor { tenant, user, email: None, role: *role, profile: None };
     start_session(console, actor, locale, &safe_next(session::form_value(request, "next"))).await
 }
 

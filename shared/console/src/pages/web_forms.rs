@@ -50,7 +50,7 @@ fn attribute(text: &str) -> String {
 pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "leads");
     let all = PageRequest::new(Some(100), None).expect("a valid page size");
-    let found = match console.services.list_forms(&signed_in.session.actor(), &all).await {
+    let found = match console.services.list_forms(&signed_in.actor, &all).await {
         Ok(found) => found,
         Err(error) => {
             tracing::error!(?error, "the forms could not be listed");

@@ -167,7 +167,7 @@ async fn render_list(
     if let Some(refused) = admins_only(&chrome) {
         return refused;
     }
-    let subscriptions = match console.services.list_subscriptions(&signed_in.session.actor()).await {
+    let subscriptions = match console.services.list_subscriptions(&signed_in.actor).await {
         Ok(found) => found,
         Err(GetSubscriptionError::Forbidden(_)) => return response::forbidden(signed_in),
         Err(error) => {
@@ -192,7 +192,7 @@ pub async fn create(console: &Console, request: &Request, signed_in: &SignedIn) 
     };
     let input = input_of(request);
     let Some(secret) = random_secret() else { return response::unavailable(chrome.locale) };
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     match console.services.create_subscription_once(&actor, input.clone(), secret, form_id).await {
         Ok(created) => reveal(console, request, signed_in, created, StatusCode::CREATED).await,
         Err(SaveSubscriptionError::Invalid(errors)) => {
@@ -332,7 +332,7 @@ pub async fn show(console: &Console, request: &Request, signed_in: &SignedIn, id
 async fn read(console: &Console, signed_in: &SignedIn, id: &str) -> Result<Versioned<Subscription>, Response<Body>> {
     let locale = signed_in.session.locale;
     let Ok(id) = EntityId::parse(id) else { return Err(response::not_found(locale)) };
-    match console.services.get_subscription(&signed_in.session.actor(), id).await {
+    match console.services.get_subscription(&signed_in.actor, id).await {
         Ok(subscription) => Ok(subscription),
         Err(GetSubscriptionError::NotFound) => Err(response::not_found(locale)),
         Err(GetSubscriptionError::Forbidden(_)) => Err(response::forbidden(signed_in)),
@@ -356,7 +356,7 @@ async fn render_one(
     let Ok(paging) = PageRequest::new(Some(DELIVERIES_PER_PAGE), query_value(request, "cursor")) else {
         return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
     };
-    let log = match console.services.list_deliveries(&signed_in.session.actor(), id, &paging).await {
+    let log = match console.services.list_deliveries(&signed_in.actor, id, &paging).await {
         Ok(log) => log,
         Err(ReplayError::Invalid(_)) => return response::status_page(StatusCode::BAD_REQUEST, chrome.locale),
         Err(error) => {
@@ -450,7 +450,7 @@ pub async fn update(console: &Console, request: &Request, signed_in: &SignedIn, 
     let input = input_of(request);
     let outcome = console
         .services
-        .update_subscription(&signed_in.session.actor(), subscription, Some(expected.into()), input.clone())
+        .update_subscription(&signed_in.actor, subscription, Some(expected.into()), input.clone())
         .await;
     let form = match &outcome {
         Err(SaveSubscriptionError::Invalid(errors)) => Some(SubscriptionForm::posted(&chrome, &input, errors)),
@@ -485,8 +485,7 @@ pub async fn set_status(console: &Console, request: &Request, signed_in: &Signed
         description: value.description,
         status: Some(status),
     };
-    let outcome =
-        console.services.update_subscription(&signed_in.session.actor(), value.id, Some(expected.into()), input).await;
+    let outcome = console.services.update_subscription(&signed_in.actor, value.id, Some(expected.into()), input).await;
     after_change(console, request, signed_in, id, outcome, None).await
 }
 
@@ -499,7 +498,7 @@ pub async fn rotate(console: &Console, request: &Request, signed_in: &SignedIn, 
     }
     let Ok(subscription) = EntityId::parse(id) else { return response::not_found(chrome.locale) };
     let Some(secret) = random_secret() else { return response::unavailable(chrome.locale) };
-    match console.services.rotate_subscription_secret(&signed_in.session.actor(), subscription, secret).await {
+    match console.services.rotate_subscription_secret(&signed_in.actor, subscription, secret).await {
         Ok(rotated) => reveal(console, request, signed_in, rotated, StatusCode::OK).await,
         Err(SaveSubscriptionError::Stale(_)) => changed_meanwhile(console, request, signed_in, id).await,
         Err(error) => failed(error, signed_in),
@@ -515,7 +514,7 @@ pub async fn delete(console: &Console, request: &Request, signed_in: &SignedIn, 
     let (Ok(subscription), Some(expected)) = (EntityId::parse(id), form_version(request)) else {
         return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
     };
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     match console.services.delete_subscription(&actor, subscription, Some(expected.into())).await {
         Ok(()) => {
             let form = SubscriptionForm::new(&chrome, "", "", &[]);
@@ -543,18 +542,17 @@ pub async fn replay(
     let (Ok(subscription), Ok(delivery)) = (EntityId::parse(id), EntityId::parse(delivery)) else {
         return response::not_found(chrome.locale);
     };
-    let (status, shown) =
-        match console.services.replay_delivery(&signed_in.session.actor(), subscription, delivery).await {
-            Ok(_) => (StatusCode::OK, Shown { notice: Some(msg::ui_sent_again()), ..Shown::default() }),
-            Err(ReplayError::Disabled) => {
-                (StatusCode::CONFLICT, Shown { errors: vec![msg::detail_webhook_disabled()], ..Shown::default() })
-            }
-            Err(ReplayError::NotFound) => return response::not_found(chrome.locale),
-            Err(ReplayError::Forbidden(_)) => return response::forbidden(signed_in),
-            Err(error) => {
-                tracing::error!(?error, "the delivery could not be replayed");
-                return response::unavailable(chrome.locale);
-            }
-        };
+    let (status, shown) = match console.services.replay_delivery(&signed_in.actor, subscription, delivery).await {
+        Ok(_) => (StatusCode::OK, Shown { notice: Some(msg::ui_sent_again()), ..Shown::default() }),
+        Err(ReplayError::Disabled) => {
+            (StatusCode::CONFLICT, Shown { errors: vec![msg::detail_webhook_disabled()], ..Shown::default() })
+        }
+        Err(ReplayError::NotFound) => return response::not_found(chrome.locale),
+        Err(ReplayError::Forbidden(_)) => return response::forbidden(signed_in),
+        Err(error) => {
+            tracing::error!(?error, "the delivery could not be replayed");
+            return response::unavailable(chrome.locale);
+        }
+    };
     rerender(console, request, signed_in, id, status, shown).await
 }

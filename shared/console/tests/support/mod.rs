@@ -18,6 +18,7 @@ pub fn demo_actor(user: &str, role: gestiona_domain::Role) -> gestiona_domain::A
         user: gestiona_domain::UserId::parse(user).unwrap(),
         email: None,
         role,
+        profile: None,
     }
 }
 

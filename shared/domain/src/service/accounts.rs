@@ -3,8 +3,9 @@
 use super::search::index_changes;
 use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::ExpectedVersion;
+use crate::access::{Module, Operation, Permission};
 use crate::account::{Account, AccountFields, AccountPatch, NewAccount};
-use crate::actor::{Actor, Forbidden, Role};
+use crate::actor::{Actor, Forbidden};
 use crate::ids::EntityId;
 use crate::keys;
 use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
@@ -135,7 +136,7 @@ impl Services {
         id: EntityId,
         expected: ExpectedVersion,
     ) -> Result<(), ArchiveAccountError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Accounts, Operation::Archive))?;
         let current: Versioned<Account> =
             self.load(&keys::account(&actor.tenant, id)).await?.ok_or(ArchiveAccountError::NotFound)?;
         let expected =

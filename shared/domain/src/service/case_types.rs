@@ -3,7 +3,8 @@
 
 use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::ExpectedVersion;
-use crate::actor::{Actor, Forbidden, Role};
+use crate::access::{Module, Operation, Permission};
+use crate::actor::{Actor, Forbidden};
 use crate::case_type::CaseType;
 use crate::case_type::Effect;
 use crate::ids::{CaseTypeKey, TenantId};
@@ -104,7 +105,7 @@ impl Services {
 
     /// `POST /case-types` (admins): a new case type at version 1.
     pub async fn create_case_type(&self, actor: &Actor, definition: CaseType) -> Result<CaseType, DefineCaseTypeError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Update))?;
         definition.validate()?;
         self.check_references(&actor.tenant, &definition).await?;
         self.save_case_type(&actor.tenant, definition, None).await.map_err(|e| match e {
@@ -122,7 +123,7 @@ impl Services {
         expected: ExpectedVersion,
         definition: CaseType,
     ) -> Result<CaseType, DefineCaseTypeError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Update))?;
         if &definition.key != key {
             return Err(ValidationErrors::single("key", msg::must_match_path(key)).into());
         }

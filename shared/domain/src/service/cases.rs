@@ -8,6 +8,7 @@ use super::contacts::CheckRefError;
 use super::search::index_changes;
 use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::ExpectedVersion;
+use crate::access::{Module, Operation, Permission};
 use crate::actor::{Actor, Forbidden, Role};
 use crate::case::{Case, CaseFields, CasePatch, NewCase};
 use crate::case_type::CaseType;
@@ -425,7 +426,7 @@ impl Services {
         id: EntityId,
         expected: ExpectedVersion,
     ) -> Result<(), ArchiveCaseError> {
-        actor.require(Role::Supervisor)?;
+        actor.permit(Permission::new(Module::Cases, Operation::Archive))?;
         let current: Versioned<Case> =
             self.load(&keys::case(&actor.tenant, id)).await?.ok_or(ArchiveCaseError::NotFound)?;
         let expected =

@@ -61,6 +61,8 @@ pub const COLLECTIONS_PROFILE: &str = "collections profile";
 pub const COLLECTIONS_STATE: &str = "collections state";
 /// The claim that lets one worker act on an effect delivered twice.
 pub const EFFECT_CLAIM: &str = "effect claim";
+/// The tenant's profiles.
+pub const ACCESS_POLICY: &str = "access policy";
 /// A tenant record.
 pub const TENANT: &str = "tenant";
 /// A new session's secret is unused.

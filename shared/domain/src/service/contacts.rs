@@ -2,12 +2,13 @@
 //! enforced by a uniqueness item written in the same transaction as the contact.
 
 use crate::ExpectedVersion;
+use crate::access::{Module, Operation, Permission};
 use serde::{Deserialize, Serialize};
 
 use super::search::index_changes;
 use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::account::Account;
-use crate::actor::{Actor, Forbidden, Role};
+use crate::actor::{Actor, Forbidden};
 use crate::contact::{Contact, ContactFields, ContactPatch, NewContact};
 use crate::ids::EntityId;
 use crate::keys;
@@ -249,7 +250,7 @@ impl Services {
         id: EntityId,
         expected: ExpectedVersion,
     ) -> Result<(), ArchiveContactError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Contacts, Operation::Archive))?;
         let current: Versioned<Contact> =
             self.load(&keys::contact(&actor.tenant, id)).await?.ok_or(ArchiveContactError::NotFound)?;
         let expected =

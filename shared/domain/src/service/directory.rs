@@ -5,9 +5,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{ListError, PageRequest, Services, conditions, list_page};
-use crate::actor::{Actor, Forbidden, Role};
+use crate::access::{Module, Operation, Permission};
+use crate::actor::{Actor, Forbidden};
 use crate::ids::{TenantId, UserId};
 use crate::keys;
+use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
 use crate::records;
 use crate::user::{User, UserEntry};
@@ -72,8 +74,19 @@ impl Services {
 
     /// `PUT /users/{id}` (admins): a staff member's name, e-mail and language for notifications.
     pub async fn save_user(&self, actor: &Actor, id: UserId, entry: UserEntry) -> Result<User, SaveUserError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Update))?;
         let user = entry.validate(id)?;
+        let mut errors = ValidationErrors::new();
+        if let Some(profile) = &user.profile
+            && !self.profile_exists(&actor.tenant, profile).await?
+        {
+            errors.add("profile", msg::no_such_profile(profile.as_str()));
+        }
+        // An administrator who could deactivate themselves could leave the company with none.
+        if user.id == actor.user && !user.active {
+            errors.add("active", msg::cannot_deactivate_yourself());
+        }
+        errors.finish()?;
         self.put_user(&actor.tenant, &user).await?;
         Ok(user)
     }

@@ -8,6 +8,7 @@
 //! rather than dropped. Everything else becomes a lead or an activity on an existing one.
 
 use crate::ExpectedVersion;
+use crate::access::{Module, Operation, Permission};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -160,6 +161,7 @@ pub fn form_actor(tenant: &TenantId, form: &FormId) -> Actor {
         user: UserId::parse(&format!("form:{form}")).expect("form ids make valid user ids"),
         email: None,
         role: Role::Agent,
+        profile: None,
     }
 }
 
@@ -184,7 +186,7 @@ impl Services {
         expected: Option<ExpectedVersion>,
         definition: FormDefinition,
     ) -> Result<Versioned<Form>, PutFormError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Update))?;
         definition.validate()?;
         let tenant = &actor.tenant;
         let current = self.stored_form(tenant, &id).await?;

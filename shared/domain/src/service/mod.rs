@@ -2,6 +2,7 @@
 //! caller's [`Actor`](crate::Actor), works on the store port only, and returns its own error
 //! enum.
 
+pub mod access;
 pub mod accounts;
 pub mod assignment;
 pub mod case_list;

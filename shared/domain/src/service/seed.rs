@@ -102,6 +102,7 @@ impl Services {
             user: UserId::parse("admin").map_err(fail)?,
             email: Some("admin@demo.gestiona.local".into()),
             role: Role::Admin,
+            profile: None,
         };
         // Follow-ups name other types: save those without follow-ups first.
         let mut types = demo_case_types();
@@ -136,6 +137,8 @@ impl Services {
                 name: name.into(),
                 email: format!("{id}@demo.gestiona.example"),
                 locale: locale.into(),
+                profile: None,
+                active: true,
             };
             self.put_user(tenant, &user).await.map_err(fail)?;
         }
@@ -257,6 +260,7 @@ impl Services {
             user: UserId::parse("admin").map_err(fail)?,
             email: None,
             role: Role::Admin,
+            profile: None,
         };
         let all = super::PageRequest::new(Some(10), None).map_err(fail)?;
         let accounts = self.list_accounts(admin, &Default::default(), &all).await.map_err(fail)?.items;

@@ -42,7 +42,13 @@ pub struct Session {
 impl Session {
     /// The caller the use cases see: the same authorization as the API's token.
     pub fn actor(&self) -> Actor {
-        Actor { tenant: self.tenant.clone(), user: self.user.clone(), email: self.email.clone(), role: self.role }
+        Actor {
+            tenant: self.tenant.clone(),
+            user: self.user.clone(),
+            email: self.email.clone(),
+            role: self.role,
+            profile: None,
+        }
     }
 }
 
@@ -153,6 +159,7 @@ mod tests {
             user: UserId::parse("ana").unwrap(),
             email: None,
             role: Role::Agent,
+            profile: None,
         };
         let started = services.start_session("s3cret", &actor, Locale::Es, "csrf-1".into()).await.unwrap();
         assert_eq!(services.session("s3cret").await.unwrap().as_ref(), Some(&started));

@@ -8,6 +8,7 @@
 //! Each stage is applied with a versioned write of the entry: overlapping sweeps apply it once.
 
 use crate::ExpectedVersion;
+use crate::access::{Module, Operation, Permission};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -15,7 +16,7 @@ use serde_json::{Value, json};
 use super::cases::case_writes;
 use super::change::{ChangeSet, EffectSubject, Known};
 use super::{ListError, PageRequest, Services, conditions, list_page, utc_stamp as stamp};
-use crate::actor::{Actor, Forbidden, Role};
+use crate::actor::{Actor, Forbidden};
 use crate::calendar::{Calendar, CalendarDef, CalendarError};
 use crate::case::{Case, Priority};
 use crate::case_type::{CaseType, Effect, Recipient};
@@ -201,7 +202,7 @@ impl Services {
         mut def: CalendarDef,
         expected: Option<ExpectedVersion>,
     ) -> Result<CalendarDef, DefineSlaError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Update))?;
         def.compile()?;
         let expected = self.pin_version(&keys::calendar(&actor.tenant, &def.key), expected, None).await?;
         let next = expected.map_or(1, |v| v + 1);
@@ -240,7 +241,7 @@ impl Services {
         mut policy: SlaPolicy,
         expected: Option<ExpectedVersion>,
     ) -> Result<SlaPolicy, DefineSlaError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Update))?;
         let mut errors = match policy.validate() {
             Ok(()) => ValidationErrors::new(),
             Err(e) => e,

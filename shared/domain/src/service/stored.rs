@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::{
-    accounts, case_recency, case_types, cases, change, contacts, directory, documents, forms, leads, outbox,
+    access, accounts, case_recency, case_types, cases, change, contacts, directory, documents, forms, leads, outbox,
     receivables, search, sessions, sla, tenants, views, webhook_deliveries, webhooks,
 };
 use crate::ports::Item;
@@ -30,6 +30,7 @@ stored_as_is!(
     crate::webhook::Subscription,
     crate::webhook::Delivery,
     webhooks::WantedEvents,
+    crate::access::AccessPolicy,
 );
 
 /// Reads a stored item as the type its entity names and writes it back: the body today's code
@@ -72,6 +73,7 @@ pub fn read_and_rewrite(item: &Item) -> Result<Map<String, Value>, String> {
         receivables::DUNNING_ENTITY => again::<receivables::DunningState>(item),
         receivables::LADDER_ENTITY => again::<crate::receivables::DunningLadder>(item),
         receivables::PROFILE_ENTITY => again::<crate::receivables::CollectionsProfile>(item),
+        access::POLICY_ENTITY => again::<crate::access::AccessPolicy>(item),
         directory::USER_ENTITY => again::<crate::user::User>(item),
         directory::OPT_OUT_ENTITY => again::<directory::OptOut>(item),
         directory::CLAIM_ENTITY => again::<directory::ClaimRecord>(item),

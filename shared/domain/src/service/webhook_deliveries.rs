@@ -5,13 +5,14 @@
 //! delivery is never posted again; a receiver dedupes the rare repeat of a worker that died
 //! between posting and recording by `webhook-id`.
 
+use crate::access::{Module, Operation, Permission};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::outbox::{OutboxOwner, effect_id};
 use super::webhooks::SubscriptionWrite;
 use super::{ListError, PageRequest, Services, conditions, list_page};
-use crate::actor::{Actor, Forbidden, Role};
+use crate::actor::{Actor, Forbidden};
 use crate::case_type::Recipient;
 use crate::effects::{EffectBody, EffectMessage, Notification, Subject, WebhookAttempt, WebhookEvent};
 use crate::ids::{EntityId, TenantId};
@@ -392,7 +393,7 @@ impl Services {
         subscription: EntityId,
         page: &PageRequest,
     ) -> Result<Page<Versioned<Delivery>>, ReplayError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Read))?;
         if self.load::<Subscription>(&keys::webhook_subscription(&actor.tenant, subscription)).await?.is_none() {
             return Err(ReplayError::NotFound);
         }
@@ -408,7 +409,7 @@ impl Services {
         subscription: EntityId,
         id: EntityId,
     ) -> Result<Versioned<Delivery>, ReplayError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Read))?;
         self.load(&keys::webhook_delivery(&actor.tenant, subscription, id)).await?.ok_or(ReplayError::NotFound)
     }
 
@@ -420,7 +421,7 @@ impl Services {
         subscription_id: EntityId,
         id: EntityId,
     ) -> Result<Versioned<Delivery>, ReplayError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Update))?;
         let tenant = &actor.tenant;
         let subscription: Versioned<Subscription> =
             self.load(&keys::webhook_subscription(tenant, subscription_id)).await?.ok_or(ReplayError::NotFound)?;

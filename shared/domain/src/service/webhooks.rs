@@ -3,6 +3,7 @@
 //! batch as the change it reports (so it is never lost, and never sent for a change that did
 //! not commit); the webhooks worker (`webhook_deliveries`) turns it into signed deliveries.
 
+use crate::access::{Module, Operation, Permission};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,7 +13,7 @@ use serde_json::Value;
 
 use super::outbox::{OutboxOwner, effect_id};
 use super::{Services, conditions};
-use crate::actor::{Actor, Forbidden, Role};
+use crate::actor::{Actor, Forbidden};
 use crate::effects::{EffectMessage, WebhookEvent};
 use crate::ids::{EntityId, TenantId};
 use crate::keys;
@@ -132,7 +133,7 @@ impl Services {
         &self,
         actor: &Actor,
     ) -> Result<Vec<Versioned<Subscription>>, GetSubscriptionError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Read))?;
         Ok(self.subscriptions_of(&actor.tenant).await?)
     }
 
@@ -153,7 +154,7 @@ impl Services {
         actor: &Actor,
         id: EntityId,
     ) -> Result<Versioned<Subscription>, GetSubscriptionError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Read))?;
         self.load(&keys::webhook_subscription(&actor.tenant, id)).await?.ok_or(GetSubscriptionError::NotFound)
     }
 
@@ -178,7 +179,7 @@ impl Services {
         secret: [u8; 32],
         id: EntityId,
     ) -> Result<Versioned<Subscription>, SaveSubscriptionError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Update))?;
         if let Some(made) = self.made_by_form(actor, id).await? {
             return Ok(made);
         }
@@ -234,7 +235,7 @@ impl Services {
         expected: Option<ExpectedVersion>,
         input: SubscriptionInput,
     ) -> Result<Versioned<Subscription>, SaveSubscriptionError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Update))?;
         let mut errors = ValidationErrors::new();
         let (events, description) = self.check_subscription(&input, &mut errors);
         errors.finish()?;
@@ -268,7 +269,7 @@ impl Services {
         id: EntityId,
         secret: [u8; 32],
     ) -> Result<Versioned<Subscription>, SaveSubscriptionError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Update))?;
         let stored = self.stored_subscription(&actor.tenant, id, None).await?;
         let mut subscription = stored.value;
         let now = self.clock.now();
@@ -286,7 +287,7 @@ impl Services {
         id: EntityId,
         expected: Option<ExpectedVersion>,
     ) -> Result<(), SaveSubscriptionError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Update))?;
         let stored = self.stored_subscription(&actor.tenant, id, expected).await?;
         let change = SubscriptionWrite::Delete { id, version: stored.version };
         match self.write_subscription(&actor.tenant, change, Vec::new()).await {

@@ -309,7 +309,7 @@ pub async fn generate(console: &Console, request: &Request, signed_in: &SignedIn
         fields,
         notify: draft.values.contains_key("notify"),
     };
-    match console.services.request_document(&signed_in.session.actor(), case_id, document_request).await {
+    match console.services.request_document(&signed_in.actor, case_id, document_request).await {
         Ok(_) => response::redirect(&format!("/app/cases/{case_id}#documents-heading")),
         Err(RequestDocumentError::NotFound) => response::not_found(locale),
         Err(RequestDocumentError::Archived) => {
@@ -341,7 +341,7 @@ pub async fn download(console: &Console, signed_in: &SignedIn, id: &str, documen
     let (Some(case_id), Ok(document_id)) = (parse_id(id), EntityId::parse(document)) else {
         return response::not_found(locale);
     };
-    let found = match console.services.get_document(&signed_in.session.actor(), case_id, document_id).await {
+    let found = match console.services.get_document(&signed_in.actor, case_id, document_id).await {
         Ok(found) => found.value,
         Err(GetDocumentError::NotFound) => return response::not_found(locale),
         Err(GetDocumentError::Store(error)) => {

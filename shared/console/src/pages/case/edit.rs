@@ -61,7 +61,7 @@ pub async fn save(console: &Console, request: &Request, signed_in: &SignedIn, id
         custom_fields: Some(posted.custom).filter(|c| changed.iter().any(|n| n.starts_with(CUSTOM)) && !c.is_empty()),
         ..Default::default()
     };
-    match console.services.update_case(&signed_in.session.actor(), case_id, expected.into(), patch).await {
+    match console.services.update_case(&signed_in.actor, case_id, expected.into(), patch).await {
         Ok(_) => response::redirect(&format!("/app/cases/{case_id}#case-data")),
         Err(UpdateCaseError::NotFound) => response::not_found(locale),
         Err(UpdateCaseError::Stale { .. }) => conflict(console, signed_in, id, &values).await,
@@ -71,7 +71,7 @@ pub async fn save(console: &Console, request: &Request, signed_in: &SignedIn, id
             render(console, signed_in, id, StatusCode::UNPROCESSABLE_ENTITY, outcome).await
         }
         Err(UpdateCaseError::Forbidden(forbidden)) => {
-            draft.errors.insert("priority".into(), msg::detail_role_needed(forbidden.needed.as_str()).render(locale));
+            draft.errors.insert("priority".into(), forbidden.message().render(locale));
             let outcome = Outcome { edit: Some(draft), ..Default::default() };
             render(console, signed_in, id, StatusCode::FORBIDDEN, outcome).await
         }

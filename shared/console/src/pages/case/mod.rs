@@ -206,7 +206,7 @@ impl Loaded {
 /// Reads the case, its type's definition and the tenant's currency, or answers why not.
 async fn load(console: &Console, signed_in: &SignedIn, id: EntityId) -> Result<Loaded, Response<Body>> {
     let locale = signed_in.session.locale;
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     let unavailable = |error: &dyn std::fmt::Display| {
         tracing::error!(%error, "the case could not be read");
         response::unavailable(locale)
@@ -256,7 +256,7 @@ struct CaseId {
 pub async fn documents_section(console: &Console, signed_in: &SignedIn, id: &str) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "cases");
     let Some(case_id) = parse_id(id) else { return response::not_found(chrome.locale) };
-    let documents = match console.services.list_documents(&signed_in.session.actor(), case_id).await {
+    let documents = match console.services.list_documents(&signed_in.actor, case_id).await {
         Ok(documents) => documents,
         Err(gestiona_domain::service::documents::GetDocumentError::NotFound) => {
             return response::not_found(chrome.locale);
@@ -287,7 +287,7 @@ pub(super) async fn render(
         Ok(loaded) => loaded,
         Err(response) => return response,
     };
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     let (activity, sla, documents, (account, contact)) = tokio::join!(
         console.services.recent_case_activity(&actor, id, ACTIVITY_SHOWN),
         console.services.case_sla(&actor, id),
@@ -432,7 +432,7 @@ pub async fn comment(console: &Console, request: &Request, signed_in: &SignedIn,
     let body = form_value(request, "body").unwrap_or_default();
     let internal = form_value(request, "internal").is_some();
     let input = NewComment { body: body.clone(), internal };
-    match console.services.add_comment(&signed_in.session.actor(), case_id, input).await {
+    match console.services.add_comment(&signed_in.actor, case_id, input).await {
         Ok(_) => response::redirect(&format!("/app/cases/{case_id}#comments-heading")),
         Err(AddCommentError::NotFound) => response::not_found(locale),
         Err(AddCommentError::Invalid(errors)) => {

@@ -61,7 +61,7 @@ struct Preset {
 }
 
 async fn setting(console: &Console, signed_in: &SignedIn) -> Option<Setting> {
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     let all = PageRequest::new(Some(100), None).expect("a valid page size");
     let supervisor = actor.may(Role::Supervisor);
     let (types, tenant, users) =
@@ -89,7 +89,7 @@ async fn setting(console: &Console, signed_in: &SignedIn) -> Option<Setting> {
 
 /// The account and contact named in the address, with their names.
 async fn presets(console: &Console, signed_in: &SignedIn, values: &BTreeMap<String, String>) -> Vec<Preset> {
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     let chrome_label = |m: gestiona_domain::Message| m.render(signed_in.session.locale);
     let mut found = Vec::new();
     if let Some(id) = values.get("account").and_then(|v| EntityId::parse(v).ok())
@@ -308,7 +308,7 @@ pub async fn create(console: &Console, request: &Request, signed_in: &SignedIn) 
         amount: posted.own.amount.flatten(),
         custom_fields: Some(custom).filter(|c| !c.is_empty()),
     };
-    match console.services.create_case_once(&signed_in.session.actor(), new_case, form_id).await {
+    match console.services.create_case_once(&signed_in.actor, new_case, form_id).await {
         // A repeated submission shows the case the first one opened.
         Ok(CreatedCase { case, .. }) => response::redirect(&format!("/app/cases/{}", case.value.id)),
         Err(CreateCaseError::Invalid(invalid)) => {

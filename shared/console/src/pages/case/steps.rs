@@ -45,7 +45,7 @@ pub async fn transition(console: &Console, request: &Request, signed_in: &Signed
     let mut draft = Draft { target: format!("{action}/{result}"), values, errors: Default::default() };
     let posted = read_posted(&names, &draft.values, &loaded.definition, &loaded.currency, locale);
     draft.errors = posted.errors;
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     let mut case_fields = StepCaseFields {
         description: posted.own.description.flatten(),
         branch: posted.own.branch.flatten(),
@@ -123,7 +123,7 @@ pub(super) async fn named_record(
         return Ok(id);
     }
     let first = PageRequest::new(Some(6), None).expect("a valid page size");
-    let found = match console.services.search(&signed_in.session.actor(), typed, kinds, &first).await {
+    let found = match console.services.search(&signed_in.actor, typed, kinds, &first).await {
         Ok(found) => found.items,
         Err(gestiona_domain::service::ListError::Invalid(errors)) => {
             return Err(errors.0.into_iter().next().map(|e| e.reason));

@@ -65,7 +65,7 @@ pub async fn announce(console: &Console, request: &Request, signed_in: &SignedIn
     };
     let content_type = text("contentType");
     let upload = UploadRequest { file_name: text("fileName"), content_type: content_type.clone(), size };
-    let document = match console.services.begin_upload(&signed_in.session.actor(), case_id, upload).await {
+    let document = match console.services.begin_upload(&signed_in.actor, case_id, upload).await {
         Ok(document) => document,
         Err(BeginUploadError::NotFound) => return refuse(StatusCode::NOT_FOUND, vec![msg::ui_not_found()]),
         Err(BeginUploadError::Archived) => return refuse(StatusCode::CONFLICT, vec![msg::title_case_archived()]),
@@ -120,7 +120,7 @@ pub async fn complete(
     let Some(files) = console.files.as_ref() else {
         return refuse(StatusCode::SERVICE_UNAVAILABLE, msg::ui_uploads_unavailable());
     };
-    match console.services.complete_upload(&signed_in.session.actor(), case_id, document_id, files.as_ref()).await {
+    match console.services.complete_upload(&signed_in.actor, case_id, document_id, files.as_ref()).await {
         // A mismatch marks the document failed with its reason, which the section shows; a
         // second completion (a retried request) finds it filed already.
         Ok(_) | Err(CompleteUploadError::Mismatch(_)) | Err(CompleteUploadError::NotAwaiting(_)) if script => {
@@ -207,7 +207,7 @@ pub async fn form_upload(console: &Console, request: &Request, signed_in: &Signe
     let Some(files) = console.files.as_ref() else {
         return response::message_page(StatusCode::SERVICE_UNAVAILABLE, locale, msg::ui_uploads_unavailable());
     };
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     let filed =
         console.services.file_upload(&actor, case_id, file_name, content_type.clone(), &bytes, files.as_ref()).await;
     match filed {

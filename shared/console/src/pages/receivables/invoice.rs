@@ -9,12 +9,13 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
+use gestiona_domain::access::{Module, Operation, Permission};
 use gestiona_domain::messages as msg;
 use gestiona_domain::receivables::{Invoice, InvoicePatch, InvoiceView, PaymentInput};
 use gestiona_domain::service::PageRequest;
 use gestiona_domain::service::receivables::{GetInvoiceError, InvoiceChangeError, InvoiceMovements};
 use gestiona_domain::validation::ValidationErrors;
-use gestiona_domain::{DocumentNumber, Message, Role, UserId, format};
+use gestiona_domain::{DocumentNumber, Message, UserId, format};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
@@ -122,7 +123,7 @@ async fn render(
     let chrome = Chrome::of(signed_in, "receivables");
     let locale = chrome.locale;
     let Some(number) = number_of(number) else { return response::not_found(locale) };
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     let everyone = PageRequest::new(Some(100), None).expect("a valid page size");
     let services = &console.services;
     let (invoice, movements, history, today, users) = tokio::join!(
@@ -167,10 +168,12 @@ async fn render(
         late: view.days_past_due.is_some_and(|d| d > 0),
         facts: facts(&view, &users, &chrome),
         version: invoice.version,
-        payment: open.then(|| payment_inputs(&outcome, today, &chrome)),
+        payment: (open && actor.allows(Permission::new(Module::Receivables, Operation::Create)))
+            .then(|| payment_inputs(&outcome, today, &chrome)),
         payment_id: outcome.values.get("paymentId").cloned().unwrap_or_else(|| console.services.new_id().to_string()),
         collections: collections_inputs(&invoice.value, &outcome, users, &chrome),
-        write_off: (open && actor.may(Role::Supervisor)).then(|| write_off_inputs(&outcome, &chrome)),
+        write_off: (open && actor.allows(Permission::new(Module::Receivables, Operation::Archive)))
+            .then(|| write_off_inputs(&outcome, &chrome)),
         payments: payment_rows(&movements, &chrome),
         credit_notes: credit_note_rows(&movements, &chrome),
         history: entries(&history, &invoice.value.currency, &chrome),
@@ -378,7 +381,7 @@ fn refusal(form: Form, values: BTreeMap<String, String>, error: InvoiceChangeErr
             Reply::Page(StatusCode::UNPROCESSABLE_ENTITY, invalid(form, values, &errors, chrome))
         }
         InvoiceChangeError::NotFound => Reply::Other(response::not_found(chrome.locale)),
-        InvoiceChangeError::Forbidden(f) => alert(StatusCode::FORBIDDEN, msg::detail_role_needed(f.needed.as_str())),
+        InvoiceChangeError::Forbidden(f) => alert(StatusCode::FORBIDDEN, f.message()),
         InvoiceChangeError::Duplicate(reason) => alert(StatusCode::CONFLICT, reason),
         InvoiceChangeError::Closed(status) => {
             alert(StatusCode::CONFLICT, msg::ui_invoice_closed(chrome.t(status_name(status))))
@@ -426,7 +429,7 @@ pub async fn record_payment(console: &Console, request: &Request, signed_in: &Si
             None
         }
     };
-    let invoice = match console.services.get_invoice(&signed_in.session.actor(), &number).await {
+    let invoice = match console.services.get_invoice(&signed_in.actor, &number).await {
         Ok(invoice) => invoice,
         Err(GetInvoiceError::NotFound) => return response::not_found(chrome.locale),
         Err(GetInvoiceError::Store(error)) => {
@@ -461,7 +464,7 @@ pub async fn record_payment(console: &Console, request: &Request, signed_in: &Si
         return render(console, signed_in, raw, StatusCode::UNPROCESSABLE_ENTITY, outcome).await;
     };
     let input = PaymentInput { amount_minor, paid_on, method: text("method"), note: text("note") };
-    let result = match console.services.record_payment(&signed_in.session.actor(), &number, &payment_id, input).await {
+    let result = match console.services.record_payment(&signed_in.actor, &number, &payment_id, input).await {
         Ok((saved, true)) => {
             let balance = amount(&currency, saved.value.balance_minor(), chrome.locale);
             Reply::Page(StatusCode::OK, Outcome::notice(chrome.t(msg::ui_payment_recorded(balance))))
@@ -513,11 +516,10 @@ pub async fn save_collections(console: &Console, request: &Request, signed_in: &
         stop_dunning: Some(text("stopDunning").as_deref() == Some("true")),
         collections_agent: Some(agent),
     };
-    let result =
-        match console.services.patch_invoice(&signed_in.session.actor(), &number, &patch, expected.into()).await {
-            Ok(_) => Reply::Page(StatusCode::OK, Outcome::notice(chrome.t(msg::ui_saved()))),
-            Err(error) => refusal(Form::Collections, values, error, &chrome),
-        };
+    let result = match console.services.patch_invoice(&signed_in.actor, &number, &patch, expected.into()).await {
+        Ok(_) => Reply::Page(StatusCode::OK, Outcome::notice(chrome.t(msg::ui_saved()))),
+        Err(error) => refusal(Form::Collections, values, error, &chrome),
+    };
     answer(console, signed_in, raw, result).await
 }
 
@@ -530,18 +532,17 @@ pub async fn write_off(console: &Console, request: &Request, signed_in: &SignedI
         return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
     };
     let reason = values.get("reason").cloned().unwrap_or_default();
-    let result =
-        match console.services.write_off_invoice(&signed_in.session.actor(), &number, &reason, expected.into()).await {
-            Ok(saved) => {
-                let written = saved.value.written_off.as_ref().map_or(0, |w| w.amount_minor);
-                let text = msg::ui_written_off_by(
-                    amount(&saved.value.currency, written, chrome.locale),
-                    signed_in.session.user.as_str(),
-                    reason.as_str(),
-                );
-                Reply::Page(StatusCode::OK, Outcome::notice(chrome.t(text)))
-            }
-            Err(error) => refusal(Form::WriteOff, values, error, &chrome),
-        };
+    let result = match console.services.write_off_invoice(&signed_in.actor, &number, &reason, expected.into()).await {
+        Ok(saved) => {
+            let written = saved.value.written_off.as_ref().map_or(0, |w| w.amount_minor);
+            let text = msg::ui_written_off_by(
+                amount(&saved.value.currency, written, chrome.locale),
+                signed_in.session.user.as_str(),
+                reason.as_str(),
+            );
+            Reply::Page(StatusCode::OK, Outcome::notice(chrome.t(text)))
+        }
+        Err(error) => refusal(Form::WriteOff, values, error, &chrome),
+    };
     answer(console, signed_in, raw, result).await
 }

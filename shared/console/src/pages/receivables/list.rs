@@ -121,7 +121,7 @@ pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) ->
     let Ok(paging) = PageRequest::new(Some(PAGE_ROWS), super::super::query_value(request, "cursor")) else {
         return response::status_page(StatusCode::BAD_REQUEST, locale);
     };
-    let actor = signed_in.session.actor();
+    let actor = signed_in.actor.clone();
     let everyone = PageRequest::new(Some(100), None).expect("a valid page size");
     let filter = &filters.filter;
     let group = if filters.by_agent { AgingGroup::Agent } else { AgingGroup::Account };

@@ -6,7 +6,8 @@ use super::{
 };
 use crate::ExpectedVersion;
 use crate::Versioned;
-use crate::actor::{Actor, Role};
+use crate::access::{Module, Operation, Permission};
+use crate::actor::Actor;
 use crate::ids::{DocumentNumber, EntityId, TenantId};
 use crate::keys;
 use crate::messages as msg;
@@ -39,7 +40,7 @@ impl Services {
         ladder: DunningLadder,
         expected: Option<ExpectedVersion>,
     ) -> Result<Versioned<DunningLadder>, CollectionsSettingsError> {
-        actor.require(Role::Admin)?;
+        actor.permit(Permission::new(Module::Configuration, Operation::Update))?;
         ladder.validate()?;
         self.check_task_types(&actor.tenant, &ladder, "").await?;
         let expected = self.pin_version(&keys::dunning_ladder(&actor.tenant), expected, Some(0)).await?;
@@ -106,7 +107,7 @@ impl Services {
         profile: CollectionsProfile,
         expected: Option<ExpectedVersion>,
     ) -> Result<Versioned<CollectionsProfile>, CollectionsSettingsError> {
-        actor.require(Role::Supervisor)?;
+        actor.permit(Permission::new(Module::Receivables, Operation::Update))?;
         let tenant = &actor.tenant;
         if self.store.get(&keys::account(tenant, account)).await?.is_none() {
             return Err(CollectionsSettingsError::NotFound);

@@ -1,6 +1,7 @@
 //! Invoices: idempotent upserts from the ERP, payments and credit notes, write-offs and staff edits.
 
 use crate::ExpectedVersion;
+use crate::access::{Module, Operation, Permission};
 use crate::service::outbox::OutboxOwner;
 use crate::webhook::WebhookEventType;
 use std::collections::HashMap;
@@ -11,7 +12,7 @@ use super::{
     ATTEMPTS, BatchInvoice, BatchResult, CREDIT_NOTE_ENTITY, GetInvoiceError, InvoiceChangeError, InvoiceContext,
     InvoiceFilter, InvoiceMovements, PAYMENT_ENTITY, SaveInvoiceError, Upserted, invoice_item,
 };
-use crate::actor::{Actor, Role};
+use crate::actor::Actor;
 use crate::history::{EventKind, FieldChange, HistoryEvent};
 use crate::ids::{DocumentNumber, EntityId, TenantId};
 use crate::keys;
@@ -124,6 +125,7 @@ impl Services {
         number: &DocumentNumber,
         input: &InvoiceInput,
     ) -> Result<(Versioned<Invoice>, Upserted), SaveInvoiceError> {
+        actor.permit(Permission::new(Module::Receivables, Operation::Create))?;
         let tenant = &actor.tenant;
         let account_exists = self.store.get(&keys::account(tenant, input.account_id)).await?.is_some();
         let profile = self.collections_profile(tenant, input.account_id).await?.value;
@@ -262,7 +264,8 @@ impl Services {
         &self,
         actor: &Actor,
         batch: Vec<BatchInvoice>,
-    ) -> Result<Vec<BatchResult>, StoreError> {
+    ) -> Result<Vec<BatchResult>, SaveInvoiceError> {
+        actor.permit(Permission::new(Module::Receivables, Operation::Create))?;
         let mut results = Vec::with_capacity(batch.len());
         for line in batch {
             let result = |outcome: &str, version, errors| BatchResult {
@@ -285,7 +288,7 @@ impl Services {
                 }
                 Err(SaveInvoiceError::Invalid(errors)) => result("invalid", None, errors.0),
                 Err(SaveInvoiceError::Busy) => result("failed", None, Vec::new()),
-                Err(SaveInvoiceError::Store(e)) => return Err(e),
+                Err(e @ (SaveInvoiceError::Store(_) | SaveInvoiceError::Forbidden(_))) => return Err(e),
             });
         }
         Ok(results)
@@ -403,6 +406,7 @@ impl Services {
         payment_id: &DocumentNumber,
         input: PaymentInput,
     ) -> Result<(Versioned<Invoice>, bool), InvoiceChangeError> {
+        actor.permit(Permission::new(Module::Receivables, Operation::Create))?;
         input.validate()?;
         self.apply_once(actor, number, Movement::Payment(payment_id, &input)).await
     }
@@ -415,7 +419,7 @@ impl Services {
         note_number: &DocumentNumber,
         input: CreditNoteInput,
     ) -> Result<(Versioned<Invoice>, bool), InvoiceChangeError> {
-        actor.require(Role::Supervisor)?;
+        actor.permit(Permission::new(Module::Receivables, Operation::Archive))?;
         input.validate()?;
         self.apply_once(actor, number, Movement::CreditNote(note_number, &input)).await
     }
@@ -496,7 +500,7 @@ impl Services {
         reason: &str,
         expected: ExpectedVersion,
     ) -> Result<Versioned<Invoice>, InvoiceChangeError> {
-        actor.require(Role::Supervisor)?;
+        actor.permit(Permission::new(Module::Receivables, Operation::Archive))?;
         let mut errors = ValidationErrors::new();
         let reason = errors.text("reason", reason, crate::receivables::NOTE_MAX, true);
         errors.finish()?;
@@ -539,6 +543,7 @@ impl Services {
         patch: &InvoicePatch,
         expected: ExpectedVersion,
     ) -> Result<Versioned<Invoice>, InvoiceChangeError> {
+        actor.permit(Permission::new(Module::Receivables, Operation::Update))?;
         patch.validate()?;
         let tenant = &actor.tenant;
         let context = self.invoice_context(tenant, number).await?;

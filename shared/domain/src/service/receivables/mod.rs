@@ -54,6 +54,8 @@ const DEFAULT_TIME_ZONE: &str = "America/Costa_Rica";
 #[derive(Debug, thiserror::Error)]
 pub enum SaveInvoiceError {
     #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error(transparent)]
     Invalid(#[from] ValidationErrors),
     #[error("the invoice changed concurrently; try again")]
     Busy,

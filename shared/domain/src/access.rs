@@ -1,0 +1,359 @@
+//! Profiles: what a staff member may do, per module and operation.
+//!
+//! A tenant keeps its profiles in one record (a company has a handful), so the edge reads it
+//! with the caller's directory entry in one call per request. A tenant that never edited its
+//! profiles works with the seeded ones. A user's directory entry names their profile; a user
+//! without one works with the seeded profile of the role their token names.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::ProfileId;
+use crate::validation::ValidationErrors;
+
+/// Staff roles, ordered by what they may do: each role may do everything the one before may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Role {
+    Agent,
+    Supervisor,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "agent" => Some(Self::Agent),
+            "supervisor" => Some(Self::Supervisor),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Agent => "agent",
+            Self::Supervisor => "supervisor",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// The parts of Gestiona a profile grants operations on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Module {
+    Accounts,
+    Contacts,
+    Leads,
+    Opportunities,
+    Cases,
+    Documents,
+    /// Invoices, payments, credit notes, write-offs and collections [cartera].
+    Receivables,
+    Reports,
+    /// Case types, calendars, SLA policies, forms, the dunning ladder, webhooks, users and
+    /// profiles.
+    Configuration,
+}
+
+impl Module {
+    pub const ALL: [Module; 9] = [
+        Module::Accounts,
+        Module::Contacts,
+        Module::Leads,
+        Module::Opportunities,
+        Module::Cases,
+        Module::Documents,
+        Module::Receivables,
+        Module::Reports,
+        Module::Configuration,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Module::Accounts => "accounts",
+            Module::Contacts => "contacts",
+            Module::Leads => "leads",
+            Module::Opportunities => "opportunities",
+            Module::Cases => "cases",
+            Module::Documents => "documents",
+            Module::Receivables => "receivables",
+            Module::Reports => "reports",
+            Module::Configuration => "configuration",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Module> {
+        Module::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+}
+
+/// What a profile may do in a module. On receivables, `archive` is settling a debt without
+/// money (credit notes and write-offs); `export` is every CSV or spreadsheet download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Operation {
+    Create,
+    Read,
+    Update,
+    Archive,
+    Export,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 5] =
+        [Operation::Create, Operation::Read, Operation::Update, Operation::Archive, Operation::Export];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Create => "create",
+            Operation::Read => "read",
+            Operation::Update => "update",
+            Operation::Archive => "archive",
+            Operation::Export => "export",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Operation> {
+        Operation::ALL.into_iter().find(|o| o.as_str() == name)
+    }
+}
+
+/// One operation on one module: what a route or a use case needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Permission {
+    pub module: Module,
+    pub operation: Operation,
+}
+
+impl Permission {
+    pub const fn new(module: Module, operation: Operation) -> Self {
+        Self { module, operation }
+    }
+
+    /// `receivables.create`: how messages and the OpenAPI document name it.
+    pub fn code(self) -> String {
+        format!("{}.{}", self.module.as_str(), self.operation.as_str())
+    }
+}
+
+/// The operations allowed per module (a module absent allows nothing).
+pub type Grants = BTreeMap<Module, BTreeSet<Operation>>;
+
+/// A named set of permissions that users are given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Profile {
+    pub id: ProfileId,
+    pub name: String,
+    /// What workflow guards and supervisor-only steps (reassigning, shared views) compare
+    /// against: `agent`, `supervisor` or `admin`.
+    pub level: Role,
+    /// Per module, the operations allowed.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<Module, Vec<Operation>>))]
+    pub grants: Grants,
+}
+
+impl Profile {
+    pub fn allows(&self, permission: Permission) -> bool {
+        self.grants.get(&permission.module).is_some_and(|ops| ops.contains(&permission.operation))
+    }
+}
+
+/// The profile every tenant has that keeps every permission, so that a tenant can never lock
+/// its administrators out.
+pub const ADMIN_PROFILE: &str = "admin";
+
+fn grants(of: &[(Module, &[Operation])]) -> Grants {
+    of.iter().map(|(module, ops)| (*module, ops.iter().copied().collect())).collect()
+}
+
+fn seeded(id: &str, name: &str, level: Role, of: &[(Module, &[Operation])]) -> Profile {
+    Profile { id: ProfileId::parse(id).expect("a valid seeded id"), name: name.to_owned(), level, grants: grants(of) }
+}
+
+/// The profiles a tenant starts with. They keep what the three roles of the sign-in token
+/// allowed, except that an agent no longer records payments, issues invoices or exports: the
+/// collections and sales profiles do that work.
+pub fn seeded_profiles() -> Vec<Profile> {
+    use Module::*;
+    use Operation::*;
+    const ALL: &[Operation] = &Operation::ALL;
+    const WORK: &[Operation] = &[Create, Read, Update];
+    const READ: &[Operation] = &[Read];
+    vec![
+        seeded(
+            "agent",
+            "Agente",
+            Role::Agent,
+            &[
+                (Accounts, WORK),
+                (Contacts, WORK),
+                (Leads, WORK),
+                (Opportunities, WORK),
+                (Cases, WORK),
+                (Documents, WORK),
+                (Receivables, READ),
+                (Reports, READ),
+            ],
+        ),
+        seeded(
+            "sales",
+            "Ventas",
+            Role::Agent,
+            &[
+                (Accounts, &[Create, Read, Update, Export]),
+                (Contacts, &[Create, Read, Update, Export]),
+                (Leads, &[Create, Read, Update, Export]),
+                (Opportunities, &[Create, Read, Update, Export]),
+                (Cases, READ),
+                (Documents, WORK),
+                (Receivables, READ),
+                (Reports, &[Read, Export]),
+            ],
+        ),
+        seeded(
+            "collections",
+            "Cobranza",
+            Role::Agent,
+            &[
+                (Accounts, &[Read, Update]),
+                (Contacts, &[Read, Update]),
+                (Cases, READ),
+                (Documents, WORK),
+                (Receivables, &[Create, Read, Update, Export]),
+                (Reports, &[Read, Export]),
+            ],
+        ),
+        seeded(
+            "supervisor",
+            "Supervisor",
+            Role::Supervisor,
+            &[
+                (Accounts, &[Create, Read, Update, Export]),
+                (Contacts, &[Create, Read, Update, Export]),
+                (Leads, ALL),
+                (Opportunities, ALL),
+                (Cases, ALL),
+                (Documents, ALL),
+                (Receivables, ALL),
+                (Reports, ALL),
+                (Configuration, READ),
+            ],
+        ),
+        seeded(ADMIN_PROFILE, "Administrador", Role::Admin, &Module::ALL.map(|module| (module, ALL))),
+    ]
+}
+
+/// The seeded profile a token's role stands for when the directory names none.
+pub fn profile_of_role(role: Role) -> Profile {
+    let id = match role {
+        Role::Agent => "agent",
+        Role::Supervisor => "supervisor",
+        Role::Admin => ADMIN_PROFILE,
+    };
+    seeded_profiles().into_iter().find(|p| p.id.as_str() == id).expect("every role has a seeded profile")
+}
+
+/// A tenant's profiles as stored: the seeded ones until an admin edits them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessPolicy {
+    pub profiles: Vec<Profile>,
+}
+
+impl Default for AccessPolicy {
+    fn default() -> Self {
+        Self { profiles: seeded_profiles() }
+    }
+}
+
+impl AccessPolicy {
+    pub fn profile(&self, id: &ProfileId) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.id == *id)
+    }
+}
+
+/// `PUT /profiles/{id}`: a profile's name, level and grants.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProfileEntry {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 80))]
+    pub name: String,
+    pub level: Role,
+    /// Per module, the operations allowed; a module left out allows nothing.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<Module, Vec<Operation>>))]
+    pub grants: Grants,
+}
+
+pub const PROFILE_NAME_MAX: usize = 80;
+
+impl ProfileEntry {
+    pub fn validate(self, id: ProfileId) -> Result<Profile, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let name = e.text("name", &self.name, PROFILE_NAME_MAX, false);
+        if id.as_str() == ADMIN_PROFILE {
+            let everything: Grants = grants(&Module::ALL.map(|module| (module, &Operation::ALL[..])));
+            if self.grants != everything || self.level != Role::Admin {
+                e.add("grants", crate::messages::admin_profile_keeps_everything());
+            }
+        }
+        e.finish()?;
+        let grants = self.grants.into_iter().filter(|(_, ops)| !ops.is_empty()).collect();
+        Ok(Profile { id, name: name.unwrap_or_default(), level: self.level, grants })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seeded_profiles_keep_what_was_right_and_close_what_was_wrong() {
+        let agent = profile_of_role(Role::Agent);
+        assert!(agent.allows(Permission::new(Module::Cases, Operation::Create)));
+        assert!(agent.allows(Permission::new(Module::Receivables, Operation::Read)));
+        assert!(!agent.allows(Permission::new(Module::Receivables, Operation::Create)), "no payments");
+        assert!(!agent.allows(Permission::new(Module::Cases, Operation::Export)));
+        let collections = seeded_profiles().into_iter().find(|p| p.id.as_str() == "collections").unwrap();
+        assert!(collections.allows(Permission::new(Module::Receivables, Operation::Create)));
+        assert!(!collections.allows(Permission::new(Module::Receivables, Operation::Archive)), "no write-offs");
+        let admin = profile_of_role(Role::Admin);
+        assert!(Module::ALL.iter().all(|&m| Operation::ALL.iter().all(|&o| admin.allows(Permission::new(m, o)))));
+        let supervisor = profile_of_role(Role::Supervisor);
+        assert!(!supervisor.allows(Permission::new(Module::Configuration, Operation::Update)));
+        assert_eq!(supervisor.level, Role::Supervisor);
+    }
+
+    #[test]
+    fn grants_read_and_write_as_lists_per_module() {
+        let json = r#"{"name":"Call centre","level":"agent","grants":{"cases":["read","create"],"leads":[]}}"#;
+        let entry: ProfileEntry = serde_json::from_str(json).unwrap();
+        let profile = entry.validate(ProfileId::parse("call-centre").unwrap()).unwrap();
+        assert_eq!(
+            serde_json::to_value(&profile.grants).unwrap(),
+            serde_json::json!({"cases": ["create", "read"]}),
+            "sorted, and an empty module dropped"
+        );
+        assert!(serde_json::from_str::<ProfileEntry>(r#"{"name":"x","level":"agent","grants":{"sales":[]}}"#).is_err());
+    }
+
+    #[test]
+    fn the_admin_profile_cannot_lose_a_permission() {
+        let mut admin = profile_of_role(Role::Admin);
+        let entry = ProfileEntry { name: "Admin".into(), level: Role::Admin, grants: admin.grants.clone() };
+        assert!(entry.validate(admin.id.clone()).is_ok());
+        admin.grants.get_mut(&Module::Configuration).unwrap().remove(&Operation::Update);
+        let entry = ProfileEntry { name: "Admin".into(), level: Role::Admin, grants: admin.grants };
+        let refused = entry.validate(admin.id).unwrap_err();
+        assert_eq!(refused.0[0].field, "grants");
+    }
+}

@@ -1,0 +1,138 @@
+//! Who the caller is to the tenant (their directory entry and profile), and the tenant's
+//! profiles as admins edit them.
+
+use std::sync::Arc;
+
+use super::{Services, conditions};
+use crate::access::{AccessPolicy, Module, Operation, Permission, Profile, ProfileEntry};
+use crate::actor::{Actor, Forbidden};
+use crate::ids::{ProfileId, TenantId};
+use crate::keys;
+use crate::ports::{Condition, Item, StoreError, WriteOp};
+use crate::records;
+use crate::user::User;
+use crate::validation::ValidationErrors;
+use crate::{ExpectedVersion, Versioned};
+
+pub const POLICY_ENTITY: &str = "AccessPolicy";
+
+const READ_CONFIGURATION: Permission = Permission::new(Module::Configuration, Operation::Read);
+const CHANGE_CONFIGURATION: Permission = Permission::new(Module::Configuration, Operation::Update);
+
+/// Why a signed-in caller may not act for the tenant.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthorizeError {
+    #[error("the user was deactivated")]
+    Deactivated,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GetProfileError {
+    #[error("no such profile")]
+    NotFound,
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveProfileError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error("the profiles changed since version {expected:?}")]
+    Stale { expected: Option<u64> },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Services {
+    /// The caller as the tenant knows them: refused when their directory entry is deactivated,
+    /// with the profile it names (level and grants) when it names one. One read of two items.
+    /// A user the directory does not list works with the seeded profile of their token's role.
+    pub async fn authorize(&self, claimed: Actor) -> Result<Actor, AuthorizeError> {
+        let keys = [keys::user(&claimed.tenant, &claimed.user), keys::access_policy(&claimed.tenant)];
+        let mut found = self.store.get_many(&keys).await?.into_iter();
+        let (user, policy) = (found.next().flatten(), found.next().flatten());
+        let Some(user) = user.map(|item| records::read::<User>(&item)).transpose()? else { return Ok(claimed) };
+        if !user.active {
+            return Err(AuthorizeError::Deactivated);
+        }
+        let Some(profile_id) = user.profile else { return Ok(claimed) };
+        let policy: AccessPolicy = policy.map(|item| records::read(&item)).transpose()?.unwrap_or_default();
+        match policy.profiles.into_iter().find(|p| p.id == profile_id) {
+            Some(profile) => Ok(Actor { role: profile.level, profile: Some(Arc::new(profile)), ..claimed }),
+            // Never left so by the use cases (a profile in use is not removed); the token's role then.
+            None => Ok(claimed),
+        }
+    }
+
+    /// The tenant's profiles and their version (`0` while the seeded ones were never edited).
+    pub async fn access_policy(&self, tenant: &TenantId) -> Result<Versioned<AccessPolicy>, StoreError> {
+        Ok(self
+            .load::<AccessPolicy>(&keys::access_policy(tenant))
+            .await?
+            .unwrap_or_else(|| Versioned { value: AccessPolicy::default(), version: 0 }))
+    }
+
+    /// `GET /profiles` (who may read the configuration).
+    pub async fn list_profiles(&self, actor: &Actor) -> Result<Versioned<AccessPolicy>, GetProfileError> {
+        actor.permit(READ_CONFIGURATION)?;
+        Ok(self.access_policy(&actor.tenant).await?)
+    }
+
+    /// `GET /profiles/{id}`, at the version of the tenant's profiles.
+    pub async fn get_profile(&self, actor: &Actor, id: &ProfileId) -> Result<Versioned<Profile>, GetProfileError> {
+        actor.permit(READ_CONFIGURATION)?;
+        let policy = self.access_policy(&actor.tenant).await?;
+        let profile = policy.value.profile(id).cloned().ok_or(GetProfileError::NotFound)?;
+        Ok(Versioned { value: profile, version: policy.version })
+    }
+
+    /// `PUT /profiles/{id}` (who may change the configuration): creates or replaces a profile,
+    /// conditioned on the version of the tenant's profiles when `expected` names one.
+    pub async fn save_profile(
+        &self,
+        actor: &Actor,
+        id: ProfileId,
+        entry: ProfileEntry,
+        expected: Option<ExpectedVersion>,
+    ) -> Result<Versioned<Profile>, SaveProfileError> {
+        actor.permit(CHANGE_CONFIGURATION)?;
+        let profile = entry.validate(id)?;
+        let key = keys::access_policy(&actor.tenant);
+        let current = self.access_policy(&actor.tenant).await?;
+        let pinned = match expected {
+            Some(expected) => expected.pin(Some(current.version)),
+            None => current.version,
+        };
+        if pinned != current.version {
+            return Err(SaveProfileError::Stale { expected: Some(pinned) });
+        }
+        let mut policy = current.value;
+        match policy.profiles.iter_mut().find(|p| p.id == profile.id) {
+            Some(existing) => *existing = profile.clone(),
+            None => policy.profiles.push(profile.clone()),
+        }
+        let next = current.version + 1;
+        let item = Item::new(key, POLICY_ENTITY, next, records::body(&policy)?);
+        let stored = Some(current.version).filter(|v| *v > 0);
+        let condition = Condition::version_or_new(conditions::ACCESS_POLICY, stored);
+        match self.store.write(vec![WriteOp::Put { item, condition }]).await {
+            Ok(()) => Ok(Versioned { value: profile, version: next }),
+            Err(StoreError::ConditionFailed { name: conditions::ACCESS_POLICY }) => {
+                Err(SaveProfileError::Stale { expected: Some(pinned) })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether `id` is one of the tenant's profiles (a directory entry may only name those).
+    pub(crate) async fn profile_exists(&self, tenant: &TenantId, id: &ProfileId) -> Result<bool, StoreError> {
+        Ok(self.access_policy(tenant).await?.value.profile(id).is_some())
+    }
+}

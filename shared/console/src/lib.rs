@@ -15,6 +15,7 @@ mod pages;
 mod response;
 mod session;
 
+use gestiona_domain::access::{Module, Operation, Permission};
 use gestiona_domain::service::Services;
 use gestiona_domain::{TenantId, UserId};
 use http::{Method, StatusCode};
@@ -106,12 +107,70 @@ enum Page {
     WebhookRotation,
     WebhookDeletion,
     WebhookReplay,
+    Profiles,
+    Profile,
+    Users,
+    User,
     Views,
     ViewDelete,
     SignIn,
     SignInCallback,
     SignOut,
     Asset,
+}
+
+impl Page {
+    /// What the user's profile must grant to open the page or send its form (`None`: any
+    /// signed-in user). The use cases check again what they guard themselves.
+    fn needs(self, method: &Method) -> Option<Permission> {
+        use Module::*;
+        use Operation::*;
+        let post = *method == Method::POST;
+        let (module, operation) = match self {
+            Page::Work | Page::Case | Page::Views | Page::ViewDelete => (Cases, Read),
+            Page::Cases if post => (Cases, Create),
+            Page::Cases => (Cases, Read),
+            Page::CaseNew => (Cases, Create),
+            Page::CaseExport => (Cases, Export),
+            Page::CaseBulk | Page::Comment | Page::Transition | Page::CaseFields => (Cases, Update),
+            Page::CaseDocuments if post => (Documents, Create),
+            Page::CaseDocuments | Page::CaseDocument => (Documents, Read),
+            Page::CaseUploads | Page::CaseUploadAnnounce | Page::CaseUploadComplete => (Documents, Create),
+            Page::Accounts if post => (Accounts, Create),
+            Page::Account if post => (Accounts, Update),
+            Page::Accounts | Page::Account => (Accounts, Read),
+            Page::AccountNew => (Accounts, Create),
+            Page::AccountEdit => (Accounts, Update),
+            Page::AccountContactNew => (Contacts, Create),
+            Page::Contacts if post => (Contacts, Create),
+            Page::Contact if post => (Contacts, Update),
+            Page::Contacts | Page::Contact => (Contacts, Read),
+            Page::ContactEdit => (Contacts, Update),
+            Page::Receivables | Page::Invoice => (Receivables, Read),
+            Page::InvoicePayments => (Receivables, Create),
+            Page::InvoiceCollections => (Receivables, Update),
+            Page::InvoiceWriteOff => (Receivables, Archive),
+            Page::Leads | Page::Lead | Page::LeadReview | Page::WebForms => (Leads, Read),
+            Page::LeadStatus | Page::LeadConversion | Page::LeadDecision => (Leads, Update),
+            Page::Webhooks | Page::Webhook | Page::Profiles | Page::Profile | Page::Users | Page::User if !post => {
+                (Configuration, Read)
+            }
+            Page::Webhooks
+            | Page::Webhook
+            | Page::WebhookStatus
+            | Page::WebhookRotation
+            | Page::WebhookDeletion
+            | Page::WebhookReplay
+            | Page::Profiles
+            | Page::Profile
+            | Page::Users
+            | Page::User => (Configuration, Update),
+            Page::Search | Page::Counts | Page::SignIn | Page::SignInCallback | Page::SignOut | Page::Asset => {
+                return None;
+            }
+        };
+        Some(Permission::new(module, operation))
+    }
 }
 
 fn router() -> &'static matchit::Router<Page> {
@@ -160,6 +219,10 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/settings/webhooks/{id}/rotate", Page::WebhookRotation),
             ("/app/settings/webhooks/{id}/delete", Page::WebhookDeletion),
             ("/app/settings/webhooks/{id}/deliveries/{delivery}/replay", Page::WebhookReplay),
+            ("/app/settings/profiles", Page::Profiles),
+            ("/app/settings/profiles/{id}", Page::Profile),
+            ("/app/settings/users", Page::Users),
+            ("/app/settings/users/{id}", Page::User),
             ("/app/leads/{id}", Page::Lead),
             ("/app/leads/{id}/status", Page::LeadStatus),
             ("/app/leads/{id}/convert", Page::LeadConversion),
@@ -250,6 +313,11 @@ impl Console {
                     }
                     // The user changes something: their counts are recomputed on the next page.
                     self.counts.forget(&(signed_in.session.tenant.clone(), signed_in.session.user.clone()));
+                }
+                if let Some(needed) = page.needs(method)
+                    && let Err(refused) = signed_in.actor.permit(needed)
+                {
+                    return response::not_permitted(signed_in.session.locale, refused.message());
                 }
                 let id = id.as_deref().unwrap_or_default();
                 // Each page's future is boxed: inlined, they made one state machine as large as
@@ -363,6 +431,13 @@ impl Console {
                         id,
                         delivery.as_deref().unwrap_or_default(),
                     )),
+                    (Page::Profiles, &Method::GET) => Box::pin(pages::profiles::list(self, &signed_in)),
+                    (Page::Profiles, &Method::POST) => Box::pin(pages::profiles::create(self, &request, &signed_in)),
+                    (Page::Profile, &Method::GET) => Box::pin(pages::profiles::show(self, &signed_in, id)),
+                    (Page::Profile, &Method::POST) => Box::pin(pages::profiles::save(self, &request, &signed_in, id)),
+                    (Page::Users, &Method::GET) => Box::pin(pages::users::list(self, &signed_in)),
+                    (Page::User, &Method::GET) => Box::pin(pages::users::show(self, &signed_in, id)),
+                    (Page::User, &Method::POST) => Box::pin(pages::users::save(self, &request, &signed_in, id)),
                     (Page::LeadDecision, &Method::POST) => {
                         Box::pin(pages::lead_review::decide(self, &request, &signed_in, id))
                     }

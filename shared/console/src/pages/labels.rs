@@ -1,9 +1,10 @@
 //! The words pages show for the domain's enumerations, from the message catalogue.
 
+use gestiona_domain::access::{Module, Operation};
 use gestiona_domain::case::{Channel, Priority};
 use gestiona_domain::messages as msg;
 use gestiona_domain::webhook::{DeliveryStatus, WebhookEventType};
-use gestiona_domain::{Locale, Message};
+use gestiona_domain::{Locale, Message, Role};
 
 pub const PRIORITIES: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
 pub const CHANNELS: [Channel; 8] = [
@@ -106,5 +107,37 @@ pub fn delivery_status(status: DeliveryStatus) -> Message {
         DeliveryStatus::Pending => msg::ui_delivery_pending(),
         DeliveryStatus::Delivered => msg::ui_delivery_delivered(),
         DeliveryStatus::Failed => msg::ui_delivery_failed(),
+    }
+}
+
+pub fn module(module: Module) -> Message {
+    match module {
+        Module::Accounts => msg::ui_module_accounts(),
+        Module::Contacts => msg::ui_module_contacts(),
+        Module::Leads => msg::ui_module_leads(),
+        Module::Opportunities => msg::ui_module_opportunities(),
+        Module::Cases => msg::ui_module_cases(),
+        Module::Documents => msg::ui_module_documents(),
+        Module::Receivables => msg::ui_module_receivables(),
+        Module::Reports => msg::ui_module_reports(),
+        Module::Configuration => msg::ui_module_configuration(),
+    }
+}
+
+pub fn operation(operation: Operation) -> Message {
+    match operation {
+        Operation::Create => msg::ui_operation_create(),
+        Operation::Read => msg::ui_operation_read(),
+        Operation::Update => msg::ui_operation_update(),
+        Operation::Archive => msg::ui_operation_archive(),
+        Operation::Export => msg::ui_operation_export(),
+    }
+}
+
+pub fn level(role: Role) -> Message {
+    match role {
+        Role::Agent => msg::ui_level_agent(),
+        Role::Supervisor => msg::ui_level_supervisor(),
+        Role::Admin => msg::ui_level_admin(),
     }
 }

@@ -13,10 +13,12 @@ mod labels;
 pub mod lead_review;
 pub mod leads;
 mod params;
+pub mod profiles;
 pub mod receivables;
 pub mod records;
 pub mod search;
 pub mod sign_in;
+pub mod users;
 pub mod web_forms;
 pub mod webhooks;
 
@@ -28,6 +30,7 @@ use lambda_http::{Body, Response};
 use crate::assets;
 use crate::response;
 use crate::session::SignedIn;
+use gestiona_domain::access::{Module, Operation, Permission};
 
 /// The frame around every signed-in page.
 pub struct Chrome {
@@ -38,8 +41,11 @@ pub struct Chrome {
     pub user: String,
     /// The navigation entry to mark as current.
     pub section: &'static str,
-    /// Whether the user administers the tenant: settings pages and their links.
+    /// Whether the user administers the tenant (changes its configuration): settings pages
+    /// and their links.
     pub admin: bool,
+    /// The modules the user's profile may read: the navigation shows only those.
+    readable: Vec<&'static str>,
     pub stylesheet: String,
     pub htmx: String,
     pub script: String,
@@ -58,11 +64,21 @@ impl Chrome {
             csrf: signed_in.session.csrf.clone(),
             user: signed_in.session.user.to_string(),
             section,
-            admin: signed_in.session.role == gestiona_domain::Role::Admin,
+            admin: signed_in.actor.allows(Permission::new(Module::Configuration, Operation::Update)),
+            readable: Module::ALL
+                .into_iter()
+                .filter(|&module| signed_in.actor.allows(Permission::new(module, Operation::Read)))
+                .map(Module::as_str)
+                .collect(),
             stylesheet: assets::stylesheet_path(),
             htmx: assets::htmx_path(),
             script: assets::script_path(),
         }
+    }
+
+    /// Whether the user may read `module` (`cases`, `receivables`, …).
+    pub fn reads(&self, module: &str) -> bool {
+        self.readable.contains(&module)
     }
 
     /// A catalogue message in the page's language.

@@ -1,0 +1,182 @@
+//! *Users* (administrators): the company's staff directory, and for each user their profile,
+//! language and whether they may still work. Deactivating takes effect on the user's next
+//! request, whatever session or token they hold.
+
+use askama::Template;
+use gestiona_domain::messages as msg;
+use gestiona_domain::service::PageRequest;
+use gestiona_domain::service::directory::SaveUserError;
+use gestiona_domain::user::{User, UserEntry};
+use gestiona_domain::{ProfileId, UserId, ValidationErrors};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use super::{Chrome, page};
+use crate::session::{SignedIn, form_value};
+use crate::{Console, response};
+
+/// The directory is read in one page: a company's staff fits in it.
+const DIRECTORY_PAGE: u32 = 100;
+
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub profile: String,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    rows: Vec<UserRow>,
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    chrome: Chrome,
+    id: String,
+    name: String,
+    email: String,
+    locale: String,
+    profile: String,
+    /// `(key, name)`; the empty key is "the one of their sign-in role".
+    profiles: Vec<(String, String)>,
+    active: bool,
+    errors: Vec<(String, String)>,
+    notice: Option<String>,
+}
+
+async fn profile_names(console: &Console, signed_in: &SignedIn) -> Result<Vec<(String, String)>, Response<Body>> {
+    match console.services.list_profiles(&signed_in.actor).await {
+        Ok(policy) => Ok(policy.value.profiles.into_iter().map(|p| (p.id.to_string(), p.name)).collect()),
+        Err(error) => {
+            tracing::error!(?error, "the profiles could not be read");
+            Err(response::unavailable(signed_in.session.locale))
+        }
+    }
+}
+
+/// `GET /app/settings/users`.
+pub async fn list(console: &Console, signed_in: &SignedIn) -> Response<Body> {
+    let chrome = Chrome::of(signed_in, "users");
+    let everyone = PageRequest::new(Some(DIRECTORY_PAGE), None).expect("a valid page size");
+    let users = match console.services.list_users(&signed_in.actor, &everyone).await {
+        Ok(users) => users,
+        Err(error) => {
+            tracing::error!(?error, "the users could not be listed");
+            return response::unavailable(chrome.locale);
+        }
+    };
+    let names = match profile_names(console, signed_in).await {
+        Ok(names) => names,
+        Err(response) => return response,
+    };
+    let profile_name = |user: &User| match &user.profile {
+        Some(id) => names.iter().find(|(key, _)| key == id.as_str()).map_or_else(|| id.to_string(), |(_, n)| n.clone()),
+        None => chrome.t(msg::ui_by_sign_in_role()),
+    };
+    let rows = users
+        .items
+        .iter()
+        .map(|u| UserRow {
+            id: u.value.id.to_string(),
+            name: u.value.name.clone(),
+            email: u.value.email.clone(),
+            profile: profile_name(&u.value),
+            active: u.value.active,
+        })
+        .collect();
+    page(StatusCode::OK, &UsersPage { chrome, rows })
+}
+
+/// `GET /app/settings/users/{id}`.
+pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response<Body> {
+    let locale = signed_in.session.locale;
+    let Ok(id) = UserId::parse(id) else { return response::not_found(locale) };
+    let user = match console.services.user(&signed_in.actor.tenant, &id).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return response::not_found(locale),
+        Err(error) => {
+            tracing::error!(%error, "the user could not be read");
+            return response::unavailable(locale);
+        }
+    };
+    let entry = UserEntry {
+        name: user.name,
+        email: user.email,
+        locale: Some(user.locale),
+        profile: user.profile,
+        active: Some(user.active),
+    };
+    render_one(console, signed_in, StatusCode::OK, &id, &entry, Vec::new(), None).await
+}
+
+async fn render_one(
+    console: &Console,
+    signed_in: &SignedIn,
+    status: StatusCode,
+    id: &UserId,
+    entry: &UserEntry,
+    errors: Vec<(String, String)>,
+    notice: Option<String>,
+) -> Response<Body> {
+    let chrome = Chrome::of(signed_in, "users");
+    let mut profiles = vec![(String::new(), chrome.t(msg::ui_by_sign_in_role()))];
+    match profile_names(console, signed_in).await {
+        Ok(names) => profiles.extend(names),
+        Err(response) => return response,
+    }
+    let data = UserPage {
+        id: id.to_string(),
+        name: entry.name.clone(),
+        email: entry.email.clone(),
+        locale: entry.locale.clone().unwrap_or_else(|| "es".into()),
+        profile: entry.profile.as_ref().map(ToString::to_string).unwrap_or_default(),
+        profiles,
+        active: entry.active.unwrap_or(true),
+        errors,
+        notice,
+        chrome,
+    };
+    page(status, &data)
+}
+
+/// `POST /app/settings/users/{id}`: name, e-mail, language, profile and whether active.
+pub async fn save(console: &Console, request: &Request, signed_in: &SignedIn, id: &str) -> Response<Body> {
+    let locale = signed_in.session.locale;
+    let Ok(id) = UserId::parse(id) else { return response::not_found(locale) };
+    let profile_text = form_value(request, "profile").unwrap_or_default();
+    let profile = match profile_text.as_str() {
+        "" => Ok(None),
+        text => ProfileId::parse(text).map(Some),
+    };
+    let entry = UserEntry {
+        name: form_value(request, "name").unwrap_or_default(),
+        email: form_value(request, "email").unwrap_or_default(),
+        locale: form_value(request, "locale"),
+        profile: profile.clone().ok().flatten(),
+        active: Some(form_value(request, "active").is_some_and(|v| v == "true")),
+    };
+    let outcome = match profile {
+        Ok(_) => console.services.save_user(&signed_in.actor, id.clone(), entry.clone()).await,
+        Err(invalid) => Err(SaveUserError::Invalid(ValidationErrors::single("profile", invalid.into()))),
+    };
+    match outcome {
+        Ok(_) => {
+            let notice = Some(msg::ui_saved().render(locale));
+            render_one(console, signed_in, StatusCode::OK, &id, &entry, Vec::new(), notice).await
+        }
+        Err(SaveUserError::Invalid(errors)) => {
+            let errors = errors.render(locale).into_iter().map(|e| (e.field, e.reason)).collect();
+            render_one(console, signed_in, StatusCode::UNPROCESSABLE_ENTITY, &id, &entry, errors, None).await
+        }
+        Err(SaveUserError::Forbidden(f)) => response::not_permitted(locale, f.message()),
+        Err(SaveUserError::Store(error)) => {
+            tracing::error!(%error, "the user could not be saved");
+            response::unavailable(locale)
+        }
+    }
+}

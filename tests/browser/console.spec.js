@@ -464,6 +464,48 @@ test("every seeded case type is opened from the console and walked to a closed s
   }
 });
 
+test("an administrator gives Ana the collections profile from the keyboard; as an agent she could not record a payment", async ({ browser }) => {
+  const [agent, admin] = [await (await browser.newContext()).newPage(), await (await browser.newContext()).newPage()];
+  await signIn(agent, /Ana Rodríguez/);
+  await agent.goto("/app/receivables/invoices/FAC-2026-0401");
+  await expect(agent.getByRole("heading", { level: 1 })).toContainText("Factura FAC-2026-0401");
+  await expect(agent.getByRole("button", { name: "Registrar un pago" })).toHaveCount(0);
+  await expect(agent.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Perfiles" })).toHaveCount(0);
+
+  await signIn(admin, /Administración/);
+  const nav = admin.getByRole("navigation", { name: "Gestiona" });
+  await nav.getByRole("link", { name: "Perfiles" }).focus();
+  await admin.keyboard.press("Enter");
+  await expect(admin.getByRole("heading", { level: 1 })).toHaveText("Perfiles");
+  await admin.getByRole("link", { name: "Cobranza" }).focus();
+  await admin.keyboard.press("Enter");
+  await expect(admin.getByRole("heading", { level: 1 })).toHaveText("Perfil Cobranza");
+  const matrix = admin.getByRole("table", { name: "Permisos" });
+  await expect(matrix.getByRole("checkbox", { name: "Crear: Facturas y pagos" })).toBeChecked();
+  await expect(matrix.getByRole("checkbox", { name: "Archivar: Facturas y pagos" })).not.toBeChecked();
+  // Space ticks the focused box; collections may now also open cases.
+  await matrix.getByRole("checkbox", { name: "Crear: Casos" }).focus();
+  await admin.keyboard.press("Space");
+  await admin.getByRole("button", { name: "Guardar" }).press("Enter");
+  await expect(admin.getByRole("status")).toHaveText("Guardado.");
+  await expect(matrix.getByRole("checkbox", { name: "Crear: Casos" })).toBeChecked();
+  await screen(admin, "perfil");
+
+  await nav.getByRole("link", { name: "Usuarios" }).click();
+  await expect(admin.getByRole("heading", { level: 1 })).toHaveText("Usuarios");
+  await admin.getByRole("link", { name: "Ana Rodríguez" }).click();
+  await admin.getByLabel("Perfil").selectOption("collections");
+  await admin.getByRole("button", { name: "Guardar" }).press("Enter");
+  await expect(admin.getByRole("status")).toHaveText("Guardado.");
+  await screen(admin, "usuario");
+  await nav.getByRole("link", { name: "Usuarios" }).click();
+  await expect(admin.getByRole("row", { name: /Ana Rodríguez/ })).toContainText("Cobranza");
+
+  // Ana's next page already works with the new profile.
+  await agent.reload();
+  await expect(agent.getByRole("button", { name: "Registrar un pago" })).toBeVisible();
+});
+
 test("collections: Cartera by age and agent, a filtered list, a payment and a promised date on an invoice", async ({ page }) => {
   await signIn(page, /Ana Rodríguez/);
   await page.getByRole("navigation").getByRole("link", { name: "Cartera" }).click();

@@ -1,0 +1,153 @@
+//! *Perfiles* and *Usuarios*: administrators edit what each profile may do and give users
+//! theirs; the pages and the navigation follow the profile at once, and a deactivated user's
+//! session ends on their next request.
+
+mod support;
+
+use gestiona_domain::TenantId;
+use gestiona_domain::user::User;
+use http::{Method, StatusCode};
+use support::{console, demo_services, encode, input_value, request, sign_in, text};
+
+const PROFILES: &str = "/app/settings/profiles";
+const USERS: &str = "/app/settings/users";
+
+#[tokio::test]
+async fn an_administrator_makes_a_profile_and_gives_it_to_a_user_who_then_works_with_it() {
+    let console = console().await;
+    let (admin, csrf) = sign_in(&console, "admin").await;
+    let (ana, _) = sign_in(&console, "ana").await;
+
+    let get = |cookie: &str, path: &str| console.handle(request(Method::GET, path, Some(cookie), None));
+    let agents_view = text(&get(&ana, "/app/").await);
+    assert!(!agents_view.contains(PROFILES) && !agents_view.contains(USERS), "no settings links for an agent");
+    let refused = get(&ana, PROFILES).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(text(&refused).contains("requiere el permiso configuration.read"));
+
+    let list = text(&get(&admin, PROFILES).await);
+    assert!(list.contains(&format!("href=\"{PROFILES}\"")) && list.contains(&format!("href=\"{USERS}\"")));
+    for seeded in ["Agente", "Ventas", "Cobranza", "Supervisor", "Administrador"] {
+        assert!(list.contains(seeded), "{seeded} is listed");
+    }
+
+    // A key that is not one: the error sits at its input, what was typed stays.
+    let bad = encode(&[("_csrf", &csrf), ("id", "Centro Llamadas"), ("name", "Centro de llamadas")]);
+    let refused = console.handle(request(Method::POST, PROFILES, Some(&admin), Some(&bad))).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = text(&refused);
+    assert!(page.contains("id=\"profile-id-error\"") && page.contains("value=\"Centro Llamadas\""), "{page}");
+
+    let good = encode(&[("_csrf", &csrf), ("id", "centro-llamadas"), ("name", "Centro de llamadas")]);
+    let created = console.handle(request(Method::POST, PROFILES, Some(&admin), Some(&good))).await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let path = format!("{PROFILES}/centro-llamadas");
+    let again = console.handle(request(Method::POST, PROFILES, Some(&admin), Some(&good))).await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY, "the key is taken");
+    assert!(text(&again).contains("Ya existe un perfil"));
+
+    // The matrix: nothing ticked yet; tick reading and opening cases, reading accounts.
+    let page = text(&get(&admin, &path).await);
+    assert!(page.contains("aria-label=\"Crear: Casos\"") && !page.contains(" checked"), "{page}");
+    let version = input_value(&page, "version");
+    let matrix = |version: &str| {
+        encode(&[
+            ("_csrf", &csrf),
+            ("version", version),
+            ("name", "Centro de llamadas"),
+            ("level", "agent"),
+            ("grant", "cases.read"),
+            ("grant", "cases.create"),
+            ("grant", "accounts.read"),
+        ])
+    };
+    let saved = console.handle(request(Method::POST, &path, Some(&admin), Some(&matrix(&version)))).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    let page = text(&saved);
+    assert!(page.contains("Guardado.") && page.matches(" checked").count() == 3, "{page}");
+    let stale = console.handle(request(Method::POST, &path, Some(&admin), Some(&matrix(&version)))).await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT, "the same version again is stale");
+    assert!(text(&stale).contains("Alguien cambió los perfiles"));
+
+    // Ana gets the profile: her navigation and pages follow on her next request.
+    let user_page = text(&get(&admin, &format!("{USERS}/ana")).await);
+    assert!(user_page.contains("Centro de llamadas"), "the profile is offered");
+    let give = encode(&[
+        ("_csrf", &csrf),
+        ("name", "Ana Rodríguez"),
+        ("email", "ana@demo.gestiona.example"),
+        ("locale", "es"),
+        ("profile", "centro-llamadas"),
+        ("active", "true"),
+    ]);
+    let given = console.handle(request(Method::POST, &format!("{USERS}/ana"), Some(&admin), Some(&give))).await;
+    assert_eq!(given.status(), StatusCode::OK);
+    let users = text(&get(&admin, USERS).await);
+    assert!(users.contains("Centro de llamadas"), "{users}");
+    let nav = text(&get(&ana, "/app/cases").await);
+    assert!(nav.contains("href=\"/app/accounts\"") && !nav.contains("href=\"/app/leads\""), "{nav}");
+    assert!(!nav.contains("href=\"/app/receivables\""));
+    let leads = get(&ana, "/app/leads").await;
+    assert_eq!(leads.status(), StatusCode::FORBIDDEN);
+    assert!(text(&leads).contains("requiere el permiso leads.read"));
+}
+
+#[tokio::test]
+async fn the_admin_profile_keeps_everything_and_nobody_deactivates_themselves() {
+    let console = console().await;
+    let (admin, csrf) = sign_in(&console, "admin").await;
+    let path = format!("{PROFILES}/admin");
+    let page = text(&console.handle(request(Method::GET, &path, Some(&admin), None)).await);
+    assert!(page.contains("conserva siempre todos los permisos") && page.contains(" disabled"), "{page}");
+    let version = input_value(&page, "version");
+    let less = encode(&[("_csrf", &csrf), ("version", &version), ("name", "Admin"), ("level", "admin")]);
+    let refused = console.handle(request(Method::POST, &path, Some(&admin), Some(&less))).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let myself =
+        encode(&[("_csrf", &csrf), ("name", "Administración"), ("email", "admin@demo.example"), ("locale", "es")]);
+    let refused = console.handle(request(Method::POST, &format!("{USERS}/admin"), Some(&admin), Some(&myself))).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "no 'active' box: deactivating oneself");
+    assert!(text(&refused).contains("id=\"user-active-error\""));
+}
+
+#[tokio::test]
+async fn a_deactivated_user_is_signed_out_on_their_next_request() {
+    let console = console().await;
+    let (admin, csrf) = sign_in(&console, "admin").await;
+    let (ana, _) = sign_in(&console, "ana").await;
+    let off = encode(&[("_csrf", &csrf), ("name", "Ana Rodríguez"), ("email", "ana@demo.example"), ("locale", "es")]);
+    let saved = console.handle(request(Method::POST, &format!("{USERS}/ana"), Some(&admin), Some(&off))).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    assert!(text(&saved).contains("Guardado."));
+    let refused = console.handle(request(Method::GET, "/app/cases", Some(&ana), None)).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(text(&refused).contains("fue desactivado"));
+    let after = console.handle(request(Method::GET, "/app/cases", Some(&ana), None)).await;
+    assert_eq!(after.status(), StatusCode::SEE_OTHER, "the session is gone: back to sign in");
+}
+
+#[tokio::test]
+async fn the_profile_matrix_speaks_english_to_an_english_administrator() {
+    let services = demo_services().await;
+    let user = User {
+        id: gestiona_domain::UserId::parse("admin").unwrap(),
+        name: "Admin".into(),
+        email: "admin@demo.example".into(),
+        locale: "en".into(),
+        profile: None,
+        active: true,
+    };
+    services.put_user(&TenantId::parse("demo").unwrap(), &user).await.unwrap();
+    let console = gestiona_console::Console::new(services, gestiona_console::SignIn::LocalDemo, true);
+    let (admin, _) = sign_in(&console, "admin").await;
+    let page =
+        text(&console.handle(request(Method::GET, &format!("{PROFILES}/collections"), Some(&admin), None)).await);
+    assert!(
+        page.contains("Profile Cobranza") && page.contains("aria-label=\"Create: Invoices and payments\""),
+        "{page}"
+    );
+    assert!(page.contains("Level for workflows") && page.contains(">Export</th>"), "{page}");
+    let users = text(&console.handle(request(Method::GET, USERS, Some(&admin), None)).await);
+    assert!(users.contains("The one of their sign-in role") && users.contains(">Active<"), "{users}");
+}

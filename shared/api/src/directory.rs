@@ -29,7 +29,7 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     Ok(edge::page(&api.services.list_users(&actor, &page).await?))
 }
 
-#[utoipa::path(put, path = "/users/{id}", tag = "directory", description = "Sets a staff member's name, e-mail and language for notifications (admins).",
+#[utoipa::path(put, path = "/users/{id}", tag = "directory", description = "Sets a staff member's name, e-mail, language, profile and whether they are active. A deactivated user is refused on every request at once; nobody deactivates themselves or takes away their own right to administer.",
     params(("id" = UserId, Path, description = "The user's `sub`")), request_body = UserEntry,
     responses((status = 200, body = User), (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
               (status = 422, body = ProblemSchema, content_type = "application/problem+json")),

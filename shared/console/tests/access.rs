@@ -109,6 +109,19 @@ async fn the_admin_profile_keeps_everything_and_nobody_deactivates_themselves() 
     let refused = console.handle(request(Method::POST, &format!("{USERS}/admin"), Some(&admin), Some(&myself))).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "no 'active' box: deactivating oneself");
     assert!(text(&refused).contains("id=\"user-active-error\""));
+    let demoted = encode(&[
+        ("_csrf", &csrf),
+        ("name", "Administración"),
+        ("email", "admin@demo.example"),
+        ("locale", "es"),
+        ("profile", "agent"),
+        ("active", "true"),
+    ]);
+    let refused = console.handle(request(Method::POST, &format!("{USERS}/admin"), Some(&admin), Some(&demoted))).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "nor demotes themselves");
+    assert!(text(&refused).contains("no puede quitarse a sí mismo el derecho de administrar"));
+    let still = console.handle(request(Method::GET, PROFILES, Some(&admin), None)).await;
+    assert_eq!(still.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -135,6 +135,7 @@ catalogue! {
     profile_id_rule() = "1 to 40 lowercase letters, digits, '-' or '_', starting with a letter or digit", "de 1 a 40 letras minúsculas, dígitos, '-' o '_', empezando por una letra o un dígito";
     admin_profile_keeps_everything() = "the admin profile keeps every permission and the admin level, so that the company can never be locked out", "el perfil de administrador conserva todos los permisos y el nivel de administrador, para que la empresa nunca quede sin acceso";
     cannot_deactivate_yourself() = "you cannot deactivate yourself: another administrator must do it", "no puede desactivarse a sí mismo: debe hacerlo otro administrador";
+    cannot_demote_yourself() = "you cannot take away your own right to administer the company: another administrator must", "no puede quitarse a sí mismo el derecho de administrar la empresa: debe hacerlo otro administrador";
     no_such_profile(id) = "no profile '{id}'", "no existe el perfil '{id}'";
     form_id_rule() = "1 to 40 lowercase letters, digits, '-' or '_', starting with a letter or digit", "de 1 a 40 letras minúsculas, dígitos, '-' o '_', empezando por una letra o un dígito";
     document_number_rule() = "1 to 40 letters, digits, '-', '_' or '.', starting with a letter or digit", "de 1 a 40 letras, dígitos, '-', '_' o '.', empezando por una letra o un dígito";

@@ -130,9 +130,4 @@ impl Services {
             Err(e) => Err(e.into()),
         }
     }
-
-    /// Whether `id` is one of the tenant's profiles (a directory entry may only name those).
-    pub(crate) async fn profile_exists(&self, tenant: &TenantId, id: &ProfileId) -> Result<bool, StoreError> {
-        Ok(self.access_policy(tenant).await?.value.profile(id).is_some())
-    }
 }

@@ -74,17 +74,28 @@ impl Services {
 
     /// `PUT /users/{id}` (admins): a staff member's name, e-mail and language for notifications.
     pub async fn save_user(&self, actor: &Actor, id: UserId, entry: UserEntry) -> Result<User, SaveUserError> {
-        actor.permit(Permission::new(Module::Configuration, Operation::Update))?;
+        let administer = Permission::new(Module::Configuration, Operation::Update);
+        actor.permit(administer)?;
         let user = entry.validate(id)?;
+        let policy = self.access_policy(&actor.tenant).await?.value;
         let mut errors = ValidationErrors::new();
-        if let Some(profile) = &user.profile
-            && !self.profile_exists(&actor.tenant, profile).await?
-        {
-            errors.add("profile", msg::no_such_profile(profile.as_str()));
+        let profile = user.profile.as_ref().map(|id| (id, policy.profile(id)));
+        if let Some((id, None)) = profile {
+            errors.add("profile", msg::no_such_profile(id.as_str()));
         }
-        // An administrator who could deactivate themselves could leave the company with none.
-        if user.id == actor.user && !user.active {
-            errors.add("active", msg::cannot_deactivate_yourself());
+        // An administrator who could deactivate or demote themselves could leave the company
+        // with nobody to administer it: another administrator must.
+        if user.id == actor.user {
+            if !user.active {
+                errors.add("active", msg::cannot_deactivate_yourself());
+            }
+            let keeps = match profile {
+                Some((_, found)) => found.is_none_or(|p| p.allows(administer)),
+                None => actor.profile.is_none(),
+            };
+            if !keeps {
+                errors.add("profile", msg::cannot_demote_yourself());
+            }
         }
         errors.finish()?;
         self.put_user(&actor.tenant, &user).await?;

@@ -405,11 +405,17 @@ async fn conversion_creates_account_contact_and_opportunity_atomically() {
 async fn staff_filter_update_and_disqualify_leads() {
     let server = Server::start();
     let ana = Caller::new(&server, Some(server.token("acme", "ana", "agent")));
+    let admin = Caller::new(&server, Some(server.token("acme", "admin", "admin")));
+    let entry = json!({"name": "Ana", "email": "ana@acme.example"});
+    assert_eq!(admin.send(Method::PUT, "/users/ana", Some(&entry), None).await.status, StatusCode::OK);
+    let nobody = ana.post("/leads", json!({"name": "Cero", "email": "cero@x.es", "owner": "nadie"})).await;
+    assert_eq!(nobody.fields(), ["owner"], "an owner who is not one of the company's staff");
     let first =
         ana.post("/leads", json!({"name": "Uno", "email": "uno@x.es", "campaign": "feria", "owner": "ana"})).await;
-    ana.post("/leads", json!({"name": "Dos", "email": "dos@x.es"})).await;
+    let second = ana.post("/leads", json!({"name": "Dos", "email": "dos@x.es"})).await;
+    assert_eq!(second.body["owner"], "ana", "a lead someone enters without an owner is theirs");
     let mine = all_items(&ana, "/leads?owner=ana").await;
-    assert_eq!(mine.len(), 1);
+    assert_eq!(mine.len(), 2);
     assert_eq!(all_items(&ana, "/leads?campaign=FERIA").await.len(), 1);
     assert_eq!(all_items(&ana, "/leads?period=thisWeek").await.len(), 2);
     assert_eq!(all_items(&ana, "/leads?createdTo=2020-01-01T00:00:00Z").await.len(), 0);

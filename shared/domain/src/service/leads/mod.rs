@@ -236,7 +236,14 @@ impl Services {
         let custom = check_custom_fields(&mut e, input.custom_fields);
         let fields = LeadFields::normalise(&raw, custom, &country, &|f| f.to_owned(), &mut e);
         let campaign = e.optional_text("campaign", input.campaign.as_deref(), crate::lead::CUSTOM_VALUE_MAX, false);
+        if let Some(owner) = &input.owner
+            && self.user(&actor.tenant, owner).await?.is_none()
+        {
+            e.add("owner", msg::no_such_user());
+        }
         e.finish()?;
+        // A lead someone enters is theirs to work unless they name its owner: never nobody's.
+        let owner = input.owner.clone().unwrap_or_else(|| actor.user.clone());
         if let Some((owner, key)) = self.existing_owner(&actor.tenant, &fields).await? {
             return Err(duplicate(owner, &key, &actor.tenant, &fields));
         }
@@ -246,7 +253,7 @@ impl Services {
             status: LeadStatus::New,
             fields,
             source: Attribution { channel: "manual".into(), campaign, ..Default::default() },
-            owner: input.owner.clone(),
+            owner: Some(owner),
             disqualified_reason: None,
             converted: None,
             created_at: now,
@@ -396,6 +403,12 @@ impl Services {
             None => before.disqualified_reason.clone(),
         };
         let reason = e.optional_text("disqualifiedReason", reason.as_deref(), crate::account::SHORT_TEXT_MAX, false);
+        if let Some(Some(owner)) = &patch.owner
+            && before.owner.as_ref() != Some(owner)
+            && self.user(&actor.tenant, owner).await?.is_none()
+        {
+            e.add("owner", msg::no_such_user());
+        }
         e.finish()?;
         let owner = match &patch.owner {
             Some(v) => v.clone(),

@@ -470,11 +470,15 @@ test("an administrator gives Ana the collections profile from the keyboard; as a
   await agent.goto("/app/receivables/invoices/FAC-2026-0401");
   await expect(agent.getByRole("heading", { level: 1 })).toContainText("Factura FAC-2026-0401");
   await expect(agent.getByRole("button", { name: "Registrar un pago" })).toHaveCount(0);
-  await expect(agent.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Perfiles" })).toHaveCount(0);
+  await expect(agent.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Configuración" })).toHaveCount(0);
 
   await signIn(admin, /Administración/);
   const nav = admin.getByRole("navigation", { name: "Gestiona" });
-  await nav.getByRole("link", { name: "Perfiles" }).focus();
+  await nav.getByRole("link", { name: "Configuración" }).focus();
+  await admin.keyboard.press("Enter");
+  await expect(admin.getByRole("heading", { level: 1 })).toHaveText("Configuración");
+  await screen(admin, "configuracion");
+  await admin.getByRole("main").getByRole("link", { name: "Perfiles" }).focus();
   await admin.keyboard.press("Enter");
   await expect(admin.getByRole("heading", { level: 1 })).toHaveText("Perfiles");
   await admin.getByRole("link", { name: "Cobranza" }).focus();
@@ -491,15 +495,25 @@ test("an administrator gives Ana the collections profile from the keyboard; as a
   await expect(matrix.getByRole("checkbox", { name: "Crear: Casos" })).toBeChecked();
   await screen(admin, "perfil");
 
-  await nav.getByRole("link", { name: "Usuarios" }).click();
+  await admin.goto("/app/settings/users");
   await expect(admin.getByRole("heading", { level: 1 })).toHaveText("Usuarios");
   await admin.getByRole("link", { name: "Ana Rodríguez" }).click();
   await admin.getByLabel("Perfil").selectOption("collections");
   await admin.getByRole("button", { name: "Guardar" }).press("Enter");
   await expect(admin.getByRole("status")).toHaveText("Guardado.");
   await screen(admin, "usuario");
-  await nav.getByRole("link", { name: "Usuarios" }).click();
+  await admin.getByRole("link", { name: "Usuarios" }).first().click();
   await expect(admin.getByRole("row", { name: /Ana Rodríguez/ })).toContainText("Cobranza");
+
+  // The access log says who changed what, and from where.
+  await nav.getByRole("link", { name: "Configuración" }).click();
+  await admin.getByRole("main").getByRole("link", { name: "Registro de accesos" }).click();
+  await admin.getByLabel("Usuario", { exact: true }).selectOption("admin");
+  await admin.getByRole("button", { name: "Filtrar" }).press("Enter");
+  const log = admin.getByRole("table", { name: "Registro de accesos" });
+  await expect(log.getByRole("row", { name: /Cambió un usuario/ })).toContainText("Usuarios: ana");
+  await expect(log.getByRole("row", { name: /Cambió un perfil/ })).toContainText("Perfiles: collections");
+  await screen(admin, "registro-de-accesos");
 
   // Ana's next page already works with the new profile.
   await agent.reload();
@@ -580,7 +594,8 @@ test("webhooks: an administrator subscribes from the keyboard, keeps the secret,
   const endpoint = await receiver();
   try {
     await signIn(page, /Administración/);
-    await page.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Webhooks" }).click();
+    await page.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Configuración" }).click();
+    await page.getByRole("main").getByRole("link", { name: "Webhooks" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Webhooks");
 
     // A wrong address and no event: refused on the page, in Spanish, with what was typed kept.
@@ -655,7 +670,8 @@ test("webhooks: an administrator subscribes from the keyboard, keeps the secret,
     const other = await context.newPage();
     try {
       await signIn(other, /Administración/);
-      await other.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Webhooks" }).click();
+      await other.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Settings" }).click();
+      await other.getByRole("main").getByRole("link", { name: "Webhooks" }).click();
       await expect(other.getByRole("heading", { name: "New subscription" })).toBeVisible();
       await other.getByRole("link", { name: endpoint.url }).click();
       await expect(other.locator("dl.fields .badge")).toHaveText("Disabled by an administrator");

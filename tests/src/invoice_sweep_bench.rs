@@ -40,6 +40,7 @@ pub async fn run(store: Arc<dyn Store>, stored: usize, due: usize) -> InvoiceSwe
         email: None,
         role: Role::Admin,
         profile: None,
+        from: None,
     };
     services.seed_demo(&tenant).await.unwrap();
     // Yesterday's run: the watermark is today.

@@ -48,6 +48,7 @@ pub async fn run(store: Arc<dyn Store>, stored: usize, due: usize) -> SweepFigur
         email: None,
         role: Role::Admin,
         profile: None,
+        from: None,
     };
     services.seed_demo(&tenant).await.unwrap();
     // The seeded demo cases have clocks too; sweep them out of the way first.

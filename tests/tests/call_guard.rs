@@ -35,6 +35,7 @@ async fn a_function_cannot_make_a_call_its_permissions_do_not_declare() {
         email: None,
         role: Role::Supervisor,
         profile: None,
+        from: None,
     };
     let on =
         |function: Function| gestiona_lambda::services(&aws(), Lambda::from(function), table.clone(), HashMap::new());

@@ -30,6 +30,7 @@ async fn a_redelivered_document_effect_files_one_object_and_one_event() {
         email: None,
         role: Role::Agent,
         profile: None,
+        from: None,
     };
     let account = services
         .create_account(

@@ -60,6 +60,7 @@ async fn a_workflow_document_renders_from_the_case_fields_or_fails_once_with_the
         email: None,
         role: Role::Admin,
         profile: None,
+        from: None,
     };
     services.create_case_type(&admin, serde_json::from_value(cobranza()).unwrap()).await.unwrap();
     let account = services

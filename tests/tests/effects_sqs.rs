@@ -29,8 +29,14 @@ async fn transition_effects_arrive_in_sqs_with_their_ids() {
     );
     let tenant = TenantId::parse("demo").unwrap();
     services.seed_demo(&tenant).await.unwrap();
-    let actor =
-        Actor { tenant, user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor, profile: None };
+    let actor = Actor {
+        tenant,
+        user: UserId::parse("sofia").unwrap(),
+        email: None,
+        role: Role::Supervisor,
+        profile: None,
+        from: None,
+    };
 
     let case = services
         .create_case(

@@ -65,9 +65,16 @@ impl World {
             email: None,
             role: Role::Admin,
             profile: None,
+            from: None,
         };
-        let erp =
-            Actor { tenant, user: UserId::parse("erp").unwrap(), email: None, role: Role::Supervisor, profile: None };
+        let erp = Actor {
+            tenant,
+            user: UserId::parse("erp").unwrap(),
+            email: None,
+            role: Role::Supervisor,
+            profile: None,
+            from: None,
+        };
         World { services, clock, queue, admin, erp }
     }
 

@@ -15,6 +15,7 @@ fn sofia() -> Actor {
         email: None,
         role: Role::Supervisor,
         profile: None,
+        from: None,
     }
 }
 

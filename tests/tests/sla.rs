@@ -43,6 +43,7 @@ async fn world(store: Arc<dyn Store>) -> World {
         email: None,
         role: Role::Admin,
         profile: None,
+        from: None,
     };
     let current = services.sla_policy(&tenant, &"devolucion".parse().unwrap()).await.unwrap().unwrap();
     let policy = serde_json::from_value(serde_json::json!({
@@ -52,8 +53,14 @@ async fn world(store: Arc<dyn Store>) -> World {
     }))
     .unwrap();
     services.save_sla_policy(&admin, policy, Some(current.version.into())).await.unwrap();
-    let actor =
-        Actor { tenant, user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor, profile: None };
+    let actor = Actor {
+        tenant,
+        user: UserId::parse("sofia").unwrap(),
+        email: None,
+        role: Role::Supervisor,
+        profile: None,
+        from: None,
+    };
     World { services, clock, queue, actor }
 }
 

@@ -22,7 +22,9 @@ use gestiona_documents::{DocumentError, DocumentWorker, Renderer};
 use gestiona_domain::ports::{QueueName, UlidGenerator};
 use gestiona_domain::service::Services;
 use gestiona_domain::service::seed::DEMO_USERS;
+use gestiona_domain::service::tenants::CreateTenantError;
 use gestiona_domain::service::webhook_deliveries::WebhookWorkError;
+use gestiona_domain::tenant::{NewTenant, TenantSettings};
 use gestiona_domain::webhook::EndpointPolicy;
 use gestiona_domain::{Role, TenantId, UserId};
 use gestiona_store_embedded::EmbeddedStore;
@@ -70,6 +72,30 @@ enum Command {
         /// attempt's claim on its delivery lasts that long).
         #[arg(long, default_value_t = 10)]
         webhook_timeout: u64,
+    },
+    /// Open a new company with the brochures' case types, calendar, SLA policies and web form,
+    /// and its first administrator (stop `serve` on the same data first: the store is one file).
+    NewTenant {
+        /// Lowercase letters, digits and '-': it names the company in tokens and form addresses.
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// The first administrator's user id (their sign-in's `sub`).
+        #[arg(long)]
+        admin: String,
+        #[arg(long)]
+        admin_name: String,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long, default_value = "es")]
+        locale: String,
+        #[arg(long, default_value = "USD")]
+        currency: String,
+        #[arg(long, default_value = "America/Costa_Rica")]
+        time_zone: String,
+        #[arg(long, default_value = ".gestiona")]
+        data_dir: PathBuf,
     },
     /// List the e-mails the local runner has written to its outbox.
     Outbox {
@@ -140,6 +166,32 @@ async fn main() -> Result<(), Failure> {
                 webhook: Duration::from_secs(webhook_timeout.clamp(1, 10)),
             };
             serve(port, data_dir, no_demo, tenant, accept, timeouts).await
+        }
+        Command::NewTenant { id, name, admin, admin_name, admin_email, locale, currency, time_zone, data_dir } => {
+            let new = NewTenant {
+                id: TenantId::parse(&id).map_err(|e| format!("--id: {e}"))?,
+                settings: TenantSettings { name, locale, currency, time_zone, ..Default::default() },
+                admin: UserId::parse(&admin).map_err(|e| format!("--admin: {e}"))?,
+                admin_name,
+                admin_email,
+            };
+            std::fs::create_dir_all(&data_dir)?;
+            let store = EmbeddedStore::open(data_dir.join("gestiona.redb")).map_err(|e| {
+                format!("{e} (is `gestiona-local serve` running on {}? stop it first)", data_dir.display())
+            })?;
+            let clock = Arc::new(server::OffsetClock::default());
+            let queue = Arc::new(queue::FolderQueue::new(&data_dir, clock.clone()));
+            let services = Services::new(Arc::new(store), queue, clock, Arc::new(UlidGenerator::default()));
+            match services.create_tenant_from_template(&new).await {
+                Ok(tenant) => {
+                    services.sync().await?;
+                    println!("Opened {} ({}); its administrator is {}.", tenant.name, tenant.id, new.admin);
+                    println!("Sign in: gestiona-local token --tenant {} --user {} --role admin", tenant.id, new.admin);
+                    Ok(())
+                }
+                Err(CreateTenantError::Invalid(errors)) => Err(errors.summary().into()),
+                Err(error) => Err(error.to_string().into()),
+            }
         }
         Command::Outbox { data_dir } => {
             let lines = mail::list(&data_dir)?;

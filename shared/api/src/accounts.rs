@@ -75,7 +75,9 @@ pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let id = edge::path_id(request, "id")?;
-    let account = api.services.get_account(&actor, id).await?;
+    // The log's write goes with the read, not after it: the answer waits for the slower one.
+    let (account, ()) = tokio::join!(api.services.get_account(&actor, id), api.log_read(&actor, "account", id));
+    let account = account?;
     Ok(edge::versioned(StatusCode::OK, &account))
 }
 

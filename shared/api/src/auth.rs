@@ -20,6 +20,14 @@ pub(crate) fn has_claims(request: &Request) -> bool {
         Some(RequestContext::ApiGatewayV2(context)) if context.authorizer.as_ref().is_some_and(|a| a.jwt.is_some()))
 }
 
+/// The client's address as API Gateway saw it.
+pub(crate) fn client_address(request: &Request) -> Option<String> {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        _ => None,
+    }
+}
+
 /// Reads the actor from the request's authorizer claims.
 pub fn actor(request: &Request, names: &ClaimNames) -> Result<Actor, Problem> {
     let claims = match request.request_context_ref() {

@@ -103,7 +103,9 @@ pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let id = edge::path_id(request, "id")?;
-    Ok(edge::versioned(StatusCode::OK, &api.services.get_case(&actor, id).await?))
+    let (case, ()) = tokio::join!(api.services.get_case(&actor, id), api.log_read(&actor, "case", id));
+    let case = case?;
+    Ok(edge::versioned(StatusCode::OK, &case))
 }
 
 #[utoipa::path(patch, path = "/cases/{id}", tag = "cases", params(("id" = EntityId, Path), ("If-Match" = String, Header)),

@@ -87,7 +87,9 @@ pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let id = edge::path_id(request, "id")?;
-    Ok(edge::versioned(StatusCode::OK, &api.services.get_contact(&actor, id).await?))
+    let (contact, ()) = tokio::join!(api.services.get_contact(&actor, id), api.log_read(&actor, "contact", id));
+    let contact = contact?;
+    Ok(edge::versioned(StatusCode::OK, &contact))
 }
 
 #[utoipa::path(patch, path = "/contacts/{id}", tag = "contacts", params(("id" = EntityId, Path), ("If-Match" = String, Header)),

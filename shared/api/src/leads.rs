@@ -148,7 +148,9 @@ pub async fn create(api: &Api, request: &Request) -> Result<Response<Body>, Prob
 pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let id = edge::path_id(request, "id")?;
-    Ok(edge::versioned(StatusCode::OK, &api.services.get_lead(&actor, id).await?))
+    let (lead, ()) = tokio::join!(api.services.get_lead(&actor, id), api.log_read(&actor, "lead", id));
+    let lead = lead?;
+    Ok(edge::versioned(StatusCode::OK, &lead))
 }
 
 #[utoipa::path(patch, path = "/leads/{id}", tag = "leads", params(("id" = EntityId, Path), ("If-Match" = String, Header)),

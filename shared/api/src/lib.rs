@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod problem;
 pub mod routes;
 
+mod access_log;
 mod accounts;
 mod capture;
 mod case_types;
@@ -24,6 +25,7 @@ mod profiles;
 mod receivables;
 mod reports;
 mod sla;
+mod tenant;
 mod transitions;
 mod webhooks;
 
@@ -35,6 +37,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use gestiona_domain::Actor;
+use gestiona_domain::access_log::{AccessAction, RecordRef};
 use gestiona_domain::ports::BlobStore;
 use gestiona_domain::service::Services;
 use gestiona_domain::service::access::AuthorizeError;
@@ -122,8 +125,24 @@ impl Api {
             AuthorizeError::Deactivated => Problem::forbidden(gestiona_domain::messages::detail_user_deactivated()),
             AuthorizeError::Store(e) => Problem::store(e),
         })?;
-        request.extensions_mut().insert(actor);
+        let from = match auth::client_address(request) {
+            Some(address) => format!("api {address}"),
+            None => "api".to_owned(),
+        };
+        request.extensions_mut().insert(Actor { from: Some(from), ..actor });
         Ok(())
+    }
+
+    /// Records in the access log that the caller asked for one record (found or not). A failure
+    /// is logged and the answer goes out: the record was read whether or not the log could say so.
+    pub(crate) async fn log_read(&self, actor: &Actor, kind: &str, id: impl std::fmt::Display) {
+        self.log(actor, AccessAction::Read, Some(RecordRef::new(kind, id))).await;
+    }
+
+    pub(crate) async fn log(&self, actor: &Actor, action: AccessAction, record: Option<RecordRef>) {
+        if let Err(error) = self.services.log_access(actor, action, record, actor.origin()).await {
+            tracing::error!(%error, ?action, "the access log could not record this");
+        }
     }
 
     /// The caller, as [`Api::authorize`] found them.

@@ -175,7 +175,9 @@ pub async fn batch(api: &Api, request: &Request) -> Result<Response<Body>, Probl
 pub async fn get_invoice(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let number = invoice_number(request, "number")?;
-    let invoice = api.services.get_invoice(&actor, &number).await?;
+    let (invoice, ()) =
+        tokio::join!(api.services.get_invoice(&actor, &number), api.log_read(&actor, "invoice", &number));
+    let invoice = invoice?;
     let today = api.services.tenant_today(&actor.tenant).await.map_err(Problem::store)?;
     Ok(edge::versioned(StatusCode::OK, &with_view(today, &invoice)))
 }
@@ -371,7 +373,7 @@ pub async fn account_aging(api: &Api, request: &Request) -> Result<Response<Body
 pub async fn aging_report(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let params = QueryParams::of(request);
-    let csv = wants_csv(api, request)?;
+    let csv = wants_csv(api, request).await?;
     let group = match params.text("groupBy").as_deref() {
         None | Some("account") => AgingGroup::Account,
         Some("agent") => AgingGroup::Agent,

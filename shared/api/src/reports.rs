@@ -3,6 +3,7 @@
 use gestiona_domain::CaseTypeKey;
 use gestiona_domain::ValidationErrors;
 use gestiona_domain::access::{Module, Operation, Permission};
+use gestiona_domain::access_log::{AccessAction, RecordRef};
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::reports::{Period, RejectionPivot, SlaRow, StateRow, WorkloadRow};
 use http::{StatusCode, header};
@@ -14,10 +15,13 @@ use crate::problem::Problem;
 
 /// Whether the caller asked for CSV; a spreadsheet leaves the system, so it needs the
 /// reports.export permission besides the route's reports.read.
-pub(crate) fn wants_csv(api: &Api, request: &Request) -> Result<bool, Problem> {
+pub(crate) async fn wants_csv(api: &Api, request: &Request) -> Result<bool, Problem> {
     let csv = asked_for_csv(request)?;
     if csv {
-        api.actor(request)?.permit(Permission::new(Module::Reports, Operation::Export))?;
+        let actor = api.actor(request)?;
+        actor.permit(Permission::new(Module::Reports, Operation::Export))?;
+        let report = RecordRef::new("report", request.uri().path().trim_start_matches("/reports/"));
+        api.log(&actor, AccessAction::Exported, Some(report)).await;
     }
     Ok(csv)
 }
@@ -59,7 +63,7 @@ pub(crate) fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Respons
     security(("bearer" = [])))]
 pub async fn cases_by_state(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
-    let csv = wants_csv(api, request)?;
+    let csv = wants_csv(api, request).await?;
     let rows = api.services.cases_by_state(&actor, case_type_filter(request)?.as_ref()).await?;
     if !csv {
         return Ok(edge::json(StatusCode::OK, &edge::Rows { items: rows }));
@@ -97,7 +101,7 @@ pub async fn cases_by_state(api: &Api, request: &Request) -> Result<Response<Bod
     security(("bearer" = [])))]
 pub async fn rejections(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
-    let csv = wants_csv(api, request)?;
+    let csv = wants_csv(api, request).await?;
     let pivot = api.services.rejections(&actor, case_type_filter(request)?.as_ref()).await?;
     if !csv {
         return Ok(edge::json(StatusCode::OK, &pivot));
@@ -141,7 +145,7 @@ fn period(api: &Api, request: &Request) -> Result<Period, Problem> {
     security(("bearer" = [])))]
 pub async fn workload(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
-    let csv = wants_csv(api, request)?;
+    let csv = wants_csv(api, request).await?;
     let rows = api.services.workload(&actor, period(api, request)?).await?;
     if !csv {
         return Ok(edge::json(StatusCode::OK, &edge::Rows { items: rows }));
@@ -169,7 +173,7 @@ pub async fn workload(api: &Api, request: &Request) -> Result<Response<Body>, Pr
     security(("bearer" = [])))]
 pub async fn sla(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
-    let csv = wants_csv(api, request)?;
+    let csv = wants_csv(api, request).await?;
     let rows = api.services.sla_compliance(&actor, period(api, request)?).await?;
     if !csv {
         return Ok(edge::json(StatusCode::OK, &edge::Rows { items: rows }));

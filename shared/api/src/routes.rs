@@ -23,14 +23,15 @@ use utoipa::openapi::{RefOr, schema::Schema};
 
 use crate::problem::Problem;
 use crate::{
-    Api, accounts, capture, case_types, cases, contacts, directory, documents, leads, openapi, profiles, receivables,
-    reports, sla, transitions, webhooks,
+    Api, access_log, accounts, capture, case_types, cases, contacts, directory, documents, leads, openapi, profiles,
+    receivables, reports, sla, tenant, transitions, webhooks,
 };
 
 /// The Lambda functions that serve the HTTP API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Function {
-    /// Accounts, contacts, the staff directory, profiles and webhook subscriptions.
+    /// Accounts, contacts, the staff directory, profiles, the company's settings and webhook
+    /// subscriptions.
     AccountsApi,
     /// Cases, their history and comments, case types, and the OpenAPI document.
     CasesApi,
@@ -335,6 +336,8 @@ table!(ACCOUNTS_API = AccountsApi:
     contacts::get @ Contacts.Read, contacts::update @ Contacts.Update, contacts::archive @ Contacts.Archive,
     directory::list ["limit", "cursor"], directory::save @ Configuration.Update, directory::opt_out @ Contacts.Update,
     profiles::list @ Configuration.Read, profiles::get @ Configuration.Read, profiles::save @ Configuration.Update,
+    tenant::get @ Configuration.Read, tenant::save @ Configuration.Update,
+    access_log::list @ Configuration.Update ["user", "recordType", "recordId", "limit", "cursor"],
     webhooks::list @ Configuration.Read, webhooks::create @ Configuration.Update, webhooks::get @ Configuration.Read,
     webhooks::update @ Configuration.Update, webhooks::delete @ Configuration.Update,
     webhooks::rotate_secret @ Configuration.Update, webhooks::deliveries @ Configuration.Read ["limit", "cursor"],

@@ -15,7 +15,9 @@ mod pages;
 mod response;
 mod session;
 
+use gestiona_domain::Actor;
 use gestiona_domain::access::{Module, Operation, Permission};
+use gestiona_domain::access_log::{AccessAction, RecordRef};
 use gestiona_domain::service::Services;
 use gestiona_domain::{TenantId, UserId};
 use http::{Method, StatusCode};
@@ -107,6 +109,9 @@ enum Page {
     WebhookRotation,
     WebhookDeletion,
     WebhookReplay,
+    Settings,
+    Company,
+    AccessLog,
     Profiles,
     Profile,
     Users,
@@ -152,7 +157,16 @@ impl Page {
             Page::InvoiceWriteOff => (Receivables, Archive),
             Page::Leads | Page::Lead | Page::LeadReview | Page::WebForms => (Leads, Read),
             Page::LeadStatus | Page::LeadConversion | Page::LeadDecision => (Leads, Update),
-            Page::Webhooks | Page::Webhook | Page::Profiles | Page::Profile | Page::Users | Page::User if !post => {
+            Page::Webhooks
+            | Page::Webhook
+            | Page::Settings
+            | Page::Company
+            | Page::Profiles
+            | Page::Profile
+            | Page::Users
+            | Page::User
+                if !post =>
+            {
                 (Configuration, Read)
             }
             Page::Webhooks
@@ -161,6 +175,9 @@ impl Page {
             | Page::WebhookRotation
             | Page::WebhookDeletion
             | Page::WebhookReplay
+            | Page::Settings
+            | Page::AccessLog
+            | Page::Company
             | Page::Profiles
             | Page::Profile
             | Page::Users
@@ -219,6 +236,9 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/settings/webhooks/{id}/rotate", Page::WebhookRotation),
             ("/app/settings/webhooks/{id}/delete", Page::WebhookDeletion),
             ("/app/settings/webhooks/{id}/deliveries/{delivery}/replay", Page::WebhookReplay),
+            ("/app/settings", Page::Settings),
+            ("/app/settings/company", Page::Company),
+            ("/app/settings/access-log", Page::AccessLog),
             ("/app/settings/profiles", Page::Profiles),
             ("/app/settings/profiles/{id}", Page::Profile),
             ("/app/settings/users", Page::Users),
@@ -431,6 +451,10 @@ impl Console {
                         id,
                         delivery.as_deref().unwrap_or_default(),
                     )),
+                    (Page::Settings, &Method::GET) => Box::pin(pages::settings::index(&signed_in)),
+                    (Page::AccessLog, &Method::GET) => Box::pin(pages::access_log::list(self, &request, &signed_in)),
+                    (Page::Company, &Method::GET) => Box::pin(pages::company::show(self, &signed_in)),
+                    (Page::Company, &Method::POST) => Box::pin(pages::company::save(self, &request, &signed_in)),
                     (Page::Profiles, &Method::GET) => Box::pin(pages::profiles::list(self, &signed_in)),
                     (Page::Profiles, &Method::POST) => Box::pin(pages::profiles::create(self, &request, &signed_in)),
                     (Page::Profile, &Method::GET) => Box::pin(pages::profiles::show(self, &signed_in, id)),
@@ -445,6 +469,14 @@ impl Console {
                 };
                 page.await
             }
+        }
+    }
+
+    /// Records in the access log what `actor` did. A failure is logged and the page goes out:
+    /// what happened happened whether or not the log could say so.
+    pub(crate) async fn log(&self, actor: &Actor, action: AccessAction, record: Option<RecordRef>) {
+        if let Err(error) = self.services.log_access(actor, action, record, actor.origin()).await {
+            tracing::error!(%error, ?action, "the access log could not record this");
         }
     }
 

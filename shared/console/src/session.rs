@@ -75,6 +75,19 @@ pub fn form_value(request: &Request, name: &str) -> Option<String> {
     form_urlencoded::parse(request.body().as_ref()).find(|(n, _)| n == name).map(|(_, v)| v.into_owned())
 }
 
+/// Where a request came from, as the access log writes it: `console` and the client's address.
+pub fn origin(request: &Request) -> String {
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => match &context.http.source_ip {
+            Some(address) => format!("console {address}"),
+            None => "console".to_owned(),
+        },
+        _ => "console".to_owned(),
+    }
+}
+
 /// The language of a page before anyone signed in: the one the browser prefers, Spanish when
 /// it names neither.
 pub fn locale_of(request: &Request) -> Locale {
@@ -93,7 +106,7 @@ pub async fn signed_in(services: &Services, request: &Request) -> Result<SignedI
         return Err(response::to_sign_in(request));
     };
     match services.authorize(session.actor()).await {
-        Ok(actor) => Ok(SignedIn { session, secret, actor }),
+        Ok(actor) => Ok(SignedIn { session, secret, actor: Actor { from: Some(origin(request)), ..actor } }),
         Err(AuthorizeError::Deactivated) => {
             // The session ends with the user's access; signing in again is refused too.
             if let Err(error) = services.end_session(&secret).await {

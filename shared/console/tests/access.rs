@@ -26,7 +26,7 @@ async fn an_administrator_makes_a_profile_and_gives_it_to_a_user_who_then_works_
     assert!(text(&refused).contains("requiere el permiso configuration.read"));
 
     let list = text(&get(&admin, PROFILES).await);
-    assert!(list.contains(&format!("href=\"{PROFILES}\"")) && list.contains(&format!("href=\"{USERS}\"")));
+    assert!(list.contains("href=\"/app/settings\" aria-current=\"page\""), "Configuración is marked: {list}");
     for seeded in ["Agente", "Ventas", "Cobranza", "Supervisor", "Administrador"] {
         assert!(list.contains(seeded), "{seeded} is listed");
     }
@@ -163,4 +163,71 @@ async fn the_profile_matrix_speaks_english_to_an_english_administrator() {
     assert!(page.contains("Level for workflows") && page.contains(">Export</th>"), "{page}");
     let users = text(&console.handle(request(Method::GET, USERS, Some(&admin), None)).await);
     assert!(users.contains("The one of their sign-in role") && users.contains(">Active<"), "{users}");
+}
+
+#[tokio::test]
+async fn an_administrator_edits_the_companys_settings_at_the_version_shown() {
+    let console = console().await;
+    let (admin, csrf) = sign_in(&console, "admin").await;
+    let (ana, _) = sign_in(&console, "ana").await;
+    const COMPANY: &str = "/app/settings/company";
+    assert_eq!(console.handle(request(Method::GET, COMPANY, Some(&ana), None)).await.status(), StatusCode::FORBIDDEN);
+    let page = text(&console.handle(request(Method::GET, COMPANY, Some(&admin), None)).await);
+    assert!(page.contains("value=\"Demo Gestiona\"") && page.contains("America/Costa_Rica"), "{page}");
+    let version = input_value(&page, "version");
+    let form = |version: &str, currency: &str| {
+        encode(&[
+            ("_csrf", &csrf),
+            ("version", version),
+            ("name", "Demo Gestiona S.A."),
+            ("legalId", "3-101-000000"),
+            ("locale", "es"),
+            ("currency", currency),
+            ("timeZone", "America/Costa_Rica"),
+            ("sender", "Demo <avisos@demo.gestiona.example>"),
+            ("address", "Avenida Central 100\nSan José"),
+            ("logoUrl", ""),
+            ("appUrl", "http://127.0.0.1:3000"),
+        ])
+    };
+    let refused = console.handle(request(Method::POST, COMPANY, Some(&admin), Some(&form(&version, "PESOS")))).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = text(&refused);
+    assert!(page.contains("id=\"company-currency-error\"") && page.contains("value=\"PESOS\""), "{page}");
+    let saved = console.handle(request(Method::POST, COMPANY, Some(&admin), Some(&form(&version, "USD")))).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    let page = text(&saved);
+    assert!(page.contains("Guardado.") && page.contains("value=\"Demo Gestiona S.A.\""), "{page}");
+    let stale = console.handle(request(Method::POST, COMPANY, Some(&admin), Some(&form(&version, "EUR")))).await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    let page = text(&stale);
+    assert!(page.contains("Alguien cambió los datos de la empresa") && page.contains("value=\"USD\""), "{page}");
+}
+
+#[tokio::test]
+async fn the_access_log_shows_sign_ins_records_opened_and_changes_by_user_and_by_record() {
+    let console = console().await;
+    let (admin, csrf) = sign_in(&console, "admin").await;
+    let (ana, _) = sign_in(&console, "ana").await;
+    let cases = text(&console.handle(request(Method::GET, "/app/cases", Some(&ana), None)).await);
+    // A case's own link (its id is a ULID), not "new" or "export".
+    let case = format!("01{}", cases.split("href=\"/app/cases/01").nth(1).unwrap().split('"').next().unwrap());
+    let opened = console.handle(request(Method::GET, &format!("/app/cases/{case}"), Some(&ana), None)).await;
+    assert_eq!(opened.status(), StatusCode::OK);
+    let off = encode(&[("_csrf", &csrf), ("name", "Carlos Smith"), ("email", "carlos@demo.example"), ("locale", "en")]);
+    console.handle(request(Method::POST, &format!("{USERS}/carlos"), Some(&admin), Some(&off))).await;
+
+    const LOG: &str = "/app/settings/access-log";
+    let refused = console.handle(request(Method::GET, LOG, Some(&ana), None)).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN, "an agent reads no access log");
+    let of_ana = text(&console.handle(request(Method::GET, &format!("{LOG}?user=ana"), Some(&admin), None)).await);
+    assert!(of_ana.contains("Inició sesión") && of_ana.contains(&format!("Casos: {case}")), "{of_ana}");
+    assert!(of_ana.contains(&format!("href=\"/app/cases/{case}\"")) && of_ana.contains(">console"), "{of_ana}");
+    assert!(!of_ana.contains("Cambió un usuario"), "only Ana's: {of_ana}");
+    let of_case = text(
+        &console.handle(request(Method::GET, &format!("{LOG}?kind=case&record={case}"), Some(&admin), None)).await,
+    );
+    assert_eq!(of_case.matches("<td>Abrió</td>").count(), 1, "{of_case}");
+    let everyone = text(&console.handle(request(Method::GET, LOG, Some(&admin), None)).await);
+    assert!(everyone.contains("Cambió un usuario") && everyone.contains("Usuarios: carlos"), "{everyone}");
 }

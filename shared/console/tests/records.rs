@@ -113,6 +113,7 @@ async fn the_customer_file_shows_what_the_account_owes_by_age() {
         email: None,
         role: Role::Supervisor,
         profile: None,
+        from: None,
     };
     let new_account =
         gestiona_domain::account::NewAccount { name: "Ferretería El Clavo".into(), ..Default::default() };

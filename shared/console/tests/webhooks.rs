@@ -62,7 +62,9 @@ async fn only_administrators_see_and_use_the_webhooks_pages() {
 
     let (admin, _) = sign_in(&console, "admin").await;
     let work = text(&console.handle(request(Method::GET, "/app/", Some(&admin), None)).await);
-    assert!(work.contains(&format!("href=\"{LIST}\"")), "the administrator's navigation links them");
+    assert!(work.contains("href=\"/app/settings\""), "the administrator's navigation links the settings");
+    let settings = text(&console.handle(request(Method::GET, "/app/settings", Some(&admin), None)).await);
+    assert!(settings.contains(&format!("href=\"{LIST}\"")), "which link the webhooks");
 }
 
 #[tokio::test]

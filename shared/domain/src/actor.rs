@@ -14,11 +14,13 @@ pub struct Actor {
     pub user: UserId,
     pub email: Option<String>,
     /// The highest role the token names, or once the directory was read, the level of the
-    /// user's profile: what workflow guards compare against.
+    /// user's profile: what workflow guards compare against., from: None
     pub role: Role,
     /// The profile the tenant's directory gives the user (read by the edge on each request);
     /// `None`: the seeded profile of `role`.
     pub profile: Option<Arc<Profile>>,
+    /// Where the request came from (`api 203.0.113.9`, `console …`), for the access log.
+    pub from: Option<String>,
 }
 
 impl Actor {
@@ -30,12 +32,13 @@ impl Actor {
             email: None,
             role: Role::Admin,
             profile: None,
+            from: None,
         }
     }
 
     /// An actor working with the seeded profile of `role` (tests, tools, the demo).
     pub fn with_role(tenant: &TenantId, user: &UserId, role: Role) -> Actor {
-        Actor { tenant: tenant.clone(), user: user.clone(), email: None, role, profile: None }
+        Actor { tenant: tenant.clone(), user: user.clone(), email: None, role, profile: None, from: None }
     }
 
     /// The profile the actor works with.
@@ -44,6 +47,11 @@ impl Actor {
             Some(profile) => profile,
             None => seeded_profile_of(self.role),
         }
+    }
+
+    /// Where the request came from, as the access log writes it.
+    pub fn origin(&self) -> &str {
+        self.from.as_deref().unwrap_or("-")
     }
 
     pub fn allows(&self, permission: Permission) -> bool {
@@ -94,7 +102,7 @@ impl Actor {
         let role = claim(&names.roles)
             .and_then(|groups| parse_groups(&groups).into_iter().max())
             .ok_or(ClaimsError::NoRole)?;
-        Ok(Actor { tenant, user, email: claim("email"), role, profile: None })
+        Ok(Actor { tenant, user, email: claim("email"), role, profile: None, from: None })
     }
 }
 
@@ -201,6 +209,7 @@ mod tests {
             email: None,
             role: Role::Supervisor,
             profile: None,
+            from: None,
         };
         assert!(actor.require(Role::Agent).is_ok());
         assert!(actor.require(Role::Supervisor).is_ok());

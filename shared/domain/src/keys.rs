@@ -22,6 +22,7 @@
 //! | pool counter | `T#{t}#POOL#{poolId}` | `#COUNTER` | | | |
 //! | staff user | `T#{t}#USER#{user}` | `#META` | `T#{t}#USERS` / `{user}` | | |
 //! | profiles | `T#{t}#ACCESS` | `#CURRENT` | | | |
+//! | access log entry (TTL) | `T#{t}#ACCESSLOG#{id}` | `#META` | `T#{t}#ACCESSLOG` / `{at}#{id}` | `T#{t}#ACCESSLOG#U#{user}` / `{at}#{id}` | GSI3 `T#{t}#ACCESSLOG#R#{kind}#{id}` / `{at}#{id}` |
 //! | marketing opt-out | `T#{t}#OPTOUT#{email}` | `#META` | | | |
 //! | effect claim (idempotency, TTL) | `T#{t}#EFFECT#{effectId}` | `#CLAIM` | | | |
 //!
@@ -439,6 +440,38 @@ pub fn webhook_outbox(tenant: &TenantId, subscription: EntityId, effect_id: &str
 /// The invoice sweep's watermark: the last day it swept completely. A system item.
 pub fn invoice_sweep_watermark() -> Key {
     Key::new("SYS#INVOICE_SWEEP", "#WATERMARK")
+}
+
+/// One entry of the access log.
+pub fn access_entry(tenant: &TenantId, id: EntityId) -> Key {
+    Key::new(format!("T#{tenant}#ACCESSLOG#{id}"), META)
+}
+
+/// GSI1: the tenant's access log by time (`sort`: the entry's UTC stamp and id).
+pub fn access_log(tenant: &TenantId, sort: &str) -> Key {
+    Key::new(access_log_partition(tenant), sort.to_owned())
+}
+
+pub fn access_log_partition(tenant: &TenantId) -> String {
+    format!("T#{tenant}#ACCESSLOG")
+}
+
+/// GSI2: one user's entries by time.
+pub fn access_log_of_user(tenant: &TenantId, user: &UserId, sort: &str) -> Key {
+    Key::new(access_log_of_user_partition(tenant, user), sort.to_owned())
+}
+
+pub fn access_log_of_user_partition(tenant: &TenantId, user: &UserId) -> String {
+    format!("T#{tenant}#ACCESSLOG#U#{user}")
+}
+
+/// GSI3: one record's entries by time (`kind` as `case`, `id` its id or number).
+pub fn access_log_of_record(tenant: &TenantId, kind: &str, id: &str, sort: &str) -> Key {
+    Key::new(access_log_of_record_partition(tenant, kind, id), sort.to_owned())
+}
+
+pub fn access_log_of_record_partition(tenant: &TenantId, kind: &str, id: &str) -> String {
+    format!("T#{tenant}#ACCESSLOG#R#{kind}#{id}")
 }
 
 /// The tenant's profiles, all in one item (read with the caller's directory entry).

@@ -9,6 +9,7 @@
 //! exhaustively to HTTP problems.
 
 pub mod access;
+pub mod access_log;
 pub mod account;
 pub mod actor;
 pub mod calendar;
@@ -34,6 +35,7 @@ pub mod search;
 pub mod service;
 pub mod sla;
 pub mod templates;
+pub mod tenant;
 pub mod testing;
 pub mod user;
 pub mod validation;

@@ -69,8 +69,14 @@ async fn world() -> World {
     let mailer = Arc::new(ScriptedMailer::default());
     let notifier =
         Notifier::new(services.clone(), mailer.clone(), Templates::shared(), "avisos@gestiona.example".into());
-    let actor =
-        Actor { tenant, user: UserId::parse("sofia").unwrap(), email: None, role: Role::Supervisor, profile: None };
+    let actor = Actor {
+        tenant,
+        user: UserId::parse("sofia").unwrap(),
+        email: None,
+        role: Role::Supervisor,
+        profile: None,
+        from: None,
+    };
     World { services, queue, mailer, notifier, actor }
 }
 

@@ -227,6 +227,7 @@ async fn fill_store(dir: &Path, cases: usize) -> Result<(usize, usize, u64), Str
         email: None,
         role: Role::Admin,
         profile: None,
+        from: None,
     };
     let input = json!({"type": "queja_calidad", "subject": "Sacos húmedos en la entrega", "priority": "high",
         "description": "El cliente reporta humedad en 12 sacos del lote L-2026-41; adjunta fotos."});

@@ -103,6 +103,11 @@ pub(super) fn request_body(method: &str, path: &str) -> Option<Value> {
         ("put", "/users/{id}") => {
             json!({ "name": "Ana Rodríguez", "email": "ana@demo.example", "locale": "es", "profile": "agent" })
         }
+        ("put", "/tenant") => json!({
+            "name": "Demo Gestiona", "legalId": "3-101-000000", "locale": "es", "currency": "CRC",
+            "timeZone": "America/Costa_Rica", "sender": "Demo Gestiona <avisos@demo.gestiona.example>",
+            "address": "Avenida Central 100, San José, Costa Rica", "appUrl": "http://127.0.0.1:3000"
+        }),
         ("put", "/profiles/{id}") => json!({
             "name": "Centro de llamadas", "level": "agent",
             "grants": { "cases": ["create", "read", "update"], "contacts": ["read"], "accounts": ["read"] }

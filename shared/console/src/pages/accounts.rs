@@ -2,6 +2,7 @@
 //! (its data, contacts and cases on one page).
 
 use askama::Template;
+use gestiona_domain::access_log::{AccessAction, RecordRef};
 use gestiona_domain::account::Account;
 use gestiona_domain::contact::Contact;
 use gestiona_domain::lead::{Lead, Opportunity};
@@ -217,7 +218,10 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
     let Ok(id) = EntityId::parse(id) else { return response::not_found(chrome.locale) };
     let actor = signed_in.actor.clone();
     let account = match console.services.get_account(&actor, id).await {
-        Ok(account) => account.value,
+        Ok(account) => {
+            console.log(&actor, AccessAction::Read, Some(RecordRef::new("account", id))).await;
+            account.value
+        }
         Err(GetAccountError::NotFound) => return response::not_found(chrome.locale),
         Err(GetAccountError::Store(error)) => {
             tracing::error!(%error, "the account could not be read");

@@ -3,6 +3,7 @@
 //! public forms held back are reviewed in [`super::lead_review`].
 
 use askama::Template;
+use gestiona_domain::access_log::{AccessAction, RecordRef};
 use gestiona_domain::lead::{ConvertLead, Lead, LeadPatch, LeadStatus, NewOpportunity};
 use gestiona_domain::messages as msg;
 use gestiona_domain::money::Money;
@@ -178,7 +179,11 @@ struct Outcome {
 
 /// `GET /app/leads/{id}`.
 pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response<Body> {
-    render(console, signed_in, id, StatusCode::OK, Outcome::default()).await
+    let page = render(console, signed_in, id, StatusCode::OK, Outcome::default()).await;
+    if page.status() == StatusCode::OK {
+        console.log(&signed_in.actor, AccessAction::Read, Some(RecordRef::new("lead", id))).await;
+    }
+    page
 }
 
 async fn render(

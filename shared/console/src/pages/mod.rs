@@ -1,10 +1,12 @@
 //! The console's pages: each gathers what it shows through the use cases and renders its
 //! template. What every page shares (language, user, CSRF token, assets) is [`Chrome`].
 
+pub mod access_log;
 pub mod accounts;
 pub mod case;
 pub mod case_list;
 pub mod cases;
+pub mod company;
 pub mod counts;
 mod customer_file;
 mod form;
@@ -17,6 +19,7 @@ pub mod profiles;
 pub mod receivables;
 pub mod records;
 pub mod search;
+pub mod settings;
 pub mod sign_in;
 pub mod users;
 pub mod web_forms;
@@ -74,6 +77,11 @@ impl Chrome {
             htmx: assets::htmx_path(),
             script: assets::script_path(),
         }
+    }
+
+    /// Whether the page is one of the settings (the navigation marks *Configuración*).
+    pub fn in_settings(&self) -> bool {
+        matches!(self.section, "settings" | "company" | "users" | "profiles" | "webhooks" | "access-log")
     }
 
     /// Whether the user may read `module` (`cases`, `receivables`, …).

@@ -92,6 +92,7 @@ pub async fn contact(console: &Console, signed_in: &SignedIn, id: &str) -> Respo
     let Ok(id) = EntityId::parse(id) else { return response::not_found(locale) };
     match console.services.get_contact(&signed_in.actor, id).await {
         Ok(contact) => match contact.value.account_id {
+            // The account's file shows the contact: that page's read is the one logged.
             Some(account) => response::redirect(&format!("/app/accounts/{account}")),
             None => {
                 let name = form_urlencoded::byte_serialize(contact.value.first_name.as_bytes()).collect::<String>();

@@ -2,7 +2,9 @@
 //! signs in through Cognito's managed login (see [`crate::cognito`]) and never shows that page.
 
 use askama::Template;
+use gestiona_domain::access_log::AccessAction;
 use gestiona_domain::messages as msg;
+use gestiona_domain::service::access::AuthorizeError;
 use gestiona_domain::service::seed::DEMO_USERS;
 use gestiona_domain::{Actor, Locale, Message, TenantId, UserId};
 use http::StatusCode;
@@ -88,7 +90,7 @@ pub async fn submit(console: &Console, request: &Request) -> Response<Body> {
     };
     let tenant = TenantId::parse(DEMO_TENANT).expect("a valid tenant id");
     let user = UserId::parse(id).expect("demo user ids are valid");
-    let actor = Actor { tenant, user, email: None, role: *role, profile: None };
+    let actor = Actor { tenant, user, email: None, role: *role, profile: None, from: Some(session::origin(request)) };
     start_session(console, actor, locale, &safe_next(session::form_value(request, "next"))).await
 }
 
@@ -109,6 +111,7 @@ pub async fn callback(console: &Console, request: &Request) -> Response<Body> {
     let mut response = match outcome {
         Ok(actor) => {
             let next = attempt.map(|a| a.next).unwrap_or_default();
+            let actor = Actor { from: Some(session::origin(request)), ..actor };
             start_session(console, actor, locale, &safe_next(Some(next))).await
         }
         Err(error) => {
@@ -131,6 +134,18 @@ pub async fn callback(console: &Console, request: &Request) -> Response<Body> {
 /// browser's; the profile's e-mail when the sign-in named none) and sends the browser on to
 /// `next` with its cookie.
 async fn start_session(console: &Console, mut actor: Actor, locale: Locale, next: &str) -> Response<Body> {
+    // A deactivated user starts no session, whatever the identity provider said.
+    match console.services.authorize(actor.clone()).await {
+        Ok(_) => {}
+        Err(AuthorizeError::Deactivated) => {
+            console.log(&actor, AccessAction::SignInFailed, None).await;
+            return response::deactivated(locale);
+        }
+        Err(AuthorizeError::Store(error)) => {
+            tracing::error!(%error, "the user's directory entry could not be read");
+            return response::unavailable(locale);
+        }
+    }
     let profile = console.services.user(&actor.tenant, &actor.user).await.ok().flatten();
     if actor.email.is_none() {
         actor.email = profile.as_ref().map(|u| u.email.clone());
@@ -141,6 +156,7 @@ async fn start_session(console: &Console, mut actor: Actor, locale: Locale, next
         tracing::error!(%error, "the session could not be stored");
         return response::unavailable(locale);
     }
+    console.log(&actor, AccessAction::SignedIn, None).await;
     let mut response = response::redirect(next);
     let cookie = session::set_cookie(Some(&secret), console.secure_cookies);
     response.headers_mut().insert(http::header::SET_COOKIE, cookie.parse().expect("a valid cookie"));

@@ -19,6 +19,7 @@ pub fn demo_actor(user: &str, role: gestiona_domain::Role) -> gestiona_domain::A
         email: None,
         role,
         profile: None,
+        from: None,
     }
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::{Services, conditions};
 use crate::access::{AccessPolicy, Module, Operation, Permission, Profile, ProfileEntry};
+use crate::access_log::{AccessAction, RecordRef};
 use crate::actor::{Actor, Forbidden};
 use crate::ids::{ProfileId, TenantId};
 use crate::keys;
@@ -122,7 +123,10 @@ impl Services {
         let item = Item::new(key, POLICY_ENTITY, next, records::body(&policy)?);
         let stored = Some(current.version).filter(|v| *v > 0);
         let condition = Condition::version_or_new(conditions::ACCESS_POLICY, stored);
-        match self.store.write(vec![WriteOp::Put { item, condition }]).await {
+        let record = Some(RecordRef::new("profile", &profile.id));
+        let logged =
+            self.access_op(&actor.tenant, &actor.user, AccessAction::ProfileChanged, record, actor.origin())?;
+        match self.store.write(vec![WriteOp::Put { item, condition }, logged]).await {
             Ok(()) => Ok(Versioned { value: profile, version: next }),
             Err(StoreError::ConditionFailed { name: conditions::ACCESS_POLICY }) => {
                 Err(SaveProfileError::Stale { expected: Some(pinned) })

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::access::{Module, Operation, Permission};
+use crate::access_log::{AccessAction, RecordRef};
 use crate::actor::{Actor, Forbidden};
 use crate::ids::{TenantId, UserId};
 use crate::keys;
@@ -60,6 +61,12 @@ pub(crate) struct ClaimRecord {
     outcome: Value,
 }
 
+fn user_op(tenant: &TenantId, user: &User) -> Result<WriteOp, StoreError> {
+    let item = Item::new(keys::user(tenant, &user.id), USER_ENTITY, 1, records::body(user)?)
+        .with_index(Index::Gsi1, keys::users_listing(tenant, &user.id));
+    Ok(WriteOp::Put { item, condition: Condition::ALWAYS })
+}
+
 impl Services {
     pub async fn user(&self, tenant: &TenantId, id: &UserId) -> Result<Option<User>, StoreError> {
         Ok(self.load::<User>(&keys::user(tenant, id)).await?.map(|v| v.value))
@@ -67,9 +74,7 @@ impl Services {
 
     /// Creates or replaces a directory entry.
     pub async fn put_user(&self, tenant: &TenantId, user: &User) -> Result<(), StoreError> {
-        let item = Item::new(keys::user(tenant, &user.id), USER_ENTITY, 1, records::body(user)?)
-            .with_index(Index::Gsi1, keys::users_listing(tenant, &user.id));
-        self.store.write(vec![WriteOp::Put { item, condition: Condition::ALWAYS }]).await
+        self.store.write(vec![user_op(tenant, user)?]).await
     }
 
     /// `PUT /users/{id}` (admins): a staff member's name, e-mail and language for notifications.
@@ -98,7 +103,9 @@ impl Services {
             }
         }
         errors.finish()?;
-        self.put_user(&actor.tenant, &user).await?;
+        let record = Some(RecordRef::new("user", &user.id));
+        let logged = self.access_op(&actor.tenant, &actor.user, AccessAction::UserChanged, record, actor.origin())?;
+        self.store.write(vec![user_op(&actor.tenant, &user)?, logged]).await?;
         Ok(user)
     }
 

@@ -3,6 +3,7 @@
 //! enum.
 
 pub mod access;
+pub mod access_log;
 pub mod accounts;
 pub mod assignment;
 pub mod case_list;

@@ -103,28 +103,58 @@ impl Services {
             email: Some("admin@demo.gestiona.local".into()),
             role: Role::Admin,
             profile: None,
+            from: None,
         };
+        self.apply_brochure_template(&admin).await?;
+        self.seed_demo_records(&admin).await?;
+        let record = Tenant {
+            id: tenant.clone(),
+            name: "Demo Gestiona".into(),
+            legal_id: Some("3-101-000000".into()),
+            locale: "es".into(),
+            currency: "CRC".into(),
+            time_zone: "America/Costa_Rica".into(),
+            sender: Some("Demo Gestiona <avisos@demo.gestiona.example>".into()),
+            address: Some("Avenida Central 100, San José, Costa Rica".into()),
+            logo_url: None,
+            app_url: Some("http://127.0.0.1:3000".into()),
+        };
+        self.create_tenant(&record).await.map_err(fail)?;
+        Ok(true)
+    }
+
+    /// What a new company starts with, from the brochures: the case types (credit requests,
+    /// vehicle reception, quality complaints and the rest), an office calendar, SLA policies and
+    /// a contact form. Saving again what is already there changes nothing.
+    pub async fn apply_brochure_template(&self, admin: &Actor) -> Result<(), SeedError> {
+        let tenant = &admin.tenant;
         // Follow-ups name other types: save those without follow-ups first.
         let mut types = demo_case_types();
         types.sort_by_key(|t| !t.follow_up_types().is_empty());
         for case_type in types {
-            if self.get_case_type(&admin, &case_type.key).await.is_err() {
+            if self.get_case_type(admin, &case_type.key).await.is_err() {
                 self.save_case_type(tenant, case_type, None).await.map_err(fail)?;
             }
         }
         let office = demo_calendar();
         if self.calendar_def(tenant, "oficina").await.map_err(fail)?.is_none() {
-            self.save_calendar(&admin, office, None).await.map_err(fail)?;
+            self.save_calendar(admin, office, None).await.map_err(fail)?;
         }
         for policy in demo_sla_policies() {
             if self.sla_policy(tenant, &policy.case_type).await.map_err(fail)?.is_none() {
-                self.save_sla_policy(&admin, policy, None).await.map_err(fail)?;
+                self.save_sla_policy(admin, policy, None).await.map_err(fail)?;
             }
         }
         let form_id = crate::ids::FormId::parse(DEMO_FORM).map_err(fail)?;
-        if self.get_form(&admin, &form_id).await.is_err() {
-            self.put_form(&admin, form_id, None, demo_form()).await.map_err(fail)?;
+        if self.get_form(admin, &form_id).await.is_err() {
+            self.put_form(admin, form_id, None, demo_form()).await.map_err(fail)?;
         }
+        Ok(())
+    }
+
+    /// The demo company's staff, accounts, contacts and cases.
+    async fn seed_demo_records(&self, admin: &Actor) -> Result<(), SeedError> {
+        let tenant = &admin.tenant;
         // The staff first: cases name their owners, who must be in the directory.
         for (id, name, locale) in [
             ("admin", "Administración", "es"),
@@ -150,15 +180,15 @@ impl Services {
             ..Default::default()
         };
         let coop = self
-            .create_account(&admin, account("Cooperativa Médica del Norte", "3-004-045117", "Salud", "Santiago"))
+            .create_account(admin, account("Cooperativa Médica del Norte", "3-004-045117", "Salud", "Santiago"))
             .await
             .map_err(fail)?;
         let taller = self
-            .create_account(&admin, account("Transportes Rápidos S.A.", "3-101-123456", "Transporte", "San José"))
+            .create_account(admin, account("Transportes Rápidos S.A.", "3-101-123456", "Transporte", "San José"))
             .await
             .map_err(fail)?;
         let cafe = self
-            .create_account(&admin, account("Café Ñandú Ltda.", "3-102-654321", "Alimentos", "Heredia"))
+            .create_account(admin, account("Café Ñandú Ltda.", "3-102-654321", "Alimentos", "Heredia"))
             .await
             .map_err(fail)?;
         let contact = |first: &str, last: &str, email: &str, account| NewContact {
@@ -170,17 +200,14 @@ impl Services {
             ..Default::default()
         };
         let rubis = self
-            .create_contact(
-                &admin,
-                contact("Rubis Francisco", "Gómez", "rubis.gomez@coopmedica.example", coop.value.id),
-            )
+            .create_contact(admin, contact("Rubis Francisco", "Gómez", "rubis.gomez@coopmedica.example", coop.value.id))
             .await
             .map_err(fail)?;
         let maria = self
-            .create_contact(&admin, contact("María José", "Araya", "maria.araya@rapidos.example", taller.value.id))
+            .create_contact(admin, contact("María José", "Araya", "maria.araya@rapidos.example", taller.value.id))
             .await
             .map_err(fail)?;
-        self.create_contact(&admin, contact("Íñigo", "Núñez", "inigo.nunez@nandu.example", cafe.value.id))
+        self.create_contact(admin, contact("Íñigo", "Núñez", "inigo.nunez@nandu.example", cafe.value.id))
             .await
             .map_err(fail)?;
         let user = |name: &str| UserId::parse(name).expect("demo user ids are valid");
@@ -230,21 +257,9 @@ impl Services {
             },
         ];
         for case in cases {
-            self.create_case(&admin, case).await.map_err(fail)?;
+            self.create_case(admin, case).await.map_err(fail)?;
         }
-        let record = Tenant {
-            id: tenant.clone(),
-            name: "Demo Gestiona".into(),
-            locale: "es".into(),
-            currency: "CRC".into(),
-            time_zone: "America/Costa_Rica".into(),
-            sender: Some("Demo Gestiona <avisos@demo.gestiona.example>".into()),
-            address: Some("Avenida Central 100, San José, Costa Rica".into()),
-            logo_url: None,
-            app_url: Some("http://127.0.0.1:3000".into()),
-        };
-        self.create_tenant(&record).await.map_err(fail)?;
-        Ok(true)
+        Ok(())
     }
 }
 
@@ -261,6 +276,7 @@ impl Services {
             email: None,
             role: Role::Admin,
             profile: None,
+            from: None,
         };
         let all = super::PageRequest::new(Some(10), None).map_err(fail)?;
         let accounts = self.list_accounts(admin, &Default::default(), &all).await.map_err(fail)?.items;

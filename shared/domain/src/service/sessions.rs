@@ -48,6 +48,7 @@ impl Session {
             email: self.email.clone(),
             role: self.role,
             profile: None,
+            from: None,
         }
     }
 }
@@ -160,6 +161,7 @@ mod tests {
             email: None,
             role: Role::Agent,
             profile: None,
+            from: None,
         };
         let started = services.start_session("s3cret", &actor, Locale::Es, "csrf-1".into()).await.unwrap();
         assert_eq!(services.session("s3cret").await.unwrap().as_ref(), Some(&started));

@@ -3,8 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    access, accounts, case_recency, case_types, cases, change, contacts, directory, documents, forms, leads, outbox,
-    receivables, search, sessions, sla, tenants, views, webhook_deliveries, webhooks,
+    access, access_log, accounts, case_recency, case_types, cases, change, contacts, directory, documents, forms,
+    leads, outbox, receivables, search, sessions, sla, tenants, views, webhook_deliveries, webhooks,
 };
 use crate::ports::Item;
 use crate::records::{self, Stored, stored_as_is};
@@ -31,6 +31,7 @@ stored_as_is!(
     crate::webhook::Delivery,
     webhooks::WantedEvents,
     crate::access::AccessPolicy,
+    crate::access_log::AccessEntry,
 );
 
 /// Reads a stored item as the type its entity names and writes it back: the body today's code
@@ -73,6 +74,7 @@ pub fn read_and_rewrite(item: &Item) -> Result<Map<String, Value>, String> {
         receivables::DUNNING_ENTITY => again::<receivables::DunningState>(item),
         receivables::LADDER_ENTITY => again::<crate::receivables::DunningLadder>(item),
         receivables::PROFILE_ENTITY => again::<crate::receivables::CollectionsProfile>(item),
+        access_log::ENTITY => again::<crate::access_log::AccessEntry>(item),
         access::POLICY_ENTITY => again::<crate::access::AccessPolicy>(item),
         directory::USER_ENTITY => again::<crate::user::User>(item),
         directory::OPT_OUT_ENTITY => again::<directory::OptOut>(item),

@@ -56,7 +56,14 @@ async fn world() -> World {
         .with_endpoint_policy(EndpointPolicy::default());
     let tenant = TenantId::parse("demo").unwrap();
     services.seed_demo(&tenant).await.expect("seed");
-    let admin = Actor { tenant, user: UserId::parse("carlos").unwrap(), email: None, role: Role::Admin, profile: None };
+    let admin = Actor {
+        tenant,
+        user: UserId::parse("carlos").unwrap(),
+        email: None,
+        role: Role::Admin,
+        profile: None,
+        from: None,
+    };
     World { services, queue, clock, admin }
 }
 

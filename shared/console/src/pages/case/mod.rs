@@ -10,6 +10,7 @@ mod steps;
 pub(crate) mod timeline;
 mod uploads;
 
+use gestiona_domain::access_log::{AccessAction, RecordRef};
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -234,7 +235,11 @@ async fn load(console: &Console, signed_in: &SignedIn, id: EntityId) -> Result<L
 pub async fn show(console: &Console, request: &Request, signed_in: &SignedIn, id: &str) -> Response<Body> {
     let open_document = super::query_value(request, "document")
         .and_then(|key| gestiona_domain::document::DocumentTemplate::parse(&key));
-    render(console, signed_in, id, StatusCode::OK, Outcome { open_document, ..Default::default() }).await
+    let page = render(console, signed_in, id, StatusCode::OK, Outcome { open_document, ..Default::default() }).await;
+    if page.status() == StatusCode::OK {
+        console.log(&signed_in.actor, AccessAction::Read, Some(RecordRef::new("case", id))).await;
+    }
+    page
 }
 
 /// The documents section alone, for htmx's refresh while one is being prepared.

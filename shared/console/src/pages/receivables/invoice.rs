@@ -6,6 +6,7 @@
 //! user types one), so a double click or a retried post records the payment once. The other
 //! forms carry the version they were shown at: a change made meanwhile is refused and shown.
 
+use gestiona_domain::access_log::{AccessAction, RecordRef};
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -110,7 +111,11 @@ fn number_of(raw: &str) -> Option<DocumentNumber> {
 
 /// `GET /app/receivables/invoices/{number}`.
 pub async fn show(console: &Console, signed_in: &SignedIn, number: &str) -> Response<Body> {
-    render(console, signed_in, number, StatusCode::OK, Outcome::default()).await
+    let page = render(console, signed_in, number, StatusCode::OK, Outcome::default()).await;
+    if page.status() == StatusCode::OK {
+        console.log(&signed_in.actor, AccessAction::Read, Some(RecordRef::new("invoice", number))).await;
+    }
+    page
 }
 
 async fn render(

@@ -1,0 +1,71 @@
+//! The access log: who signed in (or failed to), read a customer's record, exported data, or
+//! changed permissions, users or the company's settings — when, and from where.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{EntityId, UserId};
+
+/// How long entries are kept before the table's TTL removes them.
+pub const RETENTION_DAYS: i64 = 400;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum AccessAction {
+    SignedIn,
+    SignInFailed,
+    /// Opened one record (an account, contact, case, lead or invoice).
+    Read,
+    /// Downloaded a list or report as a file.
+    Exported,
+    /// Changed a profile.
+    ProfileChanged,
+    /// Changed a user's directory entry (profile, language, active).
+    UserChanged,
+    /// Changed the company's settings.
+    SettingsChanged,
+}
+
+impl AccessAction {
+    pub const ALL: [AccessAction; 7] = [
+        AccessAction::SignedIn,
+        AccessAction::SignInFailed,
+        AccessAction::Read,
+        AccessAction::Exported,
+        AccessAction::ProfileChanged,
+        AccessAction::UserChanged,
+        AccessAction::SettingsChanged,
+    ];
+}
+
+/// What an entry is about: `case` and its id, `report` and its name, `profile` and its key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecordRef {
+    /// `account`, `contact`, `case`, `lead`, `invoice`, `report`, `profile`, `user`, `tenant`.
+    pub kind: String,
+    pub id: String,
+}
+
+impl RecordRef {
+    pub fn new(kind: &str, id: impl std::fmt::Display) -> Self {
+        Self { kind: kind.to_owned(), id: id.to_string() }
+    }
+}
+
+/// One entry of the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessEntry {
+    pub id: EntityId,
+    pub at: jiff::Timestamp,
+    /// Who: the signed-in user (for a failed sign-in, the name that was tried, when known).
+    pub user: UserId,
+    pub action: AccessAction,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordRef>,
+    /// Where from: `api`, `console`, and the client's address when the edge knows it.
+    pub from: String,
+}

@@ -515,6 +515,21 @@ test("an administrator gives Ana the collections profile from the keyboard; as a
   await expect(log.getByRole("row", { name: /Cambió un perfil/ })).toContainText("Perfiles: collections");
   await screen(admin, "registro-de-accesos");
 
+  // The company's settings from the keyboard: a wrong currency is refused at its field, then saved.
+  await nav.getByRole("link", { name: "Configuración" }).click();
+  await admin.getByRole("main").getByRole("link", { name: "Datos de la empresa" }).click();
+  await admin.getByLabel("Moneda").focus();
+  await admin.keyboard.press("Control+A");
+  await admin.keyboard.type("PESOS");
+  await admin.keyboard.press("Enter");
+  await expect(admin.getByText("debe ser un código de moneda ISO 4217")).toBeVisible();
+  await expect(admin.getByLabel("Moneda")).toHaveAttribute("aria-invalid", "true");
+  await admin.getByLabel("Moneda").fill("CRC");
+  await admin.getByLabel("Cédula jurídica o identificación fiscal").fill("3-101-999999");
+  await admin.getByLabel("Cédula jurídica o identificación fiscal").press("Enter");
+  await expect(admin.getByRole("status")).toHaveText("Guardado.");
+  await screen(admin, "empresa");
+
   // Ana's next page already works with the new profile.
   await agent.reload();
   await expect(agent.getByRole("button", { name: "Registrar un pago" })).toBeVisible();
@@ -681,6 +696,17 @@ test("webhooks: an administrator subscribes from the keyboard, keeps the secret,
       await other.getByRole("button", { name: "Delete", exact: true }).click();
       await expect(other.getByText("The subscription was deleted.")).toBeVisible();
       await expect(other.getByText("No subscriptions yet.")).toBeVisible();
+
+      // The other settings pages in English too.
+      await other.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Settings" }).click();
+      await other.getByRole("main").getByRole("link", { name: "Company settings" }).click();
+      await expect(other.getByLabel("Time zone (IANA, such as America/Costa_Rica)")).toHaveValue("America/Costa_Rica");
+      await screen(other, "company-en");
+      await other.goto("/app/settings/profiles/collections");
+      await expect(other.getByRole("table", { name: "Permissions" }).getByRole("checkbox", { name: "Create: Invoices and payments" })).toBeChecked();
+      await other.goto("/app/settings/access-log");
+      await expect(other.getByRole("table", { name: "Access log" })).toContainText("Changed a user");
+      await screen(other, "access-log-en");
     } finally {
       await context.close();
       await page.request.put("/users/admin", {

@@ -274,7 +274,7 @@ impl Runner {
         match destination {
             Destination::Clock => self.clock_control(method, headers, &body),
             Destination::Bucket => self.blobs.serve(method, uri, headers, &body).await,
-            Destination::Console => self.console.handle(console_request(method, uri, headers, body)).await,
+            Destination::Console => self.console.handle(console_request(method, uri, headers, body, source_ip)).await,
             Destination::Api { key, params, claims } => {
                 let event = api_gateway_event(key, &params, method, uri, headers, &body, claims.as_ref(), source_ip);
                 match lambda_http::request::from_str(&event.to_string()) {
@@ -355,12 +355,22 @@ impl Runner {
 
 /// The console reads the request as the Lambda runtime hands it over: method, path, query,
 /// headers and body.
-fn console_request(method: &Method, uri: &Uri, headers: &HeaderMap, body: Bytes) -> lambda_http::Request {
+fn console_request(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+    source_ip: IpAddr,
+) -> lambda_http::Request {
+    use lambda_http::RequestExt;
     let mut request = lambda_http::Request::new(lambda_http::Body::Binary(body.to_vec()));
     *request.method_mut() = method.clone();
     *request.uri_mut() = uri.clone();
     *request.headers_mut() = headers.clone();
-    request
+    // Where the request came from, as API Gateway tells the console function (the access log).
+    let mut context = lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+    context.http.source_ip = Some(source_ip.to_string());
+    request.with_request_context(lambda_http::request::RequestContext::ApiGatewayV2(context))
 }
 
 /// The API Gateway HTTP API payload-v2 event for one request.

@@ -88,7 +88,9 @@ impl Runner {
             routes.insert(path, methods).expect("route templates do not overlap");
         }
         // Plain HTTP on loopback: the session cookie cannot be `Secure` here.
-        let console = Console::new(api.services.clone(), SignIn::LocalDemo, false).with_files(blobs.clone(), None);
+        let console = Console::new(api.services.clone(), SignIn::LocalDemo, false)
+            .with_files(blobs.clone(), None)
+            .signing_in_to(tenant.clone());
         let body_timeout = std::time::Duration::from_secs(30);
         Self { api, tokens, tenant, clock, blobs, routes, dispatch: Routes::all(), console, body_timeout }
     }

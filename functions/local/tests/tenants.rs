@@ -70,4 +70,33 @@ async fn a_company_opened_from_the_template_works_at_once_and_is_opened_once() {
     assert_eq!(ana.get("/tenant").await.status, 403);
     let demo_admin = Caller::new(&server, Some(server.token("demo", "admin", "admin")));
     assert_eq!(demo_admin.get("/tenant").await.body["name"], "Demo Gestiona");
+
+    // A runner serving the new company alone signs its staff into the console.
+    let data_dir = server.data_dir.clone();
+    drop(server);
+    let server = Server::start_with(data_dir, &["--tenant", "clavo"]);
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = browser.get(format!("{}/app/sign-in", server.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Marta Quesada") && !page.contains("Sofía"), "{page}");
+    let signed = browser
+        .post(format!("{}/app/sign-in", server.base))
+        .header("origin", &server.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("user=marta")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303);
+    let cookie = signed.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let settings = browser.get(format!("{}/app/settings", server.base)).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(settings.status(), 200, "her directory profile makes her an administrator");
+    let nobody = browser
+        .post(format!("{}/app/sign-in", server.base))
+        .header("origin", &server.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("user=sofia")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(nobody.status(), 422, "the demo's users are not this company's");
 }

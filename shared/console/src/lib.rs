@@ -59,6 +59,8 @@ pub struct Console {
     /// Where browsers send uploads when that is another origin (S3), for the page's policy.
     upload_origin: Option<String>,
     sign_in: SignIn,
+    /// The company the local sign-in page signs into (the demo company when `None`).
+    local_tenant: Option<TenantId>,
     /// `Secure` on the session cookie: on for HTTPS deployments, off for the local runner's
     /// plain-HTTP loopback.
     secure_cookies: bool,
@@ -266,6 +268,7 @@ impl Console {
             files: None,
             upload_origin: None,
             sign_in,
+            local_tenant: None,
             secure_cookies,
         }
     }
@@ -279,6 +282,13 @@ impl Console {
     ) -> Self {
         self.files = Some(files);
         self.upload_origin = upload_origin;
+        self
+    }
+
+    /// On the local runner serving one company (`serve --tenant`): the sign-in page lists that
+    /// company's staff instead of the demo users.
+    pub fn signing_in_to(mut self, tenant: Option<TenantId>) -> Self {
+        self.local_tenant = tenant;
         self
     }
 

@@ -38,7 +38,8 @@ impl Server {
         Self::start_with(data_dir, options)
     }
 
-    fn start_with(data_dir: PathBuf, options: &[&str]) -> Self {
+    /// A runner on `data_dir` started with `serve` options.
+    pub fn start_with(data_dir: PathBuf, options: &[&str]) -> Self {
         let mut child = Command::new(BIN)
             .args(["serve", "--port", "0"])
             .args(options)

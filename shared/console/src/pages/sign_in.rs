@@ -4,9 +4,10 @@
 use askama::Template;
 use gestiona_domain::access_log::AccessAction;
 use gestiona_domain::messages as msg;
+use gestiona_domain::service::PageRequest;
 use gestiona_domain::service::access::AuthorizeError;
 use gestiona_domain::service::seed::DEMO_USERS;
-use gestiona_domain::{Actor, Locale, Message, TenantId, UserId};
+use gestiona_domain::{Actor, Locale, Message, Role, TenantId, UserId};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
@@ -61,17 +62,47 @@ pub async fn form(console: &Console, request: &Request) -> Response<Body> {
     }
 }
 
-async fn demo_users(console: &Console, locale: Locale, next: String) -> Response<Body> {
-    let tenant = TenantId::parse(DEMO_TENANT).expect("a valid tenant id");
-    let mut users = Vec::new();
-    for (id, role) in DEMO_USERS {
-        let user_id = UserId::parse(id).expect("demo user ids are valid");
-        let name = match console.services.user(&tenant, &user_id).await {
-            Ok(Some(user)) => user.name,
-            _ => (*id).to_owned(),
-        };
-        users.push(DemoUser { id: (*id).to_owned(), name, role: role.as_str() });
+/// The company the local sign-in signs into: the one the runner serves, else the demo.
+fn local_tenant(console: &Console) -> TenantId {
+    console.local_tenant.clone().unwrap_or_else(|| TenantId::parse(DEMO_TENANT).expect("a valid tenant id"))
+}
+
+/// Who may sign in locally, with the role their session starts with: the demo users, or the
+/// active staff of the company the runner serves (their directory profile decides what they
+/// may do; the role only names the least).
+async fn local_users(console: &Console) -> Vec<(UserId, String, Role)> {
+    let tenant = local_tenant(console);
+    if tenant.as_str() == DEMO_TENANT {
+        let mut users = Vec::new();
+        for (id, role) in DEMO_USERS {
+            let user_id = UserId::parse(id).expect("demo user ids are valid");
+            let name = match console.services.user(&tenant, &user_id).await {
+                Ok(Some(user)) => user.name,
+                _ => (*id).to_owned(),
+            };
+            users.push((user_id, name, *role));
+        }
+        return users;
     }
+    let staff = PageRequest::new(Some(100), None).expect("a valid page size");
+    let system = Actor::system(&tenant);
+    match console.services.list_users(&system, &staff).await {
+        Ok(page) => {
+            page.items.into_iter().filter(|u| u.value.active).map(|u| (u.value.id, u.value.name, Role::Agent)).collect()
+        }
+        Err(error) => {
+            tracing::error!(?error, "the company's staff could not be listed");
+            Vec::new()
+        }
+    }
+}
+
+async fn demo_users(console: &Console, locale: Locale, next: String) -> Response<Body> {
+    let users = local_users(console)
+        .await
+        .into_iter()
+        .map(|(id, name, role)| DemoUser { id: id.to_string(), name, role: role.as_str() })
+        .collect();
     page(StatusCode::OK, &SignInPage { locale, stylesheet: assets::stylesheet_path(), next, users })
 }
 
@@ -85,12 +116,11 @@ pub async fn submit(console: &Console, request: &Request) -> Response<Body> {
         return response::status_page(StatusCode::FORBIDDEN, locale);
     }
     let chosen = session::form_value(request, "user").unwrap_or_default();
-    let Some((id, role)) = DEMO_USERS.iter().find(|(id, _)| *id == chosen) else {
+    let Some((user, _, role)) = local_users(console).await.into_iter().find(|(id, _, _)| id.as_str() == chosen) else {
         return response::status_page(StatusCode::UNPROCESSABLE_ENTITY, locale);
     };
-    let tenant = TenantId::parse(DEMO_TENANT).expect("a valid tenant id");
-    let user = UserId::parse(id).expect("demo user ids are valid");
-    let actor = Actor { tenant, user, email: None, role: *role, profile: None, from: Some(session::origin(request)) };
+    let tenant = local_tenant(console);
+    let actor = Actor { tenant, user, email: None, role, profile: None, from: Some(session::origin(request)) };
     start_session(console, actor, locale, &safe_next(session::form_value(request, "next"))).await
 }
 

@@ -393,14 +393,7 @@ pub async fn the_word_index_follows_its_records(store: Arc<dyn Store>) {
         Arc::new(UlidGenerator::default()),
     );
     let tenant = TenantId::parse(&format!("s{}", ulid::Ulid::generate().to_string().to_lowercase())).unwrap();
-    let actor = Actor {
-        tenant,
-        user: UserId::parse("sofia").unwrap(),
-        email: None,
-        role: Role::Admin,
-        profile: None,
-        from: None,
-    };
+    let actor = Actor::with_role(&tenant, &UserId::parse("sofia").unwrap(), Role::Admin);
     let account = services
         .create_account(&actor, NewAccount { name: "Ferretería El Clavo".into(), ..Default::default() })
         .await

@@ -128,3 +128,18 @@ pub fn lead_post(n: usize) -> Value {
     e["requestContext"]["http"]["sourceIp"] = json!(format!("198.51.{}.{}", (n / 250) % 250, n % 250 + 1));
     e
 }
+
+/// A staff request to `route` whose path parameters name nothing and whose body is not even
+/// JSON: what a check that must refuse before reading the request sends.
+pub fn probe(route: &gestiona_api::Route) -> Value {
+    let path: String = route
+        .path()
+        .split('/')
+        .map(|part| if part.starts_with('{') { "01J0000000000000000000000X" } else { part })
+        .collect::<Vec<_>>()
+        .join("/");
+    let mut event = staff(route.method(), &route.path(), &path, &[], None);
+    event["body"] = json!("{not json");
+    event["headers"]["content-type"] = json!("application/json");
+    event
+}

@@ -34,14 +34,7 @@ pub async fn run(store: Arc<dyn Store>, stored: usize, due: usize) -> InvoiceSwe
     let queue = Arc::new(RecordingQueue::default());
     let services = Services::new(counting.clone(), queue, clock.clone(), Arc::new(UlidGenerator::default()));
     let tenant = TenantId::parse("bench").unwrap();
-    let erp = Actor {
-        tenant: tenant.clone(),
-        user: UserId::parse("erp").unwrap(),
-        email: None,
-        role: Role::Admin,
-        profile: None,
-        from: None,
-    };
+    let erp = Actor::with_role(&tenant, &UserId::parse("erp").unwrap(), Role::Admin);
     services.seed_demo(&tenant).await.unwrap();
     // Yesterday's run: the watermark is today.
     services.sweep_invoices().await.unwrap();

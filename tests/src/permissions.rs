@@ -12,7 +12,7 @@ use gestiona_domain::user::User;
 use gestiona_domain::{ProfileId, TenantId, UserId};
 use serde_json::{Value, json};
 
-use crate::fixtures::staff;
+use crate::fixtures::{probe, staff};
 use crate::handlers::call;
 
 /// `event` as `user` signs it, whatever role the token claims.
@@ -33,22 +33,6 @@ async fn give_profile(api: &Api, user: &str, profile: &str, active: bool) {
         active,
     };
     api.services.put_user(&TenantId::parse("demo").unwrap(), &user).await.expect("a directory entry");
-}
-
-/// The route's path with ids that name nothing, and a body that is not even JSON.
-fn probe(route: &gestiona_api::Route) -> Value {
-    let path: String = route
-        .path()
-        .split('/')
-        .map(|part| if part.starts_with('{') { "01J0000000000000000000000X" } else { part })
-        .collect::<Vec<_>>()
-        .join("/");
-    let mut event = staff(route.method(), &route.path(), &path, &[], None);
-    if matches!(route.method(), "POST" | "PUT" | "PATCH") {
-        event["body"] = json!("{not json");
-        event["headers"]["content-type"] = json!("application/json");
-    }
-    event
 }
 
 pub async fn permission_matrix(api: Api) {

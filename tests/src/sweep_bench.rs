@@ -42,14 +42,7 @@ pub async fn run(store: Arc<dyn Store>, stored: usize, due: usize) -> SweepFigur
         Arc::new(UlidGenerator::default()),
     );
     let tenant = TenantId::parse("bench").unwrap();
-    let admin = Actor {
-        tenant: tenant.clone(),
-        user: UserId::parse("admin").unwrap(),
-        email: None,
-        role: Role::Admin,
-        profile: None,
-        from: None,
-    };
+    let admin = Actor::with_role(&tenant, &UserId::parse("admin").unwrap(), Role::Admin);
     services.seed_demo(&tenant).await.unwrap();
     // The seeded demo cases have clocks too; sweep them out of the way first.
     clock.advance(7 * 24 * 3600);

@@ -29,14 +29,7 @@ async fn a_function_cannot_make_a_call_its_permissions_do_not_declare() {
     let table = format!("gestiona-guard-{}", ulid::Ulid::generate().to_string().to_lowercase());
     gestiona_store_dynamo::create_table(&moto::dynamodb(), &table).await.unwrap();
     let tenant = TenantId::parse("demo").unwrap();
-    let actor = Actor {
-        tenant: tenant.clone(),
-        user: UserId::parse("sofia").unwrap(),
-        email: None,
-        role: Role::Supervisor,
-        profile: None,
-        from: None,
-    };
+    let actor = Actor::with_role(&tenant, &UserId::parse("sofia").unwrap(), Role::Supervisor);
     let on =
         |function: Function| gestiona_lambda::services(&aws(), Lambda::from(function), table.clone(), HashMap::new());
 

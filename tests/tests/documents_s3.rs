@@ -24,14 +24,7 @@ async fn a_redelivered_document_effect_files_one_object_and_one_event() {
     let services = Services::new(store, queue.clone(), Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
     let tenant = TenantId::parse("demo").unwrap();
     services.seed_demo(&tenant).await.unwrap();
-    let actor = Actor {
-        tenant: tenant.clone(),
-        user: UserId::parse("ana").unwrap(),
-        email: None,
-        role: Role::Agent,
-        profile: None,
-        from: None,
-    };
+    let actor = Actor::with_role(&tenant, &UserId::parse("ana").unwrap(), Role::Agent);
     let account = services
         .create_account(
             &actor,

@@ -54,14 +54,7 @@ async fn a_workflow_document_renders_from_the_case_fields_or_fails_once_with_the
     let services = Services::new(store, queue.clone(), Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
     let tenant = TenantId::parse("demo").unwrap();
     services.seed_demo(&tenant).await.unwrap();
-    let admin = Actor {
-        tenant: tenant.clone(),
-        user: UserId::parse("admin").unwrap(),
-        email: None,
-        role: Role::Admin,
-        profile: None,
-        from: None,
-    };
+    let admin = Actor::with_role(&tenant, &UserId::parse("admin").unwrap(), Role::Admin);
     services.create_case_type(&admin, serde_json::from_value(cobranza()).unwrap()).await.unwrap();
     let account = services
         .create_account(&admin, serde_json::from_value(json!({"name": "Distribuidora Peñalba"})).unwrap())

@@ -29,14 +29,7 @@ async fn transition_effects_arrive_in_sqs_with_their_ids() {
     );
     let tenant = TenantId::parse("demo").unwrap();
     services.seed_demo(&tenant).await.unwrap();
-    let actor = Actor {
-        tenant,
-        user: UserId::parse("sofia").unwrap(),
-        email: None,
-        role: Role::Supervisor,
-        profile: None,
-        from: None,
-    };
+    let actor = Actor::with_role(&tenant, &UserId::parse("sofia").unwrap(), Role::Supervisor);
 
     let case = services
         .create_case(

@@ -59,22 +59,8 @@ impl World {
         let services = Services::new(embedded(), queue.clone(), clock.clone(), Arc::new(UlidGenerator::default()));
         let tenant = TenantId::parse("demo").unwrap();
         services.seed_demo(&tenant).await.unwrap();
-        let admin = Actor {
-            tenant: tenant.clone(),
-            user: UserId::parse("admin").unwrap(),
-            email: None,
-            role: Role::Admin,
-            profile: None,
-            from: None,
-        };
-        let erp = Actor {
-            tenant,
-            user: UserId::parse("erp").unwrap(),
-            email: None,
-            role: Role::Supervisor,
-            profile: None,
-            from: None,
-        };
+        let admin = Actor::with_role(&tenant, &UserId::parse("admin").unwrap(), Role::Admin);
+        let erp = Actor::with_role(&tenant, &UserId::parse("erp").unwrap(), Role::Supervisor);
         World { services, clock, queue, admin, erp }
     }
 

@@ -19,14 +19,7 @@ async fn a_redelivered_notification_is_sent_once_through_ses() {
     let services = Services::new(store, queue.clone(), Arc::new(SystemClock), Arc::new(UlidGenerator::default()));
     let tenant = TenantId::parse("demo").unwrap();
     services.seed_demo(&tenant).await.unwrap();
-    let actor = Actor {
-        tenant,
-        user: UserId::parse("sofia").unwrap(),
-        email: None,
-        role: Role::Supervisor,
-        profile: None,
-        from: None,
-    };
+    let actor = Actor::with_role(&tenant, &UserId::parse("sofia").unwrap(), Role::Supervisor);
     let scenes::CustomerAlert { message: alert, customer, .. } =
         scenes::customer_alert(&services, &queue, &actor).await;
 

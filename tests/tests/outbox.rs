@@ -9,14 +9,7 @@ use gestiona_domain::{Actor, Role, TenantId, UserId, keys};
 use gestiona_tests::queue::RecordingQueue;
 
 fn sofia() -> Actor {
-    Actor {
-        tenant: TenantId::parse("demo").unwrap(),
-        user: UserId::parse("sofia").unwrap(),
-        email: None,
-        role: Role::Supervisor,
-        profile: None,
-        from: None,
-    }
+    Actor::with_role(&TenantId::parse("demo").unwrap(), &UserId::parse("sofia").unwrap(), Role::Supervisor)
 }
 
 async fn pending(store: &dyn Store) -> usize {

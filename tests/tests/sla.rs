@@ -37,14 +37,7 @@ async fn world(store: Arc<dyn Store>) -> World {
     let services = Services::new(store, queue.clone(), clock.clone(), Arc::new(UlidGenerator::default()));
     let tenant = TenantId::parse("demo").unwrap();
     services.seed_demo(&tenant).await.unwrap();
-    let admin = Actor {
-        tenant: tenant.clone(),
-        user: UserId::parse("admin").unwrap(),
-        email: None,
-        role: Role::Admin,
-        profile: None,
-        from: None,
-    };
+    let admin = Actor::with_role(&tenant, &UserId::parse("admin").unwrap(), Role::Admin);
     let current = services.sla_policy(&tenant, &"devolucion".parse().unwrap()).await.unwrap().unwrap();
     let policy = serde_json::from_value(serde_json::json!({
         "caseType": "devolucion", "calendar": "oficina", "warningPercent": 75,
@@ -53,14 +46,7 @@ async fn world(store: Arc<dyn Store>) -> World {
     }))
     .unwrap();
     services.save_sla_policy(&admin, policy, Some(current.version.into())).await.unwrap();
-    let actor = Actor {
-        tenant,
-        user: UserId::parse("sofia").unwrap(),
-        email: None,
-        role: Role::Supervisor,
-        profile: None,
-        from: None,
-    };
+    let actor = Actor::with_role(&tenant, &UserId::parse("sofia").unwrap(), Role::Supervisor);
     World { services, clock, queue, actor }
 }
 

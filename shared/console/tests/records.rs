@@ -107,14 +107,7 @@ async fn the_customer_file_shows_what_the_account_owes_by_age() {
     use gestiona_domain::receivables::InvoiceInput;
     use gestiona_domain::{Actor, DocumentNumber, Role, TenantId, UserId};
     let services = support::demo_services().await;
-    let sofia = Actor {
-        tenant: TenantId::parse("demo").unwrap(),
-        user: UserId::parse("sofia").unwrap(),
-        email: None,
-        role: Role::Supervisor,
-        profile: None,
-        from: None,
-    };
+    let sofia = Actor::with_role(&TenantId::parse("demo").unwrap(), &UserId::parse("sofia").unwrap(), Role::Supervisor);
     let new_account =
         gestiona_domain::account::NewAccount { name: "Ferretería El Clavo".into(), ..Default::default() };
     let account = services.create_account(&sofia, new_account).await.unwrap().value;

@@ -45,7 +45,7 @@ fn fixtures_dir() -> PathBuf {
 }
 
 fn actor(tenant: &TenantId, user: &str, role: Role) -> Actor {
-    Actor { tenant: tenant.clone(), user: UserId::parse(user).unwrap(), email: None, role, profile: None, from: None }
+    Actor::with_role(tenant, &UserId::parse(user).unwrap(), role)
 }
 
 /// The fixture of an item: its entity, and for the entities whose variants are laid out

@@ -69,14 +69,7 @@ async fn world() -> World {
     let mailer = Arc::new(ScriptedMailer::default());
     let notifier =
         Notifier::new(services.clone(), mailer.clone(), Templates::shared(), "avisos@gestiona.example".into());
-    let actor = Actor {
-        tenant,
-        user: UserId::parse("sofia").unwrap(),
-        email: None,
-        role: Role::Supervisor,
-        profile: None,
-        from: None,
-    };
+    let actor = Actor::with_role(&tenant, &UserId::parse("sofia").unwrap(), Role::Supervisor);
     World { services, queue, mailer, notifier, actor }
 }
 

@@ -221,14 +221,7 @@ async fn fill_store(dir: &Path, cases: usize) -> Result<(usize, usize, u64), Str
     );
     let tenant = TenantId::parse("demo").map_err(|e| e.to_string())?;
     services.seed_demo(&tenant).await.map_err(|e| e.to_string())?;
-    let admin = Actor {
-        tenant: tenant.clone(),
-        user: UserId::parse("admin").unwrap(),
-        email: None,
-        role: Role::Admin,
-        profile: None,
-        from: None,
-    };
+    let admin = Actor::with_role(&tenant, &UserId::parse("admin").unwrap(), Role::Admin);
     let input = json!({"type": "queja_calidad", "subject": "Sacos húmedos en la entrega", "priority": "high",
         "description": "El cliente reporta humedad en 12 sacos del lote L-2026-41; adjunta fotos."});
     let model = services

@@ -255,14 +255,7 @@ async fn the_deployed_binaries_answer_the_fixtures_under_the_lambda_runtime_emul
 
     // The notifier, an SQS consumer: a customer alert delivered twice in one batch, and the
     // batch again, is one e-mail through SES.
-    let actor = Actor {
-        tenant,
-        user: UserId::parse("sofia").unwrap(),
-        email: None,
-        role: Role::Supervisor,
-        profile: None,
-        from: None,
-    };
+    let actor = Actor::with_role(&tenant, &UserId::parse("sofia").unwrap(), Role::Supervisor);
     let alert = scenes::customer_alert(&services, &queue, &actor).await;
     let ses = moto::sesv2_at(&moto::stack_endpoint());
     for identity in ["demo.gestiona.example", "example.com"] {

@@ -13,14 +13,11 @@ use lambda_http::{Body, Request, Response};
 
 /// A demo user as the use cases see them.
 pub fn demo_actor(user: &str, role: gestiona_domain::Role) -> gestiona_domain::Actor {
-    gestiona_domain::Actor {
-        tenant: TenantId::parse("demo").unwrap(),
-        user: gestiona_domain::UserId::parse(user).unwrap(),
-        email: None,
+    gestiona_domain::Actor::with_role(
+        &TenantId::parse("demo").unwrap(),
+        &gestiona_domain::UserId::parse(user).unwrap(),
         role,
-        profile: None,
-        from: None,
-    }
+    )
 }
 
 /// The console on the in-memory store with the demo tenant, signing in with the demo users.

@@ -270,14 +270,7 @@ impl Services {
     /// aging start from a tenant that owes nothing; the local runner and the console's tests
     /// call both.
     pub async fn seed_demo_receivables(&self, tenant: &TenantId) -> Result<(), SeedError> {
-        let admin = &Actor {
-            tenant: tenant.clone(),
-            user: UserId::parse("admin").map_err(fail)?,
-            email: None,
-            role: Role::Admin,
-            profile: None,
-            from: None,
-        };
+        let admin = &Actor::with_role(tenant, &UserId::parse("admin").map_err(fail)?, Role::Admin);
         let all = super::PageRequest::new(Some(10), None).map_err(fail)?;
         let accounts = self.list_accounts(admin, &Default::default(), &all).await.map_err(fail)?.items;
         let id_of = |name: &str| {

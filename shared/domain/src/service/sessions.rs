@@ -155,14 +155,7 @@ mod tests {
     async fn a_session_lives_until_it_expires_or_ends() {
         let clock = Arc::new(ManualClock::at("2026-11-30T09:00:00Z"));
         let services = services(clock.clone());
-        let actor = Actor {
-            tenant: TenantId::parse("demo").unwrap(),
-            user: UserId::parse("ana").unwrap(),
-            email: None,
-            role: Role::Agent,
-            profile: None,
-            from: None,
-        };
+        let actor = Actor::with_role(&TenantId::parse("demo").unwrap(), &UserId::parse("ana").unwrap(), Role::Agent);
         let started = services.start_session("s3cret", &actor, Locale::Es, "csrf-1".into()).await.unwrap();
         assert_eq!(services.session("s3cret").await.unwrap().as_ref(), Some(&started));
         assert_eq!(started.actor(), actor);

@@ -26,14 +26,7 @@ async fn demo() -> World {
     let tenant = TenantId::parse("demo").unwrap();
     assert!(services.seed_demo(&tenant).await.expect("seed"), "a new tenant is seeded");
     assert!(!services.seed_demo(&tenant).await.expect("seed again"), "seeding twice changes nothing");
-    let ana = Actor {
-        tenant,
-        user: UserId::parse("ana").unwrap(),
-        email: None,
-        role: Role::Agent,
-        profile: None,
-        from: None,
-    };
+    let ana = Actor::with_role(&tenant, &UserId::parse("ana").unwrap(), Role::Agent);
     World { services, queue, ana }
 }
 
@@ -45,14 +38,7 @@ async fn demo_on_inspectable_store() -> (Arc<MemoryStore>, Services, Actor) {
         Services::new(store.clone(), Arc::new(RecordingQueue::default()), clock, Arc::new(SequentialIds::default()));
     let tenant = TenantId::parse("demo").unwrap();
     services.seed_demo(&tenant).await.unwrap();
-    let sofia = Actor {
-        tenant,
-        user: UserId::parse("sofia").unwrap(),
-        email: None,
-        role: Role::Supervisor,
-        profile: None,
-        from: None,
-    };
+    let sofia = Actor::with_role(&tenant, &UserId::parse("sofia").unwrap(), Role::Supervisor);
     (store, services, sofia)
 }
 
@@ -246,14 +232,7 @@ async fn a_state_time_limit_is_enforced_without_a_policy_on_the_default_calendar
     let services = Services::new(store, queue, clock.clone(), Arc::new(SequentialIds::default()));
     let tenant = TenantId::parse("demo").unwrap();
     services.seed_demo(&tenant).await.unwrap();
-    let ana = Actor {
-        tenant,
-        user: UserId::parse("ana").unwrap(),
-        email: None,
-        role: Role::Agent,
-        profile: None,
-        from: None,
-    };
+    let ana = Actor::with_role(&tenant, &UserId::parse("ana").unwrap(), Role::Agent);
     // "Recepción de vehículos" declares 120 minutes in "recibido" and has no SLA policy.
     let mut vehicle =
         NewCase { case_type: "recepcion_vehiculos".into(), subject: "Ruido al frenar".into(), ..NewCase::default() };
@@ -343,14 +322,7 @@ async fn the_case_list_orders_by_last_change_and_by_nearest_deadline_listing_eac
         Services::new(store, Arc::new(RecordingQueue::default()), clock.clone(), Arc::new(SequentialIds::default()));
     let tenant = TenantId::parse("demo").unwrap();
     services.seed_demo(&tenant).await.unwrap();
-    let ana = Actor {
-        tenant,
-        user: UserId::parse("ana").unwrap(),
-        email: None,
-        role: Role::Agent,
-        profile: None,
-        from: None,
-    };
+    let ana = Actor::with_role(&tenant, &UserId::parse("ana").unwrap(), Role::Agent);
     let sofia = Actor { user: UserId::parse("sofia").unwrap(), role: Role::Supervisor, ..ana.clone() };
     let mut opened = Vec::new();
     for subject in ["Etiquetas borrosas", "Tapas flojas", "Caja aplastada", "Sello roto"] {
@@ -490,14 +462,7 @@ async fn leads_converted_before_their_account_listed_them_are_indexed_once() {
     let services =
         Services::new(store.clone(), Arc::new(RecordingQueue::default()), clock, Arc::new(SequentialIds::default()));
     let tenant = TenantId::parse("acme").unwrap();
-    let ana = Actor {
-        tenant: tenant.clone(),
-        user: UserId::parse("ana").unwrap(),
-        email: None,
-        role: Role::Agent,
-        profile: None,
-        from: None,
-    };
+    let ana = Actor::with_role(&tenant, &UserId::parse("ana").unwrap(), Role::Agent);
     let new = NewLead {
         name: "Rocío Vargas".into(),
         email: Some("rocio@cafe.example".into()),

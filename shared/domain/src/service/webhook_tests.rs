@@ -56,14 +56,7 @@ async fn world() -> World {
         .with_endpoint_policy(EndpointPolicy::default());
     let tenant = TenantId::parse("demo").unwrap();
     services.seed_demo(&tenant).await.expect("seed");
-    let admin = Actor {
-        tenant,
-        user: UserId::parse("carlos").unwrap(),
-        email: None,
-        role: Role::Admin,
-        profile: None,
-        from: None,
-    };
+    let admin = Actor::with_role(&tenant, &UserId::parse("carlos").unwrap(), Role::Admin);
     World { services, queue, clock, admin }
 }
 

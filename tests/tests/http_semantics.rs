@@ -239,3 +239,23 @@ async fn an_empty_if_match_names_no_tag_and_counts_as_absent() {
     assert_eq!(refused.status, 428, "{}", refused.body);
     assert!(refused.body.get("errors").is_none(), "no tag to find fault with: {}", refused.body);
 }
+
+#[tokio::test]
+async fn a_directory_entry_is_saved_at_the_version_named() {
+    let api = api_on(Arc::new(MemoryStore::new())).await;
+    let put = |path: &str, if_match: &str| {
+        let body =
+            json!({"name": "Lucía Mora", "email": "lucia@demo.example", "locale": "es", "profile": "collections"});
+        with_header(staff("PUT", "/users/{id}", path, &[], Some(body)), "if-match", if_match)
+    };
+    let created = call(&api, Function::AccountsApi, &put("/users/lucia", "\"0\"")).await;
+    assert_eq!(created.status, 200, "\"0\" names an entry that does not exist yet: {}", created.body);
+    assert_eq!(created.headers["etag"], "\"1\"");
+    let again = call(&api, Function::AccountsApi, &put("/users/lucia", "\"0\"")).await;
+    assert_eq!(again.status, 412, "it exists now");
+    let next = call(&api, Function::AccountsApi, &put("/users/lucia", "\"1\"")).await;
+    assert_eq!(next.status, 200);
+    assert_eq!(next.body["version"], 2);
+    let stale = call(&api, Function::AccountsApi, &put("/users/lucia", "\"1\"")).await;
+    assert_eq!(stale.status, 412, "{}", stale.body);
+}

@@ -15,6 +15,7 @@ impl From<SaveUserError> for Problem {
     fn from(e: SaveUserError) -> Self {
         match e {
             SaveUserError::Forbidden(f) => f.into(),
+            SaveUserError::Stale(version) => Problem::stale(version),
             SaveUserError::Invalid(v) => v.into(),
             SaveUserError::Store(s) => Problem::store(s),
         }
@@ -29,17 +30,20 @@ pub async fn list(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     Ok(edge::page(&api.services.list_users(&actor, &page).await?))
 }
 
-#[utoipa::path(put, path = "/users/{id}", tag = "directory", description = "Sets a staff member's name, e-mail, language, profile and whether they are active. A deactivated user is refused on every request at once; nobody deactivates themselves or takes away their own right to administer.",
-    params(("id" = UserId, Path, description = "The user's `sub`")), request_body = UserEntry,
-    responses((status = 200, body = User), (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
+#[utoipa::path(put, path = "/users/{id}", tag = "directory", description = "Sets a staff member's name, e-mail, language, profile and whether they are active; with If-Match, only over that version (\"0\": a new entry). A deactivated user is refused on every request at once; nobody deactivates themselves or takes away their own right to administer.",
+    params(("id" = UserId, Path, description = "The user's `sub`"), ("If-Match" = Option<String>, Header)),
+    request_body = UserEntry,
+    responses((status = 200, body = Record<User>), (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
+              (status = 412, body = ProblemSchema, content_type = "application/problem+json"),
               (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn save(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let id = edge::path_param(request, "id").and_then(|i| UserId::parse(&i).ok()).ok_or_else(Problem::not_found)?;
+    let expected = edge::optional_if_match(request)?;
     let entry: UserEntry = edge::json_body(request)?;
-    let user = api.services.save_user(&actor, id, entry).await?;
-    Ok(edge::json(StatusCode::OK, &user))
+    let user = api.services.save_user(&actor, id, entry, expected).await?;
+    Ok(edge::versioned(StatusCode::OK, &user))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -72,8 +72,10 @@ async fn an_administrator_makes_a_profile_and_gives_it_to_a_user_who_then_works_
     // Ana gets the profile: her navigation and pages follow on her next request.
     let user_page = text(&get(&admin, &format!("{USERS}/ana")).await);
     assert!(user_page.contains("Centro de llamadas"), "the profile is offered");
+    let user_version = input_value(&user_page, "version");
     let give = encode(&[
         ("_csrf", &csrf),
+        ("version", &user_version),
         ("name", "Ana Rodríguez"),
         ("email", "ana@demo.gestiona.example"),
         ("locale", "es"),
@@ -82,6 +84,9 @@ async fn an_administrator_makes_a_profile_and_gives_it_to_a_user_who_then_works_
     ]);
     let given = console.handle(request(Method::POST, &format!("{USERS}/ana"), Some(&admin), Some(&give))).await;
     assert_eq!(given.status(), StatusCode::OK);
+    let again = console.handle(request(Method::POST, &format!("{USERS}/ana"), Some(&admin), Some(&give))).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT, "the version the page showed is stale now");
+    assert!(text(&again).contains("Alguien cambió este usuario"));
     let users = text(&get(&admin, USERS).await);
     assert!(users.contains("Centro de llamadas"), "{users}");
     let nav = text(&get(&ana, "/app/cases").await);
@@ -104,13 +109,21 @@ async fn the_admin_profile_keeps_everything_and_nobody_deactivates_themselves() 
     let refused = console.handle(request(Method::POST, &path, Some(&admin), Some(&less))).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let myself =
-        encode(&[("_csrf", &csrf), ("name", "Administración"), ("email", "admin@demo.example"), ("locale", "es")]);
+    let own = text(&console.handle(request(Method::GET, &format!("{USERS}/admin"), Some(&admin), None)).await);
+    let own_version = input_value(&own, "version");
+    let myself = encode(&[
+        ("_csrf", &csrf),
+        ("version", &own_version),
+        ("name", "Administración"),
+        ("email", "admin@demo.example"),
+        ("locale", "es"),
+    ]);
     let refused = console.handle(request(Method::POST, &format!("{USERS}/admin"), Some(&admin), Some(&myself))).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "no 'active' box: deactivating oneself");
     assert!(text(&refused).contains("id=\"user-active-error\""));
     let demoted = encode(&[
         ("_csrf", &csrf),
+        ("version", &own_version),
         ("name", "Administración"),
         ("email", "admin@demo.example"),
         ("locale", "es"),
@@ -129,7 +142,15 @@ async fn a_deactivated_user_is_signed_out_on_their_next_request() {
     let console = console().await;
     let (admin, csrf) = sign_in(&console, "admin").await;
     let (ana, _) = sign_in(&console, "ana").await;
-    let off = encode(&[("_csrf", &csrf), ("name", "Ana Rodríguez"), ("email", "ana@demo.example"), ("locale", "es")]);
+    let page = text(&console.handle(request(Method::GET, &format!("{USERS}/ana"), Some(&admin), None)).await);
+    let version = input_value(&page, "version");
+    let off = encode(&[
+        ("_csrf", &csrf),
+        ("version", &version),
+        ("name", "Ana Rodríguez"),
+        ("email", "ana@demo.example"),
+        ("locale", "es"),
+    ]);
     let saved = console.handle(request(Method::POST, &format!("{USERS}/ana"), Some(&admin), Some(&off))).await;
     assert_eq!(saved.status(), StatusCode::OK);
     assert!(text(&saved).contains("Guardado."));
@@ -214,7 +235,15 @@ async fn the_access_log_shows_sign_ins_records_opened_and_changes_by_user_and_by
     let case = format!("01{}", cases.split("href=\"/app/cases/01").nth(1).unwrap().split('"').next().unwrap());
     let opened = console.handle(request(Method::GET, &format!("/app/cases/{case}"), Some(&ana), None)).await;
     assert_eq!(opened.status(), StatusCode::OK);
-    let off = encode(&[("_csrf", &csrf), ("name", "Carlos Smith"), ("email", "carlos@demo.example"), ("locale", "en")]);
+    let page = text(&console.handle(request(Method::GET, &format!("{USERS}/carlos"), Some(&admin), None)).await);
+    let version = input_value(&page, "version");
+    let off = encode(&[
+        ("_csrf", &csrf),
+        ("version", &version),
+        ("name", "Carlos Smith"),
+        ("email", "carlos@demo.example"),
+        ("locale", "en"),
+    ]);
     console.handle(request(Method::POST, &format!("{USERS}/carlos"), Some(&admin), Some(&off))).await;
 
     const LOG: &str = "/app/settings/access-log";

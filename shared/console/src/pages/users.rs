@@ -7,11 +7,11 @@ use gestiona_domain::messages as msg;
 use gestiona_domain::service::PageRequest;
 use gestiona_domain::service::directory::SaveUserError;
 use gestiona_domain::user::{User, UserEntry};
-use gestiona_domain::{ProfileId, UserId, ValidationErrors};
+use gestiona_domain::{ExpectedVersion, ProfileId, UserId, ValidationErrors};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-use super::{Chrome, page};
+use super::{Chrome, form_version, page};
 use crate::session::{SignedIn, form_value};
 use crate::{Console, response};
 
@@ -45,8 +45,10 @@ struct UserPage {
     /// `(key, name)`; the empty key is "the one of their sign-in role".
     profiles: Vec<(String, String)>,
     active: bool,
+    version: u64,
     errors: Vec<(String, String)>,
     notice: Option<String>,
+    alert: Option<String>,
 }
 
 async fn profile_names(console: &Console, signed_in: &SignedIn) -> Result<Vec<(String, String)>, Response<Body>> {
@@ -92,36 +94,53 @@ pub async fn list(console: &Console, signed_in: &SignedIn) -> Response<Body> {
     page(StatusCode::OK, &UsersPage { chrome, rows })
 }
 
+fn entry_of(user: User) -> UserEntry {
+    UserEntry {
+        name: user.name,
+        email: user.email,
+        locale: Some(user.locale),
+        profile: user.profile,
+        active: Some(user.active),
+    }
+}
+
 /// `GET /app/settings/users/{id}`.
 pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response<Body> {
     let locale = signed_in.session.locale;
     let Ok(id) = UserId::parse(id) else { return response::not_found(locale) };
-    let user = match console.services.user(&signed_in.actor.tenant, &id).await {
-        Ok(Some(user)) => user,
+    let (user, version) = match console.services.versioned_user(&signed_in.actor.tenant, &id).await {
+        Ok(Some(found)) => (found.value, found.version),
         Ok(None) => return response::not_found(locale),
         Err(error) => {
             tracing::error!(%error, "the user could not be read");
             return response::unavailable(locale);
         }
     };
-    let entry = UserEntry {
-        name: user.name,
-        email: user.email,
-        locale: Some(user.locale),
-        profile: user.profile,
-        active: Some(user.active),
-    };
-    render_one(console, signed_in, StatusCode::OK, &id, &entry, Vec::new(), None).await
+    let entry = entry_of(user);
+    render_one(console, signed_in, Shown::new(StatusCode::OK, version), &id, &entry).await
+}
+
+/// How the user page is shown: its status, the version its form saves over, and what it says.
+struct Shown {
+    status: StatusCode,
+    version: u64,
+    errors: Vec<(String, String)>,
+    notice: Option<String>,
+    alert: Option<String>,
+}
+
+impl Shown {
+    fn new(status: StatusCode, version: u64) -> Self {
+        Self { status, version, errors: Vec::new(), notice: None, alert: None }
+    }
 }
 
 async fn render_one(
     console: &Console,
     signed_in: &SignedIn,
-    status: StatusCode,
+    shown: Shown,
     id: &UserId,
     entry: &UserEntry,
-    errors: Vec<(String, String)>,
-    notice: Option<String>,
 ) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "users");
     let mut profiles = vec![(String::new(), chrome.t(msg::ui_by_sign_in_role()))];
@@ -137,11 +156,13 @@ async fn render_one(
         profile: entry.profile.as_ref().map(ToString::to_string).unwrap_or_default(),
         profiles,
         active: entry.active.unwrap_or(true),
-        errors,
-        notice,
+        version: shown.version,
+        errors: shown.errors,
+        notice: shown.notice,
+        alert: shown.alert,
         chrome,
     };
-    page(status, &data)
+    page(shown.status, &data)
 }
 
 /// `POST /app/settings/users/{id}`: name, e-mail, language, profile and whether active.
@@ -160,19 +181,36 @@ pub async fn save(console: &Console, request: &Request, signed_in: &SignedIn, id
         profile: profile.clone().ok().flatten(),
         active: Some(form_value(request, "active").is_some_and(|v| v == "true")),
     };
+    let Some(version) = form_version(request) else { return response::status_page(StatusCode::BAD_REQUEST, locale) };
+    let expected = Some(ExpectedVersion::Exactly(version));
     let outcome = match profile {
-        Ok(_) => console.services.save_user(&signed_in.actor, id.clone(), entry.clone()).await,
+        Ok(_) => console.services.save_user(&signed_in.actor, id.clone(), entry.clone(), expected).await,
         Err(invalid) => Err(SaveUserError::Invalid(ValidationErrors::single("profile", invalid.into()))),
     };
     match outcome {
-        Ok(_) => {
-            let notice = Some(msg::ui_saved().render(locale));
-            render_one(console, signed_in, StatusCode::OK, &id, &entry, Vec::new(), notice).await
+        Ok(saved) => {
+            let shown =
+                Shown { notice: Some(msg::ui_saved().render(locale)), ..Shown::new(StatusCode::OK, saved.version) };
+            render_one(console, signed_in, shown, &id, &entry).await
         }
         Err(SaveUserError::Invalid(errors)) => {
             let errors = errors.render(locale).into_iter().map(|e| (e.field, e.reason)).collect();
-            render_one(console, signed_in, StatusCode::UNPROCESSABLE_ENTITY, &id, &entry, errors, None).await
+            let shown = Shown { errors, ..Shown::new(StatusCode::UNPROCESSABLE_ENTITY, version) };
+            render_one(console, signed_in, shown, &id, &entry).await
         }
+        // Someone saved the entry meanwhile: the page shows it as it is now.
+        Err(SaveUserError::Stale(_)) => match console.services.versioned_user(&signed_in.actor.tenant, &id).await {
+            Ok(Some(now)) => {
+                let alert = Some(msg::ui_user_stale().render(locale));
+                let shown = Shown { alert, ..Shown::new(StatusCode::CONFLICT, now.version) };
+                render_one(console, signed_in, shown, &id, &entry_of(now.value)).await
+            }
+            Ok(None) => response::not_found(locale),
+            Err(error) => {
+                tracing::error!(%error, "the user could not be read");
+                response::unavailable(locale)
+            }
+        },
         Err(SaveUserError::Forbidden(f)) => response::not_permitted(locale, f.message()),
         Err(SaveUserError::Store(error)) => {
             tracing::error!(%error, "the user could not be saved");

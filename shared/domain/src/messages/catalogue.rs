@@ -711,6 +711,7 @@ catalogue! {
     ui_active_user() = "Active: may sign in and work", "Activo: puede entrar y trabajar";
     ui_user_active() = "Active", "Activo";
     ui_user_deactivated() = "Deactivated", "Desactivado";
+    ui_user_stale() = "Someone changed this user while you had it open. This is how it is now: check it and try again.", "Alguien cambió este usuario mientras lo tenía abierto. Así quedó: revíselo e inténtelo de nuevo.";
     ui_no_users() = "No users in the directory yet.", "Aún no hay usuarios en el directorio.";
     ui_company_settings() = "Company settings", "Datos de la empresa";
     ui_company_help() = "How the company appears in e-mails and documents, and the defaults of its calendars and amounts.", "Cómo aparece la empresa en correos y documentos, y los valores por omisión de sus calendarios y montos.";

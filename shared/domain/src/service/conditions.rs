@@ -61,6 +61,8 @@ pub const COLLECTIONS_PROFILE: &str = "collections profile";
 pub const COLLECTIONS_STATE: &str = "collections state";
 /// The claim that lets one worker act on an effect delivered twice.
 pub const EFFECT_CLAIM: &str = "effect claim";
+/// A staff member's directory entry at its version.
+pub const USER: &str = "user";
 /// The tenant's profiles.
 pub const ACCESS_POLICY: &str = "access policy";
 /// A tenant record.

@@ -15,12 +15,14 @@ use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
 use crate::records;
 use crate::user::{User, UserEntry};
 use crate::validation::ValidationErrors;
-use crate::{Page, Versioned};
+use crate::{ExpectedVersion, Page, Versioned};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SaveUserError {
     #[error(transparent)]
     Forbidden(#[from] Forbidden),
+    #[error("the directory entry changed since version {0}")]
+    Stale(u64),
     #[error(transparent)]
     Invalid(#[from] ValidationErrors),
     #[error(transparent)]
@@ -61,24 +63,39 @@ pub(crate) struct ClaimRecord {
     outcome: Value,
 }
 
-fn user_op(tenant: &TenantId, user: &User) -> Result<WriteOp, StoreError> {
-    let item = Item::new(keys::user(tenant, &user.id), USER_ENTITY, 1, records::body(user)?)
+/// The write of a directory entry at `version`, on the one stored at `stored` (`None`: none).
+fn user_op(tenant: &TenantId, user: &User, version: u64, stored: Option<u64>) -> Result<WriteOp, StoreError> {
+    let item = Item::new(keys::user(tenant, &user.id), USER_ENTITY, version, records::body(user)?)
         .with_index(Index::Gsi1, keys::users_listing(tenant, &user.id));
-    Ok(WriteOp::Put { item, condition: Condition::ALWAYS })
+    Ok(WriteOp::Put { item, condition: Condition::version_or_new(conditions::USER, stored) })
 }
 
 impl Services {
     pub async fn user(&self, tenant: &TenantId, id: &UserId) -> Result<Option<User>, StoreError> {
-        Ok(self.load::<User>(&keys::user(tenant, id)).await?.map(|v| v.value))
+        Ok(self.versioned_user(tenant, id).await?.map(|v| v.value))
     }
 
-    /// Creates or replaces a directory entry.
+    /// A directory entry and its version (`ETag`).
+    pub async fn versioned_user(&self, tenant: &TenantId, id: &UserId) -> Result<Option<Versioned<User>>, StoreError> {
+        self.load::<User>(&keys::user(tenant, id)).await
+    }
+
+    /// Creates or replaces a directory entry, over whatever version is stored (seeds, tools).
     pub async fn put_user(&self, tenant: &TenantId, user: &User) -> Result<(), StoreError> {
-        self.store.write(vec![user_op(tenant, user)?]).await
+        let stored = self.store.get(&keys::user(tenant, &user.id)).await?.map(|item| item.version);
+        self.store.write(vec![user_op(tenant, user, stored.map_or(1, |v| v + 1), stored)?]).await
     }
 
-    /// `PUT /users/{id}` (admins): a staff member's name, e-mail and language for notifications.
-    pub async fn save_user(&self, actor: &Actor, id: UserId, entry: UserEntry) -> Result<User, SaveUserError> {
+    /// `PUT /users/{id}` (admins): a staff member's name, e-mail, language, profile and whether
+    /// they are active, over the version `expected` names (the one read when absent, so two
+    /// admins saving at once never silently overwrite each other).
+    pub async fn save_user(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        entry: UserEntry,
+        expected: Option<ExpectedVersion>,
+    ) -> Result<Versioned<User>, SaveUserError> {
         let administer = Permission::new(Module::Configuration, Operation::Update);
         actor.permit(administer)?;
         let user = entry.validate(id)?;
@@ -103,10 +120,26 @@ impl Services {
             }
         }
         errors.finish()?;
+        let stored = self.store.get(&keys::user(&actor.tenant, &user.id)).await?.map(|item| item.version);
+        let on = match &expected {
+            // `"0"`: the entry must not exist yet.
+            Some(expected) => match stored {
+                Some(current) => Some(expected.admit(current).ok_or(SaveUserError::Stale(expected.named()))?),
+                None if expected.admit(0).is_some() => None,
+                None => return Err(SaveUserError::Stale(expected.named())),
+            },
+            None => stored,
+        };
+        let version = on.map_or(1, |v| v + 1);
         let record = Some(RecordRef::new("user", &user.id));
         let logged = self.access_op(&actor.tenant, &actor.user, AccessAction::UserChanged, record, actor.origin())?;
-        self.store.write(vec![user_op(&actor.tenant, &user)?, logged]).await?;
-        Ok(user)
+        match self.store.write(vec![user_op(&actor.tenant, &user, version, on)?, logged]).await {
+            Ok(()) => Ok(Versioned { value: user, version }),
+            Err(StoreError::ConditionFailed { name: conditions::USER }) => {
+                Err(SaveUserError::Stale(on.unwrap_or_default()))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The tenant's staff directory, by user id.

@@ -102,8 +102,12 @@ impl Drop for Server {
     }
 }
 
+/// A name part no other test of this process gets: two tests starting in the same
+/// nanosecond once shared a data folder (and the store's lock).
 pub fn unique() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    static TAKEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = TAKEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() * 1000 + u128::from(n % 1000)
 }
 
 pub struct Caller<'a> {

@@ -133,16 +133,9 @@ impl Api {
         Ok(())
     }
 
-    /// Records in the access log that the caller asked for one record (found or not). A failure
-    /// is logged and the answer goes out: the record was read whether or not the log could say so.
+    /// Records in the access log that the caller asked for one record (found or not).
     pub(crate) async fn log_read(&self, actor: &Actor, kind: &str, id: impl std::fmt::Display) {
-        self.log(actor, AccessAction::Read, Some(RecordRef::new(kind, id))).await;
-    }
-
-    pub(crate) async fn log(&self, actor: &Actor, action: AccessAction, record: Option<RecordRef>) {
-        if let Err(error) = self.services.log_access(actor, action, record, actor.origin()).await {
-            tracing::error!(%error, ?action, "the access log could not record this");
-        }
+        self.services.log_access(actor, AccessAction::Read, Some(RecordRef::new(kind, id))).await;
     }
 
     /// The caller, as [`Api::authorize`] found them.

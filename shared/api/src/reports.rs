@@ -21,7 +21,7 @@ pub(crate) async fn wants_csv(api: &Api, request: &Request) -> Result<bool, Prob
         let actor = api.actor(request)?;
         actor.permit(Permission::new(Module::Reports, Operation::Export))?;
         let report = RecordRef::new("report", request.uri().path().trim_start_matches("/reports/"));
-        api.log(&actor, AccessAction::Exported, Some(report)).await;
+        api.services.log_access(&actor, AccessAction::Exported, Some(report)).await;
     }
     Ok(csv)
 }

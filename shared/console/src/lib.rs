@@ -15,9 +15,7 @@ mod pages;
 mod response;
 mod session;
 
-use gestiona_domain::Actor;
 use gestiona_domain::access::{Module, Operation, Permission};
-use gestiona_domain::access_log::{AccessAction, RecordRef};
 use gestiona_domain::service::Services;
 use gestiona_domain::{TenantId, UserId};
 use http::{Method, StatusCode};
@@ -479,14 +477,6 @@ impl Console {
                 };
                 page.await
             }
-        }
-    }
-
-    /// Records in the access log what `actor` did. A failure is logged and the page goes out:
-    /// what happened happened whether or not the log could say so.
-    pub(crate) async fn log(&self, actor: &Actor, action: AccessAction, record: Option<RecordRef>) {
-        if let Err(error) = self.services.log_access(actor, action, record, actor.origin()).await {
-            tracing::error!(%error, ?action, "the access log could not record this");
         }
     }
 

@@ -219,7 +219,7 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
     let actor = signed_in.actor.clone();
     let account = match console.services.get_account(&actor, id).await {
         Ok(account) => {
-            console.log(&actor, AccessAction::Read, Some(RecordRef::new("account", id))).await;
+            console.services.log_access(&actor, AccessAction::Read, Some(RecordRef::new("account", id))).await;
             account.value
         }
         Err(GetAccountError::NotFound) => return response::not_found(chrome.locale),

@@ -349,7 +349,7 @@ pub async fn export(console: &Console, request: &Request, signed_in: &SignedIn) 
     rows.truncate(EXPORT_MAX + 1);
     let name = if chrome.locale == gestiona_domain::Locale::Es { "casos.csv" } else { "cases.csv" };
     let what = format!("cases?{}", request.uri().query().unwrap_or_default());
-    console.log(&actor, AccessAction::Exported, Some(RecordRef::new("report", what))).await;
+    console.services.log_access(&actor, AccessAction::Exported, Some(RecordRef::new("report", what))).await;
     response::download(name, "text/csv; charset=utf-8", gestiona_domain::export::csv(&rows))
 }
 

@@ -181,7 +181,7 @@ struct Outcome {
 pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response<Body> {
     let page = render(console, signed_in, id, StatusCode::OK, Outcome::default()).await;
     if page.status() == StatusCode::OK {
-        console.log(&signed_in.actor, AccessAction::Read, Some(RecordRef::new("lead", id))).await;
+        console.services.log_access(&signed_in.actor, AccessAction::Read, Some(RecordRef::new("lead", id))).await;
     }
     page
 }

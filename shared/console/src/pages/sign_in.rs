@@ -168,7 +168,7 @@ async fn start_session(console: &Console, mut actor: Actor, locale: Locale, next
     match console.services.authorize(actor.clone()).await {
         Ok(_) => {}
         Err(AuthorizeError::Deactivated) => {
-            console.log(&actor, AccessAction::SignInFailed, None).await;
+            console.services.log_access(&actor, AccessAction::SignInFailed, None).await;
             return response::deactivated(locale);
         }
         Err(AuthorizeError::Store(error)) => {
@@ -186,7 +186,7 @@ async fn start_session(console: &Console, mut actor: Actor, locale: Locale, next
         tracing::error!(%error, "the session could not be stored");
         return response::unavailable(locale);
     }
-    console.log(&actor, AccessAction::SignedIn, None).await;
+    console.services.log_access(&actor, AccessAction::SignedIn, None).await;
     let mut response = response::redirect(next);
     let cookie = session::set_cookie(Some(&secret), console.secure_cookies);
     response.headers_mut().insert(http::header::SET_COOKIE, cookie.parse().expect("a valid cookie"));

@@ -237,7 +237,7 @@ pub async fn show(console: &Console, request: &Request, signed_in: &SignedIn, id
         .and_then(|key| gestiona_domain::document::DocumentTemplate::parse(&key));
     let page = render(console, signed_in, id, StatusCode::OK, Outcome { open_document, ..Default::default() }).await;
     if page.status() == StatusCode::OK {
-        console.log(&signed_in.actor, AccessAction::Read, Some(RecordRef::new("case", id))).await;
+        console.services.log_access(&signed_in.actor, AccessAction::Read, Some(RecordRef::new("case", id))).await;
     }
     page
 }

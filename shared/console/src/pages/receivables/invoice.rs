@@ -113,7 +113,10 @@ fn number_of(raw: &str) -> Option<DocumentNumber> {
 pub async fn show(console: &Console, signed_in: &SignedIn, number: &str) -> Response<Body> {
     let page = render(console, signed_in, number, StatusCode::OK, Outcome::default()).await;
     if page.status() == StatusCode::OK {
-        console.log(&signed_in.actor, AccessAction::Read, Some(RecordRef::new("invoice", number))).await;
+        console
+            .services
+            .log_access(&signed_in.actor, AccessAction::Read, Some(RecordRef::new("invoice", number)))
+            .await;
     }
     page
 }

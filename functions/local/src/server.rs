@@ -17,6 +17,7 @@ use gestiona_domain::document::MAX_UPLOAD_BYTES;
 use gestiona_domain::messages as msg;
 use gestiona_domain::{Actor, ClaimNames, Role, TenantId};
 use http::{HeaderMap, Method, StatusCode, Uri, header};
+use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
 use crate::blobs::FolderBlobs;
@@ -259,7 +260,17 @@ impl Runner {
             true => None,
             false => Some(self.verify(headers).map_err(|problem| Box::new(problem.into_response(locale)))?),
         };
-        let params = matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        // API Gateway's HTTP API hands path parameters over percent-decoded; so does the runner,
+        // so ids are validated as the functions will see them in production.
+        let mut params = HashMap::new();
+        for (name, raw) in matched.params.iter() {
+            let Ok(value) = percent_decode_str(raw).decode_utf8() else {
+                return Err(Box::new(
+                    Problem::not_found().detail(msg::detail_no_route_for(uri.path())).into_response(locale),
+                ));
+            };
+            params.insert(name.to_owned(), value.into_owned());
+        }
         Ok(Destination::Api { key: &endpoint.key, params, claims })
     }
 

@@ -726,6 +726,13 @@ async fn the_directory_and_opt_outs_are_managed_over_http() {
         .await;
     assert_eq!((saved.status, saved.body["email"].clone()), (StatusCode::OK, json!("pedro@demo.example")));
     assert_eq!(all_items(&agent, "/users").await.len(), 5);
+    // Path ids arrive percent-decoded, as API Gateway hands them over: an encoded control
+    // character is refused, an encoded '@' is part of the id.
+    let entry = json!({"name": "Lucía", "email": "lucia@demo.example"});
+    let control = admin.send(Method::PUT, "/users/lu%0Fcia", Some(&entry), None).await;
+    assert_eq!(control.status, StatusCode::NOT_FOUND, "{}", control.body);
+    let at = admin.send(Method::PUT, "/users/lucia%40demo", Some(&entry), None).await;
+    assert_eq!((at.status, at.body["id"].clone()), (StatusCode::OK, json!("lucia@demo")));
     assert_eq!(agent.post("/opt-outs", json!({"email": "no-spam@example.com"})).await.status, StatusCode::NO_CONTENT);
     assert_eq!(agent.post("/opt-outs", json!({"email": "not an address"})).await.fields(), ["email"]);
 }

@@ -90,7 +90,47 @@ impl Module {
     pub fn parse(name: &str) -> Option<Module> {
         Module::ALL.into_iter().find(|m| m.as_str() == name)
     }
+
+    /// The modules whose records have an owner, and so take a record scope.
+    pub const OWNED: [Module; 3] = [Module::Leads, Module::Opportunities, Module::Cases];
+
+    pub fn is_owned(self) -> bool {
+        Module::OWNED.contains(&self)
+    }
 }
+
+/// Whose records of a module a profile sees (and so may read, list, search, report on,
+/// export and change): the user's own, their teams', their branches', or all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Scope {
+    Own,
+    Team,
+    Branch,
+    #[default]
+    All,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [Scope::Own, Scope::Team, Scope::Branch, Scope::All];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Own => "own",
+            Scope::Team => "team",
+            Scope::Branch => "branch",
+            Scope::All => "all",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+/// The scope per owned module; a module absent sees all its records.
+pub type Scopes = BTreeMap<Module, Scope>;
 
 /// What a profile may do in a module. On receivables, `archive` is settling a debt without
 /// money (credit notes and write-offs); `export` is every CSV or spreadsheet download.
@@ -158,11 +198,20 @@ pub struct Profile {
     /// Per module, the operations allowed.
     #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<Module, Vec<Operation>>))]
     pub grants: Grants,
+    /// Per owned module (leads, opportunities, cases), whose records the profile sees; a
+    /// module absent: all of them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<Module, Scope>))]
+    pub scopes: Scopes,
 }
 
 impl Profile {
     pub fn allows(&self, permission: Permission) -> bool {
         self.grants.get(&permission.module).is_some_and(|ops| ops.contains(&permission.operation))
+    }
+
+    pub fn scope(&self, module: Module) -> Scope {
+        self.scopes.get(&module).copied().unwrap_or_default()
     }
 }
 
@@ -174,13 +223,20 @@ fn grants(of: &[(Module, &[Operation])]) -> Grants {
     of.iter().map(|(module, ops)| (*module, ops.iter().copied().collect())).collect()
 }
 
-fn seeded(id: &str, name: &str, level: Role, of: &[(Module, &[Operation])]) -> Profile {
-    Profile { id: ProfileId::parse(id).expect("a valid seeded id"), name: name.to_owned(), level, grants: grants(of) }
+fn seeded(id: &str, name: &str, level: Role, of: &[(Module, &[Operation])], scopes: &[(Module, Scope)]) -> Profile {
+    Profile {
+        id: ProfileId::parse(id).expect("a valid seeded id"),
+        name: name.to_owned(),
+        level,
+        grants: grants(of),
+        scopes: scopes.iter().copied().collect(),
+    }
 }
 
 /// The profiles a tenant starts with. They keep what the three roles of the sign-in token
-/// allowed, except that an agent no longer records payments, issues invoices or exports: the
-/// collections and sales profiles do that work.
+/// allowed, except that an agent no longer records payments, issues invoices or exports (the
+/// collections and sales profiles do that work), and sees only their teams' cases and their
+/// own leads and opportunities; salespeople see their teams' leads and opportunities.
 pub fn seeded_profiles() -> Vec<Profile> {
     use Module::*;
     use Operation::*;
@@ -202,6 +258,7 @@ pub fn seeded_profiles() -> Vec<Profile> {
                 (Receivables, READ),
                 (Reports, READ),
             ],
+            &[(Cases, Scope::Team), (Leads, Scope::Own), (Opportunities, Scope::Own)],
         ),
         seeded(
             "sales",
@@ -217,6 +274,7 @@ pub fn seeded_profiles() -> Vec<Profile> {
                 (Receivables, READ),
                 (Reports, &[Read, Export]),
             ],
+            &[(Leads, Scope::Team), (Opportunities, Scope::Team)],
         ),
         seeded(
             "collections",
@@ -230,6 +288,7 @@ pub fn seeded_profiles() -> Vec<Profile> {
                 (Receivables, &[Create, Read, Update, Export]),
                 (Reports, &[Read, Export]),
             ],
+            &[],
         ),
         seeded(
             "supervisor",
@@ -246,18 +305,24 @@ pub fn seeded_profiles() -> Vec<Profile> {
                 (Reports, ALL),
                 (Configuration, READ),
             ],
+            &[],
         ),
-        seeded(ADMIN_PROFILE, "Administrador", Role::Admin, &Module::ALL.map(|module| (module, ALL))),
+        seeded(ADMIN_PROFILE, "Administrador", Role::Admin, &Module::ALL.map(|module| (module, ALL)), &[]),
     ]
 }
 
-/// The seeded profile a token's role stands for when the directory names none.
-pub fn profile_of_role(role: Role) -> Profile {
-    let id = match role {
+/// The id of the profile a token's role stands for when the directory names none.
+pub fn profile_id_of_role(role: Role) -> &'static str {
+    match role {
         Role::Agent => "agent",
         Role::Supervisor => "supervisor",
         Role::Admin => ADMIN_PROFILE,
-    };
+    }
+}
+
+/// The seeded profile a token's role stands for, as it is before a tenant edits it.
+pub fn profile_of_role(role: Role) -> Profile {
+    let id = profile_id_of_role(role);
     seeded_profiles().into_iter().find(|p| p.id.as_str() == id).expect("every role has a seeded profile")
 }
 
@@ -279,6 +344,13 @@ impl AccessPolicy {
     pub fn profile(&self, id: &ProfileId) -> Option<&Profile> {
         self.profiles.iter().find(|p| p.id == *id)
     }
+
+    /// The profile of users the directory names none for: their token role's, as the tenant
+    /// edited it (seeded if it was removed).
+    pub fn of_role(&self, role: Role) -> Profile {
+        let id = profile_id_of_role(role);
+        self.profiles.iter().find(|p| p.id.as_str() == id).cloned().unwrap_or_else(|| profile_of_role(role))
+    }
 }
 
 /// `PUT /profiles/{id}`: a profile's name, level and grants.
@@ -292,6 +364,11 @@ pub struct ProfileEntry {
     /// Per module, the operations allowed; a module left out allows nothing.
     #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<Module, Vec<Operation>>))]
     pub grants: Grants,
+    /// Per owned module (leads, opportunities, cases), whose records the profile sees; a
+    /// module left out: all of them.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<Module, Scope>))]
+    pub scopes: Scopes,
 }
 
 pub const PROFILE_NAME_MAX: usize = 80;
@@ -305,10 +382,18 @@ impl ProfileEntry {
             if self.grants != everything || self.level != Role::Admin {
                 e.add("grants", crate::messages::admin_profile_keeps_everything());
             }
+            if self.scopes.values().any(|s| *s != Scope::All) {
+                e.add("scopes", crate::messages::admin_profile_sees_everything());
+            }
+        }
+        for module in self.scopes.keys().filter(|m| !m.is_owned()) {
+            e.add(format!("scopes.{}", module.as_str()), crate::messages::scope_on_unowned_module());
         }
         e.finish()?;
         let grants = self.grants.into_iter().filter(|(_, ops)| !ops.is_empty()).collect();
-        Ok(Profile { id, name: name.unwrap_or_default(), level: self.level, grants })
+        // "all" is what a module left out means: stored once, one way.
+        let scopes = self.scopes.into_iter().filter(|(_, scope)| *scope != Scope::All).collect();
+        Ok(Profile { id, name: name.unwrap_or_default(), level: self.level, grants, scopes })
     }
 }
 
@@ -347,13 +432,34 @@ mod tests {
     }
 
     #[test]
+    fn scopes_apply_to_owned_modules_and_all_is_stored_as_nothing() {
+        let json = r#"{"name":"Zona norte","level":"agent","grants":{},"scopes":{"cases":"branch","leads":"all"}}"#;
+        let entry: ProfileEntry = serde_json::from_str(json).unwrap();
+        let profile = entry.validate(ProfileId::parse("norte").unwrap()).unwrap();
+        assert_eq!(profile.scopes, Scopes::from([(Module::Cases, Scope::Branch)]));
+        assert_eq!((profile.scope(Module::Cases), profile.scope(Module::Leads)), (Scope::Branch, Scope::All));
+        let json = r#"{"name":"x","level":"agent","grants":{},"scopes":{"accounts":"own"}}"#;
+        let refused = serde_json::from_str::<ProfileEntry>(json).unwrap().validate(profile.id).unwrap_err();
+        assert_eq!(refused.0[0].field, "scopes.accounts");
+        let agent = profile_of_role(Role::Agent);
+        assert_eq!((agent.scope(Module::Cases), agent.scope(Module::Leads)), (Scope::Team, Scope::Own));
+    }
+
+    #[test]
     fn the_admin_profile_cannot_lose_a_permission() {
         let mut admin = profile_of_role(Role::Admin);
-        let entry = ProfileEntry { name: "Admin".into(), level: Role::Admin, grants: admin.grants.clone() };
-        assert!(entry.validate(admin.id.clone()).is_ok());
+        let entry = |grants: &Grants, scopes: Scopes| ProfileEntry {
+            name: "Admin".into(),
+            level: Role::Admin,
+            grants: grants.clone(),
+            scopes,
+        };
+        assert!(entry(&admin.grants, Scopes::new()).validate(admin.id.clone()).is_ok());
+        let narrowed = Scopes::from([(Module::Cases, Scope::Own)]);
+        let refused = entry(&admin.grants, narrowed).validate(admin.id.clone()).unwrap_err();
+        assert_eq!(refused.0[0].field, "scopes");
         admin.grants.get_mut(&Module::Configuration).unwrap().remove(&Operation::Update);
-        let entry = ProfileEntry { name: "Admin".into(), level: Role::Admin, grants: admin.grants };
-        let refused = entry.validate(admin.id).unwrap_err();
+        let refused = entry(&admin.grants, Scopes::new()).validate(admin.id).unwrap_err();
         assert_eq!(refused.0[0].field, "grants");
     }
 }

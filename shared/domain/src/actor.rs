@@ -1,11 +1,13 @@
 //! Who is calling: tenant, user and roles, taken from the verified token's claims.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
 pub use crate::access::Role;
-use crate::access::{Permission, Profile, profile_of_role};
+use crate::access::{Module, Permission, Profile, Scope, profile_of_role};
 use crate::ids::{TenantId, UserId};
 use crate::messages::{self as msg, Message};
+use crate::organisation::Circle;
 
 /// The authenticated caller of a use case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +21,9 @@ pub struct Actor {
     /// The profile the tenant's directory gives the user (read by the edge on each request);
     /// `None`: the seeded profile of `role`.
     pub profile: Option<Arc<Profile>>,
+    /// Whose records the team and branch scopes reach, from the tenant's organisation (read by
+    /// the edge with the profile); `None`: the actor's own only.
+    pub circle: Option<Arc<Circle>>,
     /// Where the request came from (`api 203.0.113.9`, `console …`), for the access log.
     pub from: Option<String>,
 }
@@ -32,13 +37,14 @@ impl Actor {
             email: None,
             role: Role::Admin,
             profile: None,
+            circle: None,
             from: None,
         }
     }
 
     /// An actor working with the seeded profile of `role` (tests, tools, the demo).
     pub fn with_role(tenant: &TenantId, user: &UserId, role: Role) -> Actor {
-        Actor { tenant: tenant.clone(), user: user.clone(), email: None, role, profile: None, from: None }
+        Actor { tenant: tenant.clone(), user: user.clone(), email: None, role, profile: None, circle: None, from: None }
     }
 
     /// The profile the actor works with.
@@ -61,6 +67,26 @@ impl Actor {
     /// `Ok` when the actor's profile grants `permission`.
     pub fn permit(&self, permission: Permission) -> Result<(), Forbidden> {
         if self.allows(permission) { Ok(()) } else { Err(Forbidden { needed: Needed::Permission(permission) }) }
+    }
+
+    /// Whose records of `module` the actor sees: `None` everyone's. Records without an owner
+    /// are seen only by a profile that sees all.
+    pub fn owners_seen(&self, module: Module) -> Option<BTreeSet<UserId>> {
+        let circle = self.circle.as_deref();
+        match self.profile().scope(module) {
+            Scope::All => None,
+            Scope::Own => Some(BTreeSet::from([self.user.clone()])),
+            Scope::Team => Some(circle.map_or_else(|| BTreeSet::from([self.user.clone()]), |c| c.team.clone())),
+            Scope::Branch => Some(circle.map_or_else(|| BTreeSet::from([self.user.clone()]), |c| c.branch.clone())),
+        }
+    }
+
+    /// Whether a record of `module` owned by `owner` is within the actor's scope.
+    pub fn sees(&self, module: Module, owner: Option<&UserId>) -> bool {
+        match self.owners_seen(module) {
+            None => true,
+            Some(owners) => owner.is_some_and(|o| owners.contains(o)),
+        }
     }
 
     pub fn may(&self, needed: Role) -> bool {
@@ -102,7 +128,7 @@ impl Actor {
         let role = claim(&names.roles)
             .and_then(|groups| parse_groups(&groups).into_iter().max())
             .ok_or(ClaimsError::NoRole)?;
-        Ok(Actor { tenant, user, email: claim("email"), role, profile: None, from: None })
+        Ok(Actor { tenant, user, email: claim("email"), role, profile: None, circle: None, from: None })
     }
 }
 
@@ -209,6 +235,7 @@ mod tests {
             email: None,
             role: Role::Supervisor,
             profile: None,
+            circle: None,
             from: None,
         };
         assert!(actor.require(Role::Agent).is_ok());

@@ -113,6 +113,14 @@ string_id!(
 );
 
 string_id!(
+    /// A team or a branch of the tenant's organisation (`soporte`, `san-jose`).
+    UnitId,
+    |s| is_slug(s, 40, &['_']),
+    unit_id_rule,
+    r"^[a-z0-9][a-z0-9_-]{0,39}$"
+);
+
+string_id!(
     /// A number another system assigned: an invoice, a payment reference, a credit note.
     /// It appears in URLs and keys, so no '/', '#' or spaces.
     DocumentNumber,

@@ -479,6 +479,10 @@ pub fn access_policy(tenant: &TenantId) -> Key {
     Key::new(format!("T#{tenant}#ACCESS"), CURRENT)
 }
 
+pub fn organisation(tenant: &TenantId) -> Key {
+    Key::new(format!("T#{tenant}#ORG"), CURRENT)
+}
+
 pub fn dunning_ladder(tenant: &TenantId) -> Key {
     Key::new(format!("T#{tenant}#DUNNING_LADDER"), CURRENT)
 }

@@ -28,6 +28,7 @@ pub mod keys;
 pub mod lead;
 pub mod messages;
 pub mod money;
+pub mod organisation;
 pub mod ports;
 pub mod receivables;
 pub mod records;
@@ -44,7 +45,7 @@ pub mod workflow;
 
 pub use access::{Module, Operation, Permission, Profile};
 pub use actor::{Actor, ClaimNames, ClaimsError, Role};
-pub use ids::{CaseTypeKey, DocumentNumber, EntityId, FormId, ProfileId, TenantId, UserId};
+pub use ids::{CaseTypeKey, DocumentNumber, EntityId, FormId, ProfileId, TenantId, UnitId, UserId};
 pub use messages::{Locale, Message};
 pub use validation::{FieldError, FieldProblem, ValidationErrors};
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use gestiona_domain::ProfileId;
-use gestiona_domain::access::{Module, Operation, ProfileEntry};
+use gestiona_domain::access::{Module, Operation, ProfileEntry, Scope};
 use gestiona_domain::account::NewAccount;
 use gestiona_domain::case::NewCase;
 use gestiona_domain::contact::NewContact;
@@ -77,6 +77,7 @@ async fn every_kind_of_record() -> Vec<Item> {
         name: "Centro de llamadas".into(),
         level: Role::Agent,
         grants: [(Module::Cases, [Operation::Create, Operation::Read].into())].into(),
+        scopes: [(Module::Cases, Scope::Team)].into(),
     };
     services.save_profile(&admin, ProfileId::parse("call-centre").unwrap(), call_centre, None).await.expect("profile");
 

@@ -120,7 +120,8 @@ pub async fn submit(console: &Console, request: &Request) -> Response<Body> {
         return response::status_page(StatusCode::UNPROCESSABLE_ENTITY, locale);
     };
     let tenant = local_tenant(console);
-    let actor = Actor { tenant, user, email: None, role, profile: None, from: Some(session::origin(request)) };
+    let actor =
+        Actor { tenant, user, email: None, role, profile: None, circle: None, from: Some(session::origin(request)) };
     start_session(console, actor, locale, &safe_next(session::form_value(request, "next"))).await
 }
 

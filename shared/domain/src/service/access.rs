@@ -9,6 +9,7 @@ use crate::access_log::{AccessAction, RecordRef};
 use crate::actor::{Actor, Forbidden};
 use crate::ids::{ProfileId, TenantId};
 use crate::keys;
+use crate::organisation::Organisation;
 use crate::ports::{Condition, Item, StoreError, WriteOp};
 use crate::records;
 use crate::user::User;
@@ -53,22 +54,32 @@ pub enum SaveProfileError {
 
 impl Services {
     /// The caller as the tenant knows them: refused when their directory entry is deactivated,
-    /// with the profile it names (level and grants) when it names one. One read of two items.
-    /// A user the directory does not list works with the seeded profile of their token's role.
+    /// with the profile it names (level, grants and scopes) when it names one, and whose
+    /// records their team and branch reach. One read of three items. A user the directory
+    /// does not list works with the seeded profile of their token's role.
     pub async fn authorize(&self, claimed: Actor) -> Result<Actor, AuthorizeError> {
-        let keys = [keys::user(&claimed.tenant, &claimed.user), keys::access_policy(&claimed.tenant)];
+        let tenant = &claimed.tenant;
+        let keys = [keys::user(tenant, &claimed.user), keys::access_policy(tenant), keys::organisation(tenant)];
         let mut found = self.store.get_many(&keys).await?.into_iter();
-        let (user, policy) = (found.next().flatten(), found.next().flatten());
-        let Some(user) = user.map(|item| records::read::<User>(&item)).transpose()? else { return Ok(claimed) };
-        if !user.active {
+        let (user, policy, organisation) = (found.next().flatten(), found.next().flatten(), found.next().flatten());
+        let organisation: Option<Organisation> = organisation.map(|item| records::read(&item)).transpose()?;
+        let circle = organisation.map(|o| Arc::new(o.circle(&claimed.user)));
+        let claimed = Actor { circle, ..claimed };
+        let user = user.map(|item| records::read::<User>(&item)).transpose()?;
+        if user.as_ref().is_some_and(|u| !u.active) {
             return Err(AuthorizeError::Deactivated);
         }
-        let Some(profile_id) = user.profile else { return Ok(claimed) };
         let policy: AccessPolicy = policy.map(|item| records::read(&item)).transpose()?.unwrap_or_default();
-        match policy.profiles.into_iter().find(|p| p.id == profile_id) {
-            Some(profile) => Ok(Actor { role: profile.level, profile: Some(Arc::new(profile)), ..claimed }),
-            // Never left so by the use cases (a profile in use is not removed); the token's role then.
-            None => Ok(claimed),
+        match user.and_then(|u| u.profile) {
+            Some(named) => match policy.profiles.into_iter().find(|p| p.id == named) {
+                Some(profile) => Ok(Actor { role: profile.level, profile: Some(Arc::new(profile)), ..claimed }),
+                // Never left so by the use cases (a profile in use is not removed); the token's role then.
+                None => Ok(claimed),
+            },
+            // The profile of the token's role as the tenant edited it: widening the agents'
+            // scope reaches every agent, not only those the directory names a profile for. The
+            // role stays the token's, so a token never gains a level through this profile.
+            None => Ok(Actor { profile: Some(Arc::new(policy.of_role(claimed.role))), ..claimed }),
         }
     }
 

@@ -65,6 +65,8 @@ pub const EFFECT_CLAIM: &str = "effect claim";
 pub const USER: &str = "user";
 /// The tenant's profiles.
 pub const ACCESS_POLICY: &str = "access policy";
+/// The organisation's version, or its absence before its first save.
+pub const ORGANISATION: &str = "organisation";
 /// A tenant record.
 pub const TENANT: &str = "tenant";
 /// A new session's secret is unused.

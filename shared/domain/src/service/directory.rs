@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{ListError, PageRequest, Services, conditions, list_page};
-use crate::access::{Module, Operation, Permission};
+use crate::access::{Module, Operation, Permission, profile_id_of_role};
 use crate::access_log::{AccessAction, RecordRef};
 use crate::actor::{Actor, Forbidden};
 use crate::ids::{TenantId, UserId};
@@ -113,7 +113,9 @@ impl Services {
             }
             let keeps = match profile {
                 Some((_, found)) => found.is_none_or(|p| p.allows(administer)),
-                None => actor.profile.is_none(),
+                // Back to the token role's profile: kept only by who works with it already
+                // (a named profile's level may be above the token's role).
+                None => actor.profile().id.as_str() == profile_id_of_role(actor.role),
             };
             if !keeps {
                 errors.add("profile", msg::cannot_demote_yourself());

@@ -162,6 +162,7 @@ pub fn form_actor(tenant: &TenantId, form: &FormId) -> Actor {
         email: None,
         role: Role::Agent,
         profile: None,
+        circle: None,
         from: None,
     }
 }

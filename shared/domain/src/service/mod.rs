@@ -18,6 +18,8 @@ pub mod directory;
 pub mod documents;
 pub mod forms;
 pub mod leads;
+mod merged_list;
+pub mod organisation;
 pub mod outbox;
 pub mod receivables;
 pub mod reports;

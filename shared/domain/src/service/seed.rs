@@ -12,6 +12,7 @@ use crate::case_type::CaseType;
 use crate::contact::NewContact;
 use crate::ids::{DocumentNumber, TenantId, UserId};
 use crate::money::Money;
+use crate::organisation::Organisation;
 use crate::receivables::{CollectionsProfile, InvoiceInput, PaymentInput};
 use crate::user::User;
 
@@ -103,6 +104,7 @@ impl Services {
             email: Some("admin@demo.gestiona.local".into()),
             role: Role::Admin,
             profile: None,
+            circle: None,
             from: None,
         };
         self.apply_brochure_template(&admin).await?;
@@ -172,6 +174,9 @@ impl Services {
             };
             self.put_user(tenant, &user).await.map_err(fail)?;
         }
+        // Two teams of one branch, so that an agent sees their team's cases and not the
+        // other's, and their supervisor sees both.
+        self.save_organisation(admin, demo_organisation(), None).await.map_err(fail)?;
         let account = |name: &str, tax_id: &str, industry: &str, branch: &str| NewAccount {
             name: name.into(),
             tax_id: Some(tax_id.into()),
@@ -261,6 +266,22 @@ impl Services {
         }
         Ok(())
     }
+}
+
+/// The demo company's branches and teams.
+fn demo_organisation() -> Organisation {
+    serde_json::from_value(json!({
+        "branches": [
+            {"id": "san-jose", "name": "San José", "region": "Central", "zone": "Centro"},
+            {"id": "heredia", "name": "Heredia", "region": "Central", "zone": "Norte"}
+        ],
+        "teams": [
+            {"id": "servicio", "name": "Servicio al cliente", "branch": "san-jose",
+             "members": ["ana"], "supervisors": ["sofia"]},
+            {"id": "taller", "name": "Taller", "branch": "san-jose", "members": ["carlos"], "supervisors": ["sofia"]}
+        ]
+    }))
+    .expect("the demo organisation parses")
 }
 
 impl Services {

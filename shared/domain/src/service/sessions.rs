@@ -48,6 +48,7 @@ impl Session {
             email: self.email.clone(),
             role: self.role,
             profile: None,
+            circle: None,
             from: None,
         }
     }

@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 
 use super::{
     access, access_log, accounts, case_recency, case_types, cases, change, contacts, directory, documents, forms,
-    leads, outbox, receivables, search, sessions, sla, tenants, views, webhook_deliveries, webhooks,
+    leads, organisation, outbox, receivables, search, sessions, sla, tenants, views, webhook_deliveries, webhooks,
 };
 use crate::ports::Item;
 use crate::records::{self, Stored, stored_as_is};
@@ -31,6 +31,7 @@ stored_as_is!(
     crate::webhook::Delivery,
     webhooks::WantedEvents,
     crate::access::AccessPolicy,
+    crate::organisation::Organisation,
     crate::access_log::AccessEntry,
 );
 
@@ -76,6 +77,7 @@ pub fn read_and_rewrite(item: &Item) -> Result<Map<String, Value>, String> {
         receivables::PROFILE_ENTITY => again::<crate::receivables::CollectionsProfile>(item),
         access_log::ENTITY => again::<crate::access_log::AccessEntry>(item),
         access::POLICY_ENTITY => again::<crate::access::AccessPolicy>(item),
+        organisation::ENTITY => again::<crate::organisation::Organisation>(item),
         directory::USER_ENTITY => again::<crate::user::User>(item),
         directory::OPT_OUT_ENTITY => again::<directory::OptOut>(item),
         directory::CLAIM_ENTITY => again::<directory::ClaimRecord>(item),

@@ -16,6 +16,7 @@ pub mod moto;
 pub mod permissions;
 pub mod queue;
 pub mod scenes;
+pub mod scopes;
 pub mod sweep_bench;
 
 /// Runs every conformance check as its own `#[tokio::test]`, each against a fresh store made by

@@ -154,7 +154,9 @@ async fn the_case_data_form_refuses_bad_figures_inline() {
 
 #[tokio::test]
 async fn the_time_limits_are_explained() {
-    let (console, _, case) = with_case(json!({"type": "queja_calidad", "subject": "Etiqueta mal impresa"})).await;
+    // Owned by Carlos, who reads it in English below.
+    let new_case = json!({"type": "queja_calidad", "subject": "Etiqueta mal impresa", "owner": "carlos"});
+    let (console, _, case) = with_case(new_case).await;
     let (cookie, _) = sign_in(&console, "sofia").await;
     let page = text(&console.handle(request(Method::GET, &case, Some(&cookie), None)).await);
     let section = page.split("id=\"clocks-heading\"").nth(1).unwrap().split("</section>").next().unwrap();

@@ -24,7 +24,8 @@ const BOUNDARY: &str = "----gestiona-test-boundary";
 async fn with_case() -> (Console, Arc<MemoryBlobs>, Services, String) {
     let services = demo_services().await;
     let sofia = support::demo_actor("sofia", Role::Supervisor);
-    let new_case = json!({"type": "queja_calidad", "subject": "Sacos rotos"});
+    // Carlos, the English-speaking reader below, owns it: his scope is his team's cases.
+    let new_case = json!({"type": "queja_calidad", "subject": "Sacos rotos", "owner": "carlos"});
     let case = services.create_case(&sofia, serde_json::from_value(new_case).unwrap()).await.unwrap();
     let blobs = Arc::new(MemoryBlobs::default());
     let console = Console::new(services.clone(), SignIn::LocalDemo, true).with_files(blobs.clone(), None);

@@ -7,8 +7,10 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 use super::case_recency::{CaseRecency, recency_item};
+use super::merged_list::list_merged;
 use super::sla::SlaEntry;
 use super::{FILTER_READ_BUDGET, ListError, PageRequest, Services, conditions, list_page};
+use crate::access::Module;
 use crate::actor::Actor;
 use crate::case::{Case, Channel, Priority};
 use crate::ids::{CaseTypeKey, EntityId, TenantId, UserId};
@@ -112,11 +114,31 @@ impl Services {
     ) -> Result<Page<Versioned<Case>>, ListError> {
         let tenant = &actor.tenant;
         let opened = self.created_bounds(tenant, filter).await?;
+        let owners = actor.owners_seen(Module::Cases);
+        if let (Some(owners), Some(owner)) = (&owners, &filter.owner)
+            && !owners.contains(owner)
+        {
+            // Someone outside the caller's scope owns none of the cases the caller may see.
+            return Ok(Page { items: Vec::new(), next_cursor: None });
+        }
+        let seen = |c: &Case| owners.as_ref().is_none_or(|o| c.owner.as_ref().is_some_and(|owner| o.contains(owner)));
+        let keep = |c: &Case| filter.matches(c, opened) && seen(c);
         if let Some(words) = filter.words.as_deref().filter(|w| !w.trim().is_empty()) {
-            let keep = |c: &Case| filter.matches(c, opened);
             return self.search_records(actor, words, SearchKind::Case, keys::case, keep, page).await;
         }
-        let keep = |c: &Case| filter.matches(c, opened);
+        // A scope wider than one owner and no owner asked for: the owners' own listings, merged.
+        if let Some(owners) = owners.as_ref().filter(|_| filter.owner.is_none() && !filter.archived)
+            && matches!(filter.sort, CaseSort::Newest | CaseSort::Oldest)
+        {
+            let queries = owners
+                .iter()
+                .map(|owner| {
+                    let query = Query::index(Index::Gsi2, keys::cases_of_owner_partition(tenant, owner));
+                    if filter.sort == CaseSort::Newest { query.backward() } else { query }
+                })
+                .collect();
+            return list_merged(self.store.as_ref(), queries, page, keep).await;
+        }
         match filter.sort {
             CaseSort::Oldest => list_page(self.store.as_ref(), listing(tenant, filter), page, keep).await,
             CaseSort::Deadline if !filter.archived => self.list_by_deadline(tenant, filter, page, keep).await,

@@ -298,6 +298,11 @@ impl Services {
         if let Some((agent, _)) = &pooled {
             case.owner = Some(agent.clone());
         }
+        // A case nobody was given is its creator's when their scope would otherwise hide it
+        // from them the moment it is opened.
+        if case.owner.is_none() && !actor.sees(Module::Cases, None) {
+            case.owner = Some(actor.user.clone());
+        }
         change.ops.extend(case_writes(actor, &case, 1, Condition::not_exists(conditions::CASE))?);
         change.ops.extend(index_changes(&actor.tenant, None::<&Case>, &case)?);
         let created = HistoryEvent {
@@ -336,7 +341,14 @@ impl Services {
     }
 
     pub async fn get_case(&self, actor: &Actor, id: EntityId) -> Result<Versioned<Case>, GetCaseError> {
-        self.load(&keys::case(&actor.tenant, id)).await?.ok_or(GetCaseError::NotFound)
+        self.case_seen(actor, id).await?.ok_or(GetCaseError::NotFound)
+    }
+
+    /// The case, when it exists and is within the actor's scope: a case outside it is, to
+    /// them, a case that does not exist (so its existence is not disclosed either).
+    pub(crate) async fn case_seen(&self, actor: &Actor, id: EntityId) -> Result<Option<Versioned<Case>>, StoreError> {
+        let case: Option<Versioned<Case>> = self.load(&keys::case(&actor.tenant, id)).await?;
+        Ok(case.filter(|c| actor.sees(Module::Cases, c.value.owner.as_ref())))
     }
 
     pub async fn update_case(
@@ -346,8 +358,7 @@ impl Services {
         expected: ExpectedVersion,
         patch: CasePatch,
     ) -> Result<Versioned<Case>, UpdateCaseError> {
-        let current: Versioned<Case> =
-            self.load(&keys::case(&actor.tenant, id)).await?.ok_or(UpdateCaseError::NotFound)?;
+        let current = self.case_seen(actor, id).await?.ok_or(UpdateCaseError::NotFound)?;
         let expected =
             expected.admit(current.version).ok_or_else(|| UpdateCaseError::Stale { expected: expected.named() })?;
         if current.value.archived {
@@ -427,8 +438,7 @@ impl Services {
         expected: ExpectedVersion,
     ) -> Result<(), ArchiveCaseError> {
         actor.permit(Permission::new(Module::Cases, Operation::Archive))?;
-        let current: Versioned<Case> =
-            self.load(&keys::case(&actor.tenant, id)).await?.ok_or(ArchiveCaseError::NotFound)?;
+        let current = self.case_seen(actor, id).await?.ok_or(ArchiveCaseError::NotFound)?;
         let expected =
             expected.admit(current.version).ok_or_else(|| ArchiveCaseError::Stale { expected: expected.named() })?;
         if current.value.archived {
@@ -489,8 +499,7 @@ impl Services {
         let mut errors = ValidationErrors::new();
         let body = errors.text("body", &input.body, COMMENT_MAX, true);
         errors.finish()?;
-        let case: Versioned<Case> =
-            self.load(&keys::case(&actor.tenant, case_id)).await?.ok_or(AddCommentError::NotFound)?;
+        let case = self.case_seen(actor, case_id).await?.ok_or(AddCommentError::NotFound)?;
         if case.value.archived {
             return Err(AddCommentError::Archived);
         }

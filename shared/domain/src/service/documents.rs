@@ -289,8 +289,7 @@ impl Services {
         request: DocumentRequest,
     ) -> Result<Document, RequestDocumentError> {
         let tenant = &actor.tenant;
-        let case: Versioned<Case> =
-            self.load(&keys::case(tenant, case_id)).await?.ok_or(RequestDocumentError::NotFound)?;
+        let case = self.case_seen(actor, case_id).await?.ok_or(RequestDocumentError::NotFound)?;
         if case.value.archived {
             return Err(RequestDocumentError::Archived);
         }
@@ -341,11 +340,10 @@ impl Services {
 
     /// A case's documents, oldest first.
     pub async fn list_documents(&self, actor: &Actor, case_id: EntityId) -> Result<Vec<Document>, GetDocumentError> {
-        let tenant = &actor.tenant;
-        if self.store.get(&keys::case(tenant, case_id)).await?.is_none() {
+        if self.case_seen(actor, case_id).await?.is_none() {
             return Err(GetDocumentError::NotFound);
         }
-        Ok(self.case_documents(tenant, case_id).await?)
+        Ok(self.case_documents(&actor.tenant, case_id).await?)
     }
 
     /// The documents of a case known to exist, oldest first.
@@ -365,7 +363,10 @@ impl Services {
         case_id: EntityId,
         document_id: EntityId,
     ) -> Result<Versioned<Document>, GetDocumentError> {
-        self.load_document(&actor.tenant, case_id, document_id).await?.ok_or(GetDocumentError::NotFound)
+        let (case, document) =
+            futures::join!(self.case_seen(actor, case_id), self.load_document(&actor.tenant, case_id, document_id));
+        case?.ok_or(GetDocumentError::NotFound)?;
+        document?.ok_or(GetDocumentError::NotFound)
     }
 
     pub async fn load_document(
@@ -386,7 +387,7 @@ impl Services {
         request: UploadRequest,
     ) -> Result<Document, BeginUploadError> {
         let tenant = &actor.tenant;
-        let case: Versioned<Case> = self.load(&keys::case(tenant, case_id)).await?.ok_or(BeginUploadError::NotFound)?;
+        let case = self.case_seen(actor, case_id).await?.ok_or(BeginUploadError::NotFound)?;
         if case.value.archived {
             return Err(BeginUploadError::Archived);
         }
@@ -467,7 +468,7 @@ impl Services {
         }
         let key = document.object_key.clone().unwrap_or_default();
         let info = blobs.head(&key).await?.ok_or(CompleteUploadError::Missing)?;
-        let case_version = self.load::<Case>(&keys::case(tenant, case_id)).await?.map_or(0, |c| c.version);
+        let case_version = self.case_seen(actor, case_id).await?.ok_or(CompleteUploadError::NotFound)?.version;
         let announced = document.size.unwrap_or_default();
         let mismatch = if info.size != announced {
             Some(msg::upload_size_mismatch(info.size, announced))

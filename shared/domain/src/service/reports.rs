@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::case_types::with_definition_version;
 use super::{ListError, Services};
 use crate::Versioned;
+use crate::access::Module;
 use crate::actor::Actor;
 use crate::case::Case;
 use crate::case_type::{CaseType, StateClass};
@@ -60,7 +61,9 @@ pub struct RejectionRow {
 }
 
 impl Services {
-    /// Every active case of the tenant (optionally of one type), with the definitions by key.
+    /// Every active case of the tenant within the caller's scope (optionally of one type),
+    /// with the definitions by key. A report reads every case anyway, so the scope is applied
+    /// to what it read.
     async fn active_cases(
         &self,
         actor: &Actor,
@@ -68,7 +71,9 @@ impl Services {
     ) -> Result<(Vec<Case>, BTreeMap<CaseTypeKey, CaseType>), ListError> {
         let query = Query::index(Index::Gsi1, keys::cases_listing_partition(&actor.tenant, false)).limit(1000);
         let mut cases: Vec<Case> = self.read_all(query).await?;
-        cases.retain(|case| case_type.is_none_or(|t| &case.case_type == t));
+        cases.retain(|case| {
+            case_type.is_none_or(|t| &case.case_type == t) && actor.sees(Module::Cases, case.owner.as_ref())
+        });
         let mut definitions = BTreeMap::new();
         for case in &cases {
             if !definitions.contains_key(&case.case_type) {

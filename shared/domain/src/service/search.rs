@@ -1,7 +1,8 @@
 //! The word index behind search: one item per word of each searchable record, written in the
 //! same batch as the record (see [`crate::search`]).
 
-use super::{ListError, PageRequest, Services, conditions, list_page};
+use super::{FILTER_READ_BUDGET, ListError, PageRequest, Services, conditions, list_page};
+use crate::access::Module;
 use crate::account::Account;
 use crate::actor::Actor;
 use crate::case::Case;
@@ -107,8 +108,63 @@ impl Services {
     }
 
     /// The records of `kinds` with a word starting with every term of `query`, accents and case
-    /// aside. The index is read at the longest term's partition; the other terms filter.
+    /// aside, leaving out the cases and leads outside the caller's scope (read to be checked,
+    /// one batch per kind: the index does not know owners).
     pub async fn search(
+        &self,
+        actor: &Actor,
+        query: &str,
+        kinds: &[SearchKind],
+        page: &PageRequest,
+    ) -> Result<Page<SearchDoc>, ListError> {
+        let mut hits = self.search_hits(actor, query, kinds, page).await?;
+        let hidden = self.out_of_scope(actor, &hits.items).await?;
+        hits.items.retain(|doc| !hidden.contains(&(doc.kind, doc.id.clone())));
+        Ok(hits)
+    }
+
+    /// Which of the hits are cases or leads the caller's scope does not reach.
+    async fn out_of_scope(
+        &self,
+        actor: &Actor,
+        hits: &[SearchDoc],
+    ) -> Result<std::collections::HashSet<(SearchKind, String)>, StoreError> {
+        let mut hidden = std::collections::HashSet::new();
+        for (kind, module) in [(SearchKind::Case, Module::Cases), (SearchKind::Lead, Module::Leads)] {
+            if actor.owners_seen(module).is_none() {
+                continue;
+            }
+            let ids: Vec<EntityId> =
+                hits.iter().filter(|d| d.kind == kind).filter_map(|d| EntityId::parse(&d.id).ok()).collect();
+            for chunk in ids.chunks(MAX_READ_KEYS) {
+                let keys: Vec<Key> = chunk
+                    .iter()
+                    .map(|id| {
+                        if kind == SearchKind::Case {
+                            keys::case(&actor.tenant, *id)
+                        } else {
+                            keys::lead(&actor.tenant, *id)
+                        }
+                    })
+                    .collect();
+                for (id, item) in chunk.iter().zip(self.store.get_many(&keys).await?) {
+                    let owner = match (&item, kind) {
+                        (Some(item), SearchKind::Case) => records::read::<Case>(item)?.owner,
+                        (Some(item), _) => records::read::<Lead>(item)?.owner,
+                        (None, _) => None,
+                    };
+                    if !actor.sees(module, owner.as_ref()) {
+                        hidden.insert((kind, id.to_string()));
+                    }
+                }
+            }
+        }
+        Ok(hidden)
+    }
+
+    /// The hits of `search`, whatever the caller's scope. The index is read at the longest
+    /// term's partition; the other terms filter.
+    async fn search_hits(
         &self,
         actor: &Actor,
         query: &str,
@@ -133,7 +189,9 @@ impl Services {
     }
 
     /// A list route's `q`: the records of one kind found by `query`, read whole (one batch
-    /// read per page), that `keep` accepts (the route's other filters).
+    /// read per round), that `keep` accepts (the route's other filters and the caller's
+    /// scope). Each round asks the index for as many hits as the page still lacks, so the page
+    /// fills unless the hits run out or the read budget is spent.
     pub(super) async fn search_records<T: Stored>(
         &self,
         actor: &Actor,
@@ -143,23 +201,32 @@ impl Services {
         keep: impl Fn(&T) -> bool,
         page: &PageRequest,
     ) -> Result<Page<Versioned<T>>, ListError> {
-        let hits = self.search(actor, query, &[kind], page).await?;
-        // Records of these kinds are named by ULIDs; anything else is not one of them.
-        let keys: Vec<Key> = hits
-            .items
-            .iter()
-            .filter_map(|doc| EntityId::parse(&doc.id).ok())
-            .map(|id| key_of(&actor.tenant, id))
-            .collect();
-        let mut items = Vec::with_capacity(keys.len());
-        // A batch read takes at least one key: a search that found nothing reads nothing.
-        let found = if keys.is_empty() { Vec::new() } else { self.store.get_many(&keys).await? };
-        for item in found.into_iter().flatten() {
-            let value: T = records::read(&item)?;
-            if keep(&value) {
-                items.push(Versioned { version: item.version, value });
+        let mut items = Vec::with_capacity(page.limit as usize);
+        let mut cursor = page.cursor.clone();
+        let mut read = 0usize;
+        loop {
+            let wanted = PageRequest { limit: page.limit - items.len() as u32, cursor: cursor.clone() };
+            let hits = self.search_hits(actor, query, &[kind], &wanted).await?;
+            // Records of these kinds are named by ULIDs; anything else is not one of them.
+            let keys: Vec<Key> = hits
+                .items
+                .iter()
+                .filter_map(|doc| EntityId::parse(&doc.id).ok())
+                .map(|id| key_of(&actor.tenant, id))
+                .collect();
+            read += keys.len();
+            // A batch read takes at least one key: a round that found nothing reads nothing.
+            let found = if keys.is_empty() { Vec::new() } else { self.store.get_many(&keys).await? };
+            for item in found.into_iter().flatten() {
+                let value: T = records::read(&item)?;
+                if keep(&value) {
+                    items.push(Versioned { version: item.version, value });
+                }
+            }
+            cursor = hits.next_cursor;
+            if cursor.is_none() || items.len() == page.limit as usize || read >= FILTER_READ_BUDGET {
+                return Ok(Page { items, next_cursor: cursor });
             }
         }
-        Ok(Page { items, next_cursor: hits.next_cursor })
     }
 }

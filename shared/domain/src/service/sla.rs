@@ -439,7 +439,7 @@ impl Services {
     /// instant and status, recomputed from the history — and the policy and calendar versions
     /// they come from.
     pub async fn case_sla(&self, actor: &Actor, id: EntityId) -> Result<CaseSla, CaseSlaError> {
-        let case: Versioned<Case> = self.load(&keys::case(&actor.tenant, id)).await?.ok_or(CaseSlaError::NotFound)?;
+        let case = self.case_seen(actor, id).await?.ok_or(CaseSlaError::NotFound)?;
         let Some((policy, calendar, _, definition)) = self.sla_context(&actor.tenant, &case.value, None).await? else {
             return Ok(CaseSla { policy_version: None, calendar: None, calendar_version: None, clocks: Vec::new() });
         };

@@ -323,17 +323,18 @@ async fn the_case_list_orders_by_last_change_and_by_nearest_deadline_listing_eac
     let tenant = TenantId::parse("demo").unwrap();
     services.seed_demo(&tenant).await.unwrap();
     let ana = Actor::with_role(&tenant, &UserId::parse("ana").unwrap(), Role::Agent);
+    // The supervisor sees every case, whichever pool the workflow hands it to.
     let sofia = Actor { user: UserId::parse("sofia").unwrap(), role: Role::Supervisor, ..ana.clone() };
     let mut opened = Vec::new();
     for subject in ["Etiquetas borrosas", "Tapas flojas", "Caja aplastada", "Sello roto"] {
         clock.advance(60);
-        opened.push(services.create_case(&ana, complaint(subject)).await.unwrap());
+        opened.push(services.create_case(&sofia, complaint(subject)).await.unwrap());
     }
     // The first one opened is the last one changed; the second waits on the customer (its
     // clocks pause); the third is archived.
     clock.advance(60);
     let patch = CasePatch { description: Some(Some("Lote 41".into())), ..Default::default() };
-    services.update_case(&ana, opened[0].value.id, opened[0].version.into(), patch).await.unwrap();
+    services.update_case(&sofia, opened[0].value.id, opened[0].version.into(), patch).await.unwrap();
     let step = |action: &str, result: &str| TransitionRequest {
         action: action.into(),
         result: result.into(),
@@ -341,11 +342,11 @@ async fn the_case_list_orders_by_last_change_and_by_nearest_deadline_listing_eac
     };
     let waiting = &opened[1];
     let moved = services
-        .transition_case(&ana, waiting.value.id, waiting.version.into(), step("analizar", "en_analisis"))
+        .transition_case(&sofia, waiting.value.id, waiting.version.into(), step("analizar", "en_analisis"))
         .await
         .unwrap();
     let ask = TransitionRequest { note: Some("Fotos".into()), ..step("solicitar_informacion", "solicitada") };
-    services.transition_case(&ana, waiting.value.id, moved.case.version.into(), ask).await.unwrap();
+    services.transition_case(&sofia, waiting.value.id, moved.case.version.into(), ask).await.unwrap();
     services.archive_case(&sofia, opened[2].value.id, opened[2].version.into()).await.unwrap();
 
     let all_of = |sort: CaseSort, archived: bool, limit: u32| {
@@ -553,4 +554,32 @@ async fn a_list_search_that_finds_nothing_is_an_empty_page() {
     let nandu = AccountFilter { words: Some("nandu".into()), ..Default::default() };
     let found = services.list_accounts(&sofia, &nandu, &page).await.unwrap();
     assert_eq!(found.items.len(), 1, "a search that finds something still reads it");
+}
+
+#[tokio::test]
+async fn editing_a_roles_profile_reaches_the_users_the_directory_names_no_profile_for() {
+    use crate::access::{Module, ProfileEntry, Scope};
+    use crate::ids::ProfileId;
+    let World { services, ana, .. } = demo().await;
+    let admin = Actor::with_role(&ana.tenant, &UserId::parse("admin").unwrap(), Role::Admin);
+    let sees_everyones = |actor: &Actor| actor.owners_seen(Module::Cases).is_none();
+    let before = services.authorize(ana.clone()).await.unwrap();
+    assert!(!sees_everyones(&before), "the seeded agent sees their team's cases");
+    assert!(before.circle.as_ref().is_some_and(|c| c.team.contains(&ana.user)), "and her team is known");
+
+    let id = ProfileId::parse("agent").unwrap();
+    let agent = services.get_profile(&admin, &id).await.unwrap();
+    let mut entry = ProfileEntry {
+        name: agent.value.name.clone(),
+        level: agent.value.level,
+        grants: agent.value.grants.clone(),
+        scopes: agent.value.scopes.clone(),
+    };
+    entry.scopes.insert(Module::Cases, Scope::All);
+    services.save_profile(&admin, id, entry, None).await.unwrap();
+    let after = services.authorize(ana.clone()).await.unwrap();
+    assert!(sees_everyones(&after), "ana has no profile of her own: the agents' one applies");
+    assert_eq!(after.role, Role::Agent, "the token's role stands");
+    let supervisor = Actor::with_role(&ana.tenant, &UserId::parse("sofia").unwrap(), Role::Supervisor);
+    assert!(sees_everyones(&services.authorize(supervisor).await.unwrap()), "other roles keep theirs");
 }

@@ -83,8 +83,7 @@ impl Services {
         request: TransitionRequest,
     ) -> Result<TransitionOutcome, TransitionCaseError> {
         let tenant = &actor.tenant;
-        let current: Versioned<Case> =
-            self.load(&keys::case(tenant, id)).await?.ok_or(TransitionCaseError::NotFound)?;
+        let current = self.case_seen(actor, id).await?.ok_or(TransitionCaseError::NotFound)?;
         let expected =
             expected.admit(current.version).ok_or_else(|| TransitionCaseError::Stale { expected: expected.named() })?;
         if current.value.archived {
@@ -288,8 +287,7 @@ impl Services {
         actor: &Actor,
         id: EntityId,
     ) -> Result<(Versioned<Case>, Vec<OfferedAction>), OfferedTransitionsError> {
-        let case: Versioned<Case> =
-            self.load(&keys::case(&actor.tenant, id)).await?.ok_or(OfferedTransitionsError::NotFound)?;
+        let case = self.case_seen(actor, id).await?.ok_or(OfferedTransitionsError::NotFound)?;
         let definition = self.definition_of(&actor.tenant, &case.value.case_type, case.value.type_version).await?;
         let offered = workflow::offered(&definition, &case.value, actor);
         Ok((case, offered))

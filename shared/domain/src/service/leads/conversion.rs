@@ -8,6 +8,7 @@ use crate::service::search::index_changes;
 use crate::webhook::WebhookEventType;
 use jiff::Timestamp;
 
+use crate::access::Module;
 use crate::account::{Account, AccountFields, NewAccount};
 use crate::actor::Actor;
 use crate::contact::Contact;
@@ -69,7 +70,7 @@ impl Services {
         request: ConvertLead,
     ) -> Result<ConvertedLead, ConvertLeadError> {
         let tenant = &actor.tenant;
-        let current: Versioned<Lead> = self.load(&keys::lead(tenant, id)).await?.ok_or(ConvertLeadError::NotFound)?;
+        let current = self.lead_seen(actor, id).await?.ok_or(ConvertLeadError::NotFound)?;
         let expected =
             expected.admit(current.version).ok_or_else(|| ConvertLeadError::Stale { expected: expected.named() })?;
         if current.value.status == LeadStatus::Converted {
@@ -317,7 +318,11 @@ impl Services {
         page: &PageRequest,
     ) -> Result<Page<Versioned<Opportunity>>, ListError> {
         let query = Query::index(Index::Gsi3, keys::opportunities_of_account_partition(&actor.tenant, account));
-        list_page(self.store.as_ref(), query, page, |_: &Opportunity| true).await
+        // An account has a handful: its list reads on past those outside the caller's scope.
+        list_page(self.store.as_ref(), query, page, |o: &Opportunity| {
+            actor.sees(Module::Opportunities, o.owner.as_ref())
+        })
+        .await
     }
 
     /// `GET /accounts/{id}/leads`: the leads converted into the account (with an opportunity
@@ -329,7 +334,7 @@ impl Services {
         page: &PageRequest,
     ) -> Result<Page<Versioned<Lead>>, ListError> {
         let query = Query::index(Index::Gsi3, keys::leads_of_account_partition(&actor.tenant, account));
-        list_page(self.store.as_ref(), query, page, |_: &Lead| true).await
+        list_page(self.store.as_ref(), query, page, |l: &Lead| actor.sees(Module::Leads, l.owner.as_ref())).await
     }
 
     /// Indexes the leads converted before converted leads were listed under their account
@@ -363,7 +368,10 @@ impl Services {
         actor: &Actor,
         id: EntityId,
     ) -> Result<Versioned<Opportunity>, GetOpportunityError> {
-        self.load(&keys::opportunity(&actor.tenant, id)).await?.ok_or(GetOpportunityError::NotFound)
+        let opportunity: Option<Versioned<Opportunity>> = self.load(&keys::opportunity(&actor.tenant, id)).await?;
+        opportunity
+            .filter(|o| actor.sees(Module::Opportunities, o.value.owner.as_ref()))
+            .ok_or(GetOpportunityError::NotFound)
     }
 }
 

@@ -18,7 +18,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::change::event_put;
+use super::merged_list::list_merged;
 use super::{ListError, PageRequest, Services, conditions, list_page};
+use crate::access::Module;
 use crate::actor::Actor;
 use crate::history::{EventKind, HistoryEvent};
 use crate::ids::{EntityId, FormId, TenantId, UserId};
@@ -298,7 +300,14 @@ impl Services {
     }
 
     pub async fn get_lead(&self, actor: &Actor, id: EntityId) -> Result<Versioned<Lead>, GetLeadError> {
-        self.load(&keys::lead(&actor.tenant, id)).await?.ok_or(GetLeadError::NotFound)
+        self.lead_seen(actor, id).await?.ok_or(GetLeadError::NotFound)
+    }
+
+    /// The lead, when it exists and is within the actor's scope (outside it, it does not
+    /// exist to them).
+    pub(crate) async fn lead_seen(&self, actor: &Actor, id: EntityId) -> Result<Option<Versioned<Lead>>, StoreError> {
+        let lead: Option<Versioned<Lead>> = self.load(&keys::lead(&actor.tenant, id)).await?;
+        Ok(lead.filter(|l| actor.sees(Module::Leads, l.value.owner.as_ref())))
     }
 
     /// The lead's activities: submissions, assignment, status changes, e-mails, conversion.
@@ -333,13 +342,25 @@ impl Services {
         page: &PageRequest,
     ) -> Result<Page<Versioned<Lead>>, ListError> {
         let tenant = &actor.tenant;
+        let owners = actor.owners_seen(Module::Leads);
+        if let (Some(owners), Some(owner)) = (&owners, &filter.owner)
+            && !owners.contains(owner)
+        {
+            return Ok(Page { items: Vec::new(), next_cursor: None });
+        }
+        let seen = |l: &Lead| owners.as_ref().is_none_or(|o| l.owner.as_ref().is_some_and(|owner| o.contains(owner)));
+        let keep = |lead: &Lead| filter.matches(lead) && seen(lead);
         if let Some(words) = filter.words.as_deref().filter(|w| !w.trim().is_empty()) {
-            let keep = |lead: &Lead| filter.matches(lead);
             return self.search_records(actor, words, SearchKind::Lead, keys::lead, keep, page).await;
         }
-        let partition = match &filter.owner {
-            Some(owner) => Query::index(Index::Gsi2, keys::leads_of_owner_partition(tenant, owner)),
-            None => Query::index(Index::Gsi1, keys::leads_listing_partition(tenant)),
+        // Within a scope, the listings of the owners it reaches (one, or several merged).
+        let partitions: Vec<Query> = match (&filter.owner, &owners) {
+            (Some(owner), _) => vec![Query::index(Index::Gsi2, keys::leads_of_owner_partition(tenant, owner))],
+            (None, Some(owners)) => owners
+                .iter()
+                .map(|owner| Query::index(Index::Gsi2, keys::leads_of_owner_partition(tenant, owner)))
+                .collect(),
+            (None, None) => vec![Query::index(Index::Gsi1, keys::leads_listing_partition(tenant))],
         };
         // Ids are ULIDs: a creation-time window is a key range.
         let low = filter.created_from.map_or_else(|| "0".to_owned(), id_floor);
@@ -352,8 +373,13 @@ impl Services {
                 ulid::Ulid(ulid.0.saturating_sub(1)).to_string()
             },
         );
-        let query = partition.range(SortKeyRange::Between(low, high)).backward();
-        list_page(self.store.as_ref(), query, page, |lead: &Lead| filter.matches(lead)).await
+        let range = SortKeyRange::Between(low, high);
+        let mut queries: Vec<Query> = partitions.into_iter().map(|q| q.range(range.clone()).backward()).collect();
+        if queries.len() == 1 {
+            let query = queries.remove(0);
+            return list_page(self.store.as_ref(), query, page, keep).await;
+        }
+        list_merged(self.store.as_ref(), queries, page, keep).await
     }
 
     pub async fn update_lead(
@@ -364,7 +390,7 @@ impl Services {
         patch: LeadPatch,
     ) -> Result<Versioned<Lead>, UpdateLeadError> {
         let tenant = &actor.tenant;
-        let current: Versioned<Lead> = self.load(&keys::lead(tenant, id)).await?.ok_or(UpdateLeadError::NotFound)?;
+        let current = self.lead_seen(actor, id).await?.ok_or(UpdateLeadError::NotFound)?;
         let expected =
             expected.admit(current.version).ok_or_else(|| UpdateLeadError::Stale { expected: expected.named() })?;
         if current.value.status == LeadStatus::Converted {

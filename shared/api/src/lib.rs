@@ -21,6 +21,7 @@ mod contacts;
 mod directory;
 mod documents;
 mod leads;
+mod organisation;
 mod profiles;
 mod receivables;
 mod reports;

@@ -23,8 +23,8 @@ use utoipa::openapi::{RefOr, schema::Schema};
 
 use crate::problem::Problem;
 use crate::{
-    Api, access_log, accounts, capture, case_types, cases, contacts, directory, documents, leads, openapi, profiles,
-    receivables, reports, sla, tenant, transitions, webhooks,
+    Api, access_log, accounts, capture, case_types, cases, contacts, directory, documents, leads, openapi,
+    organisation, profiles, receivables, reports, sla, tenant, transitions, webhooks,
 };
 
 /// The Lambda functions that serve the HTTP API.
@@ -337,6 +337,7 @@ table!(ACCOUNTS_API = AccountsApi:
     directory::list ["limit", "cursor"], directory::save @ Configuration.Update, directory::opt_out @ Contacts.Update,
     profiles::list @ Configuration.Read, profiles::get @ Configuration.Read, profiles::save @ Configuration.Update,
     tenant::get @ Configuration.Read, tenant::save @ Configuration.Update,
+    organisation::get @ Configuration.Read, organisation::save @ Configuration.Update,
     access_log::list @ Configuration.Update ["user", "recordType", "recordId", "limit", "cursor"],
     webhooks::list @ Configuration.Read, webhooks::create @ Configuration.Update, webhooks::get @ Configuration.Read,
     webhooks::update @ Configuration.Update, webhooks::delete @ Configuration.Update,

@@ -110,7 +110,13 @@ pub(super) fn request_body(method: &str, path: &str) -> Option<Value> {
         }),
         ("put", "/profiles/{id}") => json!({
             "name": "Centro de llamadas", "level": "agent",
-            "grants": { "cases": ["create", "read", "update"], "contacts": ["read"], "accounts": ["read"] }
+            "grants": { "cases": ["create", "read", "update"], "contacts": ["read"], "accounts": ["read"] },
+            "scopes": { "cases": "team", "leads": "own" }
+        }),
+        ("put", "/organisation") => json!({
+            "branches": [{ "id": "san-jose", "name": "San José", "region": "Central", "zone": "Centro" }],
+            "teams": [{ "id": "servicio", "name": "Servicio al cliente", "branch": "san-jose",
+                "members": ["ana", "carlos"], "supervisors": ["sofia"] }]
         }),
         _ => return None,
     })

@@ -535,6 +535,48 @@ test("an administrator gives Ana the collections profile from the keyboard; as a
   await expect(agent.getByRole("button", { name: "Registrar un pago" })).toBeVisible();
 });
 
+test("an administrator arranges teams from the keyboard and Carlos's case list follows his teams", async ({ browser }) => {
+  const [agent, admin] = [await (await browser.newContext()).newPage(), await (await browser.newContext()).newPage()];
+  await signIn(agent, /Carlos Smith/);
+  await agent.goto("/app/cases");
+  const cases = agent.getByRole("main");
+  await expect(cases.getByRole("heading", { level: 1 })).toHaveText("Cases");
+  await expect(cases.getByRole("link", { name: /Camión placa CL-284571/ })).toBeVisible();
+  await expect(cases.getByRole("link", { name: /Crédito de consumo/ }), "customer service's case is not his to see").toHaveCount(0);
+
+  await signIn(admin, /Administración/);
+  await admin.goto("/app/settings");
+  await admin.getByRole("main").getByRole("link", { name: "Equipos y sucursales" }).focus();
+  await admin.keyboard.press("Enter");
+  await expect(admin.getByRole("heading", { level: 1 })).toHaveText("Equipos y sucursales");
+  const branches = admin.getByRole("table", { name: "Sucursales" });
+  const teams = admin.getByRole("table", { name: "Equipos" });
+  await expect(branches.getByLabel("Nombre 1")).toHaveValue("San José");
+  await screen(admin, "organizacion");
+
+  // A new branch typed into the blank row, with a key that is not one: refused by row, kept as typed.
+  await branches.getByLabel("Clave 3").focus();
+  await admin.keyboard.type("Cartago Centro");
+  await admin.keyboard.press("Tab");
+  await admin.keyboard.type("Cartago");
+  await admin.keyboard.press("Enter");
+  await expect(admin.getByRole("alert")).toContainText("Sucursales 3, Clave");
+  await expect(branches.getByLabel("Clave 3")).toHaveValue("Cartago Centro");
+  await branches.getByLabel("Clave 3").fill("cartago");
+  // Carlos joins customer service as well as the workshop.
+  await teams.getByLabel("Miembros 1").selectOption(["ana", "carlos"]);
+  await teams.getByLabel("Sucursal 2").selectOption("heredia");
+  await admin.getByRole("button", { name: "Guardar" }).press("Enter");
+  await expect(admin.getByRole("status")).toHaveText("Guardado.");
+  await expect(branches.getByLabel("Clave 3")).toHaveValue("cartago");
+  await expect(teams.getByLabel("Sucursal 2")).toHaveValue("heredia");
+  await screen(admin, "organizacion-guardada");
+
+  await agent.reload();
+  await expect(cases.getByRole("link", { name: /Crédito de consumo/ })).toBeVisible();
+  await screen(agent, "cases-of-two-teams");
+});
+
 test("collections: Cartera by age and agent, a filtered list, a payment and a promised date on an invoice", async ({ page }) => {
   await signIn(page, /Ana Rodríguez/);
   await page.getByRole("navigation").getByRole("link", { name: "Cartera" }).click();

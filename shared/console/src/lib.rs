@@ -114,6 +114,7 @@ enum Page {
     AccessLog,
     Profiles,
     Profile,
+    Organisation,
     Users,
     User,
     Views,
@@ -163,6 +164,7 @@ impl Page {
             | Page::Company
             | Page::Profiles
             | Page::Profile
+            | Page::Organisation
             | Page::Users
             | Page::User
                 if !post =>
@@ -180,6 +182,7 @@ impl Page {
             | Page::Company
             | Page::Profiles
             | Page::Profile
+            | Page::Organisation
             | Page::Users
             | Page::User => (Configuration, Update),
             Page::Search | Page::Counts | Page::SignIn | Page::SignInCallback | Page::SignOut | Page::Asset => {
@@ -241,6 +244,7 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/settings/access-log", Page::AccessLog),
             ("/app/settings/profiles", Page::Profiles),
             ("/app/settings/profiles/{id}", Page::Profile),
+            ("/app/settings/organisation", Page::Organisation),
             ("/app/settings/users", Page::Users),
             ("/app/settings/users/{id}", Page::User),
             ("/app/leads/{id}", Page::Lead),
@@ -467,6 +471,10 @@ impl Console {
                     (Page::Profiles, &Method::POST) => Box::pin(pages::profiles::create(self, &request, &signed_in)),
                     (Page::Profile, &Method::GET) => Box::pin(pages::profiles::show(self, &signed_in, id)),
                     (Page::Profile, &Method::POST) => Box::pin(pages::profiles::save(self, &request, &signed_in, id)),
+                    (Page::Organisation, &Method::GET) => Box::pin(pages::organisation::show(self, &signed_in)),
+                    (Page::Organisation, &Method::POST) => {
+                        Box::pin(pages::organisation::save(self, &request, &signed_in))
+                    }
                     (Page::Users, &Method::GET) => Box::pin(pages::users::list(self, &signed_in)),
                     (Page::User, &Method::GET) => Box::pin(pages::users::show(self, &signed_in, id)),
                     (Page::User, &Method::POST) => Box::pin(pages::users::save(self, &request, &signed_in, id)),

@@ -157,17 +157,25 @@ struct CaseListPage {
     show_due: bool,
     bulk_results: Option<Vec<BulkRow>>,
     bulk_error: Option<String>,
+    notice: Option<String>,
     rows: Vec<CaseRow>,
     next_page: Option<String>,
 }
 
 /// What the last post to the page left to say.
 #[derive(Default)]
-struct Notes {
+pub(crate) struct Notes {
     view_error: Option<String>,
     view_name: String,
     bulk_results: Option<Vec<BulkRow>>,
     bulk_error: Option<String>,
+    notice: Option<String>,
+}
+
+impl Notes {
+    pub(crate) fn notice(notice: String) -> Self {
+        Notes { notice: Some(notice), ..Default::default() }
+    }
 }
 
 /// `GET /app/cases`.
@@ -178,7 +186,7 @@ pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) ->
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn render(
+pub(crate) async fn render(
     console: &Console,
     request: &Request,
     signed_in: &SignedIn,
@@ -280,6 +288,7 @@ async fn render(
         show_due,
         bulk_results: notes.bulk_results,
         bulk_error: notes.bulk_error,
+        notice: notes.notice,
         rows,
         next_page,
     };

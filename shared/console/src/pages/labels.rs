@@ -1,6 +1,6 @@
 //! The words pages show for the domain's enumerations, from the message catalogue.
 
-use gestiona_domain::access::{Module, Operation};
+use gestiona_domain::access::{Module, Operation, Scope};
 use gestiona_domain::case::{Channel, Priority};
 use gestiona_domain::messages as msg;
 use gestiona_domain::webhook::{DeliveryStatus, WebhookEventType};
@@ -131,6 +131,15 @@ pub fn operation(operation: Operation) -> Message {
         Operation::Update => msg::ui_operation_update(),
         Operation::Archive => msg::ui_operation_archive(),
         Operation::Export => msg::ui_operation_export(),
+    }
+}
+
+pub fn scope(scope: Scope) -> Message {
+    match scope {
+        Scope::Own => msg::ui_scope_own(),
+        Scope::Team => msg::ui_scope_team(),
+        Scope::Branch => msg::ui_scope_branch(),
+        Scope::All => msg::ui_scope_all(),
     }
 }
 

@@ -14,6 +14,7 @@ mod input;
 mod labels;
 pub mod lead_review;
 pub mod leads;
+pub mod organisation;
 mod params;
 pub mod profiles;
 pub mod receivables;

@@ -2,7 +2,7 @@
 //! operations to tick, saved at the version of the profiles the page showed.
 
 use askama::Template;
-use gestiona_domain::access::{ADMIN_PROFILE, Grants, Module, Operation, Profile, ProfileEntry};
+use gestiona_domain::access::{ADMIN_PROFILE, Grants, Module, Operation, Profile, ProfileEntry, Scope, Scopes};
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::access::{GetProfileError, SaveProfileError};
 use gestiona_domain::{ExpectedVersion, ProfileId, Role, ValidationErrors};
@@ -44,6 +44,16 @@ pub struct Cell {
 pub struct MatrixRow {
     pub module: String,
     pub cells: Vec<Cell>,
+    /// Whose records the profile sees, for modules whose records have an owner.
+    pub scope: Option<ScopeCell>,
+}
+
+/// The scope of one module: a choice of own, team, branch or all.
+pub struct ScopeCell {
+    pub name: String,
+    pub label: String,
+    pub selected: &'static str,
+    pub options: Vec<(&'static str, String)>,
 }
 
 #[derive(Template)]
@@ -133,7 +143,7 @@ pub async fn create(console: &Console, request: &Request, signed_in: &SignedIn) 
     if policy.value.profile(&id).is_some() {
         return again(ValidationErrors::single("id", msg::ui_profile_exists(id.as_str()))).await;
     }
-    let entry = ProfileEntry { name: name.clone(), level: Role::Agent, grants: Grants::new() };
+    let entry = ProfileEntry { name: name.clone(), level: Role::Agent, grants: Grants::new(), scopes: Scopes::new() };
     let expected = Some(ExpectedVersion::Exactly(policy.version));
     match console.services.save_profile(&signed_in.actor, id.clone(), entry, expected).await {
         Ok(_) => response::redirect(&format!("{LIST}/{id}")),
@@ -189,7 +199,13 @@ fn render_one(
                     checked: profile.grants.get(&module).is_some_and(|ops| ops.contains(&operation)),
                 })
                 .collect();
-            MatrixRow { module: module_name, cells }
+            let scope = module.is_owned().then(|| ScopeCell {
+                name: format!("scope.{}", module.as_str()),
+                label: chrome.t(msg::ui_scope_of(&module_name)),
+                selected: profile.scope(module).as_str(),
+                options: Scope::ALL.into_iter().map(|s| (s.as_str(), chrome.t(labels::scope(s)))).collect(),
+            });
+            MatrixRow { module: module_name, cells, scope }
         })
         .collect();
     let page_data = ProfilePage {
@@ -209,10 +225,15 @@ fn render_one(
     page(status, &page_data)
 }
 
-/// The profile as the form describes it: name, level and the ticked boxes.
+/// The profile as the form describes it: name, level, the ticked boxes and the scopes.
 fn entry_of(request: &Request) -> ProfileEntry {
     let mut grants = Grants::new();
+    let mut scopes = Scopes::new();
     for (name, value) in form_urlencoded::parse(request.body().as_ref()) {
+        let scope = name.strip_prefix("scope.").and_then(Module::parse).zip(Scope::parse(&value));
+        if let Some((module, scope)) = scope {
+            scopes.insert(module, scope);
+        }
         let parsed = (name == "grant")
             .then(|| value.split_once('.'))
             .flatten()
@@ -222,7 +243,7 @@ fn entry_of(request: &Request) -> ProfileEntry {
         }
     }
     let level = form_value(request, "level").and_then(|l| Role::parse(&l)).unwrap_or(Role::Agent);
-    ProfileEntry { name: form_value(request, "name").unwrap_or_default(), level, grants }
+    ProfileEntry { name: form_value(request, "name").unwrap_or_default(), level, grants, scopes }
 }
 
 /// `POST /app/settings/profiles/{id}`: saves the matrix at the version the page showed.
@@ -231,7 +252,13 @@ pub async fn save(console: &Console, request: &Request, signed_in: &SignedIn, id
     let Ok(id) = ProfileId::parse(id) else { return response::not_found(locale) };
     let Some(version) = form_version(request) else { return response::status_page(StatusCode::BAD_REQUEST, locale) };
     let entry = entry_of(request);
-    let posted = Profile { id: id.clone(), name: entry.name.clone(), level: entry.level, grants: entry.grants.clone() };
+    let posted = Profile {
+        id: id.clone(),
+        name: entry.name.clone(),
+        level: entry.level,
+        grants: entry.grants.clone(),
+        scopes: entry.scopes.clone(),
+    };
     let expected = Some(ExpectedVersion::Exactly(version));
     match console.services.save_profile(&signed_in.actor, id.clone(), entry, expected).await {
         Ok(saved) => {

@@ -30,6 +30,7 @@ pub async fn index(signed_in: &SignedIn) -> Response<Body> {
         section("/app/settings/company", msg::ui_company_settings(), msg::ui_settings_company_help()),
         section("/app/settings/users", msg::ui_users(), msg::ui_settings_users_help()),
         section("/app/settings/profiles", msg::ui_profiles(), msg::ui_settings_profiles_help()),
+        section("/app/settings/organisation", msg::ui_organisation(), msg::ui_settings_organisation_help()),
         section("/app/settings/webhooks", msg::ui_webhooks(), msg::ui_settings_webhooks_help()),
         section("/app/settings/access-log", msg::ui_access_log(), msg::ui_settings_access_log_help()),
     ];

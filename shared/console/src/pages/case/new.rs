@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
+use gestiona_domain::access::Module;
 use gestiona_domain::case::NewCase;
 use gestiona_domain::case_type::CaseType;
 use gestiona_domain::messages as msg;
@@ -17,6 +18,7 @@ use lambda_http::{Body, Request, Response};
 
 use super::fields::{FieldSource, form_fields, input_of_error, read_posted};
 use super::steps::named_record;
+use crate::pages::case_list::{self, Notes};
 use crate::pages::form::{Control, FieldInput, FormBody};
 use crate::pages::labels::{self, CHANNELS, channel_key, parse_channel};
 use crate::pages::{Chrome, page, query_value};
@@ -310,6 +312,20 @@ pub async fn create(console: &Console, request: &Request, signed_in: &SignedIn) 
     };
     match console.services.create_case_once(&signed_in.actor, new_case, form_id).await {
         // A repeated submission shows the case the first one opened.
+        // The pool may hand it to someone outside the cases the creator sees: say so on the
+        // list instead of leading to a page that would answer "not found". A reload posts the
+        // same form id again and lands here again, opening nothing more.
+        Ok(CreatedCase { case, .. }) if !signed_in.actor.sees(Module::Cases, case.value.owner.as_ref()) => {
+            let owner = match &case.value.owner {
+                Some(id) => match console.services.user(&signed_in.actor.tenant, id).await {
+                    Ok(Some(user)) => user.name,
+                    _ => id.to_string(),
+                },
+                None => String::new(),
+            };
+            let notice = msg::ui_case_opened_elsewhere(case.value.subject.as_str(), owner.as_str()).render(locale);
+            case_list::render(console, request, signed_in, "", None, StatusCode::CREATED, Notes::notice(notice)).await
+        }
         Ok(CreatedCase { case, .. }) => response::redirect(&format!("/app/cases/{}", case.value.id)),
         Err(CreateCaseError::Invalid(invalid)) => {
             let mut errors = BTreeMap::new();

@@ -44,10 +44,13 @@ pub struct Team {
     /// One of the organisation's branches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch: Option<UnitId>,
+    /// In the order entered (pools drawing from the team take turns in it); each once.
     #[serde(default)]
-    pub members: BTreeSet<UserId>,
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeSet<UserId>))]
+    pub members: Vec<UserId>,
     #[serde(default)]
-    pub supervisors: BTreeSet<UserId>,
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeSet<UserId>))]
+    pub supervisors: Vec<UserId>,
 }
 
 impl Team {
@@ -121,6 +124,12 @@ impl Organisation {
             if team.members.len() + team.supervisors.len() > MAX_TEAM_PEOPLE {
                 e.add(format!("{at}.members"), msg::at_most_items(MAX_TEAM_PEOPLE));
             }
+            for (list, users) in [("members", &team.members), ("supervisors", &team.supervisors)] {
+                let mut seen = HashSet::new();
+                if let Some(twice) = users.iter().find(|u| !seen.insert(*u)) {
+                    e.add(format!("{at}.{list}"), msg::duplicate(twice.as_str()));
+                }
+            }
             teams.push(Team { name: name.unwrap_or_default(), ..team });
         }
         e.finish()?;
@@ -161,6 +170,10 @@ impl Organisation {
     /// The teams a user belongs to (as a member or a supervisor).
     pub fn teams_of<'a>(&'a self, user: &'a UserId) -> impl Iterator<Item = &'a Team> + 'a {
         self.teams.iter().filter(move |t| t.includes(user))
+    }
+
+    pub fn team(&self, id: &UnitId) -> Option<&Team> {
+        self.teams.iter().find(|t| t.id == *id)
     }
 
     pub fn branch(&self, id: &UnitId) -> Option<&Branch> {
@@ -223,13 +236,13 @@ mod tests {
     }
 
     #[test]
-    fn an_organisation_with_a_repeated_id_or_an_unknown_branch_is_refused() {
+    fn an_organisation_with_a_repeated_id_or_person_or_an_unknown_branch_is_refused() {
         let mut org = organisation();
-        org.teams.push(team("soporte", Some("cartago"), &[], &[]));
+        org.teams.push(team("soporte", Some("cartago"), &[], &["sofia", "sofia"]));
         org.branches[1].name = " ".into();
         let refused = org.validate().unwrap_err();
         let fields: Vec<&str> = refused.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["branches[1].name", "teams[4].id", "teams[4].branch"]);
+        assert_eq!(fields, ["branches[1].name", "teams[4].id", "teams[4].branch", "teams[4].supervisors"]);
         assert!(organisation().validate().is_ok());
     }
 

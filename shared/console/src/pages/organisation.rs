@@ -83,7 +83,7 @@ impl Rows {
                 existing: true,
             })
             .collect();
-        let names = |users: &BTreeSet<UserId>| users.iter().map(ToString::to_string).collect();
+        let names = |users: &[UserId]| users.iter().map(ToString::to_string).collect();
         let teams = organisation
             .teams
             .iter()
@@ -185,7 +185,8 @@ impl Rows {
                 "" => Some(None),
                 text => key(&teams_label, row, text).map(Some),
             };
-            let people = |ids: &BTreeSet<String>| ids.iter().filter_map(|id| UserId::parse(id).ok()).collect();
+            let people =
+                |ids: &BTreeSet<String>| ids.iter().filter_map(|id| UserId::parse(id).ok()).collect::<Vec<_>>();
             if let (Some(id), Some(branch)) = (key(&teams_label, row, &t.id), branch) {
                 let (members, supervisors) = (people(&t.members), people(&t.supervisors));
                 teams.push(Team { id, name: t.name.clone(), branch, members, supervisors });

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use crate::actor::Role;
 use crate::document::DocumentTemplate;
 use crate::document_sources::{self, FieldFacts, FieldSource, StepGuarantees};
-use crate::ids::{CaseTypeKey, UserId};
+use crate::ids::{CaseTypeKey, UnitId, UserId};
 use crate::messages::{self as msg, Message};
 use crate::templates;
 use crate::validation::ValidationErrors;
@@ -26,6 +26,8 @@ pub const MAX_RESULTS: usize = 30;
 pub const MAX_EFFECTS: usize = 10;
 pub const MAX_CUSTOM_FIELDS: usize = 100;
 pub const MAX_POOL_AGENTS: usize = 200;
+/// Teams one pool may draw from.
+pub const MAX_POOL_TEAMS: usize = 20;
 const NAME_MAX: usize = 200;
 
 /// How a pool hands out cases.
@@ -46,7 +48,14 @@ pub enum Distribution {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentPool {
+    /// Agents named one by one, first in the turn.
+    #[serde(default)]
     pub agents: Vec<UserId>,
+    /// Teams of the organisation whose members join the pool as they are when a case or lead
+    /// is assigned, after the named agents: moving someone between teams needs no new version
+    /// of the case type or form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teams: Vec<UnitId>,
     pub strategy: Distribution,
 }
 
@@ -225,6 +234,27 @@ impl CaseType {
 
     pub fn action(&self, key: &str) -> Option<&ActionDef> {
         self.actions.iter().find(|a| a.key == key)
+    }
+
+    /// Every pool the definition names, with the path of its field: the states' and the
+    /// assignment effects'.
+    pub fn pools(&self) -> Vec<(String, &AgentPool)> {
+        let mut pools: Vec<(String, &AgentPool)> = self
+            .states
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.pool.as_ref().map(|p| (format!("states[{i}].pool"), p)))
+            .collect();
+        for (i, action) in self.actions.iter().enumerate() {
+            for (j, result) in action.results.iter().enumerate() {
+                for (k, effect) in result.effects.iter().enumerate() {
+                    if let Effect::Assign { to: AssignTarget { pool: Some(pool), .. } } = effect {
+                        pools.push((format!("actions[{i}].results[{j}].effects[{k}].to.pool"), pool));
+                    }
+                }
+            }
+        }
+        pools
     }
 
     /// Supervisors of a case in `state`: the state's, then the type's, without repeats.
@@ -504,9 +534,15 @@ impl CaseType {
     }
 }
 
-fn validate_pool(pool: &AgentPool, path: &str, e: &mut ValidationErrors) {
-    if pool.agents.is_empty() {
+pub(crate) fn validate_pool(pool: &AgentPool, path: &str, e: &mut ValidationErrors) {
+    if pool.agents.is_empty() && pool.teams.is_empty() {
         e.add(format!("{path}.agents"), msg::pool_needs_agent());
+    }
+    if pool.teams.len() > MAX_POOL_TEAMS {
+        e.add(format!("{path}.teams"), msg::at_most_teams(MAX_POOL_TEAMS));
+    }
+    if pool.teams.iter().collect::<HashSet<_>>().len() != pool.teams.len() {
+        e.add(format!("{path}.teams"), msg::teams_unique());
     }
     if pool.agents.len() > MAX_POOL_AGENTS {
         e.add(format!("{path}.agents"), msg::at_most_agents(MAX_POOL_AGENTS));

@@ -354,10 +354,8 @@ impl FormDefinition {
         if self.rate_limits.per_ip_per_minute == 0 || self.rate_limits.per_form_per_minute == 0 {
             e.add("rateLimits", msg::limits_at_least_one());
         }
-        if let Some(pool) = &self.assignment
-            && pool.agents.len() > 100
-        {
-            e.add("assignment.agents", msg::at_most_agents(100));
+        if let Some(pool) = &self.assignment {
+            crate::case_type::validate_pool(pool, "assignment", &mut e);
         }
         for (field, template) in [
             ("notifications.assignee", &self.notifications.assignee),

@@ -112,7 +112,10 @@ catalogue! {
     only_choice_options() = "only choice fields have options", "solo los campos de selección tienen opciones";
     unreachable_state(state, initial) = "'{state}' cannot be reached from '{initial}'", "'{state}' no se alcanza desde '{initial}'";
     cannot_close_from(state) = "no closed state can be reached from '{state}'", "desde '{state}' no se alcanza ningún estado cerrado";
-    pool_needs_agent() = "a pool needs at least one agent", "un grupo necesita al menos un agente";
+    pool_needs_agent() = "a pool needs at least one agent or team", "un grupo necesita al menos un agente o un equipo";
+    at_most_teams(n) = "at most {n} teams", "como máximo {n} equipos";
+    teams_unique() = "each team may appear only once", "cada equipo puede aparecer una sola vez";
+    no_such_team(id) = "no team '{id}' in the organisation", "no existe el equipo '{id}' en la organización";
     agents_unique() = "agents must be unique", "los agentes no pueden repetirse";
     must_be_a_number() = "must be a number", "debe ser un número";
     money_value() = "must be a whole, non-negative amount in minor units", "debe ser un importe entero no negativo en unidades menores";

@@ -9,8 +9,10 @@ use crate::case_type::{AgentPool, Distribution, Effect, Recipient};
 use crate::history::EventKind;
 use crate::ids::{TenantId, UserId};
 use crate::keys;
+use crate::messages as msg;
 use crate::ports::{Index, Query, StoreError};
 use crate::records;
+use crate::validation::ValidationErrors;
 
 /// The e-mail an assignee receives.
 pub const ASSIGNED_TEMPLATE: &str = "case_assigned";
@@ -35,19 +37,23 @@ impl Services {
         pool_id: &str,
         workload: Workload,
     ) -> Result<Option<UserId>, StoreError> {
-        if pool.agents.is_empty() {
+        if pool.strategy == Distribution::Manual {
+            return Ok(None);
+        }
+        let agents = self.pool_agents(tenant, pool).await?;
+        if agents.is_empty() {
             return Ok(None);
         }
         match pool.strategy {
             Distribution::Manual => Ok(None),
             Distribution::RoundRobin => {
                 let turn = self.store.increment(&keys::pool_counter(tenant, pool_id), 1, None).await?;
-                let slot = (turn - 1).rem_euclid(pool.agents.len() as i64) as usize;
-                Ok(Some(pool.agents[slot].clone()))
+                let slot = (turn - 1).rem_euclid(agents.len() as i64) as usize;
+                Ok(Some(agents[slot].clone()))
             }
             Distribution::LeastOpen => {
                 let mut best: Option<(usize, &UserId)> = None;
-                for agent in &pool.agents {
+                for agent in &agents {
                     let open = self.count_open(tenant, agent, workload).await?;
                     if best.is_none_or(|(fewest, _)| open < fewest) {
                         best = Some((open, agent));
@@ -56,6 +62,45 @@ impl Services {
                 Ok(best.map(|(_, agent)| agent.clone()))
             }
         }
+    }
+
+    /// The pool's agents as of now: the named ones, then the members of its teams in the
+    /// organisation (a team removed since contributes nobody), each once.
+    async fn pool_agents(&self, tenant: &TenantId, pool: &AgentPool) -> Result<Vec<UserId>, StoreError> {
+        let mut agents = pool.agents.clone();
+        if pool.teams.is_empty() {
+            return Ok(agents);
+        }
+        let organisation = self.organisation_of(tenant).await?.value;
+        for team in pool.teams.iter().filter_map(|id| organisation.team(id)) {
+            for member in &team.members {
+                if !agents.contains(member) {
+                    agents.push(member.clone());
+                }
+            }
+        }
+        Ok(agents)
+    }
+
+    /// The teams that pools name and the organisation does not have, by field.
+    pub(crate) async fn unknown_pool_teams(
+        &self,
+        tenant: &TenantId,
+        pools: &[(String, &AgentPool)],
+    ) -> Result<ValidationErrors, StoreError> {
+        let mut errors = ValidationErrors::new();
+        if pools.iter().all(|(_, pool)| pool.teams.is_empty()) {
+            return Ok(errors);
+        }
+        let organisation = self.organisation_of(tenant).await?.value;
+        for (path, pool) in pools {
+            for (i, team) in pool.teams.iter().enumerate() {
+                if organisation.team(team).is_none() {
+                    errors.add(format!("{path}.teams[{i}]"), msg::no_such_team(team.as_str()));
+                }
+            }
+        }
+        Ok(errors)
     }
 
     /// The open cases or leads an agent owns, reading at most [`LEAST_OPEN_READ_LIMIT`].

@@ -82,9 +82,10 @@ impl Services {
         }
     }
 
-    /// Checks what a definition cannot check alone: that its follow-ups name existing types.
+    /// Checks what a definition cannot check alone: that its follow-ups name existing types
+    /// and its pools existing teams.
     async fn check_references(&self, tenant: &TenantId, definition: &CaseType) -> Result<(), DefineCaseTypeError> {
-        let mut errors = ValidationErrors::new();
+        let mut errors = self.unknown_pool_teams(tenant, &definition.pools()).await?;
         for (i, action) in definition.actions.iter().enumerate() {
             for (j, result) in action.results.iter().enumerate() {
                 for (k, effect) in result.effects.iter().enumerate() {

@@ -191,6 +191,8 @@ impl Services {
         actor.permit(Permission::new(Module::Configuration, Operation::Update))?;
         definition.validate()?;
         let tenant = &actor.tenant;
+        let pools: Vec<_> = definition.assignment.iter().map(|pool| ("assignment".to_owned(), pool)).collect();
+        self.unknown_pool_teams(tenant, &pools).await?.finish()?;
         let current = self.stored_form(tenant, &id).await?;
         let expected = expected.map(|e| e.pin(current.as_ref().map(|c| c.version)));
         let (signing_key, version, condition) = match (&current, expected) {

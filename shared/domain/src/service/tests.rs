@@ -583,3 +583,49 @@ async fn editing_a_roles_profile_reaches_the_users_the_directory_names_no_profil
     let supervisor = Actor::with_role(&ana.tenant, &UserId::parse("sofia").unwrap(), Role::Supervisor);
     assert!(sees_everyones(&services.authorize(supervisor).await.unwrap()), "other roles keep theirs");
 }
+
+#[tokio::test]
+async fn a_pool_drawn_from_teams_follows_the_organisation_without_a_new_case_type() {
+    use crate::case_type::CaseType;
+    use crate::organisation::Organisation;
+    use crate::service::case_types::DefineCaseTypeError;
+    let World { services, ana, .. } = demo().await;
+    let admin = Actor::with_role(&ana.tenant, &UserId::parse("admin").unwrap(), Role::Admin);
+    let definition = |teams: serde_json::Value| -> CaseType {
+        serde_json::from_value(serde_json::json!({
+            "key": "garantia", "name": "Garantía", "initialState": "nueva",
+            "states": [
+                {"key": "nueva", "name": "Nueva", "class": "open", "pool": {"teams": teams, "strategy": "round_robin"}},
+                {"key": "cerrada", "name": "Cerrada", "class": "closed_success"}
+            ],
+            "actions": [{"key": "cerrar", "name": "Cerrar", "results": [{"key": "ok", "name": "Hecho", "next": "cerrada"}]}]
+        }))
+        .unwrap()
+    };
+    let Err(DefineCaseTypeError::Invalid(unknown)) =
+        services.create_case_type(&admin, definition(serde_json::json!(["taller", "bodega"]))).await
+    else {
+        panic!("a team the organisation does not have is refused")
+    };
+    assert_eq!(unknown.0.len(), 1);
+    assert_eq!(unknown.0[0].field, "states[0].pool.teams[1]");
+    services.create_case_type(&admin, definition(serde_json::json!(["taller"]))).await.unwrap();
+
+    let open = |subject: &str| NewCase { case_type: "garantia".into(), subject: subject.into(), ..NewCase::default() };
+    let owner = |case: &crate::Versioned<crate::case::Case>| case.value.owner.clone().unwrap().to_string();
+    let first = services.create_case(&ana, open("Motor")).await.unwrap();
+    let second = services.create_case(&ana, open("Frenos")).await.unwrap();
+    assert_eq!((owner(&first), owner(&second)), ("carlos".into(), "carlos".into()), "the workshop is Carlos alone");
+
+    // Ana joins the workshop: the same definition now takes turns between them.
+    let mut organisation: Organisation = services.organisation(&admin).await.unwrap().value;
+    let taller = organisation.teams.iter_mut().find(|t| t.id.as_str() == "taller").unwrap();
+    taller.members.push(ana.user.clone());
+    services.save_organisation(&admin, organisation, None).await.unwrap();
+    let mut owners: Vec<String> = Vec::new();
+    for subject in ["Luces", "Llantas"] {
+        owners.push(owner(&services.create_case(&ana, open(subject)).await.unwrap()));
+    }
+    owners.sort();
+    assert_eq!(owners, ["ana", "carlos"], "one each");
+}

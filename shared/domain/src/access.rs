@@ -213,6 +213,12 @@ impl Profile {
     pub fn scope(&self, module: Module) -> Scope {
         self.scopes.get(&module).copied().unwrap_or_default()
     }
+
+    /// Whether some module's scope is the team's or the branch's, which the organisation
+    /// decides.
+    pub fn scopes_by_circle(&self) -> bool {
+        self.scopes.values().any(|s| matches!(s, Scope::Team | Scope::Branch))
+    }
 }
 
 /// The profile every tenant has that keeps every permission, so that a tenant can never lock

@@ -55,32 +55,43 @@ pub enum SaveProfileError {
 impl Services {
     /// The caller as the tenant knows them: refused when their directory entry is deactivated,
     /// with the profile it names (level, grants and scopes) when it names one, and whose
-    /// records their team and branch reach. One read of three items. A user the directory
-    /// does not list works with the seeded profile of their token's role.
+    /// records their team and branch reach. One read of three items; each is parsed only when
+    /// it matters (this runs on every request). A user the directory does not list works with
+    /// the profile of their token's role.
     pub async fn authorize(&self, claimed: Actor) -> Result<Actor, AuthorizeError> {
         let tenant = &claimed.tenant;
         let keys = [keys::user(tenant, &claimed.user), keys::access_policy(tenant), keys::organisation(tenant)];
         let mut found = self.store.get_many(&keys).await?.into_iter();
         let (user, policy, organisation) = (found.next().flatten(), found.next().flatten(), found.next().flatten());
-        let organisation: Option<Organisation> = organisation.map(|item| records::read(&item)).transpose()?;
-        let circle = organisation.map(|o| Arc::new(o.circle(&claimed.user)));
-        let claimed = Actor { circle, ..claimed };
         let user = user.map(|item| records::read::<User>(&item)).transpose()?;
         if user.as_ref().is_some_and(|u| !u.active) {
             return Err(AuthorizeError::Deactivated);
         }
-        let policy: AccessPolicy = policy.map(|item| records::read(&item)).transpose()?.unwrap_or_default();
-        match user.and_then(|u| u.profile) {
-            Some(named) => match policy.profiles.into_iter().find(|p| p.id == named) {
-                Some(profile) => Ok(Actor { role: profile.level, profile: Some(Arc::new(profile)), ..claimed }),
-                // Never left so by the use cases (a profile in use is not removed); the token's role then.
-                None => Ok(claimed),
-            },
-            // The profile of the token's role as the tenant edited it: widening the agents'
-            // scope reaches every agent, not only those the directory names a profile for. The
-            // role stays the token's, so a token never gains a level through this profile.
-            None => Ok(Actor { profile: Some(Arc::new(policy.of_role(claimed.role))), ..claimed }),
+        let mut actor = match (user.and_then(|u| u.profile), policy) {
+            // Profiles never edited and none named: the seeded one of the token's role, which
+            // the actor falls back to by itself.
+            (None, None) => claimed,
+            (named, policy) => {
+                let policy: AccessPolicy = policy.map(|item| records::read(&item)).transpose()?.unwrap_or_default();
+                match named {
+                    Some(named) => match policy.profiles.into_iter().find(|p| p.id == named) {
+                        Some(profile) => Actor { role: profile.level, profile: Some(Arc::new(profile)), ..claimed },
+                        // Never left so by the use cases (a profile in use is not removed); the
+                        // token's role then.
+                        None => claimed,
+                    },
+                    // The profile of the token's role as the tenant edited it: widening the
+                    // agents' scope reaches every agent, not only those the directory names a
+                    // profile for. The role stays the token's, so a token never gains a level.
+                    None => Actor { profile: Some(Arc::new(policy.of_role(claimed.role))), ..claimed },
+                }
+            }
+        };
+        if actor.profile().scopes_by_circle() {
+            let organisation: Option<Organisation> = organisation.map(|item| records::read(&item)).transpose()?;
+            actor.circle = organisation.map(|o| Arc::new(o.circle(&actor.user)));
         }
+        Ok(actor)
     }
 
     /// The tenant's profiles and their version (`0` while the seeded ones were never edited).

@@ -109,7 +109,9 @@ impl Services {
 
     /// The records of `kinds` with a word starting with every term of `query`, accents and case
     /// aside, leaving out the cases and leads outside the caller's scope (read to be checked,
-    /// one batch per kind: the index does not know owners).
+    /// one batch per kind: the index does not know owners). Each round asks the index for as
+    /// many hits as the page still lacks, so a page is short only when the hits run out or the
+    /// read budget is spent.
     pub async fn search(
         &self,
         actor: &Actor,
@@ -117,10 +119,20 @@ impl Services {
         kinds: &[SearchKind],
         page: &PageRequest,
     ) -> Result<Page<SearchDoc>, ListError> {
-        let mut hits = self.search_hits(actor, query, kinds, page).await?;
-        let hidden = self.out_of_scope(actor, &hits.items).await?;
-        hits.items.retain(|doc| !hidden.contains(&(doc.kind, doc.id.clone())));
-        Ok(hits)
+        let mut items = Vec::with_capacity(page.limit as usize);
+        let mut cursor = page.cursor.clone();
+        let mut read = 0usize;
+        loop {
+            let wanted = PageRequest { limit: page.limit - items.len() as u32, cursor: cursor.clone() };
+            let hits = self.search_hits(actor, query, kinds, &wanted).await?;
+            read += hits.items.len();
+            let hidden = self.out_of_scope(actor, &hits.items).await?;
+            items.extend(hits.items.into_iter().filter(|doc| !hidden.contains(&(doc.kind, doc.id.clone()))));
+            cursor = hits.next_cursor;
+            if cursor.is_none() || items.len() == page.limit as usize || read >= FILTER_READ_BUDGET {
+                return Ok(Page { items, next_cursor: cursor });
+            }
+        }
     }
 
     /// Which of the hits are cases or leads the caller's scope does not reach.

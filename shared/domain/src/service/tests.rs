@@ -629,3 +629,29 @@ async fn a_pool_drawn_from_teams_follows_the_organisation_without_a_new_case_typ
     owners.sort();
     assert_eq!(owners, ["ana", "carlos"], "one each");
 }
+
+#[tokio::test]
+async fn a_search_page_is_filled_with_what_the_caller_may_see() {
+    use crate::search::SearchKind;
+    let World { services, ana, .. } = demo().await;
+    let sofia = Actor::with_role(&ana.tenant, &UserId::parse("sofia").unwrap(), Role::Supervisor);
+    let owned =
+        |owner: &str, subject: &str| NewCase { owner: Some(UserId::parse(owner).unwrap()), ..complaint(subject) };
+    // The workshop's matches come first in the index; Ana sees only her team's.
+    for n in 0..5 {
+        services.create_case(&sofia, owned("carlos", &format!("Válvula del taller {n}"))).await.unwrap();
+    }
+    for n in 0..3 {
+        services.create_case(&sofia, owned("ana", &format!("Válvula de Ana {n}"))).await.unwrap();
+    }
+    let ana = services.authorize(ana).await.unwrap();
+    let page = PageRequest::new(Some(2), None).unwrap();
+    let found = services.search(&ana, "valvula", &[SearchKind::Case], &page).await.unwrap();
+    let titles: Vec<&str> = found.items.iter().map(|d| d.title.as_str()).collect();
+    assert_eq!(titles.len(), 2, "a full page: {titles:?}");
+    assert!(titles.iter().all(|t| t.contains("de Ana")), "{titles:?}");
+    let rest = PageRequest::new(Some(2), found.next_cursor).unwrap();
+    let more = services.search(&ana, "valvula", &[SearchKind::Case], &rest).await.unwrap();
+    assert_eq!(more.items.len(), 1, "the third of hers on the next page");
+    assert!(more.items[0].title.contains("de Ana"));
+}

@@ -4,8 +4,6 @@
 
 mod support;
 
-use gestiona_domain::TenantId;
-use gestiona_domain::user::User;
 use http::{Method, StatusCode};
 use support::{console, demo_services, encode, input_value, request, sign_in, text};
 
@@ -164,15 +162,7 @@ async fn a_deactivated_user_is_signed_out_on_their_next_request() {
 #[tokio::test]
 async fn the_profile_matrix_speaks_english_to_an_english_administrator() {
     let services = demo_services().await;
-    let user = User {
-        id: gestiona_domain::UserId::parse("admin").unwrap(),
-        name: "Admin".into(),
-        email: "admin@demo.example".into(),
-        locale: "en".into(),
-        profile: None,
-        active: true,
-    };
-    services.put_user(&TenantId::parse("demo").unwrap(), &user).await.unwrap();
+    support::admin_reads_english(&services).await;
     let console = gestiona_console::Console::new(services, gestiona_console::SignIn::LocalDemo, true);
     let (admin, _) = sign_in(&console, "admin").await;
     let page =

@@ -3,8 +3,6 @@
 
 mod support;
 
-use gestiona_domain::TenantId;
-use gestiona_domain::user::User;
 use http::{Method, StatusCode};
 use support::{console, demo_services, encode, input_value, request, sign_in, text};
 
@@ -146,15 +144,7 @@ async fn a_case_handed_outside_the_creators_circle_is_announced_not_lost() {
 #[tokio::test]
 async fn the_organisation_speaks_english_to_an_english_administrator() {
     let services = demo_services().await;
-    let user = User {
-        id: gestiona_domain::UserId::parse("admin").unwrap(),
-        name: "Admin".into(),
-        email: "admin@demo.example".into(),
-        locale: "en".into(),
-        profile: None,
-        active: true,
-    };
-    services.put_user(&TenantId::parse("demo").unwrap(), &user).await.unwrap();
+    support::admin_reads_english(&services).await;
     let console = gestiona_console::Console::new(services, gestiona_console::SignIn::LocalDemo, true);
     let (admin, _) = sign_in(&console, "admin").await;
     let page = text(&console.handle(request(Method::GET, ORGANISATION, Some(&admin), None)).await);

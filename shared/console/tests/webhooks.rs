@@ -12,8 +12,7 @@ use gestiona_domain::lead::NewLead;
 use gestiona_domain::ports::{SystemClock, UlidGenerator};
 use gestiona_domain::service::Services;
 use gestiona_domain::testing::{AnsweringEndpoint, MemoryStore, RecordingQueue};
-use gestiona_domain::user::User;
-use gestiona_domain::{Role, TenantId, UserId};
+use gestiona_domain::{Role, TenantId};
 use http::{Method, StatusCode};
 use support::{encode, input_value, request, sign_in, text};
 
@@ -171,15 +170,7 @@ async fn an_administrator_subscribes_copies_the_secret_once_and_manages_the_subs
     assert!(page.contains("<h1>https://erp.example.com/v2/hooks</h1>") && page.contains("Caso cerrado"), "{page}");
 
     // In English for an administrator who reads English.
-    let user = User {
-        id: UserId::parse("admin").unwrap(),
-        name: "Admin".into(),
-        email: "admin@demo.example".into(),
-        locale: "en".into(),
-        profile: None,
-        active: true,
-    };
-    services.put_user(&TenantId::parse("demo").unwrap(), &user).await.unwrap();
+    support::admin_reads_english(&services).await;
     let (english, english_csrf) = sign_in(&console, "admin").await;
     let page = text(&console.handle(request(Method::GET, &path, Some(&english), None)).await);
     assert!(page.contains("Disabled by an administrator") && page.contains("Rotate the signing secret"), "{page}");

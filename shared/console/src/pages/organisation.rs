@@ -21,6 +21,7 @@ use crate::{Console, response};
 const DIRECTORY_PAGE: u32 = 100;
 
 /// One row of a table as the form shows it (the last, empty one adds).
+#[derive(Default)]
 pub struct BranchRow {
     pub id: String,
     pub name: String,
@@ -29,6 +30,7 @@ pub struct BranchRow {
     pub existing: bool,
 }
 
+#[derive(Default)]
 pub struct TeamRow {
     pub id: String,
     pub name: String,
@@ -110,13 +112,7 @@ impl Rows {
             let value = value.into_owned();
             match table {
                 "branch" => {
-                    let entry = branches.entry(row).or_insert_with(|| BranchRow {
-                        id: String::new(),
-                        name: String::new(),
-                        region: String::new(),
-                        zone: String::new(),
-                        existing: false,
-                    });
+                    let entry = branches.entry(row).or_default();
                     match field {
                         "id" => entry.id = value,
                         "name" => entry.name = value,
@@ -127,14 +123,7 @@ impl Rows {
                     }
                 }
                 "team" => {
-                    let entry = teams.entry(row).or_insert_with(|| TeamRow {
-                        id: String::new(),
-                        name: String::new(),
-                        branch: String::new(),
-                        members: BTreeSet::new(),
-                        supervisors: BTreeSet::new(),
-                        existing: false,
-                    });
+                    let entry = teams.entry(row).or_default();
                     match field {
                         "id" => entry.id = value,
                         "name" => entry.name = value,
@@ -251,22 +240,8 @@ async fn render(
     };
     rows.branches.retain(|b| b.existing || !b.name.trim().is_empty() || !b.id.trim().is_empty());
     rows.teams.retain(|t| t.existing || !t.name.trim().is_empty() || !t.id.trim().is_empty());
-    let blank_branch = BranchRow {
-        id: String::new(),
-        name: String::new(),
-        region: String::new(),
-        zone: String::new(),
-        existing: false,
-    };
-    rows.branches.push(blank_branch);
-    rows.teams.push(TeamRow {
-        id: String::new(),
-        name: String::new(),
-        branch: String::new(),
-        members: BTreeSet::new(),
-        supervisors: BTreeSet::new(),
-        existing: false,
-    });
+    rows.branches.push(BranchRow::default());
+    rows.teams.push(TeamRow::default());
     let data =
         OrganisationPage { chrome, branches: rows.branches, teams: rows.teams, users, version, errors, notice, alert };
     page(status, &data)

@@ -25,6 +25,19 @@ pub async fn console() -> Console {
     Console::new(demo_services().await, SignIn::LocalDemo, true)
 }
 
+/// Makes the demo administrator read English (the directory says so), as they sign in next.
+pub async fn admin_reads_english(services: &Services) {
+    let user = gestiona_domain::user::User {
+        id: gestiona_domain::UserId::parse("admin").unwrap(),
+        name: "Admin".into(),
+        email: "admin@demo.example".into(),
+        locale: "en".into(),
+        profile: None,
+        active: true,
+    };
+    services.put_user(&gestiona_domain::TenantId::parse("demo").unwrap(), &user).await.unwrap();
+}
+
 pub async fn demo_services() -> Services {
     demo_services_on(Arc::new(SystemClock)).await
 }

@@ -115,6 +115,8 @@ catalogue! {
     pool_needs_agent() = "a pool needs at least one agent or team", "un grupo necesita al menos un agente o un equipo";
     at_most_teams(n) = "at most {n} teams", "como máximo {n} equipos";
     teams_unique() = "each team may appear only once", "cada equipo puede aparecer una sola vez";
+    hand_over_to_someone_else() = "choose someone other than the user whose work is handed over", "elija a alguien distinto de la persona cuyo trabajo se entrega";
+    hand_over_to_inactive() = "this user is deactivated and cannot take work", "esta persona está desactivada y no puede recibir trabajo";
     no_such_team(id) = "no team '{id}' in the organisation", "no existe el equipo '{id}' en la organización";
     agents_unique() = "agents must be unique", "los agentes no pueden repetirse";
     must_be_a_number() = "must be a number", "debe ser un número";
@@ -738,6 +740,12 @@ catalogue! {
     ui_active_user() = "Active: may sign in and work", "Activo: puede entrar y trabajar";
     ui_user_active() = "Active", "Activo";
     ui_user_deactivated() = "Deactivated", "Desactivado";
+    ui_hand_over() = "Hand over open work", "Entregar el trabajo abierto";
+    ui_hand_over_help() = "Their open cases and leads go to the colleague chosen, each at the version read: a record changed meanwhile stays and is counted.", "Sus casos y prospectos abiertos pasan a la persona elegida, cada uno en la versión leída: un registro cambiado mientras tanto se queda y se cuenta.";
+    ui_hand_over_to() = "Hand over to", "Entregar a";
+    ui_hand_over_button() = "Hand over", "Entregar";
+    ui_handed_over(cases, leads, name) = "Handed to {name}: open cases, {cases}; open leads, {leads}.", "Entregados a {name}: casos abiertos, {cases}; prospectos abiertos, {leads}.";
+    ui_hand_over_remaining(n) = "{n} remain (changed meanwhile, or beyond this batch): hand over again to move them.", "Quedan {n} (cambiados mientras tanto o más allá de este lote): entregue de nuevo para moverlos.";
     ui_user_stale() = "Someone changed this user while you had it open. This is how it is now: check it and try again.", "Alguien cambió este usuario mientras lo tenía abierto. Así quedó: revíselo e inténtelo de nuevo.";
     ui_no_users() = "No users in the directory yet.", "Aún no hay usuarios en el directorio.";
     ui_company_settings() = "Company settings", "Datos de la empresa";

@@ -17,6 +17,7 @@ pub mod customer_file;
 pub mod directory;
 pub mod documents;
 pub mod forms;
+pub mod handover;
 pub mod leads;
 mod merged_list;
 pub mod organisation;

@@ -655,3 +655,42 @@ async fn a_search_page_is_filled_with_what_the_caller_may_see() {
     assert_eq!(more.items.len(), 1, "the third of hers on the next page");
     assert!(more.items[0].title.contains("de Ana"));
 }
+
+#[tokio::test]
+async fn a_users_open_work_is_handed_over_at_its_version_and_only_to_an_active_colleague() {
+    use crate::service::handover::HandOverError;
+    use crate::user::User;
+    let World { services, ana, .. } = demo().await;
+    let admin = Actor::with_role(&ana.tenant, &UserId::parse("admin").unwrap(), Role::Admin);
+    let sofia = Actor::with_role(&ana.tenant, &UserId::parse("sofia").unwrap(), Role::Supervisor);
+    let carlos = UserId::parse("carlos").unwrap();
+    let hers = NewCase { owner: Some(ana.user.clone()), ..complaint("Etiquetas despegadas") };
+    let open = services.create_case(&sofia, hers).await.unwrap();
+    let closed = NewCase { owner: Some(ana.user.clone()), ..complaint("Ya resuelto") };
+    let closed = services.create_case(&sofia, closed).await.unwrap();
+    services.archive_case(&sofia, closed.value.id, closed.version.into()).await.unwrap();
+
+    for (to, why) in [(&ana.user, "not to herself"), (&UserId::parse("nadie").unwrap(), "not to a stranger")] {
+        let refused = services.hand_over_work(&admin, &ana.user, to).await;
+        assert!(matches!(refused, Err(HandOverError::Invalid(_))), "{why}");
+    }
+    let mut away = services.user(&ana.tenant, &carlos).await.unwrap().unwrap();
+    away.active = false;
+    services.put_user(&ana.tenant, &away).await.unwrap();
+    assert!(matches!(services.hand_over_work(&admin, &ana.user, &carlos).await, Err(HandOverError::Invalid(_))));
+    services.put_user(&ana.tenant, &User { active: true, ..away }).await.unwrap();
+    assert!(
+        matches!(services.hand_over_work(&ana, &ana.user, &carlos).await, Err(HandOverError::Forbidden(_))),
+        "an agent does not hand over work"
+    );
+
+    let moved = services.hand_over_work(&admin, &ana.user, &carlos).await.unwrap();
+    assert!(moved.cases >= 3, "the new case and the two seeded ones: {moved:?}");
+    assert_eq!(moved.remaining, 0);
+    let now = services.get_case(&admin, open.value.id).await.unwrap();
+    assert_eq!(now.value.owner.as_ref(), Some(&carlos));
+    let archived = services.get_case(&admin, closed.value.id).await.unwrap();
+    assert_eq!(archived.value.owner.as_ref(), Some(&ana.user), "archived work stays where it was");
+    let again = services.hand_over_work(&admin, &ana.user, &carlos).await.unwrap();
+    assert_eq!((again.cases, again.leads, again.remaining), (0, 0, 0), "nothing left to move");
+}

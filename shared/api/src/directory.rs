@@ -2,6 +2,7 @@
 
 use gestiona_domain::UserId;
 use gestiona_domain::service::directory::SaveUserError;
+use gestiona_domain::service::handover::{HandOver, HandOverError, HandOverRequest};
 use gestiona_domain::user::{User, UserEntry};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -44,6 +45,30 @@ pub async fn save(api: &Api, request: &Request) -> Result<Response<Body>, Proble
     let entry: UserEntry = edge::json_body(request)?;
     let user = api.services.save_user(&actor, id, entry, expected).await?;
     Ok(edge::versioned(StatusCode::OK, &user))
+}
+
+impl From<HandOverError> for Problem {
+    fn from(e: HandOverError) -> Self {
+        match e {
+            HandOverError::Forbidden(f) => f.into(),
+            HandOverError::Invalid(v) => v.into(),
+            HandOverError::Store(s) => Problem::store(s),
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/users/{id}/hand-over", tag = "directory", description = "Reassigns the user's open cases and leads to an active colleague, each at the version read (a record changed meanwhile stays and is counted in `remaining`), at most 100 per call: call again while `remaining` is above zero.",
+    params(("id" = UserId, Path, description = "Whose work is handed over")),
+    request_body = HandOverRequest,
+    responses((status = 200, body = HandOver), (status = 403, body = ProblemSchema, content_type = "application/problem+json"),
+              (status = 422, body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn hand_over(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let from = edge::path_param(request, "id").and_then(|i| UserId::parse(&i).ok()).ok_or_else(Problem::not_found)?;
+    let input: HandOverRequest = edge::json_body(request)?;
+    let moved = api.services.hand_over_work(&actor, &from, &input.to).await?;
+    Ok(edge::json(StatusCode::OK, &moved))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

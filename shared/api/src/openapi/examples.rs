@@ -103,6 +103,7 @@ pub(super) fn request_body(method: &str, path: &str) -> Option<Value> {
         ("put", "/users/{id}") => {
             json!({ "name": "Ana Rodríguez", "email": "ana@demo.example", "locale": "es", "profile": "agent" })
         }
+        ("post", "/users/{id}/hand-over") => json!({ "to": "sofia" }),
         ("put", "/tenant") => json!({
             "name": "Demo Gestiona", "legalId": "3-101-000000", "locale": "es", "currency": "CRC",
             "timeZone": "America/Costa_Rica", "sender": "Demo Gestiona <avisos@demo.gestiona.example>",

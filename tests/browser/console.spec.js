@@ -535,7 +535,7 @@ test("an administrator gives Ana the collections profile from the keyboard; as a
   await expect(agent.getByRole("button", { name: "Registrar un pago" })).toBeVisible();
 });
 
-test("an administrator arranges teams from the keyboard and Carlos's case list follows his teams", async ({ browser }) => {
+test("an administrator arranges teams from the keyboard, Carlos's case list follows his teams, and Ana's work is handed over", async ({ browser }) => {
   const [agent, admin] = [await (await browser.newContext()).newPage(), await (await browser.newContext()).newPage()];
   await signIn(agent, /Carlos Smith/);
   await agent.goto("/app/cases");
@@ -575,6 +575,15 @@ test("an administrator arranges teams from the keyboard and Carlos's case list f
   await agent.reload();
   await expect(cases.getByRole("link", { name: /Crédito de consumo/ })).toBeVisible();
   await screen(agent, "cases-of-two-teams");
+
+  // Ana goes on holiday: her open work goes to Sofía, from the keyboard.
+  await admin.goto("/app/settings/users/ana");
+  const handOver = admin.getByRole("region", { name: "Entregar el trabajo abierto" });
+  await handOver.getByLabel("Entregar a").focus();
+  await handOver.getByLabel("Entregar a").selectOption({ label: "Sofía Jiménez" });
+  await handOver.getByRole("button", { name: "Entregar" }).press("Enter");
+  await expect(admin.getByRole("status")).toContainText("Entregados a Sofía Jiménez: casos abiertos,");
+  await screen(admin, "entregar-trabajo");
 });
 
 test("collections: Cartera by age and agent, a filtered list, a payment and a promised date on an invoice", async ({ page }) => {

@@ -117,6 +117,7 @@ enum Page {
     Organisation,
     Users,
     User,
+    UserHandOver,
     Views,
     ViewDelete,
     SignIn,
@@ -184,7 +185,8 @@ impl Page {
             | Page::Profile
             | Page::Organisation
             | Page::Users
-            | Page::User => (Configuration, Update),
+            | Page::User
+            | Page::UserHandOver => (Configuration, Update),
             Page::Search | Page::Counts | Page::SignIn | Page::SignInCallback | Page::SignOut | Page::Asset => {
                 return None;
             }
@@ -247,6 +249,7 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/settings/organisation", Page::Organisation),
             ("/app/settings/users", Page::Users),
             ("/app/settings/users/{id}", Page::User),
+            ("/app/settings/users/{id}/hand-over", Page::UserHandOver),
             ("/app/leads/{id}", Page::Lead),
             ("/app/leads/{id}/status", Page::LeadStatus),
             ("/app/leads/{id}/convert", Page::LeadConversion),
@@ -478,6 +481,9 @@ impl Console {
                     (Page::Users, &Method::GET) => Box::pin(pages::users::list(self, &signed_in)),
                     (Page::User, &Method::GET) => Box::pin(pages::users::show(self, &signed_in, id)),
                     (Page::User, &Method::POST) => Box::pin(pages::users::save(self, &request, &signed_in, id)),
+                    (Page::UserHandOver, &Method::POST) => {
+                        Box::pin(pages::users::hand_over(self, &request, &signed_in, id))
+                    }
                     (Page::LeadDecision, &Method::POST) => {
                         Box::pin(pages::lead_review::decide(self, &request, &signed_in, id))
                     }

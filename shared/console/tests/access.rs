@@ -250,3 +250,36 @@ async fn the_access_log_shows_sign_ins_records_opened_and_changes_by_user_and_by
     let everyone = text(&console.handle(request(Method::GET, LOG, Some(&admin), None)).await);
     assert!(everyone.contains("Cambió un usuario") && everyone.contains("Usuarios: carlos"), "{everyone}");
 }
+
+#[tokio::test]
+async fn an_administrator_hands_a_users_open_work_to_a_colleague() {
+    let console = console().await;
+    let (admin, csrf) = sign_in(&console, "admin").await;
+    let (carlos, _) = sign_in(&console, "carlos").await;
+    let path = format!("{USERS}/ana");
+    let page = text(&console.handle(request(Method::GET, &path, Some(&admin), None)).await);
+    let section = page.split("id=\"hand-over-heading\"").nth(1).expect("the hand-over section");
+    assert!(section.contains("Entregar el trabajo abierto") && section.contains(">Carlos Smith</option>"), "{section}");
+    assert!(!section.contains(">Ana Rodríguez</option>"), "not to herself");
+    let before = text(&console.handle(request(Method::GET, "/app/cases", Some(&carlos), None)).await);
+    assert!(!before.contains("Lote de café"), "Ana's case is not Carlos's to see yet");
+
+    let hand_over = format!("{path}/hand-over");
+    let nobody = encode(&[("_csrf", &csrf), ("to", "")]);
+    let refused = console.handle(request(Method::POST, &hand_over, Some(&admin), Some(&nobody))).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(&refused).contains("id=\"hand-over-to-error\""), "the reason under the choice");
+
+    let to_carlos = encode(&[("_csrf", &csrf), ("to", "carlos")]);
+    let done = console.handle(request(Method::POST, &hand_over, Some(&admin), Some(&to_carlos))).await;
+    assert_eq!(done.status(), StatusCode::OK);
+    let page = text(&done);
+    assert!(page.contains("Entregados a Carlos Smith: casos abiertos, 2;"), "{page}");
+    let after = text(&console.handle(request(Method::GET, "/app/cases", Some(&carlos), None)).await);
+    assert!(after.contains("Lote de café") && after.contains("Crédito de consumo"), "{after}");
+    let (ana, ana_csrf) = sign_in(&console, "ana").await;
+    let agent = console
+        .handle(request(Method::POST, &hand_over, Some(&ana), Some(&encode(&[("_csrf", &ana_csrf), ("to", "sofia")]))))
+        .await;
+    assert_eq!(agent.status(), StatusCode::FORBIDDEN, "an agent hands over nothing");
+}

@@ -6,6 +6,7 @@ use askama::Template;
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::PageRequest;
 use gestiona_domain::service::directory::SaveUserError;
+use gestiona_domain::service::handover::HandOverError;
 use gestiona_domain::user::{User, UserEntry};
 use gestiona_domain::{ExpectedVersion, ProfileId, UserId, ValidationErrors};
 use http::StatusCode;
@@ -49,6 +50,9 @@ struct UserPage {
     errors: Vec<(String, String)>,
     notice: Option<String>,
     alert: Option<String>,
+    /// `(id, name)` of the active colleagues open work can be handed to.
+    colleagues: Vec<(String, String)>,
+    hand_over_error: Option<String>,
 }
 
 async fn profile_names(console: &Console, signed_in: &SignedIn) -> Result<Vec<(String, String)>, Response<Body>> {
@@ -127,11 +131,12 @@ struct Shown {
     errors: Vec<(String, String)>,
     notice: Option<String>,
     alert: Option<String>,
+    hand_over_error: Option<String>,
 }
 
 impl Shown {
     fn new(status: StatusCode, version: u64) -> Self {
-        Self { status, version, errors: Vec::new(), notice: None, alert: None }
+        Self { status, version, errors: Vec::new(), notice: None, alert: None, hand_over_error: None }
     }
 }
 
@@ -148,6 +153,19 @@ async fn render_one(
         Ok(names) => profiles.extend(names),
         Err(response) => return response,
     }
+    let everyone = PageRequest::new(Some(DIRECTORY_PAGE), None).expect("a valid page size");
+    let colleagues = match console.services.list_users(&signed_in.actor, &everyone).await {
+        Ok(users) => users
+            .items
+            .into_iter()
+            .filter(|u| u.value.active && u.value.id != *id)
+            .map(|u| (u.value.id.to_string(), u.value.name))
+            .collect(),
+        Err(error) => {
+            tracing::error!(?error, "the users could not be listed");
+            return response::unavailable(chrome.locale);
+        }
+    };
     let data = UserPage {
         id: id.to_string(),
         name: entry.name.clone(),
@@ -160,9 +178,54 @@ async fn render_one(
         errors: shown.errors,
         notice: shown.notice,
         alert: shown.alert,
+        colleagues,
+        hand_over_error: shown.hand_over_error,
         chrome,
     };
     page(shown.status, &data)
+}
+
+/// `POST /app/settings/users/{id}/hand-over`: the user's open cases and leads to a colleague.
+pub async fn hand_over(console: &Console, request: &Request, signed_in: &SignedIn, id: &str) -> Response<Body> {
+    let locale = signed_in.session.locale;
+    let Ok(id) = UserId::parse(id) else { return response::not_found(locale) };
+    let (user, version) = match console.services.versioned_user(&signed_in.actor.tenant, &id).await {
+        Ok(Some(found)) => (found.value, found.version),
+        Ok(None) => return response::not_found(locale),
+        Err(error) => {
+            tracing::error!(%error, "the user could not be read");
+            return response::unavailable(locale);
+        }
+    };
+    let to = form_value(request, "to").and_then(|v| UserId::parse(&v).ok());
+    let outcome = match &to {
+        Some(to) => console.services.hand_over_work(&signed_in.actor, &id, to).await,
+        None => Err(HandOverError::Invalid(ValidationErrors::single("to", msg::required()))),
+    };
+    let shown = match outcome {
+        Ok(moved) => {
+            let to = to.expect("a hand-over that ran had a colleague");
+            let name = match console.services.user(&signed_in.actor.tenant, &to).await {
+                Ok(Some(colleague)) => colleague.name,
+                _ => to.to_string(),
+            };
+            let mut notice = msg::ui_handed_over(moved.cases, moved.leads, name.as_str()).render(locale);
+            if moved.remaining > 0 {
+                notice = format!("{notice} {}", msg::ui_hand_over_remaining(moved.remaining).render(locale));
+            }
+            Shown { notice: Some(notice), ..Shown::new(StatusCode::OK, version) }
+        }
+        Err(HandOverError::Invalid(errors)) => {
+            let reason = errors.render(locale).into_iter().next().map(|e| e.reason);
+            Shown { hand_over_error: reason, ..Shown::new(StatusCode::UNPROCESSABLE_ENTITY, version) }
+        }
+        Err(HandOverError::Forbidden(f)) => return response::not_permitted(locale, f.message()),
+        Err(HandOverError::Store(error)) => {
+            tracing::error!(%error, "the work could not be handed over");
+            return response::unavailable(locale);
+        }
+    };
+    render_one(console, signed_in, shown, &id, &entry_of(user)).await
 }
 
 /// `POST /app/settings/users/{id}`: name, e-mail, language, profile and whether active.

@@ -108,17 +108,26 @@ fn entry_of(user: User) -> UserEntry {
     }
 }
 
-/// `GET /app/settings/users/{id}`.
-pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response<Body> {
+/// The directory entry a page's path names, with its version; not found when the path names
+/// none.
+async fn stored_user(console: &Console, signed_in: &SignedIn, id: &str) -> Result<(UserId, User, u64), Response<Body>> {
     let locale = signed_in.session.locale;
-    let Ok(id) = UserId::parse(id) else { return response::not_found(locale) };
-    let (user, version) = match console.services.versioned_user(&signed_in.actor.tenant, &id).await {
-        Ok(Some(found)) => (found.value, found.version),
-        Ok(None) => return response::not_found(locale),
+    let Ok(id) = UserId::parse(id) else { return Err(response::not_found(locale)) };
+    match console.services.versioned_user(&signed_in.actor.tenant, &id).await {
+        Ok(Some(found)) => Ok((id, found.value, found.version)),
+        Ok(None) => Err(response::not_found(locale)),
         Err(error) => {
             tracing::error!(%error, "the user could not be read");
-            return response::unavailable(locale);
+            Err(response::unavailable(locale))
         }
+    }
+}
+
+/// `GET /app/settings/users/{id}`.
+pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response<Body> {
+    let (id, user, version) = match stored_user(console, signed_in, id).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let entry = entry_of(user);
     render_one(console, signed_in, Shown::new(StatusCode::OK, version), &id, &entry).await
@@ -188,14 +197,9 @@ async fn render_one(
 /// `POST /app/settings/users/{id}/hand-over`: the user's open cases and leads to a colleague.
 pub async fn hand_over(console: &Console, request: &Request, signed_in: &SignedIn, id: &str) -> Response<Body> {
     let locale = signed_in.session.locale;
-    let Ok(id) = UserId::parse(id) else { return response::not_found(locale) };
-    let (user, version) = match console.services.versioned_user(&signed_in.actor.tenant, &id).await {
-        Ok(Some(found)) => (found.value, found.version),
-        Ok(None) => return response::not_found(locale),
-        Err(error) => {
-            tracing::error!(%error, "the user could not be read");
-            return response::unavailable(locale);
-        }
+    let (id, user, version) = match stored_user(console, signed_in, id).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let to = form_value(request, "to").and_then(|v| UserId::parse(&v).ok());
     let outcome = match &to {

@@ -2,14 +2,18 @@
 // signed in as the demo supervisor: accessibility must score at least 95 and performance at
 // least 90 (Lighthouse's default mobile emulation and throttling). Run by tests/browser/run
 // against the gestiona-local it started (GESTIONA_URL); the reports go to GESTIONA_LIGHTHOUSE.
+// Each page is measured three times and judged on the median run, as Lighthouse's own guidance
+// on variability advises: one run on a busy two-core machine can lose a few points to noise.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import lighthouse from "lighthouse";
+import { computeMedianRun } from "lighthouse/core/lib/median-run.js";
 import * as chromeLauncher from "chrome-launcher";
 
 const base = process.env.GESTIONA_URL;
 if (!base) throw new Error("GESTIONA_URL is not set: run this through tests/browser/run");
 const reports = process.env.GESTIONA_LIGHTHOUSE || "lighthouse";
 const budgets = { accessibility: 95, performance: 90 };
+const runs = 3;
 
 // A session of the local runner's demo supervisor, as the sign-in page would start it.
 const signedIn = await fetch(`${base}/app/sign-in`, {
@@ -34,13 +38,25 @@ mkdirSync(reports, { recursive: true });
 const failures = [];
 try {
   for (const [name, path] of [["case-list", "/app/cases"], ["case-page", `/app/cases/${caseId}`]]) {
-    const result = await lighthouse(`${base}${path}`, {
-      port: chrome.port,
-      output: "html",
-      logLevel: "error",
-      onlyCategories: Object.keys(budgets),
-      extraHeaders: { Cookie: cookie },
-    });
+    const results = [];
+    for (let run = 0; run < runs; run++) {
+      results.push(
+        await lighthouse(`${base}${path}`, {
+          port: chrome.port,
+          output: "html",
+          logLevel: "error",
+          onlyCategories: Object.keys(budgets),
+          extraHeaders: { Cookie: cookie },
+        }),
+      );
+    }
+    const median = computeMedianRun(results.map((each) => each.lhr));
+    const result = results.find((each) => each.lhr === median);
+    const metric = (id) => Math.round(result.lhr.audits[id].numericValue);
+    console.log(
+      `lighthouse: ${name} median of ${runs}: first contentful paint ${metric("first-contentful-paint")} ms, ` +
+        `largest ${metric("largest-contentful-paint")} ms, total blocking ${metric("total-blocking-time")} ms`,
+    );
     writeFileSync(`${reports}/${name}.html`, result.report);
     for (const [category, minimum] of Object.entries(budgets)) {
       const score = Math.round((result.lhr.categories[category].score ?? 0) * 100);

@@ -16,6 +16,7 @@ use crate::problem::{Problem, ProblemSchema};
 impl From<CreateAccountError> for Problem {
     fn from(e: CreateAccountError) -> Self {
         match e {
+            CreateAccountError::Forbidden(f) => f.into(),
             CreateAccountError::Invalid(v) => v.into(),
             CreateAccountError::Store(s) => Problem::store(s),
         }
@@ -34,6 +35,7 @@ impl From<GetAccountError> for Problem {
 impl From<UpdateAccountError> for Problem {
     fn from(e: UpdateAccountError) -> Self {
         match e {
+            UpdateAccountError::Forbidden(f) => f.into(),
             UpdateAccountError::NotFound => Problem::not_found(),
             UpdateAccountError::Stale { expected } => Problem::stale(expected),
             UpdateAccountError::Archived => Problem::conflict("archived", msg::title_account_archived()),

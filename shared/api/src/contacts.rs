@@ -26,6 +26,7 @@ fn email_taken(existing: Option<EntityId>) -> Problem {
 impl From<CreateContactError> for Problem {
     fn from(e: CreateContactError) -> Self {
         match e {
+            CreateContactError::Forbidden(f) => f.into(),
             CreateContactError::Invalid(v) => v.into(),
             CreateContactError::EmailTaken { existing } => email_taken(existing),
             CreateContactError::Store(s) => Problem::store(s),
@@ -45,6 +46,7 @@ impl From<GetContactError> for Problem {
 impl From<UpdateContactError> for Problem {
     fn from(e: UpdateContactError) -> Self {
         match e {
+            UpdateContactError::Forbidden(f) => f.into(),
             UpdateContactError::NotFound => Problem::not_found(),
             UpdateContactError::Stale { expected } => Problem::stale(expected),
             UpdateContactError::Archived => Problem::conflict("archived", msg::title_contact_archived()),

@@ -33,6 +33,7 @@ fn duplicate(field: &str, lead_id: Option<EntityId>, contact_id: Option<EntityId
 impl From<CreateLeadError> for Problem {
     fn from(e: CreateLeadError) -> Self {
         match e {
+            CreateLeadError::Forbidden(f) => f.into(),
             CreateLeadError::Invalid(v) => v.into(),
             CreateLeadError::Duplicate { field, lead_id, contact_id } => duplicate(field, lead_id, contact_id),
             CreateLeadError::Store(s) => Problem::store(s),
@@ -52,6 +53,7 @@ impl From<GetLeadError> for Problem {
 impl From<UpdateLeadError> for Problem {
     fn from(e: UpdateLeadError) -> Self {
         match e {
+            UpdateLeadError::Forbidden(f) => f.into(),
             UpdateLeadError::NotFound => Problem::not_found(),
             UpdateLeadError::Stale { expected } => Problem::stale(expected),
             UpdateLeadError::Converted => Problem::conflict("converted", msg::title_lead_converted()),

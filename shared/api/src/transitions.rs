@@ -63,6 +63,7 @@ fn list(items: &[String]) -> String {
 impl From<TransitionCaseError> for Problem {
     fn from(e: TransitionCaseError) -> Self {
         match e {
+            TransitionCaseError::Forbidden(f) => f.into(),
             TransitionCaseError::NotFound => Problem::not_found(),
             TransitionCaseError::Stale { expected } => Problem::stale(expected),
             TransitionCaseError::Archived => Problem::conflict("archived", msg::title_case_archived()),

@@ -185,6 +185,81 @@ impl Permission {
 /// The operations allowed per module (a module absent allows nothing).
 pub type Grants = BTreeMap<Module, BTreeSet<Operation>>;
 
+/// What a profile may do with one field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum FieldAccess {
+    #[default]
+    ReadWrite,
+    ReadOnly,
+    Hidden,
+}
+
+impl FieldAccess {
+    pub const ALL: [FieldAccess; 3] = [FieldAccess::ReadWrite, FieldAccess::ReadOnly, FieldAccess::Hidden];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldAccess::ReadWrite => "readWrite",
+            FieldAccess::ReadOnly => "readOnly",
+            FieldAccess::Hidden => "hidden",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<FieldAccess> {
+        FieldAccess::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+/// Per module, the fields restricted (a field absent is read-write).
+pub type FieldRules = BTreeMap<Module, BTreeMap<String, FieldAccess>>;
+
+/// How a custom field is named in a rule: `customFields.{key}`.
+pub const CUSTOM_FIELD_PREFIX: &str = "customFields.";
+
+/// The standard fields of a module a profile may restrict.
+pub fn restrictable(module: Module) -> &'static [&'static str] {
+    match module {
+        Module::Accounts => &["taxId", "email", "phone", "website", "industry", "branch", "owner"],
+        Module::Contacts => &["email", "phone", "title", "locale"],
+        Module::Leads => &["email", "phone", "company", "message"],
+        Module::Cases => &["description", "amount"],
+        _ => &[],
+    }
+}
+
+/// Whether the module's records carry custom fields a rule may name.
+pub fn has_custom_fields(module: Module) -> bool {
+    matches!(module, Module::Leads | Module::Cases)
+}
+
+/// Whether a rule may name `field` on `module`.
+pub fn is_restrictable(module: Module, field: &str) -> bool {
+    restrictable(module).contains(&field)
+        || (has_custom_fields(module)
+            && field.strip_prefix(CUSTOM_FIELD_PREFIX).is_some_and(crate::validation::is_custom_field_key))
+}
+
+/// Checks a profile's rules; `readWrite` is what a field left out means, so it is dropped.
+pub fn validate_rules(rules: FieldRules, e: &mut ValidationErrors) -> FieldRules {
+    for (module, fields) in &rules {
+        for field in fields.keys().filter(|f| !is_restrictable(*module, f)) {
+            e.add(format!("fields.{}.{field}", module.as_str()), crate::messages::field_not_restrictable());
+        }
+    }
+    rules
+        .into_iter()
+        .map(|(module, fields)| (module, fields.into_iter().filter(|(_, a)| *a != FieldAccess::ReadWrite).collect()))
+        .filter(|(_, fields): &(Module, BTreeMap<String, FieldAccess>)| !fields.is_empty())
+        .collect()
+}
+
+/// The custom field's key a rule names, if it names one.
+pub fn custom_key(field: &str) -> Option<&str> {
+    field.strip_prefix(CUSTOM_FIELD_PREFIX)
+}
+
 /// A named set of permissions that users are given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -203,6 +278,11 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<Module, Scope>))]
     pub scopes: Scopes,
+    /// Per module, the fields the profile may only read (`readOnly`) or may not see
+    /// (`hidden`); a field absent is read-write.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<Module, BTreeMap<String, FieldAccess>>))]
+    pub fields: FieldRules,
 }
 
 impl Profile {
@@ -212,6 +292,10 @@ impl Profile {
 
     pub fn scope(&self, module: Module) -> Scope {
         self.scopes.get(&module).copied().unwrap_or_default()
+    }
+
+    pub fn field_access(&self, module: Module, field: &str) -> FieldAccess {
+        self.fields.get(&module).and_then(|fields| fields.get(field)).copied().unwrap_or_default()
     }
 
     /// Whether some module's scope is the team's or the branch's, which the organisation
@@ -236,6 +320,7 @@ fn seeded(id: &str, name: &str, level: Role, of: &[(Module, &[Operation])], scop
         level,
         grants: grants(of),
         scopes: scopes.iter().copied().collect(),
+        fields: FieldRules::new(),
     }
 }
 
@@ -375,6 +460,11 @@ pub struct ProfileEntry {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<Module, Scope>))]
     pub scopes: Scopes,
+    /// Per module, the fields the profile may only read or may not see; a field left out is
+    /// read-write.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<Module, BTreeMap<String, FieldAccess>>))]
+    pub fields: FieldRules,
 }
 
 pub const PROFILE_NAME_MAX: usize = 80;
@@ -395,11 +485,15 @@ impl ProfileEntry {
         for module in self.scopes.keys().filter(|m| !m.is_owned()) {
             e.add(format!("scopes.{}", module.as_str()), crate::messages::scope_on_unowned_module());
         }
+        if id.as_str() == ADMIN_PROFILE && self.fields.values().flatten().any(|(_, a)| *a != FieldAccess::ReadWrite) {
+            e.add("fields", crate::messages::admin_profile_sees_everything());
+        }
+        let fields = validate_rules(self.fields, &mut e);
         e.finish()?;
         let grants = self.grants.into_iter().filter(|(_, ops)| !ops.is_empty()).collect();
         // "all" is what a module left out means: stored once, one way.
         let scopes = self.scopes.into_iter().filter(|(_, scope)| *scope != Scope::All).collect();
-        Ok(Profile { id, name: name.unwrap_or_default(), level: self.level, grants, scopes })
+        Ok(Profile { id, name: name.unwrap_or_default(), level: self.level, grants, scopes, fields })
     }
 }
 
@@ -459,6 +553,7 @@ mod tests {
             level: Role::Admin,
             grants: grants.clone(),
             scopes,
+            fields: FieldRules::new(),
         };
         assert!(entry(&admin.grants, Scopes::new()).validate(admin.id.clone()).is_ok());
         let narrowed = Scopes::from([(Module::Cases, Scope::Own)]);

@@ -180,6 +180,57 @@ impl Account {
     }
 }
 
+impl crate::field_access::Redact for Account {
+    const MODULE: crate::access::Module = crate::access::Module::Accounts;
+
+    fn hide(&mut self, field: &str) {
+        match field {
+            "taxId" => self.tax_id = None,
+            "email" => self.email = None,
+            "phone" => self.phone = None,
+            "website" => self.website = None,
+            "industry" => self.industry = None,
+            "branch" => self.branch = None,
+            "owner" => self.owner = None,
+            _ => {}
+        }
+    }
+}
+
+impl crate::field_access::Touches for NewAccount {
+    fn touched(&self) -> Vec<String> {
+        crate::field_access::touched(
+            [
+                ("taxId", crate::field_access::filled(&self.tax_id)),
+                ("email", crate::field_access::filled(&self.email)),
+                ("phone", crate::field_access::filled(&self.phone)),
+                ("website", crate::field_access::filled(&self.website)),
+                ("industry", crate::field_access::filled(&self.industry)),
+                ("branch", crate::field_access::filled(&self.branch)),
+                ("owner", self.owner.is_some()),
+            ],
+            [],
+        )
+    }
+}
+
+impl crate::field_access::Touches for AccountPatch {
+    fn touched(&self) -> Vec<String> {
+        crate::field_access::touched(
+            [
+                ("taxId", self.tax_id.is_some()),
+                ("email", self.email.is_some()),
+                ("phone", self.phone.is_some()),
+                ("website", self.website.is_some()),
+                ("industry", self.industry.is_some()),
+                ("branch", self.branch.is_some()),
+                ("owner", self.owner.is_some()),
+            ],
+            [],
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

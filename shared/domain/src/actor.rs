@@ -4,7 +4,8 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
 pub use crate::access::Role;
-use crate::access::{Module, Permission, Profile, Scope, profile_of_role};
+use crate::access::{FieldAccess, Module, Permission, Profile, Scope, profile_of_role};
+use crate::field_access::{Redact, Touches};
 use crate::ids::{TenantId, UserId};
 use crate::messages::{self as msg, Message};
 use crate::organisation::Circle;
@@ -92,6 +93,58 @@ impl Actor {
     pub fn may(&self, needed: Role) -> bool {
         self.role >= needed
     }
+
+    pub fn field_access(&self, module: Module, field: &str) -> FieldAccess {
+        self.profile().field_access(module, field)
+    }
+
+    /// Removes from `record` the fields the actor's profile hides.
+    pub fn redact<T: Redact>(&self, record: &mut T) {
+        if let Some(fields) = self.profile().fields.get(&T::MODULE) {
+            for (field, _) in fields.iter().filter(|(_, access)| **access == FieldAccess::Hidden) {
+                record.hide(field);
+            }
+        }
+    }
+
+    /// Removes from history events what they tell about fields the actor's profile hides on
+    /// any of `modules` (a case's events: the case's fields, and its contact's e-mail).
+    pub fn redact_events<'a>(
+        &self,
+        modules: &[Module],
+        events: impl IntoIterator<Item = &'a mut crate::history::HistoryEvent>,
+    ) {
+        let profile = self.profile();
+        let hidden: Vec<&str> = modules
+            .iter()
+            .filter_map(|module| profile.fields.get(module))
+            .flatten()
+            .filter(|(_, access)| **access == FieldAccess::Hidden)
+            .map(|(field, _)| field.as_str())
+            .collect();
+        if hidden.is_empty() {
+            return;
+        }
+        for event in events {
+            for field in &hidden {
+                event.kind.hide(field);
+            }
+        }
+    }
+
+    /// `Ok` when the actor may set every field `input` sets on a record of `module`.
+    pub fn permit_fields(&self, module: Module, input: &impl Touches) -> Result<(), Forbidden> {
+        let Some(rules) = self.profile().fields.get(&module) else { return Ok(()) };
+        let refused: Vec<(String, FieldAccess)> = input
+            .touched()
+            .into_iter()
+            .filter_map(|field| match rules.get(&field).copied().unwrap_or_default() {
+                FieldAccess::ReadWrite => None,
+                access => Some((field, access)),
+            })
+            .collect();
+        if refused.is_empty() { Ok(()) } else { Err(Forbidden { needed: Needed::Fields(refused) }) }
+    }
 }
 
 /// Which claims of a verified token carry the tenant and the roles (configurable: identity
@@ -157,12 +210,14 @@ fn seeded_profile_of(role: Role) -> &'static Profile {
 }
 
 /// What an operation needed that the caller lacks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Needed {
     /// A level (workflow guards, reassigning, shared views).
     Role(Role),
     /// A permission of the caller's profile.
     Permission(Permission),
+    /// Write access to these fields, each with the access the profile has.
+    Fields(Vec<(String, FieldAccess)>),
 }
 
 /// The caller may not do this.
@@ -175,9 +230,10 @@ pub struct Forbidden {
 impl Forbidden {
     /// Why, in the reader's language.
     pub fn message(&self) -> Message {
-        match self.needed {
+        match &self.needed {
             Needed::Role(role) => msg::detail_role_needed(role.as_str()),
             Needed::Permission(permission) => msg::detail_permission_needed(permission.code()),
+            Needed::Fields(_) => msg::detail_fields_not_writable(),
         }
     }
 }
@@ -185,6 +241,31 @@ impl Forbidden {
 impl Actor {
     pub fn require(&self, needed: Role) -> Result<(), Forbidden> {
         if self.may(needed) { Ok(()) } else { Err(Forbidden { needed: Needed::Role(needed) }) }
+    }
+}
+
+/// A use case's answer as its caller may see it: what their profile hides removed.
+pub trait Redacted {
+    fn redacted(self, actor: &Actor) -> Self;
+}
+
+impl<T: Redact> Redacted for crate::Versioned<T> {
+    fn redacted(mut self, actor: &Actor) -> Self {
+        actor.redact(&mut self.value);
+        self
+    }
+}
+
+impl<T: Redacted> Redacted for crate::Page<T> {
+    fn redacted(mut self, actor: &Actor) -> Self {
+        self.items = self.items.into_iter().map(|item| item.redacted(actor)).collect();
+        self
+    }
+}
+
+impl<T: Redacted, E> Redacted for Result<T, E> {
+    fn redacted(self, actor: &Actor) -> Self {
+        self.map(|value| value.redacted(actor))
     }
 }
 

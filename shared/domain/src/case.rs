@@ -32,7 +32,7 @@ impl StateClass {
 pub const SUBJECT_MAX: usize = 300;
 pub const DESCRIPTION_MAX: usize = 20_000;
 pub const CUSTOM_FIELDS_MAX: usize = 100;
-pub const CUSTOM_FIELD_KEY_MAX: usize = 64;
+pub use crate::validation::CUSTOM_FIELD_KEY_MAX;
 pub const CUSTOM_FIELD_TEXT_MAX: usize = 2_000;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -343,10 +343,7 @@ fn validate_custom_fields(fields: &Map<String, Value>, e: &mut ValidationErrors)
     }
     for (key, value) in fields {
         let path = format!("customFields.{key}");
-        let key_ok = !key.is_empty()
-            && key.len() <= CUSTOM_FIELD_KEY_MAX
-            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !key_ok {
+        if !crate::validation::is_custom_field_key(key) {
             e.add(path, msg::custom_field_key(CUSTOM_FIELD_KEY_MAX));
             continue;
         }
@@ -358,6 +355,40 @@ fn validate_custom_fields(fields: &Map<String, Value>, e: &mut ValidationErrors)
             Value::Null => e.add(path, msg::null_on_create()),
             Value::Array(_) | Value::Object(_) => e.add(path, msg::scalar_value()),
         }
+    }
+}
+
+impl crate::field_access::Redact for Case {
+    const MODULE: crate::access::Module = crate::access::Module::Cases;
+
+    fn hide(&mut self, field: &str) {
+        match field {
+            "description" => self.description = None,
+            "amount" => self.amount = None,
+            _ => {
+                if let Some(key) = crate::field_access::custom_key(field) {
+                    self.custom_fields.remove(key);
+                }
+            }
+        }
+    }
+}
+
+impl crate::field_access::Touches for NewCase {
+    fn touched(&self) -> Vec<String> {
+        crate::field_access::touched(
+            [("description", crate::field_access::filled(&self.description)), ("amount", self.amount.is_some())],
+            self.custom_fields.iter().flat_map(|fields| fields.keys()),
+        )
+    }
+}
+
+impl crate::field_access::Touches for CasePatch {
+    fn touched(&self) -> Vec<String> {
+        crate::field_access::touched(
+            [("description", self.description.is_some()), ("amount", self.amount.is_some())],
+            self.custom_fields.iter().flat_map(|fields| fields.keys()),
+        )
     }
 }
 

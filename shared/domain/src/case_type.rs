@@ -436,10 +436,7 @@ impl CaseType {
         let mut seen = HashSet::new();
         for (i, field) in self.custom_fields.iter().enumerate() {
             let path = format!("customFields[{i}]");
-            let key_ok = !field.key.is_empty()
-                && field.key.len() <= crate::case::CUSTOM_FIELD_KEY_MAX
-                && field.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !key_ok {
+            if !crate::validation::is_custom_field_key(&field.key) {
                 e.add(format!("{path}.key"), msg::custom_field_name());
             } else if !seen.insert(field.key.as_str()) {
                 e.add(format!("{path}.key"), msg::duplicate(&field.key));

@@ -160,6 +160,48 @@ impl Contact {
     }
 }
 
+impl crate::field_access::Redact for Contact {
+    const MODULE: crate::access::Module = crate::access::Module::Contacts;
+
+    fn hide(&mut self, field: &str) {
+        match field {
+            "email" => self.email = None,
+            "phone" => self.phone = None,
+            "title" => self.title = None,
+            "locale" => self.locale = None,
+            _ => {}
+        }
+    }
+}
+
+impl crate::field_access::Touches for NewContact {
+    fn touched(&self) -> Vec<String> {
+        crate::field_access::touched(
+            [
+                ("email", crate::field_access::filled(&self.email)),
+                ("phone", crate::field_access::filled(&self.phone)),
+                ("title", crate::field_access::filled(&self.title)),
+                ("locale", crate::field_access::filled(&self.locale)),
+            ],
+            [],
+        )
+    }
+}
+
+impl crate::field_access::Touches for ContactPatch {
+    fn touched(&self) -> Vec<String> {
+        crate::field_access::touched(
+            [
+                ("email", self.email.is_some()),
+                ("phone", self.phone.is_some()),
+                ("title", self.title.is_some()),
+                ("locale", self.locale.is_some()),
+            ],
+            [],
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

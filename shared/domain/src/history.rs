@@ -249,6 +249,31 @@ pub struct FieldChange {
     pub to: Value,
 }
 
+impl EventKind {
+    /// Removes what the event tells about a field a profile hides (`email` also empties the
+    /// recipients of an e-mail, which may be the customer's address).
+    pub fn hide(&mut self, field: &str) {
+        match self {
+            EventKind::Updated { changes } => {
+                changes.retain(|c| c.field != field);
+                if let Some(key) = crate::field_access::custom_key(field) {
+                    for change in changes.iter_mut().filter(|c| c.field == "customFields") {
+                        for side in [&mut change.from, &mut change.to] {
+                            if let Value::Object(map) = side {
+                                map.remove(key);
+                            }
+                        }
+                    }
+                    changes.retain(|c| c.from != c.to);
+                }
+            }
+            EventKind::Submitted { fields, .. } => fields.hide(field),
+            EventKind::Notified { to, .. } if field == "email" => to.clear(),
+            _ => {}
+        }
+    }
+}
+
 impl FieldChange {
     /// The top-level fields that differ between two serialisations of one record.
     pub fn between<T: Serialize>(before: &T, after: &T) -> Vec<FieldChange> {

@@ -20,6 +20,7 @@ pub mod document;
 pub mod document_sources;
 pub mod effects;
 pub mod export;
+pub mod field_access;
 pub mod form;
 pub mod format;
 pub mod history;

@@ -29,6 +29,18 @@ pub enum SearchKind {
 }
 
 impl SearchKind {
+    /// The module and the restrictable fields a hit's second line may show.
+    pub fn detail_fields(self) -> (crate::access::Module, &'static [&'static str]) {
+        use crate::access::Module;
+        match self {
+            SearchKind::Account => (Module::Accounts, &["taxId", "branch"]),
+            SearchKind::Contact => (Module::Contacts, &["email", "phone"]),
+            SearchKind::Lead => (Module::Leads, &["company", "email"]),
+            SearchKind::Case => (Module::Cases, &[]),
+            SearchKind::Invoice => (Module::Receivables, &[]),
+        }
+    }
+
     pub const ALL: [SearchKind; 5] =
         [SearchKind::Account, SearchKind::Contact, SearchKind::Case, SearchKind::Lead, SearchKind::Invoice];
 

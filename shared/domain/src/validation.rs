@@ -177,6 +177,14 @@ fn is_plausible_email(email: &str) -> bool {
 
 /// Deserialises a JSON Merge Patch field: absent → `None`, `null` → `Some(None)` (clear),
 /// a value → `Some(Some(v))`. Use with `#[serde(default, deserialize_with = "nullable")]`.
+/// The longest key a custom field may have.
+pub const CUSTOM_FIELD_KEY_MAX: usize = 64;
+
+/// Whether `key` can name a custom field: 1 to 64 ASCII letters, digits or `_`.
+pub fn is_custom_field_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= CUSTOM_FIELD_KEY_MAX && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,

@@ -45,6 +45,19 @@ pub struct StepCaseFields {
     pub amount: Option<Money>,
 }
 
+impl crate::field_access::Touches for TransitionRequest {
+    fn touched(&self) -> Vec<String> {
+        let step = self.case_fields.as_ref();
+        crate::field_access::touched(
+            [
+                ("description", step.is_some_and(|s| crate::field_access::filled(&s.description))),
+                ("amount", step.is_some_and(|s| s.amount.is_some())),
+            ],
+            self.fields.iter().flat_map(|fields| fields.keys()),
+        )
+    }
+}
+
 impl StepCaseFields {
     /// `fields` with these set, validated; errors name the request's `caseFields.*`.
     fn applied_to(&self, fields: &CaseFields) -> Result<CaseFields, ValidationErrors> {

@@ -6,6 +6,7 @@
 //! Refresh after a deliberate schema change (the old fixtures stay, as `<Entity>.v<n>.json`):
 //! `GESTIONA_WRITE_RECORD_FIXTURES=1 cargo test -p gestiona-domain --test stored_records`.
 
+use gestiona_domain::field_access::FieldAccess;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -78,6 +79,7 @@ async fn every_kind_of_record() -> Vec<Item> {
         level: Role::Agent,
         grants: [(Module::Cases, [Operation::Create, Operation::Read].into())].into(),
         scopes: [(Module::Cases, Scope::Team)].into(),
+        fields: [(Module::Accounts, [("taxId".to_owned(), FieldAccess::Hidden)].into())].into(),
     };
     services.save_profile(&admin, ProfileId::parse("call-centre").unwrap(), call_centre, None).await.expect("profile");
 

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use gestiona_domain::access::Role;
 use gestiona_domain::case::Case;
 use gestiona_domain::case_type::Recipient as Audience;
 use gestiona_domain::document::Locale;
@@ -19,6 +20,7 @@ use gestiona_domain::lead::Lead;
 use gestiona_domain::money::Money;
 use gestiona_domain::ports::{MailError, Mailer, OutgoingEmail, StoreError};
 use gestiona_domain::receivables::{Invoice, step_label};
+use gestiona_domain::service::access::AuthorizeError;
 use gestiona_domain::service::accounts::GetAccountError;
 use gestiona_domain::service::directory::Claim;
 use gestiona_domain::service::receivables::{GetInvoiceError, local_day};
@@ -72,6 +74,9 @@ struct Recipient {
     email: String,
     locale: String,
     staff: bool,
+    /// A staff recipient as the tenant's profiles make them: what they may not see is left
+    /// out of what they are sent.
+    reader: Option<Actor>,
 }
 
 pub struct Notifier {
@@ -183,6 +188,11 @@ impl Notifier {
                 target.extend(extra.clone());
             }
             data["recipient"] = json!({ "name": recipient.name });
+            if let (Target::Lead(lead), Some(reader)) = (&case, &recipient.reader) {
+                let mut lead = lead.value.clone();
+                reader.redact(&mut lead);
+                data["lead"] = lead_data(&lead);
+            }
             if !recipient.staff {
                 data["link"] = Value::Null;
             }
@@ -311,7 +321,7 @@ impl Notifier {
             "recipient": {"name": ""},
             "link": app_url.map(|u| gestiona_domain::templates::console_link(&u, "leads", lead.id)),
             "unsubscribeUrl": unsubscribe,
-            "lead": {"name": lead.fields.name, "email": lead.fields.email, "company": lead.fields.company, "message": lead.fields.message},
+            "lead": lead_data(lead),
         });
         let mut recipients = Vec::new();
         if request.to == Audience::Customer {
@@ -321,15 +331,27 @@ impl Notifier {
                     email: email.clone(),
                     locale,
                     staff: false,
+                    reader: None,
                 });
             }
         } else {
             let users =
                 if request.users.is_empty() { lead.owner.iter().cloned().collect() } else { request.users.clone() };
             for id in users {
-                if let Some(user) = self.services.user(tenant, &id).await? {
-                    recipients.push(Recipient { name: user.name, email: user.email, locale: user.locale, staff: true });
-                }
+                let Some(user) = self.services.user(tenant, &id).await? else { continue };
+                // A user the directory names without a profile gets the agents' (the least).
+                let reader = match self.services.authorize(Actor::with_role(tenant, &id, Role::Agent)).await {
+                    Ok(reader) => reader,
+                    Err(AuthorizeError::Deactivated) => continue,
+                    Err(AuthorizeError::Store(e)) => return Err(e.into()),
+                };
+                recipients.push(Recipient {
+                    name: user.name,
+                    email: user.email,
+                    locale: user.locale,
+                    staff: true,
+                    reader: Some(reader),
+                });
             }
         }
         Ok((context, recipients))
@@ -359,13 +381,18 @@ impl Notifier {
         {
             let name = format!("{} {}", contact.value.first_name, contact.value.last_name.clone().unwrap_or_default());
             let locale = contact.value.locale.clone().unwrap_or_else(|| tenant_locale.clone());
-            recipient = Some(Recipient { name: name.trim().to_owned(), email, locale, staff: false });
+            recipient = Some(Recipient { name: name.trim().to_owned(), email, locale, staff: false, reader: None });
         }
         if recipient.is_none()
             && let Some(email) = account.as_ref().and_then(|a| a.email.clone())
         {
-            recipient =
-                Some(Recipient { name: account_name.clone(), email, locale: tenant_locale.clone(), staff: false });
+            recipient = Some(Recipient {
+                name: account_name.clone(),
+                email,
+                locale: tenant_locale.clone(),
+                staff: false,
+                reader: None,
+            });
         }
         let locale = recipient.as_ref().map_or(tenant_locale, |r| r.locale.clone());
         let locale = Locale::from_tag(&locale);
@@ -455,6 +482,7 @@ impl Notifier {
                     email,
                     locale: locale.unwrap_or_else(|| DEFAULT_LOCALE.into()),
                     staff: false,
+                    reader: None,
                 });
             }
         } else {
@@ -462,7 +490,13 @@ impl Notifier {
                 if request.users.is_empty() { case.owner.iter().cloned().collect() } else { request.users.clone() };
             for id in users {
                 if let Some(user) = self.services.user(tenant, &id).await? {
-                    recipients.push(Recipient { name: user.name, email: user.email, locale: user.locale, staff: true });
+                    recipients.push(Recipient {
+                        name: user.name,
+                        email: user.email,
+                        locale: user.locale,
+                        staff: true,
+                        reader: None,
+                    });
                 }
             }
         }
@@ -505,7 +539,13 @@ impl Notifier {
         let mut recipients = Vec::new();
         for id in &request.users {
             if let Some(user) = self.services.user(tenant, id).await? {
-                recipients.push(Recipient { name: user.name, email: user.email, locale: user.locale, staff: true });
+                recipients.push(Recipient {
+                    name: user.name,
+                    email: user.email,
+                    locale: user.locale,
+                    staff: true,
+                    reader: None,
+                });
             }
         }
         Ok((context, recipients))
@@ -521,6 +561,12 @@ enum Target {
 }
 
 /// Why a reminder about this invoice must not go out now, if it must not.
+/// What lead e-mails show of the lead.
+fn lead_data(lead: &Lead) -> Value {
+    let f = &lead.fields;
+    json!({"name": f.name, "email": f.email, "company": f.company, "message": f.message})
+}
+
 fn reminder_void(invoice: &Invoice) -> Option<&'static str> {
     if invoice.written_off.is_some() {
         Some("the invoice was written off")

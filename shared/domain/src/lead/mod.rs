@@ -366,6 +366,55 @@ fn collapse_spaces(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+impl crate::field_access::Redact for Lead {
+    const MODULE: crate::access::Module = crate::access::Module::Leads;
+
+    fn hide(&mut self, field: &str) {
+        self.fields.hide(field);
+    }
+}
+
+impl LeadFields {
+    /// Removes a field a profile hides (see `field_access`).
+    pub fn hide(&mut self, field: &str) {
+        match field {
+            "email" => self.email = None,
+            "phone" => self.phone = None,
+            "company" => self.company = None,
+            "message" => self.message = None,
+            _ => {
+                if let Some(key) = crate::field_access::custom_key(field) {
+                    self.custom_fields.remove(key);
+                }
+            }
+        }
+    }
+}
+
+impl crate::field_access::Touches for NewLead {
+    fn touched(&self) -> Vec<String> {
+        use crate::field_access::filled;
+        crate::field_access::touched(
+            [
+                ("email", filled(&self.email)),
+                ("phone", filled(&self.phone)),
+                ("company", filled(&self.company)),
+                ("message", filled(&self.message)),
+            ],
+            self.custom_fields.keys(),
+        )
+    }
+}
+
+impl crate::field_access::Touches for LeadPatch {
+    fn touched(&self) -> Vec<String> {
+        crate::field_access::touched(
+            [("email", self.email.is_some()), ("phone", self.phone.is_some()), ("company", self.company.is_some())],
+            [],
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

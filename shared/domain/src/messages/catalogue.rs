@@ -150,6 +150,9 @@ catalogue! {
     no_such_branch(id) = "no branch '{id}' in the organisation", "no existe la sucursal '{id}' en la organización";
     scope_on_unowned_module() = "only leads, opportunities and cases have owners, so only they take a scope", "solo los leads, las oportunidades y los casos tienen responsable, así que solo ellos admiten un alcance";
     admin_profile_sees_everything() = "the admin profile sees every record", "el perfil de administrador ve todos los registros";
+    field_not_restrictable() = "is not a field a profile can restrict here", "no es un campo que un perfil pueda restringir aquí";
+    field_read_only() = "your profile may read this field but not change it", "su perfil puede leer este campo pero no cambiarlo";
+    field_hidden() = "your profile may not see or change this field", "su perfil no puede ver ni cambiar este campo";
     form_id_rule() = "1 to 40 lowercase letters, digits, '-' or '_', starting with a letter or digit", "de 1 a 40 letras minúsculas, dígitos, '-' o '_', empezando por una letra o un dígito";
     document_number_rule() = "1 to 40 letters, digits, '-', '_' or '.', starting with a letter or digit", "de 1 a 40 letras, dígitos, '-', '_' o '.', empezando por una letra o un dígito";
     user_id_rule() = "1 to 128 characters without '#' or control characters", "de 1 a 128 caracteres sin '#' ni caracteres de control";
@@ -200,6 +203,7 @@ catalogue! {
     title_stale() = "The resource changed since you read it", "El recurso cambió desde que lo leyó";
     detail_stale(version) = "If-Match named version {version}; read the resource again and retry.", "If-Match indicó la versión {version}; vuelva a leer el recurso y reintente.";
     title_forbidden() = "Not allowed", "No permitido";
+    title_field_not_writable() = "A field your profile may not change", "Un campo que su perfil no puede cambiar";
     title_unavailable() = "Temporarily unavailable", "No disponible temporalmente";
     detail_nothing_changed_retry() = "Nothing was changed. Retry in a moment.", "No se cambió nada. Reintente en un momento.";
     title_concurrent_change() = "The request conflicts with a concurrent change", "La solicitud choca con un cambio simultáneo";
@@ -225,6 +229,7 @@ catalogue! {
     detail_bearer_token() = "Send a valid bearer token in the Authorization header.", "Envíe un token bearer válido en la cabecera Authorization.";
     detail_no_tenant() = "the token names no valid tenant", "el token no indica un tenant válido";
     detail_no_role() = "the token grants no Gestiona role (agent, supervisor or admin)", "el token no otorga ningún rol de Gestiona (agent, supervisor o admin)";
+    detail_fields_not_writable() = "the request sets fields your profile may not change: see errors", "la solicitud asigna campos que su perfil no puede cambiar: vea errors";
     detail_permission_needed(permission) = "your profile does not allow this: it needs the permission {permission}", "su perfil no lo permite: requiere el permiso {permission}";
     detail_user_deactivated() = "this user was deactivated in this company", "este usuario fue desactivado en esta empresa";
     detail_role_needed(role) = "this operation needs the {role} role", "esta operación requiere el rol {role}";
@@ -696,6 +701,14 @@ catalogue! {
     ui_level_supervisor() = "Supervisor", "Supervisor";
     ui_level_admin() = "Administrator", "Administrador";
     ui_permissions() = "Permissions", "Permisos";
+    ui_field_access() = "Fields", "Campos";
+    ui_field_access_note() = "A hidden field is left out of every screen, answer, export and e-mail the profile's users get; a read-only one is shown locked.", "Un campo oculto queda fuera de toda pantalla, respuesta, exportación y correo que reciben los usuarios del perfil; uno de solo lectura se muestra bloqueado.";
+    ui_access() = "Access", "Acceso";
+    ui_access_of(field) = "Access to {field}", "Acceso a {field}";
+    ui_read_write() = "Read and change", "Leer y cambiar";
+    ui_read_only() = "Read only", "Solo lectura";
+    ui_hidden() = "Hidden", "Oculto";
+    ui_custom_field_of(label, case_type) = "{label} ({case_type})", "{label} ({case_type})";
     ui_module() = "Module", "Módulo";
     ui_allow(operation, module) = "{operation}: {module}", "{operation}: {module}";
     ui_scope() = "Whose records", "Registros de quién";

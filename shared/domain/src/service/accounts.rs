@@ -5,6 +5,7 @@ use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::ExpectedVersion;
 use crate::access::{Module, Operation, Permission};
 use crate::account::{Account, AccountFields, AccountPatch, NewAccount};
+use crate::actor::Redacted;
 use crate::actor::{Actor, Forbidden};
 use crate::ids::EntityId;
 use crate::keys;
@@ -18,6 +19,8 @@ pub const ENTITY: &str = "Account";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateAccountError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     #[error(transparent)]
     Invalid(#[from] ValidationErrors),
     #[error(transparent)]
@@ -34,6 +37,8 @@ pub enum GetAccountError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateAccountError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     #[error("no such account")]
     NotFound,
     #[error("the account changed since version {expected}")]
@@ -80,6 +85,7 @@ impl Services {
         actor: &Actor,
         input: NewAccount,
     ) -> Result<Versioned<Account>, CreateAccountError> {
+        actor.permit_fields(Module::Accounts, &input)?;
         let fields = AccountFields::validate(&input)?;
         let now = self.clock.now();
         let account = Account::create(self.new_id(), fields, &actor.user, now);
@@ -89,11 +95,11 @@ impl Services {
         }];
         ops.extend(index_changes(&actor.tenant, None::<&Account>, &account)?);
         self.store.write(ops).await?;
-        Ok(Versioned { value: account, version: 1 })
+        Ok(Versioned { value: account, version: 1 }.redacted(actor))
     }
 
     pub async fn get_account(&self, actor: &Actor, id: EntityId) -> Result<Versioned<Account>, GetAccountError> {
-        self.load(&keys::account(&actor.tenant, id)).await?.ok_or(GetAccountError::NotFound)
+        Ok(self.load(&keys::account(&actor.tenant, id)).await?.ok_or(GetAccountError::NotFound)?.redacted(actor))
     }
 
     pub async fn update_account(
@@ -103,6 +109,7 @@ impl Services {
         expected: ExpectedVersion,
         patch: AccountPatch,
     ) -> Result<Versioned<Account>, UpdateAccountError> {
+        actor.permit_fields(Module::Accounts, &patch)?;
         let current: Versioned<Account> =
             self.load(&keys::account(&actor.tenant, id)).await?.ok_or(UpdateAccountError::NotFound)?;
         let expected =
@@ -112,7 +119,7 @@ impl Services {
         }
         let fields = AccountFields::of(&current.value).patched(&patch)?;
         if fields == AccountFields::of(&current.value) {
-            return Ok(current);
+            return Ok(current.redacted(actor));
         }
         let mut account = current.value.clone();
         account.apply(fields);
@@ -122,7 +129,7 @@ impl Services {
         let mut ops = vec![WriteOp::Put { item, condition: Condition::version_is(conditions::ACCOUNT, expected) }];
         ops.extend(index_changes(&actor.tenant, Some(&current.value), &account)?);
         match self.store.write(ops).await {
-            Ok(()) => Ok(Versioned { value: account, version: expected + 1 }),
+            Ok(()) => Ok(Versioned { value: account, version: expected + 1 }.redacted(actor)),
             Err(StoreError::ConditionFailed { .. }) => Err(UpdateAccountError::Stale { expected }),
             Err(e) => Err(e.into()),
         }
@@ -187,9 +194,12 @@ impl Services {
         let include_archived = filter.include_archived;
         let keep = |a: &Account| include_archived || !a.archived;
         if let Some(words) = filter.words.as_deref().filter(|w| !w.trim().is_empty()) {
-            return self.search_records(actor, words, SearchKind::Account, keys::account, keep, page).await;
+            return self
+                .search_records(actor, words, SearchKind::Account, keys::account, keep, page)
+                .await
+                .redacted(actor);
         }
         let query = Query::index(Index::Gsi1, keys::accounts_listing(&actor.tenant));
-        list_page(self.store.as_ref(), query, page, keep).await
+        list_page(self.store.as_ref(), query, page, keep).await.redacted(actor)
     }
 }

@@ -1,6 +1,7 @@
 //! The case list: its filters and its orders (by creation, by last change, by the nearest SLA
 //! deadline), each served by an index rather than a sort of every case.
 
+use crate::actor::Redacted;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use jiff::Timestamp;
@@ -107,6 +108,15 @@ impl Services {
     /// serves the query (owner, then account, then the tenant listing); the other orders read
     /// their own index. The remaining filters apply to what the index returns.
     pub async fn list_cases(
+        &self,
+        actor: &Actor,
+        filter: &CaseFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Versioned<Case>>, ListError> {
+        self.cases_page(actor, filter, page).await.redacted(actor)
+    }
+
+    async fn cases_page(
         &self,
         actor: &Actor,
         filter: &CaseFilter,

@@ -9,6 +9,7 @@ use super::search::index_changes;
 use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::ExpectedVersion;
 use crate::access::{Module, Operation, Permission};
+use crate::actor::Redacted;
 use crate::actor::{Actor, Forbidden, Role};
 use crate::case::{Case, CaseFields, CasePatch, NewCase};
 use crate::case_type::CaseType;
@@ -21,8 +22,12 @@ use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, Writ
 use crate::records;
 use crate::validation::ValidationErrors;
 use crate::webhook::WebhookEventType;
-use crate::{Page, TenantId, Versioned};
+use crate::{Page, Versioned};
 use serde_json::Value;
+
+/// The modules whose hidden fields a case's events may tell about: the case's own, and its
+/// contact's e-mail (the recipient of customer e-mails).
+pub(crate) const CASE_EVENT_MODULES: &[Module] = &[Module::Cases, Module::Contacts];
 
 pub const ENTITY: &str = "Case";
 use super::case_recency::recency_item;
@@ -163,7 +168,7 @@ impl Services {
     }
 
     pub async fn create_case(&self, actor: &Actor, input: NewCase) -> Result<Versioned<Case>, CreateCaseError> {
-        self.create_case_with_id(actor, input, self.new_id()).await
+        self.create_case_with_id(actor, input, self.new_id()).await.redacted(actor)
     }
 
     /// Creates a case under the id a form was given when it was shown ([`Services::new_id`]),
@@ -176,14 +181,14 @@ impl Services {
         id: EntityId,
     ) -> Result<CreatedCase, CreateCaseError> {
         if let Some(case) = self.replayed_creation(actor, id).await? {
-            return Ok(CreatedCase { case, replayed: true });
+            return Ok(CreatedCase { case: case.redacted(actor), replayed: true });
         }
         match self.create_case_with_id(actor, input, id).await {
-            Ok(case) => Ok(CreatedCase { case, replayed: false }),
+            Ok(case) => Ok(CreatedCase { case: case.redacted(actor), replayed: false }),
             // The same form, submitted twice at once: the other submission won.
             Err(CreateCaseError::Store(StoreError::ConditionFailed { name: conditions::CASE })) => {
                 match self.replayed_creation(actor, id).await? {
-                    Some(case) => Ok(CreatedCase { case, replayed: true }),
+                    Some(case) => Ok(CreatedCase { case: case.redacted(actor), replayed: true }),
                     None => Err(StoreError::ConditionFailed { name: conditions::CASE }.into()),
                 }
             }
@@ -206,6 +211,7 @@ impl Services {
         input: NewCase,
         id: EntityId,
     ) -> Result<Versioned<Case>, CreateCaseError> {
+        actor.permit_fields(Module::Cases, &input)?;
         let mut errors = ValidationErrors::new();
         let case_type = match CaseTypeKey::parse(&input.case_type) {
             Ok(key) => self.load::<CaseType>(&keys::case_type(&actor.tenant, &key)).await?.map(with_definition_version),
@@ -341,7 +347,7 @@ impl Services {
     }
 
     pub async fn get_case(&self, actor: &Actor, id: EntityId) -> Result<Versioned<Case>, GetCaseError> {
-        self.case_seen(actor, id).await?.ok_or(GetCaseError::NotFound)
+        Ok(self.case_seen(actor, id).await?.ok_or(GetCaseError::NotFound)?.redacted(actor))
     }
 
     /// The case, when it exists and is within the actor's scope: a case outside it is, to
@@ -358,6 +364,7 @@ impl Services {
         expected: ExpectedVersion,
         patch: CasePatch,
     ) -> Result<Versioned<Case>, UpdateCaseError> {
+        actor.permit_fields(Module::Cases, &patch)?;
         let current = self.case_seen(actor, id).await?.ok_or(UpdateCaseError::NotFound)?;
         let expected =
             expected.admit(current.version).ok_or_else(|| UpdateCaseError::Stale { expected: expected.named() })?;
@@ -368,7 +375,7 @@ impl Services {
         let after = before.patched(&patch)?;
         let changes = before.changes_to(&after);
         if changes.is_empty() {
-            return Ok(current);
+            return Ok(current.redacted(actor));
         }
         let reassigned = after.owner != before.owner;
         if reassigned {
@@ -426,7 +433,7 @@ impl Services {
             Err(e) => return Err(e.into()),
         }
         self.publish_committed(&actor.tenant, super::outbox::OutboxOwner::Case(case.id), &change.messages).await;
-        Ok(Versioned { value: case, version })
+        Ok(Versioned { value: case, version }.redacted(actor))
     }
 
     /// Archives a case (supervisors and admins). It leaves the default list, its owner's and
@@ -487,7 +494,9 @@ impl Services {
         })?;
         let query = Query::partition(keys::case_partition(&actor.tenant, id))
             .range(SortKeyRange::BeginsWith(keys::CASE_EVENT_PREFIX.into()));
-        Ok(list_page(self.store.as_ref(), query, page, |_: &HistoryEvent| true).await?)
+        let mut events = list_page(self.store.as_ref(), query, page, |_: &HistoryEvent| true).await?;
+        actor.redact_events(CASE_EVENT_MODULES, events.items.iter_mut().map(|e| &mut e.value));
+        Ok(events)
     }
 
     pub async fn add_comment(
@@ -572,16 +581,17 @@ impl Services {
             GetCaseError::NotFound => CaseHistoryError::NotFound,
             GetCaseError::Store(s) => CaseHistoryError::List(s.into()),
         })?;
-        Ok(self.latest_activity(&actor.tenant, case_id, limit).await?)
+        Ok(self.latest_activity(actor, case_id, limit).await?)
     }
 
     /// The latest `limit` events and comments of a case known to exist, newest first.
     pub(crate) async fn latest_activity(
         &self,
-        tenant: &TenantId,
+        actor: &Actor,
         case_id: EntityId,
         limit: u32,
     ) -> Result<(Vec<HistoryEvent>, Vec<Comment>), ListError> {
+        let tenant = &actor.tenant;
         let page = PageRequest::new(Some(limit), None)?;
         let newest = |prefix: &str| {
             Query::partition(keys::case_partition(tenant, case_id))
@@ -593,7 +603,8 @@ impl Services {
             list_page(store, newest(keys::CASE_EVENT_PREFIX), &page, |_: &HistoryEvent| true),
             list_page(store, newest(keys::CASE_COMMENT_PREFIX), &page, |_: &Comment| true),
         );
-        let events = events?.items.into_iter().map(|v| v.value).collect();
+        let mut events: Vec<HistoryEvent> = events?.items.into_iter().map(|v| v.value).collect();
+        actor.redact_events(CASE_EVENT_MODULES, events.iter_mut());
         let comments = comments?.items.into_iter().map(|v| v.value).collect();
         Ok((events, comments))
     }

@@ -3,6 +3,7 @@
 
 use crate::ExpectedVersion;
 use crate::access::{Module, Operation, Permission};
+use crate::actor::Redacted;
 use serde::{Deserialize, Serialize};
 
 use super::search::index_changes;
@@ -32,6 +33,8 @@ pub(crate) struct EmailClaim {
 #[derive(Debug, thiserror::Error)]
 pub enum CreateContactError {
     #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error(transparent)]
     Invalid(#[from] ValidationErrors),
     #[error("another contact already has this e-mail address")]
     EmailTaken { existing: Option<EntityId> },
@@ -49,6 +52,8 @@ pub enum GetContactError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateContactError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     #[error("no such contact")]
     NotFound,
     #[error("the contact changed since version {expected}")]
@@ -138,6 +143,7 @@ impl Services {
         actor: &Actor,
         input: NewContact,
     ) -> Result<Versioned<Contact>, CreateContactError> {
+        actor.permit_fields(Module::Contacts, &input)?;
         let fields = ContactFields::validate(&input)?;
         if let Some(account) = fields.account_id {
             self.check_account_ref(actor, account, "accountId").await.map_err(|e| match e {
@@ -171,7 +177,7 @@ impl Services {
         }
         ops.extend(index_changes(&actor.tenant, None::<&Contact>, &contact)?);
         match self.store.write(ops).await {
-            Ok(()) => Ok(Versioned { value: contact, version: 1 }),
+            Ok(()) => Ok(Versioned { value: contact, version: 1 }.redacted(actor)),
             Err(StoreError::ConditionFailed { name: conditions::CONTACT_EMAIL }) => {
                 let email = contact.email.as_deref().unwrap_or_default();
                 Err(CreateContactError::EmailTaken { existing: self.email_owner(actor, email).await? })
@@ -181,7 +187,7 @@ impl Services {
     }
 
     pub async fn get_contact(&self, actor: &Actor, id: EntityId) -> Result<Versioned<Contact>, GetContactError> {
-        self.load(&keys::contact(&actor.tenant, id)).await?.ok_or(GetContactError::NotFound)
+        Ok(self.load(&keys::contact(&actor.tenant, id)).await?.ok_or(GetContactError::NotFound)?.redacted(actor))
     }
 
     pub async fn update_contact(
@@ -191,6 +197,7 @@ impl Services {
         expected: ExpectedVersion,
         patch: ContactPatch,
     ) -> Result<Versioned<Contact>, UpdateContactError> {
+        actor.permit_fields(Module::Contacts, &patch)?;
         let current: Versioned<Contact> =
             self.load(&keys::contact(&actor.tenant, id)).await?.ok_or(UpdateContactError::NotFound)?;
         let expected =
@@ -201,7 +208,7 @@ impl Services {
         let before = ContactFields::of(&current.value);
         let fields = before.patched(&patch)?;
         if fields == before {
-            return Ok(current);
+            return Ok(current.redacted(actor));
         }
         if let Some(account) = fields.account_id.filter(|a| Some(*a) != before.account_id) {
             self.check_account_ref(actor, account, "accountId").await.map_err(|e| match e {
@@ -231,7 +238,7 @@ impl Services {
             }
         }
         match self.store.write(ops).await {
-            Ok(()) => Ok(Versioned { value: contact, version: expected + 1 }),
+            Ok(()) => Ok(Versioned { value: contact, version: expected + 1 }.redacted(actor)),
             Err(StoreError::ConditionFailed { name: conditions::CONTACT }) => {
                 Err(UpdateContactError::Stale { expected })
             }
@@ -279,6 +286,15 @@ impl Services {
     }
 
     pub async fn list_contacts(
+        &self,
+        actor: &Actor,
+        filter: &ContactFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Versioned<Contact>>, ListError> {
+        self.contacts_page(actor, filter, page).await.redacted(actor)
+    }
+
+    async fn contacts_page(
         &self,
         actor: &Actor,
         filter: &ContactFilter,

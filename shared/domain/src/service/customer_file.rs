@@ -48,11 +48,13 @@ impl Services {
         let tenant = &actor.tenant;
         let reads = recent.into_iter().map(|case| async move {
             let (activity, documents) = futures::join!(
-                self.latest_activity(tenant, case.id, EVENTS_PER_CASE),
+                self.latest_activity(actor, case.id, EVENTS_PER_CASE),
                 self.case_documents(tenant, case.id)
             );
             let (events, comments) = activity?;
-            Ok::<_, ListError>(CaseActivity { case: case.clone(), events, comments, documents: documents? })
+            let mut case = case.clone();
+            actor.redact(&mut case);
+            Ok::<_, ListError>(CaseActivity { case, events, comments, documents: documents? })
         });
         futures::future::try_join_all(reads).await
     }

@@ -9,6 +9,7 @@
 
 use crate::ExpectedVersion;
 use crate::access::{Module, Operation, Permission};
+use crate::actor::Redacted;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -172,6 +173,14 @@ fn minute_window(now: Timestamp) -> (String, i64) {
     let start = now.as_second() - now.as_second().rem_euclid(60);
     let label = Timestamp::from_second(start).map(|t| t.to_string()).unwrap_or_default();
     (label.trim_end_matches(":00Z").to_owned(), start + 60 + 300)
+}
+
+impl crate::field_access::Redact for Submission {
+    const MODULE: crate::access::Module = crate::access::Module::Leads;
+
+    fn hide(&mut self, field: &str) {
+        self.fields.hide(field);
+    }
 }
 
 impl Services {
@@ -409,10 +418,19 @@ impl Services {
             return Err(ValidationErrors::single("status", msg::quarantine_status()).into());
         }
         let query = Query::index(Index::Gsi1, keys::submissions_listing_partition(&actor.tenant, status));
-        list_page(self.store.as_ref(), query, page, |_| true).await
+        list_page(self.store.as_ref(), query, page, |_| true).await.redacted(actor)
     }
 
     pub async fn get_submission(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+    ) -> Result<Versioned<Submission>, ReviewSubmissionError> {
+        Ok(self.stored_submission(actor, id).await?.redacted(actor))
+    }
+
+    /// The post as it arrived, whatever the reader may see: what releasing it makes a lead of.
+    async fn stored_submission(
         &self,
         actor: &Actor,
         id: EntityId,
@@ -449,7 +467,7 @@ impl Services {
             }])
         };
         match self.accept_submission(&intake, &mark).await {
-            Ok(outcome) => Ok(Versioned { value: reviewed(outcome), version: expected + 1 }),
+            Ok(outcome) => Ok(Versioned { value: reviewed(outcome), version: expected + 1 }.redacted(actor)),
             Err(AcceptError::Extra { .. }) => Err(ReviewSubmissionError::Stale { expected }),
             Err(AcceptError::Store(e)) => Err(e.into()),
         }
@@ -470,7 +488,7 @@ impl Services {
             .write(vec![WriteOp::Put { item, condition: Condition::version_is(conditions::SUBMISSION, expected) }])
             .await
         {
-            Ok(()) => Ok(Versioned { value: discarded, version: expected + 1 }),
+            Ok(()) => Ok(Versioned { value: discarded, version: expected + 1 }.redacted(actor)),
             Err(StoreError::ConditionFailed { name: conditions::SUBMISSION }) => {
                 Err(ReviewSubmissionError::Stale { expected })
             }
@@ -484,7 +502,7 @@ impl Services {
         id: EntityId,
         expected: ExpectedVersion,
     ) -> Result<(Versioned<Submission>, u64), ReviewSubmissionError> {
-        let current = self.get_submission(actor, id).await?;
+        let current = self.stored_submission(actor, id).await?;
         let expected = expected
             .admit(current.version)
             .ok_or_else(|| ReviewSubmissionError::Stale { expected: expected.named() })?;

@@ -36,6 +36,8 @@ pub mod webhook_deliveries;
 pub mod webhooks;
 
 #[cfg(test)]
+mod field_access_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod webhook_tests;

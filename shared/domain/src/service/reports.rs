@@ -4,6 +4,7 @@
 //! Both read the tenant's active-case listing once (one query page at a time), so their cost
 //! grows with the tenant's active cases; archived cases are left out.
 
+use crate::field_access::FieldAccess;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -93,6 +94,8 @@ impl Services {
         case_type: Option<&CaseTypeKey>,
     ) -> Result<Vec<StateRow>, ListError> {
         let (cases, definitions) = self.active_cases(actor, case_type).await?;
+        // A reader the amount is hidden from sees counts without sums.
+        let amounts_seen = actor.field_access(crate::access::Module::Cases, "amount") != FieldAccess::Hidden;
         struct Group {
             class: StateClass,
             count: u64,
@@ -106,7 +109,7 @@ impl Services {
                 amounts: BTreeMap::new(),
             });
             group.count += 1;
-            if let Some(amount) = &case.amount {
+            if let Some(amount) = case.amount.as_ref().filter(|_| amounts_seen) {
                 *group.amounts.entry(amount.currency.clone()).or_default() += amount.amount_minor;
             }
         }

@@ -7,6 +7,7 @@ use crate::account::Account;
 use crate::actor::Actor;
 use crate::case::Case;
 use crate::contact::Contact;
+use crate::field_access::FieldAccess;
 use crate::ids::{EntityId, TenantId};
 use crate::keys;
 use crate::lead::Lead;
@@ -130,6 +131,14 @@ impl Services {
             items.extend(hits.items.into_iter().filter(|doc| !hidden.contains(&(doc.kind, doc.id.clone()))));
             cursor = hits.next_cursor;
             if cursor.is_none() || items.len() == page.limit as usize || read >= FILTER_READ_BUDGET {
+                // The second line was written into the index whole: a reader who may not see
+                // one of the fields it can show gets none of it.
+                for doc in &mut items {
+                    let (module, fields) = doc.kind.detail_fields();
+                    if fields.iter().any(|f| actor.field_access(module, f) == FieldAccess::Hidden) {
+                        doc.detail.clear();
+                    }
+                }
                 return Ok(Page { items, next_cursor: cursor });
             }
         }

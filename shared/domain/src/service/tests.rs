@@ -574,6 +574,7 @@ async fn editing_a_roles_profile_reaches_the_users_the_directory_names_no_profil
         level: agent.value.level,
         grants: agent.value.grants.clone(),
         scopes: agent.value.scopes.clone(),
+        fields: agent.value.fields.clone(),
     };
     entry.scopes.insert(Module::Cases, Scope::All);
     services.save_profile(&admin, id, entry, None).await.unwrap();

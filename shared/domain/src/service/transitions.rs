@@ -13,6 +13,7 @@ use super::search::index_changes;
 use super::{Services, conditions};
 use crate::ExpectedVersion;
 use crate::actor::Actor;
+use crate::actor::Redacted;
 use crate::case::{Case, CaseFields};
 use crate::case_type::{CaseType, Effect};
 use crate::effects::EffectMessage;
@@ -27,6 +28,8 @@ use crate::{Versioned, case::Priority};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransitionCaseError {
+    #[error(transparent)]
+    Forbidden(#[from] crate::actor::Forbidden),
     #[error("no such case")]
     NotFound,
     #[error("the case changed since version {expected}")]
@@ -84,6 +87,7 @@ impl Services {
     ) -> Result<TransitionOutcome, TransitionCaseError> {
         let tenant = &actor.tenant;
         let current = self.case_seen(actor, id).await?.ok_or(TransitionCaseError::NotFound)?;
+        actor.permit_fields(crate::access::Module::Cases, &request)?;
         let expected =
             expected.admit(current.version).ok_or_else(|| TransitionCaseError::Stale { expected: expected.named() })?;
         if current.value.archived {
@@ -192,7 +196,8 @@ impl Services {
         }
         announced.extend(change.messages.iter().cloned());
         self.publish_committed(tenant, OutboxOwner::Case(id), &announced).await;
-        Ok(TransitionOutcome { case: Versioned { value: case, version }, effects: change.messages, follow_up })
+        let case = Versioned { value: case, version }.redacted(actor);
+        Ok(TransitionOutcome { case, effects: change.messages, follow_up })
     }
 
     /// Opens a follow-up case of another type, in the same write as the parent's transition.
@@ -290,7 +295,7 @@ impl Services {
         let case = self.case_seen(actor, id).await?.ok_or(OfferedTransitionsError::NotFound)?;
         let definition = self.definition_of(&actor.tenant, &case.value.case_type, case.value.type_version).await?;
         let offered = workflow::offered(&definition, &case.value, actor);
-        Ok((case, offered))
+        Ok((case.redacted(actor), offered))
     }
 }
 

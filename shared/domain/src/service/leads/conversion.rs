@@ -3,6 +3,7 @@
 
 use super::{ClaimOwner, OPPORTUNITY_ENTITY, claim_item, lead_item};
 use crate::ExpectedVersion;
+use crate::actor::Redacted;
 use crate::service::outbox::OutboxOwner;
 use crate::service::search::index_changes;
 use crate::webhook::WebhookEventType;
@@ -134,7 +135,12 @@ impl Services {
                 if let Some(message) = announced {
                     self.publish_committed(tenant, OutboxOwner::Lead(id), &[message]).await;
                 }
-                Ok(ConvertedLead { lead: Versioned { value: converted, version }, account, contact, opportunity })
+                Ok(ConvertedLead {
+                    lead: Versioned { value: converted, version }.redacted(actor),
+                    account: account.redacted(actor),
+                    contact: contact.redacted(actor),
+                    opportunity,
+                })
             }
             Err(StoreError::ConditionFailed { name: conditions::LEAD }) => Err(ConvertLeadError::Stale { expected }),
             Err(StoreError::ConditionFailed { name: conditions::CONTACT_EMAIL }) => {
@@ -334,7 +340,9 @@ impl Services {
         page: &PageRequest,
     ) -> Result<Page<Versioned<Lead>>, ListError> {
         let query = Query::index(Index::Gsi3, keys::leads_of_account_partition(&actor.tenant, account));
-        list_page(self.store.as_ref(), query, page, |l: &Lead| actor.sees(Module::Leads, l.owner.as_ref())).await
+        list_page(self.store.as_ref(), query, page, |l: &Lead| actor.sees(Module::Leads, l.owner.as_ref()))
+            .await
+            .redacted(actor)
     }
 
     /// Indexes the leads converted before converted leads were listed under their account

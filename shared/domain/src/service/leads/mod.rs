@@ -11,6 +11,7 @@ mod conversion;
 mod intake;
 
 use crate::ExpectedVersion;
+use crate::actor::Redacted;
 use crate::service::outbox::OutboxOwner;
 use crate::webhook::WebhookEventType;
 use std::collections::BTreeMap;
@@ -62,6 +63,8 @@ enum ClaimOwner {
 #[derive(Debug, thiserror::Error)]
 pub enum CreateLeadError {
     #[error(transparent)]
+    Forbidden(#[from] crate::actor::Forbidden),
+    #[error(transparent)]
     Invalid(#[from] ValidationErrors),
     #[error("a lead or contact already has this e-mail or phone")]
     Duplicate { field: &'static str, lead_id: Option<EntityId>, contact_id: Option<EntityId> },
@@ -79,6 +82,8 @@ pub enum GetLeadError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateLeadError {
+    #[error(transparent)]
+    Forbidden(#[from] crate::actor::Forbidden),
     #[error("no such lead")]
     NotFound,
     #[error("the lead changed since version {expected}")]
@@ -222,6 +227,7 @@ impl Services {
     /// `POST /leads`: a lead typed in by staff. A duplicate is refused with the existing record
     /// named, rather than attached: staff can open it.
     pub async fn create_lead(&self, actor: &Actor, input: NewLead) -> Result<Versioned<Lead>, CreateLeadError> {
+        actor.permit_fields(Module::Leads, &input)?;
         let mut e = ValidationErrors::new();
         let country = match &input.country {
             Some(c) => check_country(&mut e, "country", c).unwrap_or_default(),
@@ -287,7 +293,7 @@ impl Services {
                 if let Some(message) = announced {
                     self.publish_committed(&actor.tenant, OutboxOwner::Lead(lead.id), &[message]).await;
                 }
-                Ok(Versioned { value: lead, version: 1 })
+                Ok(Versioned { value: lead, version: 1 }.redacted(actor))
             }
             Err(StoreError::ConditionFailed { name: conditions::LEAD_EMAIL | conditions::LEAD_PHONE }) => {
                 match self.existing_owner(&actor.tenant, &lead.fields).await? {
@@ -300,7 +306,7 @@ impl Services {
     }
 
     pub async fn get_lead(&self, actor: &Actor, id: EntityId) -> Result<Versioned<Lead>, GetLeadError> {
-        self.lead_seen(actor, id).await?.ok_or(GetLeadError::NotFound)
+        Ok(self.lead_seen(actor, id).await?.ok_or(GetLeadError::NotFound)?.redacted(actor))
     }
 
     /// The lead, when it exists and is within the actor's scope (outside it, it does not
@@ -320,7 +326,9 @@ impl Services {
     ) -> Result<Page<Versioned<HistoryEvent>>, ListError> {
         let query = Query::partition(keys::lead_partition(&actor.tenant, id))
             .range(SortKeyRange::BeginsWith(keys::CASE_EVENT_PREFIX.into()));
-        list_page(self.store.as_ref(), query, page, |_| true).await
+        let mut events = list_page(self.store.as_ref(), query, page, |_| true).await?;
+        actor.redact_events(&[Module::Leads], events.items.iter_mut().map(|e| &mut e.value));
+        Ok(events)
     }
 
     /// A contact's activities (web-form posts that matched its e-mail).
@@ -332,10 +340,22 @@ impl Services {
     ) -> Result<Page<Versioned<HistoryEvent>>, ListError> {
         let query = Query::partition(keys::contact(&actor.tenant, id).pk)
             .range(SortKeyRange::BeginsWith(keys::CASE_EVENT_PREFIX.into()));
-        list_page(self.store.as_ref(), query, page, |_| true).await
+        let mut events = list_page(self.store.as_ref(), query, page, |_| true).await?;
+        // What a form post said is the contact's data, and was a lead's.
+        actor.redact_events(&[Module::Contacts, Module::Leads], events.items.iter_mut().map(|e| &mut e.value));
+        Ok(events)
     }
 
     pub async fn list_leads(
+        &self,
+        actor: &Actor,
+        filter: &LeadFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Versioned<Lead>>, ListError> {
+        self.leads_page(actor, filter, page).await.redacted(actor)
+    }
+
+    async fn leads_page(
         &self,
         actor: &Actor,
         filter: &LeadFilter,
@@ -389,6 +409,7 @@ impl Services {
         expected: ExpectedVersion,
         patch: LeadPatch,
     ) -> Result<Versioned<Lead>, UpdateLeadError> {
+        actor.permit_fields(Module::Leads, &patch)?;
         let tenant = &actor.tenant;
         let current = self.lead_seen(actor, id).await?.ok_or(UpdateLeadError::NotFound)?;
         let expected =
@@ -446,7 +467,7 @@ impl Services {
         lead.disqualified_reason = if status == LeadStatus::Disqualified { reason } else { None };
         lead.owner = owner;
         if lead == before {
-            return Ok(Versioned { value: before, version: expected });
+            return Ok(Versioned { value: before, version: expected }.redacted(actor));
         }
         lead.updated_at = self.clock.now();
         lead.updated_by = actor.user.clone();
@@ -502,7 +523,7 @@ impl Services {
             ops.push(self.lead_history_op(actor, id, version, EventKind::Updated { changes })?);
         }
         match self.store.write(ops).await {
-            Ok(()) => Ok(Versioned { value: lead, version }),
+            Ok(()) => Ok(Versioned { value: lead, version }.redacted(actor)),
             Err(StoreError::ConditionFailed { name: conditions::LEAD }) => Err(UpdateLeadError::Stale { expected }),
             Err(StoreError::ConditionFailed { name: conditions::LEAD_EMAIL | conditions::LEAD_PHONE }) => {
                 match self.existing_owner(tenant, &lead.fields).await? {

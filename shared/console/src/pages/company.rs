@@ -54,6 +54,7 @@ fn inputs(chrome: &Chrome, settings: &TenantSettings, errors: &BTreeMap<String, 
             Vec::new()
         },
         required,
+        read_only: false,
         error: errors.get(name).cloned(),
     };
     vec![

@@ -43,6 +43,8 @@ pub struct FieldInput {
     /// `(value, label)` of a choice's options.
     pub options: Vec<(String, String)>,
     pub required: bool,
+    /// Shown but locked: the user's profile may read the field, not change it.
+    pub read_only: bool,
     pub error: Option<String>,
 }
 

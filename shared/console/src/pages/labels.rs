@@ -2,6 +2,7 @@
 
 use gestiona_domain::access::{Module, Operation, Scope};
 use gestiona_domain::case::{Channel, Priority};
+use gestiona_domain::field_access::FieldAccess;
 use gestiona_domain::messages as msg;
 use gestiona_domain::webhook::{DeliveryStatus, WebhookEventType};
 use gestiona_domain::{Locale, Message, Role};
@@ -149,4 +150,33 @@ pub fn level(role: Role) -> Message {
         Role::Supervisor => msg::ui_level_supervisor(),
         Role::Admin => msg::ui_level_admin(),
     }
+}
+
+/// What a profile may do with a field, as the profile page names it.
+pub fn field_access(access: FieldAccess) -> Message {
+    match access {
+        FieldAccess::ReadWrite => msg::ui_read_write(),
+        FieldAccess::ReadOnly => msg::ui_read_only(),
+        FieldAccess::Hidden => msg::ui_hidden(),
+    }
+}
+
+/// A standard restrictable field's label (see `field_access::restrictable`).
+pub fn restrictable_field(field: &str) -> Option<Message> {
+    Some(match field {
+        "taxId" => msg::ui_tax_id(),
+        "email" => msg::ui_email(),
+        "phone" => msg::ui_phone(),
+        "website" => msg::ui_website(),
+        "industry" => msg::ui_industry(),
+        "branch" => msg::ui_branch(),
+        "owner" => msg::ui_owner(),
+        "title" => msg::ui_job_title(),
+        "locale" => msg::ui_language(),
+        "company" => msg::ui_company(),
+        "message" => msg::ui_message(),
+        "description" => msg::ui_description(),
+        "amount" => msg::ui_amount(),
+        _ => return None,
+    })
 }

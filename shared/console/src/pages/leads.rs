@@ -244,6 +244,10 @@ pub async fn set_status(console: &Console, request: &Request, signed_in: &Signed
     match console.services.update_lead(&signed_in.actor, lead_id, expected.into(), patch).await {
         Ok(_) => response::redirect(&format!("/app/leads/{lead_id}")),
         Err(UpdateLeadError::NotFound) => response::not_found(locale),
+        Err(UpdateLeadError::Forbidden(refusal)) => {
+            let outcome = Outcome { errors: vec![refusal.message()], ..Default::default() };
+            render(console, signed_in, id, StatusCode::FORBIDDEN, outcome).await
+        }
         Err(UpdateLeadError::Stale { .. }) => {
             let outcome = Outcome { notice: Some(msg::ui_record_stale()), ..Default::default() };
             render(console, signed_in, id, StatusCode::CONFLICT, outcome).await

@@ -16,6 +16,7 @@ pub mod lead_review;
 pub mod leads;
 pub mod organisation;
 mod params;
+mod profile_fields;
 pub mod profiles;
 pub mod receivables;
 pub mod records;
@@ -35,6 +36,7 @@ use crate::assets;
 use crate::response;
 use crate::session::SignedIn;
 use gestiona_domain::access::{Module, Operation, Permission};
+use gestiona_domain::field_access::{FieldAccess, FieldRules};
 
 /// The frame around every signed-in page.
 pub struct Chrome {
@@ -50,6 +52,9 @@ pub struct Chrome {
     pub admin: bool,
     /// The modules the user's profile may read: the navigation shows only those.
     readable: Vec<&'static str>,
+    /// The fields the user's profile restricts: forms leave hidden ones out and show
+    /// read-only ones locked, record pages leave hidden ones out.
+    fields: FieldRules,
     pub stylesheet: String,
     pub htmx: String,
     pub script: String,
@@ -74,6 +79,7 @@ impl Chrome {
                 .filter(|&module| signed_in.actor.allows(Permission::new(module, Operation::Read)))
                 .map(Module::as_str)
                 .collect(),
+            fields: signed_in.actor.profile().fields.clone(),
             stylesheet: assets::stylesheet_path(),
             htmx: assets::htmx_path(),
             script: assets::script_path(),
@@ -88,6 +94,16 @@ impl Chrome {
     /// Whether the user may read `module` (`cases`, `receivables`, …).
     pub fn reads(&self, module: &str) -> bool {
         self.readable.contains(&module)
+    }
+
+    pub fn field_access(&self, module: Module, field: &str) -> FieldAccess {
+        self.fields.get(&module).and_then(|fields| fields.get(field)).copied().unwrap_or_default()
+    }
+
+    /// Whether the user may see `field` of `module`'s records (a template asks this before it
+    /// shows the field at all, rather than an empty value).
+    pub fn shows(&self, module: &str, field: &str) -> bool {
+        Module::parse(module).is_none_or(|m| self.field_access(m, field) != FieldAccess::Hidden)
     }
 
     /// A catalogue message in the page's language.

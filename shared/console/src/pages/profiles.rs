@@ -9,9 +9,11 @@ use gestiona_domain::{ExpectedVersion, ProfileId, Role, ValidationErrors};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
+use super::profile_fields::{self, FieldRow};
 use super::{Chrome, form_version, labels, page};
 use crate::session::{SignedIn, form_value};
 use crate::{Console, response};
+use gestiona_domain::field_access::FieldRules;
 
 const LIST: &str = "/app/settings/profiles";
 const LEVELS: [Role; 3] = [Role::Agent, Role::Supervisor, Role::Admin];
@@ -66,6 +68,8 @@ struct ProfilePage {
     levels: Vec<(&'static str, String)>,
     operations: Vec<String>,
     matrix: Vec<MatrixRow>,
+    fields: Vec<FieldRow>,
+    field_options: Vec<(&'static str, String)>,
     /// The admin profile keeps everything: its boxes are shown, not editable.
     fixed: bool,
     version: u64,
@@ -143,7 +147,13 @@ pub async fn create(console: &Console, request: &Request, signed_in: &SignedIn) 
     if policy.value.profile(&id).is_some() {
         return again(ValidationErrors::single("id", msg::ui_profile_exists(id.as_str()))).await;
     }
-    let entry = ProfileEntry { name: name.clone(), level: Role::Agent, grants: Grants::new(), scopes: Scopes::new() };
+    let entry = ProfileEntry {
+        name: name.clone(),
+        level: Role::Agent,
+        grants: Grants::new(),
+        scopes: Scopes::new(),
+        fields: FieldRules::new(),
+    };
     let expected = Some(ExpectedVersion::Exactly(policy.version));
     match console.services.save_profile(&signed_in.actor, id.clone(), entry, expected).await {
         Ok(_) => response::redirect(&format!("{LIST}/{id}")),
@@ -171,14 +181,17 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
     match console.services.get_profile(&signed_in.actor, &id).await {
         Ok(found) => {
             let notice = None;
-            render_one(signed_in, StatusCode::OK, &found.value, found.version, Vec::new(), notice, None)
+            let custom = profile_fields::case_custom_fields(console, signed_in).await;
+            render_one(signed_in, &custom, StatusCode::OK, &found.value, found.version, Vec::new(), notice, None)
         }
         Err(error) => refused(error, signed_in),
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn render_one(
     signed_in: &SignedIn,
+    case_custom: &[(String, String)],
     status: StatusCode,
     profile: &Profile,
     version: u64,
@@ -215,6 +228,8 @@ fn render_one(
         levels: LEVELS.into_iter().map(|l| (l.as_str(), chrome.t(labels::level(l)))).collect(),
         operations: Operation::ALL.into_iter().map(|o| chrome.t(labels::operation(o))).collect(),
         matrix,
+        fields: profile_fields::rows(profile, case_custom, &chrome),
+        field_options: profile_fields::options(&chrome),
         fixed: profile.id.as_str() == ADMIN_PROFILE,
         version,
         errors,
@@ -225,11 +240,16 @@ fn render_one(
     page(status, &page_data)
 }
 
-/// The profile as the form describes it: name, level, the ticked boxes and the scopes.
+/// The profile as the form describes it: name, level, the ticked boxes, the scopes and the
+/// fields' access.
 fn entry_of(request: &Request) -> ProfileEntry {
     let mut grants = Grants::new();
     let mut scopes = Scopes::new();
+    let mut fields = FieldRules::new();
     for (name, value) in form_urlencoded::parse(request.body().as_ref()) {
+        if let Some((module, field, access)) = profile_fields::parse(&name, &value) {
+            fields.entry(module).or_default().insert(field, access);
+        }
         let scope = name.strip_prefix("scope.").and_then(Module::parse).zip(Scope::parse(&value));
         if let Some((module, scope)) = scope {
             scopes.insert(module, scope);
@@ -243,7 +263,7 @@ fn entry_of(request: &Request) -> ProfileEntry {
         }
     }
     let level = form_value(request, "level").and_then(|l| Role::parse(&l)).unwrap_or(Role::Agent);
-    ProfileEntry { name: form_value(request, "name").unwrap_or_default(), level, grants, scopes }
+    ProfileEntry { name: form_value(request, "name").unwrap_or_default(), level, grants, scopes, fields }
 }
 
 /// `POST /app/settings/profiles/{id}`: saves the matrix at the version the page showed.
@@ -252,27 +272,29 @@ pub async fn save(console: &Console, request: &Request, signed_in: &SignedIn, id
     let Ok(id) = ProfileId::parse(id) else { return response::not_found(locale) };
     let Some(version) = form_version(request) else { return response::status_page(StatusCode::BAD_REQUEST, locale) };
     let entry = entry_of(request);
+    let custom = profile_fields::case_custom_fields(console, signed_in).await;
     let posted = Profile {
         id: id.clone(),
         name: entry.name.clone(),
         level: entry.level,
         grants: entry.grants.clone(),
         scopes: entry.scopes.clone(),
+        fields: entry.fields.clone(),
     };
     let expected = Some(ExpectedVersion::Exactly(version));
     match console.services.save_profile(&signed_in.actor, id.clone(), entry, expected).await {
         Ok(saved) => {
             let notice = Some(msg::ui_saved().render(locale));
-            render_one(signed_in, StatusCode::OK, &saved.value, saved.version, Vec::new(), notice, None)
+            render_one(signed_in, &custom, StatusCode::OK, &saved.value, saved.version, Vec::new(), notice, None)
         }
         Err(SaveProfileError::Invalid(errors)) => {
             let errors = errors.render(locale).into_iter().map(|e| (e.field, e.reason)).collect();
-            render_one(signed_in, StatusCode::UNPROCESSABLE_ENTITY, &posted, version, errors, None, None)
+            render_one(signed_in, &custom, StatusCode::UNPROCESSABLE_ENTITY, &posted, version, errors, None, None)
         }
         Err(SaveProfileError::Stale { .. }) => match console.services.get_profile(&signed_in.actor, &id).await {
             Ok(now) => {
                 let alert = Some(msg::ui_profile_stale().render(locale));
-                render_one(signed_in, StatusCode::CONFLICT, &now.value, now.version, Vec::new(), None, alert)
+                render_one(signed_in, &custom, StatusCode::CONFLICT, &now.value, now.version, Vec::new(), None, alert)
             }
             Err(error) => refused(error, signed_in),
         },

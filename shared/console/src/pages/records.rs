@@ -5,8 +5,11 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
+use gestiona_domain::access::Module;
 use gestiona_domain::account::{Account, AccountPatch, NewAccount};
+use gestiona_domain::actor::{Forbidden, Needed};
 use gestiona_domain::contact::{Contact, ContactPatch, NewContact};
+use gestiona_domain::field_access::FieldAccess;
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::accounts::{CreateAccountError, GetAccountError, UpdateAccountError};
 use gestiona_domain::service::contacts::{CreateContactError, GetContactError, UpdateContactError};
@@ -33,24 +36,51 @@ const fn spec(name: &'static str, label: fn() -> Message, control: Control, requ
     Spec { name, label, control, required }
 }
 
-const ACCOUNT_FIELDS: [Spec; 7] = [
-    spec("name", msg::ui_name, Control::Text, true),
-    spec("taxId", msg::ui_tax_id, Control::Text, false),
-    spec("email", msg::ui_email, Control::Text, false),
-    spec("phone", msg::ui_phone, Control::Text, false),
-    spec("website", msg::ui_website, Control::Text, false),
-    spec("industry", msg::ui_industry, Control::Text, false),
-    spec("branch", msg::ui_branch, Control::Text, false),
-];
+/// A record's form: the module whose field rules apply, and its inputs.
+struct RecordFields {
+    module: Module,
+    specs: &'static [Spec],
+}
 
-const CONTACT_FIELDS: [Spec; 6] = [
-    spec("firstName", msg::ui_first_name, Control::Text, true),
-    spec("lastName", msg::ui_last_name, Control::Text, false),
-    spec("title", msg::ui_job_title, Control::Text, false),
-    spec("email", msg::ui_email, Control::Text, false),
-    spec("phone", msg::ui_phone, Control::Text, false),
-    spec("locale", msg::ui_language, Control::Choice, false),
-];
+impl RecordFields {
+    /// The inputs the user may see, each with whether they may change it.
+    fn shown<'a>(&'a self, chrome: &'a Chrome) -> impl Iterator<Item = (&'a Spec, FieldAccess)> + 'a {
+        self.specs
+            .iter()
+            .map(|spec| (spec, chrome.field_access(self.module, spec.name)))
+            .filter(|(_, access)| *access != FieldAccess::Hidden)
+    }
+
+    /// The names of the inputs the user may change.
+    fn writable<'a>(&'a self, chrome: &'a Chrome) -> Vec<&'static str> {
+        self.shown(chrome).filter(|(_, access)| *access == FieldAccess::ReadWrite).map(|(spec, _)| spec.name).collect()
+    }
+}
+
+const ACCOUNT_FIELDS: RecordFields = RecordFields {
+    module: Module::Accounts,
+    specs: &[
+        spec("name", msg::ui_name, Control::Text, true),
+        spec("taxId", msg::ui_tax_id, Control::Text, false),
+        spec("email", msg::ui_email, Control::Text, false),
+        spec("phone", msg::ui_phone, Control::Text, false),
+        spec("website", msg::ui_website, Control::Text, false),
+        spec("industry", msg::ui_industry, Control::Text, false),
+        spec("branch", msg::ui_branch, Control::Text, false),
+    ],
+};
+
+const CONTACT_FIELDS: RecordFields = RecordFields {
+    module: Module::Contacts,
+    specs: &[
+        spec("firstName", msg::ui_first_name, Control::Text, true),
+        spec("lastName", msg::ui_last_name, Control::Text, false),
+        spec("title", msg::ui_job_title, Control::Text, false),
+        spec("email", msg::ui_email, Control::Text, false),
+        spec("phone", msg::ui_phone, Control::Text, false),
+        spec("locale", msg::ui_language, Control::Choice, false),
+    ],
+};
 
 fn account_values(account: &Account) -> BTreeMap<String, String> {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -109,10 +139,10 @@ impl<'a> FormParts<'a> {
     }
 }
 
-fn render(chrome: Chrome, fields: &[Spec], parts: FormParts<'_>, status: StatusCode) -> Response<Body> {
+fn render(chrome: Chrome, fields: &RecordFields, parts: FormParts<'_>, status: StatusCode) -> Response<Body> {
     let inputs = fields
-        .iter()
-        .map(|spec| FieldInput {
+        .shown(&chrome)
+        .map(|(spec, access)| FieldInput {
             name: spec.name.to_owned(),
             dom_id: format!("record-{}", spec.name),
             label: chrome.t((spec.label)()),
@@ -124,6 +154,7 @@ fn render(chrome: Chrome, fields: &[Spec], parts: FormParts<'_>, status: StatusC
                 Vec::new()
             },
             required: spec.required,
+            read_only: access == FieldAccess::ReadOnly,
             error: parts.errors.get(spec.name).cloned(),
         })
         .collect();
@@ -163,12 +194,13 @@ fn changes(values: &BTreeMap<String, String>, fields: &[&str]) -> BTreeMap<Strin
 /// record as it is now. `(shown, was)`.
 fn after_refusal(
     values: &BTreeMap<String, String>,
-    fields: &[Spec],
+    fields: &RecordFields,
     current: BTreeMap<String, String>,
     invalid: bool,
 ) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
     if invalid {
         let was = fields
+            .specs
             .iter()
             .map(|f| (f.name.to_owned(), values.get(&format!("{WAS}{}", f.name)).cloned().unwrap_or_default()));
         (values.clone(), was.collect())
@@ -200,7 +232,7 @@ impl Refusal {
 /// The edit form again after `refusal`, over the record as it is now (`current`).
 fn render_refused(
     chrome: Chrome,
-    fields: &[Spec],
+    fields: &RecordFields,
     frame: Frame,
     posted: &BTreeMap<String, String>,
     current: BTreeMap<String, String>,
@@ -218,11 +250,30 @@ fn render_refused(
     render(chrome, fields, parts, refusal.status)
 }
 
-/// An edit form as posted: the version it showed and the inputs the user changed.
-fn posted_edit(values: &BTreeMap<String, String>, fields: &[Spec]) -> Option<(u64, BTreeMap<String, Option<String>>)> {
+/// An edit form as posted: the version it showed and the inputs the user changed (of those
+/// their profile lets them change: a locked input is never a change).
+fn posted_edit(
+    values: &BTreeMap<String, String>,
+    fields: &RecordFields,
+    chrome: &Chrome,
+) -> Option<(u64, BTreeMap<String, Option<String>>)> {
     let version = values.get("version").and_then(|v| v.parse().ok())?;
-    let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
-    Some((version, changes(values, &names)))
+    Some((version, changes(values, &fields.writable(chrome))))
+}
+
+/// A refusal of the user's profile, as errors on the inputs it concerns (a field they may not
+/// change; a form only offers such a field locked, so this answers a tampered post).
+fn refused_fields(refusal: Forbidden, chrome: &Chrome) -> BTreeMap<String, String> {
+    match refusal.needed {
+        Needed::Fields(fields) => fields
+            .into_iter()
+            .map(|(field, access)| {
+                let reason = if access == FieldAccess::Hidden { msg::field_hidden() } else { msg::field_read_only() };
+                (field, chrome.t(reason))
+            })
+            .collect(),
+        _ => BTreeMap::from([("name".to_owned(), chrome.t(refusal.message()))]),
+    }
 }
 
 fn errors_of(errors: ValidationErrors, chrome: &Chrome) -> BTreeMap<String, String> {
@@ -256,6 +307,12 @@ pub async fn create_account(console: &Console, request: &Request, signed_in: &Si
     };
     match console.services.create_account(&signed_in.actor, input).await {
         Ok(account) => response::redirect(&format!("/app/accounts/{}", account.value.id)),
+        Err(CreateAccountError::Forbidden(refusal)) => {
+            let errors = refused_fields(refusal, &chrome);
+            let parts =
+                FormParts { was: BTreeMap::new(), errors, ..FormParts::showing(new_account_frame(&chrome), &values) };
+            render(chrome, &ACCOUNT_FIELDS, parts, StatusCode::FORBIDDEN)
+        }
         Err(CreateAccountError::Invalid(errors)) => {
             let errors = errors_of(errors, &chrome);
             let parts =
@@ -317,7 +374,7 @@ pub async fn update_account(console: &Console, request: &Request, signed_in: &Si
     let chrome = Chrome::of(signed_in, "accounts");
     let Ok(id) = EntityId::parse(id) else { return response::not_found(chrome.locale) };
     let values = posted(request);
-    let Some((expected, changed)) = posted_edit(&values, &ACCOUNT_FIELDS) else {
+    let Some((expected, changed)) = posted_edit(&values, &ACCOUNT_FIELDS, &chrome) else {
         return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
     };
     let field = |name: &str| changed.get(name).cloned();
@@ -336,6 +393,9 @@ pub async fn update_account(console: &Console, request: &Request, signed_in: &Si
         Err(UpdateAccountError::NotFound) => return response::not_found(chrome.locale),
         Err(UpdateAccountError::Stale { .. }) => Refusal::stale(&chrome),
         Err(UpdateAccountError::Archived) => Refusal::archived(&chrome),
+        Err(UpdateAccountError::Forbidden(refusal)) => {
+            Refusal::invalid(StatusCode::FORBIDDEN, refused_fields(refusal, &chrome))
+        }
         Err(UpdateAccountError::Invalid(errors)) => {
             Refusal::invalid(StatusCode::UNPROCESSABLE_ENTITY, errors_of(errors, &chrome))
         }
@@ -393,6 +453,7 @@ pub async fn create_contact(console: &Console, request: &Request, signed_in: &Si
     let errors = match console.services.create_contact(&signed_in.actor, input).await {
         Ok(_) => return response::redirect(&back),
         Err(CreateContactError::Invalid(errors)) => errors_of(errors, &chrome),
+        Err(CreateContactError::Forbidden(refusal)) => refused_fields(refusal, &chrome),
         Err(CreateContactError::EmailTaken { .. }) => {
             BTreeMap::from([("email".to_owned(), chrome.t(msg::ui_email_taken()))])
         }
@@ -453,7 +514,7 @@ pub async fn update_contact(console: &Console, request: &Request, signed_in: &Si
     let chrome = Chrome::of(signed_in, "contacts");
     let Ok(id) = EntityId::parse(id) else { return response::not_found(chrome.locale) };
     let values = posted(request);
-    let Some((expected, changed)) = posted_edit(&values, &CONTACT_FIELDS) else {
+    let Some((expected, changed)) = posted_edit(&values, &CONTACT_FIELDS, &chrome) else {
         return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
     };
     let field = |name: &str| changed.get(name).cloned();
@@ -471,6 +532,9 @@ pub async fn update_contact(console: &Console, request: &Request, signed_in: &Si
         Err(UpdateContactError::NotFound) => return response::not_found(chrome.locale),
         Err(UpdateContactError::Stale { .. }) => Refusal::stale(&chrome),
         Err(UpdateContactError::Archived) => Refusal::archived(&chrome),
+        Err(UpdateContactError::Forbidden(refusal)) => {
+            Refusal::invalid(StatusCode::FORBIDDEN, refused_fields(refusal, &chrome))
+        }
         Err(UpdateContactError::Invalid(errors)) => {
             Refusal::invalid(StatusCode::UNPROCESSABLE_ENTITY, errors_of(errors, &chrome))
         }

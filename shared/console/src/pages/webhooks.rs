@@ -48,6 +48,7 @@ impl SubscriptionForm {
             value: value.to_owned(),
             options: Vec::new(),
             required,
+            read_only: false,
             error: None,
         };
         Self {

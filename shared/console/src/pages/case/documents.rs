@@ -147,6 +147,7 @@ fn input(name: &str, label: String, control: Control, required: bool, draft: Opt
         value: draft.and_then(|d| d.values.get(name).cloned()).unwrap_or_default(),
         options: Vec::new(),
         required,
+        read_only: false,
         error: draft.and_then(|d| d.errors.get(name).cloned()),
     }
 }

@@ -35,13 +35,15 @@ pub async fn save(console: &Console, request: &Request, signed_in: &SignedIn, id
         Ok(loaded) => loaded,
         Err(response) => return response,
     };
-    let inputs = loaded.source(locale).data_inputs("edit");
+    let inputs = loaded.source(locale, &signed_in.actor).data_inputs("edit");
     let typed = |input: &FieldInput| values.get(&input.name).cloned().unwrap_or_default();
     let was = |input: &FieldInput| values.get(&format!("{WAS}{}", input.name)).cloned().unwrap_or_default();
     if loaded.case.version != expected {
         return conflict(console, signed_in, id, &values).await;
     }
-    let changed: Vec<String> = inputs.iter().filter(|i| typed(i) != was(i)).map(|i| i.name.clone()).collect();
+    // A locked input is never a change, whatever arrives for it (a disabled box sends nothing).
+    let changed: Vec<String> =
+        inputs.iter().filter(|i| !i.read_only && typed(i) != was(i)).map(|i| i.name.clone()).collect();
     let mut draft = Draft { values: values.clone(), ..Default::default() };
     let posted = read_posted(&changed, &values, &loaded.definition, &loaded.currency, locale);
     if !posted.errors.is_empty() {
@@ -98,7 +100,7 @@ async fn conflict(
     let Some(case_id) = parse_id(id) else { return response::not_found(signed_in.session.locale) };
     // Read again: the write may have lost to a change made after this request loaded the case.
     let now = match load(console, signed_in, case_id).await {
-        Ok(loaded) => loaded.source(signed_in.session.locale).data_inputs("edit"),
+        Ok(loaded) => loaded.source(signed_in.session.locale, &signed_in.actor).data_inputs("edit"),
         Err(response) => return response,
     };
     let rows = now

@@ -7,8 +7,10 @@
 
 use std::collections::BTreeMap;
 
+use gestiona_domain::access::Module;
 use gestiona_domain::case::{Case, Priority};
 use gestiona_domain::case_type::{CaseType, CustomFieldDef, FieldKind};
+use gestiona_domain::field_access::{CUSTOM_FIELD_PREFIX, FieldAccess};
 use gestiona_domain::format;
 use gestiona_domain::messages as msg;
 use gestiona_domain::money::Money;
@@ -30,9 +32,31 @@ pub struct FieldSource<'a> {
     pub locale: Locale,
     /// The currency of the case's amount, or the tenant's when it has none.
     pub currency: &'a str,
+    /// The case fields the user's profile restricts, by the domain's names (`amount`,
+    /// `customFields.lote`): hidden ones get no input, read-only ones a locked one.
+    pub restricted: Option<&'a BTreeMap<String, FieldAccess>>,
+}
+
+/// The case fields `actor`'s profile restricts, for [`FieldSource::restricted`].
+pub fn restricted_of(actor: &gestiona_domain::Actor) -> Option<&BTreeMap<String, FieldAccess>> {
+    actor.profile().fields.get(&Module::Cases)
 }
 
 impl FieldSource<'_> {
+    /// What the user may do with a field, by the domain's name.
+    pub fn access(&self, field: &str) -> FieldAccess {
+        self.restricted.and_then(|r| r.get(field)).copied().unwrap_or_default()
+    }
+
+    /// A field's input as the profile allows it: none when hidden, locked when read-only.
+    fn allowed(&self, field: &str, input: FieldInput) -> Option<FieldInput> {
+        match self.access(field) {
+            FieldAccess::Hidden => None,
+            FieldAccess::ReadOnly => Some(FieldInput { read_only: true, ..input }),
+            FieldAccess::ReadWrite => Some(input),
+        }
+    }
+
     fn custom(&self, def: &CustomFieldDef, dom_prefix: &str) -> FieldInput {
         let current = self.case.and_then(|c| c.custom_fields.get(&def.key)).filter(|v| !v.is_null());
         let value = current.map(|v| show_custom(def.kind, v, self.currency, self.locale)).unwrap_or_default();
@@ -56,6 +80,7 @@ impl FieldSource<'_> {
             value,
             options,
             required: def.required,
+            read_only: false,
             error: None,
         }
     }
@@ -96,6 +121,7 @@ impl FieldSource<'_> {
             value,
             options,
             required: name == "priority",
+            read_only: false,
             error: None,
         })
     }
@@ -103,16 +129,26 @@ impl FieldSource<'_> {
     /// The data form (editing a case, or opening one): priority, branch, amount, description,
     /// then the type's custom fields.
     pub fn data_inputs(&self, dom_prefix: &str) -> Vec<FieldInput> {
-        let own = ["priority", "branch", "amount", "description"].into_iter().filter_map(|n| self.own(n, dom_prefix));
-        own.chain(self.definition.custom_fields.iter().map(|def| self.custom(def, dom_prefix))).collect()
+        let own = ["priority", "branch", "amount", "description"]
+            .into_iter()
+            .filter_map(|n| self.own(n, dom_prefix).and_then(|input| self.allowed(n, input)));
+        let custom =
+            self.definition.custom_fields.iter().filter_map(|def| {
+                self.allowed(&format!("{CUSTOM_FIELD_PREFIX}{}", def.key), self.custom(def, dom_prefix))
+            });
+        own.chain(custom).collect()
     }
 
     /// The inputs for a result's missing fields (`customFields.plazoMeses`, `amount`, …), or
-    /// `None` if one of them cannot be given in a form (the owner, set by assignment).
+    /// `None` if one of them cannot be given in a form (the owner, set by assignment; a field
+    /// the user's profile may not change).
     pub fn step_inputs(&self, missing: &[String], dom_prefix: &str) -> Option<Vec<FieldInput>> {
         missing
             .iter()
             .map(|path| {
+                if self.access(path) != FieldAccess::ReadWrite {
+                    return None;
+                }
                 let input = match path.strip_prefix("customFields.") {
                     Some(key) => self.definition.custom_field(key).map(|def| self.custom(def, dom_prefix)),
                     None => self.own(input_name_of(path), dom_prefix),

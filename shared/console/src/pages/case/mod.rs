@@ -199,8 +199,14 @@ pub(super) struct Loaded {
 }
 
 impl Loaded {
-    fn source(&self, locale: gestiona_domain::Locale) -> FieldSource<'_> {
-        FieldSource { case: Some(&self.case.value), definition: &self.definition, locale, currency: &self.currency }
+    fn source<'a>(&'a self, locale: gestiona_domain::Locale, actor: &'a gestiona_domain::Actor) -> FieldSource<'a> {
+        FieldSource {
+            case: Some(&self.case.value),
+            definition: &self.definition,
+            locale,
+            currency: &self.currency,
+            restricted: fields::restricted_of(actor),
+        }
     }
 }
 
@@ -319,7 +325,7 @@ pub(super) async fn render(
             (Vec::new(), vec![msg::title_unavailable().render(locale)])
         }
     };
-    let source = loaded.source(locale);
+    let source = loaded.source(locale, &actor);
     let offered = workflow::offered(&loaded.definition, &loaded.case.value, &actor);
     let actions = offered.iter().map(|action| step_views(action, &source, outcome.step.as_ref(), locale)).collect();
     let mut edit_inputs = source.data_inputs("edit");

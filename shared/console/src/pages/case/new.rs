@@ -16,7 +16,7 @@ use gestiona_domain::{EntityId, Role, UserId};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-use super::fields::{FieldSource, form_fields, input_of_error, read_posted};
+use super::fields::{FieldSource, form_fields, input_of_error, read_posted, restricted_of};
 use super::steps::named_record;
 use crate::pages::case_list::{self, Notes};
 use crate::pages::form::{Control, FieldInput, FormBody};
@@ -24,6 +24,7 @@ use crate::pages::labels::{self, CHANNELS, channel_key, parse_channel};
 use crate::pages::{Chrome, page, query_value};
 use crate::session::SignedIn;
 use crate::{Console, response};
+use gestiona_domain::field_access::FieldAccess;
 
 /// The owner choice that names no one: the type's pool assigns, or the case is the creator's.
 const BY_RULES: &str = "auto";
@@ -109,7 +110,13 @@ async fn presets(console: &Console, signed_in: &SignedIn, values: &BTreeMap<Stri
 }
 
 /// The inputs of the case form for `definition`, before any value is posted.
-fn inputs(setting: &Setting, definition: &CaseType, presets: &[Preset], chrome: &Chrome) -> Vec<FieldInput> {
+fn inputs(
+    setting: &Setting,
+    definition: &CaseType,
+    presets: &[Preset],
+    chrome: &Chrome,
+    actor: &gestiona_domain::Actor,
+) -> Vec<FieldInput> {
     let text = |name: &str, label: String, control: Control, required: bool| FieldInput {
         name: name.to_owned(),
         dom_id: format!("new-{name}"),
@@ -118,6 +125,7 @@ fn inputs(setting: &Setting, definition: &CaseType, presets: &[Preset], chrome: 
         value: String::new(),
         options: Vec::new(),
         required,
+        read_only: false,
         error: None,
     };
     let mut inputs = vec![text("subject", chrome.t(msg::ui_subject()), Control::Text, true)];
@@ -131,7 +139,13 @@ fn inputs(setting: &Setting, definition: &CaseType, presets: &[Preset], chrome: 
         options: CHANNELS.iter().map(|c| (channel_key(*c).to_owned(), labels::channel(*c, chrome.locale))).collect(),
         ..text("channel", chrome.t(msg::ui_channel()), Control::Choice, true)
     });
-    let source = FieldSource { case: None, definition, locale: chrome.locale, currency: &setting.currency };
+    let source = FieldSource {
+        case: None,
+        definition,
+        locale: chrome.locale,
+        currency: &setting.currency,
+        restricted: restricted_of(actor),
+    };
     inputs.extend(source.data_inputs("new"));
     if let Some(owners) = &setting.owners {
         let mut options = vec![(BY_RULES.to_owned(), chrome.t(msg::ui_owner_by_rules()))];
@@ -157,7 +171,8 @@ struct Shown<'a> {
 
 fn render(signed_in: &SignedIn, shown: Shown<'_>, status: StatusCode) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "cases");
-    let mut inputs = shown.chosen.map(|d| inputs(shown.setting, d, shown.presets, &chrome)).unwrap_or_default();
+    let mut inputs =
+        shown.chosen.map(|d| inputs(shown.setting, d, shown.presets, &chrome, &signed_in.actor)).unwrap_or_default();
     let mut failed = false;
     if let Some(values) = shown.posted {
         for input in &mut inputs {
@@ -245,6 +260,12 @@ pub async fn create(console: &Console, request: &Request, signed_in: &SignedIn) 
     let mut names: Vec<String> =
         ["priority", "branch", "amount", "description", "account", "contact"].map(String::from).into();
     names.extend(definition.custom_fields.iter().map(|f| format!("cf.{}", f.key)));
+    // What the profile may not set is not read from the form at all.
+    let restricted = restricted_of(&signed_in.actor);
+    names.retain(|name| {
+        let field = name.strip_prefix("cf.").map_or_else(|| name.clone(), |key| format!("customFields.{key}"));
+        restricted.and_then(|r| r.get(&field)).is_none_or(|access| *access == FieldAccess::ReadWrite)
+    });
     let posted = read_posted(&names, &values, definition, &setting.currency, locale);
     let mut errors = posted.errors;
     let channel = values.get("channel").map(String::as_str).unwrap_or_default();

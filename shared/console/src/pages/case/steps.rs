@@ -1,6 +1,7 @@
 //! `POST /app/cases/{id}/transitions`: takes the chosen step at the version the page showed,
 //! with the fields its result requires as the user filled them in.
 
+use gestiona_domain::actor::Needed;
 use gestiona_domain::messages as msg;
 use gestiona_domain::search::{SearchDoc, SearchKind};
 use gestiona_domain::service::PageRequest;
@@ -36,7 +37,7 @@ pub async fn transition(console: &Console, request: &Request, signed_in: &Signed
         .map(|r| r.required_fields.clone())
         .unwrap_or_default();
     let names: Vec<String> = loaded
-        .source(locale)
+        .source(locale, &signed_in.actor)
         .step_inputs(&required, "step")
         .unwrap_or_default()
         .into_iter()
@@ -82,6 +83,20 @@ pub async fn transition(console: &Console, request: &Request, signed_in: &Signed
     match console.services.transition_case(&actor, case_id, expected.into(), step).await {
         Ok(_) => response::redirect(&format!("/app/cases/{case_id}")),
         Err(TransitionCaseError::NotFound) => response::not_found(locale),
+        // A field the step sets that the profile may not change (the form offers none such).
+        Err(TransitionCaseError::Forbidden(refusal)) => {
+            if let Needed::Fields(fields) = &refusal.needed {
+                for (field, _) in fields {
+                    draft.errors.insert(input_of_error(field), refusal.message().render(locale));
+                }
+            }
+            let outcome = Outcome {
+                transition_errors: vec![refusal.message().render(locale)],
+                step: Some(draft),
+                ..Default::default()
+            };
+            render(console, signed_in, id, StatusCode::FORBIDDEN, outcome).await
+        }
         // Someone else moved the case: show it as it is now, and say so.
         Err(TransitionCaseError::Stale { .. }) => {
             let outcome = Outcome { stale: true, ..Default::default() };

@@ -237,6 +237,7 @@ fn input(form: &str, name: &str, label: Message, control: Control, value: String
         value,
         options: Vec::new(),
         required: false,
+        read_only: false,
         error: None,
     }
 }

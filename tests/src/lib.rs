@@ -9,6 +9,7 @@
 pub mod clock;
 pub mod conformance;
 pub mod counting;
+pub mod field_access;
 pub mod fixtures;
 pub mod handlers;
 pub mod invoice_sweep_bench;

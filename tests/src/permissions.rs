@@ -16,14 +16,14 @@ use crate::fixtures::{probe, staff};
 use crate::handlers::call;
 
 /// `event` as `user` signs it, whatever role the token claims.
-fn as_user(mut event: Value, user: &str, groups: &str) -> Value {
+pub(crate) fn as_user(mut event: Value, user: &str, groups: &str) -> Value {
     event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = json!(user);
     event["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"] = json!(groups);
     event
 }
 
 /// A directory entry naming `profile`.
-async fn give_profile(api: &Api, user: &str, profile: &str, active: bool) {
+pub(crate) async fn give_profile(api: &Api, user: &str, profile: &str, active: bool) {
     let user = User {
         id: UserId::parse(user).unwrap(),
         name: user.to_owned(),

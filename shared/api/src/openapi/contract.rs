@@ -79,7 +79,15 @@ fn complete_operation(operation: &mut Value) {
     }
     if secured {
         problems.push(("401", "No valid bearer token (missing, expired, not yet valid, or for another audience)"));
-        problems.push(("403", "The caller's role may not do this"));
+        problems.push((
+            "403",
+            if has_body {
+                "The caller's profile may not do this (`forbidden`), or may not set a field the body sets \
+                 (`field-not-writable`: `errors` names each field and why)"
+            } else {
+                "The caller's profile may not do this"
+            },
+        ));
     }
     if has("path") {
         problems.push(("404", "Nothing with this id in the caller's tenant"));

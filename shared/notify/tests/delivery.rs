@@ -263,3 +263,51 @@ fn case_of(message: &EffectMessage) -> gestiona_domain::EntityId {
         other => panic!("not a case notification: {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_email_to_staff_leaves_out_what_the_recipients_profile_hides() {
+    use gestiona_domain::access::ProfileEntry;
+    use gestiona_domain::effects::Notification;
+    let world = world().await;
+    let tenant = world.actor.tenant.clone();
+    let admin = Actor::with_role(&tenant, &UserId::parse("admin").unwrap(), Role::Admin);
+    let lead = world
+        .services
+        .create_lead(
+            &world.actor,
+            serde_json::from_value(serde_json::json!({
+                "name": "Rocío Alfaro", "email": "rocio@alfaro.example", "company": "Alfaro Hermanos", "owner": "ana"
+            }))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let assigned = |occurrence: &str| {
+        let mut notification =
+            Notification::new(&tenant, Subject::Lead { id: lead.value.id }, "lead_new_assignee", Recipient::Owner);
+        notification.users = vec![UserId::parse("ana").unwrap()];
+        EffectMessage::new(format!("test:{occurrence}"), notification)
+    };
+    let text_of = |email: &OutgoingEmail| {
+        let parsed = mail_parser::MessageParser::default().parse(&email.mime).unwrap();
+        parsed.body_text(0).unwrap().into_owned()
+    };
+    world.notifier.deliver(&assigned("before")).await.unwrap();
+    let before = text_of(&world.mailer.sent.lock().unwrap()[0]);
+    assert!(before.contains("rocio@alfaro.example") && before.contains("Alfaro Hermanos"), "{before}");
+
+    // The agents' profile (ana's: the directory names none for her) now hides both.
+    let id = gestiona_domain::ProfileId::parse("agent").unwrap();
+    let agent = world.services.get_profile(&admin, &id).await.unwrap().value;
+    let fields =
+        serde_json::from_value(serde_json::json!({"leads": {"email": "hidden", "company": "hidden"}})).unwrap();
+    let entry =
+        ProfileEntry { name: agent.name, level: agent.level, grants: agent.grants, scopes: agent.scopes, fields };
+    world.services.save_profile(&admin, id, entry, None).await.unwrap();
+    world.mailer.sent.lock().unwrap().clear();
+    world.notifier.deliver(&assigned("after")).await.unwrap();
+    let after = text_of(&world.mailer.sent.lock().unwrap()[0]);
+    assert!(after.contains("Rocío Alfaro"), "{after}");
+    assert!(!after.contains("rocio@alfaro.example") && !after.contains("Alfaro Hermanos"), "{after}");
+    assert!(!after.contains("()"), "no empty brackets where the e-mail was: {after}");
+}

@@ -163,7 +163,13 @@ fn render(chrome: Chrome, fields: &RecordFields, parts: FormParts<'_>, status: S
         action: parts.frame.action,
         back: parts.frame.back,
         version: parts.frame.version,
-        was: parts.was.into_iter().collect(),
+        // A hidden field's former value is not carried either (it is empty: the record came
+        // without it).
+        was: parts
+            .was
+            .into_iter()
+            .filter(|(name, _)| chrome.field_access(fields.module, name) != FieldAccess::Hidden)
+            .collect(),
         inputs,
         hidden: parts.hidden,
         failed: !parts.errors.is_empty(),

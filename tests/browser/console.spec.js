@@ -769,3 +769,45 @@ test("webhooks: an administrator subscribes from the keyboard, keeps the secret,
     endpoint.close();
   }
 });
+
+test("an administrator hides the tax id and locks the phone for collections from the keyboard; Ana sees neither change", async ({ browser }) => {
+  const [agent, admin] = [await (await browser.newContext()).newPage(), await (await browser.newContext()).newPage()];
+  await signIn(admin, /Administración/);
+  await admin.goto("/app/settings/profiles/collections");
+  await expect(admin.getByRole("heading", { level: 1 })).toHaveText("Perfil Cobranza");
+  const fields = admin.getByRole("table", { name: "Campos" });
+  const taxId = fields.getByRole("combobox", { name: "Acceso a Cuentas: Identificación" });
+  await expect(taxId).toHaveValue("readWrite");
+  await taxId.focus();
+  await taxId.selectOption("hidden");
+  await fields.getByRole("combobox", { name: "Acceso a Cuentas: Teléfono" }).selectOption("readOnly");
+  await admin.getByRole("button", { name: "Guardar" }).press("Enter");
+  await expect(admin.getByRole("status")).toHaveText("Guardado.");
+  await expect(taxId).toHaveValue("hidden");
+  await screen(admin, "perfil-campos");
+  const axe = await new AxeBuilder({ page: admin }).analyze();
+  expect(axe.violations, JSON.stringify(axe.violations, null, 2)).toEqual([]);
+
+  // Ana works with the collections profile (an earlier test gave it to her).
+  await signIn(agent, /Ana Rodríguez/);
+  await agent.goto("/app/accounts");
+  await expect(agent.getByRole("link", { name: "Cooperativa Médica del Norte" })).toBeVisible();
+  await expect(agent.getByRole("main")).not.toContainText("3-004-045117");
+  await expect(agent.getByRole("columnheader", { name: "Identificación" })).toHaveCount(0);
+  await agent.getByRole("link", { name: "Cooperativa Médica del Norte" }).focus();
+  await agent.keyboard.press("Enter");
+  await expect(agent.getByRole("heading", { level: 1 })).toHaveText("Cooperativa Médica del Norte");
+  await expect(agent.getByRole("main")).not.toContainText("3-004-045117");
+  await agent.getByRole("link", { name: "Editar" }).first().press("Enter");
+  await expect(agent.getByLabel("Teléfono")).not.toBeEditable();
+  await expect(agent.getByLabel("Identificación")).toHaveCount(0);
+  await agent.getByLabel("Sector").fill("Salud privada");
+  await agent.getByLabel("Sector").press("Enter");
+  await expect(agent.getByRole("heading", { level: 1 })).toHaveText("Cooperativa Médica del Norte");
+  await expect(agent.getByRole("main")).toContainText("Salud privada");
+  await screen(agent, "cuenta-sin-identificacion");
+
+  // The administrator still sees it: nothing was lost by Ana's save.
+  await admin.goto("/app/accounts");
+  await expect(admin.getByRole("main")).toContainText("3-004-045117");
+});

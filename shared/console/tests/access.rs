@@ -172,6 +172,8 @@ async fn the_profile_matrix_speaks_english_to_an_english_administrator() {
         "{page}"
     );
     assert!(page.contains("Level for workflows") && page.contains(">Export</th>"), "{page}");
+    assert!(page.contains("<caption>Fields</caption>") && page.contains("aria-label=\"Access to Accounts: Tax id\""));
+    assert!(page.contains(">Read and change</option>") && page.contains(">Hidden</option>"), "{page}");
     let users = text(&console.handle(request(Method::GET, USERS, Some(&admin), None)).await);
     assert!(users.contains("The one of their sign-in role") && users.contains(">Active<"), "{users}");
 }

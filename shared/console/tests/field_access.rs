@@ -44,11 +44,7 @@ async fn hidden_fields_leave_the_agents_pages_and_read_only_ones_are_locked() {
     let page = text(&get(&admin, AGENT_PROFILE).await);
     assert!(page.contains("name=\"field.accounts.taxId\""), "{page}");
     assert!(page.contains("name=\"field.cases.customFields.plazoMeses\""), "{page}");
-    assert!(
-        page.contains("aria-label=\"Acceso a Cuentas: Cédula o NIT\"")
-            || page.contains("aria-label=\"Acceso a Cuentas:"),
-        "{page}"
-    );
+    assert!(page.contains("aria-label=\"Acceso a Cuentas: Identificación\""), "{page}");
 
     let mut form = posted_as_is(&page);
     form.retain(|(name, _)| !name.starts_with("field."));

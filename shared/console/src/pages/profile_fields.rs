@@ -46,13 +46,16 @@ pub async fn case_custom_fields(console: &Console, signed_in: &SignedIn) -> Vec<
         }
     }
     let locale = signed_in.session.locale;
-    fields
+    let mut named: Vec<(String, String)> = fields
         .into_iter()
         .map(|(key, (label, types))| {
             let label = msg::ui_custom_field_of(&label, types.join(", ")).render(locale);
             (format!("{CUSTOM_FIELD_PREFIX}{key}"), label)
         })
-        .collect()
+        .collect();
+    // As people find them: by what they are called.
+    named.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    named
 }
 
 /// The table's rows for `profile`: standard fields, then the cases' custom fields, then any

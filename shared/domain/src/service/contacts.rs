@@ -302,6 +302,10 @@ impl Services {
     ) -> Result<Page<Versioned<Contact>>, ListError> {
         let include_archived = filter.include_archived;
         if let Some(email) = &filter.email {
+            // Asking by an address one may not see would tell whether a contact has it.
+            if actor.field_access(Module::Contacts, "email") == crate::access::FieldAccess::Hidden {
+                return Err(ValidationErrors::single("email", msg::field_hidden()).into());
+            }
             // An exact e-mail names at most one contact: read its uniqueness item.
             let mut errors = ValidationErrors::new();
             let Some(email) = errors.email("email", email) else { return Err(errors.into()) };

@@ -176,3 +176,23 @@ async fn a_hidden_lead_email_is_left_out_of_the_lead_and_what_its_history_says_t
     let shown = told(&history.items);
     assert!(!shown.contains("marta@"), "ana's history told the e-mail: {shown}");
 }
+
+#[tokio::test]
+async fn a_contact_cannot_be_looked_up_by_an_email_the_reader_may_not_see() {
+    use crate::service::ListError;
+    use crate::service::contacts::ContactFilter;
+    let World { services, admin, ana } = world().await;
+    let id = ProfileId::parse("agent").unwrap();
+    let agent = services.get_profile(&admin, &id).await.unwrap().value;
+    let fields = serde_json::from_value(serde_json::json!({"contacts": {"email": "hidden"}})).unwrap();
+    let entry =
+        ProfileEntry { name: agent.name, level: agent.level, grants: agent.grants, scopes: agent.scopes, fields };
+    services.save_profile(&admin, id, entry, None).await.unwrap();
+    let ana = services.authorize(Actor { profile: None, ..ana }).await.unwrap();
+    let by_email = ContactFilter { email: Some("maria.araya@rapidos.example".into()), ..Default::default() };
+    match services.list_contacts(&ana, &by_email, &first_page()).await {
+        Err(ListError::Invalid(errors)) => assert_eq!(errors.0[0].field, "email"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(services.list_contacts(&admin, &by_email, &first_page()).await.unwrap().items.len(), 1);
+}

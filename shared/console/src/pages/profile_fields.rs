@@ -54,7 +54,7 @@ pub async fn case_custom_fields(console: &Console, signed_in: &SignedIn) -> Vec<
         })
         .collect();
     // As people find them: by what they are called.
-    named.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    named.sort_by_key(|(_, label)| label.to_lowercase());
     named
 }
 

@@ -1,6 +1,8 @@
 //! Assignment: choosing an agent from a pool (round robin or least open) and the writes and
 //! e-mail of giving a case to someone.
 
+use std::collections::HashSet;
+
 use super::Services;
 use super::change::{ChangeSet, EffectSubject};
 use crate::actor::Actor;
@@ -10,8 +12,9 @@ use crate::history::EventKind;
 use crate::ids::{TenantId, UserId};
 use crate::keys;
 use crate::messages as msg;
-use crate::ports::{Index, Query, StoreError};
+use crate::ports::{Index, MAX_READ_KEYS, Query, StoreError};
 use crate::records;
+use crate::user::User;
 use crate::validation::ValidationErrors;
 
 /// The e-mail an assignee receives.
@@ -65,20 +68,32 @@ impl Services {
     }
 
     /// The pool's agents as of now: the named ones, then the members of its teams in the
-    /// organisation (a team removed since contributes nobody), each once.
+    /// organisation (a team removed since contributes nobody), each once, without those the
+    /// directory says were deactivated (someone it does not list is taken as named).
     async fn pool_agents(&self, tenant: &TenantId, pool: &AgentPool) -> Result<Vec<UserId>, StoreError> {
         let mut agents = pool.agents.clone();
-        if pool.teams.is_empty() {
-            return Ok(agents);
-        }
-        let organisation = self.organisation_of(tenant).await?.value;
-        for team in pool.teams.iter().filter_map(|id| organisation.team(id)) {
-            for member in &team.members {
-                if !agents.contains(member) {
-                    agents.push(member.clone());
+        if !pool.teams.is_empty() {
+            let organisation = self.organisation_of(tenant).await?.value;
+            for team in pool.teams.iter().filter_map(|id| organisation.team(id)) {
+                for member in &team.members {
+                    if !agents.contains(member) {
+                        agents.push(member.clone());
+                    }
                 }
             }
         }
+        let mut deactivated = HashSet::new();
+        for chunk in agents.chunks(MAX_READ_KEYS) {
+            let keys: Vec<_> = chunk.iter().map(|agent| keys::user(tenant, agent)).collect();
+            for (agent, item) in chunk.iter().zip(self.store.get_many(&keys).await?) {
+                if let Some(item) = item
+                    && !records::read::<User>(&item)?.active
+                {
+                    deactivated.insert(agent.clone());
+                }
+            }
+        }
+        agents.retain(|agent| !deactivated.contains(agent));
         Ok(agents)
     }
 

@@ -629,6 +629,22 @@ async fn a_pool_drawn_from_teams_follows_the_organisation_without_a_new_case_typ
     }
     owners.sort();
     assert_eq!(owners, ["ana", "carlos"], "one each");
+
+    // Carlos is deactivated: the workshop's turns are Ana's alone, named or drawn from a team.
+    let mut carlos = services.user(&ana.tenant, &UserId::parse("carlos").unwrap()).await.unwrap().unwrap();
+    carlos.active = false;
+    services.put_user(&ana.tenant, &carlos).await.unwrap();
+    for subject in ["Bujías", "Aceite", "Filtro"] {
+        assert_eq!(owner(&services.create_case(&ana, open(subject)).await.unwrap()), "ana", "{subject}");
+    }
+    // Nobody active left: the case waits unassigned for a supervisor rather than going to him.
+    let mut ana_entry = services.user(&ana.tenant, &ana.user).await.unwrap().unwrap();
+    ana_entry.active = false;
+    services.put_user(&ana.tenant, &ana_entry).await.unwrap();
+    let sofia = Actor::with_role(&ana.tenant, &UserId::parse("sofia").unwrap(), Role::Supervisor);
+    let waiting = services.create_case(&sofia, open("Radiador")).await.unwrap();
+    assert_ne!(waiting.value.owner.as_ref().map(|o| o.as_str()), Some("carlos"));
+    assert_ne!(waiting.value.owner.as_ref().map(|o| o.as_str()), Some("ana"));
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::ids::{TenantId, UserId};
 use async_trait::async_trait;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -678,4 +679,52 @@ pub trait BlobStore: Send + Sync {
     /// filed document cannot be replaced through its link (a second `PUT` is refused, 412).
     async fn presign_put(&self, key: &str, content_type: &str, size: u64, expires_in: u64)
     -> Result<String, BlobError>;
+}
+
+/// Someone an administrator invites: where the invitation goes and the sign-in group their
+/// profile's level stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub email: String,
+    pub name: String,
+    pub locale: String,
+    pub role: crate::access::Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    /// The provider will not do it (the address belongs to another company's sign-in).
+    #[error("refused: {0}")]
+    Refused(String),
+    /// The provider failed or could not be reached; a retry may succeed.
+    #[error("identity provider unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Who can sign in (the Cognito user pool on AWS; locally, the directory itself). The
+/// directory's entries say what each user may do; this only lets them in or not.
+#[async_trait]
+pub trait IdentityProvider: Send + Sync {
+    /// Creates the sign-in and sends the invitation, or finds the one an earlier attempt made
+    /// for the same address in the same company; answers its subject (the token's `sub`).
+    async fn invite(&self, tenant: &TenantId, invitation: &Invitation) -> Result<UserId, IdentityError>;
+
+    /// Lets the user sign in again, or stops them (ending their sessions).
+    async fn set_enabled(&self, tenant: &TenantId, user: &UserId, enabled: bool) -> Result<(), IdentityError>;
+}
+
+/// The local runner's provider: the directory is the only list of users, and a user's id is
+/// their address (the sign-in page offers every active entry).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DirectoryIdentity;
+
+#[async_trait]
+impl IdentityProvider for DirectoryIdentity {
+    async fn invite(&self, _: &TenantId, invitation: &Invitation) -> Result<UserId, IdentityError> {
+        UserId::parse(&invitation.email.to_lowercase()).map_err(|e| IdentityError::Refused(e.to_string()))
+    }
+
+    async fn set_enabled(&self, _: &TenantId, _: &UserId, _: bool) -> Result<(), IdentityError> {
+        Ok(())
+    }
 }

@@ -150,6 +150,7 @@ catalogue! {
     no_such_branch(id) = "no branch '{id}' in the organisation", "no existe la sucursal '{id}' en la organización";
     scope_on_unowned_module() = "only leads, opportunities and cases have owners, so only they take a scope", "solo los leads, las oportunidades y los casos tienen responsable, así que solo ellos admiten un alcance";
     admin_profile_sees_everything() = "the admin profile sees every record", "el perfil de administrador ve todos los registros";
+    cannot_invite() = "this address cannot be invited: it may belong to another company's sign-in", "esta dirección no se puede invitar: puede pertenecer al acceso de otra empresa";
     field_not_restrictable() = "is not a field a profile can restrict here", "no es un campo que un perfil pueda restringir aquí";
     field_read_only() = "your profile may read this field but not change it", "su perfil puede leer este campo pero no cambiarlo";
     field_hidden() = "your profile may not see or change this field", "su perfil no puede ver ni cambiar este campo";
@@ -203,6 +204,7 @@ catalogue! {
     title_stale() = "The resource changed since you read it", "El recurso cambió desde que lo leyó";
     detail_stale(version) = "If-Match named version {version}; read the resource again and retry.", "If-Match indicó la versión {version}; vuelva a leer el recurso y reintente.";
     title_forbidden() = "Not allowed", "No permitido";
+    title_user_listed() = "Already in the directory", "Ya está en el directorio";
     title_field_not_writable() = "A field your profile may not change", "Un campo que su perfil no puede cambiar";
     title_unavailable() = "Temporarily unavailable", "No disponible temporalmente";
     detail_nothing_changed_retry() = "Nothing was changed. Retry in a moment.", "No se cambió nada. Reintente en un momento.";
@@ -229,6 +231,7 @@ catalogue! {
     detail_bearer_token() = "Send a valid bearer token in the Authorization header.", "Envíe un token bearer válido en la cabecera Authorization.";
     detail_no_tenant() = "the token names no valid tenant", "el token no indica un tenant válido";
     detail_no_role() = "the token grants no Gestiona role (agent, supervisor or admin)", "el token no otorga ningún rol de Gestiona (agent, supervisor o admin)";
+    detail_user_listed(user) = "the directory lists {user} with this e-mail address: change their entry instead", "el directorio tiene a {user} con esta dirección de correo: cambie su ficha en su lugar";
     detail_fields_not_writable() = "the request sets fields your profile may not change: see errors", "la solicitud asigna campos que su perfil no puede cambiar: vea errors";
     detail_permission_needed(permission) = "your profile does not allow this: it needs the permission {permission}", "su perfil no lo permite: requiere el permiso {permission}";
     detail_user_deactivated() = "this user was deactivated in this company", "este usuario fue desactivado en esta empresa";
@@ -702,6 +705,9 @@ catalogue! {
     ui_level_admin() = "Administrator", "Administrador";
     ui_permissions() = "Permissions", "Permisos";
     ui_field_access() = "Fields", "Campos";
+    ui_invite_someone() = "Invite someone", "Invitar a alguien";
+    ui_invite_help() = "They get an e-mail to choose a password and sign in, with the profile chosen here.", "Recibe un correo para elegir su contraseña y entrar, con el perfil que elija aquí.";
+    ui_invite() = "Invite", "Invitar";
     ui_field_access_note() = "A hidden field is left out of every screen, answer, export and e-mail the profile's users get; a read-only one is shown locked.", "Un campo oculto queda fuera de toda pantalla, respuesta, exportación y correo que reciben los usuarios del perfil; uno de solo lectura se muestra bloqueado.";
     ui_access() = "Access", "Acceso";
     ui_access_of(field) = "Access to {field}", "Acceso a {field}";

@@ -11,7 +11,7 @@ use crate::actor::{Actor, Forbidden};
 use crate::ids::{TenantId, UserId};
 use crate::keys;
 use crate::messages as msg;
-use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
+use crate::ports::{Condition, IdentityError, Index, Invitation, Item, Query, StoreError, WriteOp};
 use crate::records;
 use crate::user::{User, UserEntry};
 use crate::validation::ValidationErrors;
@@ -25,6 +25,26 @@ pub enum SaveUserError {
     Stale(u64),
     #[error(transparent)]
     Invalid(#[from] ValidationErrors),
+    /// The sign-in provider could not let the user in or stop them: nothing changed.
+    #[error("the identity provider is unavailable: {0}")]
+    SignInUnavailable(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InviteUserError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    /// Someone in the directory has this address already.
+    #[error("{existing} has this e-mail address already")]
+    AlreadyListed { existing: UserId },
+    /// The sign-in provider failed or could not be reached: nothing was written; inviting
+    /// again finds what it made.
+    #[error("the identity provider is unavailable: {0}")]
+    SignInUnavailable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -86,6 +106,71 @@ impl Services {
         self.store.write(vec![user_op(tenant, user, stored.map_or(1, |v| v + 1), stored)?]).await
     }
 
+    /// `POST /users` (admins): invites someone. Their sign-in is made (on AWS: a Cognito user
+    /// in the company, in the group of their profile's level, sent an invitation e-mail) and
+    /// then their directory entry under its subject. A retry after a failure finds the sign-in
+    /// the first attempt made, so inviting twice never makes two.
+    pub async fn invite_user(&self, actor: &Actor, entry: UserEntry) -> Result<Versioned<User>, InviteUserError> {
+        actor.permit(Permission::new(Module::Configuration, Operation::Update))?;
+        let pending = UserId::parse("pending").expect("a valid id");
+        let invited = entry.validate(pending)?;
+        let policy = self.access_policy(&actor.tenant).await?.value;
+        let level = match &invited.profile {
+            Some(id) => match policy.profile(id) {
+                Some(profile) => profile.level,
+                None => return Err(ValidationErrors::single("profile", msg::no_such_profile(id.as_str())).into()),
+            },
+            None => crate::access::Role::Agent,
+        };
+        if let Some(existing) = self.user_with_email(&actor.tenant, &invited.email).await? {
+            return Err(InviteUserError::AlreadyListed { existing });
+        }
+        let invitation = Invitation {
+            email: invited.email.clone(),
+            name: invited.name.clone(),
+            locale: invited.locale.clone(),
+            role: level,
+        };
+        let id = match self.identity.invite(&actor.tenant, &invitation).await {
+            Ok(id) => id,
+            Err(IdentityError::Refused(reason)) => {
+                tracing::warn!(%reason, "the identity provider refused an invitation");
+                return Err(ValidationErrors::single("email", msg::cannot_invite()).into());
+            }
+            Err(IdentityError::Unavailable(reason)) => return Err(InviteUserError::SignInUnavailable(reason)),
+        };
+        let user = User { id, active: true, ..invited };
+        let record = Some(RecordRef::new("user", &user.id));
+        let logged = self.access_op(&actor.tenant, &actor.user, AccessAction::UserChanged, record, actor.origin())?;
+        match self.store.write(vec![user_op(&actor.tenant, &user, 1, None)?, logged]).await {
+            Ok(()) => Ok(Versioned { value: user, version: 1 }),
+            // The same sign-in listed meanwhile (an invitation sent twice at once).
+            Err(StoreError::ConditionFailed { name: conditions::USER }) => {
+                Err(InviteUserError::AlreadyListed { existing: user.id })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The directory entry with this address, if any (a company's directory is read whole: it
+    /// lists its staff, tens or hundreds).
+    async fn user_with_email(&self, tenant: &TenantId, email: &str) -> Result<Option<UserId>, StoreError> {
+        let mut query = Query::index(Index::Gsi1, keys::users_listing_partition(tenant)).limit(100);
+        loop {
+            let page = self.store.query(&query).await?;
+            for item in &page.items {
+                let user: User = records::read(item)?;
+                if user.email.eq_ignore_ascii_case(email) {
+                    return Ok(Some(user.id));
+                }
+            }
+            match page.next_cursor {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => return Ok(None),
+            }
+        }
+    }
+
     /// `PUT /users/{id}` (admins): a staff member's name, e-mail, language, profile and whether
     /// they are active, over the version `expected` names (the one read when absent, so two
     /// admins saving at once never silently overwrite each other).
@@ -122,7 +207,9 @@ impl Services {
             }
         }
         errors.finish()?;
-        let stored = self.store.get(&keys::user(&actor.tenant, &user.id)).await?.map(|item| item.version);
+        let stored_item = self.store.get(&keys::user(&actor.tenant, &user.id)).await?;
+        let was_active = stored_item.as_ref().map(records::read::<User>).transpose()?.map(|u| u.active);
+        let stored = stored_item.map(|item| item.version);
         let on = match &expected {
             // `"0"`: the entry must not exist yet.
             Some(expected) => match stored {
@@ -133,6 +220,16 @@ impl Services {
             None => stored,
         };
         let version = on.map_or(1, |v| v + 1);
+        // The sign-in first: a user deactivated here is stopped there before the directory
+        // says so (if the directory's write then fails, they are locked out, never let in).
+        if was_active.is_some_and(|active| active != user.active) {
+            match self.identity.set_enabled(&actor.tenant, &user.id, user.active).await {
+                Ok(()) => {}
+                Err(IdentityError::Refused(reason) | IdentityError::Unavailable(reason)) => {
+                    return Err(SaveUserError::SignInUnavailable(reason));
+                }
+            }
+        }
         let record = Some(RecordRef::new("user", &user.id));
         let logged = self.access_op(&actor.tenant, &actor.user, AccessAction::UserChanged, record, actor.origin())?;
         match self.store.write(vec![user_op(&actor.tenant, &user, version, on)?, logged]).await {

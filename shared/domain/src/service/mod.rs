@@ -36,6 +36,8 @@ pub mod webhook_deliveries;
 pub mod webhooks;
 
 #[cfg(test)]
+mod directory_tests;
+#[cfg(test)]
 mod field_access_tests;
 #[cfg(test)]
 mod tests;
@@ -68,6 +70,8 @@ pub struct Services {
     endpoints: crate::webhook::EndpointPolicy,
     /// The webhook events each tenant's subscriptions want, as the announcing use cases last read them.
     wanted_events: Arc<webhooks::WantedEventsCache>,
+    /// Who can sign in: invitations and deactivations reach it.
+    identity: Arc<dyn crate::ports::IdentityProvider>,
 }
 
 impl Services {
@@ -77,7 +81,22 @@ impl Services {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
-        Self { store, queue, clock, ids, endpoints: Default::default(), wanted_events: Default::default() }
+        Self {
+            store,
+            queue,
+            clock,
+            ids,
+            endpoints: Default::default(),
+            wanted_events: Default::default(),
+            identity: Arc::new(crate::ports::DirectoryIdentity),
+        }
+    }
+
+    /// The same services with users invited into, and deactivated in, `identity` (the Cognito
+    /// user pool on AWS); without it the directory is the only list of users.
+    pub fn with_identity(mut self, identity: Arc<dyn crate::ports::IdentityProvider>) -> Self {
+        self.identity = identity;
+        self
     }
 
     /// The time now, by the services' clock (the edges use it for defaults such as a report's

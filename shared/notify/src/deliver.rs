@@ -27,6 +27,7 @@ use gestiona_domain::service::receivables::{GetInvoiceError, local_day};
 use gestiona_domain::service::tenants::Tenant;
 use gestiona_domain::service::webhooks::GetSubscriptionError;
 use gestiona_domain::service::{PageRequest, Services};
+use gestiona_domain::user::User;
 use gestiona_domain::webhook::Subscription;
 use gestiona_domain::{Actor, EntityId, Versioned};
 use serde_json::{Value, json};
@@ -77,6 +78,18 @@ struct Recipient {
     /// A staff recipient as the tenant's profiles make them: what they may not see is left
     /// out of what they are sent.
     reader: Option<Actor>,
+}
+
+impl Recipient {
+    /// Someone outside the company: a contact, an account, a prospect.
+    fn customer(name: String, email: String, locale: String) -> Self {
+        Self { name, email, locale, staff: false, reader: None }
+    }
+
+    /// A member of the staff, as the directory lists them.
+    fn staff(user: User, reader: Option<Actor>) -> Self {
+        Self { name: user.name, email: user.email, locale: user.locale, staff: true, reader }
+    }
 }
 
 pub struct Notifier {
@@ -326,13 +339,7 @@ impl Notifier {
         let mut recipients = Vec::new();
         if request.to == Audience::Customer {
             if let Some(email) = &lead.fields.email {
-                recipients.push(Recipient {
-                    name: lead.fields.name.clone(),
-                    email: email.clone(),
-                    locale,
-                    staff: false,
-                    reader: None,
-                });
+                recipients.push(Recipient::customer(lead.fields.name.clone(), email.clone(), locale));
             }
         } else {
             let users =
@@ -345,13 +352,7 @@ impl Notifier {
                     Err(AuthorizeError::Deactivated) => continue,
                     Err(AuthorizeError::Store(e)) => return Err(e.into()),
                 };
-                recipients.push(Recipient {
-                    name: user.name,
-                    email: user.email,
-                    locale: user.locale,
-                    staff: true,
-                    reader: Some(reader),
-                });
+                recipients.push(Recipient::staff(user, Some(reader)));
             }
         }
         Ok((context, recipients))
@@ -381,18 +382,12 @@ impl Notifier {
         {
             let name = format!("{} {}", contact.value.first_name, contact.value.last_name.clone().unwrap_or_default());
             let locale = contact.value.locale.clone().unwrap_or_else(|| tenant_locale.clone());
-            recipient = Some(Recipient { name: name.trim().to_owned(), email, locale, staff: false, reader: None });
+            recipient = Some(Recipient::customer(name.trim().to_owned(), email, locale));
         }
         if recipient.is_none()
             && let Some(email) = account.as_ref().and_then(|a| a.email.clone())
         {
-            recipient = Some(Recipient {
-                name: account_name.clone(),
-                email,
-                locale: tenant_locale.clone(),
-                staff: false,
-                reader: None,
-            });
+            recipient = Some(Recipient::customer(account_name.clone(), email, tenant_locale.clone()));
         }
         let locale = recipient.as_ref().map_or(tenant_locale, |r| r.locale.clone());
         let locale = Locale::from_tag(&locale);
@@ -477,26 +472,15 @@ impl Notifier {
                 let name =
                     format!("{} {}", contact.value.first_name, contact.value.last_name.clone().unwrap_or_default());
                 let locale = contact.value.locale.clone().or_else(|| tenant_record.map(|t| t.locale.clone()));
-                recipients.push(Recipient {
-                    name: name.trim().to_owned(),
-                    email,
-                    locale: locale.unwrap_or_else(|| DEFAULT_LOCALE.into()),
-                    staff: false,
-                    reader: None,
-                });
+                let locale = locale.unwrap_or_else(|| DEFAULT_LOCALE.into());
+                recipients.push(Recipient::customer(name.trim().to_owned(), email, locale));
             }
         } else {
             let users =
                 if request.users.is_empty() { case.owner.iter().cloned().collect() } else { request.users.clone() };
             for id in users {
                 if let Some(user) = self.services.user(tenant, &id).await? {
-                    recipients.push(Recipient {
-                        name: user.name,
-                        email: user.email,
-                        locale: user.locale,
-                        staff: true,
-                        reader: None,
-                    });
+                    recipients.push(Recipient::staff(user, None));
                 }
             }
         }
@@ -539,13 +523,7 @@ impl Notifier {
         let mut recipients = Vec::new();
         for id in &request.users {
             if let Some(user) = self.services.user(tenant, id).await? {
-                recipients.push(Recipient {
-                    name: user.name,
-                    email: user.email,
-                    locale: user.locale,
-                    staff: true,
-                    reader: None,
-                });
+                recipients.push(Recipient::staff(user, None));
             }
         }
         Ok((context, recipients))

@@ -178,3 +178,21 @@ pub async fn sent_raw_emails() -> Vec<(Vec<String>, String)> {
         })
         .collect()
 }
+
+/// A Cognito user pool client for the emulator.
+pub fn cognito() -> aws_sdk_cognitoidentityprovider::Client {
+    let config = aws_sdk_cognitoidentityprovider::Config::builder()
+        .behavior_version(aws_sdk_cognitoidentityprovider::config::BehaviorVersion::latest())
+        .region(aws_sdk_cognitoidentityprovider::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint())
+        .credentials_provider(aws_sdk_cognitoidentityprovider::config::Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "gestiona-tests",
+        ))
+        .http_client(gestiona_lambda::http_client())
+        .build();
+    aws_sdk_cognitoidentityprovider::Client::from_conf(config)
+}

@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    gestiona_lambda::serve_http(gestiona_api::routes::ACCOUNTS_API).await
+    gestiona_lambda::serve_http_with_identity(gestiona_api::routes::ACCOUNTS_API).await
 }

@@ -23,7 +23,8 @@ async fn main() -> Result<(), lambda_http::Error> {
         }
     };
     let aws = gestiona_lambda::aws();
-    let services = gestiona_lambda::services(&aws, Lambda::Console, config.table, config.queues);
+    let services = gestiona_lambda::services(&aws, Lambda::Console, config.table, config.queues)
+        .with_identity(gestiona_lambda::identity(&aws, Lambda::Console));
     let mut console = Console::new(services, sign_in, true);
     match gestiona_lambda::presigned_blobs(&aws) {
         Some(files) => {

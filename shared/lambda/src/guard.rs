@@ -128,6 +128,9 @@ impl CallGuard {
                 let action = if raw { "ses:SendRawEmail" } else { "ses:SendEmail" };
                 one(action, Some(Resource::SenderIdentity))
             }
+            ("Cognito Identity Provider", operation) => {
+                one(&format!("cognito-idp:{operation}"), Some(Resource::UserPool))
+            }
             (service, operation) => one(&format!("{}:{operation}", service.to_lowercase()), None),
         }
     }

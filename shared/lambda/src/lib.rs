@@ -10,9 +10,12 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use gestiona_api::{Api, ClaimNames, Function, Route, Routes};
 use gestiona_blob_s3::{PresignedS3, S3BlobStore};
 use gestiona_domain::ports::{
-    BlobStore, EffectMessage, EffectQueue, QueueName, SystemClock, UlidGenerator, WebhookTransport,
+    BlobStore, EffectMessage, EffectQueue, IdentityError, IdentityProvider, Invitation, QueueName, SystemClock,
+    UlidGenerator, WebhookTransport,
 };
 use gestiona_domain::service::Services;
+use gestiona_domain::{TenantId, UserId};
+use gestiona_identity_cognito::CognitoIdentity;
 use gestiona_mail_ses::SesMailer;
 use gestiona_notify::{Notifier, Templates};
 use gestiona_queue_sqs::{OutboxOnly, SqsQueue};
@@ -134,6 +137,36 @@ pub fn services(
     Services::new(Arc::new(store), queue, Arc::new(SystemClock), Arc::new(UlidGenerator::default()))
 }
 
+/// The Cognito user pool staff are invited into (the accounts API and the console).
+pub const USER_POOL_VARIABLE: &str = "GESTIONA_USER_POOL_ID";
+
+/// The user pool named by [`USER_POOL_VARIABLE`]; without one (the stack signs staff in
+/// through the company's own identity provider) invitations are refused: the provider invites,
+/// and an administrator adds the entry under the subject it gives (`PUT /users/{sub}`).
+pub fn identity(aws: &aws_config::SdkConfig, lambda: Lambda) -> Arc<dyn IdentityProvider> {
+    let Some(pool) = std::env::var(USER_POOL_VARIABLE).ok().filter(|p| !p.is_empty()) else {
+        return Arc::new(ExternalIdentity);
+    };
+    let cognito = aws_sdk_cognitoidentityprovider::config::Builder::from(aws)
+        .interceptor(CallGuard::new(lambda, &HashMap::new()))
+        .build();
+    Arc::new(CognitoIdentity::new(aws_sdk_cognitoidentityprovider::Client::from_conf(cognito), pool))
+}
+
+/// Sign-ins kept by an identity provider the company runs: nothing to do here.
+struct ExternalIdentity;
+
+#[async_trait::async_trait]
+impl IdentityProvider for ExternalIdentity {
+    async fn invite(&self, _: &TenantId, _: &Invitation) -> Result<UserId, IdentityError> {
+        Err(IdentityError::Refused("staff sign in through the company's own identity provider".into()))
+    }
+
+    async fn set_enabled(&self, _: &TenantId, _: &UserId, _: bool) -> Result<(), IdentityError> {
+        Ok(())
+    }
+}
+
 /// The documents bucket (the documents function, and the cases API for download and upload URLs).
 pub const DOCUMENTS_BUCKET_VARIABLE: &str = "GESTIONA_DOCUMENTS_BUCKET";
 
@@ -167,6 +200,16 @@ pub fn http_api(aws: &aws_config::SdkConfig, function: Function, config: HttpCon
 /// own, so its binary links no other function's handlers).
 pub async fn serve_http(table: &'static [Route]) -> Result<(), lambda_http::Error> {
     serve_routes(table, |_, _, api| api).await
+}
+
+/// [`serve_http`] for the function that invites and deactivates staff: in the user pool, when
+/// the stack has one (only this one and the console link the Cognito client).
+pub async fn serve_http_with_identity(table: &'static [Route]) -> Result<(), lambda_http::Error> {
+    serve_routes(table, |aws, function, mut api| {
+        api.services = api.services.with_identity(identity(aws, function.into()));
+        api
+    })
+    .await
 }
 
 /// [`serve_http`] for a function that hands out download and upload URLs of the documents

@@ -29,6 +29,8 @@ pub enum Resource {
     SenderIdentity,
     /// The SES configuration set the sends go through.
     EmailConfigurationSet,
+    /// The Cognito user pool staff sign in with.
+    UserPool,
 }
 
 /// One IAM action on one kind of resource.
@@ -57,6 +59,15 @@ const READS: [Permission; 4] = [
 ];
 /// `UpdateItem … ADD`: the atomic counters (rate windows, round-robin cursors, sequences).
 const COUNTERS: Permission = on("dynamodb:UpdateItem", Resource::Table);
+/// Inviting staff into the user pool and stopping or letting them in again.
+const SIGN_INS: [Permission; 6] = [
+    on("cognito-idp:AdminCreateUser", Resource::UserPool),
+    on("cognito-idp:AdminGetUser", Resource::UserPool),
+    on("cognito-idp:AdminAddUserToGroup", Resource::UserPool),
+    on("cognito-idp:AdminDisableUser", Resource::UserPool),
+    on("cognito-idp:AdminEnableUser", Resource::UserPool),
+    on("cognito-idp:AdminUserGlobalSignOut", Resource::UserPool),
+];
 const NOTIFY: Permission = on("sqs:SendMessage", Resource::Queue(QueueName::Notifications));
 const RENDER: Permission = on("sqs:SendMessage", Resource::Queue(QueueName::Documents));
 const ANNOUNCE: Permission = on("sqs:SendMessage", Resource::Queue(QueueName::Webhooks));
@@ -128,7 +139,7 @@ impl Lambda {
     pub fn permissions(self) -> Vec<Permission> {
         let list: &[&[Permission]] = match self {
             // Replaying a webhook delivery queues its attempt.
-            Lambda::Http(Function::AccountsApi) => &[&READS, &TRANSACTIONS, &[ANNOUNCE]],
+            Lambda::Http(Function::AccountsApi) => &[&READS, &TRANSACTIONS, &[ANNOUNCE], &SIGN_INS],
             Lambda::Http(Function::CasesApi) => &[&READS, &TRANSACTIONS, &[COUNTERS, NOTIFY, RENDER, ANNOUNCE]],
             Lambda::Http(Function::DocumentsApi) => &[
                 &READS,
@@ -166,6 +177,7 @@ impl Lambda {
                 // upload that arrived (HEAD is GetObject) and stores a file posted without
                 // JavaScript.
                 &[on("s3:GetObject", Resource::DocumentObjects), on("s3:PutObject", Resource::UploadObjects)],
+                &SIGN_INS,
             ],
             Lambda::SlaSweep => &[&READS, &TRANSACTIONS, &[NOTIFY, RENDER]],
             // An invoice falling overdue is announced to webhooks.

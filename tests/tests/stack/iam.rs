@@ -27,6 +27,12 @@ fn arn(stack: &Stack, resource: Resource) -> String {
         Resource::Queue(QueueName::Webhooks) => queue("WebhooksQueueUrl"),
         Resource::DocumentObjects => format!("arn:aws:s3:::{}/*", stack.output("DocumentsBucketName")),
         Resource::UploadObjects => format!("arn:aws:s3:::{}/*/cases/*/uploads/*", stack.output("DocumentsBucketName")),
+        // moto's CloudFormation makes no user pool, so the reference to it stays as written;
+        // in AWS it is the pool's id (the `UserPoolId` output).
+        Resource::UserPool => {
+            let pool = stack.report["outputs"]["UserPoolId"].as_str().unwrap_or("${UserPool}");
+            format!("arn:aws:cognito-idp:us-east-1:{account}:userpool/{pool}")
+        }
         Resource::SenderIdentity => format!("arn:aws:ses:us-east-1:{account}:identity/example.com"),
         // The set the notifier sends through, by the name its code reads.
         Resource::EmailConfigurationSet => {

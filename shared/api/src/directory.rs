@@ -1,7 +1,8 @@
 //! `/users` (the staff directory notifications use) and `/opt-outs` (marketing e-mail).
 
 use gestiona_domain::UserId;
-use gestiona_domain::service::directory::SaveUserError;
+use gestiona_domain::messages as msg;
+use gestiona_domain::service::directory::{InviteUserError, SaveUserError};
 use gestiona_domain::service::handover::{HandOver, HandOverError, HandOverRequest};
 use gestiona_domain::user::{User, UserEntry};
 use http::StatusCode;
@@ -18,9 +19,44 @@ impl From<SaveUserError> for Problem {
             SaveUserError::Forbidden(f) => f.into(),
             SaveUserError::Stale(version) => Problem::stale(version),
             SaveUserError::Invalid(v) => v.into(),
+            SaveUserError::SignInUnavailable(reason) => sign_in_unavailable(&reason),
             SaveUserError::Store(s) => Problem::store(s),
         }
     }
+}
+
+/// The sign-in provider failed: nothing changed, and the same request may be sent again.
+fn sign_in_unavailable(reason: &str) -> Problem {
+    tracing::error!(%reason, "the identity provider is unavailable");
+    Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", msg::title_unavailable())
+        .detail(msg::detail_nothing_changed_retry())
+}
+
+impl From<InviteUserError> for Problem {
+    fn from(e: InviteUserError) -> Self {
+        match e {
+            InviteUserError::Forbidden(f) => f.into(),
+            InviteUserError::Invalid(v) => v.into(),
+            InviteUserError::AlreadyListed { existing } => {
+                Problem::conflict("duplicate-email", msg::title_user_listed()).detail(msg::detail_user_listed(existing))
+            }
+            InviteUserError::SignInUnavailable(reason) => sign_in_unavailable(&reason),
+            InviteUserError::Store(s) => Problem::store(s),
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/users", tag = "directory", description = "Invites someone: their sign-in is made (on AWS, a Cognito user of the company in the group of their profile's level, sent an invitation e-mail with a temporary password) and their directory entry under its subject, which `Location` names. Inviting the same address again after a failure finds the sign-in the first attempt made.",
+    request_body = UserEntry,
+    responses((status = 201, description = "Invited; `Location` and `ETag` set", body = Record<User>),
+              (status = 409, body = ProblemSchema, content_type = "application/problem+json"),
+              (status = 503, body = ProblemSchema, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn invite(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
+    let actor = api.actor(request)?;
+    let entry: UserEntry = edge::json_body(request)?;
+    let user = api.services.invite_user(&actor, entry).await?;
+    Ok(edge::created(format!("/users/{}", user.value.id), &user))
 }
 
 #[utoipa::path(get, path = "/users", tag = "directory", params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),

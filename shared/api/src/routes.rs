@@ -334,7 +334,7 @@ table!(ACCOUNTS_API = AccountsApi:
     contacts::create @ Contacts.Create,
     contacts::list @ Contacts.Read ["accountId", "email", "q", "includeArchived", "limit", "cursor"],
     contacts::get @ Contacts.Read, contacts::update @ Contacts.Update, contacts::archive @ Contacts.Archive,
-    directory::list ["limit", "cursor"], directory::save @ Configuration.Update,
+    directory::list ["limit", "cursor"], directory::invite @ Configuration.Update, directory::save @ Configuration.Update,
     directory::hand_over @ Configuration.Update, directory::opt_out @ Contacts.Update,
     profiles::list @ Configuration.Read, profiles::get @ Configuration.Read, profiles::save @ Configuration.Update,
     tenant::get @ Configuration.Read, tenant::save @ Configuration.Update,

@@ -479,6 +479,7 @@ impl Console {
                         Box::pin(pages::organisation::save(self, &request, &signed_in))
                     }
                     (Page::Users, &Method::GET) => Box::pin(pages::users::list(self, &signed_in)),
+                    (Page::Users, &Method::POST) => Box::pin(pages::users::invite(self, &request, &signed_in)),
                     (Page::User, &Method::GET) => Box::pin(pages::users::show(self, &signed_in, id)),
                     (Page::User, &Method::POST) => Box::pin(pages::users::save(self, &request, &signed_in, id)),
                     (Page::UserHandOver, &Method::POST) => {

@@ -285,3 +285,38 @@ async fn an_administrator_hands_a_users_open_work_to_a_colleague() {
         .await;
     assert_eq!(agent.status(), StatusCode::FORBIDDEN, "an agent hands over nothing");
 }
+
+#[tokio::test]
+async fn an_administrator_invites_someone_who_then_has_an_entry_and_a_profile() {
+    let console = console().await;
+    let (admin, csrf) = sign_in(&console, "admin").await;
+    let page = text(&console.handle(request(Method::GET, USERS, Some(&admin), None)).await);
+    assert!(page.contains("Invitar a alguien") && page.contains("id=\"invite-email\""), "{page}");
+
+    let form = |email: &str| {
+        encode(&[("_csrf", &csrf), ("name", "Marta Vidal"), ("email", email), ("locale", "en"), ("profile", "sales")])
+    };
+    let refused = console.handle(request(Method::POST, USERS, Some(&admin), Some(&form("marta")))).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = text(&refused);
+    assert!(
+        page.contains("id=\"invite-email-error\"") && page.contains("value=\"Marta Vidal\""),
+        "typed stays: {page}"
+    );
+
+    let invited = console.handle(request(Method::POST, USERS, Some(&admin), Some(&form("marta@vidal.example")))).await;
+    assert_eq!(invited.status(), StatusCode::SEE_OTHER);
+    let location = support::header_of(&invited, "location").to_owned();
+    assert_eq!(location, format!("{USERS}/marta@vidal.example"), "locally the address is the id");
+    let user_page = text(&console.handle(request(Method::GET, &location, Some(&admin), None)).await);
+    assert!(user_page.contains("Marta Vidal") && user_page.contains("value=\"sales\" selected"), "{user_page}");
+
+    let again = console.handle(request(Method::POST, USERS, Some(&admin), Some(&form("MARTA@vidal.example")))).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert!(text(&again).contains("el directorio tiene a marta@vidal.example"), "{}", text(&again));
+
+    // She signs in with the profile she was given.
+    let (marta, _) = sign_in(&console, "marta@vidal.example").await;
+    let nav = text(&console.handle(request(Method::GET, "/app/leads", Some(&marta), None)).await);
+    assert!(nav.contains("href=\"/app/leads\""), "sales reads leads: {nav}");
+}

@@ -104,6 +104,9 @@ pub(super) fn request_body(method: &str, path: &str) -> Option<Value> {
             json!({ "name": "Ana Rodríguez", "email": "ana@demo.example", "locale": "es", "profile": "agent" })
         }
         ("post", "/users/{id}/hand-over") => json!({ "to": "sofia" }),
+        ("post", "/users") => {
+            json!({ "name": "Marta Vidal", "email": "marta.vidal@demo.example", "locale": "es", "profile": "sales" })
+        }
         ("put", "/tenant") => json!({
             "name": "Demo Gestiona", "legalId": "3-101-000000", "locale": "es", "currency": "CRC",
             "timeZone": "America/Costa_Rica", "sender": "Demo Gestiona <avisos@demo.gestiona.example>",

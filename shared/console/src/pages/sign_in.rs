@@ -67,34 +67,35 @@ fn local_tenant(console: &Console) -> TenantId {
     console.local_tenant.clone().unwrap_or_else(|| TenantId::parse(DEMO_TENANT).expect("a valid tenant id"))
 }
 
-/// Who may sign in locally, with the role their session starts with: the demo users, or the
-/// active staff of the company the runner serves (their directory profile decides what they
-/// may do; the role only names the least).
+/// Who may sign in locally, with the role their session starts with: in the demo, its users
+/// with the roles of their tokens, then anyone invited since; elsewhere the active staff of the
+/// company the runner serves (their directory profile decides what they may do; the role only
+/// names the least).
 async fn local_users(console: &Console) -> Vec<(UserId, String, Role)> {
     let tenant = local_tenant(console);
-    if tenant.as_str() == DEMO_TENANT {
-        let mut users = Vec::new();
-        for (id, role) in DEMO_USERS {
-            let user_id = UserId::parse(id).expect("demo user ids are valid");
-            let name = match console.services.user(&tenant, &user_id).await {
-                Ok(Some(user)) => user.name,
-                _ => (*id).to_owned(),
-            };
-            users.push((user_id, name, *role));
-        }
-        return users;
-    }
     let staff = PageRequest::new(Some(100), None).expect("a valid page size");
     let system = Actor::system(&tenant);
-    match console.services.list_users(&system, &staff).await {
-        Ok(page) => {
-            page.items.into_iter().filter(|u| u.value.active).map(|u| (u.value.id, u.value.name, Role::Agent)).collect()
-        }
+    let directory = match console.services.list_users(&system, &staff).await {
+        Ok(page) => page.items.into_iter().map(|u| u.value).collect(),
         Err(error) => {
             tracing::error!(?error, "the company's staff could not be listed");
             Vec::new()
         }
+    };
+    let mut users = Vec::new();
+    if tenant.as_str() == DEMO_TENANT {
+        for (id, role) in DEMO_USERS {
+            let user_id = UserId::parse(id).expect("demo user ids are valid");
+            let name = directory.iter().find(|u| u.id == user_id).map_or_else(|| (*id).to_owned(), |u| u.name.clone());
+            users.push((user_id, name, *role));
+        }
     }
+    for user in directory.into_iter().filter(|u| u.active) {
+        if !users.iter().any(|(id, _, _)| *id == user.id) {
+            users.push((user.id, user.name, Role::Agent));
+        }
+    }
+    users
 }
 
 async fn demo_users(console: &Console, locale: Locale, next: String) -> Response<Body> {

@@ -5,7 +5,7 @@
 use askama::Template;
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::PageRequest;
-use gestiona_domain::service::directory::SaveUserError;
+use gestiona_domain::service::directory::{InviteUserError, SaveUserError};
 use gestiona_domain::service::handover::HandOverError;
 use gestiona_domain::user::{User, UserEntry};
 use gestiona_domain::{ExpectedVersion, ProfileId, UserId, ValidationErrors};
@@ -32,6 +32,26 @@ pub struct UserRow {
 struct UsersPage {
     chrome: Chrome,
     rows: Vec<UserRow>,
+    /// The invitation form: what was typed, and the error of each field it was refused for.
+    invite: UserEntry,
+    /// `(key, name)`; the empty key is "the one of their sign-in role".
+    profiles: Vec<(String, String)>,
+    errors: Vec<(String, String)>,
+    alert: Option<String>,
+}
+
+impl UsersPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, reason)| reason.as_str())
+    }
+
+    fn invited_profile(&self) -> String {
+        self.invite.profile.as_ref().map(ToString::to_string).unwrap_or_default()
+    }
+
+    fn invited_locale(&self) -> &str {
+        self.invite.locale.as_deref().unwrap_or("es")
+    }
 }
 
 #[derive(Template)]
@@ -67,6 +87,52 @@ async fn profile_names(console: &Console, signed_in: &SignedIn) -> Result<Vec<(S
 
 /// `GET /app/settings/users`.
 pub async fn list(console: &Console, signed_in: &SignedIn) -> Response<Body> {
+    let blank = UserEntry { name: String::new(), email: String::new(), locale: None, profile: None, active: None };
+    render_list(console, signed_in, StatusCode::OK, blank, Vec::new(), None).await
+}
+
+/// `POST /app/settings/users`: invites someone (their sign-in, then their entry) and opens
+/// their page; refused, the list again with what was typed and why.
+pub async fn invite(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
+    let locale = signed_in.session.locale;
+    let text = |name: &str| form_value(request, name).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let profile = form_value(request, "profile").filter(|p| !p.is_empty()).and_then(|p| ProfileId::parse(&p).ok());
+    let locale_value = form_value(request, "locale").filter(|l| !l.is_empty());
+    let entry = UserEntry { name: text("name"), email: text("email"), locale: locale_value, profile, active: None };
+    let refused = |status, errors: Vec<(String, String)>, alert: Option<String>| {
+        render_list(console, signed_in, status, entry.clone(), errors, alert)
+    };
+    match console.services.invite_user(&signed_in.actor, entry.clone()).await {
+        Ok(user) => response::redirect(&format!("/app/settings/users/{}", user.value.id)),
+        Err(InviteUserError::Invalid(errors)) => {
+            let errors = errors.render(locale).into_iter().map(|e| (e.field, e.reason)).collect();
+            refused(StatusCode::UNPROCESSABLE_ENTITY, errors, None).await
+        }
+        Err(InviteUserError::AlreadyListed { existing }) => {
+            let reason = msg::detail_user_listed(existing).render(locale);
+            refused(StatusCode::CONFLICT, vec![("email".to_owned(), reason)], None).await
+        }
+        Err(InviteUserError::SignInUnavailable(reason)) => {
+            tracing::error!(%reason, "the identity provider is unavailable");
+            let alert = msg::detail_nothing_changed_retry().render(locale);
+            refused(StatusCode::SERVICE_UNAVAILABLE, Vec::new(), Some(alert)).await
+        }
+        Err(InviteUserError::Forbidden(f)) => response::not_permitted(locale, f.message()),
+        Err(InviteUserError::Store(error)) => {
+            tracing::error!(%error, "the invitation could not be stored");
+            response::unavailable(locale)
+        }
+    }
+}
+
+async fn render_list(
+    console: &Console,
+    signed_in: &SignedIn,
+    status: StatusCode,
+    invite: UserEntry,
+    errors: Vec<(String, String)>,
+    alert: Option<String>,
+) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "users");
     let everyone = PageRequest::new(Some(DIRECTORY_PAGE), None).expect("a valid page size");
     let users = match console.services.list_users(&signed_in.actor, &everyone).await {
@@ -95,7 +161,9 @@ pub async fn list(console: &Console, signed_in: &SignedIn) -> Response<Body> {
             active: u.value.active,
         })
         .collect();
-    page(StatusCode::OK, &UsersPage { chrome, rows })
+    let mut profiles = vec![(String::new(), chrome.t(msg::ui_by_sign_in_role()))];
+    profiles.extend(names.iter().cloned());
+    page(status, &UsersPage { chrome, rows, invite, profiles, errors, alert })
 }
 
 fn entry_of(user: User) -> UserEntry {
@@ -279,6 +347,13 @@ pub async fn save(console: &Console, request: &Request, signed_in: &SignedIn, id
             }
         },
         Err(SaveUserError::Forbidden(f)) => response::not_permitted(locale, f.message()),
+        // The sign-in could not be stopped or let in: nothing changed, the form stays as typed.
+        Err(SaveUserError::SignInUnavailable(reason)) => {
+            tracing::error!(%reason, "the identity provider is unavailable");
+            let alert = Some(msg::detail_nothing_changed_retry().render(locale));
+            let shown = Shown { alert, ..Shown::new(StatusCode::SERVICE_UNAVAILABLE, version) };
+            render_one(console, signed_in, shown, &id, &entry).await
+        }
         Err(SaveUserError::Store(error)) => {
             tracing::error!(%error, "the user could not be saved");
             response::unavailable(locale)

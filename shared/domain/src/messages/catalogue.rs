@@ -150,7 +150,7 @@ catalogue! {
     no_such_branch(id) = "no branch '{id}' in the organisation", "no existe la sucursal '{id}' en la organización";
     scope_on_unowned_module() = "only leads, opportunities and cases have owners, so only they take a scope", "solo los leads, las oportunidades y los casos tienen responsable, así que solo ellos admiten un alcance";
     admin_profile_sees_everything() = "the admin profile sees every record", "el perfil de administrador ve todos los registros";
-    cannot_invite() = "this address cannot be invited: it may belong to another company's sign-in", "esta dirección no se puede invitar: puede pertenecer al acceso de otra empresa";
+    cannot_invite() = "this address cannot be invited here: it may be another company's sign-in, or staff may sign in through the company's own identity provider (invite them there, then add their entry)", "esta dirección no se puede invitar aquí: puede ser el acceso de otra empresa, o el personal puede entrar con el proveedor de identidad propio de la empresa (invítelo allí y luego agregue su ficha)";
     field_not_restrictable() = "is not a field a profile can restrict here", "no es un campo que un perfil pueda restringir aquí";
     field_read_only() = "your profile may read this field but not change it", "su perfil puede leer este campo pero no cambiarlo";
     field_hidden() = "your profile may not see or change this field", "su perfil no puede ver ni cambiar este campo";

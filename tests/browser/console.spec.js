@@ -811,3 +811,29 @@ test("an administrator hides the tax id and locks the phone for collections from
   await admin.goto("/app/accounts");
   await expect(admin.getByRole("main")).toContainText("3-004-045117");
 });
+
+test("an administrator invites a salesperson from the keyboard, who can then sign in", async ({ browser }) => {
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin, /Administración/);
+  await admin.goto("/app/settings/users");
+  const invite = admin.getByRole("region", { name: "Invitar a alguien" });
+  await invite.getByLabel("Nombre").focus();
+  await admin.keyboard.type("Marta Vidal");
+  await admin.keyboard.press("Tab");
+  await admin.keyboard.type("marta.vidal");
+  await invite.getByLabel("Perfil").selectOption({ label: "Ventas" });
+  await invite.getByRole("button", { name: "Invitar" }).press("Enter");
+  // The browser checks the address before it is sent.
+  expect(await invite.getByLabel("Correo").evaluate((input) => input.validity.valid)).toBe(false);
+  await invite.getByLabel("Correo").fill("marta.vidal@demo.example");
+  await invite.getByRole("button", { name: "Invitar" }).press("Enter");
+  await expect(admin.getByRole("heading", { level: 1 })).toContainText("Marta Vidal");
+  await expect(admin.getByLabel("Perfil")).toHaveValue("sales");
+  await screen(admin, "usuario-invitado");
+  const axe = await new AxeBuilder({ page: admin }).analyze();
+  expect(axe.violations, JSON.stringify(axe.violations, null, 2)).toEqual([]);
+
+  const marta = await (await browser.newContext()).newPage();
+  await signIn(marta, /Marta Vidal/);
+  await expect(marta.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: /Prospectos/ })).toBeVisible();
+});

@@ -176,6 +176,7 @@ async fn the_profile_matrix_speaks_english_to_an_english_administrator() {
     assert!(page.contains(">Read and change</option>") && page.contains(">Hidden</option>"), "{page}");
     let users = text(&console.handle(request(Method::GET, USERS, Some(&admin), None)).await);
     assert!(users.contains("The one of their sign-in role") && users.contains(">Active<"), "{users}");
+    assert!(users.contains("Invite someone") && users.contains(">Invite</button>"), "{users}");
 }
 
 #[tokio::test]

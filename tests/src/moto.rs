@@ -115,23 +115,24 @@ pub fn sesv2() -> aws_sdk_sesv2::Client {
     sesv2_at(&endpoint())
 }
 
-/// An SES v2 client for the emulator at `endpoint`.
-pub fn sesv2_at(endpoint: &str) -> aws_sdk_sesv2::Client {
-    let config = aws_sdk_sesv2::Config::builder()
-        .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
-        .region(aws_sdk_sesv2::config::Region::new("us-east-1"))
+/// The SDK configuration of a client of the emulator at `endpoint`: its region, fixed test
+/// credentials, and the functions' HTTP client.
+fn emulator(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
-        .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
-            "testing",
-            "testing",
-            None,
-            None,
-            "gestiona-tests",
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+            aws_credential_types::Credentials::new("testing", "testing", None, None, "gestiona-tests"),
         ))
         .http_client(gestiona_lambda::http_client())
         .stalled_stream_protection(gestiona_lambda::stalled_stream_protection())
-        .build();
-    aws_sdk_sesv2::Client::from_conf(config)
+        .build()
+}
+
+/// An SES v2 client for the emulator at `endpoint`.
+pub fn sesv2_at(endpoint: &str) -> aws_sdk_sesv2::Client {
+    aws_sdk_sesv2::Client::new(&emulator(endpoint))
 }
 
 /// An S3 client for the emulator (path-style, as the functions configure it).
@@ -181,18 +182,5 @@ pub async fn sent_raw_emails() -> Vec<(Vec<String>, String)> {
 
 /// A Cognito user pool client for the emulator.
 pub fn cognito() -> aws_sdk_cognitoidentityprovider::Client {
-    let config = aws_sdk_cognitoidentityprovider::Config::builder()
-        .behavior_version(aws_sdk_cognitoidentityprovider::config::BehaviorVersion::latest())
-        .region(aws_sdk_cognitoidentityprovider::config::Region::new("us-east-1"))
-        .endpoint_url(endpoint())
-        .credentials_provider(aws_sdk_cognitoidentityprovider::config::Credentials::new(
-            "testing",
-            "testing",
-            None,
-            None,
-            "gestiona-tests",
-        ))
-        .http_client(gestiona_lambda::http_client())
-        .build();
-    aws_sdk_cognitoidentityprovider::Client::from_conf(config)
+    aws_sdk_cognitoidentityprovider::Client::new(&emulator(&endpoint()))
 }

@@ -20,9 +20,10 @@ async fn the_hot_requests_make_few_store_calls() {
     counts.reset();
     let created = call(&api, Function::CasesApi, &event("apigw/create-case.json")).await;
     assert_eq!(created.status, 201, "{}", created.body);
-    // The caller's directory entry and the tenant's profiles in one read; case type, round-robin
-    // cursor, SLA policy, calendar; the change; the outbox cleared.
-    assert_eq!(counts.calls(), 7, "create case");
+    // The caller's directory entry and the tenant's profiles in one read; case type, the pool's
+    // directory entries (a deactivated member takes no work), round-robin cursor, SLA policy,
+    // calendar; the change; the outbox cleared.
+    assert_eq!(counts.calls(), 8, "create case");
 
     let id = created.body["id"].as_str().unwrap().to_owned();
     let path = format!("/cases/{id}/transitions");
@@ -42,8 +43,8 @@ async fn the_hot_requests_make_few_store_calls() {
     let captured = call(&api, Function::LeadCapture, &lead_post(1)).await;
     assert_eq!(captured.status, 201, "{}", captured.body);
     // The form and the post's idempotency record in one read, two rate windows, the e-mail and
-    // phone claims in one read, the round-robin cursor; the change; the outbox cleared; the
-    // form's accepted counter.
+    // phone claims in one read, the pool's directory entries, the round-robin cursor; the
+    // change; the outbox cleared; the form's accepted counter.
     eprintln!(
         "{:?} {:?}",
         counts.snapshot(),
@@ -52,5 +53,5 @@ async fn the_hot_requests_make_few_store_calls() {
             counts.increments.load(std::sync::atomic::Ordering::SeqCst)
         )
     );
-    assert_eq!(counts.calls(), 8, "capture lead");
+    assert_eq!(counts.calls(), 9, "capture lead");
 }

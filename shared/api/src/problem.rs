@@ -169,22 +169,13 @@ impl From<gestiona_domain::ValidationErrors> for Problem {
 
 impl From<gestiona_domain::actor::Forbidden> for Problem {
     fn from(e: gestiona_domain::actor::Forbidden) -> Self {
-        use gestiona_domain::actor::Needed;
-        use gestiona_domain::field_access::FieldAccess;
-        match &e.needed {
+        match e.needed {
             // Which fields, each with why: a form shows the reason under the field.
-            Needed::Fields(fields) => {
+            gestiona_domain::actor::Needed::Fields(_) => {
                 let mut problem =
                     Self::new(StatusCode::FORBIDDEN, "field-not-writable", msg::title_field_not_writable())
                         .detail(e.message());
-                problem.0.errors = fields
-                    .iter()
-                    .map(|(field, access)| {
-                        let reason =
-                            if *access == FieldAccess::Hidden { msg::field_hidden() } else { msg::field_read_only() };
-                        FieldError::new(field.clone(), reason)
-                    })
-                    .collect();
+                problem.0.errors = e.field_errors();
                 problem
             }
             _ => Self::forbidden(e.message()),

@@ -215,6 +215,11 @@ impl FieldAccess {
 /// Per module, the fields restricted (a field absent is read-write).
 pub type FieldRules = BTreeMap<Module, BTreeMap<String, FieldAccess>>;
 
+/// What `rules` let a user do with `field` of `module` (a field no rule names: read-write).
+pub fn field_access_in(rules: &FieldRules, module: Module, field: &str) -> FieldAccess {
+    rules.get(&module).and_then(|fields| fields.get(field)).copied().unwrap_or_default()
+}
+
 /// How a custom field is named in a rule: `customFields.{key}`.
 pub const CUSTOM_FIELD_PREFIX: &str = "customFields.";
 
@@ -295,7 +300,7 @@ impl Profile {
     }
 
     pub fn field_access(&self, module: Module, field: &str) -> FieldAccess {
-        self.fields.get(&module).and_then(|fields| fields.get(field)).copied().unwrap_or_default()
+        field_access_in(&self.fields, module, field)
     }
 
     /// Whether some module's scope is the team's or the branch's, which the organisation

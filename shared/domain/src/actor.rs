@@ -236,6 +236,19 @@ impl Forbidden {
             Needed::Fields(_) => msg::detail_fields_not_writable(),
         }
     }
+
+    /// Each field the caller may not set, with why (the API's `errors`, a form's messages under
+    /// its inputs); empty when what was needed is not a field.
+    pub fn field_errors(&self) -> Vec<crate::validation::FieldError> {
+        let Needed::Fields(fields) = &self.needed else { return Vec::new() };
+        fields
+            .iter()
+            .map(|(field, access)| {
+                let reason = if *access == FieldAccess::Hidden { msg::field_hidden() } else { msg::field_read_only() };
+                crate::validation::FieldError::new(field.clone(), reason)
+            })
+            .collect()
+    }
 }
 
 impl Actor {

@@ -97,7 +97,7 @@ impl Chrome {
     }
 
     pub fn field_access(&self, module: Module, field: &str) -> FieldAccess {
-        self.fields.get(&module).and_then(|fields| fields.get(field)).copied().unwrap_or_default()
+        gestiona_domain::access::field_access_in(&self.fields, module, field)
     }
 
     /// Whether the user may see `field` of `module`'s records (a template asks this before it

@@ -271,13 +271,7 @@ fn posted_edit(
 /// change; a form only offers such a field locked, so this answers a tampered post).
 fn refused_fields(refusal: Forbidden, chrome: &Chrome) -> BTreeMap<String, String> {
     match refusal.needed {
-        Needed::Fields(fields) => fields
-            .into_iter()
-            .map(|(field, access)| {
-                let reason = if access == FieldAccess::Hidden { msg::field_hidden() } else { msg::field_read_only() };
-                (field, chrome.t(reason))
-            })
-            .collect(),
+        Needed::Fields(_) => refusal.field_errors().into_iter().map(|e| (e.field, chrome.t(e.reason))).collect(),
         _ => BTreeMap::from([("name".to_owned(), chrome.t(refusal.message()))]),
     }
 }

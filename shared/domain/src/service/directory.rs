@@ -207,9 +207,9 @@ impl Services {
             }
         }
         errors.finish()?;
-        let stored_item = self.store.get(&keys::user(&actor.tenant, &user.id)).await?;
-        let was_active = stored_item.as_ref().map(records::read::<User>).transpose()?.map(|u| u.active);
-        let stored = stored_item.map(|item| item.version);
+        let stored = self.versioned_user(&actor.tenant, &user.id).await?;
+        let was_active = stored.as_ref().map(|entry| entry.value.active);
+        let stored = stored.map(|entry| entry.version);
         let on = match &expected {
             // `"0"`: the entry must not exist yet.
             Some(expected) => match stored {

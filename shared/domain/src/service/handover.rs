@@ -94,6 +94,7 @@ impl Services {
             match self.update_lead(actor, lead.id, version.into(), patch).await {
                 Ok(_) => done.leads += 1,
                 Err(UpdateLeadError::Store(e)) => return Err(e.into()),
+                Err(UpdateLeadError::Forbidden(f)) => return Err(f.into()),
                 Err(_) => done.remaining += 1,
             }
         }

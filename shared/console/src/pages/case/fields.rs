@@ -48,6 +48,15 @@ impl FieldSource<'_> {
         self.restricted.and_then(|r| r.get(field)).copied().unwrap_or_default()
     }
 
+    /// Whether the user may set what the input `name` sets (`cf.{key}`, or a case field).
+    pub fn writable_input(&self, name: &str) -> bool {
+        let field = match name.strip_prefix(CUSTOM) {
+            Some(key) => format!("{CUSTOM_FIELD_PREFIX}{key}"),
+            None => name.to_owned(),
+        };
+        self.access(&field) == FieldAccess::ReadWrite
+    }
+
     /// A field's input as the profile allows it: none when hidden, locked when read-only.
     fn allowed(&self, field: &str, input: FieldInput) -> Option<FieldInput> {
         match self.access(field) {

@@ -24,7 +24,6 @@ use crate::pages::labels::{self, CHANNELS, channel_key, parse_channel};
 use crate::pages::{Chrome, page, query_value};
 use crate::session::SignedIn;
 use crate::{Console, response};
-use gestiona_domain::field_access::FieldAccess;
 
 /// The owner choice that names no one: the type's pool assigns, or the case is the creator's.
 const BY_RULES: &str = "auto";
@@ -261,11 +260,14 @@ pub async fn create(console: &Console, request: &Request, signed_in: &SignedIn) 
         ["priority", "branch", "amount", "description", "account", "contact"].map(String::from).into();
     names.extend(definition.custom_fields.iter().map(|f| format!("cf.{}", f.key)));
     // What the profile may not set is not read from the form at all.
-    let restricted = restricted_of(&signed_in.actor);
-    names.retain(|name| {
-        let field = name.strip_prefix("cf.").map_or_else(|| name.clone(), |key| format!("customFields.{key}"));
-        restricted.and_then(|r| r.get(&field)).is_none_or(|access| *access == FieldAccess::ReadWrite)
-    });
+    let source = FieldSource {
+        case: None,
+        definition,
+        locale,
+        currency: &setting.currency,
+        restricted: restricted_of(&signed_in.actor),
+    };
+    names.retain(|name| source.writable_input(name));
     let posted = read_posted(&names, &values, definition, &setting.currency, locale);
     let mut errors = posted.errors;
     let channel = values.get("channel").map(String::as_str).unwrap_or_default();

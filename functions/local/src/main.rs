@@ -247,6 +247,7 @@ async fn serve(
     // Cases a runner before the list's orders stored (a data directory kept across versions).
     services.index_case_orders(&demo).await?;
     services.index_converted_leads(&demo).await?;
+    services.index_opportunities(&demo).await?;
     services.index_search_words(&demo).await?;
     services.sync().await?;
     let tokens = token::DevTokens::load(&data_dir, ClaimNames::default())?;

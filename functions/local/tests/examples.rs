@@ -44,7 +44,8 @@ fn operations_with_bodies(doc: &Value) -> Vec<Operation> {
     // Creations first (their records fill the others' paths), the write-off last (it closes the
     // invoice the payment and the credit note are applied to).
     let rank = |o: &Operation| match (o.method.as_str(), o.path.as_str()) {
-        ("post", "/accounts" | "/contacts" | "/cases" | "/leads" | "/webhooks") | ("put", "/invoices/{number}") => 0,
+        ("post", "/accounts" | "/contacts" | "/cases" | "/leads" | "/opportunities" | "/webhooks")
+        | ("put", "/invoices/{number}") => 0,
         (_, path) if path.ends_with("/write-off") || path.ends_with("/convert") => 2,
         _ => 1,
     };

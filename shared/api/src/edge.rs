@@ -381,15 +381,23 @@ pub fn created<T: Serialize>(location: String, entity: &Versioned<T>) -> Respons
     response
 }
 
-pub fn page<T: Serialize>(page: &Page<Versioned<T>>) -> Response<Body> {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Listing<'a, T: Serialize> {
-        items: Vec<WithVersion<'a, T>>,
-        next_cursor: &'a Option<String>,
+/// A page as [`ListResponse`] documents it, borrowed from the use case's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Listing<'a, T: Serialize> {
+    items: Vec<WithVersion<'a, T>>,
+    next_cursor: &'a Option<String>,
+}
+
+impl<'a, T: Serialize> Listing<'a, T> {
+    pub fn of(page: &'a Page<Versioned<T>>) -> Self {
+        let items = page.items.iter().map(|v| WithVersion { value: &v.value, version: v.version }).collect();
+        Listing { items, next_cursor: &page.next_cursor }
     }
-    let items = page.items.iter().map(|v| WithVersion { value: &v.value, version: v.version }).collect();
-    json(StatusCode::OK, &Listing { items, next_cursor: &page.next_cursor })
+}
+
+pub fn page<T: Serialize>(page: &Page<Versioned<T>>) -> Response<Body> {
+    json(StatusCode::OK, &Listing::of(page))
 }
 
 pub fn no_content() -> Response<Body> {

@@ -2,12 +2,11 @@
 
 use gestiona_domain::form::{Form, FormDefinition};
 use gestiona_domain::history::HistoryEvent;
-use gestiona_domain::lead::{ConvertLead, Lead, LeadPatch, LeadStatus, NewLead, Opportunity};
+use gestiona_domain::lead::{ConvertLead, Lead, LeadPatch, LeadStatus, NewLead};
 use gestiona_domain::messages as msg;
+use gestiona_domain::sales::Opportunity;
 use gestiona_domain::service::forms::{GetFormError, PutFormError, ReviewSubmissionError, Submission};
-use gestiona_domain::service::leads::{
-    ConvertLeadError, CreateLeadError, GetLeadError, GetOpportunityError, LeadFilter, UpdateLeadError,
-};
+use gestiona_domain::service::leads::{ConvertLeadError, CreateLeadError, GetLeadError, LeadFilter, UpdateLeadError};
 use gestiona_domain::{EntityId, FormId, UserId, ValidationErrors};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -86,15 +85,6 @@ impl From<ConvertLeadError> for Problem {
                 Problem::conflict("conflict", msg::title_conversion_conflict()).detail(msg::detail_nothing_written())
             }
             ConvertLeadError::Store(s) => Problem::store(s),
-        }
-    }
-}
-
-impl From<GetOpportunityError> for Problem {
-    fn from(e: GetOpportunityError) -> Self {
-        match e {
-            GetOpportunityError::NotFound => Problem::not_found(),
-            GetOpportunityError::Store(s) => Problem::store(s),
         }
     }
 }
@@ -294,15 +284,6 @@ pub async fn convert(api: &Api, request: &Request) -> Result<Response<Body>, Pro
     Ok(response)
 }
 
-#[utoipa::path(get, path = "/opportunities/{id}", tag = "leads", params(("id" = EntityId, Path)),
-    responses((status = 200, body = Record<Opportunity>), (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn get_opportunity(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
-    let actor = api.actor(request)?;
-    let id = edge::path_id(request, "id")?;
-    Ok(edge::versioned(StatusCode::OK, &api.services.get_opportunity(&actor, id).await?))
-}
-
 #[utoipa::path(get, path = "/accounts/{id}/leads", tag = "leads",
     description = "The leads converted into the account (with an opportunity or without), oldest first.",
     params(("id" = EntityId, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
@@ -315,20 +296,6 @@ pub async fn account_leads(api: &Api, request: &Request) -> Result<Response<Body
     let page = QueryParams::of(request).page()?;
     api.services.get_account(&actor, id).await?;
     Ok(edge::page(&api.services.account_leads(&actor, id, &page).await?))
-}
-
-#[utoipa::path(get, path = "/accounts/{id}/opportunities", tag = "leads",
-    description = "The account's opportunities (from lead conversions), oldest first.",
-    params(("id" = EntityId, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<Record<Opportunity>>),
-        (status = 404, body = ProblemSchema, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn account_opportunities(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
-    let actor = api.actor(request)?;
-    let id = edge::path_id(request, "id")?;
-    let page = QueryParams::of(request).page()?;
-    api.services.get_account(&actor, id).await?;
-    Ok(edge::page(&api.services.account_opportunities(&actor, id, &page).await?))
 }
 
 fn form_id(request: &Request) -> Result<FormId, Problem> {

@@ -24,7 +24,7 @@ use utoipa::openapi::{RefOr, schema::Schema};
 use crate::problem::Problem;
 use crate::{
     Api, access_log, accounts, capture, case_types, cases, contacts, directory, documents, leads, openapi,
-    organisation, profiles, receivables, reports, sla, tenant, transitions, webhooks,
+    opportunities, organisation, pipelines, profiles, receivables, reports, sla, tenant, transitions, webhooks,
 };
 
 /// The Lambda functions that serve the HTTP API.
@@ -39,8 +39,10 @@ pub enum Function {
     TransitionsApi,
     /// Reports over a tenant's cases (JSON or CSV).
     ReportsApi,
-    /// Leads, forms, quarantined submissions, conversion and opportunities (staff).
+    /// Leads, forms, quarantined submissions and conversion (staff).
     LeadsApi,
+    /// Sales: pipelines, opportunities and their kanban.
+    SalesApi,
     /// The public form endpoint `/f/{tenant}/{form}`: no token, the smallest role.
     LeadCapture,
     /// Invoices, payments, credit notes, aging and the dunning ladder [cartera].
@@ -49,12 +51,13 @@ pub enum Function {
 }
 
 impl Function {
-    pub const ALL: [Function; 8] = [
+    pub const ALL: [Function; 9] = [
         Function::AccountsApi,
         Function::CasesApi,
         Function::TransitionsApi,
         Function::ReportsApi,
         Function::LeadsApi,
+        Function::SalesApi,
         Function::LeadCapture,
         Function::ReceivablesApi,
         Function::DocumentsApi,
@@ -68,6 +71,7 @@ impl Function {
             Function::TransitionsApi => "transitions-api",
             Function::ReportsApi => "reports-api",
             Function::LeadsApi => "leads-api",
+            Function::SalesApi => "sales-api",
             Function::LeadCapture => "lead-capture",
             Function::ReceivablesApi => "receivables-api",
             Function::DocumentsApi => "documents-api",
@@ -83,6 +87,7 @@ impl Function {
             Function::TransitionsApi => TRANSITIONS_API,
             Function::ReportsApi => REPORTS_API,
             Function::LeadsApi => LEADS_API,
+            Function::SalesApi => SALES_API,
             Function::LeadCapture => LEAD_CAPTURE,
             Function::ReceivablesApi => RECEIVABLES_API,
             Function::DocumentsApi => DOCUMENTS_API,
@@ -97,6 +102,7 @@ impl Function {
             Function::TransitionsApi => TRANSITIONS_API_DOCS,
             Function::ReportsApi => REPORTS_API_DOCS,
             Function::LeadsApi => LEADS_API_DOCS,
+            Function::SalesApi => SALES_API_DOCS,
             Function::LeadCapture => LEAD_CAPTURE_DOCS,
             Function::ReceivablesApi => RECEIVABLES_API_DOCS,
             Function::DocumentsApi => DOCUMENTS_API_DOCS,
@@ -382,13 +388,23 @@ table!(LEADS_API = LeadsApi:
     leads::list @ Leads.Read ["status", "owner", "channel", "formId", "campaign", "q", "createdFrom", "createdTo",
         "period", "limit", "cursor"],
     leads::get @ Leads.Read, leads::update @ Leads.Update, leads::history @ Leads.Read ["limit", "cursor"],
-    leads::convert @ Leads.Update, leads::get_opportunity @ Opportunities.Read,
-    leads::account_opportunities @ Opportunities.Read ["limit", "cursor"],
+    leads::convert @ Leads.Update,
     leads::account_leads @ Leads.Read ["limit", "cursor"], leads::contact_activities @ Contacts.Read ["limit", "cursor"],
     leads::list_forms @ Leads.Read ["limit", "cursor"], leads::get_form @ Leads.Read,
     leads::put_form @ Configuration.Update, leads::list_submissions @ Leads.Read ["status", "limit", "cursor"],
     leads::get_submission @ Leads.Read, leads::release_submission @ Leads.Update,
     leads::discard_submission @ Leads.Update,
+);
+
+table!(SALES_API = SalesApi:
+    pipelines::get @ Opportunities.Read, pipelines::save @ Configuration.Update,
+    pipelines::board @ Opportunities.Read ["owner"],
+    opportunities::create @ Opportunities.Create,
+    opportunities::list @ Opportunities.Read ["pipeline", "stage", "owner", "accountId", "open", "closeFrom", "closeTo",
+        "limit", "cursor"],
+    opportunities::get @ Opportunities.Read, opportunities::update @ Opportunities.Update,
+    opportunities::history @ Opportunities.Read ["limit", "cursor"],
+    opportunities::account_opportunities @ Opportunities.Read ["limit", "cursor"],
 );
 
 // A link to the public page may carry whatever a campaign or an ad network adds (`utm_source`,

@@ -121,6 +121,22 @@ string_id!(
 );
 
 string_id!(
+    /// A sales pipeline of the tenant's (`ventas`, `proyectos`): its key never changes.
+    PipelineKey,
+    |s| is_slug(s, 40, &['_']),
+    pipeline_key_rule,
+    r"^[a-z0-9][a-z0-9_-]{0,39}$"
+);
+
+string_id!(
+    /// A stage of a pipeline (`propuesta`, `ganada`): its key never changes.
+    StageKey,
+    |s| is_slug(s, 40, &['_']),
+    stage_key_rule,
+    r"^[a-z0-9][a-z0-9_-]{0,39}$"
+);
+
+string_id!(
     /// A number another system assigned: an invoice, a payment reference, a credit note.
     /// It appears in URLs and keys, so no '/', '#' or spaces.
     DocumentNumber,

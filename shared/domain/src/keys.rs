@@ -35,7 +35,9 @@
 //! | form post idempotency record (TTL) | `T#{t}#FORMPOST#{form}#{keyHash}` | `#IDEMPOTENCY` | | | |
 //! | rate-limit window (TTL) | `T#{t}#RATE#IP#{ip}#{minute}`, `T#{t}#RATE#FORM#{form}#{minute}` | `#COUNTER` | | | |
 //! | quarantined submission | `T#{t}#SUBMISSION#{id}` | `#META` | `T#{t}#SUBMISSIONS#{status}` / `{id}` | | |
-//! | opportunity | `T#{t}#OPPORTUNITY#{id}` | `#META` | | | `T#{t}#ACCOUNT#{acc}#OPPORTUNITIES` / `{id}` |
+//! | opportunity | `T#{t}#OPPORTUNITY#{id}` | `#META` | `T#{t}#OPPS#{pipeline}` / `{stage}#{closeDate or ~}#{id}` | `T#{t}#OWNER#{user}#OPPS` / `{pipeline}#{stage}#{closeDate or ~}#{id}` | `T#{t}#ACCOUNT#{acc}#OPPORTUNITIES` / `{id}` |
+//! | opportunity history event | `T#{t}#OPPORTUNITY#{id}` | `EVT#{eventId}` | | | |
+//! | pipelines | `T#{t}#PIPELINES` | `#CURRENT` | | | |
 //!
 //! | calendar | `T#{t}#CALENDAR#{key}` | `#CURRENT` | `T#{t}#CALENDARS` / `{key}` | | |
 //! | SLA policy | `T#{t}#SLAPOLICY#{caseType}` | `#CURRENT` | | | |
@@ -65,7 +67,7 @@
 //! Ids are ULIDs, so sorting by id sorts by creation time; names in sort keys are folded
 //! (lower case, accents removed) so that a prefix query finds "José" when asked for "jose".
 
-use crate::ids::{CaseTypeKey, DocumentNumber, EntityId, FormId, TenantId, UserId};
+use crate::ids::{CaseTypeKey, DocumentNumber, EntityId, FormId, PipelineKey, StageKey, TenantId, UserId};
 use crate::ports::Key;
 
 pub const META: &str = "#META";
@@ -591,6 +593,76 @@ pub fn submissions_listing_partition(tenant: &TenantId, status: &str) -> String 
 
 pub fn opportunity(tenant: &TenantId, id: EntityId) -> Key {
     Key::new(format!("T#{tenant}#OPPORTUNITY#{id}"), META)
+}
+
+/// An opportunity's place within a stage: by expected close date (undated last), then id.
+pub fn opportunity_close_order(close: Option<jiff::civil::Date>, id: EntityId) -> String {
+    match close {
+        Some(date) => format!("{date}#{id}"),
+        None => format!("~#{id}"),
+    }
+}
+
+/// GSI1: the opportunities of one pipeline, by stage then close date; a kanban column is the
+/// stage's prefix ([`opportunities_stage_prefix`]).
+pub fn opportunities_of_pipeline(
+    tenant: &TenantId,
+    pipeline: &PipelineKey,
+    stage: &StageKey,
+    close: Option<jiff::civil::Date>,
+    id: EntityId,
+) -> Key {
+    Key::new(
+        opportunities_of_pipeline_partition(tenant, pipeline),
+        format!("{stage}#{}", opportunity_close_order(close, id)),
+    )
+}
+
+pub fn opportunities_of_pipeline_partition(tenant: &TenantId, pipeline: &PipelineKey) -> String {
+    format!("T#{tenant}#OPPS#{pipeline}")
+}
+
+pub fn opportunities_stage_prefix(stage: &StageKey) -> String {
+    format!("{stage}#")
+}
+
+/// GSI2: one owner's opportunities, by pipeline, stage and close date (so a scoped kanban
+/// column is a prefix of each owner's partition, merged).
+pub fn opportunities_of_owner(
+    tenant: &TenantId,
+    owner: &UserId,
+    (pipeline, stage): (&PipelineKey, &StageKey),
+    close: Option<jiff::civil::Date>,
+    id: EntityId,
+) -> Key {
+    Key::new(
+        opportunities_of_owner_partition(tenant, owner),
+        format!("{pipeline}#{stage}#{}", opportunity_close_order(close, id)),
+    )
+}
+
+pub fn opportunities_of_owner_partition(tenant: &TenantId, owner: &UserId) -> String {
+    format!("T#{tenant}#OWNER#{owner}#OPPS")
+}
+
+/// The prefix of an owner's opportunities in a pipeline, or at one stage of it.
+pub fn owner_opportunities_prefix(pipeline: &PipelineKey, stage: Option<&StageKey>) -> String {
+    match stage {
+        Some(stage) => format!("{pipeline}#{stage}#"),
+        None => format!("{pipeline}#"),
+    }
+}
+
+pub fn opportunity_event(tenant: &TenantId, opportunity: EntityId, event: EntityId) -> Key {
+    Key::new(format!("T#{tenant}#OPPORTUNITY#{opportunity}"), format!("{CASE_EVENT_PREFIX}{event}"))
+}
+
+pub fn opportunity_partition(tenant: &TenantId, opportunity: EntityId) -> String {
+    format!("T#{tenant}#OPPORTUNITY#{opportunity}")
+}
+
+pub fn pipelines(tenant: &TenantId) -> Key {
+    Key::new(format!("T#{tenant}#PIPELINES"), CURRENT)
 }
 
 /// GSI3: the leads converted into one account.

@@ -33,6 +33,7 @@ pub mod organisation;
 pub mod ports;
 pub mod receivables;
 pub mod records;
+pub mod sales;
 pub mod search;
 pub mod service;
 pub mod sla;

@@ -19,10 +19,11 @@ use gestiona_domain::contact::NewContact;
 use gestiona_domain::form::PostMeta;
 use gestiona_domain::history::NewComment;
 use gestiona_domain::ids::{DocumentNumber, FormId, TenantId};
-use gestiona_domain::lead::{ConvertLead, NewOpportunity, OpportunityStage};
+use gestiona_domain::lead::{ConversionOpportunity, ConvertLead};
 use gestiona_domain::money::Money;
 use gestiona_domain::ports::{Item, Key, QueueName, StoredItem};
 use gestiona_domain::receivables::{CollectionsProfile, CreditNoteInput, DunningLadder, InvoiceInput, PaymentInput};
+use gestiona_domain::sales::{OpportunityPatch, Pipelines};
 use gestiona_domain::service::Services;
 use gestiona_domain::service::documents::UploadRequest;
 use gestiona_domain::service::forms::IncomingPost;
@@ -151,14 +152,20 @@ async fn every_kind_of_record() -> Vec<Item> {
     let leads = services.list_leads(&sofia, &Default::default(), &page).await.expect("leads");
     let lead = leads.items.first().expect("the released lead");
     let convert = ConvertLead {
-        opportunity: Some(NewOpportunity {
+        opportunity: Some(ConversionOpportunity {
             name: "Tornillería 2027".into(),
             amount: Money { amount_minor: 1_500_000, currency: "CRC".into() },
-            stage: OpportunityStage::Proposal,
+            pipeline: None,
+            stage: Some("proposal".parse().unwrap()),
+            expected_close_date: Some("2027-01-29".parse().unwrap()),
         }),
         ..Default::default()
     };
-    services.convert_lead(&sofia, lead.value.id, lead.version.into(), convert).await.expect("convert");
+    let converted = services.convert_lead(&sofia, lead.value.id, lead.version.into(), convert).await.expect("convert");
+    services.save_pipelines(&admin, Pipelines::default(), None).await.expect("pipelines");
+    let opportunity = converted.opportunity.expect("an opportunity");
+    let patch = OpportunityPatch { probability: Some(Some(60)), ..Default::default() };
+    services.update_opportunity(&sofia, opportunity.id, 1.into(), patch).await.expect("opportunity");
 
     services.save_dunning_ladder(&admin, DunningLadder::default(), None).await.expect("ladder");
     let profile = CollectionsProfile { credit_days: Some(30), ..Default::default() };

@@ -93,12 +93,13 @@ impl From<Function> for Lambda {
 }
 
 impl Lambda {
-    pub const ALL: [Lambda; 15] = [
+    pub const ALL: [Lambda; 16] = [
         Lambda::Http(Function::AccountsApi),
         Lambda::Http(Function::CasesApi),
         Lambda::Http(Function::TransitionsApi),
         Lambda::Http(Function::ReportsApi),
         Lambda::Http(Function::LeadsApi),
+        Lambda::Http(Function::SalesApi),
         Lambda::Http(Function::LeadCapture),
         Lambda::Http(Function::ReceivablesApi),
         Lambda::Http(Function::DocumentsApi),
@@ -152,6 +153,7 @@ impl Lambda {
             Lambda::Http(Function::TransitionsApi) => &[&READS, &TRANSACTIONS, &[COUNTERS, NOTIFY, RENDER, ANNOUNCE]],
             Lambda::Http(Function::ReportsApi) => &[&READS],
             Lambda::Http(Function::LeadsApi) => &[&READS, &TRANSACTIONS, &[COUNTERS, NOTIFY, ANNOUNCE]],
+            Lambda::Http(Function::SalesApi) => &[&READS, &TRANSACTIONS],
             // The public endpoint: no base-table query (it cannot list anything) and one index,
             // an agent's open leads for least-open assignment.
             Lambda::Http(Function::LeadCapture) => &[

@@ -85,8 +85,18 @@ pub(super) fn request_body(method: &str, path: &str) -> Option<Value> {
         ("patch", "/leads/{id}") => json!({ "status": "working" }),
         ("post", "/leads/{id}/convert") => json!({
             "accountName": "Hotel Las Palmas S.A.",
-            "opportunity": { "name": "20 cafeteras", "amount": { "amountMinor": 900_000_000, "currency": "CRC" } }
+            "opportunity": { "name": "20 cafeteras", "amount": { "amountMinor": 900_000_000, "currency": "CRC" },
+                "expectedCloseDate": "2027-01-29" }
         }),
+        ("post", "/opportunities") => json!({
+            "name": "Flota de reparto 2027", "accountId": EXAMPLE_ACCOUNT_ID,
+            "amount": { "amountMinor": 4_500_000_000i64, "currency": "CRC" }, "expectedCloseDate": "2027-02-26",
+            "productLine": "Flotas", "competitors": ["Autos del Valle"], "source": "feria", "campaign": "feria-2026"
+        }),
+        ("patch", "/opportunities/{id}") => {
+            json!({ "stage": "proposal", "probability": null, "expectedCloseDate": "2027-03-31" })
+        }
+        ("put", "/pipelines") => value(gestiona_domain::sales::Pipelines::default()),
         ("post", "/opt-outs") => json!({ "email": "no-escribir@cliente.example" }),
         ("put", "/sla-policies/{caseType}") => {
             let policies = seed::demo_sla_policies();

@@ -5,8 +5,9 @@ use askama::Template;
 use gestiona_domain::access_log::{AccessAction, RecordRef};
 use gestiona_domain::account::Account;
 use gestiona_domain::contact::Contact;
-use gestiona_domain::lead::{Lead, Opportunity};
+use gestiona_domain::lead::Lead;
 use gestiona_domain::messages as msg;
+use gestiona_domain::sales::{Opportunity, Pipelines};
 use gestiona_domain::service::accounts::{AccountFilter, GetAccountError};
 use gestiona_domain::service::case_list::CaseFilter;
 use gestiona_domain::service::contacts::ContactFilter;
@@ -47,25 +48,29 @@ impl AccountRow {
     }
 }
 
-/// An opportunity on the customer file, with the lead it came from.
+/// An opportunity on the customer file, with the lead it came from (if it did).
 pub struct OpportunityRow {
+    pub id: String,
     pub name: String,
     pub stage: String,
     pub amount: String,
     pub owner: String,
     pub created: String,
-    pub lead_id: String,
+    pub lead_id: Option<String>,
 }
 
 impl OpportunityRow {
-    fn of(opportunity: &Opportunity, chrome: &Chrome) -> Self {
+    fn of(opportunity: &Opportunity, pipelines: &Pipelines, chrome: &Chrome) -> Self {
+        let stage =
+            opportunity.stage_in(pipelines).map_or_else(|| opportunity.stage.to_string(), |(_, s)| s.name.clone());
         Self {
+            id: opportunity.id.to_string(),
             name: opportunity.name.clone(),
-            stage: chrome.t(opportunity.stage.label()),
+            stage,
             amount: gestiona_domain::format::money(&opportunity.amount, chrome.locale),
             owner: opportunity.owner.as_ref().map(ToString::to_string).unwrap_or_default(),
             created: chrome.when(opportunity.created_at),
-            lead_id: opportunity.lead_id.to_string(),
+            lead_id: opportunity.lead_id.map(|id| id.to_string()),
         }
     }
 }
@@ -244,11 +249,12 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
         Ok(rows) => rows,
         Err(response) => return response,
     };
-    let (aging, opportunities, leads, recent) = tokio::join!(
+    let (aging, opportunities, leads, recent, pipelines) = tokio::join!(
         console.services.account_aging(&actor, id),
         console.services.account_opportunities(&actor, id, &first_page),
         console.services.account_leads(&actor, id, &first_page),
         console.services.customer_activity(&actor, id, &listed_cases.items),
+        console.services.pipelines_of(&actor.tenant),
     );
     let recent = match recent {
         Ok(recent) => CustomerActivity::of(console, &actor, &recent, &chrome).await.map_err(ListError::from),
@@ -269,7 +275,9 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
         }
     };
     let Some(opportunities) = listed(opportunities) else { return response::unavailable(chrome.locale) };
-    let opportunities = opportunities.items.iter().map(|o| OpportunityRow::of(&o.value, &chrome)).collect();
+    let Ok(pipelines) = pipelines else { return response::unavailable(chrome.locale) };
+    let opportunities =
+        opportunities.items.iter().map(|o| OpportunityRow::of(&o.value, &pipelines.value, &chrome)).collect();
     let Some(leads) = listed(leads) else { return response::unavailable(chrome.locale) };
     let converted_leads = leads.items.iter().map(|l| ConvertedLeadRow::of(&l.value, &chrome)).collect();
     let text = |v: &Option<String>| v.clone().unwrap_or_default();

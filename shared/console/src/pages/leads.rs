@@ -4,7 +4,7 @@
 
 use askama::Template;
 use gestiona_domain::access_log::{AccessAction, RecordRef};
-use gestiona_domain::lead::{ConvertLead, Lead, LeadPatch, LeadStatus, NewOpportunity};
+use gestiona_domain::lead::{ConversionOpportunity, ConvertLead, Lead, LeadPatch, LeadStatus};
 use gestiona_domain::messages as msg;
 use gestiona_domain::money::Money;
 use gestiona_domain::service::PageRequest;
@@ -273,7 +273,7 @@ pub async fn set_status(console: &Console, request: &Request, signed_in: &Signed
 
 /// The opportunity of the conversion form, when the user named one. The amount is read as
 /// people write it: `1250000`, `1.250.000,50` or `1,250,000.50`.
-fn opportunity_of(request: &Request) -> Result<Option<NewOpportunity>, Message> {
+fn opportunity_of(request: &Request) -> Result<Option<ConversionOpportunity>, Message> {
     let Some(name) = form_value(request, "opportunity").map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else {
         return Ok(None);
     };
@@ -282,7 +282,7 @@ fn opportunity_of(request: &Request) -> Result<Option<NewOpportunity>, Message> 
     let exponent = gestiona_domain::format::exponent(&currency);
     let amount_minor = parse_amount(&amount, exponent).ok_or_else(msg::ui_amount_format)?;
     let amount = Money { amount_minor, currency };
-    Ok(Some(NewOpportunity { name, amount, stage: gestiona_domain::lead::OpportunityStage::Prospecting }))
+    Ok(Some(ConversionOpportunity { name, amount, pipeline: None, stage: None, expected_close_date: None }))
 }
 
 /// `POST /app/leads/{id}/convert`: account, contact and (when named) opportunity in one write.

@@ -197,51 +197,6 @@ pub struct LeadPatch {
     pub country: Option<String>,
 }
 
-/// Stages of an opportunity [oportunidad].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum OpportunityStage {
-    Prospecting,
-    Qualification,
-    Proposal,
-    Negotiation,
-    Won,
-    Lost,
-}
-
-impl OpportunityStage {
-    /// The stage as staff read it.
-    pub fn label(self) -> crate::Message {
-        use crate::messages as msg;
-        match self {
-            Self::Prospecting => msg::ui_stage_prospecting(),
-            Self::Qualification => msg::ui_stage_qualification(),
-            Self::Proposal => msg::ui_stage_proposal(),
-            Self::Negotiation => msg::ui_stage_negotiation(),
-            Self::Won => msg::ui_stage_won(),
-            Self::Lost => msg::ui_stage_lost(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Opportunity {
-    pub id: EntityId,
-    pub name: String,
-    pub account_id: EntityId,
-    pub contact_id: EntityId,
-    pub amount: Money,
-    pub stage: OpportunityStage,
-    pub lead_id: EntityId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<UserId>,
-    pub created_at: Timestamp,
-    pub created_by: UserId,
-}
-
 /// `POST /leads/{id}/convert`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -254,21 +209,21 @@ pub struct ConvertLead {
     /// Merge into this existing contact instead of creating one: its empty fields are filled
     /// from the lead and it is linked to the account if it has none.
     pub contact_id: Option<EntityId>,
-    pub opportunity: Option<NewOpportunity>,
+    pub opportunity: Option<ConversionOpportunity>,
 }
 
+/// The opportunity a conversion opens, in the default pipeline unless it names one.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct NewOpportunity {
+pub struct ConversionOpportunity {
     pub name: String,
     pub amount: Money,
-    #[serde(default = "default_stage")]
-    pub stage: OpportunityStage,
-}
-
-fn default_stage() -> OpportunityStage {
-    OpportunityStage::Prospecting
+    pub pipeline: Option<crate::ids::PipelineKey>,
+    /// Default: the pipeline's first open stage.
+    pub stage: Option<crate::ids::StageKey>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub expected_close_date: Option<jiff::civil::Date>,
 }
 
 /// The country used for phones without an international prefix when nothing says otherwise.

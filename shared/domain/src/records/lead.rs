@@ -1,4 +1,4 @@
-//! The stored records of leads and opportunities.
+//! The stored records of leads.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -8,8 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Record, Stored};
 use crate::ids::{EntityId, FormId, UserId};
-use crate::lead::{Attribution, Conversion, Lead, LeadFields, LeadStatus, Opportunity, OpportunityStage};
-use crate::money::Money;
+use crate::lead::{Attribution, Conversion, Lead, LeadFields, LeadStatus};
 
 /// A lead: the person's fields sit at the top level of the body, beside the lead's own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,59 +139,6 @@ impl Stored for Lead {
             created_at: r.created_at,
             updated_at: r.updated_at,
             updated_by: r.updated_by,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OpportunityRecord {
-    pub id: EntityId,
-    pub name: String,
-    pub account_id: EntityId,
-    pub contact_id: EntityId,
-    pub amount: Money,
-    pub stage: OpportunityStage,
-    pub lead_id: EntityId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<UserId>,
-    pub created_at: Timestamp,
-    pub created_by: UserId,
-}
-
-impl Record for OpportunityRecord {}
-
-impl Stored for Opportunity {
-    type Record = OpportunityRecord;
-
-    fn to_record(&self) -> Cow<'_, OpportunityRecord> {
-        let o = self.clone();
-        Cow::Owned(OpportunityRecord {
-            id: o.id,
-            name: o.name,
-            account_id: o.account_id,
-            contact_id: o.contact_id,
-            amount: o.amount,
-            stage: o.stage,
-            lead_id: o.lead_id,
-            owner: o.owner,
-            created_at: o.created_at,
-            created_by: o.created_by,
-        })
-    }
-
-    fn from_record(r: OpportunityRecord) -> Self {
-        Opportunity {
-            id: r.id,
-            name: r.name,
-            account_id: r.account_id,
-            contact_id: r.contact_id,
-            amount: r.amount,
-            stage: r.stage,
-            lead_id: r.lead_id,
-            owner: r.owner,
-            created_at: r.created_at,
-            created_by: r.created_by,
         }
     }
 }

@@ -16,6 +16,7 @@
 
 mod case;
 mod lead;
+mod opportunity;
 mod parties;
 
 use std::borrow::Cow;
@@ -25,7 +26,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 pub use case::{CaseRecord, LastStepRecord};
-pub use lead::{AttributionRecord, ConversionRecord, LeadRecord, OpportunityRecord};
+pub use lead::{AttributionRecord, ConversionRecord, LeadRecord};
+pub use opportunity::OpportunityRecord;
 pub use parties::{AccountRecord, ContactRecord};
 
 use crate::ports::{Item, StoreError};

@@ -28,8 +28,10 @@ pub const LEAD_EMAIL: &str = "lead e-mail";
 pub const LEAD_PHONE: &str = "lead phone";
 /// The e-mail or phone claim a form post attaches to: it must still exist when the post lands.
 pub const CLAIM_HELD: &str = "claim held";
-/// The opportunity lead conversion creates.
+/// An opportunity's absence when created (by hand or by lead conversion), or its version.
 pub const OPPORTUNITY: &str = "opportunity";
+/// The tenant's pipelines' version.
+pub const PIPELINES: &str = "pipelines";
 /// A webhook subscription's version, or its absence when it is created.
 pub const WEBHOOK_SUBSCRIPTION: &str = "webhook subscription";
 /// The index of the events a tenant's subscriptions want, changed by another admin meanwhile.

@@ -20,8 +20,10 @@ pub mod forms;
 pub mod handover;
 pub mod leads;
 mod merged_list;
+pub mod opportunities;
 pub mod organisation;
 pub mod outbox;
+pub mod pipelines;
 pub mod receivables;
 pub mod reports;
 pub mod search;
@@ -39,6 +41,8 @@ pub mod webhooks;
 mod directory_tests;
 #[cfg(test)]
 mod field_access_tests;
+#[cfg(test)]
+mod opportunity_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

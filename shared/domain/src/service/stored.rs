@@ -4,7 +4,8 @@ use serde_json::{Map, Value};
 
 use super::{
     access, access_log, accounts, case_recency, case_types, cases, change, contacts, directory, documents, forms,
-    leads, organisation, outbox, receivables, search, sessions, sla, tenants, views, webhook_deliveries, webhooks,
+    leads, opportunities, organisation, outbox, pipelines, receivables, search, sessions, sla, tenants, views,
+    webhook_deliveries, webhooks,
 };
 use crate::ports::Item;
 use crate::records::{self, Stored, stored_as_is};
@@ -33,6 +34,7 @@ stored_as_is!(
     crate::access::AccessPolicy,
     crate::organisation::Organisation,
     crate::access_log::AccessEntry,
+    crate::sales::Pipelines,
 );
 
 /// Reads a stored item as the type its entity names and writes it back: the body today's code
@@ -68,7 +70,8 @@ pub fn read_and_rewrite(item: &Item) -> Result<Map<String, Value>, String> {
         views::ENTITY => again::<views::SavedView>(item),
         search::WORD_ENTITY => again::<crate::search::SearchDoc>(item),
         leads::CLAIM_ENTITY => again::<leads::LeadClaim>(item),
-        leads::OPPORTUNITY_ENTITY => again::<crate::lead::Opportunity>(item),
+        opportunities::ENTITY => again::<crate::sales::Opportunity>(item),
+        pipelines::ENTITY => again::<crate::sales::Pipelines>(item),
         receivables::INVOICE_ENTITY => again::<crate::receivables::Invoice>(item),
         receivables::PAYMENT_ENTITY => again::<crate::receivables::Payment>(item),
         receivables::CREDIT_NOTE_ENTITY => again::<crate::receivables::CreditNote>(item),

@@ -1,7 +1,7 @@
 //! Lead conversion: a lead becomes an account, a contact and optionally an opportunity, in one
 //! transaction.
 
-use super::{ClaimOwner, OPPORTUNITY_ENTITY, claim_item, lead_item};
+use super::{ClaimOwner, claim_item, lead_item};
 use crate::ExpectedVersion;
 use crate::actor::Redacted;
 use crate::service::outbox::OutboxOwner;
@@ -14,12 +14,15 @@ use crate::account::{Account, AccountFields, NewAccount};
 use crate::actor::Actor;
 use crate::contact::Contact;
 use crate::history::EventKind;
+use crate::ids::PipelineKey;
 use crate::ids::{EntityId, TenantId};
 use crate::keys;
-use crate::lead::{Conversion, ConvertLead, Lead, LeadStatus, Opportunity};
+use crate::lead::{Conversion, ConvertLead, Lead, LeadStatus};
 use crate::messages as msg;
-use crate::ports::{Condition, Index, Item, Query, StoreError, WriteOp};
+use crate::ports::{Condition, Index, Query, StoreError, WriteOp};
 use crate::records;
+use crate::sales::opportunity::weighted;
+use crate::sales::{Opportunity, Pipeline};
 use crate::service::{ListError, PageRequest, Services, conditions, list_page};
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
@@ -38,14 +41,6 @@ pub enum ConvertLeadError {
     ContactEmailTaken { existing: Option<EntityId> },
     #[error("a record the conversion merges into changed meanwhile; try again")]
     Conflict,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum GetOpportunityError {
-    #[error("no such opportunity")]
-    NotFound,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -85,7 +80,7 @@ impl Services {
         let account = self.conversion_account(actor, &lead, &request, now, &mut ops).await?;
         let contact = self.conversion_contact(actor, &lead, &request, &account, now, &mut ops).await?;
         let opportunity =
-            self.conversion_opportunity(actor, &lead, &request, (&account, &contact), now, &mut ops, &mut e)?;
+            self.conversion_opportunity(actor, &lead, &request, (&account, &contact), now, &mut ops, &mut e).await?;
         e.finish()?;
 
         let version = expected + 1;
@@ -283,7 +278,7 @@ impl Services {
 
     /// The opportunity a conversion opens, when asked for; its errors go to `e`.
     #[expect(clippy::too_many_arguments, reason = "the conversion's parts, passed as the caller holds them")]
-    fn conversion_opportunity(
+    async fn conversion_opportunity(
         &self,
         actor: &Actor,
         lead: &Lead,
@@ -293,42 +288,53 @@ impl Services {
         ops: &mut Vec<WriteOp>,
         e: &mut ValidationErrors,
     ) -> Result<Option<Opportunity>, ConvertLeadError> {
-        let tenant = &actor.tenant;
         let Some(input) = &request.opportunity else { return Ok(None) };
-        let name = e.text("opportunity.name", &input.name, crate::account::NAME_MAX, false);
-        input.amount.validate("opportunity.amount", e);
-        let opportunity = Opportunity {
+        let pipelines = self.pipelines_of(&actor.tenant).await?.value;
+        let pipeline = input.pipeline.clone().or_else(|| pipelines.default_pipeline().map(|p| p.key.clone()));
+        let stage = input.stage.clone().or_else(|| {
+            pipeline.as_ref().and_then(|p| pipelines.pipeline(p)).and_then(Pipeline::first_stage).map(|s| s.key.clone())
+        });
+        let (Some(pipeline), Some(stage)) = (pipeline, stage) else {
+            let key = input.pipeline.as_ref().map_or("", PipelineKey::as_str);
+            e.add("opportunity.pipeline", msg::no_such_pipeline(key));
+            return Ok(None);
+        };
+        let mut opportunity = Opportunity {
             id: self.new_id(),
-            name: name.unwrap_or_default(),
-            account_id: account.value.id,
-            contact_id: contact.value.id,
+            name: input.name.clone(),
+            pipeline,
+            stage,
+            probability: 0,
+            probability_by_hand: false,
+            weighted_amount: weighted(&input.amount, 0),
             amount: input.amount.clone(),
-            stage: input.stage,
-            lead_id: lead.id,
+            expected_close_date: input.expected_close_date,
+            account_id: account.value.id,
+            contact_ids: vec![contact.value.id],
+            product_line: None,
+            competitors: Vec::new(),
             owner: lead.owner.clone(),
+            // Where the lead came from: the campaign's source when it said (`utm_source`), else
+            // the channel.
+            source: Some(lead.source.utm.get("source").cloned().unwrap_or_else(|| lead.source.channel.clone())),
+            campaign: lead.source.campaign.clone(),
+            lead_id: Some(lead.id),
+            lost_reason: None,
+            closed_at: None,
             created_at: now,
             created_by: actor.user.clone(),
+            updated_at: now,
+            updated_by: actor.user.clone(),
         };
-        let item =
-            Item::new(keys::opportunity(tenant, opportunity.id), OPPORTUNITY_ENTITY, 1, records::body(&opportunity)?)
-                .with_index(Index::Gsi3, keys::opportunities_of_account(tenant, account.value.id, opportunity.id));
-        ops.push(WriteOp::Put { item, condition: Condition::not_exists(conditions::OPPORTUNITY) });
+        // The opportunity's fields are reported under `opportunity.`, as the request names them.
+        let mut own = ValidationErrors::new();
+        opportunity.clean_texts(&mut own);
+        opportunity.settle(None, &pipelines, now, &mut own);
+        for error in own.0 {
+            e.add(format!("opportunity.{}", error.field), error.reason);
+        }
+        ops.extend(self.new_opportunity_ops(actor, &opportunity)?);
         Ok(Some(opportunity))
-    }
-
-    /// `GET /accounts/{id}/opportunities`: the account's opportunities, oldest first.
-    pub async fn account_opportunities(
-        &self,
-        actor: &Actor,
-        account: EntityId,
-        page: &PageRequest,
-    ) -> Result<Page<Versioned<Opportunity>>, ListError> {
-        let query = Query::index(Index::Gsi3, keys::opportunities_of_account_partition(&actor.tenant, account));
-        // An account has a handful: its list reads on past those outside the caller's scope.
-        list_page(self.store.as_ref(), query, page, |o: &Opportunity| {
-            actor.sees(Module::Opportunities, o.owner.as_ref())
-        })
-        .await
     }
 
     /// `GET /accounts/{id}/leads`: the leads converted into the account (with an opportunity
@@ -369,17 +375,6 @@ impl Services {
                 None => return Ok(rewritten),
             }
         }
-    }
-
-    pub async fn get_opportunity(
-        &self,
-        actor: &Actor,
-        id: EntityId,
-    ) -> Result<Versioned<Opportunity>, GetOpportunityError> {
-        let opportunity: Option<Versioned<Opportunity>> = self.load(&keys::opportunity(&actor.tenant, id)).await?;
-        opportunity
-            .filter(|o| actor.sees(Module::Opportunities, o.value.owner.as_ref()))
-            .ok_or(GetOpportunityError::NotFound)
     }
 }
 

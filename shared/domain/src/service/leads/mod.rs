@@ -36,13 +36,12 @@ use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
 
 use crate::messages as msg;
-pub use conversion::{ConvertLeadError, ConvertedLead, GetOpportunityError};
+pub use conversion::{ConvertLeadError, ConvertedLead};
 pub use intake::PostOutcome;
 pub(crate) use intake::{AcceptError, Intake};
 
 pub const ENTITY: &str = "Lead";
 pub const CLAIM_ENTITY: &str = "LeadClaim";
-pub const OPPORTUNITY_ENTITY: &str = "Opportunity";
 /// How often intake retries after losing a race for a claim.
 const INTAKE_ATTEMPTS: usize = 4;
 

@@ -84,6 +84,11 @@ enum Page {
     LeadConversion,
     LeadReview,
     WebForms,
+    Opportunities,
+    OpportunityList,
+    OpportunityNew,
+    Opportunity,
+    OpportunityStage,
     LeadDecision,
     Search,
     Contact,
@@ -159,6 +164,11 @@ impl Page {
             Page::InvoiceWriteOff => (Receivables, Archive),
             Page::Leads | Page::Lead | Page::LeadReview | Page::WebForms => (Leads, Read),
             Page::LeadStatus | Page::LeadConversion | Page::LeadDecision => (Leads, Update),
+            Page::Opportunities if post => (Opportunities, Create),
+            Page::Opportunity if post => (Opportunities, Update),
+            Page::Opportunities | Page::OpportunityList | Page::Opportunity => (Opportunities, Read),
+            Page::OpportunityNew => (Opportunities, Create),
+            Page::OpportunityStage => (Opportunities, Update),
             Page::Webhooks
             | Page::Webhook
             | Page::Settings
@@ -235,6 +245,11 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/leads/review", Page::LeadReview),
             ("/app/leads/forms", Page::WebForms),
             ("/app/leads/review/{id}", Page::LeadDecision),
+            ("/app/opportunities", Page::Opportunities),
+            ("/app/opportunities/list", Page::OpportunityList),
+            ("/app/opportunities/new", Page::OpportunityNew),
+            ("/app/opportunities/{id}", Page::Opportunity),
+            ("/app/opportunities/{id}/stage", Page::OpportunityStage),
             ("/app/settings/webhooks", Page::Webhooks),
             ("/app/settings/webhooks/{id}", Page::Webhook),
             ("/app/settings/webhooks/{id}/status", Page::WebhookStatus),
@@ -436,6 +451,25 @@ impl Console {
                     }
                     (Page::Leads, &Method::GET) => Box::pin(pages::leads::list(self, &request, &signed_in)),
                     (Page::Lead, &Method::GET) => Box::pin(pages::leads::show(self, &signed_in, id)),
+                    (Page::Opportunities, &Method::GET) => {
+                        Box::pin(pages::opportunities::board(self, &request, &signed_in))
+                    }
+                    (Page::Opportunities, &Method::POST) => {
+                        Box::pin(pages::opportunities::create(self, &request, &signed_in))
+                    }
+                    (Page::OpportunityList, &Method::GET) => {
+                        Box::pin(pages::opportunities::list(self, &request, &signed_in))
+                    }
+                    (Page::OpportunityNew, &Method::GET) => {
+                        Box::pin(pages::opportunities::new_form(self, &request, &signed_in))
+                    }
+                    (Page::Opportunity, &Method::GET) => Box::pin(pages::opportunity::show(self, &signed_in, id)),
+                    (Page::Opportunity, &Method::POST) => {
+                        Box::pin(pages::opportunity::save(self, &request, &signed_in, id))
+                    }
+                    (Page::OpportunityStage, &Method::POST) => {
+                        Box::pin(pages::opportunities::move_card(self, &request, &signed_in, id))
+                    }
                     (Page::LeadStatus, &Method::POST) => {
                         Box::pin(pages::leads::set_status(self, &request, &signed_in, id))
                     }

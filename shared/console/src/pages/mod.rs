@@ -14,6 +14,8 @@ mod input;
 mod labels;
 pub mod lead_review;
 pub mod leads;
+pub mod opportunities;
+pub mod opportunity;
 pub mod organisation;
 mod params;
 mod profile_fields;

@@ -1,0 +1,138 @@
+//! *Oportunidades* through `Console::handle`: opening one from an account (a form sent twice
+//! opens one), the kanban and a card moved on it, a stage that asks for what is missing, the
+//! page's edit form and history, the list, and scopes.
+
+mod support;
+
+use http::{Method, StatusCode};
+use support::{console, encode, header_of, input_value, request, sign_in, text};
+
+/// The part of `page` from `marker` on.
+fn after<'a>(page: &'a str, marker: &str) -> &'a str {
+    page.split_once(marker).map(|(_, rest)| rest).unwrap_or_else(|| panic!("{marker} on the page: {page}"))
+}
+
+#[tokio::test]
+async fn an_opportunity_is_opened_from_an_account_moved_on_the_board_and_edited_with_its_history() {
+    let console = console().await;
+    let (ana, csrf) = sign_in(&console, "ana").await;
+
+    // No account chosen yet: the form finds one by words.
+    let find = text(&console.handle(request(Method::GET, "/app/opportunities/new?q=nandu", Some(&ana), None)).await);
+    let pick = after(&find, "href=\"/app/opportunities/new?account=").split('"').next().unwrap().to_owned();
+    let form_path = format!("/app/opportunities/new?account={pick}");
+    let form = text(&console.handle(request(Method::GET, &form_path, Some(&ana), None)).await);
+    assert!(form.contains("Oportunidad de Café Ñandú Ltda."), "{form}");
+    let form_id = input_value(&form, "form_id");
+    let body = encode(&[
+        ("_csrf", &csrf),
+        ("form_id", &form_id),
+        ("account", &pick),
+        ("pipeline", "sales"),
+        ("name", "Cafeteras para 12 tiendas"),
+        ("amount", "4.800.000,00"),
+        ("currency", "crc"),
+        ("close", "2027-02-26"),
+        ("probability", ""),
+        ("product_line", "Equipos"),
+        ("competitors", "Cafés del Norte\r\nImportadora Sur"),
+    ]);
+    let created = console.handle(request(Method::POST, "/app/opportunities", Some(&ana), Some(&body))).await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let page_path = header_of(&created, "location").to_owned();
+    let again = console.handle(request(Method::POST, "/app/opportunities", Some(&ana), Some(&body))).await;
+    assert_eq!(header_of(&again, "location"), page_path, "the same form sent twice opens one opportunity");
+    let bad = body.replace("4.800.000%2C00", "mucho");
+    let refused = console.handle(request(Method::POST, "/app/opportunities", Some(&ana), Some(&bad))).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(&refused).contains("value=\"Cafeteras para 12 tiendas\""), "a refused form comes back as typed");
+
+    // On the board, in the first stage; moved by its select and button.
+    let board = text(&console.handle(request(Method::GET, "/app/opportunities", Some(&ana), None)).await);
+    let column = after(&board, "id=\"stage-prospecting\"").split("<section").next().unwrap();
+    assert!(column.contains("Cafeteras para 12 tiendas") && column.contains("₡4.800.000,00"), "{column}");
+    let id = page_path.trim_start_matches("/app/opportunities/").to_owned();
+    let card = after(&board, &format!("id=\"o-{id}\""));
+    let version = input_value(card, "version");
+    assert!(card.contains(&format!("<label class=\"sr-only\" for=\"move-{id}\">Mover «Cafeteras para 12 tiendas» a</label>")));
+    let move_to = |stage: &str| encode(&[("_csrf", &csrf), ("version", &version), ("stage", stage), ("view", "all")]);
+    let stage_path = format!("{page_path}/stage");
+    let lost = console.handle(request(Method::POST, &stage_path, Some(&ana), Some(&move_to("lost")))).await;
+    assert_eq!(lost.status(), StatusCode::UNPROCESSABLE_ENTITY, "a lost stage asks why");
+    let lost = text(&lost);
+    assert!(lost.contains("Motivo de pérdida: es obligatorio en la etapa Perdida"), "{lost}");
+    assert!(lost.contains("<option value=\"lost\" selected>"), "the page offers the move again");
+    let moved = console.handle(request(Method::POST, &stage_path, Some(&ana), Some(&move_to("negotiation")))).await;
+    assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+    let back = header_of(&moved, "location").to_owned();
+    assert!(back.ends_with(&format!("#o-{id}")), "back at the card: {back}");
+    let board = text(&console.handle(request(Method::GET, &back, Some(&ana), None)).await);
+    assert!(board.contains("«Cafeteras para 12 tiendas» está ahora en Negociación."), "{board}");
+    let column = after(&board, "id=\"stage-negotiation\"").split("<section").next().unwrap();
+    assert!(column.contains("Cafeteras para 12 tiendas"));
+    let stale = console.handle(request(Method::POST, &stage_path, Some(&ana), Some(&move_to("proposal")))).await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT, "the card was shown at an older version");
+
+    // The page: a probability set by hand, then the history with the values before.
+    let page = text(&console.handle(request(Method::GET, &page_path, Some(&ana), None)).await);
+    assert!(page.contains("75 %") && page.contains("₡3.600.000,00"), "weighted at the stage's 75 %: {page}");
+    let edit = encode(&[
+        ("_csrf", &csrf),
+        ("version", &input_value(after(&page, "id=\"edit-heading\""), "version")),
+        ("stage", "negotiation"),
+        ("name", "Cafeteras para 12 tiendas"),
+        ("amount", "4800000"),
+        ("currency", "CRC"),
+        ("close", "2027-03-31"),
+        ("probability", "60"),
+        ("product_line", "Equipos"),
+        ("competitors", "Cafés del Norte\nImportadora Sur"),
+        ("owner", "ana"),
+    ]);
+    let saved = console.handle(request(Method::POST, &page_path, Some(&ana), Some(&edit))).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let page = text(&console.handle(request(Method::GET, &page_path, Some(&ana), None)).await);
+    assert!(page.contains("60 % (fijada a mano)") && page.contains("₡2.880.000,00"), "{page}");
+    let history = after(&page, "class=\"timeline\"");
+    assert!(history.contains("Probabilidad: 75 % → 60 %"), "{history}");
+    assert!(history.contains("Cierre previsto: 26 de febrero de 2027 → 31 de marzo de 2027"), "{history}");
+    assert!(history.contains("Etapa: Prospección → Negociación"), "{history}");
+    assert!(history.contains("Abierta en la etapa «Prospección»"), "{history}");
+
+    // The list shows it; the account's file links to it.
+    let list = text(&console.handle(request(Method::GET, "/app/opportunities/list?open=true", Some(&ana), None)).await);
+    assert!(list.contains(&format!("href=\"{page_path}\">Cafeteras para 12 tiendas</a>")), "{list}");
+    let account = text(&console.handle(request(Method::GET, &format!("/app/accounts/{pick}"), Some(&ana), None)).await);
+    assert!(account.contains(&format!("href=\"{page_path}\">Cafeteras para 12 tiendas</a>")), "{account}");
+}
+
+#[tokio::test]
+async fn another_agents_board_shows_only_theirs_in_english_and_the_page_is_not_found() {
+    let console = console().await;
+    let (ana, csrf) = sign_in(&console, "ana").await;
+    let form = text(&console.handle(request(Method::GET, "/app/opportunities/new?q=nandu", Some(&ana), None)).await);
+    let account = after(&form, "href=\"/app/opportunities/new?account=").split('"').next().unwrap().to_owned();
+    let form = text(
+        &console.handle(request(Method::GET, &format!("/app/opportunities/new?account={account}"), Some(&ana), None)).await,
+    );
+    let body = encode(&[
+        ("_csrf", &csrf),
+        ("form_id", &input_value(&form, "form_id")),
+        ("account", &account),
+        ("name", "Molinos"),
+        ("amount", "900000"),
+        ("currency", "CRC"),
+    ]);
+    let created = console.handle(request(Method::POST, "/app/opportunities", Some(&ana), Some(&body))).await;
+    let page_path = header_of(&created, "location").to_owned();
+
+    let (carlos, _) = sign_in(&console, "carlos").await;
+    let board = text(&console.handle(request(Method::GET, "/app/opportunities", Some(&carlos), None)).await);
+    assert!(!board.contains("Molinos"), "an agent sees their own opportunities only");
+    assert!(board.contains(">Board</a>") && board.contains("None at this stage"), "Carlos reads English: {board}");
+    let page = console.handle(request(Method::GET, &page_path, Some(&carlos), None)).await;
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    let (sofia, _) = sign_in(&console, "sofia").await;
+    let board = text(&console.handle(request(Method::GET, "/app/opportunities", Some(&sofia), None)).await);
+    assert!(board.contains("Molinos"), "a supervisor sees everyone's");
+}

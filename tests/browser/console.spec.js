@@ -837,3 +837,57 @@ test("an administrator invites a salesperson from the keyboard, who can then sig
   await signIn(marta, /Marta Vidal/);
   await expect(marta.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: /Prospectos/ })).toBeVisible();
 });
+
+test("a salesperson opens an opportunity from an account and moves it on the board from the keyboard", async ({ browser }) => {
+  const marta = await (await browser.newContext()).newPage();
+  await signIn(marta, /Marta Vidal/);
+  await marta.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Oportunidades" }).click();
+  await expect(marta.getByRole("heading", { level: 1 })).toHaveText("Oportunidades");
+  await marta.getByRole("link", { name: "Nueva oportunidad" }).click();
+  // The account first, found by a word.
+  await marta.getByLabel("¿Para qué cuenta es?").fill("Ñandú");
+  await marta.keyboard.press("Enter");
+  await marta.getByRole("link", { name: /Café Ñandú/ }).click();
+  await expect(marta.getByRole("heading", { level: 2 })).toHaveText("Oportunidad de Café Ñandú Ltda.");
+  await screen(marta, "oportunidad-nueva");
+  await marta.getByLabel("Nombre").fill("Molinos para 8 tiendas");
+  await marta.getByLabel("Monto").fill("3.200.000");
+  await marta.getByLabel("Cierre previsto").fill("2027-02-26");
+  await marta.getByLabel("Competidores").fill("Cafés del Norte");
+  await marta.getByRole("button", { name: "Crear oportunidad" }).press("Enter");
+  await expect(marta.getByRole("heading", { level: 1 })).toHaveText("Molinos para 8 tiendas");
+  await expect(marta.locator("dl.fields")).toContainText("10 %");
+  await screen(marta, "oportunidad");
+
+  // On the board: the card's select and button, from the keyboard.
+  await marta.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Oportunidades" }).click();
+  const move = marta.getByLabel("Mover «Molinos para 8 tiendas» a");
+  await move.focus();
+  await marta.keyboard.press("ArrowDown");
+  await marta.keyboard.press("ArrowDown");
+  await expect(move).toHaveValue("proposal");
+  await marta.keyboard.press("Tab");
+  await marta.keyboard.press("Enter");
+  await expect(marta.getByRole("status")).toHaveText("«Molinos para 8 tiendas» está ahora en Propuesta.");
+  await expect(marta.getByRole("region", { name: /Propuesta/ })).toContainText("Molinos para 8 tiendas");
+  await screen(marta, "tablero");
+
+  // A lost stage asks why; the page keeps the move and the reason completes it.
+  await marta.getByRole("link", { name: "Molinos para 8 tiendas" }).click();
+  await marta.getByLabel("Etapa").selectOption({ label: "Perdida" });
+  await marta.getByRole("button", { name: "Guardar" }).click();
+  await expect(marta.getByRole("alert")).toHaveText("Motivo de pérdida: es obligatorio en la etapa Perdida");
+  await marta.getByLabel("Motivo de pérdida").fill("Eligieron Cafés del Norte por precio");
+  await marta.getByRole("button", { name: "Guardar" }).click();
+  await expect(marta.locator("dl.fields")).toContainText("Eligieron Cafés del Norte por precio");
+  await expect(marta.locator("ol.timeline")).toContainText("Etapa: Propuesta → Perdida");
+  await screen(marta, "oportunidad-perdida");
+
+  // Carlos, in English, sees his own board only.
+  const carlos = await (await browser.newContext()).newPage();
+  await signIn(carlos, /Carlos Smith/);
+  await carlos.goto("/app/opportunities");
+  await expect(carlos.getByRole("link", { name: "Board" })).toBeVisible();
+  await expect(carlos.getByText("Molinos para 8 tiendas")).toHaveCount(0);
+  await screen(carlos, "board-en");
+});

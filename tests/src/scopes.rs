@@ -131,7 +131,7 @@ pub async fn check(api: Api, world: World) {
         let grants: BTreeMap<String, Value> =
             agent.grants.iter().map(|(m, ops)| (m.as_str().to_owned(), json!(ops))).collect();
         let profile = json!({"name": format!("Perfil {n}"), "level": "agent", "grants": grants,
-            "scopes": {"cases": cases.as_str(), "leads": leads.as_str()}});
+            "scopes": {"cases": cases.as_str(), "leads": leads.as_str(), "opportunities": leads.as_str()}});
         let path = format!("/profiles/q{n}");
         let mut event = staff("PUT", "/profiles/{id}", &path, &[], Some(profile));
         event["headers"].as_object_mut().unwrap().remove("if-match");
@@ -188,8 +188,74 @@ pub async fn check(api: Api, world: World) {
         lead_owner.insert(created.body["id"].as_str().unwrap().to_owned(), Some(person(*owner)));
     }
 
+    // Opportunities (seen with the leads' scope), one per lead owner, over two stages and
+    // several close dates, so a scoped list merges partitions across both.
+    let accounts = read_all(&api, Function::AccountsApi, "/accounts", &[], None, 100).await;
+    let account = accounts[0]["id"].as_str().unwrap().to_owned();
+    let mut opportunity_owner: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for (i, owner) in world.leads.iter().enumerate() {
+        let stage = if i % 2 == 0 { "prospecting" } else { "proposal" };
+        let body = json!({"name": format!("Oportunidad alfa {i}"), "accountId": account, "owner": person(*owner),
+            "stage": stage, "amount": {"amountMinor": 100_000 * (i as i64 + 1), "currency": "CRC"},
+            "expectedCloseDate": format!("2027-0{}-15", 1 + i % 3)});
+        let created = admin_call(&api, Function::SalesApi, "POST", "/opportunities", "/opportunities", body).await;
+        opportunity_owner.insert(created.body["id"].as_str().unwrap().to_owned(), Some(person(*owner)));
+    }
+
     for (n, (case_scope, lead_scope)) in world.scopes.iter().enumerate() {
         let me = person(n);
+        let opportunity_reach = reach(&world, n, *lead_scope);
+        let expected_opportunities: BTreeSet<String> = opportunity_owner
+            .iter()
+            .filter(|(_, o)| sees(&opportunity_reach, o.as_deref()))
+            .map(|(id, _)| id.clone())
+            .collect();
+        let listed = ids(&read_all(&api, Function::SalesApi, "/opportunities", &[], Some(&me), world.limit).await);
+        let distinct: BTreeSet<String> = listed.iter().cloned().collect();
+        assert_eq!(distinct.len(), listed.len(), "{me} ({lead_scope:?}): each opportunity listed once");
+        assert_eq!(distinct, expected_opportunities, "{me} ({lead_scope:?}) lists exactly their opportunities");
+        let in_proposal = ids(&read_all(
+            &api,
+            Function::SalesApi,
+            "/opportunities",
+            &[("stage", "proposal")],
+            Some(&me),
+            world.limit,
+        )
+        .await);
+        assert!(in_proposal.iter().all(|id| expected_opportunities.contains(id)), "{me}: a column within the scope");
+        let path = format!("/opportunities?accountId={account}");
+        let by_account = ids(&read_all(
+            &api,
+            Function::SalesApi,
+            "/opportunities",
+            &[("accountId", &account)],
+            Some(&me),
+            world.limit,
+        )
+        .await);
+        assert_eq!(by_account.into_iter().collect::<BTreeSet<_>>(), expected_opportunities, "{me}: {path}");
+        let board = call(
+            &api,
+            Function::SalesApi,
+            &as_person(staff("GET", "/pipelines/{key}/board", "/pipelines/sales/board", &[], None), &me),
+        )
+        .await;
+        assert_eq!(board.status, 200, "{}", board.body);
+        let on_board: BTreeSet<String> = board.body["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["cards"]["items"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(on_board, expected_opportunities, "{me} ({lead_scope:?}): the board holds exactly theirs");
+        for (id, owner) in &opportunity_owner {
+            let path = format!("/opportunities/{id}");
+            let event = as_person(staff("GET", "/opportunities/{id}", &path, &[], None), &me);
+            let read = call(&api, Function::SalesApi, &event).await;
+            let visible = sees(&opportunity_reach, owner.as_deref());
+            assert_eq!(read.status, if visible { 200 } else { 404 }, "{me} reads the opportunity of {owner:?}");
+        }
         let (case_reach, lead_reach) = (reach(&world, n, *case_scope), reach(&world, n, *lead_scope));
         let expected_cases: BTreeSet<String> =
             case_owner.iter().filter(|(_, o)| sees(&case_reach, o.as_deref())).map(|(id, _)| id.clone()).collect();

@@ -86,6 +86,7 @@ enum Page {
     WebForms,
     Opportunities,
     OpportunityList,
+    OpportunityExport,
     OpportunityNew,
     Opportunity,
     OpportunityStage,
@@ -168,6 +169,7 @@ impl Page {
             Page::Opportunity if post => (Opportunities, Update),
             Page::Opportunities | Page::OpportunityList | Page::Opportunity => (Opportunities, Read),
             Page::OpportunityNew => (Opportunities, Create),
+            Page::OpportunityExport => (Opportunities, Export),
             Page::OpportunityStage => (Opportunities, Update),
             Page::Webhooks
             | Page::Webhook
@@ -247,6 +249,7 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/leads/review/{id}", Page::LeadDecision),
             ("/app/opportunities", Page::Opportunities),
             ("/app/opportunities/list", Page::OpportunityList),
+            ("/app/opportunities/export", Page::OpportunityExport),
             ("/app/opportunities/new", Page::OpportunityNew),
             ("/app/opportunities/{id}", Page::Opportunity),
             ("/app/opportunities/{id}/stage", Page::OpportunityStage),
@@ -459,6 +462,9 @@ impl Console {
                     }
                     (Page::OpportunityList, &Method::GET) => {
                         Box::pin(pages::opportunities::list(self, &request, &signed_in))
+                    }
+                    (Page::OpportunityExport, &Method::GET) => {
+                        Box::pin(pages::opportunities::export(self, &request, &signed_in))
                     }
                     (Page::OpportunityNew, &Method::GET) => {
                         Box::pin(pages::opportunities::new_form(self, &request, &signed_in))

@@ -54,7 +54,11 @@ async fn an_opportunity_is_opened_from_an_account_moved_on_the_board_and_edited_
     let id = page_path.trim_start_matches("/app/opportunities/").to_owned();
     let card = after(&board, &format!("id=\"o-{id}\""));
     let version = input_value(card, "version");
-    assert!(card.contains(&format!("<label class=\"sr-only\" for=\"move-{id}\">Mover «Cafeteras para 12 tiendas» a</label>")));
+    assert!(
+        card.contains(&format!(
+            "<label class=\"sr-only\" for=\"move-{id}\">Mover «Cafeteras para 12 tiendas» a</label>"
+        ))
+    );
     let move_to = |stage: &str| encode(&[("_csrf", &csrf), ("version", &version), ("stage", stage), ("view", "all")]);
     let stage_path = format!("{page_path}/stage");
     let lost = console.handle(request(Method::POST, &stage_path, Some(&ana), Some(&move_to("lost")))).await;
@@ -113,7 +117,9 @@ async fn another_agents_board_shows_only_theirs_in_english_and_the_page_is_not_f
     let form = text(&console.handle(request(Method::GET, "/app/opportunities/new?q=nandu", Some(&ana), None)).await);
     let account = after(&form, "href=\"/app/opportunities/new?account=").split('"').next().unwrap().to_owned();
     let form = text(
-        &console.handle(request(Method::GET, &format!("/app/opportunities/new?account={account}"), Some(&ana), None)).await,
+        &console
+            .handle(request(Method::GET, &format!("/app/opportunities/new?account={account}"), Some(&ana), None))
+            .await,
     );
     let body = encode(&[
         ("_csrf", &csrf),
@@ -135,4 +141,22 @@ async fn another_agents_board_shows_only_theirs_in_english_and_the_page_is_not_f
     let (sofia, _) = sign_in(&console, "sofia").await;
     let board = text(&console.handle(request(Method::GET, "/app/opportunities", Some(&sofia), None)).await);
     assert!(board.contains("Molinos"), "a supervisor sees everyone's");
+
+    // A supervisor exports the list; an agent's profile does not export.
+    let list = text(&console.handle(request(Method::GET, "/app/opportunities/list", Some(&sofia), None)).await);
+    let export = after(&list, "href=\"/app/opportunities/export?").split('"').next().unwrap().replace("&amp;", "&");
+    let csv =
+        console.handle(request(Method::GET, &format!("/app/opportunities/export?{export}"), Some(&sofia), None)).await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(header_of(&csv, "content-disposition").contains("oportunidades.csv"));
+    let csv = text(&csv);
+    assert!(csv.starts_with("id,Nombre,Cuenta,Embudo,Etapa,"), "{csv}");
+    assert!(
+        csv.contains("Molinos,Café Ñandú Ltda.,Ventas,Prospección,En embudo,900000.00,CRC,10,90000.00,,ana"),
+        "{csv}"
+    );
+    let list = text(&console.handle(request(Method::GET, "/app/opportunities/list", Some(&ana), None)).await);
+    assert!(!list.contains("/app/opportunities/export"), "no export link without the permission");
+    let refused = console.handle(request(Method::GET, "/app/opportunities/export", Some(&ana), None)).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
+use gestiona_domain::access::{Module, Operation, Permission};
+use gestiona_domain::access_log::{AccessAction, RecordRef};
 use gestiona_domain::ids::{PipelineKey, StageKey};
 use gestiona_domain::messages as msg;
 use gestiona_domain::money::Money;
@@ -198,10 +200,7 @@ pub async fn board(console: &Console, request: &Request, signed_in: &SignedIn) -
         .map(|p| Choice { key: p.key.to_string(), label: p.name.clone(), current: p.key == board.pipeline.key })
         .collect();
     let notice = moved_notice(request, &board, &chrome);
-    let may_create = signed_in.actor.allows(gestiona_domain::access::Permission::new(
-        gestiona_domain::access::Module::Opportunities,
-        gestiona_domain::access::Operation::Create,
-    ));
+    let may_create = signed_in.actor.allows(Permission::new(Module::Opportunities, Operation::Create));
     let view =
         BoardPage { pipeline: key, pipelines: pipeline_choices, mine, columns, stages, notice, may_create, chrome };
     page(StatusCode::OK, &view)
@@ -231,21 +230,57 @@ struct ListPage {
     open_only: bool,
     rows: Vec<Card>,
     next_page: Option<String>,
+    /// The CSV of the same filters, for who may export.
+    export: Option<String>,
+}
+
+/// The list's filters as the query gives them (`None`: a malformed one).
+struct ListQuery {
+    pipeline: Option<PipelineKey>,
+    stage: Option<StageKey>,
+    mine: bool,
+    open_only: bool,
+}
+
+impl ListQuery {
+    fn read(request: &Request) -> Option<Self> {
+        let pipeline = chosen_pipeline(request).ok()?;
+        let stage = match query_value(request, "stage").filter(|s| !s.is_empty()).map(|s| StageKey::parse(&s)) {
+            Some(Err(_)) => return None,
+            Some(Ok(stage)) => Some(stage),
+            None => None,
+        };
+        let mine = query_value(request, "view").as_deref() == Some("mine");
+        let open_only = query_value(request, "open").as_deref() == Some("true");
+        Some(ListQuery { pipeline, stage, mine, open_only })
+    }
+
+    /// The filter over `pipelines` (the named pipeline, else the default one).
+    fn filter(&self, pipelines: &Pipelines, signed_in: &SignedIn) -> Option<OpportunityFilter> {
+        let pipeline =
+            self.pipeline.as_ref().and_then(|k| pipelines.pipeline(k)).or_else(|| pipelines.default_pipeline())?;
+        Some(OpportunityFilter {
+            pipeline: Some(pipeline.key.clone()),
+            stage: self.stage.clone(),
+            owner: self.mine.then(|| signed_in.session.user.clone()),
+            open: self.open_only.then_some(true),
+            ..Default::default()
+        })
+    }
+
+    fn query_string(&self, pipeline: &str) -> String {
+        let stage = self.stage.as_ref().map(ToString::to_string).unwrap_or_default();
+        let view = if self.mine { "mine" } else { "all" };
+        format!("pipeline={pipeline}&stage={stage}&view={view}&open={}", self.open_only)
+    }
 }
 
 /// `GET /app/opportunities/list?pipeline=&stage=&view=&open=`: by stage, then expected close.
 pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "opportunities");
     let bad = || response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
-    let Ok(chosen) = chosen_pipeline(request) else { return bad() };
-    let stage = match query_value(request, "stage").filter(|s| !s.is_empty()).map(|s| StageKey::parse(&s)) {
-        Some(Err(_)) => return bad(),
-        Some(Ok(stage)) => Some(stage),
-        None => None,
-    };
+    let Some(query) = ListQuery::read(request) else { return bad() };
     let Ok(paging) = PageRequest::new(Some(50), query_value(request, "cursor")) else { return bad() };
-    let mine = query_value(request, "view").as_deref() == Some("mine");
-    let open_only = query_value(request, "open").as_deref() == Some("true");
     let actor = &signed_in.actor;
     let pipelines = match console.services.pipelines_of(&actor.tenant).await {
         Ok(p) => p.value,
@@ -254,17 +289,7 @@ pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) ->
             return response::unavailable(chrome.locale);
         }
     };
-    let Some(pipeline) = chosen.as_ref().and_then(|k| pipelines.pipeline(k)).or_else(|| pipelines.default_pipeline())
-    else {
-        return response::not_found(chrome.locale);
-    };
-    let filter = OpportunityFilter {
-        pipeline: Some(pipeline.key.clone()),
-        stage: stage.clone(),
-        owner: mine.then(|| signed_in.session.user.clone()),
-        open: open_only.then_some(true),
-        ..Default::default()
-    };
+    let Some(filter) = query.filter(&pipelines, signed_in) else { return response::not_found(chrome.locale) };
     let found = match console.services.list_opportunities(actor, &filter, &paging).await {
         Ok(found) => found,
         Err(error) => {
@@ -281,29 +306,130 @@ pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) ->
         }
     };
     let rows = found.items.iter().map(|o| Card::of(o, &accounts, &pipelines, &chrome)).collect();
+    let pipeline = filter.pipeline.as_ref().and_then(|k| pipelines.pipeline(k)).expect("the filter's pipeline");
     let key = pipeline.key.to_string();
-    let stage_key = stage.as_ref().map(ToString::to_string).unwrap_or_default();
-    let next_page = found.next_cursor.map(|cursor| {
-        format!(
-            "/app/opportunities/list?pipeline={key}&stage={stage_key}&view={}&open={open_only}&cursor={}",
-            if mine { "mine" } else { "all" },
-            encode(&cursor)
-        )
-    });
+    let query_string = query.query_string(&key);
+    let next_page =
+        found.next_cursor.map(|cursor| format!("/app/opportunities/list?{query_string}&cursor={}", encode(&cursor)));
     let stages = pipeline
         .stages
         .iter()
-        .map(|s| Choice { key: s.key.to_string(), label: s.name.clone(), current: Some(&s.key) == stage.as_ref() })
+        .map(|s| Choice {
+            key: s.key.to_string(),
+            label: s.name.clone(),
+            current: Some(&s.key) == query.stage.as_ref(),
+        })
         .collect();
     let pipeline_choices = pipelines
         .pipelines
         .iter()
         .map(|p| Choice { key: p.key.to_string(), label: p.name.clone(), current: p.key == pipeline.key })
         .collect();
-    page(
-        StatusCode::OK,
-        &ListPage { pipeline: key, pipelines: pipeline_choices, stages, mine, open_only, rows, next_page, chrome },
-    )
+    let may_export = signed_in.actor.allows(Permission::new(Module::Opportunities, Operation::Export));
+    let export = may_export.then(|| format!("/app/opportunities/export?{query_string}"));
+    let view = ListPage {
+        pipeline: key,
+        pipelines: pipeline_choices,
+        stages,
+        mine: query.mine,
+        open_only: query.open_only,
+        rows,
+        next_page,
+        export,
+        chrome,
+    };
+    page(StatusCode::OK, &view)
+}
+
+/// The most rows an export holds (the list's filters narrow it).
+const EXPORT_MAX: usize = 5_000;
+
+/// `GET /app/opportunities/export?…`: the list's filters, as CSV safe to open in a spreadsheet.
+pub async fn export(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
+    let chrome = Chrome::of(signed_in, "opportunities");
+    let Some(query) = ListQuery::read(request) else {
+        return response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
+    };
+    let actor = &signed_in.actor;
+    let pipelines = match console.services.pipelines_of(&actor.tenant).await {
+        Ok(p) => p.value,
+        Err(_) => return response::unavailable(chrome.locale),
+    };
+    let Some(filter) = query.filter(&pipelines, signed_in) else { return response::not_found(chrome.locale) };
+    let t = |m: Message| chrome.t(m);
+    let mut rows = vec![vec![
+        "id".to_owned(),
+        t(msg::ui_name()),
+        t(msg::ui_account()),
+        t(msg::ui_pipeline()),
+        t(msg::ui_stage()),
+        t(msg::ui_forecast_category()),
+        t(msg::ui_amount()),
+        t(msg::ui_currency()),
+        t(msg::ui_probability()),
+        t(msg::ui_weighted_amount()),
+        t(msg::ui_expected_close()),
+        t(msg::ui_owner()),
+        t(msg::ui_product_line()),
+        t(msg::ui_source()),
+        t(msg::ui_campaign()),
+        t(msg::ui_competitors()),
+        t(msg::ui_created()),
+    ]];
+    let mut cursor = None;
+    loop {
+        let paging = PageRequest::new(Some(100), cursor).expect("a valid page size");
+        let found = match console.services.list_opportunities(actor, &filter, &paging).await {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::error!(?error, "opportunities could not be exported");
+                return response::unavailable(chrome.locale);
+            }
+        };
+        let account_ids: Vec<EntityId> = found.items.iter().map(|o| o.value.account_id).collect();
+        let Ok(accounts) = console.services.account_names(actor, account_ids).await else {
+            return response::unavailable(chrome.locale);
+        };
+        rows.extend(found.items.iter().map(|o| export_row(&o.value, &accounts, &pipelines, &chrome)));
+        match found.next_cursor {
+            Some(next) if rows.len() <= EXPORT_MAX => cursor = Some(next),
+            _ => break,
+        }
+    }
+    rows.truncate(EXPORT_MAX + 1);
+    let name = if chrome.locale == gestiona_domain::Locale::Es { "oportunidades.csv" } else { "opportunities.csv" };
+    let what = format!("opportunities?{}", request.uri().query().unwrap_or_default());
+    console.services.log_access(actor, AccessAction::Exported, Some(RecordRef::new("report", what))).await;
+    response::download(name, "text/csv; charset=utf-8", gestiona_domain::export::csv(&rows))
+}
+
+fn export_row(
+    o: &Opportunity,
+    accounts: &std::collections::HashMap<EntityId, String>,
+    pipelines: &Pipelines,
+    chrome: &Chrome,
+) -> Vec<String> {
+    let place = o.stage_in(pipelines);
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    vec![
+        o.id.to_string(),
+        o.name.clone(),
+        accounts.get(&o.account_id).cloned().unwrap_or_default(),
+        place.map_or_else(|| o.pipeline.to_string(), |(p, _)| p.name.clone()),
+        place.map_or_else(|| o.stage.to_string(), |(_, s)| s.name.clone()),
+        place.map(|(_, s)| chrome.t(s.category.label())).unwrap_or_default(),
+        o.amount.decimal_string(),
+        o.amount.currency.clone(),
+        o.probability.to_string(),
+        o.weighted_amount.decimal_string(),
+        o.expected_close_date.map(|d| d.to_string()).unwrap_or_default(),
+        o.owner.as_ref().map(ToString::to_string).unwrap_or_default(),
+        text(&o.product_line),
+        text(&o.source),
+        text(&o.campaign),
+        o.competitors.join("; "),
+        chrome.when(o.created_at),
+    ]
 }
 
 /// `POST /app/opportunities/{id}/stage`: a card moved on the board. Back to the board at the

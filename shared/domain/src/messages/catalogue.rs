@@ -402,6 +402,7 @@ catalogue! {
     ui_choose_account() = "Which account is it for?", "¿Para qué cuenta es?";
     ui_open_only() = "Open only", "Solo abiertas";
     ui_forecast_category() = "Forecast category", "Categoría de pronóstico";
+    ui_export_opportunities_csv() = "Export these opportunities (CSV)", "Exportar estas oportunidades (CSV)";
     ui_opportunity_of(account) = "Opportunity of {account}", "Oportunidad de {account}";
     ui_name() = "Name", "Nombre";
     ui_tax_id() = "Tax id", "Identificación";

@@ -132,6 +132,41 @@ pub async fn conditions_on_missing_items(store: Arc<dyn Store>) {
     assert_eq!(store.get(&key).await.unwrap().unwrap().body["x"], 2, "unconditional puts replace");
 }
 
+/// `WriteOp::Add`: a running total created by its first addition, added to by later ones (two
+/// at once lose neither), and left as it was when its batch fails.
+pub async fn running_totals_add_within_batches(store: Arc<dyn Store>) {
+    let pk = partition("totals");
+    let key = Key::new(&pk, "cell");
+    let add = |count: i64, amount: i64| WriteOp::Add {
+        key: key.clone(),
+        entity: "Total",
+        amounts: vec![("count", count), ("amountMinor", amount)],
+    };
+    store.write(vec![add(1, 2_500)]).await.expect("a first addition creates the total");
+    let total = store.get(&key).await.unwrap().unwrap();
+    assert_eq!((total.entity.as_str(), total.version), ("Total", 1));
+    assert_eq!((total.body["count"].clone(), total.body["amountMinor"].clone()), (json!(1), json!(2_500)));
+
+    let (a, b) = tokio::join!(store.write(vec![add(1, 100)]), store.write(vec![add(-1, -2_500)]));
+    a.unwrap();
+    b.unwrap();
+    let total = store.get(&key).await.unwrap().unwrap();
+    assert_eq!(
+        (total.body["count"].clone(), total.body["amountMinor"].clone()),
+        (json!(1), json!(100)),
+        "neither is lost"
+    );
+    assert_eq!(total.version, 3);
+
+    let failing = vec![add(5, 5), put(item(&pk, "other", 1, json!({})), Condition::exists("missing one"))];
+    assert_eq!(store.write(failing).await, Err(StoreError::ConditionFailed { name: "missing one" }));
+    let total = store.get(&key).await.unwrap().unwrap();
+    assert_eq!((total.body["count"].clone(), total.version), (json!(1), 3), "a failed batch adds nothing");
+    let with_a_put = vec![add(2, 0), put(item(&pk, "other", 1, json!({})), Condition::not_exists("other"))];
+    store.write(with_a_put).await.expect("an addition beside a put");
+    assert_eq!(store.get(&key).await.unwrap().unwrap().body["count"], json!(3));
+}
+
 pub async fn batches_are_all_or_nothing(store: Arc<dyn Store>) {
     let pk = partition("batch");
     store.put_new(item(&pk, "existing", 1, json!({"keep": true})), "thing").await.unwrap();

@@ -44,6 +44,7 @@ macro_rules! conformance_tests {
             conditional_writes_check_versions,
             conditions_on_missing_items,
             batches_are_all_or_nothing,
+            running_totals_add_within_batches,
             batch_limits_are_enforced,
             partition_queries_filter_and_order,
             pagination_visits_every_item_once,

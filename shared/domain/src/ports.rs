@@ -189,13 +189,21 @@ pub enum WriteOp {
         key: Key,
         condition: Condition,
     },
+    /// Adds each amount to the body's integer attribute of that name (absent: 0), creating the
+    /// item as `entity` when there is none, and counts a version: a running total kept in the
+    /// same transaction as the change it totals, without reading it first.
+    Add {
+        key: Key,
+        entity: &'static str,
+        amounts: Vec<(&'static str, i64)>,
+    },
 }
 
 impl WriteOp {
     pub fn key(&self) -> &Key {
         match self {
             WriteOp::Put { item, .. } => &item.key,
-            WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } => key,
+            WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } | WriteOp::Add { key, .. } => key,
         }
     }
     pub fn condition(&self) -> Condition {
@@ -203,6 +211,7 @@ impl WriteOp {
             WriteOp::Put { condition, .. } | WriteOp::Delete { condition, .. } | WriteOp::Check { condition, .. } => {
                 *condition
             }
+            WriteOp::Add { .. } => Condition::ALWAYS,
         }
     }
 }
@@ -441,6 +450,16 @@ pub fn check_keys(keys: &[Key]) -> Result<(), StoreError> {
 }
 
 /// Checks the limits both adapters share before a batch is written.
+/// What [`WriteOp::Add`] does to an item, for the stores that apply it themselves: each amount
+/// added to its attribute (absent or not a number: 0), one more version.
+pub fn add_amounts(item: &mut Item, amounts: &[(&'static str, i64)]) {
+    for (name, amount) in amounts {
+        let now = item.body.get(*name).and_then(Value::as_i64).unwrap_or(0);
+        item.body.insert((*name).to_owned(), Value::from(now.saturating_add(*amount)));
+    }
+    item.version += 1;
+}
+
 pub fn check_batch(ops: &[WriteOp]) -> Result<(), StoreError> {
     if ops.is_empty() {
         return Err(StoreError::InvalidRequest("empty write batch".into()));

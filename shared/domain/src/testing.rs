@@ -114,6 +114,11 @@ impl Store for MemoryStore {
                 WriteOp::Put { item, .. } => tables.put(item),
                 WriteOp::Delete { key, .. } => tables.remove(&key),
                 WriteOp::Check { .. } => {}
+                WriteOp::Add { key, entity, amounts } => {
+                    let mut item = tables.get(&key).cloned().unwrap_or_else(|| Item::new(key, entity, 0, Map::new()));
+                    crate::ports::add_amounts(&mut item, &amounts);
+                    tables.put(item);
+                }
             }
         }
         Ok(())

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex, KeySchemaElement,
     KeyType, KeysAndAttributes, Projection, ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification,
-    TransactWriteItem,
+    TransactWriteItem, Update,
 };
 use gestiona_domain::ports::{
     COUNTER_ATTRIBUTE, COUNTER_ENTITY, Condition, CursorPosition, INDEX_COUNT, Index, Item, Key, Query, QueryPage,
@@ -132,6 +132,22 @@ fn non_empty<T>(map: HashMap<String, T>) -> Option<HashMap<String, T>> {
     if map.is_empty() { None } else { Some(map) }
 }
 
+/// `SET entity (when new) ADD each amount, version + 1`: [`WriteOp::Add`] as one update.
+fn add_expression(entity: &str, amounts: &[(&'static str, i64)]) -> (String, HashMap<String, String>, Attributes) {
+    let mut names =
+        HashMap::from([("#entity".to_owned(), "entity".to_owned()), ("#version".to_owned(), "version".to_owned())]);
+    let mut values: Attributes =
+        HashMap::from([(":entity".to_owned(), s(entity)), (":one".to_owned(), AttributeValue::N("1".into()))]);
+    let mut adds = Vec::with_capacity(amounts.len() + 1);
+    for (i, (name, amount)) in amounts.iter().enumerate() {
+        names.insert(format!("#a{i}"), (*name).to_owned());
+        values.insert(format!(":a{i}"), AttributeValue::N(amount.to_string()));
+        adds.push(format!("#a{i} :a{i}"));
+    }
+    adds.push("#version :one".into());
+    (format!("SET #entity = if_not_exists(#entity, :entity) ADD {}", adds.join(", ")), names, values)
+}
+
 impl DynamoStore {
     fn transact_item(&self, op: &WriteOp) -> Result<TransactWriteItem, StoreError> {
         let condition = condition_expression(op.condition());
@@ -175,6 +191,19 @@ impl DynamoStore {
                     .build()
                     .map_err(build_error)?,
             ),
+            WriteOp::Add { key, entity, amounts } => {
+                let (expression, names, values) = add_expression(entity, amounts);
+                TransactWriteItem::builder().update(
+                    Update::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key_attributes(key)))
+                        .update_expression(expression)
+                        .set_expression_attribute_names(Some(names))
+                        .set_expression_attribute_values(Some(values))
+                        .build()
+                        .map_err(build_error)?,
+                )
+            }
         };
         Ok(item.build())
     }
@@ -217,6 +246,20 @@ impl DynamoStore {
                 }),
             // A lone check has no single-item form: it goes through a transaction.
             WriteOp::Check { .. } => self.transact(vec![op]).await,
+            WriteOp::Add { key, entity, amounts } => {
+                let (expression, names, values) = add_expression(entity, amounts);
+                self.client
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key_attributes(key)))
+                    .update_expression(expression)
+                    .set_expression_attribute_names(Some(names))
+                    .set_expression_attribute_values(Some(values))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| unavailable("UpdateItem", e))
+            }
         }
     }
 

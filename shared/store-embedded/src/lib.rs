@@ -112,8 +112,17 @@ fn write_batch(db: &Database, ops: Vec<WriteOp>) -> Result<(), StoreError> {
                 // Dropping the transaction uncommitted discards every earlier write of the batch.
                 return Err(op.condition().failed());
             }
+            // A running total is a put of the total after the addition.
+            let op = match op {
+                WriteOp::Add { key, entity, amounts } => {
+                    let mut item = existing.clone().unwrap_or_else(|| Item::new(key, entity, 0, Default::default()));
+                    gestiona_domain::ports::add_amounts(&mut item, &amounts);
+                    WriteOp::Put { item, condition: gestiona_domain::ports::Condition::ALWAYS }
+                }
+                other => other,
+            };
             let replaced = match op {
-                WriteOp::Check { .. } => continue,
+                WriteOp::Check { .. } | WriteOp::Add { .. } => continue,
                 WriteOp::Delete { .. } => {
                     items.remove((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)?;
                     existing

@@ -77,7 +77,8 @@ impl Store for MeteredStore {
             write_units += factor
                 * match op {
                     WriteOp::Put { item, .. } => units(item_bytes(item), 1024),
-                    WriteOp::Delete { .. } | WriteOp::Check { .. } => 1.0,
+                    // A running total is a small item: one unit.
+                    WriteOp::Delete { .. } | WriteOp::Check { .. } | WriteOp::Add { .. } => 1.0,
                 };
         }
         let result = self.inner.write(ops).await;

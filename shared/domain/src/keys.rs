@@ -38,6 +38,7 @@
 //! | opportunity | `T#{t}#OPPORTUNITY#{id}` | `#META` | `T#{t}#OPPS#{pipeline}` / `{stage}#{closeDate or ~}#{id}` | `T#{t}#OWNER#{user}#OPPS` / `{pipeline}#{stage}#{closeDate or ~}#{id}` | `T#{t}#ACCOUNT#{acc}#OPPORTUNITIES` / `{id}` |
 //! | opportunity history event | `T#{t}#OPPORTUNITY#{id}` | `EVT#{eventId}` | | | |
 //! | pipelines | `T#{t}#PIPELINES` | `#CURRENT` | | | |
+//! | forecast cell (running totals) | `T#{t}#FORECAST#{yyyy-mm or undated}` | `{owner or ~}#{pipeline}#{stage}#{currency}#{line or ~}` | | | |
 //!
 //! | calendar | `T#{t}#CALENDAR#{key}` | `#CURRENT` | `T#{t}#CALENDARS` / `{key}` | | |
 //! | SLA policy | `T#{t}#SLAPOLICY#{caseType}` | `#CURRENT` | | | |
@@ -660,6 +661,46 @@ pub fn opportunity_event(tenant: &TenantId, opportunity: EntityId, event: Entity
 pub fn opportunity_partition(tenant: &TenantId, opportunity: EntityId) -> String {
     format!("T#{tenant}#OPPORTUNITY#{opportunity}")
 }
+
+/// A forecast cell: the partition is the close month (`undated` without one), the sort key the
+/// cell's owner, pipeline, stage, currency and business line (percent-encoded: it is free text).
+pub fn forecast_cell(tenant: &TenantId, cell: &crate::sales::forecast::Cell) -> Key {
+    let month = cell.month.map_or_else(|| "undated".to_owned(), crate::sales::forecast::Month::key);
+    let owner = cell.owner.as_ref().map_or("~", UserId::as_str);
+    let line = cell.line.as_deref().map(|l| percent_encoding::utf8_percent_encode(l, KEY_TEXT).to_string());
+    Key::new(
+        forecast_partition(tenant, &month),
+        format!("{owner}#{}#{}#{}#{}", cell.pipeline, cell.stage, cell.currency, line.unwrap_or_else(|| "~".into())),
+    )
+}
+
+pub fn forecast_partition(tenant: &TenantId, month: &str) -> String {
+    format!("T#{tenant}#FORECAST#{month}")
+}
+
+/// The cell a forecast cell's sort key names (`None`: not one).
+pub fn forecast_cell_of(
+    month: Option<crate::sales::forecast::Month>,
+    sk: &str,
+) -> Option<crate::sales::forecast::Cell> {
+    let mut parts = sk.split('#');
+    let owner = match parts.next()? {
+        "~" => None,
+        owner => Some(UserId::parse(owner).ok()?),
+    };
+    let pipeline = PipelineKey::parse(parts.next()?).ok()?;
+    let stage = StageKey::parse(parts.next()?).ok()?;
+    let currency = parts.next()?.to_owned();
+    let line = match parts.next()? {
+        "~" => None,
+        line => Some(percent_encoding::percent_decode_str(line).decode_utf8().ok()?.into_owned()),
+    };
+    Some(crate::sales::forecast::Cell { month, owner, pipeline, stage, currency, line })
+}
+
+/// What free text in a sort key escapes: the separator, the escape itself, and `~` (the mark of
+/// an absent value).
+const KEY_TEXT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'#').add(b'%').add(b'~');
 
 pub fn pipelines(tenant: &TenantId) -> Key {
     Key::new(format!("T#{tenant}#PIPELINES"), CURRENT)

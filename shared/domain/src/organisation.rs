@@ -136,6 +136,14 @@ impl Organisation {
         Ok(Organisation { branches, teams })
     }
 
+    /// The region of the branch of `user`'s first team that has one.
+    pub fn region_of(&self, user: &UserId) -> Option<String> {
+        self.teams_of(user)
+            .filter_map(|t| t.branch.as_ref())
+            .filter_map(|b| self.branches.iter().find(|branch| &branch.id == b))
+            .find_map(|b| b.region.clone())
+    }
+
     /// Everyone the organisation names, each once, with the field that first names them.
     pub fn people(&self) -> Vec<(String, &UserId)> {
         let mut seen = HashSet::new();

@@ -1,5 +1,6 @@
 //! Sales [ventas]: pipelines and the opportunities that move through them.
 
+pub mod forecast;
 pub mod opportunity;
 pub mod pipeline;
 

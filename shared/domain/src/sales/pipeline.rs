@@ -161,6 +161,14 @@ impl Pipeline {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pipelines {
     pub pipelines: Vec<Pipeline>,
+    /// The month (1–12) the company's fiscal year starts in: the forecast's quarters and years.
+    #[serde(default = "january")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 12))]
+    pub fiscal_year_start: i8,
+}
+
+fn january() -> i8 {
+    1
 }
 
 impl Default for Pipelines {
@@ -193,6 +201,7 @@ impl Default for Pipelines {
                 ],
                 retired: false,
             }],
+            fiscal_year_start: 1,
         }
     }
 }
@@ -243,8 +252,11 @@ impl Pipelines {
         for dropped in previous.pipelines.iter().filter(|p| !keys.contains(&p.key)) {
             e.add("pipelines", msg::retire_instead(dropped.key.as_str()));
         }
+        if !(1..=12).contains(&self.fiscal_year_start) {
+            e.add("fiscalYearStart", msg::between(1, 12));
+        }
         e.finish()?;
-        Ok(Pipelines { pipelines })
+        Ok(Pipelines { pipelines, fiscal_year_start: self.fiscal_year_start })
     }
 }
 

@@ -16,6 +16,7 @@ pub mod contacts;
 pub mod customer_file;
 pub mod directory;
 pub mod documents;
+pub mod forecast;
 pub mod forms;
 pub mod handover;
 pub mod leads;

@@ -8,6 +8,7 @@
 use jiff::civil::Date;
 
 use super::change::event_put;
+use super::forecast::forecast_ops;
 use super::merged_list::list_merged;
 use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::access::Module;
@@ -185,10 +186,12 @@ impl Services {
     pub(crate) fn new_opportunity_ops(&self, actor: &Actor, o: &Opportunity) -> Result<Vec<WriteOp>, StoreError> {
         let item = opportunity_item(&actor.tenant, o, 1)?;
         let created = self.new_event(actor, 1, EventKind::Created { state: o.stage.to_string() });
-        Ok(vec![
+        let mut ops = vec![
             WriteOp::Put { item, condition: Condition::not_exists(conditions::OPPORTUNITY) },
             event_put(keys::opportunity_event(&actor.tenant, o.id, created.id), &created)?,
-        ])
+        ];
+        ops.extend(forecast_ops(&actor.tenant, None, Some(o)));
+        Ok(ops)
     }
 
     /// Refuses, by field, an account, contacts or owner that do not exist (or are archived);
@@ -286,13 +289,14 @@ impl Services {
         next.updated_by = actor.user.clone();
         let version = expected + 1;
         let event = self.new_event(actor, version, EventKind::Updated { changes });
-        let ops = vec![
+        let mut ops = vec![
             WriteOp::Put {
                 item: opportunity_item(&actor.tenant, &next, version)?,
                 condition: Condition::version_is(conditions::OPPORTUNITY, expected),
             },
             event_put(keys::opportunity_event(&actor.tenant, id, event.id), &event)?,
         ];
+        ops.extend(forecast_ops(&actor.tenant, Some(before), Some(&next)));
         match self.store.write(ops).await {
             Ok(()) => Ok(Versioned { value: next, version }),
             Err(StoreError::ConditionFailed { name: conditions::OPPORTUNITY }) => {
@@ -438,7 +442,10 @@ impl Services {
                             item: opportunity_item(tenant, &opportunity, item.version)?,
                             condition: Condition::version_is(conditions::OPPORTUNITY, item.version),
                         };
-                        rewritten += usize::from(self.backfill(put).await?);
+                        // It enters the forecast's totals in the same write, so exactly once.
+                        let mut ops = vec![put];
+                        ops.extend(forecast_ops(tenant, None, Some(&opportunity)));
+                        rewritten += usize::from(self.backfill_all(ops).await?);
                     }
                     match found.next_cursor {
                         Some(cursor) => query.cursor = Some(cursor),

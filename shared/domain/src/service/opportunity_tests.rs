@@ -227,3 +227,170 @@ async fn opportunities_stored_before_pipelines_are_read_upgraded_and_indexed_onc
     let stored = store.get(&Key::new(crate::keys::opportunity(tenant, id).pk, "#META")).await.unwrap().unwrap();
     assert_eq!(stored.version, 1, "the backfill keeps the version");
 }
+
+mod forecast {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::sales::forecast::{ForecastLine, PeriodKind};
+    use crate::service::forecast::{ForecastQuery, GroupBy};
+
+    fn query(period: PeriodKind, date: &str, group_by: Option<GroupBy>) -> ForecastQuery {
+        ForecastQuery { period, date: date.parse().unwrap(), group_by, pipeline: None }
+    }
+
+    fn line<'a>(lines: &'a [ForecastLine], group: Option<&str>) -> &'a ForecastLine {
+        lines.iter().find(|l| l.group.as_deref() == group).unwrap_or_else(|| panic!("no line {group:?}: {lines:?}"))
+    }
+
+    #[tokio::test]
+    async fn the_forecast_follows_creations_moves_and_scopes_without_reading_opportunities() {
+        let World { services, ana, carlos, sofia, account, .. } = world().await;
+        let open = |name: &str, close: (i16, i8, i8)| NewOpportunity {
+            expected_close_date: Some(jiff::civil::date(close.0, close.1, close.2)),
+            ..new(name, account)
+        };
+        let a = services.create_opportunity(&ana, open("A", (2027, 1, 15))).await.unwrap().value;
+        let b = services.create_opportunity(&ana, open("B", (2027, 2, 10))).await.unwrap().value;
+        let c = services.create_opportunity(&carlos, open("C", (2027, 1, 31))).await.unwrap().value;
+        services.create_opportunity(&carlos, open("D", (2027, 4, 1))).await.unwrap();
+        services.update_opportunity(&ana, b.id, ExpectedVersion::from(1), to_stage("negotiation")).await.unwrap();
+        services.update_opportunity(&carlos, c.id, ExpectedVersion::from(1), to_stage("won")).await.unwrap();
+
+        let january = services.forecast(&sofia, &query(PeriodKind::Month, "2027-01-20", None)).await.unwrap();
+        assert_eq!((january.from.to_string(), january.to.to_string()), ("2027-01-01".into(), "2027-01-31".into()));
+        let all = line(&january.lines, None);
+        assert_eq!(
+            (all.open_count, all.pipeline_minor, all.weighted_minor),
+            (1, 2_000_000, 200_000),
+            "A, open at 10 %"
+        );
+        assert_eq!((all.won_count, all.won_minor, all.commit_minor), (1, 2_000_000, 2_000_000), "C, won");
+
+        let quarter =
+            services.forecast(&sofia, &query(PeriodKind::Quarter, "2027-02-01", Some(GroupBy::Owner))).await.unwrap();
+        let hers = line(&quarter.lines, Some("ana"));
+        assert_eq!((hers.open_count, hers.pipeline_minor, hers.commit_minor), (2, 4_000_000, 2_000_000), "B in commit");
+        assert_eq!(hers.weighted_minor, 200_000 + 1_500_000);
+        let his = line(&quarter.lines, Some("carlos"));
+        assert_eq!((his.open_count, his.won_count), (0, 1), "D closes in April, outside the quarter");
+
+        // Pushing A out of January moves its total with it; Ana sees only her own.
+        let push =
+            OpportunityPatch { expected_close_date: Some(Some(jiff::civil::date(2027, 5, 2))), ..Default::default() };
+        services.update_opportunity(&ana, a.id, ExpectedVersion::from(1), push).await.unwrap();
+        let january = services.forecast(&sofia, &query(PeriodKind::Month, "2027-01-01", None)).await.unwrap();
+        assert_eq!(line(&january.lines, None).open_count, 0);
+        let hers_only =
+            services.forecast(&ana, &query(PeriodKind::Quarter, "2027-01-01", Some(GroupBy::Owner))).await.unwrap();
+        assert!(hers_only.lines.iter().all(|l| l.group.as_deref() == Some("ana")), "{:?}", hers_only.lines);
+        let by_line = services
+            .forecast(&sofia, &query(PeriodKind::Quarter, "2027-01-01", Some(GroupBy::ProductLine)))
+            .await
+            .unwrap();
+        assert_eq!(line(&by_line.lines, Some("Flotas")).commit_minor, 4_000_000);
+    }
+
+    /// One step of a generated history: open an opportunity, or change one.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Open {
+            carlos: bool,
+            month: i8,
+            amount: i64,
+            stage: usize,
+        },
+        Change {
+            which: usize,
+            month: Option<i8>,
+            amount: Option<i64>,
+            stage: Option<usize>,
+            probability: Option<u8>,
+            to_carlos: Option<bool>,
+        },
+    }
+
+    const STAGES: [&str; 5] = ["prospecting", "qualification", "proposal", "negotiation", "won"];
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (any::<bool>(), 1i8..=6, 1i64..5_000_000, 0usize..5)
+                .prop_map(|(carlos, month, amount, stage)| Step::Open { carlos, month, amount, stage }),
+            (
+                0usize..8,
+                prop::option::of(1i8..=6),
+                prop::option::of(1i64..5_000_000),
+                prop::option::of(0usize..5),
+                prop::option::of(0u8..=100),
+                prop::option::of(any::<bool>())
+            )
+                .prop_map(|(which, month, amount, stage, probability, to_carlos)| Step::Change {
+                    which,
+                    month,
+                    amount,
+                    stage,
+                    probability,
+                    to_carlos
+                }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Whatever happened, the totals say what reading every opportunity would.
+        #[test]
+        fn the_totals_always_equal_a_count_of_the_opportunities(steps in prop::collection::vec(step(), 1..14)) {
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            runtime.block_on(async move {
+                let World { services, sofia, account, .. } = world().await;
+                let owner = |carlos: bool| UserId::parse(if carlos { "carlos" } else { "ana" }).unwrap();
+                let mut ids = Vec::new();
+                for step in steps {
+                    match step {
+                        Step::Open { carlos, month, amount, stage } => {
+                            let input = NewOpportunity {
+                                owner: Some(owner(carlos)),
+                                stage: Some(StageKey::parse(STAGES[stage]).unwrap()),
+                                amount: crc(amount),
+                                expected_close_date: Some(jiff::civil::date(2027, month, 10)),
+                                ..new("Generada", account)
+                            };
+                            ids.push(services.create_opportunity(&sofia, input).await.unwrap().value.id);
+                        }
+                        Step::Change { which, month, amount, stage, probability, to_carlos } if !ids.is_empty() => {
+                            let id = ids[which % ids.len()];
+                            let current = services.get_opportunity(&sofia, id).await.unwrap();
+                            let patch = OpportunityPatch {
+                                expected_close_date: month.map(|m| Some(jiff::civil::date(2027, m, 20))),
+                                amount: amount.map(crc),
+                                stage: stage.map(|s| StageKey::parse(STAGES[s]).unwrap()),
+                                probability: probability.map(Some),
+                                owner: to_carlos.map(owner),
+                                ..Default::default()
+                            };
+                            // A refused change (a stage asking for what is missing) changes nothing.
+                            let _ = services.update_opportunity(&sofia, id, ExpectedVersion::from(current.version), patch).await;
+                        }
+                        Step::Change { .. } => {}
+                    }
+                }
+                let forecast = services
+                    .forecast(&sofia, &query(PeriodKind::FiscalYear, "2027-03-01", Some(GroupBy::Owner)))
+                    .await
+                    .unwrap();
+                let all = services.list_opportunities(&sofia, &OpportunityFilter::default(), &PageRequest { limit: 100, cursor: None }).await.unwrap();
+                let pipelines = Pipelines::default();
+                let mut expected: std::collections::BTreeMap<String, ForecastLine> = Default::default();
+                for o in all.items.iter().map(|o| &o.value) {
+                    let (cell, contribution) = crate::sales::forecast::cell_of(o);
+                    let owner = o.owner.as_ref().unwrap().to_string();
+                    let line = expected.entry(owner.clone()).or_insert_with(|| ForecastLine { group: Some(owner), currency: "CRC".into(), ..Default::default() });
+                    line.add(crate::sales::forecast::category_of(&cell, &pipelines), contribution);
+                }
+                let expected: Vec<ForecastLine> = expected.into_values().collect();
+                assert_eq!(forecast.lines, expected);
+            });
+        }
+    }
+}

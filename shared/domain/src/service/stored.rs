@@ -3,8 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    access, access_log, accounts, case_recency, case_types, cases, change, contacts, directory, documents, forms,
-    leads, opportunities, organisation, outbox, pipelines, receivables, search, sessions, sla, tenants, views,
+    access, access_log, accounts, case_recency, case_types, cases, change, contacts, directory, documents, forecast,
+    forms, leads, opportunities, organisation, outbox, pipelines, receivables, search, sessions, sla, tenants, views,
     webhook_deliveries, webhooks,
 };
 use crate::ports::Item;
@@ -35,6 +35,7 @@ stored_as_is!(
     crate::organisation::Organisation,
     crate::access_log::AccessEntry,
     crate::sales::Pipelines,
+    forecast::CellTotals,
 );
 
 /// Reads a stored item as the type its entity names and writes it back: the body today's code
@@ -72,6 +73,7 @@ pub fn read_and_rewrite(item: &Item) -> Result<Map<String, Value>, String> {
         leads::CLAIM_ENTITY => again::<leads::LeadClaim>(item),
         opportunities::ENTITY => again::<crate::sales::Opportunity>(item),
         pipelines::ENTITY => again::<crate::sales::Pipelines>(item),
+        forecast::CELL_ENTITY => again::<forecast::CellTotals>(item),
         receivables::INVOICE_ENTITY => again::<crate::receivables::Invoice>(item),
         receivables::PAYMENT_ENTITY => again::<crate::receivables::Payment>(item),
         receivables::CREDIT_NOTE_ENTITY => again::<crate::receivables::CreditNote>(item),

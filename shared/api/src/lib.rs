@@ -20,6 +20,7 @@ mod cases;
 mod contacts;
 mod directory;
 mod documents;
+mod forecast;
 mod leads;
 mod opportunities;
 mod organisation;

@@ -23,7 +23,7 @@ use utoipa::openapi::{RefOr, schema::Schema};
 
 use crate::problem::Problem;
 use crate::{
-    Api, access_log, accounts, capture, case_types, cases, contacts, directory, documents, leads, openapi,
+    Api, access_log, accounts, capture, case_types, cases, contacts, directory, documents, forecast, leads, openapi,
     opportunities, organisation, pipelines, profiles, receivables, reports, sla, tenant, transitions, webhooks,
 };
 
@@ -41,7 +41,7 @@ pub enum Function {
     ReportsApi,
     /// Leads, forms, quarantined submissions and conversion (staff).
     LeadsApi,
-    /// Sales: pipelines, opportunities and their kanban.
+    /// Sales: pipelines, opportunities, their kanban and the forecast.
     SalesApi,
     /// The public form endpoint `/f/{tenant}/{form}`: no token, the smallest role.
     LeadCapture,
@@ -405,6 +405,7 @@ table!(SALES_API = SalesApi:
     opportunities::get @ Opportunities.Read, opportunities::update @ Opportunities.Update,
     opportunities::history @ Opportunities.Read ["limit", "cursor"],
     opportunities::account_opportunities @ Opportunities.Read ["limit", "cursor"],
+    forecast::get @ Opportunities.Read ["period", "date", "groupBy", "pipeline"],
 );
 
 // A link to the public page may carry whatever a campaign or an ad network adds (`utm_source`,

@@ -57,7 +57,8 @@ const READS: [Permission; 4] = [
     on("dynamodb:Query", Resource::Table),
     on("dynamodb:Query", Resource::Indexes),
 ];
-/// `UpdateItem … ADD`: the atomic counters (rate windows, round-robin cursors, sequences).
+/// `UpdateItem … ADD`: the atomic counters (rate windows, round-robin cursors, sequences) and the
+/// running totals added to inside transactions (the sales forecast).
 const COUNTERS: Permission = on("dynamodb:UpdateItem", Resource::Table);
 /// Inviting staff into the user pool and stopping or letting them in again.
 const SIGN_INS: [Permission; 6] = [
@@ -153,7 +154,8 @@ impl Lambda {
             Lambda::Http(Function::TransitionsApi) => &[&READS, &TRANSACTIONS, &[COUNTERS, NOTIFY, RENDER, ANNOUNCE]],
             Lambda::Http(Function::ReportsApi) => &[&READS],
             Lambda::Http(Function::LeadsApi) => &[&READS, &TRANSACTIONS, &[COUNTERS, NOTIFY, ANNOUNCE]],
-            Lambda::Http(Function::SalesApi) => &[&READS, &TRANSACTIONS],
+            // An opportunity's change adds to the forecast's running totals in its transaction.
+            Lambda::Http(Function::SalesApi) => &[&READS, &TRANSACTIONS, &[COUNTERS]],
             // The public endpoint: no base-table query (it cannot list anything) and one index,
             // an agent's open leads for least-open assignment.
             Lambda::Http(Function::LeadCapture) => &[

@@ -883,6 +883,18 @@ test("a salesperson opens an opportunity from an account and moves it on the boa
   await expect(marta.locator("ol.timeline")).toContainText("Etapa: Propuesta → Perdida");
   await screen(marta, "oportunidad-perdida");
 
+  // The forecast of its fiscal year, by owner: lost, with its amount.
+  await marta.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Oportunidades" }).click();
+  await marta.getByRole("link", { name: "Pronóstico" }).click();
+  await marta.getByLabel("Periodo", { exact: true }).selectOption({ label: "Año fiscal" });
+  await marta.getByLabel("Cualquier día del periodo").fill("2027-02-26");
+  await marta.getByLabel("Agrupar por").selectOption({ label: "Responsable" });
+  await marta.getByRole("button", { name: "Filtrar" }).click();
+  const row = marta.getByRole("row", { name: /marta\.vidal/ });
+  await expect(row).toContainText("₡3.200.000,00");
+  await expect(marta.getByRole("img", { name: /Ganado, comprometido/ })).toBeVisible();
+  await screen(marta, "pronostico");
+
   // Carlos, in English, sees his own board only.
   const carlos = await (await browser.newContext()).newPage();
   await signIn(carlos, /Carlos Smith/);

@@ -87,6 +87,7 @@ enum Page {
     Opportunities,
     OpportunityList,
     OpportunityExport,
+    OpportunityForecast,
     OpportunityNew,
     Opportunity,
     OpportunityStage,
@@ -167,7 +168,9 @@ impl Page {
             Page::LeadStatus | Page::LeadConversion | Page::LeadDecision => (Leads, Update),
             Page::Opportunities if post => (Opportunities, Create),
             Page::Opportunity if post => (Opportunities, Update),
-            Page::Opportunities | Page::OpportunityList | Page::Opportunity => (Opportunities, Read),
+            Page::Opportunities | Page::OpportunityList | Page::OpportunityForecast | Page::Opportunity => {
+                (Opportunities, Read)
+            }
             Page::OpportunityNew => (Opportunities, Create),
             Page::OpportunityExport => (Opportunities, Export),
             Page::OpportunityStage => (Opportunities, Update),
@@ -250,6 +253,7 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/opportunities", Page::Opportunities),
             ("/app/opportunities/list", Page::OpportunityList),
             ("/app/opportunities/export", Page::OpportunityExport),
+            ("/app/opportunities/forecast", Page::OpportunityForecast),
             ("/app/opportunities/new", Page::OpportunityNew),
             ("/app/opportunities/{id}", Page::Opportunity),
             ("/app/opportunities/{id}/stage", Page::OpportunityStage),
@@ -462,6 +466,9 @@ impl Console {
                     }
                     (Page::OpportunityList, &Method::GET) => {
                         Box::pin(pages::opportunities::list(self, &request, &signed_in))
+                    }
+                    (Page::OpportunityForecast, &Method::GET) => {
+                        Box::pin(pages::forecast::show(self, &request, &signed_in))
                     }
                     (Page::OpportunityExport, &Method::GET) => {
                         Box::pin(pages::opportunities::export(self, &request, &signed_in))

@@ -108,6 +108,24 @@ async fn an_opportunity_is_opened_from_an_account_moved_on_the_board_and_edited_
     assert!(list.contains(&format!("href=\"{page_path}\">Cafeteras para 12 tiendas</a>")), "{list}");
     let account = text(&console.handle(request(Method::GET, &format!("/app/accounts/{pick}"), Some(&ana), None)).await);
     assert!(account.contains(&format!("href=\"{page_path}\">Cafeteras para 12 tiendas</a>")), "{account}");
+
+    // The forecast of its quarter: in commit at 60 %, drawn and tabled.
+    let path = "/app/opportunities/forecast?period=quarter&date=2027-03-01&groupBy=owner&pipeline=";
+    let forecast = text(&console.handle(request(Method::GET, path, Some(&ana), None)).await);
+    assert!(forecast.contains("Del 1 de enero de 2027 al 31 de marzo de 2027"), "{forecast}");
+    let row = after(&forecast, "<th scope=\"row\">ana</th>").split("</tr>").next().unwrap();
+    let cells: Vec<&str> =
+        row.split("<td").skip(1).map(|c| c.split('>').nth(1).unwrap().split('<').next().unwrap()).collect();
+    assert_eq!(
+        cells,
+        ["CRC", "1", "₡4.800.000,00", "₡4.800.000,00", "₡4.800.000,00", "₡0,00 (0)", "₡0,00", "₡2.880.000,00"]
+    );
+    assert!(forecast.contains("<svg role=\"img\" aria-labelledby=\"chart-title\""), "{forecast}");
+    let empty = "/app/opportunities/forecast?period=month&date=2031-01-01";
+    let empty = text(&console.handle(request(Method::GET, empty, Some(&ana), None)).await);
+    assert!(empty.contains("Ninguna oportunidad tiene cierre previsto en este periodo."));
+    let bad = console.handle(request(Method::GET, "/app/opportunities/forecast?period=decade", Some(&ana), None)).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod company;
 pub mod counts;
 mod customer_file;
+pub mod forecast;
 mod form;
 mod input;
 mod labels;

@@ -11,6 +11,7 @@ pub mod conformance;
 pub mod counting;
 pub mod field_access;
 pub mod fixtures;
+pub mod forecast_bench;
 pub mod handlers;
 pub mod invoice_sweep_bench;
 pub mod moto;

@@ -42,6 +42,10 @@ struct Cli {
     /// Leave out sections: cold, warm, sweeps, load.
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
+    /// The table sizes of the sweeps and forecasts (default: 1 000 and 10 000, and 100 000
+    /// without --quick).
+    #[arg(long, value_delimiter = ',')]
+    sizes: Vec<usize>,
 }
 
 #[derive(Subcommand)]
@@ -77,6 +81,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let (starts, runs, sizes, load_seconds): (usize, usize, &[usize], u64) =
         if cli.quick { (5, 200, &[1_000, 10_000], 2) } else { (20, 1_000, &[1_000, 10_000, 100_000], 10) };
+    let sizes = if cli.sizes.is_empty() { sizes } else { cli.sizes.as_slice() };
     eprintln!("gestiona-bench: {PROFILE} build{}", if cli.quick { ", quick" } else { "" });
 
     let cold = if wanted("cold") {
@@ -99,6 +104,12 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
     } else {
         None
     };
+    let forecasts = if wanted("sweeps") {
+        eprintln!("forecasts over {sizes:?} opportunities …");
+        Some(runtime.block_on(sweeps::forecasts(sizes, if cli.quick { 20 } else { 100 }))?)
+    } else {
+        None
+    };
     let load = if wanted("load") {
         eprintln!("local runner under wrk, {load_seconds} s per scenario …");
         Some(runtime.block_on(load::measure(16, load_seconds, !cli.quick))?)
@@ -109,7 +120,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         (Some(warm), Some(sweeps)) => Some(cost::model(&warm.operations, sweeps)),
         _ => None,
     };
-    let results = report::Results { profile: PROFILE, cold, warm, sweeps, load, cost };
+    let results = report::Results { profile: PROFILE, cold, warm, sweeps, forecasts, load, cost };
     let markdown = results.markdown();
     println!("{markdown}");
     if let Some(path) = &cli.markdown {

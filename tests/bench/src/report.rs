@@ -11,12 +11,14 @@ use crate::cost::CostModel;
 use crate::load::LoadFigures;
 use crate::sweeps::SweepRun;
 use crate::warm::Warm;
+use gestiona_tests::forecast_bench::ForecastFigures;
 
 pub struct Results {
     pub profile: &'static str,
     pub cold: Option<Vec<ColdStart>>,
     pub warm: Option<Warm>,
     pub sweeps: Option<Vec<SweepRun>>,
+    pub forecasts: Option<Vec<ForecastFigures>>,
     pub load: Option<LoadFigures>,
     pub cost: Option<CostModel>,
 }
@@ -117,6 +119,23 @@ impl Results {
                 });
             }
         }
+        if let Some(forecasts) = &self.forecasts
+            && let (Some(first), Some(last)) = (forecasts.first(), forecasts.last())
+        {
+            let flat = forecasts.iter().all(|f| f.queries == first.queries && f.gets == first.gets);
+            budgets.push(Budget {
+                what: format!("forecast of a fiscal year by owner, {} opportunities, warm (median)", last.stored),
+                budget: "≤ 300 ms, without reading every opportunity".into(),
+                measured: format!(
+                    "{:.2} ms; {} queries + {} gets, {} totals read, at every size",
+                    last.micros as f64 / 1000.0,
+                    last.queries,
+                    last.gets,
+                    last.items_read
+                ),
+                met: flat && last.micros <= 300_000 && last.items_read < last.stored,
+            });
+        }
         budgets
     }
 
@@ -156,6 +175,14 @@ impl Results {
                     );
                 }
             }
+        }
+        if let Some(forecasts) = &self.forecasts
+            && let (Some(first), Some(last)) = (forecasts.first(), forecasts.last())
+        {
+            ratios.insert(
+                "forecast reads, largest / smallest tenant".into(),
+                (last.queries + last.gets) as f64 / (first.queries + first.gets).max(1) as f64,
+            );
         }
         ratios
     }
@@ -251,6 +278,27 @@ impl Results {
                     md,
                     "| {} | {} | {} | {} | {} | {} | {} | {} |",
                     r.sweep, r.stored, r.due, r.queries, r.items_read, r.gets, r.acted, r.millis
+                );
+            }
+        }
+        if let Some(forecasts) = &self.forecasts {
+            let _ = writeln!(
+                md,
+                "\n## Forecast scaling\n\nA fiscal year's forecast by owner (`tests/src/forecast_bench.rs`): the opportunities \
+                 of 20 owners over 12 close months, every stage, five business lines and two currencies, with the running \
+                 totals they make; warm, the median of the runs.\n\n\
+                 | opportunities | lines | queries | totals read | gets | ms |\n|---:|---:|---:|---:|---:|---:|"
+            );
+            for f in forecasts {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} | {:.2} |",
+                    f.stored,
+                    f.lines,
+                    f.queries,
+                    f.items_read,
+                    f.gets,
+                    f.micros as f64 / 1000.0
                 );
             }
         }

@@ -35,6 +35,20 @@ fn store() -> Result<(Arc<EmbeddedStore>, std::path::PathBuf), String> {
     Ok((Arc::new(store), dir))
 }
 
+/// The forecast of a fiscal year by owner over `sizes` opportunities, on the embedded store.
+pub async fn forecasts(
+    sizes: &[usize],
+    runs: usize,
+) -> Result<Vec<gestiona_tests::forecast_bench::ForecastFigures>, String> {
+    let mut figures = Vec::new();
+    for &stored in sizes {
+        let (embedded, dir) = store()?;
+        figures.push(gestiona_tests::forecast_bench::run(embedded, stored, runs).await);
+        std::fs::remove_dir_all(dir).ok();
+    }
+    Ok(figures)
+}
+
 pub async fn measure(sizes: &[usize]) -> Result<Vec<SweepRun>, String> {
     let mut runs = Vec::new();
     for &stored in sizes {

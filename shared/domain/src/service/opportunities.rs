@@ -98,7 +98,7 @@ pub struct BoardColumn {
 }
 
 /// The opportunity item with its index entries (pipeline and stage, owner, account).
-pub(crate) fn opportunity_item(tenant: &TenantId, o: &Opportunity, version: u64) -> Result<Item, StoreError> {
+pub fn opportunity_item(tenant: &TenantId, o: &Opportunity, version: u64) -> Result<Item, StoreError> {
     let close = o.expected_close_date;
     let mut item = Item::new(keys::opportunity(tenant, o.id), ENTITY, version, records::body(o)?)
         .with_index(Index::Gsi1, keys::opportunities_of_pipeline(tenant, &o.pipeline, &o.stage, close, o.id))

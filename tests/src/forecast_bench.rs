@@ -1,0 +1,157 @@
+//! The forecast-scaling scenario shared by the benchmark binary and its test: a tenant with
+//! `stored` opportunities (20 owners, 12 close months, every stage of the seeded pipeline, five
+//! business lines, two currencies) and the running totals they make, plus a few changed through
+//! the use cases; then a fiscal year's forecast by owner, counted and timed warm.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use gestiona_domain::ids::{PipelineKey, StageKey};
+use gestiona_domain::money::Money;
+use gestiona_domain::ports::{Condition, Store, UlidGenerator, WriteOp};
+use gestiona_domain::sales::forecast::{self, Contribution, PeriodKind};
+use gestiona_domain::sales::opportunity::weighted;
+use gestiona_domain::sales::{NewOpportunity, Opportunity, OpportunityPatch, Pipelines};
+use gestiona_domain::service::forecast::{ForecastQuery, GroupBy};
+use gestiona_domain::service::opportunities::opportunity_item;
+use gestiona_domain::service::{PageRequest, Services};
+use gestiona_domain::{Actor, EntityId, Role, TenantId, UserId, keys};
+
+use crate::clock::ManualClock;
+use crate::counting::CountingStore;
+use crate::queue::RecordingQueue;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForecastFigures {
+    pub stored: usize,
+    /// Lines of the forecast (owner × currency).
+    pub lines: usize,
+    pub queries: usize,
+    pub items_read: usize,
+    pub gets: usize,
+    /// The median of the warm runs.
+    pub micros: u128,
+}
+
+const OWNERS: usize = 20;
+const LINES: [&str; 5] = ["Flotas", "Repuestos", "Equipos", "Servicio", "Proyectos"];
+
+/// Runs the scenario on `store` (which must be empty); `runs` warm forecasts are timed.
+pub async fn run(store: Arc<dyn Store>, stored: usize, runs: usize) -> ForecastFigures {
+    let counting = Arc::new(CountingStore::new(store.clone()));
+    let clock = Arc::new(ManualClock::at("2026-11-30T14:00:00Z"));
+    let services =
+        Services::new(counting.clone(), Arc::new(RecordingQueue::default()), clock, Arc::new(UlidGenerator::default()));
+    let tenant = TenantId::parse("bench").unwrap();
+    services.seed_demo(&tenant).await.unwrap();
+    let admin = Actor::with_role(&tenant, &UserId::parse("admin").unwrap(), Role::Admin);
+    let accounts = services.list_accounts(&admin, &Default::default(), &PageRequest::default()).await.unwrap();
+    let account = accounts.items[0].value.id;
+    let pipelines = Pipelines::default();
+    let stages: Vec<_> = pipelines.pipelines[0].stages.clone();
+    let at: jiff::Timestamp = "2026-11-01T12:00:00Z".parse().unwrap();
+
+    // Bulk: the opportunities (written directly) and the totals they make, 100 writes a batch.
+    let mut cells: BTreeMap<forecast::Cell, Contribution> = BTreeMap::new();
+    let mut ops = Vec::new();
+    for n in 0..stored {
+        // Spread so that every (owner, month, stage, line, currency) fills up: the most totals a
+        // year of this company can hold (14 400), the forecast's worst case.
+        let stage = &stages[(n / (OWNERS * 12)) % stages.len()];
+        let amount = Money {
+            amount_minor: 100_000 + (n as i64 % 97) * 10_000,
+            currency: if (n / (OWNERS * 12 * 6 * LINES.len())) % 2 == 1 { "USD" } else { "CRC" }.into(),
+        };
+        let owner = UserId::parse(&format!("vendedor{}", n % OWNERS)).unwrap();
+        let o = Opportunity {
+            id: EntityId::from_ulid(ulid::Ulid::from_parts(1_700_000_000_000 + n as u64, n as u128)),
+            name: format!("Oportunidad {n}"),
+            pipeline: PipelineKey::parse("sales").unwrap(),
+            stage: stage.key.clone(),
+            probability: stage.probability,
+            probability_by_hand: false,
+            weighted_amount: weighted(&amount, stage.probability),
+            amount,
+            expected_close_date: Some(jiff::civil::date(2027, ((n / OWNERS) % 12) as i8 + 1, 15)),
+            account_id: account,
+            contact_ids: Vec::new(),
+            product_line: Some(LINES[(n / (OWNERS * 12 * 6)) % LINES.len()].into()),
+            competitors: Vec::new(),
+            owner: Some(owner.clone()),
+            source: None,
+            campaign: None,
+            lead_id: None,
+            lost_reason: None,
+            closed_at: None,
+            created_at: at,
+            created_by: owner.clone(),
+            updated_at: at,
+            updated_by: owner,
+        };
+        let (cell, contribution) = forecast::cell_of(&o);
+        let total = cells.entry(cell).or_default();
+        *total = total.plus(contribution);
+        ops.push(WriteOp::Put { item: opportunity_item(&tenant, &o, 1).unwrap(), condition: Condition::ALWAYS });
+        if ops.len() == 100 {
+            store.write(std::mem::take(&mut ops)).await.unwrap();
+        }
+    }
+    for (cell, c) in cells {
+        ops.push(WriteOp::Add {
+            key: keys::forecast_cell(&tenant, &cell),
+            entity: gestiona_domain::service::forecast::CELL_ENTITY,
+            amounts: vec![
+                (forecast::COUNT, c.count),
+                (forecast::AMOUNT, c.amount_minor),
+                (forecast::WEIGHTED, c.weighted_minor),
+            ],
+        });
+        if ops.len() == 100 {
+            store.write(std::mem::take(&mut ops)).await.unwrap();
+        }
+    }
+    if !ops.is_empty() {
+        store.write(ops).await.unwrap();
+    }
+    // A few through the use cases: opened, then moved.
+    for n in 0..10 {
+        let input = NewOpportunity {
+            name: format!("Viva {n}"),
+            account_id: account,
+            contact_ids: Vec::new(),
+            pipeline: None,
+            stage: None,
+            amount: Money { amount_minor: 500_000, currency: "CRC".into() },
+            expected_close_date: Some(jiff::civil::date(2027, 3, 1)),
+            probability: None,
+            product_line: None,
+            competitors: Vec::new(),
+            owner: None,
+            source: None,
+            campaign: None,
+        };
+        let created = services.create_opportunity(&admin, input).await.unwrap();
+        let patch = OpportunityPatch { stage: Some(StageKey::parse("proposal").unwrap()), ..Default::default() };
+        services.update_opportunity(&admin, created.value.id, created.version.into(), patch).await.unwrap();
+    }
+
+    let query = ForecastQuery {
+        period: PeriodKind::FiscalYear,
+        date: jiff::civil::date(2027, 6, 1),
+        group_by: Some(GroupBy::Owner),
+        pipeline: None,
+    };
+    services.forecast(&admin, &query).await.unwrap(); // warm up
+    counting.counts.reset();
+    let forecast = services.forecast(&admin, &query).await.unwrap();
+    let (queries, items_read, gets) = counting.counts.snapshot();
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let started = Instant::now();
+        std::hint::black_box(services.forecast(&admin, &query).await.unwrap());
+        times.push(started.elapsed().as_micros());
+    }
+    times.sort_unstable();
+    ForecastFigures { stored, lines: forecast.lines.len(), queries, items_read, gets, micros: times[times.len() / 2] }
+}

@@ -64,31 +64,15 @@ pub async fn run(store: Arc<dyn Store>, stored: usize, runs: usize) -> ForecastF
             currency: if (n / (OWNERS * 12 * 6 * LINES.len())) % 2 == 1 { "USD" } else { "CRC" }.into(),
         };
         let owner = UserId::parse(&format!("vendedor{}", n % OWNERS)).unwrap();
-        let o = Opportunity {
-            id: EntityId::from_ulid(ulid::Ulid::from_parts(1_700_000_000_000 + n as u64, n as u128)),
-            name: format!("Oportunidad {n}"),
-            pipeline: PipelineKey::parse("sales").unwrap(),
-            stage: stage.key.clone(),
-            probability: stage.probability,
-            probability_by_hand: false,
-            weighted_amount: weighted(&amount, stage.probability),
-            amount,
+        let id = EntityId::from_ulid(ulid::Ulid::from_parts(1_700_000_000_000 + n as u64, n as u128));
+        let place = (PipelineKey::parse("sales").unwrap(), stage.key.clone());
+        let mut o = Opportunity {
             expected_close_date: Some(jiff::civil::date(2027, ((n / OWNERS) % 12) as i8 + 1, 15)),
-            account_id: account,
-            contact_ids: Vec::new(),
             product_line: Some(LINES[(n / (OWNERS * 12 * 6)) % LINES.len()].into()),
-            competitors: Vec::new(),
-            owner: Some(owner.clone()),
-            source: None,
-            campaign: None,
-            lead_id: None,
-            lost_reason: None,
-            closed_at: None,
-            created_at: at,
-            created_by: owner.clone(),
-            updated_at: at,
-            updated_by: owner,
+            ..Opportunity::open(id, format!("Oportunidad {n}"), place, amount, account, (&owner, at))
         };
+        o.probability = stage.probability;
+        o.weighted_amount = weighted(&o.amount, stage.probability);
         let (cell, contribution) = forecast::cell_of(&o);
         let total = cells.entry(cell).or_default();
         *total = total.plus(contribution);

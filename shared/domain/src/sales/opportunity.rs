@@ -134,6 +134,43 @@ pub fn weighted(amount: &Money, percent: u8) -> Money {
 }
 
 impl Opportunity {
+    /// A new opportunity with nothing but what every one has; [`Opportunity::settle`] then sets
+    /// its probability and weighted amount.
+    pub fn open(
+        id: EntityId,
+        name: String,
+        (pipeline, stage): (PipelineKey, StageKey),
+        amount: Money,
+        account_id: EntityId,
+        (by, now): (&UserId, Timestamp),
+    ) -> Opportunity {
+        Opportunity {
+            id,
+            name,
+            pipeline,
+            stage,
+            probability: 0,
+            probability_by_hand: false,
+            weighted_amount: weighted(&amount, 0),
+            amount,
+            expected_close_date: None,
+            account_id,
+            contact_ids: Vec::new(),
+            product_line: None,
+            competitors: Vec::new(),
+            owner: Some(by.clone()),
+            source: None,
+            campaign: None,
+            lead_id: None,
+            lost_reason: None,
+            closed_at: None,
+            created_at: now,
+            created_by: by.clone(),
+            updated_at: now,
+            updated_by: by.clone(),
+        }
+    }
+
     /// The stage it is at, in its pipeline (absent only if the pipelines lost it).
     pub fn stage_in<'p>(&self, pipelines: &'p Pipelines) -> Option<(&'p Pipeline, &'p Stage)> {
         let pipeline = pipelines.pipeline(&self.pipeline)?;

@@ -219,6 +219,18 @@ impl Pipelines {
         self.pipelines.iter().find(|p| !p.retired)
     }
 
+    /// Where a new opportunity goes: the named pipeline (default: the default one) at the named
+    /// stage (default: its first open one). `None` when there is no such pipeline; whether the
+    /// stage is one of it is [`crate::sales::Opportunity::settle`]'s to say.
+    pub fn entry(&self, pipeline: Option<&PipelineKey>, stage: Option<&StageKey>) -> Option<(PipelineKey, StageKey)> {
+        let pipeline = match pipeline {
+            Some(key) => self.pipeline(key)?,
+            None => self.default_pipeline()?,
+        };
+        let stage = stage.cloned().or_else(|| pipeline.first_stage().map(|s| s.key.clone()))?;
+        Some((pipeline.key.clone(), stage))
+    }
+
     /// The pipelines as entered, checked against what was saved before (`previous`): keys
     /// unique and never dropped, names present, probabilities in range and fixed for closed
     /// stages, each active pipeline able to open, win and lose.

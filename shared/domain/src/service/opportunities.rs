@@ -20,7 +20,6 @@ use crate::keys;
 use crate::messages as msg;
 use crate::ports::{Condition, Index, Item, Query, SortKeyRange, StoreError, WriteOp};
 use crate::records;
-use crate::sales::opportunity::weighted;
 use crate::sales::{NewOpportunity, Opportunity, OpportunityPatch, Pipeline, Pipelines, Stage};
 use crate::validation::ValidationErrors;
 use crate::{ExpectedVersion, Page, Versioned};
@@ -128,40 +127,23 @@ impl Services {
         id: EntityId,
     ) -> Result<(Versioned<Opportunity>, bool), CreateOpportunityError> {
         let pipelines = self.pipelines_of(&actor.tenant).await?.value;
-        let mut e = ValidationErrors::new();
-        let pipeline = input.pipeline.clone().or_else(|| pipelines.default_pipeline().map(|p| p.key.clone()));
-        let stage = input.stage.clone().or_else(|| {
-            pipeline.as_ref().and_then(|p| pipelines.pipeline(p)).and_then(Pipeline::first_stage).map(|s| s.key.clone())
-        });
-        let (Some(pipeline), Some(stage)) = (pipeline, stage) else {
+        let Some(place) = pipelines.entry(input.pipeline.as_ref(), input.stage.as_ref()) else {
             let key = input.pipeline.as_ref().map_or("", PipelineKey::as_str);
             return Err(ValidationErrors::single("pipeline", msg::no_such_pipeline(key)).into());
         };
         let now = self.clock.now();
+        let mut e = ValidationErrors::new();
         let mut opportunity = Opportunity {
-            id,
-            name: input.name,
-            pipeline,
-            stage,
             probability: input.probability.unwrap_or(0),
             probability_by_hand: input.probability.is_some(),
-            weighted_amount: weighted(&input.amount, 0),
-            amount: input.amount,
             expected_close_date: input.expected_close_date,
-            account_id: input.account_id,
             contact_ids: input.contact_ids,
             product_line: input.product_line,
             competitors: input.competitors,
             owner: Some(input.owner.unwrap_or_else(|| actor.user.clone())),
             source: input.source,
             campaign: input.campaign,
-            lead_id: None,
-            lost_reason: None,
-            closed_at: None,
-            created_at: now,
-            created_by: actor.user.clone(),
-            updated_at: now,
-            updated_by: actor.user.clone(),
+            ..Opportunity::open(id, input.name, place, input.amount, input.account_id, (&actor.user, now))
         };
         opportunity.clean_texts(&mut e);
         opportunity.settle(None, &pipelines, now, &mut e);

@@ -21,8 +21,7 @@ use crate::lead::{Conversion, ConvertLead, Lead, LeadStatus};
 use crate::messages as msg;
 use crate::ports::{Condition, Index, Query, StoreError, WriteOp};
 use crate::records;
-use crate::sales::opportunity::weighted;
-use crate::sales::{Opportunity, Pipeline};
+use crate::sales::Opportunity;
 use crate::service::{ListError, PageRequest, Services, conditions, list_page};
 use crate::validation::ValidationErrors;
 use crate::{Page, Versioned};
@@ -290,41 +289,22 @@ impl Services {
     ) -> Result<Option<Opportunity>, ConvertLeadError> {
         let Some(input) = &request.opportunity else { return Ok(None) };
         let pipelines = self.pipelines_of(&actor.tenant).await?.value;
-        let pipeline = input.pipeline.clone().or_else(|| pipelines.default_pipeline().map(|p| p.key.clone()));
-        let stage = input.stage.clone().or_else(|| {
-            pipeline.as_ref().and_then(|p| pipelines.pipeline(p)).and_then(Pipeline::first_stage).map(|s| s.key.clone())
-        });
-        let (Some(pipeline), Some(stage)) = (pipeline, stage) else {
+        let Some(place) = pipelines.entry(input.pipeline.as_ref(), input.stage.as_ref()) else {
             let key = input.pipeline.as_ref().map_or("", PipelineKey::as_str);
             e.add("opportunity.pipeline", msg::no_such_pipeline(key));
             return Ok(None);
         };
+        let by = (&actor.user, now);
         let mut opportunity = Opportunity {
-            id: self.new_id(),
-            name: input.name.clone(),
-            pipeline,
-            stage,
-            probability: 0,
-            probability_by_hand: false,
-            weighted_amount: weighted(&input.amount, 0),
-            amount: input.amount.clone(),
             expected_close_date: input.expected_close_date,
-            account_id: account.value.id,
             contact_ids: vec![contact.value.id],
-            product_line: None,
-            competitors: Vec::new(),
             owner: lead.owner.clone(),
             // Where the lead came from: the campaign's source when it said (`utm_source`), else
             // the channel.
             source: Some(lead.source.utm.get("source").cloned().unwrap_or_else(|| lead.source.channel.clone())),
             campaign: lead.source.campaign.clone(),
             lead_id: Some(lead.id),
-            lost_reason: None,
-            closed_at: None,
-            created_at: now,
-            created_by: actor.user.clone(),
-            updated_at: now,
-            updated_by: actor.user.clone(),
+            ..Opportunity::open(self.new_id(), input.name.clone(), place, input.amount.clone(), account.value.id, by)
         };
         // The opportunity's fields are reported under `opportunity.`, as the request names them.
         let mut own = ValidationErrors::new();

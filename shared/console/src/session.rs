@@ -75,6 +75,11 @@ pub fn form_value(request: &Request, name: &str) -> Option<String> {
     form_urlencoded::parse(request.body().as_ref()).find(|(n, _)| n == name).map(|(_, v)| v.into_owned())
 }
 
+/// Every value of a field that a form sends several times (checkboxes of one name).
+pub fn form_values(request: &Request, name: &str) -> Vec<String> {
+    form_urlencoded::parse(request.body().as_ref()).filter(|(n, _)| n == name).map(|(_, v)| v.into_owned()).collect()
+}
+
 /// Where a request came from, as the access log writes it: `console` and the client's address.
 pub fn origin(request: &Request) -> String {
     use lambda_http::RequestExt;

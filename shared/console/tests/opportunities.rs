@@ -80,9 +80,10 @@ async fn an_opportunity_is_opened_from_an_account_moved_on_the_board_and_edited_
     // The page: a probability set by hand, then the history with the values before.
     let page = text(&console.handle(request(Method::GET, &page_path, Some(&ana), None)).await);
     assert!(page.contains("75 %") && page.contains("₡3.600.000,00"), "weighted at the stage's 75 %: {page}");
+    let edit_page = after(&page, "id=\"edit-heading\"").to_owned();
     let edit = encode(&[
         ("_csrf", &csrf),
-        ("version", &input_value(after(&page, "id=\"edit-heading\""), "version")),
+        ("version", &input_value(&edit_page, "version")),
         ("stage", "negotiation"),
         ("name", "Cafeteras para 12 tiendas"),
         ("amount", "4800000"),
@@ -97,6 +98,19 @@ async fn an_opportunity_is_opened_from_an_account_moved_on_the_board_and_edited_
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let page = text(&console.handle(request(Method::GET, &page_path, Some(&ana), None)).await);
     assert!(page.contains("60 % (fijada a mano)") && page.contains("₡2.880.000,00"), "{page}");
+
+    // The account's contacts are offered as checkboxes; the ticked one is named on the page.
+    let contact = after(&page, "name=\"contact\" value=\"").split('"').next().unwrap().to_owned();
+    let label = after(&page, &format!("value=\"{contact}\">")).split('<').next().unwrap().trim().to_owned();
+    let version = input_value(after(&page, "id=\"edit-heading\""), "version");
+    let with_contact = edit
+        .replace(&format!("version={}", input_value(&edit_page, "version")), &format!("version={version}"))
+        + &format!("&contacts_shown=1&contact={contact}");
+    let saved = console.handle(request(Method::POST, &page_path, Some(&ana), Some(&with_contact))).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let page = text(&console.handle(request(Method::GET, &page_path, Some(&ana), None)).await);
+    assert!(after(&page, "<dt>Contactos</dt><dd>").starts_with(&label), "{label}: {page}");
+    assert!(page.contains(&format!("value=\"{contact}\" checked>")));
     let history = after(&page, "class=\"timeline\"");
     assert!(history.contains("Probabilidad: 75 % → 60 %"), "{history}");
     assert!(history.contains("Cierre previsto: 26 de febrero de 2027 → 31 de marzo de 2027"), "{history}");

@@ -9,6 +9,7 @@ use gestiona_domain::messages as msg;
 use gestiona_domain::money::Money;
 use gestiona_domain::sales::{Opportunity, OpportunityPatch, Pipelines};
 use gestiona_domain::service::PageRequest;
+use gestiona_domain::service::contacts::ContactFilter;
 use gestiona_domain::service::opportunities::{GetOpportunityError, UpdateOpportunityError};
 use gestiona_domain::{EntityId, FieldError, Locale, Message};
 use http::StatusCode;
@@ -19,7 +20,7 @@ use super::case::timeline::Entry;
 use super::input::parse_amount;
 use super::opportunities::Choice;
 use super::{Chrome, form_version, page};
-use crate::session::{SignedIn, form_value};
+use crate::session::{SignedIn, form_value, form_values};
 use crate::{Console, response};
 
 /// The opportunity form as typed: every field text, so a refused form comes back as it was.
@@ -38,6 +39,8 @@ pub struct Draft {
     pub campaign: String,
     pub owner: String,
     pub lost_reason: String,
+    /// The contacts ticked (ids), when the form showed the account's contacts.
+    pub contacts: Option<Vec<String>>,
 }
 
 /// The draft's fields read as values.
@@ -73,6 +76,7 @@ impl Draft {
             campaign: field("campaign"),
             owner: field("owner"),
             lost_reason: field("lost_reason"),
+            contacts: form_value(request, "contacts_shown").map(|_| form_values(request, "contact")),
         }
     }
 
@@ -92,6 +96,7 @@ impl Draft {
             campaign: text(&o.campaign),
             owner: o.owner.as_ref().map(ToString::to_string).unwrap_or_default(),
             lost_reason: text(&o.lost_reason),
+            contacts: Some(o.contact_ids.iter().map(ToString::to_string).collect()),
         }
     }
 
@@ -173,6 +178,10 @@ struct OpportunityPage {
     closed: String,
     lead: Option<String>,
     stages: Vec<Choice>,
+    /// The account's contacts, ticked when the opportunity is worked with them.
+    contacts: Vec<Choice>,
+    /// The names of the contacts it is worked with.
+    contact_names: String,
     draft: Draft,
     notice: Option<String>,
     errors: Vec<String>,
@@ -219,6 +228,11 @@ pub async fn render(
         Ok(names) => names.get(&o.value.account_id).cloned().unwrap_or_default(),
         Err(_) => return response::unavailable(chrome.locale),
     };
+    let of_account = ContactFilter { account_id: Some(o.value.account_id), ..Default::default() };
+    let page_of_contacts = PageRequest { limit: gestiona_domain::service::MAX_PAGE_SIZE, cursor: None };
+    let Ok(account_contacts) = console.services.list_contacts(actor, &of_account, &page_of_contacts).await else {
+        return response::unavailable(chrome.locale);
+    };
     let value = &o.value;
     let place = value.stage_in(&pipelines);
     let wanted = outcome.wanted_stage.as_ref().unwrap_or(&value.stage);
@@ -234,6 +248,23 @@ pub async fn render(
         .unwrap_or_default();
     let mut draft = outcome.draft.unwrap_or_else(|| Draft::from_opportunity(value));
     draft.stage = wanted.to_string();
+    let ticked = draft.contacts.clone().unwrap_or_default();
+    let contacts = account_contacts
+        .items
+        .iter()
+        .map(|c| Choice {
+            key: c.value.id.to_string(),
+            label: c.value.full_name(),
+            current: ticked.contains(&c.value.id.to_string()),
+        })
+        .collect();
+    let contact_names = account_contacts
+        .items
+        .iter()
+        .filter(|c| value.contact_ids.contains(&c.value.id))
+        .map(|c| c.value.full_name())
+        .collect::<Vec<_>>()
+        .join(", ");
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let probability = if value.probability_by_hand {
         chrome.t(msg::ui_probability_by_hand(value.probability))
@@ -273,6 +304,8 @@ pub async fn render(
         closed: value.closed_at.map(|at| chrome.when(at)).unwrap_or_default(),
         lead: value.lead_id.map(|l| l.to_string()),
         stages,
+        contacts,
+        contact_names,
         draft,
         notice: outcome.notice.map(|m| chrome.t(m)),
         errors,
@@ -309,8 +342,16 @@ pub async fn save(console: &Console, request: &Request, signed_in: &SignedIn, id
         Some(Ok(owner)) => Some(owner),
         None => None,
     };
+    let contact_ids = match &draft.contacts {
+        None => None,
+        Some(ids) => match ids.iter().map(|id| EntityId::parse(id)).collect::<Result<Vec<_>, _>>() {
+            Ok(ids) => Some(ids),
+            Err(_) => return response::status_page(StatusCode::BAD_REQUEST, locale),
+        },
+    };
     let patch = OpportunityPatch {
         name: Some(draft.name.clone()),
+        contact_ids,
         stage: wanted_stage.clone(),
         probability: Some(fields.probability),
         amount: Some(fields.amount),

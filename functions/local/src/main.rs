@@ -243,6 +243,7 @@ async fn serve(
     let seeded = !no_demo && services.seed_demo(&demo).await?;
     if seeded {
         services.seed_demo_receivables(&demo).await?;
+        services.seed_demo_sales(&demo).await?;
     }
     // Cases a runner before the list's orders stored (a data directory kept across versions).
     services.index_case_orders(&demo).await?;

@@ -285,6 +285,64 @@ fn demo_organisation() -> Organisation {
 }
 
 impl Services {
+    /// The demo company's sales: opportunities of Ana's, Carlos's and Sofía's at every step of
+    /// the pipeline, closing over the coming months, so the board and the forecast have
+    /// something to show on first start. Apart from [`Self::seed_demo`], like the receivables.
+    pub async fn seed_demo_sales(&self, tenant: &TenantId) -> Result<(), SeedError> {
+        let admin = &Actor::with_role(tenant, &UserId::parse("admin").map_err(fail)?, Role::Admin);
+        let all = super::PageRequest::new(Some(10), None).map_err(fail)?;
+        let accounts = self.list_accounts(admin, &Default::default(), &all).await.map_err(fail)?.items;
+        let today = self.tenant_today(tenant).await.map_err(fail)?;
+        let opportunities = [
+            (
+                "Cooperativa Médica del Norte",
+                "Equipo de laboratorio 2027",
+                "sofia",
+                "negotiation",
+                980_000_000,
+                20,
+                "Equipos",
+            ),
+            (
+                "Transportes Rápidos S.A.",
+                "Flota de reparto, 12 unidades",
+                "carlos",
+                "proposal",
+                4_500_000_000,
+                45,
+                "Flotas",
+            ),
+            ("Café Ñandú Ltda.", "Cafeteras para 8 tiendas", "ana", "qualification", 320_000_000, 60, "Equipos"),
+            ("Café Ñandú Ltda.", "Mantenimiento anual", "ana", "prospecting", 96_000_000, 90, "Servicio"),
+            ("Transportes Rápidos S.A.", "Repuestos de frenos", "carlos", "won", 75_000_000, 5, "Repuestos"),
+        ];
+        for (account, name, owner, stage, amount_minor, in_days, line) in opportunities {
+            let account = accounts
+                .iter()
+                .find(|a| a.value.name == account)
+                .ok_or_else(|| fail(format!("no demo account {account}")))?
+                .value
+                .id;
+            let input = crate::sales::NewOpportunity {
+                name: name.into(),
+                account_id: account,
+                contact_ids: Vec::new(),
+                pipeline: None,
+                stage: Some(crate::ids::StageKey::parse(stage).map_err(fail)?),
+                amount: Money { amount_minor, currency: "CRC".into() },
+                expected_close_date: Some(today.saturating_add(jiff::Span::new().days(in_days))),
+                probability: None,
+                product_line: Some(line.into()),
+                competitors: Vec::new(),
+                owner: Some(UserId::parse(owner).map_err(fail)?),
+                source: None,
+                campaign: None,
+            };
+            self.create_opportunity(admin, input).await.map_err(fail)?;
+        }
+        Ok(())
+    }
+
     /// Invoices of every age for *Cartera* in the demo tenant, dated from today: the
     /// cooperative with a credit limit and Ana as its collections agent, one invoice partly
     /// paid, one long overdue. Apart from [`Self::seed_demo`] so that tests of reminders and

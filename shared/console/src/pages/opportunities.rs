@@ -135,22 +135,15 @@ pub async fn board(console: &Console, request: &Request, signed_in: &SignedIn) -
     let mine = query_value(request, "view").as_deref() == Some("mine");
     let owner = mine.then(|| signed_in.session.user.clone());
     let actor = &signed_in.actor;
-    let (board, pipelines) = tokio::join!(
-        console.services.opportunity_board(actor, chosen.as_ref(), owner.as_ref()),
-        console.services.pipelines_of(&actor.tenant)
-    );
-    let (board, pipelines) = match (board, pipelines) {
-        (Ok(Some(board)), Ok(pipelines)) => (board, pipelines.value),
-        (Ok(None), _) => return response::not_found(chrome.locale),
-        (Err(error), _) => {
+    let board = match console.services.opportunity_board(actor, chosen.as_ref(), owner.as_ref()).await {
+        Ok(Some(board)) => board,
+        Ok(None) => return response::not_found(chrome.locale),
+        Err(error) => {
             tracing::error!(?error, "the board could not be read");
             return response::unavailable(chrome.locale);
         }
-        (_, Err(error)) => {
-            tracing::error!(%error, "the pipelines could not be read");
-            return response::unavailable(chrome.locale);
-        }
     };
+    let pipelines = &board.pipelines;
     let mut account_ids = Vec::new();
     for column in &board.columns {
         account_ids.extend(column.cards.items.iter().map(|o| o.value.account_id));
@@ -169,7 +162,7 @@ pub async fn board(console: &Console, request: &Request, signed_in: &SignedIn) -
         .iter()
         .map(|column| {
             let cards: Vec<Card> =
-                column.cards.items.iter().map(|o| Card::of(o, &accounts, &pipelines, &chrome)).collect();
+                column.cards.items.iter().map(|o| Card::of(o, &accounts, pipelines, &chrome)).collect();
             let sum = total(column.cards.items.iter().map(|o| o.value.amount.clone()), &chrome);
             let (summary, more) = match &column.cards.next_cursor {
                 None => (chrome.t(msg::ui_stage_summary(cards.len(), sum)), None),

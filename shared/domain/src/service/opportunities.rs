@@ -88,6 +88,8 @@ impl OpportunityFilter {
 pub struct Board {
     pub pipeline: Pipeline,
     pub columns: Vec<BoardColumn>,
+    /// Every pipeline of the company, as the board read them (its page offers the others).
+    pub pipelines: Pipelines,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -378,7 +380,7 @@ impl Services {
             }
         });
         let columns = futures::future::try_join_all(columns).await?;
-        Ok(Some(Board { pipeline: chosen, columns }))
+        Ok(Some(Board { pipeline: chosen, columns, pipelines }))
     }
 
     /// `GET /accounts/{id}/opportunities`: the account's, in every pipeline, oldest first.

@@ -50,6 +50,8 @@ pub enum Module {
     Contacts,
     Leads,
     Opportunities,
+    /// The product catalogue and the price lists.
+    Products,
     Cases,
     Documents,
     /// Invoices, payments, credit notes, write-offs and collections [cartera].
@@ -61,11 +63,12 @@ pub enum Module {
 }
 
 impl Module {
-    pub const ALL: [Module; 9] = [
+    pub const ALL: [Module; 10] = [
         Module::Accounts,
         Module::Contacts,
         Module::Leads,
         Module::Opportunities,
+        Module::Products,
         Module::Cases,
         Module::Documents,
         Module::Receivables,
@@ -79,6 +82,7 @@ impl Module {
             Module::Contacts => "contacts",
             Module::Leads => "leads",
             Module::Opportunities => "opportunities",
+            Module::Products => "products",
             Module::Cases => "cases",
             Module::Documents => "documents",
             Module::Receivables => "receivables",
@@ -349,6 +353,7 @@ pub fn seeded_profiles() -> Vec<Profile> {
                 (Contacts, WORK),
                 (Leads, WORK),
                 (Opportunities, WORK),
+                (Products, READ),
                 (Cases, WORK),
                 (Documents, WORK),
                 (Receivables, READ),
@@ -365,6 +370,7 @@ pub fn seeded_profiles() -> Vec<Profile> {
                 (Contacts, &[Create, Read, Update, Export]),
                 (Leads, &[Create, Read, Update, Export]),
                 (Opportunities, &[Create, Read, Update, Export]),
+                (Products, &[Read, Export]),
                 (Cases, READ),
                 (Documents, WORK),
                 (Receivables, READ),
@@ -379,6 +385,7 @@ pub fn seeded_profiles() -> Vec<Profile> {
             &[
                 (Accounts, &[Read, Update]),
                 (Contacts, &[Read, Update]),
+                (Products, READ),
                 (Cases, READ),
                 (Documents, WORK),
                 (Receivables, &[Create, Read, Update, Export]),
@@ -395,6 +402,7 @@ pub fn seeded_profiles() -> Vec<Profile> {
                 (Contacts, &[Create, Read, Update, Export]),
                 (Leads, ALL),
                 (Opportunities, ALL),
+                (Products, ALL),
                 (Cases, ALL),
                 (Documents, ALL),
                 (Receivables, ALL),

@@ -149,6 +149,26 @@ string_id!(
 );
 
 string_id!(
+    /// A product's code in the catalogue, as the ERP names it (`TOR-0412`): it appears in URLs
+    /// and keys, so no '/', '#' or spaces.
+    ProductCode,
+    |s| !s.is_empty()
+        && s.len() <= 40
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')),
+    product_code_rule,
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
+);
+
+string_id!(
+    /// A price list of the tenant's (`mayorista`, `distribuidores`): its key never changes.
+    PriceListKey,
+    |s| is_slug(s, 40, &['_']),
+    price_list_key_rule,
+    r"^[a-z0-9][a-z0-9_-]{0,39}$"
+);
+
+string_id!(
     /// A staff user, as the identity provider names it (the token's `sub`).
     UserId,
     |s| !s.is_empty() && s.len() <= 128 && !s.contains('#') && !s.chars().any(char::is_control),

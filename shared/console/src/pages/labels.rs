@@ -117,6 +117,7 @@ pub fn module(module: Module) -> Message {
         Module::Contacts => msg::ui_module_contacts(),
         Module::Leads => msg::ui_module_leads(),
         Module::Opportunities => msg::ui_module_opportunities(),
+        Module::Products => msg::ui_module_products(),
         Module::Cases => msg::ui_module_cases(),
         Module::Documents => msg::ui_module_documents(),
         Module::Receivables => msg::ui_module_receivables(),

@@ -142,6 +142,13 @@ catalogue! {
     unit_id_rule() = "1 to 40 lowercase letters, digits, '-' or '_', starting with a letter or digit", "de 1 a 40 letras minúsculas, dígitos, '-' o '_', empezando por una letra o un dígito";
     pipeline_key_rule() = "1 to 40 lowercase letters, digits, '-' or '_', starting with a letter or digit", "de 1 a 40 letras minúsculas, dígitos, '-' o '_', empezando por una letra o un dígito";
     stage_key_rule() = "1 to 40 lowercase letters, digits, '-' or '_', starting with a letter or digit", "de 1 a 40 letras minúsculas, dígitos, '-' o '_', empezando por una letra o un dígito";
+    product_code_rule() = "1 to 40 letters, digits, '.', '-' or '_', starting with a letter or digit", "de 1 a 40 letras, dígitos, '.', '-' o '_', empezando por una letra o un dígito";
+    price_list_key_rule() = "1 to 40 lowercase letters, digits, '-' or '_', starting with a letter or digit", "de 1 a 40 letras minúsculas, dígitos, '-' o '_', empezando por una letra o un dígito";
+    needs_field(field) = "needs '{field}' too", "necesita también '{field}'";
+    not_before_valid_from() = "must not be before validFrom", "no puede ser anterior a validFrom";
+    ambiguous_price() = "another price of the row starts at the same quantity on some of the same days", "otro precio de la fila empieza en la misma cantidad en algunos de los mismos días";
+    fixed_once_priced() = "cannot change once a version of the list is published: its prices are in this currency", "no puede cambiar una vez publicada una versión de la lista: sus precios están en esta moneda";
+    default_must_be_active() = "the default list must be active", "la lista predeterminada debe estar activa";
     admin_profile_keeps_everything() = "the admin profile keeps every permission and the admin level, so that the company can never be locked out", "el perfil de administrador conserva todos los permisos y el nivel de administrador, para que la empresa nunca quede sin acceso";
     cannot_deactivate_yourself() = "you cannot deactivate yourself: another administrator must do it", "no puede desactivarse a sí mismo: debe hacerlo otro administrador";
     cannot_demote_yourself() = "you cannot take away your own right to administer the company: another administrator must", "no puede quitarse a sí mismo el derecho de administrar la empresa: debe hacerlo otro administrador";
@@ -798,6 +805,7 @@ catalogue! {
     ui_module_contacts() = "Contacts", "Contactos";
     ui_module_leads() = "Leads", "Prospectos";
     ui_module_opportunities() = "Opportunities", "Oportunidades";
+    ui_module_products() = "Products and price lists", "Productos y listas de precios";
     ui_module_cases() = "Cases", "Casos";
     ui_module_documents() = "Documents", "Documentos";
     ui_module_receivables() = "Invoices and payments", "Facturas y pagos";

@@ -1,8 +1,13 @@
-//! Sales [ventas]: pipelines and the opportunities that move through them.
+//! Sales [ventas]: pipelines and the opportunities that move through them, the product
+//! catalogue and its price lists.
 
 pub mod forecast;
 pub mod opportunity;
 pub mod pipeline;
+pub mod price_list;
+pub mod product;
 
 pub use opportunity::{NewOpportunity, Opportunity, OpportunityPatch};
 pub use pipeline::{ForecastCategory, Pipeline, Pipelines, RequiredField, Stage};
+pub use price_list::{PriceList, PriceRow, Quantity};
+pub use product::{Product, ProductDetails};

@@ -68,7 +68,9 @@
 //! Ids are ULIDs, so sorting by id sorts by creation time; names in sort keys are folded
 //! (lower case, accents removed) so that a prefix query finds "José" when asked for "jose".
 
-use crate::ids::{CaseTypeKey, DocumentNumber, EntityId, FormId, PipelineKey, StageKey, TenantId, UserId};
+use crate::ids::{
+    CaseTypeKey, DocumentNumber, EntityId, FormId, PipelineKey, PriceListKey, ProductCode, StageKey, TenantId, UserId,
+};
 use crate::ports::Key;
 
 pub const META: &str = "#META";
@@ -731,9 +733,119 @@ pub fn search_partition(tenant: &TenantId, term: &str) -> String {
     format!("T#{tenant}#WORD#{start}")
 }
 
+/// The product catalogue's words, apart from the records staff search for, so that tens of
+/// thousands of products never crowd out a search for a customer.
+pub fn catalogue_search_partition(tenant: &TenantId, term: &str) -> String {
+    let start: String = term.chars().take(crate::search::MIN_TERM_CHARS).collect();
+    format!("T#{tenant}#PWORD#{start}")
+}
+
 /// One word of one record in the search index.
 pub fn search_word(tenant: &TenantId, word: &str, kind: crate::search::SearchKind, id: &str) -> Key {
-    Key::new(search_partition(tenant, word), format!("{word}#{}#{id}", kind.as_str()))
+    let partition = match kind {
+        crate::search::SearchKind::Product => catalogue_search_partition(tenant, word),
+        _ => search_partition(tenant, word),
+    };
+    Key::new(partition, format!("{word}#{}#{id}", kind.as_str()))
+}
+
+pub fn product(tenant: &TenantId, code: &ProductCode) -> Key {
+    Key::new(format!("T#{tenant}#PRODUCT#{code}"), META)
+}
+
+/// GSI1: the catalogue by code.
+pub fn products_listing(tenant: &TenantId, code: &ProductCode) -> Key {
+    Key::new(products_listing_partition(tenant), code.as_str())
+}
+
+pub fn products_listing_partition(tenant: &TenantId) -> String {
+    format!("T#{tenant}#PRODUCTS")
+}
+
+/// GSI2: one department's products by group, sub-group and code (labels folded), so a
+/// department, and a group within it, are a partition and a prefix.
+pub fn products_of_department(
+    tenant: &TenantId,
+    department: Option<&str>,
+    group: Option<&str>,
+    subgroup: Option<&str>,
+    code: &ProductCode,
+) -> Key {
+    let label = |l: Option<&str>| l.map_or_else(|| "~".to_owned(), label_key);
+    Key::new(
+        products_of_department_partition(tenant, department),
+        format!("{}#{}#{code}", label(group), label(subgroup)),
+    )
+}
+
+pub fn products_of_department_partition(tenant: &TenantId, department: Option<&str>) -> String {
+    format!("T#{tenant}#PRODUCTS#{}", department.map_or_else(|| "~".to_owned(), label_key))
+}
+
+/// The sort-key prefix of one group's products within its department.
+pub fn products_group_prefix(group: &str) -> String {
+    format!("{}#", label_key(group))
+}
+
+/// A label as it sorts and compares in keys: folded, with the key separators escaped.
+fn label_key(label: &str) -> String {
+    percent_encoding::utf8_percent_encode(&fold_name(label), KEY_TEXT).to_string()
+}
+
+/// A price list's partition: its settings (`#META`), each product's current row (`P#`), the
+/// rows earlier versions had (`H#`) and the log of published versions (`V#`).
+pub fn price_list_partition(tenant: &TenantId, list: &PriceListKey) -> String {
+    format!("T#{tenant}#PRICELIST#{list}")
+}
+
+pub fn price_list(tenant: &TenantId, list: &PriceListKey) -> Key {
+    Key::new(price_list_partition(tenant, list), META)
+}
+
+/// GSI1: the tenant's price lists by key.
+pub fn price_lists_listing(tenant: &TenantId, list: &PriceListKey) -> Key {
+    Key::new(price_lists_listing_partition(tenant), list.as_str())
+}
+
+pub fn price_lists_listing_partition(tenant: &TenantId) -> String {
+    format!("T#{tenant}#PRICELISTS")
+}
+
+pub const PRICE_ROW_PREFIX: &str = "P#";
+pub const PRICE_ROW_HISTORY_PREFIX: &str = "H#";
+pub const PRICE_LIST_VERSION_PREFIX: &str = "V#";
+
+/// A product's row in the list as the latest version (published or draft) has it.
+pub fn price_row(tenant: &TenantId, list: &PriceListKey, product: &ProductCode) -> Key {
+    Key::new(price_list_partition(tenant, list), format!("{PRICE_ROW_PREFIX}{product}"))
+}
+
+/// A product's row as versions from `since` on had it, until a later version replaced it.
+pub fn price_row_history(tenant: &TenantId, list: &PriceListKey, product: &ProductCode, since: u32) -> Key {
+    Key::new(price_list_partition(tenant, list), format!("{}{since:010}", price_row_history_prefix(product)))
+}
+
+pub fn price_row_history_prefix(product: &ProductCode) -> String {
+    format!("{PRICE_ROW_HISTORY_PREFIX}{product}#")
+}
+
+/// The running counts of the draft version being written (see `service::price_lists`).
+pub fn price_list_draft(tenant: &TenantId, list: &PriceListKey) -> Key {
+    Key::new(price_list_partition(tenant, list), "#DRAFT")
+}
+
+pub fn price_list_version(tenant: &TenantId, list: &PriceListKey, version: u32) -> Key {
+    Key::new(price_list_partition(tenant, list), format!("{PRICE_LIST_VERSION_PREFIX}{version:010}"))
+}
+
+/// Which list is the tenant's default.
+pub fn default_price_list(tenant: &TenantId) -> Key {
+    Key::new(price_lists_listing_partition(tenant), CURRENT)
+}
+
+/// Which list an account is priced from.
+pub fn account_price_list(tenant: &TenantId, account: EntityId) -> Key {
+    Key::new(format!("T#{tenant}#ACCOUNT#{account}"), "#PRICELIST")
 }
 
 /// Lower case, accents and other marks removed, spaces collapsed, bounded length:

@@ -26,6 +26,8 @@ pub enum SearchKind {
     Case,
     Lead,
     Invoice,
+    /// A product of the catalogue: found in the catalogue's own index, not by the staff search.
+    Product,
 }
 
 impl SearchKind {
@@ -38,9 +40,11 @@ impl SearchKind {
             SearchKind::Lead => (Module::Leads, &["company", "email"]),
             SearchKind::Case => (Module::Cases, &[]),
             SearchKind::Invoice => (Module::Receivables, &[]),
+            SearchKind::Product => (Module::Products, &[]),
         }
     }
 
+    /// The kinds the staff search covers.
     pub const ALL: [SearchKind; 5] =
         [SearchKind::Account, SearchKind::Contact, SearchKind::Case, SearchKind::Lead, SearchKind::Invoice];
 
@@ -51,6 +55,7 @@ impl SearchKind {
             SearchKind::Case => "case",
             SearchKind::Lead => "lead",
             SearchKind::Invoice => "invoice",
+            SearchKind::Product => "product",
         }
     }
 }
@@ -131,6 +136,20 @@ impl Searchable for crate::receivables::Invoice {
         let number = self.number.to_string();
         let detail = self.description.clone().unwrap_or_default();
         SearchDoc::new(SearchKind::Invoice, &number, &number, &detail, &[self.description.as_deref()])
+    }
+}
+
+impl Searchable for crate::sales::Product {
+    fn search_doc(&self) -> SearchDoc {
+        // Found by its code, its variants' codes and colours, and the words of its name and groups.
+        let d = &self.details;
+        let code = self.code.to_string();
+        let detail =
+            [&d.department, &d.group, &d.subgroup].into_iter().flatten().cloned().collect::<Vec<_>>().join(" · ");
+        let variants: Vec<String> = d.variants.iter().map(|v| format!("{} {}", v.code, v.colour)).collect();
+        let mut texts = vec![Some(code.as_str()), d.group.as_deref(), d.subgroup.as_deref()];
+        texts.extend(variants.iter().map(|v| Some(v.as_str())));
+        SearchDoc::new(SearchKind::Product, &code, &d.name, &detail, &texts)
     }
 }
 

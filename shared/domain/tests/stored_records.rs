@@ -18,11 +18,13 @@ use gestiona_domain::case::NewCase;
 use gestiona_domain::contact::NewContact;
 use gestiona_domain::form::PostMeta;
 use gestiona_domain::history::NewComment;
-use gestiona_domain::ids::{DocumentNumber, FormId, TenantId};
+use gestiona_domain::ids::{DocumentNumber, FormId, PriceListKey, ProductCode, TenantId};
 use gestiona_domain::lead::{ConversionOpportunity, ConvertLead};
 use gestiona_domain::money::Money;
 use gestiona_domain::ports::{Item, Key, QueueName, StoredItem};
 use gestiona_domain::receivables::{CollectionsProfile, CreditNoteInput, DunningLadder, InvoiceInput, PaymentInput};
+use gestiona_domain::sales::price_list::{Price, PriceListInput, PriceRowInput, PriceSync, Quantity};
+use gestiona_domain::sales::product::ProductInput;
 use gestiona_domain::sales::{OpportunityPatch, Pipelines};
 use gestiona_domain::service::Services;
 use gestiona_domain::service::documents::UploadRequest;
@@ -166,6 +168,29 @@ async fn every_kind_of_record() -> Vec<Item> {
     let opportunity = converted.opportunity.expect("an opportunity");
     let patch = OpportunityPatch { probability: Some(Some(60)), ..Default::default() };
     services.update_opportunity(&sofia, opportunity.id, 1.into(), patch).await.expect("opportunity");
+
+    let code = ProductCode::parse("TOR-0412").unwrap();
+    let product: ProductInput = serde_json::from_value(serde_json::json!({
+        "name": "Tornillo 3/8", "department": "Ferretería", "group": "Tornillería", "unit": "caja",
+        "taxRateBp": 1300, "warrantyMonths": 6, "variants": [{"code": "TOR-0412-N", "colour": "negro"}]
+    }))
+    .unwrap();
+    services.upsert_product(&admin, &code, &product).await.expect("product");
+    let list = PriceListKey::parse("mayorista").unwrap();
+    let settings = PriceListInput { name: "Mayorista".into(), currency: "CRC".into(), active: None, default: true };
+    services.save_price_list(&admin, &list, &settings, None).await.expect("price list");
+    let prices = vec![Price {
+        min_quantity: Quantity::from_milli(10_000).unwrap(),
+        unit_price_minor: 12_500,
+        valid_from: Some("2026-12-01".parse().unwrap()),
+        valid_to: None,
+    }];
+    let rows = vec![PriceRowInput { product: code.clone(), prices }];
+    let sync = |rows, remove, publish| PriceSync { version: None, rows, remove, publish };
+    services.sync_prices(&admin, &list, &sync(rows.clone(), Vec::new(), true)).await.expect("version 1");
+    services.sync_prices(&admin, &list, &sync(Vec::new(), vec![code.clone()], true)).await.expect("version 2");
+    services.sync_prices(&admin, &list, &sync(rows, Vec::new(), false)).await.expect("a draft");
+    services.set_account_price_list(&admin, account.value.id, Some(&list)).await.expect("account's list");
 
     services.save_dunning_ladder(&admin, DunningLadder::default(), None).await.expect("ladder");
     let profile = CollectionsProfile { credit_days: Some(30), ..Default::default() };

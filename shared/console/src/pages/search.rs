@@ -28,6 +28,7 @@ fn kind_label(kind: SearchKind) -> Message {
         SearchKind::Case => msg::ui_kind_case(),
         SearchKind::Lead => msg::ui_kind_lead(),
         SearchKind::Invoice => msg::ui_kind_invoice(),
+        SearchKind::Product => msg::ui_kind_product(),
     }
 }
 
@@ -39,6 +40,7 @@ impl Hit {
             SearchKind::Case => "cases",
             SearchKind::Lead => "leads",
             SearchKind::Invoice => "receivables/invoices",
+            SearchKind::Product => "products",
         };
         Self {
             kind: chrome.t(kind_label(doc.kind)),

@@ -149,6 +149,8 @@ catalogue! {
     ambiguous_price() = "another price of the row starts at the same quantity on some of the same days", "otro precio de la fila empieza en la misma cantidad en algunos de los mismos días";
     fixed_once_priced() = "cannot change once a version of the list is published: its prices are in this currency", "no puede cambiar una vez publicada una versión de la lista: sus precios están en esta moneda";
     default_must_be_active() = "the default list must be active", "la lista predeterminada debe estar activa";
+    must_be_next_version(next) = "must be {next}, the next version of the list", "debe ser {next}, la próxima versión de la lista";
+    no_such_price_list(key) = "no active price list '{key}'", "no existe una lista de precios activa '{key}'";
     admin_profile_keeps_everything() = "the admin profile keeps every permission and the admin level, so that the company can never be locked out", "el perfil de administrador conserva todos los permisos y el nivel de administrador, para que la empresa nunca quede sin acceso";
     cannot_deactivate_yourself() = "you cannot deactivate yourself: another administrator must do it", "no puede desactivarse a sí mismo: debe hacerlo otro administrador";
     cannot_demote_yourself() = "you cannot take away your own right to administer the company: another administrator must", "no puede quitarse a sí mismo el derecho de administrar la empresa: debe hacerlo otro administrador";
@@ -370,6 +372,7 @@ catalogue! {
     ui_kind_case() = "Case", "Caso";
     ui_kind_lead() = "Lead", "Prospecto";
     ui_kind_invoice() = "Invoice", "Factura";
+    ui_kind_product() = "Product", "Producto";
     ui_opportunities() = "Opportunities", "Oportunidades";
     ui_no_opportunities() = "No opportunities yet: converting a lead opens one.", "Todavía no hay oportunidades: convertir un prospecto abre una.";
     ui_stage() = "Stage", "Etapa";

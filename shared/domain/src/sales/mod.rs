@@ -5,6 +5,7 @@ pub mod forecast;
 pub mod opportunity;
 pub mod pipeline;
 pub mod price_list;
+pub mod pricing;
 pub mod product;
 
 pub use opportunity::{NewOpportunity, Opportunity, OpportunityPatch};

@@ -30,9 +30,20 @@ const MAX_QUANTITY_MILLI: i64 = 1_000_000_000 * QUANTITY_SCALE;
 
 /// A quantity of a product's unit with up to three decimals, kept exactly as thousandths. It is
 /// a JSON number on the wire.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "f64", into = "f64")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "f64")]
 pub struct Quantity(i64);
+
+impl Serialize for Quantity {
+    /// Whole quantities as integers (`10`, not `10.0`).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % QUANTITY_SCALE == 0 {
+            s.serialize_i64(self.0 / QUANTITY_SCALE)
+        } else {
+            s.serialize_f64(f64::from(*self))
+        }
+    }
+}
 
 impl Quantity {
     pub const ZERO: Quantity = Quantity(0);
@@ -171,7 +182,7 @@ impl PriceRowInput {
             return None;
         }
         let mut prices = self.prices.clone();
-        prices.sort_by(|a, b| (a.min_quantity, a.valid_from).cmp(&(b.min_quantity, b.valid_from)));
+        prices.sort_by_key(|p| (p.min_quantity, p.valid_from));
         Some(prices)
     }
 }
@@ -216,7 +227,7 @@ pub struct PriceList {
     pub currency: String,
     pub active: bool,
     /// The published version (0: nothing published yet).
-    pub version: u32,
+    pub published_version: u32,
     /// Rows in the published version.
     pub rows: u64,
     /// A version being written and not yet published.
@@ -228,15 +239,12 @@ pub struct PriceList {
 }
 
 /// A version being written by one or more sync requests (or an import), published by the
-/// last one. What it changed so far is counted for the version's log.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// last one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Draft {
     pub version: u32,
-    pub added: u64,
-    pub changed: u64,
-    pub removed: u64,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub started_at: Timestamp,
 }
@@ -274,7 +282,7 @@ impl PriceListInput {
         let name = e.text("name", &self.name, NAME_MAX, false).unwrap_or_default();
         if iso_currency::Currency::from_code(&self.currency).is_none() {
             e.add("currency", msg::currency_code());
-        } else if current.is_some_and(|c| c.version > 0 && c.currency != self.currency) {
+        } else if current.is_some_and(|c| c.published_version > 0 && c.currency != self.currency) {
             e.add("currency", msg::fixed_once_priced());
         }
         let active = self.active.unwrap_or(true);
@@ -314,7 +322,7 @@ fn yes() -> bool {
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceListVersion {
-    pub version: u32,
+    pub number: u32,
     pub added: u64,
     pub changed: u64,
     pub removed: u64,
@@ -408,6 +416,7 @@ mod tests {
         let q: Quantity = serde_json::from_str("2.5").unwrap();
         assert_eq!(q.milli(), 2500);
         assert_eq!(serde_json::to_string(&q).unwrap(), "2.5");
+        assert_eq!(serde_json::to_string(&Quantity::ONE).unwrap(), "1");
         assert!(serde_json::from_str::<Quantity>("0.0001").is_err());
         assert!(serde_json::from_str::<Quantity>("-1").is_err());
         assert_eq!(Quantity::parse("2,125").map(|q| q.to_string()), Some("2.125".into()));

@@ -32,6 +32,12 @@ pub const CLAIM_HELD: &str = "claim held";
 pub const OPPORTUNITY: &str = "opportunity";
 /// The tenant's pipelines' version.
 pub const PIPELINES: &str = "pipelines";
+/// A product's version, or its absence when the ERP first sends it.
+pub const PRODUCT: &str = "product";
+/// A price list's version: its settings, and the draft a sync writes into.
+pub const PRICE_LIST: &str = "price list";
+/// The tenant's default price list, changed by another admin meanwhile.
+pub const DEFAULT_PRICE_LIST: &str = "default price list";
 /// A webhook subscription's version, or its absence when it is created.
 pub const WEBHOOK_SUBSCRIPTION: &str = "webhook subscription";
 /// The index of the events a tenant's subscriptions want, changed by another admin meanwhile.

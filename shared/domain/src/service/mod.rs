@@ -25,6 +25,9 @@ pub mod opportunities;
 pub mod organisation;
 pub mod outbox;
 pub mod pipelines;
+pub mod price_lists;
+pub mod pricing;
+pub mod products;
 pub mod receivables;
 pub mod reports;
 pub mod search;
@@ -38,6 +41,8 @@ pub mod views;
 pub mod webhook_deliveries;
 pub mod webhooks;
 
+#[cfg(test)]
+mod catalogue_tests;
 #[cfg(test)]
 mod directory_tests;
 #[cfg(test)]
@@ -63,6 +68,27 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 pub const DEFAULT_PAGE_SIZE: u32 = 25;
 /// Items a filtered list may read to fill one page before it returns what it has with a cursor.
 pub(super) const FILTER_READ_BUDGET: usize = 1_000;
+
+/// What an upsert by another system's key (an invoice's number, a product's code) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Upserted {
+    Created,
+    Updated,
+    /// The same data again: nothing written.
+    Unchanged,
+}
+
+impl Upserted {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Upserted::Created => "created",
+            Upserted::Updated => "updated",
+            Upserted::Unchanged => "unchanged",
+        }
+    }
+}
 
 /// The use cases, with the adapters they run on.
 #[derive(Clone)]

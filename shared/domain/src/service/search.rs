@@ -185,7 +185,7 @@ impl Services {
 
     /// The hits of `search`, whatever the caller's scope. The index is read at the longest
     /// term's partition; the other terms filter.
-    async fn search_hits(
+    pub(super) async fn search_hits(
         &self,
         actor: &Actor,
         query: &str,
@@ -196,8 +196,12 @@ impl Services {
         let Some(first) = terms.first() else {
             return Err(ValidationErrors::single("q", msg::search_too_short()).into());
         };
-        let index = Query::partition(keys::search_partition(&actor.tenant, first))
-            .range(SortKeyRange::BeginsWith(first.clone()));
+        let partition = if kinds == [SearchKind::Product] {
+            keys::catalogue_search_partition(&actor.tenant, first)
+        } else {
+            keys::search_partition(&actor.tenant, first)
+        };
+        let index = Query::partition(partition).range(SortKeyRange::BeginsWith(first.clone()));
         let found: Page<Versioned<SearchDoc>> = list_page(self.store.as_ref(), index, page, |doc: &SearchDoc| {
             kinds.contains(&doc.kind) && doc.matches(&terms)
         })

@@ -4,8 +4,8 @@ use serde_json::{Map, Value};
 
 use super::{
     access, access_log, accounts, case_recency, case_types, cases, change, contacts, directory, documents, forecast,
-    forms, leads, opportunities, organisation, outbox, pipelines, receivables, search, sessions, sla, tenants, views,
-    webhook_deliveries, webhooks,
+    forms, leads, opportunities, organisation, outbox, pipelines, price_lists, products, receivables, search, sessions,
+    sla, tenants, views, webhook_deliveries, webhooks,
 };
 use crate::ports::Item;
 use crate::records::{self, Stored, stored_as_is};
@@ -36,6 +36,12 @@ stored_as_is!(
     crate::access_log::AccessEntry,
     crate::sales::Pipelines,
     forecast::CellTotals,
+    crate::sales::Product,
+    crate::sales::PriceList,
+    crate::sales::PriceRow,
+    crate::sales::price_list::PriceListVersion,
+    price_lists::DraftCounts,
+    price_lists::ListPointer,
 );
 
 /// Reads a stored item as the type its entity names and writes it back: the body today's code
@@ -74,6 +80,12 @@ pub fn read_and_rewrite(item: &Item) -> Result<Map<String, Value>, String> {
         opportunities::ENTITY => again::<crate::sales::Opportunity>(item),
         pipelines::ENTITY => again::<crate::sales::Pipelines>(item),
         forecast::CELL_ENTITY => again::<forecast::CellTotals>(item),
+        products::ENTITY => again::<crate::sales::Product>(item),
+        price_lists::ENTITY => again::<crate::sales::PriceList>(item),
+        price_lists::ROW_ENTITY => again::<crate::sales::PriceRow>(item),
+        price_lists::VERSION_ENTITY => again::<crate::sales::price_list::PriceListVersion>(item),
+        price_lists::DRAFT_ENTITY => again::<price_lists::DraftCounts>(item),
+        price_lists::DEFAULT_ENTITY | price_lists::ACCOUNT_LIST_ENTITY => again::<price_lists::ListPointer>(item),
         receivables::INVOICE_ENTITY => again::<crate::receivables::Invoice>(item),
         receivables::PAYMENT_ENTITY => again::<crate::receivables::Payment>(item),
         receivables::CREDIT_NOTE_ENTITY => again::<crate::receivables::CreditNote>(item),

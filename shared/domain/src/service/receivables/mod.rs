@@ -107,16 +107,7 @@ pub enum CollectionsSettingsError {
     Store(#[from] StoreError),
 }
 
-/// What an upsert did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum Upserted {
-    Created,
-    Updated,
-    /// The same data again: nothing written.
-    Unchanged,
-}
+pub use super::Upserted;
 
 /// One line of `POST /invoice-batches`.
 #[derive(Debug, Clone, Deserialize)]

@@ -45,7 +45,7 @@ fn operations_with_bodies(doc: &Value) -> Vec<Operation> {
     // invoice the payment and the credit note are applied to).
     let rank = |o: &Operation| match (o.method.as_str(), o.path.as_str()) {
         ("post", "/accounts" | "/contacts" | "/cases" | "/leads" | "/opportunities" | "/webhooks")
-        | ("put", "/invoices/{number}") => 0,
+        | ("put", "/invoices/{number}" | "/products/{code}" | "/price-lists/{key}") => 0,
         (_, path) if path.ends_with("/write-off") || path.ends_with("/convert") => 2,
         _ => 1,
     };
@@ -89,6 +89,8 @@ async fn every_request_body_example_is_accepted_as_documented() {
             ("id", "profiles") => return "centro-llamadas".into(),
             ("key", "calendars") => return "oficina".into(),
             ("key", "case-types") => return "devolucion".into(),
+            ("key", "price-lists") => return "mayorista".into(),
+            ("code", "products") => return "TOR-0412".into(),
             ("id", collection) => collection.to_owned(),
             (other, _) => other.to_owned(),
         };

@@ -25,6 +25,8 @@ mod leads;
 mod opportunities;
 mod organisation;
 mod pipelines;
+mod price_lists;
+mod products;
 mod profiles;
 mod receivables;
 mod reports;

@@ -24,7 +24,8 @@ use utoipa::openapi::{RefOr, schema::Schema};
 use crate::problem::Problem;
 use crate::{
     Api, access_log, accounts, capture, case_types, cases, contacts, directory, documents, forecast, leads, openapi,
-    opportunities, organisation, pipelines, profiles, receivables, reports, sla, tenant, transitions, webhooks,
+    opportunities, organisation, pipelines, price_lists, products, profiles, receivables, reports, sla, tenant,
+    transitions, webhooks,
 };
 
 /// The Lambda functions that serve the HTTP API.
@@ -41,7 +42,8 @@ pub enum Function {
     ReportsApi,
     /// Leads, forms, quarantined submissions and conversion (staff).
     LeadsApi,
-    /// Sales: pipelines, opportunities, their kanban and the forecast.
+    /// Sales: pipelines, opportunities, their kanban and the forecast, the product catalogue,
+    /// price lists and pricing.
     SalesApi,
     /// The public form endpoint `/f/{tenant}/{form}`: no token, the smallest role.
     LeadCapture,
@@ -406,6 +408,13 @@ table!(SALES_API = SalesApi:
     opportunities::history @ Opportunities.Read ["limit", "cursor"],
     opportunities::account_opportunities @ Opportunities.Read ["limit", "cursor"],
     forecast::get @ Opportunities.Read ["period", "date", "groupBy", "pipeline"],
+    products::list @ Products.Read ["q", "department", "group", "active", "limit", "cursor"],
+    products::get @ Products.Read, products::put @ Products.Create, products::batch @ Products.Create,
+    price_lists::list @ Products.Read ["limit", "cursor"], price_lists::get @ Products.Read,
+    price_lists::put @ Products.Update, price_lists::prices @ Products.Read ["limit", "cursor"],
+    price_lists::sync @ Products.Update, price_lists::versions @ Products.Read ["limit", "cursor"],
+    price_lists::account_get @ Products.Read, price_lists::account_put @ Accounts.Update,
+    price_lists::price @ Products.Read,
 );
 
 // A link to the public page may carry whatever a campaign or an ad network adds (`utm_source`,

@@ -20,6 +20,14 @@ fn demo_case_type(key: &str) -> Value {
     value(case_type.expect("a demo case type"))
 }
 
+fn product() -> Value {
+    json!({
+        "name": "Tornillo hexagonal 3/8\" galvanizado, caja de 100", "department": "Ferretería", "group": "Tornillería",
+        "subgroup": "Hexagonales", "unit": "caja", "taxRateBp": 1300, "warrantyMonths": 12,
+        "variants": [{ "code": "TOR-0412-N", "colour": "negro" }]
+    })
+}
+
 /// The example body of the operation `method` `path` (`"post"`, `"/cases"`).
 pub(super) fn request_body(method: &str, path: &str) -> Option<Value> {
     let invoice = json!({
@@ -97,6 +105,32 @@ pub(super) fn request_body(method: &str, path: &str) -> Option<Value> {
             json!({ "stage": "proposal", "probability": null, "expectedCloseDate": "2027-03-31" })
         }
         ("put", "/pipelines") => value(gestiona_domain::sales::Pipelines::default()),
+        ("put", "/products/{code}") => product(),
+        ("post", "/product-batches") => json!({ "products": [
+            { "code": "TOR-0413", "product": product() },
+            { "code": "PIN-0100", "product": {
+                "name": "Pintura de látex blanco mate, galón", "department": "Pinturas", "group": "Látex",
+                "unit": "galón", "taxRateBp": 1300, "warrantyMonths": 0,
+                "variants": [{ "code": "PIN-0100-B", "colour": "blanco" }, { "code": "PIN-0100-H", "colour": "hueso" }]
+            }}
+        ]}),
+        ("put", "/price-lists/{key}") => json!({ "name": "Mayorista", "currency": "CRC", "default": true }),
+        ("post", "/price-lists/{key}/prices") => json!({
+            "rows": [
+                { "product": "TOR-0412", "prices": [
+                    { "minQuantity": 0, "unitPriceMinor": 1_250_000 },
+                    { "minQuantity": 10, "unitPriceMinor": 1_150_000 },
+                    { "minQuantity": 10, "unitPriceMinor": 990_000, "validFrom": "2026-12-01", "validTo": "2026-12-31" }
+                ]},
+                { "product": "PIN-0100", "prices": [{ "minQuantity": 0, "unitPriceMinor": 2_400_000 }] }
+            ],
+            "remove": ["TOR-0399"]
+        }),
+        ("put", "/accounts/{id}/price-list") => json!({ "priceList": "mayorista" }),
+        ("post", "/pricing") => json!({
+            "accountId": EXAMPLE_ACCOUNT_ID, "date": "2026-12-15",
+            "lines": [{ "product": "TOR-0412", "quantity": 12 }, { "product": "PIN-0100", "quantity": 2.5 }]
+        }),
         ("post", "/opt-outs") => json!({ "email": "no-escribir@cliente.example" }),
         ("put", "/sla-policies/{caseType}") => {
             let policies = seed::demo_sla_policies();

@@ -146,7 +146,7 @@ catalogue! {
     price_list_key_rule() = "1 to 40 lowercase letters, digits, '-' or '_', starting with a letter or digit", "de 1 a 40 letras minúsculas, dígitos, '-' o '_', empezando por una letra o un dígito";
     needs_field(field) = "needs '{field}' too", "necesita también '{field}'";
     not_before_valid_from() = "must not be before validFrom", "no puede ser anterior a validFrom";
-    ambiguous_price() = "another price of the row starts at the same quantity on some of the same days", "otro precio de la fila empieza en la misma cantidad en algunos de los mismos días";
+    ambiguous_price() = "another price of the row is for the same quantity from the same day", "otro precio de la fila es para la misma cantidad desde el mismo día";
     fixed_once_priced() = "cannot change once a version of the list is published: its prices are in this currency", "no puede cambiar una vez publicada una versión de la lista: sus precios están en esta moneda";
     default_must_be_active() = "the default list must be active", "la lista predeterminada debe estar activa";
     must_be_next_version(next) = "must be {next}, the next version of the list", "debe ser {next}, la próxima versión de la lista";
@@ -261,6 +261,8 @@ catalogue! {
     detail_send_form_or_json() = "Post application/x-www-form-urlencoded (an HTML form) or application/json.", "Envíe application/x-www-form-urlencoded (un formulario HTML) o application/json.";
     title_form_post_too_large() = "The form post is too large", "El envío del formulario es demasiado grande";
     detail_definition_not_stored() = "The definition was not stored. See `errors` for every problem and where it is.", "La definición no se guardó. Vea en `errors` cada problema y dónde está.";
+    title_draft_open() = "Another version of the price list is being written", "Se está escribiendo otra versión de la lista de precios";
+    detail_draft_open(open) = "Version {open} is open: continue it by naming it, or wait until it is published.", "La versión {open} está abierta: continúela indicándola o espere a que se publique.";
     title_case_type_exists() = "A case type with this key exists", "Ya existe un tipo de caso con esta clave";
     detail_put_new_version() = "PUT /case-types/KEY saves a new version.", "PUT /case-types/CLAVE guarda una nueva versión.";
     title_exists() = "It exists already", "Ya existe";

@@ -131,18 +131,6 @@ impl Price {
     fn holds_on(&self, day: Date) -> bool {
         self.valid_from.is_none_or(|from| from <= day) && self.valid_to.is_none_or(|to| day <= to)
     }
-
-    fn overlaps(&self, other: &Price) -> bool {
-        let starts_before_other_ends = match (self.valid_from, other.valid_to) {
-            (Some(from), Some(to)) => from <= to,
-            _ => true,
-        };
-        let other_starts_before_this_ends = match (other.valid_from, self.valid_to) {
-            (Some(from), Some(to)) => from <= to,
-            _ => true,
-        };
-        starts_before_other_ends && other_starts_before_this_ends
-    }
 }
 
 /// A product's prices in one list.
@@ -173,8 +161,10 @@ impl PriceRowInput {
                 e.add(format!("{field}.prices[{i}].validTo"), msg::not_before_valid_from());
                 continue;
             }
-            // Two prices for the same quantity on the same day would leave the price to chance.
-            if self.prices[..i].iter().any(|p| p.min_quantity == price.min_quantity && p.overlaps(price)) {
+            // Between prices of the same quantity the one that started last applies: two that start
+            // on the same day would leave the price to chance.
+            if self.prices[..i].iter().any(|p| p.min_quantity == price.min_quantity && p.valid_from == price.valid_from)
+            {
                 e.add(format!("{field}.prices[{i}]"), msg::ambiguous_price());
             }
         }
@@ -389,7 +379,7 @@ mod tests {
         let input = PriceRowInput {
             product: ProductCode::parse("TOR-1").unwrap(),
             prices: vec![
-                price(0, 1000, None, Some("2026-12-31")),
+                price(0, 1000, Some("2026-12-01"), Some("2026-12-31")),
                 price(0, 950, Some("2026-12-01"), None),
                 price(0, -1, Some("2027-02-01"), Some("2027-01-01")),
             ],

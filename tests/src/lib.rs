@@ -16,6 +16,7 @@ pub mod handlers;
 pub mod invoice_sweep_bench;
 pub mod moto;
 pub mod permissions;
+pub mod pricing_bench;
 pub mod queue;
 pub mod scenes;
 pub mod scopes;

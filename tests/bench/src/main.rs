@@ -39,7 +39,7 @@ struct Cli {
     /// Write this run's ratios as the new baseline.
     #[arg(long)]
     write_baseline: Option<PathBuf>,
-    /// Leave out sections: cold, warm, sweeps, load.
+    /// Leave out sections: cold, warm, sweeps, pricing, load.
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
     /// The table sizes of the sweeps and forecasts (default: 1 000 and 10 000, and 100 000
@@ -110,6 +110,13 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
     } else {
         None
     };
+    let pricing = if wanted("pricing") {
+        let rows = if cli.quick { 5_000 } else { 20_000 };
+        eprintln!("pricing a 100-line quote against {rows} price-list rows …");
+        Some(runtime.block_on(sweeps::pricing(rows, if cli.quick { 20 } else { 200 }))?)
+    } else {
+        None
+    };
     let load = if wanted("load") {
         eprintln!("local runner under wrk, {load_seconds} s per scenario …");
         Some(runtime.block_on(load::measure(16, load_seconds, !cli.quick))?)
@@ -120,7 +127,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         (Some(warm), Some(sweeps)) => Some(cost::model(&warm.operations, sweeps)),
         _ => None,
     };
-    let results = report::Results { profile: PROFILE, cold, warm, sweeps, forecasts, load, cost };
+    let results = report::Results { profile: PROFILE, cold, warm, sweeps, forecasts, pricing, load, cost };
     let markdown = results.markdown();
     println!("{markdown}");
     if let Some(path) = &cli.markdown {

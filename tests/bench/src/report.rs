@@ -12,6 +12,7 @@ use crate::load::LoadFigures;
 use crate::sweeps::SweepRun;
 use crate::warm::Warm;
 use gestiona_tests::forecast_bench::ForecastFigures;
+use gestiona_tests::pricing_bench::PricingFigures;
 
 pub struct Results {
     pub profile: &'static str,
@@ -19,6 +20,7 @@ pub struct Results {
     pub warm: Option<Warm>,
     pub sweeps: Option<Vec<SweepRun>>,
     pub forecasts: Option<Vec<ForecastFigures>>,
+    pub pricing: Option<PricingFigures>,
     pub load: Option<LoadFigures>,
     pub cost: Option<CostModel>,
 }
@@ -134,6 +136,19 @@ impl Results {
                     last.items_read
                 ),
                 met: flat && last.micros <= 300_000 && last.items_read < last.stored,
+            });
+        }
+        if let Some(p) = &self.pricing {
+            budgets.push(Budget {
+                what: format!("pricing a {}-line quote against a {}-row price list, warm (median)", p.lines, p.rows),
+                budget: "≤ 20 ms".into(),
+                measured: format!(
+                    "{:.2} ms; {} store round trips, {} lines from the default list",
+                    p.micros as f64 / 1000.0,
+                    p.calls,
+                    p.from_default
+                ),
+                met: p.micros <= 20_000,
             });
         }
         budgets
@@ -301,6 +316,31 @@ impl Results {
                     f.micros as f64 / 1000.0
                 );
             }
+        }
+        if let Some(p) = &self.pricing {
+            let _ = writeln!(
+                md,
+                "\n## Pricing\n\nA 100-line quote priced from an account's list of {} rows (four prices per row: \
+                 quantity breaks and a dated offer) with the default list as fallback (`tests/src/pricing_bench.rs`), \
+                 on the embedded store.\n\n\
+                 | measure | value |\n|---|---:|\n\
+                 | pricing, warm median | {:.2} ms |\n\
+                 | store round trips / items read by queries | {} / {} |\n\
+                 | lines from the account's list / the default | {} / {} |\n\
+                 | first sync of the list (every row written) | {} ms |\n\
+                 | daily re-sync, 1 % changed: rows written / unchanged | {} / {} |\n\
+                 | daily re-sync time | {} ms |",
+                p.rows,
+                p.micros as f64 / 1000.0,
+                p.calls,
+                p.items_read,
+                p.from_account_list,
+                p.from_default,
+                p.first_sync_millis,
+                p.resync_written,
+                p.resync_unchanged,
+                p.resync_millis
+            );
         }
         if let Some(load) = &self.load {
             let _ = writeln!(

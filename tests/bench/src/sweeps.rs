@@ -49,6 +49,14 @@ pub async fn forecasts(
     Ok(figures)
 }
 
+/// Pricing a quote against a list of `rows` rows, on the embedded store.
+pub async fn pricing(rows: usize, runs: usize) -> Result<gestiona_tests::pricing_bench::PricingFigures, String> {
+    let (embedded, dir) = store()?;
+    let figures = gestiona_tests::pricing_bench::run(embedded, rows, runs).await;
+    std::fs::remove_dir_all(dir).ok();
+    Ok(figures)
+}
+
 pub async fn measure(sizes: &[usize]) -> Result<Vec<SweepRun>, String> {
     let mut runs = Vec::new();
     for &stored in sizes {

@@ -65,7 +65,7 @@ pub struct ProductBatchResult {
 }
 
 /// The product's item with its listings: by code, and by department, group and sub-group.
-fn product_item(tenant: &TenantId, product: &Product, version: u64) -> Result<Item, StoreError> {
+pub fn product_item(tenant: &TenantId, product: &Product, version: u64) -> Result<Item, StoreError> {
     let d = &product.details;
     Ok(Item::new(keys::product(tenant, &product.code), ENTITY, version, records::body(product)?)
         .with_index(Index::Gsi1, keys::products_listing(tenant, &product.code))

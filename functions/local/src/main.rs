@@ -244,6 +244,7 @@ async fn serve(
     if seeded {
         services.seed_demo_receivables(&demo).await?;
         services.seed_demo_sales(&demo).await?;
+        services.seed_demo_catalogue(&demo).await?;
     }
     // Cases a runner before the list's orders stored (a data directory kept across versions).
     services.index_case_orders(&demo).await?;

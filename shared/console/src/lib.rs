@@ -91,6 +91,12 @@ enum Page {
     OpportunityNew,
     Opportunity,
     OpportunityStage,
+    Products,
+    ProductExport,
+    Product,
+    PriceLists,
+    PriceList,
+    AccountPriceList,
     LeadDecision,
     Search,
     Contact,
@@ -174,6 +180,10 @@ impl Page {
             Page::OpportunityNew => (Opportunities, Create),
             Page::OpportunityExport => (Opportunities, Export),
             Page::OpportunityStage => (Opportunities, Update),
+            Page::PriceLists | Page::PriceList if post => (Products, Update),
+            Page::Products | Page::Product | Page::PriceLists | Page::PriceList => (Products, Read),
+            Page::ProductExport => (Products, Export),
+            Page::AccountPriceList => (Accounts, Update),
             Page::Webhooks
             | Page::Webhook
             | Page::Settings
@@ -257,6 +267,12 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/opportunities/new", Page::OpportunityNew),
             ("/app/opportunities/{id}", Page::Opportunity),
             ("/app/opportunities/{id}/stage", Page::OpportunityStage),
+            ("/app/products", Page::Products),
+            ("/app/products/export", Page::ProductExport),
+            ("/app/products/{id}", Page::Product),
+            ("/app/price-lists", Page::PriceLists),
+            ("/app/price-lists/{id}", Page::PriceList),
+            ("/app/accounts/{id}/price-list", Page::AccountPriceList),
             ("/app/settings/webhooks", Page::Webhooks),
             ("/app/settings/webhooks/{id}", Page::Webhook),
             ("/app/settings/webhooks/{id}/status", Page::WebhookStatus),
@@ -482,6 +498,24 @@ impl Console {
                     }
                     (Page::OpportunityStage, &Method::POST) => {
                         Box::pin(pages::opportunities::move_card(self, &request, &signed_in, id))
+                    }
+                    (Page::Products, &Method::GET) => Box::pin(pages::products::list(self, &request, &signed_in)),
+                    (Page::ProductExport, &Method::GET) => {
+                        Box::pin(pages::products::export(self, &request, &signed_in))
+                    }
+                    (Page::Product, &Method::GET) => Box::pin(pages::products::show(self, &signed_in, id)),
+                    (Page::PriceLists, &Method::GET) => Box::pin(pages::price_lists::list(self, &signed_in)),
+                    (Page::PriceLists, &Method::POST) => {
+                        Box::pin(pages::price_lists::create(self, &request, &signed_in))
+                    }
+                    (Page::PriceList, &Method::GET) => {
+                        Box::pin(pages::price_lists::show(self, &request, &signed_in, id))
+                    }
+                    (Page::PriceList, &Method::POST) => {
+                        Box::pin(pages::price_lists::save(self, &request, &signed_in, id))
+                    }
+                    (Page::AccountPriceList, &Method::POST) => {
+                        Box::pin(pages::price_lists::assign(self, &request, &signed_in, id))
                     }
                     (Page::LeadStatus, &Method::POST) => {
                         Box::pin(pages::leads::set_status(self, &request, &signed_in, id))

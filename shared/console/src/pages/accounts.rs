@@ -158,6 +158,47 @@ struct AccountPage {
     /// The documents and latest activity of the account's cases changed last.
     recent: CustomerActivity,
     recent_cases: usize,
+    /// The list the account is priced from, for those who read products.
+    price_list: Option<AccountPriceList>,
+}
+
+/// The account's price list and the lists it may take.
+pub struct AccountPriceList {
+    /// `None`: the company's default.
+    pub current: Option<String>,
+    /// `(key, name)` of the active lists.
+    pub choices: Vec<(String, String)>,
+    pub may_change: bool,
+}
+
+impl AccountPriceList {
+    async fn load(console: &Console, actor: &gestiona_domain::Actor, account: EntityId) -> Option<Self> {
+        use gestiona_domain::access::{Module, Operation, Permission};
+        if !actor.allows(Permission::new(Module::Products, Operation::Read)) {
+            return None;
+        }
+        let paging = PageRequest::new(Some(100), None).expect("a valid page size");
+        let (current, lists) = tokio::join!(
+            console.services.account_price_list(actor, account),
+            console.services.price_lists(actor, &paging)
+        );
+        let (Ok(current), Ok(lists)) = (current, lists) else { return None };
+        let choices = lists
+            .items
+            .iter()
+            .filter(|l| l.value.list.active)
+            .map(|l| (l.value.list.key.to_string(), l.value.list.name.clone()))
+            .collect();
+        Some(AccountPriceList {
+            current: current.map(|k| k.to_string()),
+            choices,
+            may_change: actor.allows(Permission::new(Module::Accounts, Operation::Update)),
+        })
+    }
+
+    fn is(&self, key: &str) -> bool {
+        self.current.as_deref() == Some(key)
+    }
 }
 
 /// The link to the next page of a list, keeping its search.
@@ -249,12 +290,13 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
         Ok(rows) => rows,
         Err(response) => return response,
     };
-    let (aging, opportunities, leads, recent, pipelines) = tokio::join!(
+    let (aging, opportunities, leads, recent, pipelines, price_list) = tokio::join!(
         console.services.account_aging(&actor, id),
         console.services.account_opportunities(&actor, id, &first_page),
         console.services.account_leads(&actor, id, &first_page),
         console.services.customer_activity(&actor, id, &listed_cases.items),
         console.services.pipelines_of(&actor.tenant),
+        AccountPriceList::load(console, &actor, id),
     );
     let recent = match recent {
         Ok(recent) => CustomerActivity::of(console, &actor, &recent, &chrome).await.map_err(ListError::from),
@@ -299,6 +341,7 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
             converted_leads,
             recent,
             recent_cases: RECENT_CASES,
+            price_list,
         },
     )
 }

@@ -19,6 +19,8 @@ pub mod opportunities;
 pub mod opportunity;
 pub mod organisation;
 mod params;
+pub mod price_lists;
+pub mod products;
 mod profile_fields;
 pub mod profiles;
 pub mod receivables;

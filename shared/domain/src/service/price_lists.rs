@@ -681,3 +681,38 @@ fn row_ops(
     ops.push(WriteOp::Put { item: row_item(tenant, list, &row, item_version)?, condition });
     Ok(ops)
 }
+
+impl Services {
+    /// A product's prices in every list of the company (up to a hundred lists), as each list's
+    /// published version has them: the product's page.
+    pub async fn product_prices(
+        &self,
+        actor: &Actor,
+        product: &ProductCode,
+    ) -> Result<Vec<(PriceListView, Option<PriceRow>)>, PriceListError> {
+        actor.permit(Permission::new(Module::Products, Operation::Read))?;
+        let tenant = &actor.tenant;
+        let lists =
+            self.price_lists(actor, &PageRequest { limit: MAX_READ_KEYS as u32, cursor: None }).await.map_err(|e| {
+                match e {
+                    ListError::Invalid(v) => PriceListError::Invalid(v),
+                    ListError::Store(s) => PriceListError::Store(s),
+                }
+            })?;
+        if lists.items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let row_keys: Vec<Key> =
+            lists.items.iter().map(|l| keys::price_row(tenant, &l.value.list.key, product)).collect();
+        let currents = self.store.get_many(&row_keys).await?;
+        let mut prices = Vec::with_capacity(lists.items.len());
+        for (list, current) in lists.items.into_iter().zip(currents) {
+            let row = match current {
+                Some(item) => self.published_row(tenant, &list.value.list, records::read(&item)?).await?,
+                None => None,
+            };
+            prices.push((list.value, row));
+        }
+        Ok(prices)
+    }
+}

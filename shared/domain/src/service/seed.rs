@@ -343,6 +343,83 @@ impl Services {
         Ok(())
     }
 
+    /// A hardware shop's catalogue for the demo tenant, priced in two lists: the default one and
+    /// the distributors' list (with quantity breaks and a dated offer) that the transport
+    /// company is priced from. Local runner only, like [`Self::seed_demo_sales`].
+    pub async fn seed_demo_catalogue(&self, tenant: &TenantId) -> Result<(), SeedError> {
+        use crate::ids::{PriceListKey, ProductCode};
+        use crate::sales::price_list::{Price, PriceListInput, PriceRowInput, PriceSync, Quantity};
+        let admin = &Actor::with_role(tenant, &UserId::parse("admin").map_err(fail)?, Role::Admin);
+        let products = [
+            (
+                "TOR-0412",
+                "Tornillo hexagonal 3/8\" galvanizado, caja de 100",
+                "Ferretería",
+                "Tornillería",
+                "caja",
+                1300,
+                1_250_000,
+            ),
+            ("TOR-0413", "Tornillo para madera 1/4\", caja de 200", "Ferretería", "Tornillería", "caja", 1300, 980_000),
+            ("MAR-0100", "Martillo de uña 16 oz", "Ferretería", "Herramientas", "unidad", 1300, 890_000),
+            ("PIN-0100", "Pintura de látex blanco mate", "Pinturas", "Látex", "galón", 1300, 2_400_000),
+            ("PIN-0200", "Esmalte anticorrosivo negro", "Pinturas", "Esmaltes", "galón", 1300, 3_150_000),
+            ("CAF-0010", "Cafetera industrial de 2 grupos", "Equipos", "Cafeteras", "unidad", 1300, 185_000_000),
+            ("SRV-0001", "Mantenimiento preventivo, visita", "Servicio", "Mantenimiento", "visita", 1300, 4_500_000),
+        ];
+        let mut general = Vec::new();
+        let mut distributors = Vec::new();
+        for (code, name, department, group, unit, tax, price) in products {
+            let input = crate::sales::product::ProductInput {
+                name: name.into(),
+                description: None,
+                department: Some(department.into()),
+                group: Some(group.into()),
+                subgroup: None,
+                unit: Some(unit.into()),
+                tax_rate_bp: Some(tax),
+                warranty_months: (department == "Equipos").then_some(12),
+                active: None,
+                variants: Vec::new(),
+            };
+            let code = ProductCode::parse(code).map_err(fail)?;
+            self.upsert_product(admin, &code, &input).await.map_err(fail)?;
+            let at = |min: i64, unit_price_minor: i64| Price {
+                min_quantity: Quantity::from_milli(min * 1000).unwrap_or_default(),
+                unit_price_minor,
+                valid_from: None,
+                valid_to: None,
+            };
+            general.push(PriceRowInput { product: code.clone(), prices: vec![at(0, price)] });
+            let today = self.tenant_today(tenant).await.map_err(fail)?;
+            let offer = Price {
+                valid_from: Some(today),
+                valid_to: Some(today.saturating_add(jiff::Span::new().days(30))),
+                ..at(10, price * 80 / 100)
+            };
+            distributors.push(PriceRowInput {
+                product: code,
+                prices: vec![at(0, price * 92 / 100), at(10, price * 88 / 100), offer],
+            });
+        }
+        for (key, name, default, rows) in
+            [("general", "Lista general", true, general), ("distribuidores", "Distribuidores", false, distributors)]
+        {
+            let key = PriceListKey::parse(key).map_err(fail)?;
+            let settings = PriceListInput { name: name.into(), currency: "CRC".into(), active: None, default };
+            self.save_price_list(admin, &key, &settings, None).await.map_err(fail)?;
+            let sync = PriceSync { version: None, rows, remove: Vec::new(), publish: true };
+            self.sync_prices(admin, &key, &sync).await.map_err(fail)?;
+        }
+        let all = super::PageRequest::new(Some(10), None).map_err(fail)?;
+        let accounts = self.list_accounts(admin, &Default::default(), &all).await.map_err(fail)?.items;
+        if let Some(transport) = accounts.iter().find(|a| a.value.name == "Transportes Rápidos S.A.") {
+            let list = PriceListKey::parse("distribuidores").map_err(fail)?;
+            self.set_account_price_list(admin, transport.value.id, Some(&list)).await.map_err(fail)?;
+        }
+        Ok(())
+    }
+
     /// Invoices of every age for *Cartera* in the demo tenant, dated from today: the
     /// cooperative with a credit limit and Ana as its collections agent, one invoice partly
     /// paid, one long overdue. Apart from [`Self::seed_demo`] so that tests of reminders and

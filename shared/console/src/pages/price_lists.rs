@@ -178,13 +178,22 @@ impl ListPage {
     }
 }
 
+/// A settings form sent back: its answer's status, the form as typed, the errors by field, and
+/// an alert.
+struct Typed {
+    status: StatusCode,
+    form: SettingsForm,
+    errors: Vec<(String, String)>,
+    alert: Option<String>,
+}
+
 /// The list's page, with the settings form as given (or as stored).
 async fn list_page(
     console: &Console,
     signed_in: &SignedIn,
     key: &str,
     cursor: Option<String>,
-    typed: Option<(StatusCode, SettingsForm, Vec<(String, String)>, Option<String>)>,
+    typed: Option<Typed>,
     saved: bool,
 ) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "products");
@@ -206,7 +215,7 @@ async fn list_page(
     };
     let (Ok(rows), Ok(versions)) = (rows, versions) else { return response::unavailable(chrome.locale) };
     let currency = list.value.list.currency.clone();
-    let (status, form, errors, alert) = typed.unwrap_or_else(|| {
+    let Typed { status, form, errors, alert } = typed.unwrap_or_else(|| {
         let l = &list.value.list;
         let form = SettingsForm {
             key: l.key.to_string(),
@@ -215,7 +224,7 @@ async fn list_page(
             active: l.active,
             default: list.value.default,
         };
-        (StatusCode::OK, form, Vec::new(), saved.then(|| chrome.t(msg::ui_saved())))
+        Typed { status: StatusCode::OK, form, errors: Vec::new(), alert: saved.then(|| chrome.t(msg::ui_saved())) }
     });
     let next_page = rows.next_cursor.map(|c| {
         format!("/app/price-lists/{key}?cursor={}", form_urlencoded::byte_serialize(c.as_bytes()).collect::<String>())
@@ -279,7 +288,8 @@ pub async fn save(console: &Console, request: &Request, signed_in: &SignedIn, ke
         }
         Err(PriceListError::Stale(_)) => {
             let alert = Some(chrome.t(msg::ui_price_list_stale()));
-            list_page(console, signed_in, key, None, Some((StatusCode::CONFLICT, form, Vec::new(), alert)), false).await
+            let typed = Typed { status: StatusCode::CONFLICT, form, errors: Vec::new(), alert };
+            list_page(console, signed_in, key, None, Some(typed), false).await
         }
         Err(PriceListError::NotFound) => response::not_found(chrome.locale),
         Err(_) => response::unavailable(chrome.locale),

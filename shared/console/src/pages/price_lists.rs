@@ -276,15 +276,8 @@ pub async fn save(console: &Console, request: &Request, signed_in: &SignedIn, ke
         Ok(_) => response::redirect(&format!("/app/price-lists/{list}?saved=1")),
         Err(PriceListError::Invalid(errors)) => {
             let errors = errors.0.iter().map(|e| (e.field.clone(), chrome.t(e.reason.clone()))).collect();
-            list_page(
-                console,
-                signed_in,
-                key,
-                None,
-                Some((StatusCode::UNPROCESSABLE_ENTITY, form, errors, None)),
-                false,
-            )
-            .await
+            let typed = Typed { status: StatusCode::UNPROCESSABLE_ENTITY, form, errors, alert: None };
+            list_page(console, signed_in, key, None, Some(typed), false).await
         }
         Err(PriceListError::Stale(_)) => {
             let alert = Some(chrome.t(msg::ui_price_list_stale()));

@@ -903,3 +903,54 @@ test("a salesperson opens an opportunity from an account and moves it on the boa
   await expect(carlos.getByText("Molinos para 8 tiendas")).toHaveCount(0);
   await screen(carlos, "board-en");
 });
+
+test("an administrator opens a price list and gives an account its list from the keyboard; an agent finds a product's prices, in Spanish and English", async ({ browser }) => {
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin, /Administración/);
+  await admin.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Productos" }).click();
+  await expect(admin.getByRole("heading", { level: 1 })).toHaveText("Productos");
+  await screen(admin, "productos");
+  await admin.getByRole("link", { name: "Listas de precios" }).click();
+  await expect(admin.getByRole("heading", { level: 1 })).toHaveText("Listas de precios");
+  await expect(admin.getByRole("row", { name: /Distribuidores/ })).toContainText("CRC");
+  // The new list, typed and sent from the keyboard.
+  await admin.getByLabel("Clave").fill("mayoristas");
+  await admin.keyboard.press("Tab");
+  await admin.keyboard.type("Mayoristas");
+  await admin.getByLabel("Moneda").fill("CRC");
+  await admin.getByRole("button", { name: "Crear la lista" }).press("Enter");
+  await expect(admin.getByRole("heading", { level: 1 })).toHaveText(/Mayoristas/);
+  await expect(admin.getByText("Aún no se ha publicado ninguna versión.")).toBeVisible();
+  await screen(admin, "lista-de-precios");
+
+  // The cooperative is priced from it from now on.
+  await admin.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Cuentas" }).click();
+  await admin.getByRole("link", { name: "Cooperativa Médica del Norte" }).click();
+  const list = admin.getByRole("combobox", { name: "Lista de precios", exact: true });
+  await list.selectOption({ label: "Mayoristas" });
+  await list.focus();
+  await admin.keyboard.press("Tab");
+  await admin.keyboard.press("Enter");
+  await expect(admin.getByRole("combobox", { name: "Lista de precios", exact: true })).toHaveValue("mayoristas");
+  await screen(admin, "cuenta-lista-de-precios");
+
+  // Ana finds the paint by a word and sees what it costs in each list.
+  const ana = await (await browser.newContext()).newPage();
+  await signIn(ana, /Ana Rodríguez/);
+  await ana.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Productos" }).click();
+  await ana.getByLabel("Palabras del nombre, código o grupo").fill("latex");
+  await ana.keyboard.press("Enter");
+  await ana.getByRole("link", { name: "PIN-0100" }).click();
+  await expect(ana.getByRole("heading", { level: 1 })).toContainText("Pintura de látex blanco mate");
+  await expect(ana.getByRole("row", { name: /Lista general/ })).toContainText("₡24.000,00");
+  await expect(ana.getByRole("row", { name: /Distribuidores/ })).toContainText("₡22.080,00");
+  await screen(ana, "producto");
+
+  // Carlos reads English.
+  const carlos = await (await browser.newContext()).newPage();
+  await signIn(carlos, /Carlos Smith/);
+  await carlos.goto("/app/price-lists/distribuidores");
+  await expect(carlos.getByRole("heading", { name: "Versions" })).toBeVisible();
+  await expect(carlos.getByRole("columnheader", { name: "Unit price" })).toBeVisible();
+  await screen(carlos, "price-list-en");
+});

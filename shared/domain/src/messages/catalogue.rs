@@ -812,6 +812,7 @@ catalogue! {
     ui_module_opportunities() = "Opportunities", "Oportunidades";
     ui_module_products() = "Products and price lists", "Productos y listas de precios";
     ui_products() = "Products", "Productos";
+    ui_product_words() = "Words of the name, code or group", "Palabras del nombre, código o grupo";
     ui_product() = "Product", "Producto";
     ui_code() = "Code", "Código";
     ui_department() = "Department", "Departamento";

@@ -47,7 +47,7 @@ pub(crate) fn product_code(request: &Request, name: &str) -> Result<ProductCode,
 
 #[utoipa::path(get, path = "/products", tag = "sales",
     description = "The catalogue by code; with `department`, that department's products by group, sub-group and code \
-        (`group` narrows it); with `q`, the products with a word (of the name, code, groups or variants) starting \
+        (`group` narrows it); with `q`, the products with a word (of the name, code, department, groups or variants) starting \
         with each term. Labels compare without accents or case. With filters a page may hold fewer items than the \
         limit; follow nextCursor until it is null.",
     params(("q" = Option<String>, Query), ("department" = Option<String>, Query), ("group" = Option<String>, Query),

@@ -141,13 +141,13 @@ impl Searchable for crate::receivables::Invoice {
 
 impl Searchable for crate::sales::Product {
     fn search_doc(&self) -> SearchDoc {
-        // Found by its code, its variants' codes and colours, and the words of its name and groups.
+        // Found by its code, its variants' codes and colours, and the words of its name, department and groups.
         let d = &self.details;
         let code = self.code.to_string();
         let detail =
             [&d.department, &d.group, &d.subgroup].into_iter().flatten().cloned().collect::<Vec<_>>().join(" · ");
         let variants: Vec<String> = d.variants.iter().map(|v| format!("{} {}", v.code, v.colour)).collect();
-        let mut texts = vec![Some(code.as_str()), d.group.as_deref(), d.subgroup.as_deref()];
+        let mut texts = vec![Some(code.as_str()), d.department.as_deref(), d.group.as_deref(), d.subgroup.as_deref()];
         texts.extend(variants.iter().map(|v| Some(v.as_str())));
         SearchDoc::new(SearchKind::Product, &code, &d.name, &detail, &texts)
     }

@@ -150,6 +150,8 @@ async fn the_catalogue_lists_by_code_by_department_and_group_and_by_word() {
     assert_eq!(codes(found), ["TOR-1"]);
     let found = w.services.list_products(&w.ana, Some("tor-2"), &any, &first).await.unwrap();
     assert_eq!(codes(found), ["TOR-2"], "found by its code");
+    let found = w.services.list_products(&w.ana, Some("pinturas"), &any, &first).await.unwrap();
+    assert_eq!(codes(found), ["PIN-1"], "found by its department");
     // Products never crowd the staff search.
     let hits = w.services.search(&w.ana, "tornillo", &crate::search::SearchKind::ALL, &PageRequest::default()).await;
     assert!(hits.unwrap().items.is_empty());

@@ -151,6 +151,14 @@ catalogue! {
     default_must_be_active() = "the default list must be active", "la lista predeterminada debe estar activa";
     must_be_next_version(next) = "must be {next}, the next version of the list", "debe ser {next}, la próxima versión de la lista";
     no_such_price_list(key) = "no active price list '{key}'", "no existe una lista de precios activa '{key}'";
+    required_without_product() = "is required on a line without a product", "es obligatorio en una línea sin producto";
+    not_priced(code) = "'{code}' has no price in the account's list nor in the default one: give the line a price", "'{code}' no tiene precio en la lista de la cuenta ni en la predeterminada: indique el precio de la línea";
+    not_in_catalogue(code) = "'{code}' is not in the catalogue", "'{code}' no está en el catálogo";
+    product_inactive(code) = "'{code}' is no longer sold", "'{code}' ya no se vende";
+    currency_of_list(currency) = "must be {currency}, the currency of the price list", "debe ser {currency}, la moneda de la lista de precios";
+    reason_for_rejection() = "is required when the quote is rejected", "es obligatorio al rechazar la cotización";
+    quote_expired(date) = "the quote expired on {date}: revise it with a new validity date", "la cotización venció el {date}: revísela con una nueva fecha de validez";
+    no_such_opportunity_of_account() = "is not an opportunity of this account", "no es una oportunidad de esta cuenta";
     admin_profile_keeps_everything() = "the admin profile keeps every permission and the admin level, so that the company can never be locked out", "el perfil de administrador conserva todos los permisos y el nivel de administrador, para que la empresa nunca quede sin acceso";
     cannot_deactivate_yourself() = "you cannot deactivate yourself: another administrator must do it", "no puede desactivarse a sí mismo: debe hacerlo otro administrador";
     cannot_demote_yourself() = "you cannot take away your own right to administer the company: another administrator must", "no puede quitarse a sí mismo el derecho de administrar la empresa: debe hacerlo otro administrador";
@@ -261,6 +269,8 @@ catalogue! {
     detail_send_form_or_json() = "Post application/x-www-form-urlencoded (an HTML form) or application/json.", "Envíe application/x-www-form-urlencoded (un formulario HTML) o application/json.";
     title_form_post_too_large() = "The form post is too large", "El envío del formulario es demasiado grande";
     detail_definition_not_stored() = "The definition was not stored. See `errors` for every problem and where it is.", "La definición no se guardó. Vea en `errors` cada problema y dónde está.";
+    title_quote_decided() = "The quote was already accepted or rejected", "La cotización ya fue aceptada o rechazada";
+    detail_quote_decided() = "A decided quote changes no more: write a new one.", "Una cotización decidida ya no cambia: haga una nueva.";
     title_draft_open() = "Another version of the price list is being written", "Se está escribiendo otra versión de la lista de precios";
     detail_draft_open(open) = "Version {open} is open: continue it by naming it, or wait until it is published.", "La versión {open} está abierta: continúela indicándola o espere a que se publique.";
     title_case_type_exists() = "A case type with this key exists", "Ya existe un tipo de caso con esta clave";

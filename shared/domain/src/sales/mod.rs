@@ -7,8 +7,10 @@ pub mod pipeline;
 pub mod price_list;
 pub mod pricing;
 pub mod product;
+pub mod quote;
 
 pub use opportunity::{NewOpportunity, Opportunity, OpportunityPatch};
 pub use pipeline::{ForecastCategory, Pipeline, Pipelines, RequiredField, Stage};
 pub use price_list::{PriceList, PriceRow, Quantity};
 pub use product::{Product, ProductDetails};
+pub use quote::{Quote, QuoteStatus};

@@ -848,6 +848,53 @@ pub fn account_price_list(tenant: &TenantId, account: EntityId) -> Key {
     Key::new(format!("T#{tenant}#ACCOUNT#{account}"), "#PRICELIST")
 }
 
+pub fn quote(tenant: &TenantId, id: EntityId) -> Key {
+    Key::new(quote_partition(tenant, id), META)
+}
+
+pub fn quote_partition(tenant: &TenantId, id: EntityId) -> String {
+    format!("T#{tenant}#QUOTE#{id}")
+}
+
+pub const QUOTE_REVISION_PREFIX: &str = "REV#";
+
+/// A quote as a revision of it was sent, kept when the next revision replaced it.
+pub fn quote_revision(tenant: &TenantId, id: EntityId, revision: u32) -> Key {
+    Key::new(quote_partition(tenant, id), format!("{QUOTE_REVISION_PREFIX}{revision:06}"))
+}
+
+/// The counter of the tenant's quote numbers.
+pub fn quote_numbers(tenant: &TenantId) -> Key {
+    Key::new(format!("T#{tenant}#COUNTER#QUOTES"), CURRENT)
+}
+
+/// GSI1: the tenant's quotes by number.
+pub fn quotes_listing(tenant: &TenantId, number: &str) -> Key {
+    Key::new(quotes_listing_partition(tenant), number)
+}
+
+pub fn quotes_listing_partition(tenant: &TenantId) -> String {
+    format!("T#{tenant}#QUOTES")
+}
+
+/// GSI2: one owner's quotes by number (a scope wider than one owner merges them).
+pub fn quotes_of_owner(tenant: &TenantId, owner: &UserId, number: &str) -> Key {
+    Key::new(quotes_of_owner_partition(tenant, owner), number)
+}
+
+pub fn quotes_of_owner_partition(tenant: &TenantId, owner: &UserId) -> String {
+    format!("T#{tenant}#OWNER#{owner}#QUOTES")
+}
+
+/// GSI3: one account's quotes by number.
+pub fn quotes_of_account(tenant: &TenantId, account: EntityId, number: &str) -> Key {
+    Key::new(quotes_of_account_partition(tenant, account), number)
+}
+
+pub fn quotes_of_account_partition(tenant: &TenantId, account: EntityId) -> String {
+    format!("T#{tenant}#ACCOUNT#{account}#QUOTES")
+}
+
 /// Lower case, accents and other marks removed, spaces collapsed, bounded length:
 /// the form names take in sort keys and prefix searches.
 pub fn fold_name(name: &str) -> String {

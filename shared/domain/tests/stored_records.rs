@@ -25,6 +25,7 @@ use gestiona_domain::ports::{Item, Key, QueueName, StoredItem};
 use gestiona_domain::receivables::{CollectionsProfile, CreditNoteInput, DunningLadder, InvoiceInput, PaymentInput};
 use gestiona_domain::sales::price_list::{Price, PriceListInput, PriceRowInput, PriceSync, Quantity};
 use gestiona_domain::sales::product::ProductInput;
+use gestiona_domain::sales::quote::QuoteInput;
 use gestiona_domain::sales::{OpportunityPatch, Pipelines};
 use gestiona_domain::service::Services;
 use gestiona_domain::service::documents::UploadRequest;
@@ -191,6 +192,14 @@ async fn every_kind_of_record() -> Vec<Item> {
     services.sync_prices(&admin, &list, &sync(Vec::new(), vec![code.clone()], true)).await.expect("version 2");
     services.sync_prices(&admin, &list, &sync(rows, Vec::new(), false)).await.expect("a draft");
     services.set_account_price_list(&admin, account.value.id, Some(&list)).await.expect("account's list");
+    let quote: QuoteInput = serde_json::from_value(serde_json::json!({
+        "accountId": account.value.id, "currency": "CRC", "validUntil": "2026-12-30", "notes": "Sujeto a existencias",
+        "lines": [{"description": "Instalación", "quantity": 2.5, "unitPriceMinor": 4_500_000, "discountBp": 500, "taxRateBp": 1300}]
+    }))
+    .unwrap();
+    let written = services.create_quote(&sofia, &quote).await.expect("quote");
+    services.send_quote(&sofia, written.value.id, 1.into()).await.expect("sent");
+    services.update_quote(&sofia, written.value.id, 2.into(), &quote).await.expect("revision 2");
 
     services.save_dunning_ladder(&admin, DunningLadder::default(), None).await.expect("ladder");
     let profile = CollectionsProfile { credit_days: Some(30), ..Default::default() };

@@ -28,6 +28,7 @@ pub mod pipelines;
 pub mod price_lists;
 pub mod pricing;
 pub mod products;
+pub mod quotes;
 pub mod receivables;
 pub mod reports;
 pub mod search;
@@ -49,6 +50,8 @@ mod directory_tests;
 mod field_access_tests;
 #[cfg(test)]
 mod opportunity_tests;
+#[cfg(test)]
+mod quote_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -28,6 +28,7 @@ mod pipelines;
 mod price_lists;
 mod products;
 mod profiles;
+mod quotes;
 mod receivables;
 mod reports;
 mod sla;

@@ -24,7 +24,7 @@ use utoipa::openapi::{RefOr, schema::Schema};
 use crate::problem::Problem;
 use crate::{
     Api, access_log, accounts, capture, case_types, cases, contacts, directory, documents, forecast, leads, openapi,
-    opportunities, organisation, pipelines, price_lists, products, profiles, receivables, reports, sla, tenant,
+    opportunities, organisation, pipelines, price_lists, products, profiles, quotes, receivables, reports, sla, tenant,
     transitions, webhooks,
 };
 
@@ -43,7 +43,7 @@ pub enum Function {
     /// Leads, forms, quarantined submissions and conversion (staff).
     LeadsApi,
     /// Sales: pipelines, opportunities, their kanban and the forecast, the product catalogue,
-    /// price lists and pricing.
+    /// price lists, pricing and quotes.
     SalesApi,
     /// The public form endpoint `/f/{tenant}/{form}`: no token, the smallest role.
     LeadCapture,
@@ -415,6 +415,10 @@ table!(SALES_API = SalesApi:
     price_lists::sync @ Products.Update, price_lists::versions @ Products.Read ["limit", "cursor"],
     price_lists::account_get @ Products.Read, price_lists::account_put @ Accounts.Update,
     price_lists::price @ Products.Read,
+    quotes::create @ Opportunities.Create, quotes::list @ Opportunities.Read ["accountId", "owner", "status", "limit",
+        "cursor"],
+    quotes::get @ Opportunities.Read, quotes::update @ Opportunities.Update, quotes::send @ Opportunities.Update,
+    quotes::decide @ Opportunities.Update, quotes::revisions @ Opportunities.Read,
 );
 
 // A link to the public page may carry whatever a campaign or an ad network adds (`utm_source`,

@@ -114,7 +114,7 @@ pub(super) fn request_body(method: &str, path: &str) -> Option<Value> {
                 "variants": [{ "code": "PIN-0100-B", "colour": "blanco" }, { "code": "PIN-0100-H", "colour": "hueso" }]
             }}
         ]}),
-        ("put", "/price-lists/{key}") => json!({ "name": "Mayorista", "currency": "CRC", "default": true }),
+        ("put", "/price-lists/{key}") => json!({ "name": "Mayorista", "currency": "CRC", "default": false }),
         ("post", "/price-lists/{key}/prices") => json!({
             "rows": [
                 { "product": "TOR-0412", "prices": [
@@ -126,6 +126,17 @@ pub(super) fn request_body(method: &str, path: &str) -> Option<Value> {
             ],
             "remove": ["TOR-0399"]
         }),
+        ("post", "/quotes") | ("put", "/quotes/{id}") => json!({
+            "accountId": EXAMPLE_ACCOUNT_ID, "validUntil": "2027-01-15",
+            "lines": [
+                { "product": "TOR-0412", "quantity": 12, "discountBp": 500 },
+                { "description": "Instalación en sitio", "quantity": 1, "unitPriceMinor": 4_500_000, "taxRateBp": 1300 }
+            ],
+            "notes": "Precios sujetos a existencias."
+        }),
+        ("post", "/quotes/{id}/decision") => {
+            json!({ "accepted": false, "reason": "Eligieron a otro proveedor por plazo de entrega" })
+        }
         ("put", "/accounts/{id}/price-list") => json!({ "priceList": "mayorista" }),
         ("post", "/pricing") => json!({
             "accountId": EXAMPLE_ACCOUNT_ID, "date": "2026-12-15",

@@ -97,6 +97,12 @@ enum Page {
     PriceLists,
     PriceList,
     AccountPriceList,
+    Quotes,
+    QuoteNew,
+    QuotePreview,
+    Quote,
+    QuoteSend,
+    QuoteDecision,
     LeadDecision,
     Search,
     Contact,
@@ -184,6 +190,11 @@ impl Page {
             Page::Products | Page::Product | Page::PriceLists | Page::PriceList => (Products, Read),
             Page::ProductExport => (Products, Export),
             Page::AccountPriceList => (Accounts, Update),
+            Page::Quotes if post => (Opportunities, Create),
+            Page::Quote if post => (Opportunities, Update),
+            Page::Quotes | Page::Quote | Page::QuotePreview => (Opportunities, Read),
+            Page::QuoteNew => (Opportunities, Create),
+            Page::QuoteSend | Page::QuoteDecision => (Opportunities, Update),
             Page::Webhooks
             | Page::Webhook
             | Page::Settings
@@ -273,6 +284,12 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/price-lists", Page::PriceLists),
             ("/app/price-lists/{id}", Page::PriceList),
             ("/app/accounts/{id}/price-list", Page::AccountPriceList),
+            ("/app/quotes", Page::Quotes),
+            ("/app/quotes/new", Page::QuoteNew),
+            ("/app/quotes/preview", Page::QuotePreview),
+            ("/app/quotes/{id}", Page::Quote),
+            ("/app/quotes/{id}/send", Page::QuoteSend),
+            ("/app/quotes/{id}/decision", Page::QuoteDecision),
             ("/app/settings/webhooks", Page::Webhooks),
             ("/app/settings/webhooks/{id}", Page::Webhook),
             ("/app/settings/webhooks/{id}/status", Page::WebhookStatus),
@@ -516,6 +533,16 @@ impl Console {
                     }
                     (Page::AccountPriceList, &Method::POST) => {
                         Box::pin(pages::price_lists::assign(self, &request, &signed_in, id))
+                    }
+                    (Page::Quotes, &Method::GET) => Box::pin(pages::quotes::list(self, &request, &signed_in)),
+                    (Page::Quotes, &Method::POST) => Box::pin(pages::quotes::create(self, &request, &signed_in)),
+                    (Page::QuoteNew, &Method::GET) => Box::pin(pages::quotes::new_form(self, &request, &signed_in)),
+                    (Page::QuotePreview, &Method::POST) => Box::pin(pages::quotes::preview(self, &request, &signed_in)),
+                    (Page::Quote, &Method::GET) => Box::pin(pages::quotes::show(self, &request, &signed_in, id)),
+                    (Page::Quote, &Method::POST) => Box::pin(pages::quotes::save(self, &request, &signed_in, id)),
+                    (Page::QuoteSend, &Method::POST) => Box::pin(pages::quotes::send(self, &request, &signed_in, id)),
+                    (Page::QuoteDecision, &Method::POST) => {
+                        Box::pin(pages::quotes::decide(self, &request, &signed_in, id))
                     }
                     (Page::LeadStatus, &Method::POST) => {
                         Box::pin(pages::leads::set_status(self, &request, &signed_in, id))

@@ -23,6 +23,8 @@ pub mod price_lists;
 pub mod products;
 mod profile_fields;
 pub mod profiles;
+mod quote_form;
+pub mod quotes;
 pub mod receivables;
 pub mod records;
 pub mod search;

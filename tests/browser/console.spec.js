@@ -954,3 +954,36 @@ test("an administrator opens a price list and gives an account its list from the
   await expect(carlos.getByRole("columnheader", { name: "Unit price" })).toBeVisible();
   await screen(carlos, "price-list-en");
 });
+
+test("a quote is written from an account with live totals, sent and accepted from the keyboard", async ({ page }) => {
+  await signIn(page, /Ana Rodríguez/);
+  await page.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Cuentas" }).click();
+  await page.getByRole("link", { name: "Café Ñandú Ltda." }).click();
+  await page.getByRole("link", { name: "Nueva cotización" }).click();
+  await expect(page.getByRole("heading", { level: 2 })).toHaveText("Cotización para Café Ñandú Ltda.");
+  // Typed from the keyboard; the totals follow as the lines change.
+  await page.getByLabel("Línea 1, Producto").fill("PIN-0100");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Línea 1, Cantidad")).toBeFocused();
+  await page.keyboard.type("4");
+  await expect(page.getByLabel("Línea 1, Cantidad")).toHaveValue("4");
+  const preview = page.getByRole("region", { name: "Importe" });
+  await expect(preview).toContainText("₡108.480,00");
+  await page.getByLabel("Línea 2, Descripción").fill("Aplicación en sitio");
+  await page.getByLabel("Línea 2, Precio unitario").fill("30.000");
+  await page.getByLabel("Línea 2, IVA %").fill("13");
+  await expect(preview).toContainText("₡142.380,00");
+  await screen(page, "cotizacion-nueva");
+  await page.getByRole("button", { name: "Guardar la cotización" }).press("Enter");
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("COT-");
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Borrador");
+  await page.getByRole("button", { name: "Marcar como enviada" }).press("Enter");
+  await expect(page.getByRole("status")).toHaveText("La cotización quedó marcada como enviada.");
+  await page.getByRole("button", { name: "Aceptada", exact: true }).press("Enter");
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Aceptada");
+  await screen(page, "cotizacion");
+  await page.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Cotizaciones" }).click();
+  await expect(page.getByRole("row", { name: /Café Ñandú/ })).toContainText("₡142.380,00");
+  await screen(page, "cotizaciones");
+});

@@ -78,6 +78,14 @@ pub struct QuotePreview {
     pub totals: QuoteTotals,
 }
 
+/// The write that replaces the quote read at `version`.
+fn replace_op(tenant: &TenantId, quote: &Quote, version: u64) -> Result<WriteOp, StoreError> {
+    Ok(WriteOp::Put {
+        item: quote_item(tenant, quote, version + 1)?,
+        condition: Condition::version_is(conditions::QUOTE, version),
+    })
+}
+
 /// What the lines and their references came to.
 struct Written {
     currency: String,
@@ -162,15 +170,9 @@ impl Services {
         expected: ExpectedVersion,
         input: &QuoteInput,
     ) -> Result<Versioned<Quote>, QuoteError> {
-        actor.permit(Permission::new(Module::Opportunities, Operation::Update))?;
-        let current = self.get_quote(actor, id).await?;
-        let version = expected.admit(current.version).ok_or(QuoteError::Stale { expected: expected.named() })?;
-        if current.value.status.is_decided() {
-            return Err(QuoteError::Decided(current.value.status));
-        }
+        let (before, version) = self.changing_quote(actor, id, expected).await?;
         let written = self.written_quote(actor, input).await?;
         let now = self.clock.now();
-        let before = &current.value;
         let revised = before.status == QuoteStatus::Sent;
         let quote = Quote {
             revision: before.revision + u32::from(revised),
@@ -188,13 +190,10 @@ impl Services {
             updated_by: actor.user.clone(),
             ..before.clone()
         };
-        let mut ops = vec![WriteOp::Put {
-            item: quote_item(&actor.tenant, &quote, version + 1)?,
-            condition: Condition::version_is(conditions::QUOTE, version),
-        }];
+        let mut ops = vec![replace_op(&actor.tenant, &quote, version)?];
         if revised {
             let key = keys::quote_revision(&actor.tenant, id, before.revision);
-            let item = Item::new(key, REVISION_ENTITY, 1, records::body(before)?);
+            let item = Item::new(key, REVISION_ENTITY, 1, records::body(&before)?);
             ops.push(WriteOp::Put { item, condition: Condition::ALWAYS });
         }
         self.write_quote(ops, quote, version).await
@@ -208,13 +207,7 @@ impl Services {
         id: EntityId,
         expected: ExpectedVersion,
     ) -> Result<Versioned<Quote>, QuoteError> {
-        actor.permit(Permission::new(Module::Opportunities, Operation::Update))?;
-        let current = self.get_quote(actor, id).await?;
-        let version = expected.admit(current.version).ok_or(QuoteError::Stale { expected: expected.named() })?;
-        let before = &current.value;
-        if before.status.is_decided() {
-            return Err(QuoteError::Decided(before.status));
-        }
+        let (before, version) = self.changing_quote(actor, id, expected).await?;
         let today = self.tenant_today(&actor.tenant).await?;
         if before.is_expired(today) {
             return Err(
@@ -227,12 +220,9 @@ impl Services {
             sent_at: Some(now),
             updated_at: now,
             updated_by: actor.user.clone(),
-            ..before.clone()
+            ..before
         };
-        let ops = vec![WriteOp::Put {
-            item: quote_item(&actor.tenant, &quote, version + 1)?,
-            condition: Condition::version_is(conditions::QUOTE, version),
-        }];
+        let ops = vec![replace_op(&actor.tenant, &quote, version)?];
         self.write_quote(ops, quote, version).await
     }
 
@@ -244,13 +234,7 @@ impl Services {
         expected: ExpectedVersion,
         input: &DecisionInput,
     ) -> Result<Versioned<Quote>, QuoteError> {
-        actor.permit(Permission::new(Module::Opportunities, Operation::Update))?;
-        let current = self.get_quote(actor, id).await?;
-        let version = expected.admit(current.version).ok_or(QuoteError::Stale { expected: expected.named() })?;
-        let before = &current.value;
-        if before.status.is_decided() {
-            return Err(QuoteError::Decided(before.status));
-        }
+        let (before, version) = self.changing_quote(actor, id, expected).await?;
         let mut e = ValidationErrors::new();
         let reason = e.optional_text("reason", input.reason.as_deref(), REASON_MAX, true);
         if !input.accepted && reason.is_none() && e.is_empty() {
@@ -267,13 +251,26 @@ impl Services {
             decision: Some(Decision { accepted: input.accepted, reason, at: now, by: actor.user.clone() }),
             updated_at: now,
             updated_by: actor.user.clone(),
-            ..before.clone()
+            ..before
         };
-        let ops = vec![WriteOp::Put {
-            item: quote_item(&actor.tenant, &quote, version + 1)?,
-            condition: Condition::version_is(conditions::QUOTE, version),
-        }];
+        let ops = vec![replace_op(&actor.tenant, &quote, version)?];
         self.write_quote(ops, quote, version).await
+    }
+
+    /// The quote a change applies to, and the version the caller read, while it may still change.
+    async fn changing_quote(
+        &self,
+        actor: &Actor,
+        id: EntityId,
+        expected: ExpectedVersion,
+    ) -> Result<(Quote, u64), QuoteError> {
+        actor.permit(Permission::new(Module::Opportunities, Operation::Update))?;
+        let current = self.get_quote(actor, id).await?;
+        let version = expected.admit(current.version).ok_or(QuoteError::Stale { expected: expected.named() })?;
+        if current.value.status.is_decided() {
+            return Err(QuoteError::Decided(current.value.status));
+        }
+        Ok((current.value, version))
     }
 
     async fn write_quote(&self, ops: Vec<WriteOp>, quote: Quote, version: u64) -> Result<Versioned<Quote>, QuoteError> {

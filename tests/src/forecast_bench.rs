@@ -9,18 +9,15 @@ use std::time::Instant;
 
 use gestiona_domain::ids::{PipelineKey, StageKey};
 use gestiona_domain::money::Money;
-use gestiona_domain::ports::{Condition, Store, UlidGenerator, WriteOp};
+use gestiona_domain::ports::{Condition, Store, WriteOp};
 use gestiona_domain::sales::forecast::{self, Contribution, PeriodKind};
 use gestiona_domain::sales::opportunity::weighted;
 use gestiona_domain::sales::{NewOpportunity, Opportunity, OpportunityPatch, Pipelines};
 use gestiona_domain::service::forecast::{ForecastQuery, GroupBy};
 use gestiona_domain::service::opportunities::opportunity_item;
-use gestiona_domain::service::{PageRequest, Services};
-use gestiona_domain::{Actor, EntityId, Role, TenantId, UserId, keys};
+use gestiona_domain::{EntityId, UserId, keys};
 
-use crate::clock::ManualClock;
-use crate::counting::CountingStore;
-use crate::queue::RecordingQueue;
+use crate::bench_company::BenchCompany;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForecastFigures {
@@ -39,15 +36,7 @@ const LINES: [&str; 5] = ["Flotas", "Repuestos", "Equipos", "Servicio", "Proyect
 
 /// Runs the scenario on `store` (which must be empty); `runs` warm forecasts are timed.
 pub async fn run(store: Arc<dyn Store>, stored: usize, runs: usize) -> ForecastFigures {
-    let counting = Arc::new(CountingStore::new(store.clone()));
-    let clock = Arc::new(ManualClock::at("2026-11-30T14:00:00Z"));
-    let services =
-        Services::new(counting.clone(), Arc::new(RecordingQueue::default()), clock, Arc::new(UlidGenerator::default()));
-    let tenant = TenantId::parse("bench").unwrap();
-    services.seed_demo(&tenant).await.unwrap();
-    let admin = Actor::with_role(&tenant, &UserId::parse("admin").unwrap(), Role::Admin);
-    let accounts = services.list_accounts(&admin, &Default::default(), &PageRequest::default()).await.unwrap();
-    let account = accounts.items[0].value.id;
+    let BenchCompany { services, counting, tenant, admin, account } = crate::bench_company::seed(store.clone()).await;
     let pipelines = Pipelines::default();
     let stages: Vec<_> = pipelines.pipelines[0].stages.clone();
     let at: jiff::Timestamp = "2026-11-01T12:00:00Z".parse().unwrap();

@@ -6,6 +6,7 @@
 //! clean checkout; `tests/run` runs them with `--include-ignored`, and there they fail loudly
 //! when what they need is missing.
 
+pub mod bench_company;
 pub mod clock;
 pub mod conformance;
 pub mod counting;

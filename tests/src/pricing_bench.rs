@@ -7,21 +7,19 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use gestiona_domain::Actor;
 use gestiona_domain::ids::{PriceListKey, ProductCode};
-use gestiona_domain::ports::{Condition, Store, UlidGenerator, WriteOp};
+use gestiona_domain::ports::{Condition, Store, WriteOp};
 use gestiona_domain::sales::price_list::{
     MAX_ROWS_PER_SYNC, Price, PriceListInput, PriceRowInput, PriceSync, Quantity,
 };
 use gestiona_domain::sales::pricing::{PricingLine, PricingRequest};
 use gestiona_domain::sales::product::ProductInput;
 use gestiona_domain::sales::{Product, ProductDetails};
+use gestiona_domain::service::Services;
 use gestiona_domain::service::products::product_item;
-use gestiona_domain::service::{PageRequest, Services};
-use gestiona_domain::{Actor, Role, TenantId, UserId};
 
-use crate::clock::ManualClock;
-use crate::counting::CountingStore;
-use crate::queue::RecordingQueue;
+use crate::bench_company::BenchCompany;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PricingFigures {
@@ -80,15 +78,7 @@ async fn sync_all(services: &Services, admin: &Actor, list: &PriceListKey, rows:
 
 /// Runs the scenario on `store` (which must be empty); `runs` warm pricings are timed.
 pub async fn run(store: Arc<dyn Store>, rows: usize, runs: usize) -> PricingFigures {
-    let counting = Arc::new(CountingStore::new(store.clone()));
-    let clock = Arc::new(ManualClock::at("2026-11-30T14:00:00Z"));
-    let services =
-        Services::new(counting.clone(), Arc::new(RecordingQueue::default()), clock, Arc::new(UlidGenerator::default()));
-    let tenant = TenantId::parse("bench").unwrap();
-    services.seed_demo(&tenant).await.unwrap();
-    let admin = Actor::with_role(&tenant, &UserId::parse("admin").unwrap(), Role::Admin);
-    let accounts = services.list_accounts(&admin, &Default::default(), &PageRequest::default()).await.unwrap();
-    let account = accounts.items[0].value.id;
+    let BenchCompany { services, counting, tenant, admin, account } = crate::bench_company::seed(store.clone()).await;
 
     // The catalogue, written directly (its upserts are not what is measured).
     let details = ProductInput {

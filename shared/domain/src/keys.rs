@@ -895,6 +895,42 @@ pub fn quotes_of_account_partition(tenant: &TenantId, account: EntityId) -> Stri
     format!("T#{tenant}#ACCOUNT#{account}#QUOTES")
 }
 
+pub fn order(tenant: &TenantId, id: EntityId) -> Key {
+    Key::new(format!("T#{tenant}#ORDER#{id}"), META)
+}
+
+/// The counter of the tenant's order numbers.
+pub fn order_numbers(tenant: &TenantId) -> Key {
+    Key::new(format!("T#{tenant}#COUNTER#ORDERS"), CURRENT)
+}
+
+/// GSI1: the tenant's orders by number.
+pub fn orders_listing(tenant: &TenantId, number: &str) -> Key {
+    Key::new(orders_listing_partition(tenant), number)
+}
+
+pub fn orders_listing_partition(tenant: &TenantId) -> String {
+    format!("T#{tenant}#ORDERS")
+}
+
+/// GSI2: one owner's orders by number.
+pub fn orders_of_owner(tenant: &TenantId, owner: &UserId, number: &str) -> Key {
+    Key::new(orders_of_owner_partition(tenant, owner), number)
+}
+
+pub fn orders_of_owner_partition(tenant: &TenantId, owner: &UserId) -> String {
+    format!("T#{tenant}#OWNER#{owner}#ORDERS")
+}
+
+/// GSI3: one account's orders by number.
+pub fn orders_of_account(tenant: &TenantId, account: EntityId, number: &str) -> Key {
+    Key::new(orders_of_account_partition(tenant, account), number)
+}
+
+pub fn orders_of_account_partition(tenant: &TenantId, account: EntityId) -> String {
+    format!("T#{tenant}#ACCOUNT#{account}#ORDERS")
+}
+
 /// Lower case, accents and other marks removed, spaces collapsed, bounded length:
 /// the form names take in sort keys and prefix searches.
 pub fn fold_name(name: &str) -> String {

@@ -200,6 +200,9 @@ async fn every_kind_of_record() -> Vec<Item> {
     let written = services.create_quote(&sofia, &quote).await.expect("quote");
     services.send_quote(&sofia, written.value.id, 1.into()).await.expect("sent");
     services.update_quote(&sofia, written.value.id, 2.into(), &quote).await.expect("revision 2");
+    let yes = gestiona_domain::sales::quote::DecisionInput { accepted: true, reason: None };
+    services.decide_quote(&sofia, written.value.id, 3.into(), &yes).await.expect("accepted");
+    services.order_quote(&sofia, written.value.id, 4.into()).await.expect("an order");
 
     services.save_dunning_ladder(&admin, DunningLadder::default(), None).await.expect("ladder");
     let profile = CollectionsProfile { credit_days: Some(30), ..Default::default() };

@@ -159,6 +159,7 @@ catalogue! {
     reason_for_rejection() = "is required when the quote is rejected", "es obligatorio al rechazar la cotización";
     quote_expired(date) = "the quote expired on {date}: revise it with a new validity date", "la cotización venció el {date}: revísela con una nueva fecha de validez";
     no_such_opportunity_of_account() = "is not an opportunity of this account", "no es una oportunidad de esta cuenta";
+    quote_not_accepted() = "only an accepted quote becomes an order", "solo una cotización aceptada se convierte en pedido";
     admin_profile_keeps_everything() = "the admin profile keeps every permission and the admin level, so that the company can never be locked out", "el perfil de administrador conserva todos los permisos y el nivel de administrador, para que la empresa nunca quede sin acceso";
     cannot_deactivate_yourself() = "you cannot deactivate yourself: another administrator must do it", "no puede desactivarse a sí mismo: debe hacerlo otro administrador";
     cannot_demote_yourself() = "you cannot take away your own right to administer the company: another administrator must", "no puede quitarse a sí mismo el derecho de administrar la empresa: debe hacerlo otro administrador";

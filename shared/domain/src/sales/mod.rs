@@ -3,6 +3,7 @@
 
 pub mod forecast;
 pub mod opportunity;
+pub mod order;
 pub mod pipeline;
 pub mod price_list;
 pub mod pricing;
@@ -10,6 +11,7 @@ pub mod product;
 pub mod quote;
 
 pub use opportunity::{NewOpportunity, Opportunity, OpportunityPatch};
+pub use order::{Order, OrderStatus};
 pub use pipeline::{ForecastCategory, Pipeline, Pipelines, RequiredField, Stage};
 pub use price_list::{PriceList, PriceRow, Quantity};
 pub use product::{Product, ProductDetails};

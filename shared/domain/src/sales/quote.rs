@@ -201,6 +201,9 @@ pub struct Quote {
     pub sent_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
+    /// The order an accepted quote became.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<EntityId>,
     pub created_at: Timestamp,
     pub created_by: UserId,
     pub updated_at: Timestamp,
@@ -393,6 +396,7 @@ mod tests {
             owner: user.clone(),
             sent_at: None,
             decision: None,
+            order_id: None,
             created_at: at,
             created_by: user.clone(),
             updated_at: at,

@@ -34,6 +34,8 @@ pub const OPPORTUNITY: &str = "opportunity";
 pub const PIPELINES: &str = "pipelines";
 /// A product's version, or its absence when the ERP first sends it.
 pub const PRODUCT: &str = "product";
+/// An order's absence when created, or its version.
+pub const ORDER: &str = "order";
 /// A quote's absence when created, or its version.
 pub const QUOTE: &str = "quote";
 /// A price list's version: its settings, and the draft a sync writes into.

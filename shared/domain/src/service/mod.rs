@@ -22,6 +22,7 @@ pub mod handover;
 pub mod leads;
 mod merged_list;
 pub mod opportunities;
+pub mod orders;
 pub mod organisation;
 pub mod outbox;
 pub mod pipelines;

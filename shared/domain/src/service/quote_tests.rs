@@ -256,3 +256,45 @@ async fn an_agent_sees_her_own_quotes_only() {
     let of_account = w.services.list_quotes(&w.admin, &filter, &PageRequest::default()).await.unwrap();
     assert_eq!(of_account.items.len(), 1);
 }
+
+#[tokio::test]
+async fn an_accepted_quote_becomes_one_order_and_the_order_one_invoice() {
+    use crate::sales::OrderStatus;
+    use crate::sales::order::InvoiceOrder;
+    use crate::service::orders::OrderError;
+
+    let w = world().await;
+    let lines = vec![product_line("TOR-1", 12), typed_line("Instalación", 1, 50_000)];
+    let quote = w.services.create_quote(&w.ana, &input(w.account, lines)).await.unwrap();
+    let id = quote.value.id;
+    let draft = w.services.order_quote(&w.ana, id, ExpectedVersion::from(1)).await.unwrap_err();
+    assert!(matches!(draft, OrderError::Invalid(_)), "only an accepted quote: {draft:?}");
+    let yes = DecisionInput { accepted: true, reason: None };
+    w.services.decide_quote(&w.ana, id, ExpectedVersion::from(1), &yes).await.unwrap();
+    let (order, replayed) = w.services.order_quote(&w.ana, id, ExpectedVersion::from(2)).await.unwrap();
+    assert!(!replayed);
+    let o = &order.value;
+    assert_eq!((o.number.as_str(), o.quote_number.as_str(), o.status), ("PED-000001", "COT-000001", OrderStatus::Open));
+    assert_eq!((o.lines.clone(), o.totals.clone()), (quote.value.lines.clone(), quote.value.totals.clone()));
+    let (again, replayed) = w.services.order_quote(&w.ana, id, ExpectedVersion::from(2)).await.unwrap();
+    assert!(replayed && again.value.id == o.id, "a quote becomes one order");
+    assert_eq!(w.services.get_quote(&w.ana, id).await.unwrap().value.order_id, Some(o.id));
+
+    let refused = w.services.invoice_order(&w.ana, o.id, ExpectedVersion::from(1), &InvoiceOrder::default()).await;
+    assert!(matches!(refused, Err(OrderError::Forbidden(_))), "an agent records no invoice: {refused:?}");
+    let undated = w.services.invoice_order(&w.admin, o.id, ExpectedVersion::from(1), &InvoiceOrder::default()).await;
+    assert!(matches!(undated, Err(OrderError::Invalid(_))), "no days of credit: the due date is needed");
+    let dated = InvoiceOrder { due_on: Some(jiff::civil::date(2026, 12, 30)), ..Default::default() };
+    let (invoiced, invoice) = w.services.invoice_order(&w.admin, o.id, ExpectedVersion::from(1), &dated).await.unwrap();
+    assert_eq!(invoiced.value.status, OrderStatus::Invoiced);
+    assert_eq!(invoice.value.number.as_str(), "F-PED-000001");
+    assert_eq!((invoice.value.total_minor, invoice.value.currency.as_str()), (o.totals.total_minor, "CRC"));
+    assert_eq!(invoice.value.description.as_deref(), Some("PED-000001 (COT-000001 v1)"));
+    let (_, same) =
+        w.services.invoice_order(&w.admin, o.id, ExpectedVersion::from(1), &InvoiceOrder::default()).await.unwrap();
+    assert_eq!((same.value.number.clone(), same.version), (invoice.value.number.clone(), invoice.version), "once");
+    let listed = w.services.list_orders(&w.ana, &Default::default(), &PageRequest::default()).await.unwrap();
+    assert_eq!(listed.items.len(), 1);
+    let theirs = w.services.get_order(&w.carlos, o.id).await;
+    assert!(matches!(theirs, Err(OrderError::NotFound)), "outside Carlos's scope");
+}

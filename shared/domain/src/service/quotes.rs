@@ -63,7 +63,7 @@ pub struct QuoteFilter {
 }
 
 /// The quote's item with its listings: by number, by owner, by account.
-fn quote_item(tenant: &TenantId, quote: &Quote, version: u64) -> Result<Item, StoreError> {
+pub(super) fn quote_item(tenant: &TenantId, quote: &Quote, version: u64) -> Result<Item, StoreError> {
     Ok(Item::new(keys::quote(tenant, quote.id), ENTITY, version, records::body(quote)?)
         .with_index(Index::Gsi1, keys::quotes_listing(tenant, &quote.number))
         .with_index(Index::Gsi2, keys::quotes_of_owner(tenant, &quote.owner, &quote.number))
@@ -131,6 +131,7 @@ impl Services {
             owner: actor.user.clone(),
             sent_at: None,
             decision: None,
+            order_id: None,
             created_at: now,
             created_by: actor.user.clone(),
             updated_at: now,

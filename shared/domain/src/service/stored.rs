@@ -4,8 +4,8 @@ use serde_json::{Map, Value};
 
 use super::{
     access, access_log, accounts, case_recency, case_types, cases, change, contacts, directory, documents, forecast,
-    forms, leads, opportunities, organisation, outbox, pipelines, price_lists, products, quotes, receivables, search,
-    sessions, sla, tenants, views, webhook_deliveries, webhooks,
+    forms, leads, opportunities, orders, organisation, outbox, pipelines, price_lists, products, quotes, receivables,
+    search, sessions, sla, tenants, views, webhook_deliveries, webhooks,
 };
 use crate::ports::Item;
 use crate::records::{self, Stored, stored_as_is};
@@ -38,6 +38,7 @@ stored_as_is!(
     forecast::CellTotals,
     crate::sales::Product,
     crate::sales::Quote,
+    crate::sales::Order,
     crate::sales::PriceList,
     crate::sales::PriceRow,
     crate::sales::price_list::PriceListVersion,
@@ -83,6 +84,7 @@ pub fn read_and_rewrite(item: &Item) -> Result<Map<String, Value>, String> {
         forecast::CELL_ENTITY => again::<forecast::CellTotals>(item),
         products::ENTITY => again::<crate::sales::Product>(item),
         quotes::ENTITY | quotes::REVISION_ENTITY => again::<crate::sales::Quote>(item),
+        orders::ENTITY => again::<crate::sales::Order>(item),
         price_lists::ENTITY => again::<crate::sales::PriceList>(item),
         price_lists::ROW_ENTITY => again::<crate::sales::PriceRow>(item),
         price_lists::VERSION_ENTITY => again::<crate::sales::price_list::PriceListVersion>(item),

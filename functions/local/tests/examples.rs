@@ -81,6 +81,18 @@ async fn every_request_body_example_is_accepted_as_documented() {
         ("paymentId".into(), "PAY-0000991".into()),
         ("caseType".into(), "devolucion".into()),
     ];
+    // An order to invoice: an accepted quote of a demo account's, made an order (neither step
+    // has a body, so no example makes one).
+    let account = admin.get("/accounts").await.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let line = serde_json::json!({"description": "Visita técnica", "quantity": 1, "unitPriceMinor": 100_000});
+    let quote =
+        admin.post("/quotes", serde_json::json!({"accountId": account, "currency": "CRC", "lines": [line]})).await;
+    let quote = quote.body["id"].as_str().expect("a quote").to_owned();
+    let accepted = serde_json::json!({"accepted": true});
+    admin.send(Method::POST, &format!("/quotes/{quote}/decision"), Some(&accepted), Some("\"1\"")).await;
+    let order = admin.send(Method::POST, &format!("/quotes/{quote}/order"), None, Some("\"2\"")).await;
+    ids.push(("orders".into(), order.body["id"].as_str().expect("an order").to_owned()));
+
     let id_for = |ids: &[(String, String)], path: &str, parameter: &str| -> String {
         let collection = path.split('/').nth(1).unwrap_or_default();
         let wanted = match (parameter, collection) {

@@ -23,6 +23,7 @@ mod documents;
 mod forecast;
 mod leads;
 mod opportunities;
+mod orders;
 mod organisation;
 mod pipelines;
 mod price_lists;

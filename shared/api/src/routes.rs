@@ -24,8 +24,8 @@ use utoipa::openapi::{RefOr, schema::Schema};
 use crate::problem::Problem;
 use crate::{
     Api, access_log, accounts, capture, case_types, cases, contacts, directory, documents, forecast, leads, openapi,
-    opportunities, organisation, pipelines, price_lists, products, profiles, quotes, receivables, reports, sla, tenant,
-    transitions, webhooks,
+    opportunities, orders, organisation, pipelines, price_lists, products, profiles, quotes, receivables, reports, sla,
+    tenant, transitions, webhooks,
 };
 
 /// The Lambda functions that serve the HTTP API.
@@ -43,7 +43,7 @@ pub enum Function {
     /// Leads, forms, quarantined submissions and conversion (staff).
     LeadsApi,
     /// Sales: pipelines, opportunities, their kanban and the forecast, the product catalogue,
-    /// price lists, pricing and quotes.
+    /// price lists, pricing, quotes and orders.
     SalesApi,
     /// The public form endpoint `/f/{tenant}/{form}`: no token, the smallest role.
     LeadCapture,
@@ -419,6 +419,8 @@ table!(SALES_API = SalesApi:
         "cursor"],
     quotes::get @ Opportunities.Read, quotes::update @ Opportunities.Update, quotes::send @ Opportunities.Update,
     quotes::decide @ Opportunities.Update, quotes::revisions @ Opportunities.Read,
+    orders::from_quote @ Opportunities.Update, orders::list @ Opportunities.Read ["accountId", "status", "limit", "cursor"],
+    orders::get @ Opportunities.Read, orders::invoice @ Receivables.Create,
 );
 
 // A link to the public page may carry whatever a campaign or an ad network adds (`utm_source`,

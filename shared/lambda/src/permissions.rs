@@ -155,7 +155,7 @@ impl Lambda {
             Lambda::Http(Function::ReportsApi) => &[&READS],
             Lambda::Http(Function::LeadsApi) => &[&READS, &TRANSACTIONS, &[COUNTERS, NOTIFY, ANNOUNCE]],
             // An opportunity's change adds to the forecast's running totals in its transaction.
-            Lambda::Http(Function::SalesApi) => &[&READS, &TRANSACTIONS, &[COUNTERS]],
+            Lambda::Http(Function::SalesApi) => &[&READS, &TRANSACTIONS, &[COUNTERS, ANNOUNCE]],
             // The public endpoint: no base-table query (it cannot list anything) and one index,
             // an agent's open leads for least-open assignment.
             Lambda::Http(Function::LeadCapture) => &[

@@ -137,6 +137,7 @@ pub(super) fn request_body(method: &str, path: &str) -> Option<Value> {
         ("post", "/quotes/{id}/decision") => {
             json!({ "accepted": false, "reason": "Eligieron a otro proveedor por plazo de entrega" })
         }
+        ("post", "/orders/{id}/invoice") => json!({ "issuedOn": "2026-12-01", "dueOn": "2026-12-31" }),
         ("put", "/accounts/{id}/price-list") => json!({ "priceList": "mayorista" }),
         ("post", "/pricing") => json!({
             "accountId": EXAMPLE_ACCOUNT_ID, "date": "2026-12-15",

@@ -103,6 +103,10 @@ enum Page {
     Quote,
     QuoteSend,
     QuoteDecision,
+    QuoteOrder,
+    Orders,
+    Order,
+    OrderInvoice,
     LeadDecision,
     Search,
     Contact,
@@ -194,7 +198,9 @@ impl Page {
             Page::Quote if post => (Opportunities, Update),
             Page::Quotes | Page::Quote | Page::QuotePreview => (Opportunities, Read),
             Page::QuoteNew => (Opportunities, Create),
-            Page::QuoteSend | Page::QuoteDecision => (Opportunities, Update),
+            Page::QuoteSend | Page::QuoteDecision | Page::QuoteOrder => (Opportunities, Update),
+            Page::Orders | Page::Order => (Opportunities, Read),
+            Page::OrderInvoice => (Receivables, Create),
             Page::Webhooks
             | Page::Webhook
             | Page::Settings
@@ -290,6 +296,10 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/quotes/{id}", Page::Quote),
             ("/app/quotes/{id}/send", Page::QuoteSend),
             ("/app/quotes/{id}/decision", Page::QuoteDecision),
+            ("/app/quotes/{id}/order", Page::QuoteOrder),
+            ("/app/orders", Page::Orders),
+            ("/app/orders/{id}", Page::Order),
+            ("/app/orders/{id}/invoice", Page::OrderInvoice),
             ("/app/settings/webhooks", Page::Webhooks),
             ("/app/settings/webhooks/{id}", Page::Webhook),
             ("/app/settings/webhooks/{id}/status", Page::WebhookStatus),
@@ -543,6 +553,14 @@ impl Console {
                     (Page::QuoteSend, &Method::POST) => Box::pin(pages::quotes::send(self, &request, &signed_in, id)),
                     (Page::QuoteDecision, &Method::POST) => {
                         Box::pin(pages::quotes::decide(self, &request, &signed_in, id))
+                    }
+                    (Page::QuoteOrder, &Method::POST) => {
+                        Box::pin(pages::orders::from_quote(self, &request, &signed_in, id))
+                    }
+                    (Page::Orders, &Method::GET) => Box::pin(pages::orders::list(self, &request, &signed_in)),
+                    (Page::Order, &Method::GET) => Box::pin(pages::orders::show(self, &signed_in, id)),
+                    (Page::OrderInvoice, &Method::POST) => {
+                        Box::pin(pages::orders::invoice(self, &request, &signed_in, id))
                     }
                     (Page::LeadStatus, &Method::POST) => {
                         Box::pin(pages::leads::set_status(self, &request, &signed_in, id))

@@ -144,3 +144,60 @@ async fn the_quote_editor_reads_in_english() {
     assert!(form.contains("Quote for Café Ñandú Ltda.") && form.contains("Work out the totals"), "{form}");
     assert!(form.contains("Line 1, Unit price"), "{form}");
 }
+
+#[tokio::test]
+async fn an_accepted_quote_becomes_an_order_and_a_supervisor_invoices_it() {
+    let console = console_with_catalogue().await;
+    let (ana, csrf) = sign_in(&console, "ana").await;
+    let found = text(&console.handle(request(Method::GET, "/app/quotes/new?q=nandu", Some(&ana), None)).await);
+    let account = account_id(&found, "Café Ñandú");
+    let form = text(
+        &console.handle(request(Method::GET, &format!("/app/quotes/new?account={account}"), Some(&ana), None)).await,
+    );
+    let body = encode(&[
+        ("_csrf", &csrf),
+        ("form_id", &input_value(&form, "form_id")),
+        ("account", &account),
+        ("product", "CAF-0010"),
+        ("description", ""),
+        ("quantity", "2"),
+        ("price", ""),
+        ("discount", ""),
+        ("tax", ""),
+    ]);
+    let created = console.handle(request(Method::POST, "/app/quotes", Some(&ana), Some(&body))).await;
+    let path = header_of(&created, "location").to_owned();
+    let page = text(&console.handle(request(Method::GET, &path, Some(&ana), None)).await);
+    let yes = encode(&[("_csrf", &csrf), ("version", &input_value(&page, "version")), ("accepted", "true")]);
+    console.handle(request(Method::POST, &format!("{path}/decision"), Some(&ana), Some(&yes))).await;
+    let page = text(&console.handle(request(Method::GET, &path, Some(&ana), None)).await);
+    assert!(page.contains("Convertir en pedido"), "{page}");
+    let order = encode(&[("_csrf", &csrf), ("version", &input_value(&page, "version"))]);
+    let ordered = console.handle(request(Method::POST, &format!("{path}/order"), Some(&ana), Some(&order))).await;
+    assert_eq!(ordered.status(), StatusCode::SEE_OTHER);
+    let order_path = header_of(&ordered, "location").to_owned();
+    let again = console.handle(request(Method::POST, &format!("{path}/order"), Some(&ana), Some(&order))).await;
+    assert_eq!(header_of(&again, "location"), order_path, "a quote becomes one order");
+    let order_page = text(&console.handle(request(Method::GET, &order_path, Some(&ana), None)).await);
+    assert!(order_page.contains("PED-000001") && order_page.contains("COT-000001"), "{order_page}");
+    assert!(!order_page.contains("Facturar el pedido"), "an agent records no invoice");
+
+    let (sofia, sofia_csrf) = sign_in(&console, "sofia").await;
+    let order_page = text(&console.handle(request(Method::GET, &order_path, Some(&sofia), None)).await);
+    assert!(order_page.contains("Facturar el pedido") && order_page.contains("F-PED-000001"), "{order_page}");
+    let version = input_value(&order_page, "version");
+    let bad = encode(&[("_csrf", &sofia_csrf), ("version", &version), ("due_on", "el lunes")]);
+    let refused =
+        console.handle(request(Method::POST, &format!("{order_path}/invoice"), Some(&sofia), Some(&bad))).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(&refused).contains("id=\"invoice-due-error\""));
+    let dated = encode(&[("_csrf", &sofia_csrf), ("version", &version), ("due_on", "2027-01-31")]);
+    let invoiced =
+        console.handle(request(Method::POST, &format!("{order_path}/invoice"), Some(&sofia), Some(&dated))).await;
+    assert_eq!(header_of(&invoiced, "location"), "/app/receivables/invoices/F-PED-000001");
+    let invoice =
+        text(&console.handle(request(Method::GET, "/app/receivables/invoices/F-PED-000001", Some(&sofia), None)).await);
+    assert!(invoice.contains("PED-000001 (COT-000001 v1)"), "{invoice}");
+    let orders = text(&console.handle(request(Method::GET, "/app/orders", Some(&sofia), None)).await);
+    assert!(orders.contains("Facturado"), "{orders}");
+}

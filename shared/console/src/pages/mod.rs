@@ -17,6 +17,7 @@ pub mod lead_review;
 pub mod leads;
 pub mod opportunities;
 pub mod opportunity;
+pub mod orders;
 pub mod organisation;
 mod params;
 pub mod price_lists;

@@ -313,6 +313,8 @@ struct QuotePage {
     decided_by: Option<String>,
     revisions: Vec<RevisionRow>,
     may_change: bool,
+    /// An accepted quote without an order yet, for who may change quotes.
+    may_order: bool,
     editor: Option<Editor>,
     notice: Option<String>,
     alert: Option<String>,
@@ -395,6 +397,9 @@ async fn render_quote(
             })
             .collect(),
         version: quote.version,
+        may_order: q.status == QuoteStatus::Accepted
+            && q.order_id.is_none()
+            && actor.allows(Permission::new(Module::Opportunities, Operation::Update)),
         quote: quote.value.clone(),
         may_change,
         editor,

@@ -909,6 +909,17 @@ catalogue! {
     ui_quote_marked_sent() = "The quote is marked as sent.", "La cotización quedó marcada como enviada.";
     ui_quote_answer_kept() = "The customer's answer is recorded.", "La respuesta del cliente quedó registrada.";
     ui_quote_stale() = "Someone changed the quote since you opened it: review it and try again.", "Alguien cambió la cotización desde que la abrió: revísela e inténtelo de nuevo.";
+    ui_quote() = "Quote", "Cotización";
+    ui_orders() = "Orders", "Pedidos";
+    ui_no_orders() = "No order yet.", "Aún no hay pedidos.";
+    ui_order_open() = "Open", "Abierto";
+    ui_order_invoiced() = "Invoiced", "Facturado";
+    ui_make_order() = "Make it an order", "Convertir en pedido";
+    ui_see_order() = "See its order", "Ver su pedido";
+    ui_invoice_the_order() = "Invoice the order", "Facturar el pedido";
+    ui_invoice_the_order_help(number) = "The invoice enters Cartera for the order's total, numbered {number} unless you write another, issued today and due by the account's days of credit unless you date it.", "La factura entra en Cartera por el total del pedido, con el número {number} salvo que escriba otro, emitida hoy y con vencimiento según los días de crédito de la cuenta salvo que la fecha.";
+    ui_invoice_it() = "Invoice it", "Facturar";
+    ui_number() = "Number", "Número";
     ui_module_cases() = "Cases", "Casos";
     ui_module_documents() = "Documents", "Documentos";
     ui_module_receivables() = "Invoices and payments", "Facturas y pagos";

@@ -955,7 +955,7 @@ test("an administrator opens a price list and gives an account its list from the
   await screen(carlos, "price-list-en");
 });
 
-test("a quote is written from an account with live totals, sent and accepted from the keyboard", async ({ page }) => {
+test("a quote is written from an account with live totals, sent, accepted, made an order and invoiced from the keyboard", async ({ page }) => {
   await signIn(page, /Ana Rodríguez/);
   await page.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Cuentas" }).click();
   await page.getByRole("link", { name: "Café Ñandú Ltda." }).click();
@@ -983,6 +983,18 @@ test("a quote is written from an account with live totals, sent and accepted fro
   await page.getByRole("button", { name: "Aceptada", exact: true }).press("Enter");
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Aceptada");
   await screen(page, "cotizacion");
+  // The order it becomes, and (for who records invoices) its invoice in Cartera.
+  await page.getByRole("button", { name: "Convertir en pedido" }).press("Enter");
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("PED-");
+  await screen(page, "pedido");
+  const order = page.url();
+  const sofia = await (await page.context().browser().newContext()).newPage();
+  await signIn(sofia, /Sofía Jiménez/);
+  await sofia.goto(order);
+  await sofia.getByLabel("Vence").fill("2027-01-31");
+  await sofia.getByRole("button", { name: "Facturar", exact: true }).press("Enter");
+  await expect(sofia.getByRole("heading", { level: 1 })).toContainText("F-PED-");
+  await screen(sofia, "pedido-facturado");
   await page.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Cotizaciones" }).click();
   await expect(page.getByRole("row", { name: /Café Ñandú/ })).toContainText("₡142.380,00");
   await screen(page, "cotizaciones");

@@ -134,7 +134,10 @@ fn complete_operation(operation: &mut Value) {
 /// answer's format, and `If-Match` (one strong tag as the API issues them).
 fn constrain_parameter(parameter: &mut Value) {
     if parameter["in"] == "header" && parameter["name"] == "If-Match" {
-        parameter["schema"] = json!({ "type": "string", "pattern": IF_MATCH });
+        // Where it is optional, an empty field names no tag and asks for nothing, as if absent
+        // (RFC 9110 §5.6.1): the pattern admits it.
+        let pattern = if parameter["required"] == true { IF_MATCH.to_owned() } else { format!("^$|{IF_MATCH}") };
+        parameter["schema"] = json!({ "type": "string", "pattern": pattern });
         parameter["description"] = json!(
             "The ETag of the version the change is based on, as it was read; or several (any of them may be current), or `*` (whatever is current)."
         );

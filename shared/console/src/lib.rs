@@ -104,6 +104,8 @@ enum Page {
     QuoteSend,
     QuoteDecision,
     QuoteOrder,
+    QuoteExport,
+    PriceListExport,
     Orders,
     Order,
     OrderInvoice,
@@ -200,6 +202,8 @@ impl Page {
             Page::QuoteNew => (Opportunities, Create),
             Page::QuoteSend | Page::QuoteDecision | Page::QuoteOrder => (Opportunities, Update),
             Page::Orders | Page::Order => (Opportunities, Read),
+            Page::QuoteExport => (Opportunities, Export),
+            Page::PriceListExport => (Products, Export),
             Page::OrderInvoice => (Receivables, Create),
             Page::Webhooks
             | Page::Webhook
@@ -293,6 +297,8 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/quotes", Page::Quotes),
             ("/app/quotes/new", Page::QuoteNew),
             ("/app/quotes/preview", Page::QuotePreview),
+            ("/app/quotes/export", Page::QuoteExport),
+            ("/app/price-lists/{id}/export", Page::PriceListExport),
             ("/app/quotes/{id}", Page::Quote),
             ("/app/quotes/{id}/send", Page::QuoteSend),
             ("/app/quotes/{id}/decision", Page::QuoteDecision),
@@ -556,6 +562,10 @@ impl Console {
                     }
                     (Page::QuoteOrder, &Method::POST) => {
                         Box::pin(pages::orders::from_quote(self, &request, &signed_in, id))
+                    }
+                    (Page::QuoteExport, &Method::GET) => Box::pin(pages::quotes::export(self, &request, &signed_in)),
+                    (Page::PriceListExport, &Method::GET) => {
+                        Box::pin(pages::price_lists::export(self, &request, &signed_in, id))
                     }
                     (Page::Orders, &Method::GET) => Box::pin(pages::orders::list(self, &request, &signed_in)),
                     (Page::Order, &Method::GET) => Box::pin(pages::orders::show(self, &signed_in, id)),

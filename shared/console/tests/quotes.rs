@@ -201,3 +201,50 @@ async fn an_accepted_quote_becomes_an_order_and_a_supervisor_invoices_it() {
     let orders = text(&console.handle(request(Method::GET, "/app/orders", Some(&sofia), None)).await);
     assert!(orders.contains("Facturado"), "{orders}");
 }
+
+#[tokio::test]
+async fn quotes_are_exported_by_who_may_export_and_written_for_an_opportunity() {
+    let services = demo_services().await;
+    let demo = TenantId::parse("demo").unwrap();
+    services.seed_demo_catalogue(&demo).await.expect("the demo catalogue");
+    services.seed_demo_sales(&demo).await.expect("the demo pipeline");
+    let console = Console::new(services, SignIn::LocalDemo, true);
+    let (sofia, csrf) = sign_in(&console, "sofia").await;
+    let board = text(&console.handle(request(Method::GET, "/app/opportunities/list", Some(&sofia), None)).await);
+    let opportunity = board
+        .split("href=\"/app/opportunities/")
+        .filter_map(|tail| tail.split('"').next())
+        .find(|id| id.len() == 26 && id.chars().all(|c| c.is_ascii_alphanumeric()))
+        .expect("an opportunity on the list")
+        .to_owned();
+    let form_path = format!("/app/quotes/new?opportunity={opportunity}");
+    let form = text(&console.handle(request(Method::GET, &form_path, Some(&sofia), None)).await);
+    assert_eq!(input_value(&form, "opportunity"), opportunity, "the quote is for the opportunity");
+    let body = encode(&[
+        ("_csrf", &csrf),
+        ("form_id", &input_value(&form, "form_id")),
+        ("account", &input_value(&form, "account")),
+        ("opportunity", &opportunity),
+        ("product", "MAR-0100"),
+        ("description", ""),
+        ("quantity", "3"),
+        ("price", ""),
+        ("discount", ""),
+        ("tax", ""),
+    ]);
+    let created = console.handle(request(Method::POST, "/app/quotes", Some(&sofia), Some(&body))).await;
+    let path = header_of(&created, "location").to_owned();
+    let page = text(&console.handle(request(Method::GET, &path, Some(&sofia), None)).await);
+    assert!(page.contains(&format!("href=\"/app/opportunities/{opportunity}\"")), "{page}");
+
+    let export = console.handle(request(Method::GET, "/app/quotes/export?status=draft", Some(&sofia), None)).await;
+    assert_eq!(header_of(&export, "content-disposition"), "attachment; filename=\"cotizaciones.csv\"");
+    let csv = text(&export);
+    assert!(csv.contains("COT-000001") && csv.contains("Borrador"), "{csv}");
+    let (ana, _) = sign_in(&console, "ana").await;
+    let refused = console.handle(request(Method::GET, "/app/quotes/export", Some(&ana), None)).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN, "an agent does not export");
+    let prices = console.handle(request(Method::GET, "/app/price-lists/general/export", Some(&sofia), None)).await;
+    let csv = text(&prices);
+    assert!(csv.contains("TOR-0412,0,12500.00,CRC"), "{csv}");
+}

@@ -164,6 +164,7 @@ struct ListPage {
     list: ListRow,
     version: u64,
     may_change: bool,
+    may_export: bool,
     form: SettingsForm,
     errors: Vec<(String, String)>,
     alert: Option<String>,
@@ -233,6 +234,7 @@ async fn list_page(
         list: ListRow::of(&list.value),
         version: list.version,
         may_change: actor.allows(Permission::new(Module::Products, Operation::Update)),
+        may_export: actor.allows(Permission::new(Module::Products, Operation::Export)),
         form,
         errors,
         alert,
@@ -307,4 +309,57 @@ pub async fn assign(console: &Console, request: &Request, signed_in: &SignedIn, 
         }
         Err(_) => response::unavailable(chrome.locale),
     }
+}
+
+/// `GET /app/price-lists/{key}/export`: the published version's prices as CSV safe to open in a
+/// spreadsheet, a row per price (amounts in major units of the list's currency).
+pub async fn export(console: &Console, request: &Request, signed_in: &SignedIn, key: &str) -> Response<Body> {
+    use gestiona_domain::access_log::{AccessAction, RecordRef};
+    use gestiona_domain::money::Money;
+    let chrome = Chrome::of(signed_in, "products");
+    let Ok(key) = PriceListKey::parse(key) else { return response::not_found(chrome.locale) };
+    let actor = &signed_in.actor;
+    let list = match console.services.get_price_list(actor, &key).await {
+        Ok(list) => list.value.list,
+        Err(PriceListError::NotFound) => return response::not_found(chrome.locale),
+        Err(_) => return response::unavailable(chrome.locale),
+    };
+    let t = |m: gestiona_domain::Message| chrome.t(m);
+    let mut rows = vec![vec![
+        t(msg::ui_product()),
+        t(msg::ui_from_quantity()),
+        t(msg::ui_unit_price()),
+        t(msg::ui_currency()),
+        t(msg::ui_valid_from()),
+        t(msg::ui_valid_to()),
+        t(msg::ui_version()),
+    ]];
+    let mut cursor = None;
+    loop {
+        let paging = PageRequest::new(Some(100), cursor).expect("a valid page size");
+        let Ok(found) = console.services.price_rows(actor, &key, &paging).await else {
+            return response::unavailable(chrome.locale);
+        };
+        for row in &found.items {
+            for price in &row.prices {
+                let money = Money { amount_minor: price.unit_price_minor, currency: list.currency.clone() };
+                rows.push(vec![
+                    row.product.to_string(),
+                    price.min_quantity.to_string(),
+                    money.decimal_string(),
+                    list.currency.clone(),
+                    price.valid_from.map(|d| d.to_string()).unwrap_or_default(),
+                    price.valid_to.map(|d| d.to_string()).unwrap_or_default(),
+                    row.since.to_string(),
+                ]);
+            }
+        }
+        match found.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let what = format!("price-lists/{key}?{}", request.uri().query().unwrap_or_default());
+    console.services.log_access(actor, AccessAction::Exported, Some(RecordRef::new("report", what))).await;
+    response::download(&format!("{key}.csv"), "text/csv; charset=utf-8", gestiona_domain::export::csv(&rows))
 }

@@ -38,6 +38,8 @@ impl LineDraft {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QuoteDraft {
     pub account: String,
+    /// The opportunity the quote is for, if any.
+    pub opportunity: String,
     pub currency: String,
     pub valid_until: String,
     pub notes: String,
@@ -81,6 +83,7 @@ impl QuoteDraft {
             .collect();
         QuoteDraft {
             account: field("account"),
+            opportunity: field("opportunity"),
             currency: field("currency").to_uppercase(),
             valid_until: field("valid_until"),
             notes: form_value(request, "notes").unwrap_or_default(),
@@ -93,6 +96,7 @@ impl QuoteDraft {
         let decimals = exponent(&quote.currency);
         QuoteDraft {
             account: quote.account_id.to_string(),
+            opportunity: quote.opportunity_id.map(|o| o.to_string()).unwrap_or_default(),
             currency: quote.currency.clone(),
             valid_until: quote.valid_until.to_string(),
             notes: quote.notes.clone().unwrap_or_default(),
@@ -135,6 +139,16 @@ impl QuoteDraft {
         if account.is_none() {
             errors.push(("accountId".to_owned(), msg::no_such_account()));
         }
+        let opportunity = match self.opportunity.as_str() {
+            "" => None,
+            text => {
+                let parsed = EntityId::parse(text).ok();
+                if parsed.is_none() {
+                    errors.push(("opportunityId".to_owned(), msg::no_such_opportunity_of_account()));
+                }
+                parsed
+            }
+        };
         let currency = Some(self.currency.clone()).filter(|c| !c.is_empty());
         let decimals = exponent(currency.as_deref().unwrap_or("CRC"));
         let valid_until = match self.valid_until.as_str() {
@@ -205,7 +219,7 @@ impl QuoteDraft {
             (true, Some(account_id)) => Ok(QuoteInput {
                 account_id,
                 contact_id: None,
-                opportunity_id: None,
+                opportunity_id: opportunity,
                 currency,
                 price_list: None,
                 valid_until,
@@ -289,6 +303,7 @@ mod tests {
         assert_eq!(figure(1250, 2, Locale::Es), "12,5");
         let draft = QuoteDraft {
             account: "01JQ8Z5X3D4K6M7N8P9R0S1T2V".into(),
+            opportunity: String::new(),
             currency: "CRC".into(),
             valid_until: String::new(),
             notes: String::new(),

@@ -48,6 +48,7 @@ struct QuotesPage {
     rows: Vec<QuoteRow>,
     next_page: Option<String>,
     may_create: bool,
+    may_export: bool,
 }
 
 /// `GET /app/quotes?status=`: newest first, within the user's scope.
@@ -94,7 +95,8 @@ pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) ->
         format!("/app/quotes?status={status}&cursor={cursor}")
     });
     let may_create = actor.allows(Permission::new(Module::Opportunities, Operation::Create));
-    page(StatusCode::OK, &QuotesPage { chrome, status, rows, next_page, may_create })
+    let may_export = actor.allows(Permission::new(Module::Opportunities, Operation::Export));
+    page(StatusCode::OK, &QuotesPage { chrome, status, rows, next_page, may_create, may_export })
 }
 
 /// Where the editor sends the quote: a new one (with the form's id, so sending it twice writes
@@ -172,10 +174,19 @@ impl Editor {
     }
 }
 
-/// `GET /app/quotes/new?account=&q=`: an account is found by words, then the editor.
+/// `GET /app/quotes/new?account=&q=` (an account found by words, then the editor), or
+/// `?opportunity=` (a quote for that opportunity, of its account).
 pub async fn new_form(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
-    let account = query_value(request, "account").unwrap_or_default();
-    let draft = QuoteDraft { account, ..Default::default() };
+    let mut draft = QuoteDraft { account: query_value(request, "account").unwrap_or_default(), ..Default::default() };
+    if let Some(opportunity) = query_value(request, "opportunity") {
+        let found = match EntityId::parse(&opportunity) {
+            Ok(id) => console.services.get_opportunity(&signed_in.actor, id).await.ok(),
+            Err(_) => None,
+        };
+        let Some(found) = found else { return response::not_found(signed_in.session.locale) };
+        draft.account = found.value.account_id.to_string();
+        draft.opportunity = found.value.id.to_string();
+    }
     let form_id = console.services.new_id().to_string();
     let editor = Editor {
         editing: Editing::New { form_id },
@@ -494,4 +505,71 @@ pub async fn decide(console: &Console, request: &Request, signed_in: &SignedIn, 
         Ok(_) => response::redirect(&format!("/app/quotes/{quote}?done=decided")),
         Err(error) => refused(console, signed_in, id, error, None).await,
     }
+}
+
+/// The most rows an export holds (the status narrows it).
+const EXPORT_MAX: usize = 5_000;
+
+/// `GET /app/quotes/export?status=`: the list as CSV safe to open in a spreadsheet.
+pub async fn export(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
+    use gestiona_domain::access_log::{AccessAction, RecordRef};
+    let chrome = Chrome::of(signed_in, "quotes");
+    let actor = &signed_in.actor;
+    let filter = QuoteFilter {
+        status: query_value(request, "status").as_deref().and_then(QuoteStatus::parse),
+        ..Default::default()
+    };
+    let t = |m: Message| chrome.t(m);
+    let mut rows = vec![vec![
+        t(msg::ui_quote_number()),
+        t(msg::ui_revision()),
+        t(msg::ui_account()),
+        t(msg::ui_status()),
+        t(msg::ui_currency()),
+        t(msg::ui_net()),
+        t(msg::ui_tax_rate()),
+        t(msg::ui_total()),
+        t(msg::ui_valid_until()),
+        t(msg::ui_owner()),
+        t(msg::ui_created()),
+    ]];
+    let mut cursor = None;
+    loop {
+        let paging = PageRequest::new(Some(100), cursor).expect("a valid page size");
+        let Ok(found) = console.services.list_quotes(actor, &filter, &paging).await else {
+            return response::unavailable(chrome.locale);
+        };
+        let ids: Vec<EntityId> = found.items.iter().map(|q| q.value.account_id).collect();
+        let Ok(accounts) = console.services.account_names(actor, ids).await else {
+            return response::unavailable(chrome.locale);
+        };
+        rows.extend(found.items.iter().map(|q| {
+            let q = &q.value;
+            let amount = |amount_minor| {
+                gestiona_domain::money::Money { amount_minor, currency: q.currency.clone() }.decimal_string()
+            };
+            vec![
+                q.number.clone(),
+                q.revision.to_string(),
+                accounts.get(&q.account_id).cloned().unwrap_or_default(),
+                t(status_label(q.status)),
+                q.currency.clone(),
+                amount(q.totals.net_minor),
+                amount(q.totals.tax_minor),
+                amount(q.totals.total_minor),
+                q.valid_until.to_string(),
+                q.owner.to_string(),
+                q.created_at.to_string(),
+            ]
+        }));
+        match found.next_cursor {
+            Some(next) if rows.len() <= EXPORT_MAX => cursor = Some(next),
+            _ => break,
+        }
+    }
+    rows.truncate(EXPORT_MAX + 1);
+    let name = if chrome.locale == gestiona_domain::Locale::Es { "cotizaciones.csv" } else { "quotes.csv" };
+    let what = format!("quotes?{}", request.uri().query().unwrap_or_default());
+    console.services.log_access(actor, AccessAction::Exported, Some(RecordRef::new("report", what))).await;
+    response::download(name, "text/csv; charset=utf-8", gestiona_domain::export::csv(&rows))
 }

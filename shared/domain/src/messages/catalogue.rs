@@ -920,6 +920,10 @@ catalogue! {
     ui_invoice_the_order_help(number) = "The invoice enters Cartera for the order's total, numbered {number} unless you write another, issued today and due by the account's days of credit unless you date it.", "La factura entra en Cartera por el total del pedido, con el número {number} salvo que escriba otro, emitida hoy y con vencimiento según los días de crédito de la cuenta salvo que la fecha.";
     ui_invoice_it() = "Invoice it", "Facturar";
     ui_number() = "Number", "Número";
+    ui_opportunity() = "Opportunity", "Oportunidad";
+    ui_open_opportunity() = "Open the opportunity", "Abrir la oportunidad";
+    ui_valid_from() = "Valid from", "Vigente desde";
+    ui_valid_to() = "Valid to", "Vigente hasta";
     ui_module_cases() = "Cases", "Casos";
     ui_module_documents() = "Documents", "Documentos";
     ui_module_receivables() = "Invoices and payments", "Facturas y pagos";

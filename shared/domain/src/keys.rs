@@ -38,6 +38,7 @@
 //! | opportunity | `T#{t}#OPPORTUNITY#{id}` | `#META` | `T#{t}#OPPS#{pipeline}` / `{stage}#{closeDate or ~}#{id}` | `T#{t}#OWNER#{user}#OPPS` / `{pipeline}#{stage}#{closeDate or ~}#{id}` | `T#{t}#ACCOUNT#{acc}#OPPORTUNITIES` / `{id}` |
 //! | opportunity history event | `T#{t}#OPPORTUNITY#{id}` | `EVT#{eventId}` | | | |
 //! | pipelines | `T#{t}#PIPELINES` | `#CURRENT` | | | |
+//! | a month's goals | `T#{t}#GOALS` | `{yyyy-mm}` | | | |
 //! | forecast cell (running totals) | `T#{t}#FORECAST#{yyyy-mm or undated}` | `{owner or ~}#{pipeline}#{stage}#{currency}#{line or ~}` | | | |
 //!
 //! | calendar | `T#{t}#CALENDAR#{key}` | `#CURRENT` | `T#{t}#CALENDARS` / `{key}` | | |
@@ -703,6 +704,11 @@ pub fn forecast_cell_of(
 /// What free text in a sort key escapes: the separator, the escape itself, and `~` (the mark of
 /// an absent value).
 const KEY_TEXT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'#').add(b'%').add(b'~');
+
+/// One month's goals (`2026-12`).
+pub fn goals(tenant: &TenantId, month: &str) -> Key {
+    Key::new(format!("T#{tenant}#GOALS"), month)
+}
 
 pub fn pipelines(tenant: &TenantId) -> Key {
     Key::new(format!("T#{tenant}#PIPELINES"), CURRENT)

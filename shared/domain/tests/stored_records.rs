@@ -166,6 +166,17 @@ async fn every_kind_of_record() -> Vec<Item> {
     };
     let converted = services.convert_lead(&sofia, lead.value.id, lead.version.into(), convert).await.expect("convert");
     services.save_pipelines(&admin, Pipelines::default(), None).await.expect("pipelines");
+    let goals: gestiona_domain::sales::goal::GoalSheet = serde_json::from_value(serde_json::json!({
+        "localCurrency": "CRC", "secondCurrency": "USD",
+        "goals": [
+            {"owner": "sofia", "productLine": "Tornillería", "success": {"kind": "stage", "pipeline": "sales", "stage": "won"},
+             "localTargetMinor": 150_000_000, "secondTargetMinor": 250_000, "customersTarget": 3, "prospectsTarget": 12},
+            {"owner": "ana", "success": {"kind": "caseState", "caseType": "queja_calidad", "state": "resuelta"}}
+        ]
+    }))
+    .unwrap();
+    let december = gestiona_domain::sales::forecast::Month { year: 2026, month: 12 };
+    services.save_goals(&admin, december, goals, None).await.expect("goals");
     let opportunity = converted.opportunity.expect("an opportunity");
     let patch = OpportunityPatch { probability: Some(Some(60)), ..Default::default() };
     services.update_opportunity(&sofia, opportunity.id, 1.into(), patch).await.expect("opportunity");

@@ -174,6 +174,8 @@ catalogue! {
     pipeline_needs_an_active_one() = "needs at least one pipeline that is not retired", "necesita al menos un embudo sin retirar";
     pipeline_needs_open_won_lost() = "needs an open stage, a closed-won stage and a closed-lost stage that are not retired", "necesita una etapa abierta, una de cierre ganado y una de cierre perdido sin retirar";
     closed_stage_probability(value) = "a closed stage's probability is {value}", "la probabilidad de una etapa de cierre es {value}";
+    goal_state_not_final(state) = "'{state}' is not a final state: a goal counts the cases that end in it", "'{state}' no es un estado final: una meta cuenta los casos que terminan en él";
+    goal_line_is_for_stages() = "a business line applies to stage goals only", "la línea de negocio solo se aplica a las metas por etapa";
     required_at_stage(stage) = "is required at stage {stage}", "es obligatorio en la etapa {stage}";
     no_such_branch(id) = "no branch '{id}' in the organisation", "no existe la sucursal '{id}' en la organización";
     scope_on_unowned_module() = "only leads, opportunities and cases have owners, so only they take a scope", "solo los leads, las oportunidades y los casos tienen responsable, así que solo ellos admiten un alcance";

@@ -1,7 +1,8 @@
 //! Sales [ventas]: pipelines and the opportunities that move through them, the product
-//! catalogue and its price lists.
+//! catalogue and its price lists, quotes, orders and goals.
 
 pub mod forecast;
+pub mod goal;
 pub mod opportunity;
 pub mod order;
 pub mod pipeline;

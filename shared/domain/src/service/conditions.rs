@@ -32,6 +32,8 @@ pub const CLAIM_HELD: &str = "claim held";
 pub const OPPORTUNITY: &str = "opportunity";
 /// The tenant's pipelines' version.
 pub const PIPELINES: &str = "pipelines";
+/// A month's goals' version.
+pub const GOALS: &str = "goals";
 /// A product's version, or its absence when the ERP first sends it.
 pub const PRODUCT: &str = "product";
 /// An order's absence when created, or its version.

@@ -138,7 +138,11 @@ impl Services {
     }
 
     /// Every cell of one close month.
-    async fn month_cells(&self, tenant: &TenantId, month: Month) -> Result<Vec<(Cell, Contribution)>, StoreError> {
+    pub(super) async fn month_cells(
+        &self,
+        tenant: &TenantId,
+        month: Month,
+    ) -> Result<Vec<(Cell, Contribution)>, StoreError> {
         // A month holds at most owners × stages × currencies × lines totals: a page or two.
         let mut query =
             Query::partition(keys::forecast_partition(tenant, &month.key())).limit(crate::ports::MAX_QUERY_LIMIT);

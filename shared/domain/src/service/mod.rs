@@ -18,6 +18,7 @@ pub mod directory;
 pub mod documents;
 pub mod forecast;
 pub mod forms;
+pub mod goals;
 pub mod handover;
 pub mod leads;
 mod merged_list;
@@ -49,6 +50,8 @@ mod catalogue_tests;
 mod directory_tests;
 #[cfg(test)]
 mod field_access_tests;
+#[cfg(test)]
+mod goal_tests;
 #[cfg(test)]
 mod opportunity_tests;
 #[cfg(test)]

@@ -4,8 +4,8 @@ use serde_json::{Map, Value};
 
 use super::{
     access, access_log, accounts, case_recency, case_types, cases, change, contacts, directory, documents, forecast,
-    forms, leads, opportunities, orders, organisation, outbox, pipelines, price_lists, products, quotes, receivables,
-    search, sessions, sla, tenants, views, webhook_deliveries, webhooks,
+    forms, goals, leads, opportunities, orders, organisation, outbox, pipelines, price_lists, products, quotes,
+    receivables, search, sessions, sla, tenants, views, webhook_deliveries, webhooks,
 };
 use crate::ports::Item;
 use crate::records::{self, Stored, stored_as_is};
@@ -35,6 +35,7 @@ stored_as_is!(
     crate::organisation::Organisation,
     crate::access_log::AccessEntry,
     crate::sales::Pipelines,
+    crate::sales::goal::GoalSheet,
     forecast::CellTotals,
     crate::sales::Product,
     crate::sales::Quote,
@@ -81,6 +82,7 @@ pub fn read_and_rewrite(item: &Item) -> Result<Map<String, Value>, String> {
         leads::CLAIM_ENTITY => again::<leads::LeadClaim>(item),
         opportunities::ENTITY => again::<crate::sales::Opportunity>(item),
         pipelines::ENTITY => again::<crate::sales::Pipelines>(item),
+        goals::ENTITY => again::<crate::sales::goal::GoalSheet>(item),
         forecast::CELL_ENTITY => again::<forecast::CellTotals>(item),
         products::ENTITY => again::<crate::sales::Product>(item),
         quotes::ENTITY | quotes::REVISION_ENTITY => again::<crate::sales::Quote>(item),

@@ -103,6 +103,7 @@ async fn every_request_body_example_is_accepted_as_documented() {
             ("key", "case-types") => return "devolucion".into(),
             ("key", "price-lists") => return "mayorista".into(),
             ("code", "products") => return "TOR-0412".into(),
+            ("month", "goals") => return "2026-12".into(),
             ("id", collection) => collection.to_owned(),
             (other, _) => other.to_owned(),
         };

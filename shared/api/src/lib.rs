@@ -21,6 +21,7 @@ mod contacts;
 mod directory;
 mod documents;
 mod forecast;
+mod goals;
 mod leads;
 mod opportunities;
 mod orders;

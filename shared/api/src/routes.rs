@@ -23,9 +23,9 @@ use utoipa::openapi::{RefOr, schema::Schema};
 
 use crate::problem::Problem;
 use crate::{
-    Api, access_log, accounts, capture, case_types, cases, contacts, directory, documents, forecast, leads, openapi,
-    opportunities, orders, organisation, pipelines, price_lists, products, profiles, quotes, receivables, reports, sla,
-    tenant, transitions, webhooks,
+    Api, access_log, accounts, capture, case_types, cases, contacts, directory, documents, forecast, goals, leads,
+    openapi, opportunities, orders, organisation, pipelines, price_lists, products, profiles, quotes, receivables,
+    reports, sla, tenant, transitions, webhooks,
 };
 
 /// The Lambda functions that serve the HTTP API.
@@ -408,6 +408,7 @@ table!(SALES_API = SalesApi:
     opportunities::history @ Opportunities.Read ["limit", "cursor"],
     opportunities::account_opportunities @ Opportunities.Read ["limit", "cursor"],
     forecast::get @ Opportunities.Read ["period", "date", "groupBy", "pipeline"],
+    goals::get @ Opportunities.Read, goals::save @ Configuration.Update, goals::attainment @ Opportunities.Read,
     products::list @ Products.Read ["q", "department", "group", "active", "limit", "cursor"],
     products::get @ Products.Read, products::put @ Products.Create, products::batch @ Products.Create,
     price_lists::list @ Products.Read ["limit", "cursor"], price_lists::get @ Products.Read,

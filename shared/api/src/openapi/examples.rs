@@ -105,6 +105,17 @@ pub(super) fn request_body(method: &str, path: &str) -> Option<Value> {
             json!({ "stage": "proposal", "probability": null, "expectedCloseDate": "2027-03-31" })
         }
         ("put", "/pipelines") => value(gestiona_domain::sales::Pipelines::default()),
+        ("put", "/goals/{month}") => json!({
+            "localCurrency": "CRC", "secondCurrency": "USD",
+            "goals": [
+                { "owner": "sofia", "productLine": "Equipos",
+                  "success": { "kind": "stage", "pipeline": "sales", "stage": "won" },
+                  "localTargetMinor": 1_500_000_000, "secondTargetMinor": 2_500_000,
+                  "customersTarget": 3, "prospectsTarget": 12 },
+                { "owner": "ana", "success": { "kind": "caseState", "caseType": "queja_calidad", "state": "resuelta" },
+                  "localTargetMinor": 50_000_000 }
+            ]
+        }),
         ("put", "/products/{code}") => product(),
         ("post", "/product-batches") => json!({ "products": [
             { "code": "TOR-0413", "product": product() },

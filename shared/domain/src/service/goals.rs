@@ -89,14 +89,17 @@ impl Services {
         };
         let pipelines = self.pipelines_of(tenant).await?.value;
         let case_types = self.case_types_named(tenant, &sheet.goals).await?;
-        let stage_exists = |pipeline: &_, stage: &_| match pipelines.pipeline(pipeline) {
-            None => Err(msg::no_such_pipeline(pipeline)),
-            Some(p) if p.stage(stage).is_none() => Err(msg::no_such_stage(stage)),
-            Some(_) => Ok(()),
+        // The configuration's facts are borrowed only while the sheet is checked (no await).
+        let mut errors = {
+            let stage_exists = |pipeline: &_, stage: &_| match pipelines.pipeline(pipeline) {
+                None => Err(msg::no_such_pipeline(pipeline)),
+                Some(p) if p.stage(stage).is_none() => Err(msg::no_such_stage(stage)),
+                Some(_) => Ok(()),
+            };
+            let case_type = |key: &CaseTypeKey| case_types.get(key);
+            let facts = GoalFacts { stage_exists: &stage_exists, case_type: &case_type };
+            goal::validate(&mut sheet, &facts).err().unwrap_or_default()
         };
-        let case_type = |key: &CaseTypeKey| case_types.get(key);
-        let facts = GoalFacts { stage_exists: &stage_exists, case_type: &case_type };
-        let mut errors = goal::validate(&mut sheet, &facts).err().unwrap_or_default();
         let owners: BTreeSet<&UserId> = sheet.goals.iter().map(|g| &g.owner).collect();
         for owner in owners {
             if self.user(tenant, owner).await?.is_none() {

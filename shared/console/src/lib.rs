@@ -88,6 +88,8 @@ enum Page {
     OpportunityList,
     OpportunityExport,
     OpportunityForecast,
+    Goals,
+    GoalsEdit,
     OpportunityNew,
     Opportunity,
     OpportunityStage,
@@ -190,6 +192,9 @@ impl Page {
                 (Opportunities, Read)
             }
             Page::OpportunityNew => (Opportunities, Create),
+            Page::Goals if post => (Configuration, Update),
+            Page::Goals => (Opportunities, Read),
+            Page::GoalsEdit => (Configuration, Update),
             Page::OpportunityExport => (Opportunities, Export),
             Page::OpportunityStage => (Opportunities, Update),
             Page::PriceLists | Page::PriceList if post => (Products, Update),
@@ -285,6 +290,8 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/opportunities/list", Page::OpportunityList),
             ("/app/opportunities/export", Page::OpportunityExport),
             ("/app/opportunities/forecast", Page::OpportunityForecast),
+            ("/app/opportunities/goals", Page::Goals),
+            ("/app/opportunities/goals/edit", Page::GoalsEdit),
             ("/app/opportunities/new", Page::OpportunityNew),
             ("/app/opportunities/{id}", Page::Opportunity),
             ("/app/opportunities/{id}/stage", Page::OpportunityStage),
@@ -519,6 +526,9 @@ impl Console {
                     (Page::OpportunityForecast, &Method::GET) => {
                         Box::pin(pages::forecast::show(self, &request, &signed_in))
                     }
+                    (Page::Goals, &Method::GET) => Box::pin(pages::goals::show(self, &request, &signed_in)),
+                    (Page::Goals, &Method::POST) => Box::pin(pages::goals::save(self, &request, &signed_in)),
+                    (Page::GoalsEdit, &Method::GET) => Box::pin(pages::goals::edit(self, &request, &signed_in)),
                     (Page::OpportunityExport, &Method::GET) => {
                         Box::pin(pages::opportunities::export(self, &request, &signed_in))
                     }

@@ -11,6 +11,7 @@ pub mod counts;
 mod customer_file;
 pub mod forecast;
 mod form;
+pub mod goals;
 mod input;
 mod labels;
 pub mod lead_review;

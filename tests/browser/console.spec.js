@@ -999,3 +999,50 @@ test("a quote is written from an account with live totals, sent, accepted, made 
   await expect(page.getByRole("row", { name: /Café Ñandú/ })).toContainText("₡142.380,00");
   await screen(page, "cotizaciones");
 });
+
+test("an administrator sets a month's goals from the keyboard and Carlos reads his attainment in English", async ({ browser }) => {
+  // The demo's won "Repuestos de frenos" (Carlos, ₡750.000) closes five days from today.
+  const month = new Date(Date.now() + 5 * 86400e3)
+    .toLocaleDateString("en-CA", { timeZone: "America/Costa_Rica" })
+    .slice(0, 7);
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin, /Administración/);
+  await admin.getByRole("navigation", { name: "Gestiona" }).getByRole("link", { name: "Oportunidades" }).click();
+  await admin.getByRole("link", { name: "Metas" }).click();
+  await expect(admin.getByRole("heading", { level: 1 })).toHaveText(/^Metas de \d{4}-\d{2}$/);
+  await admin.getByLabel("Mes", { exact: true }).fill(month);
+  await admin.getByRole("button", { name: "Filtrar" }).click();
+  await expect(admin.getByRole("heading", { level: 1 })).toHaveText(`Metas de ${month}`);
+  await admin.getByRole("link", { name: "Editar las metas del mes" }).click();
+  await screen(admin, "metas-editar");
+
+  // The first row from the keyboard: the agent, the line, what counts, the amount.
+  await admin.getByLabel("Línea 1, Agente").focus();
+  await admin.keyboard.type("Carlos");
+  await expect(admin.getByLabel("Línea 1, Agente")).toHaveValue("carlos");
+  await admin.keyboard.press("Tab");
+  await admin.keyboard.type("Repuestos");
+  await admin.keyboard.press("Tab");
+  await admin.getByLabel("Línea 1, Estado exitoso").selectOption({ label: "Ventas · Ganada" });
+  await admin.keyboard.press("Tab");
+  await admin.keyboard.type("1.500.000");
+  await admin.getByLabel("Línea 1, Clientes nuevos").fill("uno");
+  await admin.getByRole("button", { name: "Guardar las metas" }).press("Enter");
+  await expect(admin.getByRole("alert")).toContainText("Línea 1, Clientes nuevos:");
+  await expect(admin.getByLabel("Línea 1, Meta en CRC")).toHaveValue("1.500.000");
+  await admin.getByLabel("Línea 1, Clientes nuevos").fill("1");
+  await admin.getByRole("button", { name: "Guardar las metas" }).press("Enter");
+  const row = admin.getByRole("row", { name: /Carlos Smith/ });
+  await expect(row).toContainText("Repuestos");
+  await expect(row).toContainText("₡750.000,00 de ₡1.500.000,00");
+  await expect(row).toContainText("50 %");
+  await screen(admin, "metas");
+
+  const carlos = await (await browser.newContext()).newPage();
+  await signIn(carlos, /Carlos Smith/);
+  await carlos.goto(`/app/opportunities/goals?month=${month}`);
+  await expect(carlos.getByRole("heading", { level: 1 })).toHaveText(`Goals of ${month}`);
+  await expect(carlos.getByRole("row", { name: /Carlos Smith/ })).toContainText("50%");
+  await expect(carlos.getByRole("link", { name: "Edit the month's goals" })).toHaveCount(0);
+  await screen(carlos, "goals-en");
+});

@@ -96,7 +96,7 @@ async fn an_administrator_writes_a_months_goals_and_the_agent_reads_her_attainme
 
     let (ana, _) = sign_in(&console, "ana").await;
     let hers = text(&get("/app/opportunities/goals?month=2031-03", &ana).await);
-    assert!(hers.contains("<th scope=\"row\">ana</th>") && !hers.contains("Editar las metas"), "{hers}");
+    assert!(hers.contains("<th scope=\"row\">Ana Rodríguez</th>") && !hers.contains("Editar las metas"), "{hers}");
     assert_eq!(get("/app/opportunities/goals/edit?month=2031-03", &ana).await.status(), StatusCode::FORBIDDEN);
     let (carlos, _) = sign_in(&console, "carlos").await;
     let none = text(&get("/app/opportunities/goals?month=2031-03", &carlos).await);

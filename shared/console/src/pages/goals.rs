@@ -209,6 +209,17 @@ pub async fn show(console: &Console, request: &Request, signed_in: &SignedIn) ->
         Ok(s) => s,
         Err(answer) => return answer,
     };
+    // Agents by name: a month names a few people, each read once.
+    let mut names = std::collections::BTreeMap::new();
+    for row in &found.rows {
+        let owner = &row.goal.owner;
+        if !names.contains_key(owner) {
+            let Ok(user) = console.services.user(&actor.tenant, owner).await else {
+                return response::unavailable(chrome.locale);
+            };
+            names.insert(owner.clone(), user.map_or_else(|| owner.to_string(), |u| u.name));
+        }
+    }
     let locale = chrome.locale;
     let (local, second) = (&found.local_currency, &found.second_currency);
     let count = |n: u32| n.to_string();
@@ -220,7 +231,7 @@ pub async fn show(console: &Console, request: &Request, signed_in: &SignedIn) ->
             let a = &row.achieved;
             let value = success_value(&g.success);
             AttainmentRow {
-                owner: g.owner.to_string(),
+                owner: names.get(&g.owner).cloned().unwrap_or_default(),
                 line: g.product_line.clone().unwrap_or_else(|| chrome.t(msg::ui_any_line())),
                 success: successes.iter().find(|c| c.value == value).map_or(value, |c| c.label.clone()),
                 successes: a.successes,

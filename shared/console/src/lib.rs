@@ -90,6 +90,7 @@ enum Page {
     OpportunityForecast,
     Goals,
     GoalsEdit,
+    GoalsExport,
     OpportunityNew,
     Opportunity,
     OpportunityStage,
@@ -195,6 +196,7 @@ impl Page {
             Page::Goals if post => (Configuration, Update),
             Page::Goals => (Opportunities, Read),
             Page::GoalsEdit => (Configuration, Update),
+            Page::GoalsExport => (Opportunities, Export),
             Page::OpportunityExport => (Opportunities, Export),
             Page::OpportunityStage => (Opportunities, Update),
             Page::PriceLists | Page::PriceList if post => (Products, Update),
@@ -292,6 +294,7 @@ fn router() -> &'static matchit::Router<Page> {
             ("/app/opportunities/forecast", Page::OpportunityForecast),
             ("/app/opportunities/goals", Page::Goals),
             ("/app/opportunities/goals/edit", Page::GoalsEdit),
+            ("/app/opportunities/goals/export", Page::GoalsExport),
             ("/app/opportunities/new", Page::OpportunityNew),
             ("/app/opportunities/{id}", Page::Opportunity),
             ("/app/opportunities/{id}/stage", Page::OpportunityStage),
@@ -529,6 +532,7 @@ impl Console {
                     (Page::Goals, &Method::GET) => Box::pin(pages::goals::show(self, &request, &signed_in)),
                     (Page::Goals, &Method::POST) => Box::pin(pages::goals::save(self, &request, &signed_in)),
                     (Page::GoalsEdit, &Method::GET) => Box::pin(pages::goals::edit(self, &request, &signed_in)),
+                    (Page::GoalsExport, &Method::GET) => Box::pin(pages::goals::export(self, &request, &signed_in)),
                     (Page::OpportunityExport, &Method::GET) => {
                         Box::pin(pages::opportunities::export(self, &request, &signed_in))
                     }

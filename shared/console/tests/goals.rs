@@ -91,10 +91,19 @@ async fn an_administrator_writes_a_months_goals_and_the_agent_reads_her_attainme
     let month = text(&get("/app/opportunities/goals?month=2031-03", &admin).await);
     assert!(month.contains("Editar las metas del mes"), "{month}");
     assert!(month.contains("<strong>50 %</strong>"), "300 000 of 600 000: {month}");
+    let export = get("/app/opportunities/goals/export?month=2031-03", &admin).await;
+    assert_eq!(header_of(&export, "content-disposition"), "attachment; filename=\"metas-2031-03.csv\"");
+    let csv = text(&export);
+    assert!(
+        csv.contains("2031-03,Ana Rodríguez,Equipos,Ventas · Ganada,1,600000.00,300000.00,0.00,0.00,2,0,4,0"),
+        "{csv}"
+    );
     let reopened = text(&get("/app/opportunities/goals/edit?month=2031-03", &admin).await);
     assert!(reopened.contains("value=\"600000\""), "{reopened}");
 
     let (ana, _) = sign_in(&console, "ana").await;
+    let refused = get("/app/opportunities/goals/export?month=2031-03", &ana).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN, "an agent does not export");
     let hers = text(&get("/app/opportunities/goals?month=2031-03", &ana).await);
     assert!(hers.contains("<th scope=\"row\">Ana Rodríguez</th>") && !hers.contains("Editar las metas"), "{hers}");
     assert_eq!(get("/app/opportunities/goals/edit?month=2031-03", &ana).await.status(), StatusCode::FORBIDDEN);

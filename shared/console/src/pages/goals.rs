@@ -1,6 +1,8 @@
 //! *Metas*: each agent's goals of a month beside what they achieved, and (for who configures the
 //! company) the month's goals written as a sheet of rows.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use gestiona_domain::access::{Module, Operation, Permission};
 use gestiona_domain::ids::UserId;
@@ -9,7 +11,7 @@ use gestiona_domain::money::Money;
 use gestiona_domain::sales::forecast::Month;
 use gestiona_domain::sales::goal::{self, Goal, GoalSheet, Success};
 use gestiona_domain::service::PageRequest;
-use gestiona_domain::service::goals::GoalsError;
+use gestiona_domain::service::goals::{GoalsError, MonthAttainment};
 use gestiona_domain::{ExpectedVersion, Locale, Message};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -66,6 +68,7 @@ struct GoalsPage {
     second_currency: String,
     rows: Vec<AttainmentRow>,
     may_edit: bool,
+    may_export: bool,
 }
 
 /// A choice of the editor's success select: `stage:{pipeline}:{stage}` or
@@ -196,30 +199,61 @@ fn parse_success(text: &str) -> Option<Success> {
 }
 
 /// `GET /app/opportunities/goals?month=2026-12`.
-pub async fn show(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
-    let chrome = Chrome::of(signed_in, "opportunities");
-    let Some(month) = month_of(console, request) else { return response::not_found(chrome.locale) };
+/// A month's attainment with what its rows name: the agents' names and the successes' labels.
+struct Named {
+    found: MonthAttainment,
+    names: BTreeMap<UserId, String>,
+    successes: Vec<Choice>,
+}
+
+impl Named {
+    fn owner(&self, goal: &Goal) -> String {
+        self.names.get(&goal.owner).cloned().unwrap_or_else(|| goal.owner.to_string())
+    }
+
+    fn success(&self, goal: &Goal) -> String {
+        let value = success_value(&goal.success);
+        self.successes.iter().find(|c| c.value == value).map_or(value, |c| c.label.clone())
+    }
+}
+
+async fn named_attainment(
+    console: &Console,
+    request: &Request,
+    signed_in: &SignedIn,
+) -> Result<(Month, Named), Response<Body>> {
+    let locale = signed_in.session.locale;
+    let Some(month) = month_of(console, request) else { return Err(response::not_found(locale)) };
     let actor = &signed_in.actor;
     let found = match console.services.goal_attainment(actor, month).await {
         Ok(found) => found,
-        Err(GoalsError::Forbidden(_)) => return response::forbidden(signed_in),
-        Err(_) => return response::unavailable(chrome.locale),
+        Err(GoalsError::Forbidden(_)) => return Err(response::forbidden(signed_in)),
+        Err(_) => return Err(response::unavailable(locale)),
     };
-    let successes = match success_names(console, signed_in).await {
-        Ok(s) => s,
-        Err(answer) => return answer,
-    };
+    let successes = success_names(console, signed_in).await?;
     // Agents by name: a month names a few people, each read once.
-    let mut names = std::collections::BTreeMap::new();
+    let mut names = BTreeMap::new();
     for row in &found.rows {
         let owner = &row.goal.owner;
         if !names.contains_key(owner) {
             let Ok(user) = console.services.user(&actor.tenant, owner).await else {
-                return response::unavailable(chrome.locale);
+                return Err(response::unavailable(locale));
             };
             names.insert(owner.clone(), user.map_or_else(|| owner.to_string(), |u| u.name));
         }
     }
+    Ok((month, Named { found, names, successes }))
+}
+
+/// `GET /app/opportunities/goals?month=2026-12`.
+pub async fn show(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
+    let chrome = Chrome::of(signed_in, "opportunities");
+    let actor = &signed_in.actor;
+    let (month, named) = match named_attainment(console, request, signed_in).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let found = &named.found;
     let locale = chrome.locale;
     let (local, second) = (&found.local_currency, &found.second_currency);
     let count = |n: u32| n.to_string();
@@ -229,11 +263,10 @@ pub async fn show(console: &Console, request: &Request, signed_in: &SignedIn) ->
         .map(|row| {
             let g = &row.goal;
             let a = &row.achieved;
-            let value = success_value(&g.success);
             AttainmentRow {
-                owner: names.get(&g.owner).cloned().unwrap_or_default(),
+                owner: named.owner(g),
                 line: g.product_line.clone().unwrap_or_else(|| chrome.t(msg::ui_any_line())),
-                success: successes.iter().find(|c| c.value == value).map_or(value, |c| c.label.clone()),
+                success: named.success(g),
                 successes: a.successes,
                 local: Figure {
                     achieved: amount(a.local_minor, local, locale),
@@ -266,6 +299,7 @@ pub async fn show(console: &Console, request: &Request, signed_in: &SignedIn) ->
         second_currency: found.second_currency.clone(),
         rows,
         may_edit: actor.allows(Permission::new(Module::Configuration, Operation::Update)),
+        may_export: actor.allows(Permission::new(Module::Opportunities, Operation::Export)),
         chrome,
     };
     page(StatusCode::OK, &view)
@@ -438,4 +472,57 @@ pub async fn save(console: &Console, request: &Request, signed_in: &SignedIn) ->
         Err(GoalsError::Forbidden(_)) => response::forbidden(signed_in),
         Err(GoalsError::Store(_)) => response::unavailable(chrome.locale),
     }
+}
+
+/// `GET /app/opportunities/goals/export?month=2026-12`: the month's attainment as CSV (amounts
+/// as plain decimals, cells a spreadsheet would run as formulas written as text), logged.
+pub async fn export(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
+    use gestiona_domain::access_log::{AccessAction, RecordRef};
+    let chrome = Chrome::of(signed_in, "opportunities");
+    let (month, named) = match named_attainment(console, request, signed_in).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let found = &named.found;
+    let t = |m: Message| chrome.t(m);
+    let (local, second) = (&found.local_currency, &found.second_currency);
+    let mut rows = vec![vec![
+        t(msg::ui_month()),
+        t(msg::ui_agent()),
+        t(msg::ui_product_line()),
+        t(msg::ui_counts_as_success()),
+        t(msg::ui_successes()),
+        t(msg::ui_goal_in(local)),
+        t(msg::ui_achieved_in(local)),
+        t(msg::ui_goal_in(second)),
+        t(msg::ui_achieved_in(second)),
+        t(msg::ui_new_customers()),
+        t(msg::ui_achieved()),
+        t(msg::ui_prospects()),
+        t(msg::ui_achieved()),
+    ]];
+    let decimal =
+        |amount_minor: i64, currency: &str| Money { amount_minor, currency: currency.to_owned() }.decimal_string();
+    for row in &found.rows {
+        let (g, a) = (&row.goal, &row.achieved);
+        rows.push(vec![
+            month.key(),
+            named.owner(g),
+            g.product_line.clone().unwrap_or_default(),
+            named.success(g),
+            a.successes.to_string(),
+            decimal(g.local_target_minor, local),
+            decimal(a.local_minor, local),
+            decimal(g.second_target_minor, second),
+            decimal(a.second_minor, second),
+            g.customers_target.to_string(),
+            a.customers.to_string(),
+            g.prospects_target.to_string(),
+            a.prospects.to_string(),
+        ]);
+    }
+    let record = Some(RecordRef::new("report", format!("goals/{}", month.key())));
+    console.services.log_access(&signed_in.actor, AccessAction::Exported, record).await;
+    let name = format!("{}-{}.csv", chrome.t(msg::ui_goals()).to_lowercase(), month.key());
+    response::download(&name, "text/csv; charset=utf-8", gestiona_domain::export::csv(&rows))
 }

@@ -934,6 +934,8 @@ catalogue! {
     ui_goal_in(currency) = "Goal in {currency}", "Meta en {currency}";
     ui_achieved_of(achieved, target) = "{achieved} of {target}", "{achieved} de {target}";
     ui_successes() = "Successes", "Éxitos";
+    ui_achieved_in(currency) = "Achieved in {currency}", "Logrado en {currency}";
+    ui_achieved() = "Achieved", "Logrado";
     ui_new_customers() = "New customers", "Clientes nuevos";
     ui_prospects() = "Prospects", "Prospectos";
     ui_any_line() = "Any line", "Cualquier línea";

@@ -114,6 +114,7 @@ pub async fn run(store: Arc<dyn Store>, stored: usize, runs: usize) -> ForecastF
         date: jiff::civil::date(2027, 6, 1),
         group_by: Some(GroupBy::Owner),
         pipeline: None,
+        as_of: None,
     };
     services.forecast(&admin, &query).await.unwrap(); // warm up
     counting.counts.reset();

@@ -58,7 +58,7 @@ pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem
     let date = params
         .parse("date", msg::date_format())?
         .unwrap_or_else(|| api.services.now().to_zoned(jiff::tz::TimeZone::UTC).date());
-    let query = ForecastQuery { period, date, group_by, pipeline };
+    let query = ForecastQuery { period, date, group_by, pipeline, as_of: None };
     let forecast = api.services.forecast(&actor, &query).await?;
     let body = ForecastResponse { from: forecast.from, to: forecast.to, period, lines: forecast.lines };
     Ok(edge::json(StatusCode::OK, &body))

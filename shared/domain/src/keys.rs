@@ -38,6 +38,7 @@
 //! | opportunity | `T#{t}#OPPORTUNITY#{id}` | `#META` | `T#{t}#OPPS#{pipeline}` / `{stage}#{closeDate or ~}#{id}` | `T#{t}#OWNER#{user}#OPPS` / `{pipeline}#{stage}#{closeDate or ~}#{id}` | `T#{t}#ACCOUNT#{acc}#OPPORTUNITIES` / `{id}` |
 //! | opportunity history event | `T#{t}#OPPORTUNITY#{id}` | `EVT#{eventId}` | | | |
 //! | pipelines | `T#{t}#PIPELINES` | `#CURRENT` | | | |
+//! | forecast movement (a change of an opportunity, per close month it touches) | `T#{t}#FCMOVE#{yyyy-mm}` | `{epochMillis:015}#{opportunity}#{version:010}` | | | |
 //! | a month's goals | `T#{t}#GOALS` | `{yyyy-mm}` | | | |
 //! | forecast cell (running totals) | `T#{t}#FORECAST#{yyyy-mm or undated}` | `{owner or ~}#{pipeline}#{stage}#{currency}#{line or ~}` | | | |
 //!
@@ -679,6 +680,21 @@ pub fn forecast_cell(tenant: &TenantId, cell: &crate::sales::forecast::Cell) -> 
 
 pub fn forecast_partition(tenant: &TenantId, month: &str) -> String {
     format!("T#{tenant}#FORECAST#{month}")
+}
+
+/// A change of an opportunity as the forecast's history keeps it under one close month: sorted
+/// by when it happened, so "since a day" is a key range.
+pub fn forecast_movement(tenant: &TenantId, month: &str, at: jiff::Timestamp, id: EntityId, version: u64) -> Key {
+    Key::new(forecast_movements_partition(tenant, month), format!("{}#{id}#{version:010}", movement_instant(at)))
+}
+
+pub fn forecast_movements_partition(tenant: &TenantId, month: &str) -> String {
+    format!("T#{tenant}#FCMOVE#{month}")
+}
+
+/// An instant as movement keys sort it: milliseconds since 1970, zero-padded.
+pub fn movement_instant(at: jiff::Timestamp) -> String {
+    format!("{:015}", at.as_millisecond().max(0))
 }
 
 /// The cell a forecast cell's sort key names (`None`: not one).

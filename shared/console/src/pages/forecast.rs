@@ -91,7 +91,7 @@ pub async fn show(console: &Console, request: &Request, signed_in: &SignedIn) ->
         None => console.services.now().to_zoned(chrome.zone.clone()).date(),
     };
     let actor = &signed_in.actor;
-    let query = ForecastQuery { period, date, group_by, pipeline: pipeline.clone() };
+    let query = ForecastQuery { period, date, group_by, pipeline: pipeline.clone(), as_of: None };
     let (forecast, pipelines) =
         tokio::join!(console.services.forecast(actor, &query), console.services.pipelines_of(&actor.tenant));
     let (forecast, pipelines) = match (forecast, pipelines) {

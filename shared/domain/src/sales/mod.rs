@@ -2,6 +2,7 @@
 //! catalogue and its price lists, quotes, orders and goals.
 
 pub mod forecast;
+pub mod forecast_history;
 pub mod goal;
 pub mod opportunity;
 pub mod order;

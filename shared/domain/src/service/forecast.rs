@@ -1,7 +1,7 @@
 //! The sales forecast, from running totals kept as opportunities change (never by reading the
 //! opportunities): a period is one query per month of it, whatever the number of opportunities.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
 
@@ -10,12 +10,14 @@ use crate::access::Module;
 use crate::actor::Actor;
 use crate::ids::{PipelineKey, TenantId, UserId};
 use crate::keys;
-use crate::ports::{Query, StoreError, WriteOp};
+use crate::ports::{Condition, Item, Query, SortKeyRange, StoreError, WriteOp};
 use crate::records;
 use crate::sales::Opportunity;
 use crate::sales::forecast::{self, Cell, Contribution, ForecastLine, Month, PeriodKind};
+use crate::sales::forecast_history::{CellDelta, Movement, MovementKind, MovementLine};
 
 pub const CELL_ENTITY: &str = "ForecastCell";
+pub const MOVEMENT_ENTITY: &str = "ForecastMovement";
 
 /// A forecast cell's body: what `WriteOp::Add` keeps in it (see `sales::forecast`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -29,17 +31,30 @@ pub struct CellTotals {
     pub weighted_minor: i64,
 }
 
+/// When and how an opportunity's write happens, for the forecast's history.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WriteMoment {
+    pub at: jiff::Timestamp,
+    /// The opportunity's version after the write.
+    pub version: u64,
+    /// An opportunity written before the forecast existed enters the totals.
+    pub backfilled: bool,
+}
+
 /// The writes that keep the forecast's totals as an opportunity is created (`before` none),
-/// changed, or backfilled: part of the same transaction as the opportunity's own write.
+/// changed, or backfilled, and its history (one movement per close month the change touches):
+/// part of the same transaction as the opportunity's own write.
 pub(crate) fn forecast_ops(
     tenant: &TenantId,
     before: Option<&Opportunity>,
     after: Option<&Opportunity>,
-) -> Vec<WriteOp> {
-    forecast::changes(before, after)
-        .into_iter()
+    moment: WriteMoment,
+) -> Result<Vec<WriteOp>, StoreError> {
+    let changed = forecast::changes(before, after);
+    let mut ops: Vec<WriteOp> = changed
+        .iter()
         .map(|(cell, c)| WriteOp::Add {
-            key: keys::forecast_cell(tenant, &cell),
+            key: keys::forecast_cell(tenant, cell),
             entity: CELL_ENTITY,
             amounts: vec![
                 (forecast::COUNT, c.count),
@@ -47,7 +62,28 @@ pub(crate) fn forecast_ops(
                 (forecast::WEIGHTED, c.weighted_minor),
             ],
         })
-        .collect()
+        .collect();
+    let Some(after) = after else { return Ok(ops) };
+    let Some(mut movement) = Movement::of(before, after, &changed, moment.at) else { return Ok(ops) };
+    movement.backfilled = moment.backfilled;
+    let months: BTreeSet<Month> = changed.iter().filter_map(|(cell, _)| cell.month).collect();
+    for month in months {
+        let deltas = changed
+            .iter()
+            .filter(|(cell, _)| cell.month == Some(month))
+            .map(|(cell, c)| CellDelta {
+                cell: keys::forecast_cell(tenant, cell).sk,
+                count: c.count,
+                amount_minor: c.amount_minor,
+                weighted_minor: c.weighted_minor,
+            })
+            .collect();
+        let copy = Movement { deltas, ..movement.clone() };
+        let key = keys::forecast_movement(tenant, &month.key(), moment.at, after.id, moment.version);
+        let item = Item::new(key, MOVEMENT_ENTITY, 1, records::body(&copy)?);
+        ops.push(WriteOp::Put { item, condition: Condition::ALWAYS });
+    }
+    Ok(ops)
 }
 
 /// How a forecast's lines are split.
@@ -80,6 +116,9 @@ pub struct ForecastQuery {
     pub group_by: Option<GroupBy>,
     /// Only this pipeline's opportunities (default: every pipeline).
     pub pipeline: Option<PipelineKey>,
+    /// The forecast as it stood at the end of this day (the company's time zone), recomputed
+    /// from the movements since; absent: now.
+    pub as_of: Option<Date>,
 }
 
 /// A forecast: the period it covers and its lines (by group, then currency).
@@ -99,8 +138,12 @@ impl Services {
         let (pipelines, organisation) = (pipelines?.value, organisation?.value);
         let months = query.period.months(query.date, pipelines.fiscal_year_start);
         let reads = months.iter().map(|month| self.month_cells(tenant, *month));
-        let cells: Vec<(Cell, Contribution)> =
+        let mut cells: Vec<(Cell, Contribution)> =
             futures::future::try_join_all(reads).await?.into_iter().flatten().collect();
+        if let Some(day) = query.as_of {
+            let since = self.day_end(tenant, day).await?;
+            cells = self.cells_before(tenant, &months, cells, since).await?;
+        }
         let groups_of = |owner: Option<&UserId>, line: Option<&String>| -> Vec<Option<String>> {
             match query.group_by {
                 None => vec![None],
@@ -135,6 +178,108 @@ impl Services {
         let from = months.first().map_or(query.date, |m| m.first_day());
         let to = months.last().map_or(query.date, |m| m.last_day());
         Ok(Forecast { from, to, lines: lines.into_values().collect() })
+    }
+
+    /// The instant a day of the company's calendar ends.
+    async fn day_end(&self, tenant: &TenantId, day: Date) -> Result<jiff::Timestamp, StoreError> {
+        let zone = self.tenant(tenant).await?.map_or_else(|| "America/Costa_Rica".to_owned(), |t| t.time_zone);
+        let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let next = day.tomorrow().unwrap_or(day);
+        Ok(next.to_zoned(zone).map_or_else(|_| self.clock.now(), |z| z.timestamp()))
+    }
+
+    /// Every movement filed under `month` from `since` on (until `until`, if given).
+    async fn movements(
+        &self,
+        tenant: &TenantId,
+        month: Month,
+        since: jiff::Timestamp,
+        until: Option<jiff::Timestamp>,
+    ) -> Result<Vec<(String, Movement)>, StoreError> {
+        let low = keys::movement_instant(since);
+        let high = until.map_or_else(|| "~".to_owned(), keys::movement_instant);
+        let mut query = Query::partition(keys::forecast_movements_partition(tenant, &month.key()))
+            .range(SortKeyRange::Between(low, high))
+            .limit(crate::ports::MAX_QUERY_LIMIT);
+        let mut found = Vec::new();
+        loop {
+            let page = self.store.query(&query).await?;
+            for item in &page.items {
+                found.push((item.key.sk.clone(), records::read::<Movement>(item)?));
+            }
+            match page.next_cursor {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => return Ok(found),
+            }
+        }
+    }
+
+    /// The cells of `months` as they stood at `since`: today's less every movement after it.
+    async fn cells_before(
+        &self,
+        tenant: &TenantId,
+        months: &[Month],
+        cells: Vec<(Cell, Contribution)>,
+        since: jiff::Timestamp,
+    ) -> Result<Vec<(Cell, Contribution)>, StoreError> {
+        let mut totals: BTreeMap<Cell, Contribution> = cells.into_iter().collect();
+        for month in months {
+            for (_, movement) in self.movements(tenant, *month, since, None).await? {
+                for delta in &movement.deltas {
+                    let Some(cell) = keys::forecast_cell_of(Some(*month), &delta.cell) else { continue };
+                    let total = totals.entry(cell).or_default();
+                    *total = total.plus(delta.contribution().negated());
+                }
+            }
+        }
+        Ok(totals.into_iter().filter(|(_, c)| !c.is_zero()).collect())
+    }
+
+    /// `GET /forecast/movement`: what moved in or out of the period between two days (default:
+    /// from the period's first day to now): new, pulled in, pushed out, won and lost, by
+    /// currency, for the opportunities of owners the actor sees.
+    pub async fn forecast_movement(
+        &self,
+        actor: &Actor,
+        query: &ForecastQuery,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Result<(Date, Date, Vec<MovementLine>), ListError> {
+        let tenant = &actor.tenant;
+        let pipelines = self.pipelines_of(tenant).await?.value;
+        let months = query.period.months(query.date, pipelines.fiscal_year_start);
+        let first = months.first().map_or(query.date, |m| m.first_day());
+        let from = from.unwrap_or(first);
+        let since = self.day_end(tenant, from.yesterday().unwrap_or(from)).await?;
+        let until = match to {
+            Some(day) => Some(self.day_end(tenant, day).await?),
+            None => None,
+        };
+        let mut seen = BTreeSet::new();
+        let mut lines: BTreeMap<(MovementKind, String), MovementLine> = BTreeMap::new();
+        for month in &months {
+            for (sk, movement) in self.movements(tenant, *month, since, until).await? {
+                // A change within the period is filed under each month it touches: count it once.
+                if !seen.insert(sk) || query.pipeline.as_ref().is_some_and(|p| *p != movement.pipeline) {
+                    continue;
+                }
+                for (kind, amount_minor, owner) in movement.kinds_in(&months) {
+                    if !actor.sees(Module::Opportunities, owner) {
+                        continue;
+                    }
+                    let line = lines.entry((kind, movement.currency.clone())).or_insert_with(|| MovementLine {
+                        kind,
+                        currency: movement.currency.clone(),
+                        count: 0,
+                        amount_minor: 0,
+                    });
+                    line.count += 1;
+                    line.amount_minor += amount_minor;
+                }
+            }
+        }
+        let to = to.unwrap_or_else(|| self.clock.now().to_zoned(jiff::tz::TimeZone::UTC).date());
+        Ok((from, to, lines.into_values().collect()))
     }
 
     /// Every cell of one close month.

@@ -51,6 +51,8 @@ mod directory_tests;
 #[cfg(test)]
 mod field_access_tests;
 #[cfg(test)]
+mod forecast_history_tests;
+#[cfg(test)]
 mod goal_tests;
 #[cfg(test)]
 mod opportunity_tests;

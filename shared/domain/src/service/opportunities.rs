@@ -8,7 +8,7 @@
 use jiff::civil::Date;
 
 use super::change::event_put;
-use super::forecast::forecast_ops;
+use super::forecast::{WriteMoment, forecast_ops};
 use super::merged_list::list_merged;
 use super::{ListError, PageRequest, Services, conditions, list_page};
 use crate::access::Module;
@@ -174,7 +174,8 @@ impl Services {
             WriteOp::Put { item, condition: Condition::not_exists(conditions::OPPORTUNITY) },
             event_put(keys::opportunity_event(&actor.tenant, o.id, created.id), &created)?,
         ];
-        ops.extend(forecast_ops(&actor.tenant, None, Some(o)));
+        let moment = WriteMoment { at: o.created_at, version: 1, backfilled: false };
+        ops.extend(forecast_ops(&actor.tenant, None, Some(o), moment)?);
         Ok(ops)
     }
 
@@ -280,7 +281,8 @@ impl Services {
             },
             event_put(keys::opportunity_event(&actor.tenant, id, event.id), &event)?,
         ];
-        ops.extend(forecast_ops(&actor.tenant, Some(before), Some(&next)));
+        let moment = WriteMoment { at: now, version, backfilled: false };
+        ops.extend(forecast_ops(&actor.tenant, Some(before), Some(&next), moment)?);
         match self.store.write(ops).await {
             Ok(()) => Ok(Versioned { value: next, version }),
             Err(StoreError::ConditionFailed { name: conditions::OPPORTUNITY }) => {
@@ -428,7 +430,8 @@ impl Services {
                         };
                         // It enters the forecast's totals in the same write, so exactly once.
                         let mut ops = vec![put];
-                        ops.extend(forecast_ops(tenant, None, Some(&opportunity)));
+                        let moment = WriteMoment { at: self.clock.now(), version: item.version, backfilled: true };
+                        ops.extend(forecast_ops(tenant, None, Some(&opportunity), moment)?);
                         rewritten += usize::from(self.backfill_all(ops).await?);
                     }
                     match found.next_cursor {

@@ -236,7 +236,7 @@ mod forecast {
     use crate::service::forecast::{ForecastQuery, GroupBy};
 
     fn query(period: PeriodKind, date: &str, group_by: Option<GroupBy>) -> ForecastQuery {
-        ForecastQuery { period, date: date.parse().unwrap(), group_by, pipeline: None }
+        ForecastQuery { period, date: date.parse().unwrap(), group_by, pipeline: None, as_of: None }
     }
 
     fn line<'a>(lines: &'a [ForecastLine], group: Option<&str>) -> &'a ForecastLine {

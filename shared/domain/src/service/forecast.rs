@@ -129,6 +129,17 @@ pub struct Forecast {
     pub lines: Vec<ForecastLine>,
 }
 
+/// What moved in a period's forecast between two days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodMovement {
+    pub period_from: Date,
+    pub period_to: Date,
+    /// The days whose changes are counted.
+    pub from: Date,
+    pub to: Date,
+    pub lines: Vec<MovementLine>,
+}
+
 impl Services {
     /// The forecast of the opportunities the actor sees, expected to close in the period, by
     /// category as the pipelines categorise their stages today.
@@ -244,7 +255,7 @@ impl Services {
         query: &ForecastQuery,
         from: Option<Date>,
         to: Option<Date>,
-    ) -> Result<(Date, Date, Vec<MovementLine>), ListError> {
+    ) -> Result<PeriodMovement, ListError> {
         let tenant = &actor.tenant;
         let pipelines = self.pipelines_of(tenant).await?.value;
         let months = query.period.months(query.date, pipelines.fiscal_year_start);
@@ -279,7 +290,8 @@ impl Services {
             }
         }
         let to = to.unwrap_or_else(|| self.clock.now().to_zoned(jiff::tz::TimeZone::UTC).date());
-        Ok((from, to, lines.into_values().collect()))
+        let period_to = months.last().map_or(query.date, |m| m.last_day());
+        Ok(PeriodMovement { period_from: first, period_to, from, to, lines: lines.into_values().collect() })
     }
 
     /// Every cell of one close month.

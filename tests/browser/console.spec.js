@@ -893,7 +893,14 @@ test("a salesperson opens an opportunity from an account and moves it on the boa
   const row = marta.getByRole("row", { name: /marta\.vidal/ });
   await expect(row).toContainText("₡3.200.000,00");
   await expect(marta.getByRole("img", { name: /Ganado, comprometido/ })).toBeVisible();
+  await expect(marta.getByRole("region", { name: "Movimiento del periodo" }).getByRole("row", { name: /Nuevas/ })).toBeVisible();
   await screen(marta, "pronostico");
+  // As the year stood two days ago, before any of it was written.
+  const twoDaysAgo = new Date(Date.now() - 2 * 86400e3).toISOString().slice(0, 10);
+  await marta.getByLabel("Según estaba el (opcional)").fill(twoDaysAgo);
+  await marta.getByRole("button", { name: "Filtrar" }).press("Enter");
+  await expect(marta.getByText("Ninguna oportunidad tiene cierre previsto en este periodo.")).toBeVisible();
+  await expect(marta.locator("#forecast-range")).toContainText("según estaba al cierre del");
 
   // Carlos, in English, sees his own board only.
   const carlos = await (await browser.newContext()).newPage();

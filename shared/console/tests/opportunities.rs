@@ -135,6 +135,15 @@ async fn an_opportunity_is_opened_from_an_account_moved_on_the_board_and_edited_
         ["CRC", "1", "₡4.800.000,00", "₡4.800.000,00", "₡4.800.000,00", "₡0,00 (0)", "₡0,00", "₡2.880.000,00"]
     );
     assert!(forecast.contains("<svg role=\"img\" aria-labelledby=\"chart-title\""), "{forecast}");
+    // What moved in the last thirty days: it was opened; two days ago the quarter held nothing.
+    let new = after(&forecast, "<th scope=\"row\">Nuevas</th>").split("</tr>").next().unwrap();
+    assert!(new.contains("<td class=\"num\">1</td>"), "{new}");
+    let two_days_ago =
+        jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().yesterday().unwrap().yesterday().unwrap();
+    let as_of = format!("{path}&as_of={two_days_ago}");
+    let before = text(&console.handle(request(Method::GET, &as_of, Some(&ana), None)).await);
+    assert!(before.contains("según estaba al cierre del"), "{before}");
+    assert!(before.contains("Ninguna oportunidad tiene cierre previsto en este periodo."), "{before}");
     let empty = "/app/opportunities/forecast?period=month&date=2031-01-01";
     let empty = text(&console.handle(request(Method::GET, empty, Some(&ana), None)).await);
     assert!(empty.contains("Ninguna oportunidad tiene cierre previsto en este periodo."));

@@ -8,6 +8,7 @@ use gestiona_domain::ids::PipelineKey;
 use gestiona_domain::messages as msg;
 use gestiona_domain::money::Money;
 use gestiona_domain::sales::forecast::{ForecastLine, PeriodKind};
+use gestiona_domain::sales::forecast_history::MovementKind;
 use gestiona_domain::service::forecast::{ForecastQuery, GroupBy};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -30,6 +31,14 @@ pub struct Row {
     pub weighted: String,
 }
 
+/// One line of the period's movement.
+pub struct MovementRow {
+    pub kind: String,
+    pub currency: String,
+    pub count: i64,
+    pub amount: String,
+}
+
 /// One group's bars: won, commit, best case and pipeline, as widths of the chart.
 pub struct Bars {
     pub label: String,
@@ -46,6 +55,12 @@ struct ForecastPage {
     groupings: Vec<Choice>,
     pipelines: Vec<Choice>,
     date: String,
+    /// The day the forecast is as of (empty: now).
+    as_of: String,
+    /// The first day of the movement shown.
+    moved_from: String,
+    movement_range: String,
+    movement_rows: Vec<MovementRow>,
     range: String,
     chart_description: String,
     rows: Vec<Row>,
@@ -62,7 +77,7 @@ fn money(amount_minor: i64, currency: &str, chrome: &Chrome) -> String {
     gestiona_domain::format::money(&Money { amount_minor, currency: currency.to_owned() }, chrome.locale)
 }
 
-/// `GET /app/opportunities/forecast?period=&date=&groupBy=&pipeline=`.
+/// `GET /app/opportunities/forecast?period=&date=&groupBy=&pipeline=&as_of=&moved_from=`.
 pub async fn show(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "opportunities");
     let bad = || response::status_page(StatusCode::BAD_REQUEST, chrome.locale);
@@ -90,22 +105,62 @@ pub async fn show(console: &Console, request: &Request, signed_in: &SignedIn) ->
         Some(Ok(date)) => date,
         None => console.services.now().to_zoned(chrome.zone.clone()).date(),
     };
+    let day = |name: &str| query_value(request, name).filter(|d| !d.is_empty()).map(|d| d.parse::<jiff::civil::Date>());
+    let as_of = match day("as_of") {
+        Some(Err(_)) => return bad(),
+        Some(Ok(d)) => Some(d),
+        None => None,
+    };
+    let today = console.services.now().to_zoned(chrome.zone.clone()).date();
+    // The movement of the last thirty days unless asked for other days.
+    let moved_from = match day("moved_from") {
+        Some(Err(_)) => return bad(),
+        Some(Ok(d)) => d,
+        None => today.checked_sub(jiff::Span::new().days(30)).unwrap_or(today),
+    };
     let actor = &signed_in.actor;
-    let query = ForecastQuery { period, date, group_by, pipeline: pipeline.clone(), as_of: None };
-    let (forecast, pipelines) =
-        tokio::join!(console.services.forecast(actor, &query), console.services.pipelines_of(&actor.tenant));
-    let (forecast, pipelines) = match (forecast, pipelines) {
-        (Ok(f), Ok(p)) => (f, p.value),
+    let query = ForecastQuery { period, date, group_by, pipeline: pipeline.clone(), as_of };
+    let (forecast, pipelines, movement) = tokio::join!(
+        console.services.forecast(actor, &query),
+        console.services.pipelines_of(&actor.tenant),
+        console.services.forecast_movement(actor, &query, Some(moved_from), Some(today))
+    );
+    let (forecast, pipelines, movement) = match (forecast, pipelines, movement) {
+        (Ok(f), Ok(p), Ok(m)) => (f, p.value, m),
         _ => return response::unavailable(chrome.locale),
     };
+    let movement_rows = movement
+        .lines
+        .iter()
+        .map(|l| MovementRow {
+            kind: chrome.t(match l.kind {
+                MovementKind::New => msg::ui_movement_new(),
+                MovementKind::PulledIn => msg::ui_pulled_in(),
+                MovementKind::PushedOut => msg::ui_pushed_out(),
+                MovementKind::Won => msg::ui_won(),
+                MovementKind::Lost => msg::ui_lost(),
+            }),
+            currency: l.currency.clone(),
+            count: l.count,
+            amount: money(l.amount_minor, &l.currency, &chrome),
+        })
+        .collect();
+    let movement_range = chrome.t(msg::ui_changes_between(
+        gestiona_domain::format::date(movement.from, chrome.locale),
+        gestiona_domain::format::date(movement.to, chrome.locale),
+    ));
     // Without a grouping the one line is the total; within one, a line without a group is unassigned.
     let unnamed = chrome.t(if group_by.is_none() { msg::ui_total() } else { msg::ui_unassigned() });
     let rows: Vec<Row> = forecast.lines.iter().map(|l| row(l, &unnamed, &chrome)).collect();
     let chart = bars(&forecast.lines, &unnamed);
-    let range = chrome.t(msg::ui_from_to(
+    let mut range = chrome.t(msg::ui_from_to(
         gestiona_domain::format::date(forecast.from, chrome.locale),
         gestiona_domain::format::date(forecast.to, chrome.locale),
     ));
+    if let Some(day) = as_of {
+        range =
+            format!("{range} · {}", chrome.t(msg::ui_as_it_stood(gestiona_domain::format::date(day, chrome.locale))));
+    }
     let chart_description = chrome.t(msg::ui_forecast_chart(
         gestiona_domain::format::date(forecast.from, chrome.locale),
         gestiona_domain::format::date(forecast.to, chrome.locale),
@@ -149,6 +204,10 @@ pub async fn show(console: &Console, request: &Request, signed_in: &SignedIn) ->
         groupings,
         pipelines: pipeline_choices,
         date: date.to_string(),
+        as_of: as_of.map(|d| d.to_string()).unwrap_or_default(),
+        moved_from: moved_from.to_string(),
+        movement_range,
+        movement_rows,
         range,
         chart_description,
         rows,

@@ -924,6 +924,17 @@ catalogue! {
     ui_number() = "Number", "Número";
     ui_opportunity() = "Opportunity", "Oportunidad";
     ui_goals() = "Goals", "Metas";
+    ui_as_of() = "As it stood on (optional)", "Según estaba el (opcional)";
+    ui_as_it_stood(date) = "as it stood when {date} ended", "según estaba al cierre del {date}";
+    ui_movement() = "Movement of the period", "Movimiento del periodo";
+    ui_changes_from() = "Changes from", "Cambios desde";
+    ui_changes_between(from, to) = "Changes made from {from} to {to} to opportunities closing in the period.", "Cambios hechos del {from} al {to} en oportunidades que cierran en el periodo.";
+    ui_movement_new() = "New", "Nuevas";
+    ui_pulled_in() = "Pulled into the period", "Adelantadas al periodo";
+    ui_pushed_out() = "Pushed out of the period", "Aplazadas fuera del periodo";
+    ui_how_many() = "How many", "Cuántas";
+    ui_show_movement() = "Show the movement", "Ver el movimiento";
+    ui_no_movement() = "Nothing moved in these days.", "Nada se movió en estos días.";
     ui_goals_of(month) = "Goals of {month}", "Metas de {month}";
     ui_edit_goals() = "Edit the month's goals", "Editar las metas del mes";
     ui_month() = "Month", "Mes";

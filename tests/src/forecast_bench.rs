@@ -1,7 +1,8 @@
 //! The forecast-scaling scenario shared by the benchmark binary and its test: a tenant with
 //! `stored` opportunities (20 owners, 12 close months, every stage of the seeded pipeline, five
 //! business lines, two currencies) and the running totals they make, plus a few changed through
-//! the use cases; then a fiscal year's forecast by owner, counted and timed warm.
+//! the use cases; then a fiscal year's forecast by owner, counted and timed warm; then, after one
+//! opportunity in twenty changed, the same forecast as of the day before the changes.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,10 +10,13 @@ use std::time::Instant;
 
 use gestiona_domain::ids::{PipelineKey, StageKey};
 use gestiona_domain::money::Money;
-use gestiona_domain::ports::{Condition, Store, WriteOp};
+use gestiona_domain::ports::{Condition, Item, Store, WriteOp};
+use gestiona_domain::records;
 use gestiona_domain::sales::forecast::{self, Contribution, PeriodKind};
+use gestiona_domain::sales::forecast_history::{CellDelta, Movement};
 use gestiona_domain::sales::opportunity::weighted;
 use gestiona_domain::sales::{NewOpportunity, Opportunity, OpportunityPatch, Pipelines};
+use gestiona_domain::service::forecast::MOVEMENT_ENTITY;
 use gestiona_domain::service::forecast::{ForecastQuery, GroupBy};
 use gestiona_domain::service::opportunities::opportunity_item;
 use gestiona_domain::{EntityId, UserId, keys};
@@ -29,6 +33,12 @@ pub struct ForecastFigures {
     pub gets: usize,
     /// The median of the warm runs.
     pub micros: u128,
+    /// Changes written after the day the forecast is then read as of (one in twenty).
+    pub changes_since: usize,
+    /// The same forecast as of that day: its queries, items read and warm median.
+    pub as_of_queries: usize,
+    pub as_of_items_read: usize,
+    pub as_of_micros: u128,
 }
 
 const OWNERS: usize = 20;
@@ -127,5 +137,92 @@ pub async fn run(store: Arc<dyn Store>, stored: usize, runs: usize) -> ForecastF
         times.push(started.elapsed().as_micros());
     }
     times.sort_unstable();
-    ForecastFigures { stored, lines: forecast.lines.len(), queries, items_read, gets, micros: times[times.len() / 2] }
+    let micros = times[times.len() / 2];
+
+    // One opportunity in twenty changed stage after the day the forecast is then read as of:
+    // each change moves its totals and files its movement, as the use cases do.
+    let changed_at: jiff::Timestamp = "2026-11-20T12:00:00Z".parse().unwrap();
+    let changes_since = stored / 20;
+    let mut ops = Vec::new();
+    for n in 0..changes_since {
+        let owner = UserId::parse(&format!("vendedor{}", n % OWNERS)).unwrap();
+        let month = forecast::Month { year: 2027, month: ((n / OWNERS) % 12) as i8 + 1 };
+        let cell = |stage: &StageKey| forecast::Cell {
+            month: Some(month),
+            owner: Some(owner.clone()),
+            pipeline: PipelineKey::parse("sales").unwrap(),
+            stage: stage.clone(),
+            currency: "CRC".into(),
+            line: Some(LINES[n % LINES.len()].into()),
+        };
+        let (from, to) = (cell(&stages[0].key), cell(&stages[1].key));
+        let id = EntityId::from_ulid(ulid::Ulid::from_parts(1_800_000_000_000 + n as u64, n as u128));
+        let delta = |c: &forecast::Cell, count: i64| CellDelta {
+            cell: keys::forecast_cell(&tenant, c).sk,
+            count,
+            amount_minor: count * 100_000,
+            weighted_minor: count * 10_000,
+        };
+        let movement = Movement {
+            opportunity_id: id,
+            at: changed_at,
+            pipeline: from.pipeline.clone(),
+            from_month: Some(month.key()),
+            to_month: Some(month.key()),
+            from_owner: Some(owner.clone()),
+            to_owner: Some(owner.clone()),
+            currency: "CRC".into(),
+            from_minor: 100_000,
+            to_minor: 100_000,
+            created: false,
+            backfilled: false,
+            won: false,
+            lost: false,
+            deltas: vec![delta(&from, -1), delta(&to, 1)],
+        };
+        let key = keys::forecast_movement(&tenant, &month.key(), changed_at, id, 2);
+        let item = Item::new(key, MOVEMENT_ENTITY, 1, records::body(&movement).unwrap());
+        ops.push(WriteOp::Put { item, condition: Condition::ALWAYS });
+        for (c, count) in [(&from, -1), (&to, 1)] {
+            ops.push(WriteOp::Add {
+                key: keys::forecast_cell(&tenant, c),
+                entity: gestiona_domain::service::forecast::CELL_ENTITY,
+                amounts: vec![
+                    (forecast::COUNT, count),
+                    (forecast::AMOUNT, count * 100_000),
+                    (forecast::WEIGHTED, count * 10_000),
+                ],
+            });
+        }
+        if ops.len() >= 96 {
+            store.write(std::mem::take(&mut ops)).await.unwrap();
+        }
+    }
+    if !ops.is_empty() {
+        store.write(std::mem::take(&mut ops)).await.unwrap();
+    }
+    let as_of = ForecastQuery { as_of: Some(jiff::civil::date(2026, 11, 19)), ..query };
+    services.forecast(&admin, &as_of).await.unwrap(); // warm up
+    counting.counts.reset();
+    services.forecast(&admin, &as_of).await.unwrap();
+    let (as_of_queries, as_of_items_read, _) = counting.counts.snapshot();
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let started = Instant::now();
+        std::hint::black_box(services.forecast(&admin, &as_of).await.unwrap());
+        times.push(started.elapsed().as_micros());
+    }
+    times.sort_unstable();
+    ForecastFigures {
+        stored,
+        lines: forecast.lines.len(),
+        queries,
+        items_read,
+        gets,
+        micros,
+        changes_since,
+        as_of_queries,
+        as_of_items_read,
+        as_of_micros: times[times.len() / 2],
+    }
 }

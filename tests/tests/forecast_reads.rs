@@ -20,4 +20,11 @@ async fn a_fiscal_years_forecast_reads_the_same_whatever_the_number_of_opportuni
     assert!(large.items_read <= 12 * 20 * 6 * 2 * 5 + 2, "{large:?}"); // and the admin's two
     assert!(large.items_read < large.stored / 2, "{large:?}");
     assert!(small.lines < large.lines, "the larger company sells in both currencies");
+    // As of a past day: the same totals, plus the movements since that day, one query page per
+    // thousand in each month they fall in; never the opportunities.
+    assert_eq!(large.changes_since, 1_500);
+    // (and the twenty movements of the ten opportunities opened and moved through the use cases,
+    // and the company's time zone).
+    assert!(large.as_of_items_read <= large.items_read + large.changes_since + 20 + 1, "{large:?}");
+    assert!(large.as_of_queries <= large.queries + 12 + large.changes_since / 1_000 + 1, "{large:?}");
 }

@@ -233,15 +233,24 @@ impl Services {
         cells: Vec<(Cell, Contribution)>,
         since: jiff::Timestamp,
     ) -> Result<Vec<(Cell, Contribution)>, StoreError> {
-        let mut totals: BTreeMap<Cell, Contribution> = cells.into_iter().collect();
-        for month in months {
-            for (_, movement) in self.movements(tenant, *month, since, None).await? {
-                for delta in &movement.deltas {
-                    let Some(cell) = keys::forecast_cell_of(Some(*month), &delta.cell) else { continue };
-                    let total = totals.entry(cell).or_default();
-                    *total = total.plus(delta.contribution().negated());
+        // The months' movements read together, their deltas summed by total first: a total
+        // many changes touched is looked up once.
+        let reads = months.iter().map(|month| self.movements(tenant, *month, since, None));
+        let found = futures::future::try_join_all(reads).await?;
+        let mut deltas: BTreeMap<(Month, String), Contribution> = BTreeMap::new();
+        for (month, movements) in months.iter().zip(found) {
+            for (_, movement) in movements {
+                for delta in movement.deltas {
+                    let sum = deltas.entry((*month, delta.cell.clone())).or_default();
+                    *sum = sum.plus(delta.contribution());
                 }
             }
+        }
+        let mut totals: BTreeMap<Cell, Contribution> = cells.into_iter().collect();
+        for ((month, sk), delta) in deltas {
+            let Some(cell) = keys::forecast_cell_of(Some(month), &sk) else { continue };
+            let total = totals.entry(cell).or_default();
+            *total = total.plus(delta.negated());
         }
         Ok(totals.into_iter().filter(|(_, c)| !c.is_zero()).collect())
     }

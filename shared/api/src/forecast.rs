@@ -30,6 +30,30 @@ pub struct ForecastResponse {
     lines: Vec<ForecastLine>,
 }
 
+fn invalid(field: &str, reason: gestiona_domain::Message) -> Problem {
+    Problem::validation(vec![FieldError::new(field, reason)])
+}
+
+/// `period`: `month`, `quarter` (the default) or `fiscalYear`.
+fn period_of(params: &QueryParams) -> Result<PeriodKind, Problem> {
+    match params.text("period") {
+        None => Ok(PeriodKind::Quarter),
+        Some(p) => PeriodKind::parse(&p).ok_or_else(|| invalid("period", msg::one_of("month, quarter, fiscalYear"))),
+    }
+}
+
+/// `pipeline`: only this one (absent: all).
+fn pipeline_of(params: &QueryParams) -> Result<Option<PipelineKey>, Problem> {
+    params.text("pipeline").map(|p| PipelineKey::parse(&p).map_err(|e| invalid("pipeline", e.into()))).transpose()
+}
+
+/// `date`: any day of the period (absent: today).
+fn date_of(api: &Api, params: &QueryParams) -> Result<jiff::civil::Date, Problem> {
+    Ok(params
+        .parse("date", msg::date_format())?
+        .unwrap_or_else(|| api.services.now().to_zoned(jiff::tz::TimeZone::UTC).date()))
+}
+
 #[utoipa::path(get, path = "/forecast", tag = "sales",
     description = "The opportunities expected to close in the period that the caller's scope reaches, by forecast \
         category (cumulative: commit includes won, best case includes commit; pipeline is everything open), per \
@@ -47,24 +71,15 @@ pub struct ForecastResponse {
 pub async fn get(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let params = QueryParams::of(request);
-    let invalid = |field: &str, reason| Problem::validation(vec![FieldError::new(field, reason)]);
-    let period = match params.text("period") {
-        None => PeriodKind::Quarter,
-        Some(p) => PeriodKind::parse(&p).ok_or_else(|| invalid("period", msg::one_of("month, quarter, fiscalYear")))?,
-    };
+    let period = period_of(&params)?;
     let group_by = match params.text("groupBy") {
         None => None,
         Some(g) => Some(
             GroupBy::parse(&g).ok_or_else(|| invalid("groupBy", msg::one_of("owner, team, region, productLine")))?,
         ),
     };
-    let pipeline = match params.text("pipeline") {
-        None => None,
-        Some(p) => Some(PipelineKey::parse(&p).map_err(|e| invalid("pipeline", e.into()))?),
-    };
-    let date = params
-        .parse("date", msg::date_format())?
-        .unwrap_or_else(|| api.services.now().to_zoned(jiff::tz::TimeZone::UTC).date());
+    let pipeline = pipeline_of(&params)?;
+    let date = date_of(api, &params)?;
     let as_of = params.parse("asOf", msg::date_format())?;
     let query = ForecastQuery { period, date, group_by, pipeline, as_of };
     let forecast = api.services.forecast(&actor, &query).await?;
@@ -108,18 +123,9 @@ pub struct MovementResponse {
 pub async fn movement(api: &Api, request: &Request) -> Result<Response<Body>, Problem> {
     let actor = api.actor(request)?;
     let params = QueryParams::of(request);
-    let invalid = |field: &str, reason| Problem::validation(vec![FieldError::new(field, reason)]);
-    let period = match params.text("period") {
-        None => PeriodKind::Quarter,
-        Some(p) => PeriodKind::parse(&p).ok_or_else(|| invalid("period", msg::one_of("month, quarter, fiscalYear")))?,
-    };
-    let pipeline = match params.text("pipeline") {
-        None => None,
-        Some(p) => Some(PipelineKey::parse(&p).map_err(|e| invalid("pipeline", e.into()))?),
-    };
-    let date = params
-        .parse("date", msg::date_format())?
-        .unwrap_or_else(|| api.services.now().to_zoned(jiff::tz::TimeZone::UTC).date());
+    let period = period_of(&params)?;
+    let pipeline = pipeline_of(&params)?;
+    let date = date_of(api, &params)?;
     let from: Option<jiff::civil::Date> = params.parse("from", msg::date_format())?;
     let to: Option<jiff::civil::Date> = params.parse("to", msg::date_format())?;
     if let (Some(from), Some(to)) = (from, to)

@@ -193,8 +193,7 @@ impl Services {
 
     /// The instant a day of the company's calendar ends.
     async fn day_end(&self, tenant: &TenantId, day: Date) -> Result<jiff::Timestamp, StoreError> {
-        let zone = self.tenant(tenant).await?.map_or_else(|| "America/Costa_Rica".to_owned(), |t| t.time_zone);
-        let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let zone = super::receivables::zone(&self.tenant_zone(tenant).await?);
         let next = day.tomorrow().unwrap_or(day);
         Ok(next.to_zoned(zone).map_or_else(|_| self.clock.now(), |z| z.timestamp()))
     }

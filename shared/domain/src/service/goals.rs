@@ -143,8 +143,7 @@ impl Services {
     pub async fn goal_attainment(&self, actor: &Actor, month: Month) -> Result<MonthAttainment, GoalsError> {
         let sheet = self.goals(actor, month).await?.value;
         let tenant = &actor.tenant;
-        let zone = self.tenant(tenant).await?.map_or_else(|| "America/Costa_Rica".to_owned(), |t| t.time_zone);
-        let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let zone = super::receivables::zone(&self.tenant_zone(tenant).await?);
         let starts = |m: Month| m.first_day().to_zoned(zone.clone()).map(|z| z.timestamp()).ok();
         let (Some(from), Some(until)) = (starts(month), starts(month.next())) else {
             return Ok(MonthAttainment::of(month, sheet, Vec::new()));

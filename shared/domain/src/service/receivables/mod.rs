@@ -200,7 +200,7 @@ fn shard(number: &DocumentNumber) -> u32 {
     super::shard_of(number.as_str(), keys::DUNNING_SHARDS)
 }
 
-fn zone(name: &str) -> jiff::tz::TimeZone {
+pub(crate) fn zone(name: &str) -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
@@ -261,7 +261,8 @@ impl Services {
         event_put(keys::invoice_event(&actor.tenant, number, event.id), &event)
     }
 
-    async fn tenant_zone(&self, tenant: &TenantId) -> Result<String, StoreError> {
+    /// The name of the tenant's time zone (the default where the tenant is not found).
+    pub(crate) async fn tenant_zone(&self, tenant: &TenantId) -> Result<String, StoreError> {
         Ok(self.tenant(tenant).await?.map_or_else(|| DEFAULT_TIME_ZONE.to_owned(), |t| t.time_zone))
     }
 

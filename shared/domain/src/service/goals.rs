@@ -164,8 +164,7 @@ impl Services {
         };
         // Prospects and customers per agent: the leads they own created in the month.
         let mut leads_of: BTreeMap<UserId, (u32, u32)> = BTreeMap::new();
-        let floor = |at: jiff::Timestamp| ulid::Ulid::from_parts(u64::try_from(at.as_millisecond()).unwrap_or(0), 0);
-        let range = SortKeyRange::Between(floor(from).to_string(), ulid::Ulid(floor(until).0 - 1).to_string());
+        let range = SortKeyRange::Between(super::leads::id_floor(from), super::leads::id_before(until));
         for goal in &sheet.goals {
             if leads_of.contains_key(&goal.owner) {
                 continue;

@@ -152,9 +152,15 @@ fn claim_owner(item: &Item) -> Result<ClaimOwner, StoreError> {
 }
 
 /// The smallest id of an instant (for creation-time ranges over ULID-sorted keys).
-fn id_floor(at: jiff::Timestamp) -> String {
+pub(crate) fn id_floor(at: jiff::Timestamp) -> String {
     let millis = u64::try_from(at.as_millisecond()).unwrap_or(0);
     ulid::Ulid::from_parts(millis, 0).to_string()
+}
+
+/// The last id made before an instant: the exclusive upper end of a creation-time range.
+pub(crate) fn id_before(at: jiff::Timestamp) -> String {
+    let floor = ulid::Ulid::from_string(&id_floor(at)).unwrap_or_default();
+    ulid::Ulid(floor.0.saturating_sub(1)).to_string()
 }
 
 impl Services {
@@ -385,12 +391,8 @@ impl Services {
         let low = filter.created_from.map_or_else(|| "0".to_owned(), id_floor);
         let high = filter.created_to.map_or_else(
             || "~".to_owned(),
-            |to| {
-                let floor = id_floor(to);
-                // Exclusive upper bound: the last id before `to`'s first id.
-                let ulid = ulid::Ulid::from_string(&floor).unwrap_or_default();
-                ulid::Ulid(ulid.0.saturating_sub(1)).to_string()
-            },
+            // Exclusive upper bound: the last id before `to`'s first id.
+            id_before,
         );
         let range = SortKeyRange::Between(low, high);
         let mut queries: Vec<Query> = partitions.into_iter().map(|q| q.range(range.clone()).backward()).collect();

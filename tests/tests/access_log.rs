@@ -62,3 +62,39 @@ async fn reads_exports_and_changes_are_logged_and_read_back_by_user_and_by_recor
     by_agent["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"] = json!("[agent]");
     assert_eq!(call(&api, Function::AccountsApi, &by_agent).await.status, 403);
 }
+
+#[tokio::test]
+async fn administrators_choose_how_long_the_log_keeps_entries_at_the_version_they_read() {
+    let api = api_on(Arc::new(MemoryStore::new())).await;
+    let at = |method: &str, body: Option<serde_json::Value>, if_match: Option<&str>| {
+        let mut event = staff(method, "/access-log/retention", "/access-log/retention", &[], body);
+        if let Some(tag) = if_match {
+            event["headers"]["if-match"] = json!(tag);
+        }
+        event
+    };
+    let read = call(&api, Function::AccountsApi, &at("GET", None, None)).await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(read.body["days"], 400);
+    let tag = read.headers["etag"].to_str().unwrap().to_owned();
+
+    let saved = call(&api, Function::AccountsApi, &at("PUT", Some(json!({"days": 90})), Some(&tag))).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(saved.body["days"], 90);
+    assert_ne!(saved.headers["etag"], tag.as_str());
+    let again = call(&api, Function::AccountsApi, &at("PUT", Some(json!({"days": 120})), Some(&tag))).await;
+    assert_eq!(again.status, 412, "the profiles' version moved: {}", again.body);
+    assert_eq!(call(&api, Function::AccountsApi, &at("GET", None, None)).await.body["days"], 90);
+
+    // The change is in the log, as a change of the company's settings.
+    let log =
+        call(&api, Function::AccountsApi, &staff("GET", "/access-log", "/access-log", &[("user", "ana")], None)).await;
+    assert_eq!(log.body["items"][0]["action"], "settingsChanged", "{}", log.body);
+
+    let short = call(&api, Function::AccountsApi, &at("PUT", Some(json!({"days": 7})), None)).await;
+    assert_eq!(short.status, 422, "{}", short.body);
+    assert_eq!(short.body["errors"][0]["field"], "days");
+    let mut by_agent = at("PUT", Some(json!({"days": 60})), None);
+    by_agent["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"] = json!("[agent]");
+    assert_eq!(call(&api, Function::AccountsApi, &by_agent).await.status, 403);
+}

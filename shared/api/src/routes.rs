@@ -348,6 +348,7 @@ table!(ACCOUNTS_API = AccountsApi:
     tenant::get @ Configuration.Read, tenant::save @ Configuration.Update,
     organisation::get @ Configuration.Read, organisation::save @ Configuration.Update,
     access_log::list @ Configuration.Update ["user", "recordType", "recordId", "limit", "cursor"],
+    access_log::retention @ Configuration.Read, access_log::save_retention @ Configuration.Update,
     webhooks::list @ Configuration.Read, webhooks::create @ Configuration.Update, webhooks::get @ Configuration.Read,
     webhooks::update @ Configuration.Update, webhooks::delete @ Configuration.Update,
     webhooks::rotate_secret @ Configuration.Update, webhooks::deliveries @ Configuration.Read ["limit", "cursor"],

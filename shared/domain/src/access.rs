@@ -436,11 +436,16 @@ pub fn profile_of_role(role: Role) -> Profile {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessPolicy {
     pub profiles: Vec<Profile>,
+    /// Days the access log keeps an entry, when the company chose other than
+    /// [`crate::access_log::RETENTION_DAYS`]: kept here, read with the profiles on every request,
+    /// so writing an entry costs no read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_retention_days: Option<u16>,
 }
 
 impl Default for AccessPolicy {
     fn default() -> Self {
-        Self { profiles: seeded_profiles() }
+        Self { profiles: seeded_profiles(), log_retention_days: None }
     }
 }
 

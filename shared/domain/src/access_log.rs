@@ -4,9 +4,34 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{EntityId, UserId};
+use crate::messages as msg;
+use crate::validation::ValidationErrors;
 
-/// How long entries are kept before the table's TTL removes them.
-pub const RETENTION_DAYS: i64 = 400;
+/// How long entries are kept before the table's TTL removes them, unless the company chose.
+pub const RETENTION_DAYS: u16 = 400;
+/// The shortest and longest keeping a company may choose: a month (an audit of last month's
+/// reads must still find them) to ten years.
+pub const RETENTION_MIN_DAYS: u16 = 30;
+pub const RETENTION_MAX_DAYS: u16 = 3650;
+
+/// `GET/PUT /access-log/retention`: how many days entries are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Retention {
+    #[cfg_attr(feature = "openapi", schema(minimum = 30, maximum = 3650))]
+    pub days: u16,
+}
+
+impl Retention {
+    pub fn validate(self) -> Result<Self, ValidationErrors> {
+        if (RETENTION_MIN_DAYS..=RETENTION_MAX_DAYS).contains(&self.days) {
+            Ok(self)
+        } else {
+            Err(ValidationErrors::single("days", msg::between(RETENTION_MIN_DAYS, RETENTION_MAX_DAYS)))
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

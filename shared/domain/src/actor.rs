@@ -27,6 +27,9 @@ pub struct Actor {
     pub circle: Option<Arc<Circle>>,
     /// Where the request came from (`api 203.0.113.9`, `console …`), for the access log.
     pub from: Option<String>,
+    /// How many days the company keeps access-log entries (read by the edge with the profile);
+    /// `None`: [`crate::access_log::RETENTION_DAYS`].
+    pub log_retention_days: Option<u16>,
 }
 
 impl Actor {
@@ -40,12 +43,22 @@ impl Actor {
             profile: None,
             circle: None,
             from: None,
+            log_retention_days: None,
         }
     }
 
     /// An actor working with the seeded profile of `role` (tests, tools, the demo).
     pub fn with_role(tenant: &TenantId, user: &UserId, role: Role) -> Actor {
-        Actor { tenant: tenant.clone(), user: user.clone(), email: None, role, profile: None, circle: None, from: None }
+        Actor {
+            tenant: tenant.clone(),
+            user: user.clone(),
+            email: None,
+            role,
+            profile: None,
+            circle: None,
+            from: None,
+            log_retention_days: None,
+        }
     }
 
     /// The profile the actor works with.
@@ -54,6 +67,11 @@ impl Actor {
             Some(profile) => profile,
             None => seeded_profile_of(self.role),
         }
+    }
+
+    /// How many days an access-log entry written for this actor is kept.
+    pub fn log_retention_days(&self) -> u16 {
+        self.log_retention_days.unwrap_or(crate::access_log::RETENTION_DAYS)
     }
 
     /// Where the request came from, as the access log writes it.
@@ -181,7 +199,16 @@ impl Actor {
         let role = claim(&names.roles)
             .and_then(|groups| parse_groups(&groups).into_iter().max())
             .ok_or(ClaimsError::NoRole)?;
-        Ok(Actor { tenant, user, email: claim("email"), role, profile: None, circle: None, from: None })
+        Ok(Actor {
+            tenant,
+            user,
+            email: claim("email"),
+            role,
+            profile: None,
+            circle: None,
+            from: None,
+            log_retention_days: None,
+        })
     }
 }
 
@@ -331,6 +358,7 @@ mod tests {
             profile: None,
             circle: None,
             from: None,
+            log_retention_days: None,
         };
         assert!(actor.require(Role::Agent).is_ok());
         assert!(actor.require(Role::Supervisor).is_ok());

@@ -179,6 +179,7 @@ pub(super) fn request_body(method: &str, path: &str) -> Option<Value> {
             "timeZone": "America/Costa_Rica", "sender": "Demo Gestiona <avisos@demo.gestiona.example>",
             "address": "Avenida Central 100, San José, Costa Rica", "appUrl": "http://127.0.0.1:3000"
         }),
+        ("put", "/access-log/retention") => json!({ "days": 730 }),
         ("put", "/profiles/{id}") => json!({
             "name": "Centro de llamadas", "level": "agent",
             "grants": { "cases": ["create", "read", "update"], "contacts": ["read"], "accounts": ["read"] },

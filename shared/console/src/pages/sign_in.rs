@@ -121,8 +121,7 @@ pub async fn submit(console: &Console, request: &Request) -> Response<Body> {
         return response::status_page(StatusCode::UNPROCESSABLE_ENTITY, locale);
     };
     let tenant = local_tenant(console);
-    let actor =
-        Actor { tenant, user, email: None, role, profile: None, circle: None, from: Some(session::origin(request)) };
+    let actor = Actor { from: Some(session::origin(request)), ..Actor::with_role(&tenant, &user, role) };
     start_session(console, actor, locale, &safe_next(session::form_value(request, "next"))).await
 }
 

@@ -1000,7 +1000,10 @@ catalogue! {
     ui_settings_webhooks_help() = "Which of your systems Gestiona tells what changed.", "A cuáles de sus sistemas avisa Gestiona de lo que cambió.";
     ui_settings_access_log_help() = "Sign-ins, records opened, exports and changes.", "Inicios de sesión, registros abiertos, exportaciones y cambios.";
     ui_access_log() = "Access log", "Registro de accesos";
-    ui_access_log_help() = "Who signed in, opened a customer's record, exported data or changed profiles, users or the company's settings; kept 400 days.", "Quién entró, abrió el registro de un cliente, exportó datos o cambió perfiles, usuarios o los datos de la empresa; se guarda 400 días.";
+    ui_access_log_help() = "Who signed in, opened a customer's record, exported data or changed profiles, users or the company's settings.", "Quién entró, abrió el registro de un cliente, exportó datos o cambió perfiles, usuarios o los datos de la empresa.";
+    ui_log_retention() = "Keep each entry (days)", "Conservar cada entrada (días)";
+    ui_log_retention_help(min, max) = "From {min} to {max} days. Entries older than that stop showing at once; a shorter keeping deletes entries written before it when their own time comes.", "De {min} a {max} días. Las entradas más antiguas dejan de mostrarse en el acto; al acortar el plazo, las escritas antes se borran cuando les llega su propio plazo.";
+    ui_log_retention_stale() = "Someone changed the profiles or the keeping while you had this page open. This is the keeping now: check it and try again.", "Alguien cambió los perfiles o la conservación mientras tenía abierta esta página. Esta es la conservación ahora: revísela e inténtelo de nuevo.";
     ui_user() = "User", "Usuario";
     ui_everyone() = "Everyone", "Todos";
     ui_record_kind() = "Kind of record", "Tipo de registro";

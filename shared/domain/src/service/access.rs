@@ -73,6 +73,7 @@ impl Services {
             (None, None) => claimed,
             (named, policy) => {
                 let policy: AccessPolicy = policy.map(|item| records::read(&item)).transpose()?.unwrap_or_default();
+                let claimed = Actor { log_retention_days: policy.log_retention_days, ..claimed };
                 match named {
                     Some(named) => match policy.profiles.into_iter().find(|p| p.id == named) {
                         Some(profile) => Actor { role: profile.level, profile: Some(Arc::new(profile)), ..claimed },
@@ -146,8 +147,7 @@ impl Services {
         let stored = Some(current.version).filter(|v| *v > 0);
         let condition = Condition::version_or_new(conditions::ACCESS_POLICY, stored);
         let record = Some(RecordRef::new("profile", &profile.id));
-        let logged =
-            self.access_op(&actor.tenant, &actor.user, AccessAction::ProfileChanged, record, actor.origin())?;
+        let logged = self.access_op(actor, AccessAction::ProfileChanged, record)?;
         match self.store.write(vec![WriteOp::Put { item, condition }, logged]).await {
             Ok(()) => Ok(Versioned { value: profile, version: next }),
             Err(StoreError::ConditionFailed { name: conditions::ACCESS_POLICY }) => {

@@ -141,7 +141,7 @@ impl Services {
         };
         let user = User { id, active: true, ..invited };
         let record = Some(RecordRef::new("user", &user.id));
-        let logged = self.access_op(&actor.tenant, &actor.user, AccessAction::UserChanged, record, actor.origin())?;
+        let logged = self.access_op(actor, AccessAction::UserChanged, record)?;
         match self.store.write(vec![user_op(&actor.tenant, &user, 1, None)?, logged]).await {
             Ok(()) => Ok(Versioned { value: user, version: 1 }),
             // The same sign-in listed meanwhile (an invitation sent twice at once).
@@ -231,7 +231,7 @@ impl Services {
             }
         }
         let record = Some(RecordRef::new("user", &user.id));
-        let logged = self.access_op(&actor.tenant, &actor.user, AccessAction::UserChanged, record, actor.origin())?;
+        let logged = self.access_op(actor, AccessAction::UserChanged, record)?;
         match self.store.write(vec![user_op(&actor.tenant, &user, version, on)?, logged]).await {
             Ok(()) => Ok(Versioned { value: user, version }),
             Err(StoreError::ConditionFailed { name: conditions::USER }) => {

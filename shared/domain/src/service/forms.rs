@@ -165,6 +165,7 @@ pub fn form_actor(tenant: &TenantId, form: &FormId) -> Actor {
         profile: None,
         circle: None,
         from: None,
+        log_retention_days: None,
     }
 }
 

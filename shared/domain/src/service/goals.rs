@@ -113,7 +113,7 @@ impl Services {
         let item = Item::new(key, ENTITY, version + 1, records::body(&sheet)?);
         let condition = Condition::version_or_new(conditions::GOALS, Some(version).filter(|v| *v > 0));
         let record = Some(RecordRef::new("goals", month.key()));
-        let logged = self.access_op(tenant, &actor.user, AccessAction::SettingsChanged, record, actor.origin())?;
+        let logged = self.access_op(actor, AccessAction::SettingsChanged, record)?;
         match self.store.write(vec![WriteOp::Put { item, condition }, logged]).await {
             Ok(()) => Ok(Versioned { value: sheet, version: version + 1 }),
             Err(StoreError::ConditionFailed { name: conditions::GOALS }) => Err(GoalsError::Stale(version)),

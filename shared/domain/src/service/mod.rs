@@ -45,6 +45,8 @@ pub mod webhook_deliveries;
 pub mod webhooks;
 
 #[cfg(test)]
+mod access_log_tests;
+#[cfg(test)]
 mod catalogue_tests;
 #[cfg(test)]
 mod directory_tests;

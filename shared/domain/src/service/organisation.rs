@@ -63,8 +63,7 @@ impl Services {
         let item = Item::new(keys::organisation(&actor.tenant), ENTITY, version + 1, records::body(&organisation)?);
         let condition = Condition::version_or_new(conditions::ORGANISATION, Some(version).filter(|v| *v > 0));
         let record = Some(RecordRef::new("organisation", &actor.tenant));
-        let logged =
-            self.access_op(&actor.tenant, &actor.user, AccessAction::SettingsChanged, record, actor.origin())?;
+        let logged = self.access_op(actor, AccessAction::SettingsChanged, record)?;
         match self.store.write(vec![WriteOp::Put { item, condition }, logged]).await {
             Ok(()) => Ok(Versioned { value: organisation, version: version + 1 }),
             Err(StoreError::ConditionFailed { name: conditions::ORGANISATION }) => {

@@ -61,8 +61,7 @@ impl Services {
         // Validated against the version read: a save in between fails the condition.
         let condition = Condition::version_or_new(conditions::PIPELINES, Some(version).filter(|v| *v > 0));
         let record = Some(RecordRef::new("pipelines", &actor.tenant));
-        let logged =
-            self.access_op(&actor.tenant, &actor.user, AccessAction::SettingsChanged, record, actor.origin())?;
+        let logged = self.access_op(actor, AccessAction::SettingsChanged, record)?;
         match self.store.write(vec![WriteOp::Put { item, condition }, logged]).await {
             Ok(()) => Ok(Versioned { value: pipelines, version: version + 1 }),
             Err(StoreError::ConditionFailed { name: conditions::PIPELINES }) => Err(PipelinesError::Stale(version)),

@@ -106,6 +106,7 @@ impl Services {
             profile: None,
             circle: None,
             from: None,
+            log_retention_days: None,
         };
         self.apply_brochure_template(&admin).await?;
         self.seed_demo_records(&admin).await?;

@@ -50,6 +50,7 @@ impl Session {
             profile: None,
             circle: None,
             from: None,
+            log_retention_days: None,
         }
     }
 }

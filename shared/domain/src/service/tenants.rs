@@ -131,8 +131,7 @@ impl Services {
         let item = Item::new(key, ENTITY, version + 1, records::body(&tenant)?);
         let condition = Condition::version_is(conditions::TENANT, version);
         let record = Some(RecordRef::new("tenant", &actor.tenant));
-        let logged =
-            self.access_op(&actor.tenant, &actor.user, AccessAction::SettingsChanged, record, actor.origin())?;
+        let logged = self.access_op(actor, AccessAction::SettingsChanged, record)?;
         match self.store.write(vec![WriteOp::Put { item, condition }, logged]).await {
             Ok(()) => Ok(Versioned { value: tenant, version: version + 1 }),
             Err(StoreError::ConditionFailed { name: conditions::TENANT }) => Err(TenantSettingsError::Stale(version)),

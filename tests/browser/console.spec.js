@@ -757,6 +757,16 @@ test("webhooks: an administrator subscribes from the keyboard, keeps the secret,
       await expect(other.getByRole("table", { name: "Permissions" }).getByRole("checkbox", { name: "Create: Invoices and payments" })).toBeChecked();
       await other.goto("/app/settings/access-log");
       await expect(other.getByRole("table", { name: "Access log" })).toContainText("Changed a user");
+      // How long the log keeps entries, from the keyboard.
+      const keeping = other.getByLabel("Keep each entry (days)");
+      await expect(keeping).toHaveValue("400");
+      await keeping.focus();
+      await keeping.press("ControlOrMeta+a");
+      await keeping.pressSequentially("730");
+      await keeping.press("Enter");
+      await expect(other.getByRole("status")).toHaveText("Saved.");
+      await expect(other.getByLabel("Keep each entry (days)")).toHaveValue("730");
+      await expect(other.getByRole("table", { name: "Access log" }).getByRole("row").nth(1)).toContainText("Changed the company's settings");
       await screen(other, "access-log-en");
     } finally {
       await context.close();

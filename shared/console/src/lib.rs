@@ -618,6 +618,9 @@ impl Console {
                     )),
                     (Page::Settings, &Method::GET) => Box::pin(pages::settings::index(&signed_in)),
                     (Page::AccessLog, &Method::GET) => Box::pin(pages::access_log::list(self, &request, &signed_in)),
+                    (Page::AccessLog, &Method::POST) => {
+                        Box::pin(pages::access_log::save_retention(self, &request, &signed_in))
+                    }
                     (Page::Company, &Method::GET) => Box::pin(pages::company::show(self, &signed_in)),
                     (Page::Company, &Method::POST) => Box::pin(pages::company::save(self, &request, &signed_in)),
                     (Page::Profiles, &Method::GET) => Box::pin(pages::profiles::list(self, &signed_in)),

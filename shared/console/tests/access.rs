@@ -4,8 +4,9 @@
 
 mod support;
 
+use gestiona_console::{Console, SignIn};
 use http::{Method, StatusCode};
-use support::{console, demo_services, encode, input_value, request, sign_in, text};
+use support::{admin_reads_english, console, demo_services, encode, header_of, input_value, request, sign_in, text};
 
 const PROFILES: &str = "/app/settings/profiles";
 const USERS: &str = "/app/settings/users";
@@ -242,6 +243,8 @@ async fn the_access_log_shows_sign_ins_records_opened_and_changes_by_user_and_by
     const LOG: &str = "/app/settings/access-log";
     let refused = console.handle(request(Method::GET, LOG, Some(&ana), None)).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN, "an agent reads no access log");
+    let spanish = text(&console.handle(request(Method::GET, LOG, Some(&admin), None)).await);
+    assert!(spanish.contains("Conservar cada entrada (días)") && spanish.contains("De 30 a 3650 días."), "{spanish}");
     let of_ana = text(&console.handle(request(Method::GET, &format!("{LOG}?user=ana"), Some(&admin), None)).await);
     assert!(of_ana.contains("Inició sesión") && of_ana.contains(&format!("Casos: {case}")), "{of_ana}");
     assert!(of_ana.contains(&format!("href=\"/app/cases/{case}\"")) && of_ana.contains(">console"), "{of_ana}");
@@ -320,4 +323,44 @@ async fn an_administrator_invites_someone_who_then_has_an_entry_and_a_profile() 
     let (marta, _) = sign_in(&console, "marta@vidal.example").await;
     let nav = text(&console.handle(request(Method::GET, "/app/leads", Some(&marta), None)).await);
     assert!(nav.contains("href=\"/app/leads\""), "sales reads leads: {nav}");
+}
+
+#[tokio::test]
+async fn an_administrator_chooses_how_long_the_access_log_keeps_entries() {
+    const LOG: &str = "/app/settings/access-log";
+    let services = demo_services().await;
+    admin_reads_english(&services).await;
+    let console = Console::new(services, SignIn::LocalDemo, true);
+    let (sofia, sofia_csrf) = sign_in(&console, "sofia").await;
+    let (admin, csrf) = sign_in(&console, "admin").await;
+    let page = text(&console.handle(request(Method::GET, LOG, Some(&admin), None)).await);
+    assert!(page.contains("Keep each entry (days)") && page.contains("From 30 to 3650 days."), "{page}");
+    assert_eq!(input_value(&page, "days"), "400");
+    let version = input_value(&page, "version");
+    let form = |version: &str, days: &str| encode(&[("_csrf", &csrf), ("version", version), ("days", days)]);
+
+    for (days, reason) in [("7", "must be between 30 and 3650"), ("a year", "must be between 30 and 3650")] {
+        let refused = console.handle(request(Method::POST, LOG, Some(&admin), Some(&form(&version, days)))).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = text(&refused);
+        assert!(page.contains("id=\"log-retention-error\"") && page.contains(reason), "{page}");
+        assert_eq!(input_value(&page, "days"), days, "what was typed stays");
+    }
+    let saved = console.handle(request(Method::POST, LOG, Some(&admin), Some(&form(&version, "90")))).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let back = header_of(&saved, "location").to_owned();
+    assert_eq!(back, format!("{LOG}?kept=1"));
+    let page = text(&console.handle(request(Method::GET, &back, Some(&admin), None)).await);
+    assert!(page.contains("Saved.") && page.contains("Changed the company&#39;s settings"), "{page}");
+    assert_eq!(input_value(&page, "days"), "90");
+
+    let stale = console.handle(request(Method::POST, LOG, Some(&admin), Some(&form(&version, "120")))).await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    let page = text(&stale);
+    assert!(page.contains("Someone changed the profiles or the keeping"), "{page}");
+    assert_eq!(input_value(&page, "days"), "90", "the keeping as it is now");
+
+    let by_supervisor = encode(&[("_csrf", &sofia_csrf), ("version", &version), ("days", "60")]);
+    let refused = console.handle(request(Method::POST, LOG, Some(&sofia), Some(&by_supervisor))).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN, "only who may change the configuration");
 }

@@ -1,17 +1,20 @@
 //! *Registro de accesos* (administrators): sign-ins, records opened, exports and changes of
-//! profiles, users and settings, newest first, by user or by record.
+//! profiles, users and settings, newest first, by user or by record; and how many days the
+//! company keeps an entry, saved at the version the page showed.
 
 use askama::Template;
-use gestiona_domain::access_log::{AccessAction, AccessEntry, RecordRef};
+use gestiona_domain::access_log::{
+    AccessAction, AccessEntry, RETENTION_MAX_DAYS, RETENTION_MIN_DAYS, RecordRef, Retention,
+};
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::PageRequest;
-use gestiona_domain::service::access_log::{AccessFilter, AccessLogError};
-use gestiona_domain::{Message, UserId};
+use gestiona_domain::service::access_log::{AccessFilter, AccessLogError, SaveRetentionError};
+use gestiona_domain::{ExpectedVersion, Message, UserId};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-use super::{Chrome, page, query_value};
-use crate::session::SignedIn;
+use super::{Chrome, form_version, page, query_value};
+use crate::session::{SignedIn, form_value};
 use crate::{Console, response};
 
 const PATH: &str = "/app/settings/access-log";
@@ -40,6 +43,17 @@ struct AccessLogPage {
     record: String,
     rows: Vec<EntryRow>,
     next_page: Option<String>,
+    keeping: Keeping,
+}
+
+/// The keeping form: what it shows, at which version, and how the last post went.
+pub struct Keeping {
+    pub days: String,
+    pub version: u64,
+    pub help: String,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub alert: Option<String>,
 }
 
 pub fn action(action: AccessAction) -> Message {
@@ -96,8 +110,59 @@ fn row(entry: &AccessEntry, chrome: &Chrome) -> EntryRow {
     }
 }
 
-/// `GET /app/settings/access-log?user=&kind=&record=&cursor=`.
+/// What the keeping form shows besides the stored value.
+#[derive(Default)]
+struct Posted {
+    days: Option<String>,
+    error: Option<String>,
+    notice: Option<Message>,
+    alert: Option<Message>,
+}
+
+/// `GET /app/settings/access-log?user=&kind=&record=&cursor=` (`kept=1` after a saved keeping).
 pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
+    let notice = query_value(request, "kept").is_some().then(msg::ui_saved);
+    render(console, request, signed_in, StatusCode::OK, Posted { notice, ..Posted::default() }).await
+}
+
+/// `POST /app/settings/access-log`: the keeping, at the version the page showed; back to the
+/// log when saved, the form again with the reason when not.
+pub async fn save_retention(console: &Console, request: &Request, signed_in: &SignedIn) -> Response<Body> {
+    let locale = signed_in.session.locale;
+    let Some(version) = form_version(request) else { return response::status_page(StatusCode::BAD_REQUEST, locale) };
+    let typed = form_value(request, "days").unwrap_or_default();
+    let Ok(days) = typed.trim().parse::<u16>() else {
+        let error = Some(msg::between(RETENTION_MIN_DAYS, RETENTION_MAX_DAYS).render(locale));
+        let posted = Posted { days: Some(typed), error, ..Posted::default() };
+        return render(console, request, signed_in, StatusCode::UNPROCESSABLE_ENTITY, posted).await;
+    };
+    let expected = Some(ExpectedVersion::Exactly(version));
+    match console.services.save_access_log_retention(&signed_in.actor, Retention { days }, expected).await {
+        Ok(_) => response::redirect(&format!("{PATH}?kept=1")),
+        Err(SaveRetentionError::Invalid(errors)) => {
+            let error = errors.render(locale).into_iter().next().map(|e| e.reason);
+            let posted = Posted { days: Some(typed), error, ..Posted::default() };
+            render(console, request, signed_in, StatusCode::UNPROCESSABLE_ENTITY, posted).await
+        }
+        Err(SaveRetentionError::Stale { .. }) => {
+            let posted = Posted { alert: Some(msg::ui_log_retention_stale()), ..Posted::default() };
+            render(console, request, signed_in, StatusCode::CONFLICT, posted).await
+        }
+        Err(SaveRetentionError::Forbidden(f)) => response::not_permitted(locale, f.message()),
+        Err(SaveRetentionError::Store(error)) => {
+            tracing::error!(%error, "the access log's keeping could not be saved");
+            response::unavailable(locale)
+        }
+    }
+}
+
+async fn render(
+    console: &Console,
+    request: &Request,
+    signed_in: &SignedIn,
+    status: StatusCode,
+    posted: Posted,
+) -> Response<Body> {
     let chrome = Chrome::of(signed_in, "access-log");
     let user = query_value(request, "user").unwrap_or_default();
     let kind = query_value(request, "kind").filter(|k| KINDS.contains(&k.as_str())).unwrap_or_default();
@@ -136,7 +201,23 @@ pub async fn list(console: &Console, request: &Request, signed_in: &SignedIn) ->
             encode(&cursor)
         )
     });
+    let kept = match console.services.access_log_retention(&signed_in.actor).await {
+        Ok(kept) => kept,
+        Err(AccessLogError::Forbidden(f)) => return response::not_permitted(chrome.locale, f.message()),
+        Err(error) => {
+            tracing::error!(?error, "the access log's keeping could not be read");
+            return response::unavailable(chrome.locale);
+        }
+    };
+    let keeping = Keeping {
+        days: posted.days.unwrap_or_else(|| kept.value.days.to_string()),
+        version: kept.version,
+        help: chrome.t(msg::ui_log_retention_help(RETENTION_MIN_DAYS, RETENTION_MAX_DAYS)),
+        error: posted.error,
+        notice: posted.notice.map(|m| chrome.t(m)),
+        alert: posted.alert.map(|m| chrome.t(m)),
+    };
     let rows = found.items.iter().map(|e| row(&e.value, &chrome)).collect();
     let kinds = KINDS.into_iter().map(|k| (k, chrome.t(kind_label(k)))).collect();
-    page(StatusCode::OK, &AccessLogPage { users, user, kinds, kind, record, rows, next_page, chrome })
+    page(status, &AccessLogPage { users, user, kinds, kind, record, rows, next_page, keeping, chrome })
 }

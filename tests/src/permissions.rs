@@ -114,6 +114,47 @@ pub async fn permission_matrix(api: Api) {
     give_profile(&api, "u-admin", "admin", true).await;
     assert_eq!(call(&api, gestiona_api::Function::AccountsApi, &accounts).await.status, 200);
 
+    // Per case type: complaints kept to reading, other types as on cases.
+    let narrowed = json!({
+        "name": "Reclamos solo lectura", "level": "agent",
+        "grants": {"cases": ["create", "read", "update"], "accounts": ["read"]},
+        "caseTypes": {"queja_calidad": ["read"]},
+    });
+    let put = staff("PUT", "/profiles/{id}", "/profiles/tipos", &[], Some(narrowed));
+    let saved = call(&api, gestiona_api::Function::AccountsApi, &put).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(saved.body["caseTypes"], json!({"queja_calidad": ["read"]}));
+    give_profile(&api, "u-tipos", "tipos", true).await;
+    let open = |case_type: &str| {
+        let body = json!({"type": case_type, "subject": "Sacos rotos", "owner": "u-tipos"});
+        as_user(staff("POST", "/cases", "/cases", &[], Some(body)), "u-tipos", "[agent]")
+    };
+    let refused_type = call(&api, gestiona_api::Function::CasesApi, &open("queja_calidad")).await;
+    assert_eq!(refused_type.status, 403, "{}", refused_type.body);
+    assert!(refused_type.body["detail"].as_str().unwrap().contains("queja_calidad"), "{}", refused_type.body);
+    assert_eq!(call(&api, gestiona_api::Function::CasesApi, &open("devolucion")).await.status, 201);
+    let by_admin =
+        call(&api, gestiona_api::Function::CasesApi, &as_user(open("queja_calidad"), "u-admin", "[admin]")).await;
+    assert_eq!(by_admin.status, 201, "{}", by_admin.body);
+    let path = format!("/cases/{}", by_admin.body["id"].as_str().unwrap());
+    let read = as_user(staff("GET", "/cases/{id}", &path, &[], None), "u-tipos", "[agent]");
+    assert_eq!(call(&api, gestiona_api::Function::CasesApi, &read).await.status, 200, "kept: reading");
+    let mut patch =
+        as_user(staff("PATCH", "/cases/{id}", &path, &[], Some(json!({"subject": "Otro"}))), "u-tipos", "[agent]");
+    patch["headers"]["content-type"] = json!("application/merge-patch+json");
+    patch["headers"]["if-match"] = json!("*");
+    let changed = call(&api, gestiona_api::Function::CasesApi, &patch).await;
+    assert_eq!(changed.status, 403, "{}", changed.body);
+    let beyond = json!({"name": "Más", "level": "agent", "grants": {"cases": ["read"]}, "caseTypes": {"queja_calidad": ["read", "export"]}});
+    let refused_profile = call(
+        &api,
+        gestiona_api::Function::AccountsApi,
+        &staff("PUT", "/profiles/{id}", "/profiles/mas", &[], Some(beyond)),
+    )
+    .await;
+    assert_eq!(refused_profile.status, 422, "{}", refused_profile.body);
+    assert_eq!(refused_profile.body["errors"][0]["field"], "caseTypes.queja_calidad");
+
     // A user the directory does not list works with their token's role.
     let stranger = as_user(staff("GET", "/profiles", "/profiles", &[], None), "stranger", "[agent]");
     let refused_stranger = call(&api, gestiona_api::Function::AccountsApi, &stranger).await;

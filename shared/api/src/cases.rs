@@ -75,6 +75,7 @@ impl From<AddCommentError> for Problem {
         match e {
             AddCommentError::NotFound => Problem::not_found(),
             AddCommentError::Archived => Problem::conflict("archived", msg::title_case_archived()),
+            AddCommentError::Forbidden(f) => f.into(),
             AddCommentError::Invalid(v) => v.into(),
             AddCommentError::Store(s) => Problem::store(s),
         }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::ProfileId;
+use crate::ids::{CaseTypeKey, ProfileId};
 use crate::validation::ValidationErrors;
 
 /// Staff roles, ordered by what they may do: each role may do everything the one before may.
@@ -189,6 +189,13 @@ impl Permission {
 /// The operations allowed per module (a module absent allows nothing).
 pub type Grants = BTreeMap<Module, BTreeSet<Operation>>;
 
+/// Per case type, the operations a profile keeps on cases of that type: fewer than its
+/// grants on the cases module (a type left out: the module's).
+pub type CaseTypeGrants = BTreeMap<CaseTypeKey, BTreeSet<Operation>>;
+
+/// The most case types a profile may name.
+pub const MAX_CASE_TYPE_GRANTS: usize = 200;
+
 /// What a profile may do with one field.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -292,11 +299,25 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<Module, BTreeMap<String, FieldAccess>>))]
     pub fields: FieldRules,
+    /// Per case type, the operations kept on its cases when fewer than on the cases module;
+    /// a type absent: the module's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, Vec<Operation>>))]
+    pub case_types: CaseTypeGrants,
 }
 
 impl Profile {
     pub fn allows(&self, permission: Permission) -> bool {
         self.grants.get(&permission.module).is_some_and(|ops| ops.contains(&permission.operation))
+    }
+
+    /// Whether `operation` is allowed on a case of `case_type`: the type's own grants when it
+    /// has some, else the cases module's.
+    pub fn allows_case(&self, case_type: &CaseTypeKey, operation: Operation) -> bool {
+        match self.case_types.get(case_type) {
+            Some(ops) => ops.contains(&operation),
+            None => self.allows(Permission::new(Module::Cases, operation)),
+        }
     }
 
     pub fn scope(&self, module: Module) -> Scope {
@@ -330,6 +351,7 @@ fn seeded(id: &str, name: &str, level: Role, of: &[(Module, &[Operation])], scop
         grants: grants(of),
         scopes: scopes.iter().copied().collect(),
         fields: FieldRules::new(),
+        case_types: CaseTypeGrants::new(),
     }
 }
 
@@ -483,6 +505,11 @@ pub struct ProfileEntry {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<Module, BTreeMap<String, FieldAccess>>))]
     pub fields: FieldRules,
+    /// Per case type, the operations kept on its cases, within those granted on the cases
+    /// module; a type left out: the module's.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, Vec<Operation>>))]
+    pub case_types: CaseTypeGrants,
 }
 
 pub const PROFILE_NAME_MAX: usize = 80;
@@ -507,11 +534,25 @@ impl ProfileEntry {
             e.add("fields", crate::messages::admin_profile_sees_everything());
         }
         let fields = validate_rules(self.fields, &mut e);
+        let on_cases = self.grants.get(&Module::Cases).cloned().unwrap_or_default();
+        if id.as_str() == ADMIN_PROFILE && self.case_types.values().any(|ops| *ops != on_cases) {
+            e.add("caseTypes", crate::messages::admin_profile_keeps_everything());
+        }
+        if self.case_types.len() > MAX_CASE_TYPE_GRANTS {
+            e.add("caseTypes", crate::messages::at_most_items(MAX_CASE_TYPE_GRANTS));
+        }
+        for (case_type, ops) in &self.case_types {
+            if !ops.is_subset(&on_cases) {
+                e.add(format!("caseTypes.{case_type}"), crate::messages::case_type_grants_within_cases());
+            }
+        }
         e.finish()?;
+        // A type keeping what the module grants is what a type left out means: stored as nothing.
+        let case_types = self.case_types.into_iter().filter(|(_, ops)| *ops != on_cases).collect();
         let grants = self.grants.into_iter().filter(|(_, ops)| !ops.is_empty()).collect();
         // "all" is what a module left out means: stored once, one way.
         let scopes = self.scopes.into_iter().filter(|(_, scope)| *scope != Scope::All).collect();
-        Ok(Profile { id, name: name.unwrap_or_default(), level: self.level, grants, scopes, fields })
+        Ok(Profile { id, name: name.unwrap_or_default(), level: self.level, grants, scopes, fields, case_types })
     }
 }
 
@@ -572,6 +613,7 @@ mod tests {
             grants: grants.clone(),
             scopes,
             fields: FieldRules::new(),
+            case_types: CaseTypeGrants::new(),
         };
         assert!(entry(&admin.grants, Scopes::new()).validate(admin.id.clone()).is_ok());
         let narrowed = Scopes::from([(Module::Cases, Scope::Own)]);

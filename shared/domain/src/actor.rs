@@ -4,9 +4,9 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
 pub use crate::access::Role;
-use crate::access::{FieldAccess, Module, Permission, Profile, Scope, profile_of_role};
+use crate::access::{FieldAccess, Module, Operation, Permission, Profile, Scope, profile_of_role};
 use crate::field_access::{Redact, Touches};
-use crate::ids::{TenantId, UserId};
+use crate::ids::{CaseTypeKey, TenantId, UserId};
 use crate::messages::{self as msg, Message};
 use crate::organisation::Circle;
 
@@ -98,6 +98,25 @@ impl Actor {
             Scope::Team => Some(circle.map_or_else(|| BTreeSet::from([self.user.clone()]), |c| c.team.clone())),
             Scope::Branch => Some(circle.map_or_else(|| BTreeSet::from([self.user.clone()]), |c| c.branch.clone())),
         }
+    }
+
+    /// Whether the actor's profile allows `operation` on cases of `case_type`.
+    pub fn allows_case(&self, case_type: &CaseTypeKey, operation: Operation) -> bool {
+        self.profile().allows_case(case_type, operation)
+    }
+
+    /// `Ok` when the actor's profile allows `operation` on cases of `case_type`.
+    pub fn permit_case(&self, case_type: &CaseTypeKey, operation: Operation) -> Result<(), Forbidden> {
+        if self.allows_case(case_type, operation) {
+            Ok(())
+        } else {
+            Err(Forbidden { needed: Needed::CaseType(case_type.clone(), operation) })
+        }
+    }
+
+    /// Whether the actor sees `case`: its type readable to their profile, its owner in scope.
+    pub fn sees_case(&self, case: &crate::case::Case) -> bool {
+        self.allows_case(&case.case_type, Operation::Read) && self.sees(Module::Cases, case.owner.as_ref())
     }
 
     /// Whether a record of `module` owned by `owner` is within the actor's scope.
@@ -243,6 +262,8 @@ pub enum Needed {
     Role(Role),
     /// A permission of the caller's profile.
     Permission(Permission),
+    /// A permission on cases of one type, which the profile keeps fewer of.
+    CaseType(CaseTypeKey, Operation),
     /// Write access to these fields, each with the access the profile has.
     Fields(Vec<(String, FieldAccess)>),
 }
@@ -260,6 +281,10 @@ impl Forbidden {
         match &self.needed {
             Needed::Role(role) => msg::detail_role_needed(role.as_str()),
             Needed::Permission(permission) => msg::detail_permission_needed(permission.code()),
+            Needed::CaseType(case_type, operation) => msg::detail_case_type_permission_needed(
+                Permission::new(Module::Cases, *operation).code(),
+                case_type.as_str(),
+            ),
             Needed::Fields(_) => msg::detail_fields_not_writable(),
         }
     }

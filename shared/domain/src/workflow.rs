@@ -299,7 +299,8 @@ pub struct OfferedAction {
 
 /// What the caller may do with the case now, for a UI's buttons.
 pub fn offered(definition: &CaseType, case: &Case, actor: &Actor) -> Vec<OfferedAction> {
-    if case.archived {
+    // Nothing on an archived case, nor on one whose type the profile keeps read only.
+    if case.archived || !actor.allows_case(&case.case_type, crate::access::Operation::Update) {
         return Vec::new();
     }
     let fields = CaseFields::of(case);

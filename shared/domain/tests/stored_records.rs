@@ -84,6 +84,7 @@ async fn every_kind_of_record() -> Vec<Item> {
         grants: [(Module::Cases, [Operation::Create, Operation::Read].into())].into(),
         scopes: [(Module::Cases, Scope::Team)].into(),
         fields: [(Module::Accounts, [("taxId".to_owned(), FieldAccess::Hidden)].into())].into(),
+        case_types: Default::default(),
     };
     services.save_profile(&admin, ProfileId::parse("call-centre").unwrap(), call_centre, None).await.expect("profile");
 

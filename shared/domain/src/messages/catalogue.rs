@@ -160,6 +160,8 @@ catalogue! {
     quote_expired(date) = "the quote expired on {date}: revise it with a new validity date", "la cotización venció el {date}: revísela con una nueva fecha de validez";
     no_such_opportunity_of_account() = "is not an opportunity of this account", "no es una oportunidad de esta cuenta";
     quote_not_accepted() = "only an accepted quote becomes an order", "solo una cotización aceptada se convierte en pedido";
+    case_type_grants_within_cases() = "a case type keeps some of what the profile may do on cases, never more", "un tipo de caso conserva parte de lo que el perfil puede hacer con los casos, nunca más";
+    detail_case_type_permission_needed(permission, case_type) = "your profile does not allow this on cases of type {case_type}: it needs the permission {permission} for them", "su perfil no lo permite en los casos del tipo {case_type}: requiere el permiso {permission} para ellos";
     admin_profile_keeps_everything() = "the admin profile keeps every permission and the admin level, so that the company can never be locked out", "el perfil de administrador conserva todos los permisos y el nivel de administrador, para que la empresa nunca quede sin acceso";
     cannot_deactivate_yourself() = "you cannot deactivate yourself: another administrator must do it", "no puede desactivarse a sí mismo: debe hacerlo otro administrador";
     cannot_demote_yourself() = "you cannot take away your own right to administer the company: another administrator must", "no puede quitarse a sí mismo el derecho de administrar la empresa: debe hacerlo otro administrador";
@@ -1001,6 +1003,12 @@ catalogue! {
     ui_settings_access_log_help() = "Sign-ins, records opened, exports and changes.", "Inicios de sesión, registros abiertos, exportaciones y cambios.";
     ui_access_log() = "Access log", "Registro de accesos";
     ui_access_log_help() = "Who signed in, opened a customer's record, exported data or changed profiles, users or the company's settings.", "Quién entró, abrió el registro de un cliente, exportó datos o cambió perfiles, usuarios o los datos de la empresa.";
+    ui_case_type_permissions() = "Permissions by case type", "Permisos por tipo de caso";
+    ui_case_type_permissions_help() = "A case type can keep fewer permissions than the profile has on cases: choose “Only what is ticked” and untick what it may not do.", "Un tipo de caso puede conservar menos permisos de los que el perfil tiene sobre los casos: elija «Solo lo marcado» y desmarque lo que no puede hacer.";
+    ui_case_type_permissions_of(name) = "Permissions on {name}", "Permisos sobre {name}";
+    ui_case_type_as_cases(cases) = "As on {cases}", "Como en {cases}";
+    ui_case_type_only_ticked() = "Only what is ticked", "Solo lo marcado";
+    ui_case_type() = "Case type", "Tipo de caso";
     ui_log_retention() = "Keep each entry (days)", "Conservar cada entrada (días)";
     ui_log_retention_help(min, max) = "From {min} to {max} days. Entries older than that stop showing at once; a shorter keeping deletes entries written before it when their own time comes.", "De {min} a {max} días. Las entradas más antiguas dejan de mostrarse en el acto; al acortar el plazo, las escritas antes se borran cuando les llega su propio plazo.";
     ui_log_retention_stale() = "Someone changed the profiles or the keeping while you had this page open. This is the keeping now: check it and try again.", "Alguien cambió los perfiles o la conservación mientras tenía abierta esta página. Esta es la conservación ahora: revísela e inténtelo de nuevo.";

@@ -7,7 +7,7 @@ use super::{Services, conditions};
 use crate::access::{AccessPolicy, Module, Operation, Permission, Profile, ProfileEntry};
 use crate::access_log::{AccessAction, RecordRef};
 use crate::actor::{Actor, Forbidden};
-use crate::ids::{ProfileId, TenantId};
+use crate::ids::{CaseTypeKey, ProfileId, TenantId};
 use crate::keys;
 use crate::organisation::Organisation;
 use crate::ports::{Condition, Item, StoreError, WriteOp};
@@ -53,6 +53,24 @@ pub enum SaveProfileError {
 }
 
 impl Services {
+    /// Refuses a profile naming a case type the tenant does not have, at `caseTypes.{key}`.
+    async fn check_case_types_exist(&self, tenant: &TenantId, profile: &Profile) -> Result<(), SaveProfileError> {
+        if profile.case_types.is_empty() {
+            return Ok(());
+        }
+        let named: Vec<&CaseTypeKey> = profile.case_types.keys().collect();
+        let keys: Vec<_> = named.iter().map(|key| keys::case_type(tenant, key)).collect();
+        let mut errors = ValidationErrors::new();
+        for chunk in named.chunks(crate::ports::MAX_READ_KEYS).zip(keys.chunks(crate::ports::MAX_READ_KEYS)) {
+            for (key, found) in chunk.0.iter().zip(self.store.get_many(chunk.1).await?) {
+                if found.is_none() {
+                    errors.add(format!("caseTypes.{key}"), crate::messages::no_case_type_listed(key.as_str()));
+                }
+            }
+        }
+        Ok(errors.finish()?)
+    }
+
     /// The caller as the tenant knows them: refused when their directory entry is deactivated,
     /// with the profile it names (level, grants and scopes) when it names one, and whose
     /// records their team and branch reach. One read of three items; each is parsed only when
@@ -128,6 +146,7 @@ impl Services {
     ) -> Result<Versioned<Profile>, SaveProfileError> {
         actor.permit(CHANGE_CONFIGURATION)?;
         let profile = entry.validate(id)?;
+        self.check_case_types_exist(&actor.tenant, &profile).await?;
         let key = keys::access_policy(&actor.tenant);
         let current = self.access_policy(&actor.tenant).await?;
         let pinned = match expected {

@@ -11,7 +11,7 @@ use super::case_recency::{CaseRecency, recency_item};
 use super::merged_list::list_merged;
 use super::sla::SlaEntry;
 use super::{FILTER_READ_BUDGET, ListError, PageRequest, Services, conditions, list_page};
-use crate::access::Module;
+use crate::access::{Module, Operation};
 use crate::actor::Actor;
 use crate::case::{Case, Channel, Priority};
 use crate::ids::{CaseTypeKey, EntityId, TenantId, UserId};
@@ -131,7 +131,14 @@ impl Services {
             // Someone outside the caller's scope owns none of the cases the caller may see.
             return Ok(Page { items: Vec::new(), next_cursor: None });
         }
-        let seen = |c: &Case| owners.as_ref().is_none_or(|o| c.owner.as_ref().is_some_and(|owner| o.contains(owner)));
+        if filter.case_type.as_ref().is_some_and(|t| !actor.allows_case(t, Operation::Read)) {
+            // A type the caller's profile may not read has no case the caller may see.
+            return Ok(Page { items: Vec::new(), next_cursor: None });
+        }
+        let seen = |c: &Case| {
+            owners.as_ref().is_none_or(|o| c.owner.as_ref().is_some_and(|owner| o.contains(owner)))
+                && actor.allows_case(&c.case_type, Operation::Read)
+        };
         let keep = |c: &Case| filter.matches(c, opened) && seen(c);
         if let Some(words) = filter.words.as_deref().filter(|w| !w.trim().is_empty()) {
             return self.search_records(actor, words, SearchKind::Case, keys::case, keep, page).await;

@@ -106,6 +106,8 @@ pub enum AddCommentError {
     #[error("the case is archived")]
     Archived,
     #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error(transparent)]
     Invalid(#[from] ValidationErrors),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -214,7 +216,10 @@ impl Services {
         actor.permit_fields(Module::Cases, &input)?;
         let mut errors = ValidationErrors::new();
         let case_type = match CaseTypeKey::parse(&input.case_type) {
-            Ok(key) => self.load::<CaseType>(&keys::case_type(&actor.tenant, &key)).await?.map(with_definition_version),
+            Ok(key) => {
+                actor.permit_case(&key, Operation::Create)?;
+                self.load::<CaseType>(&keys::case_type(&actor.tenant, &key)).await?.map(with_definition_version)
+            }
             Err(reason) => {
                 errors.add("type", reason.into());
                 None
@@ -354,7 +359,7 @@ impl Services {
     /// them, a case that does not exist (so its existence is not disclosed either).
     pub(crate) async fn case_seen(&self, actor: &Actor, id: EntityId) -> Result<Option<Versioned<Case>>, StoreError> {
         let case: Option<Versioned<Case>> = self.load(&keys::case(&actor.tenant, id)).await?;
-        Ok(case.filter(|c| actor.sees(Module::Cases, c.value.owner.as_ref())))
+        Ok(case.filter(|c| actor.sees_case(&c.value)))
     }
 
     pub async fn update_case(
@@ -366,6 +371,7 @@ impl Services {
     ) -> Result<Versioned<Case>, UpdateCaseError> {
         actor.permit_fields(Module::Cases, &patch)?;
         let current = self.case_seen(actor, id).await?.ok_or(UpdateCaseError::NotFound)?;
+        actor.permit_case(&current.value.case_type, Operation::Update)?;
         let expected =
             expected.admit(current.version).ok_or_else(|| UpdateCaseError::Stale { expected: expected.named() })?;
         if current.value.archived {
@@ -446,6 +452,7 @@ impl Services {
     ) -> Result<(), ArchiveCaseError> {
         actor.permit(Permission::new(Module::Cases, Operation::Archive))?;
         let current = self.case_seen(actor, id).await?.ok_or(ArchiveCaseError::NotFound)?;
+        actor.permit_case(&current.value.case_type, Operation::Archive)?;
         let expected =
             expected.admit(current.version).ok_or_else(|| ArchiveCaseError::Stale { expected: expected.named() })?;
         if current.value.archived {
@@ -509,6 +516,7 @@ impl Services {
         let body = errors.text("body", &input.body, COMMENT_MAX, true);
         errors.finish()?;
         let case = self.case_seen(actor, case_id).await?.ok_or(AddCommentError::NotFound)?;
+        actor.permit_case(&case.value.case_type, Operation::Update)?;
         if case.value.archived {
             return Err(AddCommentError::Archived);
         }

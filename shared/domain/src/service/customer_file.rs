@@ -6,7 +6,6 @@
 //! documents and history with it.
 
 use super::{ListError, Services};
-use crate::access::Module;
 use crate::actor::Actor;
 use crate::case::Case;
 use crate::document::Document;
@@ -38,11 +37,8 @@ impl Services {
         account: EntityId,
         cases: &[Versioned<Case>],
     ) -> Result<Vec<CaseActivity>, ListError> {
-        let mut recent: Vec<&Case> = cases
-            .iter()
-            .map(|c| &c.value)
-            .filter(|c| c.account_id == Some(account) && actor.sees(Module::Cases, c.owner.as_ref()))
-            .collect();
+        let mut recent: Vec<&Case> =
+            cases.iter().map(|c| &c.value).filter(|c| c.account_id == Some(account) && actor.sees_case(c)).collect();
         recent.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.id.cmp(&a.id)));
         recent.truncate(RECENT_CASES);
         let tenant = &actor.tenant;

@@ -47,6 +47,8 @@ pub mod webhooks;
 #[cfg(test)]
 mod access_log_tests;
 #[cfg(test)]
+mod case_type_access_tests;
+#[cfg(test)]
 mod catalogue_tests;
 #[cfg(test)]
 mod directory_tests;

@@ -12,7 +12,6 @@ use serde::Serialize;
 use super::case_types::with_definition_version;
 use super::{ListError, Services};
 use crate::Versioned;
-use crate::access::Module;
 use crate::actor::Actor;
 use crate::case::Case;
 use crate::case_type::{CaseType, StateClass};
@@ -72,9 +71,7 @@ impl Services {
     ) -> Result<(Vec<Case>, BTreeMap<CaseTypeKey, CaseType>), ListError> {
         let query = Query::index(Index::Gsi1, keys::cases_listing_partition(&actor.tenant, false)).limit(1000);
         let mut cases: Vec<Case> = self.read_all(query).await?;
-        cases.retain(|case| {
-            case_type.is_none_or(|t| &case.case_type == t) && actor.sees(Module::Cases, case.owner.as_ref())
-        });
+        cases.retain(|case| case_type.is_none_or(|t| &case.case_type == t) && actor.sees_case(case));
         let mut definitions = BTreeMap::new();
         for case in &cases {
             if !definitions.contains_key(&case.case_type) {

@@ -152,7 +152,10 @@ impl Services {
     ) -> Result<std::collections::HashSet<(SearchKind, String)>, StoreError> {
         let mut hidden = std::collections::HashSet::new();
         for (kind, module) in [(SearchKind::Case, Module::Cases), (SearchKind::Lead, Module::Leads)] {
-            if actor.owners_seen(module).is_none() {
+            // Cases of a type the profile may not read are out of reach whatever their owner.
+            let types_narrowed = kind == SearchKind::Case
+                && actor.profile().case_types.values().any(|ops| !ops.contains(&crate::access::Operation::Read));
+            if actor.owners_seen(module).is_none() && !types_narrowed {
                 continue;
             }
             let ids: Vec<EntityId> =
@@ -169,12 +172,12 @@ impl Services {
                     })
                     .collect();
                 for (id, item) in chunk.iter().zip(self.store.get_many(&keys).await?) {
-                    let owner = match (&item, kind) {
-                        (Some(item), SearchKind::Case) => records::read::<Case>(item)?.owner,
-                        (Some(item), _) => records::read::<Lead>(item)?.owner,
-                        (None, _) => None,
+                    let seen = match (&item, kind) {
+                        (Some(item), SearchKind::Case) => actor.sees_case(&records::read::<Case>(item)?),
+                        (Some(item), _) => actor.sees(module, records::read::<Lead>(item)?.owner.as_ref()),
+                        (None, _) => actor.sees(module, None),
                     };
-                    if !actor.sees(module, owner.as_ref()) {
+                    if !seen {
                         hidden.insert((kind, id.to_string()));
                     }
                 }

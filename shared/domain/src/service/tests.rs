@@ -575,6 +575,7 @@ async fn editing_a_roles_profile_reaches_the_users_the_directory_names_no_profil
         grants: agent.value.grants.clone(),
         scopes: agent.value.scopes.clone(),
         fields: agent.value.fields.clone(),
+        case_types: agent.value.case_types.clone(),
     };
     entry.scopes.insert(Module::Cases, Scope::All);
     services.save_profile(&admin, id, entry, None).await.unwrap();

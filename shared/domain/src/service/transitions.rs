@@ -87,6 +87,7 @@ impl Services {
     ) -> Result<TransitionOutcome, TransitionCaseError> {
         let tenant = &actor.tenant;
         let current = self.case_seen(actor, id).await?.ok_or(TransitionCaseError::NotFound)?;
+        actor.permit_case(&current.value.case_type, crate::access::Operation::Update)?;
         actor.permit_fields(crate::access::Module::Cases, &request)?;
         let expected =
             expected.admit(current.version).ok_or_else(|| TransitionCaseError::Stale { expected: expected.named() })?;

@@ -484,7 +484,7 @@ test("an administrator gives Ana the collections profile from the keyboard; as a
   await admin.getByRole("link", { name: "Cobranza" }).focus();
   await admin.keyboard.press("Enter");
   await expect(admin.getByRole("heading", { level: 1 })).toHaveText("Perfil Cobranza");
-  const matrix = admin.getByRole("table", { name: "Permisos" });
+  const matrix = admin.getByRole("table", { name: "Permisos", exact: true });
   await expect(matrix.getByRole("checkbox", { name: "Crear: Facturas y pagos" })).toBeChecked();
   await expect(matrix.getByRole("checkbox", { name: "Archivar: Facturas y pagos" })).not.toBeChecked();
   // Space ticks the focused box; collections may now also open cases.
@@ -754,7 +754,7 @@ test("webhooks: an administrator subscribes from the keyboard, keeps the secret,
       await expect(other.getByLabel("Time zone (IANA, such as America/Costa_Rica)")).toHaveValue("America/Costa_Rica");
       await screen(other, "company-en");
       await other.goto("/app/settings/profiles/collections");
-      await expect(other.getByRole("table", { name: "Permissions" }).getByRole("checkbox", { name: "Create: Invoices and payments" })).toBeChecked();
+      await expect(other.getByRole("table", { name: "Permissions", exact: true }).getByRole("checkbox", { name: "Create: Invoices and payments" })).toBeChecked();
       await other.goto("/app/settings/access-log");
       await expect(other.getByRole("table", { name: "Access log" })).toContainText("Changed a user");
       // How long the log keeps entries, from the keyboard.
@@ -791,9 +791,29 @@ test("an administrator hides the tax id and locks the phone for collections from
   await taxId.focus();
   await taxId.selectOption("hidden");
   await fields.getByRole("combobox", { name: "Acceso a Cuentas: Teléfono" }).selectOption("readOnly");
+  // Complaints are not collections' business: that type keeps nothing.
+  const types = admin.getByRole("table", { name: "Permisos por tipo de caso" });
+  const complaints = types.getByRole("combobox", { name: "Permisos sobre Casos: Queja de calidad" });
+  await expect(complaints).toHaveValue("module");
+  await complaints.focus();
+  await complaints.selectOption("own");
+  const readComplaints = types.getByRole("checkbox", { name: "Ver: Casos: Queja de calidad" });
+  await expect(readComplaints).toBeChecked();
+  await readComplaints.focus();
+  await admin.keyboard.press("Space");
+  await expect(readComplaints).not.toBeChecked();
+  // An earlier test let collections open cases: not complaints.
+  const openComplaints = types.getByRole("checkbox", { name: "Crear: Casos: Queja de calidad" });
+  if (await openComplaints.isChecked()) {
+    await openComplaints.focus();
+    await admin.keyboard.press("Space");
+  }
+  await expect(openComplaints).not.toBeChecked();
   await admin.getByRole("button", { name: "Guardar" }).press("Enter");
   await expect(admin.getByRole("status")).toHaveText("Guardado.");
   await expect(taxId).toHaveValue("hidden");
+  await expect(complaints).toHaveValue("own");
+  await expect(readComplaints).not.toBeChecked();
   await screen(admin, "perfil-campos");
   const axe = await new AxeBuilder({ page: admin }).analyze();
   expect(axe.violations, JSON.stringify(axe.violations, null, 2)).toEqual([]);
@@ -816,6 +836,12 @@ test("an administrator hides the tax id and locks the phone for collections from
   await expect(agent.getByRole("heading", { level: 1 })).toHaveText("Cooperativa Médica del Norte");
   await expect(agent.getByRole("main")).toContainText("Salud privada");
   await screen(agent, "cuenta-sin-identificacion");
+
+  // No complaint reaches Ana any more; the administrator still has them.
+  await agent.goto("/app/cases?type=queja_calidad");
+  await expect(agent.getByRole("main")).toContainText("No hay casos aquí.");
+  await admin.goto("/app/cases?type=queja_calidad");
+  await expect(admin.getByRole("main")).not.toContainText("No hay casos aquí.");
 
   // The administrator still sees it: nothing was lost by Ana's save.
   await admin.goto("/app/accounts");

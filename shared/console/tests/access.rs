@@ -63,7 +63,8 @@ async fn an_administrator_makes_a_profile_and_gives_it_to_a_user_who_then_works_
     let saved = console.handle(request(Method::POST, &path, Some(&admin), Some(&matrix(&version)))).await;
     assert_eq!(saved.status(), StatusCode::OK);
     let page = text(&saved);
-    assert!(page.contains("Guardado.") && page.matches(" checked").count() == 3, "{page}");
+    let modules = page.split("id=\"profile-case-types\"").next().unwrap();
+    assert!(page.contains("Guardado.") && modules.matches(" checked").count() == 3, "{page}");
     let stale = console.handle(request(Method::POST, &path, Some(&admin), Some(&matrix(&version)))).await;
     assert_eq!(stale.status(), StatusCode::CONFLICT, "the same version again is stale");
     assert!(text(&stale).contains("Alguien cambió los perfiles"));
@@ -363,4 +364,104 @@ async fn an_administrator_chooses_how_long_the_access_log_keeps_entries() {
     let by_supervisor = encode(&[("_csrf", &sofia_csrf), ("version", &version), ("days", "60")]);
     let refused = console.handle(request(Method::POST, LOG, Some(&sofia), Some(&by_supervisor))).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN, "only who may change the configuration");
+}
+
+#[tokio::test]
+async fn an_administrator_keeps_a_profile_to_reading_one_case_type_and_the_agent_follows() {
+    let services = demo_services().await;
+    let console = Console::new(services.clone(), SignIn::LocalDemo, true);
+    let (admin, csrf) = sign_in(&console, "admin").await;
+    let (ana, ana_csrf) = sign_in(&console, "ana").await;
+    let path = format!("{PROFILES}/agent");
+    let page = text(&console.handle(request(Method::GET, &path, Some(&admin), None)).await);
+    let types = page.split("id=\"profile-case-types\"").nth(1).expect("the case types' table");
+    assert!(
+        types.contains("Permisos por tipo de caso")
+            && types.contains("aria-label=\"Permisos sobre Casos: Queja de calidad\""),
+        "{types}"
+    );
+    assert!(
+        types.contains("aria-label=\"Crear: Casos: Queja de calidad\" checked"),
+        "a type follows the module: {types}"
+    );
+    let version = input_value(&page, "version");
+    let mut form =
+        vec![("_csrf", csrf.as_str()), ("version", version.as_str()), ("name", "Agente"), ("level", "agent")];
+    for grant in [
+        "cases.create",
+        "cases.read",
+        "cases.update",
+        "accounts.read",
+        "accounts.create",
+        "accounts.update",
+        "contacts.read",
+        "contacts.create",
+        "contacts.update",
+        "leads.read",
+        "leads.create",
+        "leads.update",
+        "documents.read",
+        "documents.create",
+        "opportunities.read",
+        "opportunities.create",
+        "opportunities.update",
+    ] {
+        form.push(("grant", grant));
+    }
+    form.extend([("caseTypeMode.queja_calidad", "own"), ("caseType.queja_calidad", "read")]);
+    // A type that follows the module: its ticks are not read.
+    form.extend([("caseTypeMode.devolucion", "module"), ("caseType.devolucion", "read")]);
+    let saved = console.handle(request(Method::POST, &path, Some(&admin), Some(&encode(&form)))).await;
+    assert_eq!(saved.status(), StatusCode::OK, "{}", text(&saved));
+    let page = text(&saved);
+    let types = page.split("id=\"profile-case-types\"").nth(1).unwrap();
+    let complaint_row = types.split("Queja de calidad</th>").nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(complaint_row.contains("<option value=\"own\" selected>Solo lo marcado"), "{complaint_row}");
+    assert_eq!(complaint_row.matches(" checked").count(), 1, "only reading: {complaint_row}");
+    let return_row = types.split("Devolución</th>").nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(return_row.contains("<option value=\"module\" selected>Como en Casos"), "{return_row}");
+
+    // Ana may read a complaint but neither open one nor take a step on it.
+    let new_case = text(&console.handle(request(Method::GET, "/app/cases/new", Some(&ana), None)).await);
+    assert!(!new_case.contains("value=\"queja_calidad\""), "no complaint to open: {new_case}");
+    let form = encode(&[
+        ("_csrf", &ana_csrf),
+        ("formId", "01JD8X3Q9V7M2K4T6W8Y0Z1A2B"),
+        ("type", "queja_calidad"),
+        ("subject", "Saco roto"),
+    ]);
+    let refused = console.handle(request(Method::POST, "/app/cases", Some(&ana), Some(&form))).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(text(&refused).contains("queja_calidad"), "the page says which type");
+
+    // A complaint someone else opened: Ana reads it, locked, with no step and no comment form.
+    let admin_actor = support::demo_actor("admin", gestiona_domain::Role::Admin);
+    let complaint = gestiona_domain::case::NewCase {
+        case_type: "queja_calidad".into(),
+        subject: "Sacos húmedos en bodega".into(),
+        owner: Some(gestiona_domain::UserId::parse("ana").unwrap()),
+        ..Default::default()
+    };
+    let case = services.create_case(&admin_actor, complaint).await.unwrap();
+    let page =
+        text(&console.handle(request(Method::GET, &format!("/app/cases/{}", case.value.id), Some(&ana), None)).await);
+    assert!(page.contains("Sacos húmedos en bodega"), "{page}");
+    assert!(!page.contains("/comments\"") && !page.contains("name=\"action\""), "nothing to change: {page}");
+    assert!(page.contains(" readonly"), "the data locked: {page}");
+
+    // More than the module on a type is refused with the reason on the page.
+    let page = text(&console.handle(request(Method::GET, &path, Some(&admin), None)).await);
+    let version = input_value(&page, "version");
+    let too_much = encode(&[
+        ("_csrf", &csrf),
+        ("version", &version),
+        ("name", "Agente"),
+        ("level", "agent"),
+        ("grant", "cases.read"),
+        ("caseTypeMode.queja_calidad", "own"),
+        ("caseType.queja_calidad", "export"),
+    ]);
+    let refused = console.handle(request(Method::POST, &path, Some(&admin), Some(&too_much))).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(&refused).contains("nunca más"), "{}", text(&refused));
 }

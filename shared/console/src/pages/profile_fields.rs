@@ -27,19 +27,35 @@ pub struct FieldRow {
     pub selected: &'static str,
 }
 
-/// The custom fields of the tenant's case types, as `customFields.{key}` with a label naming
-/// the types that have it. A failed read leaves them out (the standard fields still show).
-pub async fn case_custom_fields(console: &Console, signed_in: &SignedIn) -> Vec<(String, String)> {
+/// What a profile's page shows of the tenant's case types, read once.
+pub struct CaseTypesShown {
+    /// The custom fields, as `customFields.{key}` with a label naming the types that have it.
+    pub custom: Vec<(String, String)>,
+    /// Each type's key and name, for its own permissions.
+    pub types: Vec<(String, String)>,
+}
+
+/// The tenant's case types as a profile's page shows them. A failed read leaves them out (the
+/// modules and standard fields still show).
+pub async fn case_types_shown(console: &Console, signed_in: &SignedIn) -> CaseTypesShown {
     let page = PageRequest::new(Some(100), None).expect("a valid page size");
     let types = match console.services.list_case_types(&signed_in.actor, &page).await {
         Ok(found) => found.items,
         Err(error) => {
-            tracing::error!(?error, "the case types could not be read for the field table");
+            tracing::error!(?error, "the case types could not be read for the profile's page");
             Vec::new()
         }
     };
+    let names = types.iter().map(|t| (t.value.key.to_string(), t.value.name.clone())).collect();
+    CaseTypesShown { custom: case_custom_fields(&types, signed_in), types: names }
+}
+
+fn case_custom_fields(
+    types: &[gestiona_domain::Versioned<gestiona_domain::case_type::CaseType>],
+    signed_in: &SignedIn,
+) -> Vec<(String, String)> {
     let mut fields: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
-    for case_type in &types {
+    for case_type in types {
         for def in &case_type.value.custom_fields {
             let entry = fields.entry(def.key.clone()).or_insert_with(|| (def.label.clone(), Vec::new()));
             entry.1.push(case_type.value.name.clone());

@@ -2,14 +2,16 @@
 //! operations to tick, saved at the version of the profiles the page showed.
 
 use askama::Template;
-use gestiona_domain::access::{ADMIN_PROFILE, Grants, Module, Operation, Profile, ProfileEntry, Scope, Scopes};
+use gestiona_domain::access::{
+    ADMIN_PROFILE, CaseTypeGrants, Grants, Module, Operation, Profile, ProfileEntry, Scope, Scopes,
+};
 use gestiona_domain::messages as msg;
 use gestiona_domain::service::access::{GetProfileError, SaveProfileError};
-use gestiona_domain::{ExpectedVersion, ProfileId, Role, ValidationErrors};
+use gestiona_domain::{CaseTypeKey, ExpectedVersion, ProfileId, Role, ValidationErrors};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-use super::profile_fields::{self, FieldRow};
+use super::profile_fields::{self, CaseTypesShown, FieldRow};
 use super::{Chrome, form_version, labels, page};
 use crate::session::{SignedIn, form_value};
 use crate::{Console, response};
@@ -50,6 +52,16 @@ pub struct MatrixRow {
     pub scope: Option<ScopeCell>,
 }
 
+/// One case type's own permissions: whether it follows the cases module or keeps only what is
+/// ticked, and the ticks.
+pub struct TypeRow {
+    pub key: String,
+    pub name: String,
+    pub own: bool,
+    pub choice_label: String,
+    pub cells: Vec<Cell>,
+}
+
 /// The scope of one module: a choice of own, team, branch or all.
 pub struct ScopeCell {
     pub name: String,
@@ -68,6 +80,8 @@ struct ProfilePage {
     levels: Vec<(&'static str, String)>,
     operations: Vec<String>,
     matrix: Vec<MatrixRow>,
+    case_types: Vec<TypeRow>,
+    type_modes: Vec<(&'static str, String)>,
     fields: Vec<FieldRow>,
     field_options: Vec<(&'static str, String)>,
     /// The admin profile keeps everything: its boxes are shown, not editable.
@@ -153,6 +167,7 @@ pub async fn create(console: &Console, request: &Request, signed_in: &SignedIn) 
         grants: Grants::new(),
         scopes: Scopes::new(),
         fields: FieldRules::new(),
+        case_types: CaseTypeGrants::new(),
     };
     let expected = Some(ExpectedVersion::Exactly(policy.version));
     match console.services.save_profile(&signed_in.actor, id.clone(), entry, expected).await {
@@ -181,8 +196,8 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
     match console.services.get_profile(&signed_in.actor, &id).await {
         Ok(found) => {
             let notice = None;
-            let custom = profile_fields::case_custom_fields(console, signed_in).await;
-            render_one(signed_in, &custom, StatusCode::OK, &found.value, found.version, Vec::new(), notice, None)
+            let shown = profile_fields::case_types_shown(console, signed_in).await;
+            render_one(signed_in, &shown, StatusCode::OK, &found.value, found.version, Vec::new(), notice, None)
         }
         Err(error) => refused(error, signed_in),
     }
@@ -191,7 +206,7 @@ pub async fn show(console: &Console, signed_in: &SignedIn, id: &str) -> Response
 #[allow(clippy::too_many_arguments)]
 fn render_one(
     signed_in: &SignedIn,
-    case_custom: &[(String, String)],
+    shown: &CaseTypesShown,
     status: StatusCode,
     profile: &Profile,
     version: u64,
@@ -221,6 +236,32 @@ fn render_one(
             MatrixRow { module: module_name, cells, scope }
         })
         .collect();
+    let cases = chrome.t(labels::module(Module::Cases));
+    let case_types = shown
+        .types
+        .iter()
+        .map(|(key, name)| {
+            let own = CaseTypeKey::parse(key).ok().and_then(|k| profile.case_types.get(&k));
+            let label = format!("{cases}: {name}");
+            let cells = Operation::ALL
+                .into_iter()
+                .map(|operation| Cell {
+                    value: operation.as_str().to_owned(),
+                    label: chrome.t(msg::ui_allow(chrome.t(labels::operation(operation)), &label)),
+                    checked: match own {
+                        Some(ops) => ops.contains(&operation),
+                        None => profile.grants.get(&Module::Cases).is_some_and(|ops| ops.contains(&operation)),
+                    },
+                })
+                .collect();
+            let choice_label = chrome.t(msg::ui_case_type_permissions_of(&label));
+            TypeRow { key: key.clone(), name: name.clone(), own: own.is_some(), choice_label, cells }
+        })
+        .collect();
+    let type_modes = vec![
+        ("module", chrome.t(msg::ui_case_type_as_cases(&cases))),
+        ("own", chrome.t(msg::ui_case_type_only_ticked())),
+    ];
     let page_data = ProfilePage {
         id: profile.id.to_string(),
         name: profile.name.clone(),
@@ -228,7 +269,9 @@ fn render_one(
         levels: LEVELS.into_iter().map(|l| (l.as_str(), chrome.t(labels::level(l)))).collect(),
         operations: Operation::ALL.into_iter().map(|o| chrome.t(labels::operation(o))).collect(),
         matrix,
-        fields: profile_fields::rows(profile, case_custom, &chrome),
+        case_types,
+        type_modes,
+        fields: profile_fields::rows(profile, &shown.custom, &chrome),
         field_options: profile_fields::options(&chrome),
         fixed: profile.id.as_str() == ADMIN_PROFILE,
         version,
@@ -246,7 +289,20 @@ fn entry_of(request: &Request) -> ProfileEntry {
     let mut grants = Grants::new();
     let mut scopes = Scopes::new();
     let mut fields = FieldRules::new();
+    let mut case_types = CaseTypeGrants::new();
+    let mut ticked: Vec<(CaseTypeKey, Operation)> = Vec::new();
     for (name, value) in form_urlencoded::parse(request.body().as_ref()) {
+        // A type keeps its own permissions only when its choice says so; its ticks then.
+        if let Some(key) = name.strip_prefix("caseTypeMode.").and_then(|k| CaseTypeKey::parse(k).ok())
+            && value == "own"
+        {
+            case_types.entry(key).or_default();
+        }
+        let tick =
+            name.strip_prefix("caseType.").and_then(|k| CaseTypeKey::parse(k).ok()).zip(Operation::parse(&value));
+        if let Some(tick) = tick {
+            ticked.push(tick);
+        }
         if let Some((module, field, access)) = profile_fields::parse(&name, &value) {
             fields.entry(module).or_default().insert(field, access);
         }
@@ -262,8 +318,13 @@ fn entry_of(request: &Request) -> ProfileEntry {
             grants.entry(module).or_default().insert(operation);
         }
     }
+    for (key, operation) in ticked {
+        if let Some(ops) = case_types.get_mut(&key) {
+            ops.insert(operation);
+        }
+    }
     let level = form_value(request, "level").and_then(|l| Role::parse(&l)).unwrap_or(Role::Agent);
-    ProfileEntry { name: form_value(request, "name").unwrap_or_default(), level, grants, scopes, fields }
+    ProfileEntry { name: form_value(request, "name").unwrap_or_default(), level, grants, scopes, fields, case_types }
 }
 
 /// `POST /app/settings/profiles/{id}`: saves the matrix at the version the page showed.
@@ -272,7 +333,7 @@ pub async fn save(console: &Console, request: &Request, signed_in: &SignedIn, id
     let Ok(id) = ProfileId::parse(id) else { return response::not_found(locale) };
     let Some(version) = form_version(request) else { return response::status_page(StatusCode::BAD_REQUEST, locale) };
     let entry = entry_of(request);
-    let custom = profile_fields::case_custom_fields(console, signed_in).await;
+    let shown = profile_fields::case_types_shown(console, signed_in).await;
     let posted = Profile {
         id: id.clone(),
         name: entry.name.clone(),
@@ -280,21 +341,22 @@ pub async fn save(console: &Console, request: &Request, signed_in: &SignedIn, id
         grants: entry.grants.clone(),
         scopes: entry.scopes.clone(),
         fields: entry.fields.clone(),
+        case_types: entry.case_types.clone(),
     };
     let expected = Some(ExpectedVersion::Exactly(version));
     match console.services.save_profile(&signed_in.actor, id.clone(), entry, expected).await {
         Ok(saved) => {
             let notice = Some(msg::ui_saved().render(locale));
-            render_one(signed_in, &custom, StatusCode::OK, &saved.value, saved.version, Vec::new(), notice, None)
+            render_one(signed_in, &shown, StatusCode::OK, &saved.value, saved.version, Vec::new(), notice, None)
         }
         Err(SaveProfileError::Invalid(errors)) => {
             let errors = errors.render(locale).into_iter().map(|e| (e.field, e.reason)).collect();
-            render_one(signed_in, &custom, StatusCode::UNPROCESSABLE_ENTITY, &posted, version, errors, None, None)
+            render_one(signed_in, &shown, StatusCode::UNPROCESSABLE_ENTITY, &posted, version, errors, None, None)
         }
         Err(SaveProfileError::Stale { .. }) => match console.services.get_profile(&signed_in.actor, &id).await {
             Ok(now) => {
                 let alert = Some(msg::ui_profile_stale().render(locale));
-                render_one(signed_in, &custom, StatusCode::CONFLICT, &now.value, now.version, Vec::new(), None, alert)
+                render_one(signed_in, &shown, StatusCode::CONFLICT, &now.value, now.version, Vec::new(), None, alert)
             }
             Err(error) => refused(error, signed_in),
         },

@@ -141,6 +141,8 @@ struct CasePage {
     conflict_by: String,
     comment_draft: String,
     comment_error: Option<String>,
+    /// Whether the profile may change cases of this type (edit, comment, take steps).
+    may_change: bool,
 }
 
 /// What the user posted that did not go through, shown on the page again with the reasons.
@@ -329,6 +331,12 @@ pub(super) async fn render(
     let offered = workflow::offered(&loaded.definition, &loaded.case.value, &actor);
     let actions = offered.iter().map(|action| step_views(action, &source, outcome.step.as_ref(), locale)).collect();
     let mut edit_inputs = source.data_inputs("edit");
+    // A type the profile keeps read only: its data shown locked, no comment form.
+    let may_change =
+        signed_in.actor.allows_case(&loaded.case.value.case_type, gestiona_domain::access::Operation::Update);
+    if !may_change {
+        edit_inputs.iter_mut().for_each(|input| input.read_only = true);
+    }
     let edit_was = edit_inputs.iter().map(|i| (i.name.clone(), i.value.clone())).collect();
     if let Some(draft) = &outcome.edit {
         draft.fill(&mut edit_inputs);
@@ -363,6 +371,7 @@ pub(super) async fn render(
         conflict_by,
         comment_draft: outcome.comment_draft,
         comment_error: outcome.comment_error,
+        may_change,
     };
     page(status, &page_data)
 }
@@ -446,6 +455,7 @@ pub async fn comment(console: &Console, request: &Request, signed_in: &SignedIn,
     match console.services.add_comment(&signed_in.actor, case_id, input).await {
         Ok(_) => response::redirect(&format!("/app/cases/{case_id}#comments-heading")),
         Err(AddCommentError::NotFound) => response::not_found(locale),
+        Err(AddCommentError::Forbidden(f)) => response::not_permitted(locale, f.message()),
         Err(AddCommentError::Invalid(errors)) => {
             let comment_error = errors.0.first().map(|e| e.reason.render(locale));
             let outcome = Outcome { comment_draft: body, comment_error, ..Default::default() };

@@ -83,7 +83,13 @@ async fn setting(console: &Console, signed_in: &SignedIn) -> Option<Setting> {
         None => None,
     };
     Some(Setting {
-        types: types.items.into_iter().map(|t| t.value).collect(),
+        // Only the types the profile may open a case of.
+        types: types
+            .items
+            .into_iter()
+            .map(|t| t.value)
+            .filter(|t| actor.allows_case(&t.key, gestiona_domain::access::Operation::Create))
+            .collect(),
         currency: tenant.map_or_else(|| "CRC".to_owned(), |t| t.currency),
         owners,
     })
@@ -240,6 +246,13 @@ pub async fn create(console: &Console, request: &Request, signed_in: &SignedIn) 
     let Some(form_id) = values.get("formId").and_then(|v| EntityId::parse(v).ok()) else {
         return response::status_page(StatusCode::BAD_REQUEST, locale);
     };
+    // A type the profile may not open a case of is refused as such, not as an unknown type.
+    let typed = values.get("type").and_then(|key| gestiona_domain::CaseTypeKey::parse(key).ok());
+    if let Some(Err(refused)) =
+        typed.map(|key| signed_in.actor.permit_case(&key, gestiona_domain::access::Operation::Create))
+    {
+        return response::not_permitted(locale, refused.message());
+    }
     let (setting, presets) = tokio::join!(setting(console, signed_in), presets(console, signed_in, &values));
     let Some(setting) = setting else { return response::unavailable(locale) };
     let Some(definition) = values.get("type").and_then(|key| setting.types.iter().find(|t| t.key.as_str() == key))

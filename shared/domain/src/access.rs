@@ -514,6 +514,20 @@ pub struct ProfileEntry {
 
 pub const PROFILE_NAME_MAX: usize = 80;
 
+/// A profile as `PUT /profiles/{id}` takes it back, to change one part and keep the rest.
+impl From<Profile> for ProfileEntry {
+    fn from(profile: Profile) -> Self {
+        ProfileEntry {
+            name: profile.name,
+            level: profile.level,
+            grants: profile.grants,
+            scopes: profile.scopes,
+            fields: profile.fields,
+            case_types: profile.case_types,
+        }
+    }
+}
+
 impl ProfileEntry {
     pub fn validate(self, id: ProfileId) -> Result<Profile, ValidationErrors> {
         let mut e = ValidationErrors::new();

@@ -301,14 +301,7 @@ async fn a_lead_email_to_staff_leaves_out_what_the_recipients_profile_hides() {
     let agent = world.services.get_profile(&admin, &id).await.unwrap().value;
     let fields =
         serde_json::from_value(serde_json::json!({"leads": {"email": "hidden", "company": "hidden"}})).unwrap();
-    let entry = ProfileEntry {
-        name: agent.name,
-        level: agent.level,
-        grants: agent.grants,
-        scopes: agent.scopes,
-        fields,
-        case_types: Default::default(),
-    };
+    let entry = ProfileEntry { fields, ..agent.into() };
     world.services.save_profile(&admin, id, entry, None).await.unwrap();
     world.mailer.sent.lock().unwrap().clear();
     world.notifier.deliver(&assigned("after")).await.unwrap();

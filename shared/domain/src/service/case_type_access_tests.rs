@@ -58,11 +58,8 @@ async fn world() -> (Services, Actor, Actor) {
     let agent = services.get_profile(&admin, &id).await.unwrap().value;
     let entry = ProfileEntry {
         case_types: [(key(CREDIT), [Operation::Read].into()), (key(COMPLAINT), [].into())].into(),
-        name: agent.name,
-        level: agent.level,
-        grants: agent.grants,
         scopes: crate::access::Scopes::new(),
-        fields: agent.fields,
+        ..agent.into()
     };
     services.save_profile(&admin, id, entry, None).await.unwrap();
     let ana = Actor::with_role(&tenant, &UserId::parse("ana").unwrap(), Role::Agent);
@@ -146,14 +143,7 @@ async fn a_type_keeps_fewer_permissions_than_the_module_never_more_and_only_of_a
     let agent = services.get_profile(&admin, &id).await.unwrap().value;
     assert!(!agent.allows(crate::access::Permission::new(Module::Cases, Operation::Export)));
     assert_eq!(agent.case_types[&key(CREDIT)], [Operation::Read].into());
-    let entry = |case_types| ProfileEntry {
-        name: agent.name.clone(),
-        level: agent.level,
-        grants: agent.grants.clone(),
-        scopes: agent.scopes.clone(),
-        fields: agent.fields.clone(),
-        case_types,
-    };
+    let entry = |case_types| ProfileEntry { case_types, ..agent.clone().into() };
     let more = entry([(key(CREDIT), [Operation::Read, Operation::Export].into())].into());
     let Err(SaveProfileError::Invalid(errors)) = services.save_profile(&admin, id.clone(), more, None).await else {
         panic!("more than the module was kept")
@@ -172,14 +162,8 @@ async fn a_type_keeps_fewer_permissions_than_the_module_never_more_and_only_of_a
     assert!(saved.case_types.is_empty(), "{:?}", saved.case_types);
 
     let admin_profile = services.get_profile(&admin, &ProfileId::parse("admin").unwrap()).await.unwrap().value;
-    let narrowed = ProfileEntry {
-        name: admin_profile.name,
-        level: admin_profile.level,
-        grants: admin_profile.grants,
-        scopes: admin_profile.scopes,
-        fields: admin_profile.fields,
-        case_types: [(key(CREDIT), [Operation::Read].into())].into(),
-    };
+    let narrowed =
+        ProfileEntry { case_types: [(key(CREDIT), [Operation::Read].into())].into(), ..admin_profile.into() };
     let refused = services.save_profile(&admin, ProfileId::parse("admin").unwrap(), narrowed, None).await;
     assert!(matches!(refused, Err(SaveProfileError::Invalid(_))), "the administrators keep every type");
 }

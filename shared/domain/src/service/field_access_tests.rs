@@ -43,14 +43,7 @@ async fn world() -> World {
         "cases": {"amount": "hidden"},
         "leads": {"email": "hidden"},
     });
-    let entry = ProfileEntry {
-        name: agent.name,
-        level: agent.level,
-        grants: agent.grants,
-        scopes: agent.scopes,
-        fields: serde_json::from_value(rules).unwrap(),
-        case_types: Default::default(),
-    };
+    let entry = ProfileEntry { fields: serde_json::from_value(rules).unwrap(), ..agent.into() };
     let saved = services.save_profile(&admin, id, entry, None).await.unwrap().value;
     assert!(!saved.fields[&Module::Accounts].contains_key("website"), "read-write is what no rule means");
     let ana = Actor::with_role(&tenant, &UserId::parse("ana").unwrap(), Role::Agent);
@@ -186,14 +179,7 @@ async fn a_contact_cannot_be_looked_up_by_an_email_the_reader_may_not_see() {
     let id = ProfileId::parse("agent").unwrap();
     let agent = services.get_profile(&admin, &id).await.unwrap().value;
     let fields = serde_json::from_value(serde_json::json!({"contacts": {"email": "hidden"}})).unwrap();
-    let entry = ProfileEntry {
-        name: agent.name,
-        level: agent.level,
-        grants: agent.grants,
-        scopes: agent.scopes,
-        fields,
-        case_types: Default::default(),
-    };
+    let entry = ProfileEntry { fields, ..agent.into() };
     services.save_profile(&admin, id, entry, None).await.unwrap();
     let ana = services.authorize(Actor { profile: None, ..ana }).await.unwrap();
     let by_email = ContactFilter { email: Some("maria.araya@rapidos.example".into()), ..Default::default() };

@@ -569,14 +569,7 @@ async fn editing_a_roles_profile_reaches_the_users_the_directory_names_no_profil
 
     let id = ProfileId::parse("agent").unwrap();
     let agent = services.get_profile(&admin, &id).await.unwrap();
-    let mut entry = ProfileEntry {
-        name: agent.value.name.clone(),
-        level: agent.value.level,
-        grants: agent.value.grants.clone(),
-        scopes: agent.value.scopes.clone(),
-        fields: agent.value.fields.clone(),
-        case_types: agent.value.case_types.clone(),
-    };
+    let mut entry = ProfileEntry::from(agent.value.clone());
     entry.scopes.insert(Module::Cases, Scope::All);
     services.save_profile(&admin, id, entry, None).await.unwrap();
     let after = services.authorize(ana.clone()).await.unwrap();
